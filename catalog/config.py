@@ -1,0 +1,134 @@
+"""Settings: embedded defaults, then hdcat.toml, then HDCAT_* environment variables.
+
+Source locations in hdcat.toml are resolved against the file's own folder, so
+a config file and the catalogues it names can move together.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marshmallow import Schema, ValidationError, fields, validate, EXCLUDE
+
+from catalog.errors import ConfigError
+
+DEFAULT_BASE_IRI = "https://hdcat.example.org"
+DEFAULT_THRESHOLD = 10
+_NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,62}$", error="use lower-case letters, digits, - and _")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One place hdcat harvests from."""
+    name: str
+    hospital: str
+    kind: str
+    location: str
+    schedule: str = "daily"
+    options: dict = field(default_factory=dict)
+
+
+class _SourceSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=_NAME)
+    hospital = fields.String(required=True, validate=_NAME)
+    kind = fields.String(required=True, validate=_NAME)
+    location = fields.String(required=True, validate=validate.Length(min=1))
+    schedule = fields.String(load_default="daily", validate=validate.OneOf(["hourly", "daily", "weekly", "monthly", "manual"]))
+    options = fields.Dict(load_default=dict)
+
+
+class _ConfigSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    base_iri = fields.Url(load_default=DEFAULT_BASE_IRI, require_tld=False)
+    data_dir = fields.String(load_default=None, allow_none=True)
+    store = fields.String(load_default=None, allow_none=True)
+    search_url = fields.String(load_default=None, allow_none=True)
+    suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
+    sources = fields.List(fields.Dict(), load_default=list)
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_iri: str = DEFAULT_BASE_IRI
+    data_dir: Path = Path("var")
+    store_url: str = "oxigraph:var/store"
+    search_url: str | None = None
+    suppression_threshold: int = DEFAULT_THRESHOLD
+    sources: tuple[SourceConfig, ...] = ()
+    config_path: Path | None = None
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def _resolve_location(location: str, folder: Path) -> str:
+    """Relative file paths are relative to the config file; URLs and absolute paths stay."""
+    if "://" in location or Path(location).is_absolute():
+        return location
+    return str((folder / location).resolve())
+
+
+def load_settings(config_path: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
+    """Read settings. `config_path` None means: no file, embedded defaults plus environment."""
+    env = os.environ if env is None else env
+    raw: dict = {}
+    folder = Path.cwd()
+    if config_path is not None:
+        path = Path(config_path)
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist (set HDCAT_CONFIG or create hdcat.toml)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        folder = path.resolve().parent
+    try:
+        data = _ConfigSchema().load(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{config_path}: {_first_error(exc.messages)}") from None
+
+    sources = []
+    seen = set()
+    for index, item in enumerate(data["sources"]):
+        try:
+            src = _SourceSchema().load(item)
+        except ValidationError as exc:
+            label = item.get("name", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
+            raise ConfigError(f"{config_path}: source {label}: {_first_error(exc.messages)}") from None
+        if src["name"] in seen:
+            raise ConfigError(f"{config_path}: two sources are named {src['name']!r}; names must be unique")
+        seen.add(src["name"])
+        src["location"] = _resolve_location(src["location"], folder)
+        sources.append(SourceConfig(**src))
+
+    data_dir = Path(env.get("HDCAT_DATA_DIR") or data["data_dir"] or "var")
+    if config_path is not None and data["data_dir"] and not env.get("HDCAT_DATA_DIR"):
+        data_dir = folder / data_dir if not data_dir.is_absolute() else data_dir
+    store_url = env.get("HDCAT_STORE") or data["store"] or f"oxigraph:{data_dir / 'store'}"
+    return Settings(
+        base_iri=data["base_iri"].rstrip("/"),
+        data_dir=data_dir,
+        store_url=store_url,
+        search_url=env.get("HDCAT_SEARCH_URL") or data["search_url"],
+        suppression_threshold=data["suppression_threshold"],
+        sources=tuple(sources),
+        config_path=Path(config_path).resolve() if config_path else None,
+    )
+
+
+def _first_error(messages) -> str:
+    """marshmallow's nested error dict flattened to 'field: message'."""
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        inner = _first_error(value)
+        return f"{key}: {inner}"
+    if isinstance(messages, list) and messages:
+        return _first_error(messages[0])
+    return str(messages)

@@ -1,0 +1,72 @@
+"""Stable identifiers: IRIs hdcat mints and the short ids used in URLs.
+
+Re-harvesting the same thing must yield the same IRI, so everything here is a
+pure function of the source's own identifiers.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from rdflib import URIRef
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """ASCII slug; Hangul and other scripts fall back to a short hash so slugs stay URL-safe."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:max_len].strip("-")
+    return slug or "h" + short_hash(text)
+
+
+def short_hash(text: str, length: int = 10) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def last_segment(iri: str) -> str:
+    """The most specific part of an IRI: fragment, else last path segment, else host."""
+    parts = urlsplit(iri)
+    if parts.fragment:
+        return parts.fragment
+    segments = [s for s in parts.path.split("/") if s]
+    if segments:
+        return segments[-1].rsplit(".", 1)[0] if "." in segments[-1] else segments[-1]
+    return parts.netloc or iri
+
+
+def dataset_iri(base: str, hospital: str, slug: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/id/{hospital}/dataset/{slug}")
+
+
+def minted_iri(base: str, hospital: str, kind: str, slug: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/id/{hospital}/{kind}/{slug}")
+
+
+def source_graph_iri(base: str, source: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/graph/source/{source}")
+
+
+def runs_graph_iri(base: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/graph/harvest-runs")
+
+
+def reference_graph_iri(base: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/graph/reference")
+
+
+def run_iri(base: str, run_id: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/id/harvest-run/{run_id}")
+
+
+def record_iri(base: str, local_id: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/id/record/{local_id}")
+
+
+_ID_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{0,150}$")
+
+
+def valid_local_id(value: str) -> bool:
+    return bool(_ID_OK.match(value))

@@ -1,0 +1,60 @@
+"""One plugin registry per kind, filled lazily from entry-point groups.
+
+Built-ins register through pyproject.toml exactly as third-party plugins do, so
+there is one way in. A plugin whose import fails stays listed, marked
+unavailable with the reason, instead of breaking everything else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+from catalog.errors import PluginUnavailable
+
+
+@dataclass
+class Registry:
+    group: str
+    _loaded: dict = field(default_factory=dict)
+    _failed: dict = field(default_factory=dict)
+    _scanned: bool = False
+
+    def register(self, name: str, obj) -> None:
+        """Register directly (tests, embedding applications)."""
+        self._loaded[name] = obj
+        self._failed.pop(name, None)
+
+    def _scan(self) -> None:
+        if self._scanned:
+            return
+        self._scanned = True
+        for ep in entry_points(group=self.group):
+            if ep.name in self._loaded:
+                continue
+            try:
+                self._loaded[ep.name] = ep.load()
+            except Exception as exc:  # a broken plugin must not break the others
+                self._failed[ep.name] = f"{type(exc).__name__}: {exc}"
+
+    def get(self, name: str):
+        self._scan()
+        if name in self._loaded:
+            return self._loaded[name]
+        if name in self._failed:
+            raise PluginUnavailable(
+                f"{self.group} plugin {name!r} is installed but could not be loaded "
+                f"({self._failed[name]}); reinstall hdcat or the plugin's package"
+            )
+        known = ", ".join(sorted(self._loaded)) or "none"
+        raise PluginUnavailable(f"no {self.group} plugin named {name!r} (available: {known})")
+
+    def names(self) -> list[str]:
+        self._scan()
+        return sorted(self._loaded)
+
+    def unavailable(self) -> dict[str, str]:
+        self._scan()
+        return dict(self._failed)
+
+
+stores = Registry("hdcat.stores")

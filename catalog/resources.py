@@ -1,0 +1,47 @@
+"""Cut one resource out of the store: its triples and the nodes that belong to it.
+
+A dataset's description spans blank nodes (temporal, contact point), its
+distributions, their column lists and agents the source describes. `describe`
+follows every object the same graph describes, but never walks into another
+dataset or catalogue, so a page shows one dataset and no more.
+"""
+from __future__ import annotations
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF
+
+from ontology import DCAT, bind_prefixes
+
+_STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
+
+
+def describe(dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000) -> Graph:
+    """The resource's own triples, its blank-node closure and its distributions' closure."""
+    ctx = dataset.graph(graph_name) if graph_name is not None else dataset
+    out = bind_prefixes(Graph())
+    todo = [iri]
+    seen = {iri}
+    while todo and len(seen) < max_nodes:
+        node = todo.pop()
+        for s, p, o in ctx.triples((node, None, None)):
+            out.add((s, p, o))
+            if o in seen:
+                continue
+            if p == RDF.type or not isinstance(o, (BNode, URIRef)):
+                continue
+            if isinstance(o, URIRef) and (o, None, None) not in ctx:
+                continue
+            if not any((o, RDF.type, t) in ctx for t in _STOP_TYPES):
+                seen.add(o)
+                todo.append(o)
+    return out
+
+
+def labels_for(dataset, iris, graph_name: URIRef | None = None) -> Graph:
+    """Triples that name the given IRIs (for publishers described elsewhere in the source)."""
+    ctx = dataset.graph(graph_name) if graph_name is not None else dataset
+    out = Graph()
+    for iri in iris:
+        for s, p, o in ctx.triples((iri, None, None)):
+            out.add((s, p, o))
+    return out

@@ -1,0 +1,131 @@
+"""Harvest runs as PROV-O activities (`hdcat:HarvestRun`), kept in their own graph.
+
+Runs are recorded even when a harvest fails, in a graph apart from the
+sources', so a failed run never touches the last good data.
+"""
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from catalog.iris import run_iri
+from ontology import DCT, HDCAT, PROV
+
+
+class Outcome(enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass
+class SkippedRecord:
+    record: str
+    reason: str
+
+
+@dataclass
+class HarvestRun:
+    """What one harvest of one source did; filled in by the harvester, stored by the catalogue."""
+    source: str
+    hospital: str
+    kind: str
+    location: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    ended: datetime | None = None
+    outcome: Outcome | None = None
+    found: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    content_hash: str | None = None
+
+    def skip(self, record: str, reason: str) -> None:
+        self.skipped.append(SkippedRecord(record, reason))
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def finish(self, outcome: Outcome, error: str | None = None) -> "HarvestRun":
+        self.outcome = outcome
+        self.error = error
+        self.ended = datetime.now(timezone.utc)
+        return self
+
+    @property
+    def seconds(self) -> float:
+        end = self.ended or datetime.now(timezone.utc)
+        return (end - self.started).total_seconds()
+
+    def iri(self, base: str) -> URIRef:
+        return run_iri(base, self.id)
+
+    def to_graph(self, base: str, source_iri: URIRef) -> Graph:
+        g = Graph()
+        node = self.iri(base)
+        g.add((node, RDF.type, HDCAT.HarvestRun))
+        g.add((node, RDF.type, PROV.Activity))
+        g.add((node, RDFS.label, Literal(f"harvest of {self.source}")))
+        g.add((node, DCT.identifier, Literal(self.id)))
+        g.add((node, HDCAT.source, source_iri))
+        g.add((source_iri, RDF.type, HDCAT.Source))
+        g.add((source_iri, DCT.identifier, Literal(self.source)))
+        g.add((source_iri, HDCAT.sourceKind, Literal(self.kind)))
+        g.add((source_iri, HDCAT.location, Literal(self.location)))
+        g.add((node, PROV.used, source_iri))
+        g.add((node, HDCAT.hospital, URIRef(f"https://w3id.org/hdcat/hospital/{self.hospital}")))
+        g.add((node, PROV.startedAtTime, Literal(self.started.isoformat(), datatype=XSD.dateTime)))
+        if self.ended:
+            g.add((node, PROV.endedAtTime, Literal(self.ended.isoformat(), datatype=XSD.dateTime)))
+        if self.outcome:
+            g.add((node, HDCAT.status, Literal(self.outcome.value)))
+        for prop, value in ((HDCAT.recordsFound, self.found), (HDCAT.recordsAdded, self.added),
+                            (HDCAT.recordsChanged, self.changed), (HDCAT.recordsRemoved, self.removed),
+                            (HDCAT.recordsSkipped, len(self.skipped))):
+            g.add((node, prop, Literal(value, datatype=XSD.integer)))
+        for item in self.skipped:
+            b = BNode()
+            g.add((node, HDCAT.skipped, b))
+            g.add((b, RDF.type, HDCAT.SkippedRecord))
+            g.add((b, HDCAT.record, Literal(item.record)))
+            g.add((b, HDCAT.reason, Literal(item.reason)))
+        for message in self.warnings:
+            g.add((node, HDCAT.warning, Literal(message)))
+        if self.error:
+            g.add((node, HDCAT.error, Literal(self.error)))
+        if self.content_hash:
+            g.add((node, HDCAT.contentHash, Literal(self.content_hash)))
+        return g
+
+
+RUNS_QUERY = """
+PREFIX hdcat: <https://w3id.org/hdcat/ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?run ?id ?source ?kind ?location ?hospital ?started ?ended ?status ?found ?added ?changed ?removed ?skipped ?error ?hash
+WHERE { GRAPH ?g {
+  ?run a hdcat:HarvestRun ; dct:identifier ?id ; hdcat:source ?src ; prov:startedAtTime ?started ;
+       hdcat:hospital ?hospital .
+  ?src dct:identifier ?source ; hdcat:sourceKind ?kind ; hdcat:location ?location .
+  OPTIONAL { ?run prov:endedAtTime ?ended }
+  OPTIONAL { ?run hdcat:status ?status }
+  OPTIONAL { ?run hdcat:recordsFound ?found }
+  OPTIONAL { ?run hdcat:recordsAdded ?added }
+  OPTIONAL { ?run hdcat:recordsChanged ?changed }
+  OPTIONAL { ?run hdcat:recordsRemoved ?removed }
+  OPTIONAL { ?run hdcat:recordsSkipped ?skipped }
+  OPTIONAL { ?run hdcat:error ?error }
+  OPTIONAL { ?run hdcat:contentHash ?hash }
+  %s
+} }
+ORDER BY DESC(?started)
+"""

@@ -1,0 +1,171 @@
+"""marshmallow schemas of the read model, shared by the JSON API and the search index.
+
+Input schemas (query parameters) are separate from output schemas, so what a
+client may send never silently widens what the API returns.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from catalog.readmodel import Suppressed
+
+
+class CountField(fields.Field):
+    """An aggregate count: a number, or the string '<N' when it is below the threshold."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, Suppressed):
+            return str(value)
+        return int(value)
+
+
+class ConceptSchema(Schema):
+    iri = fields.String()
+    label = fields.String(allow_none=True)
+    label_ko = fields.String(allow_none=True)
+    notation = fields.String(allow_none=True)
+
+
+class HospitalSchema(Schema):
+    id = fields.String()
+    iri = fields.String()
+    name_en = fields.String()
+    name_ko = fields.String()
+    type = fields.String()
+    city = fields.String(allow_none=True)
+    lead = fields.Boolean()
+
+
+class AgentSchema(Schema):
+    iri = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    name_ko = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ColumnSchema(Schema):
+    name = fields.String()
+    title = fields.String(allow_none=True)
+    title_ko = fields.String(allow_none=True)
+    datatype = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    coding_system = fields.Nested(ConceptSchema, allow_none=True)
+    unit = fields.String(allow_none=True)
+
+
+class DistributionSchema(Schema):
+    iri = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    access_url = fields.String(allow_none=True)
+    download_url = fields.String(allow_none=True)
+    format = fields.String(allow_none=True)
+    media_type = fields.String(allow_none=True)
+    license = fields.String(allow_none=True)
+    columns = fields.List(fields.Nested(ColumnSchema))
+
+
+class CodeValueSchema(Schema):
+    notation = fields.String()
+    label = fields.String(allow_none=True)
+    label_ko = fields.String(allow_none=True)
+    scheme = fields.String(allow_none=True)
+
+
+class HarvestSummarySchema(Schema):
+    run = fields.String()
+    run_id = fields.String()
+    source = fields.String()
+    first_seen = fields.String(allow_none=True)
+    last_changed = fields.String(allow_none=True)
+
+
+class DatasetSummarySchema(Schema):
+    """One hit in a list: enough to show and filter, cheap to index."""
+    id = fields.String()
+    iri = fields.String()
+    title = fields.String()
+    titles = fields.Dict(keys=fields.String(), values=fields.String())
+    description = fields.String(allow_none=True)
+    keywords = fields.List(fields.String())
+    hospital = fields.Nested(HospitalSchema, allow_none=True)
+    disease_areas = fields.List(fields.Nested(ConceptSchema))
+    data_types = fields.List(fields.Nested(ConceptSchema))
+    access_rights = fields.Nested(ConceptSchema, allow_none=True)
+    coding_systems = fields.List(fields.Nested(ConceptSchema))
+    modified = fields.String(allow_none=True)
+    number_of_individuals = CountField(allow_none=True)
+
+
+class DatasetSchema(DatasetSummarySchema):
+    """A dataset in full: the dataset page and /api/v1/datasets/<id>."""
+    identifier = fields.String(allow_none=True)
+    descriptions = fields.Dict(keys=fields.String(), values=fields.String())
+    publisher = fields.Nested(AgentSchema, allow_none=True)
+    contact_point = fields.Nested(AgentSchema, allow_none=True)
+    themes = fields.List(fields.Nested(ConceptSchema))
+    code_values = fields.List(fields.Nested(CodeValueSchema))
+    issued = fields.String(allow_none=True)
+    temporal_start = fields.String(allow_none=True)
+    temporal_end = fields.String(allow_none=True)
+    number_of_records = CountField(allow_none=True)
+    min_typical_age = fields.Integer(allow_none=True)
+    max_typical_age = fields.Integer(allow_none=True)
+    population_coverage = fields.String(allow_none=True)
+    languages = fields.List(fields.String())
+    distributions = fields.List(fields.Nested(DistributionSchema))
+    columns = fields.List(fields.Nested(ColumnSchema))
+    derived_from = fields.List(fields.String())
+    harvest = fields.Nested(HarvestSummarySchema, allow_none=True)
+    properties = fields.List(fields.Dict())
+
+
+class SkippedSchema(Schema):
+    record = fields.String()
+    reason = fields.String()
+
+
+class HarvestRunSchema(Schema):
+    id = fields.String()
+    iri = fields.String()
+    source = fields.String()
+    hospital = fields.String()
+    kind = fields.String()
+    location = fields.String()
+    started = fields.String()
+    ended = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    found = fields.Integer()
+    added = fields.Integer()
+    changed = fields.Integer()
+    removed = fields.Integer()
+    skipped = fields.Integer()
+    skipped_records = fields.List(fields.Nested(SkippedSchema))
+    warnings = fields.List(fields.String())
+    error = fields.String(allow_none=True)
+
+
+MAX_PAGE_SIZE = 200
+
+
+class PageArgsSchema(Schema):
+    """Query parameters of every paged list. Unknown parameters are an error, not ignored."""
+
+    class Meta:
+        unknown = "raise"
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+class DatasetListArgsSchema(PageArgsSchema):
+    hospital = fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,63}$"))
+    disease_area = fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,63}$"))
+    source = fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,63}$"))
+
+    @validates_schema
+    def _known_hospital(self, data, **kwargs):
+        from ontology import hospitals
+        if "hospital" in data and data["hospital"] not in {h["id"] for h in hospitals()}:
+            raise ValidationError(f"unknown hospital {data['hospital']!r}", field_name="hospital")

@@ -1,0 +1,298 @@
+"""The catalogue service: the one place that writes the graph and answers the read model.
+
+Web views and the CLI call this; they never touch the store directly. Writes
+are whole-graph replacements per source, committed only after a harvest has
+succeeded, so a failed harvest leaves the last good data in place.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF, XSD
+
+from catalog.config import Settings
+from catalog.errors import NotFound
+from catalog.iris import record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
+from catalog.readmodel import dataset_record, hospital_record, suppress
+from catalog.resources import describe
+from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
+from catalog.stores import CatalogStore, open_store
+from ontology import DCAT, DCT, HDCAT, PROV, bind_prefixes, hospitals, vocabulary_graph
+
+P = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX hdcat: <https://w3id.org/hdcat/ns#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+"""
+
+
+def dataset_hash(graph: Graph, iri: URIRef) -> str:
+    """A content hash of one dataset's description that ignores blank-node labels."""
+    lines = []
+    for s, p, o in describe(graph, iri):
+        parts = ["_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)]
+        lines.append(" ".join(parts))
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
+
+
+class Catalog:
+    def __init__(self, settings: Settings, store: CatalogStore | None = None):
+        self.settings = settings
+        self.base = settings.base_iri
+        self.store = store if store is not None else open_store(settings.store_url)
+        self._ensure_reference()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ---- reference data -------------------------------------------------------
+    def _ensure_reference(self) -> None:
+        """Load code lists and hospitals into their own graph when missing or outdated."""
+        vocab = vocabulary_graph()
+        digest = hashlib.sha256(vocab.serialize(format="nt", encoding="utf-8")).hexdigest()[:32]
+        name = reference_graph_iri(self.base)
+        if (name, HDCAT.contentHash, Literal(digest)) in self.store.graph(name):
+            return
+        g = Graph()
+        for t in vocab:
+            g.add(t)
+        g.add((name, HDCAT.contentHash, Literal(digest)))
+        self.store.replace_graph(name, g)
+
+    # ---- writes ---------------------------------------------------------------
+    def source_graph(self, source: str) -> URIRef:
+        return source_graph_iri(self.base, source)
+
+    def record_run(self, run: HarvestRun) -> None:
+        self.store.add_to_graph(runs_graph_iri(self.base), run.to_graph(self.base, self.source_graph(run.source)))
+
+    def commit_harvest(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
+        """Replace the source's graph with `graph` and record the run; None means the harvest failed."""
+        if graph is None or run.outcome is Outcome.FAILED:
+            if run.outcome is not Outcome.FAILED:
+                run.finish(Outcome.FAILED, run.error or "harvest produced no graph")
+            self.record_run(run)
+            return run
+        name = self.source_graph(run.source)
+        previous = self._previous_records(name)
+        self._dedupe_local_ids(graph, name)
+        current = {ds: dataset_hash(graph, ds) for ds in graph.subjects(RDF.type, DCAT.Dataset)
+                   if isinstance(ds, URIRef)}
+        added = [ds for ds in current if ds not in previous]
+        changed = [ds for ds in current if ds in previous and previous[ds]["hash"] != current[ds]]
+        removed = [ds for ds in previous if ds not in current]
+        run.found = len(current)
+        run.added, run.changed, run.removed = len(added), len(changed), len(removed)
+        if not added and not changed and not removed and previous:
+            run.finish(Outcome.UNCHANGED)
+            self.record_run(run)
+            return run
+        now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
+        run_node = run.iri(self.base)
+        for ds, digest in current.items():
+            local_id = str(graph.value(ds, HDCAT.localId))
+            rec = record_iri(self.base, local_id)
+            old = previous.get(ds)
+            unchanged = old is not None and old["hash"] == digest
+            graph.add((rec, RDF.type, DCAT.CatalogRecord))
+            graph.add((rec, FOAF.primaryTopic, ds))
+            graph.add((rec, HDCAT.contentHash, Literal(digest)))
+            graph.add((rec, DCT.issued, old["issued"] if old else now))
+            graph.add((rec, DCT.modified, old["modified"] if unchanged else now))
+            graph.add((rec, PROV.wasGeneratedBy, old["run"] if unchanged else run_node))
+            graph.add((rec, HDCAT.source, URIRef(name)))
+        self.store.replace_graph(name, graph)
+        run.finish(Outcome.CHANGED)
+        self.record_run(run)
+        return run
+
+    def _previous_records(self, name: URIRef) -> dict:
+        q = P + f"""SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH <{name}> {{
+            ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
+                 dct:modified ?modified ; prov:wasGeneratedBy ?run }} }}"""
+        return {row.ds: {"hash": str(row.hash), "issued": row.issued, "modified": row.modified, "run": row.run}
+                for row in self.store.query(q)}
+
+    def _dedupe_local_ids(self, graph: Graph, name: URIRef) -> None:
+        """A short id already used by another source's dataset gets a hash suffix."""
+        q = P + f"""SELECT ?id ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} FILTER(?g != <{name}>) }}"""
+        taken = {str(row.id): row.ds for row in self.store.query(q)}
+        for ds, local_id in list(graph.subject_objects(HDCAT.localId)):
+            owner = taken.get(str(local_id))
+            if owner is not None and owner != ds:
+                graph.set((ds, HDCAT.localId, Literal(f"{local_id}-{short_hash(str(ds), 6)}")))
+
+    def drop_source(self, source: str) -> None:
+        self.store.drop_graph(self.source_graph(source))
+
+    # ---- read model -----------------------------------------------------------
+    def _where(self, hospital=None, disease_area=None, source=None) -> str:
+        clauses = []
+        if hospital:
+            clauses.append(f"FILTER(?h = <https://w3id.org/hdcat/hospital/{hospital}>)")
+        if disease_area:
+            clauses.append(f"?ds dcat:theme <https://w3id.org/hdcat/code/disease-area/{disease_area}> .")
+        if source:
+            clauses.append(f"FILTER(?g = <{self.source_graph(source)}>)")
+        return "\n".join(clauses)
+
+    def count_datasets(self, hospital=None, disease_area=None, source=None) -> int:
+        q = P + f"""SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
+            {self._where(hospital, disease_area, source)} }} }}"""
+        return int(next(iter(self.store.query(q))).n)
+
+    def dataset_page(self, page=1, size=20, hospital=None, disease_area=None, source=None,
+                     summary=True) -> tuple[int, list[dict]]:
+        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
+            {self._where(hospital, disease_area, source)} }} }}
+            ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
+        rows = list(self.store.query(q))
+        total = self.count_datasets(hospital, disease_area, source)
+        return total, [self._record(row.ds, row.g) for row in rows]
+
+    def _locate(self, local_id: str):
+        q = P + """SELECT ?ds ?g WHERE { GRAPH ?g { ?ds hdcat:localId ?id } } LIMIT 1"""
+        rows = list(self.store.query(q, initBindings={"id": Literal(local_id)}))
+        if not rows:
+            rows = list(self.store.query(q, initBindings={"id": Literal(local_id, datatype=XSD.string)}))
+        if not rows:
+            raise NotFound(f"no dataset with id {local_id!r}")
+        return rows[0].ds, rows[0].g
+
+    def locate_iri(self, iri: str):
+        """(local id, graph) of a dataset IRI, or NotFound."""
+        q = P + "SELECT ?id ?g WHERE { GRAPH ?g { ?ds hdcat:localId ?id } } LIMIT 1"
+        rows = list(self.store.query(q, initBindings={"ds": URIRef(iri)}))
+        if not rows:
+            raise NotFound(f"no dataset with IRI {iri}")
+        return str(rows[0].id), rows[0].g
+
+    def _record(self, ds, graph_name) -> dict:
+        g = describe(self.store.dataset, ds, graph_name)
+        record = dataset_record(g, ds, self.settings.suppression_threshold)
+        record["harvest"] = self._harvest_info(ds, graph_name)
+        return record
+
+    def dataset(self, local_id: str) -> dict:
+        ds, g = self._locate(local_id)
+        return self._record(ds, g)
+
+    def _harvest_info(self, ds, graph_name) -> dict | None:
+        q = P + f"""SELECT ?run ?issued ?modified ?rid WHERE {{ GRAPH <{graph_name}> {{
+            ?rec foaf:primaryTopic ?ds ; prov:wasGeneratedBy ?run ; dct:issued ?issued ; dct:modified ?modified }}
+            OPTIONAL {{ GRAPH ?rg {{ ?run dct:identifier ?rid }} }} }} LIMIT 1"""
+        rows = list(self.store.query(q, initBindings={"ds": ds}))
+        if not rows:
+            return None
+        row = rows[0]
+        return {"run": str(row.run), "run_id": str(row.rid) if row.rid else str(row.run).rsplit("/", 1)[-1],
+                "source": str(graph_name).rsplit("/", 1)[-1],
+                "first_seen": str(row.issued), "last_changed": str(row.modified)}
+
+    def resource_graph(self, local_id: str) -> Graph:
+        """One dataset as RDF: its description, its catalogue record and its hospital's names."""
+        ds, g = self._locate(local_id)
+        out = describe(self.store.dataset, ds, g)
+        src = self.store.graph(g)
+        for rec in src.subjects(FOAF.primaryTopic, ds):
+            for t in src.triples((rec, None, None)):
+                out.add(t)
+        hospital = out.value(ds, HDCAT.hospital)
+        publisher = out.value(ds, DCT.publisher)
+        for node in (hospital, publisher):
+            if isinstance(node, URIRef):
+                for ctx in (src, self.store.graph(reference_graph_iri(self.base))):
+                    for t in ctx.triples((node, None, None)):
+                        out.add(t)
+        return out
+
+    def stats(self) -> dict:
+        """Figures for the home page: datasets per hospital and disease area, suppressed sums."""
+        q = P + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE { GRAPH ?g {
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
+            OPTIONAL { ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "https://w3id.org/hdcat/code/disease-area/")) } } }
+            GROUP BY ?h ?theme"""
+        by_hospital: Counter = Counter()
+        by_area: Counter = Counter()
+        matrix: dict = defaultdict(Counter)
+        for row in self.store.query(q):
+            h = str(row.h).rsplit("/", 1)[-1]
+            area = str(row.theme).rsplit("/", 1)[-1] if row.theme else "unclassified"
+            matrix[h][area] += int(row.n)
+            by_area[area] += int(row.n)
+        q_total = P + """SELECT ?h (COUNT(DISTINCT ?ds) AS ?n) WHERE { GRAPH ?g {
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h } } GROUP BY ?h"""
+        for row in self.store.query(q_total):
+            by_hospital[str(row.h).rsplit("/", 1)[-1]] = int(row.n)
+        threshold = self.settings.suppression_threshold
+        rows = []
+        for h in hospitals():
+            rows.append({**h, "datasets": by_hospital.get(h["id"], 0),
+                         "areas": {a: suppress(n, 1) for a, n in matrix.get(h["id"], {}).items()}})
+        return {"total": sum(by_hospital.values()), "hospitals": rows,
+                "disease_areas": dict(by_area.most_common()), "threshold": threshold}
+
+    # ---- runs -----------------------------------------------------------------
+    def runs(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
+        extra = ""
+        if source:
+            extra = f'FILTER(STR(?source) = "{_sparql_str(source)}")'
+        q = (RUNS_QUERY % extra) + f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return list(self._runs_query(q))
+
+    def run(self, run_id: str) -> dict:
+        if not all(c.isalnum() for c in run_id):
+            raise NotFound(f"no harvest run {run_id!r}")
+        q = RUNS_QUERY % f'FILTER(STR(?id) = "{run_id}")'
+        rows = list(self._runs_query(q))
+        if not rows:
+            raise NotFound(f"no harvest run {run_id!r}")
+        run = rows[0]
+        g = self.store.graph(runs_graph_iri(self.base))
+        node = URIRef(run["iri"])
+        run["skipped_records"] = sorted(
+            ({"record": str(g.value(b, HDCAT.record)), "reason": str(g.value(b, HDCAT.reason))}
+             for b in g.objects(node, HDCAT.skipped)), key=lambda r: r["record"])
+        run["warnings"] = sorted(str(w) for w in g.objects(node, HDCAT.warning))
+        return run
+
+    def _runs_query(self, q):
+        for row in self.store.query(q):
+            yield {
+                "id": str(row.id), "iri": str(row.run), "source": str(row.source), "kind": str(row.kind),
+                "location": str(row.location), "hospital": str(row.hospital).rsplit("/", 1)[-1],
+                "started": str(row.started), "ended": str(row.ended) if row.ended else None,
+                "status": str(row.status) if row.status else None,
+                "found": int(row.found or 0), "added": int(row.added or 0), "changed": int(row.changed or 0),
+                "removed": int(row.removed or 0), "skipped": int(row.skipped or 0),
+                "error": str(row.error) if row.error else None,
+            }
+
+    def last_good_run(self, source: str) -> dict | None:
+        for run in self.runs(source=source, limit=20):
+            if run["status"] in ("changed", "unchanged"):
+                return run
+        return None
+
+    # ---- whole catalogue --------------------------------------------------------
+    def catalog_graph(self, page: int, size: int, catalog_iri: URIRef) -> tuple[Graph, int]:
+        """One page of the whole catalogue as DCAT: the catalog node and each dataset in full."""
+        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id }} }}
+            ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
+        out = bind_prefixes(Graph())
+        out.add((catalog_iri, RDF.type, DCAT.Catalog))
+        for row in self.store.query(q):
+            out.add((catalog_iri, DCAT.dataset, row.ds))
+            for t in describe(self.store.dataset, row.ds, row.g):
+                out.add(t)
+        return out, self.count_datasets()
+
+
+def _sparql_str(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')

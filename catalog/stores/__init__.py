@@ -1,0 +1,21 @@
+"""RDF stores behind rdflib, chosen by one URL (`HDCAT_STORE`).
+
+`memory:` for tests; `oxigraph:PATH` (the default, on disk) for everything
+else. More kinds register under the `hdcat.stores` entry-point group.
+"""
+from __future__ import annotations
+
+from catalog.errors import ConfigError
+from catalog.registry import stores as registry
+from catalog.stores.base import CatalogStore, Capabilities  # noqa: F401
+
+
+def open_store(url: str) -> CatalogStore:
+    """Open the store a URL names: the scheme picks the plugin, the rest is its location."""
+    scheme, sep, rest = url.partition(":")
+    if not sep or not scheme:
+        raise ConfigError(
+            f"HDCAT_STORE={url!r} is not a store URL; use 'memory:' or 'oxigraph:PATH'")
+    scheme = scheme.split("+", 1)[0]
+    cls = registry.get(scheme)
+    return cls(rest)

@@ -1,0 +1,80 @@
+"""The store interface: an rdflib Dataset plus the operations rdflib lacks.
+
+rdflib is the API (`store.dataset`); heavy work — atomic replacement of a
+source's graph, whole-store dumps — goes to each store's own engine.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import IO, Iterable
+
+from rdflib import Dataset, Graph, URIRef
+
+from ontology import bind_prefixes
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    persistent: bool
+    native_sparql: bool  # SPARQL runs in the store's engine, not rdflib's evaluator
+    transactions: bool
+
+
+class CatalogStore:
+    """Base class: subclasses open `self.dataset` and may override the heavy operations."""
+
+    capabilities = Capabilities(persistent=False, native_sparql=False, transactions=False)
+
+    def __init__(self, location: str):
+        self.location = location
+        self.dataset: Dataset = bind_prefixes(Dataset(default_union=True))
+        self._write_lock = threading.RLock()
+
+    # -- writes ---------------------------------------------------------------
+    def replace_graph(self, name: URIRef, graph: Graph) -> None:
+        """Make named graph `name` hold exactly `graph`'s triples, all at once."""
+        with self._write_lock:
+            target = self.dataset.graph(name)
+            self.dataset.remove((None, None, None, target))
+            target = self.dataset.graph(name)
+            for triple in graph:
+                target.add(triple)
+
+    def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
+        with self._write_lock:
+            target = self.dataset.graph(name)
+            for triple in triples:
+                target.add(triple)
+
+    def drop_graph(self, name: URIRef) -> None:
+        with self._write_lock:
+            self.dataset.remove((None, None, None, self.dataset.graph(name)))
+
+    # -- reads ----------------------------------------------------------------
+    def query(self, sparql: str, **kwargs):
+        return self.dataset.query(sparql, **kwargs)
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted({c.identifier for c in self.dataset.contexts() if isinstance(c.identifier, URIRef)
+                       and len(c) > 0}, key=str)
+
+    def graph(self, name: URIRef) -> Graph:
+        """A read view of one named graph (writes must go through replace_graph/add_to_graph)."""
+        return self.dataset.graph(name)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.dataset.quads((None, None, None, None)))
+
+    def dump(self, out: IO[bytes], fmt: str) -> None:
+        """Write the whole store: 'nquads' streams; 'turtle'/'json-ld' merge named graphs."""
+        if fmt == "nquads":
+            self.dataset.serialize(destination=out, format="nquads")
+            return
+        merged = bind_prefixes(Graph())
+        for s, p, o, _ in self.dataset.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        merged.serialize(destination=out, format=fmt)
+
+    def close(self) -> None:
+        self.dataset.close()

@@ -1,0 +1,91 @@
+"""The harvester interface: gather → fetch → parse → import.
+
+A harvester is a small class per kind of source. The runner (runner.py) drives
+the stages; a stage raises only to abort the whole source, and reports
+per-record problems on the run instead.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import ClassVar, Iterable
+
+from marshmallow import Schema, ValidationError
+from rdflib import Graph
+
+from catalog.config import SourceConfig
+from catalog.errors import ConfigError
+from catalog.runs import HarvestRun
+from harvesters.fetch import Fetched, Fetcher
+
+
+class NoOptions(Schema):
+    """Harvesters without options accept none."""
+
+
+class Harvester:
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    options_schema: ClassVar[type[Schema]] = NoOptions
+    max_jobs: ClassVar[int] = 10_000
+
+    def __init__(self, source: SourceConfig, base_iri: str, fetcher: Fetcher | None = None):
+        self.source = source
+        self.base_iri = base_iri
+        self.fetcher = fetcher or Fetcher()
+        self.options: dict = {}
+
+    def validate_config(self) -> None:
+        """Check the source's options against the harvester's schema; ConfigError names the field."""
+        try:
+            self.options = self.options_schema().load(self.source.options or {})
+        except ValidationError as exc:
+            field, messages = next(iter(exc.messages.items()))
+            raise ConfigError(f"source {self.source.name}: option {field}: {messages[0] if isinstance(messages, list) else messages}",
+                              field=field) from None
+
+    # ---- the stages ----------------------------------------------------------
+    def gather(self) -> Iterable[str]:
+        """The first things to fetch (locations)."""
+        return [self.source.location]
+
+    def fetch(self, job: str) -> Fetched:
+        return self.fetcher.get(job)
+
+    def parse(self, fetched: Fetched, run: HarvestRun) -> tuple[Graph, list[str]]:
+        """Raw RDF of one fetched document, and further jobs it points to (next pages)."""
+        raise NotImplementedError
+
+    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
+        """Map the raw graph to what hdcat stores for this source; skip bad records on `run`."""
+        raise NotImplementedError
+
+    # ---- driving them ---------------------------------------------------------
+    def harvest(self, run: HarvestRun, on_page=None) -> Graph:
+        """All stages in order; returns the source's new graph."""
+        raw = Graph()
+        queue = deque(self.gather())
+        seen: set[str] = set()
+        hashes = []
+        while queue:
+            job = queue.popleft()
+            if job in seen:
+                continue
+            if len(seen) >= self.max_jobs:
+                run.warn(f"stopped after {self.max_jobs} pages; the rest of the source was not read")
+                break
+            seen.add(job)
+            fetched = self.fetch(job)
+            hashes.append(_digest(fetched.content))
+            page, more = self.parse(fetched, run)
+            for triple in page:
+                raw.add(triple)
+            queue.extend(m for m in more if m not in seen)
+            if on_page:
+                on_page(job)
+        run.content_hash = _digest("".join(hashes).encode())
+        return self.import_(raw, run)
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()[:32]

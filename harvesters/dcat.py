@@ -1,0 +1,49 @@
+"""DCAT / DCAT-AP / HealthDCAT-AP catalogues from a file or URL, in any RDF syntax, paged by Hydra."""
+from __future__ import annotations
+
+import json
+
+from marshmallow import Schema, fields, validate
+from rdflib import Graph, URIRef
+
+from catalog.runs import HarvestRun
+from harvesters.base import Harvester
+from harvesters.dcat_import import import_dcat
+from harvesters.fetch import Fetched
+from harvesters.rdf_parse import parse_rdf
+from ontology import HYDRA
+
+ACCEPT = ("text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, "
+          "application/n-triples;q=0.7, */*;q=0.1")
+
+
+class DcatOptions(Schema):
+    max_pages = fields.Integer(load_default=10_000, validate=validate.Range(min=1, max=1_000_000))
+
+
+class DcatHarvester(Harvester):
+    kind = "dcat"
+    title = "DCAT / DCAT-AP / HealthDCAT-AP catalogue (Turtle, JSON-LD, RDF/XML, N-Triples; Hydra paging)"
+    options_schema = DcatOptions
+
+    def validate_config(self) -> None:
+        super().validate_config()
+        self.max_jobs = self.options["max_pages"]
+
+    def fetch(self, job: str) -> Fetched:
+        return self.fetcher.get(job, accept=ACCEPT)
+
+    def parse(self, fetched: Fetched, run: HarvestRun) -> tuple[Graph, list[str]]:
+        graph = parse_rdf(fetched.content, fetched.location, fetched.media_type, fetch_json=self._fetch_json)
+        more = []
+        for predicate in (HYDRA.next, HYDRA.nextPage):
+            for nxt in graph.objects(None, predicate):
+                if isinstance(nxt, URIRef):
+                    more.append(str(nxt))
+        return graph, sorted(set(more))
+
+    def _fetch_json(self, url: str):
+        return json.loads(self.fetcher.get(url, accept="application/ld+json").content)
+
+    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
+        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run)

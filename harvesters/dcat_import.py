@@ -1,0 +1,111 @@
+"""Import stage shared by every harvester that ends in DCAT: pick datasets, check, identify.
+
+A record is skipped — and reported with the reason — only when it cannot be
+used at all: no title, or a value that is not what its datatype says. Records
+that miss other DCAT-AP properties are kept and the gaps reported as warnings,
+because real publishers' records are rarely complete (see STANDARDS.md).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from catalog.iris import dataset_iri, last_segment, short_hash, slugify
+from catalog.resources import describe
+from catalog.runs import HarvestRun
+from ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
+
+MAX_WARNINGS = 500
+
+
+def _label(raw: Graph, node) -> str:
+    if isinstance(node, URIRef):
+        return str(node)
+    ident = raw.value(node, DCT.identifier)
+    title = raw.value(node, DCT.title)
+    return f"blank-node dataset ({'identifier ' + str(ident) if ident else 'title ' + repr(str(title)) if title else 'no identifier'})"
+
+
+def problem(raw: Graph, closure: Graph, node) -> str | None:
+    """Why a dataset record cannot be used, or None when it can."""
+    titles = [t for t in closure.objects(node, DCT.title) if isinstance(t, Literal) and str(t).strip()]
+    if not titles:
+        return "no dct:title: a dataset without a title cannot be listed or found"
+    for s, p, o in closure:
+        if isinstance(o, Literal) and getattr(o, "ill_typed", False):
+            qname = raw.namespace_manager.normalizeUri(p)
+            dtype = raw.namespace_manager.normalizeUri(o.datatype)
+            return f"{qname} value {str(o)!r} is not a valid {dtype}"
+    return None
+
+
+def slug_for(raw: Graph, node) -> str:
+    if isinstance(node, URIRef):
+        return slugify(last_segment(str(node)))
+    ident = raw.value(node, DCT.identifier)
+    if ident is not None:
+        return slugify(last_segment(str(ident)) if "://" in str(ident) else str(ident))
+    titles = {t.language: str(t) for t in raw.objects(node, DCT.title)}
+    return slugify(titles.get("en") or next(iter(titles.values()), "dataset"))
+
+
+def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun) -> Graph:
+    """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues."""
+    out = bind_prefixes(Graph())
+    for series in set(raw.subjects(RDF.type, DCAT.DatasetSeries)):
+        raw.add((series, RDF.type, DCAT.Dataset))  # DCAT 3: every series is a dataset
+    datasets = sorted(set(raw.subjects(RDF.type, DCAT.Dataset)), key=lambda n: (isinstance(n, BNode), str(n)))
+    used_ids: Counter = Counter()
+    kept: dict = {}  # source node → the IRI it is stored under
+    hosp = hospital_iri(hospital)
+    for node in datasets:
+        closure = describe(raw, node)
+        reason = problem(raw, closure, node)
+        if reason:
+            run.skip(_label(raw, node), reason)
+            continue
+        slug = slug_for(raw, node)
+        local_id = f"{hospital}-{slug}"
+        if used_ids[local_id]:
+            local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else closure.serialize(format='nt'), 6)}"
+        used_ids[local_id] += 1
+        iri = node if isinstance(node, URIRef) else dataset_iri(base_iri, hospital, local_id.removeprefix(f"{hospital}-"))
+        for s, p, o in closure:
+            out.add((iri if s == node else s, p, iri if o == node else o))
+        out.add((iri, HDCAT.localId, Literal(local_id)))
+        out.add((iri, HDCAT.hospital, hosp))
+        kept[node] = iri
+    for catalog in set(raw.subjects(RDF.type, DCAT.Catalog)):
+        for s, p, o in describe(raw, catalog):
+            if str(p).startswith(str(HYDRA)):
+                continue
+            if s == catalog and p == DCAT.dataset:
+                if o in kept:
+                    out.add((s, p, kept[o]))
+                continue
+            out.add((s, p, o))
+    _check_shapes(out, run)
+    return out
+
+
+def _check_shapes(graph: Graph, run: HarvestRun) -> None:
+    """Report SHACL results as warnings on the run; they never drop a record."""
+    conforms, report, _ = shacl_validate(graph, shacl_graph=shapes_graph(), inference="none",
+                                         allow_warnings=True, advanced=False)
+    if conforms:
+        return
+    results = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        message = report.value(result, SH.resultMessage)
+        severity = report.value(result, SH.resultSeverity)
+        level = "violation" if severity == SH.Violation else "warning"
+        results.append(f"{focus}: {message} ({level})")
+    results.sort()
+    for line in results[:MAX_WARNINGS]:
+        run.warn(line)
+    if len(results) > MAX_WARNINGS:
+        run.warn(f"… and {len(results) - MAX_WARNINGS} more shape results")

@@ -1,0 +1,106 @@
+"""Read a location — a file path, a file:// URL or an http(s) URL — into bytes.
+
+httpx with transport retries for connection faults and a short backoff loop
+for 429/5xx answers; every failure becomes a FetchError naming the location.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from harvesters.errors import FetchError
+
+USER_AGENT = "hdcat-harvester/0.1 (+https://w3id.org/hdcat)"
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class Fetched:
+    location: str          # where it was read from, as an absolute IRI (file:// for files)
+    content: bytes
+    media_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def as_iri(location: str) -> str:
+    """A location as an absolute IRI, so relative links in it resolve the same way everywhere."""
+    if "://" in location:
+        return location
+    return Path(location).resolve().as_uri()
+
+
+class Fetcher:
+    def __init__(self, timeout: float = 30.0, retries: int = 3, backoff: float = 0.5,
+                 max_bytes: int = 200 * 1024 * 1024):
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_bytes = max_bytes
+        self._client: httpx.Client | None = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=self.timeout, follow_redirects=True,
+                transport=httpx.HTTPTransport(retries=self.retries),
+                headers={"User-Agent": USER_AGENT},
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def get(self, location: str, accept: str = "*/*") -> Fetched:
+        scheme = urlsplit(location).scheme if "://" in location else "file"
+        if scheme == "file":
+            return self._file(location)
+        if scheme in ("http", "https"):
+            return self._url(location, accept)
+        raise FetchError(f"{location}: unsupported scheme {scheme!r}; use a file path or an http(s) URL")
+
+    def _file(self, location: str) -> Fetched:
+        path = Path(unquote(urlsplit(location).path)) if location.startswith("file://") else Path(location)
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                raise FetchError(f"{path}: {size} bytes is more than the {self.max_bytes}-byte limit")
+            content = path.read_bytes()
+        except FileNotFoundError:
+            raise FetchError(f"{path}: no such file; check the source's location in hdcat.toml") from None
+        except IsADirectoryError:
+            raise FetchError(f"{path}: is a folder; point the source at a catalogue file") from None
+        except PermissionError:
+            raise FetchError(f"{path}: permission denied; hdcat cannot read it") from None
+        return Fetched(location=path.resolve().as_uri(), content=content)
+
+    def _url(self, url: str, accept: str) -> Fetched:
+        last_error = ""
+        for attempt in range(self.retries + 1):
+            try:
+                response = self._http().get(url, headers={"Accept": accept})
+            except httpx.TimeoutException:
+                last_error = f"timed out after {self.timeout:.0f} s"
+            except httpx.HTTPError as exc:
+                last_error = f"cannot connect ({type(exc).__name__}: {exc})"
+            else:
+                if response.status_code in _RETRY_STATUS and attempt < self.retries:
+                    last_error = f"HTTP {response.status_code}"
+                elif response.status_code >= 400:
+                    raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}; "
+                                     "check the URL and the server's access settings")
+                else:
+                    if len(response.content) > self.max_bytes:
+                        raise FetchError(f"{url}: response larger than {self.max_bytes} bytes")
+                    media = response.headers.get("content-type", "").split(";")[0].strip() or None
+                    return Fetched(location=str(response.url), content=response.content, media_type=media,
+                                   etag=response.headers.get("etag"),
+                                   last_modified=response.headers.get("last-modified"))
+            if attempt < self.retries:
+                time.sleep(self.backoff * (2 ** attempt))
+        raise FetchError(f"{url}: {last_error} (tried {self.retries + 1} times); is the server up and reachable?")

@@ -1,0 +1,109 @@
+"""Bytes → rdflib Graph, whatever RDF syntax a source chose, with errors people can act on.
+
+The syntax comes from the media type, else the file extension, else a sniff of
+the first bytes. Remote JSON-LD contexts that the standards publish resolve
+to hdcat's own copies, because hospital networks often cannot reach them.
+"""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlsplit
+
+from rdflib import Graph
+
+from harvesters.errors import ParseError
+from ontology import known_context
+
+_BY_MEDIA = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle",
+    "application/ld+json": "json-ld", "application/json": "json-ld",
+    "application/rdf+xml": "xml", "application/xml": "xml", "text/xml": "xml",
+    "application/n-triples": "nt", "text/plain": None,
+    "application/n-quads": "nquads", "application/trig": "trig",
+}
+_BY_EXT = {
+    ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".xml": "xml",
+    ".owl": "xml", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".n3": "n3",
+}
+FORMAT_NAMES = {"turtle": "Turtle", "json-ld": "JSON-LD", "xml": "RDF/XML", "nt": "N-Triples",
+                "nquads": "N-Quads", "trig": "TriG", "n3": "N3"}
+
+
+def guess_format(location: str, media_type: str | None, content: bytes) -> str:
+    if media_type and _BY_MEDIA.get(media_type):
+        return _BY_MEDIA[media_type]
+    path = urlsplit(location).path.lower()
+    for ext, fmt in _BY_EXT.items():
+        if path.endswith(ext):
+            return fmt
+    head = content[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise ParseError(f"{location}: got an HTML page where an RDF catalogue was expected; "
+                         "check the URL points at the catalogue's Turtle, JSON-LD or RDF/XML")
+    if head.startswith((b"{", b"[")):
+        return "json-ld"
+    if head.startswith(b"<?xml") or head.startswith(b"<rdf:rdf"):
+        return "xml"
+    return "turtle"
+
+
+def _resolve_contexts(doc, fetch_json):
+    """Replace remote @context URLs with their content (known copies first)."""
+    def resolve(ctx):
+        if isinstance(ctx, str) and "://" in ctx:
+            local = known_context(ctx)
+            if local is not None:
+                return local.get("@context", local)
+            try:
+                remote = fetch_json(ctx)
+            except Exception as exc:
+                raise ParseError(f"JSON-LD context {ctx} could not be loaded ({exc}); "
+                                 "inline the context or make it reachable") from None
+            return remote.get("@context", remote)
+        if isinstance(ctx, list):
+            return [resolve(c) for c in ctx]
+        return ctx
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if key == "@context":
+                    node[key] = resolve(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(doc)
+    return doc
+
+
+_LINE = re.compile(r"line (\d+)", re.I)
+
+
+def parse_rdf(content: bytes, location: str, media_type: str | None = None, fetch_json=None) -> Graph:
+    """Parse one document; ParseError says which document, which syntax and where it broke."""
+    fmt = guess_format(location, media_type, content)
+    graph = Graph()
+    try:
+        if fmt == "json-ld":
+            try:
+                doc = json.loads(content)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise ParseError(f"{location}: not valid JSON ({exc}); a truncated download looks like this")
+            doc = _resolve_contexts(doc, fetch_json or _no_fetch)
+            graph.parse(data=json.dumps(doc), format="json-ld", publicID=location)
+        else:
+            graph.parse(data=content, format=fmt, publicID=location)
+    except ParseError:
+        raise
+    except Exception as exc:  # rdflib raises many kinds; all mean "this is not valid <fmt>"
+        message = " ".join(str(exc).split())[:300] or type(exc).__name__
+        message = message.replace(" of <>:", ":")
+        raise ParseError(f"{location}: not valid {FORMAT_NAMES.get(fmt, fmt)}: {message}") from None
+    return graph
+
+
+def _no_fetch(url):
+    raise ParseError(f"remote JSON-LD context {url} is not allowed here")

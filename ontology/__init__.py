@@ -1,0 +1,14 @@
+"""Vocabularies, code lists, shapes and JSON-LD contexts: the data hdcat speaks.
+
+Every IRI the code uses lives here, so a vocabulary that moves (HealthDCAT-AP's
+namespace is still provisional) is changed in one place.
+"""
+from ontology.namespaces import (  # noqa: F401
+    ADMS, CSVW, DCAT, DCATAP, DCT, DPV, DQV, FOAF, HDCAT, HDCODE, HEALTH, HYDRA,
+    LOCN, OWL, PROV, RDF, RDFS, SH, SKOS, VCARD, XSD, EU_ACCESS, EU_THEME,
+    PREFIXES, bind_prefixes,
+)
+from ontology.loaders import (  # noqa: F401
+    codelists_graph, hospitals, hospitals_graph, jsonld_context, shapes_graph,
+    vocabulary_graph, label_of, known_context, hospital_iri,
+)

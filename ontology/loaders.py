@@ -1,0 +1,111 @@
+"""Load the ontology's data files: parsed once per process, then shared read-only."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF, SKOS
+
+from ontology.namespaces import DCT, HDCAT, bind_prefixes
+
+_DATA = resources.files("ontology")
+
+
+def _parse(*names: str) -> Graph:
+    graph = bind_prefixes(Graph())
+    for name in names:
+        graph.parse(data=_DATA.joinpath(name).read_text("utf-8"), format="turtle")
+    return graph
+
+
+@lru_cache(maxsize=None)
+def codelists_graph() -> Graph:
+    """SKOS code lists: disease areas, data types, coding systems, access rights."""
+    return _parse("codelists.ttl")
+
+
+@lru_cache(maxsize=None)
+def hospitals_graph() -> Graph:
+    """The eight member hospitals as organisations."""
+    return _parse("hospitals.ttl")
+
+
+@lru_cache(maxsize=None)
+def shapes_graph() -> Graph:
+    """SHACL shapes a harvested dataset is checked against."""
+    return _parse("shapes.ttl")
+
+
+@lru_cache(maxsize=None)
+def vocabulary_graph() -> Graph:
+    """Everything the catalogue loads as its reference graph: terms, code lists, hospitals."""
+    return _parse("hdcat.ttl", "codelists.ttl", "hospitals.ttl")
+
+
+@lru_cache(maxsize=None)
+def jsonld_context() -> dict:
+    """The JSON-LD context hdcat publishes and uses to compact its JSON-LD."""
+    return json.loads(_DATA.joinpath("context.jsonld").read_text("utf-8"))
+
+
+def label_of(graph: Graph, node, lang: str = "en") -> str | None:
+    """A node's label in `lang`, else in any language: prefLabel, then foaf:name, then dct:title."""
+    for predicate in (SKOS.prefLabel, FOAF.name, DCT.title):
+        values = list(graph.objects(node, predicate))
+        for value in values:
+            if isinstance(value, Literal) and value.language == lang:
+                return str(value)
+        if values:
+            return str(values[0])
+    return None
+
+
+@lru_cache(maxsize=None)
+def hospitals() -> tuple[dict, ...]:
+    """The member hospitals as plain records, in the order of hospitals.ttl's lead first."""
+    graph = hospitals_graph()
+    rows = []
+    for iri in graph.subjects(predicate=HDCAT.lead):
+        rows.append({
+            "id": str(graph.value(iri, DCT.identifier)),
+            "iri": str(iri),
+            "name_en": label_of(graph, iri, "en"),
+            "name_ko": label_of(graph, iri, "ko"),
+            "type": str(graph.value(graph.value(iri, HDCAT.hospitalType), SKOS.notation)),
+            "city": label_of_literal(graph, iri, HDCAT.city, "en"),
+            "lead": bool(graph.value(iri, HDCAT.lead).toPython()),
+        })
+    rows.sort(key=lambda r: (not r["lead"], r["type"] != "tertiary", r["type"] != "general", r["id"]))
+    return tuple(rows)
+
+
+def label_of_literal(graph: Graph, node, predicate, lang: str) -> str | None:
+    values = list(graph.objects(node, predicate))
+    for value in values:
+        if getattr(value, "language", None) == lang:
+            return str(value)
+    return str(values[0]) if values else None
+
+
+def hospital_iri(hospital_id: str) -> URIRef:
+    return URIRef(f"https://w3id.org/hdcat/hospital/{hospital_id}")
+
+
+#: Remote JSON-LD contexts hdcat resolves from its own copies (ontology/contexts/).
+KNOWN_CONTEXTS = {
+    "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/html/examples/context.jsonld":
+        "contexts/dcat-ap-3-examples.jsonld",
+    "https://semiceu.github.io/DCAT-AP/releases/3.0.1/html/examples/context.jsonld":
+        "contexts/dcat-ap-3-examples.jsonld",
+    "https://w3id.org/hdcat/context.jsonld": "context.jsonld",
+}
+
+
+def known_context(url: str) -> dict | None:
+    """The local copy of a published JSON-LD context, or None when hdcat has none."""
+    name = KNOWN_CONTEXTS.get(url)
+    if name is None:
+        return None
+    return json.loads(_DATA.joinpath(name).read_text("utf-8"))

@@ -1,0 +1,56 @@
+"""Namespaces of the vocabularies hdcat reads and writes, each citing its source."""
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+#: DCAT 3 (W3C Recommendation 2024) — https://www.w3.org/TR/vocab-dcat-3/ (open: rdflib's
+#: closed DCAT namespace predates DCAT 3 and lacks DatasetSeries, inSeries, …)
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+#: DCMI Metadata Terms — https://www.dublincore.org/specifications/dublin-core/dcmi-terms/
+DCT = DCTERMS
+#: DCAT-AP 3.0.1 — https://semiceu.github.io/DCAT-AP/releases/3.0.1/
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+#: HealthDCAT-AP (EHDS). Provisional namespace, as published in the Release 5 examples.
+HEALTH = Namespace("http://healthdataportal.eu/ns/health#")
+#: ADMS — https://www.w3.org/TR/vocab-adms/
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+#: CSV on the Web — data dictionaries (tables, columns) as HealthDCAT-AP uses them
+CSVW = Namespace("http://www.w3.org/ns/csvw#")
+#: Data Quality Vocabulary — https://www.w3.org/TR/vocab-dqv/
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+#: Data Privacy Vocabulary — https://w3id.org/dpv
+DPV = Namespace("https://w3id.org/dpv#")
+#: vCard in RDF — contact points
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+#: Hydra core — paging of large catalogues (hydra:next)
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+#: ISA Core Location — dct:Location geometry
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+#: EU Publications Office access-right authority table (PUBLIC, RESTRICTED, NON_PUBLIC)
+EU_ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+#: EU Publications Office data-theme authority table (HEAL = health)
+EU_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+#: hdcat's own terms, documented in ontology/hdcat.ttl
+HDCAT = Namespace("https://w3id.org/hdcat/ns#")
+#: hdcat's code lists (disease areas, data types, coding systems), in ontology/codelists.ttl
+HDCODE = Namespace("https://w3id.org/hdcat/code/")
+
+PREFIXES = {
+    "dcat": DCAT, "dct": DCT, "dcatap": DCATAP, "healthdcatap": HEALTH, "adms": ADMS,
+    "csvw": CSVW, "dqv": DQV, "dpv": DPV, "vcard": VCARD, "hydra": HYDRA, "locn": LOCN,
+    "foaf": FOAF, "prov": PROV, "skos": SKOS, "rdfs": RDFS, "owl": OWL, "sh": SH,
+    "xsd": XSD, "hdcat": HDCAT, "hdcode": HDCODE,
+}
+
+
+def bind_prefixes(graph):
+    """Bind the prefixes above so serialisations read like the standards' examples."""
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    return graph
+
+
+__all__ = [
+    "ADMS", "CSVW", "DCAT", "DCATAP", "DCT", "DPV", "DQV", "FOAF", "HDCAT", "HDCODE",
+    "HEALTH", "HYDRA", "LOCN", "OWL", "PROV", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
+    "EU_ACCESS", "EU_THEME", "PREFIXES", "bind_prefixes",
+]
