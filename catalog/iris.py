@@ -70,3 +70,11 @@ _ID_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{0,150}$")
 
 def valid_local_id(value: str) -> bool:
     return bool(_ID_OK.match(value))
+
+
+_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def safe_iri(value: str) -> bool:
+    """An absolute IRI that can be written into SPARQL between <…> without escaping."""
+    return bool(value) and "://" in value[:20] and not _IRI_BAD.search(value) or value.startswith("urn:") and not _IRI_BAD.search(value)

@@ -15,7 +15,7 @@ from rdflib.namespace import FOAF, RDF, XSD
 
 from catalog.config import Settings
 from catalog.errors import NotFound
-from catalog.iris import record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
+from catalog.iris import safe_iri, valid_local_id, record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
 from catalog.readmodel import dataset_record, hospital_record, suppress
 from catalog.resources import describe
 from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
@@ -157,18 +157,21 @@ class Catalog:
         return total, [self._record(row.ds, row.g) for row in rows]
 
     def _locate(self, local_id: str):
-        q = P + """SELECT ?ds ?g WHERE { GRAPH ?g { ?ds hdcat:localId ?id } } LIMIT 1"""
-        rows = list(self.store.query(q, initBindings={"id": Literal(local_id)}))
-        if not rows:
-            rows = list(self.store.query(q, initBindings={"id": Literal(local_id, datatype=XSD.string)}))
+        if not valid_local_id(local_id):
+            raise NotFound(f"no dataset with id {local_id!r}")
+        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
+            FILTER(STR(?id) = {Literal(local_id).n3()}) }} LIMIT 1"""
+        rows = list(self.store.query(q))
         if not rows:
             raise NotFound(f"no dataset with id {local_id!r}")
         return rows[0].ds, rows[0].g
 
     def locate_iri(self, iri: str):
         """(local id, graph) of a dataset IRI, or NotFound."""
-        q = P + "SELECT ?id ?g WHERE { GRAPH ?g { ?ds hdcat:localId ?id } } LIMIT 1"
-        rows = list(self.store.query(q, initBindings={"ds": URIRef(iri)}))
+        if not safe_iri(iri):
+            raise NotFound(f"no dataset with IRI {iri}")
+        q = P + f"SELECT ?id ?g WHERE {{ GRAPH ?g {{ <{iri}> hdcat:localId ?id }} }} LIMIT 1"
+        rows = list(self.store.query(q))
         if not rows:
             raise NotFound(f"no dataset with IRI {iri}")
         return str(rows[0].id), rows[0].g
@@ -185,9 +188,9 @@ class Catalog:
 
     def _harvest_info(self, ds, graph_name) -> dict | None:
         q = P + f"""SELECT ?run ?issued ?modified ?rid WHERE {{ GRAPH <{graph_name}> {{
-            ?rec foaf:primaryTopic ?ds ; prov:wasGeneratedBy ?run ; dct:issued ?issued ; dct:modified ?modified }}
+            ?rec foaf:primaryTopic {ds.n3()} ; prov:wasGeneratedBy ?run ; dct:issued ?issued ; dct:modified ?modified }}
             OPTIONAL {{ GRAPH ?rg {{ ?run dct:identifier ?rid }} }} }} LIMIT 1"""
-        rows = list(self.store.query(q, initBindings={"ds": ds}))
+        rows = list(self.store.query(q))
         if not rows:
             return None
         row = rows[0]

@@ -16,6 +16,7 @@ from catalog.config import SourceConfig
 from catalog.errors import ConfigError
 from catalog.runs import HarvestRun
 from harvesters.fetch import Fetched, Fetcher
+from ontology import bind_prefixes
 
 
 class NoOptions(Schema):
@@ -62,7 +63,7 @@ class Harvester:
     # ---- driving them ---------------------------------------------------------
     def harvest(self, run: HarvestRun, on_page=None) -> Graph:
         """All stages in order; returns the source's new graph."""
-        raw = Graph()
+        raw = bind_prefixes(Graph())
         queue = deque(self.gather())
         seen: set[str] = set()
         hashes = []

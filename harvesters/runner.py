@@ -16,6 +16,8 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
     """Harvest one source and commit it; the returned run says how it ended and why."""
     run = HarvestRun(source=source.name, hospital=source.hospital, kind=source.kind, location=source.location)
     graph = None
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher()
     try:
         harvester = harvesters.get(source.kind)(source, catalog.base, fetcher)
         harvester.validate_config()
@@ -24,6 +26,9 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
         run.finish(Outcome.FAILED, exc.message)
     except Exception as exc:  # a bug in one harvester must not lose the other sources
         run.finish(Outcome.FAILED, f"unexpected {type(exc).__name__}: {exc}")
+    finally:
+        if own_fetcher:
+            fetcher.close()
     return catalog.commit_harvest(run, graph)
 
 

@@ -56,7 +56,7 @@ class CatalogStore:
         return self.dataset.query(sparql, **kwargs)
 
     def graph_names(self) -> list[URIRef]:
-        return sorted({c.identifier for c in self.dataset.contexts() if isinstance(c.identifier, URIRef)
+        return sorted({c.identifier for c in self.dataset.graphs() if isinstance(c.identifier, URIRef)
                        and len(c) > 0}, key=str)
 
     def graph(self, name: URIRef) -> Graph:

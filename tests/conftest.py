@@ -1,0 +1,140 @@
+"""Fixtures: the real app over real stores, the real external files, a live HTTP server.
+
+Nothing here mocks what a user runs. Tests that need a service (a browser)
+fail in CI when it is missing, and skip only on a developer's machine.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from catalog.config import Settings, SourceConfig, load_settings
+from catalog.service import Catalog
+from harvesters.runner import harvest_all
+from web.app import create_app
+from web.cli import bundled_config
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _external() -> Path:
+    candidates = [os.environ.get("HDCAT_EXTERNAL"), ROOT.parent / "shared" / "external",
+                  ROOT.parent.parent / "shared" / "external"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    raise RuntimeError("../shared/external is missing: tests read the real external files from it "
+                       "(set HDCAT_EXTERNAL to its path)")
+
+
+EXTERNAL = _external()
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip on a developer machine without the service; fail in CI, where it must be there."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture
+def external() -> Path:
+    return EXTERNAL
+
+
+@pytest.fixture
+def memory_settings() -> Settings:
+    return Settings(store_url="memory:")
+
+
+@pytest.fixture
+def catalog(memory_settings) -> Catalog:
+    cat = Catalog(memory_settings)
+    yield cat
+    cat.close()
+
+
+def source(location, name="src", hospital="hanbit", kind="dcat", **options) -> SourceConfig:
+    return SourceConfig(name=name, hospital=hospital, kind=kind, location=str(location), options=options)
+
+
+@pytest.fixture(scope="session")
+def sample_settings() -> Settings:
+    return load_settings(bundled_config(), env={"HDCAT_STORE": "memory:"})
+
+
+@pytest.fixture(scope="session")
+def sample_catalog(sample_settings):
+    """The bundled sample consortium, harvested once into a memory store."""
+    cat = Catalog(sample_settings)
+    runs = harvest_all(cat, sample_settings.sources)
+    cat.sample_runs = runs
+    yield cat
+    cat.close()
+
+
+@pytest.fixture(scope="session")
+def app(sample_catalog):
+    return create_app(catalog=sample_catalog)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def static_server(tmp_path):
+    """Serve a folder over real HTTP, as a hospital's web server would."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    import functools
+
+    class Quiet(SimpleHTTPRequestHandler):
+        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".ttl": "text/turtle",
+                          ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml"}
+
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def copy_external(rel: str, dest: Path) -> Path:
+    target = dest / Path(rel).name
+    shutil.copy(EXTERNAL / rel, target)
+    target.chmod(0o644)
+    return target

@@ -1,0 +1,67 @@
+"""The JSON API under /api/v1: thin views over the catalogue, schemas from catalog.schemas."""
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from catalog.errors import NotFound
+from catalog.schemas import (
+    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestRunSchema, HospitalSchema, PageArgsSchema,
+)
+from marshmallow import fields, validate
+from ontology import hospitals
+from web.context import catalog, query_args
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _links(endpoint: str, page: int, size: int, total: int, **filters) -> dict:
+    last = max(1, -(-total // size))
+    links = {"self": url_for(endpoint, page=page, size=size, **filters)}
+    if page < last:
+        links["next"] = url_for(endpoint, page=page + 1, size=size, **filters)
+    if page > 1:
+        links["prev"] = url_for(endpoint, page=page - 1, size=size, **filters)
+    return links
+
+
+@bp.get("/datasets")
+def datasets():
+    args = query_args(DatasetListArgsSchema())
+    page, size = args.pop("page"), args.pop("size")
+    total, hits = catalog().dataset_page(page, size, **args)
+    return {"total": total, "page": page, "size": size,
+            "hits": DatasetSummarySchema(many=True).dump(hits),
+            "links": _links("api.datasets", page, size, total, **args)}
+
+
+@bp.get("/datasets/<local_id>")
+def dataset(local_id: str):
+    return DatasetSchema().dump(catalog().dataset(local_id))
+
+
+class HarvestArgs(PageArgsSchema):
+    source = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,62}$"))
+
+
+@bp.get("/harvests")
+def harvests():
+    args = query_args(HarvestArgs())
+    page, size = args["page"], args["size"]
+    runs = catalog().runs(source=args.get("source"), limit=size, offset=(page - 1) * size)
+    return {"page": page, "size": size, "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
+
+
+@bp.get("/harvests/<run_id>")
+def harvest(run_id: str):
+    return HarvestRunSchema().dump(catalog().run(run_id))
+
+
+@bp.get("/hospitals")
+def hospital_list():
+    stats = {h["id"]: h["datasets"] for h in catalog().stats()["hospitals"]}
+    return {"hospitals": [{**HospitalSchema().dump(h), "datasets": stats.get(h["id"], 0)} for h in hospitals()]}
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def unknown(rest: str):
+    raise NotFound(f"no API endpoint /api/v1/{rest}")

@@ -1,0 +1,33 @@
+"""Flask app factory: settings in, one Catalog per app, one blueprint per resource."""
+from __future__ import annotations
+
+from flask import Flask
+
+from catalog.config import Settings
+from catalog.service import Catalog
+
+
+def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = settings or (catalog.settings if catalog else Settings())
+    app.config.update(HDCAT_SETTINGS=settings, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["hdcat"] = catalog or Catalog(settings)
+
+    from web import api, errors, linked_data, pages, filters
+    errors.init_app(app)
+    filters.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(linked_data.bp)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+        return response
+
+    return app

@@ -1,0 +1,205 @@
+"""The `hdcat` command line (click): demo, serve, harvest, export, sources."""
+from __future__ import annotations
+
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from catalog.config import SourceConfig, Settings, load_settings
+from catalog.errors import HdcatError
+from catalog.iris import short_hash
+from catalog.runs import HarvestRun, Outcome
+
+console = Console(stderr=True)
+out = Console()
+
+
+def bundled_config() -> Path:
+    return Path(str(resources.files("harvesters").joinpath("samples/consortium.toml")))
+
+
+def resolve_config(explicit: str | None) -> Path:
+    """--config, else $HDCAT_CONFIG, else ./hdcat.toml, else the bundled sample consortium."""
+    for candidate in (explicit, os.environ.get("HDCAT_CONFIG")):
+        if candidate:
+            return Path(candidate)
+    local = Path("hdcat.toml")
+    return local if local.exists() else bundled_config()
+
+
+class Context:
+    def __init__(self, config: str | None):
+        self.explicit = config
+
+    def settings(self, config_path: Path | None = None) -> Settings:
+        return load_settings(config_path or resolve_config(self.explicit))
+
+    def catalog(self, settings: Settings):
+        from catalog.service import Catalog
+        return Catalog(settings)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="hdcat.toml to use (default: $HDCAT_CONFIG, ./hdcat.toml, then the bundled sample).")
+@click.version_option(package_name="hdcat")
+@click.pass_context
+def main(ctx, config):
+    """hdcat — metadata catalogue and lineage for a hospital consortium."""
+    ctx.obj = Context(config)
+
+
+def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceConfig:
+    """A configured source's name, or a one-off KIND:LOCATION such as dcat:./catalog.ttl."""
+    configured = settings.source(arg)
+    if configured:
+        return configured
+    from harvesters.registry import harvesters
+    kind, sep, location = arg.partition(":")
+    if sep and kind in harvesters.names():
+        if "://" not in location and not location.startswith("/"):
+            location = str(Path(location).resolve())
+        return SourceConfig(name=f"{kind}-{short_hash(location, 8)}", hospital=hospital or "external",
+                            kind=kind, location=location)
+    names = ", ".join(s.name for s in settings.sources) or "none configured"
+    raise click.BadParameter(
+        f"{arg!r} is neither a configured source ({names}) nor KIND:LOCATION with KIND one of "
+        f"{', '.join(harvesters.names())}", param_hint="SOURCE")
+
+
+def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
+    from harvesters.runner import harvest_all
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total} sources"), TimeElapsedColumn(),
+                        console=console, transient=False)
+    with progress:
+        task = progress.add_task("harvesting", total=len(sources))
+        runs = harvest_all(
+            catalog, sources,
+            on_start=lambda s: progress.update(task, description=f"harvesting {s.name}"),
+            on_done=lambda r: progress.advance(task),
+        )
+        progress.update(task, description="harvest finished")
+    table = Table(title="Harvest summary")
+    for col in ("source", "hospital", "status", "found", "added", "changed", "removed", "skipped", "warnings", "seconds"):
+        table.add_column(col, justify="right" if col in ("found", "added", "changed", "removed", "skipped", "warnings", "seconds") else "left")
+    for r in runs:
+        style = "red" if r.outcome is Outcome.FAILED else None
+        table.add_row(r.source, r.hospital, r.outcome.value if r.outcome else "?", str(r.found), str(r.added),
+                      str(r.changed), str(r.removed), str(len(r.skipped)), str(len(r.warnings)), f"{r.seconds:.1f}",
+                      style=style)
+    console.print(table)
+    for r in runs:
+        if r.error:
+            console.print(f"[red]{r.source}: {r.error}[/red]")
+        for s in r.skipped[:20]:
+            console.print(f"[yellow]{r.source}: skipped {s.record}: {s.reason}[/yellow]")
+    return runs
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--hospital", default=None, help="Member hospital a one-off KIND:LOCATION source belongs to.")
+@click.pass_obj
+def harvest(obj: Context, sources, hospital):
+    """Harvest configured sources (all by default) or one-off KIND:LOCATION sources."""
+    settings = obj.settings()
+    chosen = [_parse_source(s, settings, hospital) for s in sources] if sources else list(settings.sources)
+    if not chosen:
+        raise click.UsageError(f"no sources configured in {settings.config_path}; name one as KIND:LOCATION")
+    catalog = obj.catalog(settings)
+    try:
+        runs = run_harvest(catalog, chosen)
+    finally:
+        catalog.close()
+    if any(r.outcome is Outcome.FAILED for r in runs):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nquads", "rdfxml"]), default="nquads",
+              show_default=True, help="N-Quads keeps the named graph of every source.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="File to write (default: standard output).")
+@click.pass_obj
+def export(obj: Context, fmt, output):
+    """Write the whole catalogue (every source's graph, runs and reference data)."""
+    catalog = obj.catalog(obj.settings())
+    rdflib_name = {"ttl": "turtle", "jsonld": "json-ld", "nquads": "nquads", "rdfxml": "xml"}[fmt]
+    try:
+        if output == "-":
+            catalog.store.dump(sys.stdout.buffer, rdflib_name)
+        else:
+            with open(output, "wb") as fh:
+                catalog.store.dump(fh, rdflib_name)
+            console.print(f"wrote {output} ({Path(output).stat().st_size:,} bytes, {len(catalog.store):,} quads)")
+    finally:
+        catalog.close()
+
+
+@main.command()
+@click.pass_obj
+def sources(obj: Context):
+    """List the configured sources and the harvester kinds available."""
+    from harvesters.registry import harvesters
+    settings = obj.settings()
+    table = Table(title=f"Sources in {settings.config_path}")
+    for col in ("name", "hospital", "kind", "schedule", "location"):
+        table.add_column(col)
+    for s in settings.sources:
+        table.add_row(s.name, s.hospital, s.kind, s.schedule, s.location)
+    out.print(table)
+    out.print("harvester kinds: " + ", ".join(harvesters.names()))
+
+
+def _serve(catalog, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+    from web.app import create_app
+    app = create_app(catalog=catalog)
+    console.print(f"[bold green]hdcat is serving http://{host}:{port}/[/bold green]  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=8, ident="hdcat")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_obj
+def serve(obj: Context, host, port):
+    """Serve the site, the JSON API and linked data from the current store."""
+    catalog = obj.catalog(obj.settings())
+    try:
+        _serve(catalog, host, port)
+    finally:
+        catalog.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Harvest the sample consortium, then exit.")
+@click.pass_obj
+def demo(obj: Context, host, port, no_serve):
+    """Harvest the bundled sample consortium (eight hospitals) and serve the site."""
+    settings = obj.settings(bundled_config())
+    console.print(f"store: {settings.store_url}")
+    catalog = obj.catalog(settings)
+    try:
+        run_harvest(catalog, list(settings.sources))
+        if not no_serve:
+            _serve(catalog, host, port)
+    finally:
+        catalog.close()
+
+
+def run() -> None:  # pragma: no cover - console entry point wrapper
+    try:
+        main(standalone_mode=True)
+    except HdcatError as exc:
+        console.print(f"[red]error: {exc.message}[/red]")
+        sys.exit(2)

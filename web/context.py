@@ -1,0 +1,24 @@
+"""Request helpers shared by blueprints: the catalogue, and query parameters checked by schema."""
+from __future__ import annotations
+
+from flask import current_app, request
+from marshmallow import Schema, ValidationError
+
+from catalog.errors import Invalid
+from catalog.service import Catalog
+
+
+def catalog() -> Catalog:
+    return current_app.extensions["hdcat"]
+
+
+def query_args(schema: Schema) -> dict:
+    """Parse request.args with a schema; the first bad parameter becomes a 400 naming it."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        field, messages = next(iter(exc.messages.items()))
+        message = messages[0] if isinstance(messages, list) else str(messages)
+        if field == "_schema":
+            field = None
+        raise Invalid(f"parameter {field!r}: {message}" if field else message, field=field) from None

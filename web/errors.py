@@ -1,0 +1,43 @@
+"""One place renders every error: JSON under /api/ (and for JSON clients), an HTML page elsewhere."""
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException
+
+from catalog.errors import HdcatError
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/sparql":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_body(status: int, code: str, message: str, field: str | None = None) -> dict:
+    body = {"error": code, "message": message, "status": status}
+    if field:
+        body["field"] = field
+    return body
+
+
+def _render(status: int, body: dict):
+    if wants_json():
+        return body, status
+    return render_template("error.html", status=status, message=body["message"]), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(HdcatError)
+    def _hdcat(exc: HdcatError):
+        return _render(exc.status, exc.to_dict())
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _render(exc.code or 500, error_body(exc.code or 500, code, exc.description or exc.name))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return _render(500, error_body(500, "internal", "an unexpected error occurred; it has been logged"))

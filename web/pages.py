@@ -1,0 +1,67 @@
+"""HTML pages: home, dataset list, dataset pages (with content negotiation), hospitals, harvests."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from catalog.errors import NotFound
+from catalog.schemas import DatasetListArgsSchema, PageArgsSchema
+from ontology import hospitals
+from web.context import catalog, query_args
+from web.conneg import negotiate
+from web.rdf_response import rdf_response
+
+bp = Blueprint("pages", __name__)
+
+
+class DatasetPageArgs(DatasetListArgsSchema):
+    class Meta:
+        unknown = "exclude"
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", stats=catalog().stats(), runs=catalog().runs(limit=8))
+
+
+@bp.get("/datasets")
+def datasets():
+    args = query_args(DatasetPageArgs())
+    page, size = args.pop("page"), args.pop("size")
+    total, hits = catalog().dataset_page(page, size, **args)
+    last = max(1, -(-total // size))
+    return render_template("datasets.html", hits=hits, total=total, page=page, size=size, last=last,
+                           filters=args, hospitals=hospitals(), areas=catalog().stats()["disease_areas"])
+
+
+@bp.get("/datasets/<local_id>")
+def dataset(local_id: str):
+    fmt = negotiate()
+    cat = catalog()
+    if fmt.rdflib is not None:
+        return rdf_response(cat.resource_graph(local_id), fmt)
+    return render_template("dataset.html", d=cat.dataset(local_id))
+
+
+@bp.get("/hospitals/<hospital_id>")
+def hospital(hospital_id: str):
+    record = next((h for h in hospitals() if h["id"] == hospital_id), None)
+    if record is None:
+        raise NotFound(f"no member hospital {hospital_id!r}")
+    args = query_args(DatasetPageArgs())
+    total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id)
+    last = max(1, -(-total // args["size"]))
+    runs = [r for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
+    return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],
+                           size=args["size"], last=last, runs=runs)
+
+
+@bp.get("/harvests")
+def harvests():
+    args = query_args(PageArgsSchema())
+    runs = catalog().runs(limit=args["size"], offset=(args["page"] - 1) * args["size"])
+    return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"])
+
+
+@bp.get("/harvests/<run_id>")
+def harvest(run_id: str):
+    return render_template("harvest.html", run=catalog().run(run_id))
