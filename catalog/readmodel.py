@@ -13,12 +13,12 @@ from rdflib.collection import Collection
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
 from ontology import (
-    CSVW, DCAT, DCT, HDCAT, HEALTH, PROV, VCARD, codelists_graph, hospitals, hospitals_graph, label_of,
+    CSVW, DATA_TYPE, DCAT, DCT, DISEASE_AREA, HDCAT, HEALTH, PROV, VCARD, codelists_graph, hospitals, hospitals_graph, label_of,
 )
 from catalog.iris import last_segment
 
-DISEASE_AREA_NS = "https://w3id.org/hdcat/code/disease-area/"
-DATA_TYPE_NS = "https://w3id.org/hdcat/code/data-type/"
+DISEASE_AREA_NS = str(DISEASE_AREA)
+DATA_TYPE_NS = str(DATA_TYPE)
 
 
 @dataclass(frozen=True)

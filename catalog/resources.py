@@ -16,32 +16,28 @@ _STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
 
 
 def describe(dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000) -> Graph:
-    """The resource's own triples, its blank-node closure and its distributions' closure."""
+    """The resource's own triples, its blank-node closure and its distributions' closure, as a Graph."""
     ctx = dataset.graph(graph_name) if graph_name is not None else dataset
     out = bind_prefixes(Graph())
+    for triple in closure(ctx, iri, max_nodes):
+        out.add(triple)
+    return out
+
+
+def closure(ctx, iri, max_nodes: int = 5000) -> list:
+    """The triples `describe` returns, as a list (cheaper when no Graph is needed)."""
+    out = []
     todo = [iri]
     seen = {iri}
     while todo and len(seen) < max_nodes:
         node = todo.pop()
         for s, p, o in ctx.triples((node, None, None)):
-            out.add((s, p, o))
-            if o in seen:
+            out.append((s, p, o))
+            if o in seen or p == RDF.type or not isinstance(o, (BNode, URIRef)):
                 continue
-            if p == RDF.type or not isinstance(o, (BNode, URIRef)):
+            if isinstance(o, URIRef) and ((o, None, None) not in ctx
+                                          or any((o, RDF.type, t) in ctx for t in _STOP_TYPES)):
                 continue
-            if isinstance(o, URIRef) and (o, None, None) not in ctx:
-                continue
-            if not any((o, RDF.type, t) in ctx for t in _STOP_TYPES):
-                seen.add(o)
-                todo.append(o)
-    return out
-
-
-def labels_for(dataset, iris, graph_name: URIRef | None = None) -> Graph:
-    """Triples that name the given IRIs (for publishers described elsewhere in the source)."""
-    ctx = dataset.graph(graph_name) if graph_name is not None else dataset
-    out = Graph()
-    for iri in iris:
-        for s, p, o in ctx.triples((iri, None, None)):
-            out.add((s, p, o))
+            seen.add(o)
+            todo.append(o)
     return out

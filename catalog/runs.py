@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from catalog.iris import run_iri
-from ontology import DCT, HDCAT, PROV
+from ontology import DCT, HDCAT, PROV, hospital_iri, sparql_prefixes
 
 
 class Outcome(enum.Enum):
@@ -82,7 +82,7 @@ class HarvestRun:
         g.add((source_iri, HDCAT.sourceKind, Literal(self.kind)))
         g.add((source_iri, HDCAT.location, Literal(self.location)))
         g.add((node, PROV.used, source_iri))
-        g.add((node, HDCAT.hospital, URIRef(f"https://w3id.org/hdcat/hospital/{self.hospital}")))
+        g.add((node, HDCAT.hospital, hospital_iri(self.hospital)))
         g.add((node, PROV.startedAtTime, Literal(self.started.isoformat(), datatype=XSD.dateTime)))
         if self.ended:
             g.add((node, PROV.endedAtTime, Literal(self.ended.isoformat(), datatype=XSD.dateTime)))
@@ -107,10 +107,7 @@ class HarvestRun:
         return g
 
 
-RUNS_QUERY = """
-PREFIX hdcat: <https://w3id.org/hdcat/ns#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dct: <http://purl.org/dc/terms/>
+RUNS_QUERY = sparql_prefixes("hdcat", "prov", "dct") + """
 SELECT ?run ?id ?source ?kind ?location ?hospital ?started ?ended ?status ?found ?added ?changed ?removed ?skipped ?error ?hash
 WHERE { GRAPH ?g {
   ?run a hdcat:HarvestRun ; dct:identifier ?id ; hdcat:source ?src ; prov:startedAtTime ?started ;

@@ -17,23 +17,18 @@ from catalog.config import Settings
 from catalog.errors import NotFound
 from catalog.iris import safe_iri, valid_local_id, record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
 from catalog.readmodel import dataset_record, hospital_record, suppress
-from catalog.resources import describe
+from catalog.resources import closure, describe
 from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
 from catalog.stores import CatalogStore, open_store
-from ontology import DCAT, DCT, HDCAT, PROV, bind_prefixes, hospitals, vocabulary_graph
+from ontology import DCAT, DCT, DISEASE_AREA, HDCAT, PROV, hospital_iri, bind_prefixes, hospitals, sparql_prefixes, vocabulary_graph
 
-P = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX hdcat: <https://w3id.org/hdcat/ns#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
+P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 
 
 def dataset_hash(graph: Graph, iri: URIRef) -> str:
     """A content hash of one dataset's description that ignores blank-node labels."""
     lines = []
-    for s, p, o in describe(graph, iri):
+    for s, p, o in closure(graph, iri):
         parts = ["_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)]
         lines.append(" ".join(parts))
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
@@ -133,9 +128,9 @@ class Catalog:
     def _where(self, hospital=None, disease_area=None, source=None) -> str:
         clauses = []
         if hospital:
-            clauses.append(f"FILTER(?h = <https://w3id.org/hdcat/hospital/{hospital}>)")
+            clauses.append(f"FILTER(?h = <{hospital_iri(hospital)}>)")
         if disease_area:
-            clauses.append(f"?ds dcat:theme <https://w3id.org/hdcat/code/disease-area/{disease_area}> .")
+            clauses.append(f"?ds dcat:theme <{DISEASE_AREA[disease_area]}> .")
         if source:
             clauses.append(f"FILTER(?g = <{self.source_graph(source)}>)")
         return "\n".join(clauses)
@@ -219,8 +214,8 @@ class Catalog:
         """Figures for the home page: datasets per hospital and disease area, suppressed sums."""
         q = P + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE { GRAPH ?g {
             ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
-            OPTIONAL { ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "https://w3id.org/hdcat/code/disease-area/")) } } }
-            GROUP BY ?h ?theme"""
+            OPTIONAL { ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "%s")) } } }
+            GROUP BY ?h ?theme""" % DISEASE_AREA
         by_hospital: Counter = Counter()
         by_area: Counter = Counter()
         matrix: dict = defaultdict(Counter)

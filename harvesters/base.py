@@ -52,8 +52,8 @@ class Harvester:
     def fetch(self, job: str) -> Fetched:
         return self.fetcher.get(job)
 
-    def parse(self, fetched: Fetched, run: HarvestRun) -> tuple[Graph, list[str]]:
-        """Raw RDF of one fetched document, and further jobs it points to (next pages)."""
+    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
+        """Add the raw RDF of one fetched document to `into`; return further jobs (next pages)."""
         raise NotImplementedError
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
@@ -77,9 +77,7 @@ class Harvester:
             seen.add(job)
             fetched = self.fetch(job)
             hashes.append(_digest(fetched.content))
-            page, more = self.parse(fetched, run)
-            for triple in page:
-                raw.add(triple)
+            more = self.parse(fetched, run, raw)
             queue.extend(m for m in more if m not in seen)
             if on_page:
                 on_page(job)

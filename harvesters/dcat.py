@@ -33,14 +33,14 @@ class DcatHarvester(Harvester):
     def fetch(self, job: str) -> Fetched:
         return self.fetcher.get(job, accept=ACCEPT)
 
-    def parse(self, fetched: Fetched, run: HarvestRun) -> tuple[Graph, list[str]]:
-        graph = parse_rdf(fetched.content, fetched.location, fetched.media_type, fetch_json=self._fetch_json)
-        more = []
+    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
+        parse_rdf(fetched.content, fetched.location, fetched.media_type, fetch_json=self._fetch_json, into=into)
+        more = set()
         for predicate in (HYDRA.next, HYDRA.nextPage):
-            for nxt in graph.objects(None, predicate):
+            for nxt in into.objects(None, predicate):
                 if isinstance(nxt, URIRef):
-                    more.append(str(nxt))
-        return graph, sorted(set(more))
+                    more.add(str(nxt))
+        return sorted(more)
 
     def _fetch_json(self, url: str):
         return json.loads(self.fetcher.get(url, accept="application/ld+json").content)

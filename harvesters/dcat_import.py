@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from catalog.iris import dataset_iri, last_segment, short_hash, slugify
-from catalog.resources import describe
+from catalog.resources import closure
 from catalog.runs import HarvestRun
 from ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
 
@@ -29,12 +29,12 @@ def _label(raw: Graph, node) -> str:
     return f"blank-node dataset ({'identifier ' + str(ident) if ident else 'title ' + repr(str(title)) if title else 'no identifier'})"
 
 
-def problem(raw: Graph, closure: Graph, node) -> str | None:
+def problem(raw: Graph, triples: list, node) -> str | None:
     """Why a dataset record cannot be used, or None when it can."""
-    titles = [t for t in closure.objects(node, DCT.title) if isinstance(t, Literal) and str(t).strip()]
+    titles = [o for s, p, o in triples if s == node and p == DCT.title and isinstance(o, Literal) and str(o).strip()]
     if not titles:
         return "no dct:title: a dataset without a title cannot be listed or found"
-    for s, p, o in closure:
+    for s, p, o in triples:
         if isinstance(o, Literal) and getattr(o, "ill_typed", False):
             qname = raw.namespace_manager.normalizeUri(p)
             dtype = raw.namespace_manager.normalizeUri(o.datatype)
@@ -62,24 +62,24 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun) ->
     kept: dict = {}  # source node → the IRI it is stored under
     hosp = hospital_iri(hospital)
     for node in datasets:
-        closure = describe(raw, node)
-        reason = problem(raw, closure, node)
+        triples = closure(raw, node)
+        reason = problem(raw, triples, node)
         if reason:
             run.skip(_label(raw, node), reason)
             continue
         slug = slug_for(raw, node)
         local_id = f"{hospital}-{slug}"
         if used_ids[local_id]:
-            local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else closure.serialize(format='nt'), 6)}"
+            local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else repr(sorted(map(str, triples))), 6)}"
         used_ids[local_id] += 1
         iri = node if isinstance(node, URIRef) else dataset_iri(base_iri, hospital, local_id.removeprefix(f"{hospital}-"))
-        for s, p, o in closure:
+        for s, p, o in triples:
             out.add((iri if s == node else s, p, iri if o == node else o))
         out.add((iri, HDCAT.localId, Literal(local_id)))
         out.add((iri, HDCAT.hospital, hosp))
         kept[node] = iri
     for catalog in set(raw.subjects(RDF.type, DCAT.Catalog)):
-        for s, p, o in describe(raw, catalog):
+        for s, p, o in closure(raw, catalog):
             if str(p).startswith(str(HYDRA)):
                 continue
             if s == catalog and p == DCAT.dataset:

@@ -8,7 +8,7 @@ from importlib import resources
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, SKOS
 
-from ontology.namespaces import DCT, HDCAT, bind_prefixes
+from ontology.namespaces import DCT, HDCAT, HOSPITAL, bind_prefixes
 
 _DATA = resources.files("ontology")
 
@@ -90,7 +90,7 @@ def label_of_literal(graph: Graph, node, predicate, lang: str) -> str | None:
 
 
 def hospital_iri(hospital_id: str) -> URIRef:
-    return URIRef(f"https://w3id.org/hdcat/hospital/{hospital_id}")
+    return HOSPITAL[hospital_id]
 
 
 #: Remote JSON-LD contexts hdcat resolves from its own copies (ontology/contexts/).

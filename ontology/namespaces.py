@@ -34,12 +34,23 @@ HDCAT = Namespace("https://w3id.org/hdcat/ns#")
 #: hdcat's code lists (disease areas, data types, coding systems), in ontology/codelists.ttl
 HDCODE = Namespace("https://w3id.org/hdcat/code/")
 
+#: Namespaces of the code lists in codelists.ttl and of the hospitals in hospitals.ttl
+DISEASE_AREA = Namespace(str(HDCODE) + "disease-area/")
+DATA_TYPE = Namespace(str(HDCODE) + "data-type/")
+CODING_SYSTEM = Namespace(str(HDCODE) + "coding-system/")
+HOSPITAL = Namespace("https://w3id.org/hdcat/hospital/")
+
 PREFIXES = {
     "dcat": DCAT, "dct": DCT, "dcatap": DCATAP, "healthdcatap": HEALTH, "adms": ADMS,
     "csvw": CSVW, "dqv": DQV, "dpv": DPV, "vcard": VCARD, "hydra": HYDRA, "locn": LOCN,
     "foaf": FOAF, "prov": PROV, "skos": SKOS, "rdfs": RDFS, "owl": OWL, "sh": SH,
     "xsd": XSD, "hdcat": HDCAT, "hdcode": HDCODE,
 }
+
+
+def sparql_prefixes(*names: str) -> str:
+    """PREFIX lines for SPARQL text, so queries never spell a namespace IRI themselves."""
+    return "".join(f"PREFIX {n}: <{PREFIXES[n]}>\n" for n in (names or PREFIXES))
 
 
 def bind_prefixes(graph):
@@ -52,5 +63,5 @@ def bind_prefixes(graph):
 __all__ = [
     "ADMS", "CSVW", "DCAT", "DCATAP", "DCT", "DPV", "DQV", "FOAF", "HDCAT", "HDCODE",
     "HEALTH", "HYDRA", "LOCN", "OWL", "PROV", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
-    "EU_ACCESS", "EU_THEME", "PREFIXES", "bind_prefixes",
+    "EU_ACCESS", "EU_THEME", "DISEASE_AREA", "DATA_TYPE", "CODING_SYSTEM", "HOSPITAL", "PREFIXES", "bind_prefixes", "sparql_prefixes",
 ]

@@ -19,8 +19,8 @@ DCAT_FILES = sorted(
     and p.name != "context.jsonld")
 #: The real files that are not valid RDF (STANDARDS.md, SOURCES-*.md): they must fail, clearly.
 BROKEN = {
-    "ckan/ckanext-dcat-examples/dcat_dataset.ttl": 'Prefix "healthdcatap:" not bound',
-    "dcat-ap-3.0.1/example-bee-population-dataset-series-api.ttl": "line 20",
+    "ckan/ckanext-dcat-examples/dcat_dataset.ttl": "prefix healthdcatap: has not been declared",
+    "dcat-ap-3.0.1/example-bee-population-dataset-series-api.ttl": "line 20 column 31",
 }
 
 

@@ -10,7 +10,7 @@ from catalog.service import Catalog
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> Flask:
     app = Flask(__name__)
     settings = settings or (catalog.settings if catalog else Settings())
-    app.config.update(HDCAT_SETTINGS=settings, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+    app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["hdcat"] = catalog or Catalog(settings)

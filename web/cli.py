@@ -18,6 +18,9 @@ from catalog.runs import HarvestRun, Outcome
 
 console = Console(stderr=True)
 out = Console()
+for _c in (console, out):
+    if not _c.is_terminal and "COLUMNS" not in os.environ:
+        _c.width = 140  # logs and pipes: keep summary tables readable instead of 80 columns
 
 
 def bundled_config() -> Path:

@@ -1,0 +1,47 @@
+"""Pages in a real headless Chromium: what a researcher sees, Korean included."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from tests.browser import chromium_path, dump_dom, screenshot
+from tests.conftest import require_service
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
+
+
+def _png_size(path):
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_home_page_shows_every_hospital(browser, live_server, sample_catalog, tmp_path):
+    dom = dump_dom(live_server.url + "/")
+    for name in ("한빛대학교병원", "새봄의료원", "가온상급종합병원", "미래종합병원", "하늘종합병원",
+                 "푸른종합병원", "다솜심장병원", "밝은눈안과병원"):
+        assert name in dom
+    assert f"{sample_catalog.count_datasets():,}" in dom
+    shot = screenshot(live_server.url + "/", tmp_path / "home.png")
+    assert _png_size(shot) == (1280, 1600) and shot.stat().st_size > 30_000
+
+
+def test_dataset_page_renders_columns_and_provenance(browser, live_server, client, tmp_path):
+    hit = client.get("/api/v1/datasets?hospital=dasom&size=1").get_json()["hits"][0]
+    dom = dump_dom(f"{live_server.url}/datasets/{hit['id']}")
+    assert hit["titles"]["ko"] in dom and hit["titles"]["en"] in dom
+    assert "Columns" in dom and "<code>" in dom
+    assert "harvest run" in dom and "dasom-dcat" in dom
+    shot = screenshot(f"{live_server.url}/datasets/{hit['id']}", tmp_path / "dataset.png")
+    assert shot.stat().st_size > 30_000
+
+
+def test_dataset_list_filters_and_pages(browser, live_server):
+    dom = dump_dom(live_server.url + "/datasets?hospital=balgeun&size=10")
+    assert dom.count('class="hit"') == 10 and "next →" in dom
+    assert "밝은눈안과병원" in dom

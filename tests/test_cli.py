@@ -1,0 +1,78 @@
+"""The `hdcat` command line, run as a user runs it (a real process, a real store on disk)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rdflib import Dataset
+
+from tests.conftest import EXTERNAL, ROOT
+
+
+
+def hdcat(*args, cwd, env=None, check=False):
+    full_env = {**os.environ, "HDCAT_DATA_DIR": str(Path(cwd) / "var"), **(env or {})}
+    full_env.pop("HDCAT_CONFIG", None)
+    result = subprocess.run([sys.executable, "-c", "from web.cli import run; run()", *args], cwd=cwd,
+                            env={**full_env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+                            capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_help_lists_every_command(tmp_path):
+    out = hdcat("--help", cwd=tmp_path, check=True).stdout
+    for command in ("demo", "serve", "harvest", "export", "sources"):
+        assert f"  {command} " in out
+
+
+def test_one_off_harvest_then_export(tmp_path):
+    ttl = EXTERNAL / "healthdcat-ap/ckanext-dcat_dataset_health.ttl"
+    r = hdcat("harvest", f"dcat:{ttl}", "--hospital", "hanbit", cwd=tmp_path, check=True)
+    assert "Harvest summary" in r.stderr and "changed" in r.stderr
+    hdcat("export", "--format", "nquads", "-o", "all.nq", cwd=tmp_path, check=True)
+    ds = Dataset()
+    ds.parse(tmp_path / "all.nq", format="nquads")
+    graphs = {str(g.identifier) for g in ds.graphs()}
+    assert any(g.endswith("/graph/harvest-runs") for g in graphs)
+    assert any("/graph/source/dcat-" in g for g in graphs)
+    r = hdcat("export", "--format", "ttl", cwd=tmp_path, check=True)
+    assert "HealthDCAT-AP test dataset" in r.stdout
+
+
+def test_failed_source_exits_nonzero_and_says_why(tmp_path):
+    (tmp_path / "hdcat.toml").write_text(f"""
+[[sources]]
+name = "good"
+hospital = "hanbit"
+kind = "dcat"
+location = "{EXTERNAL / 'dcat-ap-3.0.1/example-bee-population.ttl'}"
+[[sources]]
+name = "gone"
+hospital = "gaon"
+kind = "dcat"
+location = "missing.ttl"
+""")
+    r = hdcat("harvest", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "gone" in r.stderr and "no such file" in r.stderr
+    assert "good" in r.stderr and "changed" in r.stderr
+
+
+def test_bad_config_and_unknown_source_are_clear(tmp_path):
+    (tmp_path / "hdcat.toml").write_text('[[sources]]\nname = "Bad Name"\nhospital = "x"\nkind = "dcat"\nlocation = "a"\n')
+    r = hdcat("harvest", cwd=tmp_path)
+    assert r.returncode == 2 and "source Bad Name: name" in r.stderr
+    (tmp_path / "hdcat.toml").write_text("")
+    r = hdcat("harvest", "nosuch", cwd=tmp_path)
+    assert r.returncode == 2 and "neither a configured source" in r.stderr
+
+
+def test_demo_without_serving_harvests_the_sample_consortium(tmp_path):
+    r = hdcat("demo", "--no-serve", cwd=tmp_path, check=True)
+    for h in ("hanbit", "saebom", "gaon", "mirae", "haneul", "purun", "dasom", "balgeun"):
+        assert f"{h}-dcat" in r.stderr
+    assert (tmp_path / "var" / "store").is_dir()

@@ -1,0 +1,43 @@
+"""Docs kept true: every CLI command, setting and environment variable appears in the README."""
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from tests.conftest import ROOT
+from web.cli import main
+
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def test_every_cli_command_is_documented():
+    for name in main.commands:
+        assert f"hdcat {name}" in README, f"`hdcat {name}` is not in README.md"
+
+
+def test_every_environment_variable_is_documented():
+    names = set()
+    for package in ("catalog", "web", "harvesters"):
+        for f in (ROOT / package).rglob("*.py"):
+            names |= set(re.findall(r"\bHDCAT_[A-Z_]+\b", f.read_text("utf-8")))
+    assert names >= {"HDCAT_STORE", "HDCAT_DATA_DIR", "HDCAT_CONFIG", "HDCAT_SEARCH_URL"}
+    for name in names:
+        assert name in README, f"{name} is not in README.md"
+
+
+def test_every_config_key_is_documented():
+    from catalog.config import _ConfigSchema, _SourceSchema
+    for key in list(_ConfigSchema().fields) + list(_SourceSchema().fields):
+        assert f"`{key}`" in README, f"config key `{key}` is not in README.md"
+
+
+def test_readme_names_the_two_commands():
+    assert "scripts/demo" in README and "scripts/test" in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "scripts/test" in ci
+
+
+def test_help_runs():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0

@@ -1,0 +1,94 @@
+"""Stores: atomic replacement per source, persistence on disk, runs kept apart."""
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from catalog.config import Settings
+from catalog.errors import ConfigError, PluginUnavailable, StoreError
+from catalog.runs import Outcome
+from catalog.service import Catalog
+from catalog.stores import open_store
+from harvesters.runner import harvest_source
+from tests.conftest import EXTERNAL, copy_external, source
+
+
+@pytest.fixture(params=["memory", "oxigraph"])
+def store_url(request, tmp_path):
+    return "memory:" if request.param == "memory" else f"oxigraph:{tmp_path / 'store'}"
+
+
+def test_replace_graph_replaces_exactly(store_url):
+    store = open_store(store_url)
+    g1, g2 = Graph(), Graph()
+    g1.add((URIRef("http://x/a"), DCTERMS.title, Literal("one")))
+    g1.add((URIRef("http://x/b"), DCTERMS.title, Literal("폐암", lang="ko")))
+    g2.add((URIRef("http://x/c"), DCTERMS.title, Literal("three")))
+    other = Graph()
+    other.add((URIRef("http://x/z"), DCTERMS.title, Literal("other source")))
+    store.replace_graph(URIRef("http://g/other"), other)
+    store.replace_graph(URIRef("http://g/1"), g1)
+    assert len(store.graph(URIRef("http://g/1"))) == 2
+    store.replace_graph(URIRef("http://g/1"), g2)
+    # RDF 1.1: a simple literal and an xsd:string literal are the same term; Oxigraph returns the latter
+    assert {(s, p, str(o)) for s, p, o in store.graph(URIRef("http://g/1"))} == {(s, p, str(o)) for s, p, o in g2}
+    assert len(store.graph(URIRef("http://g/other"))) == 1
+    assert len(store) == 2
+    store.close()
+
+
+def test_failing_harvest_keeps_the_last_good_graph(store_url, tmp_path):
+    cat = Catalog(Settings(store_url=store_url))
+    good = copy_external("healthdcat-ap/ckanext-dcat_dataset_health.ttl", tmp_path)
+    first = harvest_source(cat, source(good, name="h"))
+    assert first.outcome is Outcome.CHANGED and cat.count_datasets() == 1
+    before = set(cat.store.graph(cat.source_graph("h")))
+    good.write_text(good.read_text()[:4000])  # the publisher now serves a truncated file
+    failed = harvest_source(cat, source(good, name="h"))
+    assert failed.outcome is Outcome.FAILED and "not valid Turtle" in failed.error
+    assert set(cat.store.graph(cat.source_graph("h"))) == before
+    assert cat.dataset(cat.locate_iri("http://example.healthdata.nl/set/dataset")[0])["title"]
+    statuses = [r["status"] for r in cat.runs(source="h")]
+    assert statuses == ["failed", "changed"]
+    assert cat.last_good_run("h")["id"] == first.id
+    cat.close()
+
+
+def test_unchanged_changed_and_removed_are_counted(catalog, tmp_path):
+    f = tmp_path / "c.ttl"
+    head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+    a = '<http://h.example/a> a dcat:Dataset ; dct:title "A"@en ; dct:description "a"@en .\n'
+    b = '<http://h.example/b> a dcat:Dataset ; dct:title "B"@en ; dct:description "b"@en .\n'
+    f.write_text(head + a + b)
+    r1 = harvest_source(catalog, source(f))
+    r2 = harvest_source(catalog, source(f))
+    f.write_text(head + a.replace('"a"', '"a, revised"'))
+    r3 = harvest_source(catalog, source(f))
+    assert (r1.outcome, r1.added) == (Outcome.CHANGED, 2)
+    assert r2.outcome is Outcome.UNCHANGED
+    assert (r3.outcome, r3.changed, r3.removed, r3.added) == (Outcome.CHANGED, 1, 1, 0)
+    d = catalog.dataset("hanbit-a")
+    assert d["description"] == "a, revised"
+    assert d["harvest"]["run_id"] == r3.id
+    assert d["harvest"]["first_seen"] < d["harvest"]["last_changed"]
+
+
+def test_oxigraph_store_persists_and_refuses_a_second_writer(tmp_path):
+    url = f"oxigraph:{tmp_path / 'store'}"
+    cat = Catalog(Settings(store_url=url))
+    harvest_source(cat, source(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.ttl"))
+    with pytest.raises(StoreError, match="another hdcat process"):
+        open_store(url)
+    cat.close()
+    again = Catalog(Settings(store_url=url))
+    assert again.count_datasets() == 1
+    assert again.runs()[0]["status"] == "changed"
+    again.close()
+
+
+def test_bad_store_urls_say_what_to_do():
+    with pytest.raises(ConfigError, match="not a store URL"):
+        open_store("nonsense")
+    with pytest.raises(PluginUnavailable, match="no hdcat.stores plugin named 'bogus'"):
+        open_store("bogus:/x")
