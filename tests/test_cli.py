@@ -76,3 +76,12 @@ def test_demo_without_serving_harvests_the_sample_consortium(tmp_path):
     for h in ("hanbit", "saebom", "gaon", "mirae", "haneul", "purun", "dasom", "balgeun"):
         assert f"{h}-dcat" in r.stderr
     assert (tmp_path / "var" / "store").is_dir()
+
+
+def test_repository_config_lists_the_same_sources_as_the_bundled_one():
+    from catalog.config import load_settings
+    from web.cli import bundled_config
+    repo = load_settings(ROOT / "hdcat.toml", env={})
+    bundled = load_settings(bundled_config(), env={})
+    assert repo.sources == bundled.sources and len(repo.sources) == 8
+    assert all(Path(s.location).is_file() for s in repo.sources)
