@@ -220,6 +220,7 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
         "distributions": distributions,
         "columns": columns,
         "derived_from": sorted(str(x) for x in graph.objects(iri, PROV.wasDerivedFrom)),
+        "conforms_to": sorted(str(x) for x in graph.objects(iri, DCT.conformsTo) if isinstance(x, URIRef)),
         "properties": property_rows(graph, iri),
     }
 

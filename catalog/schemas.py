@@ -96,6 +96,7 @@ class DatasetSummarySchema(Schema):
     coding_systems = fields.List(fields.Nested(ConceptSchema))
     modified = fields.String(allow_none=True)
     number_of_individuals = CountField(allow_none=True)
+    conforms_to = fields.List(fields.String())
 
 
 class DatasetSchema(DatasetSummarySchema):

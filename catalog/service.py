@@ -182,16 +182,15 @@ class Catalog:
         return self._record(ds, g)
 
     def _harvest_info(self, ds, graph_name) -> dict | None:
-        q = P + f"""SELECT ?run ?issued ?modified ?rid WHERE {{ GRAPH <{graph_name}> {{
-            ?rec foaf:primaryTopic {ds.n3()} ; prov:wasGeneratedBy ?run ; dct:issued ?issued ; dct:modified ?modified }}
-            OPTIONAL {{ GRAPH ?rg {{ ?run dct:identifier ?rid }} }} }} LIMIT 1"""
-        rows = list(self.store.query(q))
-        if not rows:
+        """The catalogue record of a dataset: first seen, last changed, the run that changed it."""
+        src = self.store.graph(graph_name)
+        rec = next(src.subjects(FOAF.primaryTopic, ds), None)
+        run = src.value(rec, PROV.wasGeneratedBy) if rec is not None else None
+        if run is None:
             return None
-        row = rows[0]
-        return {"run": str(row.run), "run_id": str(row.rid) if row.rid else str(row.run).rsplit("/", 1)[-1],
+        return {"run": str(run), "run_id": str(run).rsplit("/", 1)[-1],
                 "source": str(graph_name).rsplit("/", 1)[-1],
-                "first_seen": str(row.issued), "last_changed": str(row.modified)}
+                "first_seen": str(src.value(rec, DCT.issued)), "last_changed": str(src.value(rec, DCT.modified))}
 
     def resource_graph(self, local_id: str) -> Graph:
         """One dataset as RDF: its description, its catalogue record and its hospital's names."""
@@ -235,6 +234,11 @@ class Catalog:
                          "areas": {a: suppress(n, 1) for a, n in matrix.get(h["id"], {}).items()}})
         return {"total": sum(by_hospital.values()), "hospitals": rows,
                 "disease_areas": dict(by_area.most_common()), "threshold": threshold}
+
+    def lineage_iris(self) -> set[str]:
+        """Datasets on either end of a derivation (prov:wasDerivedFrom) in any source."""
+        q = P + """SELECT DISTINCT ?x WHERE { GRAPH ?g { { ?x prov:wasDerivedFrom ?y } UNION { ?y prov:wasDerivedFrom ?x } } }"""
+        return {str(row.x) for row in self.store.query(q)}
 
     # ---- runs -----------------------------------------------------------------
     def runs(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:

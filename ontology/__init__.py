@@ -9,6 +9,6 @@ from ontology.namespaces import (  # noqa: F401
     PREFIXES, bind_prefixes, sparql_prefixes, DISEASE_AREA, DATA_TYPE, CODING_SYSTEM, HOSPITAL,
 )
 from ontology.loaders import (  # noqa: F401
-    codelists_graph, hospitals, hospitals_graph, jsonld_context, shapes_graph,
+    codelists_graph, conditions_graph, hospitals, hospitals_graph, jsonld_context, shapes_graph,
     vocabulary_graph, label_of, known_context, hospital_iri,
 )

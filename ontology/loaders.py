@@ -27,6 +27,12 @@ def codelists_graph() -> Graph:
 
 
 @lru_cache(maxsize=None)
+def conditions_graph() -> Graph:
+    """Common conditions with ICD-10 / KCD codes and Korean and English names (search synonyms)."""
+    return _parse("conditions.ttl")
+
+
+@lru_cache(maxsize=None)
 def hospitals_graph() -> Graph:
     """The eight member hospitals as organisations."""
     return _parse("hospitals.ttl")
@@ -41,7 +47,7 @@ def shapes_graph() -> Graph:
 @lru_cache(maxsize=None)
 def vocabulary_graph() -> Graph:
     """Everything the catalogue loads as its reference graph: terms, code lists, hospitals."""
-    return _parse("hdcat.ttl", "codelists.ttl", "hospitals.ttl")
+    return _parse("hdcat.ttl", "codelists.ttl", "conditions.ttl", "hospitals.ttl")
 
 
 @lru_cache(maxsize=None)

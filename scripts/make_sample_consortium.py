@@ -208,11 +208,20 @@ class TurtleWriter:
         lines = []
         for pred, values in node.grouped():
             terms = [self.term(v, ind) for v in values]
-            if pred == "rdf:type" or all("\n" not in t for t in terms) and sum(map(len, terms)) < 90:
-                joined = " , ".join(terms)
+            line = f"{pad}{self.pred(pred)} {terms[0]}"
+            if any("\n" in t for t in terms):
+                for t in terms[1:]:
+                    line += f" ,\n{pad}    {t}"
             else:
-                joined = (" ,\n" + pad + "    ").join(terms)
-            lines.append(f"{pad}{self.pred(pred)} {joined}")
+                current = len(line)
+                for t in terms[1:]:
+                    if current + len(t) + 3 > 110:
+                        line += f" ,\n{pad}    {t}"
+                        current = len(pad) + 4 + len(t)
+                    else:
+                        line += f" , {t}"
+                        current += len(t) + 3
+            lines.append(line)
         return " ;\n".join(lines)
 
     def document(self, header, nodes):
@@ -255,6 +264,21 @@ JSONLD_TERMS = {
     "healthdcatap:minTypicalAge": ("minTypicalAge", "nni"),
     "healthdcatap:maxTypicalAge": ("maxTypicalAge", "nni"),
     "prov:wasDerivedFrom": ("wasDerivedFrom", "id"),
+    "dct:identifier": ("identifier", "plain"),
+    "dct:temporal": ("temporal", "any"),
+    "dcat:contactPoint": ("contactPoint", "any"),
+    "healthdcatap:hasCodeValues": ("hasCodeValues", "any"),
+    "csvw:tableSchema": ("tableSchema", "any"),
+    "csvw:column": ("column", "list"),
+    "csvw:name": ("name", "plain"),
+    "csvw:titles": ("titles", "langmap"),
+    "csvw:datatype": ("datatype", "plain"),
+    "hdcat:unit": ("unit", "plain"),
+    "skos:notation": ("notation", "plain"),
+    "skos:prefLabel": ("prefLabel", "langmap"),
+    "skos:inScheme": ("inScheme", "id"),
+    "vcard:fn": ("fn", "langmap"),
+    "vcard:hasEmail": ("hasEmail", "id"),
 }
 
 
@@ -270,7 +294,9 @@ def jsonld_context():
             d["@type"] = "xsd:date"
         elif kind == "nni":
             d["@type"] = "xsd:nonNegativeInteger"
-        ctx[term] = d
+        elif kind == "list":
+            d["@container"] = "@list"
+        ctx[term] = d if len(d) > 1 else pred
     return ctx
 
 
@@ -301,7 +327,11 @@ def _fits(kind, values):
         return len(values) == 1 and isinstance(values[0], L) and values[0].dtype == "xsd:date"
     if kind == "nni":
         return len(values) == 1 and isinstance(values[0], L) and values[0].dtype == "xsd:nonNegativeInteger"
-    return False
+    if kind == "plain":
+        return all(isinstance(v, L) and not v.lang and not v.dtype for v in values)
+    if kind == "list":
+        return len(values) == 1 and isinstance(values[0], Lst)
+    return kind == "any"
 
 
 def jsonld_node(node):
@@ -332,6 +362,13 @@ def jsonld_node(node):
             elif kind == "id":
                 ids = [str(v) for v in values]
                 out[term] = ids[0] if len(ids) == 1 else ids
+            elif kind == "plain":
+                out[term] = values[0].text if len(values) == 1 else [v.text for v in values]
+            elif kind == "list":
+                out[term] = [_jsonld_value(x) for x in values[0]]
+            elif kind == "any":
+                vals = [_jsonld_value(v) for v in values]
+                out[term] = vals[0] if len(vals) == 1 else vals
             else:
                 out[term] = values[0].text if kind == "date" else int(values[0].text)
             continue
@@ -1585,10 +1622,10 @@ def make_dataset(rng, h, t, start, end, seq, derived_from=None, purpose=None):
     # columns
     cols = []
     for c in DTYPE_COMMON[t["dtype"]]:
-        if c in ("patient_id", "birth_year", "sex", "diagnosis_code") or rng.random() < 0.8:
+        if c in ("patient_id", "birth_year", "sex", "diagnosis_code") or rng.random() < 0.55:
             cols.append(c)
     for c in t["cols"]:
-        if c not in cols and rng.random() < 0.8:
+        if c not in cols and rng.random() < 0.7:
             cols.append(c)
     if derived_from is not None and "follow_up_days" not in cols:
         cols.append("follow_up_days")
@@ -1597,7 +1634,7 @@ def make_dataset(rng, h, t, start, end, seq, derived_from=None, purpose=None):
             break
         if c not in cols:
             cols.append(c)
-    d.columns = cols[:25]
+    d.columns = cols[:20]
     # distributions
     d.second = rng.random() < 0.5
     d.second_format = {"imaging": "ZIP", "genomics": "JSON"}.get(t["dtype"], "PARQUET")

@@ -67,8 +67,9 @@ def source(location, name="src", hospital="hanbit", kind="dcat", **options) -> S
 
 
 @pytest.fixture(scope="session")
-def sample_settings() -> Settings:
-    return load_settings(bundled_config(), env={"HDCAT_STORE": "memory:"})
+def sample_settings(tmp_path_factory) -> Settings:
+    return load_settings(bundled_config(), env={"HDCAT_STORE": "memory:",
+                                               "HDCAT_DATA_DIR": str(tmp_path_factory.mktemp("data"))})
 
 
 @pytest.fixture(scope="session")
@@ -82,8 +83,18 @@ def sample_catalog(sample_settings):
 
 
 @pytest.fixture(scope="session")
-def app(sample_catalog):
-    return create_app(catalog=sample_catalog)
+def sample_search(sample_catalog):
+    """The embedded search engine over the sample consortium."""
+    from search.service import Search
+    search = Search(sample_catalog)
+    search.reindex()
+    yield search
+    search.close()
+
+
+@pytest.fixture(scope="session")
+def app(sample_catalog, sample_search):
+    return create_app(catalog=sample_catalog, search=sample_search)
 
 
 @pytest.fixture

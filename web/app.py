@@ -7,20 +7,23 @@ from catalog.config import Settings
 from catalog.service import Catalog
 
 
-def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> Flask:
+def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None) -> Flask:
     app = Flask(__name__)
     settings = settings or (catalog.settings if catalog else Settings())
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["hdcat"] = catalog or Catalog(settings)
+    if search is not None:
+        app.extensions["hdcat.search"] = search
 
-    from web import api, errors, linked_data, pages, filters
+    from web import api, errors, filters, linked_data, pages, search_views
     errors.init_app(app)
     filters.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(linked_data.bp)
+    app.register_blueprint(search_views.bp)
 
     @app.after_request
     def _security_headers(response):

@@ -76,6 +76,22 @@ def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceC
         f"{', '.join(harvesters.names())}", param_hint="SOURCE")
 
 
+def open_search(catalog):
+    from search.service import Search
+    return Search(catalog)
+
+
+def reindex_with_progress(search) -> int:
+    total = search.catalog.count_datasets()
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total} datasets"), TimeElapsedColumn(), console=console)
+    with progress:
+        task = progress.add_task(f"indexing ({search.backend.name})", total=total)
+        count = search.reindex(on_document=lambda: progress.advance(task))
+    console.print(f"search index rebuilt: {count} datasets ({search.backend.name})")
+    return count
+
+
 def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
     from harvesters.runner import harvest_all
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -119,6 +135,8 @@ def harvest(obj: Context, sources, hospital):
     catalog = obj.catalog(settings)
     try:
         runs = run_harvest(catalog, chosen)
+        if any(r.outcome is Outcome.CHANGED for r in runs):
+            reindex_with_progress(open_search(catalog))
     finally:
         catalog.close()
     if any(r.outcome is Outcome.FAILED for r in runs):
@@ -161,10 +179,25 @@ def sources(obj: Context):
     out.print("harvester kinds: " + ", ".join(harvesters.names()))
 
 
-def _serve(catalog, host: str, port: int) -> None:
+@main.command()
+@click.pass_obj
+def reindex(obj: Context):
+    """Rebuild the search index from the graph (a new index, then an atomic switch)."""
+    catalog = obj.catalog(obj.settings())
+    try:
+        reindex_with_progress(open_search(catalog))
+    finally:
+        catalog.close()
+
+
+def _serve(catalog, host: str, port: int, search=None) -> None:
     from waitress import serve as waitress_serve
     from web.app import create_app
-    app = create_app(catalog=catalog)
+    search = search or open_search(catalog)
+    if search.count() == 0 and catalog.count_datasets() > 0:
+        console.print("the search index is empty: building it from the graph")
+        reindex_with_progress(search)
+    app = create_app(catalog=catalog, search=search)
     console.print(f"[bold green]hdcat is serving http://{host}:{port}/[/bold green]  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=8, ident="hdcat")
 
@@ -193,9 +226,12 @@ def demo(obj: Context, host, port, no_serve):
     console.print(f"store: {settings.store_url}")
     catalog = obj.catalog(settings)
     try:
-        run_harvest(catalog, list(settings.sources))
+        runs = run_harvest(catalog, list(settings.sources))
+        search = open_search(catalog)
+        if any(r.outcome is Outcome.CHANGED for r in runs) or search.count() != catalog.count_datasets():
+            reindex_with_progress(search)
         if not no_serve:
-            _serve(catalog, host, port)
+            _serve(catalog, host, port, search)
     finally:
         catalog.close()
 

@@ -1,0 +1,18 @@
+"""Search backends behind one interface; chosen by HDCAT_SEARCH_URL (unset: the embedded engine)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from catalog.registry import Registry
+from search.backends.base import SearchBackend, SearchUnavailable  # noqa: F401
+
+backends = Registry("hdcat.search")
+
+
+def open_backend(search_url: str | None, data_dir: Path) -> SearchBackend:
+    """`None` → the embedded engine in data_dir; `http(s)://…` → Elasticsearch."""
+    if not search_url:
+        return backends.get("embedded")(Path(data_dir) / "search")
+    scheme = search_url.split(":", 1)[0].split("+", 1)[0]
+    kind = "elasticsearch" if scheme in ("http", "https") else scheme
+    return backends.get(kind)(search_url)

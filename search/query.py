@@ -1,0 +1,130 @@
+"""One query model for the site, the API and both backends.
+
+`q` understands free words (Korean or English), "quoted phrases", -exclusions
+and field prefixes (title:, column:, code:, keyword:). Words are analysed like
+the index (analysis.py) and expanded with synonyms (synonyms.py); backends
+turn the resulting clauses into their own queries.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from catalog.errors import Invalid
+from search import synonyms
+from search.analysis import analyze
+
+#: field groups a clause may target; `all` searches every text field with weights
+FIELD_GROUPS = {
+    "all": {"t_title": 3.0, "t_keywords": 2.0, "t_codes": 2.0, "t_text": 1.0, "t_columns": 0.7},
+    "title": {"t_title": 1.0},
+    "column": {"t_columns": 1.0},
+    "code": {"t_codes": 1.0},
+    "keyword": {"t_keywords": 1.0},
+}
+FACETS = ("hospital", "disease_area", "data_type", "coding_system", "access_rights", "conforms_to",
+          "modified_year", "population", "has_lineage")
+SORTS = ("relevance", "modified", "title")
+MAX_Q = 500
+MAX_SIZE = 100
+_TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Matches when any alternative phrase occurs in any field of the group."""
+    group: str
+    alternatives: tuple[tuple[str, ...], ...]
+    fuzzy: bool = False   # also accept near spellings of a single Latin word
+    prefix: bool = False  # also accept words that start with it (echo → echocardiography)
+
+    @property
+    def terms(self) -> set[str]:
+        return {t for alt in self.alternatives for t in alt}
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    must: list[Clause] = field(default_factory=list)
+    must_not: list[Clause] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 20
+    relaxed: bool = False   # set by a backend that fell back from all-words to any-word
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def highlight_terms(self) -> set[str]:
+        return {t for c in self.must for t in c.terms}
+
+
+def _clauses(text: str, group: str, phrase: bool) -> list[Clause]:
+    terms = analyze(text)
+    if not terms:
+        return []
+    if phrase:
+        return [Clause(group, (tuple(terms),))]
+    out = []
+    for alternatives in synonyms.expand(terms):
+        single = len(alternatives) == 1 and len(alternatives[0]) == 1
+        word = alternatives[0][0]
+        latin = single and word.isascii() and word.isalpha()
+        out.append(Clause(group, alternatives, fuzzy=latin and len(word) >= 5, prefix=latin and len(word) >= 3))
+    return out
+
+
+def parse_query(q: str) -> tuple[list[Clause], list[Clause]]:
+    if len(q) > MAX_Q:
+        raise Invalid(f"parameter 'q': at most {MAX_Q} characters", field="q")
+    must, must_not = [], []
+    for negate, prefix, quoted, bare in _TOKEN.findall(q):
+        group = "all"
+        text = quoted if quoted else bare
+        if prefix:
+            if prefix.lower() in FIELD_GROUPS:
+                group = prefix.lower()
+            else:
+                text = f"{prefix}:{text}"  # not a field: keep "icd-10:" style text as words
+        clauses = _clauses(text, group, phrase=bool(quoted))
+        (must_not if negate else must).extend(clauses)
+    return must, must_not
+
+
+def build_request(args: dict) -> SearchRequest:
+    """A SearchRequest from query-string arguments; Invalid names the parameter that is wrong."""
+    args = dict(args)
+    q = (args.pop("q", "") or "").strip()
+    must, must_not = parse_query(q)
+    sort = args.pop("sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        raise Invalid(f"parameter 'sort': use one of {', '.join(SORTS)}", field="sort")
+    page = _int(args.pop("page", 1), "page", 1, 10_000)
+    size = _int(args.pop("size", 20), "size", 1, MAX_SIZE)
+    filters: dict[str, list[str]] = {}
+    for key, values in args.items():
+        if key in ("format",):
+            continue
+        if key not in FACETS:
+            raise Invalid(f"parameter {key!r}: unknown; filters are {', '.join(FACETS)}", field=key)
+        values = values if isinstance(values, list) else [values]
+        clean = [v for v in values if v]
+        for v in clean:
+            if len(v) > 200:
+                raise Invalid(f"parameter {key!r}: value too long", field=key)
+        if clean:
+            filters[key] = clean
+    return SearchRequest(q=q, must=must, must_not=must_not, filters=filters, sort=sort, page=page, size=size)
+
+
+def _int(value, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"parameter {name!r}: not a whole number", field=name) from None
+    if not low <= number <= high:
+        raise Invalid(f"parameter {name!r}: must be between {low} and {high}", field=name)
+    return number

@@ -1,0 +1,106 @@
+"""Search over the catalogue: documents from the graph, one backend, facet labels for people.
+
+The index is derived data: `reindex` rebuilds it from the graph at any time,
+and `sync` keeps it in step after each harvest.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from catalog.readmodel import labeller
+from catalog.service import Catalog
+from ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, hospitals
+from search.backends import open_backend
+from search.documents import to_document
+from search.query import SearchRequest, build_request
+from search.suggest import Suggester
+
+POPULATION_LABELS = {"<1k": "under 1,000", "1k-10k": "1,000–10,000", "10k-100k": "10,000–100,000",
+                     "100k+": "100,000 or more", "suppressed": "below threshold", "unknown": "not stated"}
+ACCESS_NS = "http://publications.europa.eu/resource/authority/access-right/"
+
+
+class Search:
+    def __init__(self, catalog: Catalog, backend=None):
+        self.catalog = catalog
+        settings = catalog.settings
+        self.folder = Path(settings.data_dir) / "search"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.backend = backend or open_backend(settings.search_url, settings.data_dir)
+        self.suggester = Suggester.load(self.folder / "suggest.json")
+
+    def close(self) -> None:
+        self.backend.close()
+
+    # ---- documents ------------------------------------------------------------------
+    def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
+        linked = self.catalog.lineage_iris()
+        page = 1
+        while True:
+            total, records = self.catalog.dataset_page(page, 200, source=source)
+            for record in records:
+                doc = to_document(record, has_lineage=record["iri"] in linked)
+                doc["source"] = (record.get("harvest") or {}).get("source", "")
+                if on_document:
+                    on_document()
+                yield doc
+            if page * 200 >= total:
+                break
+            page += 1
+
+    def reindex(self, on_document: Callable[[], None] | None = None) -> int:
+        docs = list(self.documents(on_document=on_document))
+        count = self.backend.rebuild(docs)
+        self.suggester = Suggester.from_documents(docs)
+        self.suggester.save(self.folder / "suggest.json")
+        return count
+
+    def sync(self, runs) -> int:
+        """Bring the index in step after harvests; only sources that changed are touched."""
+        if not any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs):
+            return 0
+        return self.reindex()
+
+    def count(self) -> int:
+        return self.backend.count()
+
+    # ---- queries --------------------------------------------------------------------
+    def search(self, args: dict) -> dict:
+        request = build_request(args)
+        return self.run(request)
+
+    def run(self, request: SearchRequest) -> dict:
+        result = self.backend.search(request)
+        body = result.to_dict()
+        body["facets"] = {name: [dict(b, label=self.label(name, b["value"])) for b in buckets]
+                          for name, buckets in result.facets.items()}
+        if request.q and (result.total == 0 or result.relaxed):
+            body["did_you_mean"] = self.suggester.correct(request.q)
+        body["took_ms"] = round(result.took_ms, 2)
+        return body
+
+    def complete(self, prefix: str, limit: int = 10) -> list[str]:
+        return self.suggester.complete(prefix, limit)
+
+    # ---- labels ---------------------------------------------------------------------
+    def label(self, facet: str, value: str) -> str:
+        lab = labeller()
+        if facet == "hospital":
+            h = next((h for h in hospitals() if h["id"] == value), None)
+            return f"{h['name_ko']} · {h['name_en']}" if h else value
+        if facet == "disease_area":
+            return lab.concept(DISEASE_AREA[value])["label"] if value != "unclassified" else "unclassified"
+        if facet == "data_type":
+            return lab.concept(DATA_TYPE[value])["label"] if value != "unknown" else "unknown"
+        if facet == "coding_system":
+            iri = CODING_SYSTEM[value.lower().replace(" ", "-")]
+            concept = lab.concept(iri)
+            return concept["label"] if concept.get("notation") else value
+        if facet == "access_rights":
+            return lab.concept(f"{ACCESS_NS}{value}")["label"] if value != "unknown" else "unknown"
+        if facet == "population":
+            return POPULATION_LABELS.get(value, value)
+        if facet == "has_lineage":
+            return {"yes": "has lineage", "no": "no lineage"}.get(value, value)
+        return value

@@ -1,0 +1,118 @@
+"""Search: the /search page (works without JavaScript), /api/v1/search, autocomplete and exports."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from catalog.errors import Invalid
+from search.query import FACETS, MAX_SIZE, SORTS
+from web.context import catalog
+
+bp = Blueprint("search", __name__)
+
+FACET_TITLES = {"hospital": "Hospital · 병원", "disease_area": "Disease area · 질환 영역", "data_type": "Data type · 유형",
+                "coding_system": "Coding system · 코드 체계", "access_rights": "Access · 접근",
+                "conforms_to": "Conforms to · 표준", "modified_year": "Modified · 수정 연도",
+                "population": "Individuals · 대상자 수", "has_lineage": "Lineage · 계보"}
+
+
+def search_service():
+    """The app's Search, created on first use (the Korean analyser loads once per process)."""
+    service = current_app.extensions.get("hdcat.search")
+    if service is None:
+        from search.service import Search
+        service = current_app.extensions["hdcat.search"] = Search(catalog())
+    return service
+
+
+def _args() -> dict:
+    args = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        args[key] = values if key in FACETS else values[-1]
+    return args
+
+
+def _run(size_default: int = 20) -> dict:
+    args = _args()
+    args.setdefault("size", size_default)
+    return search_service().search(args)
+
+
+@bp.get("/api/v1/search")
+def api_search():
+    return _run()
+
+
+@bp.get("/api/v1/suggest")
+def api_suggest():
+    q = request.args.get("q", "")
+    if len(q) > 100:
+        raise Invalid("parameter 'q': at most 100 characters", field="q")
+    return {"q": q, "suggestions": search_service().complete(q, 10)}
+
+
+@bp.get("/search")
+def page():
+    result = _run()
+    args = MultiDict(request.args)
+    active = [(key, value, next((b["label"] for b in result["facets"].get(key, []) if b["value"] == value), value))
+              for key in FACETS for value in args.getlist(key)]
+    return render_template("search.html", r=result, q=request.args.get("q", ""), sort=request.args.get("sort", "relevance"),
+                           sorts=SORTS, facet_titles=FACET_TITLES, active=active, toggle=_toggle_url,
+                           page_url=_page_url, last=max(1, -(-result["total"] // result["size"])),
+                           export_url=lambda fmt: url_for("search.export", format=fmt, **_without(args, "page", "size")))
+
+
+@bp.get("/search/export.<format>")
+def export(format: str):
+    if format not in ("csv", "json"):
+        raise Invalid(f"export format {format!r}: use csv or json", field="format")
+    rows = []
+    page = 1
+    while True:
+        args = _args()
+        args.update(page=page, size=MAX_SIZE)
+        result = search_service().search(args)
+        rows += result["hits"]
+        if page * MAX_SIZE >= result["total"] or page >= 50:
+            break
+        page += 1
+    if format == "json":
+        return Response(json.dumps({"total": len(rows), "hits": rows}, ensure_ascii=False), mimetype="application/json",
+                        headers={"Content-Disposition": "attachment; filename=hdcat-search.json"})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "iri", "title_en", "title_ko", "hospital", "disease_areas", "data_types", "access_rights",
+                     "coding_systems", "modified", "number_of_individuals"])
+    for h in rows:
+        writer.writerow([h["id"], h["iri"], h["titles"].get("en", ""), h["titles"].get("ko", ""),
+                         (h.get("hospital") or {}).get("id", ""), ";".join(a["label"] or "" for a in h["disease_areas"]),
+                         ";".join(t["label"] or "" for t in h["data_types"]),
+                         (h.get("access_rights") or {}).get("notation") or "",
+                         ";".join(c["label"] or "" for c in h["coding_systems"]), h.get("modified") or "",
+                         h.get("number_of_individuals") if h.get("number_of_individuals") is not None else ""])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=hdcat-search.csv"})
+
+
+def _without(args: MultiDict, *keys) -> dict:
+    return {k: args.getlist(k) for k in args if k not in keys}
+
+
+def _toggle_url(key: str, value: str) -> str:
+    args = MultiDict(request.args)
+    values = args.getlist(key)
+    args.setlist(key, [v for v in values if v != value] if value in values else values + [value])
+    args.pop("page", None)
+    return url_for("search.page", **{k: args.getlist(k) for k in args})
+
+
+def _page_url(page: int) -> str:
+    args = MultiDict(request.args)
+    args.setlist("page", [str(page)])
+    return url_for("search.page", **{k: args.getlist(k) for k in args})
