@@ -200,8 +200,21 @@ class TurtleWriter:
             items = "\n".join(pad + self.term(x, ind + 1) for x in v)
             return "(\n" + items + "\n" + "    " * ind + ")"
         if isinstance(v, Node):
+            flat = self.flat(v)
+            if flat is not None:
+                return flat
             return "[\n" + self.body(v, ind + 1) + "\n" + "    " * ind + "]"
         raise TypeError(v)
+
+    def flat(self, node, limit=250):
+        """A small blank node on one line: ``[ a x:Y ; x:p "o" ]``, or None if it does not fit."""
+        parts = []
+        for pred, values in node.grouped():
+            if any(isinstance(v, (Node, Lst)) for v in values):
+                return None
+            parts.append(f"{self.pred(pred)} " + " , ".join(self.term(v, 0) for v in values))
+        text = "[ " + " ; ".join(parts) + " ]"
+        return text if len(text) <= limit else None
 
     def body(self, node, ind):
         pad = "    " * ind

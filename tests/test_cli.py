@@ -15,6 +15,7 @@ from tests.conftest import EXTERNAL, ROOT
 def hdcat(*args, cwd, env=None, check=False):
     full_env = {**os.environ, "HDCAT_DATA_DIR": str(Path(cwd) / "var"), **(env or {})}
     full_env.pop("HDCAT_CONFIG", None)
+    full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine
     result = subprocess.run([sys.executable, "-c", "from web.cli import run; run()", *args], cwd=cwd,
                             env={**full_env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
                             capture_output=True, text=True, timeout=300)

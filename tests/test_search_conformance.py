@@ -1,0 +1,144 @@
+"""One suite, every search behaviour, run against both backends: the embedded engine and a real
+Elasticsearch (started by scripts/test; in CI a missing Elasticsearch fails the run)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from search.analysis import analyze
+from search.service import Search
+from tests.conftest import require_service
+
+QUERIES = ["폐암", "lung cancer", "C34", "heart failure", "심부전", "copd", "pnuemonia", "녹내장 OCT",
+           "column:hba1c", "code:I50", '"atrial fibrillation"', "copd -spirometry", "당뇨망막병증", "", "echo"]
+
+
+@pytest.fixture(scope="module", params=["embedded", "elasticsearch"])
+def search(request, sample_catalog, sample_search):
+    if request.param == "embedded":
+        yield sample_search
+        return
+    url = os.environ.get("HDCAT_SEARCH_URL")
+    require_service(bool(url), "Elasticsearch (HDCAT_SEARCH_URL from scripts/services start elasticsearch)")
+    from search.backends.elasticsearch import ElasticsearchBackend
+    service = Search(sample_catalog, backend=ElasticsearchBackend(url.rstrip("/") + "/hdcat-test-conformance"))
+    service.reindex()
+    yield service
+    service.close()
+
+
+def ids(search, q, **filters):
+    out, page = [], 1
+    while True:
+        r = search.search({"q": q, "page": page, "size": 100, **filters})
+        out += [h["id"] for h in r["hits"]]
+        if page * 100 >= r["total"]:
+            return out
+        page += 1
+
+
+def test_everything_when_no_query(search, sample_catalog):
+    r = search.search({"q": ""})
+    assert r["total"] == sample_catalog.count_datasets() == search.count()
+
+
+@pytest.mark.parametrize("form, base", [("폐암의", "폐암"), ("폐암환자의", "폐암 환자"), ("심부전으로", "심부전"),
+                                        ("녹내장을", "녹내장")])
+def test_korean_particles_and_compounds(search, form, base):
+    found = set(ids(search, form))
+    assert found and found == set(ids(search, base))
+
+
+def test_synonyms_from_the_coding_systems(search):
+    sets = [set(ids(search, q)) for q in ("폐암", "lung cancer", "lung neoplasm", "C34")]
+    assert sets[0] and all(s == sets[0] for s in sets)
+
+
+def test_misspelling_still_finds(search):
+    assert set(ids(search, "pneumonia")) <= set(ids(search, "pnuemonia"))
+    assert ids(search, "pnuemonia")
+
+
+def test_phrase_exclusion_and_field_prefixes(search, sample_catalog):
+    for hit_id in ids(search, '"atrial fibrillation"'):
+        d = sample_catalog.dataset(hit_id)
+        text = " ".join(list(d["titles"].values()) + list(d["descriptions"].values()) + d["keywords"]).lower()
+        assert "atrial fibrillation" in text or "심방세동" in text or "i48" in str(d["code_values"]).lower()
+    excluded = set(ids(search, "spirometry"))
+    assert excluded and not (set(ids(search, "copd -spirometry")) & excluded)
+    for hit_id in ids(search, "column:hba1c"):
+        cols = sample_catalog.dataset(hit_id)["columns"]
+        assert any("hba1c" in analyze(f"{c['name'].replace('_', ' ')} {c['title'] or ''} {c['description'] or ''}")
+                   for c in cols)
+    coded = ids(search, "code:I50")
+    assert coded
+    for hit_id in coded:
+        values = sample_catalog.dataset(hit_id)["code_values"]
+        assert any(cv["notation"].startswith("I50") or "heart failure" in (cv["label"] or "").lower()
+                   or "심부전" in (cv["label_ko"] or "") for cv in values), hit_id
+
+
+def test_prefix_of_a_word(search):
+    assert set(ids(search, "echocardiography")) <= set(ids(search, "echo"))
+
+
+def test_filters_and_facets_narrow(search, sample_catalog):
+    everything = search.search({"q": "", "size": 1})
+    dasom = search.search({"q": "", "hospital": "dasom", "size": 100})
+    assert dasom["total"] == sample_catalog.count_datasets(hospital="dasom")
+    assert all(h["hospital"]["id"] == "dasom" for h in dasom["hits"])
+    by_hospital = {b["value"]: b["count"] for b in everything["facets"]["hospital"]}
+    assert by_hospital["dasom"] == dasom["total"] and sum(by_hospital.values()) == everything["total"]
+    assert [b["value"] for b in dasom["facets"]["hospital"]] == ["dasom"]
+    two = search.search({"q": "", "hospital": ["dasom", "balgeun"]})
+    assert two["total"] == by_hospital["dasom"] + by_hospital["balgeun"]
+    both = search.search({"q": "", "hospital": "dasom", "disease_area": "cardiovascular"})
+    cardio = {b["value"]: b["count"] for b in dasom["facets"]["disease_area"]}["cardiovascular"]
+    assert both["total"] == cardio
+    labels = {b["value"]: b["label"] for b in everything["facets"]["hospital"]}
+    assert labels["dasom"] == "다솜심장병원 · Dasom Heart Hospital"
+
+
+def test_facet_counts_match_the_hits(search):
+    r = search.search({"q": "심부전", "size": 100})
+    counted: dict = {}
+    for h in r["hits"]:
+        for a in h["disease_areas"]:
+            key = a["notation"] or a["iri"].rsplit("/", 1)[-1]
+            counted[key] = counted.get(key, 0) + 1
+    assert {b["value"]: b["count"] for b in r["facets"]["disease_area"]} == counted
+
+
+def test_sorting_and_paging(search):
+    r = search.search({"q": "", "sort": "modified", "size": 50})
+    dates = [h["modified"] for h in r["hits"]]
+    assert dates == sorted(dates, reverse=True)
+    r = search.search({"q": "", "sort": "title", "size": 50})
+    titles = [(h["titles"].get("en") or h["title"]).lower() for h in r["hits"]]
+    assert titles == sorted(titles)
+    first = [h["id"] for h in search.search({"q": "cancer", "size": 10, "page": 1})["hits"]]
+    second = [h["id"] for h in search.search({"q": "cancer", "size": 10, "page": 2})["hits"]]
+    assert first and second and not set(first) & set(second)
+
+
+def test_highlight_marks_the_words(search):
+    r = search.search({"q": "heart failure", "size": 5})
+    snippets = " ".join((h["highlight"].get("en") or "") + (h["title_highlight"].get("en") or "") for h in r["hits"])
+    assert "<mark>" in snippets and "<script" not in snippets
+
+
+def test_no_dataset_has_every_word_falls_back(search):
+    r = search.search({"q": "glaucoma zzqqxx"})
+    assert r["relaxed"] is True and r["total"] > 0
+    assert search.search({"q": "zzqqxx"})["total"] == 0
+
+
+def test_did_you_mean(search):
+    r = search.search({"q": "glaucomma"})
+    assert r["total"] > 0 or r["did_you_mean"] == "glaucoma"
+
+
+def test_backends_agree(search, sample_search):
+    for q in QUERIES:
+        assert set(ids(search, q)) == set(ids(sample_search, q)), q
