@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+
 from catalog.readmodel import labeller
 from catalog.service import Catalog
-from ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, hospitals
+from ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
 from search.backends import open_backend
 from search.documents import to_document
 from search.query import SearchRequest, build_request
@@ -18,7 +19,6 @@ from search.suggest import Suggester
 
 POPULATION_LABELS = {"<1k": "under 1,000", "1k-10k": "1,000–10,000", "10k-100k": "10,000–100,000",
                      "100k+": "100,000 or more", "suppressed": "below threshold", "unknown": "not stated"}
-ACCESS_NS = "http://publications.europa.eu/resource/authority/access-right/"
 
 
 class Search:
@@ -98,7 +98,7 @@ class Search:
             concept = lab.concept(iri)
             return concept["label"] if concept.get("notation") else value
         if facet == "access_rights":
-            return lab.concept(f"{ACCESS_NS}{value}")["label"] if value != "unknown" else "unknown"
+            return lab.concept(EU_ACCESS[value])["label"] if value != "unknown" else "unknown"
         if facet == "population":
             return POPULATION_LABELS.get(value, value)
         if facet == "has_lineage":

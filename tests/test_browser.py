@@ -45,3 +45,19 @@ def test_dataset_list_filters_and_pages(browser, live_server):
     dom = dump_dom(live_server.url + "/datasets?hospital=balgeun&size=10")
     assert dom.count('class="hit"') == 10 and "next →" in dom
     assert "밝은눈안과병원" in dom
+
+
+def test_search_page_facets_narrow_as_you_click(browser, live_server, tmp_path):
+    import html as html_lib
+    import re
+    dom = dump_dom(live_server.url + "/search?q=" + "심부전")
+    total = int(re.search(r"<strong>([\d,]+)</strong> datasets", dom).group(1).replace(",", ""))
+    assert total > 0 and "<mark>" in dom
+    link = re.search(r'<a href="([^"]+)" class="">☐ 다솜심장병원', dom)
+    assert link, "the hospital facet lists 다솜심장병원"
+    narrowed = dump_dom(live_server.url + html_lib.unescape(link.group(1)))
+    count = int(re.search(r"<strong>([\d,]+)</strong> datasets", narrowed).group(1).replace(",", ""))
+    assert 0 < count < total
+    assert "Hospital: 다솜심장병원" in narrowed  # the chip that removes it
+    shot = screenshot(live_server.url + "/search?q=" + "폐암", tmp_path / "search.png")
+    assert shot.stat().st_size > 30_000
