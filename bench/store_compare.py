@@ -14,6 +14,8 @@ from ``os.wait4``'s rusage) with a wall-clock budget.  Engines:
                   rdflib load path (rdflib's N-Quads parser -> ``store.add`` per triple)
 * ``oxrdflib-oxparse``  same store, loaded with ``ds.parse(format="ox-nquads")``, which oxrdflib
                   hands to pyoxigraph's own parser / ``Store.load``
+* ``oxrdflib-bulk``  same store, ``ds.parse(format="ox-nquads", transactional=False)``, which
+                  oxrdflib hands to ``Store.bulk_load``
 * ``pyoxigraph``  native ``pyoxigraph.Store(path)``, ``Store.load`` (one transaction)
 * ``pyoxigraph-bulk``  native ``pyoxigraph.Store(path)``, ``Store.bulk_load``
 
@@ -45,16 +47,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 
-ENGINES = ["memory", "berkeleydb", "oxrdflib", "oxrdflib-oxparse", "pyoxigraph", "pyoxigraph-bulk"]
+ENGINES = ["memory", "berkeleydb", "oxrdflib", "oxrdflib-oxparse", "oxrdflib-bulk", "pyoxigraph",
+           "pyoxigraph-bulk"]
 ENGINE_LABEL = {
     "memory": "rdflib Dataset, Memory (in-memory)",
     "berkeleydb": "rdflib Dataset, BerkeleyDB",
     "oxrdflib": "rdflib Dataset, Oxigraph via oxrdflib (rdflib parser, add per triple)",
     "oxrdflib-oxparse": "rdflib Dataset, Oxigraph via oxrdflib (`parse(format=\"ox-nquads\")`)",
+    "oxrdflib-bulk": "rdflib Dataset, Oxigraph via oxrdflib (`parse(format=\"ox-nquads\", transactional=False)`)",
     "pyoxigraph": "pyoxigraph Store(path), `load`",
     "pyoxigraph-bulk": "pyoxigraph Store(path), `bulk_load`",
 }
-PERSISTENT = {"berkeleydb", "oxrdflib", "oxrdflib-oxparse", "pyoxigraph", "pyoxigraph-bulk"}
+PERSISTENT = {"berkeleydb", "oxrdflib", "oxrdflib-oxparse", "oxrdflib-bulk", "pyoxigraph", "pyoxigraph-bulk"}
 
 AGG_QUERY = """
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -127,8 +131,12 @@ class RdflibEngine:
                     raise RuntimeError(f"BerkeleyDB store could not be opened (rc={rc})")
 
     def load(self, data: Path):
-        fmt = "ox-nquads" if self.name == "oxrdflib-oxparse" else "nquads"
-        self.ds.parse(str(data), format=fmt)
+        if self.name == "oxrdflib-oxparse":  # oxrdflib hands the file to Store.load (one transaction)
+            self.ds.parse(str(data), format="ox-nquads")
+        elif self.name == "oxrdflib-bulk":  # ... or to Store.bulk_load
+            self.ds.parse(str(data), format="ox-nquads", transactional=False)
+        else:  # rdflib's own N-Quads parser, store.add() per triple
+            self.ds.parse(str(data), format="nquads")
 
     def count(self) -> int:
         if self.store_name == "Oxigraph":  # oxrdflib's __len__ runs COUNT(DISTINCT TRIPLE(...)): slow

@@ -1616,7 +1616,10 @@ def make_dataset(rng, h, t, start, end, seq, derived_from=None, purpose=None):
     d.min_age = a_lo if a_lo < 2 else max(0, a_lo + rng.choice([0, 0, 1, 2]))
     d.max_age = a_hi - rng.choice([0, 0, 1, 3, 5])
     # dates
-    d.issued = min(max(add_days(end, rng.randint(20, 270)), dt.date(2018, 1, 8)), dt.date(2026, 10, 30))
+    d.issued = add_days(end, rng.randint(20, 270))
+    if d.issued < dt.date(2018, 1, 1):  # the consortium's catalogues start in 2018
+        d.issued = add_days(dt.date(2018, 1, 8), rng.randint(0, 700))
+    d.issued = min(d.issued, dt.date(2026, 10, 30))
     d.modified = min(add_days(d.issued, rng.choice([0, rng.randint(15, 900)])), dt.date(2026, 11, 20))
     d.access = pick_access(rng, t["dtype"])
     d.dept = pick_dept(rng, t)

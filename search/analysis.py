@@ -76,6 +76,12 @@ def analyze(text: str | None) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> frozenset[str]:
+    """Terms of one whitespace-separated word (highlighting asks this for every word it shows)."""
+    return frozenset(analyze(word))
+
+
 def analyzed(text: str | None) -> str:
     """The analysed terms joined by spaces: what both engines index with a whitespace tokenizer."""
     return " ".join(analyze(text))

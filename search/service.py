@@ -6,6 +6,7 @@ and `sync` keeps it in step after each harvest.
 from __future__ import annotations
 
 from pathlib import Path
+from functools import lru_cache
 from typing import Callable
 
 
@@ -85,6 +86,13 @@ class Search:
 
     # ---- labels ---------------------------------------------------------------------
     def label(self, facet: str, value: str) -> str:
+        return _label(facet, value)
+
+
+@lru_cache(maxsize=4096)
+def _label(facet: str, value: str) -> str:
+    """Facet values are code-list notations and hospital ids: their labels never change at run time."""
+    if True:
         lab = labeller()
         if facet == "hospital":
             h = next((h for h in hospitals() if h["id"] == value), None)

@@ -48,8 +48,9 @@ partial   one of the dataset's code values matches ``codes`` but the title
           does not name the condition (multi-condition datasets: claims,
           chest X-ray, cancer quality-of-life survey, PCI registry ...).
 related   a code matches ``related_codes`` or the title has a ``related_words``.
-mention   a condition word (or code) occurs only in keywords, descriptions,
-          population coverage, code labels or column titles/descriptions.
+mention   a condition word (or a ``mention`` word) occurs only in keywords,
+          descriptions, population coverage, code labels or column
+          titles/descriptions (``exclude`` phrases are removed first).
 
 Grades (3 = highly relevant ... 1 = marginal; 0 is not written):
 
@@ -66,8 +67,8 @@ query names only a condition:
 query names only a data type (no condition):
     3  modality; 1  a modality word only in the description / columns
 column query (``columns``):
-    3  the dataset has one of the columns
-    2  no such column, but the variable is named in the modality text
+    3  the dataset has one of the columns, or its title names the variable
+    2  no such column, but the variable is named in keywords / "it records ..."
     1  the variable is named elsewhere (description, column titles), or the
        dataset is core for the condition the variable belongs to (``codes``/``words``)
 
@@ -247,6 +248,8 @@ def condition_level(q: dict, d: dict, v: dict) -> tuple[str | None, str]:
     if rel or relw:
         return "related", "related " + "/".join(rel + relw)
     text = v["other"] + " \n " + v["modality"]
+    for phrase in q.get("exclude", []):  # "pulmonary arterial hypertension" is no mention of hypertension
+        text = _term_re(phrase).sub(" ", text)
     m = hits(words, text) + hits(q.get("mention", []), text)
     if m:
         return "mention", "mentions " + "/".join(m)
@@ -266,6 +269,9 @@ def grade(q: dict, d: dict) -> tuple[int, str]:
         have = sorted(set(q["columns"]) & v["colnames"])
         if have:
             return 3, "column " + "/".join(have)
+        titled = hits(q.get("modality", []), v["title"])
+        if titled:
+            return 3, "title names " + "/".join(titled) + " (no column)"
         named = hits(q.get("modality", []), v["modality"])
         if named:
             return 2, "names " + "/".join(named) + " (no column)"
@@ -348,7 +354,7 @@ ECHO = dict(modality=["echo*", "심초음파"])
 SPIRO = dict(modality=["spirometr*", "pulmonary function", "lung function", "폐기능", "폐활량", "FEV1"],
              mod_columns=["fev1_l", "fvc_l", "fev1_fvc_ratio", "fev1_percent_pred"])
 OCT = dict(modality=["OCT", "optical coherence tomography", "빛간섭단층"])
-GENOMICS = dict(modality=["genom*", "NGS", "sequencing", "gene panel", "유전체", "유전자", "염기서열"],
+GENOMICS = dict(modality=["genom*", "NGS", "sequencing", "gene panel", "유전체", "유전자 패널", "염기서열"],
                 dtypes=["genomics"])
 ECG = dict(modality=["ECG", "EKG", "electrocardiogra*", "심전도", "Holter", "홀터"],
            mod_columns=["ecg_id", "qrs_duration_ms", "qtc_ms"])
@@ -398,7 +404,7 @@ QUERIES = [
     Q("tuberculosis drug resistance", "english", "drug-resistance data of tuberculosis patients", TB,
       modality=["drug resistance", "MDR-TB", "내성"], mod_columns=["drug_resistance"]),
     Q("dementia cognitive assessment", "english", "cognitive test scores (MMSE, CDR) of dementia patients", DEMENTIA,
-      modality=["cognitive", "cognition", "MMSE", "인지"], mod_columns=["mmse", "cdr"]),
+      modality=["cognitive", "cognition", "MMSE", "인지"]),
     Q("cardiac arrest outcomes", "english", "outcomes after (out-of-hospital) cardiac arrest", CARDIAC_ARREST),
     Q("kidney transplant rejection", "english", "kidney transplant recipients with rejection / graft outcomes", KTX),
     # ---- Korean queries (particles, compounds)

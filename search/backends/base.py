@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from catalog.errors import HdcatError
-from search.analysis import analyze
+from search.analysis import word_terms
 from search.query import FACETS, SearchRequest
 
 
@@ -73,11 +73,14 @@ def highlight(text: str | None, terms: set[str], limit: int = 320) -> str | None
     """
     if not text:
         return None
+    if not terms:
+        escaped = html.escape(text)
+        return escaped if len(escaped) <= limit else escaped[:limit].rsplit(" ", 1)[0] + " …"
     words = _WORD.findall(text)
     marked = []
     first = None
     for i, word in enumerate(words):
-        hit = bool(terms) and any(t in terms for t in analyze(word))
+        hit = not terms.isdisjoint(word_terms(word))
         if hit and first is None:
             first = i
         marked.append(f"<mark>{html.escape(word)}</mark>" if hit else html.escape(word))
