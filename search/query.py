@@ -78,9 +78,17 @@ def _clauses(text: str, group: str, phrase: bool) -> list[Clause]:
 
 
 def parse_query(q: str) -> tuple[list[Clause], list[Clause]]:
+    """Clauses of a query string. Runs of plain words are analysed together, so synonyms that span
+    words ("heart attack", "lung cancer") are recognised."""
     if len(q) > MAX_Q:
         raise Invalid(f"parameter 'q': at most {MAX_Q} characters", field="q")
-    must, must_not = [], []
+    must, must_not, run = [], [], []
+
+    def flush():
+        if run:
+            must.extend(_clauses(" ".join(run), "all", phrase=False))
+            run.clear()
+
     for negate, prefix, quoted, bare in _TOKEN.findall(q):
         group = "all"
         text = quoted if quoted else bare
@@ -89,8 +97,13 @@ def parse_query(q: str) -> tuple[list[Clause], list[Clause]]:
                 group = prefix.lower()
             else:
                 text = f"{prefix}:{text}"  # not a field: keep "icd-10:" style text as words
+        if not negate and group == "all" and not quoted:
+            run.append(text)
+            continue
+        flush()
         clauses = _clauses(text, group, phrase=bool(quoted))
         (must_not if negate else must).extend(clauses)
+    flush()
     return must, must_not
 
 

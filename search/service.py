@@ -72,7 +72,17 @@ class Search:
         return self.run(request)
 
     def run(self, request: SearchRequest) -> dict:
+        """Every word first; when that finds nothing, any word (said as `relaxed`); when it finds less
+        than a page, the first page is topped up with any-word hits marked `partial`."""
         result = self.backend.search(request)
+        several = len(request.must) > 1
+        if result.total == 0 and several:
+            result = self.backend.search(request, any_word=True)
+        elif several and request.page == 1 and result.total < request.size:
+            more = self.backend.search(request, any_word=True)
+            seen = {h["id"] for h in result.hits}
+            extra = [dict(h, partial=True) for h in more.hits if h["id"] not in seen]
+            result.hits += extra[: request.size - len(result.hits)]
         body = result.to_dict()
         body["facets"] = {name: [dict(b, label=self.label(name, b["value"])) for b in buckets]
                           for name, buckets in result.facets.items()}

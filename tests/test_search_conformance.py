@@ -142,3 +142,12 @@ def test_did_you_mean(search):
 def test_backends_agree(search, sample_search):
     for q in QUERIES:
         assert set(ids(search, q)) == set(ids(sample_search, q)), q
+
+
+def test_a_short_page_is_topped_up_with_partial_matches(search):
+    r = search.search({"q": "lung cancer CT", "size": 10})
+    exact = [h for h in r["hits"] if not h.get("partial")]
+    partial = [h for h in r["hits"] if h.get("partial")]
+    assert len(exact) == r["total"] < 10 and partial
+    assert len(r["hits"]) == 10 and not {h["id"] for h in exact} & {h["id"] for h in partial}
+    assert search.search({"q": "lung cancer CT", "size": 10, "page": 2})["hits"] == []

@@ -53,7 +53,8 @@ class SearchBackend:
     def delete(self, ids: list[str]) -> None:
         raise NotImplementedError
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def search(self, request: SearchRequest, any_word: bool = False) -> SearchResult:
+        """Datasets matching every clause of `request.must` (or any of them, with any_word)."""
         raise NotImplementedError
 
     def count(self) -> int:
@@ -61,9 +62,6 @@ class SearchBackend:
 
     def close(self) -> None:
         pass
-
-
-_WORD = re.compile(r"\S+")
 
 
 def highlight(text: str | None, terms: set[str], limit: int = 320) -> str | None:
@@ -76,25 +74,18 @@ def highlight(text: str | None, terms: set[str], limit: int = 320) -> str | None
     if not terms:
         escaped = html.escape(text)
         return escaped if len(escaped) <= limit else escaped[:limit].rsplit(" ", 1)[0] + " …"
-    words = _WORD.findall(text)
-    marked = []
-    first = None
-    for i, word in enumerate(words):
-        hit = not terms.isdisjoint(word_terms(word))
-        if hit and first is None:
-            first = i
-        marked.append(f"<mark>{html.escape(word)}</mark>" if hit else html.escape(word))
-    start = max(0, (first or 0) - 12)
-    snippet = " ".join(marked[start:])
-    plain_len = 0
-    cut = []
-    for piece in marked[start:]:
-        plain_len += len(piece) + 1
-        cut.append(piece)
-        if plain_len > limit:
-            cut.append("…")
+    words = text.split()
+    first = next((i for i, w in enumerate(words) if not terms.isdisjoint(word_terms(w))), None)
+    start = max(0, first - 12) if first is not None else 0
+    pieces, length = [], 0
+    for word in words[start:]:
+        if length > limit:
+            pieces.append("…")
             break
-    return ("… " if start else "") + " ".join(cut) if len(snippet) > limit else ("… " if start else "") + snippet
+        length += len(word) + 1
+        escaped = html.escape(word)
+        pieces.append(f"<mark>{escaped}</mark>" if not terms.isdisjoint(word_terms(word)) else escaped)
+    return ("… " if start else "") + " ".join(pieces)
 
 
 def hit_from_document(doc: dict, request: SearchRequest, score: float | None) -> dict:

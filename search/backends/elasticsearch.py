@@ -143,7 +143,7 @@ class ElasticsearchBackend(SearchBackend):
             body["must"] = clauses or [{"match_all": {}}]
         return {"bool": body}
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def search(self, request: SearchRequest, any_word: bool = False) -> SearchResult:
         started = time.perf_counter()
         sort = None
         if request.sort == "modified" or (request.sort == "relevance" and not request.must):
@@ -158,17 +158,13 @@ class ElasticsearchBackend(SearchBackend):
                 index=self.alias, query=self._query(request, relaxed), from_=request.offset, size=request.size,
                 aggs=aggs, track_total_hits=True, _source=["summary", "descriptions"], **extra))
 
-        response = run(False)
-        relaxed = False
-        if response["hits"]["total"]["value"] == 0 and len(request.must) > 1:
-            response = run(True)
-            relaxed = True
+        response = run(any_word)
         hits = [hit_from_document(h["_source"], request, h["_score"] if sort is None else None)
                 for h in response["hits"]["hits"]]
         facets = {name: [{"value": b["key"], "count": int(b["doc_count"])}
                          for b in response["aggregations"][name]["buckets"]] for name in FACETS}
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, page=request.page,
-                            size=request.size, relaxed=relaxed, took_ms=(time.perf_counter() - started) * 1000)
+                            size=request.size, relaxed=any_word, took_ms=(time.perf_counter() - started) * 1000)
 
     def count(self) -> int:
         return int(self._call(lambda: self.es.count(index=self.alias))["count"])

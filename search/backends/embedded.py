@@ -88,7 +88,8 @@ class EmbeddedBackend(SearchBackend):
 
     # ---- writes -------------------------------------------------------------------------
     def _document(self, doc: dict) -> tantivy.Document:
-        fields = {"id": doc["id"], "doc": json.dumps(doc, ensure_ascii=False), "title_sort": doc["title_sort"],
+        shown = {"summary": doc["summary"], "descriptions": doc.get("descriptions") or {}}
+        fields = {"id": doc["id"], "doc": json.dumps(shown, ensure_ascii=False), "title_sort": doc["title_sort"],
                   "modified": _date(doc["modified"])}
         for name in TEXT_FIELDS:
             fields[name] = doc[name]
@@ -175,21 +176,16 @@ class EmbeddedBackend(SearchBackend):
             parts.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(parts)
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def search(self, request: SearchRequest, any_word: bool = False) -> SearchResult:
         started = time.perf_counter()
         searcher = self.index.searcher()
-        query = self._query(request, relaxed=False)
+        query = self._query(request, relaxed=any_word)
         kwargs = {}
         if request.sort == "modified" or (request.sort == "relevance" and not request.must):
             kwargs = {"order_by_field": "modified", "order": tantivy.Order.Desc}
         elif request.sort == "title":
             kwargs = {"order_by_field": "title_sort", "order": tantivy.Order.Asc}
         result = searcher.search(query, limit=request.size, offset=request.offset, count=True, **kwargs)
-        relaxed = False
-        if result.count == 0 and len(request.must) > 1:
-            query = self._query(request, relaxed=True)
-            result = searcher.search(query, limit=request.size, offset=request.offset, count=True, **kwargs)
-            relaxed = True
         hits = []
         for score, address in result.hits:
             doc = json.loads(searcher.doc(address)["doc"][0])
@@ -199,7 +195,7 @@ class EmbeddedBackend(SearchBackend):
         facets = {name: [{"value": b["key"], "count": int(b["doc_count"])}
                          for b in raw.get(name, {}).get("buckets", [])] for name in FACETS}
         return SearchResult(total=result.count, hits=hits, facets=facets, page=request.page, size=request.size,
-                            relaxed=relaxed, took_ms=(time.perf_counter() - started) * 1000)
+                            relaxed=any_word, took_ms=(time.perf_counter() - started) * 1000)
 
     def count(self) -> int:
         return self.index.searcher().num_docs
