@@ -13,13 +13,24 @@ from typing import Callable
 from catalog.readmodel import labeller
 from catalog.service import Catalog
 from ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
-from search.backends import open_backend
+from search.backends import SearchUnavailable, open_backend
 from search.documents import to_document
 from search.query import SearchRequest, build_request
 from search.suggest import Suggester
 
 POPULATION_LABELS = {"<1k": "under 1,000", "1k-10k": "1,000–10,000", "10k-100k": "10,000–100,000",
                      "100k+": "100,000 or more", "suppressed": "below threshold", "unknown": "not stated"}
+
+
+def _stale_file(settings) -> Path:
+    return Path(settings.data_dir) / "search" / "STALE"
+
+
+def mark_stale(settings, reason: str) -> None:
+    """Remember that the index missed an update, so the next chance rebuilds it."""
+    path = _stale_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(reason)
 
 
 class Search:
@@ -55,13 +66,28 @@ class Search:
         count = self.backend.rebuild(docs)
         self.suggester = Suggester.from_documents(docs)
         self.suggester.save(self.folder / "suggest.json")
+        _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 
     def sync(self, runs) -> int:
-        """Bring the index in step after harvests; only sources that changed are touched."""
-        if not any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs):
+        """Bring the index in step after harvests that changed something.
+
+        If the engine is down the graph still holds everything: the index is marked stale (a file
+        beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it.
+        """
+        changed = any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs)
+        if not changed and not self.stale:
             return 0
-        return self.reindex()
+        try:
+            return self.reindex()
+        except SearchUnavailable as exc:
+            mark_stale(self.catalog.settings, exc.message)
+            raise
+
+    @property
+    def stale(self) -> bool:
+        """True when an earlier update of the index failed and has not been repaired yet."""
+        return _stale_file(self.catalog.settings).exists()
 
     def count(self) -> int:
         return self.backend.count()

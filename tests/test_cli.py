@@ -15,7 +15,8 @@ from tests.conftest import EXTERNAL, ROOT
 def hdcat(*args, cwd, env=None, check=False):
     full_env = {**os.environ, "HDCAT_DATA_DIR": str(Path(cwd) / "var"), **(env or {})}
     full_env.pop("HDCAT_CONFIG", None)
-    full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine
+    full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine unless they say
+    full_env.update(env or {})
     result = subprocess.run([sys.executable, "-c", "from web.cli import run; run()", *args], cwd=cwd,
                             env={**full_env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
                             capture_output=True, text=True, timeout=300)
@@ -86,3 +87,18 @@ def test_repository_config_lists_the_same_sources_as_the_bundled_one():
     bundled = load_settings(bundled_config(), env={})
     assert repo.sources == bundled.sources and len(repo.sources) == 8
     assert all(Path(s.location).is_file() for s in repo.sources)
+
+
+def test_search_engine_down_keeps_the_harvest_and_marks_the_index_stale(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ttl = EXTERNAL / "dcat-ap-3.0.1/example-bee-population.ttl"
+    r = hdcat("harvest", f"dcat:{ttl}", cwd=tmp_path, env={"HDCAT_SEARCH_URL": f"http://127.0.0.1:{port}"})
+    assert r.returncode == 0, r.stderr
+    assert "search index not updated" in r.stderr and "hdcat reindex" in r.stderr
+    assert (tmp_path / "var" / "search" / "STALE").exists()
+    r = hdcat("reindex", cwd=tmp_path, check=True)  # embedded engine this time
+    assert "search index rebuilt: 1 datasets" in r.stderr
+    assert not (tmp_path / "var" / "search" / "STALE").exists()

@@ -17,13 +17,14 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if search is not None:
         app.extensions["hdcat.search"] = search
 
-    from web import api, errors, filters, linked_data, pages, search_views
+    from web import api, errors, filters, linked_data, openapi, pages, search_views
     errors.init_app(app)
     filters.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(openapi.bp)
 
     @app.after_request
     def _security_headers(response):

@@ -92,6 +92,24 @@ def reindex_with_progress(search) -> int:
     return count
 
 
+def sync_search(catalog, runs):
+    """Index what the harvest changed. An unreachable engine is reported, never fatal: the graph
+    holds everything and the index is rebuilt at the next harvest, `hdcat serve` or `hdcat reindex`."""
+    from search.backends import SearchUnavailable
+    from search.service import mark_stale
+    try:
+        search = open_search(catalog)
+        if any(r.outcome is Outcome.CHANGED for r in runs) or search.stale \
+                or search.count() != catalog.count_datasets():
+            reindex_with_progress(search)
+        return search
+    except SearchUnavailable as exc:
+        mark_stale(catalog.settings, exc.message)
+        console.print(f"[yellow]search index not updated: {exc.message}. The catalogue is saved; "
+                      "run `hdcat reindex` when the search engine is back.[/yellow]")
+        return None
+
+
 def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
     from harvesters.runner import harvest_all
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -135,8 +153,7 @@ def harvest(obj: Context, sources, hospital):
     catalog = obj.catalog(settings)
     try:
         runs = run_harvest(catalog, chosen)
-        if any(r.outcome is Outcome.CHANGED for r in runs):
-            reindex_with_progress(open_search(catalog))
+        sync_search(catalog, runs)
     finally:
         catalog.close()
     if any(r.outcome is Outcome.FAILED for r in runs):
@@ -192,11 +209,17 @@ def reindex(obj: Context):
 
 def _serve(catalog, host: str, port: int, search=None) -> None:
     from waitress import serve as waitress_serve
+    from search.backends import SearchUnavailable
     from web.app import create_app
-    search = search or open_search(catalog)
-    if search.count() == 0 and catalog.count_datasets() > 0:
-        console.print("the search index is empty: building it from the graph")
-        reindex_with_progress(search)
+    try:
+        search = search or open_search(catalog)
+        if search.stale or (search.count() == 0 and catalog.count_datasets() > 0):
+            console.print("the search index is empty or stale: building it from the graph")
+            reindex_with_progress(search)
+    except SearchUnavailable as exc:
+        console.print(f"[yellow]search is unavailable ({exc.message}); pages and the API still work, "
+                      "search answers 503 until the engine is back[/yellow]")
+        search = None
     app = create_app(catalog=catalog, search=search)
     console.print(f"[bold green]hdcat is serving http://{host}:{port}/[/bold green]  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=8, ident="hdcat")
@@ -227,9 +250,7 @@ def demo(obj: Context, host, port, no_serve):
     catalog = obj.catalog(settings)
     try:
         runs = run_harvest(catalog, list(settings.sources))
-        search = open_search(catalog)
-        if any(r.outcome is Outcome.CHANGED for r in runs) or search.count() != catalog.count_datasets():
-            reindex_with_progress(search)
+        search = sync_search(catalog, runs)
         if not no_serve:
             _serve(catalog, host, port, search)
     finally:

@@ -1,0 +1,131 @@
+"""/api/openapi.json: the JSON API described from the same marshmallow schemas that shape it."""
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app
+from marshmallow import Schema, fields
+
+from catalog.schemas import (
+    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestRunSchema, PageArgsSchema,
+)
+from search.query import FACETS, MAX_SIZE, SORTS
+
+bp = Blueprint("openapi", __name__)
+
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "what is wrong, for people"})
+    status = fields.Integer(required=True)
+    field = fields.String(metadata={"description": "the parameter or field to fix"})
+
+
+class LinksSchema(Schema):
+    self_ = fields.String(data_key="self")
+    next = fields.String()
+    prev = fields.String()
+
+
+class DatasetPageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    hits = fields.List(fields.Nested(DatasetSummarySchema), required=True)
+    links = fields.Nested(LinksSchema)
+
+
+class FacetBucketSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class SearchHitSchema(DatasetSummarySchema):
+    score = fields.Float(allow_none=True)
+    highlight = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    title_highlight = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    partial = fields.Boolean(metadata={"description": "has some of the words, not all (tops up a short first page)"})
+
+
+class SearchResponseSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    relaxed = fields.Boolean(required=True)
+    did_you_mean = fields.String(allow_none=True)
+    took_ms = fields.Float()
+    hits = fields.List(fields.Nested(SearchHitSchema), required=True)
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetBucketSchema)), required=True)
+
+
+class RunPageSchema(Schema):
+    page = fields.Integer()
+    size = fields.Integer()
+    runs = fields.List(fields.Nested(HarvestRunSchema), metadata={
+        "description": "runs without skipped_records and warnings (see /api/v1/harvests/{id})"})
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {"400": _json("Error", "a parameter is wrong; `field` names it"),
+          "404": _json("Error", "no such resource")}
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="hdcat", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": "Hospital consortium data catalogue: datasets, harvests, search."})
+    for name, schema in (("Error", ErrorSchema), ("Dataset", DatasetSchema), ("DatasetSummary", DatasetSummarySchema),
+                         ("DatasetPage", DatasetPageSchema), ("HarvestRun", HarvestRunSchema),
+                         ("RunPage", RunPageSchema), ("SearchResponse", SearchResponseSchema)):
+        spec.components.schema(name, schema=schema)
+    search_params = [
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500},
+         "description": 'Words in Korean or English, "phrases", -exclusions, title:/column:/code:/keyword: prefixes'},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+        {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}},
+        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
+    ] + [{"name": f, "in": "query", "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}},
+          "style": "form", "explode": True, "description": f"filter on the {f} facet (repeat for any of several)"}
+         for f in FACETS]
+    spec.path(path="/api/v1/datasets", operations={"get": {
+        "summary": "Datasets, paged", "parameters": [{"in": "query", "schema": DatasetListArgsSchema}],
+        "responses": {"200": _json("DatasetPage"), **ERRORS}}})
+    spec.path(path="/api/v1/datasets/{id}", operations={"get": {
+        "summary": "One dataset in full",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json("Dataset"), "404": ERRORS["404"]}}})
+    spec.path(path="/api/v1/search", operations={"get": {
+        "summary": "Faceted search", "parameters": search_params,
+        "responses": {"200": _json("SearchResponse"), "400": ERRORS["400"],
+                      "503": _json("Error", "the search engine is unreachable")}}})
+    spec.path(path="/api/v1/suggest", operations={"get": {
+        "summary": "Autocomplete on titles, keywords and concept names",
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}}],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"q": {"type": "string"},
+                                             "suggestions": {"type": "array", "items": {"type": "string"}}}}}}},
+                      "400": ERRORS["400"]}}})
+    spec.path(path="/api/v1/harvests", operations={"get": {
+        "summary": "Harvest runs, newest first", "parameters": [{"in": "query", "schema": PageArgsSchema},
+                                                               {"name": "source", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": _json("RunPage"), **ERRORS}}})
+    spec.path(path="/api/v1/harvests/{id}", operations={"get": {
+        "summary": "One harvest run with skipped records and warnings",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json("HarvestRun"), "404": ERRORS["404"]}}})
+    spec.path(path="/api/v1/hospitals", operations={"get": {
+        "summary": "The member hospitals with dataset counts",
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"hospitals": {"type": "array", "items": {"$ref": "#/components/schemas/Hospital"}}}}}}}}}})
+    return spec.to_dict()
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    spec = current_app.extensions.get("hdcat.openapi")
+    if spec is None:
+        spec = current_app.extensions["hdcat.openapi"] = build_spec()
+    return spec
