@@ -7,6 +7,9 @@ succeeded, so a failed harvest leaves the last good data in place.
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
+from datetime import datetime, timezone
 from collections import Counter, defaultdict
 from dataclasses import replace
 
@@ -14,6 +17,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
 from catalog.config import Settings
+from catalog.lineage import LineageGraph
+from catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
 from catalog.errors import NotFound
 from catalog.iris import safe_iri, valid_local_id, record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
 from catalog.readmodel import dataset_record, hospital_record, suppress
@@ -36,6 +41,9 @@ def dataset_hash(graph: Graph, iri: URIRef) -> str:
 
 class Catalog:
     def __init__(self, settings: Settings, store: CatalogStore | None = None):
+        self._lineage: LineageGraph | None = None
+        self._lineage_lock = threading.RLock()
+        self._event_keys: set[str] = set()
         self.settings = settings
         self.base = settings.base_iri
         self.store = store if store is not None else open_store(settings.store_url)
@@ -239,6 +247,79 @@ class Catalog:
         """Datasets on either end of a derivation (prov:wasDerivedFrom) in any source."""
         q = P + """SELECT DISTINCT ?x WHERE { GRAPH ?g { { ?x prov:wasDerivedFrom ?y } UNION { ?y prov:wasDerivedFrom ?x } } }"""
         return {str(row.x) for row in self.store.query(q)}
+
+    # ---- lineage -------------------------------------------------------------------------
+    @property
+    def lineage_graph_iri(self) -> URIRef:
+        return URIRef(f"{self.base}/graph/lineage")
+
+    @property
+    def lineage(self) -> LineageGraph:
+        """The networkx lineage index, rebuilt from the RDF graph on first use."""
+        if self._lineage is None:
+            with self._lineage_lock:
+                if self._lineage is None:
+                    self._lineage = self._rebuild_lineage()
+        return self._lineage
+
+    def _rebuild_lineage(self) -> LineageGraph:
+        graph = LineageGraph()
+        q = P + f"""SELECT ?key ?json ?time WHERE {{ GRAPH <{self.lineage_graph_iri}> {{
+            ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
+        self._event_keys = set()
+        for row in self.store.query(q):
+            self._event_keys.add(str(row.key))
+            graph.apply(map_event(json.loads(str(row.json)), self.base))
+        q = P + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d prov:wasDerivedFrom ?s ;
+                   hdcat:localId ?did ; hdcat:hospital ?dh } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
+        for row in self.store.query(q):
+            src = node_id("dataset", str(row.sh).rsplit("/", 1)[-1], str(row.sid))
+            dst = node_id("dataset", str(row.dh).rsplit("/", 1)[-1], str(row.did))
+            graph.add_derivation(src, dst, {"type": "DATASET", "namespace": src.split(":")[1], "name": str(row.sid),
+                                            "iri": str(row.s), "catalogId": str(row.sid)},
+                                 {"type": "DATASET", "namespace": dst.split(":")[1], "name": str(row.did),
+                                  "iri": str(row.d), "catalogId": str(row.did)})
+        return graph
+
+    def ingest_lineage(self, event) -> dict:
+        """Store one OpenLineage event as PROV-O and update the lineage index; idempotent."""
+        lenient = validate_event(event)
+        key = event_key(event)
+        lineage = self.lineage
+        with self._lineage_lock:
+            if key in self._event_keys:
+                return {"status": "duplicate", "key": key, "lenient": lenient}
+            mapped = map_event(event, self.base)
+            node = URIRef(f"{self.base}/id/lineage/event/{key}")
+            g = mapped.graph
+            g.add((node, RDF.type, HDCAT.LineageEvent))
+            g.add((node, HDCAT.eventKey, Literal(key)))
+            g.add((node, HDCAT.event, Literal(json.dumps(event, ensure_ascii=False, sort_keys=True),
+                                              datatype=RDF_JSON)))
+            g.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc).isoformat(), datatype=XSD.dateTime)))
+            self.store.add_to_graph(self.lineage_graph_iri, g)
+            self._event_keys.add(key)
+            lineage.apply(mapped)
+        return {"status": "stored", "key": key, "lenient": lenient}
+
+    def lineage_prov(self, node: str, depth: int = 1, direction: str = "both") -> Graph:
+        """PROV-O of a lineage neighbourhood: the entities, plans and activities it touches."""
+        nodes = self.lineage.neighbourhood(node, depth, direction)
+        iris = [URIRef(self.lineage.graph.nodes[n]["iri"]) for n in nodes if self.lineage.graph.nodes[n].get("iri")]
+        src = self.store.graph(self.lineage_graph_iri)
+        out = bind_prefixes(Graph())
+        keep = set(iris)
+        for iri in iris:
+            for s, p, o in src.triples((iri, None, None)):
+                out.add((s, p, o))
+            for run in src.subjects(PROV.used, iri):
+                keep.add(run)
+            for run in src.objects(iri, PROV.wasGeneratedBy):
+                keep.add(run)
+        for run in keep - set(iris):
+            for t in closure(src, run):
+                out.add(t)
+        return out
 
     # ---- runs -----------------------------------------------------------------
     def runs(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:

@@ -1,0 +1,260 @@
+"""OpenLineage run events in: validated against the 2-0-2 JSON Schema, mapped onto PROV-O.
+
+The mapping (STANDARDS.md): a run is a prov:Activity; a job is a prov:Plan the run follows
+(prov:qualifiedAssociation / prov:hadPlan); inputs are prov:used; outputs prov:wasGeneratedBy the
+run and prov:wasDerivedFrom each input; columnLineage gives column-level prov:wasDerivedFrom. Every
+facet is kept verbatim as JSON, known or not. Validation is strict but for two things real
+producers send (a missing schemaURL, a producer that is not a URI), which are accepted and named.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import quote
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from catalog.errors import Invalid
+from ontology import DCT, HDCAT, PROV
+
+EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
+ENDED = {"COMPLETE", "ABORT", "FAIL"}
+RDF_JSON = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
+_LENIENT = {"schemaURL": "schemaURL missing (accepted: Marquez and older clients omit it)",
+            "producer": "producer is not a URI (accepted as text)",
+            "eventTime": "eventTime has no time zone (read as UTC, as the Python client's own examples need)"}
+
+
+def _naive_iso(value) -> bool:
+    try:
+        return datetime.fromisoformat(str(value)).tzinfo is None
+    except ValueError:
+        return False
+
+
+_KIND_DEF = {"run": "RunEvent", "dataset": "DatasetEvent", "job": "JobEvent"}
+
+
+@lru_cache(maxsize=3)
+def _validator(kind: str):
+    """A validator for one event kind, so errors name the field instead of 'not valid under oneOf'."""
+    from jsonschema import Draft202012Validator
+    schema = json.loads(resources.files("ontology").joinpath("openlineage/OpenLineage-2-0-2.schema.json").read_text())
+    schema.pop("oneOf")
+    schema["$ref"] = f"#/$defs/{_KIND_DEF[kind]}"
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _path(error) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "(event)"
+
+
+def validate_event(event) -> list[str]:
+    """Raise Invalid naming the first wrong field; return what was accepted leniently."""
+    if not isinstance(event, dict):
+        raise Invalid("the body must be one OpenLineage event, a JSON object", field="(body)")
+    lenient = []
+    kind = event_kind(event)
+    for error in sorted(_validator(kind).iter_errors(event), key=lambda e: (len(e.absolute_path), e.message)):
+        where = _path(error)
+        if error.validator == "required" and "'schemaURL'" in error.message and where == "(event)":
+            lenient.append(_LENIENT["schemaURL"])
+            continue
+        if where == "producer" and error.validator == "format":
+            lenient.append(_LENIENT["producer"])
+            continue
+        if where == "eventTime" and error.validator == "format" and _naive_iso(event.get("eventTime")):
+            lenient.append(_LENIENT["eventTime"])
+            continue
+        if error.validator == "required":
+            missing = re.search(r"'([^']+)' is a required property", error.message)
+            if missing:
+                where = missing.group(1) if where == "(event)" else f"{where}.{missing.group(1)}"
+        message = error.message if len(error.message) <= 300 else error.message[:300] + " …"
+        raise Invalid(f"OpenLineage event field {where}: {message}", field=where)
+    if kind == "run":
+        for name in ("eventTime", "run", "job"):
+            if name not in event:
+                raise Invalid(f"OpenLineage event field {name}: required", field=name)
+        if event.get("eventType", "OTHER") not in EVENT_TYPES:
+            raise Invalid(f"OpenLineage event field eventType: must be one of {', '.join(EVENT_TYPES)}",
+                          field="eventType")
+        if not re.fullmatch(r"[0-9a-fA-F-]{32,36}", str(event["run"].get("runId", ""))):
+            raise Invalid("OpenLineage event field run.runId: must be a UUID", field="run.runId")
+    _parse_time(event.get("eventTime"), "eventTime")
+    return sorted(set(lenient))
+
+
+def event_kind(event: dict) -> str:
+    if "run" in event:
+        return "run"
+    if "dataset" in event:
+        return "dataset"
+    if "job" in event:
+        return "job"
+    raise Invalid("OpenLineage event has neither run, job nor dataset", field="(event)")
+
+
+def _parse_time(value, where: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"OpenLineage event field {where}: {value!r} is not an ISO 8601 date-time", field=where) from None
+
+
+def node_id(kind: str, namespace: str, name: str) -> str:
+    """Marquez's typed node ids: dataset:<ns>:<name>, job:<ns>:<name>."""
+    return f"{kind}:{namespace}:{name}"
+
+
+@dataclass
+class LineageIris:
+    base: str
+
+    def dataset(self, ns: str, name: str) -> URIRef:
+        return URIRef(f"{self.base}/id/lineage/dataset/{quote(ns, safe='')}/{quote(name, safe='')}")
+
+    def job(self, ns: str, name: str) -> URIRef:
+        return URIRef(f"{self.base}/id/lineage/job/{quote(ns, safe='')}/{quote(name, safe='')}")
+
+    def run(self, run_id: str) -> URIRef:
+        return URIRef(f"{self.base}/id/lineage/run/{run_id.lower()}")
+
+    def field(self, ns: str, name: str, field_name: str) -> URIRef:
+        return URIRef(f"{self.dataset(ns, name)}/field/{quote(field_name, safe='')}")
+
+
+def event_key(event: dict) -> str:
+    """Idempotency: the same run, event type and time is the same event, however often it arrives."""
+    run = (event.get("run") or {}).get("runId", "")
+    job = event.get("job") or {}
+    dataset = event.get("dataset") or {}
+    raw = "|".join([run, event.get("eventType", ""), str(event.get("eventTime", "")), job.get("namespace", ""),
+                    job.get("name", ""), dataset.get("namespace", ""), dataset.get("name", "")])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass
+class Mapped:
+    graph: Graph
+    edges: list[tuple[str, str, dict]] = field(default_factory=list)      # (from node id, to node id, attrs)
+    nodes: dict[str, dict] = field(default_factory=dict)                 # node id → data
+    column_edges: list[tuple[str, str, dict]] = field(default_factory=list)
+
+
+def _json_literal(value) -> Literal:
+    return Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON)
+
+
+def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[str, URIRef]:
+    ns, name = ds["namespace"], ds["name"]
+    nid = node_id("dataset", ns, name)
+    iri = iris.dataset(ns, name)
+    g = m.graph
+    g.add((iri, RDF.type, PROV.Entity))
+    g.add((iri, DCT.identifier, Literal(nid)))
+    g.add((iri, RDFS.label, Literal(name)))
+    g.add((iri, HDCAT.lineageNamespace, Literal(ns)))
+    facets = dict(ds.get("facets") or {})
+    facets.update(ds.get("inputFacets") or {})
+    facets.update(ds.get("outputFacets") or {})
+    if facets:
+        g.add((iri, HDCAT.facets, _json_literal(facets)))
+    fields = [{"name": f.get("name"), "type": f.get("type"), "description": f.get("description")}
+              for f in (facets.get("schema") or {}).get("fields", []) if isinstance(f, dict)]
+    m.nodes.setdefault(nid, {"type": "DATASET", "namespace": ns, "name": name, "iri": str(iri)})
+    if fields:
+        m.nodes[nid]["fields"] = fields
+    doc = (facets.get("documentation") or {}).get("description")
+    if doc:
+        g.add((iri, DCT.description, Literal(doc)))
+        m.nodes[nid]["description"] = doc
+    return nid, iri
+
+
+def map_event(event: dict, base: str) -> Mapped:
+    """PROV-O triples and lineage edges of one validated event."""
+    iris = LineageIris(base)
+    m = Mapped(graph=Graph())
+    g = m.graph
+    kind = event_kind(event)
+    when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
+    if kind == "dataset":
+        _dataset_node(m, iris, event["dataset"], "static")
+        return m
+    job = event["job"]
+    job_id = node_id("job", job["namespace"], job["name"])
+    job_iri = iris.job(job["namespace"], job["name"])
+    g.add((job_iri, RDF.type, PROV.Plan))
+    g.add((job_iri, RDF.type, PROV.Entity))
+    g.add((job_iri, DCT.identifier, Literal(job_id)))
+    g.add((job_iri, RDFS.label, Literal(job["name"])))
+    g.add((job_iri, HDCAT.lineageNamespace, Literal(job["namespace"])))
+    if job.get("facets"):
+        g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
+    m.nodes[job_id] = {"type": "JOB", "namespace": job["namespace"], "name": job["name"], "iri": str(job_iri)}
+    sql = ((job.get("facets") or {}).get("sql") or {}).get("query")
+    if sql:
+        m.nodes[job_id]["sql"] = sql
+    run_iri = None
+    if kind == "run":
+        run = event["run"]
+        run_iri = iris.run(run["runId"])
+        state = event.get("eventType", "OTHER")
+        g.add((run_iri, RDF.type, PROV.Activity))
+        g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
+        assoc = BNode(f"assoc{event_key(event)}")
+        g.add((run_iri, PROV.qualifiedAssociation, assoc))
+        g.add((assoc, RDF.type, PROV.Association))
+        g.add((assoc, PROV.hadPlan, job_iri))
+        g.add((run_iri, HDCAT.eventState, Literal(state)))
+        if when is not None:
+            g.add((run_iri, PROV.startedAtTime if state == "START" else
+                   PROV.endedAtTime if state in ENDED else HDCAT.observedAtTime, when))
+        if event.get("producer"):
+            producer = event["producer"]
+            agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
+            g.add((run_iri, PROV.wasAssociatedWith, agent))
+            g.add((agent, RDF.type, PROV.SoftwareAgent))
+            g.add((agent, RDFS.label, Literal(producer)))
+        if run.get("facets"):
+            g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))
+        m.nodes[job_id]["latestRun"] = {"runId": run["runId"].lower(), "state": state,
+                                        "eventTime": str(event.get("eventTime"))}
+    inputs = [_dataset_node(m, iris, d, "input") for d in event.get("inputs") or []]
+    outputs = []
+    for d in event.get("outputs") or []:
+        nid, iri = _dataset_node(m, iris, d, "output")
+        outputs.append((nid, iri))
+        if run_iri is not None:
+            g.add((iri, PROV.wasGeneratedBy, run_iri))
+        for _, in_iri in inputs:
+            g.add((iri, PROV.wasDerivedFrom, in_iri))
+        column = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
+        for out_field, spec in column.items():
+            out_iri = iris.field(d["namespace"], d["name"], out_field)
+            g.add((out_iri, RDF.type, PROV.Entity))
+            g.add((iri, HDCAT.hasField, out_iri))
+            for src in (spec or {}).get("inputFields", []):
+                src_iri = iris.field(src["namespace"], src["name"], src["field"])
+                g.add((src_iri, RDF.type, PROV.Entity))
+                g.add((out_iri, PROV.wasDerivedFrom, src_iri))
+                m.column_edges.append((f"datasetField:{src['namespace']}:{src['name']}:{src['field']}",
+                                       f"datasetField:{d['namespace']}:{d['name']}:{out_field}",
+                                       {"transformations": src.get("transformations", [])}))
+    for nid, iri in inputs:
+        if run_iri is not None:
+            g.add((run_iri, PROV.used, iri))
+        m.edges.append((nid, job_id, {}))
+    for nid, _ in outputs:
+        m.edges.append((job_id, nid, {}))
+    return m

@@ -1,0 +1,60 @@
+"""Lineage over HTTP: OpenLineage events in (the path OpenLineage clients and Marquez use), the
+graph out in Marquez's shape, column-level lineage, and PROV-O of any neighbourhood."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from catalog.errors import Invalid
+from web.context import catalog
+from web.conneg import negotiate
+from web.rdf_response import rdf_response
+
+bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
+MAX_EVENT_BYTES = 2 * 1024 * 1024
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, default)
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(f"parameter {name!r}: not a whole number", field=name) from None
+
+
+def _node_arg() -> str:
+    node = request.args.get("nodeId", "")
+    if not node or ":" not in node or len(node) > 1000:
+        raise Invalid("parameter 'nodeId': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="nodeId")
+    return node
+
+
+@bp.post("/lineage")
+def post_event():
+    if request.content_length and request.content_length > MAX_EVENT_BYTES:
+        raise Invalid(f"an OpenLineage event may be at most {MAX_EVENT_BYTES} bytes", field="(body)")
+    event = request.get_json(silent=True)
+    if event is None:
+        raise Invalid("the body must be an OpenLineage event as JSON (Content-Type: application/json)",
+                      field="(body)")
+    result = catalog().ingest_lineage(event)
+    return result, (201 if result["status"] == "stored" else 200)
+
+
+@bp.get("/lineage")
+def get_lineage():
+    node = _node_arg()
+    return catalog().lineage.marquez(node, _int_arg("depth", 20), request.args.get("direction", "both"))
+
+
+@bp.get("/column-lineage")
+def get_column_lineage():
+    return catalog().lineage.column_lineage(_node_arg(), _int_arg("depth", 20))
+
+
+@bp.get("/lineage/prov")
+def get_prov():
+    fmt = negotiate(default="ttl")
+    if fmt.rdflib is None:
+        raise Invalid("parameter 'format': PROV-O comes as ttl, jsonld, rdf or nt", field="format")
+    graph = catalog().lineage_prov(_node_arg(), _int_arg("depth", 1), request.args.get("direction", "both"))
+    return rdf_response(graph, fmt)
