@@ -52,6 +52,7 @@ class _ConfigSchema(Schema):
     search_url = fields.String(load_default=None, allow_none=True)
     suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
     sources = fields.List(fields.Dict(), load_default=list)
+    lineage = fields.Dict(load_default=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Settings:
     suppression_threshold: int = DEFAULT_THRESHOLD
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
+    #: OpenLineage namespace prefix → member hospital, e.g. "postgres://hanbit-db:5432" → "hanbit"
+    lineage_namespaces: tuple[tuple[str, str], ...] = ()
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -112,7 +115,11 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
     if config_path is not None and data["data_dir"] and not env.get("HDCAT_DATA_DIR"):
         data_dir = folder / data_dir if not data_dir.is_absolute() else data_dir
     store_url = env.get("HDCAT_STORE") or data["store"] or f"oxigraph:{data_dir / 'store'}"
+    namespaces = data["lineage"].get("namespaces", {}) if isinstance(data["lineage"], dict) else {}
+    if not isinstance(namespaces, dict) or not all(isinstance(v, str) for v in namespaces.values()):
+        raise ConfigError(f"{config_path}: [lineage] namespaces must map namespace prefixes to hospital ids")
     return Settings(
+        lineage_namespaces=tuple(sorted(namespaces.items(), key=lambda kv: -len(kv[0]))),
         base_iri=data["base_iri"].rstrip("/"),
         data_dir=data_dir,
         store_url=store_url,

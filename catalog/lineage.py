@@ -110,6 +110,43 @@ class LineageGraph:
                                            for a in sorted(self.columns.predecessors(n)) if a in seen]}
                               for n in sorted(seen)]}
 
+    def paths(self, source: str, target: str, cutoff: int = 10, limit: int = 20) -> list[list[str]]:
+        for node in (source, target):
+            if node not in self.graph:
+                raise NotFound(f"no lineage node {node!r}")
+        with self._lock:
+            return path_ids(self.graph, source, target, cutoff, limit)
+
+    def impact(self, node: str, hospital_of) -> dict:
+        """Everything downstream of a node, grouped by hospital and by owner."""
+        downstream = self.neighbourhood(node, MAX_DEPTH, "downstream") - {node}
+        by_hospital: dict[str, list[str]] = {}
+        by_owner: dict[str, list[str]] = {}
+        with self._lock:
+            for nid in sorted(downstream):
+                data = self.graph.nodes[nid]
+                if data.get("type") != "DATASET":
+                    continue
+                by_hospital.setdefault(hospital_of(data) or "unknown", []).append(nid)
+                for owner in data.get("owners") or ["unknown"]:
+                    by_owner.setdefault(owner, []).append(nid)
+            jobs = sorted(n for n in downstream if self.graph.nodes[n].get("type") == "JOB")
+        return {"node": node, "datasets": sum(len(v) for v in by_hospital.values()), "jobs": jobs,
+                "byHospital": by_hospital, "byOwner": by_owner}
+
     def stats(self) -> dict:
         return {"nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges(),
                 "column_edges": self.columns.number_of_edges()}
+
+
+def path_ids(graph: nx.DiGraph, source: str, target: str, cutoff: int = 10, limit: int = 20) -> list[list[str]]:
+    """Directed paths from source to target (either direction tried), shortest first."""
+    for a, b in ((source, target), (target, source)):
+        if a in graph and b in graph and nx.has_path(graph, a, b):
+            paths = []
+            for p in nx.shortest_simple_paths(graph, a, b):
+                if len(p) - 1 > cutoff or len(paths) >= limit:
+                    break
+                paths.append(p)
+            return paths
+    return []

@@ -174,6 +174,9 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
     m.nodes.setdefault(nid, {"type": "DATASET", "namespace": ns, "name": name, "iri": str(iri)})
     if fields:
         m.nodes[nid]["fields"] = fields
+    owners = [o.get("name") for o in (facets.get("ownership") or {}).get("owners", []) if isinstance(o, dict)]
+    if owners:
+        m.nodes[nid]["owners"] = sorted({o for o in owners if o})
     doc = (facets.get("documentation") or {}).get("description")
     if doc:
         g.add((iri, DCT.description, Literal(doc)))

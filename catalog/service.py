@@ -109,6 +109,7 @@ class Catalog:
             graph.add((rec, PROV.wasGeneratedBy, old["run"] if unchanged else run_node))
             graph.add((rec, HDCAT.source, URIRef(name)))
         self.store.replace_graph(name, graph)
+        self._lineage = None  # derivations may have changed: rebuilt from the graph on next use
         run.finish(Outcome.CHANGED)
         self.record_run(run)
         return run
@@ -243,10 +244,16 @@ class Catalog:
         return {"total": sum(by_hospital.values()), "hospitals": rows,
                 "disease_areas": dict(by_area.most_common()), "threshold": threshold}
 
-    def lineage_iris(self) -> set[str]:
-        """Datasets on either end of a derivation (prov:wasDerivedFrom) in any source."""
-        q = P + """SELECT DISTINCT ?x WHERE { GRAPH ?g { { ?x prov:wasDerivedFrom ?y } UNION { ?y prov:wasDerivedFrom ?x } } }"""
-        return {str(row.x) for row in self.store.query(q)}
+    def lineage_catalog_ids(self) -> set[str]:
+        """Catalogue datasets that appear in lineage: harvested derivations and matched OpenLineage datasets."""
+        graph = self.lineage.graph
+        return {d["catalogId"] for _, d in graph.nodes(data=True) if d.get("catalogId")}
+
+    def lineage_node_for(self, local_id: str) -> str | None:
+        for nid, data in self.lineage.graph.nodes(data=True):
+            if data.get("catalogId") == local_id:
+                return nid
+        return None
 
     # ---- lineage -------------------------------------------------------------------------
     @property
@@ -262,23 +269,75 @@ class Catalog:
                     self._lineage = self._rebuild_lineage()
         return self._lineage
 
-    def _rebuild_lineage(self) -> LineageGraph:
-        graph = LineageGraph()
+    def hospital_of(self, data: dict) -> str | None:
+        """The member hospital of a lineage node: by the configured namespace rules, else the
+        namespace itself when it is a hospital id (derivations harvested from the catalogue)."""
+        ns = data.get("namespace") or ""
+        for prefix, hospital in self.settings.lineage_namespaces:
+            if ns.startswith(prefix):
+                return hospital
+        return ns if ns in {h["id"] for h in hospitals()} else None
+
+    def _catalogue_ids(self) -> dict:
+        """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching."""
+        q = P + """SELECT ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
+                   OPTIONAL { ?ds dct:identifier ?ident } } }"""
+        out = {}
+        for row in self.store.query(q):
+            h = str(row.h).rsplit("/", 1)[-1]
+            out[(h, str(row.id).lower())] = str(row.id)
+            out[(h, str(row.id).removeprefix(h + "-").lower())] = str(row.id)
+            if row.ident:
+                out[(h, str(row.ident).lower())] = str(row.id)
+        return out
+
+    def _annotate(self, mapped, ids: dict) -> None:
+        """Give lineage datasets their hospital, and their catalogue dataset where one matches."""
+        for data in mapped.nodes.values():
+            hospital = self.hospital_of(data)
+            if hospital:
+                data["hospital"] = hospital
+                match = ids.get((hospital, str(data.get("name", "")).lower())) or \
+                    ids.get((hospital, str(data.get("name", "")).rsplit(".", 1)[-1].lower()))
+                if match and data.get("type") == "DATASET":
+                    data["catalogId"] = match
+
+    def _events(self, as_of: datetime | None = None):
         q = P + f"""SELECT ?key ?json ?time WHERE {{ GRAPH <{self.lineage_graph_iri}> {{
             ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
-        self._event_keys = set()
         for row in self.store.query(q):
-            self._event_keys.add(str(row.key))
-            graph.apply(map_event(json.loads(str(row.json)), self.base))
+            event = json.loads(str(row.json))
+            if as_of is not None:
+                when = datetime.fromisoformat(str(event.get("eventTime", "")).replace("Z", "+00:00"))
+                if (when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when) > as_of:
+                    continue
+            yield str(row.key), event
+
+    def lineage_as_of(self, as_of: datetime) -> LineageGraph:
+        """The lineage graph as it stood at a moment: only events whose eventTime is not later."""
+        return self._rebuild_lineage(as_of)
+
+    def _rebuild_lineage(self, as_of: datetime | None = None) -> LineageGraph:
+        graph = LineageGraph()
+        ids = self._catalogue_ids()
+        keys = set()
+        for key, event in self._events(as_of):
+            keys.add(key)
+            mapped = map_event(event, self.base)
+            self._annotate(mapped, ids)
+            graph.apply(mapped)
+        if as_of is None:
+            self._event_keys = keys
         q = P + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d prov:wasDerivedFrom ?s ;
                    hdcat:localId ?did ; hdcat:hospital ?dh } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
         for row in self.store.query(q):
             src = node_id("dataset", str(row.sh).rsplit("/", 1)[-1], str(row.sid))
             dst = node_id("dataset", str(row.dh).rsplit("/", 1)[-1], str(row.did))
             graph.add_derivation(src, dst, {"type": "DATASET", "namespace": src.split(":")[1], "name": str(row.sid),
-                                            "iri": str(row.s), "catalogId": str(row.sid)},
+                                            "iri": str(row.s), "catalogId": str(row.sid),
+                                            "hospital": src.split(":")[1]},
                                  {"type": "DATASET", "namespace": dst.split(":")[1], "name": str(row.did),
-                                  "iri": str(row.d), "catalogId": str(row.did)})
+                                  "iri": str(row.d), "catalogId": str(row.did), "hospital": dst.split(":")[1]})
         return graph
 
     def ingest_lineage(self, event) -> dict:
@@ -290,6 +349,7 @@ class Catalog:
             if key in self._event_keys:
                 return {"status": "duplicate", "key": key, "lenient": lenient}
             mapped = map_event(event, self.base)
+            self._annotate(mapped, self._catalogue_ids())
             node = URIRef(f"{self.base}/id/lineage/event/{key}")
             g = mapped.graph
             g.add((node, RDF.type, HDCAT.LineageEvent))

@@ -47,12 +47,12 @@ class Search:
 
     # ---- documents ------------------------------------------------------------------
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
-        linked = self.catalog.lineage_iris()
+        linked = self.catalog.lineage_catalog_ids()
         page = 1
         while True:
             total, records = self.catalog.dataset_page(page, 200, source=source)
             for record in records:
-                doc = to_document(record, has_lineage=record["iri"] in linked)
+                doc = to_document(record, has_lineage=record["id"] in linked)
                 doc["source"] = (record.get("harvest") or {}).get("source", "")
                 if on_document:
                     on_document()

@@ -2,6 +2,8 @@
 graph out in Marquez's shape, column-level lineage, and PROV-O of any neighbourhood."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import Blueprint, request
 
 from catalog.errors import Invalid
@@ -40,10 +42,24 @@ def post_event():
     return result, (201 if result["status"] == "stored" else 200)
 
 
+def _graph():
+    """The live lineage graph, or the graph as it stood at ?asOf=<ISO date or date-time>."""
+    as_of = request.args.get("asOf")
+    if not as_of:
+        return catalog().lineage
+    try:
+        when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("parameter 'asOf': an ISO 8601 date or date-time, e.g. 2024-06-30", field="asOf") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return catalog().lineage_as_of(when)
+
+
 @bp.get("/lineage")
 def get_lineage():
     node = _node_arg()
-    return catalog().lineage.marquez(node, _int_arg("depth", 20), request.args.get("direction", "both"))
+    return _graph().marquez(node, _int_arg("depth", 20), request.args.get("direction", "both"))
 
 
 @bp.get("/column-lineage")
@@ -58,3 +74,19 @@ def get_prov():
         raise Invalid("parameter 'format': PROV-O comes as ttl, jsonld, rdf or nt", field="format")
     graph = catalog().lineage_prov(_node_arg(), _int_arg("depth", 1), request.args.get("direction", "both"))
     return rdf_response(graph, fmt)
+
+
+@bp.get("/lineage/paths")
+def get_paths():
+    source, target = request.args.get("from", ""), request.args.get("to", "")
+    for name, value in (("from", source), ("to", target)):
+        if ":" not in value:
+            raise Invalid(f"parameter {name!r}: give a node id such as dataset:<namespace>:<name>", field=name)
+    paths = catalog().lineage.paths(source, target, cutoff=_int_arg("maxLength", 10))
+    return {"from": source, "to": target, "paths": paths}
+
+
+@bp.get("/lineage/impact")
+def get_impact():
+    cat = catalog()
+    return cat.lineage.impact(_node_arg(), cat.hospital_of)
