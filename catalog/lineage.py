@@ -23,6 +23,7 @@ class LineageGraph:
     def __init__(self):
         self.graph = nx.DiGraph()
         self.columns = nx.DiGraph()
+        self.by_catalog: dict[str, str] = {}  # catalogue dataset id → lineage node id
         self._lock = threading.RLock()
 
     def apply(self, mapped: Mapped) -> None:
@@ -32,6 +33,8 @@ class LineageGraph:
                     self.graph.nodes[nid].update({k: v for k, v in data.items() if v is not None})
                 else:
                     self.graph.add_node(nid, **data)
+                if data.get("catalogId"):
+                    self.by_catalog.setdefault(data["catalogId"], nid)
             for a, b, attrs in mapped.edges:
                 self.graph.add_edge(a, b, **attrs)
             for a, b, attrs in mapped.column_edges:
@@ -42,6 +45,8 @@ class LineageGraph:
             for nid, data in ((source, source_data), (derived, derived_data)):
                 if nid not in self.graph:
                     self.graph.add_node(nid, **data)
+                if data.get("catalogId"):
+                    self.by_catalog.setdefault(data["catalogId"], nid)
             self.graph.add_edge(source, derived, kind="derivation")
 
     def __contains__(self, node: str) -> bool:

@@ -246,14 +246,22 @@ class Catalog:
 
     def lineage_catalog_ids(self) -> set[str]:
         """Catalogue datasets that appear in lineage: harvested derivations and matched OpenLineage datasets."""
-        graph = self.lineage.graph
-        return {d["catalogId"] for _, d in graph.nodes(data=True) if d.get("catalogId")}
+        return set(self.lineage.by_catalog)
 
     def lineage_node_for(self, local_id: str) -> str | None:
-        for nid, data in self.lineage.graph.nodes(data=True):
-            if data.get("catalogId") == local_id:
-                return nid
-        return None
+        return self.lineage.by_catalog.get(local_id)
+
+    def lineage_panel(self, local_id: str) -> dict | None:
+        """What a dataset page shows of its lineage: the node and its direct neighbours."""
+        node = self.lineage_node_for(local_id)
+        if node is None:
+            return None
+        g = self.lineage.graph
+        def describe_nodes(ids):
+            return [{"id": n, "name": g.nodes[n].get("name", n), "type": g.nodes[n].get("type"),
+                     "catalogId": g.nodes[n].get("catalogId")} for n in sorted(ids)]
+        return {"node": node, "upstream": describe_nodes(g.predecessors(node)),
+                "downstream": describe_nodes(g.successors(node))}
 
     # ---- lineage -------------------------------------------------------------------------
     @property

@@ -219,3 +219,57 @@ def test_harvested_derivations_and_namespace_rules(sample_catalog, tmp_path):
     node = f"dataset:postgres://hanbit-db:5432:{target['identifier']}"
     assert cat.lineage.graph.nodes[node]["catalogId"] == local_id
     assert cat.lineage.graph.nodes[node]["hospital"] == target["hospital"]["id"]
+
+
+def big_neighbourhood_events(n_up=48, n_down=50, jobs=10):
+    """A dataset with ten jobs upstream and ten downstream: 1,001 nodes within depth 2."""
+    events = []
+    base = {"eventType": "COMPLETE", "eventTime": "2025-03-01T00:00:00Z", "producer": "https://example.org/etl",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"}
+    root = {"namespace": "postgres://hanbit-db:5432", "name": "cdm.person"}
+    for j in range(jobs):
+        events.append(dict(base, run={"runId": str(uuid.UUID(int=j + 1))}, job={"namespace": "etl", "name": f"load_{j}"},
+                           inputs=[{"namespace": "hospital-emr", "name": f"src_{j}_{i}"} for i in range(n_up)],
+                           outputs=[root]))
+        events.append(dict(base, run={"runId": str(uuid.UUID(int=1000 + j))}, job={"namespace": "research", "name": f"extract_{j}"},
+                           inputs=[root], outputs=[{"namespace": "s3://research", "name": f"cohort_{j}_{i}"} for i in range(n_down)]))
+    return events
+
+
+def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
+    import time
+    from tests.browser import chromium_path, dump_dom, screenshot
+    from tests.conftest import require_service
+    from web.app import create_app
+    require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
+    cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
+    for e in big_neighbourhood_events():
+        cat.ingest_lineage(e)
+    server = LiveServer(create_app(catalog=cat))
+    try:
+        url = f"{server.url}/lineage?node=dataset:postgres://hanbit-db:5432:cdm.person&depth=2"
+        started = time.perf_counter()
+        dom = dump_dom(url)
+        seconds = time.perf_counter() - started
+        assert dom.count('<g class="node') == 1001
+        assert "1001 nodes" in dom and seconds < 30
+        shot = screenshot(url, tmp_path / "lineage.png", 1400, 1000)
+        assert shot.stat().st_size > 20_000
+        one = dump_dom(url.replace("depth=2", "depth=1"))
+        assert one.count('<g class="node') == 21 and "more neighbours hidden" in one
+        collapsed = dump_dom(url + "&collapse=job")
+        assert collapsed.count('<g class="node') == 981  # the twenty jobs fold into edges
+        table = dump_dom(url + "&view=table")
+        assert table.count("<tr>") >= 1001
+    finally:
+        server.stop()
+
+
+def test_dataset_page_shows_its_lineage(client, sample_catalog):
+    local_id = next(iter(sample_catalog.lineage.by_catalog))
+    html = client.get(f"/datasets/{local_id}").data.decode()
+    assert "Open the lineage graph" in html and "/lineage?node=" in html
+    page = client.get(f"/lineage?node={sample_catalog.lineage_node_for(local_id)}")
+    assert page.status_code == 200 and page.data.count(b'<g class="node') >= 2
+    hit = client.get("/api/v1/search?has_lineage=yes&size=100").get_json()
+    assert hit["total"] == len(sample_catalog.lineage.by_catalog)

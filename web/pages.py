@@ -39,7 +39,7 @@ def dataset(local_id: str):
     cat = catalog()
     if fmt.rdflib is not None:
         return rdf_response(cat.resource_graph(local_id), fmt)
-    return render_template("dataset.html", d=cat.dataset(local_id))
+    return render_template("dataset.html", d=cat.dataset(local_id), lineage=cat.lineage_panel(local_id))
 
 
 @bp.get("/hospitals/<hospital_id>")

@@ -1,0 +1,687 @@
+"""Lineage at scale: build, memory, ingestion rate and depth-5 query latency of hdcat's lineage.
+
+    python bench/lineage_bench.py --datasets 100000 --jobs 50000 --edges 1000000 --out bench/results/lineage.md
+    python bench/lineage_bench.py --datasets 1000 --jobs 500 --edges 10000 --out /tmp/lineage-quick.md  # quick
+    python bench/lineage_bench.py --rerender --out bench/results/lineage.md   # rewrite the report from its raw JSON
+
+Data (seeded, deterministic): datasets in 8 hospital namespaces (``postgres://<hospital>-db:5432``) plus a
+shared research lake (``s3://hdcat-research-lake``), named ``<schema>.<table>_<n>`` over 8 layers
+(raw → staging → cdm → derived → feature → cohort → mart → report). Every job runs once (one COMPLETE
+RunEvent), writes 1–8 datasets of its own layer (mean ≈ 2) and reads a heavy-tailed (log-normal) number of
+datasets from lower layers — mostly the layer just below in its own hospital, some from deeper layers and
+other hospitals — with a popularity skew (a few tables such as ``person`` are read by very many jobs). Input
+counts are scaled so that input edges + output edges ≈ ``--edges``. 30 % of outputs carry a schema facet;
+5 % of outputs carry a columnLineage facet; 20 % of jobs a sql facet; every job a jobType facet.
+
+Measured, all in this one process (the machine is shared, so ratios are taken side by side):
+
+1. build: ``LineageGraph().apply(map_event(json.loads(event), base))`` for every event, timed per step;
+   memory of the resulting graph two ways: the process RSS delta over that build (after ``gc.collect()``;
+   includes allocator slack) and, in a second identical build under ``tracemalloc``, the bytes still
+   allocated once the build's garbage is collected (the graph's own Python objects).
+2. ingestion: ``Catalog.ingest_lineage(event)`` on an on-disk Oxigraph store, and ``POST /api/v1/lineage``
+   (Flask test client) on a second on-disk store, in interleaved chunks over the same event sample.
+3. queries: 200 random datasets that have nodes at distance 5 both upstream and downstream; for each, depth-5
+   upstream and downstream, interleaved (order rotated per query): (a) ``GET /api/v1/lineage`` through the
+   Flask test client on a catalog whose ``_lineage`` is the big graph, (b) bare networkx: BFS over
+   ``DiGraph.predecessors/successors`` to depth 5 plus the node list (id, data) and the edge list inside the
+   neighbourhood, (c) ``LineageGraph.marquez`` in process (to split (a) into graph work and HTTP/JSON work).
+   Then cProfile over a subset of (a) and of ingestion.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import datetime, timedelta, timezone
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalog.config import Settings  # noqa: E402
+from catalog.lineage import LineageGraph  # noqa: E402
+from catalog.openlineage import map_event  # noqa: E402
+from catalog.service import Catalog  # noqa: E402
+
+HOSPITALS = ("hanbit", "gaon", "saebom", "haneul", "mirae", "purun", "balgeun", "dasom")
+SITE_WEIGHTS = (0.19, 0.16, 0.14, 0.12, 0.11, 0.10, 0.08, 0.07, 0.03)  # 8 hospitals + research lake
+LAKE = len(HOSPITALS)
+LAYERS = ("raw", "staging", "cdm", "derived", "feature", "cohort", "mart", "report")
+LAYER_WEIGHTS = (0.20, 0.18, 0.15, 0.13, 0.11, 0.09, 0.08, 0.06)
+TABLES = ("person", "visit_occurrence", "condition_occurrence", "drug_exposure", "measurement", "observation",
+          "procedure_occurrence", "device_exposure", "note", "specimen", "death", "lab_results", "vital_signs",
+          "imaging_study", "admission", "discharge", "prescription", "diagnosis", "allergy", "immunization",
+          "payer_plan", "provider", "care_site", "location", "cost", "episode", "genomic_variant", "pathology")
+COLUMNS = ("person_id", "visit_id", "concept_id", "source_value", "start_date", "end_date", "value_as_number",
+           "unit", "provider_id", "care_site_id", "type_concept_id", "quantity", "days_supply", "route",
+           "result_code", "specimen_id", "birth_year", "gender_concept_id", "status", "updated_at")
+TYPES = ("BIGINT", "INTEGER", "VARCHAR", "DATE", "TIMESTAMP", "DOUBLE", "BOOLEAN")
+VERBS = {1: "stage", 2: "load", 3: "derive", 4: "featurize", 5: "select", 6: "aggregate", 7: "report"}
+PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/spark"
+SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
+FACET = "https://openlineage.io/spec/facets/1-1-0/{}.json"
+DEPTH = 5
+P_SCHEMA, P_COLUMN_LINEAGE, P_SQL = 0.30, 0.05, 0.20
+OUT_COUNTS = ((1, 0.50), (2, 0.25), (3, 0.12), (4, 0.06), (5, 0.03), (6, 0.02), (7, 0.01), (8, 0.01))
+
+
+def namespace(site: int) -> str:
+    return "s3://hdcat-research-lake" if site == LAKE else f"postgres://{HOSPITALS[site]}-db:5432"
+
+
+def job_namespace(site: int) -> str:
+    return "research-lake-etl" if site == LAKE else f"{HOSPITALS[site]}-etl"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ---- data -----------------------------------------------------------------------------------------
+def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
+    """OpenLineage RunEvents as JSON strings, plus what the bench needs to know about them."""
+    rng = random.Random(seed)
+    ds_ns, ds_name, ds_cols, ds_layer = [], [], [], []
+    pools: dict[tuple[int, int], list[int]] = {}
+    counters: dict[tuple[int, int, str], int] = {}
+    for i in range(n_datasets):
+        site = rng.choices(range(len(SITE_WEIGHTS)), SITE_WEIGHTS)[0]
+        layer = rng.choices(range(len(LAYERS)), LAYER_WEIGHTS)[0]
+        if site == LAKE:
+            layer = max(layer, 4)          # the lake holds pooled features, cohorts and marts
+        table = TABLES[min(int(len(TABLES) * rng.random() ** 1.5), len(TABLES) - 1)]
+        n = counters[(site, layer, table)] = counters.get((site, layer, table), 0) + 1
+        ds_ns.append(namespace(site))
+        ds_name.append(f"{LAYERS[layer]}.{table}" + (f"_{n}" if n > 1 else ""))
+        ds_cols.append(rng.sample(COLUMNS, rng.randint(4, 10)))
+        ds_layer.append(layer)
+        pools.setdefault((site, layer), []).append(i)
+    for pool in pools.values():
+        rng.shuffle(pool)                  # the order is the popularity rank (index 0 = most read)
+    by_layer: dict[int, list[int]] = {}
+    for (site, layer), pool in pools.items():
+        by_layer.setdefault(layer, []).extend(pool)
+
+    writable = [(key, len(pool)) for key, pool in sorted(pools.items()) if key[1] >= 1]
+    job_pools = rng.choices([k for k, _ in writable], [w for _, w in writable], k=n_jobs)
+    k_out = rng.choices([c for c, _ in OUT_COUNTS], [w for _, w in OUT_COUNTS], k=n_jobs)
+    mean_in = max(1.0, (n_edges - sum(k_out)) / max(1, n_jobs))
+    sigma = 1.0
+    raw_in = [rng.lognormvariate(math.log(mean_in) - sigma * sigma / 2, sigma) for _ in range(n_jobs)]
+    scale = max(0.0, n_edges - sum(k_out)) / max(1e-9, sum(raw_in))
+    k_in = [max(1, min(500, round(x * scale))) for x in raw_in]
+
+    unwritten = {key: list(pool) for key, pool in pools.items()}
+
+    def pick_from(pool: list[int]) -> int:
+        return pool[min(int(len(pool) * rng.random() ** 2), len(pool) - 1)]
+
+    def input_pool(site: int, layer: int) -> list[int]:
+        r = rng.random()
+        if site == LAKE or r >= 0.90:      # another hospital (the lake always pools across hospitals)
+            other = rng.randrange(len(HOSPITALS))
+            lower = rng.randrange(max(0, layer - 2), layer)
+            return pools.get((other, lower)) or by_layer.get(lower) or []
+        lower = layer - 1 if r < 0.70 or layer == 1 else rng.randrange(0, layer - 1)
+        return pools.get((site, lower)) or by_layer.get(lower) or []
+
+    events, stats = [], {"inputs": 0, "outputs": 0, "column_lineage_outputs": 0, "column_edges": 0,
+                         "schema_outputs": 0, "sql_jobs": 0}
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    job_names: dict[tuple[int, str], int] = {}
+    for j in range(n_jobs):
+        site, layer = job_pools[j]
+        pool = pools[(site, layer)]
+        todo = unwritten[(site, layer)]
+        outs: list[int] = []
+        while todo and len(outs) < k_out[j]:
+            outs.append(todo.pop())
+        for _ in range(k_out[j] * 4):
+            if len(outs) >= min(k_out[j], len(pool)):
+                break
+            d = rng.choice(pool)
+            if d not in outs:
+                outs.append(d)
+        ins: list[int] = []
+        seen = set()
+        for _ in range(k_in[j] * 4):
+            if len(ins) >= k_in[j]:
+                break
+            src = input_pool(site, layer)
+            if src:
+                d = pick_from(src)
+                if d not in seen:
+                    seen.add(d)
+                    ins.append(d)
+        main = ds_name[outs[0]].split(".", 1)[1]
+        base_name = f"{VERBS[layer]}_{LAYERS[layer]}_{main}"
+        n = job_names[(site, base_name)] = job_names.get((site, base_name), 0) + 1
+        job = {"namespace": job_namespace(site), "name": base_name + (f"_{n}" if n > 1 else ""),
+               "facets": {"jobType": {"_producer": PRODUCER, "_schemaURL": FACET.format("JobTypeJobFacet"),
+                                      "processingType": "BATCH", "integration": rng.choice(("SPARK", "DBT")),
+                                      "jobType": "JOB"}}}
+        if rng.random() < P_SQL:
+            stats["sql_jobs"] += 1
+            froms = " JOIN ".join(ds_name[d] for d in ins[:3])
+            job["facets"]["sql"] = {"_producer": PRODUCER, "_schemaURL": FACET.format("SQLJobFacet"),
+                                    "query": f"INSERT INTO {ds_name[outs[0]]} SELECT * FROM {froms}"}
+        outputs = []
+        for d in outs:
+            out = {"namespace": ds_ns[d], "name": ds_name[d]}
+            facets = {}
+            column_lineage = rng.random() < P_COLUMN_LINEAGE
+            if column_lineage or rng.random() < P_SCHEMA:
+                stats["schema_outputs"] += 1
+                facets["schema"] = {"_producer": PRODUCER, "_schemaURL": FACET.format("SchemaDatasetFacet"),
+                                    "fields": [{"name": c, "type": TYPES[COLUMNS.index(c) % len(TYPES)]}
+                                               for c in ds_cols[d]]}
+            if column_lineage and ins:
+                stats["column_lineage_outputs"] += 1
+                fields = {}
+                for c in ds_cols[d]:
+                    srcs = []
+                    for _ in range(rng.randint(1, 3)):
+                        s = rng.choice(ins)
+                        direct = rng.random() < 0.7
+                        srcs.append({"namespace": ds_ns[s], "name": ds_name[s], "field": rng.choice(ds_cols[s]),
+                                     "transformations": [{"type": "DIRECT", "subtype": "IDENTITY", "masking": False}
+                                                         if direct else
+                                                         {"type": "INDIRECT", "subtype": "JOIN",
+                                                          "description": "ON person_id"}]})
+                    stats["column_edges"] += len(srcs)
+                    fields[c] = {"inputFields": srcs}
+                facets["columnLineage"] = {"_producer": PRODUCER,
+                                           "_schemaURL": FACET.format("ColumnLineageDatasetFacet"),
+                                           "fields": fields}
+            if facets:
+                out["facets"] = facets
+            outputs.append(out)
+        stats["inputs"] += len(ins)
+        stats["outputs"] += len(outs)
+        when = start + timedelta(seconds=j * 37 + rng.randrange(30))
+        events.append(json.dumps({
+            "eventType": "COMPLETE", "eventTime": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "run": {"runId": str(uuid.UUID(int=rng.getrandbits(128), version=4))},
+            "job": job, "inputs": [{"namespace": ds_ns[d], "name": ds_name[d]} for d in ins],
+            "outputs": outputs, "producer": PRODUCER, "schemaURL": SCHEMA_URL}, ensure_ascii=False))
+    stats["edges"] = stats["inputs"] + stats["outputs"]
+    stats["unwritten_above_raw"] = sum(len(v) for k, v in unwritten.items() if k[1] >= 1)
+    ids = [f"dataset:{ds_ns[i]}:{ds_name[i]}" for i in range(n_datasets)]
+    return {"events": events, "dataset_ids": ids, "dataset_layer": ds_layer, "stats": stats}
+
+
+# ---- helpers --------------------------------------------------------------------------------------
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def bare_neighbourhood(g, node: str, depth: int, direction: str):
+    """Plain networkx: BFS to `depth`, then the node list (id, data) and the edges inside it."""
+    step = g.predecessors if direction == "upstream" else g.successors
+    seen = {node}
+    frontier = [node]
+    for _ in range(depth):
+        nxt = []
+        for n in frontier:
+            for m in step(n):
+                if m not in seen:
+                    seen.add(m)
+                    nxt.append(m)
+        if not nxt:
+            break
+        frontier = nxt
+    nodes = [(n, g.nodes[n]) for n in seen]
+    edges = [(a, b) for a in seen for b in g.successors(a) if b in seen]
+    return nodes, edges
+
+
+def reaches(g, node: str, depth: int, step) -> bool:
+    """Is there a node at distance exactly `depth` along `step`?"""
+    seen = {node}
+    frontier = [node]
+    for _ in range(depth):
+        nxt = [m for n in frontier for m in step(n) if m not in seen]
+        seen.update(nxt)
+        frontier = list(dict.fromkeys(nxt))
+        if not frontier:
+            return False
+    return True
+
+
+def profile_top(prof: cProfile.Profile, n: int = 12) -> dict:
+    st = pstats.Stats(prof)
+    total = st.total_tt
+    rows = []
+    for (file, line, func), (cc, nc, tt, ct, _) in st.stats.items():
+        short = re.sub(r".*/(site-packages|lib/python3\.\d+|main)/", "", file)
+        rows.append({"func": f"{short}:{line}({func})", "calls": nc, "tottime": tt, "cumtime": ct})
+    by_tt = sorted(rows, key=lambda r: -r["tottime"])[:n]
+    by_ct = sorted(rows, key=lambda r: -r["cumtime"])[:n * 2]
+    return {"total": total, "by_tottime": by_tt, "by_cumtime": by_ct}
+
+
+def tmp_catalog(root: Path, name: str) -> Catalog:
+    d = root / name
+    d.mkdir()
+    return Catalog(Settings(store_url=f"oxigraph:{d / 'store'}", data_dir=d))
+
+
+def du(path: Path) -> int:
+    return sum(f.stat().st_blocks * 512 for f in path.rglob("*") if f.is_file())
+
+
+# ---- phases ---------------------------------------------------------------------------------------
+def build(events: list[str], base: str, traced: bool) -> tuple[LineageGraph, dict]:
+    gc.collect()
+    rss0 = rss_bytes()
+    if traced:
+        tracemalloc.start()
+        base_mem = tracemalloc.get_traced_memory()[0]
+    graph = LineageGraph()
+    t_dec = t_map = t_apply = 0.0
+    pc = time.perf_counter
+    t_start = pc()
+    for i, s in enumerate(events):
+        t0 = pc()
+        e = json.loads(s)
+        t1 = pc()
+        m = map_event(e, base)
+        t2 = pc()
+        graph.apply(m)
+        t3 = pc()
+        t_dec += t1 - t0
+        t_map += t2 - t1
+        t_apply += t3 - t2
+        if (i + 1) % 10000 == 0:
+            log(f"  build{' (traced)' if traced else ''}: {i + 1:,}/{len(events):,} events")
+    wall = pc() - t_start
+    del e, m
+    gc.collect()
+    out = {"wall_s": wall, "decode_s": t_dec, "map_event_s": t_map, "apply_s": t_apply,
+           "rss_delta": rss_bytes() - rss0}
+    if traced:
+        cur, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out.update(traced_net=cur - base_mem, traced_peak=peak - base_mem)
+    return graph, out
+
+
+def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n: int) -> dict:
+    from web.app import create_app
+    direct = tmp_catalog(root, "direct")
+    http = tmp_catalog(root, "http")
+    direct.lineage, http.lineage          # noqa: B018 — the (empty) rebuild happens before timing
+    client = create_app(catalog=http).test_client()
+    decoded = [json.loads(s) for s in events[:n_direct + profile_n]]
+    rounds = 10
+    cd, ch = math.ceil(n_direct / rounds), math.ceil(n_http / rounds)
+    td, th, td_same = [], [], []
+    pc = time.perf_counter
+    for r in range(rounds):
+        t0 = pc()
+        for i in range(r * cd, min(n_direct, (r + 1) * cd)):
+            t = pc()
+            res = direct.ingest_lineage(decoded[i])
+            td.append(pc() - t)
+            assert res["status"] == "stored", res
+            if i < n_http:
+                td_same.append(td[-1])
+        for i in range(r * ch, min(n_http, (r + 1) * ch)):
+            t = pc()
+            resp = client.post("/api/v1/lineage", data=events[i], content_type="application/json")
+            th.append(pc() - t)
+            assert resp.status_code == 201, resp.get_json()
+        log(f"  ingest round {r + 1}/{rounds}: {len(td)} direct, {len(th)} http ({pc() - t0:.1f} s)")
+    prof = cProfile.Profile()
+    prof.enable()
+    t = pc()
+    for i in range(n_direct, n_direct + profile_n):
+        direct.ingest_lineage(decoded[i])
+    prof_wall = pc() - t
+    prof.disable()
+    sample_edges = [len(e.get("inputs", [])) + len(e.get("outputs", [])) for e in decoded[:n_direct]]
+    direct.store.native.flush()
+    http.store.native.flush()
+    out = {"n_direct": len(td), "n_http": len(th), "direct_s": sum(td), "http_s": sum(th),
+           "direct_same_s": sum(td_same),
+           "direct_ms_p50": pct(td, .5) * 1e3, "direct_ms_p95": pct(td, .95) * 1e3,
+           "http_ms_p50": pct(th, .5) * 1e3, "http_ms_p95": pct(th, .95) * 1e3,
+           "sample_edges_mean": statistics.fmean(sample_edges), "store_triples": len(direct.store),
+           "store_disk": du(root / "direct" / "store"),
+           "profile": profile_top(prof), "profile_n": profile_n, "profile_wall_s": prof_wall}
+    direct.close()
+    http.close()
+    return out
+
+
+def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path, profile_n: int) -> dict:
+    from web.app import create_app
+    g = graph.graph
+    rng = random.Random(seed + 1)
+    candidates = list(data["dataset_ids"])
+    rng.shuffle(candidates)
+    picked, checked = [], 0
+    for node in candidates:
+        if len(picked) >= n_nodes:
+            break
+        checked += 1
+        if node in g and reaches(g, node, DEPTH, g.predecessors) and reaches(g, node, DEPTH, g.successors):
+            picked.append(node)
+    log(f"  {len(picked)} query nodes with depth-{DEPTH} neighbourhoods both ways ({checked} datasets checked)")
+    mem = root / "query"
+    mem.mkdir()
+    cat = Catalog(Settings(store_url="memory:", data_dir=mem))
+    cat._lineage = graph
+    client = create_app(catalog=cat).test_client()
+
+    def api(node, direction):
+        r = client.get("/api/v1/lineage", query_string={"nodeId": node, "depth": DEPTH, "direction": direction})
+        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+        return r
+
+    variants = {"api": api,
+                "bare": lambda node, direction: bare_neighbourhood(g, node, DEPTH, direction),
+                "marquez": lambda node, direction: graph.marquez(node, DEPTH, direction)}
+    names = list(variants)
+    for node in picked[:5]:                                   # warm-up, not counted
+        for direction in ("upstream", "downstream"):
+            for v in names:
+                variants[v](node, direction)
+    times = {v: {"upstream": [], "downstream": []} for v in names}
+    sizes = {"upstream": [], "downstream": []}
+    edges = {"upstream": [], "downstream": []}
+    resp_bytes = []
+    mismatches = 0
+    gc.collect()
+    gen2_before = gc.get_stats()[2]["collections"]
+    pc = time.perf_counter
+    for i, node in enumerate(picked):
+        for d, direction in enumerate(("upstream", "downstream")):
+            k = (2 * i + d) % len(names)
+            results = {}
+            for v in names[k:] + names[:k]:
+                t = pc()
+                results[v] = variants[v](node, direction)
+                times[v][direction].append(pc() - t)
+            nodes_b, edges_b = results["bare"]
+            body = results["api"].get_json()
+            resp_bytes.append(len(results["api"].data))
+            api_edges = sum(len(n["inEdges"]) for n in body["graph"])
+            if {n["id"] for n in body["graph"]} != {n for n, _ in nodes_b} or api_edges != len(edges_b):
+                mismatches += 1
+            sizes[direction].append(len(nodes_b))
+            edges[direction].append(len(edges_b))
+        if (i + 1) % 50 == 0:
+            log(f"  queries: {i + 1}/{len(picked)} nodes")
+    gen2 = gc.get_stats()[2]["collections"] - gen2_before
+    # where the API's time goes
+    prof = cProfile.Profile()
+    sub = picked[:profile_n]
+    t = pc()
+    prof.enable()
+    for node in sub:
+        for direction in ("upstream", "downstream"):
+            api(node, direction)
+    prof.disable()
+    prof_wall = pc() - t
+    st = pstats.Stats(prof)
+    key_funcs = {}
+    for (file, line, func), (cc, nc, tt, ct, _) in st.stats.items():
+        for label, (fpart, fname) in {
+                "LineageGraph.marquez": ("catalog/lineage.py", "marquez"),
+                "LineageGraph.neighbourhood": ("catalog/lineage.py", "neighbourhood"),
+                "json dumps (flask DefaultJSONProvider.dumps)": ("flask/json/provider.py", "dumps"),
+                "builtins sorted": ("~", "<built-in method builtins.sorted>"),
+                "Flask test client request (total)": ("flask/testing.py", "open")}.items():
+            if file.endswith(fpart) and func == fname:
+                key_funcs[label] = {"cumtime": ct, "tottime": tt, "calls": nc}
+    out = {"n_nodes": len(picked), "checked": checked, "mismatches": mismatches, "gen2_collections": gen2,
+           "sizes": sizes, "edges": edges, "resp_bytes_p50": pct(resp_bytes, .5),
+           "resp_bytes_p95": pct(resp_bytes, .95), "times": times,
+           "profile": profile_top(prof), "profile_key": key_funcs, "profile_calls": 2 * len(sub),
+           "profile_wall_s": prof_wall}
+    cat.close()
+    return out
+
+
+# ---- report ---------------------------------------------------------------------------------------
+def mib(b: float) -> str:
+    return f"{b / 2**20:,.1f}"
+
+
+def render(res: dict) -> str:
+    a = res["args"]
+    st = res["data"]
+    b = res["build"]
+    q = res["query"]
+    ing = res["ingest"]
+    edges_m = res["graph"]["edges"] / 1e6
+    lines = [
+        "# Lineage at scale",
+        "",
+        f"Generated by `bench/lineage_bench.py --datasets {a['datasets']} --jobs {a['jobs']} --edges {a['edges']} "
+        f"--seed {a['seed']}` on {res['date']} — {res['machine']}. The machine is shared and was busy "
+        f"(load average {res['load_before']} before, {res['load_after']} after), so absolute times are noisy; "
+        "the ratios were measured side by side in one process (interleaved).",
+        "",
+        f"**Data** (seeded): {a['datasets']:,} datasets in 8 hospital namespaces (`postgres://<hospital>-db:5432`) "
+        f"and `s3://hdcat-research-lake`, 8 layers (raw → … → report); {a['jobs']:,} jobs, one COMPLETE RunEvent "
+        f"each, {st['inputs']:,} input + {st['outputs']:,} output edges = **{st['edges']:,} edges** "
+        f"(inputs per job log-normal, mean {st['inputs'] / a['jobs']:.1f}, popularity-skewed; outputs per job mean "
+        f"{st['outputs'] / a['jobs']:.2f}); columnLineage on {st['column_lineage_outputs']:,} outputs "
+        f"({100 * st['column_lineage_outputs'] / max(1, st['outputs']):.1f} %, {st['column_edges']:,} column "
+        f"edges), schema facet on {100 * st['schema_outputs'] / max(1, st['outputs']):.0f} % of outputs, "
+        f"sql facet on {100 * st['sql_jobs'] / a['jobs']:.0f} % of jobs. Graph: {res['graph']['nodes']:,} nodes, "
+        f"{res['graph']['edges']:,} edges, {res['graph']['column_edges']:,} column edges.",
+        "",
+        "**Method.** Build: `LineageGraph().apply(map_event(json.loads(event), base))` for every event. Memory: "
+        "the RSS delta of that build (after `gc.collect()`, includes allocator slack), and, in a second identical "
+        "build under `tracemalloc`, the bytes still allocated after the build's garbage is collected "
+        "(the graph's Python objects). Ingestion: `Catalog.ingest_lineage` on an on-disk Oxigraph store vs "
+        "`POST /api/v1/lineage` (Flask test client) on a second on-disk store, same events, interleaved in "
+        "10 chunks. Queries: "
+        f"{q['n_nodes']} random datasets with nodes at distance {DEPTH} both upstream and downstream; per "
+        f"dataset and direction (depth {DEPTH}), interleaved with rotating order: (a) `GET /api/v1/lineage` "
+        "through the Flask test client, (b) bare networkx: BFS over `DiGraph.predecessors`/`successors` plus "
+        "the (id, data) node list and the edge list inside the neighbourhood, (c) `LineageGraph.marquez` in "
+        f"process. (a) and (b) returned the same nodes and edges for every query (mismatches: {q['mismatches']}).",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| build: events → graph, wall | {b['wall_s']:.1f} s ({a['jobs'] / b['wall_s']:,.0f} events/s, "
+        f"{res['graph']['edges'] / b['wall_s']:,.0f} edges/s) |",
+        f"| build split: `json.loads` / `map_event` / `LineageGraph.apply` | {b['decode_s']:.1f} / "
+        f"{b['map_event_s']:.1f} / {b['apply_s']:.1f} s |",
+        f"| graph memory, tracemalloc (net after build) | {mib(res['traced']['traced_net'])} MiB → "
+        f"**{mib(res['traced']['traced_net'] / edges_m)} MiB per million edges** |"
+        if res.get("traced") else "| graph memory, tracemalloc | skipped |",
+        f"| graph memory, RSS delta of the build | {mib(b['rss_delta'])} MiB → {mib(b['rss_delta'] / edges_m)} MiB "
+        "per million edges |",
+        f"| ingestion `Catalog.ingest_lineage`, Oxigraph on disk | **{ing['n_direct'] / ing['direct_s']:,.0f} "
+        f"events/s** ({ing['n_direct']:,} events, mean {ing['sample_edges_mean']:.1f} edges/event; "
+        f"p50 {ing['direct_ms_p50']:.1f} / p95 {ing['direct_ms_p95']:.1f} ms) |",
+        f"| ingestion `POST /api/v1/lineage`, Flask test client | **{ing['n_http'] / ing['http_s']:,.0f} events/s** "
+        f"({ing['n_http']:,} events; p50 {ing['http_ms_p50']:.1f} / p95 {ing['http_ms_p95']:.1f} ms; "
+        f"direct on the same {ing['n_http']:,} events: {ing['n_http'] / ing['direct_same_s']:,.0f} events/s) |",
+        f"| store after {ing['n_direct'] + ing['profile_n']:,} events | {ing['store_triples']:,} triples, "
+        f"{mib(ing['store_disk'])} MiB on disk |",
+    ]
+    for direction in ("upstream", "downstream"):
+        s, e = q["sizes"][direction], q["edges"][direction]
+        lines.append(f"| depth-{DEPTH} {direction} neighbourhood size p50 / p95 / max | {pct(s, .5):,.0f} / "
+                     f"{pct(s, .95):,.0f} / {max(s):,} nodes; {pct(e, .5):,.0f} / {pct(e, .95):,.0f} / "
+                     f"{max(e):,} edges |")
+    lines.append(f"| API response size p50 / p95 | {q['resp_bytes_p50'] / 1024:,.0f} / "
+                 f"{q['resp_bytes_p95'] / 1024:,.0f} KiB |")
+    lines += ["", f"Query latency, depth {DEPTH} (ms; {q['n_nodes']} datasets × each direction):", "",
+              "| direction | (a) API p50 | (a) API p95 | (c) `marquez` p50 | (c) p95 | (b) bare nx p50 | (b) p95 | "
+              "API/bare p50 | API/bare p95 | median per-query API/bare |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for direction in ("upstream", "downstream", "both"):
+        dirs = ("upstream", "downstream") if direction == "both" else (direction,)
+        t = {v: [x * 1e3 for dd in dirs for x in q["times"][v][dd]] for v in ("api", "marquez", "bare")}
+        per = sorted(x / y for x, y in zip(t["api"], t["bare"]))
+        lines.append(f"| {direction} | {pct(t['api'], .5):.2f} | {pct(t['api'], .95):.2f} | "
+                     f"{pct(t['marquez'], .5):.2f} | {pct(t['marquez'], .95):.2f} | {pct(t['bare'], .5):.2f} | "
+                     f"{pct(t['bare'], .95):.2f} | {pct(t['api'], .5) / pct(t['bare'], .5):.1f}× | "
+                     f"{pct(t['api'], .95) / pct(t['bare'], .95):.1f}× | {pct(per, .5):.1f}× |")
+    lines += ["", *findings(res), "", "<details><summary>cProfile: API queries and ingestion</summary>", ""]
+    pq = q["profile"]
+    lines.append(f"API: {q['profile_calls']} `GET /api/v1/lineage` calls, {q['profile_wall_s']:.2f} s under the "
+                 f"profiler. Key functions (cumulative): " + "; ".join(
+                     f"{k} {v['cumtime']:.2f} s" for k, v in q["profile_key"].items()))
+    lines += ["", "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|"]
+    lines += [f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |" for r in pq["by_tottime"]]
+    pi = ing["profile"]
+    lines += ["", f"Ingestion: {ing['profile_n']} `Catalog.ingest_lineage` calls, {ing['profile_wall_s']:.2f} s "
+              "under the profiler. By cumulative time:", "",
+              "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|"]
+    lines += [f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |"
+              for r in pi["by_cumtime"][:20]]
+    lines += ["", "</details>", "", "<details><summary>raw results (JSON)</summary>", "", "```json",
+              json.dumps(res, indent=1, default=float), "```", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _cum(profile: dict, pattern: str) -> float:
+    return max((r["cumtime"] for r in profile["by_cumtime"] if re.search(pattern, r["func"])), default=0.0)
+
+
+def findings(res: dict) -> list[str]:
+    q, ing, b = res["query"], res["ingest"], res["build"]
+    both = {v: [x * 1e3 for d in ("upstream", "downstream") for x in q["times"][v][d]]
+            for v in ("api", "marquez", "bare")}
+    r50 = pct(both["api"], .5) / pct(both["bare"], .5)
+    r95 = pct(both["api"], .95) / pct(both["bare"], .95)
+    p95 = pct(both["api"], .95)
+    key = q["profile_key"]
+    total = q["profile_wall_s"]
+    out = ["## Findings", ""]
+    out.append(f"- **Query target (API < 2× bare networkx, p95 < 50 ms): ratio {r50:.1f}× at p50 / {r95:.1f}× at "
+               f"p95 — {'met' if max(r50, r95) < 2 else 'missed'}; API p95 {p95:.1f} ms — "
+               f"{'met' if p95 < 50 else 'missed'}.** Latency follows neighbourhood size: depth-{DEPTH} upstream p50 "
+               f"{pct(q['sizes']['upstream'], .5):,.0f} nodes, downstream p50 {pct(q['sizes']['downstream'], .5):,.0f} "
+               f"(p95 {pct(q['sizes']['downstream'], .95):,.0f}).")
+    m = key.get("LineageGraph.marquez", {}).get("cumtime", 0)
+    nb = key.get("LineageGraph.neighbourhood", {}).get("cumtime", 0)
+    js = key.get("json dumps (flask DefaultJSONProvider.dumps)", {}).get("cumtime", 0)
+    out.append(f"- Where the API time goes (cProfile, {q['profile_calls']} calls): `LineageGraph.marquez` "
+               f"{100 * m / total:.0f} % (of which the BFS in `LineageGraph.neighbourhood` {100 * nb / total:.0f} %; "
+               f"the rest is the per-node dict building with `sorted(predecessors/successors)` filtered by "
+               f"membership), JSON encoding in Flask's `DefaultJSONProvider.dumps` {100 * js / total:.0f} %, "
+               f"the remaining {max(0, 100 - 100 * (m + js) / total):.0f} % Flask/Werkzeug request handling. "
+               f"In-process `marquez` alone is {pct(both['marquez'], .5) / pct(both['bare'], .5):.1f}× bare at p50.")
+    traced = res.get("traced")
+    edges_m = res["graph"]["edges"] / 1e6
+    mem = (f"{mib(traced['traced_net'] / edges_m)} MiB per million edges (tracemalloc; RSS delta "
+           f"{mib(b['rss_delta'] / edges_m)} MiB)") if traced else f"{mib(b['rss_delta'] / edges_m)} MiB RSS"
+    out.append(f"- The in-process graph costs {mem}; building it from events takes {b['wall_s']:.0f} s, "
+               f"{100 * b['map_event_s'] / b['wall_s']:.0f} % of it in `map_event` (rdflib PROV-O triples "
+               f"that `LineageGraph.apply` does not use) and {100 * b['apply_s'] / b['wall_s']:.0f} % in `apply`.")
+    pi = ing["profile"]
+    val = _cum(pi, r"validate_event")
+    mp = _cum(pi, r"openlineage.py:\d+\(map_event\)")
+    add = _cum(pi, r"add_to_graph")
+    tot = pi["by_cumtime"][0]["cumtime"] or 1
+    out.append(f"- Ingestion: {ing['n_direct'] / ing['direct_s']:,.0f} events/s direct, "
+               f"{ing['n_http'] / ing['http_s']:,.0f} events/s over HTTP (HTTP/direct on the same events "
+               f"{(ing['http_s'] / ing['n_http']) / (ing['direct_same_s'] / ing['n_http']):.2f}× the time per "
+               f"event). Per event (cProfile): `validate_event` {100 * val / tot:.0f} %, `map_event` "
+               f"{100 * mp / tot:.0f} %, `OxigraphStore.add_to_graph` (N-Triples serialise + SPARQL "
+               f"`INSERT DATA`) {100 * add / tot:.0f} %.")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--datasets", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=500)
+    ap.add_argument("--edges", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--queries", type=int, default=200, help="dataset nodes to query")
+    ap.add_argument("--ingest", type=int, default=3000, help="events through Catalog.ingest_lineage")
+    ap.add_argument("--ingest-http", type=int, default=1000, help="events through POST /api/v1/lineage")
+    ap.add_argument("--no-tracemalloc", action="store_true", help="skip the second, traced build")
+    ap.add_argument("--out", default="bench/results/lineage.md")
+    ap.add_argument("--rerender", action="store_true", help="rewrite --out from the raw JSON already in it")
+    args = ap.parse_args()
+    out = Path(args.out)
+    if args.rerender:
+        raw = re.search(r"```json\n(.*?)\n```", out.read_text(), re.S).group(1)
+        text = render(json.loads(raw))
+        out.write_text(text)
+        print(text.split("<details>")[0])
+        return
+
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    res: dict = {"args": vars(args), "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+                 "load_before": load_before}
+    vers = ", ".join(f"{p} {metadata.version(p)}" for p in ("networkx", "rdflib", "flask", "pyoxigraph", "jsonschema"))
+    mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    res["machine"] = (f"{os.cpu_count()} cores, {mem_total:.0f} GiB RAM, Linux {platform.release()}, "
+                      f"Python {platform.python_version()}; {vers}")
+    t = time.perf_counter()
+    data = generate(args.datasets, args.jobs, args.edges, args.seed)
+    res["data"] = data["stats"]
+    res["generate_s"] = time.perf_counter() - t
+    log(f"generated {len(data['events']):,} events, {data['stats']['edges']:,} edges in {res['generate_s']:.1f} s")
+    base = Settings().base_iri
+
+    graph, res["build"] = build(data["events"], base, traced=False)
+    res["graph"] = graph.stats()
+    log(f"built graph {res['graph']} in {res['build']['wall_s']:.1f} s, RSS +{mib(res['build']['rss_delta'])} MiB")
+    if not args.no_tracemalloc:
+        g2, traced = build(data["events"], base, traced=True)
+        assert g2.stats() == res["graph"]
+        del g2
+        gc.collect()
+        res["traced"] = traced
+        log(f"traced build: net {mib(traced['traced_net'])} MiB, peak {mib(traced['traced_peak'])} MiB")
+
+    root = Path(tempfile.mkdtemp(prefix="hdcat-lineage-bench-"))
+    try:
+        rng = random.Random(args.seed + 2)
+        n_ing = min(args.ingest, len(data["events"]))
+        profile_n = min(300, max(0, len(data["events"]) - n_ing))
+        sample = rng.sample(data["events"], n_ing + profile_n)
+        log(f"ingesting {n_ing} events direct, {min(args.ingest_http, n_ing)} over HTTP")
+        res["ingest"] = ingest(sample, n_ing, min(args.ingest_http, n_ing), root, profile_n)
+        log("queries")
+        res["query"] = queries(graph, data, args.queries, args.seed, root, profile_n=20)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    res["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = render(res)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(text.split("<details>")[0])
+
+
+if __name__ == "__main__":
+    main()

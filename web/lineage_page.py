@@ -1,0 +1,71 @@
+"""/lineage?node=…: the lineage graph page (server-rendered SVG, no script needed) and its table view."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from catalog.errors import Invalid, NotFound
+from catalog.lineage import MAX_DEPTH
+from web import lineage_layout
+from web.context import catalog
+
+bp = Blueprint("lineage_page", __name__)
+COLLAPSE = ("none", "job", "hospital")
+VIEWS = ("graph", "table")
+TABLE_ABOVE = 1500  # more nodes than this: the table view, the graph on request
+
+
+def _url(**changes) -> str:
+    args = MultiDict(request.args)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        elif isinstance(value, list):
+            args.setlist(key, value)
+        else:
+            args.setlist(key, [str(value)])
+    return url_for("lineage_page.page", **{k: args.getlist(k) for k in args})
+
+
+@bp.get("/lineage")
+def page():
+    cat = catalog()
+    node = request.args.get("node", "")
+    if not node:
+        raise Invalid("parameter 'node': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="node")
+    graph = cat.lineage.graph
+    if node not in graph:
+        raise NotFound(f"no lineage node {node!r}")
+    try:
+        depth = int(request.args.get("depth", 1))
+    except ValueError:
+        raise Invalid("parameter 'depth': not a whole number", field="depth") from None
+    if not 0 <= depth <= MAX_DEPTH:
+        raise Invalid(f"parameter 'depth': between 0 and {MAX_DEPTH}", field="depth")
+    direction = request.args.get("direction", "both")
+    collapse = request.args.get("collapse", "none")
+    for name, value, allowed in (("direction", direction, ("upstream", "downstream", "both")),
+                                 ("collapse", collapse, COLLAPSE)):
+        if value not in allowed:
+            raise Invalid(f"parameter {name!r}: one of {', '.join(allowed)}", field=name)
+    expand = request.args.getlist("expand")[:200]
+    layout = lineage_layout.build(graph, node, depth, direction, expand, collapse,
+                                  group_of=cat.hospital_of, path_to=request.args.get("path"))
+    view = request.args.get("view") or ("table" if len(layout.boxes) > TABLE_ABOVE else "graph")
+    if view not in VIEWS:
+        raise Invalid("parameter 'view': graph or table", field="view")
+    columns = None
+    if request.args.get("columns") == "1":
+        try:
+            columns = cat.lineage.column_lineage(node)["graph"]
+        except NotFound:
+            columns = []
+    rows = []
+    if view == "table":
+        for box in layout.boxes:
+            rows.append({"box": box, "up": graph.in_degree(box.id) if box.id in graph else 0,
+                         "down": graph.out_degree(box.id) if box.id in graph else 0})
+    data = graph.nodes[node]
+    return render_template("lineage.html", layout=layout, node=node, data=data, depth=depth, direction=direction,
+                           collapse=collapse, view=view, rows=rows, url=_url, expand=expand, columns=columns,
+                           W=lineage_layout.NODE_W, H=lineage_layout.NODE_H)
