@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if search is not None:
         app.extensions["hdcat.search"] = search
 
-    from web import api, errors, filters, lineage_api, lineage_page, linked_data, openapi, pages, search_views
+    from web import api, errors, filters, lineage_api, lineage_page, linked_data, openapi, pages, search_views, sparql
     errors.init_app(app)
     filters.init_app(app)
     app.register_blueprint(pages.bp)
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.register_blueprint(openapi.bp)
     app.register_blueprint(lineage_api.bp)
     app.register_blueprint(lineage_page.bp)
+    app.register_blueprint(sparql.bp)
 
     @app.after_request
     def _security_headers(response):
