@@ -12,8 +12,12 @@ README = (ROOT / "README.md").read_text("utf-8")
 
 
 def test_every_cli_command_is_documented():
-    for name in main.commands:
+    import click
+    for name, command in main.commands.items():
         assert f"hdcat {name}" in README, f"`hdcat {name}` is not in README.md"
+        if isinstance(command, click.Group):
+            for sub in command.commands:
+                assert f"hdcat {name} {sub}" in README, f"`hdcat {name} {sub}` is not in README.md"
 
 
 def test_every_environment_variable_is_documented():

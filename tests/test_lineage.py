@@ -21,17 +21,30 @@ OL_EXAMPLES = [EXTERNAL / "openlineage" / n for n in ("run_event_complete_full.j
                                                        "dataset_event.json", "job_event.json")]
 
 
+def writer_token(data_dir, scopes=("lineage:write",)) -> str:
+    from catalog.accounts import Accounts
+    acc = Accounts.for_settings(Settings(data_dir=data_dir))
+    if not any(u["name"] == "etl-bot" for u in acc.users()):
+        acc.add_user("etl-bot", "steward", ["hanbit"])
+    _, secret = acc.issue_token("etl-bot", list(scopes))
+    acc.close()
+    return secret
+
+
 @pytest.fixture
 def lineage_app(tmp_path):
     from web.app import create_app
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     app = create_app(catalog=cat)
+    app.token = writer_token(tmp_path)
     yield app
     cat.close()
 
 
-def post(client, event):
-    return client.post("/api/v1/lineage", data=json.dumps(event), content_type="application/json")
+def post(client, event, token=None):
+    token = token or client.application.token
+    return client.post("/api/v1/lineage", data=json.dumps(event), content_type="application/json",
+                       headers={"Authorization": f"Bearer {token}"})
 
 
 def test_real_events_are_accepted(lineage_app):
@@ -88,8 +101,9 @@ def test_bad_events_are_400_naming_the_field(lineage_app, change, field):
 
 def test_non_json_bodies(lineage_app):
     c = lineage_app.test_client()
-    assert c.post("/api/v1/lineage", data="not json", content_type="application/json").status_code == 400
-    assert c.post("/api/v1/lineage", data="[1]", content_type="application/json").status_code == 400
+    auth = {"Authorization": f"Bearer {lineage_app.token}"}
+    assert c.post("/api/v1/lineage", data="not json", content_type="application/json", headers=auth).status_code == 400
+    assert c.post("/api/v1/lineage", data="[1]", content_type="application/json", headers=auth).status_code == 400
     assert c.get("/api/v1/lineage?nodeId=dataset:nope:nothing").status_code == 404
     assert c.get("/api/v1/lineage?nodeId=x&depth=99").status_code == 400
 
@@ -141,12 +155,14 @@ def test_official_openlineage_client_round_trip(tmp_path):
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import schema_dataset
-    from openlineage.client.transport.http import HttpConfig, HttpTransport
+    from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
     from web.app import create_app
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     server = LiveServer(create_app(catalog=cat))
+    token = writer_token(tmp_path)
     try:
-        client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=server.url, endpoint="api/v1/lineage")))
+        client = OpenLineageClient(transport=HttpTransport(HttpConfig(
+            url=server.url, endpoint="api/v1/lineage", auth=ApiKeyTokenProvider({"apiKey": token}))))
         run = Run(runId=str(uuid.uuid4()))
         job = Job(namespace="hanbit-etl", name="omop_condition_load")
         src = InputDataset(namespace="postgres://hanbit-db:5432", name="raw.diagnosis")

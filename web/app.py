@@ -7,7 +7,8 @@ from catalog.config import Settings
 from catalog.service import Catalog
 
 
-def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None) -> Flask:
+def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None,
+               accounts=None) -> Flask:
     app = Flask(__name__)
     settings = settings or (catalog.settings if catalog else Settings())
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
@@ -16,9 +17,12 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.extensions["hdcat"] = catalog or Catalog(settings)
     if search is not None:
         app.extensions["hdcat.search"] = search
+    if accounts is not None:
+        app.extensions["hdcat.accounts"] = accounts
 
-    from web import api, errors, filters, lineage_api, lineage_page, linked_data, openapi, pages, search_views, sparql
+    from web import api, auth, errors, filters, lineage_api, lineage_page, linked_data, openapi, pages, search_views, sparql
     errors.init_app(app)
+    auth.init_app(app)
     filters.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

@@ -110,6 +110,18 @@ def sync_search(catalog, runs):
         return None
 
 
+def audit_runs(catalog, runs) -> None:
+    from catalog.accounts import Accounts
+    accounts = Accounts.for_settings(catalog.settings)
+    try:
+        for r in runs:
+            accounts.audit(f"cli:{os.environ.get('USER', 'unknown')}", "harvest.run", r.source,
+                           {"run": r.id, "status": r.outcome.value if r.outcome else None, "found": r.found,
+                            "added": r.added, "changed": r.changed, "removed": r.removed, "skipped": len(r.skipped)})
+    finally:
+        accounts.close()
+
+
 def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
     from harvesters.runner import harvest_all
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -123,6 +135,7 @@ def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
             on_done=lambda r: progress.advance(task),
         )
         progress.update(task, description="harvest finished")
+    audit_runs(catalog, runs)
     table = Table(title="Harvest summary")
     for col in ("source", "hospital", "status", "found", "added", "changed", "removed", "skipped", "warnings", "seconds"):
         table.add_column(col, justify="right" if col in ("found", "added", "changed", "removed", "skipped", "warnings", "seconds") else "left")
@@ -205,6 +218,146 @@ def reindex(obj: Context):
         reindex_with_progress(open_search(catalog))
     finally:
         catalog.close()
+
+
+def _accounts(obj: Context):
+    from catalog.accounts import Accounts
+    return Accounts.for_settings(obj.settings())
+
+
+@main.group()
+def users():
+    """Manage user accounts (researcher, steward, auditor, admin)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["researcher", "steward", "auditor", "admin"]), required=True)
+@click.option("--hospital", "hospitals", multiple=True, help="A hospital the user acts for (repeat for several).")
+@click.option("--password-stdin", is_flag=True, help="Read a password (for the site) from standard input.")
+@click.pass_obj
+def users_add(obj, name, role, hospitals, password_stdin):
+    """Add a user."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    acc = _accounts(obj)
+    try:
+        user = acc.add_user(name, role, list(hospitals), password, actor=f"cli:{os.environ.get('USER', 'unknown')}")
+    finally:
+        acc.close()
+    out.print(f"added {user['name']} ({user['role']}; hospitals: {', '.join(user['hospitals']) or 'none'})")
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(obj):
+    """List users."""
+    acc = _accounts(obj)
+    table = Table(title="Users")
+    for col in ("name", "role", "hospitals", "disabled", "created"):
+        table.add_column(col)
+    for u in acc.users():
+        table.add_row(u["name"], u["role"], ", ".join(u["hospitals"]), "yes" if u["disabled"] else "", u["created"][:19])
+    acc.close()
+    out.print(table)
+
+
+@users.command("disable")
+@click.argument("name")
+@click.pass_obj
+def users_disable(obj, name):
+    """Disable a user; their tokens stop working at once."""
+    acc = _accounts(obj)
+    try:
+        acc.disable_user(name, actor=f"cli:{os.environ.get('USER', 'unknown')}")
+    finally:
+        acc.close()
+    out.print(f"disabled {name}")
+
+
+@main.group()
+def tokens():
+    """Issue, list and revoke API tokens (bearer tokens for machines)."""
+
+
+@tokens.command("issue")
+@click.option("--user", required=True)
+@click.option("--scope", "scopes", multiple=True, required=True,
+              type=click.Choice(["lineage:write", "audit:read", "harvest:run", "definitions:write"]))
+@click.option("--hospital", "hospitals", multiple=True, help="Limit to these hospitals (default: the user's).")
+@click.option("--days", default=90, show_default=True, type=int, help="Days until the token expires.")
+@click.pass_obj
+def tokens_issue(obj, user, scopes, hospitals, days):
+    """Issue a token; the secret is printed once and stored only as a hash."""
+    acc = _accounts(obj)
+    try:
+        token_id, secret = acc.issue_token(user, list(scopes), list(hospitals) or None, days,
+                                           actor=f"cli:{os.environ.get('USER', 'unknown')}")
+    finally:
+        acc.close()
+    console.print(f"token {token_id} for {user} ({', '.join(scopes)}), expires in {days} days. The secret:")
+    out.print(secret)
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+def tokens_revoke(obj, token_id):
+    """Revoke a token by its id."""
+    acc = _accounts(obj)
+    try:
+        acc.revoke_token(token_id, actor=f"cli:{os.environ.get('USER', 'unknown')}")
+    finally:
+        acc.close()
+    out.print(f"revoked {token_id}")
+
+
+@tokens.command("list")
+@click.pass_obj
+def tokens_list(obj):
+    """List tokens (never their secrets)."""
+    acc = _accounts(obj)
+    table = Table(title="API tokens")
+    for col in ("id", "user", "scopes", "hospitals", "expires", "revoked", "last used"):
+        table.add_column(col)
+    for t in acc.tokens():
+        table.add_row(t["id"], t["user"], ", ".join(t["scopes"]), ", ".join(t["hospitals"]), t["expires"][:10],
+                      (t["revoked"] or "")[:19], (t["last_used"] or "")[:19])
+    acc.close()
+    out.print(table)
+
+
+@main.group()
+def audit():
+    """The append-only, hash-chained audit trail."""
+
+
+@audit.command("verify")
+@click.pass_obj
+def audit_verify(obj):
+    """Recompute the hash chain; exit 1 if an entry was changed, removed or reordered."""
+    acc = _accounts(obj)
+    intact, checked, problem = acc.verify_audit()
+    acc.close()
+    if intact:
+        out.print(f"audit trail intact: {checked} entries verified")
+        return
+    console.print(f"[red]audit trail broken: {problem} ({checked} entries read)[/red]")
+    sys.exit(1)
+
+
+@audit.command("list")
+@click.option("--size", default=50, show_default=True, type=int)
+@click.pass_obj
+def audit_list(obj, size):
+    """Show the latest audit entries."""
+    acc = _accounts(obj)
+    table = Table(title="Audit trail (newest first)")
+    for col in ("seq", "at", "actor", "action", "target", "origin"):
+        table.add_column(col)
+    for e in acc.audit_entries(size):
+        table.add_row(str(e["seq"]), e["at"][:19], e["actor"], e["action"], e["target"], e["origin"])
+    acc.close()
+    out.print(table)
 
 
 def _serve(catalog, host: str, port: int, search=None) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 
 from catalog.errors import Invalid
+from web.auth import accounts, require_scope
 from web.context import catalog
 from web.conneg import negotiate
 from web.rdf_response import rdf_response
@@ -31,6 +32,7 @@ def _node_arg() -> str:
 
 
 @bp.post("/lineage")
+@require_scope("lineage:write")
 def post_event():
     if request.content_length and request.content_length > MAX_EVENT_BYTES:
         raise Invalid(f"an OpenLineage event may be at most {MAX_EVENT_BYTES} bytes", field="(body)")
@@ -39,7 +41,26 @@ def post_event():
         raise Invalid("the body must be an OpenLineage event as JSON (Content-Type: application/json)",
                       field="(body)")
     result = catalog().ingest_lineage(event)
+    if result["status"] == "stored":
+        job = event.get("job") or event.get("dataset") or {}
+        accounts().audit(g.principal.label, "lineage.event", f"{job.get('namespace')}:{job.get('name')}",
+                         {"key": result["key"], "eventType": event.get("eventType")}, origin=request.remote_addr or "")
     return result, (201 if result["status"] == "stored" else 200)
+
+
+@bp.get("/audit")
+@require_scope("audit:read")
+def get_audit():
+    try:
+        limit = min(int(request.args.get("size", 100)), 1000)
+        offset = max(int(request.args.get("offset", 0)), 0)
+    except ValueError:
+        raise Invalid("parameters 'size' and 'offset' are whole numbers", field="size") from None
+    acc = accounts()
+    acc.audit(g.principal.label, "audit.read", "audit", {"size": limit, "offset": offset},
+              origin=request.remote_addr or "")
+    intact, checked, problem = acc.verify_audit()
+    return {"intact": intact, "checked": checked, "problem": problem, "entries": acc.audit_entries(limit, offset)}
 
 
 def _graph():

@@ -1,0 +1,225 @@
+"""Users, API tokens and the audit trail, kept in a small SQLite file beside the store.
+
+Secrets never go into the RDF graph (it is exported and queried). Passwords are hashed with
+scrypt (hashlib, salted, n=2^14); API tokens are random and stored only as SHA-256 hashes, scoped, tied to
+hospitals, revocable and expiring. The audit trail is append-only and tamper-evident: each entry
+carries the hash of the one before, so editing or deleting an entry breaks the chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from catalog.errors import Conflict, Invalid, NotFound
+
+ROLES = ("researcher", "steward", "auditor", "admin")
+SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write")
+TOKEN_PREFIX = "hdcat_"
+GENESIS = "0" * 64
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY, role TEXT NOT NULL, hospitals TEXT NOT NULL, password_hash TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), secret_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL, hospitals TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL,
+  revoked TEXT, last_used TEXT);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, detail TEXT NOT NULL, origin TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user through one of their tokens."""
+    user: str
+    role: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    hospitals: frozenset[str] = field(default_factory=frozenset)
+    token_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.user} (token {self.token_id})" if self.token_id else self.user
+
+
+def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str, detail: str, origin: str) -> str:
+    body = json.dumps([prev_hash, at, actor, action, target, detail, origin], ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class Accounts:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def for_settings(cls, settings) -> "Accounts":
+        """The accounts file of a deployment: {data_dir}/state.sqlite."""
+        return cls(Path(settings.data_dir) / "state.sqlite")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---- users ------------------------------------------------------------------------------
+    def add_user(self, name: str, role: str, hospitals: list[str] = (), password: str | None = None,
+                 actor: str = "cli") -> dict:
+        if role not in ROLES:
+            raise Invalid(f"role {role!r}: use one of {', '.join(ROLES)}", field="role")
+        if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise Invalid("user name: 1–64 letters, digits, '.', '-' or '_'", field="name")
+        if password is not None and len(password) < 12:
+            raise Invalid("password: at least 12 characters", field="password")
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise Conflict(f"user {name!r} exists already")
+            self._db.execute("INSERT INTO users VALUES (?, ?, ?, ?, 0, ?)",
+                             (name, role, json.dumps(sorted(hospitals)),
+                              generate_password_hash(password) if password else None, _now().isoformat()))
+            self.audit(actor, "user.add", name, {"role": role, "hospitals": sorted(hospitals)})
+        return self.user(name)
+
+    def user(self, name: str) -> dict:
+        row = self._db.execute("SELECT name, role, hospitals, disabled, created FROM users WHERE name = ?",
+                               (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"no user {name!r}")
+        return {"name": row[0], "role": row[1], "hospitals": json.loads(row[2]), "disabled": bool(row[3]),
+                "created": row[4]}
+
+    def users(self) -> list[dict]:
+        return [self.user(r[0]) for r in self._db.execute("SELECT name FROM users ORDER BY name")]
+
+    def disable_user(self, name: str, actor: str = "cli") -> None:
+        self.user(name)
+        with self._lock:
+            self._db.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
+            self.audit(actor, "user.disable", name, {})
+
+    def check_password(self, name: str, password: str) -> bool:
+        row = self._db.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
+        return bool(row and row[0] and not row[1] and check_password_hash(row[0], password))
+
+    # ---- tokens -----------------------------------------------------------------------------
+    def issue_token(self, user: str, scopes: list[str], hospitals: list[str] | None = None, days: int = 90,
+                    actor: str = "cli") -> tuple[str, str]:
+        """(token id, secret). The secret is shown once; only its hash is kept."""
+        record = self.user(user)
+        if record["disabled"]:
+            raise Conflict(f"user {user!r} is disabled")
+        unknown = [s for s in scopes if s not in SCOPES]
+        if unknown or not scopes:
+            raise Invalid(f"scope {unknown[0] if unknown else '(none)'}: use one or more of {', '.join(SCOPES)}",
+                          field="scope")
+        if not 1 <= days <= 366:
+            raise Invalid("days: between 1 and 366", field="days")
+        hospitals = sorted(hospitals if hospitals is not None else record["hospitals"])
+        if record["role"] not in ("admin", "auditor") and not set(hospitals) <= set(record["hospitals"]):
+            raise Invalid(f"user {user!r} may not act for {sorted(set(hospitals) - set(record['hospitals']))}",
+                          field="hospital")
+        token_id = secrets.token_hex(6)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = _now()
+        with self._lock:
+            self._db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                             (token_id, user, _hash(secret), json.dumps(sorted(scopes)), json.dumps(hospitals),
+                              now.isoformat(), (now + timedelta(days=days)).isoformat()))
+            self.audit(actor, "token.issue", token_id, {"user": user, "scopes": sorted(scopes), "days": days})
+        return token_id, secret
+
+    def revoke_token(self, token_id: str, actor: str = "cli") -> None:
+        with self._lock:
+            if not self._db.execute("SELECT 1 FROM tokens WHERE id = ?", (token_id,)).fetchone():
+                raise NotFound(f"no token {token_id!r}")
+            self._db.execute("UPDATE tokens SET revoked = ? WHERE id = ?", (_now().isoformat(), token_id))
+            self.audit(actor, "token.revoke", token_id, {})
+
+    def tokens(self) -> list[dict]:
+        rows = self._db.execute("SELECT id, user, scopes, hospitals, created, expires, revoked, last_used "
+                                "FROM tokens ORDER BY created")
+        return [{"id": r[0], "user": r[1], "scopes": json.loads(r[2]), "hospitals": json.loads(r[3]),
+                 "created": r[4], "expires": r[5], "revoked": r[6], "last_used": r[7]} for r in rows]
+
+    def authenticate(self, secret: str) -> Principal | None:
+        """The principal behind a bearer token, or None if it is unknown, revoked, expired or its user disabled."""
+        if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+            return None
+        row = self._db.execute(
+            "SELECT t.id, t.user, t.scopes, t.hospitals, t.expires, t.revoked, u.role, u.disabled "
+            "FROM tokens t JOIN users u ON u.name = t.user WHERE t.secret_hash = ?", (_hash(secret),)).fetchone()
+        if row is None or row[5] or row[7] or datetime.fromisoformat(row[4]) < _now():
+            return None
+        self._db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (_now().isoformat(), row[0]))
+        return Principal(user=row[1], role=row[6], scopes=frozenset(json.loads(row[2])),
+                         hospitals=frozenset(json.loads(row[3])), token_id=row[0])
+
+    # ---- audit trail ------------------------------------------------------------------------
+    def audit(self, actor: str, action: str, target: str, detail: dict, origin: str = "local") -> int:
+        with self._lock:
+            last = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            prev = last[0] if last else GENESIS
+            at = _now().isoformat()
+            text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+            digest = entry_hash(prev, at, actor, action, target, text, origin)
+            cur = self._db.execute("INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, action, target, text, origin, prev,
+                                                                       digest))
+            return cur.lastrowid
+
+    def audit_entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        rows = self._db.execute("SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
+                                "ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
+        return [{"seq": r[0], "at": r[1], "actor": r[2], "action": r[3], "target": r[4], "detail": json.loads(r[5]),
+                 "origin": r[6], "hash": r[7]} for r in rows]
+
+    def verify_audit(self) -> tuple[bool, int, str | None]:
+        """(intact, entries checked, what is wrong) — recomputes every hash along the chain."""
+        prev, count = GENESIS, 0
+        for seq, at, actor, action, target, detail, origin, prev_hash, digest in self._db.execute(
+                "SELECT seq, at, actor, action, target, detail, origin, prev_hash, hash FROM audit ORDER BY seq"):
+            count += 1
+            if prev_hash != prev:
+                return False, count, f"entry {seq} does not follow entry {seq - 1} (an entry was removed or reordered)"
+            if entry_hash(prev_hash, at, actor, action, target, detail, origin) != digest:
+                return False, count, f"entry {seq} was changed after it was written"
+            prev = digest
+        return True, count, None
+
+
+def generate_password_hash(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2 ** 14, r=8, p=1)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def check_password_hash(stored: str, password: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        check = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    except (ValueError, TypeError):
+        return False
+    return secrets.compare_digest(check.hex(), digest)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
