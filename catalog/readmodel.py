@@ -164,6 +164,13 @@ def _agent(graph: Graph, node) -> dict | None:
     }
 
 
+def _count(graph: Graph, iri, prop, threshold: int):
+    """A published count, or Suppressed when it was below the threshold at harvest or is now."""
+    if (iri, HDCAT.suppressed, prop) in graph:
+        return Suppressed(threshold)
+    return suppress(_int(graph, iri, prop), threshold)
+
+
 def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
     """Everything a page or API answer shows about one dataset, from its described graph."""
     lab = labeller()
@@ -211,8 +218,9 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
         "modified": _literal(graph, iri, DCT.modified),
         "temporal_start": _literal(graph, temporal, DCAT.startDate) if temporal is not None else None,
         "temporal_end": _literal(graph, temporal, DCAT.endDate) if temporal is not None else None,
-        "number_of_individuals": suppress(_int(graph, iri, HEALTH.numberOfUniqueIndividuals), threshold),
-        "number_of_records": suppress(_int(graph, iri, HEALTH.numberOfRecords), threshold),
+        "number_of_individuals": _count(graph, iri, HEALTH.numberOfUniqueIndividuals, threshold),
+        "number_of_records": _count(graph, iri, HEALTH.numberOfRecords, threshold),
+        "redacted": (iri, HDCAT.redacted, None) in graph,
         "min_typical_age": _int(graph, iri, HEALTH.minTypicalAge),
         "max_typical_age": _int(graph, iri, HEALTH.maxTypicalAge),
         "population_coverage": pick(texts(graph, iri, HEALTH.populationCoverage)),

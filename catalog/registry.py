@@ -7,9 +7,13 @@ unavailable with the reason, instead of breaking everything else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import threading
 from importlib.metadata import entry_points
 
 from catalog.errors import PluginUnavailable
+
+
+_SCAN_LOCK = threading.RLock()
 
 
 @dataclass
@@ -27,14 +31,17 @@ class Registry:
     def _scan(self) -> None:
         if self._scanned:
             return
-        self._scanned = True
-        for ep in entry_points(group=self.group):
-            if ep.name in self._loaded:
-                continue
-            try:
-                self._loaded[ep.name] = ep.load()
-            except Exception as exc:  # a broken plugin must not break the others
-                self._failed[ep.name] = f"{type(exc).__name__}: {exc}"
+        with _SCAN_LOCK:  # harvests run in threads: the first scan must finish before anyone reads
+            if self._scanned:
+                return
+            for ep in entry_points(group=self.group):
+                if ep.name in self._loaded:
+                    continue
+                try:
+                    self._loaded[ep.name] = ep.load()
+                except Exception as exc:  # a broken plugin must not break the others
+                    self._failed[ep.name] = f"{type(exc).__name__}: {exc}"
+            self._scanned = True
 
     def get(self, name: str):
         self._scan()

@@ -48,6 +48,7 @@ class HarvestRun:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     content_hash: str | None = None
+    pages: list[tuple[str, str]] = field(default_factory=list)   # (location, content hash) in read order
 
     def skip(self, record: str, reason: str) -> None:
         self.skipped.append(SkippedRecord(record, reason))
@@ -104,6 +105,12 @@ class HarvestRun:
             g.add((node, HDCAT.error, Literal(self.error)))
         if self.content_hash:
             g.add((node, HDCAT.contentHash, Literal(self.content_hash)))
+        for order, (location, digest) in enumerate(self.pages):
+            page = BNode()
+            g.add((node, HDCAT.page, page))
+            g.add((page, HDCAT.order, Literal(order, datatype=XSD.integer)))
+            g.add((page, HDCAT.location, Literal(location)))
+            g.add((page, HDCAT.contentHash, Literal(digest)))
         return g
 
 

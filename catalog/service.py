@@ -43,6 +43,7 @@ class Catalog:
     def __init__(self, settings: Settings, store: CatalogStore | None = None):
         self._lineage: LineageGraph | None = None
         self._lineage_lock = threading.RLock()
+        self._commit_lock = threading.RLock()
         self._event_keys: set[str] = set()
         self.settings = settings
         self.base = settings.base_iri
@@ -71,10 +72,33 @@ class Catalog:
         return source_graph_iri(self.base, source)
 
     def record_run(self, run: HarvestRun) -> None:
-        self.store.add_to_graph(runs_graph_iri(self.base), run.to_graph(self.base, self.source_graph(run.source)))
+        with self._commit_lock:
+            self.store.add_to_graph(runs_graph_iri(self.base), run.to_graph(self.base, self.source_graph(run.source)))
+
+    def last_good_pages(self, source: str) -> list[tuple[str, str]]:
+        """The pages (location, content hash) the source's last good harvest read, in order."""
+        good = self.last_good_run(source)
+        if good is None:
+            return []
+        g = self.store.graph(runs_graph_iri(self.base))
+        pages = [(int(g.value(p, HDCAT.order)), str(g.value(p, HDCAT.location)), str(g.value(p, HDCAT.contentHash)))
+                 for p in g.objects(URIRef(good["iri"]), HDCAT.page)]
+        return [(loc, digest) for _, loc, digest in sorted(pages)]
+
+    def commit_unchanged(self, run: HarvestRun) -> HarvestRun:
+        """Record a run whose source read exactly as last time: nothing to import or rewrite."""
+        last = self.last_good_run(run.source)
+        run.found = last["found"] if last else 0
+        run.finish(Outcome.UNCHANGED)
+        self.record_run(run)
+        return run
 
     def commit_harvest(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
         """Replace the source's graph with `graph` and record the run; None means the harvest failed."""
+        with self._commit_lock:
+            return self._commit(run, graph)
+
+    def _commit(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
         if graph is None or run.outcome is Outcome.FAILED:
             if run.outcome is not Outcome.FAILED:
                 run.finish(Outcome.FAILED, run.error or "harvest produced no graph")

@@ -46,4 +46,5 @@ class DcatHarvester(Harvester):
         return json.loads(self.fetcher.get(url, accept="application/ld+json").content)
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run)
+        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
+                           threshold=self.threshold)

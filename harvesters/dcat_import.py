@@ -16,6 +16,7 @@ from rdflib.namespace import RDF, SH
 from catalog.iris import dataset_iri, last_segment, short_hash, slugify
 from catalog.resources import closure
 from catalog.runs import HarvestRun
+from harvesters.privacy import protect
 from ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
 
 MAX_WARNINGS = 500
@@ -52,7 +53,7 @@ def slug_for(raw: Graph, node) -> str:
     return slugify(titles.get("en") or next(iter(titles.values()), "dataset"))
 
 
-def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun) -> Graph:
+def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, threshold: int = 10) -> Graph:
     """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues."""
     out = bind_prefixes(Graph())
     for series in set(raw.subjects(RDF.type, DCAT.DatasetSeries)):
@@ -73,8 +74,11 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun) ->
             local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else repr(sorted(map(str, triples))), 6)}"
         used_ids[local_id] += 1
         iri = node if isinstance(node, URIRef) else dataset_iri(base_iri, hospital, local_id.removeprefix(f"{hospital}-"))
+        record = bind_prefixes(Graph())
         for s, p, o in triples:
-            out.add((iri if s == node else s, p, iri if o == node else o))
+            record.add((iri if s == node else s, p, iri if o == node else o))
+        protect(record, iri, _label(raw, node), threshold, run)
+        out += record
         out.add((iri, HDCAT.localId, Literal(local_id)))
         out.add((iri, HDCAT.hospital, hosp))
         kept[node] = iri
