@@ -122,7 +122,7 @@ def audit_runs(catalog, runs) -> None:
         accounts.close()
 
 
-def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
+def run_harvest(catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True) -> list[HarvestRun]:
     from harvesters.runner import harvest_all
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total} sources"), TimeElapsedColumn(),
@@ -132,7 +132,7 @@ def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
         runs = harvest_all(
             catalog, sources,
             on_start=lambda s: progress.update(task, description=f"harvesting {s.name}"),
-            on_done=lambda r: progress.advance(task),
+            on_done=lambda r: progress.advance(task), workers=workers, incremental=incremental,
         )
         progress.update(task, description="harvest finished")
     audit_runs(catalog, runs)
@@ -156,8 +156,11 @@ def run_harvest(catalog, sources: list[SourceConfig]) -> list[HarvestRun]:
 @main.command()
 @click.argument("sources", nargs=-1)
 @click.option("--hospital", default=None, help="Member hospital a one-off KIND:LOCATION source belongs to.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Sources harvested at the same time.")
+@click.option("--full", is_flag=True, help="Parse and compare every source even if its pages are unchanged.")
 @click.pass_obj
-def harvest(obj: Context, sources, hospital):
+def harvest(obj: Context, sources, hospital, workers, full):
     """Harvest configured sources (all by default) or one-off KIND:LOCATION sources."""
     settings = obj.settings()
     chosen = [_parse_source(s, settings, hospital) for s in sources] if sources else list(settings.sources)
@@ -165,7 +168,7 @@ def harvest(obj: Context, sources, hospital):
         raise click.UsageError(f"no sources configured in {settings.config_path}; name one as KIND:LOCATION")
     catalog = obj.catalog(settings)
     try:
-        runs = run_harvest(catalog, chosen)
+        runs = run_harvest(catalog, chosen, workers=workers, incremental=not full)
         sync_search(catalog, runs)
     finally:
         catalog.close()
