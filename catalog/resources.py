@@ -35,8 +35,9 @@ def closure(ctx, iri, max_nodes: int = 5000) -> list:
             out.append((s, p, o))
             if o in seen or p == RDF.type or not isinstance(o, (BNode, URIRef)):
                 continue
-            if isinstance(o, URIRef) and ((o, None, None) not in ctx
-                                          or any((o, RDF.type, t) in ctx for t in _STOP_TYPES)):
+            if isinstance(o, URIRef) and (o, None, None) not in ctx:
+                continue
+            if any((o, RDF.type, t) in ctx for t in _STOP_TYPES):  # another dataset, even a blank one
                 continue
             seen.add(o)
             todo.append(o)

@@ -54,6 +54,11 @@ class CkanHarvester(Harvester):
     title = "CKAN portal (action API package_search, paged; packages mapped to DCAT)"
     options_schema = CkanOptions
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._seen: set[str] = set()  # names of the packages read so far, to notice a portal repeating pages
+        self._job = ""
+
     def validate_config(self) -> None:
         super().validate_config()
         self.max_jobs = self.options["max_pages"]
@@ -70,7 +75,7 @@ class CkanHarvester(Harvester):
         return f"{self.api}/package_search?{urlencode(params)}"
 
     def gather(self) -> list[str]:
-        self._seen: set[str] = set()
+        self._seen = set()
         return [self.page_url(0)]
 
     def fetch(self, job: str) -> Fetched:
@@ -115,7 +120,7 @@ class CkanHarvester(Harvester):
                              "is the location a CKAN portal?")
         packages = result["results"]
         count = result.get("count")
-        start = _start_of(getattr(self, "_job", url))
+        start = _start_of(self._job or url)
         new = 0
         for i, package in enumerate(packages):
             key = self.map_package(package, into, run, where=f"{url} result {i + 1}")

@@ -43,6 +43,11 @@ def problem(raw: Graph, triples: list, node) -> str | None:
     return None
 
 
+def _stable(triples: list) -> str:
+    """The same text for the same record on every parse (blank-node labels differ between parses)."""
+    return "\n".join(sorted(" ".join("_:" if isinstance(t, BNode) else t.n3() for t in triple) for triple in triples))
+
+
 def slug_for(raw: Graph, node) -> str:
     if isinstance(node, URIRef):
         return slugify(last_segment(str(node)))
@@ -60,28 +65,29 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, th
         raw.add((series, RDF.type, DCAT.Dataset))  # DCAT 3: every series is a dataset
     datasets = sorted(set(raw.subjects(RDF.type, DCAT.Dataset)), key=lambda n: (isinstance(n, BNode), str(n)))
     used_ids: Counter = Counter()
-    kept: dict = {}  # source node → the IRI it is stored under
-    hosp = hospital_iri(hospital)
+    accepted = []
     for node in datasets:
         triples = closure(raw, node)
         reason = problem(raw, triples, node)
         if reason:
             run.skip(_label(raw, node), reason)
             continue
-        slug = slug_for(raw, node)
-        local_id = f"{hospital}-{slug}"
+        local_id = f"{hospital}-{slug_for(raw, node)}"
         if used_ids[local_id]:
-            local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else repr(sorted(map(str, triples))), 6)}"
+            local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else _stable(triples), 6)}"
         used_ids[local_id] += 1
         iri = node if isinstance(node, URIRef) else dataset_iri(base_iri, hospital, local_id.removeprefix(f"{hospital}-"))
+        accepted.append((node, triples, local_id, iri))
+    kept: dict = {node: iri for node, _, _, iri in accepted}  # source node → the IRI it is stored under
+    hosp = hospital_iri(hospital)
+    for node, triples, local_id, iri in accepted:
         record = bind_prefixes(Graph())
-        for s, p, o in triples:
-            record.add((iri if s == node else s, p, iri if o == node else o))
+        for s, p, o in triples:  # links between datasets follow the minted IRIs
+            record.add((kept.get(s, s), p, kept.get(o, o)))
         protect(record, iri, _label(raw, node), threshold, run)
         out += record
         out.add((iri, HDCAT.localId, Literal(local_id)))
         out.add((iri, HDCAT.hospital, hosp))
-        kept[node] = iri
     for catalog in set(raw.subjects(RDF.type, DCAT.Catalog)):
         for s, p, o in closure(raw, catalog):
             if str(p).startswith(str(HYDRA)):

@@ -21,7 +21,6 @@ from marshmallow import Schema, fields, validate
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
-from catalog.config import DEFAULT_THRESHOLD
 from catalog.errors import ConfigError
 from catalog.runs import HarvestRun
 from harvesters.base import Harvester
@@ -45,7 +44,8 @@ _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{
 class FhirOptions(Schema):
     resources = fields.List(fields.String(validate=validate.Regexp(
         _TYPE_NAME, error="a FHIR resource type such as Patient or Condition")), load_default=None)
-    suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
+    #: may raise the consortium's threshold for this source, never lower it
+    suppression_threshold = fields.Integer(load_default=None, validate=validate.Range(min=1))
     cohorts = fields.Boolean(load_default=True)
     max_pages = fields.Integer(load_default=10_000, validate=validate.Range(min=1, max=1_000_000))
 
@@ -58,41 +58,50 @@ class FhirHarvester(Harvester):
     def validate_config(self) -> None:
         super().validate_config()
         self.max_jobs = self.options["max_pages"]
+        self.threshold = max(self.threshold, self.options.get("suppression_threshold") or 0)
         location = self.source.location.strip()
         if urlsplit(location).scheme not in ("http", "https"):
             raise ConfigError(f"source {self.source.name}: location {location!r} is not an http(s) URL; "
                               "give the FHIR server's base URL, e.g. https://fhir.example.org/fhir", field="location")
         self.server_base = location.rstrip("/").removesuffix("/metadata")
 
-    @property
-    def threshold(self) -> int:
-        return self.options.get("suppression_threshold", DEFAULT_THRESHOLD)
-
     # ---- gather and fetch -----------------------------------------------------
-    def gather(self) -> list[str]:
+    def harvest(self, run: HarvestRun, on_page=None, previous_pages=None) -> Graph | None:
         if not hasattr(self, "server_base"):
             self.validate_config()
         self._jobs: dict[str, tuple[str, str]] = {}   # url → (what it is, resource type)
+        self._aliases: dict[str, str] = {}            # where an answer came from (after redirects) → its job
         self._failed: dict[str, str] = {}             # count url → why it could not be read
         self._counts: dict[str, int] = {}
         self._types: list[str] = []
         self._seen: set[URIRef] = set()
         self._capability: dict | None = None
-        self._job = ""
+        return super().harvest(run, on_page, previous_pages)
+
+    def gather(self) -> list[str]:
         return [self._add_job(f"{self.server_base}/metadata", "metadata")]
 
     def _add_job(self, url: str, what: str, rtype: str = "") -> str:
         self._jobs[url] = (what, rtype)
         return url
 
+    def _what(self, url: str) -> tuple[str, str]:
+        """What a job is: known from the page that named it, else (a page of the last harvest) from its URL."""
+        if url in self._jobs:
+            return self._jobs[url]
+        path = url.removeprefix(self.server_base + "/")
+        rtype = re.split(r"[/?]", path, maxsplit=1)[0]
+        if path == "metadata":
+            return "metadata", ""
+        return ("count" if path.endswith("?_summary=count") else "search"), rtype
+
     def fetch(self, job: str) -> Fetched:
-        self._job = job
         try:
-            return self.fetcher.get(job, accept=ACCEPT)
+            fetched = self.fetcher.get(job, accept=ACCEPT)
         except FetchError as exc:
             said = self._server_says(job)
             message = f"{exc.message}; the server says: {said}" if said else exc.message
-            if self._jobs.get(job, ("",))[0] == "count":
+            if self._what(job)[0] == "count":
                 self._failed[job] = message
                 return Fetched(location=job, content=b"")
             raise FetchError(message) from None
@@ -115,7 +124,8 @@ class FhirHarvester(Harvester):
 
     # ---- parse -----------------------------------------------------------------
     def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
-        what, rtype = self._jobs.get(self._job, ("search", ""))
+        self._job = self._aliases.get(fetched.location, fetched.location)
+        what, rtype = self._what(self._job)
         if what == "metadata":
             return self._metadata(fetched, run, into)
         if what == "count":
@@ -198,7 +208,8 @@ class FhirHarvester(Harvester):
     def _dataset(self, into: Graph, iri: URIRef, title: str, description: str, keywords) -> None:
         into.add((iri, RDF.type, DCAT.Dataset))
         into.add((iri, DCT.title, Literal(title)))
-        into.add((iri, DCT.description, Literal(description)))
+        if description:
+            into.add((iri, DCT.description, Literal(description)))
         into.add((iri, DCT.identifier, Literal(str(iri))))
         into.add((iri, DCAT.theme, EU_THEME.HEAL))
         for keyword in sorted({k.strip() for k in keywords if k and k.strip()}):
@@ -327,7 +338,7 @@ class FhirHarvester(Harvester):
     def _study(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
         status = _text(res.get("status"))
         concepts = [concept_text(c) for key in ("condition", "keyword", "category", "focus")
-                    for c in (res.get(key) or []) if isinstance(res.get(key), list)]
+                    for c in _list(res.get(key))]
         phase = concept_text(res.get("phase"))
         title = _text(res.get("title")) or f"FHIR ResearchStudy {res['id']}"
         description = _text(res.get("description")) or f"Research study {res['id']} on the FHIR server {self.server_base}."
@@ -376,7 +387,8 @@ class FhirHarvester(Harvester):
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
         if self._capability is not None:
             self._finish_server(raw, run)
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run)
+        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
+                           threshold=self.threshold)
 
 
 # ---- reading FHIR JSON ---------------------------------------------------------------
@@ -520,6 +532,10 @@ def _quantity(q) -> str:
     if not isinstance(q, dict) or q.get("value") is None:
         return ""
     return f"{q['value']} {_text(q.get('unit')) or _text(q.get('code'))}".strip()
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _text(value) -> str:
