@@ -103,10 +103,10 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, th
 
 def _check_shapes(graph: Graph, run: HarvestRun) -> None:
     """Report SHACL results as warnings on the run; they never drop a record."""
-    conforms, report, _ = shacl_validate(graph, shacl_graph=shapes_graph(), inference="none",
-                                         allow_warnings=True, advanced=False)
-    if conforms:
-        return
+    # allow_warnings=False: with True, pyshacl reports "conforms" when only warnings were found
+    # and it is exactly those (missing recommended properties) that stewards need to see
+    _conforms, report, _ = shacl_validate(graph, shacl_graph=shapes_graph(), inference="none",
+                                          allow_warnings=False, advanced=False)
     results = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)

@@ -105,6 +105,8 @@ class FhirHarvester(Harvester):
                 self._failed[job] = message
                 return Fetched(location=job, content=b"")
             raise FetchError(message) from None
+        self._aliases[fetched.location] = job
+        return fetched
 
     def _server_says(self, url: str) -> str | None:
         """The diagnostics of the OperationOutcome a FHIR server sends with an error status, if any.

@@ -13,6 +13,7 @@ import pytest
 from rdflib import Literal, URIRef
 from werkzeug.wrappers import Request, Response
 
+from catalog.readmodel import Suppressed
 from catalog.runs import Outcome
 from harvesters.fetch import Fetcher
 from harvesters.runner import harvest_source
@@ -188,7 +189,7 @@ def test_groups_become_cohort_datasets(catalog, fhir):
     assert "Actual group of type animal (Horse)" in herd["description"]
     members = record(catalog, f"{fhir.base}/Group/102")
     assert members["title"] == "FHIR Group 102 (person)"
-    assert members["number_of_individuals"] is None          # 4 members: below 10, not stored
+    assert isinstance(members["number_of_individuals"], Suppressed)   # 4 members: below 10, not stored
     graph = catalog.resource_graph(members["id"])
     assert (URIRef(f"{fhir.base}/Group/102"), HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals) in graph
     assert not list(graph.objects(URIRef(f"{fhir.base}/Group/102"), HEALTH.numberOfUniqueIndividuals))
@@ -222,8 +223,14 @@ def test_suppressed_counts_are_warned_and_never_stored(catalog, fhir):
 def test_a_higher_threshold_suppresses_more(catalog, fhir):
     harvest(catalog, fhir, suppression_threshold=20)
     server = record(catalog, f"{fhir.base}/metadata")
-    assert server["number_of_records"] == 555 and server["number_of_individuals"] is None
+    assert server["number_of_records"] == 555 and isinstance(server["number_of_individuals"], Suppressed)
     assert "Patient <20" in server["description"]
+
+
+def test_the_option_cannot_lower_the_consortium_threshold(catalog, fhir):
+    run = harvest(catalog, fhir, suppression_threshold=2)
+    assert "Observation 3" not in stored_text(catalog)
+    assert any(w.startswith("Observation: fewer than 10") for w in run.warnings)
 
 
 def test_no_patient_data_reaches_the_store(catalog, fhir):
@@ -252,9 +259,16 @@ def test_resources_option_and_location_with_metadata(catalog, fhir):
 
 
 def test_second_harvest_is_unchanged(catalog, fhir):
+    fhir.counts["Observation"] = Response("down", 404)           # a failing count reads the same each time
     assert harvest(catalog, fhir).outcome is Outcome.CHANGED
-    again = harvest(catalog, fhir)
-    assert again.outcome is Outcome.UNCHANGED, again.warnings
+    again = harvest(catalog, fhir)                                 # incremental: pages compared, nothing parsed
+    assert again.outcome is Outcome.UNCHANGED, again.error
+    full = harvest_source(catalog, source(fhir.base, name="fhir", kind="fhir"), incremental=False,
+                          fetcher=Fetcher(timeout=5, retries=1, backoff=0.01))
+    assert full.outcome is Outcome.UNCHANGED, full.error          # parsed again: the same records
+    fhir.counts["Condition"] = 556
+    changed = harvest(catalog, fhir)
+    assert changed.outcome is Outcome.CHANGED and changed.changed == 1
 
 
 # ---- bad input --------------------------------------------------------------------------
