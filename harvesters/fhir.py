@@ -17,8 +17,8 @@ from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from marshmallow import Schema, fields, validate
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from marshmallow import Schema, ValidationError, fields, validate
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
 from catalog.errors import ConfigError
@@ -27,23 +27,23 @@ from harvesters.base import Harvester
 from harvesters.dcat_import import import_dcat
 from harvesters.errors import FetchError, ParseError
 from harvesters.fetch import Fetched
-from ontology import DATA_TYPE, DCAT, DCT, EU_THEME, HDCAT, HEALTH, VCARD
+from ontology import DATA_TYPE, DCAT, DCT, EU_THEME, FHIR_SPEC, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
 
 ACCEPT = "application/fhir+json, application/json;q=0.9, */*;q=0.1"
-#: FHIR specification releases by version prefix (https://hl7.org/fhir/directory.html).
-#: Not vocabulary terms of ours, but IRIs all the same: candidates for ontology/namespaces.py.
-FHIR_SPEC = {"4.0": "http://hl7.org/fhir/R4", "4.3": "http://hl7.org/fhir/R4B", "5.0": "http://hl7.org/fhir/R5",
-             "3.0": "http://hl7.org/fhir/STU3", "1.0": "http://hl7.org/fhir/DSTU2"}
-IANA_MEDIA_TYPES = Namespace("http://www.iana.org/assignments/media-types/")
 COHORT_TYPES = ("Group", "ResearchStudy")
-_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
-_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{1,63}\Z")
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
+def _resource_types(values: list[str]) -> None:
+    for value in values:
+        if not _TYPE_NAME.match(value):
+            raise ValidationError(f"{value!r} is not a FHIR resource type (such as Patient or Condition)")
+
+
 class FhirOptions(Schema):
-    resources = fields.List(fields.String(validate=validate.Regexp(
-        _TYPE_NAME, error="a FHIR resource type such as Patient or Condition")), load_default=None)
+    resources = fields.List(fields.String(), load_default=None, validate=_resource_types)
     #: may raise the consortium's threshold for this source, never lower it
     suppression_threshold = fields.Integer(load_default=None, validate=validate.Range(min=1))
     cohorts = fields.Boolean(load_default=True)
@@ -237,22 +237,7 @@ class FhirHarvester(Harvester):
             or urlsplit(self.server_base).netloc
         self._dataset(into, iri, f"{name} FHIR server", "", ["FHIR"])
         into.add((iri, DCT.type, DATA_TYPE.ehr))
-        publisher = _text(cap.get("publisher"))
-        if publisher:
-            agent = BNode()
-            into.add((iri, DCT.publisher, agent))
-            into.add((agent, RDF.type, FOAF.Agent))
-            into.add((agent, FOAF.name, Literal(publisher)))
-        for contact in cap.get("contact") or []:
-            emails = [t.get("value") for t in (contact.get("telecom") or []) if isinstance(t, dict)
-                      and t.get("system") == "email" and isinstance(t.get("value"), str)] if isinstance(contact, dict) else []
-            if emails:
-                point = BNode()
-                into.add((iri, DCAT.contactPoint, point))
-                into.add((point, RDF.type, VCARD.Kind))
-                into.add((point, VCARD.fn, Literal(_text(contact.get("name")) or publisher or emails[0])))
-                into.add((point, VCARD.hasEmail, URIRef(f"mailto:{emails[0]}")))
-                break
+        self._agents(iri, into)
         formats = [f for f in cap.get("format") or [] if isinstance(f, str)]
         dist = self._distribution(into, iri, self.server_base, "FHIR REST API",
                                   f"FHIR {cap.get('fhirVersion') or '(version not stated)'} REST API; formats: "
@@ -260,9 +245,29 @@ class FhirHarvester(Harvester):
         media = "fhir+json" if any("json" in f for f in formats) else "fhir+xml" if any("xml" in f for f in formats) else None
         if media:
             into.add((dist, DCAT.mediaType, IANA_MEDIA_TYPES[f"application/{media}"]))
-        for guide in cap.get("implementationGuide") or []:
-            if isinstance(guide, str) and guide.startswith(("http://", "https://")):
-                into.add((dist, DCT.conformsTo, URIRef(guide)))
+        for canonical in _list(cap.get("implementationGuide")) + server_profiles(cap):
+            if isinstance(canonical, str) and re.match(r"https?://\S+\Z", canonical):
+                into.add((dist, DCT.conformsTo, URIRef(canonical.split("|")[0])))
+
+    def _agents(self, iri: URIRef, into: Graph) -> None:
+        """The CapabilityStatement's publisher and contact (an e-mail), for every dataset of the server."""
+        cap = self._capability or {}
+        publisher = _text(cap.get("publisher"))
+        if publisher:
+            agent = BNode()
+            into.add((iri, DCT.publisher, agent))
+            into.add((agent, RDF.type, FOAF.Agent))
+            into.add((agent, FOAF.name, Literal(publisher)))
+        for contact in _list(cap.get("contact")):
+            emails = [t["value"] for t in _list(contact.get("telecom") if isinstance(contact, dict) else None)
+                      if isinstance(t, dict) and t.get("system") == "email" and _text(t.get("value"))]
+            if emails:
+                point = BNode()
+                into.add((iri, DCAT.contactPoint, point))
+                into.add((point, RDF.type, VCARD.Kind))
+                into.add((point, VCARD.fn, Literal(_text(contact.get("name")) or publisher or emails[0])))
+                into.add((point, VCARD.hasEmail, URIRef(f"mailto:{emails[0].strip()}")))
+                return
 
     def _finish_server(self, raw: Graph, run: HarvestRun) -> None:
         """The server dataset's description and counts, once every count was read."""
@@ -284,7 +289,8 @@ class FhirHarvester(Harvester):
                 shown.append(f"{rtype} {n}")
                 total += n
         software = cap.get("software") if isinstance(cap.get("software"), dict) else {}
-        parts = [_text(cap.get("description")) or _text(cap.get("purpose")) or "",
+        intro = _text(cap.get("description")) or _text(cap.get("purpose"))
+        parts = [intro + ("" if not intro or intro.endswith((".", "!", "?")) else "."),
                  f"FHIR {cap.get('fhirVersion') or '(version not stated)'} server at {self.server_base}"
                  + (f", software {_text(software.get('name'))} {_text(software.get('version')) or ''}".rstrip()
                     if _text(software.get("name")) else "") + "."]
@@ -313,7 +319,7 @@ class FhirHarvester(Harvester):
             return
         graph.add((iri, HDCAT.suppressed, prop))
         if run is not None:
-            run.warn(f"{what}: fewer than {self.threshold}; count suppressed")
+            run.warn(f"{what}; count suppressed")
 
     def _group(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
         kind = _text(res.get("type")) or "unknown"
@@ -327,6 +333,7 @@ class FhirHarvester(Harvester):
             text.append("Characteristics: " + "; ".join(characteristics) + ".")
         self._dataset(into, iri, title, " ".join(text), ["FHIR", "FHIR Group", "cohort", code, *characteristics])
         into.add((iri, DCT.isPartOf, URIRef(f"{self.server_base}/metadata")))
+        self._agents(iri, into)
         self._modified(res, iri, into)
         self._distribution(into, iri, str(iri), "FHIR Group resource")
         quantity = res.get("quantity")
@@ -335,7 +342,7 @@ class FhirHarvester(Harvester):
             quantity = len(members) if isinstance(members, list) and actual is not False else None
         if quantity is not None:
             self._store_count(into, iri, HEALTH.numberOfUniqueIndividuals, quantity, run,
-                              f"Group/{res['id']}: members")
+                              f"Group/{res['id']}: fewer than {self.threshold} members")
 
     def _study(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
         status = _text(res.get("status"))
@@ -348,6 +355,7 @@ class FhirHarvester(Harvester):
             description += f" Status: {status}."
         self._dataset(into, iri, title, description, ["FHIR", "research study", phase, *concepts])
         into.add((iri, DCT.isPartOf, URIRef(f"{self.server_base}/metadata")))
+        self._agents(iri, into)
         self._modified(res, iri, into)
         period = res.get("period") if isinstance(res.get("period"), dict) else {}
         start, end = fhir_date(period.get("start")), fhir_date(period.get("end"))
@@ -467,6 +475,16 @@ def server_types(cap: dict) -> list[str]:
             if isinstance(rtype, str) and _TYPE_NAME.match(rtype):
                 types.add(rtype)
     return sorted(types)
+
+
+def server_profiles(cap: dict) -> list[str]:
+    """The profiles (canonical URLs) a CapabilityStatement's resources declare."""
+    found = []
+    for rest in _list(cap.get("rest")):
+        for res in _list(rest.get("resource") if isinstance(rest, dict) else None):
+            if isinstance(res, dict):
+                found += [res.get("profile"), *_list(res.get("supportedProfile"))]
+    return [f for f in found if isinstance(f, str)]
 
 
 def fhir_spec(version) -> URIRef | None:

@@ -29,6 +29,11 @@ LOCN = Namespace("http://www.w3.org/ns/locn#")
 EU_ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 #: EU Publications Office data-theme authority table (HEAL = health)
 EU_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+#: IANA media types as IRIs (dcat:mediaType values)
+IANA_MEDIA_TYPES = Namespace("http://www.iana.org/assignments/media-types/")
+#: FHIR specification releases by version prefix (https://hl7.org/fhir/directory.html)
+FHIR_SPEC = {"4.0": "http://hl7.org/fhir/R4", "4.3": "http://hl7.org/fhir/R4B", "5.0": "http://hl7.org/fhir/R5",
+             "3.0": "http://hl7.org/fhir/STU3", "1.0": "http://hl7.org/fhir/DSTU2"}
 #: hdcat's own terms, documented in ontology/hdcat.ttl
 HDCAT = Namespace("https://w3id.org/hdcat/ns#")
 #: hdcat's code lists (disease areas, data types, coding systems), in ontology/codelists.ttl
@@ -63,5 +68,5 @@ def bind_prefixes(graph):
 __all__ = [
     "ADMS", "CSVW", "DCAT", "DCATAP", "DCT", "DPV", "DQV", "FOAF", "HDCAT", "HDCODE",
     "HEALTH", "HYDRA", "LOCN", "OWL", "PROV", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
-    "EU_ACCESS", "EU_THEME", "DISEASE_AREA", "DATA_TYPE", "CODING_SYSTEM", "HOSPITAL", "PREFIXES", "bind_prefixes", "sparql_prefixes",
+    "EU_ACCESS", "EU_THEME", "IANA_MEDIA_TYPES", "FHIR_SPEC", "DISEASE_AREA", "DATA_TYPE", "CODING_SYSTEM", "HOSPITAL", "PREFIXES", "bind_prefixes", "sparql_prefixes",
 ]
