@@ -102,3 +102,19 @@ def test_search_engine_down_keeps_the_harvest_and_marks_the_index_stale(tmp_path
     r = hdcat("reindex", cwd=tmp_path, check=True)  # embedded engine this time
     assert "search index rebuilt: 1 datasets" in r.stderr
     assert not (tmp_path / "var" / "search" / "STALE").exists()
+
+
+def test_users_tokens_and_audit_from_the_command_line(tmp_path):
+    hdcat("users", "add", "alice", "--role", "steward", "--hospital", "hanbit", cwd=tmp_path, check=True)
+    r = hdcat("users", "add", "alice", "--role", "steward", cwd=tmp_path)
+    assert r.returncode == 2 and "exists already" in r.stderr
+    r = hdcat("tokens", "issue", "--user", "alice", "--scope", "lineage:write", cwd=tmp_path, check=True)
+    secret = r.stdout.strip().splitlines()[-1]
+    assert secret.startswith("hdcat_")
+    listing = hdcat("tokens", "list", cwd=tmp_path, check=True).stdout
+    assert "alice" in listing and secret not in listing
+    hdcat("harvest", f"dcat:{EXTERNAL / 'dcat-ap-3.0.1/example-bee-population.ttl'}", cwd=tmp_path, check=True)
+    r = hdcat("audit", "verify", cwd=tmp_path, check=True)
+    assert "audit trail intact: 3 entries verified" in r.stdout  # user.add, token.issue, harvest.run
+    entries = hdcat("audit", "list", cwd=tmp_path, check=True).stdout
+    assert "harvest.run" in entries and "token.issue" in entries

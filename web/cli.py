@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def audit_runs(catalog, runs) -> None:
     accounts = Accounts.for_settings(catalog.settings)
     try:
         for r in runs:
-            accounts.audit(f"cli:{os.environ.get('USER', 'unknown')}", "harvest.run", r.source,
+            accounts.audit(_actor(), "harvest.run", r.source,
                            {"run": r.id, "status": r.outcome.value if r.outcome else None, "found": r.found,
                             "added": r.added, "changed": r.changed, "removed": r.removed, "skipped": len(r.skipped)})
     finally:
@@ -223,9 +224,23 @@ def reindex(obj: Context):
         catalog.close()
 
 
+@contextmanager
 def _accounts(obj: Context):
+    """The deployment's accounts file, open for one command."""
     from catalog.accounts import Accounts
-    return Accounts.for_settings(obj.settings())
+    acc = Accounts.for_settings(obj.settings())
+    try:
+        yield acc
+    finally:
+        acc.close()
+
+
+def _actor() -> str:
+    import getpass
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid-{os.getuid()}"
 
 
 @main.group()
@@ -242,11 +257,8 @@ def users():
 def users_add(obj, name, role, hospitals, password_stdin):
     """Add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    acc = _accounts(obj)
-    try:
-        user = acc.add_user(name, role, list(hospitals), password, actor=f"cli:{os.environ.get('USER', 'unknown')}")
-    finally:
-        acc.close()
+    with _accounts(obj) as acc:
+        user = acc.add_user(name, role, list(hospitals), password, actor=_actor())
     out.print(f"added {user['name']} ({user['role']}; hospitals: {', '.join(user['hospitals']) or 'none'})")
 
 
@@ -254,13 +266,13 @@ def users_add(obj, name, role, hospitals, password_stdin):
 @click.pass_obj
 def users_list(obj):
     """List users."""
-    acc = _accounts(obj)
     table = Table(title="Users")
     for col in ("name", "role", "hospitals", "disabled", "created"):
         table.add_column(col)
-    for u in acc.users():
-        table.add_row(u["name"], u["role"], ", ".join(u["hospitals"]), "yes" if u["disabled"] else "", u["created"][:19])
-    acc.close()
+    with _accounts(obj) as acc:
+        for u in acc.users():
+            table.add_row(u["name"], u["role"], ", ".join(u["hospitals"]), "yes" if u["disabled"] else "",
+                          u["created"][:19])
     out.print(table)
 
 
@@ -269,11 +281,8 @@ def users_list(obj):
 @click.pass_obj
 def users_disable(obj, name):
     """Disable a user; their tokens stop working at once."""
-    acc = _accounts(obj)
-    try:
-        acc.disable_user(name, actor=f"cli:{os.environ.get('USER', 'unknown')}")
-    finally:
-        acc.close()
+    with _accounts(obj) as acc:
+        acc.disable_user(name, actor=_actor())
     out.print(f"disabled {name}")
 
 
@@ -291,12 +300,8 @@ def tokens():
 @click.pass_obj
 def tokens_issue(obj, user, scopes, hospitals, days):
     """Issue a token; the secret is printed once and stored only as a hash."""
-    acc = _accounts(obj)
-    try:
-        token_id, secret = acc.issue_token(user, list(scopes), list(hospitals) or None, days,
-                                           actor=f"cli:{os.environ.get('USER', 'unknown')}")
-    finally:
-        acc.close()
+    with _accounts(obj) as acc:
+        token_id, secret = acc.issue_token(user, list(scopes), list(hospitals) or None, days, actor=_actor())
     console.print(f"token {token_id} for {user} ({', '.join(scopes)}), expires in {days} days. The secret:")
     out.print(secret)
 
@@ -306,11 +311,8 @@ def tokens_issue(obj, user, scopes, hospitals, days):
 @click.pass_obj
 def tokens_revoke(obj, token_id):
     """Revoke a token by its id."""
-    acc = _accounts(obj)
-    try:
-        acc.revoke_token(token_id, actor=f"cli:{os.environ.get('USER', 'unknown')}")
-    finally:
-        acc.close()
+    with _accounts(obj) as acc:
+        acc.revoke_token(token_id, actor=_actor())
     out.print(f"revoked {token_id}")
 
 
@@ -318,14 +320,13 @@ def tokens_revoke(obj, token_id):
 @click.pass_obj
 def tokens_list(obj):
     """List tokens (never their secrets)."""
-    acc = _accounts(obj)
     table = Table(title="API tokens")
     for col in ("id", "user", "scopes", "hospitals", "expires", "revoked", "last used"):
         table.add_column(col)
-    for t in acc.tokens():
-        table.add_row(t["id"], t["user"], ", ".join(t["scopes"]), ", ".join(t["hospitals"]), t["expires"][:10],
-                      (t["revoked"] or "")[:19], (t["last_used"] or "")[:19])
-    acc.close()
+    with _accounts(obj) as acc:
+        for t in acc.tokens():
+            table.add_row(t["id"], t["user"], ", ".join(t["scopes"]), ", ".join(t["hospitals"]), t["expires"][:10],
+                          (t["revoked"] or "")[:19], (t["last_used"] or "")[:19])
     out.print(table)
 
 
@@ -338,9 +339,8 @@ def audit():
 @click.pass_obj
 def audit_verify(obj):
     """Recompute the hash chain; exit 1 if an entry was changed, removed or reordered."""
-    acc = _accounts(obj)
-    intact, checked, problem = acc.verify_audit()
-    acc.close()
+    with _accounts(obj) as acc:
+        intact, checked, problem = acc.verify_audit()
     if intact:
         out.print(f"audit trail intact: {checked} entries verified")
         return
@@ -353,13 +353,12 @@ def audit_verify(obj):
 @click.pass_obj
 def audit_list(obj, size):
     """Show the latest audit entries."""
-    acc = _accounts(obj)
     table = Table(title="Audit trail (newest first)")
     for col in ("seq", "at", "actor", "action", "target", "origin"):
         table.add_column(col)
-    for e in acc.audit_entries(size):
-        table.add_row(str(e["seq"]), e["at"][:19], e["actor"], e["action"], e["target"], e["origin"])
-    acc.close()
+    with _accounts(obj) as acc:
+        for e in acc.audit_entries(size):
+            table.add_row(str(e["seq"]), e["at"][:19], e["actor"], e["action"], e["target"], e["origin"])
     out.print(table)
 
 
