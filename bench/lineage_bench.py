@@ -20,13 +20,16 @@ Measured, all in this one process (the machine is shared, so ratios are taken si
    includes allocator slack) and, in a second identical build under ``tracemalloc``, the bytes still
    allocated once the build's garbage is collected (the graph's own Python objects).
 2. ingestion: ``Catalog.ingest_lineage(event)`` on an on-disk Oxigraph store, and ``POST /api/v1/lineage``
-   (Flask test client) on a second on-disk store, in interleaved chunks over the same event sample.
+   (Flask test client, bearer token with the ``lineage:write`` scope) on a second on-disk store, in
+   interleaved chunks over the same event sample.
 3. queries: 200 random datasets that have nodes at distance 5 both upstream and downstream; for each, depth-5
    upstream and downstream, interleaved (order rotated per query): (a) ``GET /api/v1/lineage`` through the
    Flask test client on a catalog whose ``_lineage`` is the big graph, (b) bare networkx: BFS over
    ``DiGraph.predecessors/successors`` to depth 5 plus the node list (id, data) and the edge list inside the
    neighbourhood, (c) ``LineageGraph.marquez`` in process (to split (a) into graph work and HTTP/JSON work).
    Then cProfile over a subset of (a) and of ingestion.
+
+Order: smoke test, build, ingestion, queries, and last the traced build (after the first graph is dropped).
 """
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ from catalog.config import Settings  # noqa: E402
 from catalog.lineage import LineageGraph  # noqa: E402
 from catalog.openlineage import map_event  # noqa: E402
 from catalog.service import Catalog  # noqa: E402
+from web.app import create_app  # noqa: E402
 
 HOSPITALS = ("hanbit", "gaon", "saebom", "haneul", "mirae", "purun", "balgeun", "dasom")
 SITE_WEIGHTS = (0.19, 0.16, 0.14, 0.12, 0.11, 0.10, 0.08, 0.07, 0.03)  # 8 hospitals + research lake
@@ -332,12 +336,40 @@ def build(events: list[str], base: str, traced: bool) -> tuple[LineageGraph, dic
     return graph, out
 
 
+def writer_token(data_dir: Path) -> str:
+    """A bearer token with the lineage:write scope, as `hdcat tokens issue` makes one."""
+    from catalog.accounts import Accounts
+    acc = Accounts.for_settings(Settings(data_dir=data_dir))
+    acc.add_user("etl-bot", "steward", ["hanbit"])
+    _, secret = acc.issue_token("etl-bot", ["lineage:write"])
+    acc.close()
+    return secret
+
+
+def http_app(cat: Catalog, data_dir: Path):
+    client = create_app(catalog=cat).test_client()
+    headers = {"Authorization": f"Bearer {writer_token(data_dir)}"}
+    return client, headers
+
+
+def smoke(events: list[str], root: Path) -> None:
+    """Fail in seconds, not after the build, if the write or read API is not what this bench expects."""
+    cat = tmp_catalog(root, "smoke")
+    client, headers = http_app(cat, root / "smoke")
+    r = client.post("/api/v1/lineage", data=events[0], content_type="application/json", headers=headers)
+    assert r.status_code == 201, (r.status_code, r.get_data(as_text=True)[:500])
+    e = json.loads(events[0])
+    node = f"dataset:{e['outputs'][0]['namespace']}:{e['outputs'][0]['name']}"
+    r = client.get("/api/v1/lineage", query_string={"nodeId": node, "depth": DEPTH, "direction": "upstream"})
+    assert r.status_code == 200 and r.get_json()["graph"], (r.status_code, r.get_data(as_text=True)[:500])
+    cat.close()
+
+
 def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n: int) -> dict:
-    from web.app import create_app
     direct = tmp_catalog(root, "direct")
     http = tmp_catalog(root, "http")
     direct.lineage, http.lineage          # noqa: B018 — the (empty) rebuild happens before timing
-    client = create_app(catalog=http).test_client()
+    client, headers = http_app(http, root / "http")
     decoded = [json.loads(s) for s in events[:n_direct]]
     rounds = 10
     cd, ch = math.ceil(n_direct / rounds), math.ceil(n_http / rounds)
@@ -354,9 +386,9 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
                 td_same.append(td[-1])
         for i in range(r * ch, min(n_http, (r + 1) * ch)):
             t = pc()
-            resp = client.post("/api/v1/lineage", data=events[i], content_type="application/json")
+            resp = client.post("/api/v1/lineage", data=events[i], content_type="application/json", headers=headers)
             th.append(pc() - t)
-            assert resp.status_code == 201, resp.get_json()
+            assert resp.status_code == 201, (resp.status_code, resp.get_data(as_text=True)[:500])
         log(f"  ingest round {r + 1}/{rounds}: {len(td)} direct, {len(th)} http ({pc() - t0:.1f} s)")
     prof_cat = tmp_catalog(root, "profile")            # a third store, same first events, under cProfile
     prof_cat.lineage                                    # noqa: B018
@@ -384,7 +416,6 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
 
 
 def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path, profile_n: int) -> dict:
-    from web.app import create_app
     g = graph.graph
     rng = random.Random(seed + 1)
     candidates = list(data["dataset_ids"])
@@ -507,8 +538,9 @@ def render(res: dict) -> str:
         "the RSS delta of that build (after `gc.collect()`, includes allocator slack), and, in a second identical "
         "build under `tracemalloc`, the bytes still allocated after the build's garbage is collected "
         "(the graph's Python objects). Ingestion: `Catalog.ingest_lineage` on an on-disk Oxigraph store vs "
-        "`POST /api/v1/lineage` (Flask test client) on a second on-disk store, same events, interleaved in "
-        "10 chunks. Queries: "
+        "`POST /api/v1/lineage` (Flask test client, with a `lineage:write` bearer token, so each POST also "
+        "authenticates against the SQLite accounts file and appends an audit entry) on a second on-disk store, "
+        "same events, interleaved in 10 chunks. Queries: "
         f"{q['n_nodes']} random datasets with nodes at distance {DEPTH} both upstream and downstream; per "
         f"dataset and direction (depth {DEPTH}), interleaved with rotating order: (a) `GET /api/v1/lineage` "
         "through the Flask test client, (b) bare networkx: BFS over `DiGraph.predecessors`/`successors` plus "
@@ -658,30 +690,41 @@ def main() -> None:
     res["generate_s"] = time.perf_counter() - t
     log(f"generated {len(data['events']):,} events, {data['stats']['edges']:,} edges in {res['generate_s']:.1f} s")
     base = Settings().base_iri
+    checkpoint = Path(tempfile.gettempdir()) / "hdcat-lineage-bench.partial.json"
 
-    graph, res["build"] = build(data["events"], base, traced=False)
-    res["graph"] = graph.stats()
-    log(f"built graph {res['graph']} in {res['build']['wall_s']:.1f} s, RSS +{mib(res['build']['rss_delta'])} MiB")
-    if not args.no_tracemalloc:
-        g2, traced = build(data["events"], base, traced=True)
-        assert g2.stats() == res["graph"]
-        del g2
-        gc.collect()
-        res["traced"] = traced
-        log(f"traced build: net {mib(traced['traced_net'])} MiB, peak {mib(traced['traced_peak'])} MiB")
+    def save() -> None:
+        checkpoint.write_text(json.dumps(res, default=float))
 
     root = Path(tempfile.mkdtemp(prefix="hdcat-lineage-bench-"))
     try:
+        smoke(data["events"], root)
+        log("smoke test passed (POST + GET /api/v1/lineage)")
+        graph, res["build"] = build(data["events"], base, traced=False)
+        res["graph"] = graph.stats()
+        save()
+        log(f"built graph {res['graph']} in {res['build']['wall_s']:.1f} s, RSS +{mib(res['build']['rss_delta'])} MiB")
         rng = random.Random(args.seed + 2)
         n_ing = min(args.ingest, len(data["events"]))
         profile_n = min(300, n_ing)
         sample = rng.sample(data["events"], n_ing)
         log(f"ingesting {n_ing} events direct, {min(args.ingest_http, n_ing)} over HTTP")
         res["ingest"] = ingest(sample, n_ing, min(args.ingest_http, n_ing), root, profile_n)
+        save()
         log("queries")
         res["query"] = queries(graph, data, args.queries, args.seed, root, profile_n=20)
+        save()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    if not args.no_tracemalloc:
+        del graph
+        gc.collect()
+        g2, traced = build(data["events"], base, traced=True)
+        assert g2.stats() == res["graph"]
+        del g2
+        gc.collect()
+        res["traced"] = traced
+        save()
+        log(f"traced build: net {mib(traced['traced_net'])} MiB, peak {mib(traced['traced_peak'])} MiB")
     res["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     text = render(res)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ for 429/5xx answers; every failure becomes a FetchError naming the location.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,11 @@ class Fetched:
     media_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+
+
+def mask_secrets(location: str) -> str:
+    """A location fit for logs and run records: user:password@ becomes user:***@."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", location)
 
 
 def as_iri(location: str) -> str:

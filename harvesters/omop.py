@@ -101,7 +101,8 @@ def _first_line(exc: BaseException) -> str:
 
 @dataclass
 class _Skip(Exception):
-    reason: str
+    reason: str        # what went wrong and how to fix it
+    message: str = ""  # the database's own words
 
 
 class _Collector:
@@ -123,6 +124,7 @@ class _Collector:
         self.skipped: list[tuple[str, str]] = []
         self.warnings: list[str] = []
         self.unreadable: set[str] = set()
+        self.refused = ""
 
     # ---- helpers ------------------------------------------------------------
     def cell(self, n: int | None):
@@ -146,7 +148,7 @@ class _Collector:
             if exc.connection_invalidated:
                 raise FetchError(f"{self.where}: lost the connection ({_first_line(exc)}); "
                                  "is the server up?") from None
-            raise _Skip(self._reason(exc)) from None
+            raise _Skip(self._reason(exc), _first_line(exc)) from None
 
     def _reason(self, exc) -> str:
         state = getattr(getattr(exc, "orig", None), "sqlstate", None)
@@ -160,7 +162,8 @@ class _Collector:
 
     # ---- the harvest ----------------------------------------------------------
     def collect(self) -> dict:
-        schemas = self.inspector.get_schema_names()
+        schemas = [s for s in self.inspector.get_schema_names()
+                   if s != "information_schema" and not s.startswith("pg_")]
         if self.schema not in schemas:
             near = [s for s in schemas if s.lower() == self.schema.lower()]
             hint = f"did you mean {near[0]!r}? " if near else ""
@@ -192,10 +195,10 @@ class _Collector:
             "cdm_source": self.cdm_source(),
             "tables": self.table_facts(),
         }
-        readable = [t for t in facts["tables"] if t["name"] not in self.unreadable]
-        if not readable:
-            raise FetchError(f"{self.where}: cannot read any clinical table ({self.skipped[0][1] if self.skipped else 'none found'}); "
-                             f"GRANT USAGE ON SCHEMA {self.schema} and SELECT on its tables to "
+        if not facts["tables"]:
+            first = f"{self.skipped[0][0]}: {self.refused}" if self.skipped else "no clinical table has columns"
+            raise FetchError(f"{self.where}: cannot read any clinical table ({first}); GRANT USAGE ON SCHEMA "
+                             f"{self.schema} and SELECT ON ALL TABLES IN SCHEMA {self.schema} to "
                              f"{self.user or 'the harvest user'}")
         facts["observation_period"] = self.observation_period()
         facts["vocabularies"] = self.vocabularies() if self.concept else []
@@ -255,6 +258,7 @@ class _Collector:
             except _Skip as skip:
                 self.skipped.append((f"{self.schema}.{name}", skip.reason))
                 self.unreadable.add(name.lower())
+                self.refused = self.refused or skip.message
                 continue
             n = int(row["n"])
             if name.lower() == "person":
@@ -279,16 +283,17 @@ class _Collector:
         if n == 0:
             return None
         if n < t:
-            return f"not published: the table has fewer than {t} rows"
+            return f"not published (the table has fewer than {t} rows)"
         if filled == n:
-            return "complete: every row has a value (100%)"
+            return "100%: every row has a value"
         if filled == 0:
-            return "empty: no row has a value (0%)"
+            return "0%: no row has a value"
         if filled < t:
-            return f"fewer than {t} rows have a value"
+            return f"fewer than {t} rows have a value (suppressed)"
         if n - filled < t:
-            return f"all but fewer than {t} rows have a value"
-        return f"{math.floor(1000 * filled / n) / 10:.1f}% of rows have a value"
+            return f"all but fewer than {t} rows have a value (suppressed)"
+        share = math.floor(1000 * filled / n) / 10
+        return f"{share:.1f}% of rows have a value" if share else "under 0.1% of rows have a value"
 
     def observation_period(self) -> dict | None:
         table = self.tables.get("observation_period")
@@ -425,7 +430,10 @@ class OmopHarvester(Harvester):
                                      {"ms": str(int(opts["timeout_s"] * 1000))})
                     facts = _Collector(conn, url, opts).collect()
                 finally:
-                    conn.rollback()  # nothing to commit, ever
+                    try:
+                        conn.rollback()  # nothing to commit, ever
+                    except SQLAlchemyError:
+                        pass  # a lost connection: the error that got us here says so
         except SQLAlchemyError as exc:
             raise FetchError(_redact(f"{where}: {_first_line(exc)}", password)) from None
         finally:
@@ -442,6 +450,8 @@ class OmopHarvester(Harvester):
                    "rather than in the URL)")
         elif "does not exist" in low and "database" in low:
             fix = "check the database name at the end of the URL"
+        elif "does not exist" in low and "role" in low:
+            fix = "check the user name in the URL"
         elif "connection refused" in low or "could not translate host" in low or "timeout" in low \
                 or "timed out" in low or "no route" in low:
             fix = "is the server up, and are host and port right?"
@@ -550,7 +560,7 @@ class _Mapper:
             lines.append(f"{_fmt(sum(published))} records in {len(published)} clinical tables{note}.")
         period = f.get("observation_period")
         if period:
-            lines.append(f"Observation periods from {period['start']} to {period['end']}.")
+            lines.append(f"Observation periods from {str(period['start'])[:4]} to {str(period['end'])[:4]}.")
         if src.get("cdm_etl_reference"):
             lines.append(f"ETL: {src['cdm_etl_reference']}")
         if src.get("source_documentation_reference"):
@@ -579,8 +589,9 @@ class _Mapper:
             span = BNode()
             g.add((node, DCT.temporal, span))
             g.add((span, RDF.type, DCT.PeriodOfTime))
-            g.add((span, DCAT.startDate, Literal(period["start"], datatype=XSD.date)))
-            g.add((span, DCAT.endDate, Literal(period["end"], datatype=XSD.date)))
+            # years, not days: in many CDMs the earliest observation starts at someone's birth
+            g.add((span, DCAT.startDate, Literal(str(period["start"])[:4], datatype=XSD.gYear)))
+            g.add((span, DCAT.endDate, Literal(str(period["end"])[:4], datatype=XSD.gYear)))
         if any(t["rows"] != 0 for t in tables if t["name"] != "person"):
             g.add((node, HEALTH.hasCodingSystem, CODING_SYSTEM.omop))
         for vocabulary in f.get("vocabularies", []):

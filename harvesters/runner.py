@@ -8,7 +8,7 @@ from catalog.config import SourceConfig
 from catalog.errors import HdcatError
 from catalog.runs import HarvestRun, Outcome
 from catalog.service import Catalog
-from harvesters.fetch import Fetcher
+from harvesters.fetch import Fetcher, mask_secrets
 from harvesters.registry import harvesters
 
 
@@ -19,7 +19,8 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
     With `incremental`, a source whose pages read exactly as at its last good harvest is recorded
     as unchanged without parsing or rewriting anything.
     """
-    run = HarvestRun(source=source.name, hospital=source.hospital, kind=source.kind, location=source.location)
+    run = HarvestRun(source=source.name, hospital=source.hospital, kind=source.kind,
+                     location=mask_secrets(source.location))
     graph = None
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher()

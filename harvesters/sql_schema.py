@@ -18,7 +18,7 @@ from catalog.runs import HarvestRun
 from harvesters.base import Harvester
 from harvesters.dcat_import import import_dcat
 from harvesters.errors import FetchError, ParseError
-from harvesters.fetch import Fetched
+from harvesters.fetch import Fetched, mask_secrets
 from ontology import CSVW, DATA_TYPE, DCAT, DCT, PROV
 
 _FROM = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)', re.I)
@@ -30,8 +30,7 @@ class SqlOptions(Schema):
     timeout_s = fields.Integer(load_default=30, validate=validate.Range(min=1, max=3600))
 
 
-def _safe_url(url: str) -> str:
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+_safe_url = mask_secrets
 
 
 class SqlSchemaHarvester(Harvester):
