@@ -72,7 +72,9 @@ class Settings:
 
 
 def _resolve_location(location: str, folder: Path) -> str:
-    """Relative file paths are relative to the config file; URLs and absolute paths stay."""
+    """Relative file paths (and relative SQLite URLs) are relative to the config file; URLs stay."""
+    if location.startswith("sqlite:///") and not location.startswith("sqlite:////"):
+        return "sqlite:///" + str((folder / location[len("sqlite:///"):]).resolve())
     if "://" in location or Path(location).is_absolute():
         return location
     return str((folder / location).resolve())

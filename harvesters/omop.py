@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from dataclasses import dataclass
 
 from marshmallow import Schema, fields, validate
@@ -189,7 +190,7 @@ class _Collector:
             self.warnings.append(f"{self.where}: no concept table in schema {self.vocab!r}; concept names and "
                                  "coding systems are missing (set the `vocabulary_schema` option)")
         facts = {
-            "database": self.url.database or self.url.host or "db",
+            "database": Path(self.url.database).stem if self.url.get_backend_name() == "sqlite" and self.url.database else (self.url.database or self.url.host or "db"),
             "schema": self.schema,
             "threshold": self.threshold,
             "cdm_source": self.cdm_source(),
@@ -308,7 +309,7 @@ class _Collector:
             return None
         if row["start"] is None:
             return None
-        return {"start": row["start"].isoformat()[:10], "end": row["stop"].isoformat()[:10]}
+        return {"start": _day(row["start"]), "end": _day(row["stop"])}
 
     def _has_column(self, table: str, column: str) -> bool:
         if table not in self.tables or table in self.unreadable:
@@ -662,3 +663,8 @@ class _Mapper:
         head = BNode()
         Collection(g, head, cols)
         g.add((schema, CSVW.column, head))
+
+
+def _day(value) -> str:
+    """A date from any driver: a date object (PostgreSQL) or ISO text (SQLite)."""
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]

@@ -85,8 +85,9 @@ def test_repository_config_lists_the_same_sources_as_the_bundled_one():
     from web.cli import bundled_config
     repo = load_settings(ROOT / "hdcat.toml", env={})
     bundled = load_settings(bundled_config(), env={})
-    assert repo.sources == bundled.sources and len(repo.sources) == 8
-    assert all(Path(s.location).is_file() for s in repo.sources)
+    assert repo.sources == bundled.sources and len(repo.sources) == 11
+    assert {s.kind for s in repo.sources} == {"dcat", "omop", "sql", "csv"}
+    assert all(Path(s.location.removeprefix("sqlite:///")).is_file() for s in repo.sources)
 
 
 def test_search_engine_down_keeps_the_harvest_and_marks_the_index_stale(tmp_path):
@@ -118,3 +119,14 @@ def test_users_tokens_and_audit_from_the_command_line(tmp_path):
     assert "audit trail intact: 3 entries verified" in r.stdout  # user.add, token.issue, harvest.run
     entries = hdcat("audit", "list", cwd=tmp_path, check=True).stdout
     assert "harvest.run" in entries and "token.issue" in entries
+
+
+def test_demo_harvests_a_source_of_every_bundled_kind(sample_catalog):
+    runs = {r.source: r for r in sample_catalog.sample_runs}
+    for name in ("hanbit-omop", "haneul-sql", "mirae-csv"):
+        assert runs[name].outcome.value == "changed" and runs[name].found > 0, (name, runs[name].error)
+    omop = sample_catalog.dataset("hanbit-omop-omop-main")
+    assert omop["number_of_individuals"] == 28
+    view = sample_catalog.dataset("haneul-main-copd-spirometry")
+    assert view["derived_from"]
+    assert sample_catalog.lineage_node_for("haneul-main-copd-spirometry")
