@@ -75,8 +75,8 @@ def _resolve_location(location: str, folder: Path) -> str:
     """Relative file paths (and relative SQLite URLs) are relative to the config file; URLs stay."""
     if location.startswith("sqlite:///") and not location.startswith("sqlite:////"):
         return "sqlite:///" + str((folder / location[len("sqlite:///"):]).resolve())
-    if "://" in location or Path(location).is_absolute():
-        return location
+    if "://" in location or location.startswith("{") or Path(location).is_absolute():
+        return location  # URLs, absolute paths, and {placeholders} filled in by whoever runs them
     return str((folder / location).resolve())
 
 

@@ -48,6 +48,9 @@ class FhirOptions(Schema):
     suppression_threshold = fields.Integer(load_default=None, validate=validate.Range(min=1))
     cohorts = fields.Boolean(load_default=True)
     max_pages = fields.Integer(load_default=10_000, validate=validate.Range(min=1, max=1_000_000))
+    #: the server's public base URL, when hdcat reaches it at another address (a proxy, a tunnel):
+    #: dataset IRIs and access URLs use it, so they stay the same whatever address was harvested
+    canonical_base = fields.Url(load_default=None, allow_none=True, require_tld=False)
 
 
 class FhirHarvester(Harvester):
@@ -64,6 +67,7 @@ class FhirHarvester(Harvester):
             raise ConfigError(f"source {self.source.name}: location {location!r} is not an http(s) URL; "
                               "give the FHIR server's base URL, e.g. https://fhir.example.org/fhir", field="location")
         self.server_base = location.rstrip("/").removesuffix("/metadata")
+        self.iri_base = (self.options.get("canonical_base") or self.server_base).rstrip("/")
 
     # ---- gather and fetch -----------------------------------------------------
     def harvest(self, run: HarvestRun, on_page=None, previous_pages=None) -> Graph | None:
@@ -187,7 +191,7 @@ class FhirHarvester(Harvester):
             if not isinstance(rid, str) or not _FHIR_ID.match(rid):
                 run.skip(f"{rtype} in {fetched.location}", f"no valid FHIR id ({rid!r}): it cannot be given an IRI")
                 continue
-            iri = URIRef(f"{self.server_base}/{rtype}/{rid}")
+            iri = URIRef(f"{self.iri_base}/{rtype}/{rid}")
             if iri in self._seen:
                 continue
             self._seen.add(iri)
@@ -231,7 +235,7 @@ class FhirHarvester(Harvester):
         return dist
 
     def _server_dataset(self, cap: dict, into: Graph) -> None:
-        iri = URIRef(f"{self.server_base}/metadata")
+        iri = URIRef(f"{self.iri_base}/metadata")
         software = cap.get("software") if isinstance(cap.get("software"), dict) else {}
         name = _text(cap.get("name")) or _text(cap.get("title")) or _text(software.get("name")) \
             or urlsplit(self.server_base).netloc
@@ -239,7 +243,7 @@ class FhirHarvester(Harvester):
         into.add((iri, DCT.type, DATA_TYPE.ehr))
         self._agents(iri, into)
         formats = [f for f in cap.get("format") or [] if isinstance(f, str)]
-        dist = self._distribution(into, iri, self.server_base, "FHIR REST API",
+        dist = self._distribution(into, iri, self.iri_base, "FHIR REST API",
                                   f"FHIR {cap.get('fhirVersion') or '(version not stated)'} REST API; formats: "
                                   f"{', '.join(formats) or 'not stated'}")
         media = "fhir+json" if any("json" in f for f in formats) else "fhir+xml" if any("xml" in f for f in formats) else None
@@ -272,7 +276,7 @@ class FhirHarvester(Harvester):
     def _finish_server(self, raw: Graph, run: HarvestRun) -> None:
         """The server dataset's description and counts, once every count was read."""
         cap = self._capability
-        iri = URIRef(f"{self.server_base}/metadata")
+        iri = URIRef(f"{self.iri_base}/metadata")
         t = self.threshold
         shown, small, empty, unread, total = [], [], [], [], 0
         for rtype in self._types:
@@ -291,7 +295,7 @@ class FhirHarvester(Harvester):
         software = cap.get("software") if isinstance(cap.get("software"), dict) else {}
         intro = _text(cap.get("description")) or _text(cap.get("purpose"))
         parts = [intro + ("" if not intro or intro.endswith((".", "!", "?")) else "."),
-                 f"FHIR {cap.get('fhirVersion') or '(version not stated)'} server at {self.server_base}"
+                 f"FHIR {cap.get('fhirVersion') or '(version not stated)'} server at {self.iri_base}"
                  + (f", software {_text(software.get('name'))} {_text(software.get('version')) or ''}".rstrip()
                     if _text(software.get("name")) else "") + "."]
         if shown:
@@ -328,11 +332,11 @@ class FhirHarvester(Harvester):
         title = _text(res.get("name")) or f"FHIR Group {res['id']} ({kind})"
         actual = res.get("actual")
         text = [f"{'Actual' if actual is not False else 'Definitional'} group of type {kind}"
-                + (f" ({code})" if code else "") + f" on the FHIR server {self.server_base}."]
+                + (f" ({code})" if code else "") + f" on the FHIR server {self.iri_base}."]
         if characteristics:
             text.append("Characteristics: " + "; ".join(characteristics) + ".")
         self._dataset(into, iri, title, " ".join(text), ["FHIR", "FHIR Group", "cohort", code, *characteristics])
-        into.add((iri, DCT.isPartOf, URIRef(f"{self.server_base}/metadata")))
+        into.add((iri, DCT.isPartOf, URIRef(f"{self.iri_base}/metadata")))
         self._agents(iri, into)
         self._modified(res, iri, into)
         self._distribution(into, iri, str(iri), "FHIR Group resource")
@@ -350,11 +354,11 @@ class FhirHarvester(Harvester):
                     for c in _list(res.get(key))]
         phase = concept_text(res.get("phase"))
         title = _text(res.get("title")) or f"FHIR ResearchStudy {res['id']}"
-        description = _text(res.get("description")) or f"Research study {res['id']} on the FHIR server {self.server_base}."
+        description = _text(res.get("description")) or f"Research study {res['id']} on the FHIR server {self.iri_base}."
         if status:
             description += f" Status: {status}."
         self._dataset(into, iri, title, description, ["FHIR", "research study", phase, *concepts])
-        into.add((iri, DCT.isPartOf, URIRef(f"{self.server_base}/metadata")))
+        into.add((iri, DCT.isPartOf, URIRef(f"{self.iri_base}/metadata")))
         self._agents(iri, into)
         self._modified(res, iri, into)
         period = res.get("period") if isinstance(res.get("period"), dict) else {}
@@ -383,7 +387,7 @@ class FhirHarvester(Harvester):
             return URIRef(value) if len(parts) >= 2 and parts[-2] == rtype else None
         parts = value.split("/")
         if len(parts) >= 2 and parts[0] == rtype and _FHIR_ID.match(parts[1]):
-            return URIRef(f"{self.server_base}/{rtype}/{parts[1]}")
+            return URIRef(f"{self.iri_base}/{rtype}/{parts[1]}")
         return None
 
     @staticmethod

@@ -67,9 +67,18 @@ def source(location, name="src", hospital="hanbit", kind="dcat", **options) -> S
 
 
 @pytest.fixture(scope="session")
-def sample_settings(tmp_path_factory) -> Settings:
-    return load_settings(bundled_config(), env={"HDCAT_STORE": "memory:",
-                                               "HDCAT_DATA_DIR": str(tmp_path_factory.mktemp("data"))})
+def sample_servers():
+    """The sample hospitals' CKAN portal and FHIR server, as `hdcat demo` runs them."""
+    from harvesters.samples.servers import SampleServers
+    servers = SampleServers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory, sample_servers) -> Settings:
+    return sample_servers.resolve(load_settings(bundled_config(), env={
+        "HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": str(tmp_path_factory.mktemp("data"))}))
 
 
 @pytest.fixture(scope="session")

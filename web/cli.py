@@ -400,7 +400,9 @@ def serve(obj: Context, host, port):
 @click.pass_obj
 def demo(obj: Context, host, port, no_serve):
     """Harvest the bundled sample consortium (eight hospitals) and serve the site."""
-    settings = obj.settings(bundled_config())
+    from harvesters.samples.servers import SampleServers
+    samples = SampleServers()  # the sample hospitals' CKAN portal and FHIR server
+    settings = samples.resolve(obj.settings(bundled_config()))
     console.print(f"store: {settings.store_url}")
     catalog = obj.catalog(settings)
     try:
@@ -410,6 +412,7 @@ def demo(obj: Context, host, port, no_serve):
             _serve(catalog, host, port, search)
     finally:
         catalog.close()
+        samples.stop()
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper
