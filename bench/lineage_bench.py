@@ -327,8 +327,10 @@ def build(events: list[str], base: str, traced: bool) -> tuple[LineageGraph, dic
     wall = pc() - t_start
     del e, m
     gc.collect()
+    t = pc()
+    gc.collect()                            # a full (gen-2) collection with the graph in the heap
     out = {"wall_s": wall, "decode_s": t_dec, "map_event_s": t_map, "apply_s": t_apply,
-           "rss_delta": rss_bytes() - rss0}
+           "rss_delta": rss_bytes() - rss0, "full_gc_s": pc() - t, "gc_objects": len(gc.get_objects())}
     if traced:
         cur, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -574,6 +576,14 @@ def render(res: dict) -> str:
                      f"{max(e):,} edges |")
     lines.append(f"| API response size p50 / p95 | {q['resp_bytes_p50'] / 1024:,.0f} / "
                  f"{q['resp_bytes_p95'] / 1024:,.0f} KiB |")
+    pooled = {v: [x * 1e3 for d in ("upstream", "downstream") for x in q["times"][v][d]]
+              for v in ("api", "marquez", "bare")}
+    lines.append(f"| query latency p99 / max, API · `marquez` · bare (ms) | "
+                 + " · ".join(f"{pct(pooled[v], .99):,.1f} / {max(pooled[v]):,.1f}" for v in ("api", "marquez", "bare"))
+                 + " |")
+    lines.append(f"| full (gen-2) GC with the graph loaded | {b['full_gc_s'] * 1e3:,.0f} ms per `gc.collect()` "
+                 f"({b['gc_objects']:,} tracked objects); {q['gen2_collections']} automatic gen-2 collections "
+                 f"during the {3 * 2 * q['n_nodes']:,} timed queries |")
     lines += ["", f"Query latency, depth {DEPTH} (ms; {q['n_nodes']} datasets × each direction):", "",
               "| direction | (a) API p50 | (a) API p95 | (c) `marquez` p50 | (c) p95 | (b) bare nx p50 | (b) p95 | "
               "API/bare p50 | API/bare p95 | median per-query API/bare |",
@@ -626,6 +636,14 @@ def findings(res: dict) -> list[str]:
     m = key.get("LineageGraph.marquez", {}).get("cumtime", 0)
     nb = key.get("LineageGraph.neighbourhood", {}).get("cumtime", 0)
     js = key.get("json dumps (flask DefaultJSONProvider.dumps)", {}).get("cumtime", 0)
+    per_node = {v: pct([t / max(1, n) * 1e6 for d in ("upstream", "downstream")
+                        for t, n in zip(q["times"][v][d], q["sizes"][d])], .5) for v in ("api", "bare")}
+    out.append(f"- Per neighbourhood node the API spends {per_node['api']:.0f} µs (p50) against {per_node['bare']:.1f} µs "
+               f"for bare networkx. Tail: {q['gen2_collections']} automatic full (gen-2) garbage collections ran "
+               f"during the timed queries; with the graph in the heap ({b['gc_objects'] / 1e6:.1f} M tracked objects) "
+               f"one takes {b['full_gc_s'] * 1e3:,.0f} ms, and they land in the allocating calls (API, `marquez`): "
+               f"API p99 {pct(both['api'], .99):,.0f} ms, max {max(both['api']):,.0f} ms vs bare p99 "
+               f"{pct(both['bare'], .99):,.1f} ms.")
     out.append(f"- Where the API time goes (cProfile, {q['profile_calls']} calls): `LineageGraph.marquez` "
                f"{100 * m / total:.0f} % (of which the BFS in `LineageGraph.neighbourhood` {100 * nb / total:.0f} %; "
                f"the rest is the per-node dict building with `sorted(predecessors/successors)` filtered by "

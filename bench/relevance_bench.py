@@ -69,7 +69,8 @@ def main():
     judged = json.loads((HERE / "relevance" / "judgments.json").read_text("utf-8"))["queries"]
     settings = load_settings(bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()})
     catalog = Catalog(settings)
-    harvest_all(catalog, settings.sources)
+    # the judged corpus: the sample consortium's DCAT catalogues (judgments.json was made from them)
+    harvest_all(catalog, [src for src in settings.sources if src.kind == "dcat"])
     records = [r for page in range(1, 3) for r in catalog.dataset_page(page, 200)[1]]
     systems = {"plain BM25 (title + description)": plain_bm25(records)}
     embedded = Search(catalog)
