@@ -20,8 +20,8 @@ Measured, all in this one process (the machine is shared, so ratios are taken si
    includes allocator slack) and, in a second identical build under ``tracemalloc``, the bytes still
    allocated once the build's garbage is collected (the graph's own Python objects).
 2. ingestion: ``Catalog.ingest_lineage(event)`` on an on-disk Oxigraph store, and ``POST /api/v1/lineage``
-   (Flask test client, bearer token with the ``lineage:write`` scope) on a second on-disk store, in
-   interleaved chunks over the same event sample.
+   (Flask test client, bearer token with the ``lineage:write`` scope) on a second on-disk store, event by
+   event side by side over the same event sample; cProfile of each path on fresh stores.
 3. queries: 200 random datasets that have nodes at distance 5 both upstream and downstream; for each, depth-5
    upstream and downstream, interleaved (order rotated per query): (a) ``GET /api/v1/lineage`` through the
    Flask test client on a catalog whose ``_lineage`` is the big graph, (b) bare networkx: BFS over
@@ -373,25 +373,32 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
     direct.lineage, http.lineage          # noqa: B018 — the (empty) rebuild happens before timing
     client, headers = http_app(http, root / "http")
     decoded = [json.loads(s) for s in events[:n_direct]]
-    rounds = 10
-    cd, ch = math.ceil(n_direct / rounds), math.ceil(n_http / rounds)
     td, th, td_same = [], [], []
     pc = time.perf_counter
-    for r in range(rounds):
-        t0 = pc()
-        for i in range(r * cd, min(n_direct, (r + 1) * cd)):
-            t = pc()
-            res = direct.ingest_lineage(decoded[i])
-            td.append(pc() - t)
-            assert res["status"] == "stored", res
-            if i < n_http:
-                td_same.append(td[-1])
-        for i in range(r * ch, min(n_http, (r + 1) * ch)):
-            t = pc()
-            resp = client.post("/api/v1/lineage", data=events[i], content_type="application/json", headers=headers)
-            th.append(pc() - t)
-            assert resp.status_code == 201, (resp.status_code, resp.get_data(as_text=True)[:500])
-        log(f"  ingest round {r + 1}/{rounds}: {len(td)} direct, {len(th)} http ({pc() - t0:.1f} s)")
+
+    def one_direct(i: int) -> None:
+        t = pc()
+        res = direct.ingest_lineage(decoded[i])
+        td.append(pc() - t)
+        assert res["status"] == "stored", res
+        if i < n_http:
+            td_same.append(td[-1])
+
+    def one_http(i: int) -> None:
+        t = pc()
+        resp = client.post("/api/v1/lineage", data=events[i], content_type="application/json", headers=headers)
+        th.append(pc() - t)
+        assert resp.status_code == 201, (resp.status_code, resp.get_data(as_text=True)[:500])
+
+    t0 = pc()
+    for i in range(n_direct):              # event i to both stores, side by side, order alternating
+        if i < n_http and i % 2:
+            one_http(i)
+        one_direct(i)
+        if i < n_http and not i % 2:
+            one_http(i)
+        if (i + 1) % 500 == 0:
+            log(f"  ingest: {len(td)} direct, {len(th)} http ({pc() - t0:.1f} s)")
     prof_cat = tmp_catalog(root, "profile")            # a third store, same first events, under cProfile
     prof_cat.lineage                                    # noqa: B018
     prof = cProfile.Profile()
@@ -402,6 +409,25 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
     prof_wall = pc() - t
     prof.disable()
     prof_cat.close()
+    http_n = min(100, n_http)                          # a fourth store: what the HTTP layer adds
+    http_cat = tmp_catalog(root, "profile-http")
+    http_cat.lineage                                    # noqa: B018
+    hclient, hheaders = http_app(http_cat, root / "profile-http")
+    hprof = cProfile.Profile()
+    hprof.enable()
+    for s in events[:http_n]:
+        hclient.post("/api/v1/lineage", data=s, content_type="application/json", headers=hheaders)
+    hprof.disable()
+    http_cat.close()
+    hst = pstats.Stats(hprof)
+    http_split = {"calls": http_n, "total": 0.0, "ingest_lineage": 0.0, "accounts": 0.0}
+    for (file, line, func), (cc, nc, tt, ct, _) in hst.stats.items():
+        if file.endswith("flask/testing.py") and func == "open":
+            http_split["total"] = ct
+        elif file.endswith("catalog/service.py") and func == "ingest_lineage":
+            http_split["ingest_lineage"] = ct
+        elif file.endswith("catalog/accounts.py") and func in ("authenticate", "audit"):
+            http_split["accounts"] += ct
     sample_edges = [len(e.get("inputs", [])) + len(e.get("outputs", [])) for e in decoded[:n_direct]]
     direct.store.native.flush()
     http.store.native.flush()
@@ -411,7 +437,8 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
            "http_ms_p50": pct(th, .5) * 1e3, "http_ms_p95": pct(th, .95) * 1e3,
            "sample_edges_mean": statistics.fmean(sample_edges), "store_triples": len(direct.store),
            "store_disk": du(root / "direct" / "store"),
-           "profile": profile_top(prof), "profile_n": profile_n, "profile_wall_s": prof_wall}
+           "profile": profile_top(prof), "profile_n": profile_n, "profile_wall_s": prof_wall,
+           "http_split": http_split}
     direct.close()
     http.close()
     return out
@@ -542,7 +569,7 @@ def render(res: dict) -> str:
         "(the graph's Python objects). Ingestion: `Catalog.ingest_lineage` on an on-disk Oxigraph store vs "
         "`POST /api/v1/lineage` (Flask test client, with a `lineage:write` bearer token, so each POST also "
         "authenticates against the SQLite accounts file and appends an audit entry) on a second on-disk store, "
-        "same events, interleaved in 10 chunks. Queries: "
+        "same events, side by side (event i to one store, then to the other, order alternating). Queries: "
         f"{q['n_nodes']} random datasets with nodes at distance {DEPTH} both upstream and downstream; per "
         f"dataset and direction (depth {DEPTH}), interleaved with rotating order: (a) `GET /api/v1/lineage` "
         "through the Flask test client, (b) bare networkx: BFS over `DiGraph.predecessors`/`successors` plus "
@@ -664,10 +691,13 @@ def findings(res: dict) -> list[str]:
     upd = _cum(pi, r"pyoxigraph.Store")
     ser = _cum(pi, r"nt.py:\d+\(serialize\)")
     tot = pi["by_cumtime"][0]["cumtime"] or 1
+    hs = ing["http_split"]
     out.append(f"- Ingestion: {ing['n_direct'] / ing['direct_s']:,.0f} events/s direct, "
                f"{ing['n_http'] / ing['http_s']:,.0f} events/s over HTTP (HTTP/direct on the same events "
                f"{(ing['http_s'] / ing['n_http']) / (ing['direct_same_s'] / ing['n_http']):.2f}× the time per "
-               f"event). Per event (cProfile): `validate_event` {100 * val / tot:.0f} %, `map_event` "
+               f"event; cProfile of {hs['calls']} POSTs: `ingest_lineage` {100 * hs['ingest_lineage'] / hs['total']:.0f} %, "
+               f"token check + audit entry (`Accounts.authenticate`/`audit`, SQLite) "
+               f"{100 * hs['accounts'] / hs['total']:.0f} %, the rest Flask). Per event (cProfile): `validate_event` {100 * val / tot:.0f} %, `map_event` "
                f"{100 * mp / tot:.0f} %, `OxigraphStore.add_to_graph` {100 * add / tot:.0f} % (of which "
                f"`pyoxigraph.Store.update` (SPARQL `INSERT DATA`) {100 * upd / tot:.0f} %, rdflib N-Triples "
                f"`serialize` {100 * ser / tot:.0f} %, the rest copying the triples into a second rdflib `Graph`).")
