@@ -5,7 +5,7 @@ client may send never silently widens what the API returns.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, fields, validate
 
 from catalog.readmodel import Suppressed
 
@@ -36,6 +36,11 @@ class HospitalSchema(Schema):
     type = fields.String()
     city = fields.String(allow_none=True)
     lead = fields.Boolean()
+
+
+class HospitalCountSchema(HospitalSchema):
+    """A member hospital with how many datasets the catalogue holds from it."""
+    datasets = fields.Integer()
 
 
 class AgentSchema(Schema):
@@ -160,13 +165,16 @@ class PageArgsSchema(Schema):
     size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
+def _hospital_ids() -> list[str]:
+    from ontology import hospitals
+    return [h["id"] for h in hospitals()]
+
+
 class DatasetListArgsSchema(PageArgsSchema):
-    hospital = fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,63}$"))
+    hospital = fields.String(validate=validate.OneOf(_hospital_ids(), error="unknown hospital {input!r}"))
     disease_area = fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,63}$"))
     source = fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,63}$"))
 
-    @validates_schema
-    def _known_hospital(self, data, **kwargs):
-        from ontology import hospitals
-        if "hospital" in data and data["hospital"] not in {h["id"] for h in hospitals()}:
-            raise ValidationError(f"unknown hospital {data['hospital']!r}", field_name="hospital")
+
+class HarvestListArgsSchema(PageArgsSchema):
+    source = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,62}$"))

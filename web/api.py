@@ -5,9 +5,9 @@ from flask import Blueprint, request, url_for
 
 from catalog.errors import NotFound
 from catalog.schemas import (
-    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestRunSchema, HospitalSchema, PageArgsSchema,
+    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
+    HospitalCountSchema,
 )
-from marshmallow import fields, validate
 from ontology import hospitals
 from web.context import catalog, query_args
 
@@ -39,13 +39,9 @@ def dataset(local_id: str):
     return DatasetSchema().dump(catalog().dataset(local_id))
 
 
-class HarvestArgs(PageArgsSchema):
-    source = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,62}$"))
-
-
 @bp.get("/harvests")
 def harvests():
-    args = query_args(HarvestArgs())
+    args = query_args(HarvestListArgsSchema())
     page, size = args["page"], args["size"]
     runs = catalog().runs(source=args.get("source"), limit=size, offset=(page - 1) * size)
     return {"page": page, "size": size, "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
@@ -59,7 +55,8 @@ def harvest(run_id: str):
 @bp.get("/hospitals")
 def hospital_list():
     stats = {h["id"]: h["datasets"] for h in catalog().stats()["hospitals"]}
-    return {"hospitals": [{**HospitalSchema().dump(h), "datasets": stats.get(h["id"], 0)} for h in hospitals()]}
+    return {"hospitals": HospitalCountSchema(many=True).dump([{**h, "datasets": stats.get(h["id"], 0)}
+                                                              for h in hospitals()])}
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

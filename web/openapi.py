@@ -7,7 +7,8 @@ from flask import Blueprint, current_app
 from marshmallow import Schema, fields
 
 from catalog.schemas import (
-    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestRunSchema, PageArgsSchema,
+    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
+    HospitalCountSchema,
 )
 from search.query import FACETS, MAX_SIZE, SORTS
 
@@ -79,7 +80,8 @@ def build_spec() -> dict:
                    info={"description": "Hospital consortium data catalogue: datasets, harvests, search."})
     for name, schema in (("Error", ErrorSchema), ("Dataset", DatasetSchema), ("DatasetSummary", DatasetSummarySchema),
                          ("DatasetPage", DatasetPageSchema), ("HarvestRun", HarvestRunSchema),
-                         ("RunPage", RunPageSchema), ("SearchResponse", SearchResponseSchema)):
+                         ("RunPage", RunPageSchema), ("SearchResponse", SearchResponseSchema),
+                         ("HospitalCount", HospitalCountSchema)):
         spec.components.schema(name, schema=schema)
     search_params = [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500},
@@ -109,8 +111,7 @@ def build_spec() -> dict:
                                              "suggestions": {"type": "array", "items": {"type": "string"}}}}}}},
                       "400": ERRORS["400"]}}})
     spec.path(path="/api/v1/harvests", operations={"get": {
-        "summary": "Harvest runs, newest first", "parameters": [{"in": "query", "schema": PageArgsSchema},
-                                                               {"name": "source", "in": "query", "schema": {"type": "string"}}],
+        "summary": "Harvest runs, newest first", "parameters": [{"in": "query", "schema": HarvestListArgsSchema}],
         "responses": {"200": _json("RunPage"), **ERRORS}}})
     spec.path(path="/api/v1/harvests/{id}", operations={"get": {
         "summary": "One harvest run with skipped records and warnings",
@@ -119,7 +120,7 @@ def build_spec() -> dict:
     spec.path(path="/api/v1/hospitals", operations={"get": {
         "summary": "The member hospitals with dataset counts",
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"hospitals": {"type": "array", "items": {"$ref": "#/components/schemas/Hospital"}}}}}}}}}})
+            "type": "object", "properties": {"hospitals": {"type": "array", "items": {"$ref": "#/components/schemas/HospitalCount"}}}}}}}}}})
     return spec.to_dict()
 
 
