@@ -61,3 +61,32 @@ def test_search_page_facets_narrow_as_you_click(browser, live_server, tmp_path):
     assert "Hospital: 다솜심장병원" in narrowed  # the chip that removes it
     shot = screenshot(live_server.url + "/search?q=" + "폐암", tmp_path / "search.png")
     assert shot.stat().st_size > 30_000
+
+
+def test_hostile_harvested_text_runs_nothing(browser, tmp_path):
+    """A title and description with markup are shown as text: no script runs, no element is injected."""
+    from catalog.config import Settings
+    from catalog.service import Catalog
+    from harvesters.runner import harvest_source
+    from tests.conftest import LiveServer, source
+    from web.app import create_app
+    (tmp_path / "c.ttl").write_text('''
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<http://evil.example/ds> a dcat:Dataset ;
+  dct:title "<script>document.title='pwned'</script><img src=x onerror=\\\"document.body.dataset.x='pwned'\\\">"@en ;
+  dct:description "<b id=injected>bold</b> and javascript:alert(1)"@en ;
+  dcat:landingPage <javascript:alert(1)> .
+''')
+    cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
+    harvest_source(cat, source(tmp_path / "c.ttl"))
+    server = LiveServer(create_app(catalog=cat))
+    try:
+        local_id = cat.dataset_page(1, 1)[1][0]["id"]
+        dom = dump_dom(f"{server.url}/datasets/{local_id}")
+        title = dom.split("<title>")[1].split("</title>")[0]
+        assert title.startswith("&lt;script&gt;")  # shown as text; the script would have set it to 'pwned'
+        assert 'data-x="pwned"' not in dom and 'id="injected"' not in dom
+        assert "&lt;script&gt;" in dom and 'href="javascript:' not in dom
+    finally:
+        server.stop()
+        cat.close()
