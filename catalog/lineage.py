@@ -81,16 +81,15 @@ class LineageGraph:
         nodes = self.neighbourhood(node, depth, direction)
         with self._lock:
             out = []
+            pred, succ, attrs = self.graph._pred, self.graph._succ, self.graph._node  # adjacency dicts, read-only
             for nid in sorted(nodes):
-                data = dict(self.graph.nodes[nid])
-                kind = data.pop("type", "DATASET")
+                data = attrs[nid]
                 out.append({
-                    "id": nid, "type": kind,
-                    "data": {"id": {"namespace": data.get("namespace"), "name": data.get("name")}, **data},
-                    "inEdges": [{"origin": a, "destination": nid} for a in sorted(self.graph.predecessors(nid))
-                                if a in nodes],
-                    "outEdges": [{"origin": nid, "destination": b} for b in sorted(self.graph.successors(nid))
-                                 if b in nodes],
+                    "id": nid, "type": data.get("type", "DATASET"),
+                    "data": {"id": {"namespace": data.get("namespace"), "name": data.get("name")},
+                             **{k: v for k, v in data.items() if k != "type"}},
+                    "inEdges": [{"origin": a, "destination": nid} for a in sorted(a for a in pred[nid] if a in nodes)],
+                    "outEdges": [{"origin": nid, "destination": b} for b in sorted(b for b in succ[nid] if b in nodes)],
                 })
             return {"graph": out}
 

@@ -6,6 +6,7 @@ succeeded, so a failed harvest leaves the last good data in place.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import threading
@@ -299,6 +300,10 @@ class Catalog:
             with self._lineage_lock:
                 if self._lineage is None:
                     self._lineage = self._rebuild_lineage()
+                    # a large graph is millions of long-lived objects: keep them out of the cyclic
+                    # collector's full passes, which otherwise pause requests for up to a second
+                    gc.collect()
+                    gc.freeze()
         return self._lineage
 
     def hospital_of(self, data: dict) -> str | None:

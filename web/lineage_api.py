@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, g, request
+import orjson
+from flask import Blueprint, Response, g, request
 
 from catalog.errors import Invalid
 from web.auth import accounts, require_scope
@@ -77,10 +78,15 @@ def _graph():
     return catalog().lineage_as_of(when)
 
 
+def _fast_json(body) -> Response:
+    """Lineage answers run to megabytes: orjson encodes them several times faster than json."""
+    return Response(orjson.dumps(body), mimetype="application/json")
+
+
 @bp.get("/lineage")
 def get_lineage():
     node = _node_arg()
-    return _graph().marquez(node, _int_arg("depth", 20), request.args.get("direction", "both"))
+    return _fast_json(_graph().marquez(node, _int_arg("depth", 20), request.args.get("direction", "both")))
 
 
 @bp.get("/column-lineage")
