@@ -461,6 +461,8 @@ def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path
     mem.mkdir()
     cat = Catalog(Settings(store_url="memory:", data_dir=mem))
     cat._lineage = graph
+    gc.collect()
+    gc.freeze()  # as Catalog.lineage does after building the graph in the product
     client = create_app(catalog=cat).test_client()
 
     def api(node, direction):

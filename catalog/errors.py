@@ -33,6 +33,18 @@ class Invalid(HdcatError):
     code = "invalid"
 
 
+class Unauthorized(HdcatError):
+    """No valid credentials; the answer carries WWW-Authenticate."""
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(HdcatError):
+    """Valid credentials without the right scope or role."""
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(HdcatError):
     status = 404
     code = "not_found"

@@ -9,17 +9,7 @@ from functools import wraps
 from flask import current_app, g, request
 
 from catalog.accounts import Accounts, Principal
-from catalog.errors import HdcatError
-
-
-class Unauthorized(HdcatError):
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(HdcatError):
-    status = 403
-    code = "forbidden"
+from catalog.errors import Forbidden, Unauthorized
 
 
 def accounts() -> Accounts:
