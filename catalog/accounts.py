@@ -192,6 +192,40 @@ class Accounts:
         return [{"seq": r[0], "at": r[1], "actor": r[2], "action": r[3], "target": r[4], "detail": json.loads(r[5]),
                  "origin": r[6], "hash": r[7]} for r in rows]
 
+    def export_audit(self, fmt: str) -> str:
+        """The whole trail, oldest first, as CSV or as PROV-O (Turtle): each entry a prov:Activity."""
+        rows = list(reversed(self.audit_entries(limit=-1)))
+        if fmt == "csv":
+            import csv
+            import io
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["seq", "at", "actor", "action", "target", "origin", "detail", "hash"])
+            for e in rows:
+                writer.writerow([e["seq"], e["at"], e["actor"], e["action"], e["target"], e["origin"],
+                                 json.dumps(e["detail"], ensure_ascii=False, sort_keys=True), e["hash"]])
+            return out.getvalue()
+        if fmt == "prov":
+            from rdflib import Graph, Literal, URIRef
+            from rdflib.namespace import RDF, RDFS, XSD
+            from ontology import DCT, HDCAT, PROV, bind_prefixes
+            g = bind_prefixes(Graph())
+            for e in rows:
+                node = URIRef(f"urn:hdcat:audit:{e['seq']}")
+                agent = URIRef(f"urn:hdcat:actor:{e['actor'].replace(' ', '_')}")
+                g.add((node, RDF.type, PROV.Activity))
+                g.add((node, RDFS.label, Literal(e["action"])))
+                g.add((node, PROV.startedAtTime, Literal(e["at"], datatype=XSD.dateTime)))
+                g.add((node, PROV.wasAssociatedWith, agent))
+                g.add((agent, RDF.type, PROV.Agent))
+                g.add((agent, RDFS.label, Literal(e["actor"])))
+                g.add((node, DCT.subject, Literal(e["target"])))
+                g.add((node, HDCAT.contentHash, Literal(e["hash"])))
+                if e["seq"] > 1:
+                    g.add((node, PROV.wasInformedBy, URIRef(f"urn:hdcat:audit:{e['seq'] - 1}")))
+            return g.serialize(format="turtle")
+        raise Invalid(f"format {fmt!r}: csv or prov", field="format")
+
     def verify_audit(self) -> tuple[bool, int, str | None]:
         """(intact, entries checked, what is wrong) — recomputes every hash along the chain."""
         prev, count = GENESIS, 0

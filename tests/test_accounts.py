@@ -85,3 +85,29 @@ def test_audit_chain_detects_edits_and_deletions(app, acc, tmp_path):
     intact, _, problem = acc.verify_audit()
     assert not intact and "entry 2 was changed" in problem
     db.close()
+
+
+def test_audit_export_csv_and_prov(app, acc):
+    import csv
+    import io
+    from rdflib import Graph
+    from rdflib.namespace import RDF
+    from ontology import PROV
+    acc.add_user("aud", "auditor")
+    _, reader = acc.issue_token("aud", ["audit:read"])
+    c = app.test_client()
+    auth = {"Authorization": f"Bearer {reader}"}
+    rows = list(csv.DictReader(io.StringIO(c.get("/api/v1/audit/export.csv", headers=auth).data.decode())))
+    assert [r["action"] for r in rows][:2] == ["user.add", "token.issue"]
+    g = Graph().parse(data=c.get("/api/v1/audit/export.ttl", headers=auth).data, format="turtle")
+    assert len(list(g.subjects(RDF.type, PROV.Activity))) >= 3  # the first export is recorded too
+    assert c.get("/api/v1/audit/export.csv").status_code == 401
+    assert c.get("/api/v1/audit/export.xml", headers=auth).status_code == 400
+
+
+def test_oversized_requests_get_413_json(app, acc):
+    acc.add_user("etl", "steward", ["hanbit"])
+    _, writer = acc.issue_token("etl", ["lineage:write"])
+    r = app.test_client().post("/api/v1/lineage", data=b"x" * (3 * 1024 * 1024), content_type="application/json",
+                               headers={"Authorization": f"Bearer {writer}"})
+    assert r.status_code in (400, 413) and r.is_json and "bytes" in r.get_json()["message"]

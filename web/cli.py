@@ -348,6 +348,23 @@ def audit_verify(obj):
     sys.exit(1)
 
 
+@audit.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "prov"]), default="csv", show_default=True,
+              help="CSV for spreadsheets, PROV-O (Turtle) for graph tools.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-")
+@click.pass_obj
+def audit_export(obj, fmt, output):
+    """Export the whole audit trail (the export itself is recorded)."""
+    with _accounts(obj) as acc:
+        text = acc.export_audit(fmt)
+        acc.audit(_actor(), "audit.export", fmt, {"output": output})
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, "utf-8")
+        console.print(f"wrote {output}")
+
+
 @audit.command("list")
 @click.option("--size", default=50, show_default=True, type=int)
 @click.pass_obj

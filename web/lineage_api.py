@@ -64,6 +64,18 @@ def get_audit():
     return {"intact": intact, "checked": checked, "problem": problem, "entries": acc.audit_entries(limit, offset)}
 
 
+@bp.get("/audit/export.<fmt>")
+@require_scope("audit:read")
+def export_audit(fmt: str):
+    kind = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}.get(fmt)
+    if kind is None:
+        raise Invalid("export format: csv or ttl (PROV-O)", field="format")
+    acc = accounts()
+    text = acc.export_audit(kind[0])
+    acc.audit(g.principal.label, "audit.export", fmt, {}, origin=request.remote_addr or "")
+    return Response(text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"})
+
+
 def _graph():
     """The live lineage graph, or the graph as it stood at ?asOf=<ISO date or date-time>."""
     as_of = request.args.get("asOf")
