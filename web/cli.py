@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from catalog.accounts import ROLES, SCOPES
 from catalog.config import SourceConfig, Settings, load_settings
 from catalog.errors import HdcatError
 from catalog.iris import short_hash
@@ -250,7 +251,7 @@ def users():
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["researcher", "steward", "auditor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--hospital", "hospitals", multiple=True, help="A hospital the user acts for (repeat for several).")
 @click.option("--password-stdin", is_flag=True, help="Read a password (for the site) from standard input.")
 @click.pass_obj
@@ -294,7 +295,7 @@ def tokens():
 @tokens.command("issue")
 @click.option("--user", required=True)
 @click.option("--scope", "scopes", multiple=True, required=True,
-              type=click.Choice(["lineage:write", "audit:read", "harvest:run", "definitions:write"]))
+              type=click.Choice(SCOPES))
 @click.option("--hospital", "hospitals", multiple=True, help="Limit to these hospitals (default: the user's).")
 @click.option("--days", default=90, show_default=True, type=int, help="Days until the token expires.")
 @click.pass_obj
