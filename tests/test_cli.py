@@ -27,7 +27,7 @@ def hdcat(*args, cwd, env=None, check=False):
 
 def test_help_lists_every_command(tmp_path):
     out = hdcat("--help", cwd=tmp_path, check=True).stdout
-    for command in ("demo", "serve", "harvest", "export", "sources"):
+    for command in ("demo", "serve", "harvest", "export", "sources", "reindex", "bench", "users", "tokens", "audit"):
         assert f"  {command} " in out
 
 
@@ -131,3 +131,10 @@ def test_demo_harvests_a_source_of_every_bundled_kind(sample_catalog):
     view = sample_catalog.dataset("haneul-main-copd-spirometry")
     assert view["derived_from"]
     assert sample_catalog.lineage_node_for("haneul-main-copd-spirometry")
+
+
+def test_bench_command_runs_the_bench_scripts(tmp_path):
+    r = hdcat("bench", "harvest", "--help", cwd=tmp_path, check=True)
+    assert "Incremental harvesting" in r.stdout and "--rounds" in r.stdout
+    r = hdcat("bench", "nosuch", cwd=tmp_path)
+    assert r.returncode == 2 and "nosuch" in r.stderr

@@ -380,6 +380,23 @@ def audit_list(obj, size):
     out.print(table)
 
 
+BENCHES = {"store": "store_compare.py", "search": "search_bench.py", "relevance": "relevance_bench.py",
+           "harvest": "harvest_bench.py", "lineage": "lineage_bench.py"}
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []})  # --help goes to the bench script
+@click.argument("name", type=click.Choice(sorted(BENCHES)))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(name, args):
+    """Run a benchmark from bench/ (store, search, relevance, harvest, lineage); extra arguments go to it."""
+    import subprocess
+    script = Path(__file__).resolve().parents[1] / "bench" / BENCHES[name]
+    if not script.exists():
+        raise click.UsageError(f"{script} is missing: benchmarks run from a clone of the hdcat repository")
+    sys.exit(subprocess.call([sys.executable, str(script), *args]))
+
+
 def _serve(catalog, host: str, port: int, search=None) -> None:
     from waitress import serve as waitress_serve
     from search.backends import SearchUnavailable
