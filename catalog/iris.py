@@ -41,10 +41,6 @@ def dataset_iri(base: str, hospital: str, slug: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/id/{hospital}/dataset/{slug}")
 
 
-def minted_iri(base: str, hospital: str, kind: str, slug: str) -> URIRef:
-    return URIRef(f"{base.rstrip('/')}/id/{hospital}/{kind}/{slug}")
-
-
 def source_graph_iri(base: str, source: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/graph/source/{source}")
 

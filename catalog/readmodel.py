@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import FOAF, RDF, RDFS, SKOS
+from rdflib.namespace import FOAF, RDF, SKOS
 
 from ontology import (
     CSVW, DATA_TYPE, DCAT, DCT, DISEASE_AREA, HDCAT, HEALTH, PROV, VCARD, codelists_graph, hospitals, hospitals_graph, label_of,

@@ -12,7 +12,6 @@ import json
 import threading
 from datetime import datetime, timezone
 from collections import Counter, defaultdict
-from dataclasses import replace
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
@@ -22,7 +21,7 @@ from catalog.lineage import LineageGraph
 from catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
 from catalog.errors import NotFound
 from catalog.iris import safe_iri, valid_local_id, record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
-from catalog.readmodel import dataset_record, hospital_record, suppress
+from catalog.readmodel import dataset_record, suppress
 from catalog.resources import closure, describe
 from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
 from catalog.stores import CatalogStore, open_store
@@ -154,9 +153,6 @@ class Catalog:
             owner = taken.get(str(local_id))
             if owner is not None and owner != ds:
                 graph.set((ds, HDCAT.localId, Literal(f"{local_id}-{short_hash(str(ds), 6)}")))
-
-    def drop_source(self, source: str) -> None:
-        self.store.drop_graph(self.source_graph(source))
 
     # ---- read model -----------------------------------------------------------
     def _where(self, hospital=None, disease_area=None, source=None) -> str:

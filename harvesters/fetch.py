@@ -33,13 +33,6 @@ def mask_secrets(location: str) -> str:
     return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", location)
 
 
-def as_iri(location: str) -> str:
-    """A location as an absolute IRI, so relative links in it resolve the same way everywhere."""
-    if "://" in location:
-        return location
-    return Path(location).resolve().as_uri()
-
-
 class Fetcher:
     def __init__(self, timeout: float = 30.0, retries: int = 3, backoff: float = 0.5,
                  max_bytes: int = 200 * 1024 * 1024):

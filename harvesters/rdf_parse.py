@@ -7,7 +7,6 @@ to hdcat's own copies, because hospital networks often cannot reach them.
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlsplit
 
 import logging
@@ -86,9 +85,6 @@ def _resolve_contexts(doc, fetch_json):
 # rdflib logs a traceback for every literal that is not valid for its datatype; the
 # harvester reports those records itself (dcat_import.problem), so the log is noise.
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)
-
-_LINE = re.compile(r"line (\d+)", re.I)
-
 
 def parse_rdf(content: bytes, location: str, media_type: str | None = None, fetch_json=None,
               into: Graph | None = None) -> Graph:

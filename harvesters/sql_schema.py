@@ -12,7 +12,7 @@ import re
 from marshmallow import Schema, fields, validate
 from rdflib import BNode, Graph, Literal
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 
 from catalog.runs import HarvestRun
 from harvesters.base import Harvester

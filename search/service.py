@@ -62,27 +62,28 @@ class Search:
             page += 1
 
     def reindex(self, on_document: Callable[[], None] | None = None) -> int:
+        """Rebuild from the graph. If the engine is down the graph still holds everything: the index
+        is marked stale (a file beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it."""
         docs = list(self.documents(on_document=on_document))
-        count = self.backend.rebuild(docs)
+        try:
+            count = self.backend.rebuild(docs)
+        except SearchUnavailable as exc:
+            mark_stale(self.catalog.settings, exc.message)
+            raise
         self.suggester = Suggester.from_documents(docs)
         self.suggester.save(self.folder / "suggest.json")
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 
-    def sync(self, runs) -> int:
-        """Bring the index in step after harvests that changed something.
-
-        If the engine is down the graph still holds everything: the index is marked stale (a file
-        beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it.
-        """
+    def needs_sync(self, runs) -> bool:
+        """After these harvest runs: did something change, did an earlier update fail, or does the
+        index hold another number of datasets than the graph?"""
         changed = any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs)
-        if not changed and not self.stale:
-            return 0
-        try:
-            return self.reindex()
-        except SearchUnavailable as exc:
-            mark_stale(self.catalog.settings, exc.message)
-            raise
+        return changed or self.stale or self.count() != self.catalog.count_datasets()
+
+    def sync(self, runs) -> int:
+        """Bring the index in step after harvests; 0 when it already was."""
+        return self.reindex() if self.needs_sync(runs) else 0
 
     @property
     def stale(self) -> bool:

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: thin views over the catalogue, schemas from catalog.schemas."""
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 
 from catalog.errors import NotFound
 from catalog.schemas import (

@@ -101,12 +101,11 @@ def sync_search(catalog, runs):
     from search.service import mark_stale
     try:
         search = open_search(catalog)
-        if any(r.outcome is Outcome.CHANGED for r in runs) or search.stale \
-                or search.count() != catalog.count_datasets():
+        if search.needs_sync(runs):
             reindex_with_progress(search)
         return search
     except SearchUnavailable as exc:
-        mark_stale(catalog.settings, exc.message)
+        mark_stale(catalog.settings, exc.message)  # also when the engine could not even be reached
         console.print(f"[yellow]search index not updated: {exc.message}. The catalogue is saved; "
                       "run `hdcat reindex` when the search engine is back.[/yellow]")
         return None

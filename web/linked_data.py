@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, XSD
 
 from catalog.errors import NotFound
 from catalog.schemas import PageArgsSchema
-from ontology import DCAT, DCT, FOAF, HYDRA, hospitals
+from ontology import DCT, FOAF, HYDRA, hospitals
 from web.context import catalog, query_args
 from web.conneg import negotiate
 from web.rdf_response import rdf_response

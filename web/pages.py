@@ -1,7 +1,7 @@
 """HTML pages: home, dataset list, dataset pages (with content negotiation), hospitals, harvests."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from catalog.errors import NotFound
 from catalog.schemas import DatasetListArgsSchema, PageArgsSchema

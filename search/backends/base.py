@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import html
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from catalog.errors import HdcatError
 from search.analysis import word_terms
-from search.query import FACETS, SearchRequest
+from search.query import SearchRequest
 
 
 class SearchUnavailable(HdcatError):
@@ -45,12 +44,6 @@ class SearchBackend:
 
     def rebuild(self, documents: Iterable[dict]) -> int:
         """Index everything anew and switch to it at once; searches never see a half-built index."""
-        raise NotImplementedError
-
-    def upsert(self, documents: list[dict]) -> None:
-        raise NotImplementedError
-
-    def delete(self, ids: list[str]) -> None:
         raise NotImplementedError
 
     def search(self, request: SearchRequest, any_word: bool = False) -> SearchResult:
@@ -99,6 +92,3 @@ def hit_from_document(doc: dict, request: SearchRequest, score: float | None) ->
     summary["title_highlight"] = {lang: highlight(t, terms, 500) for lang, t in summary.get("titles", {}).items()}
     return summary
 
-
-def empty_facets() -> dict[str, list[dict]]:
-    return {name: [] for name in FACETS}

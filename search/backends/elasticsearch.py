@@ -106,15 +106,6 @@ class ElasticsearchBackend(SearchBackend):
             self._call(lambda: self.es.indices.delete(index=o, ignore=[404]))
         return ok
 
-    def upsert(self, documents: list[dict]) -> None:
-        from elasticsearch import helpers
-        self._call(lambda: helpers.bulk(self.es, self._actions(documents, self.alias), refresh="wait_for"))
-
-    def delete(self, ids: list[str]) -> None:
-        from elasticsearch import helpers
-        actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
-        self._call(lambda: helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False))
-
     # ---- queries ------------------------------------------------------------------------
     def _clause(self, clause: Clause) -> dict:
         should = []

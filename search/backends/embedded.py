@@ -116,25 +116,6 @@ class EmbeddedBackend(SearchBackend):
                 shutil.rmtree(self.folder / old, ignore_errors=True)
             return count
 
-    def upsert(self, documents: list[dict]) -> None:
-        with self._lock:
-            writer = self.index.writer(heap_size=_HEAP, num_threads=1)
-            for doc in documents:
-                writer.delete_documents_by_term("id", doc["id"])
-                writer.add_document(self._document(doc))
-            writer.commit()
-            writer.wait_merging_threads()
-            self.index.reload()
-
-    def delete(self, ids: list[str]) -> None:
-        with self._lock:
-            writer = self.index.writer(heap_size=_HEAP, num_threads=1)
-            for doc_id in ids:
-                writer.delete_documents_by_term("id", doc_id)
-            writer.commit()
-            writer.wait_merging_threads()
-            self.index.reload()
-
     # ---- reads ---------------------------------------------------------------------------
     def _phrase(self, field: str, phrase: tuple[str, ...]) -> tantivy.Query:
         if len(phrase) == 1:
