@@ -71,16 +71,16 @@ def main():
     catalog = Catalog(settings)
     # the judged corpus: the sample consortium's DCAT catalogues (judgments.json was made from them)
     harvest_all(catalog, [src for src in settings.sources if src.kind == "dcat"])
-    records = [r for page in range(1, 3) for r in catalog.dataset_page(page, 200)[1]]
+    records = [r for page in range(1, 3) for r in catalog.dataset_page(page, 200, members=True)[1]]
     systems = {"plain BM25 (title + description)": plain_bm25(records)}
     embedded = Search(catalog)
     embedded.reindex()
-    systems["hdcat, embedded (tantivy)"] = lambda q: [h["iri"] for h in embedded.search({"q": q, "size": 10})["hits"]]
+    systems["hdcat, embedded (tantivy)"] = lambda q: [h["iri"] for h in embedded.search({"q": q, "size": 10}, members=True)["hits"]]
     if os.environ.get("HDCAT_SEARCH_URL"):
         from search.backends.elasticsearch import ElasticsearchBackend
         es = Search(catalog, backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-relevance"))
         es.reindex()
-        systems["hdcat, Elasticsearch"] = lambda q: [h["iri"] for h in es.search({"q": q, "size": 10})["hits"]]
+        systems["hdcat, Elasticsearch"] = lambda q: [h["iri"] for h in es.search({"q": q, "size": 10}, members=True)["hits"]]
     scores: dict = {name: defaultdict(list) for name in systems}
     for item in judged:
         for name, run in systems.items():

@@ -49,7 +49,7 @@ def sample_records() -> list[dict]:
     harvest_all(catalog, settings.sources)
     records, page = [], 1
     while True:
-        total, batch = catalog.dataset_page(page, 200)
+        total, batch = catalog.dataset_page(page, 200, members=True)
         records += batch
         if page * 200 >= total:
             return records
@@ -143,7 +143,7 @@ def _latencies(search: Search, raw, rounds: int):
             raw(i)
             raw_ms.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            search.search(dict(q, size=20))
+            search.search(dict(q, size=20), members=True)
             hdcat_ms.append((time.perf_counter() - t) * 1000)
     return hdcat_ms, raw_ms
 

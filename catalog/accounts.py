@@ -1,7 +1,7 @@
 """Users, API tokens and the audit trail, kept in a small SQLite file beside the store.
 
 Secrets never go into the RDF graph (it is exported and queried). Passwords are hashed with
-scrypt (hashlib, salted, n=2^14); API tokens are random and stored only as SHA-256 hashes, scoped, tied to
+Argon2id (argon2-cffi, the OWASP-recommended scheme; salted, parameters kept in the hash); API tokens are random and stored only as SHA-256 hashes, scoped, tied to
 hospitals, revocable and expiring. The audit trail is append-only and tamper-evident: each entry
 carries the hash of the one before, so editing or deleting an entry breaks the chain.
 """
@@ -16,10 +16,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
 from catalog.errors import Conflict, Invalid, NotFound
 
 ROLES = ("researcher", "steward", "auditor", "admin")
 SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write")
+_MEMBER = frozenset({"read:consortium", "read:lineage"})
+#: What each role may do. Anonymous visitors have none of these: they read public metadata only.
+PERMISSIONS = {
+    "researcher": _MEMBER,
+    "steward": _MEMBER | {"write:definitions"},
+    "auditor": _MEMBER | {"read:audit"},
+    "admin": _MEMBER | {"read:audit", "write:definitions", "admin"},
+}
+#: Which roles may hold a token with each scope: a token never gives more than its user's role.
+SCOPE_ROLES = {
+    "lineage:write": {"steward", "admin"},
+    "audit:read": {"auditor", "admin"},
+    "harvest:run": {"steward", "admin"},
+    "definitions:write": {"steward", "admin"},
+}
 TOKEN_PREFIX = "hdcat_"
 GENESIS = "0" * 64
 
@@ -57,6 +75,13 @@ class Principal:
     @property
     def label(self) -> str:
         return f"{self.user} (token {self.token_id})" if self.token_id else self.user
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, ())
+
+    def acts_for(self, hospital: str | None) -> bool:
+        """Stewards write only for their own hospitals; admins for all."""
+        return self.role == "admin" or (hospital is not None and hospital in self.hospitals)
 
 
 def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str, detail: str, origin: str) -> str:
@@ -120,6 +145,24 @@ class Accounts:
         row = self._db.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
         return bool(row and row[0] and not row[1] and check_password_hash(row[0], password))
 
+    def set_password(self, name: str, password: str, actor: str = "cli") -> None:
+        if len(password) < 12:
+            raise Invalid("password: at least 12 characters", field="password")
+        self.user(name)
+        with self._lock:
+            self._db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name))
+            self.audit(actor, "user.password", name, {})
+
+    def principal(self, name: str) -> Principal | None:
+        """A signed-in user as a principal (no token scopes), or None if unknown or disabled."""
+        try:
+            record = self.user(name)
+        except NotFound:
+            return None
+        if record["disabled"]:
+            return None
+        return Principal(user=name, role=record["role"], hospitals=frozenset(record["hospitals"]))
+
     # ---- tokens -----------------------------------------------------------------------------
     def issue_token(self, user: str, scopes: list[str], hospitals: list[str] | None = None, days: int = 90,
                     actor: str = "cli") -> tuple[str, str]:
@@ -131,6 +174,10 @@ class Accounts:
         if unknown or not scopes:
             raise Invalid(f"scope {unknown[0] if unknown else '(none)'}: use one or more of {', '.join(SCOPES)}",
                           field="scope")
+        beyond = [s for s in scopes if record["role"] not in SCOPE_ROLES[s]]
+        if beyond:
+            raise Invalid(f"scope {beyond[0]}: a {record['role']} may not hold it "
+                          f"(roles that may: {', '.join(sorted(SCOPE_ROLES[beyond[0]]))})", field="scope")
         if not 1 <= days <= 366:
             raise Invalid("days: between 1 and 366", field="days")
         hospitals = sorted(hospitals if hospitals is not None else record["hospitals"])
@@ -154,9 +201,9 @@ class Accounts:
             self._db.execute("UPDATE tokens SET revoked = ? WHERE id = ?", (_now().isoformat(), token_id))
             self.audit(actor, "token.revoke", token_id, {})
 
-    def tokens(self) -> list[dict]:
+    def tokens(self, user: str | None = None) -> list[dict]:
         rows = self._db.execute("SELECT id, user, scopes, hospitals, created, expires, revoked, last_used "
-                                "FROM tokens ORDER BY created")
+                                "FROM tokens WHERE ? IS NULL OR user = ? ORDER BY created", (user, user))
         return [{"id": r[0], "user": r[1], "scopes": json.loads(r[2]), "hospitals": json.loads(r[3]),
                  "created": r[4], "expires": r[5], "revoked": r[6], "last_used": r[7]} for r in rows]
 
@@ -240,19 +287,18 @@ class Accounts:
         return True, count, None
 
 
+_HASHER = PasswordHasher()
+
+
 def generate_password_hash(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2 ** 14, r=8, p=1)
-    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+    return _HASHER.hash(password)
 
 
 def check_password_hash(stored: str, password: str) -> bool:
     try:
-        _, n, r, p, salt, digest = stored.split("$")
-        check = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-    except (ValueError, TypeError):
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
         return False
-    return secrets.compare_digest(check.hex(), digest)
 
 
 def _hash(secret: str) -> str:

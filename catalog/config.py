@@ -28,6 +28,8 @@ class SourceConfig:
     location: str
     schedule: str = "daily"
     options: dict = field(default_factory=dict)
+    #: "consortium": every dataset of this source is shown to signed-in members only
+    visibility: str = "public"
 
 
 class _SourceSchema(Schema):
@@ -40,6 +42,7 @@ class _SourceSchema(Schema):
     location = fields.String(required=True, validate=validate.Length(min=1))
     schedule = fields.String(load_default="daily", validate=validate.OneOf(["hourly", "daily", "weekly", "monthly", "manual"]))
     options = fields.Dict(load_default=dict)
+    visibility = fields.String(load_default="public", validate=validate.OneOf(["public", "consortium"]))
 
 
 class _ConfigSchema(Schema):

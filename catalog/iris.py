@@ -45,6 +45,15 @@ def source_graph_iri(base: str, source: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/graph/source/{source}")
 
 
+def consortium_graph_iri(base: str, source: str) -> URIRef:
+    """Where a source's consortium-only datasets live (see catalog.visibility)."""
+    return URIRef(f"{base.rstrip('/')}/graph/consortium/{source}")
+
+
+def consortium_graph_prefix(base: str) -> str:
+    return f"{base.rstrip('/')}/graph/consortium/"
+
+
 def runs_graph_iri(base: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/graph/harvest-runs")
 

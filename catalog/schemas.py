@@ -102,6 +102,7 @@ class DatasetSummarySchema(Schema):
     modified = fields.String(allow_none=True)
     number_of_individuals = CountField(allow_none=True)
     conforms_to = fields.List(fields.String())
+    visibility = fields.String(metadata={"description": "public, or consortium: shown to signed-in members only"})
 
 
 class DatasetSchema(DatasetSummarySchema):

@@ -20,7 +20,9 @@ from catalog.config import Settings
 from catalog.lineage import LineageGraph
 from catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
 from catalog.errors import NotFound
-from catalog.iris import safe_iri, valid_local_id, record_iri, reference_graph_iri, runs_graph_iri, short_hash, source_graph_iri
+from catalog.iris import (consortium_graph_iri, consortium_graph_prefix, record_iri, reference_graph_iri, runs_graph_iri,
+                          safe_iri, short_hash, source_graph_iri, valid_local_id)
+from catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
 from catalog.readmodel import dataset_record, suppress
 from catalog.resources import closure, describe
 from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
@@ -71,6 +73,22 @@ class Catalog:
     def source_graph(self, source: str) -> URIRef:
         return source_graph_iri(self.base, source)
 
+    def source_graphs(self, source: str) -> tuple[URIRef, URIRef]:
+        """(public, consortium-only) graphs of one source; see catalog.visibility."""
+        return source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)
+
+    def _visible(self, members: bool) -> str:
+        """A SPARQL filter on ?g that keeps consortium-only graphs from anyone who is not a member."""
+        return "" if members else f'FILTER(!STRSTARTS(STR(?g), "{consortium_graph_prefix(self.base)}"))'
+
+    def public_graphs(self) -> list[URIRef]:
+        """What anonymous SPARQL may read: every graph but consortium-only ones and lineage (members only)."""
+        hidden = consortium_graph_prefix(self.base)
+        return [g for g in self.store.graph_names() if not str(g).startswith(hidden) and g != self.lineage_graph_iri]
+
+    def visibility_of(self, graph_name) -> str:
+        return CONSORTIUM if str(graph_name).startswith(consortium_graph_prefix(self.base)) else PUBLIC
+
     def record_run(self, run: HarvestRun) -> None:
         with self._commit_lock:
             self.store.add_to_graph(runs_graph_iri(self.base), run.to_graph(self.base, self.source_graph(run.source)))
@@ -104,9 +122,9 @@ class Catalog:
                 run.finish(Outcome.FAILED, run.error or "harvest produced no graph")
             self.record_run(run)
             return run
-        name = self.source_graph(run.source)
-        previous = self._previous_records(name)
-        self._dedupe_local_ids(graph, name)
+        name, hidden_name = self.source_graphs(run.source)
+        previous = self._previous_records(name, hidden_name)
+        self._dedupe_local_ids(graph, name, hidden_name)
         current = {ds: dataset_hash(graph, ds) for ds in graph.subjects(RDF.type, DCAT.Dataset)
                    if isinstance(ds, URIRef)}
         added = [ds for ds in current if ds not in previous]
@@ -132,22 +150,25 @@ class Catalog:
             graph.add((rec, DCT.modified, old["modified"] if unchanged else now))
             graph.add((rec, PROV.wasGeneratedBy, old["run"] if unchanged else run_node))
             graph.add((rec, HDCAT.source, URIRef(name)))
-        self.store.replace_graph(name, graph)
+        config = self.settings.source(run.source)
+        public, hidden = split(graph, consortium_datasets(graph, config.visibility if config else PUBLIC))
+        self.store.replace_graphs({name: public, hidden_name: hidden})
         self._lineage = None  # derivations may have changed: rebuilt from the graph on next use
         run.finish(Outcome.CHANGED)
         self.record_run(run)
         return run
 
-    def _previous_records(self, name: URIRef) -> dict:
-        q = P + f"""SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH <{name}> {{
+    def _previous_records(self, *names: URIRef) -> dict:
+        q = P + f"""SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH ?g {{
             ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
-                 dct:modified ?modified ; prov:wasGeneratedBy ?run }} }}"""
+                 dct:modified ?modified ; prov:wasGeneratedBy ?run }} VALUES ?g {{ {' '.join(f'<{n}>' for n in names)} }} }}"""
         return {row.ds: {"hash": str(row.hash), "issued": row.issued, "modified": row.modified, "run": row.run}
                 for row in self.store.query(q)}
 
-    def _dedupe_local_ids(self, graph: Graph, name: URIRef) -> None:
+    def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:
         """A short id already used by another source's dataset gets a hash suffix."""
-        q = P + f"""SELECT ?id ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} FILTER(?g != <{name}>) }}"""
+        q = P + f"""SELECT ?id ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
+            FILTER(?g NOT IN ({', '.join(f'<{n}>' for n in names)})) }}"""
         taken = {str(row.id): row.ds for row in self.store.query(q)}
         for ds, local_id in list(graph.subject_objects(HDCAT.localId)):
             owner = taken.get(str(local_id))
@@ -155,47 +176,49 @@ class Catalog:
                 graph.set((ds, HDCAT.localId, Literal(f"{local_id}-{short_hash(str(ds), 6)}")))
 
     # ---- read model -----------------------------------------------------------
-    def _where(self, hospital=None, disease_area=None, source=None) -> str:
-        clauses = []
+    def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
+        clauses = [self._visible(members)]
         if hospital:
             clauses.append(f"FILTER(?h = <{hospital_iri(hospital)}>)")
         if disease_area:
-            clauses.append(f"?ds dcat:theme <{DISEASE_AREA[disease_area]}> .")
+            clauses.append(f"GRAPH ?g {{ ?ds dcat:theme <{DISEASE_AREA[disease_area]}> }}")
         if source:
-            clauses.append(f"FILTER(?g = <{self.source_graph(source)}>)")
+            clauses.append(f"FILTER(?g IN ({', '.join(f'<{n}>' for n in self.source_graphs(source))}))")
         return "\n".join(clauses)
 
-    def count_datasets(self, hospital=None, disease_area=None, source=None) -> int:
+    def count_datasets(self, hospital=None, disease_area=None, source=None, members=False) -> int:
         q = P + f"""SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
-            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
-            {self._where(hospital, disease_area, source)} }} }}"""
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
+            {self._where(hospital, disease_area, source, members)} }}"""
         return int(next(iter(self.store.query(q))).n)
 
     def dataset_page(self, page=1, size=20, hospital=None, disease_area=None, source=None,
-                     summary=True) -> tuple[int, list[dict]]:
+                     members=False) -> tuple[int, list[dict]]:
+        """One page of datasets; `members` says whether the reader may see consortium-only ones."""
         q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{
-            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
-            {self._where(hospital, disease_area, source)} }} }}
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
+            {self._where(hospital, disease_area, source, members)} }}
             ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
         rows = list(self.store.query(q))
-        total = self.count_datasets(hospital, disease_area, source)
+        total = self.count_datasets(hospital, disease_area, source, members)
         return total, [self._record(row.ds, row.g) for row in rows]
 
-    def _locate(self, local_id: str):
+    def _locate(self, local_id: str, members: bool = False):
+        """(IRI, graph) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
         if not valid_local_id(local_id):
             raise NotFound(f"no dataset with id {local_id!r}")
         q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
-            FILTER(STR(?id) = {Literal(local_id).n3()}) }} LIMIT 1"""
+            FILTER(STR(?id) = {Literal(local_id).n3()}) {self._visible(members)} }} LIMIT 1"""
         rows = list(self.store.query(q))
         if not rows:
             raise NotFound(f"no dataset with id {local_id!r}")
         return rows[0].ds, rows[0].g
 
-    def locate_iri(self, iri: str):
+    def locate_iri(self, iri: str, members: bool = False):
         """(local id, graph) of a dataset IRI, or NotFound."""
         if not safe_iri(iri):
             raise NotFound(f"no dataset with IRI {iri}")
-        q = P + f"SELECT ?id ?g WHERE {{ GRAPH ?g {{ <{iri}> hdcat:localId ?id }} }} LIMIT 1"
+        q = P + f"SELECT ?id ?g WHERE {{ GRAPH ?g {{ <{iri}> hdcat:localId ?id }} {self._visible(members)} }} LIMIT 1"
         rows = list(self.store.query(q))
         if not rows:
             raise NotFound(f"no dataset with IRI {iri}")
@@ -205,10 +228,11 @@ class Catalog:
         g = describe(self.store.dataset, ds, graph_name)
         record = dataset_record(g, ds, self.settings.suppression_threshold)
         record["harvest"] = self._harvest_info(ds, graph_name)
+        record["visibility"] = self.visibility_of(graph_name)
         return record
 
-    def dataset(self, local_id: str) -> dict:
-        ds, g = self._locate(local_id)
+    def dataset(self, local_id: str, members: bool = False) -> dict:
+        ds, g = self._locate(local_id, members)
         return self._record(ds, g)
 
     def _harvest_info(self, ds, graph_name) -> dict | None:
@@ -222,9 +246,9 @@ class Catalog:
                 "source": str(graph_name).rsplit("/", 1)[-1],
                 "first_seen": str(src.value(rec, DCT.issued)), "last_changed": str(src.value(rec, DCT.modified))}
 
-    def resource_graph(self, local_id: str) -> Graph:
+    def resource_graph(self, local_id: str, members: bool = False) -> Graph:
         """One dataset as RDF: its description, its catalogue record and its hospital's names."""
-        ds, g = self._locate(local_id)
+        ds, g = self._locate(local_id, members)
         out = describe(self.store.dataset, ds, g)
         src = self.store.graph(g)
         for rec in src.subjects(FOAF.primaryTopic, ds):
@@ -239,12 +263,12 @@ class Catalog:
                         out.add(t)
         return out
 
-    def stats(self) -> dict:
+    def stats(self, members: bool = False) -> dict:
         """Figures for the home page: datasets per hospital and disease area, suppressed sums."""
         q = P + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE { GRAPH ?g {
             ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
-            OPTIONAL { ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "%s")) } } }
-            GROUP BY ?h ?theme""" % DISEASE_AREA
+            OPTIONAL { ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "%s")) } } %s }
+            GROUP BY ?h ?theme""" % (DISEASE_AREA, self._visible(members))
         by_hospital: Counter = Counter()
         by_area: Counter = Counter()
         matrix: dict = defaultdict(Counter)
@@ -254,7 +278,7 @@ class Catalog:
             matrix[h][area] += int(row.n)
             by_area[area] += int(row.n)
         q_total = P + """SELECT ?h (COUNT(DISTINCT ?ds) AS ?n) WHERE { GRAPH ?g {
-            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h } } GROUP BY ?h"""
+            ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h } %s } GROUP BY ?h""" % self._visible(members)
         for row in self.store.query(q_total):
             by_hospital[str(row.h).rsplit("/", 1)[-1]] = int(row.n)
         threshold = self.settings.suppression_threshold
@@ -457,9 +481,9 @@ class Catalog:
         return None
 
     # ---- whole catalogue --------------------------------------------------------
-    def catalog_graph(self, page: int, size: int, catalog_iri: URIRef) -> tuple[Graph, int]:
+    def catalog_graph(self, page: int, size: int, catalog_iri: URIRef, members: bool = False) -> tuple[Graph, int]:
         """One page of the whole catalogue as DCAT: the catalog node and each dataset in full."""
-        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id }} }}
+        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id }} {self._visible(members)} }}
             ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
         out = bind_prefixes(Graph())
         out.add((catalog_iri, RDF.type, DCAT.Catalog))
@@ -467,7 +491,7 @@ class Catalog:
             out.add((catalog_iri, DCAT.dataset, row.ds))
             for t in describe(self.store.dataset, row.ds, row.g):
                 out.add(t)
-        return out, self.count_datasets()
+        return out, self.count_datasets(members=members)
 
 
 def _sparql_str(value: str) -> str:

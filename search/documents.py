@@ -62,6 +62,7 @@ def to_document(record: dict, has_lineage: bool = False) -> dict:
         "coding_system": sorted({_notation(c) for c in record["coding_systems"]}),
         "access_rights": [_notation(record["access_rights"])] if record.get("access_rights") else ["unknown"],
         "conforms_to": sorted(record.get("conforms_to", [])),
+        "visibility": [record.get("visibility") or "public"],
         "modified_year": [modified[:4]] if modified[:4].isdigit() else ["unknown"],
         "population": [population_bucket(record.get("number_of_individuals"))],
         "has_lineage": ["yes" if has_lineage or record.get("derived_from") else "no"],

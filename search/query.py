@@ -24,6 +24,8 @@ FIELD_GROUPS = {
 }
 FACETS = ("hospital", "disease_area", "data_type", "coding_system", "access_rights", "conforms_to",
           "modified_year", "population", "has_lineage")
+#: filter fields no visitor sets or sees: visibility is applied by the service from who is asking
+INTERNAL_FILTERS = ("visibility",)
 SORTS = ("relevance", "modified", "title")
 MAX_Q = 500
 MAX_SIZE = 100

@@ -40,7 +40,9 @@ class Search:
         self.folder = Path(settings.data_dir) / "search"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.backend = backend or open_backend(settings.search_url, settings.data_dir)
+        # two suggesters: words from consortium-only titles must not reach anonymous autocomplete
         self.suggester = Suggester.load(self.folder / "suggest.json")
+        self.public_suggester = Suggester.load(self.folder / "suggest-public.json")
 
     def close(self) -> None:
         self.backend.close()
@@ -50,7 +52,7 @@ class Search:
         linked = self.catalog.lineage_catalog_ids()
         page = 1
         while True:
-            total, records = self.catalog.dataset_page(page, 200, source=source)
+            total, records = self.catalog.dataset_page(page, 200, source=source, members=True)
             for record in records:
                 doc = to_document(record, has_lineage=record["id"] in linked)
                 doc["source"] = (record.get("harvest") or {}).get("source", "")
@@ -72,6 +74,8 @@ class Search:
             raise
         self.suggester = Suggester.from_documents(docs)
         self.suggester.save(self.folder / "suggest.json")
+        self.public_suggester = Suggester.from_documents([d for d in docs if d["visibility"] == ["public"]])
+        self.public_suggester.save(self.folder / "suggest-public.json")
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 
@@ -79,7 +83,7 @@ class Search:
         """After these harvest runs: did something change, did an earlier update fail, or does the
         index hold another number of datasets than the graph?"""
         changed = any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs)
-        return changed or self.stale or self.count() != self.catalog.count_datasets()
+        return changed or self.stale or self.count() != self.catalog.count_datasets(members=True)
 
     def sync(self, runs) -> int:
         """Bring the index in step after harvests; 0 when it already was."""
@@ -94,13 +98,15 @@ class Search:
         return self.backend.count()
 
     # ---- queries --------------------------------------------------------------------
-    def search(self, args: dict) -> dict:
-        request = build_request(args)
-        return self.run(request)
+    def search(self, args: dict, members: bool = False) -> dict:
+        """A search as a visitor asked it; `members` says whether they may see consortium-only datasets."""
+        return self.run(build_request(args), members)
 
-    def run(self, request: SearchRequest) -> dict:
+    def run(self, request: SearchRequest, members: bool = False) -> dict:
         """Every word first; when that finds nothing, any word (said as `relaxed`); when it finds less
         than a page, the first page is topped up with any-word hits marked `partial`."""
+        if not members:  # applied in the engine, so hits, totals and facet counts all leave them out
+            request.filters["visibility"] = ["public"]
         result = self.backend.search(request)
         several = len(request.must) > 1
         if result.total == 0 and several:
@@ -114,12 +120,15 @@ class Search:
         body["facets"] = {name: [dict(b, label=self.label(name, b["value"])) for b in buckets]
                           for name, buckets in result.facets.items()}
         if request.q and (result.total == 0 or result.relaxed):
-            body["did_you_mean"] = self.suggester.correct(request.q)
+            body["did_you_mean"] = self._suggester(members).correct(request.q)
         body["took_ms"] = round(result.took_ms, 2)
         return body
 
-    def complete(self, prefix: str, limit: int = 10) -> list[str]:
-        return self.suggester.complete(prefix, limit)
+    def complete(self, prefix: str, limit: int = 10, members: bool = False) -> list[str]:
+        return self._suggester(members).complete(prefix, limit)
+
+    def _suggester(self, members: bool) -> Suggester:
+        return self.suggester if members else self.public_suggester
 
     # ---- labels ---------------------------------------------------------------------
     def label(self, facet: str, value: str) -> str:

@@ -33,3 +33,67 @@ def screenshot(url: str, path: Path, width: int = 1280, height: int = 1600) -> P
     result = _run([f"--screenshot={path}", f"--window-size={width},{height}", url])
     assert path.exists(), result.stderr.decode(errors="replace")[-2000:]
     return path
+
+
+class Browser:
+    """A headless Chromium driven through Debian's chromedriver (Selenium): for pages where a person
+    signs in and fills in forms. Selenium is given both binaries, so it never downloads anything."""
+
+    def __init__(self, width: int = 1280, height: int = 1000):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium_path()
+        for flag in FLAGS + [f"--window-size={width},{height}"]:
+            options.add_argument(flag.replace("--headless", "--headless=new"))
+        driver = os.environ.get("HDCAT_CHROMEDRIVER") or shutil.which("chromedriver")
+        self.driver = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+        self.driver.set_page_load_timeout(30)
+
+    def __enter__(self) -> "Browser":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.driver.quit()
+
+    def open(self, url: str) -> "Browser":
+        self.driver.get(url)
+        return self
+
+    def find(self, css: str):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css: str) -> list:
+        from selenium.webdriver.common.by import By
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def fill(self, values: dict) -> "Browser":
+        """Type into form fields by name (clearing what was there)."""
+        for name, value in values.items():
+            field = self.find(f"[name='{name}']")
+            tag = field.tag_name.lower()
+            if tag == "select":
+                from selenium.webdriver.support.ui import Select
+                Select(field).select_by_value(value)
+            else:
+                field.clear()
+                field.send_keys(value)
+        return self
+
+    def submit(self, css: str = "button[type=submit]") -> "Browser":
+        self.find(css).click()
+        return self
+
+    def sign_in(self, base_url: str, name: str, password: str) -> "Browser":
+        self.open(f"{base_url}/signin").fill({"name": name, "password": password}).submit("#signin-form button")
+        assert "/signin" not in self.driver.current_url, self.find("main").text
+        return self
+
+    @property
+    def html(self) -> str:
+        return self.driver.page_source
+
+    @property
+    def url(self) -> str:
+        return self.driver.current_url

@@ -111,6 +111,47 @@ def client(app):
     return app.test_client()
 
 
+PASSWORD = "correct horse battery staple"
+#: one person per role (stewards act for hanbit); created once in the sample deployment's accounts
+PEOPLE = {"ana": ("researcher", ["hanbit"]), "sam": ("steward", ["hanbit"]), "sol": ("steward", ["gaon"]),
+          "aud": ("auditor", []), "adm": ("admin", [])}
+
+
+@pytest.fixture(scope="session")
+def people(sample_settings):
+    from catalog.accounts import Accounts
+    acc = Accounts.for_settings(sample_settings)
+    for name, (role, hospitals) in PEOPLE.items():
+        if not any(u["name"] == name for u in acc.users()):
+            acc.add_user(name, role, hospitals, PASSWORD)
+    acc.close()
+    return PEOPLE
+
+
+def csrf_token(html: str) -> str:
+    import re
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
+def sign_in(app, name: str):
+    """A test client with `name` signed in through the real sign-in form."""
+    app.extensions["hdcat.limiter"].reset()  # the session-wide app would otherwise reach the sign-in limit
+    c = app.test_client()
+    token = csrf_token(c.get("/signin").get_data(as_text=True))
+    r = c.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    return c
+
+
+@pytest.fixture
+def member(app, people):
+    """A signed-in researcher: sees consortium-only datasets and lineage."""
+    return sign_in(app, "ana")
+
+
 class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -33,10 +33,19 @@ def writer_token(data_dir, scopes=("lineage:write",)) -> str:
 
 @pytest.fixture
 def lineage_app(tmp_path):
+    """The app with a pipeline's token; its test clients send it (lineage is for members only)."""
+    from flask.testing import FlaskClient
     from web.app import create_app
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     app = create_app(catalog=cat)
     app.token = writer_token(tmp_path)
+
+    class PipelineClient(FlaskClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.token}"
+
+    app.test_client_class = PipelineClient
     yield app
     cat.close()
 
@@ -223,7 +232,7 @@ def test_harvested_derivations_and_namespace_rules(sample_catalog, tmp_path):
     assert node and lineage.marquez(node, 1)["graph"]
     # an OpenLineage namespace mapped to a hospital links an event's dataset to the catalogue's dataset
     from dataclasses import replace
-    target = sample_catalog.dataset(local_id)
+    target = sample_catalog.dataset(local_id, members=True)
     cat = Catalog(replace(sample_catalog.settings, lineage_namespaces=(("postgres://hanbit-db", target["hospital"]["id"]),)),
                   store=sample_catalog.store)
     event = {"eventType": "COMPLETE", "eventTime": "2025-01-01T00:00:00Z", "producer": "https://example.org/etl",
@@ -254,38 +263,49 @@ def big_neighbourhood_events(n_up=48, n_down=50, jobs=10):
 
 def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
     import time
-    from tests.browser import chromium_path, dump_dom, screenshot
-    from tests.conftest import require_service
+    from catalog.accounts import Accounts
+    from tests.browser import Browser, chromium_path
+    from tests.conftest import PASSWORD, require_service
     from web.app import create_app
     require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
-    cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
+    settings = Settings(store_url="memory:", data_dir=tmp_path)
+    cat = Catalog(settings)
     for e in big_neighbourhood_events():
         cat.ingest_lineage(e)
+    Accounts.for_settings(settings).add_user("ana", "researcher", [], PASSWORD)
     server = LiveServer(create_app(catalog=cat))
     try:
         url = f"{server.url}/lineage?node=dataset:postgres://hanbit-db:5432:cdm.person&depth=2"
-        started = time.perf_counter()
-        dom = dump_dom(url)
-        seconds = time.perf_counter() - started
-        assert dom.count('<g class="node') == 1001
-        assert "1001 nodes" in dom and seconds < 30
-        shot = screenshot(url, tmp_path / "lineage.png", 1400, 1000)
-        assert shot.stat().st_size > 20_000
-        one = dump_dom(url.replace("depth=2", "depth=1"))
-        assert one.count('<g class="node') == 21 and "more neighbours hidden" in one
-        collapsed = dump_dom(url + "&collapse=job")
-        assert collapsed.count('<g class="node') == 981  # the twenty jobs fold into edges
-        table = dump_dom(url + "&view=table")
-        assert table.count("<tr>") >= 1001
+        with Browser(1400, 1000) as b:
+            b.open(url)
+            assert "/signin" in b.url  # lineage of clinical pipelines is for members
+            b.sign_in(server.url, "ana", PASSWORD)
+            started = time.perf_counter()
+            dom = b.open(url).html
+            seconds = time.perf_counter() - started
+            assert dom.count('<g class="node') == 1001
+            assert "1001 nodes" in dom and seconds < 30
+            shot = tmp_path / "lineage.png"
+            b.driver.save_screenshot(str(shot))
+            assert shot.stat().st_size > 20_000
+            one = b.open(url.replace("depth=2", "depth=1")).html
+            assert one.count('<g class="node') == 21 and "more neighbours hidden" in one
+            collapsed = b.open(url + "&collapse=job").html
+            assert collapsed.count('<g class="node') == 981  # the twenty jobs fold into edges
+            table = b.open(url + "&view=table").html
+            assert table.count("<tr>") >= 1001
     finally:
         server.stop()
 
 
-def test_dataset_page_shows_its_lineage(client, sample_catalog):
-    local_id = next(iter(sample_catalog.lineage.by_catalog))
-    html = client.get(f"/datasets/{local_id}").data.decode()
+def test_dataset_page_shows_its_lineage(client, member, sample_catalog):
+    local_id = next(i for i in sorted(sample_catalog.lineage.by_catalog)
+                    if sample_catalog.dataset(i, members=True)["visibility"] == "public")
+    html = member.get(f"/datasets/{local_id}").data.decode()
     assert "Open the lineage graph" in html and "/lineage?node=" in html
-    page = client.get(f"/lineage?node={sample_catalog.lineage_node_for(local_id)}")
+    assert "Open the lineage graph" not in client.get(f"/datasets/{local_id}").data.decode()  # members only
+    assert client.get(f"/lineage?node={sample_catalog.lineage_node_for(local_id)}").status_code == 302
+    page = member.get(f"/lineage?node={sample_catalog.lineage_node_for(local_id)}")
     assert page.status_code == 200 and page.data.count(b'<g class="node') >= 2
-    hit = client.get("/api/v1/search?has_lineage=yes&size=100").get_json()
+    hit = member.get("/api/v1/search?has_lineage=yes&size=100").get_json()
     assert hit["total"] == len(sample_catalog.lineage.by_catalog)

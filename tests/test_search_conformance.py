@@ -39,8 +39,20 @@ def ids(search, q, **filters):
 
 
 def test_everything_when_no_query(search, sample_catalog):
-    r = search.search({"q": ""})
-    assert r["total"] == sample_catalog.count_datasets() == search.count()
+    r = search.search({"q": ""}, members=True)
+    assert r["total"] == sample_catalog.count_datasets(members=True) == search.count()
+
+
+def test_anonymous_searches_leave_consortium_only_datasets_out_of_hits_and_counts(search, sample_catalog):
+    public = search.search({"q": "", "size": 100})
+    everything = search.search({"q": "", "size": 100}, members=True)
+    assert public["total"] == sample_catalog.count_datasets() < everything["total"]
+    assert all(h["visibility"] == "public" for h in public["hits"])
+    assert any(h["visibility"] == "consortium" for h in everything["hits"])
+    for facet, buckets in public["facets"].items():  # no facet count includes a hidden dataset
+        assert sum(b["count"] for b in buckets) <= sum(b["count"] for b in everything["facets"][facet])
+    by_access = {b["value"]: b["count"] for b in public["facets"]["access_rights"]}
+    assert "RESTRICTED" not in by_access
 
 
 @pytest.mark.parametrize("form, base", [("폐암의", "폐암"), ("폐암환자의", "폐암 환자"), ("심부전으로", "심부전"),

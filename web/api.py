@@ -9,6 +9,7 @@ from catalog.schemas import (
     HospitalCountSchema,
 )
 from ontology import hospitals
+from web.auth import audit_restricted_read, is_member
 from web.context import catalog, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,7 +29,7 @@ def _links(endpoint: str, page: int, size: int, total: int, **filters) -> dict:
 def datasets():
     args = query_args(DatasetListArgsSchema())
     page, size = args.pop("page"), args.pop("size")
-    total, hits = catalog().dataset_page(page, size, **args)
+    total, hits = catalog().dataset_page(page, size, members=is_member(), **args)
     return {"total": total, "page": page, "size": size,
             "hits": DatasetSummarySchema(many=True).dump(hits),
             "links": _links("api.datasets", page, size, total, **args)}
@@ -36,7 +37,9 @@ def datasets():
 
 @bp.get("/datasets/<local_id>")
 def dataset(local_id: str):
-    return DatasetSchema().dump(catalog().dataset(local_id))
+    record = catalog().dataset(local_id, members=is_member())
+    audit_restricted_read(record)
+    return DatasetSchema().dump(record)
 
 
 @bp.get("/harvests")
@@ -54,7 +57,7 @@ def harvest(run_id: str):
 
 @bp.get("/hospitals")
 def hospital_list():
-    stats = {h["id"]: h["datasets"] for h in catalog().stats()["hospitals"]}
+    stats = {h["id"]: h["datasets"] for h in catalog().stats(members=is_member())["hospitals"]}
     return {"hospitals": HospitalCountSchema(many=True).dump([{**h, "datasets": stats.get(h["id"], 0)}
                                                               for h in hospitals()])}
 

@@ -20,9 +20,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if accounts is not None:
         app.extensions["hdcat.accounts"] = accounts
 
-    from web import api, auth, errors, filters, lineage_api, lineage_page, linked_data, openapi, pages, search_views, sparql
+    from web import (account, api, auth, errors, filters, limits, lineage_api, lineage_page, linked_data, openapi, pages,
+                     search_views, sparql)
     errors.init_app(app)
-    auth.init_app(app)
+    auth.init_app(app, settings)
     filters.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -32,6 +33,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.register_blueprint(lineage_api.bp)
     app.register_blueprint(lineage_page.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(account.bp)
+    for machine_facing in (api.bp, lineage_api.bp, sparql.bp):
+        auth.csrf.exempt(machine_facing)  # bearer tokens, not cookies, authorise their writes
+    limits.init_app(app)
 
     @app.after_request
     def _security_headers(response):

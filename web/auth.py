@@ -1,15 +1,30 @@
-"""Bearer tokens on the API: who is calling, and may they?
+"""Who is calling, and may they? Sessions for people, bearer tokens for machines.
 
-401 (with WWW-Authenticate) when there is no valid token, 403 when the token lacks the scope.
+People sign in on the site (Flask-Login sessions; Flask-WTF CSRF tokens on every form);
+machines send `Authorization: Bearer <token>`. Both become a `Principal` with a role,
+and views ask `principal().can(...)` or use the decorators below. API writes accept
+bearer tokens only, so a browser session can never be ridden across sites into a write.
+
+401 (with WWW-Authenticate on the API, a redirect to sign-in on pages) when nobody is
+signed in, 403 when the principal lacks the permission or scope.
 """
 from __future__ import annotations
 
+import os
+import secrets
 from functools import wraps
+from pathlib import Path
 
-from flask import current_app, g, request
+from flask import current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
 
 from catalog.accounts import Accounts, Principal
 from catalog.errors import Forbidden, Unauthorized
+
+csrf = CSRFProtect()
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def accounts() -> Accounts:
@@ -19,32 +34,139 @@ def accounts() -> Accounts:
     return acc
 
 
-def current_principal() -> Principal | None:
+class SiteUser(UserMixin):
+    """The Flask-Login face of a principal signed in on the site."""
+
+    def __init__(self, principal: Principal):
+        self.principal = principal
+
+    def get_id(self) -> str:
+        return self.principal.user
+
+
+def _bearer() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
     return accounts().authenticate(header[len("Bearer "):].strip())
 
 
-def require_scope(scope: str):
+def principal() -> Principal | None:
+    """The caller: a bearer token if one is sent, else the signed-in user, else None (anonymous)."""
+    if "principal" not in g:
+        who = _bearer()
+        if who is None and current_user.is_authenticated:
+            who = current_user.principal
+        g.principal = who
+    return g.principal
+
+
+def is_member() -> bool:
+    """May the caller see consortium-only metadata?"""
+    who = principal()
+    return who is not None and who.can("read:consortium")
+
+
+def _deny(reason: str):
+    """Nobody signed in: the API answers 401, a page sends the browser to sign in and back."""
+    if request.path.startswith("/api/") or request.path == "/sparql":
+        raise Unauthorized(reason)
+    return redirect(url_for("account.signin", next=request.full_path.rstrip("?")))
+
+
+def require_permission(permission: str):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            principal = current_principal()
-            if principal is None:
-                raise Unauthorized(f"this endpoint needs an API token with the {scope!r} scope "
-                                   "(Authorization: Bearer <token>; `hdcat tokens issue`)")
-            if scope not in principal.scopes:
-                raise Forbidden(f"token {principal.token_id} lacks the {scope!r} scope")
-            g.principal = principal
+            who = principal()
+            if who is None:
+                return _deny(f"sign in (or send an API token) to use this: it needs {permission!r}")
+            if not who.can(permission):
+                raise Forbidden(f"{who.user} is a {who.role}; this needs {permission!r}")
             return view(*args, **kwargs)
         return wrapper
     return decorate
 
 
-def init_app(app) -> None:
+def require_scope(scope: str):
+    """An API write: a bearer token holding `scope` (sessions are not accepted, see the module note)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            who = _bearer()
+            if who is None:
+                raise Unauthorized(f"this endpoint needs an API token with the {scope!r} scope "
+                                   "(Authorization: Bearer <token>; `hdcat tokens issue` or your account page)")
+            if scope not in who.scopes:
+                raise Forbidden(f"token {who.token_id} lacks the {scope!r} scope")
+            g.principal = who
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def origin() -> str:
+    return request.remote_addr or ""
+
+
+def audit_restricted_read(record: dict) -> None:
+    """Auditors' reads of consortium-only metadata go on the trail (who looked at what, from where)."""
+    who = principal()
+    if who is not None and who.role == "auditor" and record.get("visibility") == "consortium":
+        accounts().audit(who.label, "read.restricted", record["iri"], {"path": request.path}, origin=origin())
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the site is reached over HTTPS or from beyond this machine;
+    only a plain-HTTP loopback visit (the demo, tests) gets a cookie without the flag, since
+    browsers would otherwise drop it."""
+
+    def get_cookie_secure(self, app) -> bool:
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            return True
+        host = (request.host or "").rsplit(":", 1)[0] if request else ""
+        return bool(request) and (request.is_secure or host not in ("127.0.0.1", "localhost", "[::1]"))
+
+
+def secret_key(settings) -> str:
+    """HDCAT_SECRET_KEY, else a random key kept in {data_dir}/secret_key (0600) so sessions survive restarts."""
+    if os.environ.get("HDCAT_SECRET_KEY"):
+        return os.environ["HDCAT_SECRET_KEY"]
+    path = Path(settings.data_dir) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def init_app(app, settings) -> None:
+    from datetime import timedelta
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
+    app.session_interface = _SessionInterface()
+    csrf.init_app(app)
+    login = LoginManager(app)
+    login.login_view = "account.signin"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def _load(name: str):
+        who = accounts().principal(name)  # disabled users lose their session at the next request
+        return SiteUser(who) if who else None
+
     @app.after_request
     def _www_authenticate(response):
         if response.status_code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="hdcat"'
+        if current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "private, no-store"
         return response

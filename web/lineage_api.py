@@ -8,7 +8,7 @@ import orjson
 from flask import Blueprint, Response, g, request
 
 from catalog.errors import Invalid
-from web.auth import accounts, require_scope
+from web.auth import accounts, require_permission, require_scope
 from web.context import catalog
 from web.conneg import negotiate
 from web.rdf_response import rdf_response
@@ -17,12 +17,18 @@ bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
 MAX_EVENT_BYTES = 2 * 1024 * 1024
 
 
-def _int_arg(name: str, default: int) -> int:
+MAX_DEPTH = 50
+
+
+def _int_arg(name: str, default: int, low: int = 0, high: int = MAX_DEPTH) -> int:
     raw = request.args.get(name, default)
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise Invalid(f"parameter {name!r}: not a whole number", field=name) from None
+    if not low <= value <= high:
+        raise Invalid(f"parameter {name!r}: between {low} and {high}", field=name)
+    return value
 
 
 def _node_arg() -> str:
@@ -96,17 +102,20 @@ def _fast_json(body) -> Response:
 
 
 @bp.get("/lineage")
+@require_permission("read:lineage")
 def get_lineage():
     node = _node_arg()
     return _fast_json(_graph().marquez(node, _int_arg("depth", 20), request.args.get("direction", "both")))
 
 
 @bp.get("/column-lineage")
+@require_permission("read:lineage")
 def get_column_lineage():
     return catalog().lineage.column_lineage(_node_arg(), _int_arg("depth", 20))
 
 
 @bp.get("/lineage/prov")
+@require_permission("read:lineage")
 def get_prov():
     fmt = negotiate(default="ttl")
     if fmt.rdflib is None:
@@ -116,6 +125,7 @@ def get_prov():
 
 
 @bp.get("/lineage/paths")
+@require_permission("read:lineage")
 def get_paths():
     source, target = request.args.get("from", ""), request.args.get("to", "")
     for name, value in (("from", source), ("to", target)):
@@ -126,6 +136,7 @@ def get_paths():
 
 
 @bp.get("/lineage/impact")
+@require_permission("read:lineage")
 def get_impact():
     cat = catalog()
     return cat.lineage.impact(_node_arg(), cat.hospital_of)

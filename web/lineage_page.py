@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from catalog.errors import Invalid, NotFound
 from catalog.lineage import MAX_DEPTH
 from web import lineage_layout
+from web.auth import require_permission
 from web.context import catalog
 
 bp = Blueprint("lineage_page", __name__)
@@ -28,6 +29,7 @@ def _url(**changes) -> str:
 
 
 @bp.get("/lineage")
+@require_permission("read:lineage")
 def page():
     cat = catalog()
     node = request.args.get("node", "")

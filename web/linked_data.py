@@ -13,6 +13,7 @@ from rdflib.namespace import RDF, XSD
 from catalog.errors import NotFound
 from catalog.schemas import PageArgsSchema
 from ontology import DCT, FOAF, HYDRA, hospitals
+from web.auth import is_member
 from web.context import catalog, query_args
 from web.conneg import negotiate
 from web.rdf_response import rdf_response
@@ -36,7 +37,7 @@ def catalog_view():
     page, size = args["page"], args["size"]
     cat = catalog()
     catalog_iri = URIRef(f"{cat.base}/catalog")
-    graph, total = cat.catalog_graph(page, size, catalog_iri)
+    graph, total = cat.catalog_graph(page, size, catalog_iri, members=is_member())
     lead = next(h for h in hospitals() if h["lead"])
     graph.add((catalog_iri, DCT.title, Literal("Hospital consortium data catalogue", lang="en")))
     graph.add((catalog_iri, DCT.title, Literal("병원 컨소시엄 데이터 카탈로그", lang="ko")))
@@ -67,11 +68,11 @@ def resource(rest: str):
     """A dataset IRI minted under the base: redirect people to the page, give machines RDF."""
     cat = catalog()
     iri = f"{cat.base}/id/{rest}"
-    local_id, _ = cat.locate_iri(iri)
+    local_id, _ = cat.locate_iri(iri, members=is_member())
     fmt = negotiate()
     if fmt.rdflib is None:
         return redirect(url_for("pages.dataset", local_id=local_id), code=303)
-    return rdf_response(cat.resource_graph(local_id), fmt)
+    return rdf_response(cat.resource_graph(local_id, members=is_member()), fmt)
 
 
 @bp.get("/resource")
@@ -80,6 +81,6 @@ def resource_by_iri():
     iri = request.args.get("iri", "")
     if not iri:
         raise NotFound("give the dataset IRI as ?iri=")
-    local_id, _ = catalog().locate_iri(iri)
+    local_id, _ = catalog().locate_iri(iri, members=is_member())
     return redirect(url_for("pages.dataset", local_id=local_id, **({"format": request.args["format"]}
                                                                      if "format" in request.args else {})), code=303)

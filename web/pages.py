@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from catalog.errors import NotFound
 from catalog.schemas import DatasetListArgsSchema, PageArgsSchema
 from ontology import hospitals
+from web.auth import audit_restricted_read, is_member
 from web.context import catalog, query_args
 from web.conneg import negotiate
 from web.rdf_response import rdf_response
@@ -20,26 +21,29 @@ class DatasetPageArgs(DatasetListArgsSchema):
 
 @bp.get("/")
 def home():
-    return render_template("home.html", stats=catalog().stats(), runs=catalog().runs(limit=8))
+    return render_template("home.html", stats=catalog().stats(members=is_member()), runs=catalog().runs(limit=8))
 
 
 @bp.get("/datasets")
 def datasets():
     args = query_args(DatasetPageArgs())
     page, size = args.pop("page"), args.pop("size")
-    total, hits = catalog().dataset_page(page, size, **args)
+    total, hits = catalog().dataset_page(page, size, members=is_member(), **args)
     last = max(1, -(-total // size))
     return render_template("datasets.html", hits=hits, total=total, page=page, size=size, last=last,
-                           filters=args, hospitals=hospitals(), areas=catalog().stats()["disease_areas"])
+                           filters=args, hospitals=hospitals())
 
 
 @bp.get("/datasets/<local_id>")
 def dataset(local_id: str):
     fmt = negotiate()
     cat = catalog()
+    members = is_member()
     if fmt.rdflib is not None:
-        return rdf_response(cat.resource_graph(local_id), fmt)
-    return render_template("dataset.html", d=cat.dataset(local_id), lineage=cat.lineage_panel(local_id))
+        return rdf_response(cat.resource_graph(local_id, members=members), fmt)
+    record = cat.dataset(local_id, members=members)
+    audit_restricted_read(record)
+    return render_template("dataset.html", d=record, lineage=cat.lineage_panel(local_id) if members else None)
 
 
 @bp.get("/hospitals/<hospital_id>")
@@ -48,7 +52,7 @@ def hospital(hospital_id: str):
     if record is None:
         raise NotFound(f"no member hospital {hospital_id!r}")
     args = query_args(DatasetPageArgs())
-    total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id)
+    total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id, members=is_member())
     last = max(1, -(-total // args["size"]))
     runs = [r for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
     return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from catalog.errors import Invalid
 from search.query import FACETS, MAX_SIZE, SORTS
+from web.auth import is_member
 from web.context import catalog
 
 bp = Blueprint("search", __name__)
@@ -40,7 +41,7 @@ def _args() -> dict:
 def _run(size_default: int = 20) -> dict:
     args = _args()
     args.setdefault("size", size_default)
-    return search_service().search(args)
+    return search_service().search(args, members=is_member())
 
 
 @bp.get("/api/v1/search")
@@ -53,7 +54,7 @@ def api_suggest():
     q = request.args.get("q", "")
     if len(q) > 100:
         raise Invalid("parameter 'q': at most 100 characters", field="q")
-    return {"q": q, "suggestions": search_service().complete(q, 10)}
+    return {"q": q, "suggestions": search_service().complete(q, 10, members=is_member())}
 
 
 @bp.get("/search")
@@ -77,7 +78,7 @@ def export(format: str):
     while True:
         args = _args()
         args.update(page=page, size=MAX_SIZE)
-        result = search_service().search(args)
+        result = search_service().search(args, members=is_member())
         rows += result["hits"]
         if page * MAX_SIZE >= result["total"] or page >= 50:
             break

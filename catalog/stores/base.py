@@ -41,6 +41,12 @@ class CatalogStore:
             for triple in graph:
                 target.add(triple)
 
+    def replace_graphs(self, graphs: dict) -> None:
+        """replace_graph for several graphs at once (a source's public and consortium graphs)."""
+        with self._write_lock:
+            for name, graph in graphs.items():
+                self.replace_graph(name, graph)
+
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         with self._write_lock:
             target = self.dataset.graph(name)

@@ -45,10 +45,17 @@ class OxigraphStore(CatalogStore):
         return self.dataset.store._inner
 
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
-        body = graph.serialize(format="nt")
-        update = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}"
+        self.replace_graphs({name: graph})
+
+    def replace_graphs(self, graphs: dict) -> None:
+        """One SPARQL Update, so one transaction: readers see all the old graphs or all the new."""
+        parts = []
+        for name, graph in graphs.items():
+            parts.append(f"DROP SILENT GRAPH <{name}>")
+            if len(graph):
+                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}} }}")
         with self._write_lock:
-            self.native.update(update)
+            self.native.update(" ;\n".join(parts))
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         g = Graph()

@@ -14,7 +14,7 @@ import time
 from typing import Iterable
 
 from search.backends.base import Capabilities, SearchBackend, SearchResult, SearchUnavailable, hit_from_document
-from search.query import FACETS, FIELD_GROUPS, Clause, SearchRequest
+from search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
 ALIAS = "hdcat-datasets"
 TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
@@ -23,7 +23,7 @@ TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
 def index_template(alias: str = ALIAS) -> dict:
     text = {"type": "text", "analyzer": "hdcat_terms", "index_options": "positions", "norms": True}
     properties = {name: dict(text) for name in TEXT_FIELDS}
-    properties.update({name: {"type": "keyword"} for name in FACETS})
+    properties.update({name: {"type": "keyword"} for name in FACETS + INTERNAL_FILTERS})
     properties.update({
         "id": {"type": "keyword"}, "iri": {"type": "keyword"}, "source": {"type": "keyword"},
         "title_sort": {"type": "keyword"}, "modified": {"type": "date", "format": "yyyy-MM-dd", "ignore_malformed": True},

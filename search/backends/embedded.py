@@ -22,8 +22,8 @@ from typing import Iterable
 
 import tantivy
 
-from search.backends.base import Capabilities, SearchBackend, SearchResult, SearchUnavailable, hit_from_document
-from search.query import FACETS, FIELD_GROUPS, Clause, SearchRequest
+from search.backends.base import Capabilities, SearchBackend, SearchResult, hit_from_document
+from search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
 TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
 _HEAP = 64_000_000
@@ -35,7 +35,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("doc", stored=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
-    for name in FACETS:
+    for name in FACETS + INTERNAL_FILTERS:
         sb.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
     sb.add_text_field("title_sort", stored=False, tokenizer_name="raw", fast=True)
     sb.add_date_field("modified", stored=False, fast=True, indexed=True)
@@ -72,9 +72,13 @@ class EmbeddedBackend(SearchBackend):
             self._point_to(name)
         try:
             return tantivy.Index(self.schema, path=str(self.folder / name), reuse=True)
-        except ValueError as exc:
-            raise SearchUnavailable(f"the embedded search index in {self.folder} cannot be opened ({exc}); "
-                                    "run `hdcat reindex` to rebuild it") from None
+        except ValueError:
+            # written by another hdcat version (another schema): start empty; the index holds 0 documents,
+            # so the next sync, `hdcat serve` or `hdcat reindex` rebuilds it from the graph
+            name = self._new_folder()
+            index = tantivy.Index(self.schema, path=str(self.folder / name))
+            self._point_to(name)
+            return index
 
     def _new_folder(self) -> str:
         name = f"index-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -93,7 +97,7 @@ class EmbeddedBackend(SearchBackend):
                   "modified": _date(doc["modified"])}
         for name in TEXT_FIELDS:
             fields[name] = doc[name]
-        for name in FACETS:
+        for name in FACETS + INTERNAL_FILTERS:
             if doc.get(name):
                 fields[name] = list(doc[name])
         return tantivy.Document(**fields)

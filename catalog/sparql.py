@@ -1,0 +1,179 @@
+"""Read-only SPARQL with limits that hold: a time limit, a row cap, and a graph allow-list.
+
+Neither Oxigraph nor rdflib can stop a query once it runs, and one careless cross
+product can spin for hours. So each query runs in a forked child process: the child
+sees the store exactly as it was at the fork (copy-on-write), evaluates, writes its
+answer to a pipe and exits; if it is not done by the deadline it is killed. The
+parent never shares a thread with a runaway query. At most MAX_RUNNING queries run
+at once; more wait briefly, then get 503.
+
+Anonymous callers query only the public graphs: the store's engine is given those
+graphs as the default and named graphs, so no GRAPH clause reaches a restricted one.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+import warnings
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from catalog.errors import HdcatError, Invalid
+from ontology import bind_prefixes
+
+TIME_LIMIT = 10.0
+MAX_ROWS = 10_000
+MAX_TRIPLES = 100_000
+MAX_RUNNING = 2
+_running = threading.BoundedSemaphore(MAX_RUNNING)
+
+
+class Busy(HdcatError):
+    status = 503
+    code = "busy"
+
+
+def evaluate(store, query: str, kind: str, graphs: list[str] | None, rdf_format: str = "turtle") -> tuple[str, bytes]:
+    """(media type, body) of a SELECT/ASK (SPARQL JSON) or CONSTRUCT/DESCRIBE (RDF) answer."""
+    native = getattr(store, "native", None)
+    if native is not None:
+        import pyoxigraph as ox
+        if graphs is None:
+            result = native.query(query, use_default_graph_as_union=True)
+        else:
+            names = [ox.NamedNode(g) for g in graphs]
+            result = native.query(query, default_graph=names or [ox.DefaultGraph()], named_graphs=names)
+        return _answer(kind, result, _from_ox, rdf_format)
+    target = store.dataset
+    if graphs is not None:  # rdflib has no graph allow-list: copy the allowed graphs (we are in the child)
+        from rdflib import Dataset
+        target = Dataset(default_union=True)
+        for name in graphs:
+            ctx = target.graph(URIRef(name))
+            for triple in store.dataset.graph(URIRef(name)):
+                ctx.add(triple)
+    result = target.query(query)
+    if kind == "ASK":
+        return _answer(kind, result.askAnswer, None, rdf_format)
+    if kind == "SELECT":
+        return _answer(kind, _RdflibRows(result), lambda t: t, rdf_format)
+    return _answer(kind, iter(result.graph), lambda t: t, rdf_format)
+
+
+class _RdflibRows:
+    def __init__(self, result):
+        self.variables = [str(v) for v in result.vars]
+        self._rows = iter(result)
+
+    def __iter__(self):
+        for row in self._rows:
+            yield dict(zip(self.variables, row))
+
+
+def _answer(kind: str, result, convert, rdf_format: str) -> tuple[str, bytes]:
+    import orjson
+    if kind == "ASK":
+        return "application/sparql-results+json", orjson.dumps({"head": {}, "boolean": bool(result)})
+    if kind == "SELECT":
+        names = [getattr(v, "value", v) for v in result.variables]
+        bindings = []
+        for row in result:
+            if len(bindings) >= MAX_ROWS:
+                raise Invalid(f"the answer has more than {MAX_ROWS} rows; add a LIMIT", field="query")
+            item = {}
+            for name in names:
+                term = row[name]
+                if term is not None:
+                    item[name] = _json_term(convert(term))
+            bindings.append(item)
+        return "application/sparql-results+json", orjson.dumps({"head": {"vars": names},
+                                                                 "results": {"bindings": bindings}})
+    graph = bind_prefixes(Graph())
+    for triple in result:
+        if len(graph) >= MAX_TRIPLES:
+            raise Invalid(f"the answer has more than {MAX_TRIPLES} triples; narrow the query", field="query")
+        graph.add(tuple(convert(t) for t in triple) if convert is _from_ox else triple)
+    media = {"json-ld": "application/ld+json", "nt": "application/n-triples"}.get(rdf_format, "text/turtle")
+    return media, graph.serialize(format=rdf_format, encoding="utf-8")
+
+
+def _from_ox(term):
+    import pyoxigraph as ox
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return term
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if isinstance(term, Literal):
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype:
+            out["datatype"] = str(term.datatype)
+    return out
+
+
+def run_limited(fn, time_limit: float = TIME_LIMIT):
+    """fn() in a forked child, killed at the deadline. Errors come back as our own types."""
+    if not _running.acquire(timeout=2):
+        raise Busy(f"{MAX_RUNNING} SPARQL queries are running already; try again shortly")
+    try:
+        return _fork_and_wait(fn, time_limit)
+    finally:
+        _running.release()
+
+
+def _fork_and_wait(fn, time_limit: float):
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # the child only reads a snapshot and calls os._exit
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        try:
+            payload = pickle.dumps(("ok", fn()))
+        except HdcatError as exc:
+            payload = pickle.dumps(("invalid", exc.message))
+        except BaseException as exc:  # the engine's syntax and evaluation errors are the client's to fix
+            payload = pickle.dumps(("invalid", f"parameter 'query': {' '.join(str(exc).split())[:300]}"))
+        with os.fdopen(write_end, "wb") as out:
+            out.write(payload)
+        os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + time_limit
+    chunks = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                raise Invalid(f"the query ran longer than the {time_limit:g} s limit and was stopped; "
+                              "narrow it (fewer patterns, a LIMIT, more specific terms)", field="query")
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise Invalid("the query process ended without an answer", field="query")
+    status, value = pickle.loads(b"".join(chunks))
+    if status != "ok":
+        raise Invalid(value, field="query")
+    return value

@@ -1,0 +1,57 @@
+"""Who may see a dataset's metadata: everyone, or members of the consortium only.
+
+Metadata about health data is itself sensitive, so consortium-only datasets are
+kept in a graph of their own (`…/graph/consortium/{source}`) beside the source's
+public graph (`…/graph/source/{source}`). Keeping them apart in the store, not
+just filtering them in views, is what lets `/sparql`, exports and every read
+answer anonymous callers from the public graphs alone: nothing restricted can
+leak through a query we did not think of.
+
+A dataset is consortium-only when its access rights are RESTRICTED (EU
+access-right vocabulary) or its source is configured `visibility = "consortium"`.
+NON_PUBLIC data keeps public *metadata*: finding that data exists is the point
+of a catalogue; getting the data is a separate, governed request.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import FOAF, RDF
+
+from catalog.resources import closure
+from ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
+
+PUBLIC = "public"
+CONSORTIUM = "consortium"
+LEVELS = (PUBLIC, CONSORTIUM)
+CONSORTIUM_ACCESS = frozenset({EU_ACCESS.RESTRICTED})
+
+
+def consortium_datasets(graph: Graph, source_visibility: str = PUBLIC) -> set[URIRef]:
+    datasets = {ds for ds in graph.subjects(RDF.type, DCAT.Dataset) if isinstance(ds, URIRef)}
+    if source_visibility == CONSORTIUM:
+        return datasets
+    return {ds for ds in datasets if set(graph.objects(ds, DCT.accessRights)) & CONSORTIUM_ACCESS}
+
+
+def split(graph: Graph, hidden: set[URIRef]) -> tuple[Graph, Graph]:
+    """(public, consortium): a node goes with the hidden datasets only if nothing public reaches it,
+    so a publisher shared with a public dataset keeps its name in public, and a triple pointing at a
+    hidden dataset (a catalogue's dcat:dataset, another dataset's derivation) goes with it."""
+    public, consortium = bind_prefixes(Graph()), bind_prefixes(Graph())
+    if not hidden:
+        for t in graph:
+            public.add(t)
+        return public, consortium
+    owners: dict = defaultdict(set)
+    roots = [ds for ds in graph.subjects(RDF.type, DCAT.Dataset)]
+    roots += [rec for rec in graph.subjects(FOAF.primaryTopic, None)]
+    for root in roots:
+        owner = graph.value(root, FOAF.primaryTopic) if (root, FOAF.primaryTopic, None) in graph else root
+        for s, _, _ in closure(graph, root):
+            owners[s].add(owner)
+    secret = {node for node, who in owners.items() if who and who <= hidden} | set(hidden)
+    for s, p, o in graph:
+        (consortium if s in secret or o in hidden else public).add((s, p, o))
+    return public, consortium

@@ -1,0 +1,262 @@
+"""Who may do what: the role × endpoint matrix, visibility of consortium-only datasets on every
+read path, sign-in with CSRF and rate limits, and /sparql's graph allow-list and time limit."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_token, sign_in
+
+ROLES = ("anonymous", "researcher", "steward", "auditor", "admin")
+PERSON = {"researcher": "ana", "steward": "sam", "auditor": "aud", "admin": "adm"}
+
+
+@pytest.fixture(scope="module")
+def hidden(sample_catalog):
+    """A consortium-only dataset and a public one from the sample consortium."""
+    _, records = sample_catalog.dataset_page(1, 500, members=True)
+    restricted = next(r for r in records if r["visibility"] == "consortium")
+    public = next(r for r in records if r["visibility"] == "public")
+    return {"restricted": restricted, "public": public,
+            "node": next(iter(sample_catalog.lineage.by_catalog.values()))}
+
+
+def client_for(app, role):
+    return app.test_client() if role == "anonymous" else sign_in(app, PERSON[role])
+
+
+MEMBERS_ONLY = {"anonymous": 0, "researcher": 200, "steward": 200, "auditor": 200, "admin": 200}
+AUDITORS = {"anonymous": 0, "researcher": 403, "steward": 403, "auditor": 200, "admin": 200}
+EVERYONE = {r: 200 for r in ROLES}
+
+
+def matrix(h):
+    """(method, path, expected status per role); 0 means: sent to sign in (302 on pages, 401 on the API)."""
+    rid, pid, node = h["restricted"]["id"], h["public"]["id"], h["node"]
+    return [
+        ("GET", "/", EVERYONE),
+        ("GET", "/search?q=cancer", EVERYONE),
+        ("GET", "/datasets", EVERYONE),
+        ("GET", f"/datasets/{pid}", EVERYONE),
+        ("GET", f"/datasets/{rid}", dict(MEMBERS_ONLY, anonymous=404)),
+        ("GET", f"/datasets/{rid}?format=ttl", dict(MEMBERS_ONLY, anonymous=404)),
+        ("GET", f"/api/v1/datasets/{pid}", EVERYONE),
+        ("GET", f"/api/v1/datasets/{rid}", dict(MEMBERS_ONLY, anonymous=404)),
+        ("GET", "/api/v1/datasets", EVERYONE),
+        ("GET", "/api/v1/search?q=", EVERYONE),
+        ("GET", "/api/v1/suggest?q=lu", EVERYONE),
+        ("GET", "/api/v1/hospitals", EVERYONE),
+        ("GET", "/api/v1/harvests", EVERYONE),
+        ("GET", "/catalog?format=ttl", EVERYONE),
+        ("GET", "/sparql?query=ASK%7B%7D", EVERYONE),
+        ("GET", f"/lineage?node={node}", MEMBERS_ONLY),
+        ("GET", f"/api/v1/lineage?nodeId={node}", MEMBERS_ONLY),
+        ("GET", f"/api/v1/column-lineage?nodeId={node}", {**{r: 404 for r in ROLES}, "anonymous": 0}),  # no columns
+        ("GET", f"/api/v1/lineage/impact?nodeId={node}", MEMBERS_ONLY),
+        ("GET", f"/api/v1/lineage/prov?nodeId={node}", MEMBERS_ONLY),
+        ("GET", "/account", MEMBERS_ONLY),
+        ("GET", "/audit", AUDITORS),
+        ("GET", "/audit/export.csv", AUDITORS),
+        ("GET", "/audit/export.ttl", AUDITORS),
+        # bearer tokens only: a session cookie never authorises these
+        ("GET", "/api/v1/audit", {r: 401 for r in ROLES}),
+        ("POST", "/api/v1/lineage", {r: 401 for r in ROLES}),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, people, hidden, role):
+    c = client_for(app, role)
+    for method, path, expected in matrix(hidden):
+        r = c.open(path, method=method, json={} if method == "POST" else None)
+        want = expected[role]
+        if want == 0:
+            want = 401 if path.startswith("/api/") else 302
+        assert r.status_code == want, (role, method, path, r.status_code, r.get_data(as_text=True)[:300])
+        if want == 302:
+            assert "/signin?next=" in r.headers["Location"]
+        if path.startswith("/api/") and r.status_code >= 400:
+            assert r.is_json and r.get_json()["message"]
+
+
+def test_tokens_by_role_on_the_api(app, people, hidden):
+    from web.auth import accounts
+    with app.app_context():
+        acc = accounts()
+        _, auditor = acc.issue_token("aud", ["audit:read"])
+        _, steward = acc.issue_token("sam", ["lineage:write"])
+        with pytest.raises(Exception, match="may not hold"):
+            acc.issue_token("ana", ["lineage:write"])  # a researcher's token cannot write
+    c = app.test_client()
+    bearer = lambda t: {"Authorization": f"Bearer {t}"}  # noqa: E731
+    assert c.get("/api/v1/audit", headers=bearer(auditor)).status_code == 200
+    assert c.get("/api/v1/audit", headers=bearer(steward)).status_code == 403
+    assert c.get(f"/api/v1/datasets/{hidden['restricted']['id']}", headers=bearer(steward)).status_code == 200
+    assert c.get(f"/api/v1/datasets/{hidden['restricted']['id']}", headers=bearer("hdcat_nonsense")).status_code == 404
+    assert c.post("/api/v1/lineage", json={}, headers=bearer(auditor)).status_code == 403
+
+
+def test_nothing_restricted_leaks_to_anonymous_readers(app, people, hidden, sample_catalog):
+    anon, member = app.test_client(), sign_in(app, "ana")
+    restricted = hidden["restricted"]
+    word = restricted["titles"].get("en") or restricted["title"]
+    for path in ("/api/v1/search?size=100&q=", f"/api/v1/search?size=100&q={word}"):
+        a, m = anon.get(path).get_json(), member.get(path).get_json()
+        assert restricted["id"] not in {h["id"] for h in a["hits"]}
+        counts = {b["value"]: b["count"] for b in a["facets"]["access_rights"]}
+        assert "RESTRICTED" not in counts
+    assert restricted["id"] in {h["id"] for h in member.get(f"/api/v1/search?size=100&q={word}").get_json()["hits"]}
+    # dataset lists, hospital counts, the home page figures and the DCAT catalogue
+    a_list = anon.get("/api/v1/datasets?size=200").get_json()
+    m_list = member.get("/api/v1/datasets?size=200").get_json()
+    assert a_list["total"] == sample_catalog.count_datasets() < m_list["total"]
+    assert all(h["visibility"] == "public" for h in a_list["hits"])
+    a_h = {h["id"]: h["datasets"] for h in anon.get("/api/v1/hospitals").get_json()["hospitals"]}
+    m_h = {h["id"]: h["datasets"] for h in member.get("/api/v1/hospitals").get_json()["hospitals"]}
+    assert sum(a_h.values()) == a_list["total"] and sum(m_h.values()) == m_list["total"]
+    assert restricted["iri"].encode() not in anon.get("/catalog?format=nt&size=500").data
+    assert restricted["iri"].encode() in member.get("/catalog?format=nt&size=500").data
+    # its IRI, its page and its RDF: 404 as if it did not exist
+    assert anon.get(f"/resource?iri={restricted['iri']}").status_code == 404
+    assert member.get(f"/resource?iri={restricted['iri']}").status_code == 303
+    # autocomplete: a word only a restricted title has is not offered to anonymous visitors
+    public_words = {w.lower() for _, r in [sample_catalog.dataset_page(1, 500)] for d in r
+                    for w in " ".join(d["titles"].values()).split()}
+    own = [w for w in " ".join(restricted["titles"].values()).split() if w.lower() not in public_words and len(w) > 3]
+    if own:
+        prefix = own[0]
+        assert not any(own[0].lower() in s.lower() for s in anon.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"])
+        assert any(own[0].lower() in s.lower() for s in member.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"])
+
+
+def test_sparql_reads_only_public_graphs_unless_signed_in(app, people, hidden, sample_catalog):
+    anon, member = SparqlClient(app.test_client()), SparqlClient(sign_in(app, "ana"))
+    q = f"SELECT ?p ?o WHERE {{ <{hidden['restricted']['iri']}> ?p ?o }}"
+    assert anon.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"] == []
+    assert member.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"]
+    named = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{hidden['restricted']['iri']}> ?p ?o }} }}"
+    assert anon.get("/sparql", query_string={"query": named}).get_json()["results"]["bindings"] == []
+    hidden_graph = next(g for g in sample_catalog.store.graph_names() if "/graph/consortium/" in str(g))
+    from_clause = f"SELECT ?o WHERE {{ GRAPH <{hidden_graph}> {{ ?s ?p ?o }} }} LIMIT 1"
+    assert member.get("/sparql", query_string={"query": from_clause}).get_json()["results"]["bindings"]
+    assert anon.get("/sparql", query_string={"query": from_clause}).get_json()["results"]["bindings"] == []
+    lineage = f"ASK {{ GRAPH <{sample_catalog.lineage_graph_iri}> {{ ?s ?p ?o }} }}"
+    assert anon.get("/sparql", query_string={"query": lineage}).get_json()["boolean"] is False
+    count = "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
+    n = lambda c: int(c.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"])  # noqa: E731
+    assert n(anon) < n(member)
+
+
+class SparqlClient:
+    """.get(...).get_json() that first checks the query was answered."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path, **kwargs):
+        r = self.client.get(path, **kwargs)
+        assert r.status_code == 200, r.get_data(as_text=True)[:500]
+        return r
+
+
+def test_sparql_time_limit_stops_a_runaway_query(app):
+    app.config["SPARQL_TIME_LIMIT"] = 1.5
+    c = app.test_client()
+    runaway = 'SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STR(?c) = "no such value") }'
+    started = time.perf_counter()
+    r = c.get("/sparql", query_string={"query": runaway})
+    took = time.perf_counter() - started
+    assert r.status_code == 400 and "1.5 s limit" in r.get_json()["message"] and took < 6
+    # the server is free again at once: the runaway child was killed, not left running
+    assert c.get("/sparql", query_string={"query": "ASK {}"}).get_json()["boolean"] is True
+
+
+def test_sign_in_sign_out_and_what_it_records(app, people):
+    from web.auth import accounts
+    app.extensions["hdcat.limiter"].reset()
+    c = app.test_client()
+    page = c.get("/signin").get_data(as_text=True)
+    assert c.post("/signin", data={"name": "ana", "password": PASSWORD}).status_code == 400  # no CSRF token
+    token = csrf_token(page)
+    r = c.post("/signin", data={"name": "ana", "password": "wrong wrong wrong", "csrf_token": token})
+    assert r.status_code == 401 and "Wrong user name or password" in r.get_data(as_text=True)
+    r = c.post("/signin", data={"name": "", "password": "", "csrf_token": token})
+    assert r.status_code == 400 and "enter your user name" in r.get_data(as_text=True)
+    r = c.post("/signin?next=https://evil.example/steal", data={"name": "ana", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/"  # never bounced off-site
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "ana" in c.get("/account").get_data(as_text=True)
+    home = c.get("/").get_data(as_text=True)
+    c.post("/signout", data={"csrf_token": csrf_token(home)})
+    assert c.get("/account").status_code == 302
+    with app.app_context():
+        actions = [(e["action"], e["target"]) for e in accounts().audit_entries(20)]
+    assert ("session.signin", "ana") in actions and ("session.signin_failed", "ana") in actions
+    assert ("session.signout", "ana") in actions
+
+
+def test_session_cookie_is_secure_beyond_loopback(app, people):
+    app.extensions["hdcat.limiter"].reset()
+    c = app.test_client()
+    page = c.get("/signin", base_url="https://hdcat.example.org").get_data(as_text=True)
+    r = c.post("/signin", base_url="https://hdcat.example.org", headers={"Referer": "https://hdcat.example.org/signin"},
+               data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_token(page)})
+    assert r.status_code == 302 and "Secure" in r.headers["Set-Cookie"]
+
+
+def test_disabling_a_user_ends_their_session(app, tmp_path):
+    from web.auth import accounts
+    with app.app_context():
+        accounts().add_user("temp", "researcher", [], PASSWORD)
+    c = sign_in(app, "temp")
+    assert c.get("/account").status_code == 200
+    with app.app_context():
+        accounts().disable_user("temp")
+    assert c.get("/account").status_code == 302
+
+
+def test_sign_in_is_rate_limited(app, people):
+    app.extensions["hdcat.limiter"].reset()
+    c = app.test_client()
+    token = csrf_token(c.get("/signin").get_data(as_text=True))
+    codes = [c.post("/signin", data={"name": "ana", "password": "guess guess guess", "csrf_token": token}).status_code
+             for _ in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    r = c.post("/signin", data={"name": "ana", "password": PASSWORD, "csrf_token": token},
+               headers={"Accept": "application/json"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and "too many attempts" in r.get_json()["message"]
+
+
+def test_members_issue_and_revoke_their_own_tokens(app, people):
+    c = sign_in(app, "sam")
+    page = c.get("/account").get_data(as_text=True)
+    assert 'value="lineage:write"' in page and 'value="audit:read"' not in page  # only what a steward may hold
+    r = c.post("/account/tokens", data={"csrf_token": csrf_token(page), "scopes": ["lineage:write"], "days": "30"})
+    assert r.status_code == 201
+    html = r.get_data(as_text=True)
+    secret = html.split("<pre><code>")[1].split("</code>")[0]
+    assert secret.startswith("hdcat_")
+    event_less = app.test_client().post("/api/v1/lineage", data="{}", content_type="application/json",
+                                        headers={"Authorization": f"Bearer {secret}"})
+    assert event_less.status_code == 400  # the token works: the body is what is wrong
+    bad = c.post("/account/tokens", data={"csrf_token": csrf_token(html), "scopes": ["audit:read"], "days": "999"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "between 1 and 366 days" in body and "not a valid choice" in body
+    token_id = html.split('id="new-token"><p>Token <code>')[1].split("<")[0]
+    c.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(html)})
+    assert app.test_client().post("/api/v1/lineage", data="{}", content_type="application/json",
+                                  headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
+    from web.auth import accounts
+    c = sign_in(app, "aud")
+    assert c.get(f"/datasets/{hidden['restricted']['id']}").status_code == 200
+    with app.app_context():
+        entries = accounts().audit_entries(10)
+    assert any(e["action"] == "read.restricted" and e["target"] == hidden["restricted"]["iri"] and e["actor"] == "aud"
+               for e in entries)
+    page = c.get("/audit").get_data(as_text=True)
+    assert "Chain intact" in page and "read.restricted" in page

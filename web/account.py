@@ -1,0 +1,147 @@
+"""Signing in and out, and a member's own account page (their API tokens).
+
+Forms are Flask-WTF forms: CSRF-protected, validated server-side, messages shown beside
+the field. Sign-in and token issue are rate limited (web.limits) and every attempt,
+good or bad, goes on the audit trail.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from catalog.accounts import SCOPE_ROLES
+from catalog.errors import HdcatError, Invalid, NotFound
+from web.auth import SiteUser, accounts, origin, principal, require_permission
+
+bp = Blueprint("account", __name__)
+
+
+class SignInForm(FlaskForm):
+    name = StringField("User name · 사용자 이름", validators=[DataRequired("enter your user name"), Length(max=64)])
+    password = PasswordField("Password · 비밀번호", validators=[DataRequired("enter your password"), Length(max=1024)])
+
+
+class TokenForm(FlaskForm):
+    scopes = SelectMultipleField("Scopes · 권한", validators=[DataRequired("choose at least one scope")],
+                                 option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+    days = IntegerField("Valid for (days) · 유효 기간(일)", default=90,
+                        validators=[DataRequired("how many days?"), NumberRange(1, 366, "between 1 and 366 days")])
+
+
+class EmptyForm(FlaskForm):
+    """Just the CSRF token: sign-out and revoke buttons."""
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a sign-in link must not bounce the user to another site."""
+    if not target:
+        return url_for("pages.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.home")
+    return target
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin():
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        acc = accounts()
+        name = form.name.data.strip()
+        if acc.check_password(name, form.password.data):
+            session.clear()
+            session.permanent = True
+            login_user(SiteUser(acc.principal(name)))
+            acc.audit(name, "session.signin", name, {}, origin=origin())
+            return redirect(_safe_next(request.args.get("next")))
+        acc.audit("anonymous", "session.signin_failed", name[:64], {}, origin=origin())
+        failed = True
+    status = 401 if failed else (400 if form.errors else 200)
+    return render_template("signin.html", form=form, failed=failed), status
+
+
+@bp.post("/signout")
+def signout():
+    form = EmptyForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        accounts().audit(current_user.principal.user, "session.signout", current_user.principal.user, {},
+                         origin=origin())
+    logout_user()
+    session.clear()
+    return redirect(url_for("pages.home"))
+
+
+def _token_form(role: str) -> TokenForm:
+    form = TokenForm()
+    form.scopes.choices = [(s, s) for s, roles in SCOPE_ROLES.items() if role in roles]
+    return form
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():
+    me = current_user.principal
+    return _account_page(_token_form(me.role))
+
+
+def _account_page(form, secret=None, status=200):
+    me = current_user.principal
+    return render_template("account.html", me=me, form=form, secret=secret, empty=EmptyForm(),
+                           tokens=[t for t in accounts().tokens(me.user) if not t["revoked"]]), status
+
+
+@bp.post("/account/tokens")
+@login_required
+def issue_token():
+    me = current_user.principal
+    form = _token_form(me.role)
+    if not form.validate_on_submit():
+        return _account_page(form, status=400)
+    try:
+        token_id, secret = accounts().issue_token(me.user, form.scopes.data, days=form.days.data, actor=me.user)
+    except HdcatError as exc:
+        getattr(form, exc.field if exc.field in ("scopes", "days") else "scopes").errors.append(exc.message)
+        return _account_page(form, status=exc.status)
+    return _account_page(_token_form(me.role), secret={"id": token_id, "secret": secret}, status=201)
+
+
+@bp.post("/account/tokens/<token_id>/revoke")
+@login_required
+def revoke_token(token_id: str):
+    me = current_user.principal
+    if EmptyForm().validate_on_submit() and any(t["id"] == token_id for t in accounts().tokens(me.user)):
+        accounts().revoke_token(token_id, actor=me.user)
+    return redirect(url_for("account.account"))
+
+
+@bp.get("/audit")
+@require_permission("read:audit")
+def audit():
+    """The audit trail for auditors: newest first, with the chain's state; looking is itself recorded."""
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        raise Invalid("parameter 'page': not a whole number", field="page") from None
+    acc, who = accounts(), principal()
+    acc.audit(who.label, "audit.read", "audit", {"page": page}, origin=origin())
+    intact, checked, problem = acc.verify_audit()
+    return render_template("audit.html", entries=acc.audit_entries(100, (page - 1) * 100), page=page,
+                           intact=intact, checked=checked, problem=problem)
+
+
+@bp.get("/audit/export.<fmt>")
+@require_permission("read:audit")
+def audit_export(fmt: str):
+    kind = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}.get(fmt)
+    if kind is None:
+        raise NotFound("the audit trail downloads as export.csv or export.ttl (PROV-O)")
+    acc, who = accounts(), principal()
+    text = acc.export_audit(kind[0])
+    acc.audit(who.label, "audit.export", fmt, {}, origin=origin())
+    return Response(text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"})
