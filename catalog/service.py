@@ -17,6 +17,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
 from catalog.config import Settings
+from catalog.conformance import SUGGEST_AT, assess, measurement_graph, read_measurements, shapes, validate_declared
+from catalog.definitions import Definitions
 from catalog.lineage import LineageGraph
 from catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
 from catalog.errors import NotFound
@@ -51,6 +53,9 @@ class Catalog:
         self.base = settings.base_iri
         self.store = store if store is not None else open_store(settings.store_url)
         self._ensure_reference()
+        self._conformance_stale = True
+        self._conformance_lock = threading.RLock()
+        self.definitions = Definitions(self.store, self.base, on_change=self._mark_conformance_stale)
 
     def close(self) -> None:
         self.store.close()
@@ -153,6 +158,7 @@ class Catalog:
         config = self.settings.source(run.source)
         public, hidden = split(graph, consortium_datasets(graph, config.visibility if config else PUBLIC))
         self.store.replace_graphs({name: public, hidden_name: hidden})
+        self._conformance_stale = True
         self._lineage = None  # derivations may have changed: rebuilt from the graph on next use
         run.finish(Outcome.CHANGED)
         self.record_run(run)
@@ -224,11 +230,12 @@ class Catalog:
             raise NotFound(f"no dataset with IRI {iri}")
         return str(rows[0].id), rows[0].g
 
-    def _record(self, ds, graph_name) -> dict:
+    def _record(self, ds, graph_name, with_conformance: bool = True) -> dict:
         g = describe(self.store.dataset, ds, graph_name)
         record = dataset_record(g, ds, self.settings.suppression_threshold)
         record["harvest"] = self._harvest_info(ds, graph_name)
         record["visibility"] = self.visibility_of(graph_name)
+        record["conformance"] = self.conformance_of(dataset=str(ds)) if with_conformance else []
         return record
 
     def dataset(self, local_id: str, members: bool = False) -> dict:
@@ -307,6 +314,67 @@ class Catalog:
                      "catalogId": g.nodes[n].get("catalogId")} for n in sorted(ids)]
         return {"node": node, "upstream": describe_nodes(g.predecessors(node)),
                 "downstream": describe_nodes(g.successors(node))}
+
+    # ---- conformance to definitions ------------------------------------------------------------
+    @property
+    def conformance_graph_iri(self) -> URIRef:
+        return URIRef(f"{self.base}/graph/conformance")
+
+    def _mark_conformance_stale(self) -> None:
+        self._conformance_stale = True
+
+    def conformance_of(self, dataset: str | None = None, definition: str | None = None,
+                       members: bool = True) -> list[dict]:
+        """DQV measurements (declared and suggested), recomputed first if datasets or definitions changed;
+        without `members`, those about consortium-only datasets are left out."""
+        self.recompute_conformance()
+        found = read_measurements(self.store, self.conformance_graph_iri, dataset, definition)
+        if not members and found:
+            q = P + f"""SELECT ?ds WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset }}
+                FILTER(STRSTARTS(STR(?g), "{consortium_graph_prefix(self.base)}")) }}"""
+            hidden = {str(r.ds) for r in self.store.query(q)}
+            found = [m for m in found if m["dataset"] not in hidden]
+        for m in found:
+            m["definition_id"], m["definition_version"] = m["definition"].rsplit("/", 2)[-2:]
+        return found
+
+    def recompute_conformance(self, force: bool = False) -> int:
+        """Score every dataset against every live definition version; one graph, replaced whole."""
+        with self._conformance_lock:
+            if not (self._conformance_stale or force):
+                return -1
+            self._conformance_stale = False
+            defs = [self.definitions.get(v["id"], v["version"]) for v in self.definitions.versions()
+                    if v["status"] == "published"]  # drafts are previewed live on their page
+            results = []
+            if defs:
+                shape_graphs = {d["iri"]: shapes(d) for d in defs}
+                page = 1
+                while True:
+                    total, rows = self._records_page(page, 500)
+                    for ds, g, record in rows:
+                        for d in defs:
+                            r = assess(d, record)
+                            declared = d["iri"] in record["conforms_to"]
+                            if declared:
+                                data = describe(self.store.dataset, ds, g)
+                                # a declared claim is judged by the SHACL shapes alone
+                                r["conforms"], messages = validate_declared(d, data, shape_graphs[d["iri"]])
+                                r["missing"] = sorted(m.split(" ")[0] for m in messages if m.endswith("element missing"))
+                                r["wrong"] = sorted(m for m in messages if not m.endswith("element missing"))
+                            if declared or r["score"] >= SUGGEST_AT:
+                                results.append(dict(r, dataset=record["iri"], definition=d["iri"], declared=declared))
+                    if page * 500 >= total:
+                        break
+                    page += 1
+            self.store.replace_graph(self.conformance_graph_iri, measurement_graph(self.base, results))
+            return len(results)
+
+    def _records_page(self, page: int, size: int):
+        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }} }}
+            ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
+        rows = [(r.ds, r.g, self._record(r.ds, r.g, with_conformance=False)) for r in self.store.query(q)]
+        return self.count_datasets(members=True), rows
 
     # ---- lineage -------------------------------------------------------------------------
     @property

@@ -155,6 +155,9 @@ def _label(facet: str, value: str) -> str:
             return lab.concept(EU_ACCESS[value])["label"] if value != "unknown" else "unknown"
         if facet == "population":
             return POPULATION_LABELS.get(value, value)
+        if facet == "conforms_to" and "/id/definition/" in value:
+            def_id, version = value.rsplit("/", 2)[-2:]
+            return f"{def_id} {version}"
         if facet == "has_lineage":
             return {"yes": "has lineage", "no": "no lineage"}.get(value, value)
         return value

@@ -85,6 +85,7 @@ def sample_settings(tmp_path_factory, sample_servers) -> Settings:
 def sample_catalog(sample_settings):
     """The bundled sample consortium, harvested once into a memory store."""
     cat = Catalog(sample_settings)
+    cat.definitions.ensure_starters()
     runs = harvest_all(cat, sample_settings.sources)
     cat.sample_runs = runs
     yield cat

@@ -20,8 +20,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if accounts is not None:
         app.extensions["hdcat.accounts"] = accounts
 
-    from web import (account, api, auth, errors, filters, limits, lineage_api, lineage_page, linked_data, openapi, pages,
-                     search_views, sparql)
+    from web import (account, api, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
+                     lineage_page, linked_data, openapi, pages, search_views, sparql)
     errors.init_app(app)
     auth.init_app(app, settings)
     filters.init_app(app)
@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.register_blueprint(lineage_page.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(account.bp)
-    for machine_facing in (api.bp, lineage_api.bp, sparql.bp):
+    app.register_blueprint(definitions_api.bp)
+    app.register_blueprint(definitions_pages.bp)
+    for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):
         auth.csrf.exempt(machine_facing)  # bearer tokens, not cookies, authorise their writes
     limits.init_app(app)
 

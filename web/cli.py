@@ -1,7 +1,9 @@
 """The `hdcat` command line (click): demo, serve, harvest, export, sources."""
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import sys
 from contextlib import contextmanager
 from importlib import resources
@@ -383,6 +385,93 @@ BENCHES = {"store": "store_compare.py", "search": "search_bench.py", "relevance"
            "harvest": "harvest_bench.py", "lineage": "lineage_bench.py"}
 
 
+@main.group()
+def definitions():
+    """Standard dataset definitions: list, import, export, publish."""
+
+
+@definitions.command("list")
+@click.pass_obj
+def definitions_list(obj):
+    """Every version of every definition with its status."""
+    table = Table(title="Definitions")
+    for col in ("id", "version", "status", "modified"):
+        table.add_column(col)
+    catalog = obj.catalog(obj.settings())
+    try:
+        for r in catalog.definitions.versions():
+            table.add_row(r["id"], r["version"], r["status"], (r["modified"] or "")[:19])
+    finally:
+        catalog.close()
+    console.print(table)
+
+
+@definitions.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--publish", is_flag=True, help="Publish each imported draft at once.")
+@click.pass_obj
+def definitions_import(obj, files, publish):
+    """Import definitions from JSON (hdcat's shape) or RDF (a dct:Standard in Turtle, as `export` writes)."""
+    catalog = obj.catalog(obj.settings())
+    try:
+        with _accounts(obj) as acc:
+            for path in files:
+                record = catalog.definitions.import_file(Path(path), _actor(), publish=publish)
+                acc.audit(_actor(), "definition.import", record["iri"], {"status": record["status"]})
+                out.print(f"{record['id']} {record['version']}: {record['status']} ({len(record['elements'])} elements)")
+    finally:
+        catalog.close()
+
+
+@definitions.command("export")
+@click.argument("def_id")
+@click.option("--version", "version", default=None, help="Default: the latest published (else latest) version.")
+@click.option("--format", "fmt", type=click.Choice(["json", "ttl", "jsonld", "shacl", "csv", "jsonschema"]),
+              default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+@click.pass_obj
+def definitions_export(obj, def_id, version, fmt, output):
+    """Write one definition version as JSON, Turtle, JSON-LD, SHACL shapes, CSV or JSON Schema."""
+    from catalog.conformance import shapes
+    from catalog.definition_formats import to_csv, to_json_schema
+    catalog = obj.catalog(obj.settings())
+    try:
+        record = catalog.definitions.get(def_id, version)
+        if fmt == "json":
+            text = json.dumps(record, ensure_ascii=False, indent=2)
+        elif fmt in ("ttl", "jsonld"):
+            text = catalog.definitions.rdf(def_id, record["version"]).serialize(format="turtle" if fmt == "ttl" else "json-ld")
+        elif fmt == "shacl":
+            text = shapes(record).serialize(format="turtle")
+        elif fmt == "csv":
+            text = to_csv(record)
+        else:
+            text = json.dumps(to_json_schema(record), ensure_ascii=False, indent=2)
+    finally:
+        catalog.close()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+@definitions.command("publish")
+@click.argument("def_id")
+@click.argument("version")
+@click.pass_obj
+def definitions_publish(obj, def_id, version):
+    """Publish a draft (it never changes again; the version it revises is superseded)."""
+    catalog = obj.catalog(obj.settings())
+    try:
+        record = catalog.definitions.publish(def_id, version, _actor())
+        with _accounts(obj) as acc:
+            acc.audit(_actor(), "definition.publish", record["iri"], {"status": record["status"]})
+    finally:
+        catalog.close()
+    out.print(f"{def_id} {version}: published")
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                 "help_option_names": []})  # --help goes to the bench script
 @click.argument("name", type=click.Choice(sorted(BENCHES)))
@@ -440,6 +529,8 @@ def demo(obj: Context, host, port, no_serve):
     console.print(f"store: {settings.store_url}")
     catalog = obj.catalog(settings)
     try:
+        catalog.definitions.ensure_starters()
+        demo_accounts(settings)
         runs = run_harvest(catalog, list(settings.sources))
         search = sync_search(catalog, runs)
         if not no_serve:
@@ -447,6 +538,23 @@ def demo(obj: Context, host, port, no_serve):
     finally:
         catalog.close()
         samples.stop()
+
+
+def demo_accounts(settings) -> None:
+    """One account per role for trying the demo, with a fresh random password printed once."""
+    from catalog.accounts import Accounts
+    acc = Accounts(Path(settings.data_dir) / "state.sqlite")
+    try:
+        if acc.users():
+            return
+        password = secrets.token_urlsafe(12)
+        for name, role, hospitals in (("researcher", "researcher", []), ("steward", "steward", ["hanbit"]),
+                                      ("auditor", "auditor", []), ("admin", "admin", [])):
+            acc.add_user(name, role, hospitals, password, actor="demo")
+        console.print(f"demo accounts (sign in at /signin): researcher, steward (hanbit), auditor, admin; "
+                      f"password [bold]{password}[/bold]")
+    finally:
+        acc.close()
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

@@ -1,0 +1,252 @@
+"""How well harvested datasets follow the consortium's definitions, as DQV measurements in the graph.
+
+Two kinds of result per (dataset, definition version):
+- declared: the dataset says `dct:conformsTo` the version. It is checked with SHACL shapes derived
+  from the definition (pyshacl): every required element present as a column (by its name or an
+  alias), with a compatible datatype, unit and coding system. `sh:conforms` is that verdict.
+- suggested: the dataset does not say so, but its columns, codes and units resemble the
+  definition (a looser matcher: column names, titles in English and Korean, concept codes).
+Both carry a score (required elements weigh twice optional ones; a matched element with a wrong
+type, unit or coding system counts half) and the lists of what is missing or wrong.
+
+Everything lives in one graph (`{base}/graph/conformance`), rebuilt whole after a harvest
+changes datasets or a steward changes a definition.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH, XSD
+
+from catalog.definitions import DATATYPES, coding_system_iri
+from catalog.iris import short_hash
+from ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes
+
+SUGGEST_AT = 0.3
+#: datatypes a column may declare for each element datatype (CSVW names and XSD local names)
+COMPATIBLE = {"string": {"string", "token", "normalizedstring", "anyuri"},
+              "code": {"string", "token", "code", "integer", "normalizedstring"},
+              "integer": {"integer", "int", "long", "short", "nonnegativeinteger", "positiveinteger"},
+              "decimal": {"decimal", "double", "float", "number", "integer"},
+              "boolean": {"boolean"}, "date": {"date", "datetime"}, "dateTime": {"datetime", "date"}}
+_ICD_FAMILY = {"ICD-10", "KCD-7", "KCD-8"}
+_EXTRA = {"code", "cd", "date", "dt", "value", "val", "percent", "pct", "status", "result", "level", "yn", "flag",
+          "l", "ml", "mmhg", "mg", "dl", "kg", "m2", "pred", "min", "bpm"}  # the words and units columns add
+
+
+def _norm(text: str | None) -> str:
+    return re.sub(r"[^0-9a-z가-힣]+", "_", (text or "").lower()).strip("_")
+
+
+def aliases(element: dict) -> set[str]:
+    """Names a column may carry for this element: its name, its labels, its concept code."""
+    out = {element["name"]}
+    for text in (element.get("label") or {}).values():
+        if text:
+            out.add(_norm(text))
+    if element.get("concept") and element["concept"].get("code"):
+        out.add(_norm(element["concept"]["code"]))
+    return {a for a in out if a}
+
+
+def _find(element: dict, columns: list[dict]) -> dict | None:
+    names = aliases(element)
+    for col in columns:
+        if {_norm(col.get("name")), _norm(col.get("title")), _norm(col.get("title_ko"))} & names:
+            return col
+    want = set(element["name"].split("_"))
+    for col in columns:  # histology ~ histology_code, systolic_bp ~ systolic_bp_value
+        have = set(_norm(col.get("name")).split("_"))
+        if want <= have and have - want <= _EXTRA:
+            return col
+    return None
+
+
+def _problems(element: dict, col: dict) -> list[str]:
+    out = []
+    dtype = (col.get("datatype") or "").lower()
+    if dtype and dtype not in COMPATIBLE[element["datatype"]]:
+        out.append(f"{element['name']}: datatype {col['datatype']}, expected {element['datatype']}")
+    if element.get("unit") and col.get("unit") and element["unit"].lower() != col["unit"].lower():
+        out.append(f"{element['name']}: unit {col['unit']}, expected {element['unit']}")
+    cs = (col.get("coding_system") or {}).get("notation")
+    want = element.get("coding_system")
+    if want and cs and cs != want and not ({cs, want} <= _ICD_FAMILY) and want != "local":
+        out.append(f"{element['name']}: coding system {cs}, expected {want}")
+    return out
+
+
+def assess(definition: dict, record: dict) -> dict:
+    """Score one dataset record against one definition: what matched, what is missing or wrong."""
+    columns = record.get("columns") or []
+    total = got = 0.0
+    missing, wrong, matched = [], [], {}
+    for e in definition["elements"]:
+        weight = 2.0 if e.get("required") else 1.0
+        total += weight
+        col = _find(e, columns)
+        if col is None:
+            if e.get("required"):
+                missing.append(e["name"])
+            continue
+        problems = _problems(e, col)
+        matched[e["name"]] = col["name"]
+        wrong += problems
+        got += weight * (0.5 if problems else 1.0)
+    return {"score": round(got / total, 3) if total else 0.0, "missing": missing, "wrong": wrong, "matched": matched,
+            "conforms": not missing and not any(p.split(":")[0] in _required(definition) for p in wrong)}
+
+
+def _required(definition: dict) -> set[str]:
+    return {e["name"] for e in definition["elements"] if e.get("required")}
+
+
+# ---- SHACL ------------------------------------------------------------------------------------
+def _columns_path(g: Graph) -> BNode:
+    """dataset → its columns, whether the table schema hangs off a distribution or the dataset, and
+    whether csvw:column holds an RDF list or the columns themselves."""
+    rest = BNode()
+    g.add((rest, SH.zeroOrMorePath, RDF.rest))
+    seqs = []
+    for head in ([DCAT.distribution, CSVW.tableSchema, CSVW.column], [CSVW.tableSchema, CSVW.column]):
+        for tail in ([rest, RDF.first], []):
+            node = BNode()
+            Collection(g, node, head + tail)
+            seqs.append(node)
+    alternatives, path = BNode(), BNode()
+    Collection(g, alternatives, seqs)
+    g.add((path, SH.alternativePath, alternatives))
+    return path
+
+
+def _strings(values) -> list[Literal]:
+    """RDF 1.1 makes "x" and "x"^^xsd:string the same value, but stores and SHACL's sh:in compare
+    terms: list both spellings."""
+    return [lit for v in values for lit in (Literal(v), Literal(v, datatype=XSD.string))]
+
+
+def _in(g: Graph, values) -> BNode:
+    node = BNode()
+    Collection(g, node, list(values))
+    return node
+
+
+def _named(g: Graph, element: dict) -> BNode:
+    shape, prop = BNode(), BNode()
+    g.add((shape, SH.property, prop))
+    g.add((prop, SH.path, CSVW.name))
+    g.add((prop, SH["in"], _in(g, _strings(sorted(aliases(element))))))
+    g.add((prop, SH.minCount, Literal(1)))
+    return shape
+
+
+def _wrong(g: Graph, element: dict, path, predicate, allowed, what: str, shape_iri, label: str) -> None:
+    """No column for this element may carry `predicate` with a value outside `allowed`."""
+    present, inside, outside, both = BNode(), BNode(), BNode(), BNode()
+    g.add((present, SH.property, _prop(g, predicate, SH.minCount, Literal(1))))
+    g.add((inside, SH.property, _prop(g, predicate, SH["in"], _in(g, allowed))))
+    g.add((outside, SH["not"], inside))
+    g.add((both, SH["and"], _in(g, [_named(g, element), present, outside])))
+    prop = BNode()
+    g.add((shape_iri, SH.property, prop))
+    g.add((prop, SH.path, path))
+    g.add((prop, SH.qualifiedValueShape, both))
+    g.add((prop, SH.qualifiedMaxCount, Literal(0)))
+    g.add((prop, SH.name, Literal(element["name"])))
+    g.add((prop, SH.message, Literal(f"{label}: wrong {what}")))
+
+
+def _prop(g: Graph, path, key, value) -> BNode:
+    node = BNode()
+    g.add((node, SH.path, path))
+    g.add((node, key, value))
+    return node
+
+
+def shapes(definition: dict) -> Graph:
+    """SHACL for one definition version: required elements present, types, units and code systems right."""
+    g = bind_prefixes(Graph())
+    shape = URIRef(f"{definition['iri']}/shape")
+    g.add((shape, RDF.type, SH.NodeShape))
+    g.add((shape, SH.targetSubjectsOf, DCT.conformsTo))
+    g.add((shape, DCT.source, URIRef(definition["iri"])))
+    path = _columns_path(g)
+    for e in definition["elements"]:
+        label = f"{e['name']} ({(e.get('label') or {}).get('en') or (e.get('label') or {}).get('ko') or ''})"
+        if e.get("required"):
+            prop = BNode()
+            g.add((shape, SH.property, prop))
+            g.add((prop, SH.path, path))
+            g.add((prop, SH.qualifiedValueShape, _named(g, e)))
+            g.add((prop, SH.qualifiedMinCount, Literal(1)))
+            g.add((prop, SH.name, Literal(e["name"])))
+            g.add((prop, SH.message, Literal(f"{label}: required element missing")))
+        types = sorted(COMPATIBLE[e["datatype"]])
+        allowed = _strings(types) + [XSD[t] for t in ("string", "integer", "decimal", "boolean", "date",
+                                                                   "dateTime", "token", "double", "float")
+                                                 if t.lower() in types]
+        _wrong(g, e, path, CSVW.datatype, allowed, "datatype (expected " + e["datatype"] + ")", shape, label)
+        if e.get("unit"):
+            _wrong(g, e, path, HDCAT.unit, _strings([e["unit"]]), f"unit (expected {e['unit']})", shape, label)
+        if e.get("coding_system") and e["coding_system"] != "local":
+            family = _ICD_FAMILY if e["coding_system"] in _ICD_FAMILY else {e["coding_system"]}
+            _wrong(g, e, path, HEALTH.hasCodingSystem, [coding_system_iri(c) for c in sorted(family)],
+                   f"coding system (expected {e['coding_system']})", shape, label)
+    return g
+
+
+def validate_declared(definition: dict, data: Graph, shape_graph: Graph) -> tuple[bool, list[str]]:
+    import pyshacl
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=shape_graph, advanced=False, inference="none",
+                                            allow_warnings=True)
+    messages = sorted({str(m) for m in results.objects(None, SH.resultMessage)})
+    return bool(conforms), messages
+
+
+# ---- DQV ----------------------------------------------------------------------------------------
+def measurement_graph(base: str, results: list[dict]) -> Graph:
+    g = bind_prefixes(Graph())
+    metric = HDCAT.conformanceScore
+    g.add((metric, RDF.type, DQV.Metric))
+    g.add((metric, DQV.expectedDataType, XSD.decimal))
+    now = Literal(datetime.now(timezone.utc).isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    for r in results:
+        m = URIRef(f"{base}/id/measurement/{short_hash(r['dataset'] + r['definition'], 16)}")
+        g.add((m, RDF.type, DQV.QualityMeasurement))
+        g.add((m, DQV.computedOn, URIRef(r["dataset"])))
+        g.add((m, DQV.isMeasurementOf, metric))
+        g.add((m, DQV.value, Literal(r["score"], datatype=XSD.decimal)))
+        g.add((m, HDCAT.definition, URIRef(r["definition"])))
+        g.add((m, HDCAT.declared, Literal(r["declared"])))
+        g.add((m, SH.conforms, Literal(r["conforms"])))
+        g.add((m, PROV.generatedAtTime, now))
+        for name in r["missing"]:
+            g.add((m, HDCAT.missingElement, Literal(name)))
+        for problem in r["wrong"]:
+            g.add((m, HDCAT.problem, Literal(problem)))
+    return g
+
+
+def read_measurements(store, graph_iri: URIRef, dataset: str | None = None, definition: str | None = None) -> list[dict]:
+    g = store.graph(graph_iri)
+    if dataset:
+        nodes = set(g.subjects(DQV.computedOn, URIRef(dataset)))
+    elif definition:
+        nodes = set(g.subjects(HDCAT.definition, URIRef(definition)))
+    else:
+        nodes = set(g.subjects(RDF.type, DQV.QualityMeasurement))
+    out = []
+    for m in nodes:
+        d = g.value(m, HDCAT.definition)
+        if definition and str(d) != definition:
+            continue
+        out.append({"dataset": str(g.value(m, DQV.computedOn)), "definition": str(d),
+                    "score": float(g.value(m, DQV.value)), "declared": bool(g.value(m, HDCAT.declared).toPython()),
+                    "conforms": bool(g.value(m, SH.conforms).toPython()),
+                    "missing": sorted(str(x) for x in g.objects(m, HDCAT.missingElement)),
+                    "wrong": sorted(str(x) for x in g.objects(m, HDCAT.problem))})
+    out.sort(key=lambda r: (-r["score"], r["dataset"]))
+    return out

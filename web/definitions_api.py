@@ -1,0 +1,136 @@
+"""/api/v1/definitions: stewards' dataset definitions over JSON (or Turtle/JSON-LD uploads).
+
+Writes need a bearer token with the `definitions:write` scope, from a steward acting for the
+definition's hospital (or an admin). Published versions never change: editing one is 409.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, current_app, g, request
+
+from catalog.errors import Forbidden, Invalid
+from catalog.definitions import parse_upload
+from web.auth import accounts, is_member, origin, require_scope
+from web.context import catalog
+
+bp = Blueprint("definitions_api", __name__, url_prefix="/api/v1/definitions")
+MAX_BODY = 2 * 1024 * 1024
+
+
+def definitions():
+    return catalog().definitions
+
+
+def _body() -> dict:
+    if request.content_length and request.content_length > MAX_BODY:
+        raise Invalid(f"a definition may be at most {MAX_BODY} bytes", field="(body)")
+    return parse_upload(request.get_data(as_text=True), request.mimetype or "application/json")
+
+
+def check_hospital(who, hospital: str | None) -> str | None:
+    """Stewards write for their own hospitals only; with one hospital it is the default."""
+    if who.role == "admin":
+        return hospital
+    if hospital is None and len(who.hospitals) == 1:
+        return next(iter(who.hospitals))
+    if hospital is None:
+        raise Invalid(f"field 'hospital': say which of your hospitals ({', '.join(sorted(who.hospitals))}) "
+                      "owns this definition", field="hospital")
+    if not who.acts_for(hospital):
+        raise Forbidden(f"{who.user} is a steward for {', '.join(sorted(who.hospitals)) or 'no hospital'}, "
+                        f"not for {hospital}")
+    return hospital
+
+
+def changed(action: str, record: dict, who) -> None:
+    """After a write: the audit trail, and (after publishing or deprecating) the search index in the background."""
+    accounts().audit(who.label, f"definition.{action}", record["iri"], {"status": record["status"]}, origin=origin())
+    if action in ("publish", "deprecate"):
+        search = current_app.extensions.get("hdcat.search")
+        if search is not None:
+            threading.Thread(target=_reindex, args=(search,), daemon=True).start()
+
+
+def _reindex(search) -> None:
+    try:
+        search.reindex()
+    except Exception:  # marked stale inside reindex; the next sync or `hdcat reindex` repairs it
+        pass
+
+
+def _owned(def_id: str, version: str):
+    record = definitions().get(def_id, version)
+    if g.principal.role != "admin":
+        if record["hospital"] is None:
+            raise Forbidden("consortium-wide definitions (no owning hospital) are managed by admins")
+        check_hospital(g.principal, record["hospital"])
+    return record
+
+
+@bp.get("")
+def list_definitions():
+    status = request.args.get("status")
+    if status and status not in ("draft", "published", "deprecated"):
+        raise Invalid("parameter 'status': draft, published or deprecated", field="status")
+    rows = [r for r in definitions().versions() if not status or r["status"] == status]
+    return {"total": len(rows), "definitions": rows}
+
+
+@bp.get("/<def_id>")
+def latest(def_id: str):
+    return definitions().get(def_id)
+
+
+@bp.get("/<def_id>/<version>")
+def one(def_id: str, version: str):
+    return definitions().get(def_id, version)
+
+
+@bp.post("")
+@require_scope("definitions:write")
+def create():
+    data = _body()
+    data["hospital"] = check_hospital(g.principal, data.get("hospital"))
+    record = definitions().create(data, g.principal.user)
+    changed("create", record, g.principal)
+    return record, 201
+
+
+@bp.put("/<def_id>/<version>")
+@require_scope("definitions:write")
+def update(def_id: str, version: str):
+    _owned(def_id, version)
+    data = _body()
+    data["hospital"] = check_hospital(g.principal, data.get("hospital"))
+    record = definitions().update(def_id, version, data, g.principal.user)
+    changed("edit", record, g.principal)
+    return record
+
+
+@bp.post("/<def_id>/<version>/<action>")
+@require_scope("definitions:write")
+def lifecycle(def_id: str, version: str, action: str):
+    _owned(def_id, version)
+    defs = definitions()
+    if action == "publish":
+        record = defs.publish(def_id, version, g.principal.user)
+    elif action == "deprecate":
+        record = defs.deprecate(def_id, version, g.principal.user)
+    elif action == "revise":
+        body = request.get_json(silent=True) or {}
+        new_version = body.get("version") if isinstance(body, dict) else None
+        if not new_version:
+            raise Invalid("field 'version': the new version's number, e.g. 1.1.0", field="version")
+        record = defs.revise(def_id, version, str(new_version), g.principal.user)
+    else:
+        raise Invalid(f"action {action!r}: publish, deprecate or revise", field="action")
+    changed(action, record, g.principal)
+    return record, (201 if action == "revise" else 200)
+
+
+@bp.get("/<def_id>/<version>/conformance")
+def conformance(def_id: str, version: str):
+    record = definitions().get(def_id, version)
+    return {"definition": record["iri"],
+            "results": catalog().conformance_of(definition=record["iri"], members=is_member())}

@@ -1,0 +1,331 @@
+"""/definitions: stewards write dataset definitions in the browser; everyone reads them.
+
+The form is plain HTML (works without JavaScript): metadata, then one block per data element,
+with a button that adds blank element rows. Validation is the API's marshmallow schema, so the
+site and the API agree; each message is shown beside the field it is about.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField)
+
+from catalog.conformance import shapes
+from catalog.definition_formats import to_csv, to_json_schema
+from catalog.definitions import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, content, diff
+from catalog.errors import Forbidden, HdcatError, Invalid, NotFound
+from web.account import EmptyForm
+from web.auth import principal, require_permission
+from web.context import catalog
+from web.definitions_api import changed, check_hospital
+from web.rdf_response import rdf_response
+from web.conneg import FORMATS
+
+_FORMAT = {f.name: f for f in FORMATS}
+
+bp = Blueprint("definitions", __name__)
+BLANK_ROWS = 2
+
+
+class ElementForm(Form):
+    name = StringField("Name (column) · 이름")
+    label_en = StringField("Label (English)")
+    label_ko = StringField("Label (Korean) · 한국어 이름")
+    definition_en = TextAreaField("Meaning (English)")
+    definition_ko = TextAreaField("Meaning (Korean) · 정의")
+    datatype = SelectField("Datatype · 자료형", choices=[(d, d) for d in DATATYPES])
+    unit = StringField("Unit (UCUM) · 단위")
+    coding_system = SelectField("Coding system · 코드 체계", choices=[("", "—")] + [(c, c) for c in CODING_SYSTEMS])
+    concept_code = StringField("Concept code (e.g. LOINC 8480-6)")
+    value_set = TextAreaField("Value set: one “code | label” per line · 값 목록")
+    required = BooleanField("Required · 필수")
+    cardinality = SelectField("Cardinality", choices=[("", "—")] + [(c, c) for c in CARDINALITIES])
+
+
+class DefinitionForm(FlaskForm):
+    def_id = StringField("Identifier · 식별자 (e.g. stroke-core)")
+    version = StringField("Version · 버전", default="1.0.0")
+    title_en = StringField("Title (English)")
+    title_ko = StringField("Title (Korean) · 제목")
+    description_en = TextAreaField("Description (English)")
+    description_ko = TextAreaField("Description (Korean) · 설명")
+    disease_area = SelectField("Disease area · 질환 영역", choices=[(a, a) for a in DISEASE_AREAS])
+    keywords = StringField("Keywords, comma-separated · 키워드")
+    hospital = SelectField("Owning hospital · 소유 병원", choices=[])
+    elements = FieldList(FormField(ElementForm), min_entries=1)
+    add_row = SubmitField("Add element rows · 항목 추가")
+    save = SubmitField("Save draft · 초안 저장")
+
+
+class ReviseForm(FlaskForm):
+    version = StringField("New version · 새 버전")
+
+
+# ---- form ↔ the JSON shape ----------------------------------------------------------------
+def _blank(row: ElementForm) -> bool:
+    return not any((row.name.data or "").strip() or (getattr(row, f).data or "").strip()
+                   for f in ("label_en", "label_ko", "unit", "concept_code", "value_set"))
+
+
+def _texts(en: str | None, ko: str | None) -> dict:
+    return {k: v.strip() for k, v in (("en", en), ("ko", ko)) if v and v.strip()}
+
+
+def form_data(form: DefinitionForm) -> tuple[dict, list[int]]:
+    """The definition the form describes, and which form row each element came from."""
+    elements, rows = [], []
+    for i, row in enumerate(form.elements):
+        if _blank(row):
+            continue
+        concept = None
+        if (row.concept_code.data or "").strip():
+            code = row.concept_code.data.strip()
+            system, _, rest = code.partition(" ")
+            concept = {"system": system, "code": rest.strip()} if rest and system in CODING_SYSTEMS + ("LOINC",) \
+                else {"system": row.coding_system.data or None, "code": code}
+        value_set = []
+        for line in (row.value_set.data or "").splitlines():
+            code, _, label = line.partition("|")
+            if code.strip():
+                value_set.append({"code": code.strip(), "label": label.strip() or None, "system": row.coding_system.data or None})
+        elements.append({"name": (row.name.data or "").strip(), "label": _texts(row.label_en.data, row.label_ko.data),
+                         "definition": _texts(row.definition_en.data, row.definition_ko.data),
+                         "datatype": row.datatype.data, "unit": (row.unit.data or "").strip() or None,
+                         "coding_system": row.coding_system.data or None, "concept": concept, "value_set": value_set,
+                         "required": bool(row.required.data), "cardinality": row.cardinality.data or None})
+        rows.append(i)
+    data = {"id": (form.def_id.data or "").strip(), "version": (form.version.data or "").strip(),
+            "title": _texts(form.title_en.data, form.title_ko.data),
+            "description": _texts(form.description_en.data, form.description_ko.data),
+            "disease_area": form.disease_area.data,
+            "keywords": [k.strip() for k in (form.keywords.data or "").split(",") if k.strip()],
+            "hospital": form.hospital.data or None, "elements": elements}
+    return data, rows
+
+
+_FIELD = {"id": "def_id", "version": "version", "title": "title_en", "title.en": "title_en", "title.ko": "title_ko",
+          "description": "description_en", "disease_area": "disease_area", "keywords": "keywords", "hospital": "hospital"}
+_ELEMENT_FIELD = {"name": "name", "label": "label_en", "label.en": "label_en", "label.ko": "label_ko",
+                  "definition": "definition_en", "datatype": "datatype", "unit": "unit", "coding_system": "coding_system",
+                  "concept": "concept_code", "value_set": "value_set", "required": "required", "cardinality": "cardinality"}
+
+
+def place_errors(form: DefinitionForm, errors: dict[str, str], rows: list[int]) -> None:
+    """Each message beside its field: 'elements.2.unit' goes under the unit of the third element row."""
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "elements" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            row = form.elements[rows[int(parts[1])]]
+            name = _ELEMENT_FIELD.get(".".join(parts[2:4]), _ELEMENT_FIELD.get(parts[2], "name"))
+            getattr(row.form, name).errors = list(getattr(row.form, name).errors) + [message]
+        elif parts[0] == "elements":
+            form.form_errors.append(message)
+        else:
+            field = getattr(form, _FIELD.get(".".join(parts[:2]), _FIELD.get(parts[0], "def_id")))
+            field.errors = list(field.errors) + [message]
+
+
+def fill(form: DefinitionForm, record: dict) -> None:
+    form.def_id.data, form.version.data = record["id"], record["version"]
+    form.title_en.data, form.title_ko.data = record["title"].get("en"), record["title"].get("ko")
+    form.description_en.data = (record.get("description") or {}).get("en")
+    form.description_ko.data = (record.get("description") or {}).get("ko")
+    form.disease_area.data = record["disease_area"]
+    form.keywords.data = ", ".join(record.get("keywords") or [])
+    form.hospital.data = record.get("hospital") or ""
+    while len(form.elements):
+        form.elements.pop_entry()
+    for e in record["elements"]:
+        form.elements.append_entry()
+        row = form.elements[-1].form
+        row.name.data = e["name"]
+        row.label_en.data, row.label_ko.data = e["label"].get("en"), e["label"].get("ko")
+        row.definition_en.data = (e.get("definition") or {}).get("en")
+        row.definition_ko.data = (e.get("definition") or {}).get("ko")
+        row.datatype.data, row.unit.data = e["datatype"], e.get("unit") or ""
+        row.coding_system.data = e.get("coding_system") or ""
+        concept = e.get("concept") or {}
+        row.concept_code.data = f"{concept.get('system') or ''} {concept.get('code')}".strip() if concept.get("code") else ""
+        row.value_set.data = "\n".join(f"{c['code']} | {c.get('label') or ''}".rstrip(" |") for c in e.get("value_set") or [])
+        row.required.data, row.cardinality.data = e.get("required"), e.get("cardinality") or ""
+
+
+def _hospital_choices(form: DefinitionForm) -> None:
+    who = principal()
+    from ontology import hospitals
+    allowed = [h for h in hospitals() if who.role == "admin" or h["id"] in who.hospitals]
+    form.hospital.choices = ([("", "— consortium-wide —")] if who.role == "admin" else []) + \
+        [(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed]
+
+
+def _may_write(record: dict) -> bool:
+    who = principal()
+    if who is None or not who.can("write:definitions"):
+        return False
+    if who.role == "admin":
+        return True
+    return record.get("hospital") is not None and who.acts_for(record["hospital"])
+
+
+def _editor(record: dict | None, template_title: str):
+    """The new/edit form: GET shows it, 'add rows' re-shows it longer, 'save' validates and stores."""
+    form = DefinitionForm()
+    _hospital_choices(form)
+    if request.method == "GET":
+        if record:
+            fill(form, record)
+        for _ in range(BLANK_ROWS):
+            form.elements.append_entry()
+        return render_template("definition_form.html", form=form, record=record, title=template_title), 200
+    if form.add_row.data:
+        for _ in range(BLANK_ROWS):
+            form.elements.append_entry()
+        return render_template("definition_form.html", form=form, record=record, title=template_title), 200
+    if not form.validate_on_submit():  # only the CSRF token and the select choices are checked here
+        return render_template("definition_form.html", form=form, record=record, title=template_title), 400
+    data, rows = form_data(form)
+    who, defs = principal(), catalog().definitions
+    try:
+        data["hospital"] = check_hospital(who, data.get("hospital"))
+        if record is None:
+            saved = defs.create(data, who.user)
+            changed("create", saved, who)
+        else:
+            saved = defs.update(record["id"], record["version"], data, who.user)
+            changed("edit", saved, who)
+    except HdcatError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        place_errors(form, (exc.detail or {}).get("fields") or {exc.field or "id": exc.message}, rows)
+        return render_template("definition_form.html", form=form, record=record, title=template_title), exc.status
+    return redirect(url_for("definitions.page", def_id=saved["id"], version=saved["version"]))
+
+
+# ---- pages ----------------------------------------------------------------------------------
+@bp.get("/definitions")
+def index():
+    defs = catalog().definitions
+    by_id: dict = {}
+    for row in defs.versions():
+        by_id.setdefault(row["id"], []).append(row)
+    latest = [defs.get(i, defs.latest_version(i)) for i in sorted(by_id)]
+    who = principal()
+    return render_template("definitions.html", latest=latest, versions=by_id,
+                           can_create=who is not None and who.can("write:definitions"))
+
+
+@bp.route("/definitions/new", methods=["GET", "POST"])
+@require_permission("write:definitions")
+def new():
+    return _editor(None, "New definition · 새 데이터셋 정의")
+
+
+@bp.get("/definitions/<def_id>")
+def latest(def_id: str):
+    defs = catalog().definitions
+    return redirect(url_for("definitions.page", def_id=def_id, version=defs.latest_version(def_id)))
+
+
+@bp.get("/definitions/<def_id>/<version>")
+def page(def_id: str, version: str):
+    cat = catalog()
+    defs = cat.definitions
+    record = defs.get(def_id, version)
+    others = defs.all_of(def_id)
+    compare_to = request.args.get("compare") or (record["revision_of"].rsplit("/", 1)[-1] if record["revision_of"] else None)
+    change = None
+    if compare_to and compare_to != version:
+        try:
+            change = diff(content(defs.get(def_id, compare_to)), content(record))
+        except NotFound:
+            change = None
+    from web.auth import is_member
+    results = cat.conformance_of(definition=record["iri"], members=is_member()) if record["status"] != "draft" else []
+    titles = _dataset_titles([r["dataset"] for r in results])
+    return render_template("definition.html", d=record, versions=others, change=change, results=results,
+                           titles=titles, history=defs.history(def_id), may_write=_may_write(record),
+                           empty=EmptyForm(), revise=ReviseForm())
+
+
+def _dataset_titles(iris: list[str]) -> dict:
+    out = {}
+    cat = catalog()
+    for iri in iris:
+        try:
+            local_id, _ = cat.locate_iri(iri, members=True)
+            out[iri] = {"id": local_id, "title": cat.dataset(local_id, members=True)["title"]}
+        except NotFound:
+            out[iri] = {"id": None, "title": iri}
+    return out
+
+
+@bp.route("/definitions/<def_id>/<version>/edit", methods=["GET", "POST"])
+@require_permission("write:definitions")
+def edit(def_id: str, version: str):
+    record = catalog().definitions.get(def_id, version)
+    if not _may_write(record):
+        raise Forbidden(f"{principal().user} may not edit definitions of {record.get('hospital') or 'the consortium'}")
+    if record["status"] != "draft":
+        from catalog.errors import Conflict
+        raise Conflict(f"{def_id} {version} is {record['status']}: published versions never change; make a new version")
+    return _editor(record, f"Edit {def_id} {version}")
+
+
+@bp.post("/definitions/<def_id>/<version>/<action>")
+@require_permission("write:definitions")
+def lifecycle(def_id: str, version: str, action: str):
+    defs = catalog().definitions
+    record = defs.get(def_id, version)
+    who = principal()
+    if not _may_write(record):
+        raise Forbidden(f"{who.user} may not change definitions of {record.get('hospital') or 'the consortium'}")
+    if action == "revise":
+        form = ReviseForm()
+        if not form.validate_on_submit():
+            raise Invalid("the form expired; reload the page and try again", field="csrf_token")
+        saved = defs.revise(def_id, version, (form.version.data or "").strip(), who.user)
+        changed("revise", saved, who)
+        return redirect(url_for("definitions.edit", def_id=def_id, version=saved["version"]))
+    if not EmptyForm().validate_on_submit():
+        raise Invalid("the form expired; reload the page and try again", field="csrf_token")
+    if action == "publish":
+        saved = defs.publish(def_id, version, who.user)
+    elif action == "deprecate":
+        saved = defs.deprecate(def_id, version, who.user)
+    elif action == "delete":
+        defs.delete_draft(def_id, version, who.user)
+        changed("delete", record, who)
+        return redirect(url_for("definitions.index"))
+    else:
+        raise NotFound(f"no action {action!r} on definitions")
+    changed(action, saved, who)
+    return redirect(url_for("definitions.page", def_id=def_id, version=version))
+
+
+DOWNLOADS = {"ttl": "Turtle", "jsonld": "JSON-LD", "shacl": "SHACL (Turtle)", "csv": "CSV", "schema": "JSON Schema"}
+
+
+@bp.get("/definitions/<def_id>/<version>/download/<kind>")
+def download(def_id: str, version: str, kind: str):
+    defs = catalog().definitions
+    record = defs.get(def_id, version)
+    name = f"{def_id}-{version}"
+    if kind in ("ttl", "jsonld"):
+        fmt = _FORMAT[kind]
+        response = rdf_response(defs.rdf(def_id, version), fmt)
+    elif kind == "shacl":
+        response = Response(shapes(record).serialize(format="turtle"), mimetype="text/turtle")
+        name += "-shacl"
+        kind = "ttl"
+    elif kind == "csv":
+        response = Response(to_csv(record), mimetype="text/csv")
+    elif kind == "schema":
+        response = Response(json.dumps(to_json_schema(record), ensure_ascii=False, indent=2),
+                            mimetype="application/schema+json")
+        kind = "schema.json"
+    else:
+        raise NotFound(f"definitions download as {', '.join(DOWNLOADS)}")
+    response.headers["Content-Disposition"] = f"attachment; filename={name}.{kind}"
+    return response
