@@ -108,11 +108,14 @@ def _required(definition: dict) -> set[str]:
 def _columns_path(g: Graph) -> BNode:
     """dataset → its columns, whether the table schema hangs off a distribution or the dataset, and
     whether csvw:column holds an RDF list or the columns themselves."""
-    rest = BNode()
-    g.add((rest, SH.zeroOrMorePath, RDF.rest))
     seqs = []
     for head in ([DCAT.distribution, CSVW.tableSchema, CSVW.column], [CSVW.tableSchema, CSVW.column]):
-        for tail in ([rest, RDF.first], []):
+        for listed in (True, False):
+            tail = []
+            if listed:
+                rest = BNode()
+                g.add((rest, SH.zeroOrMorePath, RDF.rest))
+                tail = [rest, RDF.first]
             node = BNode()
             Collection(g, node, head + tail)
             seqs.append(node)
@@ -173,13 +176,12 @@ def shapes(definition: dict) -> Graph:
     g.add((shape, RDF.type, SH.NodeShape))
     g.add((shape, SH.targetSubjectsOf, DCT.conformsTo))
     g.add((shape, DCT.source, URIRef(definition["iri"])))
-    path = _columns_path(g)
     for e in definition["elements"]:
         label = f"{e['name']} ({(e.get('label') or {}).get('en') or (e.get('label') or {}).get('ko') or ''})"
         if e.get("required"):
             prop = BNode()
             g.add((shape, SH.property, prop))
-            g.add((prop, SH.path, path))
+            g.add((prop, SH.path, _columns_path(g)))
             g.add((prop, SH.qualifiedValueShape, _named(g, e)))
             g.add((prop, SH.qualifiedMinCount, Literal(1)))
             g.add((prop, SH.name, Literal(e["name"])))
@@ -188,12 +190,12 @@ def shapes(definition: dict) -> Graph:
         allowed = _strings(types) + [XSD[t] for t in ("string", "integer", "decimal", "boolean", "date",
                                                                    "dateTime", "token", "double", "float")
                                                  if t.lower() in types]
-        _wrong(g, e, path, CSVW.datatype, allowed, "datatype (expected " + e["datatype"] + ")", shape, label)
+        _wrong(g, e, _columns_path(g), CSVW.datatype, allowed, "datatype (expected " + e["datatype"] + ")", shape, label)
         if e.get("unit"):
-            _wrong(g, e, path, HDCAT.unit, _strings([e["unit"]]), f"unit (expected {e['unit']})", shape, label)
+            _wrong(g, e, _columns_path(g), HDCAT.unit, _strings([e["unit"]]), f"unit (expected {e['unit']})", shape, label)
         if e.get("coding_system") and e["coding_system"] != "local":
             family = _ICD_FAMILY if e["coding_system"] in _ICD_FAMILY else {e["coding_system"]}
-            _wrong(g, e, path, HEALTH.hasCodingSystem, [coding_system_iri(c) for c in sorted(family)],
+            _wrong(g, e, _columns_path(g), HEALTH.hasCodingSystem, [coding_system_iri(c) for c in sorted(family)],
                    f"coding system (expected {e['coding_system']})", shape, label)
     return g
 

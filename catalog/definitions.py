@@ -60,7 +60,7 @@ class _Code(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     system = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    maps_to = fields.Dict(load_default=None, allow_none=True)
+    maps_to = fields.Dict(allow_none=True)
 
 
 class ElementSchema(Schema):

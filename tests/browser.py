@@ -82,7 +82,13 @@ class Browser:
         return self
 
     def submit(self, css: str = "button[type=submit]") -> "Browser":
+        """Click a button that loads a new page, and wait until the new page is there."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        old = self.find("html")
         self.find(css).click()
+        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
         return self
 
     def sign_in(self, base_url: str, name: str, password: str) -> "Browser":

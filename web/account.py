@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, NumberRange
 
@@ -79,7 +80,7 @@ def signout():
 
 def _token_form(role: str) -> TokenForm:
     form = TokenForm()
-    form.scopes.choices = [(s, s) for s, roles in SCOPE_ROLES.items() if role in roles]
+    form.scopes.choices = [SelectChoice(s, s) for s, roles in SCOPE_ROLES.items() if role in roles]
     return form
 
 

@@ -403,7 +403,7 @@ def definitions_list(obj):
             table.add_row(r["id"], r["version"], r["status"], (r["modified"] or "")[:19])
     finally:
         catalog.close()
-    console.print(table)
+    out.print(table)
 
 
 @definitions.command("import")

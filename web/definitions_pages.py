@@ -10,7 +10,8 @@ import json
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField)
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from catalog.conformance import shapes
 from catalog.definition_formats import to_csv, to_json_schema
@@ -35,13 +36,14 @@ class ElementForm(Form):
     label_ko = StringField("Label (Korean) · 한국어 이름")
     definition_en = TextAreaField("Meaning (English)")
     definition_ko = TextAreaField("Meaning (Korean) · 정의")
-    datatype = SelectField("Datatype · 자료형", choices=[(d, d) for d in DATATYPES])
+    datatype = SelectField("Datatype · 자료형", validate_choice=False, choices=[SelectChoice(d, d) for d in DATATYPES])
     unit = StringField("Unit (UCUM) · 단위")
-    coding_system = SelectField("Coding system · 코드 체계", choices=[("", "—")] + [(c, c) for c in CODING_SYSTEMS])
+    coding_system = SelectField("Coding system · 코드 체계", validate_choice=False,
+                                choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CODING_SYSTEMS])
     concept_code = StringField("Concept code (e.g. LOINC 8480-6)")
     value_set = TextAreaField("Value set: one “code | label” per line · 값 목록")
     required = BooleanField("Required · 필수")
-    cardinality = SelectField("Cardinality", choices=[("", "—")] + [(c, c) for c in CARDINALITIES])
+    cardinality = SelectField("Cardinality", validate_choice=False, choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CARDINALITIES])
 
 
 class DefinitionForm(FlaskForm):
@@ -51,9 +53,9 @@ class DefinitionForm(FlaskForm):
     title_ko = StringField("Title (Korean) · 제목")
     description_en = TextAreaField("Description (English)")
     description_ko = TextAreaField("Description (Korean) · 설명")
-    disease_area = SelectField("Disease area · 질환 영역", choices=[(a, a) for a in DISEASE_AREAS])
+    disease_area = SelectField("Disease area · 질환 영역", validate_choice=False, choices=[SelectChoice(a, a) for a in DISEASE_AREAS])
     keywords = StringField("Keywords, comma-separated · 키워드")
-    hospital = SelectField("Owning hospital · 소유 병원", choices=[])
+    hospital = SelectField("Owning hospital · 소유 병원", choices=[], validate_choice=False)  # checked by check_hospital
     elements = FieldList(FormField(ElementForm), min_entries=1)
     add_row = SubmitField("Add element rows · 항목 추가")
     save = SubmitField("Save draft · 초안 저장")
@@ -76,7 +78,8 @@ def _texts(en: str | None, ko: str | None) -> dict:
 def form_data(form: DefinitionForm) -> tuple[dict, list[int]]:
     """The definition the form describes, and which form row each element came from."""
     elements, rows = [], []
-    for i, row in enumerate(form.elements):
+    for i, entry in enumerate(form.elements):
+        row = entry.form
         if _blank(row):
             continue
         concept = None
@@ -156,8 +159,8 @@ def _hospital_choices(form: DefinitionForm) -> None:
     who = principal()
     from ontology import hospitals
     allowed = [h for h in hospitals() if who.role == "admin" or h["id"] in who.hospitals]
-    form.hospital.choices = ([("", "— consortium-wide —")] if who.role == "admin" else []) + \
-        [(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed]
+    form.hospital.choices = ([SelectChoice("", "— consortium-wide —")] if who.role == "admin" else []) + \
+        [SelectChoice(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed]
 
 
 def _may_write(record: dict) -> bool:
@@ -183,7 +186,8 @@ def _editor(record: dict | None, template_title: str):
         for _ in range(BLANK_ROWS):
             form.elements.append_entry()
         return render_template("definition_form.html", form=form, record=record, title=template_title), 200
-    if not form.validate_on_submit():  # only the CSRF token and the select choices are checked here
+    if not form.validate_on_submit():  # only the CSRF token is checked here; the schema checks the rest
+        form.form_errors.append("the form expired; save again")
         return render_template("definition_form.html", form=form, record=record, title=template_title), 400
     data, rows = form_data(form)
     who, defs = principal(), catalog().definitions

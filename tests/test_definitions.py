@@ -1,0 +1,268 @@
+"""Standard dataset definitions: the starter set, the API (400 naming each field, 409 on published),
+versions and supersession, history and diffs, downloads that parse, conformance as DQV, the
+search facet, the CLI, and a steward going from a blank form to a published definition in Chromium."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from catalog.accounts import Accounts
+from catalog.config import Settings, SourceConfig
+from catalog.definitions import STARTERS, content, from_graph, load_definition, to_graph
+from catalog.errors import Invalid
+from catalog.service import Catalog
+from harvesters.runner import harvest_all
+from ontology import DQV
+from tests.conftest import PASSWORD, ROOT, LiveServer, csrf_token, require_service, sign_in
+
+STANDARD = ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"
+CARDIO = "https://hdcat.example.org/id/definition/cardiovascular-core/1.0.0"
+RESP = "https://hdcat.example.org/id/definition/respiratory-core/1.0.0"
+
+
+def starter(name: str) -> dict:
+    return json.loads((STARTERS / f"{name}-core.json").read_text("utf-8"))
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    """A fresh catalogue with the starters, the hand-written standard datasets, a steward and their token."""
+    settings = Settings(store_url="memory:", data_dir=tmp_path)
+    cat = Catalog(settings)
+    cat.definitions.ensure_starters()
+    harvest_all(cat, [SourceConfig(name="hanbit-standard", hospital="hanbit", kind="dcat", location=str(STANDARD))])
+    acc = Accounts.for_settings(settings)
+    acc.add_user("sam", "steward", ["hanbit"], PASSWORD)
+    acc.add_user("sol", "steward", ["gaon"], PASSWORD)
+    from web.app import create_app
+    app = create_app(catalog=cat, accounts=acc)
+    _, app.sam = acc.issue_token("sam", ["definitions:write"])
+    _, app.sol = acc.issue_token("sol", ["definitions:write"])
+    yield app
+    cat.close()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def stroke(**changes) -> dict:
+    body = starter("cardiovascular")
+    body.update(id="stroke-core", hospital="hanbit", title={"en": "Stroke core dataset", "ko": "뇌졸중 핵심 데이터셋"})
+    body.update(changes)
+    return body
+
+
+def test_starter_definitions_are_published_with_recognisable_elements(sample_catalog):
+    defs = sample_catalog.definitions
+    versions = {(v["id"], v["status"]) for v in defs.versions()}
+    assert {("cancer-core", "published"), ("cardiovascular-core", "published"), ("respiratory-core", "published")} <= versions
+    cancer, cardio, resp = (defs.get(f"{n}-core") for n in ("cancer", "cardiovascular", "respiratory"))
+    names = lambda d: {e["name"] for e in d["elements"]}  # noqa: E731
+    assert {"diagnosis_date", "primary_site", "histology", "clinical_stage_group"} <= names(cancer)
+    assert {"systolic_bp", "diastolic_bp", "ldl_cholesterol"} <= names(cardio)
+    assert {"fev1", "fvc", "fev1_fvc_ratio", "smoking_status"} <= names(resp)
+    sbp = next(e for e in cardio["elements"] if e["name"] == "systolic_bp")
+    assert sbp["unit"] == "mm[Hg]" and sbp["concept"]["code"] == "8480-6" and sbp["coding_system"] == "LOINC"
+    fev1 = next(e for e in resp["elements"] if e["name"] == "fev1")
+    assert fev1["concept"]["code"] == "20150-9" and fev1["unit"] == "L"
+    assert all(e["label"].get("ko") and e["label"].get("en") for d in (cancer, cardio, resp) for e in d["elements"])
+
+
+def test_json_and_rdf_round_trip():
+    data = load_definition(starter("respiratory"))
+    iri = URIRef("https://hdcat.example.org/id/definition/respiratory-core/1.0.0")
+    back = from_graph(to_graph(data, iri, {"status": "draft"}), iri)
+    assert content(back) == content(dict(data, hospital=None, keywords=sorted(data["keywords"])))
+
+
+def test_invalid_definitions_name_every_field():
+    bad = {"id": "Bad Id", "version": "one", "title": {}, "disease_area": "dentistry",
+           "elements": [{"name": "Has Space", "label": {}, "datatype": "code", "unit": "mm Hg",
+                         "required": True, "cardinality": "0..1"},
+                        {"name": "ok_name", "label": {"en": "Fine"}, "datatype": "text"}]}
+    with pytest.raises(Invalid) as caught:
+        load_definition(bad)
+    fields = caught.value.detail["fields"]
+    for name in ("id", "version", "title", "disease_area", "elements.0.name", "elements.0.label", "elements.0.unit",
+                 "elements.0.coding_system", "elements.0.cardinality", "elements.1.datatype"):
+        assert name in fields, (name, fields)
+
+
+def test_api_lifecycle_create_edit_publish_revise_supersede(deployment):
+    c = deployment.test_client()
+    assert c.post("/api/v1/definitions", json=stroke()).status_code == 401
+    r = c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
+    assert r.status_code == 201 and r.get_json()["status"] == "draft"
+    again = c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
+    assert again.status_code == 409 and again.is_json
+    bad = c.post("/api/v1/definitions", json=stroke(id="x", elements=[]), headers=bearer(deployment.sam)).get_json()
+    assert bad["status"] == 400 and set(bad["detail"]["fields"]) == {"id", "elements"}
+    # a steward of another hospital may not touch hanbit's definition
+    assert c.put("/api/v1/definitions/stroke-core/1.0.0", json=stroke(), headers=bearer(deployment.sol)).status_code == 403
+    edited = stroke(elements=stroke()["elements"][:5])
+    r = c.put("/api/v1/definitions/stroke-core/1.0.0", json=edited, headers=bearer(deployment.sam))
+    assert r.status_code == 200 and len(r.get_json()["elements"]) == 5
+    assert c.post("/api/v1/definitions/stroke-core/1.0.0/publish", headers=bearer(deployment.sam)).get_json()["status"] == "published"
+    frozen = c.put("/api/v1/definitions/stroke-core/1.0.0", json=stroke(), headers=bearer(deployment.sam))
+    assert frozen.status_code == 409 and "never change" in frozen.get_json()["message"]
+    r = c.post("/api/v1/definitions/stroke-core/1.0.0/revise", json={"version": "1.1.0"}, headers=bearer(deployment.sam))
+    assert r.status_code == 201 and r.get_json()["revision_of"].endswith("/stroke-core/1.0.0")
+    c.put("/api/v1/definitions/stroke-core/1.1.0", json=stroke(version="1.1.0"), headers=bearer(deployment.sam))
+    c.post("/api/v1/definitions/stroke-core/1.1.0/publish", headers=bearer(deployment.sam))
+    old = c.get("/api/v1/definitions/stroke-core/1.0.0").get_json()
+    assert old["status"] == "deprecated" and old["replaced_by"].endswith("/stroke-core/1.1.0")
+    assert len(old["elements"]) == 5  # still resolvable, content unchanged
+    assert c.get("/api/v1/definitions/stroke-core").get_json()["version"] == "1.1.0"
+    # consortium-wide starters are the admins' to change
+    assert c.post("/api/v1/definitions/cancer-core/1.0.0/deprecate", headers=bearer(deployment.sam)).status_code == 403
+    # the history says who did what, and the audit trail has every write
+    history = c.get("/definitions/stroke-core/1.1.0").get_data(as_text=True)
+    assert "supersede" in history and "added" in history and "sam" in history
+    actions = [e["action"] for e in deployment.extensions["hdcat.accounts"].audit_entries(50)]
+    assert {"definition.create", "definition.edit", "definition.publish", "definition.revise"} <= set(actions)
+
+
+def test_turtle_upload_round_trips_an_export(deployment):
+    c = deployment.test_client()
+    ttl = c.get("/definitions/respiratory-core/1.0.0/download/ttl").get_data(as_text=True)
+    ttl = ttl.replace("respiratory-core", "copd-core")
+    r = c.post("/api/v1/definitions", data=ttl, content_type="text/turtle", headers=bearer(deployment.sam))
+    assert r.status_code == 201, r.get_json()
+    got = r.get_json()
+    assert got["id"] == "copd-core" and got["hospital"] == "hanbit" and len(got["elements"]) == 16
+    broken = c.post("/api/v1/definitions", data="@prefix : <", content_type="text/turtle", headers=bearer(deployment.sam))
+    assert broken.status_code == 400 and "turtle" in broken.get_json()["message"]
+
+
+def test_downloads_parse_and_the_shacl_shapes_work(deployment):
+    import pyshacl
+    import jsonschema
+    c = deployment.test_client()
+    base = "/definitions/cardiovascular-core/1.0.0/download/"
+    g = Graph().parse(data=c.get(base + "ttl").data, format="turtle")
+    assert (URIRef(CARDIO), RDF.type, URIRef("http://purl.org/dc/terms/Standard")) in g
+    assert len(Graph().parse(data=c.get(base + "jsonld").data, format="json-ld")) == len(g)
+    rows = list(csv.DictReader(io.StringIO(c.get(base + "csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 17 and rows[2]["name"] == "systolic_bp" and rows[2]["unit"] == "mm[Hg]"
+    schema = json.loads(c.get(base + "schema").data)
+    jsonschema.validate({"event_type": "I21", "event_date": "2024-01-02", "systolic_bp": 130, "diastolic_bp": 80,
+                         "heart_rate": 70}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"event_type": "I21"}, schema)
+    shapes = Graph().parse(data=c.get(base + "shacl").data, format="turtle")
+    data = Graph().parse(STANDARD)
+    conforms, _, text = pyshacl.validate(data, shacl_graph=shapes)
+    # the shapes target every subject of dct:conformsTo: the COPD extract has no cardiovascular elements
+    assert not conforms and "event_type" in text and "systolic_bp" in text and "copd-spirometry" in text
+    assert "cardiovascular-core-extract" not in text  # the cardiovascular extract meets them
+
+
+def test_declared_and_suggested_conformance_in_the_graph(sample_catalog):
+    cardio = sample_catalog.conformance_of(definition=CARDIO)
+    declared = [m for m in cardio if m["declared"]]
+    assert len(declared) == 1 and declared[0]["conforms"] and declared[0]["missing"] == []
+    resp = sample_catalog.conformance_of(definition=RESP)
+    claim = next(m for m in resp if m["declared"])
+    assert not claim["conforms"] and {"fev1_fvc_ratio", "spirometry_date"} <= set(claim["missing"])
+    assert any("fev1" in p and "unit" in p for p in claim["wrong"])
+    assert any(not m["declared"] and "copd-pulmonary-function-tests" in m["dataset"] for m in resp)  # suggested
+    g = sample_catalog.store.graph(sample_catalog.conformance_graph_iri)
+    assert len(set(g.subjects(RDF.type, DQV.QualityMeasurement))) == len(sample_catalog.conformance_of())
+    assert (None, DQV.computedOn, URIRef(declared[0]["dataset"])) in g
+
+
+def test_conformance_on_pages_and_as_a_search_facet(client, sample_catalog, sample_search):
+    r = client.get("/api/v1/search", query_string={"conforms_to": CARDIO}).get_json()
+    assert r["total"] == 1 and "cardiovascular-core-extract" in r["hits"][0]["id"]
+    facet = {b["value"]: b["label"] for b in client.get("/api/v1/search?q=").get_json()["facets"]["conforms_to"]}
+    assert facet.get(CARDIO) == "cardiovascular-core 1.0.0"
+    page = client.get(f"/datasets/{r['hits'][0]['id']}").get_data(as_text=True)
+    assert "dataset-conformance" in page and "cardiovascular-core 1.0.0" in page and "declared" in page
+    d = client.get("/definitions/respiratory-core/1.0.0").get_data(as_text=True)
+    assert 'id="conformance"' in d and "suggested" in d and "fev1_fvc_ratio" in d
+
+
+def test_the_form_puts_each_message_beside_its_field(deployment):
+    c = sign_in(deployment, "sam")
+    token = csrf_token(c.get("/definitions/new").get_data(as_text=True))
+    form = {"csrf_token": token, "def_id": "Stroke Core", "version": "1.0.0", "title_en": "", "title_ko": "",
+            "disease_area": "cardiovascular", "hospital": "hanbit", "save": "1",
+            "elements-0-name": "nihss", "elements-0-label_en": "NIHSS score", "elements-0-datatype": "code",
+            "elements-0-coding_system": "", "elements-0-cardinality": "0..1", "elements-0-required": "y",
+            "elements-1-name": "", "elements-1-datatype": "string"}
+    r = c.post("/definitions/new", data=form)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    def beside(field_id, text):
+        block = html.split(f'id="{field_id}"', 1)[1].split('class="field', 1)[0]
+        assert text in block, (field_id, block[:400])
+    beside("def_id", "lower-case letters")
+    beside("title_en", "give a title")
+    beside("elements-0-coding_system", "needs its coding system")
+    beside("elements-0-cardinality", "does not agree")
+    assert c.get("/definitions").status_code == 200 and "Stroke" not in c.get("/definitions").get_data(as_text=True)
+    anon = deployment.test_client()
+    assert anon.get("/definitions/new").status_code == 302
+    assert anon.post("/definitions/cardiovascular-core/1.0.0/deprecate").status_code in (302, 400)
+
+
+def test_cli_imports_exports_and_publishes(tmp_path):
+    from tests.test_cli import hdcat
+    src = tmp_path / "copd.json"
+    src.write_text(json.dumps(dict(starter("respiratory"), id="copd-core"), ensure_ascii=False), "utf-8")
+    r = hdcat("definitions", "import", str(src), cwd=tmp_path, check=True)
+    assert "copd-core 1.0.0: draft (16 elements)" in r.stdout
+    hdcat("definitions", "publish", "copd-core", "1.0.0", cwd=tmp_path, check=True)
+    listing = hdcat("definitions", "list", cwd=tmp_path, check=True).stdout
+    assert "copd-core" in listing and "published" in listing
+    for fmt in ("json", "ttl", "shacl", "csv", "jsonschema"):
+        out = tmp_path / f"copd.{fmt}"
+        hdcat("definitions", "export", "copd-core", "--format", fmt, "-o", str(out), cwd=tmp_path, check=True)
+        assert out.stat().st_size > 1000
+    assert json.loads((tmp_path / "copd.json").read_text())["status"] == "published"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "x"}')
+    r = hdcat("definitions", "import", str(bad), cwd=tmp_path)
+    assert r.returncode != 0 and "version" in (r.stdout + r.stderr)
+
+
+def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(deployment):
+    from tests.browser import Browser, chromium_path
+    require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
+    server = LiveServer(deployment)
+    try:
+        with Browser() as b:
+            b.sign_in(server.url, "sam", PASSWORD)
+            b.open(f"{server.url}/definitions").submit("#new-definition")
+            assert b.url.endswith("/definitions/new")
+            b.fill({"def_id": "stroke-core", "version": "1.0.0", "title_en": "Stroke core dataset",
+                    "title_ko": "뇌졸중 핵심 데이터셋", "disease_area": "cardiovascular", "keywords": "stroke, 뇌졸중",
+                    "elements-0-name": "stroke_type", "elements-0-label_en": "Stroke type",
+                    "elements-0-label_ko": "뇌졸중 유형", "elements-0-datatype": "code",
+                    "elements-1-name": "onset_date", "elements-1-label_en": "Onset date",
+                    "elements-1-label_ko": "발병일", "elements-1-datatype": "date"})
+            b.find("[name='elements-0-required']").click()
+            b.submit("#save")  # the coded element has no coding system yet
+            message = b.find("#elements-0-coding_system-error").text
+            assert "coding system" in message
+            b.fill({"elements-0-coding_system": "KCD-7", "elements-0-cardinality": "1..1",
+                    "elements-0-value_set": "I63 | Cerebral infarction\nI61 | Intracerebral haemorrhage"})
+            b.submit("#save")
+            assert b.url.endswith("/definitions/stroke-core/1.0.0"), b.find("main").text[:500]
+            assert b.find("#status").text == "draft"
+            b.submit("#publish")
+            assert b.find("#status").text == "published"
+            assert "I63" in b.find("#elements").text and "발병일" in b.find("#elements").text
+            assert not b.find_all("#edit")  # published: no edit button
+        record = deployment.extensions["hdcat"].definitions.get("stroke-core", "1.0.0")
+        assert record["status"] == "published" and record["hospital"] == "hanbit"
+        assert record["elements"][0]["value_set"][0] == {"code": "I63", "label": "Cerebral infarction", "system": "KCD-7"}
+    finally:
+        server.stop()
