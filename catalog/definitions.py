@@ -123,6 +123,17 @@ class DefinitionSchema(Schema):
             seen.add(name)
 
 
+class DefinitionRecordSchema(DefinitionSchema):
+    """What the API answers: the definition plus its identity and lifecycle."""
+    iri = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["draft", "published", "deprecated"]))
+    created = fields.String(allow_none=True)
+    modified = fields.String(allow_none=True)
+    issued = fields.String(allow_none=True)
+    revision_of = fields.String(allow_none=True)
+    replaced_by = fields.String(allow_none=True)
+
+
 def load_definition(data: dict) -> dict:
     """Validated input, or Invalid whose `detail` maps every bad field (elements.2.unit, …) to its message."""
     if not isinstance(data, dict):

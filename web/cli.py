@@ -86,7 +86,7 @@ def open_search(catalog):
 
 
 def reindex_with_progress(search) -> int:
-    total = search.catalog.count_datasets()
+    total = search.catalog.count_datasets(members=True)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total} datasets"), TimeElapsedColumn(), console=console)
     with progress:
@@ -491,7 +491,7 @@ def _serve(catalog, host: str, port: int, search=None) -> None:
     from web.app import create_app
     try:
         search = search or open_search(catalog)
-        if search.stale or (search.count() == 0 and catalog.count_datasets() > 0):
+        if search.stale or (search.count() == 0 and catalog.count_datasets(members=True) > 0):
             console.print("the search index is empty or stale: building it from the graph")
             reindex_with_progress(search)
     except SearchUnavailable as exc:

@@ -10,6 +10,7 @@ from catalog.schemas import (
     DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
     HospitalCountSchema,
 )
+from catalog.definitions import DefinitionRecordSchema, DefinitionSchema
 from search.query import FACETS, MAX_SIZE, SORTS
 
 bp = Blueprint("openapi", __name__)
@@ -20,6 +21,7 @@ class ErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "what is wrong, for people"})
     status = fields.Integer(required=True)
     field = fields.String(metadata={"description": "the parameter or field to fix"})
+    detail = fields.Dict(metadata={"description": "more, e.g. `fields`: every field to fix with its message"})
 
 
 class LinksSchema(Schema):
@@ -73,6 +75,76 @@ def _json(schema, description="OK"):
 
 ERRORS = {"400": _json("Error", "a parameter is wrong; `field` names it"),
           "404": _json("Error", "no such resource")}
+WRITE_ERRORS = {"400": _json("Error", "the body is wrong; `detail.fields` names every field to fix"),
+                "401": _json("Error", "no valid bearer token"),
+                "403": _json("Error", "the token lacks `definitions:write`, or its steward does not act for the "
+                                      "definition's hospital"),
+                "404": ERRORS["404"],
+                "409": _json("Error", "the version exists already, or is published and never changes")}
+
+
+class DefinitionVersionSchema(Schema):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+    iri = fields.String(required=True)
+    status = fields.String(required=True)
+    modified = fields.String(allow_none=True)
+
+
+class DefinitionListSchema(Schema):
+    total = fields.Integer(required=True)
+    definitions = fields.List(fields.Nested(DefinitionVersionSchema), required=True)
+
+
+class MeasurementSchema(Schema):
+    dataset = fields.String(required=True)
+    definition = fields.String(required=True)
+    definition_id = fields.String()
+    definition_version = fields.String()
+    score = fields.Float(required=True)
+    declared = fields.Boolean(required=True)
+    conforms = fields.Boolean(required=True)
+    missing = fields.List(fields.String())
+    wrong = fields.List(fields.String())
+
+
+class ConformanceSchema(Schema):
+    definition = fields.String(required=True)
+    results = fields.List(fields.Nested(MeasurementSchema), required=True)
+
+
+def _definition_paths(spec) -> None:
+    path_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 63}}
+    path_version = {"name": "version", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 20}}
+    body = {"required": True, "content": {"application/json": {"schema": "DefinitionInput"},
+                                          "text/turtle": {"schema": {"type": "string"}}}}
+    secured = [{"bearer": []}]
+    spec.path(path="/api/v1/definitions", operations={
+        "get": {"summary": "Every version of every standard dataset definition",
+                "parameters": [{"name": "status", "in": "query",
+                                "schema": {"type": "string", "enum": ["draft", "published", "deprecated"]}}],
+                "responses": {"200": _json("DefinitionList"), "400": ERRORS["400"]}},
+        "post": {"summary": "Register a new definition (a draft)", "security": secured, "requestBody": body,
+                 "responses": {"201": _json("Definition"), **WRITE_ERRORS}}})
+    spec.path(path="/api/v1/definitions/{id}", operations={"get": {
+        "summary": "The latest published (else latest) version", "parameters": [path_id],
+        "responses": {"200": _json("Definition"), "404": ERRORS["404"]}}})
+    spec.path(path="/api/v1/definitions/{id}/{version}", operations={
+        "get": {"summary": "One version", "parameters": [path_id, path_version],
+                "responses": {"200": _json("Definition"), "404": ERRORS["404"]}},
+        "put": {"summary": "Edit a draft (published versions never change: 409)", "security": secured,
+                "parameters": [path_id, path_version], "requestBody": body,
+                "responses": {"200": _json("Definition"), **WRITE_ERRORS}}})
+    spec.path(path="/api/v1/definitions/{id}/{version}/conformance", operations={"get": {
+        "summary": "Datasets that declare or resemble this version, with scores and what is missing",
+        "parameters": [path_id, path_version], "responses": {"200": _json("Conformance"), "404": ERRORS["404"]}}})
+    spec.path(path="/api/v1/definitions/{id}/{version}/{action}", operations={"post": {
+        "summary": "publish, deprecate, or revise (body {\"version\": \"1.1.0\"}: a new draft that supersedes it when published)",
+        "security": secured,
+        "parameters": [path_id, path_version,
+                       {"name": "action", "in": "path", "required": True,
+                        "schema": {"type": "string", "enum": ["publish", "deprecate", "revise"]}}],
+        "responses": {"200": _json("Definition"), "201": _json("Definition"), **WRITE_ERRORS}}})
 
 
 def build_spec() -> dict:
@@ -81,8 +153,12 @@ def build_spec() -> dict:
     for name, schema in (("Error", ErrorSchema), ("Dataset", DatasetSchema), ("DatasetSummary", DatasetSummarySchema),
                          ("DatasetPage", DatasetPageSchema), ("HarvestRun", HarvestRunSchema),
                          ("RunPage", RunPageSchema), ("SearchResponse", SearchResponseSchema),
-                         ("HospitalCount", HospitalCountSchema)):
+                         ("HospitalCount", HospitalCountSchema), ("Definition", DefinitionRecordSchema),
+                         ("DefinitionInput", DefinitionSchema), ("DefinitionList", DefinitionListSchema),
+                         ("Conformance", ConformanceSchema)):
         spec.components.schema(name, schema=schema)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    _definition_paths(spec)
     search_params = [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500},
          "description": 'Words in Korean or English, "phrases", -exclusions, title:/column:/code:/keyword: prefixes'},
