@@ -457,32 +457,30 @@ class Definitions:
         self._changed()
         return self.get(def_id, version)
 
-    def publish(self, def_id: str, version: str, actor: str) -> dict:
+    def _transition(self, def_id: str, version: str, actor: str, allowed: str, status: str, **meta) -> dict:
+        """Move one version along draft → published → deprecated; its content never changes here."""
         current = self.get(def_id, version)
-        if current["status"] != "draft":
-            raise Conflict(f"{def_id} {version} is {current['status']} already; only drafts are published")
-        now = self._now()
-        self._write(content(current), dict(self._meta(current), status="published", issued=now, modified=now))
-        self._record_change(def_id, version, actor, "publish", "published")
-        if current["revision_of"]:  # the version it revises is superseded by it
+        if current["status"] != allowed:
+            raise Conflict(f"{def_id} {version} is {current['status']}; only {allowed} versions can be {status}")
+        self._write(content(current), dict(self._meta(current), status=status, modified=self._now(), **meta))
+        action = {"published": "publish", "deprecated": "deprecate"}[status]
+        self._record_change(def_id, version, actor, meta.get("replaced_by") and "supersede" or action,
+                            f"superseded by {meta['replaced_by'].rsplit('/', 1)[-1]}" if meta.get("replaced_by") else status)
+        return current
+
+    def publish(self, def_id: str, version: str, actor: str) -> dict:
+        """Freeze a draft; the published version it revises (if any) is superseded by it."""
+        current = self._transition(def_id, version, actor, "draft", "published", issued=self._now())
+        if current["revision_of"]:
             old_id, old_version = current["revision_of"].rsplit("/", 2)[-2:]
-            try:
-                old = self.get(old_id, old_version)
-            except NotFound:
-                old = None
-            if old and old["status"] == "published":
-                self._write(content(old), dict(self._meta(old), status="deprecated", modified=now,
-                                               replaced_by=str(self.iri(def_id, version))))
-                self._record_change(old_id, old_version, actor, "supersede", f"superseded by {version}")
+            if any(v["version"] == old_version and v["status"] == "published" for v in self.all_of(old_id)):
+                self._transition(old_id, old_version, actor, "published", "deprecated",
+                                 replaced_by=str(self.iri(def_id, version)))
         self._changed()
         return self.get(def_id, version)
 
     def deprecate(self, def_id: str, version: str, actor: str) -> dict:
-        current = self.get(def_id, version)
-        if current["status"] != "published":
-            raise Conflict(f"{def_id} {version} is {current['status']}; only published versions are deprecated")
-        self._write(content(current), dict(self._meta(current), status="deprecated", modified=self._now()))
-        self._record_change(def_id, version, actor, "deprecate", "deprecated")
+        self._transition(def_id, version, actor, "published", "deprecated")
         self._changed()
         return self.get(def_id, version)
 

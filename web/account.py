@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -16,8 +16,8 @@ from wtforms import IntegerField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from catalog.accounts import SCOPE_ROLES
-from catalog.errors import HdcatError, Invalid, NotFound
-from web.auth import SiteUser, accounts, origin, principal, require_permission
+from catalog.errors import HdcatError
+from web.auth import SiteUser, accounts, origin
 
 bp = Blueprint("account", __name__)
 
@@ -120,29 +120,3 @@ def revoke_token(token_id: str):
         accounts().revoke_token(token_id, actor=me.user)
     return redirect(url_for("account.account"))
 
-
-@bp.get("/audit")
-@require_permission("read:audit")
-def audit():
-    """The audit trail for auditors: newest first, with the chain's state; looking is itself recorded."""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        raise Invalid("parameter 'page': not a whole number", field="page") from None
-    acc, who = accounts(), principal()
-    acc.audit(who.label, "audit.read", "audit", {"page": page}, origin=origin())
-    intact, checked, problem = acc.verify_audit()
-    return render_template("audit.html", entries=acc.audit_entries(100, (page - 1) * 100), page=page,
-                           intact=intact, checked=checked, problem=problem)
-
-
-@bp.get("/audit/export.<fmt>")
-@require_permission("read:audit")
-def audit_export(fmt: str):
-    kind = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}.get(fmt)
-    if kind is None:
-        raise NotFound("the audit trail downloads as export.csv or export.ttl (PROV-O)")
-    acc, who = accounts(), principal()
-    text = acc.export_audit(kind[0])
-    acc.audit(who.label, "audit.export", fmt, {}, origin=origin())
-    return Response(text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"})

@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if accounts is not None:
         app.extensions["hdcat.accounts"] = accounts
 
-    from web import (account, api, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
+    from web import (account, api, audit, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
                      lineage_page, linked_data, openapi, pages, search_views, sparql)
     errors.init_app(app)
     auth.init_app(app, settings)
@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.register_blueprint(lineage_page.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(audit.api_bp)
     app.register_blueprint(definitions_api.bp)
     app.register_blueprint(definitions_pages.bp)
     for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):

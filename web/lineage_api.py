@@ -55,33 +55,6 @@ def post_event():
     return result, (201 if result["status"] == "stored" else 200)
 
 
-@bp.get("/audit")
-@require_scope("audit:read")
-def get_audit():
-    try:
-        limit = min(int(request.args.get("size", 100)), 1000)
-        offset = max(int(request.args.get("offset", 0)), 0)
-    except ValueError:
-        raise Invalid("parameters 'size' and 'offset' are whole numbers", field="size") from None
-    acc = accounts()
-    acc.audit(g.principal.label, "audit.read", "audit", {"size": limit, "offset": offset},
-              origin=request.remote_addr or "")
-    intact, checked, problem = acc.verify_audit()
-    return {"intact": intact, "checked": checked, "problem": problem, "entries": acc.audit_entries(limit, offset)}
-
-
-@bp.get("/audit/export.<fmt>")
-@require_scope("audit:read")
-def export_audit(fmt: str):
-    kind = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}.get(fmt)
-    if kind is None:
-        raise Invalid("export format: csv or ttl (PROV-O)", field="format")
-    acc = accounts()
-    text = acc.export_audit(kind[0])
-    acc.audit(g.principal.label, "audit.export", fmt, {}, origin=request.remote_addr or "")
-    return Response(text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"})
-
-
 def _graph():
     """The live lineage graph, or the graph as it stood at ?asOf=<ISO date or date-time>."""
     as_of = request.args.get("asOf")

@@ -1,0 +1,64 @@
+"""The audit trail for auditors: a page and downloads on the site (signed in), the same over the API
+(a bearer token with `audit:read`). Looking at the trail is itself recorded."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from catalog.errors import Invalid
+from web.auth import accounts, origin, principal, require_permission, require_scope
+
+bp = Blueprint("audit", __name__)
+api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
+FORMATS = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}
+
+
+def _page_args(default_size: int) -> tuple[int, int]:
+    try:
+        size = min(max(int(request.args.get("size", default_size)), 1), 1000)
+        page = max(int(request.args.get("page", 1)), 1)
+        offset = int(request.args.get("offset", (page - 1) * size))
+    except ValueError:
+        raise Invalid("parameters 'page', 'size' and 'offset' are whole numbers", field="size") from None
+    return size, max(offset, 0)
+
+
+def _entries(size: int, offset: int) -> dict:
+    acc = accounts()
+    acc.audit(principal().label, "audit.read", "audit", {"size": size, "offset": offset}, origin=origin())
+    intact, checked, problem = acc.verify_audit()
+    return {"intact": intact, "checked": checked, "problem": problem, "entries": acc.audit_entries(size, offset)}
+
+
+def _download(fmt: str) -> Response:
+    kind = FORMATS.get(fmt)
+    if kind is None:
+        raise Invalid("export format: csv or ttl (PROV-O)", field="format")
+    acc = accounts()
+    text = acc.export_audit(kind[0])
+    acc.audit(principal().label, "audit.export", fmt, {}, origin=origin())
+    return Response(text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"})
+
+
+@bp.get("/audit")
+@require_permission("read:audit")
+def page():
+    size, offset = _page_args(100)
+    return render_template("audit.html", page=offset // size + 1, size=size, **_entries(size, offset))
+
+
+@bp.get("/audit/export.<fmt>")
+@require_permission("read:audit")
+def export(fmt: str):
+    return _download(fmt)
+
+
+@api_bp.get("")
+@require_scope("audit:read")
+def entries():
+    return _entries(*_page_args(100))
+
+
+@api_bp.get("/export.<fmt>")
+@require_scope("audit:read")
+def api_export(fmt: str):
+    return _download(fmt)
