@@ -18,7 +18,8 @@ from pathlib import Path
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, SKOS, XSD
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 from catalog.errors import Conflict, Invalid, NotFound
 from catalog.iris import short_hash
@@ -522,8 +523,9 @@ class Definitions:
         return out
 
 
-def parse_upload(body: str, media_type: str) -> dict:
-    """A definition upload as JSON, or as RDF holding one dct:Standard (what `export --format ttl` writes)."""
+def parse_upload(body: str, media_type: str, defaults: dict | None = None) -> dict:
+    """A definition upload as JSON, as RDF holding one dct:Standard (what `export --format ttl` writes),
+    or as SHACL holding one sh:NodeShape (with `defaults` for what SHACL cannot say)."""
     if media_type in ("application/json", "") or body.lstrip().startswith("{") and "@context" not in body[:2000]:
         try:
             return json.loads(body)
@@ -536,6 +538,55 @@ def parse_upload(body: str, media_type: str) -> dict:
     except Exception as exc:  # rdflib raises many kinds
         raise Invalid(f"the body is not valid {fmt}: {' '.join(str(exc).split())[:200]}", field="(body)") from None
     standards = [s for s in g.subjects(RDF.type, DCT.Standard) if isinstance(s, URIRef)]
-    if len(standards) != 1:
-        raise Invalid(f"the RDF must describe exactly one dct:Standard (found {len(standards)})", field="(body)")
-    return content(from_graph(g, standards[0]))
+    if len(standards) == 1:
+        return content(from_graph(g, standards[0]))
+    shapes = list(g.subjects(RDF.type, SH.NodeShape))
+    if not standards and len(shapes) == 1:
+        return from_shacl(g, shapes[0], defaults or {})
+    raise Invalid(f"the RDF must describe exactly one dct:Standard or one sh:NodeShape (found {len(standards)} "
+                  f"and {len(shapes)})", field="(body)")
+
+
+_XSD_TO_DATATYPE = {XSD.string: "string", XSD.integer: "integer", XSD.int: "integer", XSD.long: "integer",
+                    XSD.decimal: "decimal", XSD.double: "decimal", XSD.float: "decimal", XSD.boolean: "boolean",
+                    XSD.date: "date", XSD.dateTime: "dateTime", XSD.token: "code"}
+
+
+def from_shacl(g: Graph, shape, defaults: dict) -> dict:
+    """A definition from SHACL a steward already has: each property shape becomes a data element
+    (name from the path's local name, datatype from sh:datatype, required from sh:minCount, the
+    value set from sh:in); what SHACL cannot say (id, version, disease area) comes from `defaults`."""
+    def text(node, *predicates) -> dict:
+        for predicate in predicates:
+            found = _read_texts(g, node, predicate)
+            if found:
+                return found
+        return {}
+
+    elements = []
+    for prop in g.objects(shape, SH.property):
+        path = g.value(prop, SH.path)
+        if not isinstance(path, URIRef):
+            continue  # complex paths do not name a column
+        name = re.sub(r"[^a-z0-9_]+", "_", re.split(r"[#/]", str(path))[-1].lower()).strip("_") or "element"
+        if not name[0].isalpha():
+            name = "e_" + name
+        low, high = g.value(prop, SH.minCount), g.value(prop, SH.maxCount)
+        required = bool(low is not None and int(low) >= 1)
+        values = list(Collection(g, g.value(prop, SH["in"]))) if g.value(prop, SH["in"]) is not None else []
+        datatype = _XSD_TO_DATATYPE.get(g.value(prop, SH.datatype), "code" if values else "string")
+        elements.append({"name": name, "label": text(prop, SH.name, RDFS.label) or {"en": name.replace("_", " ")},
+                         "definition": text(prop, SH.description, RDFS.comment), "datatype": datatype,
+                         "coding_system": "local" if datatype == "code" else None,
+                         "value_set": [{"code": str(v)} for v in values], "required": required,
+                         "cardinality": f"{1 if required else 0}..{'*' if high is None or int(high) > 1 else 1}",
+                         "order": float(g.value(prop, SH.order)) if g.value(prop, SH.order) is not None
+                         else float(len(elements))})
+    elements.sort(key=lambda e: e.pop("order"))
+    local = re.split(r"[#/]", str(shape))[-1].lower() if isinstance(shape, URIRef) else ""
+    return {"id": defaults.get("id") or re.sub(r"[^a-z0-9-]+", "-", local.replace("shape", "")).strip("-"),
+            "version": defaults.get("version") or str(g.value(shape, OWL.versionInfo) or "1.0.0"),
+            "title": text(shape, DCT.title, RDFS.label, SH.name) or {"en": local},
+            "description": text(shape, DCT.description, RDFS.comment),
+            "disease_area": defaults.get("disease_area") or "other",
+            "keywords": [], "hospital": defaults.get("hospital"), "elements": elements}

@@ -141,6 +141,27 @@ def test_turtle_upload_round_trips_an_export(deployment):
     assert broken.status_code == 400 and "turtle" in broken.get_json()["message"]
 
 
+SHAPE = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/stroke#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:StrokeShape a sh:NodeShape ; rdfs:label "Stroke registry record"@en , "뇌졸중 등록 레코드"@ko ;
+  sh:property [ sh:path ex:onset_date ; sh:datatype xsd:date ; sh:minCount 1 ; sh:maxCount 1 ; sh:order 1 ;
+                sh:name "Onset date"@en ] ,
+              [ sh:path ex:nihss ; sh:datatype xsd:integer ; sh:maxCount 1 ; sh:name "NIHSS score"@en ; sh:order 2 ] ,
+              [ sh:path ex:stroke_type ; sh:in ( "ischaemic" "haemorrhagic" ) ; sh:minCount 1 ; sh:order 0 ] ."""
+
+
+def test_shacl_a_steward_already_has_becomes_a_draft(deployment):
+    c = deployment.test_client()
+    r = c.post("/api/v1/definitions?id=stroke-core&disease_area=cardiovascular", data=SHAPE,
+               content_type="text/turtle", headers=bearer(deployment.sam))
+    assert r.status_code == 201, r.get_json()
+    d = r.get_json()
+    assert d["title"] == {"en": "Stroke registry record", "ko": "뇌졸중 등록 레코드"} and d["disease_area"] == "cardiovascular"
+    assert [(e["name"], e["datatype"], e["required"]) for e in d["elements"]] == [
+        ("stroke_type", "code", True), ("onset_date", "date", True), ("nihss", "integer", False)]
+    assert [v["code"] for v in d["elements"][0]["value_set"]] == ["ischaemic", "haemorrhagic"]
+
+
 def test_downloads_parse_and_the_shacl_shapes_work(deployment):
     import pyshacl
     import jsonschema

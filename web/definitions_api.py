@@ -25,7 +25,8 @@ def definitions():
 def _body() -> dict:
     if request.content_length and request.content_length > MAX_BODY:
         raise Invalid(f"a definition may be at most {MAX_BODY} bytes", field="(body)")
-    return parse_upload(request.get_data(as_text=True), request.mimetype or "application/json")
+    defaults = {k: request.args[k] for k in ("id", "version", "disease_area", "hospital") if request.args.get(k)}
+    return parse_upload(request.get_data(as_text=True), request.mimetype or "application/json", defaults)
 
 
 def check_hospital(who, hospital: str | None) -> str | None:

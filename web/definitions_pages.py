@@ -16,9 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from catalog.conformance import shapes
 from catalog.definition_formats import to_csv, to_json_schema
 from catalog.definitions import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, content, diff
-from catalog.errors import Forbidden, HdcatError, Invalid, NotFound
+from catalog.errors import Conflict, Forbidden, HdcatError, Invalid, NotFound
+from ontology import hospitals
 from web.account import EmptyForm
-from web.auth import principal, require_permission
+from web.auth import is_member, principal, require_permission
 from web.context import catalog
 from web.definitions_api import changed, check_hospital
 from web.rdf_response import rdf_response
@@ -84,10 +85,10 @@ def form_data(form: DefinitionForm) -> tuple[dict, list[int]]:
             continue
         concept = None
         if (row.concept_code.data or "").strip():
-            code = row.concept_code.data.strip()
-            system, _, rest = code.partition(" ")
-            concept = {"system": system, "code": rest.strip()} if rest and system in CODING_SYSTEMS + ("LOINC",) \
-                else {"system": row.coding_system.data or None, "code": code}
+            code = row.concept_code.data.strip()  # "LOINC 8480-6", "SNOMED CT 401201003" or just "8480-6"
+            system = next((c for c in CODING_SYSTEMS if code.upper().startswith(c.upper() + " ")), None)
+            concept = {"system": system, "code": code[len(system):].strip()} if system else \
+                {"system": row.coding_system.data or None, "code": code}
         value_set = []
         for line in (row.value_set.data or "").splitlines():
             code, _, label = line.partition("|")
@@ -157,7 +158,6 @@ def fill(form: DefinitionForm, record: dict) -> None:
 
 def _hospital_choices(form: DefinitionForm) -> None:
     who = principal()
-    from ontology import hospitals
     allowed = [h for h in hospitals() if who.role == "admin" or h["id"] in who.hospitals]
     form.hospital.choices = ([SelectChoice("", "— consortium-wide —")] if who.role == "admin" else []) + \
         [SelectChoice(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed]
@@ -245,7 +245,6 @@ def page(def_id: str, version: str):
             change = diff(content(defs.get(def_id, compare_to)), content(record))
         except NotFound:
             change = None
-    from web.auth import is_member
     results = cat.conformance_of(definition=record["iri"], members=is_member()) if record["status"] != "draft" else []
     titles = _dataset_titles([r["dataset"] for r in results])
     return render_template("definition.html", d=record, versions=others, change=change, results=results,
@@ -272,7 +271,6 @@ def edit(def_id: str, version: str):
     if not _may_write(record):
         raise Forbidden(f"{principal().user} may not edit definitions of {record.get('hospital') or 'the consortium'}")
     if record["status"] != "draft":
-        from catalog.errors import Conflict
         raise Conflict(f"{def_id} {version} is {record['status']}: published versions never change; make a new version")
     return _editor(record, f"Edit {def_id} {version}")
 
