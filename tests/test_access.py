@@ -59,9 +59,17 @@ def matrix(h):
         ("GET", "/audit", AUDITORS),
         ("GET", "/audit/export.csv", AUDITORS),
         ("GET", "/audit/export.ttl", AUDITORS),
+        ("GET", "/definitions", EVERYONE),
+        ("GET", "/definitions/cancer-core/1.0.0", EVERYONE),
+        ("GET", "/definitions/cancer-core/1.0.0/download/shacl", EVERYONE),
+        ("GET", "/api/v1/definitions", EVERYONE),
+        ("GET", "/api/v1/definitions/cancer-core/1.0.0/conformance", EVERYONE),
+        ("GET", "/definitions/new", {"anonymous": 0, "researcher": 403, "steward": 200, "auditor": 403, "admin": 200}),
         # bearer tokens only: a session cookie never authorises these
         ("GET", "/api/v1/audit", {r: 401 for r in ROLES}),
         ("POST", "/api/v1/lineage", {r: 401 for r in ROLES}),
+        ("POST", "/api/v1/definitions", {r: 401 for r in ROLES}),
+        ("PUT", "/api/v1/definitions/cancer-core/1.0.0", {r: 401 for r in ROLES}),
     ]
 
 
@@ -69,7 +77,7 @@ def matrix(h):
 def test_access_matrix(app, people, hidden, role):
     c = client_for(app, role)
     for method, path, expected in matrix(hidden):
-        r = c.open(path, method=method, json={} if method == "POST" else None)
+        r = c.open(path, method=method, json={} if method in ("POST", "PUT") else None)
         want = expected[role]
         if want == 0:
             want = 401 if path.startswith("/api/") else 302
