@@ -353,8 +353,8 @@ class Definitions:
         return URIRef(f"{self.base}/graph/definition-history")
 
     # ---- reads ----
-    def versions(self) -> list[dict]:
-        """Every version of every definition: id, version, status, titles, disease area, hospital."""
+    def versions(self, drafts: bool = True) -> list[dict]:
+        """Every version of every definition (drafts only for readers who may see work in progress)."""
         q = P + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{ ?d a dct:Standard ; dct:identifier ?id ;
                  owl:versionInfo ?v ; adms:status ?status . OPTIONAL {{ ?d dct:modified ?modified }} }}
                  FILTER(STRSTARTS(STR(?g), "{self.base}/graph/definition/")) }}"""
@@ -363,11 +363,11 @@ class Definitions:
             rows.append({"id": str(r.id), "version": str(r.v), "iri": str(r.d), "status": STATUS_OF.get(r.status, "draft"),
                          "modified": _opt(r.modified)})
         rows.sort(key=lambda r: (r["id"], version_key(r["version"])))
-        return rows
+        return [r for r in rows if drafts or r["status"] != "draft"]
 
-    def get(self, def_id: str, version: str | None = None) -> dict:
+    def get(self, def_id: str, version: str | None = None, drafts: bool = True) -> dict:
         if version is None:
-            version = self.latest_version(def_id)
+            version = self.latest_version(def_id, drafts=drafts)
         if not _ID.match(def_id or "") or not _VERSION.match(version or ""):
             raise NotFound(f"no definition {def_id!r} version {version!r}")
         g = self.store.graph(self.graph_iri(def_id, version))
@@ -377,7 +377,10 @@ class Definitions:
         local = Graph()
         for t in g.triples((None, None, None)):
             local.add(t)
-        return from_graph(local, iri)
+        record = from_graph(local, iri)
+        if record["status"] == "draft" and not drafts:
+            raise NotFound(f"no definition {def_id!r} version {version!r}")
+        return record
 
     def rdf(self, def_id: str, version: str) -> Graph:
         self.get(def_id, version)
@@ -386,15 +389,16 @@ class Definitions:
             out.add(t)
         return out
 
-    def latest_version(self, def_id: str, published_only: bool = False) -> str:
-        versions = [r for r in self.versions() if r["id"] == def_id and (r["status"] == "published" or not published_only)]
+    def latest_version(self, def_id: str, drafts: bool = True) -> str:
+        """The latest published version, else the latest of any status the reader may see."""
+        versions = [r for r in self.versions(drafts) if r["id"] == def_id]
         if not versions:
             raise NotFound(f"no definition {def_id!r}")
         published = [r for r in versions if r["status"] == "published"]
         return (published or versions)[-1]["version"]
 
-    def all_of(self, def_id: str) -> list[dict]:
-        return [r for r in self.versions() if r["id"] == def_id]
+    def all_of(self, def_id: str, drafts: bool = True) -> list[dict]:
+        return [r for r in self.versions(drafts) if r["id"] == def_id]
 
     def history(self, def_id: str) -> list[dict]:
         q = P + f"""SELECT ?at ?who ?what ?version ?note WHERE {{ GRAPH <{self.history_graph}> {{

@@ -100,6 +100,11 @@ def test_api_lifecycle_create_edit_publish_revise_supersede(deployment):
     assert c.post("/api/v1/definitions", json=stroke()).status_code == 401
     r = c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
     assert r.status_code == 201 and r.get_json()["status"] == "draft"
+    # a draft is work in progress: members see it, anonymous readers do not
+    assert c.get("/api/v1/definitions/stroke-core/1.0.0").status_code == 404
+    assert c.get("/definitions/stroke-core/1.0.0").status_code == 404
+    assert "stroke-core" not in c.get("/definitions").get_data(as_text=True)
+    assert c.get("/api/v1/definitions/stroke-core/1.0.0", headers=bearer(deployment.sam)).status_code == 200
     again = c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
     assert again.status_code == 409 and again.is_json
     bad = c.post("/api/v1/definitions", json=stroke(id="x", elements=[]), headers=bearer(deployment.sam)).get_json()

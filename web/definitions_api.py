@@ -74,18 +74,18 @@ def list_definitions():
     status = request.args.get("status")
     if status and status not in ("draft", "published", "deprecated"):
         raise Invalid("parameter 'status': draft, published or deprecated", field="status")
-    rows = [r for r in definitions().versions() if not status or r["status"] == status]
+    rows = [r for r in definitions().versions(drafts=is_member()) if not status or r["status"] == status]
     return {"total": len(rows), "definitions": rows}
 
 
 @bp.get("/<def_id>")
 def latest(def_id: str):
-    return definitions().get(def_id)
+    return definitions().get(def_id, drafts=is_member())
 
 
 @bp.get("/<def_id>/<version>")
 def one(def_id: str, version: str):
-    return definitions().get(def_id, version)
+    return definitions().get(def_id, version, drafts=is_member())
 
 
 @bp.post("")
@@ -132,6 +132,6 @@ def lifecycle(def_id: str, version: str, action: str):
 
 @bp.get("/<def_id>/<version>/conformance")
 def conformance(def_id: str, version: str):
-    record = definitions().get(def_id, version)
+    record = definitions().get(def_id, version, drafts=is_member())
     return {"definition": record["iri"],
             "results": catalog().conformance_of(definition=record["iri"], members=is_member())}

@@ -212,9 +212,10 @@ def _editor(record: dict | None, template_title: str):
 def index():
     defs = catalog().definitions
     by_id: dict = {}
-    for row in defs.versions():
+    members = is_member()  # drafts are work in progress: members only
+    for row in defs.versions(drafts=members):
         by_id.setdefault(row["id"], []).append(row)
-    latest = [defs.get(i, defs.latest_version(i)) for i in sorted(by_id)]
+    latest = [defs.get(i, defs.latest_version(i, drafts=members)) for i in sorted(by_id)]
     who = principal()
     return render_template("definitions.html", latest=latest, versions=by_id,
                            can_create=who is not None and who.can("write:definitions"))
@@ -229,23 +230,24 @@ def new():
 @bp.get("/definitions/<def_id>")
 def latest(def_id: str):
     defs = catalog().definitions
-    return redirect(url_for("definitions.page", def_id=def_id, version=defs.latest_version(def_id)))
+    return redirect(url_for("definitions.page", def_id=def_id, version=defs.latest_version(def_id, drafts=is_member())))
 
 
 @bp.get("/definitions/<def_id>/<version>")
 def page(def_id: str, version: str):
     cat = catalog()
     defs = cat.definitions
-    record = defs.get(def_id, version)
-    others = defs.all_of(def_id)
+    members = is_member()
+    record = defs.get(def_id, version, drafts=members)
+    others = defs.all_of(def_id, drafts=members)
     compare_to = request.args.get("compare") or (record["revision_of"].rsplit("/", 1)[-1] if record["revision_of"] else None)
     change = None
     if compare_to and compare_to != version:
         try:
-            change = diff(content(defs.get(def_id, compare_to)), content(record))
+            change = diff(content(defs.get(def_id, compare_to, drafts=members)), content(record))
         except NotFound:
             change = None
-    results = cat.conformance_of(definition=record["iri"], members=is_member()) if record["status"] != "draft" else []
+    results = cat.conformance_of(definition=record["iri"], members=members) if record["status"] != "draft" else []
     titles = _dataset_titles([r["dataset"] for r in results])
     return render_template("definition.html", d=record, versions=others, change=change, results=results,
                            titles=titles, history=defs.history(def_id), may_write=_may_write(record),
@@ -312,7 +314,7 @@ DOWNLOADS = {"ttl": "Turtle", "jsonld": "JSON-LD", "shacl": "SHACL (Turtle)", "c
 @bp.get("/definitions/<def_id>/<version>/download/<kind>")
 def download(def_id: str, version: str, kind: str):
     defs = catalog().definitions
-    record = defs.get(def_id, version)
+    record = defs.get(def_id, version, drafts=is_member())
     name = f"{def_id}-{version}"
     if kind in ("ttl", "jsonld"):
         fmt = _FORMAT[kind]
