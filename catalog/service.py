@@ -29,7 +29,7 @@ from catalog.readmodel import dataset_record, suppress
 from catalog.resources import closure, describe
 from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
 from catalog.stores import CatalogStore, open_store
-from ontology import DCAT, DCT, DISEASE_AREA, HDCAT, PROV, hospital_iri, bind_prefixes, hospitals, sparql_prefixes, vocabulary_graph
+from ontology import DCAT, DCT, DISEASE_AREA, EU_ACCESS, HDCAT, PROV, hospital_iri, bind_prefixes, hospitals, sparql_prefixes, vocabulary_graph
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 
@@ -91,6 +91,18 @@ class Catalog:
         hidden = consortium_graph_prefix(self.base)
         return [g for g in self.store.graph_names() if not str(g).startswith(hidden) and g != self.lineage_graph_iri]
 
+    def _split_is_current(self, source: str) -> bool:
+        """Does the stored public/consortium split still follow the source's `visibility` setting?
+        If someone changed the setting, the next harvest must re-split even when the data read the same."""
+        config = self.settings.source(source)
+        public, hidden = self.source_graphs(source)
+        if config is not None and config.visibility == CONSORTIUM:
+            q = P + f"ASK {{ GRAPH <{public}> {{ ?d a dcat:Dataset }} }}"
+        else:
+            q = P + f"""ASK {{ GRAPH <{hidden}> {{ ?d a dcat:Dataset
+                FILTER NOT EXISTS {{ ?d dct:accessRights <{EU_ACCESS.RESTRICTED}> }} }} }}"""
+        return not self.store.query(q).askAnswer
+
     def visibility_of(self, graph_name) -> str:
         return CONSORTIUM if str(graph_name).startswith(consortium_graph_prefix(self.base)) else PUBLIC
 
@@ -101,7 +113,7 @@ class Catalog:
     def last_good_pages(self, source: str) -> list[tuple[str, str]]:
         """The pages (location, content hash) the source's last good harvest read, in order."""
         good = self.last_good_run(source)
-        if good is None:
+        if good is None or not self._split_is_current(source):
             return []
         g = self.store.graph(runs_graph_iri(self.base))
         pages = [(int(g.value(p, HDCAT.order)), str(g.value(p, HDCAT.location)), str(g.value(p, HDCAT.contentHash)))
@@ -137,7 +149,7 @@ class Catalog:
         removed = [ds for ds in previous if ds not in current]
         run.found = len(current)
         run.added, run.changed, run.removed = len(added), len(changed), len(removed)
-        if not added and not changed and not removed and previous:
+        if not added and not changed and not removed and previous and self._split_is_current(run.source):
             run.finish(Outcome.UNCHANGED)
             self.record_run(run)
             return run

@@ -268,3 +268,29 @@ def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
                for e in entries)
     page = c.get("/audit").get_data(as_text=True)
     assert "Chain intact" in page and "read.restricted" in page
+
+
+def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path):
+    """Even when the source reads exactly as before, a new `visibility` setting takes effect."""
+    from dataclasses import replace
+    from catalog.config import Settings, SourceConfig
+    from catalog.service import Catalog
+    from harvesters.runner import harvest_all
+    from tests.conftest import ROOT
+    source = SourceConfig(name="hs", hospital="hanbit", kind="dcat",
+                          location=str(ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"))
+    settings = Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path, sources=(source,))
+    cat = Catalog(settings)
+    try:
+        harvest_all(cat, [source])
+        assert cat.count_datasets() == 2
+        assert harvest_all(cat, [source])[0].outcome.value == "unchanged"
+        hidden = replace(source, visibility="consortium")
+        cat.settings = replace(settings, sources=(hidden,))
+        run = harvest_all(cat, [hidden])[0]
+        assert run.outcome.value == "changed" and cat.count_datasets() == 0 and cat.count_datasets(members=True) == 2
+        assert harvest_all(cat, [hidden])[0].outcome.value == "unchanged"
+        cat.settings = settings
+        assert harvest_all(cat, [source])[0].outcome.value == "changed" and cat.count_datasets() == 2
+    finally:
+        cat.close()
