@@ -33,6 +33,8 @@ COMPATIBLE = {"string": {"string", "token", "normalizedstring", "anyuri"},
               "decimal": {"decimal", "double", "float", "number", "integer"},
               "boolean": {"boolean"}, "date": {"date", "datetime"}, "dateTime": {"datetime", "date"}}
 _ICD_FAMILY = {"ICD-10", "KCD-7", "KCD-8"}
+_XSD_CASE = {"datetime": "dateTime", "nonnegativeinteger": "nonNegativeInteger", "positiveinteger": "positiveInteger",
+             "normalizedstring": "normalizedString", "anyuri": "anyURI"}
 _EXTRA = {"code", "cd", "date", "dt", "value", "val", "percent", "pct", "status", "result", "level", "yn", "flag",
           "l", "ml", "mmhg", "mg", "dl", "kg", "m2", "pred", "min", "bpm"}  # the words and units columns add
 
@@ -187,7 +189,8 @@ def shapes(definition: dict) -> Graph:
             g.add((prop, SH.name, Literal(e["name"])))
             g.add((prop, SH.message, Literal(f"{label}: required element missing")))
         types = sorted(COMPATIBLE[e["datatype"]])
-        allowed = _strings(types) + [XSD[t] for t in ("string", "integer", "decimal", "boolean", "date",
+        spellings = sorted({t for t in types} | {_XSD_CASE.get(t, t) for t in types})  # "datetime" and "dateTime"
+        allowed = _strings(spellings) + [XSD[t] for t in ("string", "integer", "decimal", "boolean", "date",
                                                                    "dateTime", "token", "double", "float")
                                                  if t.lower() in types]
         _wrong(g, e, _columns_path(g), CSVW.datatype, allowed, "datatype (expected " + e["datatype"] + ")", shape, label)
@@ -200,9 +203,16 @@ def shapes(definition: dict) -> Graph:
     return g
 
 
-def validate_declared(definition: dict, data: Graph, shape_graph: Graph) -> tuple[bool, list[str]]:
+def validate_declared(definition: dict, data: Graph, shape_graph: Graph, dataset) -> tuple[bool, list[str]]:
+    """SHACL on one dataset. The downloadable shapes target every subject of dct:conformsTo; here the
+    dataset alone is the focus node (a distribution may claim a standard of its own)."""
     import pyshacl
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=shape_graph, advanced=False, inference="none",
+    shapes_for_one = Graph()
+    shapes_for_one += shape_graph
+    shape = URIRef(f"{definition['iri']}/shape")
+    shapes_for_one.remove((shape, SH.targetSubjectsOf, DCT.conformsTo))
+    shapes_for_one.add((shape, SH.targetNode, URIRef(dataset)))
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes_for_one, advanced=False, inference="none",
                                             allow_warnings=True)
     messages = sorted({str(m) for m in results.objects(None, SH.resultMessage)})
     return bool(conforms), messages

@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
@@ -51,8 +51,13 @@ def coding_system_iri(notation: str) -> URIRef:
 class _Texts(Schema):
     class Meta:
         unknown = EXCLUDE
-    en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    ko = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    en = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    ko = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @post_load
+    def _present(self, data, **kwargs):
+        """Only the languages given: {"en": "…"} and {"en": "…", "ko": None} are the same text."""
+        return {lang: text for lang, text in data.items() if text}
 
 
 class _Code(Schema):
@@ -107,9 +112,15 @@ class DefinitionSchema(Schema):
     description = fields.Nested(_Texts, load_default=dict)
     disease_area = fields.String(required=True, validate=validate.OneOf(DISEASE_AREAS))
     keywords = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
-    hospital = fields.String(load_default=None, allow_none=True)
+    hospital = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_-]{0,62}$", error="a hospital id such as hanbit"))
     elements = fields.List(fields.Nested(ElementSchema), required=True,
                            validate=validate.Length(min=1, max=500, error="a definition needs at least one data element"))
+
+    @post_load
+    def _normalise(self, data, **kwargs):
+        data["keywords"] = sorted(set(data.get("keywords") or []))  # a set in RDF: no order to keep
+        return data
 
     @validates_schema(skip_on_field_errors=False)
     def _consistent(self, data, **kwargs):
@@ -345,19 +356,23 @@ class Definitions:
     def iri(self, def_id: str, version: str) -> URIRef:
         return URIRef(f"{self.base}/id/definition/{def_id}/{version}")
 
-    def graph_iri(self, def_id: str, version: str) -> URIRef:
-        return URIRef(f"{self.base}/graph/definition/{def_id}/{version}")
+    def graph_iri(self, def_id: str, version: str, draft: bool = False) -> URIRef:
+        """Published and deprecated versions are public; drafts (work in progress) and the change history
+        (who changed what) live under the consortium prefix, which anonymous SPARQL never reads."""
+        where = "consortium/definition-draft" if draft else "definition"
+        return URIRef(f"{self.base}/graph/{where}/{def_id}/{version}")
 
     @property
     def history_graph(self) -> URIRef:
-        return URIRef(f"{self.base}/graph/definition-history")
+        return URIRef(f"{self.base}/graph/consortium/definition-history")
 
     # ---- reads ----
     def versions(self, drafts: bool = True) -> list[dict]:
         """Every version of every definition (drafts only for readers who may see work in progress)."""
         q = P + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{ ?d a dct:Standard ; dct:identifier ?id ;
                  owl:versionInfo ?v ; adms:status ?status . OPTIONAL {{ ?d dct:modified ?modified }} }}
-                 FILTER(STRSTARTS(STR(?g), "{self.base}/graph/definition/")) }}"""
+                 FILTER(STRSTARTS(STR(?g), "{self.base}/graph/definition/")
+                        || STRSTARTS(STR(?g), "{self.base}/graph/consortium/definition-draft/")) }}"""
         rows = []
         for r in self.store.query(q):
             rows.append({"id": str(r.id), "version": str(r.v), "iri": str(r.d), "status": STATUS_OF.get(r.status, "draft"),
@@ -370,8 +385,10 @@ class Definitions:
             version = self.latest_version(def_id, drafts=drafts)
         if not _ID.match(def_id or "") or not _VERSION.match(version or ""):
             raise NotFound(f"no definition {def_id!r} version {version!r}")
-        g = self.store.graph(self.graph_iri(def_id, version))
         iri = self.iri(def_id, version)
+        g = self.store.graph(self.graph_iri(def_id, version))
+        if (iri, RDF.type, DCT.Standard) not in g:
+            g = self.store.graph(self.graph_iri(def_id, version, draft=True))
         if (iri, RDF.type, DCT.Standard) not in g:
             raise NotFound(f"no definition {def_id!r} version {version!r}")
         local = Graph()
@@ -382,12 +399,9 @@ class Definitions:
             raise NotFound(f"no definition {def_id!r} version {version!r}")
         return record
 
-    def rdf(self, def_id: str, version: str) -> Graph:
-        self.get(def_id, version)
-        out = bind_prefixes(Graph())
-        for t in self.store.graph(self.graph_iri(def_id, version)):
-            out.add(t)
-        return out
+    def rdf(self, def_id: str, version: str, drafts: bool = True) -> Graph:
+        record = self.get(def_id, version, drafts=drafts)
+        return to_graph(content(record), URIRef(record["iri"]), self._meta(record))
 
     def latest_version(self, def_id: str, drafts: bool = True) -> str:
         """The latest published version, else the latest of any status the reader may see."""
@@ -400,21 +414,26 @@ class Definitions:
     def all_of(self, def_id: str, drafts: bool = True) -> list[dict]:
         return [r for r in self.versions(drafts) if r["id"] == def_id]
 
-    def history(self, def_id: str) -> list[dict]:
+    def history(self, def_id: str, drafts: bool = True) -> list[dict]:
         q = P + f"""SELECT ?at ?who ?what ?version ?note WHERE {{ GRAPH <{self.history_graph}> {{
                  ?a prov:used ?d ; prov:startedAtTime ?at ; prov:wasAssociatedWith ?who ; dct:type ?what ;
                     hdcat:changeNote ?note . ?d dct:identifier {Literal(def_id).n3()} ; owl:versionInfo ?version }} }}
                  ORDER BY DESC(?at)"""
+        visible = None if drafts else {v["version"] for v in self.all_of(def_id, drafts=False)}
         return [{"at": str(r.at), "who": str(r.who).rsplit(":", 1)[-1], "action": str(r.what), "version": str(r.version),
-                 "note": str(r.note)} for r in self.store.query(q)]
+                 "note": str(r.note)} for r in self.store.query(q) if visible is None or str(r.version) in visible]
 
     # ---- writes ----
     def _now(self) -> str:
         return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     def _write(self, record: dict, meta: dict) -> None:
+        """One transaction: the version's graph where its status puts it, and none where it does not."""
         iri = self.iri(record["id"], record["version"])
-        self.store.replace_graph(self.graph_iri(record["id"], record["version"]), to_graph(record, iri, meta))
+        draft = meta["status"] == "draft"
+        self.store.replace_graphs({
+            self.graph_iri(record["id"], record["version"], draft=draft): to_graph(record, iri, meta),
+            self.graph_iri(record["id"], record["version"], draft=not draft): Graph()})
 
     def _record_change(self, def_id: str, version: str, actor: str, action: str, note: str) -> None:
         g = Graph()
@@ -422,7 +441,8 @@ class Definitions:
         d = self.iri(def_id, version)
         g.add((act, RDF.type, PROV.Activity))
         g.add((act, PROV.used, d))
-        g.add((act, PROV.startedAtTime, Literal(self._now(), datatype=XSD.dateTime)))
+        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # orders changes within a second
+        g.add((act, PROV.startedAtTime, Literal(at, datatype=XSD.dateTime)))
         g.add((act, PROV.wasAssociatedWith, URIRef(f"urn:hdcat:user:{actor}")))
         g.add((act, DCT.type, Literal(action)))
         g.add((act, HDCAT.changeNote, Literal(note)))
@@ -474,12 +494,11 @@ class Definitions:
         return current
 
     def publish(self, def_id: str, version: str, actor: str) -> dict:
-        """Freeze a draft; the published version it revises (if any) is superseded by it."""
-        current = self._transition(def_id, version, actor, "draft", "published", issued=self._now())
-        if current["revision_of"]:
-            old_id, old_version = current["revision_of"].rsplit("/", 2)[-2:]
-            if any(v["version"] == old_version and v["status"] == "published" for v in self.all_of(old_id)):
-                self._transition(old_id, old_version, actor, "published", "deprecated",
+        """Freeze a draft; every earlier published version of the definition is superseded by it."""
+        self._transition(def_id, version, actor, "draft", "published", issued=self._now())
+        for older in self.all_of(def_id):  # one live version: every earlier published one is superseded
+            if older["status"] == "published" and version_key(older["version"]) < version_key(version):
+                self._transition(def_id, older["version"], actor, "published", "deprecated",
                                  replaced_by=str(self.iri(def_id, version)))
         self._changed()
         return self.get(def_id, version)
@@ -498,7 +517,7 @@ class Definitions:
         current = self.get(def_id, version)
         if current["status"] != "draft":
             raise Conflict(f"{def_id} {version} is {current['status']}; published versions stay resolvable forever")
-        self.store.drop_graph(self.graph_iri(def_id, version))
+        self.store.drop_graph(self.graph_iri(def_id, version, draft=True))
         self._record_change(def_id, version, actor, "delete", "draft deleted")
         self._changed()
 
@@ -542,11 +561,14 @@ def parse_upload(body: str, media_type: str, defaults: dict | None = None) -> di
     except Exception as exc:  # rdflib raises many kinds
         raise Invalid(f"the body is not valid {fmt}: {' '.join(str(exc).split())[:200]}", field="(body)") from None
     standards = [s for s in g.subjects(RDF.type, DCT.Standard) if isinstance(s, URIRef)]
-    if len(standards) == 1:
-        return content(from_graph(g, standards[0]))
     shapes = list(g.subjects(RDF.type, SH.NodeShape))
-    if not standards and len(shapes) == 1:
-        return from_shacl(g, shapes[0], defaults or {})
+    try:
+        if len(standards) == 1:
+            return content(from_graph(g, standards[0]))
+        if not standards and len(shapes) == 1:
+            return from_shacl(g, shapes[0], defaults or {})
+    except (ValueError, TypeError) as exc:  # a count, order or index that is not a number
+        raise Invalid(f"the RDF has a value that should be a number and is not: {exc}", field="(body)") from None
     raise Invalid(f"the RDF must describe exactly one dct:Standard or one sh:NodeShape (found {len(standards)} "
                   f"and {len(shapes)})", field="(body)")
 

@@ -332,6 +332,11 @@ class Catalog:
     def conformance_graph_iri(self) -> URIRef:
         return URIRef(f"{self.base}/graph/conformance")
 
+    @property
+    def hidden_conformance_graph_iri(self) -> URIRef:
+        """Measurements about consortium-only datasets: under the consortium prefix, like the datasets."""
+        return URIRef(f"{consortium_graph_prefix(self.base)}conformance")
+
     def _mark_conformance_stale(self) -> None:
         self._conformance_stale = True
 
@@ -340,12 +345,9 @@ class Catalog:
         """DQV measurements (declared and suggested), recomputed first if datasets or definitions changed;
         without `members`, those about consortium-only datasets are left out."""
         self.recompute_conformance()
-        found = read_measurements(self.store, self.conformance_graph_iri, dataset, definition)
-        if not members and found:
-            q = P + f"""SELECT ?ds WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset }}
-                FILTER(STRSTARTS(STR(?g), "{consortium_graph_prefix(self.base)}")) }}"""
-            hidden = {str(r.ds) for r in self.store.query(q)}
-            found = [m for m in found if m["dataset"] not in hidden]
+        graphs = [self.conformance_graph_iri] + ([self.hidden_conformance_graph_iri] if members else [])
+        found = [m for g in graphs for m in read_measurements(self.store, g, dataset, definition)]
+        found.sort(key=lambda r: (-r["score"], r["dataset"]))
         for m in found:
             m["definition_id"], m["definition_version"] = m["definition"].rsplit("/", 2)[-2:]
         return found
@@ -371,15 +373,19 @@ class Catalog:
                             if declared:
                                 data = describe(self.store.dataset, ds, g)
                                 # a declared claim is judged by the SHACL shapes alone
-                                r["conforms"], messages = validate_declared(d, data, shape_graphs[d["iri"]])
+                                r["conforms"], messages = validate_declared(d, data, shape_graphs[d["iri"]], ds)
                                 r["missing"] = sorted(m.split(" ")[0] for m in messages if m.endswith("element missing"))
                                 r["wrong"] = sorted(m for m in messages if not m.endswith("element missing"))
                             if declared or r["score"] >= SUGGEST_AT:
-                                results.append(dict(r, dataset=record["iri"], definition=d["iri"], declared=declared))
+                                results.append(dict(r, dataset=record["iri"], definition=d["iri"], declared=declared,
+                                                    visibility=record["visibility"]))
                     if page * 500 >= total:
                         break
                     page += 1
-            self.store.replace_graph(self.conformance_graph_iri, measurement_graph(self.base, results))
+            self.store.replace_graphs({
+                self.conformance_graph_iri: measurement_graph(self.base, [r for r in results if r["visibility"] == PUBLIC]),
+                self.hidden_conformance_graph_iri: measurement_graph(
+                    self.base, [r for r in results if r["visibility"] != PUBLIC])})
             return len(results)
 
     def _records_page(self, page: int, size: int):

@@ -140,20 +140,27 @@ def run_limited(fn, time_limit: float = TIME_LIMIT):
 
 def _fork_and_wait(fn, time_limit: float):
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():  # the child only reads a snapshot and calls os._exit
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child
+    try:
+        with warnings.catch_warnings():  # the child only reads a snapshot and calls os._exit
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
         os.close(read_end)
+        os.close(write_end)
+        raise Busy("cannot start a query process now; try again shortly") from None
+    if pid == 0:  # the child: whatever happens, it ends here
         try:
-            payload = pickle.dumps(("ok", fn()))
-        except HdcatError as exc:
-            payload = pickle.dumps(("invalid", exc.message))
-        except BaseException as exc:  # the engine's syntax and evaluation errors are the client's to fix
-            payload = pickle.dumps(("invalid", f"parameter 'query': {' '.join(str(exc).split())[:300]}"))
-        with os.fdopen(write_end, "wb") as out:
-            out.write(payload)
-        os._exit(0)
+            os.close(read_end)
+            try:
+                payload = pickle.dumps(("ok", fn()))
+            except HdcatError as exc:
+                payload = pickle.dumps(("invalid", exc.message))
+            except BaseException as exc:  # the engine's syntax and evaluation errors are the client's to fix
+                payload = pickle.dumps(("invalid", f"parameter 'query': {' '.join(str(exc).split())[:300]}"))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+        finally:
+            os._exit(0)
     os.close(write_end)
     deadline = time.monotonic() + time_limit
     chunks = []

@@ -51,6 +51,9 @@ def split(graph: Graph, hidden: set[URIRef]) -> tuple[Graph, Graph]:
         owner = graph.value(root, FOAF.primaryTopic) if (root, FOAF.primaryTopic, None) in graph else root
         for s, _, _ in closure(graph, root):
             owners[s].add(owner)
+    for catalog in graph.subjects(RDF.type, DCAT.Catalog):  # what a catalogue itself reaches stays public
+        for s, _, _ in closure(graph, catalog):
+            owners[s].add(catalog)
     secret = {node for node, who in owners.items() if who and who <= hidden} | set(hidden)
     for s, p, o in graph:
         (consortium if s in secret or o in hidden else public).add((s, p, o))

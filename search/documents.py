@@ -62,7 +62,7 @@ def to_document(record: dict, has_lineage: bool = False) -> dict:
         "coding_system": sorted({_notation(c) for c in record["coding_systems"]}),
         "access_rights": [_notation(record["access_rights"])] if record.get("access_rights") else ["unknown"],
         # verified conformance to the consortium's definitions, and any other standard the dataset claims
-        "conforms_to": sorted({m["definition"] for m in record.get("conformance", []) if m["conforms"]}
+        "conforms_to": sorted({m["definition"] for m in record.get("conformance", []) if m["declared"] and m["conforms"]}
                               | {c for c in record.get("conforms_to", []) if "/id/definition/" not in c}),
         "visibility": [record.get("visibility") or "public"],
         "modified_year": [modified[:4]] if modified[:4].isdigit() else ["unknown"],

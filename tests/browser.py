@@ -83,12 +83,11 @@ class Browser:
 
     def submit(self, css: str = "button[type=submit]") -> "Browser":
         """Click a button that loads a new page, and wait until the new page is there."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
-        old = self.find("html")
+        self.driver.execute_script("window.__hdcatOldPage = true")  # a new page starts without it
         self.find(css).click()
-        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
-        WebDriverWait(self.driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(self.driver, 20).until(lambda d: d.execute_script(
+            "return !window.__hdcatOldPage && document.readyState === 'complete'"))
         return self
 
     def sign_in(self, base_url: str, name: str, password: str) -> "Browser":

@@ -134,6 +134,58 @@ def test_api_lifecycle_create_edit_publish_revise_supersede(deployment):
     assert {"definition.create", "definition.edit", "definition.publish", "definition.revise"} <= set(actions)
 
 
+def test_what_review_found_stays_fixed(deployment):
+    """A steward cannot take over another owner's definition id, odd bodies are 400s, re-saving the
+    same content records no change, and publishing supersedes every earlier published version."""
+    c = deployment.test_client()
+    hijack = dict(starter("cancer"), version="9.0.0", hospital="gaon")
+    assert c.post("/api/v1/definitions", json=hijack, headers=bearer(deployment.sol)).status_code == 403
+    for body in ("[]", "null", '"x"', "3"):
+        r = c.post("/api/v1/definitions", data=body, content_type="application/json", headers=bearer(deployment.sam))
+        assert r.status_code == 400 and r.is_json
+    bad_rdf = SHAPE.replace('sh:minCount 1 ; sh:maxCount 1 ; sh:order 1', 'sh:minCount "many" ; sh:order 1')
+    r = c.post("/api/v1/definitions?id=stroke-core", data=bad_rdf, content_type="text/turtle",
+               headers=bearer(deployment.sam))
+    assert r.status_code == 400 and "number" in r.get_json()["message"]
+    c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
+    same = stroke(title={"en": "Stroke core dataset", "ko": "뇌졸중 핵심 데이터셋"},
+                  keywords=list(reversed(stroke()["keywords"])))
+    c.put("/api/v1/definitions/stroke-core/1.0.0", json=same, headers=bearer(deployment.sam))
+    history = deployment.extensions["hdcat"].definitions.history("stroke-core")
+    assert next(h for h in history if h["action"] == "edit")["note"] == "no change"
+    c.post("/api/v1/definitions/stroke-core/1.0.0/publish", headers=bearer(deployment.sam))
+    for v in ("1.1.0", "2.0.0"):
+        c.post("/api/v1/definitions/stroke-core/1.0.0/revise", json={"version": v}, headers=bearer(deployment.sam))
+    c.post("/api/v1/definitions/stroke-core/1.1.0/publish", headers=bearer(deployment.sam))
+    c.post("/api/v1/definitions/stroke-core/2.0.0/publish", headers=bearer(deployment.sam))
+    statuses = {v["version"]: v["status"] for v in c.get("/api/v1/definitions").get_json()["definitions"]
+                if v["id"] == "stroke-core"}
+    assert statuses == {"1.0.0": "deprecated", "1.1.0": "deprecated", "2.0.0": "published"}
+    # a token does not stand in for a signed-in steward on the site's forms
+    anon = deployment.test_client()
+    token = csrf_token(anon.get("/signin").get_data(as_text=True))
+    r = anon.post("/definitions/new", data={"csrf_token": token, "def_id": "x-core", "save": "1"},
+                  headers=bearer(deployment.sam))
+    assert r.status_code == 302 and "/signin" in r.headers["Location"]
+
+
+def test_drafts_and_history_stay_out_of_anonymous_sparql(deployment):
+    c = deployment.test_client()
+    c.post("/api/v1/definitions", json=stroke(title={"en": "Secret draft title"}), headers=bearer(deployment.sam))
+    q = 'SELECT ?t WHERE { GRAPH ?g { ?d <http://purl.org/dc/terms/title> ?t } FILTER(CONTAINS(STR(?t), "Secret")) }'
+    assert c.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"] == []
+    member = sign_in(deployment, "sam")
+    assert member.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"]
+    notes = "SELECT ?n WHERE { GRAPH ?g { ?a <https://w3id.org/hdcat/ns#changeNote> ?n } }"
+    assert c.get("/sparql", query_string={"query": notes}).get_json()["results"]["bindings"] == []
+    for sneaky in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                   "SELECT * WHERE { ?s ?p '\"' . SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } ?s ?p '\"' }",
+                   "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+                   f"SELECT * FROM <{deployment.extensions['hdcat'].definitions.history_graph}> WHERE {{ ?s ?p ?o }}"):
+        r = c.get("/sparql", query_string={"query": sneaky})
+        assert r.status_code == 400, sneaky
+
+
 def test_turtle_upload_round_trips_an_export(deployment):
     c = deployment.test_client()
     ttl = c.get("/definitions/respiratory-core/1.0.0/download/ttl").get_data(as_text=True)
@@ -200,8 +252,14 @@ def test_declared_and_suggested_conformance_in_the_graph(sample_catalog):
     assert any("fev1" in p and "unit" in p for p in claim["wrong"])
     assert any(not m["declared"] and "copd-pulmonary-function-tests" in m["dataset"] for m in resp)  # suggested
     g = sample_catalog.store.graph(sample_catalog.conformance_graph_iri)
-    assert len(set(g.subjects(RDF.type, DQV.QualityMeasurement))) == len(sample_catalog.conformance_of())
+    hidden = sample_catalog.store.graph(sample_catalog.hidden_conformance_graph_iri)
+    measured = set(g.subjects(RDF.type, DQV.QualityMeasurement)) | set(hidden.subjects(RDF.type, DQV.QualityMeasurement))
+    assert len(measured) == len(sample_catalog.conformance_of())
     assert (None, DQV.computedOn, URIRef(declared[0]["dataset"])) in g
+    # measurements about consortium-only datasets are kept with them, out of anonymous reach
+    public = {m["dataset"] for m in sample_catalog.conformance_of(members=False)}
+    for ds in hidden.objects(None, DQV.computedOn):
+        assert str(ds) not in public
 
 
 def test_conformance_on_pages_and_as_a_search_facet(client, sample_catalog, sample_search):

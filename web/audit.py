@@ -15,8 +15,8 @@ FORMATS = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}
 def _page_args(default_size: int) -> tuple[int, int]:
     try:
         size = min(max(int(request.args.get("size", default_size)), 1), 1000)
-        page = max(int(request.args.get("page", 1)), 1)
-        offset = int(request.args.get("offset", (page - 1) * size))
+        page = min(max(int(request.args.get("page", 1)), 1), 1_000_000)
+        offset = min(int(request.args.get("offset", (page - 1) * size)), 1_000_000_000)
     except ValueError:
         raise Invalid("parameters 'page', 'size' and 'offset' are whole numbers", field="size") from None
     return size, max(offset, 0)

@@ -51,10 +51,16 @@ def _bearer() -> Principal | None:
     return accounts().authenticate(header[len("Bearer "):].strip())
 
 
+def _machine_facing() -> bool:
+    return request.path.startswith("/api/") or request.path == "/sparql"
+
+
 def principal() -> Principal | None:
-    """The caller: a bearer token if one is sent, else the signed-in user, else None (anonymous)."""
+    """The caller: on the API and /sparql a bearer token if one is sent, else the signed-in user, else
+    None (anonymous). Pages go by the session alone, so a token never stands in for a signed-in person
+    on the site's forms."""
     if "principal" not in g:
-        who = _bearer()
+        who = _bearer() if _machine_facing() else None
         if who is None and current_user.is_authenticated:
             who = current_user.principal
         g.principal = who
@@ -69,7 +75,7 @@ def is_member() -> bool:
 
 def _deny(reason: str):
     """Nobody signed in: the API answers 401, a page sends the browser to sign in and back."""
-    if request.path.startswith("/api/") or request.path == "/sparql":
+    if _machine_facing():
         raise Unauthorized(reason)
     return redirect(url_for("account.signin", next=request.full_path.rstrip("?")))
 

@@ -440,7 +440,8 @@ def definitions_export(obj, def_id, version, fmt, output):
         if fmt == "json":
             text = json.dumps(record, ensure_ascii=False, indent=2)
         elif fmt in ("ttl", "jsonld"):
-            text = catalog.definitions.rdf(def_id, record["version"]).serialize(format="turtle" if fmt == "ttl" else "json-ld")
+            text = catalog.definitions.rdf(def_id, record["version"]).serialize(
+                format="turtle" if fmt == "ttl" else "json-ld")
         elif fmt == "shacl":
             text = shapes(record).serialize(format="turtle")
         elif fmt == "csv":

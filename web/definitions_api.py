@@ -10,7 +10,7 @@ import threading
 from flask import Blueprint, current_app, g, request
 
 from catalog.errors import Forbidden, Invalid
-from catalog.definitions import parse_upload
+from catalog.definitions import load_definition, parse_upload
 from web.auth import accounts, is_member, origin, require_scope
 from web.context import catalog
 
@@ -26,11 +26,16 @@ def _body() -> dict:
     if request.content_length and request.content_length > MAX_BODY:
         raise Invalid(f"a definition may be at most {MAX_BODY} bytes", field="(body)")
     defaults = {k: request.args[k] for k in ("id", "version", "disease_area", "hospital") if request.args.get(k)}
-    return parse_upload(request.get_data(as_text=True), request.mimetype or "application/json", defaults)
+    data = parse_upload(request.get_data(as_text=True), request.mimetype or "application/json", defaults)
+    if not isinstance(data, dict):
+        raise Invalid("a definition is a JSON object", field="(body)")
+    return data
 
 
 def check_hospital(who, hospital: str | None) -> str | None:
     """Stewards write for their own hospitals only; with one hospital it is the default."""
+    if hospital is not None and not isinstance(hospital, str):
+        raise Invalid("field 'hospital': a hospital id such as hanbit", field="hospital")
     if who.role == "admin":
         return hospital
     if hospital is None and len(who.hospitals) == 1:
@@ -42,6 +47,22 @@ def check_hospital(who, hospital: str | None) -> str | None:
         raise Forbidden(f"{who.user} is a steward for {', '.join(sorted(who.hospitals)) or 'no hospital'}, "
                         f"not for {hospital}")
     return hospital
+
+
+def check_new_version(who, data: dict) -> None:
+    """A new version of an existing definition belongs to that definition's owner: nobody else may
+    publish a 'cancer-core 9.0.0' over the consortium's cancer-core."""
+    existing = definitions().all_of(str(data.get("id") or ""))
+    if not existing or who.role == "admin":
+        return
+    owner = definitions().get(existing[-1]["id"], existing[-1]["version"])["hospital"]
+    if owner is None:
+        raise Forbidden(f"{data['id']} is a consortium-wide definition: admins make its new versions")
+    if not who.acts_for(owner):
+        raise Forbidden(f"{data['id']} belongs to {owner}; {who.user} is a steward for "
+                        f"{', '.join(sorted(who.hospitals)) or 'no hospital'}")
+    if data.get("hospital") not in (None, owner):
+        raise Invalid(f"field 'hospital': {data['id']} belongs to {owner}", field="hospital")
 
 
 def changed(action: str, record: dict, who) -> None:
@@ -91,7 +112,8 @@ def one(def_id: str, version: str):
 @bp.post("")
 @require_scope("definitions:write")
 def create():
-    data = _body()
+    data = load_definition(_body())  # a 400 naming every bad field comes before any question of ownership
+    check_new_version(g.principal, data)
     data["hospital"] = check_hospital(g.principal, data.get("hospital"))
     record = definitions().create(data, g.principal.user)
     changed("create", record, g.principal)
@@ -102,7 +124,7 @@ def create():
 @require_scope("definitions:write")
 def update(def_id: str, version: str):
     _owned(def_id, version)
-    data = _body()
+    data = load_definition(dict(_body(), id=def_id, version=version))
     data["hospital"] = check_hospital(g.principal, data.get("hospital"))
     record = definitions().update(def_id, version, data, g.principal.user)
     changed("edit", record, g.principal)

@@ -21,7 +21,7 @@ from ontology import hospitals
 from web.account import EmptyForm
 from web.auth import is_member, principal, require_permission
 from web.context import catalog
-from web.definitions_api import changed, check_hospital
+from web.definitions_api import changed, check_hospital, check_new_version
 from web.rdf_response import rdf_response
 from web.conneg import FORMATS
 
@@ -192,6 +192,12 @@ def _editor(record: dict | None, template_title: str):
     data, rows = form_data(form)
     who, defs = principal(), catalog().definitions
     try:
+        if record is None:
+            try:
+                check_new_version(who, data)
+            except Forbidden as exc:  # someone else's definition id: say so beside the id
+                place_errors(form, {"id": exc.message}, rows)
+                return render_template("definition_form.html", form=form, record=record, title=template_title), 403
         data["hospital"] = check_hospital(who, data.get("hospital"))
         if record is None:
             saved = defs.create(data, who.user)
@@ -250,7 +256,7 @@ def page(def_id: str, version: str):
     results = cat.conformance_of(definition=record["iri"], members=members) if record["status"] != "draft" else []
     titles = _dataset_titles([r["dataset"] for r in results])
     return render_template("definition.html", d=record, versions=others, change=change, results=results,
-                           titles=titles, history=defs.history(def_id), may_write=_may_write(record),
+                           titles=titles, history=defs.history(def_id, drafts=members), may_write=_may_write(record),
                            empty=EmptyForm(), revise=ReviseForm())
 
 
@@ -318,7 +324,7 @@ def download(def_id: str, version: str, kind: str):
     name = f"{def_id}-{version}"
     if kind in ("ttl", "jsonld"):
         fmt = _FORMAT[kind]
-        response = rdf_response(defs.rdf(def_id, version), fmt)
+        response = rdf_response(defs.rdf(def_id, version, drafts=is_member()), fmt)
     elif kind == "shacl":
         response = Response(shapes(record).serialize(format="turtle"), mimetype="text/turtle")
         name += "-shacl"

@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, XSD
 from catalog.errors import NotFound
 from catalog.schemas import PageArgsSchema
 from ontology import DCT, FOAF, HYDRA, hospitals
-from web.auth import is_member
+from web.auth import audit_restricted_read, is_member
 from web.context import catalog, query_args
 from web.conneg import negotiate
 from web.rdf_response import rdf_response
@@ -38,6 +38,7 @@ def catalog_view():
     cat = catalog()
     catalog_iri = URIRef(f"{cat.base}/catalog")
     graph, total = cat.catalog_graph(page, size, catalog_iri, members=is_member())
+    audit_restricted_read({"iri": str(catalog_iri), "visibility": "consortium" if is_member() else "public"})
     lead = next(h for h in hospitals() if h["lead"])
     graph.add((catalog_iri, DCT.title, Literal("Hospital consortium data catalogue", lang="en")))
     graph.add((catalog_iri, DCT.title, Literal("병원 컨소시엄 데이터 카탈로그", lang="ko")))
@@ -68,7 +69,8 @@ def resource(rest: str):
     """A dataset IRI minted under the base: redirect people to the page, give machines RDF."""
     cat = catalog()
     iri = f"{cat.base}/id/{rest}"
-    local_id, _ = cat.locate_iri(iri, members=is_member())
+    local_id, graph_name = cat.locate_iri(iri, members=is_member())
+    audit_restricted_read({"iri": iri, "visibility": cat.visibility_of(graph_name)})
     fmt = negotiate()
     if fmt.rdflib is None:
         return redirect(url_for("pages.dataset", local_id=local_id), code=303)

@@ -39,10 +39,10 @@ def dataset(local_id: str):
     fmt = negotiate()
     cat = catalog()
     members = is_member()
-    if fmt.rdflib is not None:
-        return rdf_response(cat.resource_graph(local_id, members=members), fmt)
     record = cat.dataset(local_id, members=members)
     audit_restricted_read(record)
+    if fmt.rdflib is not None:
+        return rdf_response(cat.resource_graph(local_id, members=members), fmt)
     return render_template("dataset.html", d=record, lineage=cat.lineage_panel(local_id) if members else None)
 
 
