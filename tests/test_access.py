@@ -294,3 +294,30 @@ def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path)
         assert harvest_all(cat, [source])[0].outcome.value == "changed" and cat.count_datasets() == 2
     finally:
         cat.close()
+
+
+def test_the_split_keeps_what_public_things_reach_public():
+    """Hidden: the restricted dataset, its distribution, its record, and links pointing at it. Public: the
+    other dataset, and a publisher that a public dataset or the catalogue itself still names."""
+    from rdflib import Graph, URIRef
+    from catalog.visibility import consortium_datasets, split
+    g = Graph().parse(format="turtle", data="""
+        @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+        @prefix foaf: <http://xmlns.com/foaf/0.1/> . @prefix ex: <https://ex.org/> .
+        @prefix acc: <http://publications.europa.eu/resource/authority/access-right/> .
+        ex:cat a dcat:Catalog ; dct:publisher ex:org ; dcat:dataset ex:open , ex:closed .
+        ex:org a foaf:Organization ; foaf:name "Hanbit" .
+        ex:lab a foaf:Organization ; foaf:name "Hanbit lab" .
+        ex:open a dcat:Dataset ; dct:title "open" ; dct:accessRights acc:PUBLIC .
+        ex:closed a dcat:Dataset ; dct:title "closed" ; dct:accessRights acc:RESTRICTED ; dct:publisher ex:org ;
+            dct:creator ex:lab ; dcat:distribution [ a dcat:Distribution ; dct:title "closed table" ] .
+        ex:rec foaf:primaryTopic ex:closed ; dct:modified "2024-01-01" .
+        ex:derived a dcat:Dataset ; dct:title "derived" ; <http://www.w3.org/ns/prov#wasDerivedFrom> ex:closed .""")
+    ex = "https://ex.org/"
+    hidden = consortium_datasets(g)
+    assert hidden == {URIRef(ex + "closed")}
+    public, consortium = split(g, hidden)
+    public_text = public.serialize(format="nt")
+    assert "closed" not in public_text  # the dataset, its title, its distribution, its record, links to it
+    assert (URIRef(ex + "org"), None, None) in public and (URIRef(ex + "lab"), None, None) in consortium
+    assert (URIRef(ex + "derived"), None, None) in public and len(public) + len(consortium) == len(g)
