@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from catalog.errors import Invalid
 from catalog.readmodel import Suppressed
+
+
+def whole_number(value, name: str, low: int, high: int) -> int:
+    """A query parameter that must be a whole number within bounds; otherwise a 400 naming it."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"parameter {name!r}: not a whole number", field=name) from None
+    if not low <= number <= high:
+        raise Invalid(f"parameter {name!r}: must be between {low} and {high}", field=name)
+    return number
 
 
 class CountField(fields.Field):

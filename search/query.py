@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from catalog.errors import Invalid
+from catalog.schemas import whole_number
 from search import synonyms
 from search.analysis import analyze
 
@@ -117,8 +118,8 @@ def build_request(args: dict) -> SearchRequest:
     sort = args.pop("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise Invalid(f"parameter 'sort': use one of {', '.join(SORTS)}", field="sort")
-    page = _int(args.pop("page", 1), "page", 1, 10_000)
-    size = _int(args.pop("size", 20), "size", 1, MAX_SIZE)
+    page = whole_number(args.pop("page", 1), "page", 1, 10_000)
+    size = whole_number(args.pop("size", 20), "size", 1, MAX_SIZE)
     filters: dict[str, list[str]] = {}
     for key, values in args.items():
         if key in ("format",):
@@ -133,13 +134,3 @@ def build_request(args: dict) -> SearchRequest:
         if clean:
             filters[key] = clean
     return SearchRequest(q=q, must=must, must_not=must_not, filters=filters, sort=sort, page=page, size=size)
-
-
-def _int(value, name: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Invalid(f"parameter {name!r}: not a whole number", field=name) from None
-    if not low <= number <= high:
-        raise Invalid(f"parameter {name!r}: must be between {low} and {high}", field=name)
-    return number

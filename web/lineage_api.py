@@ -8,6 +8,8 @@ import orjson
 from flask import Blueprint, Response, g, request
 
 from catalog.errors import Invalid
+from catalog.lineage import MAX_DEPTH
+from catalog.schemas import whole_number
 from web.auth import accounts, require_permission, require_scope
 from web.context import catalog
 from web.conneg import negotiate
@@ -17,18 +19,11 @@ bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
 MAX_EVENT_BYTES = 2 * 1024 * 1024
 
 
-MAX_DEPTH = 50
+MAX_PATH_LENGTH = 50
 
 
-def _int_arg(name: str, default: int, low: int = 0, high: int = MAX_DEPTH) -> int:
-    raw = request.args.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise Invalid(f"parameter {name!r}: not a whole number", field=name) from None
-    if not low <= value <= high:
-        raise Invalid(f"parameter {name!r}: between {low} and {high}", field=name)
-    return value
+def _int_arg(name: str, default: int, high: int = MAX_DEPTH) -> int:
+    return whole_number(request.args.get(name, default), name, 0, high)
 
 
 def _node_arg() -> str:
@@ -104,7 +99,7 @@ def get_paths():
     for name, value in (("from", source), ("to", target)):
         if ":" not in value:
             raise Invalid(f"parameter {name!r}: give a node id such as dataset:<namespace>:<name>", field=name)
-    paths = catalog().lineage.paths(source, target, cutoff=_int_arg("maxLength", 10))
+    paths = catalog().lineage.paths(source, target, cutoff=_int_arg("maxLength", 10, MAX_PATH_LENGTH))
     return {"from": source, "to": target, "paths": paths}
 
 

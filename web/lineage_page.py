@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from catalog.errors import Invalid, NotFound
 from catalog.lineage import MAX_DEPTH
+from catalog.schemas import whole_number
 from web import lineage_layout
 from web.auth import require_permission
 from web.context import catalog
@@ -38,12 +39,7 @@ def page():
     graph = cat.lineage.graph
     if node not in graph:
         raise NotFound(f"no lineage node {node!r}")
-    try:
-        depth = int(request.args.get("depth", 1))
-    except ValueError:
-        raise Invalid("parameter 'depth': not a whole number", field="depth") from None
-    if not 0 <= depth <= MAX_DEPTH:
-        raise Invalid(f"parameter 'depth': between 0 and {MAX_DEPTH}", field="depth")
+    depth = whole_number(request.args.get("depth", 1), "depth", 0, MAX_DEPTH)
     direction = request.args.get("direction", "both")
     collapse = request.args.get("collapse", "none")
     for name, value, allowed in (("direction", direction, ("upstream", "downstream", "both")),
