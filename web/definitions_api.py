@@ -49,19 +49,39 @@ def check_hospital(who, hospital: str | None) -> str | None:
     return hospital
 
 
+def check_owner(who, record: dict) -> None:
+    """The one rule for changing a definition: admins may change any; a steward only those their
+    hospitals own; consortium-wide ones (no owning hospital) are the admins'."""
+    if who is not None and who.role == "admin":
+        return
+    if who is None or not who.can("write:definitions"):
+        raise Forbidden(f"changing {record['id']} needs a steward or an admin")
+    owner = record.get("hospital")
+    if owner is None:
+        raise Forbidden(f"{record['id']} is a consortium-wide definition: admins manage it")
+    if not who.acts_for(owner):
+        raise Forbidden(f"{record['id']} belongs to {owner}; {who.user} is a steward for "
+                        f"{', '.join(sorted(who.hospitals)) or 'no hospital'}")
+
+
+def may_write(who, record: dict) -> bool:
+    try:
+        check_owner(who, record)
+    except Forbidden:
+        return False
+    return True
+
+
 def check_new_version(who, data: dict) -> None:
     """A new version of an existing definition belongs to that definition's owner: nobody else may
     publish a 'cancer-core 9.0.0' over the consortium's cancer-core."""
     existing = definitions().all_of(str(data.get("id") or ""))
-    if not existing or who.role == "admin":
+    if not existing:
         return
-    owner = definitions().get(existing[-1]["id"], existing[-1]["version"])["hospital"]
-    if owner is None:
-        raise Forbidden(f"{data['id']} is a consortium-wide definition: admins make its new versions")
-    if not who.acts_for(owner):
-        raise Forbidden(f"{data['id']} belongs to {owner}; {who.user} is a steward for "
-                        f"{', '.join(sorted(who.hospitals)) or 'no hospital'}")
-    if data.get("hospital") not in (None, owner):
+    latest = definitions().get(existing[-1]["id"], existing[-1]["version"])
+    check_owner(who, latest)
+    owner = latest["hospital"]
+    if who.role != "admin" and data.get("hospital") not in (None, owner):
         raise Invalid(f"field 'hospital': {data['id']} belongs to {owner}", field="hospital")
 
 
@@ -83,10 +103,7 @@ def _reindex(search) -> None:
 
 def _owned(def_id: str, version: str):
     record = definitions().get(def_id, version)
-    if g.principal.role != "admin":
-        if record["hospital"] is None:
-            raise Forbidden("consortium-wide definitions (no owning hospital) are managed by admins")
-        check_hospital(g.principal, record["hospital"])
+    check_owner(g.principal, record)
     return record
 
 

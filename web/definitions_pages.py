@@ -21,7 +21,7 @@ from ontology import hospitals
 from web.account import EmptyForm
 from web.auth import is_member, principal, require_permission
 from web.context import catalog
-from web.definitions_api import changed, check_hospital, check_new_version
+from web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
 from web.rdf_response import rdf_response
 from web.conneg import FORMATS
 
@@ -163,15 +163,6 @@ def _hospital_choices(form: DefinitionForm) -> None:
         [SelectChoice(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed]
 
 
-def _may_write(record: dict) -> bool:
-    who = principal()
-    if who is None or not who.can("write:definitions"):
-        return False
-    if who.role == "admin":
-        return True
-    return record.get("hospital") is not None and who.acts_for(record["hospital"])
-
-
 def _editor(record: dict | None, template_title: str):
     """The new/edit form: GET shows it, 'add rows' re-shows it longer, 'save' validates and stores."""
     form = DefinitionForm()
@@ -256,7 +247,7 @@ def page(def_id: str, version: str):
     results = cat.conformance_of(definition=record["iri"], members=members) if record["status"] != "draft" else []
     titles = _dataset_titles([r["dataset"] for r in results])
     return render_template("definition.html", d=record, versions=others, change=change, results=results,
-                           titles=titles, history=defs.history(def_id, drafts=members), may_write=_may_write(record),
+                           titles=titles, history=defs.history(def_id, drafts=members), may_write=may_write(principal(), record),
                            empty=EmptyForm(), revise=ReviseForm())
 
 
@@ -276,8 +267,7 @@ def _dataset_titles(iris: list[str]) -> dict:
 @require_permission("write:definitions")
 def edit(def_id: str, version: str):
     record = catalog().definitions.get(def_id, version)
-    if not _may_write(record):
-        raise Forbidden(f"{principal().user} may not edit definitions of {record.get('hospital') or 'the consortium'}")
+    check_owner(principal(), record)
     if record["status"] != "draft":
         raise Conflict(f"{def_id} {version} is {record['status']}: published versions never change; make a new version")
     return _editor(record, f"Edit {def_id} {version}")
@@ -289,8 +279,7 @@ def lifecycle(def_id: str, version: str, action: str):
     defs = catalog().definitions
     record = defs.get(def_id, version)
     who = principal()
-    if not _may_write(record):
-        raise Forbidden(f"{who.user} may not change definitions of {record.get('hospital') or 'the consortium'}")
+    check_owner(who, record)
     if action == "revise":
         form = ReviseForm()
         if not form.validate_on_submit():
