@@ -20,6 +20,7 @@ import threading
 import time
 import warnings
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from catalog.errors import HdcatError, Invalid
@@ -41,13 +42,12 @@ def evaluate(store, query: str, kind: str, graphs: list[str] | None, rdf_format:
     """(media type, body) of a SELECT/ASK (SPARQL JSON) or CONSTRUCT/DESCRIBE (RDF) answer."""
     native = getattr(store, "native", None)
     if native is not None:
-        import pyoxigraph as ox
         if graphs is None:
             result = native.query(query, use_default_graph_as_union=True)
         else:
             names = [ox.NamedNode(g) for g in graphs]
             result = native.query(query, default_graph=names or [ox.DefaultGraph()], named_graphs=names)
-        return _answer(kind, result, _from_ox, rdf_format)
+        return _answer(kind, result, rdf_format)
     target = store.dataset
     if graphs is not None:  # rdflib has no graph allow-list: copy the allowed graphs (we are in the child)
         from rdflib import Dataset
@@ -58,10 +58,10 @@ def evaluate(store, query: str, kind: str, graphs: list[str] | None, rdf_format:
                 ctx.add(triple)
     result = target.query(query)
     if kind == "ASK":
-        return _answer(kind, result.askAnswer, None, rdf_format)
+        return _answer(kind, result.askAnswer, rdf_format)
     if kind == "SELECT":
-        return _answer(kind, _RdflibRows(result), lambda t: t, rdf_format)
-    return _answer(kind, iter(result.graph), lambda t: t, rdf_format)
+        return _answer(kind, _RdflibRows(result), rdf_format)
+    return _answer(kind, iter(result.graph), rdf_format)
 
 
 class _RdflibRows:
@@ -74,7 +74,8 @@ class _RdflibRows:
             yield dict(zip(self.variables, row))
 
 
-def _answer(kind: str, result, convert, rdf_format: str) -> tuple[str, bytes]:
+def _answer(kind: str, result, rdf_format: str) -> tuple[str, bytes]:
+    """One answer builder for both engines: terms pass through _rdflib_term, which leaves rdflib's alone."""
     import orjson
     if kind == "ASK":
         return "application/sparql-results+json", orjson.dumps({"head": {}, "boolean": bool(result)})
@@ -88,7 +89,7 @@ def _answer(kind: str, result, convert, rdf_format: str) -> tuple[str, bytes]:
             for name in names:
                 term = row[name]
                 if term is not None:
-                    item[name] = _json_term(convert(term))
+                    item[name] = _json_term(_rdflib_term(term))
             bindings.append(item)
         return "application/sparql-results+json", orjson.dumps({"head": {"vars": names},
                                                                  "results": {"bindings": bindings}})
@@ -96,13 +97,13 @@ def _answer(kind: str, result, convert, rdf_format: str) -> tuple[str, bytes]:
     for triple in result:
         if len(graph) >= MAX_TRIPLES:
             raise Invalid(f"the answer has more than {MAX_TRIPLES} triples; narrow the query", field="query")
-        graph.add(tuple(convert(t) for t in triple) if convert is _from_ox else triple)
+        graph.add(tuple(_rdflib_term(t) for t in triple))
     media = {"json-ld": "application/ld+json", "nt": "application/n-triples"}.get(rdf_format, "text/turtle")
     return media, graph.serialize(format=rdf_format, encoding="utf-8")
 
 
-def _from_ox(term):
-    import pyoxigraph as ox
+def _rdflib_term(term):
+    """An Oxigraph term as rdflib's; an rdflib term as it is."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):

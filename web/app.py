@@ -25,19 +25,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     errors.init_app(app)
     auth.init_app(app, settings)
     filters.init_app(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(linked_data.bp)
-    app.register_blueprint(search_views.bp)
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(lineage_api.bp)
-    app.register_blueprint(lineage_page.bp)
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(audit.bp)
-    app.register_blueprint(audit.api_bp)
-    app.register_blueprint(definitions_api.bp)
-    app.register_blueprint(definitions_pages.bp)
+    for blueprint in (pages.bp, api.bp, linked_data.bp, search_views.bp, openapi.bp, lineage_api.bp, lineage_page.bp,
+                      sparql.bp, account.bp, audit.bp, audit.api_bp, definitions_api.bp, definitions_pages.bp):
+        app.register_blueprint(blueprint)
     for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):
         auth.csrf.exempt(machine_facing)  # bearer tokens, not cookies, authorise their writes
     limits.init_app(app)
