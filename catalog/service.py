@@ -213,13 +213,17 @@ class Catalog:
     def dataset_page(self, page=1, size=20, hospital=None, disease_area=None, source=None,
                      members=False) -> tuple[int, list[dict]]:
         """One page of datasets; `members` says whether the reader may see consortium-only ones."""
+        total, rows = self._page_rows(page, size, hospital, disease_area, source, members)
+        return total, [self._record(ds, g) for ds, g in rows]
+
+    def _page_rows(self, page, size, hospital=None, disease_area=None, source=None, members=False):
+        """(total, [(dataset IRI, its graph)]) of one page, in local-id order."""
         q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{
             ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
             {self._where(hospital, disease_area, source, members)} }}
             ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
-        rows = list(self.store.query(q))
-        total = self.count_datasets(hospital, disease_area, source, members)
-        return total, [self._record(row.ds, row.g) for row in rows]
+        rows = [(row.ds, row.g) for row in self.store.query(q)]
+        return self.count_datasets(hospital, disease_area, source, members), rows
 
     def _locate(self, local_id: str, members: bool = False):
         """(IRI, graph) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
@@ -389,10 +393,9 @@ class Catalog:
             return len(results)
 
     def _records_page(self, page: int, size: int):
-        q = P + f"""SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }} }}
-            ORDER BY ?id LIMIT {int(size)} OFFSET {(int(page) - 1) * int(size)}"""
-        rows = [(r.ds, r.g, self._record(r.ds, r.g, with_conformance=False)) for r in self.store.query(q)]
-        return self.count_datasets(members=True), rows
+        """Every dataset, a page at a time, as (IRI, graph, record without conformance): what scoring reads."""
+        total, rows = self._page_rows(page, size, members=True)
+        return total, [(ds, g, self._record(ds, g, with_conformance=False)) for ds, g in rows]
 
     # ---- lineage -------------------------------------------------------------------------
     @property
