@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog.config import load_settings  # noqa: E402
-from catalog.service import Catalog  # noqa: E402
-from harvesters.runner import harvest_all  # noqa: E402
-from harvesters.samples.servers import SampleServers  # noqa: E402
-from web.cli import bundled_config  # noqa: E402
+from hdcat.catalog.config import load_settings  # noqa: E402
+from hdcat.catalog.service import Catalog  # noqa: E402
+from hdcat.harvesters.runner import harvest_all  # noqa: E402
+from hdcat.harvesters.samples.servers import SampleServers  # noqa: E402
+from hdcat.web.cli import bundled_config  # noqa: E402
 
 
 def main():

@@ -57,11 +57,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog.config import Settings  # noqa: E402
-from catalog.lineage import LineageGraph  # noqa: E402
-from catalog.openlineage import map_event  # noqa: E402
-from catalog.service import Catalog  # noqa: E402
-from web.app import create_app  # noqa: E402
+from hdcat.catalog.config import Settings  # noqa: E402
+from hdcat.catalog.lineage import LineageGraph  # noqa: E402
+from hdcat.catalog.openlineage import map_event  # noqa: E402
+from hdcat.catalog.service import Catalog  # noqa: E402
+from hdcat.web.app import create_app  # noqa: E402
 
 HOSPITALS = ("hanbit", "gaon", "saebom", "haneul", "mirae", "purun", "balgeun", "dasom")
 SITE_WEIGHTS = (0.19, 0.16, 0.14, 0.12, 0.11, 0.10, 0.08, 0.07, 0.03)  # 8 hospitals + research lake
@@ -340,7 +340,7 @@ def build(events: list[str], base: str, traced: bool) -> tuple[LineageGraph, dic
 
 def writer_token(data_dir: Path) -> str:
     """A bearer token with the lineage:write scope, as `hdcat tokens issue` makes one."""
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     acc = Accounts.for_settings(Settings(data_dir=data_dir))
     acc.add_user("etl-bot", "steward", ["hanbit"])
     _, secret = acc.issue_token("etl-bot", ["lineage:write"])

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tantivy  # noqa: E402
 
-from catalog.config import load_settings  # noqa: E402
-from catalog.service import Catalog  # noqa: E402
-from harvesters.runner import harvest_all  # noqa: E402
-from search.service import Search  # noqa: E402
-from web.cli import bundled_config  # noqa: E402
+from hdcat.catalog.config import load_settings  # noqa: E402
+from hdcat.catalog.service import Catalog  # noqa: E402
+from hdcat.harvesters.runner import harvest_all  # noqa: E402
+from hdcat.search.service import Search  # noqa: E402
+from hdcat.web.cli import bundled_config  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,7 +77,7 @@ def main():
     embedded.reindex()
     systems["hdcat, embedded (tantivy)"] = lambda q: [h["iri"] for h in embedded.search({"q": q, "size": 10}, members=True)["hits"]]
     if os.environ.get("HDCAT_SEARCH_URL"):
-        from search.backends.elasticsearch import ElasticsearchBackend
+        from hdcat.search.backends.elasticsearch import ElasticsearchBackend
         es = Search(catalog, backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-relevance"))
         es.reindex()
         systems["hdcat, Elasticsearch"] = lambda q: [h["iri"] for h in es.search({"q": q, "size": 10}, members=True)["hits"]]

@@ -28,13 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog.config import load_settings  # noqa: E402
-from catalog.service import Catalog  # noqa: E402
-from harvesters.runner import harvest_all  # noqa: E402
-from search.documents import to_document  # noqa: E402
-from search.query import FACETS, build_request  # noqa: E402
-from search.service import Search  # noqa: E402
-from web.cli import bundled_config  # noqa: E402
+from hdcat.catalog.config import load_settings  # noqa: E402
+from hdcat.catalog.service import Catalog  # noqa: E402
+from hdcat.harvesters.runner import harvest_all  # noqa: E402
+from hdcat.search.documents import to_document  # noqa: E402
+from hdcat.search.query import FACETS, build_request  # noqa: E402
+from hdcat.search.service import Search  # noqa: E402
+from hdcat.web.cli import bundled_config  # noqa: E402
 
 QUERIES = [{"q": "lung cancer"}, {"q": "폐암", "hospital": "hanbit"}, {"q": "heart failure echo"},
            {"q": "심부전으로", "disease_area": "cardiovascular"}, {"q": "C34"}, {"q": "copd spirometry"},
@@ -78,7 +78,7 @@ def pct(values, p):
 
 def bench_embedded(search: Search, docs: list[dict], records: list[dict], rounds: int):
     import tantivy
-    from search.backends.embedded import EmbeddedBackend
+    from hdcat.search.backends.embedded import EmbeddedBackend
     backend: EmbeddedBackend = search.backend
     t = time.perf_counter()
     built = [to_document(r) for r in records]
@@ -165,11 +165,11 @@ def main():
         for name in backends:
             print(f"{name} {size:,}: indexing …", file=sys.stderr, flush=True)
             if name == "embedded":
-                from search.backends.embedded import EmbeddedBackend
+                from hdcat.search.backends.embedded import EmbeddedBackend
                 search = Search(catalog, backend=EmbeddedBackend(tempfile.mkdtemp()))
                 hi, ri, (hq, rq) = bench_embedded(search, docs, records, args.rounds)
             else:
-                from search.backends.elasticsearch import ElasticsearchBackend
+                from hdcat.search.backends.elasticsearch import ElasticsearchBackend
                 search = Search(catalog, backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-bench"))
                 hi, ri, (hq, rq) = bench_elasticsearch(search, docs, records, args.rounds)
             row = {"backend": name, "size": size, "hdcat_docs_per_s": size / hi, "raw_docs_per_s": size / ri,

@@ -3,4 +3,4 @@
 Imports only `ontology` and libraries (rdflib, pyoxigraph, marshmallow); never
 `web`, `search` or `harvesters`. See README.md in this folder.
 """
-from catalog.errors import HdcatError, NotFound, Invalid, Conflict, StoreError  # noqa: F401
+from hdcat.catalog.errors import HdcatError, NotFound, Invalid, Conflict, StoreError  # noqa: F401

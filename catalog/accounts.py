@@ -19,7 +19,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from catalog.errors import Conflict, Invalid, NotFound
+from hdcat.catalog.errors import Conflict, Invalid, NotFound
 
 ROLES = ("researcher", "steward", "auditor", "admin")
 SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write")
@@ -255,7 +255,7 @@ class Accounts:
         if fmt == "prov":
             from rdflib import Graph, Literal, URIRef
             from rdflib.namespace import RDF, RDFS, XSD
-            from ontology import DCT, HDCAT, PROV, bind_prefixes
+            from hdcat.ontology import DCT, HDCAT, PROV, bind_prefixes
             g = bind_prefixes(Graph())
             for e in rows:
                 node = URIRef(f"urn:hdcat:audit:{e['seq']}")

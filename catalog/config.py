@@ -12,7 +12,7 @@ from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate, EXCLUDE
 
-from catalog.errors import ConfigError
+from hdcat.catalog.errors import ConfigError
 
 DEFAULT_BASE_IRI = "https://hdcat.example.org"
 DEFAULT_THRESHOLD = 10

@@ -21,9 +21,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 
-from catalog.definitions import DATATYPES, coding_system_iri
-from catalog.iris import short_hash
-from ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes
+from hdcat.catalog.definitions import DATATYPES, coding_system_iri
+from hdcat.catalog.iris import short_hash
+from hdcat.ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes
 
 SUGGEST_AT = 0.3
 #: datatypes a column may declare for each element datatype (CSVW names and XSD local names)

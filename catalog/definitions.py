@@ -21,11 +21,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
-from catalog.errors import Conflict, Invalid, NotFound
-from catalog.iris import short_hash
-from ontology import ADMS, CODING_SYSTEM, DCAT, DCT, DISEASE_AREA, HDCAT, PROV, bind_prefixes, hospital_iri, sparql_prefixes
+from hdcat.catalog.errors import Conflict, Invalid, NotFound
+from hdcat.catalog.iris import short_hash
+from hdcat.ontology import ADMS, CODING_SYSTEM, DCAT, DCT, DISEASE_AREA, HDCAT, PROV, bind_prefixes, hospital_iri, sparql_prefixes, starter_definitions
 
-STARTERS = Path(__file__).resolve().parent.parent / "ontology" / "definitions"
 ADMS_STATUS = "http://purl.org/adms/status/"
 STATUS_IRI = {"draft": URIRef(ADMS_STATUS + "UnderDevelopment"), "published": URIRef(ADMS_STATUS + "Completed"),
               "deprecated": URIRef(ADMS_STATUS + "Deprecated")}
@@ -539,7 +538,7 @@ class Definitions:
         """The three starter definitions, published, unless they are there already."""
         have = {(r["id"], r["version"]) for r in self.versions()}
         out = []
-        for path in sorted(STARTERS.glob("*.json")):
+        for path in starter_definitions():
             data = json.loads(path.read_text("utf-8"))
             if (data["id"], data["version"]) not in have:
                 out.append(self.import_file(path, actor, publish=True))

@@ -12,8 +12,8 @@ import threading
 
 import networkx as nx
 
-from catalog.errors import Invalid, NotFound
-from catalog.openlineage import Mapped
+from hdcat.catalog.errors import Invalid, NotFound
+from hdcat.catalog.openlineage import Mapped
 
 MAX_DEPTH = 20
 DIRECTIONS = ("upstream", "downstream", "both")

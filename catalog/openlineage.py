@@ -20,8 +20,8 @@ from urllib.parse import quote
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from catalog.errors import Invalid
-from ontology import DCT, HDCAT, PROV
+from hdcat.catalog.errors import Invalid
+from hdcat.ontology import DCT, HDCAT, PROV
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 ENDED = {"COMPLETE", "ABORT", "FAIL"}
@@ -45,7 +45,7 @@ _KIND_DEF = {"run": "RunEvent", "dataset": "DatasetEvent", "job": "JobEvent"}
 def _validator(kind: str):
     """A validator for one event kind, so errors name the field instead of 'not valid under oneOf'."""
     from jsonschema import Draft202012Validator
-    schema = json.loads(resources.files("ontology").joinpath("openlineage/OpenLineage-2-0-2.schema.json").read_text())
+    schema = json.loads(resources.files("hdcat.ontology").joinpath("openlineage/OpenLineage-2-0-2.schema.json").read_text())
     schema.pop("oneOf")
     schema["$ref"] = f"#/$defs/{_KIND_DEF[kind]}"
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -12,10 +12,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import FOAF, RDF, SKOS
 
-from ontology import (
+from hdcat.ontology import (
     CSVW, DATA_TYPE, DCAT, DCT, DISEASE_AREA, HDCAT, HEALTH, PROV, VCARD, codelists_graph, hospitals, hospitals_graph, label_of,
 )
-from catalog.iris import last_segment
+from hdcat.catalog.iris import last_segment
 
 DISEASE_AREA_NS = str(DISEASE_AREA)
 DATA_TYPE_NS = str(DATA_TYPE)

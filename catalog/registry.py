@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import threading
 from importlib.metadata import entry_points
 
-from catalog.errors import PluginUnavailable
+from hdcat.catalog.errors import PluginUnavailable
 
 
 _SCAN_LOCK = threading.RLock()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
-from ontology import DCAT, bind_prefixes
+from hdcat.ontology import DCAT, bind_prefixes
 
 _STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
 

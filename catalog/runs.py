@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from catalog.iris import run_iri
-from ontology import DCT, HDCAT, PROV, hospital_iri, sparql_prefixes
+from hdcat.catalog.iris import run_iri
+from hdcat.ontology import DCT, HDCAT, PROV, hospital_iri, sparql_prefixes
 
 
 class Outcome(enum.Enum):

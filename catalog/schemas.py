@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from catalog.errors import Invalid
-from catalog.readmodel import Suppressed
+from hdcat.catalog.errors import Invalid
+from hdcat.catalog.readmodel import Suppressed
 
 
 def whole_number(value, name: str, low: int, high: int) -> int:
@@ -179,7 +179,7 @@ class PageArgsSchema(Schema):
 
 
 def _hospital_ids() -> list[str]:
-    from ontology import hospitals
+    from hdcat.ontology import hospitals
     return [h["id"] for h in hospitals()]
 
 

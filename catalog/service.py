@@ -16,20 +16,20 @@ from collections import Counter, defaultdict
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
-from catalog.config import Settings
-from catalog.conformance import SUGGEST_AT, assess, measurement_graph, read_measurements, shapes, validate_declared
-from catalog.definitions import Definitions
-from catalog.lineage import LineageGraph
-from catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
-from catalog.errors import NotFound
-from catalog.iris import (consortium_graph_iri, consortium_graph_prefix, record_iri, reference_graph_iri, runs_graph_iri,
+from hdcat.catalog.config import Settings
+from hdcat.catalog.conformance import SUGGEST_AT, assess, measurement_graph, read_measurements, shapes, validate_declared
+from hdcat.catalog.definitions import Definitions
+from hdcat.catalog.lineage import LineageGraph
+from hdcat.catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
+from hdcat.catalog.errors import NotFound
+from hdcat.catalog.iris import (consortium_graph_iri, consortium_graph_prefix, record_iri, reference_graph_iri, runs_graph_iri,
                           safe_iri, short_hash, source_graph_iri, valid_local_id)
-from catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
-from catalog.readmodel import dataset_record, suppress
-from catalog.resources import closure, describe
-from catalog.runs import RUNS_QUERY, HarvestRun, Outcome
-from catalog.stores import CatalogStore, open_store
-from ontology import DCAT, DCT, DISEASE_AREA, EU_ACCESS, HDCAT, PROV, hospital_iri, bind_prefixes, hospitals, sparql_prefixes, vocabulary_graph
+from hdcat.catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
+from hdcat.catalog.readmodel import dataset_record, suppress
+from hdcat.catalog.resources import closure, describe
+from hdcat.catalog.runs import RUNS_QUERY, HarvestRun, Outcome
+from hdcat.catalog.stores import CatalogStore, open_store
+from hdcat.ontology import DCAT, DCT, DISEASE_AREA, EU_ACCESS, HDCAT, PROV, hospital_iri, bind_prefixes, hospitals, sparql_prefixes, vocabulary_graph
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 

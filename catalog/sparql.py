@@ -23,8 +23,8 @@ import warnings
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from catalog.errors import HdcatError, Invalid
-from ontology import bind_prefixes
+from hdcat.catalog.errors import HdcatError, Invalid
+from hdcat.ontology import bind_prefixes
 
 TIME_LIMIT = 10.0
 MAX_ROWS = 10_000

@@ -19,8 +19,8 @@ from collections import defaultdict
 from rdflib import Graph, URIRef
 from rdflib.namespace import FOAF, RDF
 
-from catalog.resources import closure
-from ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
+from hdcat.catalog.resources import closure
+from hdcat.ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
 
 PUBLIC = "public"
 CONSORTIUM = "consortium"

@@ -12,11 +12,11 @@ from typing import ClassVar, Iterable
 from marshmallow import Schema, ValidationError
 from rdflib import Graph
 
-from catalog.config import SourceConfig
-from catalog.errors import ConfigError
-from catalog.runs import HarvestRun
-from harvesters.fetch import Fetched, Fetcher
-from ontology import bind_prefixes
+from hdcat.catalog.config import SourceConfig
+from hdcat.catalog.errors import ConfigError
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.fetch import Fetched, Fetcher
+from hdcat.ontology import bind_prefixes
 
 
 class NoOptions(Schema):

@@ -19,13 +19,13 @@ from marshmallow import Schema, fields, validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from catalog.errors import ConfigError
-from catalog.runs import HarvestRun
-from harvesters.base import Harvester
-from harvesters.dcat_import import import_dcat
-from harvesters.errors import FetchError, ParseError
-from harvesters.fetch import Fetched
-from ontology import DCAT, DCT, FOAF, VCARD
+from hdcat.catalog.errors import ConfigError
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.errors import FetchError, ParseError
+from hdcat.harvesters.fetch import Fetched
+from hdcat.ontology import DCAT, DCT, FOAF, VCARD
 
 API_SUFFIXES = ("/api/3/action", "/api/action")
 #: Oldest first, so datasets created while we page land on the last page instead of shifting the others.

@@ -19,12 +19,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SKOS
 
-from catalog.runs import HarvestRun
-from harvesters.base import Harvester
-from harvesters.dcat_import import import_dcat
-from harvesters.errors import ParseError
-from harvesters.fetch import Fetched
-from ontology import CSVW, DCAT, DCT, HDCAT, HDCODE, HEALTH, codelists_graph
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.errors import ParseError
+from hdcat.harvesters.fetch import Fetched
+from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, HDCODE, HEALTH, codelists_graph
 
 FIELDS = ("table", "column", "type", "description", "code_system", "unit")
 REQUIRED = ("table", "column")

@@ -6,12 +6,12 @@ import json
 from marshmallow import Schema, fields, validate
 from rdflib import Graph, URIRef
 
-from catalog.runs import HarvestRun
-from harvesters.base import Harvester
-from harvesters.dcat_import import import_dcat
-from harvesters.fetch import Fetched
-from harvesters.rdf_parse import parse_rdf
-from ontology import HYDRA
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.fetch import Fetched
+from hdcat.harvesters.rdf_parse import parse_rdf
+from hdcat.ontology import HYDRA
 
 ACCEPT = ("text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, "
           "application/n-triples;q=0.7, */*;q=0.1")

@@ -13,11 +13,11 @@ from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from catalog.iris import dataset_iri, last_segment, short_hash, slugify
-from catalog.resources import closure
-from catalog.runs import HarvestRun
-from harvesters.privacy import protect
-from ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
+from hdcat.catalog.iris import dataset_iri, last_segment, short_hash, slugify
+from hdcat.catalog.resources import closure
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.privacy import protect
+from hdcat.ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
 
 MAX_WARNINGS = 500
 

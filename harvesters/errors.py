@@ -1,5 +1,5 @@
 """Harvest failures that abort a whole source run. Per-record problems are data, not these."""
-from catalog.errors import HdcatError
+from hdcat.catalog.errors import HdcatError
 
 
 class FetchError(HdcatError):

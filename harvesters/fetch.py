@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from harvesters.errors import FetchError
+from hdcat.harvesters.errors import FetchError
 
 USER_AGENT = "hdcat-harvester/0.1 (+https://w3id.org/hdcat)"
 _RETRY_STATUS = {429, 500, 502, 503, 504}

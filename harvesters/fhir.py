@@ -21,13 +21,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
-from catalog.errors import ConfigError
-from catalog.runs import HarvestRun
-from harvesters.base import Harvester
-from harvesters.dcat_import import import_dcat
-from harvesters.errors import FetchError, ParseError
-from harvesters.fetch import Fetched
-from ontology import DATA_TYPE, DCAT, DCT, EU_THEME, FHIR_SPEC, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
+from hdcat.catalog.errors import ConfigError
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.errors import FetchError, ParseError
+from hdcat.harvesters.fetch import Fetched
+from hdcat.ontology import DATA_TYPE, DCAT, DCT, EU_THEME, FHIR_SPEC, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
 
 ACCEPT = "application/fhir+json, application/json;q=0.9, */*;q=0.1"
 COHORT_TYPES = ("Group", "ResearchStudy")

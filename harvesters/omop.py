@@ -24,14 +24,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import FOAF, RDF, SKOS, XSD
 
-from catalog.config import DEFAULT_THRESHOLD
-from catalog.errors import ConfigError
-from catalog.runs import HarvestRun
-from harvesters.base import Harvester
-from harvesters.dcat_import import import_dcat
-from harvesters.errors import FetchError, ParseError
-from harvesters.fetch import Fetched
-from ontology import CODING_SYSTEM, CSVW, DCAT, DCT, EU_ACCESS, EU_THEME, HDCAT, HEALTH
+from hdcat.catalog.config import DEFAULT_THRESHOLD
+from hdcat.catalog.errors import ConfigError
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.errors import FetchError, ParseError
+from hdcat.harvesters.fetch import Fetched
+from hdcat.ontology import CODING_SYSTEM, CSVW, DCAT, DCT, EU_ACCESS, EU_THEME, HDCAT, HEALTH
 
 #: The tables that hold (or are derived from) patient data, OMOP CDM 5.4 (5.3 has a subset).
 CLINICAL_TABLES = (

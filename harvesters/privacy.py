@@ -13,8 +13,8 @@ import re
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, XSD
 
-from catalog.runs import HarvestRun
-from ontology import HDCAT, HEALTH
+from hdcat.catalog.runs import HarvestRun
+from hdcat.ontology import HDCAT, HEALTH
 
 PATTERNS = {
     "a resident registration number": re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-\s?[1-8]\d{6}(?!\d)"),

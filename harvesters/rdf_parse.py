@@ -13,8 +13,8 @@ import logging
 
 from rdflib import Graph
 
-from harvesters.errors import ParseError
-from ontology import known_context
+from hdcat.harvesters.errors import ParseError
+from hdcat.ontology import known_context
 
 _BY_MEDIA = {
     "text/turtle": "turtle", "application/x-turtle": "turtle",

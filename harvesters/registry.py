@@ -1,4 +1,4 @@
 """The harvester registry: kind name → Harvester class, from the `hdcat.harvesters` group."""
-from catalog.registry import Registry
+from hdcat.catalog.registry import Registry
 
 harvesters = Registry("hdcat.harvesters")

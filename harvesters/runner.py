@@ -4,12 +4,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
-from catalog.config import SourceConfig
-from catalog.errors import HdcatError
-from catalog.runs import HarvestRun, Outcome
-from catalog.service import Catalog
-from harvesters.fetch import Fetcher, mask_secrets
-from harvesters.registry import harvesters
+from hdcat.catalog.config import SourceConfig
+from hdcat.catalog.errors import HdcatError
+from hdcat.catalog.runs import HarvestRun, Outcome
+from hdcat.catalog.service import Catalog
+from hdcat.harvesters.fetch import Fetcher, mask_secrets
+from hdcat.harvesters.registry import harvesters
 
 
 def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | None = None,

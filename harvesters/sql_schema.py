@@ -14,12 +14,12 @@ from rdflib import BNode, Graph, Literal
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 
-from catalog.runs import HarvestRun
-from harvesters.base import Harvester
-from harvesters.dcat_import import import_dcat
-from harvesters.errors import FetchError, ParseError
-from harvesters.fetch import Fetched, mask_secrets
-from ontology import CSVW, DATA_TYPE, DCAT, DCT, PROV
+from hdcat.catalog.runs import HarvestRun
+from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.errors import FetchError, ParseError
+from hdcat.harvesters.fetch import Fetched, mask_secrets
+from hdcat.ontology import CSVW, DATA_TYPE, DCAT, DCT, PROV
 
 _FROM = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)', re.I)
 

@@ -8,9 +8,9 @@ from importlib import resources
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, SKOS
 
-from ontology.namespaces import DCT, HDCAT, HOSPITAL, bind_prefixes
+from hdcat.ontology.namespaces import DCT, HDCAT, HOSPITAL, bind_prefixes
 
-_DATA = resources.files("ontology")
+_DATA = resources.files("hdcat.ontology")
 
 
 def _parse(*names: str) -> Graph:
@@ -18,6 +18,12 @@ def _parse(*names: str) -> Graph:
     for name in names:
         graph.parse(data=_DATA.joinpath(name).read_text("utf-8"), format="turtle")
     return graph
+
+
+def starter_definitions() -> list:
+    """The consortium's starter dataset definitions (JSON files shipped as package data)."""
+    folder = _DATA.joinpath("definitions")
+    return sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
 
 
 @lru_cache(maxsize=None)

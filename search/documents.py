@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from catalog.readmodel import Suppressed
-from catalog.schemas import DatasetSummarySchema
-from search.analysis import analyzed
+from hdcat.catalog.readmodel import Suppressed
+from hdcat.catalog.schemas import DatasetSummarySchema
+from hdcat.search.analysis import analyzed
 
 _SUMMARY = DatasetSummarySchema()
 _CODE = re.compile(r"^([A-Za-z]\d{2})\.\d+$")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from catalog.errors import Invalid
-from catalog.schemas import whole_number
-from search import synonyms
-from search.analysis import analyze
+from hdcat.catalog.errors import Invalid
+from hdcat.catalog.schemas import whole_number
+from hdcat.search import synonyms
+from hdcat.search.analysis import analyze
 
 #: field groups a clause may target; `all` searches every text field with weights
 FIELD_GROUPS = {

@@ -10,13 +10,13 @@ from functools import lru_cache
 from typing import Callable
 
 
-from catalog.readmodel import labeller
-from catalog.service import Catalog
-from ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
-from search.backends import SearchUnavailable, open_backend
-from search.documents import to_document
-from search.query import SearchRequest, build_request
-from search.suggest import Suggester
+from hdcat.catalog.readmodel import labeller
+from hdcat.catalog.service import Catalog
+from hdcat.ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
+from hdcat.search.backends import SearchUnavailable, open_backend
+from hdcat.search.documents import to_document
+from hdcat.search.query import SearchRequest, build_request
+from hdcat.search.suggest import Suggester
 
 POPULATION_LABELS = {"<1k": "under 1,000", "1k-10k": "1,000–10,000", "10k-100k": "10,000–100,000",
                      "100k+": "100,000 or more", "suppressed": "below threshold", "unknown": "not stated"}

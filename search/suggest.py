@@ -14,8 +14,8 @@ from pathlib import Path
 from rdflib import Literal
 from rdflib.namespace import SKOS
 
-from ontology import conditions_graph
-from search.analysis import analyze
+from hdcat.ontology import conditions_graph
+from hdcat.search.analysis import analyze
 
 _SPLIT = re.compile(r"[\s,;:()\[\]/·]+")
 

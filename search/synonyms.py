@@ -11,8 +11,8 @@ from functools import lru_cache
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
-from ontology import conditions_graph, codelists_graph, DISEASE_AREA
-from search.analysis import analyze
+from hdcat.ontology import conditions_graph, codelists_graph, DISEASE_AREA
+from hdcat.search.analysis import analyze
 
 
 @lru_cache(maxsize=1)

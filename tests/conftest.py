@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from catalog.config import Settings, SourceConfig, load_settings
-from catalog.service import Catalog
-from harvesters.runner import harvest_all
-from web.app import create_app
-from web.cli import bundled_config
+from hdcat.catalog.config import Settings, SourceConfig, load_settings
+from hdcat.catalog.service import Catalog
+from hdcat.harvesters.runner import harvest_all
+from hdcat.web.app import create_app
+from hdcat.web.cli import bundled_config
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
@@ -69,7 +69,7 @@ def source(location, name="src", hospital="hanbit", kind="dcat", **options) -> S
 @pytest.fixture(scope="session")
 def sample_servers():
     """The sample hospitals' CKAN portal and FHIR server, as `hdcat demo` runs them."""
-    from harvesters.samples.servers import SampleServers
+    from hdcat.harvesters.samples.servers import SampleServers
     servers = SampleServers()
     yield servers
     servers.stop()
@@ -95,7 +95,7 @@ def sample_catalog(sample_settings):
 @pytest.fixture(scope="session")
 def sample_search(sample_catalog):
     """The embedded search engine over the sample consortium."""
-    from search.service import Search
+    from hdcat.search.service import Search
     search = Search(sample_catalog)
     search.reindex()
     yield search
@@ -120,7 +120,7 @@ PEOPLE = {"ana": ("researcher", ["hanbit"]), "sam": ("steward", ["hanbit"]), "so
 
 @pytest.fixture(scope="session")
 def people(sample_settings):
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     acc = Accounts.for_settings(sample_settings)
     for name, (role, hospitals) in PEOPLE.items():
         if not any(u["name"] == name for u in acc.users()):

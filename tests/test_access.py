@@ -89,7 +89,7 @@ def test_access_matrix(app, people, hidden, role):
 
 
 def test_tokens_by_role_on_the_api(app, people, hidden):
-    from web.auth import accounts
+    from hdcat.web.auth import accounts
     with app.app_context():
         acc = accounts()
         _, auditor = acc.issue_token("aud", ["audit:read"])
@@ -181,7 +181,7 @@ def test_sparql_time_limit_stops_a_runaway_query(app):
 
 
 def test_sign_in_sign_out_and_what_it_records(app, people):
-    from web.auth import accounts
+    from hdcat.web.auth import accounts
     app.extensions["hdcat.limiter"].reset()
     c = app.test_client()
     page = c.get("/signin").get_data(as_text=True)
@@ -215,7 +215,7 @@ def test_session_cookie_is_secure_beyond_loopback(app, people):
 
 
 def test_disabling_a_user_ends_their_session(app, tmp_path):
-    from web.auth import accounts
+    from hdcat.web.auth import accounts
     with app.app_context():
         accounts().add_user("temp", "researcher", [], PASSWORD)
     c = sign_in(app, "temp")
@@ -259,7 +259,7 @@ def test_members_issue_and_revoke_their_own_tokens(app, people):
 
 
 def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
-    from web.auth import accounts
+    from hdcat.web.auth import accounts
     c = sign_in(app, "aud")
     assert c.get(f"/datasets/{hidden['restricted']['id']}").status_code == 200
     with app.app_context():
@@ -273,9 +273,9 @@ def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
 def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path):
     """Even when the source reads exactly as before, a new `visibility` setting takes effect."""
     from dataclasses import replace
-    from catalog.config import Settings, SourceConfig
-    from catalog.service import Catalog
-    from harvesters.runner import harvest_all
+    from hdcat.catalog.config import Settings, SourceConfig
+    from hdcat.catalog.service import Catalog
+    from hdcat.harvesters.runner import harvest_all
     from tests.conftest import ROOT
     source = SourceConfig(name="hs", hospital="hanbit", kind="dcat",
                           location=str(ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"))
@@ -300,7 +300,7 @@ def test_the_split_keeps_what_public_things_reach_public():
     """Hidden: the restricted dataset, its distribution, its record, and links pointing at it. Public: the
     other dataset, and a publisher that a public dataset or the catalogue itself still names."""
     from rdflib import Graph, URIRef
-    from catalog.visibility import consortium_datasets, split
+    from hdcat.catalog.visibility import consortium_datasets, split
     g = Graph().parse(format="turtle", data="""
         @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
         @prefix foaf: <http://xmlns.com/foaf/0.1/> . @prefix ex: <https://ex.org/> .

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from catalog.accounts import Accounts
-from catalog.config import Settings
-from catalog.errors import Conflict, Invalid
-from catalog.service import Catalog
+from hdcat.catalog.accounts import Accounts
+from hdcat.catalog.config import Settings
+from hdcat.catalog.errors import Conflict, Invalid
+from hdcat.catalog.service import Catalog
 from tests.conftest import EXTERNAL
 
 APPLE = json.loads((EXTERNAL / "marquez" / "apples" / "1_pick_apples.json").read_text())
@@ -24,7 +24,7 @@ def acc(tmp_path):
 
 @pytest.fixture
 def app(tmp_path, acc):
-    from web.app import create_app
+    from hdcat.web.app import create_app
     cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
     return create_app(catalog=cat, accounts=acc)
 
@@ -92,7 +92,7 @@ def test_audit_export_csv_and_prov(app, acc):
     import io
     from rdflib import Graph
     from rdflib.namespace import RDF
-    from ontology import PROV
+    from hdcat.ontology import PROV
     acc.add_user("aud", "auditor")
     _, reader = acc.issue_token("aud", ["audit:read"])
     c = app.test_client()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.schemas import MAX_PAGE_SIZE
+from hdcat.catalog.schemas import MAX_PAGE_SIZE
 
 
 def _error_shape(response, status, field=None):

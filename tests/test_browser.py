@@ -65,11 +65,11 @@ def test_search_page_facets_narrow_as_you_click(browser, live_server, tmp_path):
 
 def test_hostile_harvested_text_runs_nothing(browser, tmp_path):
     """A title and description with markup are shown as text: no script runs, no element is injected."""
-    from catalog.config import Settings
-    from catalog.service import Catalog
-    from harvesters.runner import harvest_source
+    from hdcat.catalog.config import Settings
+    from hdcat.catalog.service import Catalog
+    from hdcat.harvesters.runner import harvest_source
     from tests.conftest import LiveServer, source
-    from web.app import create_app
+    from hdcat.web.app import create_app
     (tmp_path / "c.ttl").write_text('''
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 <http://evil.example/ds> a dcat:Dataset ;

@@ -10,9 +10,9 @@ from rdflib import URIRef
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from catalog.runs import Outcome
-from harvesters.ckan import CkanHarvester, split_location
-from harvesters.runner import harvest_all, harvest_source
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.ckan import CkanHarvester, split_location
+from hdcat.harvesters.runner import harvest_all, harvest_source
 from tests.conftest import EXTERNAL, source
 
 ENVIDAT = json.loads((EXTERNAL / "ckan/envidat-api/package_search.json").read_text("utf-8"))
@@ -214,5 +214,5 @@ def test_bad_options_and_location(catalog, ckan):
 
 
 def test_registered():
-    from harvesters.registry import harvesters
+    from hdcat.harvesters.registry import harvesters
     assert harvesters.get("ckan") is CkanHarvester

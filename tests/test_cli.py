@@ -17,7 +17,7 @@ def hdcat(*args, cwd, env=None, check=False):
     full_env.pop("HDCAT_CONFIG", None)
     full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine unless they say
     full_env.update(env or {})
-    result = subprocess.run([sys.executable, "-c", "from web.cli import run; run()", *args], cwd=cwd,
+    result = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args], cwd=cwd,
                             env={**full_env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
                             capture_output=True, text=True, timeout=300)
     if check:
@@ -81,8 +81,8 @@ def test_demo_without_serving_harvests_the_sample_consortium(tmp_path):
 
 
 def test_repository_config_lists_the_same_sources_as_the_bundled_one():
-    from catalog.config import load_settings
-    from web.cli import bundled_config
+    from hdcat.catalog.config import load_settings
+    from hdcat.web.cli import bundled_config
     repo = load_settings(ROOT / "hdcat.toml", env={})
     bundled = load_settings(bundled_config(), env={})
     demo_only = {"gaon-ckan", "dasom-fhir"}  # need the demo's sample servers

@@ -6,10 +6,10 @@ import zipfile
 
 import pytest
 
-from catalog.runs import Outcome
-from harvesters.csv_dictionary import CsvDictionaryHarvester
-from harvesters.runner import harvest_all, harvest_source
-from ontology import CODING_SYSTEM
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.csv_dictionary import CsvDictionaryHarvester
+from hdcat.harvesters.runner import harvest_all, harvest_source
+from hdcat.ontology import CODING_SYSTEM
 from tests.conftest import source
 
 DICTIONARY = """table,column,type,description,code_system,unit
@@ -189,5 +189,5 @@ def test_bad_options_fail_the_source(catalog, tmp_path):
 
 
 def test_registered():
-    from harvesters.registry import harvesters
+    from hdcat.harvesters.registry import harvesters
     assert harvesters.get("csv") is CsvDictionaryHarvester

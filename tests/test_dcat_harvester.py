@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from catalog.runs import Outcome
-from harvesters.runner import harvest_source
-from ontology import DCAT, DCT, HDCAT, HEALTH
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.runner import harvest_source
+from hdcat.ontology import DCAT, DCT, HDCAT, HEALTH
 from tests.conftest import EXTERNAL, copy_external, source
 
 DCAT_FILES = sorted(
@@ -114,7 +114,7 @@ def _closed_port() -> int:
 
 def test_unreachable_url_fails_with_clear_message(catalog):
     url = f"http://127.0.0.1:{_closed_port()}/catalog.ttl"
-    from harvesters.fetch import Fetcher
+    from hdcat.harvesters.fetch import Fetcher
     run = harvest_source(catalog, source(url), fetcher=Fetcher(timeout=2, retries=1, backoff=0.01))
     assert run.outcome is Outcome.FAILED
     assert url in run.error and "cannot connect" in run.error
@@ -176,7 +176,7 @@ def test_blank_node_datasets_get_stable_minted_iris(catalog, tmp_path):
 
 def test_unknown_kind_and_bad_options_fail_the_source_only(catalog, tmp_path):
     good = copy_external("dcat-ap-3.0.1/example-bee-population.ttl", tmp_path)
-    from harvesters.runner import harvest_all
+    from hdcat.harvesters.runner import harvest_all
     runs = harvest_all(catalog, [source(good, name="bad-kind", kind="nosuch"),
                                  source(good, name="bad-opt", max_pages=0),
                                  source(good, name="good")])

@@ -12,13 +12,13 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from catalog.accounts import Accounts
-from catalog.config import Settings, SourceConfig
-from catalog.definitions import STARTERS, content, from_graph, load_definition, to_graph
-from catalog.errors import Invalid
-from catalog.service import Catalog
-from harvesters.runner import harvest_all
-from ontology import DQV
+from hdcat.catalog.accounts import Accounts
+from hdcat.catalog.config import Settings, SourceConfig
+from hdcat.catalog.definitions import content, from_graph, load_definition, to_graph
+from hdcat.catalog.errors import Invalid
+from hdcat.catalog.service import Catalog
+from hdcat.harvesters.runner import harvest_all
+from hdcat.ontology import DQV
 from tests.conftest import PASSWORD, ROOT, LiveServer, csrf_token, require_service, sign_in
 
 STANDARD = ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"
@@ -27,7 +27,7 @@ RESP = "https://hdcat.example.org/id/definition/respiratory-core/1.0.0"
 
 
 def starter(name: str) -> dict:
-    return json.loads((STARTERS / f"{name}-core.json").read_text("utf-8"))
+    return json.loads((ROOT / "ontology" / "definitions" / f"{name}-core.json").read_text("utf-8"))
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def deployment(tmp_path):
     acc = Accounts.for_settings(settings)
     acc.add_user("sam", "steward", ["hanbit"], PASSWORD)
     acc.add_user("sol", "steward", ["gaon"], PASSWORD)
-    from web.app import create_app
+    from hdcat.web.app import create_app
     app = create_app(catalog=cat, accounts=acc)
     _, app.sam = acc.issue_token("sam", ["definitions:write"])
     _, app.sol = acc.issue_token("sol", ["definitions:write"])

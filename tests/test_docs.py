@@ -6,7 +6,7 @@ import re
 from click.testing import CliRunner
 
 from tests.conftest import ROOT
-from web.cli import main
+from hdcat.web.cli import main
 
 README = (ROOT / "README.md").read_text("utf-8")
 
@@ -31,7 +31,7 @@ def test_every_environment_variable_is_documented():
 
 
 def test_every_config_key_is_documented():
-    from catalog.config import _ConfigSchema, _SourceSchema
+    from hdcat.catalog.config import _ConfigSchema, _SourceSchema
     for key in list(_ConfigSchema().fields) + list(_SourceSchema().fields):
         assert f"`{key}`" in README, f"config key `{key}` is not in README.md"
 

@@ -13,11 +13,11 @@ import pytest
 from rdflib import URIRef
 from werkzeug.wrappers import Request, Response
 
-from catalog.readmodel import Suppressed
-from catalog.runs import Outcome
-from harvesters.fetch import Fetcher
-from harvesters.runner import harvest_source
-from ontology import DATA_TYPE, DCT, HDCAT, HEALTH
+from hdcat.catalog.readmodel import Suppressed
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.fetch import Fetcher
+from hdcat.harvesters.runner import harvest_source
+from hdcat.ontology import DATA_TYPE, DCT, HDCAT, HEALTH
 from tests.conftest import EXTERNAL, LiveServer, source
 
 FHIR = EXTERNAL / "fhir-r4"

@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
-from catalog.errors import HdcatError
-from catalog.openlineage import validate_event
-from harvesters.errors import ParseError
-from harvesters.rdf_parse import parse_rdf
-from search.analysis import analyze
-from search.query import build_request
+from hdcat.catalog.errors import HdcatError
+from hdcat.catalog.openlineage import validate_event
+from hdcat.harvesters.errors import ParseError
+from hdcat.harvesters.rdf_parse import parse_rdf
+from hdcat.search.analysis import analyze
+from hdcat.search.query import build_request
 
 API_EXAMPLES = 40
 
@@ -46,10 +46,10 @@ def test_api_never_errors_and_matches_its_schema(app):
 def test_definition_writes_with_a_token_never_error(tmp_path):
     """The write operations again, this time with a steward's token, so generated bodies reach the
     schema (400 naming fields), the lifecycle rules (404/409) and the store; on a throw-away catalogue."""
-    from catalog.accounts import Accounts
-    from catalog.config import Settings
-    from catalog.service import Catalog
-    from web.app import create_app
+    from hdcat.catalog.accounts import Accounts
+    from hdcat.catalog.config import Settings
+    from hdcat.catalog.service import Catalog
+    from hdcat.web.app import create_app
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat = Catalog(settings)
     cat.definitions.ensure_starters()

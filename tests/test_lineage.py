@@ -10,9 +10,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from catalog.config import Settings
-from catalog.service import Catalog
-from ontology import PROV
+from hdcat.catalog.config import Settings
+from hdcat.catalog.service import Catalog
+from hdcat.ontology import PROV
 from tests.conftest import EXTERNAL, LiveServer
 
 APPLES = sorted((EXTERNAL / "marquez" / "apples").glob("*.json"))
@@ -22,7 +22,7 @@ OL_EXAMPLES = [EXTERNAL / "openlineage" / n for n in ("run_event_complete_full.j
 
 
 def writer_token(data_dir, scopes=("lineage:write",)) -> str:
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     acc = Accounts.for_settings(Settings(data_dir=data_dir))
     if not any(u["name"] == "etl-bot" for u in acc.users()):
         acc.add_user("etl-bot", "steward", ["hanbit"])
@@ -35,7 +35,7 @@ def writer_token(data_dir, scopes=("lineage:write",)) -> str:
 def lineage_app(tmp_path):
     """The app with a pipeline's token; its test clients send it (lineage is for members only)."""
     from flask.testing import FlaskClient
-    from web.app import create_app
+    from hdcat.web.app import create_app
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     app = create_app(catalog=cat)
     app.token = writer_token(tmp_path)
@@ -165,7 +165,7 @@ def test_official_openlineage_client_round_trip(tmp_path):
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import schema_dataset
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
-    from web.app import create_app
+    from hdcat.web.app import create_app
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     server = LiveServer(create_app(catalog=cat))
     token = writer_token(tmp_path)
@@ -263,10 +263,10 @@ def big_neighbourhood_events(n_up=48, n_down=50, jobs=10):
 
 def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
     import time
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     from tests.browser import Browser, chromium_path
     from tests.conftest import PASSWORD, require_service
-    from web.app import create_app
+    from hdcat.web.app import create_app
     require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat = Catalog(settings)

@@ -7,11 +7,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from catalog.config import Settings
-from catalog.runs import Outcome
-from catalog.service import Catalog
-from harvesters.runner import harvest_source
-from ontology import DCAT, DCT, HYDRA
+from hdcat.catalog.config import Settings
+from hdcat.catalog.runs import Outcome
+from hdcat.catalog.service import Catalog
+from hdcat.harvesters.runner import harvest_source
+from hdcat.ontology import DCAT, DCT, HYDRA
 from tests.conftest import source
 
 FORMATS = [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),

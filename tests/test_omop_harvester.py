@@ -17,13 +17,13 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from catalog.config import Settings
-from catalog.iris import runs_graph_iri
-from catalog.readmodel import Suppressed
-from catalog.runs import Outcome
-from catalog.service import Catalog
-from harvesters.runner import harvest_source
-from ontology import CODING_SYSTEM, DCAT, DCT, HDCAT, HEALTH
+from hdcat.catalog.config import Settings
+from hdcat.catalog.iris import runs_graph_iri
+from hdcat.catalog.readmodel import Suppressed
+from hdcat.catalog.runs import Outcome
+from hdcat.catalog.service import Catalog
+from hdcat.harvesters.runner import harvest_source
+from hdcat.ontology import CODING_SYSTEM, DCAT, DCT, HDCAT, HEALTH
 from tests.conftest import EXTERNAL, require_service, source
 
 URL = os.environ.get("HDCAT_TEST_POSTGRES_URL", "")

@@ -1,8 +1,8 @@
 """Harvested metadata carries no direct identifiers and no small counts."""
 from __future__ import annotations
 
-from catalog.readmodel import Suppressed
-from harvesters.runner import harvest_source
+from hdcat.catalog.readmodel import Suppressed
+from hdcat.harvesters.runner import harvest_source
 from tests.conftest import source
 
 CATALOGUE = """
@@ -26,5 +26,5 @@ def test_identifiers_redacted_and_small_counts_suppressed(catalog, tmp_path, cli
     assert "850101-1234567" not in dump and '"4"^^' not in dump
     assert any("resident registration number" in w for w in run.warnings)
     assert any("numberOfUniqueIndividuals below 10 suppressed" in w for w in run.warnings)
-    from catalog.schemas import DatasetSchema
+    from hdcat.catalog.schemas import DatasetSchema
     assert DatasetSchema().dump(d)["number_of_individuals"] == "<10"

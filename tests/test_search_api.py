@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from catalog.runs import Outcome
-from harvesters.runner import harvest_source
-from search.service import Search
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.runner import harvest_source
+from hdcat.search.service import Search
 from tests.conftest import source
 
 
@@ -76,7 +76,7 @@ def test_index_stays_in_step_with_harvests(catalog, tmp_path):
     head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
     f.write_text(head + '<http://h.example/a> a dcat:Dataset ; dct:title "Glaucoma OCT scans"@en ; '
                         'dct:description "녹내장 환자의 OCT"@ko .\n')
-    from catalog.config import Settings
+    from hdcat.catalog.config import Settings
     from dataclasses import replace
     catalog.settings = replace(catalog.settings, data_dir=tmp_path / "data")
     search = Search(catalog)

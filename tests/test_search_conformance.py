@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from search.analysis import analyze
-from search.service import Search
+from hdcat.search.analysis import analyze
+from hdcat.search.service import Search
 from tests.conftest import require_service
 
 QUERIES = ["폐암", "lung cancer", "C34", "heart failure", "심부전", "copd", "pnuemonia", "녹내장 OCT",
@@ -21,7 +21,7 @@ def search(request, sample_catalog, sample_search):
         return
     url = os.environ.get("HDCAT_SEARCH_URL")
     require_service(bool(url), "Elasticsearch (HDCAT_SEARCH_URL from scripts/services start elasticsearch)")
-    from search.backends.elasticsearch import ElasticsearchBackend
+    from hdcat.search.backends.elasticsearch import ElasticsearchBackend
     service = Search(sample_catalog, backend=ElasticsearchBackend(url.rstrip("/") + "/hdcat-test-conformance"))
     service.reindex()
     yield service

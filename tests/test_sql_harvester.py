@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from catalog.runs import Outcome
-from harvesters.runner import harvest_source
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.runner import harvest_source
 from tests.conftest import require_service, source
 
 DDL = """

@@ -5,12 +5,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from catalog.config import Settings
-from catalog.errors import ConfigError, PluginUnavailable, StoreError
-from catalog.runs import Outcome
-from catalog.service import Catalog
-from catalog.stores import open_store
-from harvesters.runner import harvest_source
+from hdcat.catalog.config import Settings
+from hdcat.catalog.errors import ConfigError, PluginUnavailable, StoreError
+from hdcat.catalog.runs import Outcome
+from hdcat.catalog.service import Catalog
+from hdcat.catalog.stores import open_store
+from hdcat.harvesters.runner import harvest_source
 from tests.conftest import EXTERNAL, copy_external, source
 
 

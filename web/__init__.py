@@ -2,4 +2,4 @@
 
 Imports `catalog`, `harvesters` and `search`; nothing imports `web`.
 """
-from web.app import create_app  # noqa: F401
+from hdcat.web.app import create_app  # noqa: F401

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 
-from catalog.errors import NotFound
-from catalog.schemas import (
+from hdcat.catalog.errors import NotFound
+from hdcat.catalog.schemas import (
     DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
     HospitalCountSchema,
 )
-from ontology import hospitals
-from web.auth import audit_restricted_read, is_member
-from web.context import catalog, query_args
+from hdcat.ontology import hospitals
+from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.context import catalog, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from catalog.config import Settings
-from catalog.service import Catalog
+from hdcat.catalog.config import Settings
+from hdcat.catalog.service import Catalog
 
 
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None,
@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if accounts is not None:
         app.extensions["hdcat.accounts"] = accounts
 
-    from web import (account, api, audit, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
+    from hdcat.web import (account, api, audit, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
                      lineage_page, linked_data, openapi, pages, search_views, sparql)
     errors.init_app(app)
     auth.init_app(app, settings)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from catalog.errors import Invalid
-from web.auth import accounts, origin, principal, require_permission, require_scope
+from hdcat.catalog.errors import Invalid
+from hdcat.web.auth import accounts, origin, principal, require_permission, require_scope
 
 bp = Blueprint("audit", __name__)
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")

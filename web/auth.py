@@ -20,8 +20,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from catalog.accounts import Accounts, Principal
-from catalog.errors import Forbidden, Unauthorized
+from hdcat.catalog.accounts import Accounts, Principal
+from hdcat.catalog.errors import Forbidden, Unauthorized
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from catalog.accounts import ROLES, SCOPES
-from catalog.config import SourceConfig, Settings, load_settings
-from catalog.errors import HdcatError
-from catalog.iris import short_hash
-from catalog.runs import HarvestRun, Outcome
+from hdcat.catalog.accounts import ROLES, SCOPES
+from hdcat.catalog.config import SourceConfig, Settings, load_settings
+from hdcat.catalog.errors import HdcatError
+from hdcat.catalog.iris import short_hash
+from hdcat.catalog.runs import HarvestRun, Outcome
 
 console = Console(stderr=True)
 out = Console()
@@ -28,7 +28,7 @@ for _c in (console, out):
 
 
 def bundled_config() -> Path:
-    return Path(str(resources.files("harvesters").joinpath("samples/consortium.toml")))
+    return Path(str(resources.files("hdcat.harvesters").joinpath("samples/consortium.toml")))
 
 
 def resolve_config(explicit: str | None) -> Path:
@@ -48,7 +48,7 @@ class Context:
         return load_settings(config_path or resolve_config(self.explicit))
 
     def catalog(self, settings: Settings):
-        from catalog.service import Catalog
+        from hdcat.catalog.service import Catalog
         return Catalog(settings)
 
 
@@ -67,7 +67,7 @@ def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceC
     configured = settings.source(arg)
     if configured:
         return configured
-    from harvesters.registry import harvesters
+    from hdcat.harvesters.registry import harvesters
     kind, sep, location = arg.partition(":")
     if sep and kind in harvesters.names():
         if "://" not in location and not location.startswith("/"):
@@ -81,7 +81,7 @@ def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceC
 
 
 def open_search(catalog):
-    from search.service import Search
+    from hdcat.search.service import Search
     return Search(catalog)
 
 
@@ -99,8 +99,8 @@ def reindex_with_progress(search) -> int:
 def sync_search(catalog, runs):
     """Index what the harvest changed. An unreachable engine is reported, never fatal: the graph
     holds everything and the index is rebuilt at the next harvest, `hdcat serve` or `hdcat reindex`."""
-    from search.backends import SearchUnavailable
-    from search.service import mark_stale
+    from hdcat.search.backends import SearchUnavailable
+    from hdcat.search.service import mark_stale
     try:
         search = open_search(catalog)
         if search.needs_sync(runs):
@@ -114,7 +114,7 @@ def sync_search(catalog, runs):
 
 
 def audit_runs(catalog, runs) -> None:
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     accounts = Accounts.for_settings(catalog.settings)
     try:
         for r in runs:
@@ -126,7 +126,7 @@ def audit_runs(catalog, runs) -> None:
 
 
 def run_harvest(catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True) -> list[HarvestRun]:
-    from harvesters.runner import harvest_all
+    from hdcat.harvesters.runner import harvest_all
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total} sources"), TimeElapsedColumn(),
                         console=console, transient=False)
@@ -204,7 +204,7 @@ def export(obj: Context, fmt, output):
 @click.pass_obj
 def sources(obj: Context):
     """List the configured sources and the harvester kinds available."""
-    from harvesters.registry import harvesters
+    from hdcat.harvesters.registry import harvesters
     settings = obj.settings()
     table = Table(title=f"Sources in {settings.config_path}")
     for col in ("name", "hospital", "kind", "schedule", "location"):
@@ -229,7 +229,7 @@ def reindex(obj: Context):
 @contextmanager
 def _accounts(obj: Context):
     """The deployment's accounts file, open for one command."""
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     acc = Accounts.for_settings(obj.settings())
     try:
         yield acc
@@ -432,8 +432,8 @@ def definitions_import(obj, files, publish):
 @click.pass_obj
 def definitions_export(obj, def_id, version, fmt, output):
     """Write one definition version as JSON, Turtle, JSON-LD, SHACL shapes, CSV or JSON Schema."""
-    from catalog.conformance import shapes
-    from catalog.definition_formats import to_csv, to_json_schema
+    from hdcat.catalog.conformance import shapes
+    from hdcat.catalog.definition_formats import to_csv, to_json_schema
     catalog = obj.catalog(obj.settings())
     try:
         record = catalog.definitions.get(def_id, version)
@@ -488,8 +488,8 @@ def bench(name, args):
 
 def _serve(catalog, host: str, port: int, search=None) -> None:
     from waitress import serve as waitress_serve
-    from search.backends import SearchUnavailable
-    from web.app import create_app
+    from hdcat.search.backends import SearchUnavailable
+    from hdcat.web.app import create_app
     try:
         search = search or open_search(catalog)
         if search.stale or (search.count() == 0 and catalog.count_datasets(members=True) > 0):
@@ -524,7 +524,7 @@ def serve(obj: Context, host, port):
 @click.pass_obj
 def demo(obj: Context, host, port, no_serve):
     """Harvest the bundled sample consortium (eight hospitals) and serve the site."""
-    from harvesters.samples.servers import SampleServers
+    from hdcat.harvesters.samples.servers import SampleServers
     samples = SampleServers()  # the sample hospitals' CKAN portal and FHIR server
     settings = samples.resolve(obj.settings(bundled_config()))
     console.print(f"store: {settings.store_url}")
@@ -543,7 +543,7 @@ def demo(obj: Context, host, port, no_serve):
 
 def demo_accounts(settings) -> None:
     """One account per role for trying the demo, with a fresh random password printed once."""
-    from catalog.accounts import Accounts
+    from hdcat.catalog.accounts import Accounts
     acc = Accounts(Path(settings.data_dir) / "state.sqlite")
     try:
         if acc.users():

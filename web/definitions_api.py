@@ -9,10 +9,10 @@ import threading
 
 from flask import Blueprint, current_app, g, request
 
-from catalog.errors import Forbidden, Invalid
-from catalog.definitions import load_definition, parse_upload
-from web.auth import accounts, is_member, origin, require_scope
-from web.context import catalog
+from hdcat.catalog.errors import Forbidden, Invalid
+from hdcat.catalog.definitions import load_definition, parse_upload
+from hdcat.web.auth import accounts, is_member, origin, require_scope
+from hdcat.web.context import catalog
 
 bp = Blueprint("definitions_api", __name__, url_prefix="/api/v1/definitions")
 MAX_BODY = 2 * 1024 * 1024

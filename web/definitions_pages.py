@@ -13,17 +13,17 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from catalog.conformance import shapes
-from catalog.definition_formats import to_csv, to_json_schema
-from catalog.definitions import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, content, diff
-from catalog.errors import Conflict, Forbidden, HdcatError, Invalid, NotFound
-from ontology import hospitals
-from web.account import EmptyForm
-from web.auth import is_member, principal, require_permission
-from web.context import catalog
-from web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
-from web.rdf_response import rdf_response
-from web.conneg import FORMATS
+from hdcat.catalog.conformance import shapes
+from hdcat.catalog.definition_formats import to_csv, to_json_schema
+from hdcat.catalog.definitions import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, content, diff
+from hdcat.catalog.errors import Conflict, Forbidden, HdcatError, Invalid, NotFound
+from hdcat.ontology import hospitals
+from hdcat.web.account import EmptyForm
+from hdcat.web.auth import is_member, principal, require_permission
+from hdcat.web.context import catalog
+from hdcat.web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
+from hdcat.web.rdf_response import rdf_response
+from hdcat.web.conneg import FORMATS
 
 _FORMAT = {f.name: f for f in FORMATS}
 

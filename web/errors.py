@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from catalog.errors import HdcatError
+from hdcat.catalog.errors import HdcatError
 
 
 def wants_json() -> bool:

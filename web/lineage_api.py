@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 import orjson
 from flask import Blueprint, Response, g, request
 
-from catalog.errors import Invalid
-from catalog.lineage import MAX_DEPTH
-from catalog.schemas import whole_number
-from web.auth import accounts, require_permission, require_scope
-from web.context import catalog
-from web.conneg import negotiate
-from web.rdf_response import rdf_response
+from hdcat.catalog.errors import Invalid
+from hdcat.catalog.lineage import MAX_DEPTH
+from hdcat.catalog.schemas import whole_number
+from hdcat.web.auth import accounts, require_permission, require_scope
+from hdcat.web.context import catalog
+from hdcat.web.conneg import negotiate
+from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
 MAX_EVENT_BYTES = 2 * 1024 * 1024

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from catalog.errors import Invalid, NotFound
-from catalog.lineage import MAX_DEPTH
-from catalog.schemas import whole_number
-from web import lineage_layout
-from web.auth import require_permission
-from web.context import catalog
+from hdcat.catalog.errors import Invalid, NotFound
+from hdcat.catalog.lineage import MAX_DEPTH
+from hdcat.catalog.schemas import whole_number
+from hdcat.web import lineage_layout
+from hdcat.web.auth import require_permission
+from hdcat.web.context import catalog
 
 bp = Blueprint("lineage_page", __name__)
 COLLAPSE = ("none", "job", "hospital")

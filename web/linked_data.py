@@ -10,13 +10,13 @@ from marshmallow import fields, validate
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from catalog.errors import NotFound
-from catalog.schemas import PageArgsSchema
-from ontology import DCT, FOAF, HYDRA, hospitals
-from web.auth import audit_restricted_read, is_member
-from web.context import catalog, query_args
-from web.conneg import negotiate
-from web.rdf_response import rdf_response
+from hdcat.catalog.errors import NotFound
+from hdcat.catalog.schemas import PageArgsSchema
+from hdcat.ontology import DCT, FOAF, HYDRA, hospitals
+from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.context import catalog, query_args
+from hdcat.web.conneg import negotiate
+from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("linked_data", __name__)
 

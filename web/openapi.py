@@ -6,12 +6,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app
 from marshmallow import Schema, fields
 
-from catalog.schemas import (
+from hdcat.catalog.schemas import (
     DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
     HospitalCountSchema,
 )
-from catalog.definitions import DefinitionRecordSchema, DefinitionSchema
-from search.query import FACETS, MAX_SIZE, SORTS
+from hdcat.catalog.definitions import DefinitionRecordSchema, DefinitionSchema
+from hdcat.search.query import FACETS, MAX_SIZE, SORTS
 
 bp = Blueprint("openapi", __name__)
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from catalog.errors import NotFound
-from catalog.schemas import DatasetListArgsSchema, PageArgsSchema
-from ontology import hospitals
-from web.auth import audit_restricted_read, is_member
-from web.context import catalog, query_args
-from web.conneg import negotiate
-from web.rdf_response import rdf_response
+from hdcat.catalog.errors import NotFound
+from hdcat.catalog.schemas import DatasetListArgsSchema, PageArgsSchema
+from hdcat.ontology import hospitals
+from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.context import catalog, query_args
+from hdcat.web.conneg import negotiate
+from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("pages", __name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Response
 from rdflib import Graph
 
-from ontology import jsonld_context
-from web.conneg import RdfFormat
+from hdcat.ontology import jsonld_context
+from hdcat.web.conneg import RdfFormat
 
 
 def rdf_response(graph: Graph, fmt: RdfFormat, status: int = 200) -> Response:

@@ -8,10 +8,10 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from catalog.errors import Invalid
-from search.query import FACETS, MAX_SIZE, SORTS
-from web.auth import is_member
-from web.context import catalog
+from hdcat.catalog.errors import Invalid
+from hdcat.search.query import FACETS, MAX_SIZE, SORTS
+from hdcat.web.auth import is_member
+from hdcat.web.context import catalog
 
 bp = Blueprint("search", __name__)
 
@@ -25,7 +25,7 @@ def search_service():
     """The app's Search, created on first use (the Korean analyser loads once per process)."""
     service = current_app.extensions.get("hdcat.search")
     if service is None:
-        from search.service import Search
+        from hdcat.search.service import Search
         service = current_app.extensions["hdcat.search"] = Search(catalog())
     return service
 

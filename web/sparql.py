@@ -9,10 +9,10 @@ import re
 
 from flask import Blueprint, Response, current_app, request
 
-from catalog.errors import Invalid
-from catalog.sparql import TIME_LIMIT, evaluate, run_limited
-from web.auth import is_member
-from web.context import catalog
+from hdcat.catalog.errors import Invalid
+from hdcat.catalog.sparql import TIME_LIMIT, evaluate, run_limited
+from hdcat.web.auth import is_member
+from hdcat.web.context import catalog
 
 bp = Blueprint("sparql", __name__)
 MAX_QUERY = 20_000

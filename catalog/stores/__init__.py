@@ -5,9 +5,9 @@ else. More kinds register under the `hdcat.stores` entry-point group.
 """
 from __future__ import annotations
 
-from catalog.errors import ConfigError
-from catalog.registry import stores as registry
-from catalog.stores.base import CatalogStore, Capabilities  # noqa: F401
+from hdcat.catalog.errors import ConfigError
+from hdcat.catalog.registry import stores as registry
+from hdcat.catalog.stores.base import CatalogStore, Capabilities  # noqa: F401
 
 
 def open_store(url: str) -> CatalogStore:

@@ -11,7 +11,7 @@ from typing import IO, Iterable
 
 from rdflib import Dataset, Graph, URIRef
 
-from ontology import bind_prefixes
+from hdcat.ontology import bind_prefixes
 
 
 @dataclass(frozen=True)

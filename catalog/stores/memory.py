@@ -1,7 +1,7 @@
 """rdflib's in-memory store: for tests and throw-away runs (`HDCAT_STORE=memory:`)."""
 import threading
 
-from catalog.stores.base import CatalogStore
+from hdcat.catalog.stores.base import CatalogStore
 
 #: rdflib parses SPARQL with pyparsing, whose parser state is shared and not thread-safe:
 #: concurrent harvests (and a threaded web server) must take turns on rdflib's evaluator.

@@ -15,9 +15,9 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore as OxrdflibStore
 from rdflib import Dataset, Graph, URIRef
 
-from catalog.errors import StoreError
-from catalog.stores.base import CatalogStore, Capabilities
-from ontology import bind_prefixes
+from hdcat.catalog.errors import StoreError
+from hdcat.catalog.stores.base import CatalogStore, Capabilities
+from hdcat.ontology import bind_prefixes
 
 
 class OxigraphStore(CatalogStore):

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-_DATA = resources.files("harvesters").joinpath("samples/consortium")
+_DATA = resources.files("hdcat.harvesters").joinpath("samples/consortium")
 PLACEHOLDER = "{samples}"
 
 

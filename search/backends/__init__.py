@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from catalog.registry import Registry
-from search.backends.base import SearchBackend, SearchUnavailable  # noqa: F401
+from hdcat.catalog.registry import Registry
+from hdcat.search.backends.base import SearchBackend, SearchUnavailable  # noqa: F401
 
 backends = Registry("hdcat.search")
 

@@ -5,9 +5,9 @@ import html
 from dataclasses import dataclass
 from typing import Iterable
 
-from catalog.errors import HdcatError
-from search.analysis import word_terms
-from search.query import SearchRequest
+from hdcat.catalog.errors import HdcatError
+from hdcat.search.analysis import word_terms
+from hdcat.search.query import SearchRequest
 
 
 class SearchUnavailable(HdcatError):

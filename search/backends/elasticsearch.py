@@ -13,8 +13,8 @@ import re
 import time
 from typing import Iterable
 
-from search.backends.base import Capabilities, SearchBackend, SearchResult, SearchUnavailable, hit_from_document
-from search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
+from hdcat.search.backends.base import Capabilities, SearchBackend, SearchResult, SearchUnavailable, hit_from_document
+from hdcat.search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
 ALIAS = "hdcat-datasets"
 TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")

@@ -22,8 +22,8 @@ from typing import Iterable
 
 import tantivy
 
-from search.backends.base import Capabilities, SearchBackend, SearchResult, hit_from_document
-from search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
+from hdcat.search.backends.base import Capabilities, SearchBackend, SearchResult, hit_from_document
+from hdcat.search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
 TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
 _HEAP = 64_000_000
