@@ -27,9 +27,9 @@ _MEMBER = frozenset({"read:consortium", "read:lineage"})
 #: What each role may do. Anonymous visitors have none of these: they read public metadata only.
 PERMISSIONS = {
     "researcher": _MEMBER,
-    "steward": _MEMBER | {"write:definitions"},
+    "steward": _MEMBER | {"write:definitions", "run:harvests"},
     "auditor": _MEMBER | {"read:audit"},
-    "admin": _MEMBER | {"read:audit", "write:definitions", "admin"},
+    "admin": _MEMBER | {"read:audit", "write:definitions", "run:harvests", "admin"},
 }
 #: Which roles may hold a token with each scope: a token never gives more than its user's role.
 SCOPE_ROLES = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate, EXCLUDE
@@ -17,6 +17,67 @@ from hdcat.catalog.errors import ConfigError
 DEFAULT_BASE_IRI = "https://hdcat.example.org"
 DEFAULT_THRESHOLD = 10
 _NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,62}$", error="use lower-case letters, digits, - and _")
+
+
+#: named schedules and the cron expression each stands for (minute hour day month weekday)
+NAMED_SCHEDULES = {"hourly": "0 * * * *", "daily": "0 2 * * *", "weekly": "0 3 * * 0", "monthly": "0 4 1 * *"}
+
+
+def cron_fields(schedule: str) -> list[str] | None:
+    """The cron fields a schedule stands for (5, or 6 with seconds first), None for "manual".
+
+    Raises ValueError naming the problem when the expression is not a valid cron expression."""
+    if schedule == "manual":
+        return None
+    expression = NAMED_SCHEDULES.get(schedule, schedule)
+    parts = expression.split()
+    if len(parts) not in (5, 6):
+        raise ValueError(f"{schedule!r} is not hourly, daily, weekly, monthly, manual or a cron expression "
+                         "(5 fields: minute hour day month weekday; or 6 with seconds first)")
+    from apscheduler.triggers.cron import CronTrigger
+    try:
+        CronTrigger(**cron_trigger_args(parts), timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"{schedule!r} is not a valid cron expression: {exc}") from None
+    return parts
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_trigger_args(parts: list[str]) -> dict:
+    """APScheduler CronTrigger arguments for standard cron fields. Cron counts weekdays from Sunday
+    (0 or 7) and APScheduler 3 from Monday, so weekday numbers are turned into names first."""
+    import re
+    seconds, parts = (parts[0], parts[1:]) if len(parts) == 6 else ("0", parts)
+    minute, hour, day, month, weekday = parts
+    weekday = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _WEEKDAYS[int(m.group(1))], weekday)
+    return {"second": seconds, "minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": weekday}
+
+
+def _valid_schedule(value: str) -> bool:
+    try:
+        cron_fields(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    return True
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """How `hdcat serve` runs: request threads, harvest workers, the scheduler, the proxy in front."""
+    #: waitress worker threads answering requests
+    threads: int = 8
+    #: sources harvested at the same time inside the server
+    harvest_workers: int = 2
+    #: run each source by its `schedule` while serving
+    scheduler: bool = True
+    #: the time zone schedules are read in (IANA name); empty: the machine's own
+    timezone: str = ""
+    #: how many reverse proxies in front of hdcat set X-Forwarded-For/-Proto/-Host (0: trust none)
+    proxy_hops: int = 0
+    #: seconds a stopping server lets running harvests finish before it interrupts them
+    shutdown_grace: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +101,7 @@ class _SourceSchema(Schema):
     hospital = fields.String(required=True, validate=_NAME)
     kind = fields.String(required=True, validate=_NAME)
     location = fields.String(required=True, validate=validate.Length(min=1))
-    schedule = fields.String(load_default="daily", validate=validate.OneOf(["hourly", "daily", "weekly", "monthly", "manual"]))
+    schedule = fields.String(load_default="daily", validate=_valid_schedule)
     options = fields.Dict(load_default=dict)
     visibility = fields.String(load_default="public", validate=validate.OneOf(["public", "consortium"]))
 
@@ -56,6 +117,19 @@ class _ConfigSchema(Schema):
     suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
     sources = fields.List(fields.Dict(), load_default=list)
     lineage = fields.Dict(load_default=dict)
+    service = fields.Dict(load_default=dict)
+
+
+class _ServiceSchema(Schema):
+    class Meta:
+        unknown = "raise"
+
+    threads = fields.Integer(load_default=8, validate=validate.Range(min=1, max=256))
+    harvest_workers = fields.Integer(load_default=2, validate=validate.Range(min=1, max=32))
+    scheduler = fields.Boolean(load_default=True)
+    timezone = fields.String(load_default="")
+    proxy_hops = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
+    shutdown_grace = fields.Float(load_default=20.0, validate=validate.Range(min=0, max=3600))
 
 
 @dataclass(frozen=True)
@@ -69,6 +143,7 @@ class Settings:
     config_path: Path | None = None
     #: OpenLineage namespace prefix → member hospital, e.g. "postgres://hanbit-db:5432" → "hanbit"
     lineage_namespaces: tuple[tuple[str, str], ...] = ()
+    service: ServiceConfig = ServiceConfig()
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -123,7 +198,22 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
     namespaces = data["lineage"].get("namespaces", {}) if isinstance(data["lineage"], dict) else {}
     if not isinstance(namespaces, dict) or not all(isinstance(v, str) for v in namespaces.values()):
         raise ConfigError(f"{config_path}: [lineage] namespaces must map namespace prefixes to hospital ids")
+    try:
+        service = ServiceConfig(**_ServiceSchema().load(data["service"]))
+        if service.timezone:
+            from zoneinfo import ZoneInfo
+            ZoneInfo(service.timezone)
+    except ValidationError as exc:
+        raise ConfigError(f"{config_path}: [service] {_first_error(exc.messages)}") from None
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(f"{config_path}: [service] timezone {service.timezone!r} is not an IANA time zone "
+                          "such as Asia/Seoul") from None
+    if env.get("HDCAT_THREADS"):
+        if not env["HDCAT_THREADS"].isdigit() or not 1 <= int(env["HDCAT_THREADS"]) <= 256:
+            raise ConfigError(f"HDCAT_THREADS={env['HDCAT_THREADS']!r}: a whole number from 1 to 256")
+        service = replace(service, threads=int(env["HDCAT_THREADS"]))
     return Settings(
+        service=service,
         lineage_namespaces=tuple(sorted(namespaces.items(), key=lambda kv: -len(kv[0]))),
         base_iri=data["base_iri"].rstrip("/"),
         data_dir=data_dir,

@@ -74,3 +74,9 @@ class StoreError(HdcatError):
 class PluginUnavailable(HdcatError):
     """A registered plugin could not be imported; the message says what to install."""
     code = "plugin_unavailable"
+
+
+class Interrupted(HdcatError):
+    """Work was stopped on purpose (the server is shutting down); nothing half-done was committed."""
+    status = 503
+    code = "interrupted"

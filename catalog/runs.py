@@ -21,6 +21,12 @@ class Outcome(enum.Enum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     FAILED = "failed"
+    #: the server stopped before the source was committed; its last good graph stays
+    INTERRUPTED = "interrupted"
+
+    @property
+    def failed(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.INTERRUPTED)
 
 
 @dataclass

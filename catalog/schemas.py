@@ -168,6 +168,43 @@ class HarvestRunSchema(Schema):
 MAX_PAGE_SIZE = 200
 
 
+class HarvestRequestSchema(Schema):
+    """POST /api/v1/harvests: a configured source by name, or a one-off kind + location + hospital."""
+
+    class Meta:
+        unknown = "raise"
+
+    source = fields.String(validate=validate.Length(min=1, max=63))
+    kind = fields.String(validate=validate.Length(min=1, max=32))
+    location = fields.String(validate=validate.Length(min=1, max=2000))
+    hospital = fields.String(validate=validate.Length(min=1, max=63))
+    full = fields.Boolean(load_default=False)
+
+
+class HarvestJobSchema(Schema):
+    """A harvest queued or running in the server, with its progress so far."""
+    id = fields.String()
+    url = fields.String()
+    source = fields.String()
+    hospital = fields.String()
+    kind = fields.String()
+    location = fields.String()
+    status = fields.String()
+    state = fields.String()
+    requested_by = fields.String()
+    queued = fields.String()
+    started = fields.String(allow_none=True)
+    ended = fields.String(allow_none=True)
+    pages = fields.Integer()
+    found = fields.Integer()
+    added = fields.Integer()
+    changed = fields.Integer()
+    removed = fields.Integer()
+    skipped = fields.Integer()
+    warnings = fields.Integer()
+    error = fields.String(allow_none=True)
+
+
 class PageArgsSchema(Schema):
     """Query parameters of every paged list. Unknown parameters are an error, not ignored."""
 

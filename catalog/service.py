@@ -134,8 +134,8 @@ class Catalog:
             return self._commit(run, graph)
 
     def _commit(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
-        if graph is None or run.outcome is Outcome.FAILED:
-            if run.outcome is not Outcome.FAILED:
+        if graph is None or (run.outcome and run.outcome.failed):
+            if not (run.outcome and run.outcome.failed):
                 run.finish(Outcome.FAILED, run.error or "harvest produced no graph")
             self.record_run(run)
             return run

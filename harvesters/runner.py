@@ -5,22 +5,30 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
 from hdcat.catalog.config import SourceConfig
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog.errors import HdcatError, Interrupted
 from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
 
 
+def new_run(source: SourceConfig) -> HarvestRun:
+    """The run record of one harvest of `source`, before it starts (its id is known while it is queued)."""
+    return HarvestRun(source=source.name, hospital=source.hospital, kind=source.kind,
+                      location=mask_secrets(source.location))
+
+
 def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | None = None,
-                   on_page: Callable[[str], None] | None = None, incremental: bool = True) -> HarvestRun:
+                   on_page: Callable[[str], None] | None = None, incremental: bool = True,
+                   run: HarvestRun | None = None, before_commit: Callable[[], None] | None = None) -> HarvestRun:
     """Harvest one source and commit it; the returned run says how it ended and why.
 
     With `incremental`, a source whose pages read exactly as at its last good harvest is recorded
-    as unchanged without parsing or rewriting anything.
+    as unchanged without parsing or rewriting anything. `on_page` and `before_commit` may raise
+    `Interrupted` to stop the harvest: the run is recorded as interrupted and the source keeps its
+    last good graph.
     """
-    run = HarvestRun(source=source.name, hospital=source.hospital, kind=source.kind,
-                     location=mask_secrets(source.location))
+    run = run or new_run(source)
     graph = None
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher()
@@ -30,8 +38,12 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
         harvester.validate_config()
         previous = catalog.last_good_pages(source.name) if incremental else None
         graph = harvester.harvest(run, on_page=on_page, previous_pages=previous)
+        if before_commit:
+            before_commit()
         if graph is None:
             return catalog.commit_unchanged(run)
+    except Interrupted as exc:
+        run.finish(Outcome.INTERRUPTED, exc.message)
     except HdcatError as exc:
         run.finish(Outcome.FAILED, exc.message)
     except Exception as exc:  # a bug in one harvester must not lose the other sources

@@ -9,7 +9,7 @@ import json
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import ignored_auth, positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
@@ -58,7 +58,8 @@ def test_definition_writes_with_a_token_never_error(tmp_path):
     _, token = acc.issue_token("sam", ["definitions:write"])
     app = create_app(catalog=cat, accounts=acc)
     api = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
-    writes = [r.ok() for r in api.get_all_operations() if r.ok().method.upper() in ("POST", "PUT")]
+    writes = [r.ok() for r in api.get_all_operations()
+              if r.ok().method.upper() in ("POST", "PUT") and r.ok().path.startswith("/api/v1/definitions")]
     assert len(writes) == 3
     statuses = []
     for operation in writes:
@@ -70,7 +71,8 @@ def test_definition_writes_with_a_token_never_error(tmp_path):
             assert response.status_code < 500, (case.path, case.body, response.text[:300])
             # rules across fields (a title in English or Korean; a coded element names its coding system)
             # are beyond OpenAPI 3.0's schemas: a schema-valid body may still get a 400 naming them
-            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+            # the token is real and deliberate, so "auth was probably invalid yet accepted" does not apply
+            case.validate_response(response, excluded_checks=[positive_data_acceptance, ignored_auth])
         check()
     assert 400 in statuses and 401 not in statuses
 

@@ -1,15 +1,16 @@
 """The JSON API under /api/v1: thin views over the catalogue, schemas from catalog.schemas."""
 from __future__ import annotations
 
-from flask import Blueprint, url_for
+from flask import Blueprint, current_app, g, request, url_for
+from marshmallow import ValidationError
 
-from hdcat.catalog.errors import NotFound
+from hdcat.catalog.errors import Forbidden, Invalid, NotFound
 from hdcat.catalog.schemas import (
-    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
-    HospitalCountSchema,
+    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestJobSchema, HarvestListArgsSchema,
+    HarvestRequestSchema, HarvestRunSchema, HospitalCountSchema,
 )
 from hdcat.ontology import hospitals
-from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.auth import accounts, audit_restricted_read, is_local, is_member, require_scope
 from hdcat.web.context import catalog, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -42,17 +43,79 @@ def dataset(local_id: str):
     return DatasetSchema().dump(record)
 
 
+def harvest_queue():
+    return current_app.extensions["hdcat.harvests"]
+
+
+def job_dict(job) -> dict:
+    return HarvestJobSchema().dump({**job.as_dict(), "url": url_for("api.harvest", run_id=job.id)})
+
+
 @bp.get("/harvests")
 def harvests():
     args = query_args(HarvestListArgsSchema())
     page, size = args["page"], args["size"]
     runs = catalog().runs(source=args.get("source"), limit=size, offset=(page - 1) * size)
-    return {"page": page, "size": size, "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
+    active = [j for j in harvest_queue().active() if not args.get("source") or j.source.name == args["source"]]
+    return {"page": page, "size": size, "active": [job_dict(j) for j in active],
+            "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
 
 
 @bp.get("/harvests/<run_id>")
 def harvest(run_id: str):
+    """A queued or running harvest shows its progress; a finished one its stored record."""
+    job = harvest_queue().job(run_id)
+    if job is not None and job.state != "done":
+        return job_dict(job)
     return HarvestRunSchema().dump(catalog().run(run_id))
+
+
+def _requested_source(body: dict, who):
+    """The SourceConfig a harvest request names; 400/403/404 naming what is wrong."""
+    from hdcat.web.harvest_service import one_off_source
+    settings = catalog().settings
+    if body.get("source"):
+        if any(body.get(k) for k in ("kind", "location", "hospital")):
+            raise Invalid("give either 'source' or 'kind', 'location' and 'hospital', not both", field="source")
+        source = settings.source(body["source"])
+        if source is None:
+            raise NotFound(f"no configured source is named {body['source']!r} "
+                           f"(configured: {', '.join(s.name for s in settings.sources) or 'none'})")
+        return source
+    missing = [k for k in ("kind", "location", "hospital") if not body.get(k)]
+    if missing:
+        raise Invalid(f"a harvest needs 'source' (a configured source's name) or 'kind', 'location' and "
+                      f"'hospital'; missing: {', '.join(missing)}", field=missing[0])
+    if body["hospital"] not in {h["id"] for h in hospitals()}:
+        raise Invalid(f"hospital {body['hospital']!r} is not a member hospital", field="hospital")
+    location = body["location"]
+    if not is_local(who) and not location.lower().startswith(("http://", "https://")):
+        raise Invalid("location: harvests started over the API read http(s) URLs only; files and databases on the "
+                      "server's machine are harvested with `hdcat harvest` there, or configured in hdcat.toml",
+                      field="location")
+    return one_off_source(body["kind"], location, body["hospital"])
+
+
+@bp.post("/harvests")
+@require_scope("harvest:run")
+def start_harvest():
+    """Queue a harvest; 202 with the run's URL, where its progress shows while it runs."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid('the body must be a JSON object such as {"source": "hanbit-dcat"}', field="(body)")
+    try:
+        body = HarvestRequestSchema().load(body)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.messages.items()))
+        raise Invalid(f"{field}: {messages[0] if isinstance(messages, list) else messages}", field=field) from None
+    who = g.principal
+    source = _requested_source(body, who)
+    if not who.acts_for(source.hospital):
+        raise Forbidden(f"{who.label} does not act for {source.hospital}, whose source {source.name} this is")
+    job = harvest_queue().submit([source], requested_by=who.label, incremental=not body["full"])[0]
+    accounts().audit(who.label, "harvest.request", source.name, {"run": job.id}, origin=request.remote_addr or "")
+    answer = job_dict(job)
+    return answer, 202, {"Location": answer["url"]}
 
 
 @bp.get("/hospitals")

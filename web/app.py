@@ -9,6 +9,8 @@ from hdcat.catalog.service import Catalog
 
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None,
                accounts=None) -> Flask:
+    """The site, the API and linked data over one catalogue. Harvests asked of this app (API, site,
+    scheduler, `hdcat harvest` beside a running server) run on its own queue (web.harvest_service)."""
     app = Flask(__name__)
     settings = settings or (catalog.settings if catalog else Settings())
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
@@ -21,12 +23,15 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
         app.extensions["hdcat.accounts"] = accounts
 
     from hdcat.web import (account, api, audit, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
-                     lineage_page, linked_data, openapi, pages, search_views, sparql)
+                     lineage_page, linked_data, logs, metrics, openapi, ops, pages, search_views, sparql)
+    logs.init_app(app)
+    metrics.init_app(app)
+    _harvest_service(app)
     errors.init_app(app)
     auth.init_app(app, settings)
     filters.init_app(app)
     for blueprint in (pages.bp, api.bp, linked_data.bp, search_views.bp, openapi.bp, lineage_api.bp, lineage_page.bp,
-                      sparql.bp, account.bp, audit.bp, audit.api_bp, definitions_api.bp, definitions_pages.bp):
+                      sparql.bp, account.bp, audit.bp, audit.api_bp, definitions_api.bp, definitions_pages.bp, ops.bp):
         app.register_blueprint(blueprint)
     for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):
         auth.csrf.exempt(machine_facing)  # bearer tokens, not cookies, authorise their writes
@@ -41,3 +46,29 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
         return response
 
     return app
+
+
+def _harvest_service(app: Flask):
+    """The app's harvest queue; what follows each run (audit, metrics, search) is web.operations'."""
+    from pathlib import Path
+
+    from hdcat.web import operations
+    from hdcat.web.harvest_service import HarvestService
+    cat = app.extensions["hdcat"]
+
+    def after(job):
+        run = job.run
+        app.extensions["hdcat.metrics"].harvest_finished(run)
+        with app.app_context():
+            from hdcat.web.auth import accounts
+            operations.audit_harvests(accounts(), [run], actor=job.requested_by)
+        search = app.extensions.get("hdcat.search")
+        if search is not None and operations.changed([run]):
+            try:
+                operations.sync_search(search, [run])
+            except Exception:  # the graph holds the harvest; the stale index is rebuilt at the next sync
+                app.logger.exception("search index not updated after the harvest of %s", run.source)
+
+    state = Path(cat.settings.data_dir) / "harvest-queue.json" if not cat.settings.store_url.startswith("memory:") else None
+    app.extensions["hdcat.harvests"] = HarvestService(cat, workers=cat.settings.service.harvest_workers,
+                                                      state_path=state, after=after)

@@ -10,6 +10,7 @@ signed in, 403 when the principal lacks the permission or scope.
 """
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from functools import wraps
@@ -44,11 +45,24 @@ class SiteUser(UserMixin):
         return self.principal.user
 
 
+#: `hdcat harvest` run beside the server, on its machine, as its OS user (see web/server.py)
+LOCAL = Principal(user="local-cli", role="admin", scopes=frozenset({"harvest:run"}), token_id="local")
+
+
 def _bearer() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return accounts().authenticate(header[len("Bearer "):].strip())
+    secret = header[len("Bearer "):].strip()
+    local = current_app.config.get("HDCAT_LOCAL_SECRET")
+    if local and hmac.compare_digest(secret.encode(), local.encode()):
+        return LOCAL
+    return accounts().authenticate(secret)
+
+
+def is_local(who: Principal | None) -> bool:
+    """The server's own command line: may name files on this machine as harvest locations."""
+    return who is LOCAL
 
 
 def _machine_facing() -> bool:

@@ -17,7 +17,6 @@ from rich.table import Table
 from hdcat.catalog.accounts import ROLES, SCOPES
 from hdcat.catalog.config import SourceConfig, Settings, load_settings
 from hdcat.catalog.errors import HdcatError
-from hdcat.catalog.iris import short_hash
 from hdcat.catalog.runs import HarvestRun, Outcome
 
 console = Console(stderr=True)
@@ -68,12 +67,10 @@ def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceC
     if configured:
         return configured
     from hdcat.harvesters.registry import harvesters
+    from hdcat.web.harvest_service import one_off_source
     kind, sep, location = arg.partition(":")
     if sep and kind in harvesters.names():
-        if "://" not in location and not location.startswith("/"):
-            location = str(Path(location).resolve())
-        return SourceConfig(name=f"{kind}-{short_hash(location, 8)}", hospital=hospital or "external",
-                            kind=kind, location=location)
+        return one_off_source(kind, location, hospital)
     names = ", ".join(s.name for s in settings.sources) or "none configured"
     raise click.BadParameter(
         f"{arg!r} is neither a configured source ({names}) nor KIND:LOCATION with KIND one of "
@@ -125,6 +122,25 @@ def audit_runs(catalog, runs) -> None:
         accounts.close()
 
 
+def print_summary(runs: list[dict]) -> None:
+    """The summary table after a harvest, whether it ran here or in the server."""
+    numbers = ("found", "added", "changed", "removed", "skipped", "warnings", "seconds")
+    table = Table(title="Harvest summary")
+    for col in ("source", "hospital", "status", *numbers):
+        table.add_column(col, justify="right" if col in numbers else "left")
+    for r in runs:
+        style = "red" if r["status"] in ("failed", "interrupted") else None
+        table.add_row(r["source"], r["hospital"], r["status"], *(str(r[k]) for k in numbers[:-1]),
+                      f"{r['seconds']:.1f}", style=style)
+    console.print(table)
+    for r in runs:
+        if r.get("error"):
+            console.print(f"[red]{r['source']}: {r['error']}[/red]")
+        for s in list(r.get("skipped_records") or [])[:20]:
+            record, reason = (s["record"], s["reason"]) if isinstance(s, dict) else (s.record, s.reason)
+            console.print(f"[yellow]{r['source']}: skipped {record}: {reason}[/yellow]")
+
+
 def run_harvest(catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True) -> list[HarvestRun]:
     from hdcat.harvesters.runner import harvest_all
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -139,20 +155,8 @@ def run_harvest(catalog, sources: list[SourceConfig], workers: int = 4, incremen
         )
         progress.update(task, description="harvest finished")
     audit_runs(catalog, runs)
-    table = Table(title="Harvest summary")
-    for col in ("source", "hospital", "status", "found", "added", "changed", "removed", "skipped", "warnings", "seconds"):
-        table.add_column(col, justify="right" if col in ("found", "added", "changed", "removed", "skipped", "warnings", "seconds") else "left")
-    for r in runs:
-        style = "red" if r.outcome is Outcome.FAILED else None
-        table.add_row(r.source, r.hospital, r.outcome.value if r.outcome else "?", str(r.found), str(r.added),
-                      str(r.changed), str(r.removed), str(len(r.skipped)), str(len(r.warnings)), f"{r.seconds:.1f}",
-                      style=style)
-    console.print(table)
-    for r in runs:
-        if r.error:
-            console.print(f"[red]{r.source}: {r.error}[/red]")
-        for s in r.skipped[:20]:
-            console.print(f"[yellow]{r.source}: skipped {s.record}: {s.reason}[/yellow]")
+    print_summary([{**r.__dict__, "status": r.outcome.value if r.outcome else "?", "skipped_records": r.skipped,
+                    "skipped": len(r.skipped), "warnings": len(r.warnings), "seconds": r.seconds} for r in runs])
     return runs
 
 
@@ -169,13 +173,22 @@ def harvest(obj: Context, sources, hospital, workers, full):
     chosen = [_parse_source(s, settings, hospital) for s in sources] if sources else list(settings.sources)
     if not chosen:
         raise click.UsageError(f"no sources configured in {settings.config_path}; name one as KIND:LOCATION")
+    from hdcat.web.server import running_server
+    server = running_server(settings.data_dir)
+    if server is not None:
+        from hdcat.web.remote import harvest_through
+        runs = harvest_through(server, chosen, incremental=not full, console=console)
+        print_summary(runs)
+        if any(r["status"] in ("failed", "interrupted") for r in runs):
+            sys.exit(1)
+        return
     catalog = obj.catalog(settings)
     try:
         runs = run_harvest(catalog, chosen, workers=workers, incremental=not full)
         sync_search(catalog, runs)
     finally:
         catalog.close()
-    if any(r.outcome is Outcome.FAILED for r in runs):
+    if any(r.outcome.failed for r in runs if r.outcome):
         sys.exit(1)
 
 
@@ -486,10 +499,12 @@ def bench(name, args):
     sys.exit(subprocess.call([sys.executable, str(script), *args]))
 
 
-def _serve(catalog, host: str, port: int, search=None) -> None:
-    from waitress import serve as waitress_serve
+def _serve(catalog, host: str, port: int, search=None, threads: int | None = None) -> None:
     from hdcat.search.backends import SearchUnavailable
+    from hdcat.web import logs
     from hdcat.web.app import create_app
+    from hdcat.web.server import serve
+    logs.configure()
     try:
         search = search or open_search(catalog)
         if search.stale or (search.count() == 0 and catalog.count_datasets(members=True) > 0):
@@ -500,21 +515,34 @@ def _serve(catalog, host: str, port: int, search=None) -> None:
                       "search answers 503 until the engine is back[/yellow]")
         search = None
     app = create_app(catalog=catalog, search=search)
-    console.print(f"[bold green]hdcat is serving http://{host}:{port}/[/bold green]  (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=8, ident="hdcat")
+    threads = threads or catalog.settings.service.threads
+    serve(app, host, port, threads, on_ready=lambda url: console.print(
+        f"[bold green]hdcat is serving {url}/[/bold green]  ({threads} threads; Ctrl+C or SIGTERM to stop)"))
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=None, type=click.IntRange(1, 256),
+              help="Request threads (default: [service] threads in hdcat.toml, else 8).")
 @click.pass_obj
-def serve(obj: Context, host, port):
-    """Serve the site, the JSON API and linked data from the current store."""
-    catalog = obj.catalog(obj.settings())
+def serve(obj: Context, host, port, threads):
+    """Serve the site, the JSON API and linked data; harvest each source by its schedule meanwhile."""
+    settings = obj.settings()
+    _refuse_second_server(settings)
+    catalog = obj.catalog(settings)
     try:
-        _serve(catalog, host, port)
+        _serve(catalog, host, port, threads=threads)
     finally:
         catalog.close()
+
+
+def _refuse_second_server(settings) -> None:
+    from hdcat.web.server import running_server
+    other = running_server(settings.data_dir)
+    if other is not None:
+        raise click.UsageError(f"hdcat is already serving this catalogue at {other.url} (pid {other.pid}); "
+                               f"one server owns {settings.data_dir}")
 
 
 @main.command()
@@ -525,6 +553,7 @@ def serve(obj: Context, host, port):
 def demo(obj: Context, host, port, no_serve):
     """Harvest the bundled sample consortium (eight hospitals) and serve the site."""
     from hdcat.harvesters.samples.servers import SampleServers
+    _refuse_second_server(obj.settings(bundled_config()))
     samples = SampleServers()  # the sample hospitals' CKAN portal and FHIR server
     settings = samples.resolve(obj.settings(bundled_config()))
     console.print(f"store: {settings.store_url}")

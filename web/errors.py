@@ -30,6 +30,9 @@ def _render(status: int, body: dict):
 def init_app(app) -> None:
     @app.errorhandler(HdcatError)
     def _hdcat(exc: HdcatError):
+        from hdcat.search.backends import SearchUnavailable
+        if isinstance(exc, SearchUnavailable) and "hdcat.metrics" in app.extensions:
+            app.extensions["hdcat.metrics"].search_errors.inc()
         return _render(exc.status, exc.to_dict())
 
     @app.errorhandler(HTTPException)

@@ -1,12 +1,12 @@
 """HTML pages: home, dataset list, dataset pages (with content negotiation), hospitals, harvests."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from hdcat.catalog.errors import NotFound
+from hdcat.catalog.errors import Forbidden, Invalid, NotFound
 from hdcat.catalog.schemas import DatasetListArgsSchema, PageArgsSchema
 from hdcat.ontology import hospitals
-from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.auth import accounts, audit_restricted_read, is_member, principal, require_permission
 from hdcat.web.context import catalog, query_args
 from hdcat.web.conneg import negotiate
 from hdcat.web.rdf_response import rdf_response
@@ -59,13 +59,47 @@ def hospital(hospital_id: str):
                            size=args["size"], last=last, runs=runs)
 
 
+def _startable_sources() -> list:
+    """The configured sources the signed-in person may harvest now: a steward's hospitals', or all for admins."""
+    who = principal()
+    if who is None or not who.can("run:harvests"):
+        return []
+    return [s for s in catalog().settings.sources if who.acts_for(s.hospital)]
+
+
 @bp.get("/harvests")
 def harvests():
+    from hdcat.web.account import EmptyForm
     args = query_args(PageArgsSchema())
     runs = catalog().runs(limit=args["size"], offset=(args["page"] - 1) * args["size"])
-    return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"])
+    queue = current_app.extensions["hdcat.harvests"]
+    return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"],
+                           active=[j.as_dict() for j in queue.active()], startable=_startable_sources(),
+                           form=EmptyForm())
+
+
+@bp.post("/harvests")
+@require_permission("run:harvests")
+def start_harvest():
+    """A steward's "harvest now" button: their own hospital's configured sources only."""
+    from hdcat.web.account import EmptyForm
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        raise Invalid("the form expired; reload the page and press the button again", field="csrf_token")
+    name = request.form.get("source", "")
+    source = next((s for s in _startable_sources() if s.name == name), None)
+    if source is None:
+        raise Forbidden(f"{principal().label} may not harvest {name!r}: not a source of their hospitals")
+    job = current_app.extensions["hdcat.harvests"].submit([source], requested_by=principal().label)[0]
+    accounts().audit(principal().label, "harvest.request", source.name, {"run": job.id},
+                     origin=request.remote_addr or "")
+    return redirect(url_for("pages.harvest", run_id=job.id), 303)
 
 
 @bp.get("/harvests/<run_id>")
 def harvest(run_id: str):
+    job = current_app.extensions["hdcat.harvests"].job(run_id)
+    if job is not None and job.state != "done":
+        return render_template("harvest.html", run={**job.as_dict(), "iri": None, "skipped_records": [],
+                                                    "warnings": []}, live=True)
     return render_template("harvest.html", run=catalog().run(run_id))
