@@ -18,7 +18,7 @@ def hdcat(*args, cwd, env=None, check=False):
     full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine unless they say
     full_env.update(env or {})
     result = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args], cwd=cwd,
-                            env={**full_env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+                            env={**full_env, "COLUMNS": "200"},
                             capture_output=True, text=True, timeout=300)
     if check:
         assert result.returncode == 0, result.stderr

@@ -46,7 +46,8 @@ def configure(fmt: str | None = None, level: str | None = None) -> None:
     handler._hdcat = True
     root.addHandler(handler)
     root.setLevel((level or os.environ.get("HDCAT_LOG_LEVEL") or "INFO").upper())
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is noise at our sizes
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job added is noise  # "task queue depth" is noise at our sizes
 
 
 def init_app(app) -> None:

@@ -45,7 +45,7 @@ def harvest_through(server, sources: list[SourceConfig], incremental: bool, cons
     console.print(f"a server holds this catalogue ({server.url}, pid {server.pid}): it runs the harvest")
     with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
         try:
-            names = {s["name"] for s in http.get("/readyz").json().get("sources", [])}
+            names = {s["source"] for s in http.get("/readyz").json().get("sources", [])}
         except (httpx.HTTPError, ValueError) as exc:
             raise ServerUnreachable(f"the server at {server.url} does not answer ({exc}); is it still starting?") from None
         ids = []
