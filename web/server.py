@@ -64,8 +64,9 @@ def _write_server_file(data_dir, url: str, secret: str) -> Path:
     return path
 
 
-class _Stop(Exception):
-    """Raised in the main thread by SIGTERM/SIGINT to leave waitress's loop (it then drains requests)."""
+class _Stop(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM/SIGINT to leave waitress's loop. A KeyboardInterrupt, because
+    waitress's event loop swallows any other exception raised inside a channel's handler."""
 
 
 def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
@@ -112,8 +113,8 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     if on_ready:
         on_ready(url)
     try:
-        server.run()  # returns after _Stop: waitress catches nothing but SystemExit/KeyboardInterrupt
-    except _Stop:
+        server.run()  # returns (or raises _Stop) once a signal came
+    except KeyboardInterrupt:
         pass
     finally:
         for sig, handler in previous.items():
