@@ -23,17 +23,39 @@ ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
 
 
-def _external() -> Path:
+def _external() -> Path | None:
     candidates = [os.environ.get("HDCAT_EXTERNAL"), ROOT.parent / "shared" / "external",
                   ROOT.parent.parent / "shared" / "external"]
     for c in candidates:
         if c and Path(c).is_dir():
             return Path(c)
-    raise RuntimeError("../shared/external is missing: tests read the real external files from it "
-                       "(set HDCAT_EXTERNAL to its path)")
+    return None
 
 
-EXTERNAL = _external()
+#: The conformance tier: real files written outside this project (standards' examples, OpenLineage events,
+#: OMOP and FHIR samples), kept beside the clone in ../shared/external or at $HDCAT_EXTERNAL. Tests that
+#: read them are marked `conformance`; without the folder they skip (one summary line says so), in CI
+#: they fail. Everything else runs on the clone alone, on the project's own fixtures.
+HAVE_EXTERNAL = _external() is not None
+EXTERNAL = _external() or ROOT.parent / "shared" / "external"
+_CONFORMANCE_SKIPPED = []
+
+
+def pytest_runtest_setup(item):
+    if HAVE_EXTERNAL or item.get_closest_marker("conformance") is None:
+        return
+    if IN_CI:
+        pytest.fail("the conformance tier is required in CI, but ../shared/external is missing "
+                    "(set HDCAT_EXTERNAL to its path)")
+    _CONFORMANCE_SKIPPED.append(item.nodeid)
+    pytest.skip("conformance tier: ../shared/external is missing")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _CONFORMANCE_SKIPPED:
+        terminalreporter.write_line(
+            f"conformance tier: {len(_CONFORMANCE_SKIPPED)} tests skipped because ../shared/external (the real "
+            "public example files) is not beside this clone; set HDCAT_EXTERNAL to run them")
 
 
 def require_service(available: bool, what: str) -> None:

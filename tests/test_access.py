@@ -48,6 +48,10 @@ def matrix(h):
         ("GET", "/api/v1/suggest?q=lu", EVERYONE),
         ("GET", "/api/v1/hospitals", EVERYONE),
         ("GET", "/api/v1/harvests", EVERYONE),
+        ("GET", "/harvests", EVERYONE),
+        ("GET", "/healthz", EVERYONE),
+        ("GET", "/readyz", EVERYONE),
+        ("GET", "/metrics", EVERYONE),
         ("GET", "/catalog?format=ttl", EVERYONE),
         ("GET", "/sparql?query=ASK%7B%7D", EVERYONE),
         ("GET", f"/lineage?node={node}", MEMBERS_ONLY),
@@ -70,6 +74,7 @@ def matrix(h):
         ("POST", "/api/v1/lineage", {r: 401 for r in ROLES}),
         ("POST", "/api/v1/definitions", {r: 401 for r in ROLES}),
         ("PUT", "/api/v1/definitions/cancer-core/1.0.0", {r: 401 for r in ROLES}),
+        ("POST", "/api/v1/harvests", {r: 401 for r in ROLES}),
     ]
 
 
@@ -321,3 +326,30 @@ def test_the_split_keeps_what_public_things_reach_public():
     assert "closed" not in public_text  # the dataset, its title, its distribution, its record, links to it
     assert (URIRef(ex + "org"), None, None) in public and (URIRef(ex + "lab"), None, None) in consortium
     assert (URIRef(ex + "derived"), None, None) in public and len(public) + len(consortium) == len(g)
+
+
+def test_the_harvests_page_lets_stewards_start_their_own_sources_only(app, people):
+    """The "Harvest now" button: a steward sees and may start their hospital's sources, nobody else's;
+    researchers get no button and a 403; a post without the CSRF token is refused."""
+    settings = app.extensions["hdcat"].settings
+    hanbit = [s.name for s in settings.sources if s.hospital == "hanbit"]
+    gaon = next(s.name for s in settings.sources if s.hospital == "gaon")
+    steward = sign_in(app, "sam")
+    page = steward.get("/harvests").get_data(as_text=True)
+    assert 'id="start-harvest"' in page and all(f'value="{n}"' in page for n in hanbit)
+    assert f'value="{gaon}"' not in page
+    token = csrf_token(page)
+    refused = steward.post("/harvests", data={"source": gaon, "csrf_token": token})
+    assert refused.status_code == 403
+    assert steward.post("/harvests", data={"source": hanbit[0]}).status_code == 400  # no CSRF token
+    queued = steward.post("/harvests", data={"source": hanbit[0], "csrf_token": token})
+    assert queued.status_code == 303 and "/harvests/" in queued.headers["Location"]
+    run_id = queued.headers["Location"].rsplit("/", 1)[1]
+    harvests = app.extensions["hdcat.harvests"]
+    assert harvests.wait([run_id], timeout=120)
+    assert app.extensions["hdcat"].run(run_id)["status"] in ("changed", "unchanged")
+    assert steward.get(queued.headers["Location"]).status_code == 200
+    researcher = sign_in(app, "ana")
+    assert 'id="start-harvest"' not in researcher.get("/harvests").get_data(as_text=True)
+    assert researcher.post("/harvests", data={"source": hanbit[0], "csrf_token": token}).status_code in (400, 403)
+    assert app.test_client().post("/harvests", data={"source": hanbit[0]}).status_code in (302, 400)

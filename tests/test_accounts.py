@@ -10,9 +10,14 @@ from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Conflict, Invalid
 from hdcat.catalog.service import Catalog
-from tests.conftest import EXTERNAL
 
-APPLE = json.loads((EXTERNAL / "marquez" / "apples" / "1_pick_apples.json").read_text())
+#: an OpenLineage run event as a hospital's ETL sends it (written here; the real-world ones are in test_lineage)
+APPLE = {"eventType": "COMPLETE", "eventTime": "2026-11-02T03:00:00Z", "producer": "https://hanbit.example/etl",
+         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+         "run": {"runId": "0193c2a4-8f6e-7c3a-9d55-3f2b1e0a6b11"},
+         "job": {"namespace": "hanbit-etl", "name": "load_visits"},
+         "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "emr.visits"}],
+         "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}]}
 
 
 @pytest.fixture

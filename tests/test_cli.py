@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+
+import pytest
 import sys
 from pathlib import Path
 
@@ -31,6 +33,7 @@ def test_help_lists_every_command(tmp_path):
         assert f"  {command} " in out
 
 
+@pytest.mark.conformance
 def test_one_off_harvest_then_export(tmp_path):
     ttl = EXTERNAL / "healthdcat-ap/ckanext-dcat_dataset_health.ttl"
     r = hdcat("harvest", f"dcat:{ttl}", "--hospital", "hanbit", cwd=tmp_path, check=True)
@@ -45,6 +48,7 @@ def test_one_off_harvest_then_export(tmp_path):
     assert "HealthDCAT-AP test dataset" in r.stdout
 
 
+@pytest.mark.conformance
 def test_failed_source_exits_nonzero_and_says_why(tmp_path):
     (tmp_path / "hdcat.toml").write_text(f"""
 [[sources]]
@@ -91,6 +95,7 @@ def test_repository_config_lists_the_same_sources_as_the_bundled_one():
     assert all(Path(s.location.removeprefix("sqlite:///")).is_file() for s in repo.sources)
 
 
+@pytest.mark.conformance
 def test_search_engine_down_keeps_the_harvest_and_marks_the_index_stale(tmp_path):
     import socket
     with socket.socket() as s:
@@ -106,6 +111,7 @@ def test_search_engine_down_keeps_the_harvest_and_marks_the_index_stale(tmp_path
     assert not (tmp_path / "var" / "search" / "STALE").exists()
 
 
+@pytest.mark.conformance
 def test_users_tokens_and_audit_from_the_command_line(tmp_path):
     hdcat("users", "add", "alice", "--role", "steward", "--hospital", "hanbit", cwd=tmp_path, check=True)
     r = hdcat("users", "add", "alice", "--role", "steward", cwd=tmp_path)

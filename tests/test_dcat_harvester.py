@@ -24,11 +24,13 @@ BROKEN = {
 }
 
 
+@pytest.mark.conformance
 def test_every_external_dcat_file_is_found():
     assert len(DCAT_FILES) >= 15
     assert set(BROKEN) <= set(DCAT_FILES)
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("rel", DCAT_FILES)
 def test_harvests_every_external_dcat_catalogue(catalog, rel):
     run = harvest_source(catalog, source(EXTERNAL / rel))
@@ -44,6 +46,7 @@ def test_harvests_every_external_dcat_catalogue(catalog, rel):
     assert all(h["title"] and h["id"].startswith("hanbit-") for h in hits)
 
 
+@pytest.mark.conformance
 def test_healthdcat_properties_survive_harvest(catalog):
     run = harvest_source(catalog, source(EXTERNAL / "healthdcat-ap/ckanext-dcat_dataset_health.ttl"))
     assert run.outcome is Outcome.CHANGED
@@ -69,6 +72,7 @@ def test_healthdcat_properties_survive_harvest(catalog):
             assert (ds, p, o) in stored or any(str(x) == str(o) for x in stored.objects(ds, p)), (p, o)
 
 
+@pytest.mark.conformance
 def test_jsonld_with_remote_context_reads_like_the_turtle(catalog):
     ttl = Graph().parse(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.ttl")
     run = harvest_source(catalog, source(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.jsonld"))
@@ -129,6 +133,7 @@ def test_html_instead_of_rdf_and_http_404(catalog, static_server):
     assert run.outcome is Outcome.FAILED and "HTTP 404" in run.error
 
 
+@pytest.mark.conformance
 def test_truncated_jsonld_fails_clearly(catalog, tmp_path):
     full = (EXTERNAL / "ckan/ckanext-dcat-examples/dcat_catalog_pod.jsonld").read_bytes()
     (tmp_path / "cut.jsonld").write_bytes(full[: len(full) // 2])
@@ -136,6 +141,7 @@ def test_truncated_jsonld_fails_clearly(catalog, tmp_path):
     assert run.outcome is Outcome.FAILED and "not valid JSON" in run.error
 
 
+@pytest.mark.conformance
 def test_over_http_with_hydra_paging(catalog, static_server):
     folder, base = static_server
     copy_external("dcat-ap-3.0.1/example-bee-population.ttl", folder)
@@ -174,6 +180,7 @@ def test_blank_node_datasets_get_stable_minted_iris(catalog, tmp_path):
     assert catalog.dataset_page(1, 10)[1][0]["iri"] == hits[0]["iri"]
 
 
+@pytest.mark.conformance
 def test_unknown_kind_and_bad_options_fail_the_source_only(catalog, tmp_path):
     good = copy_external("dcat-ap-3.0.1/example-bee-population.ttl", tmp_path)
     from hdcat.harvesters.runner import harvest_all

@@ -31,8 +31,8 @@ def test_every_environment_variable_is_documented():
 
 
 def test_every_config_key_is_documented():
-    from hdcat.catalog.config import _ConfigSchema, _SourceSchema
-    for key in list(_ConfigSchema().fields) + list(_SourceSchema().fields):
+    from hdcat.catalog.config import _ConfigSchema, _ServiceSchema, _SourceSchema
+    for key in list(_ConfigSchema().fields) + list(_SourceSchema().fields) + list(_ServiceSchema().fields):
         assert f"`{key}`" in README, f"config key `{key}` is not in README.md"
 
 

@@ -20,6 +20,8 @@ from hdcat.harvesters.runner import harvest_source
 from hdcat.ontology import DATA_TYPE, DCT, HDCAT, HEALTH
 from tests.conftest import EXTERNAL, LiveServer, source
 
+pytestmark = pytest.mark.conformance  # every test here reads files from ../shared/external
+
 FHIR = EXTERNAL / "fhir-r4"
 BULK = EXTERNAL / "fhir-r4-bulk-synthea"
 FHIR_JSON = "application/fhir+json"

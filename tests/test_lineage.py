@@ -56,6 +56,7 @@ def post(client, event, token=None):
                        headers={"Authorization": f"Bearer {token}"})
 
 
+@pytest.mark.conformance
 def test_real_events_are_accepted(lineage_app):
     c = lineage_app.test_client()
     for path in APPLES + OL_EXAMPLES + [EXTERNAL / "marquez" / "event_full.json"]:
@@ -66,6 +67,7 @@ def test_real_events_are_accepted(lineage_app):
     assert any("schemaURL" in note for note in r.get_json()["lenient"])
 
 
+@pytest.mark.conformance
 def test_marquez_shaped_lineage_of_the_apples(lineage_app):
     c = lineage_app.test_client()
     for path in APPLES:
@@ -84,6 +86,7 @@ def test_marquez_shaped_lineage_of_the_apples(lineage_app):
     assert all(n["id"].startswith("job:") or n["id"] == "dataset:grandmas.kitchen:apples" for n in one["graph"])
 
 
+@pytest.mark.conformance
 def test_events_twice_or_out_of_order_are_idempotent(lineage_app):
     c = lineage_app.test_client()
     events = [json.loads(p.read_text()) for p in APPLES]
@@ -101,6 +104,7 @@ def test_events_twice_or_out_of_order_are_idempotent(lineage_app):
     ({"run": {"runId": "not-a-uuid"}}, "run.runId"), ({"job": {"namespace": "n"}}, "job.name"),
     ({"inputs": [{"namespace": "n"}]}, "inputs.0.name"),
 ])
+@pytest.mark.conformance
 def test_bad_events_are_400_naming_the_field(lineage_app, change, field):
     event = json.loads(APPLES[0].read_text())
     event.update(change)
@@ -117,6 +121,7 @@ def test_non_json_bodies(lineage_app):
     assert c.get("/api/v1/lineage?nodeId=x&depth=99").status_code == 400
 
 
+@pytest.mark.conformance
 def test_prov_o_in_the_graph_and_export(lineage_app):
     c = lineage_app.test_client()
     for path in APPLES:
@@ -133,6 +138,7 @@ def test_prov_o_in_the_graph_and_export(lineage_app):
     assert len(Graph().parse(data=jr.data, format="json-ld")) > 10
 
 
+@pytest.mark.conformance
 def test_lineage_survives_a_restart(tmp_path):
     url = f"oxigraph:{tmp_path / 'store'}"
     cat = Catalog(Settings(store_url=url, data_dir=tmp_path))
@@ -146,6 +152,7 @@ def test_lineage_survives_a_restart(tmp_path):
     again.close()
 
 
+@pytest.mark.conformance
 def test_column_lineage_from_the_facet(lineage_app):
     c = lineage_app.test_client()
     facet = json.loads((EXTERNAL / "openlineage" / "facets" / "ColumnLineageDatasetFacet.json").read_text())
@@ -198,6 +205,7 @@ def test_official_openlineage_client_round_trip(tmp_path):
         cat.close()
 
 
+@pytest.mark.conformance
 def test_paths_impact_and_as_of(lineage_app):
     c = lineage_app.test_client()
     for path in APPLES:

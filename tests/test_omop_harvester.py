@@ -26,6 +26,8 @@ from hdcat.harvesters.runner import harvest_source
 from hdcat.ontology import CODING_SYSTEM, DCAT, DCT, HDCAT, HEALTH
 from tests.conftest import EXTERNAL, require_service, source
 
+pytestmark = pytest.mark.conformance  # every test here reads files from ../shared/external
+
 URL = os.environ.get("HDCAT_TEST_POSTGRES_URL", "")
 ZIP = EXTERNAL / "omop-synthea27nj/Synthea27Nj_5.4.zip"
 INSTANCE = "hanbit-omop-omop-test-cdm"

@@ -154,6 +154,7 @@ def test_health_readiness_and_metrics(server):
     assert 'hdcat_http_requests_total{method="GET",route="/datasets",status="200"} 1.0' in text
     assert 'route="/api/v1/datasets/<local_id>",status="404"' in text  # one series per route, not per id
     assert "hdcat_http_request_duration_seconds_bucket" in text
+    assert "hdcat_search_errors_total 0.0" in text and "hdcat_lineage_events_total" in text
     assert server.get("/healthz").headers["X-Request-ID"]
 
 

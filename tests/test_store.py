@@ -38,6 +38,7 @@ def test_replace_graph_replaces_exactly(store_url):
     store.close()
 
 
+@pytest.mark.conformance
 def test_failing_harvest_keeps_the_last_good_graph(store_url, tmp_path):
     cat = Catalog(Settings(store_url=store_url))
     good = copy_external("healthdcat-ap/ckanext-dcat_dataset_health.ttl", tmp_path)
@@ -74,6 +75,7 @@ def test_unchanged_changed_and_removed_are_counted(catalog, tmp_path):
     assert d["harvest"]["first_seen"] < d["harvest"]["last_changed"]
 
 
+@pytest.mark.conformance
 def test_oxigraph_store_persists_and_refuses_a_second_writer(tmp_path):
     url = f"oxigraph:{tmp_path / 'store'}"
     cat = Catalog(Settings(store_url=url))

@@ -54,7 +54,7 @@ def _bearer() -> Principal | None:
     if not header.startswith("Bearer "):
         return None
     secret = header[len("Bearer "):].strip()
-    local = current_app.config.get("HDCAT_LOCAL_SECRET")
+    local = current_app.config.get("hdcat.local_secret")
     if local and hmac.compare_digest(secret.encode(), local.encode()):
         return LOCAL
     return accounts().authenticate(secret)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import orjson
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.lineage import MAX_DEPTH
@@ -42,7 +42,13 @@ def post_event():
     if event is None:
         raise Invalid("the body must be an OpenLineage event as JSON (Content-Type: application/json)",
                       field="(body)")
-    result = catalog().ingest_lineage(event)
+    counter = current_app.extensions["hdcat.metrics"].lineage_events
+    try:
+        result = catalog().ingest_lineage(event)
+    except Invalid:
+        counter.labels("invalid").inc()
+        raise
+    counter.labels(result["status"]).inc()
     if result["status"] == "stored":
         job = event.get("job") or event.get("dataset") or {}
         accounts().audit(g.principal.label, "lineage.event", f"{job.get('namespace')}:{job.get('name')}",

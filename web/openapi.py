@@ -7,8 +7,8 @@ from flask import Blueprint, current_app
 from marshmallow import Schema, fields
 
 from hdcat.catalog.schemas import (
-    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestListArgsSchema, HarvestRunSchema,
-    HospitalCountSchema,
+    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestJobSchema, HarvestListArgsSchema,
+    HarvestRequestSchema, HarvestRunSchema, HospitalCountSchema,
 )
 from hdcat.catalog.definitions import DefinitionRecordSchema, DefinitionSchema
 from hdcat.search.query import FACETS, MAX_SIZE, SORTS
@@ -65,6 +65,8 @@ class SearchResponseSchema(Schema):
 class RunPageSchema(Schema):
     page = fields.Integer()
     size = fields.Integer()
+    active = fields.List(fields.Nested(HarvestJobSchema), metadata={
+        "description": "harvests queued or running in the server now, running first"})
     runs = fields.List(fields.Nested(HarvestRunSchema), metadata={
         "description": "runs without skipped_records and warnings (see /api/v1/harvests/{id})"})
 
@@ -152,7 +154,8 @@ def build_spec() -> dict:
                    info={"description": "Hospital consortium data catalogue: datasets, harvests, search."})
     for name, schema in (("Error", ErrorSchema), ("Dataset", DatasetSchema), ("DatasetSummary", DatasetSummarySchema),
                          ("DatasetPage", DatasetPageSchema), ("HarvestRun", HarvestRunSchema),
-                         ("RunPage", RunPageSchema), ("SearchResponse", SearchResponseSchema),
+                         ("HarvestJob", HarvestJobSchema), ("RunPage", RunPageSchema),
+                         ("HarvestRequest", HarvestRequestSchema), ("SearchResponse", SearchResponseSchema),
                          ("HospitalCount", HospitalCountSchema), ("Definition", DefinitionRecordSchema),
                          ("DefinitionInput", DefinitionSchema), ("DefinitionList", DefinitionListSchema),
                          ("Conformance", ConformanceSchema)):
@@ -186,13 +189,27 @@ def build_spec() -> dict:
             "type": "object", "properties": {"q": {"type": "string"},
                                              "suggestions": {"type": "array", "items": {"type": "string"}}}}}}},
                       "400": ERRORS["400"]}}})
-    spec.path(path="/api/v1/harvests", operations={"get": {
-        "summary": "Harvest runs, newest first", "parameters": [{"in": "query", "schema": HarvestListArgsSchema}],
-        "responses": {"200": _json("RunPage"), **ERRORS}}})
+    spec.path(path="/api/v1/harvests", operations={
+        "get": {"summary": "Harvest runs, newest first, and the runs queued or running now",
+                "parameters": [{"in": "query", "schema": HarvestListArgsSchema}],
+                "responses": {"200": _json("RunPage"), **ERRORS}},
+        "post": {"summary": 'Start a harvest: {"source": NAME}, or a one-off {"kind", "location" (http(s) URL), '
+                            '"hospital"}; "full": true re-reads unchanged pages',
+                 "security": [{"bearer": []}],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": "HarvestRequest"}}},
+                 "responses": {"202": _json("HarvestJob", "queued; follow `url` (also in Location) for progress"),
+                               "400": ERRORS["400"], "401": _json("Error", "no valid bearer token"),
+                               "403": _json("Error", "the token lacks `harvest:run`, or its steward does not act "
+                                                     "for the source's hospital"),
+                               "404": _json("Error", "no configured source has that name"),
+                               "503": _json("Error", "the server is stopping")}}})
     spec.path(path="/api/v1/harvests/{id}", operations={"get": {
-        "summary": "One harvest run with skipped records and warnings",
+        "summary": "One harvest: its progress while queued or running, then the stored run with skipped records "
+                   "and warnings",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": _json("HarvestRun"), "404": ERRORS["404"]}}})
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/HarvestRun"}, {"$ref": "#/components/schemas/HarvestJob"}]}}}},
+            "404": ERRORS["404"]}}})
     spec.path(path="/api/v1/hospitals", operations={"get": {
         "summary": "The member hospitals with dataset counts",
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {

@@ -87,7 +87,7 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     local_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     url = f"http://{'[' + local_host + ']' if ':' in local_host else local_host}:{bound_port}"
     secret = secrets.token_urlsafe(32)
-    app.config["HDCAT_LOCAL_SECRET"] = secret
+    app.config["hdcat.local_secret"] = secret
     path = _write_server_file(settings.data_dir, url, secret)
 
     harvests = app.extensions.get("hdcat.harvests")
