@@ -357,3 +357,52 @@ def test_json_logs_carry_request_ids(folder):
 def test_a_second_server_on_the_same_catalogue_is_refused(server, folder):
     r = hdcat(folder, "serve", "--port", str(_free_port()))
     assert r.returncode != 0 and f"already serving this catalogue at {server.url}" in r.stderr
+
+
+def test_forwarded_headers_count_only_behind_a_configured_proxy(folder):
+    """With proxy_hops = 0 (the default) a client cannot claim another address through X-Forwarded-For;
+    with proxy_hops = 1 the proxy's header is the client's address (rate limits, audit origins, logs)."""
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+
+    def remote_seen(service: str) -> str:
+        config = (folder / "hdcat.toml").read_text("utf-8").split("[service]")[0]
+        (folder / "hdcat.toml").write_text(config + "[service]\n" + service + "\n", "utf-8")
+        s = Server(folder, env=_env(folder, HDCAT_LOG_FORMAT="json"))
+        try:
+            s.get("/datasets", headers={**forged, "X-Request-ID": "proxy-test-0001"})
+        finally:
+            assert s.stop() == 0
+        entries = [json.loads(line) for line in s.log.read_text("utf-8").splitlines() if line.startswith("{")]
+        return next(e["remote"] for e in entries if e.get("request_id") == "proxy-test-0001" and "path" in e)
+
+    assert remote_seen("scheduler = false\nshutdown_grace = 1") == "127.0.0.1"
+    assert remote_seen("scheduler = false\nshutdown_grace = 1\nproxy_hops = 1") == "203.0.113.9"
+
+
+@pytest.mark.parametrize("schedule, says", [
+    ("every tuesday", "is not hourly, daily, weekly, monthly, manual or a cron expression"),
+    ("61 * * * *", "is not a valid cron expression"),
+])
+def test_a_bad_schedule_is_a_config_error_naming_it(tmp_path, schedule, says):
+    from hdcat.catalog.config import load_settings
+    from hdcat.catalog.errors import ConfigError
+    write_config(tmp_path, f"""[[sources]]
+name = "s"
+hospital = "hanbit"
+kind = "dcat"
+location = "x.ttl"
+schedule = "{schedule}"
+""")
+    with pytest.raises(ConfigError, match="source s: schedule") as err:
+        load_settings(tmp_path / "hdcat.toml", env={})
+    assert says in err.value.message
+
+
+def test_standard_cron_weekdays_count_from_sunday():
+    from datetime import datetime, timezone
+    from hdcat.web.scheduler import trigger_for
+    monday = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)  # a Monday
+    assert trigger_for("0 9 * * 0", timezone.utc).get_next_fire_time(None, monday).weekday() == 6  # Sunday
+    assert trigger_for("weekly", timezone.utc).get_next_fire_time(None, monday).weekday() == 6
+    assert trigger_for("0 9 * * 1-5", timezone.utc).get_next_fire_time(None, monday).weekday() == 1  # Tuesday 9:00
+    assert trigger_for("manual", timezone.utc) is None

@@ -34,8 +34,10 @@ class OxigraphStore(CatalogStore):
             native = ox.Store(str(path))
         except OSError as exc:
             raise StoreError(
-                f"cannot open the Oxigraph store at {path}: {exc}. "
-                "Is another hdcat process (serve, demo, harvest) using it? Stop it or set HDCAT_DATA_DIR."
+                f"cannot open the Oxigraph store at {path}: another hdcat process holds it ({exc}). A running "
+                "`hdcat serve` takes harvests itself: run `hdcat harvest` as the server's OS user (it reads the "
+                "server's address from the data folder) or POST /api/v1/harvests with a harvest:run token. "
+                "A running `hdcat harvest` or `hdcat demo` lets go when it ends."
             ) from None
         self.dataset = bind_prefixes(Dataset(store=OxrdflibStore(store=native), default_union=True))
         self._write_lock = threading.RLock()
