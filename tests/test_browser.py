@@ -90,3 +90,66 @@ def test_hostile_harvested_text_runs_nothing(browser, tmp_path):
     finally:
         server.stop()
         cat.close()
+
+
+HOSTILE = ('<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/phish">'
+           '<form id="phish" action="http://127.0.0.1:9/steal"><input name="password"></form>'
+           '<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.x=1">')
+
+
+@pytest.mark.parametrize("tag", ["@ko", "@en", "@de", "@zh-Hant", ""])
+def test_hostile_harvested_values_in_any_language_are_text_on_every_page(browser, tmp_path, tag):
+    """Titles, descriptions, keywords, column names and landing pages carrying markup, in every language
+    tag and none: every page that shows them (search with and without a matching word, the dataset page,
+    the list, the hospital page) shows them as text. Nothing is injected, no script runs, no refresh."""
+    from hdcat.catalog.config import Settings
+    from hdcat.catalog.service import Catalog
+    from hdcat.harvesters.runner import harvest_source
+    from hdcat.search.service import Search
+    from hdcat.web.app import create_app
+    from tests.conftest import LiveServer, source
+    lit = HOSTILE.replace("\\", "\\\\").replace('"', '\\"')
+    (tmp_path / "c.ttl").write_text(f'''
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix csvw: <http://www.w3.org/ns/csvw#> .
+<http://evil.example/ds> a dcat:Dataset ;
+  dct:title "hostile zebrafish {lit}"{tag} ;
+  dct:description "zebrafish notes {lit}"{tag} ;
+  dcat:keyword "{lit}"{tag} ;
+  dcat:landingPage <javascript:alert(1)> ;
+  dcat:distribution [ a dcat:Distribution ; dcat:accessURL <http://evil.example/file> ;
+    csvw:tableSchema [ csvw:column [ csvw:name "{lit}" ; csvw:titles "{lit}" ] ] ] .
+''', "utf-8")
+    cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
+    run = harvest_source(cat, source(tmp_path / "c.ttl", hospital="hanbit"))
+    assert run.found == 1, run.error
+    search = Search(cat)
+    search.reindex()
+    server = LiveServer(create_app(catalog=cat, search=search))
+    try:
+        local_id = cat.dataset_page(1, 1)[1][0]["id"]
+        for path in ("/search?q=zebrafish", "/search?q=", "/search?q=hostile+-nothing", f"/datasets/{local_id}",
+                     "/datasets", "/hospitals/hanbit"):
+            dom = dump_dom(server.url + path)
+            assert "<title>pwned" not in dom, path
+            # as elements they would serialise as tags; as text they come out with &lt;
+            for element in ('<form id="phish"', '<meta http-equiv="refresh"', '<img src="x"', '<script>document'):
+                assert element not in dom, (path, element)
+            assert 'data-x="1"' not in dom, path
+            assert 'href="javascript:' not in dom, path
+            if path.startswith("/search?q=zebrafish"):
+                assert '&lt;form id="phish"' in dom, path
+                assert "<mark>zebrafish</mark>" in dom, path
+    finally:
+        server.stop()
+        search.close()
+        cat.close()
+
+
+def test_no_template_marks_a_value_safe():
+    """Only search highlights (escaped word by word in search.backends.base) become Markup, in web/filters."""
+    from tests.conftest import ROOT
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "web" / "templates").rglob("*.html")
+                 if "|safe " in p.read_text("utf-8").replace("|safe_url", "") + " "
+                 or "|safe}" in p.read_text("utf-8") or "|safe)" in p.read_text("utf-8")]
+    assert not offenders, offenders

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from markupsafe import Markup, escape
+
+#: the languages a hit's title and snippet are looked for in, in order; then any other, then none
+_LANGS = ("ko", "en")
+
 
 def safe_url(value) -> str | None:
     """Only http(s) and mailto URLs become links; anything else is shown as text."""
@@ -20,7 +25,34 @@ def count(value) -> str:
     return str(value)
 
 
+def _pick(variants: dict | None):
+    if not variants:
+        return None
+    for lang in (*_LANGS, *sorted(k for k in variants if k not in _LANGS)):
+        if variants.get(lang):
+            return variants[lang]
+    return None
+
+
+def hit_title(hit: dict, lang: str | None = None) -> Markup:
+    """A search hit's title with the query words marked. The search layer escapes every word before it
+    adds <mark> (search.backends.base.highlight), so only its output becomes Markup; a title without a
+    highlight, in any language or none, is escaped here."""
+    marked = (hit.get("title_highlight") or {}).get(lang) if lang else _pick(hit.get("title_highlight"))
+    return Markup(marked) if marked else escape(hit.get("title") or "")
+
+
+def hit_snippet(hit: dict) -> Markup | None:
+    """The description snippet that shows a query word, preferring Korean, then English, then any."""
+    highlights = hit.get("highlight") or {}
+    with_mark = {k: v for k, v in highlights.items() if v and "<mark>" in v}
+    chosen = _pick(with_mark) or _pick(highlights)
+    return Markup(chosen) if chosen else None
+
+
 def init_app(app) -> None:
+    app.jinja_env.filters["hit_title"] = hit_title
+    app.jinja_env.filters["hit_snippet"] = hit_snippet
     app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["count"] = count
     app.jinja_env.filters["day"] = lambda v: str(v)[:10] if v else "—"
