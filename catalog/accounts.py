@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
   target TEXT NOT NULL, detail TEXT NOT NULL, origin TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), started TEXT NOT NULL, ended TEXT);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -142,8 +144,31 @@ class Accounts:
             self.audit(actor, "user.disable", name, {})
 
     def check_password(self, name: str, password: str) -> bool:
+        """Constant work whether or not the name exists: an unknown name is checked against a dummy hash,
+        so the time a sign-in takes does not tell who has an account."""
         row = self._db.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
-        return bool(row and row[0] and not row[1] and check_password_hash(row[0], password))
+        stored = row[0] if row and row[0] else _dummy_hash()
+        matches = check_password_hash(stored, password)
+        return bool(row and row[0] and not row[1] and matches)
+
+    # ---- site sessions ------------------------------------------------------------------------
+    #: how long a site session lives on the server, whatever the cookie says
+    SESSION_HOURS = 8
+
+    def start_session(self, name: str) -> str:
+        """A server-side session id for a sign-in; the cookie carries it, sign-out ends it for good."""
+        sid = secrets.token_urlsafe(24)
+        self._db.execute("INSERT INTO sessions (id, user, started) VALUES (?, ?, ?)", (sid, name, _now().isoformat()))
+        return sid
+
+    def session_active(self, name: str, sid: str) -> bool:
+        row = self._db.execute("SELECT started, ended FROM sessions WHERE id = ? AND user = ?", (sid, name)).fetchone()
+        if row is None or row[1] is not None:
+            return False
+        return datetime.fromisoformat(row[0]) > _now() - timedelta(hours=self.SESSION_HOURS)
+
+    def end_session(self, sid: str) -> None:
+        self._db.execute("UPDATE sessions SET ended = ? WHERE id = ? AND ended IS NULL", (_now().isoformat(), sid))
 
     def set_password(self, name: str, password: str, actor: str = "cli") -> None:
         if len(password) < 12:
@@ -288,6 +313,13 @@ class Accounts:
 
 
 _HASHER = PasswordHasher()
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(_HASHER.hash(secrets.token_urlsafe(16)))
+    return _DUMMY[0]
 
 
 def generate_password_hash(password: str) -> str:

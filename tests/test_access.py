@@ -353,3 +353,35 @@ def test_the_harvests_page_lets_stewards_start_their_own_sources_only(app, peopl
     assert 'id="start-harvest"' not in researcher.get("/harvests").get_data(as_text=True)
     assert researcher.post("/harvests", data={"source": hanbit[0], "csrf_token": token}).status_code in (400, 403)
     assert app.test_client().post("/harvests", data={"source": hanbit[0]}).status_code in (302, 400)
+
+
+def test_a_session_cookie_replayed_after_sign_out_is_dead(app, people):
+    """Sign-out ends the session on the server: a copy of the cookie taken before it opens nothing."""
+    c = sign_in(app, "ana")
+    assert c.get("/account").status_code == 200
+    stolen = c.get_cookie("session").value
+    token = csrf_token(c.get("/account").get_data(as_text=True))
+    assert c.post("/signout", data={"csrf_token": token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    r = replay.get("/account")
+    assert r.status_code == 302 and "/signin" in r.headers["Location"]
+    assert replay.get("/api/v1/lineage?nodeId=x").status_code == 401  # members-only API: not a member any more
+
+
+def test_sign_in_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(sample_settings, people):
+    """Timing must not tell whether an account exists: unknown names are checked against a dummy hash."""
+    import statistics
+    from hdcat.catalog.accounts import Accounts
+    acc = Accounts.for_settings(sample_settings)
+    try:
+        acc.check_password("nobody-at-all", "wrong password 123")  # the dummy hash is made once
+        def timed(name):
+            start = time.perf_counter()
+            assert not acc.check_password(name, "wrong password 123")
+            return time.perf_counter() - start
+        known = statistics.median(timed("ana") for _ in range(7))
+        unknown = statistics.median(timed(f"nobody-{i}") for i in range(7))
+    finally:
+        acc.close()
+    assert unknown > 0.5 * known, (unknown, known)

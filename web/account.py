@@ -58,7 +58,7 @@ def signin():
         if acc.check_password(name, form.password.data):
             session.clear()
             session.permanent = True
-            login_user(SiteUser(acc.principal(name)))
+            login_user(SiteUser(acc.principal(name), acc.start_session(name)))
             acc.audit(name, "session.signin", name, {}, origin=origin())
             return redirect(_safe_next(request.args.get("next")))
         acc.audit("anonymous", "session.signin_failed", name[:64], {}, origin=origin())
@@ -71,6 +71,7 @@ def signin():
 def signout():
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        accounts().end_session(current_user.sid)
         accounts().audit(current_user.principal.user, "session.signout", current_user.principal.user, {},
                          origin=origin())
     logout_user()

@@ -38,11 +38,13 @@ def accounts() -> Accounts:
 class SiteUser(UserMixin):
     """The Flask-Login face of a principal signed in on the site."""
 
-    def __init__(self, principal: Principal):
+    def __init__(self, principal: Principal, sid: str):
         self.principal = principal
+        self.sid = sid
 
     def get_id(self) -> str:
-        return self.principal.user
+        # the server-side session id rides along, so a cookie replayed after sign-out finds it ended
+        return f"{self.principal.user}:{self.sid}"
 
 
 #: `hdcat harvest` run beside the server, on its machine, as its OS user (see web/server.py)
@@ -179,9 +181,12 @@ def init_app(app, settings) -> None:
     login.session_protection = "strong"
 
     @login.user_loader
-    def _load(name: str):
+    def _load(user_id: str):
+        name, _, sid = user_id.rpartition(":")
+        if not name or not accounts().session_active(name, sid):
+            return None  # signed out, expired, or a cookie from before server-side sessions
         who = accounts().principal(name)  # disabled users lose their session at the next request
-        return SiteUser(who) if who else None
+        return SiteUser(who, sid) if who else None
 
     @app.after_request
     def _www_authenticate(response):
