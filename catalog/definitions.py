@@ -23,7 +23,10 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
 from hdcat.catalog.iris import short_hash
-from hdcat.ontology import ADMS, CODING_SYSTEM, DCAT, DCT, DISEASE_AREA, HDCAT, PROV, bind_prefixes, hospital_iri, sparql_prefixes, starter_definitions
+from hdcat.ontology import (
+    ADMS, CODING_SYSTEM, DCAT, DCT, DISEASE_AREA, HDCAT, PROV, UnknownContext, bind_prefixes, hospital_iri,
+    resolve_contexts, sparql_prefixes, starter_definitions,
+)
 
 ADMS_STATUS = "http://purl.org/adms/status/"
 STATUS_IRI = {"draft": URIRef(ADMS_STATUS + "UnderDevelopment"), "published": URIRef(ADMS_STATUS + "Completed"),
@@ -556,7 +559,12 @@ def parse_upload(body: str, media_type: str, defaults: dict | None = None) -> di
     fmt = {"application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}.get(media_type, "turtle")
     g = Graph()
     try:
+        if fmt == "json-ld" or body.lstrip().startswith(("{", "[")):
+            fmt = "json-ld"
+            body = json.dumps(resolve_contexts(json.loads(body)))  # never a network fetch for a context
         g.parse(data=body, format=fmt)
+    except UnknownContext as exc:
+        raise Invalid(str(exc), field="@context") from None
     except Exception as exc:  # rdflib raises many kinds
         raise Invalid(f"the body is not valid {fmt}: {' '.join(str(exc).split())[:200]}", field="(body)") from None
     standards = [s for s in g.subjects(RDF.type, DCT.Standard) if isinstance(s, URIRef)]

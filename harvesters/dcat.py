@@ -1,7 +1,6 @@
 """DCAT / DCAT-AP / HealthDCAT-AP catalogues from a file or URL, in any RDF syntax, paged by Hydra."""
 from __future__ import annotations
 
-import json
 
 from marshmallow import Schema, fields, validate
 from rdflib import Graph, URIRef
@@ -34,16 +33,13 @@ class DcatHarvester(Harvester):
         return self.fetcher.get(job, accept=ACCEPT)
 
     def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
-        parse_rdf(fetched.content, fetched.location, fetched.media_type, fetch_json=self._fetch_json, into=into)
+        parse_rdf(fetched.content, fetched.location, fetched.media_type, into=into)
         more = set()
         for predicate in (HYDRA.next, HYDRA.nextPage):
             for nxt in into.objects(None, predicate):
                 if isinstance(nxt, URIRef):
                     more.add(str(nxt))
         return sorted(more)
-
-    def _fetch_json(self, url: str):
-        return json.loads(self.fetcher.get(url, accept="application/ld+json").content)
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
         return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,

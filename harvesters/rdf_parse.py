@@ -14,7 +14,7 @@ import logging
 from rdflib import Graph
 
 from hdcat.harvesters.errors import ParseError
-from hdcat.ontology import known_context
+from hdcat.ontology import UnknownContext, resolve_contexts
 
 _BY_MEDIA = {
     "text/turtle": "turtle", "application/x-turtle": "turtle",
@@ -51,42 +51,11 @@ def guess_format(location: str, media_type: str | None, content: bytes) -> str:
     return "turtle"
 
 
-def _resolve_contexts(doc, fetch_json):
-    """Replace remote @context URLs with their content (known copies first)."""
-    def resolve(ctx):
-        if isinstance(ctx, str) and "://" in ctx:
-            local = known_context(ctx)
-            if local is not None:
-                return local.get("@context", local)
-            try:
-                remote = fetch_json(ctx)
-            except Exception as exc:
-                raise ParseError(f"JSON-LD context {ctx} could not be loaded ({exc}); "
-                                 "inline the context or make it reachable") from None
-            return remote.get("@context", remote)
-        if isinstance(ctx, list):
-            return [resolve(c) for c in ctx]
-        return ctx
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in list(node.items()):
-                if key == "@context":
-                    node[key] = resolve(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-    walk(doc)
-    return doc
-
-
 # rdflib logs a traceback for every literal that is not valid for its datatype; the
 # harvester reports those records itself (dcat_import.problem), so the log is noise.
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
-def parse_rdf(content: bytes, location: str, media_type: str | None = None, fetch_json=None,
+def parse_rdf(content: bytes, location: str, media_type: str | None = None,
               into: Graph | None = None) -> Graph:
     """Parse one document (into `into` if given); ParseError says which document, which syntax and where it broke.
 
@@ -101,7 +70,10 @@ def parse_rdf(content: bytes, location: str, media_type: str | None = None, fetc
                 doc = json.loads(content)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ParseError(f"{location}: not valid JSON ({exc}); a truncated download looks like this")
-            doc = _resolve_contexts(doc, fetch_json or _no_fetch)
+            try:
+                doc = resolve_contexts(doc)
+            except UnknownContext as exc:
+                raise ParseError(f"{location}: {exc}") from None
             graph.parse(data=json.dumps(doc), format="json-ld", publicID=location)
         else:
             graph.parse(data=content, format=_FAST.get(fmt, fmt), publicID=location)
@@ -113,6 +85,3 @@ def parse_rdf(content: bytes, location: str, media_type: str | None = None, fetc
         raise ParseError(f"{location}: not valid {FORMAT_NAMES.get(fmt, fmt)}: {message}") from None
     return graph
 
-
-def _no_fetch(url):
-    raise ParseError(f"remote JSON-LD context {url} is not allowed here")

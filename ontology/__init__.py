@@ -10,5 +10,6 @@ from hdcat.ontology.namespaces import (  # noqa: F401
 )
 from hdcat.ontology.loaders import (  # noqa: F401
     codelists_graph, conditions_graph, hospitals, hospitals_graph, jsonld_context, shapes_graph,
-    vocabulary_graph, label_of, known_context, hospital_iri, starter_definitions,
+    vocabulary_graph, label_of, known_context, hospital_iri, starter_definitions, resolve_contexts,
+    UnknownContext,
 )

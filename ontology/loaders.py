@@ -121,3 +121,51 @@ def known_context(url: str) -> dict | None:
     if name is None:
         return None
     return json.loads(_DATA.joinpath(name).read_text("utf-8"))
+
+
+class UnknownContext(ValueError):
+    """A JSON-LD document names a context hdcat does not bundle; remote contexts are never fetched."""
+
+    def __init__(self, url: str):
+        self.url = url
+        super().__init__(f"JSON-LD context {url} is not one of hdcat's bundled contexts; remote contexts are "
+                         "never fetched (a server that does not answer would hold the request, and a fetch is a "
+                         "request to wherever the document points). Inline the context in the document.")
+
+
+_MAX_CONTEXT_DEPTH = 64
+
+
+def resolve_contexts(doc):
+    """Replace every context reference (`@context`, `@import`, scoped contexts, at any depth) with the bundled
+    copy, so the JSON-LD processor never goes to the network. Raises UnknownContext for any other URL."""
+    def resolve(ctx, depth):
+        if depth > _MAX_CONTEXT_DEPTH:
+            raise UnknownContext("(contexts nested too deep)")
+        if isinstance(ctx, str):
+            local = known_context(ctx)
+            if local is None:
+                raise UnknownContext(ctx)
+            return walk(local.get("@context", local), depth + 1)
+        if isinstance(ctx, list):
+            return [resolve(c, depth + 1) for c in ctx]
+        return walk(ctx, depth + 1)
+
+    def walk(node, depth=0):
+        if depth > _MAX_CONTEXT_DEPTH:
+            raise UnknownContext("(contexts nested too deep)")
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if key in ("@context", "@import") and value is not None:
+                    node[key] = resolve(value, depth + 1)
+                    if key == "@import":  # an imported context's terms, merged as the processor would
+                        imported = node.pop("@import")
+                        node.update({k: v for k, v in imported.items() if k not in node})
+                else:
+                    walk(value, depth + 1)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+        return node
+
+    return walk(doc)
