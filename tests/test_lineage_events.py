@@ -113,3 +113,35 @@ def test_lineage_is_kept_across_a_restart(tmp_path):
         assert again.ingest_lineage(ETL[0])["status"] == "duplicate"
     finally:
         again.close()
+
+
+def test_a_token_writes_lineage_only_into_its_own_hospitals_namespaces(tmp_path):
+    """A hanbit steward's lineage:write token cannot write gaon's datasets or jobs (which would hang a
+    job on gaon's dataset page); it may read gaon's data as an input; an admin's token writes anywhere."""
+    from hdcat.catalog.accounts import Accounts
+    from hdcat.web.app import create_app
+    settings = Settings(store_url="memory:", data_dir=tmp_path, lineage_namespaces=(
+        ("postgres://gaon-db", "gaon"), ("postgres://hanbit-db", "hanbit")))
+    cat = Catalog(settings)
+    acc = Accounts.for_settings(settings)
+    acc.add_user("sam", "steward", ["hanbit"])
+    acc.add_user("root", "admin", [])
+    _, hanbit = acc.issue_token("sam", ["lineage:write"])
+    _, admin = acc.issue_token("root", ["lineage:write"])
+    c = create_app(catalog=cat, accounts=acc).test_client()
+
+    def send(e, token):
+        return c.post("/api/v1/lineage", json=e, headers={"Authorization": f"Bearer {token}"})
+
+    into_gaon = dict(ETL[0], run={"runId": str(uuid.uuid4())},
+                     outputs=[{"namespace": "postgres://gaon-db:5432", "name": "cdm.person"}])
+    r = send(into_gaon, hanbit)
+    assert r.status_code == 403 and "gaon" in r.get_json()["message"]
+    gaon_job = dict(ETL[0], job={"namespace": "gaon", "name": "nightly"})
+    assert send(gaon_job, hanbit).status_code == 403
+    reads_gaon = dict(ETL[1], inputs=[{"namespace": "postgres://gaon-db:5432", "name": "cdm.person"}])
+    assert send(reads_gaon, hanbit).status_code == 201
+    assert send(ETL[0], hanbit).status_code == 201
+    assert send(into_gaon, admin).status_code == 201
+    cat.close()
+    acc.close()

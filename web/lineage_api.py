@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import orjson
 from flask import Blueprint, Response, current_app, g, request
 
-from hdcat.catalog.errors import Invalid
+from hdcat.catalog.errors import Forbidden, Invalid
 from hdcat.catalog.lineage import MAX_DEPTH
 from hdcat.catalog.schemas import whole_number
 from hdcat.web.auth import accounts, require_permission, require_scope
@@ -33,6 +33,33 @@ def _node_arg() -> str:
     return node
 
 
+def _written_namespaces(event) -> set[str]:
+    """The namespaces an event writes into: its job's, its outputs', a dataset event's dataset.
+    Inputs are read, not written: a hanbit job may read a gaon dataset (and show as its consumer)."""
+    if not isinstance(event, dict):
+        return set()
+    written = [event.get("job"), event.get("dataset")]
+    outputs = event.get("outputs")
+    written += outputs if isinstance(outputs, list) else []
+    return {w["namespace"] for w in written if isinstance(w, dict) and isinstance(w.get("namespace"), str)}
+
+
+def _check_tenancy(event, who) -> None:
+    """A token writes lineage only into its own hospitals' namespaces (the [lineage] namespaces map, or a
+    namespace that is a hospital id, decides whose a namespace is); admins write anywhere."""
+    if who.role == "admin":
+        return
+    foreign = {}
+    for namespace in _written_namespaces(event):
+        hospital = catalog().hospital_of({"namespace": namespace})
+        if hospital is not None and hospital not in who.hospitals:
+            foreign[namespace] = hospital
+    if foreign:
+        namespace, hospital = sorted(foreign.items())[0]
+        raise Forbidden(f"{who.label} acts for {', '.join(sorted(who.hospitals)) or 'no hospital'}; namespace "
+                        f"{namespace!r} is {hospital}'s, so this token may not write lineage into it")
+
+
 @bp.post("/lineage")
 @require_scope("lineage:write")
 def post_event():
@@ -42,6 +69,7 @@ def post_event():
     if event is None:
         raise Invalid("the body must be an OpenLineage event as JSON (Content-Type: application/json)",
                       field="(body)")
+    _check_tenancy(event, g.principal)
     counter = current_app.extensions["hdcat.metrics"].lineage_events
     try:
         result = catalog().ingest_lineage(event)
