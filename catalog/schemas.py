@@ -162,6 +162,8 @@ class HarvestRunSchema(Schema):
     skipped = fields.Integer()
     skipped_records = fields.List(fields.Nested(SkippedSchema))
     warnings = fields.List(fields.String())
+    #: skipped records and warnings withheld from a reader who is not signed in (they name datasets)
+    details_hidden = fields.Integer()
     error = fields.String(allow_none=True)
 
 

@@ -385,3 +385,22 @@ def test_sign_in_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(sampl
     finally:
         acc.close()
     assert unknown > 0.5 * known, (unknown, known)
+
+
+def test_harvest_reports_name_datasets_to_members_only(app, people, sample_catalog):
+    """Skipped records and warnings name datasets (consortium-only ones among them): anonymous readers
+    get counts, members the details, on the API and the page."""
+    runs = [r for r in sample_catalog.sample_runs if r.skipped or r.warnings]
+    assert runs, "the sample consortium has runs with skipped records or warnings"
+    run = runs[0]
+    anonymous = app.test_client().get(f"/api/v1/harvests/{run.id}").get_json()
+    assert anonymous["skipped_records"] == [] and anonymous["warnings"] == []
+    assert anonymous["details_hidden"] == len(run.skipped) + len(run.warnings)
+    assert anonymous["skipped"] == len(run.skipped)
+    page = app.test_client().get(f"/harvests/{run.id}").get_data(as_text=True)
+    assert 'id="details-hidden"' in page
+    for s in run.skipped:
+        assert s.record not in page
+    member = sign_in(app, "ana").get(f"/api/v1/harvests/{run.id}").get_json()
+    assert len(member["skipped_records"]) == len(run.skipped) and len(member["warnings"]) == len(run.warnings)
+    assert "details_hidden" not in member

@@ -67,7 +67,17 @@ def harvest(run_id: str):
     job = harvest_queue().job(run_id)
     if job is not None and job.state != "done":
         return job_dict(job)
-    return HarvestRunSchema().dump(catalog().run(run_id))
+    return HarvestRunSchema().dump(run_for_reader(catalog().run(run_id)))
+
+
+def run_for_reader(run: dict) -> dict:
+    """Skipped records and warnings name datasets, consortium-only ones among them: members read them,
+    anonymous readers get the counts (the run's `skipped`) and a note."""
+    if is_member():
+        return run
+    hidden = len(run.get("skipped_records") or []) + len(run.get("warnings") or [])
+    return {**run, "skipped_records": [], "warnings": [],
+            **({"details_hidden": hidden} if hidden else {})}
 
 
 def _requested_source(body: dict, who):

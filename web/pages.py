@@ -102,4 +102,5 @@ def harvest(run_id: str):
     if job is not None and job.state != "done":
         return render_template("harvest.html", run={**job.as_dict(), "iri": None, "skipped_records": [],
                                                     "warnings": []}, live=True)
-    return render_template("harvest.html", run=catalog().run(run_id))
+    from hdcat.web.api import run_for_reader
+    return render_template("harvest.html", run=run_for_reader(catalog().run(run_id)))
