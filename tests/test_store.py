@@ -94,3 +94,18 @@ def test_bad_store_urls_say_what_to_do():
         open_store("nonsense")
     with pytest.raises(PluginUnavailable, match="no hdcat.stores plugin named 'bogus'"):
         open_store("bogus:/x")
+
+
+def test_reading_what_does_not_exist_creates_no_graph(tmp_path):
+    """An anonymous GET of an unknown definition (or any missing graph) leaves the store as it was."""
+    from hdcat.web.app import create_app
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        before = set(cat.store.graph_names())
+        c = create_app(catalog=cat).test_client()
+        for i in range(20):
+            assert c.get(f"/api/v1/definitions/no-such-{i}/1.0.0").status_code == 404
+            assert c.get(f"/definitions/no-such-{i}/1.0.{i}").status_code == 404
+        assert set(cat.store.graph_names()) == before
+    finally:
+        cat.close()

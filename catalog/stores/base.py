@@ -66,8 +66,11 @@ class CatalogStore:
                        and len(c) > 0}, key=str)
 
     def graph(self, name: URIRef) -> Graph:
-        """A read view of one named graph (writes must go through replace_graph/add_to_graph)."""
-        return self.dataset.graph(name)
+        """A read view of one named graph (writes must go through replace_graph/add_to_graph).
+
+        Bound to the store by name without `Dataset.graph`, which would create the graph: a reader asking
+        for something that does not exist (an unknown definition id) must not leave an empty graph behind."""
+        return Graph(store=self.dataset.store, identifier=name, namespace_manager=self.dataset.namespace_manager)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))
