@@ -91,6 +91,8 @@ class SourceConfig:
     options: dict = field(default_factory=dict)
     #: "consortium": every dataset of this source is shown to signed-in members only
     visibility: str = "public"
+    #: other origins (scheme://host[:port]) this source's links may be followed to; default: its own only
+    allowed_origins: tuple[str, ...] = ()
 
 
 class _SourceSchema(Schema):
@@ -104,6 +106,7 @@ class _SourceSchema(Schema):
     schedule = fields.String(load_default="daily", validate=_valid_schedule)
     options = fields.Dict(load_default=dict)
     visibility = fields.String(load_default="public", validate=validate.OneOf(["public", "consortium"]))
+    allowed_origins = fields.List(fields.Url(schemes={"http", "https"}, require_tld=False), load_default=list)
 
 
 class _ConfigSchema(Schema):
@@ -189,6 +192,7 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
             raise ConfigError(f"{config_path}: two sources are named {src['name']!r}; names must be unique")
         seen.add(src["name"])
         src["location"] = _resolve_location(src["location"], folder)
+        src["allowed_origins"] = tuple(src["allowed_origins"])
         sources.append(SourceConfig(**src))
 
     data_dir = Path(env.get("HDCAT_DATA_DIR") or data["data_dir"] or "var")

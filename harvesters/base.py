@@ -16,6 +16,7 @@ from hdcat.catalog.config import SourceConfig
 from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.fetch import Fetched, Fetcher
+from hdcat.harvesters.policy import FetchPolicy
 from hdcat.ontology import bind_prefixes
 
 
@@ -36,6 +37,8 @@ class Harvester:
         self.options: dict = {}
         self.threshold = 10          # the consortium's suppression threshold; the runner sets it
         self._prefetched: dict = {}
+        #: where this source's harvest may read (harvesters/policy.py): every fetch passes it
+        self.policy = FetchPolicy.for_source(source.location, source.allowed_origins)
 
     def validate_config(self) -> None:
         """Check the source's options against the harvester's schema; ConfigError names the field."""
@@ -52,7 +55,7 @@ class Harvester:
         return [self.source.location]
 
     def fetch(self, job: str) -> Fetched:
-        return self.fetcher.get(job)
+        return self.fetcher.get(job, policy=self.policy)
 
     def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
         """Add the raw RDF of one fetched document to `into`; return further jobs (next pages)."""

@@ -23,6 +23,7 @@ from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
 from hdcat.harvesters.dcat_import import import_dcat
+from hdcat.harvesters.policy import FetchRefused
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import DCAT, DCT, FOAF, VCARD
@@ -81,7 +82,9 @@ class CkanHarvester(Harvester):
     def fetch(self, job: str) -> Fetched:
         self._job = job
         try:
-            return self.fetcher.get(job, accept="application/json")
+            return self.fetcher.get(job, accept="application/json", policy=self.policy)
+        except FetchRefused:
+            raise
         except FetchError as exc:
             said = self._ckan_error_of_failed(job, exc.message)
             if said:

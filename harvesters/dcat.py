@@ -30,7 +30,7 @@ class DcatHarvester(Harvester):
         self.max_jobs = self.options["max_pages"]
 
     def fetch(self, job: str) -> Fetched:
-        return self.fetcher.get(job, accept=ACCEPT)
+        return self.fetcher.get(job, accept=ACCEPT, policy=self.policy)
 
     def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
         parse_rdf(fetched.content, fetched.location, fetched.media_type, into=into)

@@ -14,9 +14,12 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from hdcat.harvesters.errors import FetchError
+from hdcat.harvesters.policy import FetchPolicy
 
 USER_AGENT = "hdcat-harvester/0.1 (+https://w3id.org/hdcat)"
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_REDIRECTS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
 
 
 @dataclass
@@ -45,7 +48,7 @@ class Fetcher:
     def _http(self) -> httpx.Client:
         if self._client is None:
             self._client = httpx.Client(
-                timeout=self.timeout, follow_redirects=True,
+                timeout=self.timeout, follow_redirects=False,  # each hop is checked against the policy
                 transport=httpx.HTTPTransport(retries=self.retries),
                 headers={"User-Agent": USER_AGENT},
             )
@@ -55,12 +58,16 @@ class Fetcher:
         if self._client is not None:
             self._client.close()
 
-    def get(self, location: str, accept: str = "*/*") -> Fetched:
+    def get(self, location: str, accept: str = "*/*", policy: FetchPolicy | None = None) -> Fetched:
+        """Read one location. With a `policy` (every harvest passes its source's), a location or redirect
+        outside it is refused before anything is read."""
+        if policy is not None:
+            policy.check(location)
         scheme = urlsplit(location).scheme if "://" in location else "file"
         if scheme == "file":
             return self._file(location)
         if scheme in ("http", "https"):
-            return self._url(location, accept)
+            return self._url(location, accept, policy)
         raise FetchError(f"{location}: unsupported scheme {scheme!r}; use a file path or an http(s) URL")
 
     def _file(self, location: str) -> Fetched:
@@ -78,9 +85,11 @@ class Fetcher:
             raise FetchError(f"{path}: permission denied; hdcat cannot read it") from None
         return Fetched(location=path.resolve().as_uri(), content=content)
 
-    def _url(self, url: str, accept: str) -> Fetched:
+    def _url(self, url: str, accept: str, policy: FetchPolicy | None = None) -> Fetched:
         last_error = ""
-        for attempt in range(self.retries + 1):
+        hops = 0
+        attempt = 0
+        while attempt <= self.retries:
             try:
                 response = self._http().get(url, headers={"Accept": accept})
             except httpx.TimeoutException:
@@ -88,6 +97,14 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 last_error = f"cannot connect ({type(exc).__name__}: {exc})"
             else:
+                if response.status_code in _REDIRECTS and response.headers.get("location"):
+                    hops += 1
+                    if hops > MAX_REDIRECTS:
+                        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+                    url = str(response.url.join(response.headers["location"]))
+                    if policy is not None:
+                        policy.check(url)
+                    continue
                 if response.status_code in _RETRY_STATUS and attempt < self.retries:
                     last_error = f"HTTP {response.status_code}"
                 elif response.status_code >= 400:
@@ -102,4 +119,5 @@ class Fetcher:
                                    last_modified=response.headers.get("last-modified"))
             if attempt < self.retries:
                 time.sleep(self.backoff * (2 ** attempt))
+            attempt += 1
         raise FetchError(f"{url}: {last_error} (tried {self.retries + 1} times); is the server up and reachable?")

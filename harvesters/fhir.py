@@ -26,6 +26,7 @@ from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
 from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.errors import FetchError, ParseError
+from hdcat.harvesters.policy import FetchRefused
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import DATA_TYPE, DCAT, DCT, EU_THEME, FHIR_SPEC, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
 
@@ -101,7 +102,9 @@ class FhirHarvester(Harvester):
 
     def fetch(self, job: str) -> Fetched:
         try:
-            fetched = self.fetcher.get(job, accept=ACCEPT)
+            fetched = self.fetcher.get(job, accept=ACCEPT, policy=self.policy)
+        except FetchRefused:
+            raise  # never asked again for the server's explanation: nothing outside the policy is fetched
         except FetchError as exc:
             said = self._server_says(job)
             message = f"{exc.message}; the server says: {said}" if said else exc.message
