@@ -118,6 +118,7 @@ class _ConfigSchema(Schema):
     store = fields.String(load_default=None, allow_none=True)
     search_url = fields.String(load_default=None, allow_none=True)
     suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
+    max_literal_chars = fields.Integer(load_default=100_000, validate=validate.Range(min=1_000, max=10_000_000))
     sources = fields.List(fields.Dict(), load_default=list)
     lineage = fields.Dict(load_default=dict)
     service = fields.Dict(load_default=dict)
@@ -142,6 +143,8 @@ class Settings:
     store_url: str = "oxigraph:var/store"
     search_url: str | None = None
     suppression_threshold: int = DEFAULT_THRESHOLD
+    #: harvested values longer than this are dropped with a warning (a 30 MB title is an attack, not data)
+    max_literal_chars: int = 100_000
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
     #: OpenLineage namespace prefix → member hospital, e.g. "postgres://hanbit-db:5432" → "hanbit"
@@ -224,6 +227,7 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         store_url=store_url,
         search_url=env.get("HDCAT_SEARCH_URL") or data["search_url"],
         suppression_threshold=data["suppression_threshold"],
+        max_literal_chars=data["max_literal_chars"],
         sources=tuple(sources),
         config_path=Path(config_path).resolve() if config_path else None,
     )

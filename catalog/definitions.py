@@ -23,6 +23,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
 from hdcat.catalog.iris import short_hash
+from hdcat.catalog.schemas import bounded_json
 from hdcat.ontology import (
     ADMS, CODING_SYSTEM, DCAT, DCT, DISEASE_AREA, HDCAT, PROV, UnknownContext, bind_prefixes, hospital_iri,
     resolve_contexts, sparql_prefixes, starter_definitions,
@@ -553,18 +554,23 @@ def parse_upload(body: str, media_type: str, defaults: dict | None = None) -> di
     or as SHACL holding one sh:NodeShape (with `defaults` for what SHACL cannot say)."""
     if media_type in ("application/json", "") or body.lstrip().startswith("{") and "@context" not in body[:2000]:
         try:
-            return json.loads(body)
+            return bounded_json(lambda: json.loads(body))
         except json.JSONDecodeError as exc:
             raise Invalid(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}", field="(body)") from None
     fmt = {"application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}.get(media_type, "turtle")
     g = Graph()
     try:
+        if fmt == "xml" and "<!ENTITY" in body.upper():
+            raise Invalid("RDF/XML that declares entities (<!ENTITY …>) is refused: entity expansion can blow a "
+                          "small upload up to gigabytes", field="(body)")
         if fmt == "json-ld" or body.lstrip().startswith(("{", "[")):
             fmt = "json-ld"
-            body = json.dumps(resolve_contexts(json.loads(body)))  # never a network fetch for a context
+            body = json.dumps(resolve_contexts(bounded_json(lambda: json.loads(body))))  # never a network fetch
         g.parse(data=body, format=fmt)
     except UnknownContext as exc:
         raise Invalid(str(exc), field="@context") from None
+    except Invalid:
+        raise
     except Exception as exc:  # rdflib raises many kinds
         raise Invalid(f"the body is not valid {fmt}: {' '.join(str(exc).split())[:200]}", field="(body)") from None
     standards = [s for s in g.subjects(RDF.type, DCT.Standard) if isinstance(s, URIRef)]

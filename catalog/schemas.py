@@ -167,6 +167,36 @@ class HarvestRunSchema(Schema):
     error = fields.String(allow_none=True)
 
 
+#: JSON bodies nested deeper than this are refused: nothing hdcat reads nests beyond a dozen levels, and
+#: deep nesting is how a small body exhausts a recursive parser or validator
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value) -> int:
+    """Nesting depth of parsed JSON, iteratively (a recursive walk is what the limit protects against)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def bounded_json(parse):
+    """Run a JSON parse; JSON nested too deep becomes a 400 naming the limit, never a RecursionError."""
+    too_deep = Invalid(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels", field="(body)")
+    try:
+        value = parse()
+    except RecursionError:
+        raise too_deep from None
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise too_deep
+    return value
+
+
 MAX_PAGE_SIZE = 200
 
 

@@ -36,6 +36,7 @@ class Harvester:
         self.fetcher = fetcher or Fetcher()
         self.options: dict = {}
         self.threshold = 10          # the consortium's suppression threshold; the runner sets it
+        self.max_literal_chars = 100_000  # the consortium's literal size limit; the runner sets it
         self._prefetched: dict = {}
         #: where this source's harvest may read (harvesters/policy.py): every fetch passes it
         self.policy = FetchPolicy.for_source(source.location, source.allowed_origins)
@@ -56,6 +57,13 @@ class Harvester:
 
     def fetch(self, job: str) -> Fetched:
         return self.fetcher.get(job, policy=self.policy)
+
+    def import_records(self, raw: Graph, run: HarvestRun) -> Graph:
+        """The shared import stage with the consortium's rules (small-cell threshold, literal size limit):
+        every harvester's `import_` ends here, so none can forget a rule."""
+        from hdcat.harvesters.dcat_import import import_dcat
+        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
+                           threshold=self.threshold, max_literal=self.max_literal_chars)
 
     def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
         """Add the raw RDF of one fetched document to `into`; return further jobs (next pages)."""

@@ -22,7 +22,6 @@ from rdflib.namespace import RDF, RDFS, XSD
 from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
-from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.policy import FetchRefused
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched
@@ -256,7 +255,7 @@ class CkanHarvester(Harvester):
             into.add((node, DCT.license, license_))
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run)
+        return self.import_records(raw, run)
 
 
 # ---- helpers -------------------------------------------------------------------------

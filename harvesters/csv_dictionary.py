@@ -21,7 +21,6 @@ from rdflib.namespace import RDF, SKOS
 
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
-from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, HDCODE, HEALTH, codelists_graph
@@ -206,7 +205,7 @@ class CsvDictionaryHarvester(Harvester):
         return iter([["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)])
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run)
+        return self.import_records(raw, run)
 
 
 def _checked(reader, name: str):

@@ -7,7 +7,6 @@ from rdflib import Graph, URIRef
 
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
-from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.rdf_parse import parse_rdf
 from hdcat.ontology import HYDRA
@@ -42,5 +41,4 @@ class DcatHarvester(Harvester):
         return sorted(more)
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
-                           threshold=self.threshold)
+        return self.import_records(raw, run)

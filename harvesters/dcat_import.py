@@ -58,8 +58,19 @@ def slug_for(raw: Graph, node) -> str:
     return slugify(titles.get("en") or next(iter(titles.values()), "dataset"))
 
 
-def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, threshold: int = 10) -> Graph:
+def drop_oversized(raw: Graph, run: HarvestRun, limit: int) -> None:
+    """Values longer than `limit` characters are dropped with a warning naming the subject and property;
+    the rest of the record stays (a record left without a title is then skipped as any untitled one)."""
+    for s, p, o in [(s, p, o) for s, p, o in raw if isinstance(o, Literal) and len(o) > limit]:
+        raw.remove((s, p, o))
+        run.warn(f"{s}: a {raw.namespace_manager.normalizeUri(p)} value of {len(o):,} characters was dropped "
+                 f"(values may be at most {limit:,} characters; max_literal_chars in hdcat.toml)")
+
+
+def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, threshold: int = 10,
+                max_literal: int = 100_000) -> Graph:
     """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues."""
+    drop_oversized(raw, run, max_literal)
     out = bind_prefixes(Graph())
     for series in set(raw.subjects(RDF.type, DCAT.DatasetSeries)):
         raw.add((series, RDF.type, DCAT.Dataset))  # DCAT 3: every series is a dataset

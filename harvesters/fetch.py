@@ -85,13 +85,28 @@ class Fetcher:
             raise FetchError(f"{path}: permission denied; hdcat cannot read it") from None
         return Fetched(location=path.resolve().as_uri(), content=content)
 
+    def _read(self, url: str, accept: str):
+        """One GET, streamed: the body (decompressed, as httpx decodes gzip and deflate) is counted as it
+        arrives and the download stops at `max_bytes`, so a small gzip bomb never inflates in memory."""
+        with self._http().stream("GET", url, headers={"Accept": accept}) as response:
+            if response.status_code >= 300:
+                return response, b""
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(f"{url}: the answer is larger than {self.max_bytes:,} bytes (after "
+                                     "decompression); hdcat stopped reading it")
+                chunks.append(chunk)
+            return response, b"".join(chunks)
+
     def _url(self, url: str, accept: str, policy: FetchPolicy | None = None) -> Fetched:
         last_error = ""
         hops = 0
         attempt = 0
         while attempt <= self.retries:
             try:
-                response = self._http().get(url, headers={"Accept": accept})
+                response, content = self._read(url, accept)
             except httpx.TimeoutException:
                 last_error = f"timed out after {self.timeout:.0f} s"
             except httpx.HTTPError as exc:
@@ -111,10 +126,8 @@ class Fetcher:
                     raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}; "
                                      "check the URL and the server's access settings")
                 else:
-                    if len(response.content) > self.max_bytes:
-                        raise FetchError(f"{url}: response larger than {self.max_bytes} bytes")
                     media = response.headers.get("content-type", "").split(";")[0].strip() or None
-                    return Fetched(location=str(response.url), content=response.content, media_type=media,
+                    return Fetched(location=str(response.url), content=content, media_type=media,
                                    etag=response.headers.get("etag"),
                                    last_modified=response.headers.get("last-modified"))
             if attempt < self.retries:

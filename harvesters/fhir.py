@@ -24,7 +24,6 @@ from rdflib.namespace import FOAF, RDF, XSD
 from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
-from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.policy import FetchRefused
 from hdcat.harvesters.fetch import Fetched
@@ -404,8 +403,7 @@ class FhirHarvester(Harvester):
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
         if self._capability is not None:
             self._finish_server(raw, run)
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
-                           threshold=self.threshold)
+        return self.import_records(raw, run)
 
 
 # ---- reading FHIR JSON ---------------------------------------------------------------

@@ -28,7 +28,6 @@ from hdcat.catalog.config import DEFAULT_THRESHOLD
 from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
-from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import CODING_SYSTEM, CSVW, DCAT, DCT, EU_ACCESS, EU_THEME, HDCAT, HEALTH
@@ -475,7 +474,7 @@ class OmopHarvester(Harvester):
         links = list(raw.subject_objects(DCT.isPartOf))
         raw.remove((None, DCT.isPartOf, None))
         idents = {node: str(raw.value(node, DCT.identifier)) for node in raw.subjects(RDF.type, DCAT.Dataset)}
-        out = import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run)
+        out = self.import_records(raw, run)
         minted = {str(ident): iri for iri, ident in out.subject_objects(DCT.identifier)
                   if (iri, HDCAT.localId, None) in out}
         for part, whole in links:

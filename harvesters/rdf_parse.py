@@ -7,6 +7,7 @@ to hdcat's own copies, because hospital networks often cannot reach them.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import logging
@@ -55,6 +56,9 @@ def guess_format(location: str, media_type: str | None, content: bytes) -> str:
 # harvester reports those records itself (dcat_import.problem), so the log is noise.
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
+_DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
 def parse_rdf(content: bytes, location: str, media_type: str | None = None,
               into: Graph | None = None) -> Graph:
     """Parse one document (into `into` if given); ParseError says which document, which syntax and where it broke.
@@ -76,6 +80,9 @@ def parse_rdf(content: bytes, location: str, media_type: str | None = None,
                 raise ParseError(f"{location}: {exc}") from None
             graph.parse(data=json.dumps(doc), format="json-ld", publicID=location)
         else:
+            if fmt == "xml" and _DECLARES_ENTITIES.search(content[:1_000_000]):
+                raise ParseError(f"{location}: RDF/XML that declares entities (<!ENTITY …>) is refused: entity "
+                                 "expansion can blow a small file up to gigabytes; serve it without a DTD")
             graph.parse(data=content, format=_FAST.get(fmt, fmt), publicID=location)
     except ParseError:
         raise

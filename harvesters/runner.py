@@ -35,6 +35,7 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
     try:
         harvester = harvesters.get(source.kind)(source, catalog.base, fetcher)
         harvester.threshold = catalog.settings.suppression_threshold
+        harvester.max_literal_chars = catalog.settings.max_literal_chars
         harvester.validate_config()
         previous = catalog.last_good_pages(source.name) if incremental else None
         graph = harvester.harvest(run, on_page=on_page, previous_pages=previous)

@@ -16,7 +16,6 @@ from rdflib.namespace import RDF
 
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.base import Harvester
-from hdcat.harvesters.dcat_import import import_dcat
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched, mask_secrets
 from hdcat.ontology import CSVW, DATA_TYPE, DCAT, DCT, PROV
@@ -159,5 +158,4 @@ class SqlSchemaHarvester(Harvester):
         return []
 
     def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
-                           threshold=self.threshold)
+        return self.import_records(raw, run)

@@ -14,6 +14,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app = Flask(__name__)
     settings = settings or (catalog.settings if catalog else Settings())
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+    from hdcat.web.limits import BoundedJSONProvider
+    app.json = BoundedJSONProvider(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["hdcat"] = catalog or Catalog(settings)

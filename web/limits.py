@@ -8,8 +8,11 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from hdcat.catalog.schemas import bounded_json
 
 #: endpoint → limit on its POSTs
 LIMITS = {
@@ -32,3 +35,10 @@ def init_app(app) -> Limiter:
 def _client_key() -> str:
     """The client's address, within this app: memory storage is shared by the whole process."""
     return f"{current_app.extensions['hdcat.limit_scope']}|{get_remote_address()}"
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Request bodies: a 400 naming the problem for JSON nested too deep, never a RecursionError's 500."""
+
+    def loads(self, s, **kwargs):
+        return bounded_json(lambda: super(BoundedJSONProvider, self).loads(s, **kwargs))
