@@ -2,6 +2,7 @@
 read path, sign-in with CSRF and rate limits, and /sparql's graph allow-list and time limit."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -404,3 +405,32 @@ def test_harvest_reports_name_datasets_to_members_only(app, people, sample_catal
     member = sign_in(app, "ana").get(f"/api/v1/harvests/{run.id}").get_json()
     assert len(member["skipped_records"]) == len(run.skipped) and len(member["warnings"]) == len(run.warnings)
     assert "details_hidden" not in member
+
+
+def test_auditors_bulk_reads_of_hidden_datasets_are_on_the_trail(app, people, hidden):
+    """Lists, search, exports, hospital pages and SPARQL that show an auditor consortium-only datasets each
+    leave a read.restricted entry naming what was shown; researchers' reads are not audit events."""
+    acc = app.extensions["hdcat.accounts"] if "hdcat.accounts" in app.extensions else None
+    from hdcat.catalog.accounts import Accounts
+    acc = acc or Accounts.for_settings(app.extensions["hdcat"].settings)
+    hospital = hidden["restricted"]["hospital"]
+    hospital = hospital["id"] if isinstance(hospital, dict) else str(hospital).rsplit("/", 1)[-1]
+
+    def entries():
+        return [e for e in acc.audit_entries(1000) if e["action"] == "read.restricted"]
+
+    auditor = sign_in(app, "aud")
+    for path in ("/datasets?size=200", "/api/v1/datasets?size=200", f"/hospitals/{hospital}?size=200",
+                 "/search?q=&size=100", "/api/v1/search?q=&size=100", "/search/export.csv?q="):
+        before = len(entries())
+        assert auditor.get(path).status_code == 200, path
+        new = entries()[: len(entries()) - before]
+        assert new and new[0]["actor"] == "aud", path
+        detail = json.loads(new[0]["detail"]) if isinstance(new[0]["detail"], str) else new[0]["detail"]
+        assert detail["count"] >= 1 and detail["datasets"], path
+    before = len(entries())
+    auditor.get("/sparql?query=" + "SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%201")
+    assert len(entries()) == before + 1
+    before = len(entries())
+    sign_in(app, "ana").get("/datasets?size=200")
+    assert len(entries()) == before

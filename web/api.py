@@ -10,7 +10,7 @@ from hdcat.catalog.schemas import (
     HarvestRequestSchema, HarvestRunSchema, HospitalCountSchema,
 )
 from hdcat.ontology import hospitals
-from hdcat.web.auth import accounts, audit_restricted_read, is_local, is_member, require_scope
+from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_local, is_member, require_scope
 from hdcat.web.context import catalog, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,6 +31,7 @@ def datasets():
     args = query_args(DatasetListArgsSchema())
     page, size = args.pop("page"), args.pop("size")
     total, hits = catalog().dataset_page(page, size, members=is_member(), **args)
+    audit_restricted_list(hits)
     return {"total": total, "page": page, "size": size,
             "hits": DatasetSummarySchema(many=True).dump(hits),
             "links": _links("api.datasets", page, size, total, **args)}

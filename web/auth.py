@@ -138,6 +138,26 @@ def audit_restricted_read(record: dict) -> None:
         accounts().audit(who.label, "read.restricted", record["iri"], {"path": request.path}, origin=origin())
 
 
+def audit_restricted_list(records) -> None:
+    """An auditor's list, search, export or hospital page that shows consortium-only datasets: one entry
+    naming them (bulk reads are reads too)."""
+    who = principal()
+    if who is None or who.role != "auditor":
+        return
+    hidden = [r.get("iri") for r in records if r.get("visibility") == "consortium"]
+    if hidden:
+        accounts().audit(who.label, "read.restricted", request.path,
+                         {"path": request.full_path.rstrip("?"), "count": len(hidden), "datasets": hidden[:200]},
+                         origin=origin())
+
+
+def audit_restricted_query(query: str) -> None:
+    """An auditor's SPARQL runs over every graph, consortium-only ones included: the query goes on the trail."""
+    who = principal()
+    if who is not None and who.role == "auditor":
+        accounts().audit(who.label, "read.restricted", "/sparql", {"query": query[:4000]}, origin=origin())
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Session cookies are Secure whenever the site is reached over HTTPS or from beyond this machine;
     only a plain-HTTP loopback visit (the demo, tests) gets a cookie without the flag, since

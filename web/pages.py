@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from hdcat.catalog.errors import Forbidden, Invalid, NotFound
 from hdcat.catalog.schemas import DatasetListArgsSchema, PageArgsSchema
 from hdcat.ontology import hospitals
-from hdcat.web.auth import accounts, audit_restricted_read, is_member, principal, require_permission
+from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_member, principal, require_permission
 from hdcat.web.context import catalog, query_args
 from hdcat.web.conneg import negotiate
 from hdcat.web.rdf_response import rdf_response
@@ -29,6 +29,7 @@ def datasets():
     args = query_args(DatasetPageArgs())
     page, size = args.pop("page"), args.pop("size")
     total, hits = catalog().dataset_page(page, size, members=is_member(), **args)
+    audit_restricted_list(hits)
     last = max(1, -(-total // size))
     return render_template("datasets.html", hits=hits, total=total, page=page, size=size, last=last,
                            filters=args, hospitals=hospitals())
@@ -53,6 +54,7 @@ def hospital(hospital_id: str):
         raise NotFound(f"no member hospital {hospital_id!r}")
     args = query_args(DatasetPageArgs())
     total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id, members=is_member())
+    audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
     runs = [r for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
     return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from hdcat.catalog.errors import Invalid
 from hdcat.search.query import FACETS, MAX_SIZE, SORTS
-from hdcat.web.auth import is_member
+from hdcat.web.auth import audit_restricted_list, is_member
 from hdcat.web.context import catalog
 
 bp = Blueprint("search", __name__)
@@ -41,7 +41,9 @@ def _args() -> dict:
 def _run(size_default: int = 20) -> dict:
     args = _args()
     args.setdefault("size", size_default)
-    return search_service().search(args, members=is_member())
+    result = search_service().search(args, members=is_member())
+    audit_restricted_list(result["hits"])
+    return result
 
 
 @bp.get("/api/v1/search")
@@ -80,6 +82,7 @@ def export(format: str):
         args.update(page=page, size=MAX_SIZE)
         result = search_service().search(args, members=is_member())
         rows += result["hits"]
+        audit_restricted_list(result["hits"])
         if page * MAX_SIZE >= result["total"] or page >= 50:
             break
         page += 1

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, request
 
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.sparql import TIME_LIMIT, evaluate, run_limited
-from hdcat.web.auth import is_member
+from hdcat.web.auth import audit_restricted_query, is_member
 from hdcat.web.context import catalog
 
 bp = Blueprint("sparql", __name__)
@@ -60,6 +60,7 @@ def sparql():
     for iri in re.findall(r"\bFROM\s+(?:NAMED\s+)?<([^>]*)>", with_iris, re.I):
         if iri not in allowed:  # never fetched from the web; an unknown or restricted graph is refused
             raise Invalid(f"FROM <{iri}>: not a graph of this catalogue you may read", field="query")
+    audit_restricted_query(query)
     limit = current_app.config.get("SPARQL_TIME_LIMIT", TIME_LIMIT)
     media, body = run_limited(lambda: evaluate(cat.store, query, kind, graphs, rdf_format), limit)
     return Response(body, mimetype=media)
