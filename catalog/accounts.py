@@ -8,6 +8,8 @@ carries the hash of the one before, so editing or deleting an entry breaks the c
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import json
 import secrets
 import sqlite3
@@ -86,17 +88,34 @@ class Principal:
         return self.role == "admin" or (hospital is not None and hospital in self.hospitals)
 
 
-def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str, detail: str, origin: str) -> str:
-    body = json.dumps([prev_hash, at, actor, action, target, detail, origin], ensure_ascii=False)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+def audit_key() -> bytes | None:
+    """HDCAT_AUDIT_KEY: when set, entry hashes and checkpoints are HMACs, so nobody without the key can
+    re-chain an edited trail or forge an entry that verifies."""
+    key = os.environ.get("HDCAT_AUDIT_KEY")
+    return key.encode("utf-8") if key else None
+
+
+def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str, detail: str, origin: str,
+               key: bytes | None = None) -> str:
+    body = json.dumps([prev_hash, at, actor, action, target, detail, origin], ensure_ascii=False).encode("utf-8")
+    if key:
+        return "k:" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()
+
+
+def checkpoint_signature(seq: int, head: str, key: bytes | None) -> str | None:
+    if not key:
+        return None
+    return hmac.new(key, f"{seq}:{head}".encode(), hashlib.sha256).hexdigest()
 
 
 class Accounts:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
 
@@ -247,15 +266,23 @@ class Accounts:
 
     # ---- audit trail ------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: dict, origin: str = "local") -> int:
+        # one writer at a time across processes too: BEGIN IMMEDIATE takes the write lock before the chain's
+        # head is read, so two processes can never both append to the same head (a fork)
         with self._lock:
-            last = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            prev = last[0] if last else GENESIS
-            at = _now().isoformat()
-            text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-            digest = entry_hash(prev, at, actor, action, target, text, origin)
-            cur = self._db.execute("INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, action, target, text, origin, prev,
-                                                                       digest))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                last = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                prev = last[0] if last else GENESIS
+                at = _now().isoformat()
+                text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+                digest = entry_hash(prev, at, actor, action, target, text, origin, audit_key())
+                cur = self._db.execute("INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, "
+                                       "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                       (at, actor, action, target, text, origin, prev, digest))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             return cur.lastrowid
 
     def audit_entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
@@ -298,17 +325,41 @@ class Accounts:
             return g.serialize(format="turtle")
         raise Invalid(f"format {fmt!r}: csv or prov", field="format")
 
-    def verify_audit(self) -> tuple[bool, int, str | None]:
-        """(intact, entries checked, what is wrong) — recomputes every hash along the chain."""
-        prev, count = GENESIS, 0
+    def head(self) -> tuple[int, str]:
+        """(last entry's seq, its hash): what a checkpoint anchors outside this file."""
+        row = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def verify_audit(self, checkpoints=()) -> tuple[bool, int, str | None]:
+        """(intact, entries checked, what is wrong): recomputes every hash along the chain, then holds the
+        trail against `checkpoints` kept outside this file ((seq, hash, signature) triples), which catches
+        a cut tail, a trail emptied or re-chained after an edit, and (with HDCAT_AUDIT_KEY) forged entries."""
+        key = audit_key()
+        prev, count, hashes = GENESIS, 0, {}
         for seq, at, actor, action, target, detail, origin, prev_hash, digest in self._db.execute(
                 "SELECT seq, at, actor, action, target, detail, origin, prev_hash, hash FROM audit ORDER BY seq"):
             count += 1
             if prev_hash != prev:
                 return False, count, f"entry {seq} does not follow entry {seq - 1} (an entry was removed or reordered)"
-            if entry_hash(prev_hash, at, actor, action, target, detail, origin) != digest:
-                return False, count, f"entry {seq} was changed after it was written"
+            keyed = digest.startswith("k:")
+            if keyed and not key:
+                return False, count, f"entry {seq} is keyed: set HDCAT_AUDIT_KEY to verify the trail"
+            if entry_hash(prev_hash, at, actor, action, target, detail, origin, key if keyed else None) != digest:
+                return False, count, f"entry {seq} was changed after it was written (or forged)"
+            if key and not keyed and hashes and any(h.startswith("k:") for h in hashes.values()):
+                return False, count, f"entry {seq} is not keyed although entries before it are (forged)"
+            hashes[seq] = digest
             prev = digest
+        last_seq = max(hashes) if hashes else 0
+        for seq, digest, signature in sorted(checkpoints):
+            if key and signature is not None and checkpoint_signature(seq, digest, key) != signature:
+                return False, count, f"the checkpoint at entry {seq} is not signed with HDCAT_AUDIT_KEY (forged)"
+            if seq > last_seq:
+                return False, count, (f"entries {last_seq + 1}–{seq} are missing: a checkpoint saw the trail reach "
+                                      f"entry {seq}, it now ends at {last_seq}")
+            if hashes.get(seq) != digest:
+                return False, count, (f"entry {seq} is not the entry the checkpoint saw: the trail was rewritten "
+                                      "and re-chained from there or before")
         return True, count, None
 
 

@@ -64,6 +64,7 @@ def _harvest_service(app: Flask):
         with app.app_context():
             from hdcat.web.auth import accounts
             operations.audit_harvests(accounts(), [run], actor=job.requested_by)
+            operations.checkpoint_audit(cat, accounts())
         search = app.extensions.get("hdcat.search")
         if search is not None and operations.changed([run]):
             try:

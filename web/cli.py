@@ -112,12 +112,11 @@ def sync_search(catalog, runs):
 
 def audit_runs(catalog, runs) -> None:
     from hdcat.catalog.accounts import Accounts
+    from hdcat.web import operations
     accounts = Accounts.for_settings(catalog.settings)
     try:
-        for r in runs:
-            accounts.audit(_actor(), "harvest.run", r.source,
-                           {"run": r.id, "status": r.outcome.value if r.outcome else None, "found": r.found,
-                            "added": r.added, "changed": r.changed, "removed": r.removed, "skipped": len(r.skipped)})
+        operations.audit_harvests(accounts, runs, actor=_actor())
+        operations.checkpoint_audit(catalog, accounts)
     finally:
         accounts.close()
 
@@ -353,14 +352,41 @@ def audit():
 @audit.command("verify")
 @click.pass_obj
 def audit_verify(obj):
-    """Recompute the hash chain; exit 1 if an entry was changed, removed or reordered."""
+    """Recompute the hash chain and hold it against the checkpoints kept in the RDF store; exit 1 if an
+    entry was changed, removed, reordered or forged, or the trail was cut or re-chained."""
+    from hdcat.catalog.audit_anchor import checkpoints
+    from hdcat.catalog.errors import StoreError
+    from hdcat.catalog.stores import open_store
+    settings = obj.settings()
+    try:
+        store = open_store(settings.store_url)
+    except StoreError:  # a running server holds it: read beside it
+        store = open_store(settings.store_url, read_only=True)
+    try:
+        anchors = checkpoints(store, settings.base_iri)
+    finally:
+        store.close()
     with _accounts(obj) as acc:
-        intact, checked, problem = acc.verify_audit()
+        intact, checked, problem = acc.verify_audit(anchors)
     if intact:
-        out.print(f"audit trail intact: {checked} entries verified")
+        out.print(f"audit trail intact: {checked} entries verified against {len(anchors)} checkpoints")
         return
     console.print(f"[red]audit trail broken: {problem} ({checked} entries read)[/red]")
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.pass_obj
+def audit_checkpoint(obj):
+    """Anchor the trail's current head in the RDF store (done after every harvest and at every server stop)."""
+    catalog = obj.catalog(obj.settings())
+    try:
+        with _accounts(obj) as acc:
+            from hdcat.web import operations
+            made = operations.checkpoint_audit(catalog, acc)
+    finally:
+        catalog.close()
+    out.print(f"checkpoint at entry {made[0]}" if made else "the trail's head is anchored already")
 
 
 @audit.command("export")

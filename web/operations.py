@@ -44,3 +44,9 @@ def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = N
         except SearchUnavailable as exc:
             mark_stale(search.catalog.settings, exc.message)
             raise
+
+
+def checkpoint_audit(catalog, accounts):
+    """Anchor the audit trail's head in the RDF store and the log (catalog.audit_anchor)."""
+    from hdcat.catalog.audit_anchor import write_checkpoint
+    return write_checkpoint(catalog.store, catalog.base, accounts)

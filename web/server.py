@@ -131,5 +131,12 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
             if unfinished:
                 log.warning("interrupted %d harvests (%s); they resume at the next start",
                             len(unfinished), ", ".join(j.source.name for j in unfinished))
+        try:
+            from hdcat.web import operations
+            from hdcat.web.auth import accounts
+            with app.app_context():
+                operations.checkpoint_audit(app.extensions["hdcat"], accounts())
+        except Exception:  # a failed checkpoint must not keep the server from stopping
+            log.exception("could not write the audit checkpoint at shutdown")
         path.unlink(missing_ok=True)
         log.info("stopped")

@@ -10,12 +10,13 @@ from hdcat.catalog.registry import stores as registry
 from hdcat.catalog.stores.base import CatalogStore, Capabilities  # noqa: F401
 
 
-def open_store(url: str) -> CatalogStore:
-    """Open the store a URL names: the scheme picks the plugin, the rest is its location."""
+def open_store(url: str, read_only: bool = False) -> CatalogStore:
+    """Open the store a URL names: the scheme picks the plugin, the rest is its location. `read_only`
+    (where the store supports it) reads beside the process that holds the store."""
     scheme, sep, rest = url.partition(":")
     if not sep or not scheme:
         raise ConfigError(
             f"HDCAT_STORE={url!r} is not a store URL; use 'memory:' or 'oxigraph:PATH'")
     scheme = scheme.split("+", 1)[0]
     cls = registry.get(scheme)
-    return cls(rest)
+    return cls(rest, read_only=True) if read_only and cls.capabilities.persistent else cls(rest)

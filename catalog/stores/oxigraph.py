@@ -23,9 +23,18 @@ from hdcat.ontology import bind_prefixes
 class OxigraphStore(CatalogStore):
     capabilities = Capabilities(persistent=True, native_sparql=True, transactions=True)
 
-    def __init__(self, location: str):
+    def __init__(self, location: str, read_only: bool = False):
         self.location = location
+        self.read_only = read_only
         path = Path(location or "var/store")
+        if read_only:  # beside a process that holds the store (a running server): reads only, no lock
+            try:
+                native = ox.Store.read_only(str(path))
+            except OSError as exc:
+                raise StoreError(f"cannot read the Oxigraph store at {path}: {exc}") from None
+            self.dataset = bind_prefixes(Dataset(store=OxrdflibStore(store=native), default_union=True))
+            self._write_lock = threading.RLock()
+            return
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -85,6 +94,7 @@ class OxigraphStore(CatalogStore):
 
     def close(self) -> None:
         native = self.native
-        native.flush()
+        if not self.read_only:
+            native.flush()
         self.dataset.close()
         del native
