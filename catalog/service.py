@@ -169,11 +169,12 @@ class Catalog:
             graph.add((rec, HDCAT.source, URIRef(name)))
         config = self.settings.source(run.source)
         public, hidden = split(graph, consortium_datasets(graph, config.visibility if config else PUBLIC))
-        self.store.replace_graphs({name: public, hidden_name: hidden})
+        run.finish(Outcome.CHANGED)
+        # the source's graphs and its run record in one transaction: never one without the other
+        self.store.replace_graphs({name: public, hidden_name: hidden},
+                                  add={runs_graph_iri(self.base): run.to_graph(self.base, self.source_graph(run.source))})
         self._conformance_stale = True
         self._lineage = None  # derivations may have changed: rebuilt from the graph on next use
-        run.finish(Outcome.CHANGED)
-        self.record_run(run)
         return run
 
     def _previous_records(self, *names: URIRef) -> dict:

@@ -1,6 +1,7 @@
 """Run harvests: each source on its own, so one failing source never stops the others."""
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
@@ -10,6 +11,8 @@ from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
+
+log = logging.getLogger("hdcat.harvest")
 
 
 def new_run(source: SourceConfig) -> HarvestRun:
@@ -52,7 +55,24 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
     finally:
         if own_fetcher:
             fetcher.close()
-    return catalog.commit_harvest(run, graph)
+    return _commit(catalog, run, graph)
+
+
+def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
+    """Commit, and if the store cannot be written (a full disk, a broken store) say so on the run instead of
+    raising: the other sources go on, and the last good data of this one stays (nothing half-written)."""
+    try:
+        return catalog.commit_harvest(run, graph)
+    except Exception as exc:  # OSError, StoreError, pyoxigraph's own
+        run.finish(Outcome.FAILED, f"could not save the harvest of {run.source} in the store: "
+                                   f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}; the source keeps "
+                                   "its last good data")
+        log.error("commit of %s failed: %s", run.source, exc)
+        try:
+            catalog.record_run(run)
+        except Exception:  # the store refuses every write: the run is still returned and shown
+            log.error("the failed run of %s could not be recorded either", run.source)
+        return run
 
 
 def harvest_all(catalog: Catalog, sources: Iterable[SourceConfig],

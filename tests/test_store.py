@@ -109,3 +109,26 @@ def test_reading_what_does_not_exist_creates_no_graph(tmp_path):
         assert set(cat.store.graph_names()) == before
     finally:
         cat.close()
+
+
+def test_a_sources_graph_and_its_run_record_are_one_transaction(tmp_path):
+    """The run record is written with the graphs it describes: if the write fails, neither is there."""
+    from rdflib import Graph, Literal
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    try:
+        data, runs = URIRef("http://t.example/graph/source/a"), URIRef("http://t.example/graph/runs")
+        good = Graph()
+        good.add((URIRef("http://t.example/ds"), URIRef("http://purl.org/dc/terms/title"), Literal("kept")))
+        record = Graph()
+        record.add((URIRef("http://t.example/run/1"), URIRef("http://t.example/status"), Literal("changed")))
+        store.replace_graphs({data: good}, add={runs: record})
+        assert len(store.graph(data)) == 1 and len(store.graph(runs)) == 1
+        broken = Graph()  # an IRI Oxigraph refuses (rdflib lets it through): the whole update fails
+        broken.add((URIRef("http://t.example/run/2"), URIRef("http://t.example/status"), URIRef("http://t.example/a b")))
+        replacement = Graph()
+        replacement.add((URIRef("http://t.example/ds"), URIRef("http://purl.org/dc/terms/title"), Literal("new")))
+        with pytest.raises(Exception):
+            store.replace_graphs({data: replacement}, add={runs: broken})
+        assert [str(o) for o in store.graph(data).objects()] == ["kept"] and len(store.graph(runs)) == 1
+    finally:
+        store.close()

@@ -47,6 +47,12 @@ def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = N
 
 
 def checkpoint_audit(catalog, accounts):
-    """Anchor the audit trail's head in the RDF store and the log (catalog.audit_anchor)."""
+    """Anchor the audit trail's head in the RDF store and the log (catalog.audit_anchor). Best effort: a
+    store that cannot be written (a full disk) is logged, and the next checkpoint covers these entries."""
+    import logging
     from hdcat.catalog.audit_anchor import write_checkpoint
-    return write_checkpoint(catalog.store, catalog.base, accounts)
+    try:
+        return write_checkpoint(catalog.store, catalog.base, accounts)
+    except Exception as exc:
+        logging.getLogger("hdcat.audit").error("could not write an audit checkpoint: %s", exc)
+        return None

@@ -41,11 +41,14 @@ class CatalogStore:
             for triple in graph:
                 target.add(triple)
 
-    def replace_graphs(self, graphs: dict) -> None:
-        """replace_graph for several graphs at once (a source's public and consortium graphs)."""
+    def replace_graphs(self, graphs: dict, add: dict | None = None) -> None:
+        """replace_graph for several graphs at once (a source's public and consortium graphs), plus
+        triples to add to other graphs (its run record); stores with transactions do it in one."""
         with self._write_lock:
             for name, graph in graphs.items():
                 self.replace_graph(name, graph)
+            for name, graph in (add or {}).items():
+                self.add_to_graph(name, graph)
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         with self._write_lock:

@@ -7,6 +7,8 @@ transaction, so a crash mid-write leaves the previous graph whole.
 """
 from __future__ import annotations
 
+import logging
+
 import threading
 from pathlib import Path
 from typing import IO, Iterable
@@ -42,6 +44,8 @@ class OxigraphStore(CatalogStore):
         try:
             native = ox.Store(str(path))
         except OSError as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from None
             raise StoreError(
                 f"cannot open the Oxigraph store at {path}: another hdcat process holds it ({exc}). A running "
                 "`hdcat serve` takes harvests itself: run `hdcat harvest` as the server's OS user (it reads the "
@@ -58,11 +62,15 @@ class OxigraphStore(CatalogStore):
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         self.replace_graphs({name: graph})
 
-    def replace_graphs(self, graphs: dict) -> None:
-        """One SPARQL Update, so one transaction: readers see all the old graphs or all the new."""
+    def replace_graphs(self, graphs: dict, add: dict | None = None) -> None:
+        """One SPARQL Update, so one transaction: readers see all the old graphs or all the new, and the
+        triples in `add` (a harvest's run record) are written in the same transaction or not at all."""
         parts = []
         for name, graph in graphs.items():
             parts.append(f"DROP SILENT GRAPH <{name}>")
+            if len(graph):
+                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}} }}")
+        for name, graph in (add or {}).items():
             if len(graph):
                 parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}} }}")
         with self._write_lock:
@@ -95,6 +103,9 @@ class OxigraphStore(CatalogStore):
     def close(self) -> None:
         native = self.native
         if not self.read_only:
-            native.flush()
+            try:
+                native.flush()
+            except OSError as exc:  # a full disk: what was committed is in the write-ahead log already
+                logging.getLogger("hdcat.store").error("could not flush the store at %s: %s", self.location, exc)
         self.dataset.close()
         del native
