@@ -421,7 +421,7 @@ def audit_list(obj, size):
 
 
 BENCHES = {"store": "store_compare.py", "search": "search_bench.py", "relevance": "relevance_bench.py",
-           "harvest": "harvest_bench.py", "lineage": "lineage_bench.py"}
+           "harvest": "harvest_bench.py", "lineage": "lineage_bench.py", "load": "load_bench.py"}
 
 
 @main.group()
