@@ -145,14 +145,14 @@ class SkippedSchema(Schema):
     reason = fields.String()
 
 
-class HarvestRunSchema(Schema):
+class _RunSchema(Schema):
+    """What every view of a harvest run says, stored or still running."""
     id = fields.String()
-    iri = fields.String()
     source = fields.String()
     hospital = fields.String()
     kind = fields.String()
     location = fields.String()
-    started = fields.String()
+    started = fields.String(allow_none=True)
     ended = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
     found = fields.Integer()
@@ -160,11 +160,16 @@ class HarvestRunSchema(Schema):
     changed = fields.Integer()
     removed = fields.Integer()
     skipped = fields.Integer()
+    error = fields.String(allow_none=True)
+
+
+class HarvestRunSchema(_RunSchema):
+    """A finished run as stored (a prov:Activity)."""
+    iri = fields.String()
     skipped_records = fields.List(fields.Nested(SkippedSchema))
     warnings = fields.List(fields.String())
     #: skipped records and warnings withheld from a reader who is not signed in (they name datasets)
     details_hidden = fields.Integer()
-    error = fields.String(allow_none=True)
 
 
 #: JSON bodies nested deeper than this are refused: nothing hdcat reads nests beyond a dozen levels, and
@@ -213,28 +218,14 @@ class HarvestRequestSchema(Schema):
     full = fields.Boolean(load_default=False)
 
 
-class HarvestJobSchema(Schema):
+class HarvestJobSchema(_RunSchema):
     """A harvest queued or running in the server, with its progress so far."""
-    id = fields.String()
     url = fields.String()
-    source = fields.String()
-    hospital = fields.String()
-    kind = fields.String()
-    location = fields.String()
-    status = fields.String()
     state = fields.String()
     requested_by = fields.String()
     queued = fields.String()
-    started = fields.String(allow_none=True)
-    ended = fields.String(allow_none=True)
     pages = fields.Integer()
-    found = fields.Integer()
-    added = fields.Integer()
-    changed = fields.Integer()
-    removed = fields.Integer()
-    skipped = fields.Integer()
     warnings = fields.Integer()
-    error = fields.String(allow_none=True)
 
 
 class PageArgsSchema(Schema):

@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from datetime import datetime, timezone
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
@@ -55,6 +55,10 @@ class Catalog:
         self._ensure_reference()
         self._conformance_stale = True
         self._conformance_lock = threading.RLock()
+        self._records: OrderedDict = OrderedDict()
+        self._records_lock = threading.Lock()
+        self._records_epoch = 0
+        self._catalogue_ids_cache: dict | None = None
         self.definitions = Definitions(self.store, self.base, on_change=self._mark_conformance_stale)
 
     def close(self) -> None:
@@ -175,6 +179,7 @@ class Catalog:
                                   add={runs_graph_iri(self.base): run.to_graph(self.base, self.source_graph(run.source))})
         self._conformance_stale = True
         self._lineage = None  # derivations may have changed: rebuilt from the graph on next use
+        self._forget_derived()
         return run
 
     def _previous_records(self, *names: URIRef) -> dict:
@@ -247,13 +252,36 @@ class Catalog:
             raise NotFound(f"no dataset with IRI {iri}")
         return str(rows[0].id), rows[0].g
 
+    #: read-model records kept between requests; a commit clears them (see _forget_derived)
+    RECORD_CACHE_SIZE = 20_000
+
     def _record(self, ds, graph_name, with_conformance: bool = True) -> dict:
-        g = describe(self.store.dataset, ds, graph_name)
-        record = dataset_record(g, ds, self.settings.suppression_threshold)
-        record["harvest"] = self._harvest_info(ds, graph_name)
-        record["visibility"] = self.visibility_of(graph_name)
-        record["conformance"] = self.conformance_of(dataset=str(ds)) if with_conformance else []
-        return record
+        """A dataset's read-model record. Built from the graph once (a describe and a dozen lookups), then
+        served from memory until a harvest commits: lists and pages stop costing per-row SPARQL."""
+        key = (str(ds), str(graph_name))
+        with self._records_lock:
+            base = self._records.get(key)
+            epoch = self._records_epoch
+            if base is not None:
+                self._records.move_to_end(key)
+        if base is None:
+            g = describe(self.store.dataset, ds, graph_name)
+            base = dataset_record(g, ds, self.settings.suppression_threshold)
+            base["harvest"] = self._harvest_info(ds, graph_name)
+            base["visibility"] = self.visibility_of(graph_name)
+            with self._records_lock:
+                if self._records_epoch == epoch:  # no commit came in between: the record is current
+                    self._records[key] = base
+                    while len(self._records) > self.RECORD_CACHE_SIZE:
+                        self._records.popitem(last=False)
+        return {**base, "conformance": self.conformance_of(dataset=str(ds)) if with_conformance else []}
+
+    def _forget_derived(self) -> None:
+        """After a commit: cached records and catalogue ids may describe the old graph."""
+        with self._records_lock:
+            self._records.clear()
+            self._records_epoch += 1
+            self._catalogue_ids_cache = None
 
     def dataset(self, local_id: str, members: bool = False) -> dict:
         ds, g = self._locate(local_id, members)
@@ -426,7 +454,20 @@ class Catalog:
         return ns if ns in {h["id"] for h in hospitals()} else None
 
     def _catalogue_ids(self) -> dict:
-        """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching."""
+        """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching; read once
+        and kept until a harvest commits (an event used to rescan the whole catalogue)."""
+        cached = self._catalogue_ids_cache
+        if cached is not None:
+            return cached
+        with self._records_lock:
+            epoch = self._records_epoch
+        ids = self._read_catalogue_ids()
+        with self._records_lock:
+            if epoch == self._records_epoch:
+                self._catalogue_ids_cache = ids
+        return ids
+
+    def _read_catalogue_ids(self) -> dict:
         q = P + """SELECT ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
                    OPTIONAL { ?ds dct:identifier ?ident } } }"""
         out = {}

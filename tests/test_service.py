@@ -51,6 +51,11 @@ def hdcat(folder: Path, *args, env=None, timeout=240) -> subprocess.CompletedPro
                           cwd=folder, env=env or _env(folder), capture_output=True, text=True, timeout=timeout)
 
 
+def source_toml(name: str, location: str, hospital: str = "balgeun", schedule: str = "manual") -> str:
+    return (f'[[sources]]\nname = "{name}"\nhospital = "{hospital}"\nkind = "dcat"\nlocation = "{location}"\n'
+            f'schedule = "{schedule}"\n')
+
+
 def write_config(folder: Path, sources: str, service: str = "scheduler = false\nshutdown_grace = 1") -> None:
     (folder / "hdcat.toml").write_text(f"{sources}\n[service]\n{service}\n", "utf-8")
 
@@ -103,13 +108,7 @@ class Server:
 @pytest.fixture
 def folder(tmp_path) -> Path:
     shutil.copy(SAMPLES / "balgeun" / "catalog.ttl", tmp_path / "balgeun.ttl")
-    write_config(tmp_path, f"""[[sources]]
-name = "balgeun-dcat"
-hospital = "balgeun"
-kind = "dcat"
-location = "balgeun.ttl"
-schedule = "manual"
-""")
+    write_config(tmp_path, source_toml("balgeun-dcat", "balgeun.ttl"))
     return tmp_path
 
 
@@ -229,13 +228,8 @@ def test_api_harvest_needs_the_scope_and_the_hospital(server, folder):
 
 def test_a_source_is_harvested_on_its_cron_schedule(tmp_path):
     shutil.copy(SAMPLES / "balgeun" / "catalog.ttl", tmp_path / "balgeun.ttl")
-    write_config(tmp_path, """[[sources]]
-name = "every-two-seconds"
-hospital = "balgeun"
-kind = "dcat"
-location = "balgeun.ttl"
-schedule = "*/2 * * * * *"
-""", service="scheduler = true\nshutdown_grace = 1")
+    write_config(tmp_path, source_toml("every-two-seconds", "balgeun.ttl", schedule="*/2 * * * * *"),
+                 service="scheduler = true\nshutdown_grace = 1")
     s = Server(tmp_path)
     try:
         # the first run is the catch-up (never harvested), the next ones come from the schedule
@@ -291,13 +285,7 @@ class SlowCatalogue:
 def test_sigterm_during_a_harvest_records_it_interrupted_and_the_next_start_resumes(tmp_path):
     slow = SlowCatalogue()
     try:
-        write_config(tmp_path, f"""[[sources]]
-name = "slow-dcat"
-hospital = "balgeun"
-kind = "dcat"
-location = "{slow.url}/page-1.ttl"
-schedule = "manual"
-""")
+        write_config(tmp_path, source_toml("slow-dcat", f"{slow.url}/page-1.ttl"))
         s = Server(tmp_path)
         secret = token(tmp_path, hospital="balgeun")
         r = s.post("/api/v1/harvests", json={"source": "slow-dcat"}, headers={"Authorization": f"Bearer {secret}"})
@@ -386,13 +374,7 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(folder):
 def test_a_bad_schedule_is_a_config_error_naming_it(tmp_path, schedule, says):
     from hdcat.catalog.config import load_settings
     from hdcat.catalog.errors import ConfigError
-    write_config(tmp_path, f"""[[sources]]
-name = "s"
-hospital = "hanbit"
-kind = "dcat"
-location = "x.ttl"
-schedule = "{schedule}"
-""")
+    write_config(tmp_path, source_toml("s", "x.ttl", hospital="hanbit", schedule=schedule))
     with pytest.raises(ConfigError, match="source s: schedule") as err:
         load_settings(tmp_path / "hdcat.toml", env={})
     assert says in err.value.message

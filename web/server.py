@@ -69,6 +69,15 @@ class _Stop(KeyboardInterrupt):
     waitress's event loop swallows any other exception raised inside a channel's handler."""
 
 
+def _warm(catalog) -> None:
+    """Conformance and the read model computed before readers ask, not by the first request that does."""
+    try:
+        catalog.recompute_conformance()
+        catalog.dataset_page(1, 200, members=True)
+    except Exception:  # warming is an optimisation: a failure here is the first request's to report
+        log.exception("warm-up failed")
+
+
 def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     """Serve until SIGTERM or SIGINT, then stop in order: requests drained, scheduler stopped, running
     harvests finished or interrupted (recorded, resumed next start), store flushed by the caller."""
@@ -95,6 +104,7 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     if settings.service.scheduler and harvests is not None:
         from hdcat.web.scheduler import Scheduler
         scheduler = Scheduler(app.extensions["hdcat"], harvests)
+    threading.Thread(target=_warm, args=(app.extensions["hdcat"],), name="warm-up", daemon=True).start()
     if harvests is not None:
         harvests.resume()
     if scheduler is not None:
