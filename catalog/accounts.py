@@ -285,6 +285,11 @@ class Accounts:
                 raise
             return cur.lastrowid
 
+    def audited_runs(self) -> set[str]:
+        """Ids of the harvest runs the trail records (`harvest.run` entries)."""
+        return {json.loads(d).get("run") for (d,) in self._db.execute(
+            "SELECT detail FROM audit WHERE action = 'harvest.run'")} - {None}
+
     def audit_entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
         rows = self._db.execute("SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
                                 "ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))

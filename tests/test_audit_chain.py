@@ -144,3 +144,28 @@ def test_the_command_line_verifies_against_the_checkpoints(tmp_path):
     tamper(tmp_path / "var" / "state.sqlite", "DELETE FROM audit WHERE seq = 3")
     bad = hdcat("audit", "verify")
     assert bad.returncode == 1 and "entries 3–3 are missing" in bad.stderr
+
+
+def test_a_run_committed_without_its_audit_entry_gets_it_at_the_next_start(tmp_path):
+    """The run record lives in the store and the audit entry in state.sqlite: a process killed between the
+    two writes leaves a committed run without its entry. The next harvest (or server start) records it."""
+    from hdcat.harvesters.runner import harvest_source
+    from tests.conftest import ROOT, source
+    data = tmp_path / "var"
+    cat = Catalog(Settings(store_url=f"oxigraph:{data / 'store'}", data_dir=data))
+    run = harvest_source(cat, source(ROOT / "harvesters/samples/consortium/balgeun/catalog.ttl", name="balgeun"))
+    cat.close()  # as if killed here: committed, never audited
+    acc = Accounts(data / "state.sqlite")
+    assert run.id not in acc.audited_runs()
+    acc.close()
+    (tmp_path / "z.ttl").write_text('<http://z.example/d> a <http://www.w3.org/ns/dcat#Dataset> ; '
+                                    '<http://purl.org/dc/terms/title> "Z"@en .')
+    r = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", "harvest", "dcat:z.ttl",
+                        "--hospital", "hanbit"], cwd=tmp_path, env={"HDCAT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    acc = Accounts(data / "state.sqlite")
+    late = [e for e in acc.audit_entries(50) if e["action"] == "harvest.run" and e["detail"]["run"] == run.id]
+    assert len(late) == 1 and late[0]["detail"]["recorded_late"] is True and late[0]["target"] == "balgeun"
+    assert acc.verify_audit() == (True, len(acc.audit_entries(1000)), None)
+    acc.close()

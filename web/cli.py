@@ -116,6 +116,7 @@ def audit_runs(catalog, runs) -> None:
     accounts = Accounts.for_settings(catalog.settings)
     try:
         operations.audit_harvests(accounts, runs, actor=_actor())
+        operations.reconcile_harvest_audit(catalog, accounts)
         operations.checkpoint_audit(catalog, accounts)
     finally:
         accounts.close()

@@ -24,6 +24,19 @@ def audit_harvests(accounts, runs: Iterable[HarvestRun], actor: str, origin: str
                        origin=origin)
 
 
+def reconcile_harvest_audit(catalog, accounts, limit: int = 5000) -> int:
+    """Runs committed to the store without their audit entry (the process was killed between the two
+    writes, which live in different files) get it now, marked as recorded late. Returns how many."""
+    audited = accounts.audited_runs()
+    missing = [r for r in catalog.runs(limit=limit) if r["id"] not in audited]
+    for r in reversed(missing):  # oldest first, as they happened
+        accounts.audit("hdcat", "harvest.run", r["source"],
+                       {"run": r["id"], "status": r["status"], "found": r["found"], "added": r["added"],
+                        "changed": r["changed"], "removed": r["removed"], "skipped": r["skipped"],
+                        "recorded_late": True})
+    return len(missing)
+
+
 def changed(runs: Iterable[HarvestRun]) -> bool:
     return any(r.outcome is Outcome.CHANGED for r in runs)
 

@@ -104,6 +104,12 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     if settings.service.scheduler and harvests is not None:
         from hdcat.web.scheduler import Scheduler
         scheduler = Scheduler(app.extensions["hdcat"], harvests)
+    from hdcat.web import operations
+    from hdcat.web.auth import accounts
+    with app.app_context():  # runs a killed process committed without their audit entries get them now
+        late = operations.reconcile_harvest_audit(app.extensions["hdcat"], accounts())
+    if late:
+        log.warning("%d harvest runs had no audit entry (a process was killed between the two); recorded now", late)
     threading.Thread(target=_warm, args=(app.extensions["hdcat"],), name="warm-up", daemon=True).start()
     if harvests is not None:
         harvests.resume()
