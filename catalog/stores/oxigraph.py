@@ -59,6 +59,15 @@ class OxigraphStore(CatalogStore):
     def native(self) -> ox.Store:
         return self.dataset.store._inner
 
+    def query(self, sparql: str, **kwargs):
+        """SPARQL through rdflib, with SELECT answers read to the end here. pyoxigraph's result iterators may
+        only be dropped by the thread that made them; a half-read one left to the garbage collector was
+        dropped on whichever thread collected it ("PyQuerySolutions is unsendable" under load)."""
+        result = self.dataset.query(sparql, **kwargs)
+        if result.type == "SELECT":
+            result.bindings  # noqa: B018 - materialises the rows and releases the native iterator now
+        return result
+
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         self.replace_graphs({name: graph})
 
