@@ -149,6 +149,64 @@ def _definition_paths(spec) -> None:
         "responses": {"200": _json("Definition"), "201": _json("Definition"), **WRITE_ERRORS}}})
 
 
+def _lineage_and_audit_paths(spec) -> None:
+    """Lineage (Marquez's shape; members only) and the audit trail (an `audit:read` token)."""
+    node = {"name": "nodeId", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 1000},
+            "description": "dataset:<namespace>:<name> or job:<namespace>:<name>"}
+    depth = {"name": "depth", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 20}}
+    direction = {"name": "direction", "in": "query", "schema": {"type": "string",
+                                                                 "enum": ["both", "upstream", "downstream"]}}
+    as_of = {"name": "asOf", "in": "query", "schema": {"type": "string"},
+             "description": "the graph as it stood then (ISO 8601 date or date-time)"}
+    obj = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+    member = {"401": _json("Error", "sign in or send a token"), "403": _json("Error", "members only"),
+              "400": ERRORS["400"], "404": _json("Error", "no such node")}
+    read = [{"bearer": []}]
+    spec.path(path="/api/v1/lineage", operations={
+        "get": {"summary": "Lineage around a node, in Marquez's shape", "security": read,
+                "parameters": [node, depth, direction, as_of], "responses": {"200": obj, **member}},
+        "post": {"summary": "Receive an OpenLineage run, job or dataset event (2-0-2), as OpenLineage clients send it",
+                 "security": [{"bearer": []}],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                 "responses": {"201": obj, "200": _json({"type": "object"}, "a duplicate: already stored"),
+                               "400": _json("Error", "not a valid event; `field` names what is wrong"),
+                               "401": _json("Error", "no valid bearer token"),
+                               "403": _json("Error", "the token lacks `lineage:write` or writes another "
+                                                     "hospital's namespace"),
+                               "413": _json("Error", "the event is larger than 2 MiB")}}})
+    spec.path(path="/api/v1/column-lineage", operations={"get": {
+        "summary": "Column-level lineage of a dataset (the columnLineage facet)", "security": read,
+        "parameters": [node, depth], "responses": {"200": obj, **member}}})
+    spec.path(path="/api/v1/lineage/prov", operations={"get": {
+        "summary": "PROV-O of a lineage neighbourhood", "security": read,
+        "parameters": [node, depth, direction, {"name": "format", "in": "query", "schema": {
+            "type": "string", "enum": ["ttl", "jsonld", "rdf", "nt"]}}],
+        "responses": {"200": {"description": "PROV-O", "content": {"text/turtle": {"schema": {"type": "string"}}}},
+                      **member}}})
+    spec.path(path="/api/v1/lineage/paths", operations={"get": {
+        "summary": "Paths between two nodes", "security": read,
+        "parameters": [{"name": "from", "in": "query", "required": True, "schema": {"type": "string"}},
+                       {"name": "to", "in": "query", "required": True, "schema": {"type": "string"}},
+                       {"name": "maxLength", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 50}}],
+        "responses": {"200": obj, **member}}})
+    spec.path(path="/api/v1/lineage/impact", operations={"get": {
+        "summary": "What is downstream of a node: datasets and jobs, by hospital", "security": read,
+        "parameters": [node, depth], "responses": {"200": obj, **member}}})
+    audit = {"401": _json("Error", "no valid bearer token"), "403": _json("Error", "the token lacks `audit:read`"),
+             "400": ERRORS["400"]}
+    spec.path(path="/api/v1/audit", operations={"get": {
+        "summary": "The audit trail, newest first", "security": [{"bearer": []}],
+        "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                       {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {"200": obj, **audit}}})
+    spec.path(path="/api/v1/audit/export.{fmt}", operations={"get": {
+        "summary": "The whole trail as CSV or PROV-O (Turtle)", "security": [{"bearer": []}],
+        "parameters": [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string",
+                                                                                  "enum": ["csv", "ttl"]}}],
+        "responses": {"200": {"description": "the trail", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                      **audit, "404": ERRORS["404"]}}})
+
+
 def build_spec() -> dict:
     spec = APISpec(title="hdcat", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
                    info={"description": "Hospital consortium data catalogue: datasets, harvests, search."})
@@ -210,6 +268,7 @@ def build_spec() -> dict:
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"oneOf": [
             {"$ref": "#/components/schemas/HarvestRun"}, {"$ref": "#/components/schemas/HarvestJob"}]}}}},
             "404": ERRORS["404"]}}})
+    _lineage_and_audit_paths(spec)
     spec.path(path="/api/v1/hospitals", operations={"get": {
         "summary": "The member hospitals with dataset counts",
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
