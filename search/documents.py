@@ -3,30 +3,12 @@ from __future__ import annotations
 
 import re
 
-from hdcat.catalog.readmodel import Suppressed
 from hdcat.catalog.schemas import DatasetSummarySchema
 from hdcat.search.analysis import analyzed
+from hdcat.search.facets import facet_values
 
 _SUMMARY = DatasetSummarySchema()
 _CODE = re.compile(r"^([A-Za-z]\d{2})\.\d+$")
-
-
-def population_bucket(value) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, Suppressed):
-        return "suppressed"
-    if value < 1_000:
-        return "<1k"
-    if value < 10_000:
-        return "1k-10k"
-    if value < 100_000:
-        return "10k-100k"
-    return "100k+"
-
-
-def _notation(concept: dict) -> str:
-    return concept.get("notation") or concept["iri"].rstrip("/#").rsplit("/", 1)[-1]
 
 
 def _codes(record: dict) -> list[str]:
@@ -56,18 +38,9 @@ def to_document(record: dict, has_lineage: bool = False) -> dict:
         "iri": record["iri"],
         "title_sort": (titles.get("en") or record["title"]).lower(),
         "modified": modified[:10] if modified else "",
-        "hospital": [record["hospital"]["id"]] if record.get("hospital") else ["external"],
-        "disease_area": sorted({_notation(a) for a in record["disease_areas"]}) or ["unclassified"],
-        "data_type": sorted({_notation(t) for t in record["data_types"]}) or ["unknown"],
-        "coding_system": sorted({_notation(c) for c in record["coding_systems"]}),
-        "access_rights": [_notation(record["access_rights"])] if record.get("access_rights") else ["unknown"],
-        # verified conformance to the consortium's definitions, and any other standard the dataset claims
-        "conforms_to": sorted({m["definition"] for m in record.get("conformance", []) if m["declared"] and m["conforms"]}
-                              | {c for c in record.get("conforms_to", []) if "/id/definition/" not in c}),
+        **facet_values(record, has_lineage),
+        # an internal filter, never a facet: who may see the dataset (the service filters by the reader)
         "visibility": [record.get("visibility") or "public"],
-        "modified_year": [modified[:4]] if modified[:4].isdigit() else ["unknown"],
-        "population": [population_bucket(record.get("number_of_individuals"))],
-        "has_lineage": ["yes" if has_lineage or record.get("derived_from") else "no"],
         "t_title": analyzed(" ".join(titles.values()) or record["title"]),
         "t_keywords": analyzed(" ".join(record["keywords"])),
         "t_text": analyzed(" ".join(list(record["descriptions"].values()) + [record.get("population_coverage") or ""]

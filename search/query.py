@@ -23,8 +23,7 @@ FIELD_GROUPS = {
     "code": {"t_codes": 1.0},
     "keyword": {"t_keywords": 1.0},
 }
-FACETS = ("hospital", "disease_area", "data_type", "coding_system", "access_rights", "conforms_to",
-          "modified_year", "population", "has_lineage")
+from hdcat.search.facets import FACETS  # noqa: E402,F401  (declared once, in search/facets.py)
 #: filter fields no visitor sets or sees: visibility is applied by the service from who is asking
 INTERNAL_FILTERS = ("visibility",)
 SORTS = ("relevance", "modified", "title")

@@ -6,20 +6,16 @@ and `sync` keeps it in step after each harvest.
 from __future__ import annotations
 
 from pathlib import Path
-from functools import lru_cache
 from typing import Callable
 
 
-from hdcat.catalog.readmodel import labeller
 from hdcat.catalog.service import Catalog
-from hdcat.ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
 from hdcat.search.backends import SearchUnavailable, open_backend
 from hdcat.search.documents import to_document
+from hdcat.search.facets import label as facet_label
 from hdcat.search.query import SearchRequest, build_request
 from hdcat.search.suggest import Suggester
 
-POPULATION_LABELS = {"<1k": "under 1,000", "1k-10k": "1,000–10,000", "10k-100k": "10,000–100,000",
-                     "100k+": "100,000 or more", "suppressed": "below threshold", "unknown": "not stated"}
 
 
 def _stale_file(settings) -> Path:
@@ -132,32 +128,6 @@ class Search:
 
     # ---- labels ---------------------------------------------------------------------
     def label(self, facet: str, value: str) -> str:
-        return _label(facet, value)
+        return facet_label(facet, value)
 
 
-@lru_cache(maxsize=4096)
-def _label(facet: str, value: str) -> str:
-    """Facet values are code-list notations and hospital ids: their labels never change at run time."""
-    if True:
-        lab = labeller()
-        if facet == "hospital":
-            h = next((h for h in hospitals() if h["id"] == value), None)
-            return f"{h['name_ko']} · {h['name_en']}" if h else value
-        if facet == "disease_area":
-            return lab.concept(DISEASE_AREA[value])["label"] if value != "unclassified" else "unclassified"
-        if facet == "data_type":
-            return lab.concept(DATA_TYPE[value])["label"] if value != "unknown" else "unknown"
-        if facet == "coding_system":
-            iri = CODING_SYSTEM[value.lower().replace(" ", "-")]
-            concept = lab.concept(iri)
-            return concept["label"] if concept.get("notation") else value
-        if facet == "access_rights":
-            return lab.concept(EU_ACCESS[value])["label"] if value != "unknown" else "unknown"
-        if facet == "population":
-            return POPULATION_LABELS.get(value, value)
-        if facet == "conforms_to" and "/id/definition/" in value:
-            def_id, version = value.rsplit("/", 2)[-2:]
-            return f"{def_id} {version}"
-        if facet == "has_lineage":
-            return {"yes": "has lineage", "no": "no lineage"}.get(value, value)
-        return value

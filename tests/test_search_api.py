@@ -91,3 +91,16 @@ def test_index_stays_in_step_with_harvests(catalog, tmp_path):
     unchanged = [harvest_source(catalog, source(f))]
     assert search.sync(unchanged) == 0
     search.close()
+
+
+def test_every_declared_facet_reaches_documents_answers_and_the_page(client):
+    """A facet is one entry in search/facets.py: the index, the API's facet counts and labels, and the
+    page's headings all follow from it."""
+    from hdcat.search.facets import FACET_LIST
+    body = client.get("/api/v1/search?q=").get_json()
+    assert list(body["facets"]) == [f.name for f in FACET_LIST]
+    page = client.get("/search?q=").get_data(as_text=True)
+    for facet in FACET_LIST:
+        assert body["facets"][facet.name], f"no counts for {facet.name}"
+        assert all(b["label"] for b in body["facets"][facet.name])
+        assert facet.title_en in page and facet.title_ko in page, facet.name

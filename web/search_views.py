@@ -9,16 +9,14 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.datastructures import MultiDict
 
 from hdcat.catalog.errors import Invalid
+from hdcat.search.facets import FACET_LIST
 from hdcat.search.query import FACETS, MAX_SIZE, SORTS
 from hdcat.web.auth import audit_restricted_list, is_member
 from hdcat.web.context import catalog
 
 bp = Blueprint("search", __name__)
 
-FACET_TITLES = {"hospital": "Hospital · 병원", "disease_area": "Disease area · 질환 영역", "data_type": "Data type · 유형",
-                "coding_system": "Coding system · 코드 체계", "access_rights": "Access · 접근",
-                "conforms_to": "Conforms to · 표준", "modified_year": "Modified · 수정 연도",
-                "population": "Individuals · 대상자 수", "has_lineage": "Lineage · 계보"}
+FACET_TITLES = {f.name: f.title for f in FACET_LIST}
 
 
 def search_service():
