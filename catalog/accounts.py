@@ -195,6 +195,8 @@ class Accounts:
         self.user(name)
         with self._lock:
             self._db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name))
+            # a new password ends every session signed in with the old one
+            self._db.execute("UPDATE sessions SET ended = ? WHERE user = ? AND ended IS NULL", (_now().isoformat(), name))
             self.audit(actor, "user.password", name, {})
 
     def principal(self, name: str) -> Principal | None:
@@ -340,7 +342,7 @@ class Accounts:
         trail against `checkpoints` kept outside this file ((seq, hash, signature) triples), which catches
         a cut tail, a trail emptied or re-chained after an edit, and (with HDCAT_AUDIT_KEY) forged entries."""
         key = audit_key()
-        prev, count, hashes = GENESIS, 0, {}
+        prev, count, hashes, seen_keyed = GENESIS, 0, {}, False
         for seq, at, actor, action, target, detail, origin, prev_hash, digest in self._db.execute(
                 "SELECT seq, at, actor, action, target, detail, origin, prev_hash, hash FROM audit ORDER BY seq"):
             count += 1
@@ -351,8 +353,9 @@ class Accounts:
                 return False, count, f"entry {seq} is keyed: set HDCAT_AUDIT_KEY to verify the trail"
             if entry_hash(prev_hash, at, actor, action, target, detail, origin, key if keyed else None) != digest:
                 return False, count, f"entry {seq} was changed after it was written (or forged)"
-            if key and not keyed and hashes and any(h.startswith("k:") for h in hashes.values()):
+            if key and not keyed and seen_keyed:
                 return False, count, f"entry {seq} is not keyed although entries before it are (forged)"
+            seen_keyed = seen_keyed or keyed
             hashes[seq] = digest
             prev = digest
         last_seq = max(hashes) if hashes else 0

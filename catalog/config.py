@@ -93,6 +93,8 @@ class SourceConfig:
     visibility: str = "public"
     #: other origins (scheme://host[:port]) this source's links may be followed to; default: its own only
     allowed_origins: tuple[str, ...] = ()
+    #: False for a location a caller of the API chose (not an operator): no internal address is reachable
+    trusted_location: bool = True
 
 
 class _SourceSchema(Schema):

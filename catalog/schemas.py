@@ -222,7 +222,7 @@ class HarvestJobSchema(_RunSchema):
     """A harvest queued or running in the server, with its progress so far."""
     url = fields.String()
     state = fields.String()
-    requested_by = fields.String()
+    requested_by = fields.String(allow_none=True)
     queued = fields.String()
     pages = fields.Integer()
     warnings = fields.Integer()

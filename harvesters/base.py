@@ -39,7 +39,8 @@ class Harvester:
         self.max_literal_chars = 100_000  # the consortium's literal size limit; the runner sets it
         self._prefetched: dict = {}
         #: where this source's harvest may read (harvesters/policy.py): every fetch passes it
-        self.policy = FetchPolicy.for_source(source.location, source.allowed_origins)
+        self.policy = FetchPolicy.for_source(source.location, source.allowed_origins,
+                                             trusted=source.trusted_location)
 
     def validate_config(self) -> None:
         """Check the source's options against the harvester's schema; ConfigError names the field."""

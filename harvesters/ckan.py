@@ -95,8 +95,7 @@ class CkanHarvester(Harvester):
         if not re.search(r"HTTP 4\d\d", message):
             return None
         try:
-            response = self.fetcher._http().get(url, headers={"Accept": "application/json"})
-            body = response.json()
+            body = json.loads(self.fetcher.error_body(url, "application/json") or b"")
         except Exception:
             return None
         if isinstance(body, dict) and body.get("success") is False:

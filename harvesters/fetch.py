@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -29,6 +30,35 @@ class Fetched:
     media_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+
+
+def _decoder(url: str, encoding: str):
+    """A function raw bytes -> decoded pieces, each call producing at most `room` more bytes at a time."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda raw, room: [raw]
+    if "," in encoding:
+        raise FetchError(f"{url}: stacked content encodings ({encoding}) are refused: a few hundred bytes can "
+                         "inflate to gigabytes")
+    if encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        inflater = zlib.decompressobj()
+    else:
+        raise FetchError(f"{url}: content encoding {encoding!r} is not supported; serve it plain, gzip or deflate")
+
+    def decode(raw: bytes, room: int):
+        pieces, data = [], raw
+        while data:
+            piece = inflater.decompress(data, max(1, min(room, 1 << 20)))
+            if piece:
+                pieces.append(piece)
+                room -= len(piece)
+                if room <= 0:
+                    break  # the caller sees the limit passed and stops
+            data = inflater.unconsumed_tail
+        return pieces
+    return decode
 
 
 def mask_secrets(location: str) -> str:
@@ -85,20 +115,31 @@ class Fetcher:
             raise FetchError(f"{path}: permission denied; hdcat cannot read it") from None
         return Fetched(location=path.resolve().as_uri(), content=content)
 
-    def _read(self, url: str, accept: str):
-        """One GET, streamed: the body (decompressed, as httpx decodes gzip and deflate) is counted as it
-        arrives and the download stops at `max_bytes`, so a small gzip bomb never inflates in memory."""
-        with self._http().stream("GET", url, headers={"Accept": accept}) as response:
-            if response.status_code >= 300:
+    def _read(self, url: str, accept: str, limit: int | None = None, errors: bool = False):
+        """One GET, streamed and decoded here, counted as it is inflated: the download stops at `limit`
+        (default max_bytes) after decompression, so no gzip bomb — stacked encodings included, which are
+        refused — ever inflates in memory. Error answers come back without a body unless `errors`."""
+        limit = self.max_bytes if limit is None else limit
+        with self._http().stream("GET", url, headers={"Accept": accept, "Accept-Encoding": "gzip, deflate"}) as response:
+            if response.status_code >= 300 and not errors:
                 return response, b""
+            decoder = _decoder(url, response.headers.get("content-encoding", ""))
             chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FetchError(f"{url}: the answer is larger than {self.max_bytes:,} bytes (after "
-                                     "decompression); hdcat stopped reading it")
-                chunks.append(chunk)
+            for raw in response.iter_raw():
+                for chunk in decoder(raw, limit - size + 1):
+                    size += len(chunk)
+                    if size > limit:
+                        raise FetchError(f"{url}: the answer is larger than {limit:,} bytes (after decompression); "
+                                         "hdcat stopped reading it")
+                    chunks.append(chunk)
             return response, b"".join(chunks)
+
+    def error_body(self, url: str, accept: str, limit: int = 256 * 1024) -> bytes | None:
+        """The body of an error answer (servers explain 4xx/5xx in it), read with the same bounds."""
+        try:
+            return self._read(url, accept, limit=limit, errors=True)[1]
+        except (httpx.HTTPError, FetchError):
+            return None
 
     def _url(self, url: str, accept: str, policy: FetchPolicy | None = None) -> Fetched:
         last_error = ""

@@ -16,7 +16,6 @@ import re
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 from marshmallow import Schema, ValidationError, fields, validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
@@ -119,12 +118,11 @@ class FhirHarvester(Harvester):
 
         The Fetcher drops error bodies, so this asks once more; it shares the Fetcher's client.
         """
-        http = getattr(self.fetcher, "_http", None)
-        if http is None or not url.startswith(("http://", "https://")):
+        if not url.startswith(("http://", "https://")):
             return None
         try:
-            doc = json.loads(http().get(url, headers={"Accept": ACCEPT}).content)
-        except (httpx.HTTPError, ValueError):
+            doc = json.loads(self.fetcher.error_body(url, ACCEPT) or b"")
+        except ValueError:
             return None
         if isinstance(doc, dict) and doc.get("resourceType") == "OperationOutcome":
             return outcome_text(doc)

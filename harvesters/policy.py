@@ -70,7 +70,9 @@ class FetchPolicy:
     internal_ok: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def for_source(cls, location: str, allowed_origins=()) -> "FetchPolicy":
+    def for_source(cls, location: str, allowed_origins=(), trusted: bool = True) -> "FetchPolicy":
+        """`trusted`: an operator wrote the location (hdcat.toml, the CLI), so its own host may be internal;
+        a location an API caller chose gets no such exemption."""
         origins = {origin_of(o) for o in allowed_origins}
         internal_ok = set()
         folder = None
@@ -79,7 +81,8 @@ class FetchPolicy:
             folder = path if path.is_dir() else path.parent
         elif location.lower().startswith(("http://", "https://")):
             origins.add(origin_of(location))
-            internal_ok.add((urlsplit(location).hostname or "").lower())
+            if trusted:
+                internal_ok.add((urlsplit(location).hostname or "").lower())
         return cls(home=location, origins=frozenset(origins), folder=folder, internal_ok=frozenset(internal_ok))
 
     def check(self, location: str) -> None:

@@ -63,6 +63,24 @@ def test_a_compression_bomb_stops_at_the_size_limit(sites, tmp_path):  # noqa: F
         fetcher.close()
 
 
+def test_stacked_encodings_and_error_bodies_are_bounded_too(sites):  # noqa: F811
+    """gzip inside gzip (a few hundred bytes that inflate to gigabytes) is refused before decoding; the body
+    of an error answer, read for the server's explanation, stops at its own small limit."""
+    inner = gzip.compress(b"0" * 50_000_000)
+    stacked = gzip.compress(inner)
+    assert len(stacked) < 100_000
+    bomb = gzip.compress(b"{" + b" " * 30_000_000 + b"}")
+    site = sites({"/c.nt": (200, {"Content-Encoding": "gzip, gzip"}, stacked),
+                  "/err": (400, {"Content-Encoding": "gzip", "Content-Type": "application/json"}, bomb)})
+    fetcher = Fetcher(max_bytes=1_000_000, retries=0)
+    try:
+        with pytest.raises(FetchError, match="stacked content encodings"):
+            fetcher.get(site.url + "/c.nt", policy=FetchPolicy.for_source(site.url + "/c.nt"))
+        assert fetcher.error_body(site.url + "/err", "application/json") is None  # past 256 KiB: given up
+    finally:
+        fetcher.close()
+
+
 @pytest.mark.parametrize("path", ["/api/v1/lineage", "/api/v1/definitions", "/api/v1/harvests"])
 @pytest.mark.parametrize("body", ["[" * 1000 + "]" * 1000, '{"a":' * 5000 + "1" + "}" * 5000, '{"a":' * 100 + "1" + "}" * 100])
 def test_deeply_nested_json_is_a_400_naming_the_limit(tmp_path, path, body):

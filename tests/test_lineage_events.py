@@ -145,3 +145,25 @@ def test_a_token_writes_lineage_only_into_its_own_hospitals_namespaces(tmp_path)
     assert send(into_gaon, admin).status_code == 201
     cat.close()
     acc.close()
+
+
+def test_an_input_from_another_hospital_cannot_rewrite_its_dataset(tmp_path):
+    """Inputs are references: their facets (description, schema, owners) from a token of another hospital
+    are dropped, so gaon's dataset keeps what gaon said about it."""
+    from hdcat.catalog.accounts import Accounts
+    from hdcat.web.app import create_app
+    settings = Settings(store_url="memory:", data_dir=tmp_path, lineage_namespaces=(("gaon-db", "gaon"),))
+    cat, acc = Catalog(settings), Accounts.for_settings(settings)
+    acc.add_user("sam", "steward", ["hanbit"])
+    _, hanbit = acc.issue_token("sam", ["lineage:write"])
+    c = create_app(catalog=cat, accounts=acc).test_client()
+    doc = {"documentation": {"_producer": "x", "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/"
+                             "DocumentationDatasetFacet.json", "description": "REWRITTEN BY HANBIT"}}
+    event = dict(ETL[0], run={"runId": str(uuid.uuid4())},
+                 inputs=[{"namespace": "gaon-db", "name": "cohort", "facets": doc}])
+    r = c.post("/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {hanbit}"})
+    assert r.status_code == 201, r.get_json()
+    assert "REWRITTEN BY HANBIT" not in json.dumps(cat.lineage.marquez("dataset:gaon-db:cohort"))
+    assert "REWRITTEN BY HANBIT" not in cat.store.dataset.serialize(format="nquads")
+    cat.close()
+    acc.close()

@@ -205,6 +205,10 @@ def test_api_harvest_answers_202_and_the_run_completes(server, folder):
     ({"kind": "dcat", "location": "/etc/passwd", "hospital": "balgeun"}, 400, "http(s) URLs only"),
     ({"kind": "teleport", "location": "http://127.0.0.1:9/x", "hospital": "balgeun"}, 400, "not a harvester kind"),
     ({"kind": "dcat", "location": "http://127.0.0.1:9/x", "hospital": "atlantis"}, 400, "not a member hospital"),
+    # an API caller never makes the server reach an internal address, not even the first page
+    ({"kind": "dcat", "location": "http://127.0.0.1:9/admin", "hospital": "balgeun"}, 400, "internal address"),
+    ({"kind": "dcat", "location": "http://169.254.169.254/latest/meta-data", "hospital": "balgeun"}, 400,
+     "internal address"),
     ({"source": "balgeun-dcat", "colour": "red"}, 400, "colour"),
     (["balgeun-dcat"], 400, "JSON object"),
 ])

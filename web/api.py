@@ -49,14 +49,18 @@ def harvest_queue():
 
 
 def job_dict(job) -> dict:
-    return HarvestJobSchema().dump({**job.as_dict(), "url": url_for("api.harvest", run_id=job.id)})
+    """A queued or running harvest; who asked for it (a user or token) is for members' eyes."""
+    shown = {**job.as_dict(), "url": url_for("api.harvest", run_id=job.id)}
+    if not is_member():
+        shown["requested_by"] = None
+    return HarvestJobSchema().dump(shown)
 
 
 @bp.get("/harvests")
 def harvests():
     args = query_args(HarvestListArgsSchema())
     page, size = args["page"], args["size"]
-    runs = catalog().runs(source=args.get("source"), limit=size, offset=(page - 1) * size)
+    runs = [run_for_reader(r) for r in catalog().runs(source=args.get("source"), limit=size, offset=(page - 1) * size)]
     active = [j for j in harvest_queue().active() if not args.get("source") or j.source.name == args["source"]]
     return {"page": page, "size": size, "active": [job_dict(j) for j in active],
             "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
@@ -76,8 +80,10 @@ def run_for_reader(run: dict) -> dict:
     anonymous readers get the counts (the run's `skipped`) and a note."""
     if is_member():
         return run
-    hidden = len(run.get("skipped_records") or []) + len(run.get("warnings") or [])
-    return {**run, "skipped_records": [], "warnings": [],
+    hidden = len(run.get("skipped_records") or []) + len(run.get("warnings") or []) + (1 if run.get("error") else 0)
+    # a failure message may quote what a source sent: members read it, others learn that it failed
+    error = "the harvest failed; sign in to read why" if run.get("error") else None
+    return {**run, "skipped_records": [], "warnings": [], "error": error,
             **({"details_hidden": hidden} if hidden else {})}
 
 
@@ -97,14 +103,23 @@ def _requested_source(body: dict, who):
     if missing:
         raise Invalid(f"a harvest needs 'source' (a configured source's name) or 'kind', 'location' and "
                       f"'hospital'; missing: {', '.join(missing)}", field=missing[0])
-    if body["hospital"] not in {h["id"] for h in hospitals()}:
+    local = is_local(who)  # the server's own command line, run by its OS user: a trusted operator
+    if body["hospital"] not in {h["id"] for h in hospitals()} and not (local and body["hospital"] == "external"):
         raise Invalid(f"hospital {body['hospital']!r} is not a member hospital", field="hospital")
     location = body["location"]
-    if not is_local(who) and not location.lower().startswith(("http://", "https://")):
-        raise Invalid("location: harvests started over the API read http(s) URLs only; files and databases on the "
-                      "server's machine are harvested with `hdcat harvest` there, or configured in hdcat.toml",
-                      field="location")
-    return one_off_source(body["kind"], location, body["hospital"])
+    if not local:
+        if not location.lower().startswith(("http://", "https://")):
+            raise Invalid("location: harvests started over the API read http(s) URLs only; files and databases on "
+                          "the server's machine are harvested with `hdcat harvest` there, or configured in "
+                          "hdcat.toml", field="location")
+    source = one_off_source(body["kind"], location, body["hospital"], trusted=local)
+    if not local:
+        from hdcat.harvesters.policy import FetchPolicy, FetchRefused
+        try:  # a caller of the API never makes the server reach an internal address, not even its first page
+            FetchPolicy.for_source(location, trusted=False).check(location)
+        except FetchRefused as exc:
+            raise Invalid(f"location: {exc.message}", field="location") from None
+    return source
 
 
 @bp.post("/harvests")

@@ -17,7 +17,7 @@ from rich.table import Table
 from hdcat.catalog.accounts import ROLES, SCOPES
 from hdcat.catalog.config import SourceConfig, Settings, load_settings
 from hdcat.catalog.errors import HdcatError
-from hdcat.catalog.runs import HarvestRun, Outcome
+from hdcat.catalog.runs import HarvestRun
 
 console = Console(stderr=True)
 out = Console()
@@ -129,9 +129,9 @@ def print_summary(runs: list[dict]) -> None:
     for col in ("source", "hospital", "status", *numbers):
         table.add_column(col, justify="right" if col in numbers else "left")
     for r in runs:
-        style = "red" if r["status"] in ("failed", "interrupted") else None
-        table.add_row(r["source"], r["hospital"], r["status"], *(str(r[k]) for k in numbers[:-1]),
-                      f"{r['seconds']:.1f}", style=style)
+        style = "red" if r.get("status") in ("failed", "interrupted") else None
+        table.add_row(r.get("source", "?"), r.get("hospital", "?"), r.get("status") or "?",
+                      *(str(r.get(k, "")) for k in numbers[:-1]), f"{r.get('seconds', 0):.1f}", style=style)
     console.print(table)
     for r in runs:
         if r.get("error"):
@@ -179,7 +179,7 @@ def harvest(obj: Context, sources, hospital, workers, full):
         from hdcat.web.remote import harvest_through
         runs = harvest_through(server, chosen, incremental=not full, console=console)
         print_summary(runs)
-        if any(r["status"] in ("failed", "interrupted") for r in runs):
+        if any(r.get("status") in ("failed", "interrupted", "unknown") for r in runs):
             sys.exit(1)
         return
     catalog = obj.catalog(settings)

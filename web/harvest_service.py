@@ -33,7 +33,7 @@ QUEUED, RUNNING, COMMITTING, DONE = "queued", "running", "committing", "done"
 _KEEP_FINISHED = 200
 
 
-def one_off_source(kind: str, location: str, hospital: str | None) -> SourceConfig:
+def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool = True) -> SourceConfig:
     """A source that is not in hdcat.toml (`hdcat harvest dcat:./catalog.ttl`, or the API's
     {"kind", "location", "hospital"}); its name is stable, so harvesting it again replaces its graph."""
     from hdcat.catalog.errors import Invalid
@@ -44,8 +44,10 @@ def one_off_source(kind: str, location: str, hospital: str | None) -> SourceConf
                       field="kind")
     if "://" not in location and not location.startswith("/") and not location.startswith("{"):
         location = str(Path(location).resolve())
-    return SourceConfig(name=f"{kind}-{short_hash(location, 8)}", hospital=hospital or "external",
-                        kind=kind, location=location)
+    hospital = hospital or "external"
+    # the hospital is part of the name: another hospital harvesting the same location gets its own graph
+    return SourceConfig(name=f"{kind}-{short_hash(hospital + ' ' + location, 8)}", hospital=hospital,
+                        kind=kind, location=location, trusted_location=trusted)
 
 
 class ServiceStopping(HdcatError):
@@ -178,7 +180,14 @@ class HarvestService:
                 return
             if job.cancel.is_set() or self._stopping.is_set():
                 continue  # left in the pending file: harvested when the server starts again
-            self._run(job)
+            try:
+                self._run(job)
+            except Exception:  # a worker outlives any one harvest: the queue must never stall
+                log.exception("harvest worker: the run of %s ended with an error", job.source.name)
+                with self._lock:
+                    if not self._stopping.is_set():
+                        self._active.pop(job.source.name, None)
+                job.done.set()
 
     def _run(self, job: HarvestJob) -> None:
         with job.lock:
@@ -192,12 +201,17 @@ class HarvestService:
             log.exception("harvest of %s could not be recorded", job.source.name)
             if job.run.outcome is None:
                 job.run.finish(Outcome.FAILED, "the run could not be recorded; see the server log")
-        interrupted = job.run.outcome is Outcome.INTERRUPTED
+        if job.done.is_set():
+            return  # abandoned at shutdown and recorded as interrupted then: nothing more to say
+        interrupted = job.run.outcome is Outcome.INTERRUPTED or self._stopping.is_set()
         with self._lock:
             job.state = DONE
             if not interrupted:
                 self._active.pop(job.source.name, None)
-                self._save_pending()
+                try:
+                    self._save_pending()
+                except OSError:
+                    log.exception("could not update %s", self.state_path)
             self._forget_old()
         log.info("harvest finished", extra={"source": job.source.name, "run": job.id,
                                             "status": job.run.outcome.value if job.run.outcome else None,
@@ -205,6 +219,8 @@ class HarvestService:
         try:
             if self.after:
                 self.after(job)
+        except Exception:  # audit, metrics or search failing must not take the worker down
+            log.exception("after the harvest of %s", job.source.name)
         finally:
             job.done.set()
 
@@ -263,13 +279,18 @@ class HarvestService:
         if not pending:
             return []
         log.info("resuming %d harvests left by the last run of the server", len(pending))
-        sources = [self.catalog.settings.source(p["name"]) or SourceConfig(**p) for p in pending]
-        return self.submit(sources, requested_by)
+        jobs = []
+        for p in pending:
+            incremental = p.pop("incremental", True)
+            p["allowed_origins"] = tuple(p.get("allowed_origins") or ())
+            source = self.catalog.settings.source(p["name"]) or SourceConfig(**p)
+            jobs += self.submit([source], requested_by, incremental=incremental)
+        return jobs
 
     def _save_pending(self) -> None:
         if self.state_path is None:
             return
-        pending = [asdict(j.source) for j in self._active.values()]
+        pending = [{**asdict(j.source), "incremental": j.incremental} for j in self._active.values()]
         tmp = self.state_path.with_suffix(".tmp")
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # one-off locations may hold secrets

@@ -44,11 +44,13 @@ def _written_namespaces(event) -> set[str]:
     return {w["namespace"] for w in written if isinstance(w, dict) and isinstance(w.get("namespace"), str)}
 
 
-def _check_tenancy(event, who) -> None:
+def _check_tenancy(event, who):
     """A token writes lineage only into its own hospitals' namespaces (the [lineage] namespaces map, or a
-    namespace that is a hospital id, decides whose a namespace is); admins write anywhere."""
-    if who.role == "admin":
-        return
+    namespace that is a hospital id, decides whose a namespace is); admins write anywhere. An input from
+    another hospital is kept as a reference, without the facets (description, schema, owners) that would
+    rewrite that hospital's dataset. Returns the event to store."""
+    if who.role == "admin" or not isinstance(event, dict):
+        return event
     foreign = {}
     for namespace in _written_namespaces(event):
         hospital = catalog().hospital_of({"namespace": namespace})
@@ -58,6 +60,17 @@ def _check_tenancy(event, who) -> None:
         namespace, hospital = sorted(foreign.items())[0]
         raise Forbidden(f"{who.label} acts for {', '.join(sorted(who.hospitals)) or 'no hospital'}; namespace "
                         f"{namespace!r} is {hospital}'s, so this token may not write lineage into it")
+    inputs = event.get("inputs")
+    if not isinstance(inputs, list):
+        return event
+    kept = []
+    for item in inputs:
+        if isinstance(item, dict) and isinstance(item.get("namespace"), str):
+            owner = catalog().hospital_of({"namespace": item["namespace"]})
+            if owner is not None and owner not in who.hospitals:
+                item = {k: v for k, v in item.items() if k not in ("facets", "inputFacets")}
+        kept.append(item)
+    return {**event, "inputs": kept}
 
 
 @bp.post("/lineage")
@@ -69,7 +82,7 @@ def post_event():
     if event is None:
         raise Invalid("the body must be an OpenLineage event as JSON (Content-Type: application/json)",
                       field="(body)")
-    _check_tenancy(event, g.principal)
+    event = _check_tenancy(event, g.principal)
     counter = current_app.extensions["hdcat.metrics"].lineage_events
     try:
         result = catalog().ingest_lineage(event)

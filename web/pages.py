@@ -21,7 +21,9 @@ class DatasetPageArgs(DatasetListArgsSchema):
 
 @bp.get("/")
 def home():
-    return render_template("home.html", stats=catalog().stats(members=is_member()), runs=catalog().runs(limit=8))
+    from hdcat.web.api import run_for_reader
+    return render_template("home.html", stats=catalog().stats(members=is_member()),
+                           runs=[run_for_reader(r) for r in catalog().runs(limit=8)])
 
 
 @bp.get("/datasets")
@@ -56,7 +58,8 @@ def hospital(hospital_id: str):
     total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id, members=is_member())
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
-    runs = [r for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
+    from hdcat.web.api import run_for_reader
+    runs = [run_for_reader(r) for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
     return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],
                            size=args["size"], last=last, runs=runs)
 
@@ -73,7 +76,8 @@ def _startable_sources() -> list:
 def harvests():
     from hdcat.web.account import EmptyForm
     args = query_args(PageArgsSchema())
-    runs = catalog().runs(limit=args["size"], offset=(args["page"] - 1) * args["size"])
+    from hdcat.web.api import run_for_reader
+    runs = [run_for_reader(r) for r in catalog().runs(limit=args["size"], offset=(args["page"] - 1) * args["size"])]
     queue = current_app.extensions["hdcat.harvests"]
     return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"],
                            active=[j.as_dict() for j in queue.active()], startable=_startable_sources(),

@@ -65,7 +65,10 @@ def harvest_through(server, sources: list[SourceConfig], incremental: bool, cons
                 for run_id in ids:
                     if run_id in finished:
                         continue
-                    run = http.get(f"/api/v1/harvests/{run_id}").json()
+                    answer = http.get(f"/api/v1/harvests/{run_id}")
+                    run = answer.json() if answer.status_code == 200 else {
+                        "id": run_id, "status": "unknown", "error": f"the server answered {answer.status_code} "
+                                                                  "when asked about this run"}
                     if run.get("state") in ("queued", "running", "committing"):
                         progress.update(task, description=f"harvesting {run['source']} ({run['state']}, "
                                                           f"{run.get('pages', 0)} pages)")

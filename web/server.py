@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 log = logging.getLogger("hdcat.server")
 SERVER_FILE = "server.json"
 
@@ -50,7 +52,14 @@ def running_server(data_dir) -> RunningServer | None:
         server = RunningServer(url=info["url"], pid=int(info["pid"]), secret=info["secret"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return server if _alive(server.pid) else None
+    if server.pid == os.getpid() or not _alive(server.pid):
+        return None  # a file left by a killed server (its pid may since be ours, or another process's)
+    try:  # a live pid is not proof: the server must answer at its address
+        if httpx.get(server.url + "/healthz", timeout=3).status_code != 200:
+            return None
+    except httpx.HTTPError:
+        return None
+    return server
 
 
 def _write_server_file(data_dir, url: str, secret: str) -> Path:
