@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: thin views over the catalogue, schemas from catalog.schemas."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, g, request, url_for
 from marshmallow import ValidationError
 
 from hdcat.catalog.errors import Forbidden, Invalid, NotFound
@@ -11,7 +11,7 @@ from hdcat.catalog.schemas import (
 )
 from hdcat.ontology import hospitals
 from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_local, is_member, require_scope
-from hdcat.web.context import catalog, query_args
+from hdcat.web.context import catalog, harvest_queue, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,10 +42,6 @@ def dataset(local_id: str):
     record = catalog().dataset(local_id, members=is_member())
     audit_restricted_read(record)
     return DatasetSchema().dump(record)
-
-
-def harvest_queue():
-    return current_app.extensions["hdcat.harvests"]
 
 
 def job_dict(job) -> dict:

@@ -63,10 +63,7 @@ def _harvest_service(app: Flask):
         app.extensions["hdcat.metrics"].harvest_finished(run)
         with app.app_context():
             from hdcat.web.auth import accounts
-            operations.audit_harvests(accounts(), [run], actor=job.requested_by)
-            operations.checkpoint_audit(cat, accounts())
-        if operations.changed([run]):
-            cat.recompute_conformance()  # here, after the commit, not on some reader's request
+            operations.after_harvest(cat, accounts(), [run], actor=job.requested_by)
         search = app.extensions.get("hdcat.search")
         if search is not None and operations.changed([run]):
             try:

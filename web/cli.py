@@ -98,10 +98,10 @@ def sync_search(catalog, runs):
     holds everything and the index is rebuilt at the next harvest, `hdcat serve` or `hdcat reindex`."""
     from hdcat.search.backends import SearchUnavailable
     from hdcat.search.service import mark_stale
+    from hdcat.web import operations
     try:
         search = open_search(catalog)
-        if search.needs_sync(runs):
-            reindex_with_progress(search)
+        operations.sync_search(search, runs, reindex=reindex_with_progress)
         return search
     except SearchUnavailable as exc:
         mark_stale(catalog.settings, exc.message)  # also when the engine could not even be reached
@@ -115,9 +115,7 @@ def audit_runs(catalog, runs) -> None:
     from hdcat.web import operations
     accounts = Accounts.for_settings(catalog.settings)
     try:
-        operations.audit_harvests(accounts, runs, actor=_actor())
-        operations.reconcile_harvest_audit(catalog, accounts)
-        operations.checkpoint_audit(catalog, accounts)
+        operations.after_harvest(catalog, accounts, runs, actor=_actor(), reconcile=True)
     finally:
         accounts.close()
 

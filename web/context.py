@@ -12,6 +12,11 @@ def catalog() -> Catalog:
     return current_app.extensions["hdcat"]
 
 
+def harvest_queue():
+    """The app's harvest queue (web.harvest_service): the API, the site and the scheduler submit to it."""
+    return current_app.extensions["hdcat.harvests"]
+
+
 def query_args(schema: Schema) -> dict:
     """Parse request.args with a schema; the first bad parameter becomes a 400 naming it."""
     try:

@@ -63,7 +63,6 @@ class HarvestJob:
     requested_by: str
     incremental: bool = True
     state: str = QUEUED
-    pages: int = 0
     queued_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
@@ -78,7 +77,6 @@ class HarvestJob:
         if self.cancel.is_set():
             raise Interrupted("the server stopped during this harvest; the source keeps its last good data "
                               "and is harvested again when the server starts")
-        self.pages = len(self.run.pages)
 
     def before_commit(self):
         with self.lock:

@@ -15,13 +15,32 @@ from hdcat.catalog.runs import HarvestRun, Outcome
 _SYNC_LOCK = threading.Lock()
 
 
+def _audit_run(accounts, actor: str, source: str, detail: dict, origin: str = "local") -> None:
+    """One `harvest.run` entry; `detail` holds the run id, status and counts (the trail's shape for runs)."""
+    accounts.audit(actor, "harvest.run", source, detail, origin=origin)
+
+
 def audit_harvests(accounts, runs: Iterable[HarvestRun], actor: str, origin: str = "local") -> None:
     """Every harvest run on the tamper-evident trail, with what it did."""
     for r in runs:
-        accounts.audit(actor, "harvest.run", r.source,
-                       {"run": r.id, "status": r.outcome.value if r.outcome else None, "found": r.found,
-                        "added": r.added, "changed": r.changed, "removed": r.removed, "skipped": len(r.skipped)},
-                       origin=origin)
+        _audit_run(accounts, actor, r.source, {
+            "run": r.id, "status": r.outcome.value if r.outcome else None, "found": r.found, "added": r.added,
+            "changed": r.changed, "removed": r.removed, "skipped": len(r.skipped)}, origin)
+
+
+def after_harvest(catalog, accounts, runs: list[HarvestRun], actor: str, reconcile: bool = False) -> None:
+    """What every finished harvest is followed by, wherever it ran (CLI or server): its audit entries,
+    conformance recomputed if data changed (here, not on a reader's request), and an audit checkpoint.
+    `reconcile` (a process that starts with a harvest, as the CLI does) also records runs an earlier,
+    killed process committed without their entries; it comes after this batch's own entries, so those are
+    never taken for late ones. The search index follows separately (sync_search), so each caller can
+    show its own progress."""
+    audit_harvests(accounts, runs, actor=actor)
+    if reconcile:
+        reconcile_harvest_audit(catalog, accounts)
+    if changed(runs):
+        catalog.recompute_conformance()
+    checkpoint_audit(catalog, accounts)
 
 
 def reconcile_harvest_audit(catalog, accounts, limit: int = 5000) -> int:
@@ -30,10 +49,9 @@ def reconcile_harvest_audit(catalog, accounts, limit: int = 5000) -> int:
     audited = accounts.audited_runs()
     missing = [r for r in catalog.runs(limit=limit) if r["id"] not in audited]
     for r in reversed(missing):  # oldest first, as they happened
-        accounts.audit("hdcat", "harvest.run", r["source"],
-                       {"run": r["id"], "status": r["status"], "found": r["found"], "added": r["added"],
-                        "changed": r["changed"], "removed": r["removed"], "skipped": r["skipped"],
-                        "recorded_late": True})
+        _audit_run(accounts, "hdcat", r["source"], {
+            **{k: r[k] for k in ("status", "found", "added", "changed", "removed", "skipped")},
+            "run": r["id"], "recorded_late": True})
     return len(missing)
 
 

@@ -1,13 +1,14 @@
 """HTML pages: home, dataset list, dataset pages (with content negotiation), hospitals, harvests."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from hdcat.catalog.errors import Forbidden, Invalid, NotFound
 from hdcat.catalog.schemas import DatasetListArgsSchema, PageArgsSchema
 from hdcat.ontology import hospitals
 from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_member, principal, require_permission
-from hdcat.web.context import catalog, query_args
+from hdcat.web.api import run_for_reader
+from hdcat.web.context import catalog, harvest_queue, query_args
 from hdcat.web.conneg import negotiate
 from hdcat.web.rdf_response import rdf_response
 
@@ -21,7 +22,6 @@ class DatasetPageArgs(DatasetListArgsSchema):
 
 @bp.get("/")
 def home():
-    from hdcat.web.api import run_for_reader
     return render_template("home.html", stats=catalog().stats(members=is_member()),
                            runs=[run_for_reader(r) for r in catalog().runs(limit=8)])
 
@@ -58,7 +58,6 @@ def hospital(hospital_id: str):
     total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id, members=is_member())
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
-    from hdcat.web.api import run_for_reader
     runs = [run_for_reader(r) for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
     return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],
                            size=args["size"], last=last, runs=runs)
@@ -76,9 +75,8 @@ def _startable_sources() -> list:
 def harvests():
     from hdcat.web.account import EmptyForm
     args = query_args(PageArgsSchema())
-    from hdcat.web.api import run_for_reader
     runs = [run_for_reader(r) for r in catalog().runs(limit=args["size"], offset=(args["page"] - 1) * args["size"])]
-    queue = current_app.extensions["hdcat.harvests"]
+    queue = harvest_queue()
     return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"],
                            active=[j.as_dict() for j in queue.active()], startable=_startable_sources(),
                            form=EmptyForm())
@@ -96,7 +94,7 @@ def start_harvest():
     source = next((s for s in _startable_sources() if s.name == name), None)
     if source is None:
         raise Forbidden(f"{principal().label} may not harvest {name!r}: not a source of their hospitals")
-    job = current_app.extensions["hdcat.harvests"].submit([source], requested_by=principal().label)[0]
+    job = harvest_queue().submit([source], requested_by=principal().label)[0]
     accounts().audit(principal().label, "harvest.request", source.name, {"run": job.id},
                      origin=request.remote_addr or "")
     return redirect(url_for("pages.harvest", run_id=job.id), 303)
@@ -104,9 +102,8 @@ def start_harvest():
 
 @bp.get("/harvests/<run_id>")
 def harvest(run_id: str):
-    job = current_app.extensions["hdcat.harvests"].job(run_id)
+    job = harvest_queue().job(run_id)
     if job is not None and job.state != "done":
         return render_template("harvest.html", run={**job.as_dict(), "iri": None, "skipped_records": [],
                                                     "warnings": []}, live=True)
-    from hdcat.web.api import run_for_reader
     return render_template("harvest.html", run=run_for_reader(catalog().run(run_id)))
