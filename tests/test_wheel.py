@@ -91,6 +91,7 @@ def test_the_installed_wheel_runs_the_demo_and_serves_lineage_definitions_and_se
         server = subprocess.Popen([hdcat, "serve", "--port", str(port)], cwd=tmp_path, env=env,
                                   stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    http = httpx.Client(timeout=60)  # the first search loads the Korean analyser while the server warms up
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -108,15 +109,16 @@ def test_the_installed_wheel_runs_the_demo_and_serves_lineage_definitions_and_se
                  "job": {"namespace": "hanbit-dbt", "name": "cdm.condition_summary"},
                  "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.condition_occurrence"}],
                  "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "mart.condition_summary"}]}
-        posted = httpx.post(base + "/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {token}"})
+        posted = http.post(base + "/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {token}"})
         assert posted.status_code == 201, posted.text
-        definitions = httpx.get(base + "/api/v1/definitions").json()
+        definitions = http.get(base + "/api/v1/definitions").json()
         ids = {d["id"] for d in definitions["definitions"]}
         assert {"cancer-core", "cardiovascular-core", "respiratory-core"} <= ids
-        found = httpx.get(base + "/api/v1/search", params={"q": "폐암"}).json()
+        found = http.get(base + "/api/v1/search", params={"q": "폐암"}).json()
         assert found["total"] > 0 and found["facets"]["hospital"]
-        assert httpx.get(base + "/readyz").json()["status"] == "ready"
+        assert http.get(base + "/readyz").json()["status"] == "ready"
     finally:
+        http.close()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(60)
