@@ -11,6 +11,7 @@ import threading
 from importlib.metadata import entry_points
 
 from hdcat.catalog.errors import PluginUnavailable
+from hdcat.catalog.extension_points import STORES, ExtensionPoint
 
 
 _SCAN_LOCK = threading.RLock()
@@ -18,13 +19,19 @@ _SCAN_LOCK = threading.RLock()
 
 @dataclass
 class Registry:
-    group: str
+    """The plugins of one extension point (catalog/extension_points.py), by their entry-point name."""
+    point: ExtensionPoint
     _loaded: dict = field(default_factory=dict)
     _failed: dict = field(default_factory=dict)
     _scanned: bool = False
 
-    def register(self, name: str, obj) -> None:
-        """Register directly (tests, embedding applications)."""
+    @property
+    def group(self) -> str:
+        return self.point.group
+
+    def register(self, obj, name: str | None = None) -> None:
+        """Register directly (tests, embedding applications); the name is the plugin's key attribute."""
+        name = name or getattr(obj, self.point.key)
         self._loaded[name] = obj
         self._failed.pop(name, None)
 
@@ -38,9 +45,16 @@ class Registry:
                 if ep.name in self._loaded:
                     continue
                 try:
-                    self._loaded[ep.name] = ep.load()
+                    obj = ep.load()
                 except Exception as exc:  # a broken plugin must not break the others
                     self._failed[ep.name] = f"{type(exc).__name__}: {exc}"
+                    continue
+                key = getattr(obj, self.point.key, None)
+                if key != ep.name:
+                    self._failed[ep.name] = (f"its {self.point.key} is {key!r}, not the entry-point name {ep.name!r}; "
+                                             "the two must match")
+                    continue
+                self._loaded[ep.name] = obj
             self._scanned = True
 
     def get(self, name: str):
@@ -64,4 +78,4 @@ class Registry:
         return dict(self._failed)
 
 
-stores = Registry("hdcat.stores")
+stores = Registry(STORES)

@@ -1,4 +1,5 @@
 """The harvester registry: kind name → Harvester class, from the `hdcat.harvesters` group."""
+from hdcat.catalog.extension_points import HARVESTERS
 from hdcat.catalog.registry import Registry
 
-harvesters = Registry("hdcat.harvesters")
+harvesters = Registry(HARVESTERS)

@@ -5,12 +5,11 @@ definition's hospital (or an admin). Published versions never change: editing on
 """
 from __future__ import annotations
 
-import threading
-
 from flask import Blueprint, current_app, g, request
 
 from hdcat.catalog.errors import Forbidden, Invalid
 from hdcat.catalog.definitions import load_definition, parse_upload
+from hdcat.web import operations
 from hdcat.web.auth import accounts, is_member, origin, require_scope
 from hdcat.web.context import catalog
 
@@ -86,19 +85,9 @@ def check_new_version(who, data: dict) -> None:
 
 
 def changed(action: str, record: dict, who) -> None:
-    """After a write: the audit trail, and (after publishing or deprecating) the search index in the background."""
-    accounts().audit(who.label, f"definition.{action}", record["iri"], {"status": record["status"]}, origin=origin())
-    if action in ("publish", "deprecate"):
-        search = current_app.extensions.get("hdcat.search")
-        if search is not None:
-            threading.Thread(target=_reindex, args=(search,), daemon=True).start()
-
-
-def _reindex(search) -> None:
-    try:
-        search.reindex()
-    except Exception:  # marked stale inside reindex; the next sync or `hdcat reindex` repairs it
-        pass
+    """After a write: what every definition change is followed by (web/operations.py)."""
+    operations.after_definition_change(accounts(), action, record, who.label, origin=origin(),
+                                       search=current_app.extensions.get("hdcat.search"))
 
 
 def _owned(def_id: str, version: str):

@@ -77,6 +77,41 @@ def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = N
             raise
 
 
+#: definition statuses that the search index shows (search documents name the definitions a dataset meets)
+_INDEXED_STATUSES = ("published", "deprecated")
+
+
+def after_definition_change(accounts, action: str, record: dict, actor: str, origin: str = "local",
+                            search=None, settings=None) -> None:
+    """What every write to a definition is followed by, from the API, the site or the CLI: its audit entry
+    and, when the change reaches what search shows (publishing, deprecating), the index catching up.
+
+    A running server (`search` given) rebuilds the index in the background so the writer does not wait;
+    the CLI, which has no server to do it, marks the index stale (`settings`) and the next sync, `hdcat
+    serve` or `hdcat reindex` rebuilds it. Conformance follows the catalogue itself (Catalog watches its
+    definitions), so it cannot be forgotten here."""
+    accounts.audit(actor, f"definition.{action}", record["iri"], {"status": record["status"]}, origin=origin)
+    if record["status"] not in _INDEXED_STATUSES or action in ("create", "edit", "revise", "delete"):
+        return
+    if search is not None:
+        threading.Thread(target=_reindex_quietly, args=(search,), name="hdcat-definition-reindex",
+                         daemon=True).start()
+    elif settings is not None:
+        from hdcat.search.service import mark_stale
+        mark_stale(settings, f"definition {record['iri']} was {record['status']} from the command line")
+
+
+def _reindex_quietly(search) -> None:
+    """A background rebuild after a definition change; a failure marks the index stale (inside reindex),
+    and the next sync repairs it, so nothing here may raise into a dying thread."""
+    import logging
+    with _SYNC_LOCK:
+        try:
+            search.reindex()
+        except Exception as exc:
+            logging.getLogger("hdcat.search").warning("index not rebuilt after a definition change: %s", exc)
+
+
 def checkpoint_audit(catalog, accounts):
     """Anchor the audit trail's head in the RDF store and the log (catalog.audit_anchor). Best effort: a
     store that cannot be written (a full disk) is logged, and the next checkpoint covers these entries."""

@@ -25,6 +25,8 @@ class CatalogStore:
     """Base class: subclasses open `self.dataset` and may override the heavy operations."""
 
     capabilities = Capabilities(persistent=False, native_sparql=False, transactions=False)
+    #: the HDCAT_STORE scheme that opens this store (its entry-point name in `hdcat.stores`)
+    scheme = ""
 
     def __init__(self, location: str):
         self.location = location

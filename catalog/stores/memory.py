@@ -10,6 +10,7 @@ _SPARQL_LOCK = threading.RLock()
 
 class MemoryStore(CatalogStore):
     """Everything in rdflib's Memory store; nothing survives the process."""
+    scheme = "memory"
 
     def query(self, sparql: str, **kwargs):
         with _SPARQL_LOCK:

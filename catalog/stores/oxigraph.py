@@ -23,6 +23,7 @@ from hdcat.ontology import bind_prefixes
 
 
 class OxigraphStore(CatalogStore):
+    scheme = "oxigraph"
     capabilities = Capabilities(persistent=True, native_sparql=True, transactions=True)
 
     def __init__(self, location: str, read_only: bool = False):

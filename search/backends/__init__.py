@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hdcat.catalog.extension_points import SEARCH_BACKENDS
 from hdcat.catalog.registry import Registry
 from hdcat.search.backends.base import SearchBackend, SearchUnavailable  # noqa: F401
 
-backends = Registry("hdcat.search")
+backends = Registry(SEARCH_BACKENDS)
 
 
 def open_backend(search_url: str | None, data_dir: Path) -> SearchBackend:

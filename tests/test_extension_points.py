@@ -1,0 +1,81 @@
+"""Extension points (catalog/extension_points.py): plugins arrive through entry points, as a user's package
+installs them; a broken or mis-keyed one is listed as unavailable and never breaks the others."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from hdcat.catalog.extension_points import EXTENSION_POINTS
+from hdcat.catalog.registry import Registry, stores
+from hdcat.harvesters.registry import harvesters
+from hdcat.search.backends import backends
+
+
+def test_every_extension_point_has_a_registry_and_keys_match():
+    registries = {r.group: r for r in (harvesters, backends, stores)}
+    assert set(registries) == {p.group for p in EXTENSION_POINTS}
+    for point in EXTENSION_POINTS:
+        registry = registries[point.group]
+        assert registry.names(), point.group
+        assert registry.unavailable() == {}, point.group
+        for name in registry.names():  # the entry-point name is the class's key attribute
+            assert getattr(registry.get(name), point.key) == name
+
+
+def test_register_uses_the_key_attribute():
+    from hdcat.catalog.extension_points import HARVESTERS
+    from hdcat.harvesters.base import Harvester
+
+    class Local(Harvester):
+        kind = "local-test"
+
+    registry = Registry(HARVESTERS)
+    registry.register(Local)
+    assert registry.get("local-test") is Local
+
+
+def _plugin_package(root: Path) -> None:
+    """A third-party distribution as pip installs it: a module and a dist-info with entry points."""
+    (root / "hdcat_extra.py").write_text(textwrap.dedent("""
+        from hdcat.harvesters.base import Harvester
+        class Works(Harvester):
+            kind = "extra"
+        class WrongKey(Harvester):
+            kind = "something-else"
+    """))
+    (root / "hdcat_broken.py").write_text("import a_module_that_is_not_installed\n")
+    info = root / "hdcat_extra-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hdcat-extra\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(textwrap.dedent("""
+        [hdcat.harvesters]
+        extra = hdcat_extra:Works
+        misnamed = hdcat_extra:WrongKey
+        broken = hdcat_broken:Thing
+    """))
+
+
+def test_sources_and_plugins_show_unavailable_plugins(tmp_path):
+    _plugin_package(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "250", "HDCAT_DATA_DIR": str(tmp_path / "var")}
+    env.pop("HDCAT_CONFIG", None)
+
+    def hdcat(*args):
+        r = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    sources = hdcat("sources")
+    kinds = next(line for line in sources.splitlines() if line.startswith("harvester kinds:"))
+    assert "extra" in kinds and "broken" not in kinds and "misnamed" not in kinds
+    assert "harvester kind broken: unavailable (ModuleNotFoundError" in sources
+    assert "harvester kind misnamed: unavailable (its kind is 'something-else'" in sources
+    listing = hdcat("plugins")
+    assert "hdcat_extra:Works" in listing
+    for point in EXTENSION_POINTS:
+        assert point.group in listing
+    assert listing.count("unavailable") == 2

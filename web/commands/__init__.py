@@ -1,0 +1,1 @@
+"""The `hdcat` commands, one module per group; web/cli.py assembles them into one click group."""
