@@ -57,8 +57,8 @@ class ConformanceSchema(Schema):
 
 
 #: what the OpenAPI document says of the views below: their path parameters, body and write errors
-ID_VERSION = {"def_id": fields.String(validate=validate.Length(max=63)),
-              "version": fields.String(validate=validate.Length(max=20))}
+ID = {"def_id": fields.String(validate=validate.Length(max=63))}
+ID_VERSION = {**ID, "version": fields.String(validate=validate.Length(max=20))}
 UPLOAD = Media({"application/json": DefinitionSchema, "text/turtle": TEXT})
 WRITE_ERRORS = {403: "the token lacks `definitions:write`, or its steward does not act for the definition's hospital",
                 409: "the version exists already, or is published and never changes"}
@@ -165,7 +165,7 @@ def list_definitions():
 
 
 @bp.get("/<def_id>")
-@documented("The latest published (else latest) version", path=ID_VERSION, responses={200: DefinitionRecordSchema})
+@documented("The latest published (else latest) version", path=ID, responses={200: DefinitionRecordSchema})
 def latest(def_id: str):
     return definitions().get(def_id, drafts=is_member())
 

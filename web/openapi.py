@@ -32,13 +32,12 @@ def _json(schema, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _content(value, description: str = "OK") -> dict:
+def _content(value) -> dict:
+    """A success answer as web.apidoc.documented takes it: a schema, (schema, description) or Media."""
     if isinstance(value, Media):
         return {"description": value.description,
                 "content": {media: {"schema": schema} for media, schema in value.types.items()}}
-    if isinstance(value, tuple):
-        return _json(*value)
-    return _json(value, description)
+    return _json(*value) if isinstance(value, tuple) else _json(value)
 
 
 def _auth(view) -> tuple[list, dict]:
@@ -54,8 +53,13 @@ def _auth(view) -> tuple[list, dict]:
 
 
 def _path_parameters(rule, op: Operation, converter) -> list[dict]:
+    """Every variable of the rule, typed by its converter unless the view narrows it (a length, an enum)."""
+    variables = _VARIABLE.findall(rule.rule)
+    unknown = set(op.path) - {name for _, name in variables}
+    if unknown:
+        raise ValueError(f"{rule.endpoint}: @documented names path parameters its route lacks: {sorted(unknown)}")
     params = []
-    for kind, name in _VARIABLE.findall(rule.rule):
+    for kind, name in variables:
         narrowed = op.path.get(name) or _CONVERTERS.get(kind, fields.String)()
         params.append({"name": name, "in": "path", "required": True, "schema": converter.field2property(narrowed)})
     return params
@@ -90,8 +94,11 @@ def operation(rule, view, op: Operation, plugin: MarshmallowPlugin) -> dict:
 
 
 def _tag(rule: str) -> str:
-    """The resource an operation belongs to: the first segment after the API's version."""
-    return rule.removeprefix("/api/").split("/")[1 if rule.startswith("/api/v") else 0].split(".")[0].split("<")[0]
+    """The resource an operation belongs to, unless the view names one: the first segment after /api/v1/."""
+    segments = [s for s in rule.split("/") if s][1:]
+    if segments and re.fullmatch(r"v\d+", segments[0]):
+        segments = segments[1:]
+    return re.split(r"[.<]", segments[0])[0] if segments else "api"
 
 
 def openapi_path(rule: str) -> str:
