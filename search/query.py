@@ -29,6 +29,9 @@ INTERNAL_FILTERS = ("visibility",)
 SORTS = ("relevance", "modified", "title")
 MAX_Q = 500
 MAX_SIZE = 100
+MAX_PAGE = 10_000
+#: the longest facet value a filter takes
+MAX_FILTER_VALUE = 200
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
 
 
@@ -117,7 +120,7 @@ def build_request(args: dict) -> SearchRequest:
     sort = args.pop("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise Invalid(f"parameter 'sort': use one of {', '.join(SORTS)}", field="sort")
-    page = whole_number(args.pop("page", 1), "page", 1, 10_000)
+    page = whole_number(args.pop("page", 1), "page", 1, MAX_PAGE)
     size = whole_number(args.pop("size", 20), "size", 1, MAX_SIZE)
     filters: dict[str, list[str]] = {}
     for key, values in args.items():
@@ -128,7 +131,7 @@ def build_request(args: dict) -> SearchRequest:
         values = values if isinstance(values, list) else [values]
         clean = [v for v in values if v]
         for v in clean:
-            if len(v) > 200:
+            if len(v) > MAX_FILTER_VALUE:
                 raise Invalid(f"parameter {key!r}: value too long", field=key)
         if clean:
             filters[key] = clean

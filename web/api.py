@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, request, url_for
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from hdcat.catalog.errors import Forbidden, Invalid, NotFound
 from hdcat.catalog.schemas import (
@@ -10,10 +10,38 @@ from hdcat.catalog.schemas import (
     HarvestRequestSchema, HarvestRunSchema, HospitalCountSchema,
 )
 from hdcat.ontology import hospitals
+from hdcat.web.apidoc import documented
 from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_local, is_member, require_scope
 from hdcat.web.context import catalog, harvest_queue, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class LinksSchema(Schema):
+    self_ = fields.String(data_key="self")
+    next = fields.String()
+    prev = fields.String()
+
+
+class DatasetPageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    hits = fields.List(fields.Nested(DatasetSummarySchema), required=True)
+    links = fields.Nested(LinksSchema)
+
+
+class RunPageSchema(Schema):
+    page = fields.Integer()
+    size = fields.Integer()
+    active = fields.List(fields.Nested(HarvestJobSchema), metadata={
+        "description": "harvests queued or running in the server now, running first"})
+    runs = fields.List(fields.Nested(HarvestRunSchema), metadata={
+        "description": "runs without skipped_records and warnings (see /api/v1/harvests/{run_id})"})
+
+
+class HospitalListSchema(Schema):
+    hospitals = fields.List(fields.Nested(HospitalCountSchema), required=True)
 
 
 def _links(endpoint: str, page: int, size: int, total: int, **filters) -> dict:
@@ -27,6 +55,7 @@ def _links(endpoint: str, page: int, size: int, total: int, **filters) -> dict:
 
 
 @bp.get("/datasets")
+@documented("Datasets, paged", query=DatasetListArgsSchema, responses={200: DatasetPageSchema})
 def datasets():
     args = query_args(DatasetListArgsSchema())
     page, size = args.pop("page"), args.pop("size")
@@ -38,6 +67,7 @@ def datasets():
 
 
 @bp.get("/datasets/<local_id>")
+@documented("One dataset in full", responses={200: DatasetSchema})
 def dataset(local_id: str):
     record = catalog().dataset(local_id, members=is_member())
     audit_restricted_read(record)
@@ -53,6 +83,8 @@ def job_dict(job) -> dict:
 
 
 @bp.get("/harvests")
+@documented("Harvest runs, newest first, and the runs queued or running now", query=HarvestListArgsSchema,
+            responses={200: RunPageSchema})
 def harvests():
     args = query_args(HarvestListArgsSchema())
     page, size = args["page"], args["size"]
@@ -63,6 +95,8 @@ def harvests():
 
 
 @bp.get("/harvests/<run_id>")
+@documented("One harvest: its progress while queued or running, then the stored run with skipped records "
+            "and warnings", responses={200: {"oneOf": [HarvestRunSchema, HarvestJobSchema]}})
 def harvest(run_id: str):
     """A queued or running harvest shows its progress; a finished one its stored record."""
     job = harvest_queue().job(run_id)
@@ -119,6 +153,11 @@ def _requested_source(body: dict, who):
 
 
 @bp.post("/harvests")
+@documented('Start a harvest: {"source": NAME}, or a one-off {"kind", "location" (http(s) URL), "hospital"}; '
+            '"full": true re-reads unchanged pages', body=HarvestRequestSchema,
+            responses={202: (HarvestJobSchema, "queued; follow `url` (also in Location) for progress"),
+                       403: "the token lacks `harvest:run`, or its steward does not act for the source's hospital",
+                       404: "no configured source has that name", 503: "the server is stopping"})
 @require_scope("harvest:run")
 def start_harvest():
     """Queue a harvest; 202 with the run's URL, where its progress shows while it runs."""
@@ -141,6 +180,7 @@ def start_harvest():
 
 
 @bp.get("/hospitals")
+@documented("The member hospitals with dataset counts", responses={200: HospitalListSchema})
 def hospital_list():
     stats = {h["id"]: h["datasets"] for h in catalog().stats(members=is_member())["hospitals"]}
     return {"hospitals": HospitalCountSchema(many=True).dump([{**h, "datasets": stats.get(h["id"], 0)}

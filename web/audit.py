@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
+from marshmallow import Schema, fields, validate
 
 from hdcat.catalog.errors import Invalid
+from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, origin, principal, require_permission, require_scope
 
 bp = Blueprint("audit", __name__)
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
 FORMATS = {"csv": ("csv", "text/csv"), "ttl": ("prov", "text/turtle")}
+MAX_SIZE = 1000
+
+
+class AuditArgsSchema(Schema):
+    """The page of the trail to read (out-of-range numbers are brought within range, not refused)."""
+    page = fields.Integer(validate=validate.Range(min=1))
+    size = fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE))
+    offset = fields.Integer(validate=validate.Range(min=0), metadata={"description": "instead of page"})
+
+
+class AuditPageSchema(Schema):
+    intact = fields.Boolean(required=True, metadata={"description": "the hash chain verifies"})
+    checked = fields.Integer(required=True, metadata={"description": "entries verified"})
+    problem = fields.String(allow_none=True, metadata={"description": "where the chain breaks"})
+    entries = fields.List(fields.Dict(), required=True)
 
 
 def _page_args(default_size: int) -> tuple[int, int]:
     try:
-        size = min(max(int(request.args.get("size", default_size)), 1), 1000)
+        size = min(max(int(request.args.get("size", default_size)), 1), MAX_SIZE)
         page = min(max(int(request.args.get("page", 1)), 1), 1_000_000)
         offset = min(int(request.args.get("offset", (page - 1) * size)), 1_000_000_000)
     except ValueError:
@@ -53,12 +70,16 @@ def export(fmt: str):
 
 
 @api_bp.get("")
+@documented("The audit trail, newest first, and whether its hash chain is intact", query=AuditArgsSchema,
+            responses={200: AuditPageSchema})
 @require_scope("audit:read")
 def entries():
     return _entries(*_page_args(100))
 
 
 @api_bp.get("/export.<fmt>")
+@documented("The whole trail as CSV or PROV-O (Turtle)", path={"fmt": fields.String(validate=validate.OneOf(FORMATS))},
+            responses={200: Media({media: TEXT for _, media in FORMATS.values()}, "the trail")})
 @require_scope("audit:read")
 def api_export(fmt: str):
     return _download(fmt)

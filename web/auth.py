@@ -106,6 +106,7 @@ def require_permission(permission: str):
             if not who.can(permission):
                 raise Forbidden(f"{who.user} is a {who.role}; this needs {permission!r}")
             return view(*args, **kwargs)
+        wrapper.required = ("permission", permission)  # read by web.openapi: security, 401 and 403
         return wrapper
     return decorate
 
@@ -123,6 +124,7 @@ def require_scope(scope: str):
                 raise Forbidden(f"token {who.token_id} lacks the {scope!r} scope")
             g.principal = who
             return view(*args, **kwargs)
+        wrapper.required = ("scope", scope)  # read by web.openapi: security, 401 and 403
         return wrapper
     return decorate
 

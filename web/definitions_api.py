@@ -6,15 +6,61 @@ definition's hospital (or an admin). Published versions never change: editing on
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
+from marshmallow import Schema, fields, validate
 
 from hdcat.catalog.errors import Forbidden, Invalid
-from hdcat.catalog.definitions import load_definition, parse_upload
+from hdcat.catalog.definitions import DefinitionRecordSchema, DefinitionSchema, load_definition, parse_upload
 from hdcat.web import operations
+from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, is_member, origin, require_scope
 from hdcat.web.context import catalog
 
 bp = Blueprint("definitions_api", __name__, url_prefix="/api/v1/definitions")
 MAX_BODY = 2 * 1024 * 1024
+STATUSES = ("draft", "published", "deprecated")
+ACTIONS = ("publish", "deprecate", "revise")
+
+
+class DefinitionVersionSchema(Schema):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+    iri = fields.String(required=True)
+    status = fields.String(required=True)
+    modified = fields.String(allow_none=True)
+
+
+class DefinitionListSchema(Schema):
+    total = fields.Integer(required=True)
+    definitions = fields.List(fields.Nested(DefinitionVersionSchema), required=True)
+
+
+class DefinitionListArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class MeasurementSchema(Schema):
+    dataset = fields.String(required=True)
+    definition = fields.String(required=True)
+    definition_id = fields.String()
+    definition_version = fields.String()
+    score = fields.Float(required=True)
+    declared = fields.Boolean(required=True)
+    conforms = fields.Boolean(required=True)
+    missing = fields.List(fields.String())
+    wrong = fields.List(fields.String())
+
+
+class ConformanceSchema(Schema):
+    definition = fields.String(required=True)
+    results = fields.List(fields.Nested(MeasurementSchema), required=True)
+
+
+#: what the OpenAPI document says of the views below: their path parameters, body and write errors
+ID = {"def_id": fields.String(validate=validate.Length(max=63))}
+ID_VERSION = {**ID, "version": fields.String(validate=validate.Length(max=20))}
+UPLOAD = Media({"application/json": DefinitionSchema, "text/turtle": TEXT})
+WRITE_ERRORS = {403: "the token lacks `definitions:write`, or its steward does not act for the definition's hospital",
+                409: "the version exists already, or is published and never changes"}
 
 
 def definitions():
@@ -97,25 +143,31 @@ def _owned(def_id: str, version: str):
 
 
 @bp.get("")
+@documented("Every version of every standard dataset definition", query=DefinitionListArgsSchema,
+            responses={200: DefinitionListSchema})
 def list_definitions():
     status = request.args.get("status")
-    if status and status not in ("draft", "published", "deprecated"):
+    if status and status not in STATUSES:
         raise Invalid("parameter 'status': draft, published or deprecated", field="status")
     rows = [r for r in definitions().versions(drafts=is_member()) if not status or r["status"] == status]
     return {"total": len(rows), "definitions": rows}
 
 
 @bp.get("/<def_id>")
+@documented("The latest published (else latest) version", path=ID, responses={200: DefinitionRecordSchema})
 def latest(def_id: str):
     return definitions().get(def_id, drafts=is_member())
 
 
 @bp.get("/<def_id>/<version>")
+@documented("One version", path=ID_VERSION, responses={200: DefinitionRecordSchema})
 def one(def_id: str, version: str):
     return definitions().get(def_id, version, drafts=is_member())
 
 
 @bp.post("")
+@documented("Register a new definition (a draft)", body=UPLOAD,
+            responses={201: DefinitionRecordSchema, 404: "no such definition", **WRITE_ERRORS})
 @require_scope("definitions:write")
 def create():
     data = load_definition(_body())  # a 400 naming every bad field comes before any question of ownership
@@ -127,6 +179,8 @@ def create():
 
 
 @bp.put("/<def_id>/<version>")
+@documented("Edit a draft (published versions never change: 409)", path=ID_VERSION, body=UPLOAD,
+            responses={200: DefinitionRecordSchema, **WRITE_ERRORS})
 @require_scope("definitions:write")
 def update(def_id: str, version: str):
     _owned(def_id, version)
@@ -138,6 +192,10 @@ def update(def_id: str, version: str):
 
 
 @bp.post("/<def_id>/<version>/<action>")
+@documented('publish, deprecate, or revise (body {"version": "1.1.0"}: a new draft that supersedes it when '
+            'published)', path={**ID_VERSION, "action": fields.String(validate=validate.OneOf(ACTIONS))},
+            responses={200: DefinitionRecordSchema, 201: (DefinitionRecordSchema, "revised: the new draft"),
+                       400: "a parameter or the body is wrong; `field` names it", **WRITE_ERRORS})
 @require_scope("definitions:write")
 def lifecycle(def_id: str, version: str, action: str):
     _owned(def_id, version)
@@ -159,6 +217,8 @@ def lifecycle(def_id: str, version: str, action: str):
 
 
 @bp.get("/<def_id>/<version>/conformance")
+@documented("Datasets that declare or resemble this version, with scores and what is missing", path=ID_VERSION,
+            responses={200: ConformanceSchema})
 def conformance(def_id: str, version: str):
     record = definitions().get(def_id, version, drafts=is_member())
     return {"definition": record["iri"],

@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from hdcat.catalog.errors import HdcatError
+
+
+class ErrorSchema(Schema):
+    """Every JSON error answer (error_body and HdcatError.to_dict), as the OpenAPI document names it."""
+    error = fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "what is wrong, for people"})
+    status = fields.Integer(required=True)
+    field = fields.String(metadata={"description": "the parameter or field to fix"})
+    detail = fields.Dict(metadata={"description": "more, e.g. `fields`: every field to fix with its message"})
 
 
 def wants_json() -> bool:

@@ -6,13 +6,15 @@ from datetime import datetime, timezone
 
 import orjson
 from flask import Blueprint, Response, current_app, g, request
+from marshmallow import Schema, fields, validate
 
 from hdcat.catalog.errors import Forbidden, Invalid
-from hdcat.catalog.lineage import MAX_DEPTH
+from hdcat.catalog.lineage import DIRECTIONS, MAX_DEPTH
 from hdcat.catalog.schemas import whole_number
+from hdcat.web.apidoc import OBJECT, TEXT, Media, documented
 from hdcat.web.auth import accounts, require_permission, require_scope
 from hdcat.web.context import catalog
-from hdcat.web.conneg import negotiate
+from hdcat.web.conneg import FORMATS, negotiate
 from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
@@ -20,6 +22,37 @@ MAX_EVENT_BYTES = 2 * 1024 * 1024
 
 
 MAX_PATH_LENGTH = 50
+MAX_NODE_ID = 1000
+RDF_FORMATS = [f for f in FORMATS if f.rdflib is not None]
+
+
+# What the views below read from the query string, for the OpenAPI document (the views check it
+# with the same limits, naming the parameter that is wrong).
+class NodeArgs(Schema):
+    nodeId = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NODE_ID), metadata={
+        "description": "dataset:<namespace>:<name> or job:<namespace>:<name>"})
+    depth = fields.Integer(validate=validate.Range(min=0, max=MAX_DEPTH))
+
+
+class NeighbourhoodArgs(NodeArgs):
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS))
+
+
+class GraphArgs(NeighbourhoodArgs):
+    asOf = fields.String(metadata={"description": "the graph as it stood then (ISO 8601 date or date-time)"})
+
+
+class ProvArgs(NeighbourhoodArgs):
+    format = fields.String(validate=validate.OneOf([f.name for f in RDF_FORMATS]))
+
+
+class PathArgs(Schema):
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    maxLength = fields.Integer(validate=validate.Range(min=0, max=MAX_PATH_LENGTH))
+
+
+MEMBERS_ONLY = {403: "members only", 404: "no such node"}
 
 
 def _int_arg(name: str, default: int, high: int = MAX_DEPTH) -> int:
@@ -28,7 +61,7 @@ def _int_arg(name: str, default: int, high: int = MAX_DEPTH) -> int:
 
 def _node_arg() -> str:
     node = request.args.get("nodeId", "")
-    if not node or ":" not in node or len(node) > 1000:
+    if not node or ":" not in node or len(node) > MAX_NODE_ID:
         raise Invalid("parameter 'nodeId': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="nodeId")
     return node
 
@@ -74,6 +107,12 @@ def _check_tenancy(event, who):
 
 
 @bp.post("/lineage")
+@documented("Receive an OpenLineage run, job or dataset event (2-0-2), as OpenLineage clients send it",
+            body=OBJECT, responses={
+                201: (OBJECT, "stored"), 200: (OBJECT, "a duplicate: already stored"),
+                400: "not a valid event; `field` names what is wrong",
+                403: "the token lacks `lineage:write` or writes another hospital's namespace",
+                413: "the event is larger than 2 MiB"})
 @require_scope("lineage:write")
 def post_event():
     if request.content_length and request.content_length > MAX_EVENT_BYTES:
@@ -117,6 +156,7 @@ def _fast_json(body) -> Response:
 
 
 @bp.get("/lineage")
+@documented("Lineage around a node, in Marquez's shape", query=GraphArgs, responses={200: OBJECT, **MEMBERS_ONLY})
 @require_permission("read:lineage")
 def get_lineage():
     node = _node_arg()
@@ -124,12 +164,18 @@ def get_lineage():
 
 
 @bp.get("/column-lineage")
+@documented("Column-level lineage of a dataset (the columnLineage facet)", query=NodeArgs,
+            responses={200: OBJECT, **MEMBERS_ONLY}, tags=["lineage"])
 @require_permission("read:lineage")
 def get_column_lineage():
     return catalog().lineage.column_lineage(_node_arg(), _int_arg("depth", 20))
 
 
 @bp.get("/lineage/prov")
+@documented("PROV-O of a lineage neighbourhood (?format= or the Accept header chooses the syntax)", query=ProvArgs,
+            responses={200: Media({f.media_type: OBJECT if f.name == "jsonld" else TEXT for f in RDF_FORMATS},
+                                      "PROV-O"), **MEMBERS_ONLY,
+                       406: "none of the media types in Accept is offered"})
 @require_permission("read:lineage")
 def get_prov():
     fmt = negotiate(default="ttl")
@@ -140,6 +186,7 @@ def get_prov():
 
 
 @bp.get("/lineage/paths")
+@documented("Paths between two nodes", query=PathArgs, responses={200: OBJECT, **MEMBERS_ONLY})
 @require_permission("read:lineage")
 def get_paths():
     source, target = request.args.get("from", ""), request.args.get("to", "")
@@ -151,6 +198,8 @@ def get_paths():
 
 
 @bp.get("/lineage/impact")
+@documented("What is downstream of a node: datasets and jobs, by hospital", query=NodeArgs,
+            responses={200: OBJECT, **MEMBERS_ONLY})
 @require_permission("read:lineage")
 def get_impact():
     cat = catalog()

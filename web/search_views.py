@@ -6,17 +6,66 @@ import io
 import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from hdcat.catalog.errors import Invalid
 from hdcat.search.facets import FACET_LIST
-from hdcat.search.query import FACETS, MAX_SIZE, SORTS
+from hdcat.catalog.schemas import DatasetSummarySchema
+from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
+from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member
 from hdcat.web.context import catalog
 
 bp = Blueprint("search", __name__)
 
 FACET_TITLES = {f.name: f.title for f in FACET_LIST}
+MAX_SUGGEST_Q = 100
+
+#: what /api/v1/search takes, for the OpenAPI document (search.query.build_request checks it, with
+#: the same limits)
+SearchArgsSchema = Schema.from_dict({
+    "q": fields.String(validate=validate.Length(max=MAX_Q), metadata={
+        "description": 'Words in Korean or English, "phrases", -exclusions, title:/column:/code:/keyword: prefixes'}),
+    "page": fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE)),
+    "size": fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE)),
+    "sort": fields.String(validate=validate.OneOf(SORTS)),
+    **{facet: fields.List(fields.String(validate=validate.Length(max=MAX_FILTER_VALUE)), metadata={
+        "description": f"filter on the {facet} facet (repeat for any of several)"}) for facet in FACETS},
+}, name="SearchArgs")
+
+
+class SuggestArgsSchema(Schema):
+    q = fields.String(validate=validate.Length(max=MAX_SUGGEST_Q))
+
+
+class FacetBucketSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class SearchHitSchema(DatasetSummarySchema):
+    score = fields.Float(allow_none=True)
+    highlight = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    title_highlight = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    partial = fields.Boolean(metadata={"description": "has some of the words, not all (tops up a short first page)"})
+
+
+class SearchResponseSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    relaxed = fields.Boolean(required=True)
+    did_you_mean = fields.String(allow_none=True)
+    took_ms = fields.Float()
+    hits = fields.List(fields.Nested(SearchHitSchema), required=True)
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetBucketSchema)), required=True)
+
+
+class SuggestionsSchema(Schema):
+    q = fields.String()
+    suggestions = fields.List(fields.String())
 
 
 def search_service():
@@ -45,15 +94,19 @@ def _run(size_default: int = 20) -> dict:
 
 
 @bp.get("/api/v1/search")
+@documented("Faceted search", query=SearchArgsSchema, responses={
+    200: SearchResponseSchema, 503: "the search engine is unreachable"})
 def api_search():
     return _run()
 
 
 @bp.get("/api/v1/suggest")
+@documented("Autocomplete on titles, keywords and concept names", query=SuggestArgsSchema,
+            responses={200: SuggestionsSchema}, tags=["search"])
 def api_suggest():
     q = request.args.get("q", "")
-    if len(q) > 100:
-        raise Invalid("parameter 'q': at most 100 characters", field="q")
+    if len(q) > MAX_SUGGEST_Q:
+        raise Invalid(f"parameter 'q': at most {MAX_SUGGEST_Q} characters", field="q")
     return {"q": q, "suggestions": search_service().complete(q, 10, members=is_member())}
 
 
