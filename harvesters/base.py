@@ -3,10 +3,17 @@
 A harvester is a small class per kind of source. The runner (runner.py) drives
 the stages; a stage raises only to abort the whole source, and reports
 per-record problems on the run instead.
+
+A harvester instance holds configuration only (the source, its checked options,
+the fetch policy). What one harvest learns while it runs lives in a `RunContext`
+that `harvest()` creates and hands to every stage, so the same instance can be
+harvested again — or by two workers at once — without one run seeing the other's
+leftovers.
 """
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass, field
 from typing import ClassVar, Iterable
 
 from marshmallow import Schema, ValidationError
@@ -24,6 +31,20 @@ class NoOptions(Schema):
     """Harvesters without options accept none."""
 
 
+@dataclass
+class RunContext:
+    """The working state of one harvest, made fresh by `Harvester.harvest` and passed to every stage.
+
+    Harvesters that remember things between stages (jobs queued, counts read) subclass it with their own
+    fields and return it from `Harvester.new_context`; nothing of a run is kept on the harvester itself.
+    """
+    run: HarvestRun
+    #: the job whose answer `parse` is reading (the answer's own location may differ after a redirect)
+    job: str = ""
+    #: pages downloaded by the unchanged-check, used by the harvest instead of downloading them again
+    prefetched: dict[str, Fetched] = field(default_factory=dict)
+
+
 class Harvester:
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
@@ -37,7 +58,6 @@ class Harvester:
         self.options: dict = {}
         self.threshold = 10          # the consortium's suppression threshold; the runner sets it
         self.max_literal_chars = 100_000  # the consortium's literal size limit; the runner sets it
-        self._prefetched: dict = {}
         #: where this source's harvest may read (harvesters/policy.py): every fetch passes it
         self.policy = FetchPolicy.for_source(source.location, source.allowed_origins,
                                              trusted=source.trusted_location)
@@ -51,12 +71,16 @@ class Harvester:
             raise ConfigError(f"source {self.source.name}: option {field}: {messages[0] if isinstance(messages, list) else messages}",
                               field=field) from None
 
+    def new_context(self, run: HarvestRun) -> RunContext:
+        """A fresh context for one harvest; harvesters with per-run state return their own subclass."""
+        return RunContext(run=run)
+
     # ---- the stages ----------------------------------------------------------
-    def gather(self) -> Iterable[str]:
+    def gather(self, ctx: RunContext) -> Iterable[str]:
         """The first things to fetch (locations)."""
         return [self.source.location]
 
-    def fetch(self, job: str) -> Fetched:
+    def fetch(self, job: str, ctx: RunContext) -> Fetched:
         return self.fetcher.get(job, policy=self.policy)
 
     def import_records(self, raw: Graph, run: HarvestRun) -> Graph:
@@ -66,27 +90,28 @@ class Harvester:
         return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
                            threshold=self.threshold, max_literal=self.max_literal_chars)
 
-    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
+    def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
         """Add the raw RDF of one fetched document to `into`; return further jobs (next pages)."""
         raise NotImplementedError
 
-    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        """Map the raw graph to what hdcat stores for this source; skip bad records on `run`."""
-        raise NotImplementedError
+    def import_(self, raw: Graph, ctx: RunContext) -> Graph:
+        """Map the raw graph to what hdcat stores for this source; skip bad records on `ctx.run`."""
+        return self.import_records(raw, ctx.run)
 
     # ---- driving them ---------------------------------------------------------
-    def unchanged(self, previous: list[tuple[str, str]], run: HarvestRun) -> bool:
+    def unchanged(self, previous: list[tuple[str, str]], ctx: RunContext) -> bool:
         """True when every page of the last good harvest reads the same as before, in the same order.
 
         Following the previous run's own chain of pages needs no parsing, so an unchanged source
         costs only its downloads. A difference anywhere means a full harvest.
         """
-        first = list(self.gather())
+        run = ctx.run
+        first = list(self.gather(ctx))
         if not previous or not first or first[0] != previous[0][0]:
             return False
         for location, digest in previous:
-            fetched = self.fetch(location)
-            self._prefetched[location] = fetched
+            fetched = self.fetch(location, ctx)
+            ctx.prefetched[location] = fetched
             if _digest(fetched.content) != digest:
                 return False
         run.pages = list(previous)
@@ -94,12 +119,15 @@ class Harvester:
         return True
 
     def harvest(self, run: HarvestRun, on_page=None, previous_pages=None) -> Graph | None:
-        """All stages in order; returns the source's new graph, or None when nothing changed."""
-        self._prefetched = {}
-        if previous_pages and self.unchanged(previous_pages, run):
+        """All stages in order; returns the source's new graph, or None when nothing changed.
+
+        Every call starts from a new context, so a second harvest of this instance starts from nothing.
+        """
+        ctx = self.new_context(run)
+        if previous_pages and self.unchanged(previous_pages, ctx):
             return None
         raw = bind_prefixes(Graph())
-        queue = deque(self.gather())
+        queue = deque(self.gather(ctx))
         seen: set[str] = set()
         hashes = []
         while queue:
@@ -110,15 +138,16 @@ class Harvester:
                 run.warn(f"stopped after {self.max_jobs} pages; the rest of the source was not read")
                 break
             seen.add(job)
-            fetched = self._prefetched.pop(job, None) or self.fetch(job)
+            fetched = ctx.prefetched.pop(job, None) or self.fetch(job, ctx)
             hashes.append(_digest(fetched.content))
             run.pages.append((job, hashes[-1]))
-            more = self.parse(fetched, run, raw)
+            ctx.job = job
+            more = self.parse(fetched, ctx, raw)
             queue.extend(m for m in more if m not in seen)
             if on_page:
                 on_page(job)
         run.content_hash = _digest("".join(hashes).encode())
-        return self.import_(raw, run)
+        return self.import_(raw, ctx)
 
 
 def _digest(data: bytes) -> str:

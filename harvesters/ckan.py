@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -21,7 +22,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.runs import HarvestRun
-from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.policy import FetchRefused
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched
@@ -40,6 +41,13 @@ class CkanOptions(Schema):
     fq = fields.String(load_default="")
 
 
+@dataclass
+class CkanRun(RunContext):
+    """What one CKAN harvest remembers between pages."""
+    #: names of the packages read so far, to notice a portal that repeats a page
+    seen: set[str] = field(default_factory=set)
+
+
 def split_location(location: str) -> tuple[str, str]:
     """(portal base URL, action API URL) of a CKAN location, both without a trailing slash."""
     loc = location.strip().rstrip("/")
@@ -54,11 +62,6 @@ class CkanHarvester(Harvester):
     title = "CKAN portal (action API package_search, paged; packages mapped to DCAT)"
     options_schema = CkanOptions
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._seen: set[str] = set()  # names of the packages read so far, to notice a portal repeating pages
-        self._job = ""
-
     def validate_config(self) -> None:
         super().validate_config()
         self.max_jobs = self.options["max_pages"]
@@ -67,6 +70,9 @@ class CkanHarvester(Harvester):
                               "give the CKAN portal's base URL, e.g. https://portal.example/", field="location")
         self.portal, self.api = split_location(self.source.location)
 
+    def new_context(self, run: HarvestRun) -> CkanRun:
+        return CkanRun(run=run)
+
     # ---- gather / fetch ---------------------------------------------------------
     def page_url(self, start: int) -> str:
         params = {"rows": self.options["rows"], "start": start, "sort": SORT}
@@ -74,12 +80,10 @@ class CkanHarvester(Harvester):
             params["fq"] = self.options["fq"]
         return f"{self.api}/package_search?{urlencode(params)}"
 
-    def gather(self) -> list[str]:
-        self._seen = set()
+    def gather(self, ctx: CkanRun) -> list[str]:
         return [self.page_url(0)]
 
-    def fetch(self, job: str) -> Fetched:
-        self._job = job
+    def fetch(self, job: str, ctx: CkanRun) -> Fetched:
         try:
             return self.fetcher.get(job, accept="application/json", policy=self.policy)
         except FetchRefused:
@@ -103,8 +107,8 @@ class CkanHarvester(Harvester):
         return None
 
     # ---- parse -------------------------------------------------------------------
-    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
-        url = fetched.location
+    def parse(self, fetched: Fetched, ctx: CkanRun, into: Graph) -> list[str]:
+        run, url = ctx.run, fetched.location
         body = _load_json(fetched)
         if not isinstance(body, dict):
             raise ParseError(f"{url}: expected CKAN's JSON object with 'success' and 'result', got a JSON "
@@ -121,18 +125,18 @@ class CkanHarvester(Harvester):
                              "is the location a CKAN portal?")
         packages = result["results"]
         count = result.get("count")
-        start = _start_of(self._job or url)
+        start = _start_of(ctx.job or url)  # the job's URL: a redirect may have dropped `start`
         new = 0
         for i, package in enumerate(packages):
             key = self.map_package(package, into, run, where=f"{url} result {i + 1}")
-            if key and key not in self._seen:
-                self._seen.add(key)
+            if key and key not in ctx.seen:
+                ctx.seen.add(key)
                 new += 1
         nxt = start + len(packages)
         if not packages:
             if isinstance(count, int) and start < count:
                 run.warn(f"CKAN reported {count} datasets but the page at start={start} was empty; "
-                         f"stopped after {len(self._seen)} datasets")
+                         f"stopped after {len(ctx.seen)} datasets")
             return []
         if new == 0:
             run.warn(f"the page at start={start} repeated datasets already read; stopped paging "
@@ -252,9 +256,6 @@ class CkanHarvester(Harvester):
                 into.add((node, prop, lit))
         if isinstance(license_, URIRef):  # as ckanext-dcat does: the package's licence on each distribution
             into.add((node, DCT.license, license_))
-
-    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return self.import_records(raw, run)
 
 
 # ---- helpers -------------------------------------------------------------------------

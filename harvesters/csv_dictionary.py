@@ -19,8 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SKOS
 
-from hdcat.catalog.runs import HarvestRun
-from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, HDCODE, HEALTH, codelists_graph
@@ -79,7 +78,8 @@ class CsvDictionaryHarvester(Harvester):
     title = "Data dictionary (CSV or XLSX; one row per column: table, column, type, description, code system, unit)"
     options_schema = CsvDictionaryOptions
 
-    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
+    def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
+        run = ctx.run
         name = unquote(fetched.location.removeprefix("file://")) if fetched.location.startswith("file://") \
             else fetched.location
         rows = self._rows(fetched, name)
@@ -203,9 +203,6 @@ class CsvDictionaryHarvester(Harvester):
             raise ParseError(f"{name}: has no sheet {sheet_name!r}; its sheets are {', '.join(book.sheetnames)}")
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
         return iter([["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)])
-
-    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return self.import_records(raw, run)
 
 
 def _checked(reader, name: str):

@@ -1,12 +1,10 @@
 """DCAT / DCAT-AP / HealthDCAT-AP catalogues from a file or URL, in any RDF syntax, paged by Hydra."""
 from __future__ import annotations
 
-
 from marshmallow import Schema, fields, validate
 from rdflib import Graph, URIRef
 
-from hdcat.catalog.runs import HarvestRun
-from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.rdf_parse import parse_rdf
 from hdcat.ontology import HYDRA
@@ -28,10 +26,10 @@ class DcatHarvester(Harvester):
         super().validate_config()
         self.max_jobs = self.options["max_pages"]
 
-    def fetch(self, job: str) -> Fetched:
+    def fetch(self, job: str, ctx: RunContext) -> Fetched:
         return self.fetcher.get(job, accept=ACCEPT, policy=self.policy)
 
-    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
+    def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
         parse_rdf(fetched.content, fetched.location, fetched.media_type, into=into)
         more = set()
         for predicate in (HYDRA.next, HYDRA.nextPage):
@@ -39,6 +37,3 @@ class DcatHarvester(Harvester):
                 if isinstance(nxt, URIRef):
                     more.add(str(nxt))
         return sorted(more)
-
-    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return self.import_records(raw, run)

@@ -14,8 +14,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 
-from hdcat.catalog.runs import HarvestRun
-from hdcat.harvesters.base import Harvester
+from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched, mask_secrets
 from hdcat.ontology import CSVW, DATA_TYPE, DCAT, DCT, PROV
@@ -37,7 +36,7 @@ class SqlSchemaHarvester(Harvester):
     title = "SQL database schema (any SQLAlchemy URL): tables, views, columns, keys; view dependencies as lineage"
     options_schema = SqlOptions
 
-    def fetch(self, job: str) -> Fetched:
+    def fetch(self, job: str, ctx: RunContext) -> Fetched:
         try:
             from sqlalchemy import create_engine, inspect, text
             from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -106,7 +105,8 @@ class SqlSchemaHarvester(Harvester):
             found.append(parts if len(parts) == 2 else [schema, parts[0]])
         return sorted(found)
 
-    def parse(self, fetched: Fetched, run: HarvestRun, into: Graph) -> list[str]:
+    def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
+        run = ctx.run
         model = json.loads(fetched.content)
         nodes = {}
         for schema, content in sorted(model["schemas"].items()):
@@ -156,6 +156,3 @@ class SqlSchemaHarvester(Harvester):
                     else:
                         run.warn(f"view {schema}.{name} reads {src_schema}.{src}, which was not harvested")
         return []
-
-    def import_(self, raw: Graph, run: HarvestRun) -> Graph:
-        return self.import_records(raw, run)
