@@ -85,6 +85,17 @@ def _modified_year(record: dict, _lineage: bool) -> list[str]:
     return [modified[:4]] if modified[:4].isdigit() else ["unknown"]
 
 
+def _years_covered(record: dict, _lineage: bool) -> list[str]:
+    """Every calendar year the dataset's dct:temporal period touches, so "2019" finds a 2015–2025 cohort; an
+    open end stops at its start year, and a period of more than a century is taken as a typo."""
+    start, end = (record.get("temporal_start") or "")[:4], (record.get("temporal_end") or "")[:4]
+    if not start.isdigit():
+        return ["unknown"]
+    first = int(start)
+    last = int(end) if end.isdigit() and int(end) >= first else first
+    return [str(y) for y in range(first, min(last, first + 100) + 1)]
+
+
 FACET_LIST: tuple[Facet, ...] = (
     Facet("hospital", "Hospital", "병원",
           lambda r, _: [r["hospital"]["id"]] if r.get("hospital") else ["external"], _hospital_label),
@@ -100,6 +111,7 @@ FACET_LIST: tuple[Facet, ...] = (
           lambda r, _: [notation(r["access_rights"])] if r.get("access_rights") else ["unknown"],
           _concept_label(EU_ACCESS, "unknown")),
     Facet("conforms_to", "Conforms to", "표준", _conforms_to, _definition_label),
+    Facet("years_covered", "Years covered", "수록 기간", _years_covered),
     Facet("modified_year", "Modified", "수정 연도", _modified_year),
     Facet("population", "Individuals", "대상자 수",
           lambda r, _: [population_bucket(r.get("number_of_individuals"))],

@@ -19,7 +19,7 @@ def test_search_api_shape(client):
     hit = body["hits"][0]
     assert hit["iri"] and hit["title"] and hit["id"]
     assert set(body["facets"]) == {"hospital", "disease_area", "data_type", "coding_system", "access_rights",
-                                   "conforms_to", "modified_year", "population", "has_lineage"}
+                                   "conforms_to", "years_covered", "modified_year", "population", "has_lineage"}
     assert all({"value", "count", "label"} <= set(b) for b in body["facets"]["hospital"])
 
 
