@@ -1,6 +1,6 @@
 """OpenLineage run events in: validated against the 2-0-2 JSON Schema, mapped onto PROV-O.
 
-The mapping (STANDARDS.md): a run is a prov:Activity; a job is a prov:Plan the run follows
+The mapping (docs/standards.md): a run is a prov:Activity; a job is a prov:Plan the run follows
 (prov:qualifiedAssociation / prov:hadPlan); inputs are prov:used; outputs prov:wasGeneratedBy the
 run and prov:wasDerivedFrom each input; columnLineage gives column-level prov:wasDerivedFrom. Every
 facet is kept verbatim as JSON, known or not. Validation is strict but for two things real

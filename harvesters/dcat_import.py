@@ -3,7 +3,7 @@
 A record is skipped — and reported with the reason — only when it cannot be
 used at all: no title, or a value that is not what its datatype says. Records
 that miss other DCAT-AP properties are kept and the gaps reported as warnings,
-because real publishers' records are rarely complete (see STANDARDS.md).
+because real publishers' records are rarely complete (see docs/standards.md).
 """
 from __future__ import annotations
 

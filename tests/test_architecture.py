@@ -1,4 +1,4 @@
-"""The import rules of ARCHITECTURE.md, checked on the source: data flows one way."""
+"""The import rules of docs/architecture.md, checked on the source: data flows one way."""
 from __future__ import annotations
 
 import ast

@@ -17,7 +17,7 @@ DCAT_FILES = sorted(
     str(p.relative_to(EXTERNAL)) for p in EXTERNAL.rglob("*")
     if p.suffix in (".ttl", ".rdf", ".jsonld") and "SHACL" not in p.name and "shapes" not in p.name
     and p.name != "context.jsonld")
-#: The real files that are not valid RDF (STANDARDS.md, SOURCES-*.md): they must fail, clearly.
+#: The real files that are not valid RDF (docs/standards.md, docs/external-files.md): they must fail, clearly.
 BROKEN = {
     "ckan/ckanext-dcat-examples/dcat_dataset.ttl": "prefix healthdcatap: has not been declared",
     "dcat-ap-3.0.1/example-bee-population-dataset-series-api.ttl": "line 20 column 31",

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.conformance  # every test here reads files from ../shar
 URL = os.environ.get("HDCAT_TEST_POSTGRES_URL", "")
 ZIP = EXTERNAL / "omop-synthea27nj/Synthea27Nj_5.4.zip"
 INSTANCE = "hanbit-omop-omop-test-cdm"
-#: Row counts of the sample, from external/SOURCES-data.md
+#: Row counts of the sample, from docs/external-files.md
 ROWS = {"person": 28, "observation_period": 28, "visit_occurrence": 1791, "visit_detail": 1791,
         "condition_occurrence": 470, "condition_era": 469, "drug_exposure": 883,
         "procedure_occurrence": 1649, "measurement": 10040, "observation": 8099}

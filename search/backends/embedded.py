@@ -1,7 +1,7 @@
 """The embedded engine: tantivy (Rust, Lucene-like) in the data directory, zero set-up.
 
-Chosen by measurement (BASELINES.md: 0.7 ms p50 per query and 1.4 ms p95 per
-facet count at 100k datasets, against 19 ms and 128 ms for SQLite FTS5).
+Chosen by measurement (docs/baselines.md: 0.7 ms p50 per query and 1.4 ms p95 per
+facet count at 100k datasets, against 18 ms and 125 ms for SQLite FTS5).
 Text arrives pre-analysed (analysis.py) and is indexed with a whitespace
 tokenizer, so this engine and Elasticsearch see the same terms. A rebuild
 writes a new index folder and then repoints CURRENT, so searches never see a
