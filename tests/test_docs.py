@@ -51,8 +51,6 @@ def test_help_runs():
 #: Markdown documents the code cites: `docs/standards.md`, `bench/results/store.md`, a package README.
 _CITATION = re.compile(r"[\w./-]+\.md\b")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
-#: Cited documents being written on another branch: excused until they arrive (then drop them from here).
-_PENDING = {"docs/architecture.md"}
 
 
 def _cited_documents():
@@ -73,7 +71,7 @@ def test_documents_the_code_cites_are_in_the_repository():
     for f, number, doc in cited:
         places = (ROOT / doc, ROOT / "docs" / doc, f.parent / doc)
         inside = [p.resolve() for p in places if p.resolve().is_relative_to(ROOT)]
-        if any(p.is_file() for p in inside) or doc in _PENDING:
+        if any(p.is_file() for p in inside):
             continue
         missing.append(f"{f.relative_to(ROOT)}:{number} cites {doc}")
     assert not missing, "documents cited but not in the repository:\n" + "\n".join(missing)
