@@ -266,6 +266,7 @@ def worker_tantivy(n: int, changed: frozenset, index_dir: str, kiwi: bool) -> fl
         analyser = Kiwi()
         docs = [(i, " ".join(tok.form for tok in analyser.tokenize(a)), " ".join(tok.form for tok in analyser.tokenize(b)))
                 for i, a, b in docs]
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_text_field("title", stored=True)
