@@ -521,7 +521,7 @@ def table(all_rows: list[dict], sizes: list[int]) -> str:
             key = r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %") else r["work"]
             if key not in works:
                 works.append(key)
-        growth = ["", "Growth exponent (slope of log seconds against log N; 1 is linear):", "",
+        growth = ["", "", "Growth exponent (slope of log seconds against log N; 1 is linear):", "",
                   "| work | hdcat | floor |", "|---|---:|---:|"]
         for key in works:
             pts = [r for r in all_rows if (r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %")
@@ -531,6 +531,33 @@ def table(all_rows: list[dict], sizes: list[int]) -> str:
             growth.append(f"| {key} | {'–' if a is None else f'{a:.2f}'} | {'–' if b is None else f'{b:.2f}'} |")
         text += "\n".join(growth)
     return text
+
+
+def profile_harvest(n: int, top: int = 25) -> None:
+    """A first `hdcat harvest` (with its conformance recompute and index rebuild) under cProfile, in-process."""
+    import cProfile
+    import pstats
+    base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-profile-{n}-"))
+    source, data = base / "source", base / "data"
+    generate(source, n)
+    config = base / "hdcat.toml"
+    config.write_text(f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
+                      f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n', "utf-8")
+    os.environ["HDCAT_DATA_DIR"] = str(data)
+    for k in ("HDCAT_SEARCH_URL", "HDCAT_STORE", "HDCAT_CONFIG"):
+        os.environ.pop(k, None)
+    worker_setup(str(config))
+    from hdcat.web.cli import main as cli
+    profiler = cProfile.Profile()
+    t = time.perf_counter()
+    profiler.enable()
+    try:
+        cli(["--config", str(config), "harvest"], standalone_mode=False)
+    finally:
+        profiler.disable()
+    print(f"first harvest of {n:,} datasets in-process: {time.perf_counter() - t:.1f} s (under cProfile)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def main():
@@ -544,8 +571,14 @@ def main():
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a step is killed (default 900)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (catalogues, data, logs)")
     parser.add_argument("--generate", metavar="FOLDER", help="only write the catalogue of the first size there")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead: cProfile a first `hdcat harvest` of the first size in this process and print "
+                             "the top 25 functions by cumulative time")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.profile:
+        profile_harvest(sizes[0])
+        return
     if args.generate:
         paths = generate(Path(args.generate), sizes[0])
         print("\n".join(str(p) for p in paths))
