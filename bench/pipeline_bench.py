@@ -1,0 +1,606 @@
+"""The harvest → index → conformance pipeline on synthetic HealthDCAT-AP catalogues of N datasets, each step
+beside its floor (what the underlying library needs for the same input), measured in the same run (issue 16).
+
+For each N in --sizes the bench writes a seeded Turtle catalogue of N datasets (about 25 properties each:
+titles and descriptions in Korean and English, keywords, themes, publisher, contact point, temporal and
+spatial coverage, languages, coding systems, HealthDCAT-AP counts and health category, distributions with
+accessURL / format / mediaType / byteSize, and for every fifth dataset a ten-column CSVW table schema),
+paged by `hydra:next` at 1,000 datasets a page. It then runs, in a fresh data folder with the embedded
+(tantivy) search engine, each hdcat step as its own process (so peak memory is that step's):
+
+* first harvest (`hdcat harvest`, which also recomputes conformance and rebuilds the search index, as the
+  command does after every harvest that changed something),
+* the same harvest again, unchanged,
+* again after 1 % of the datasets changed their English title,
+* `hdcat reindex`,
+* conformance recompute (there is no command for it: `Catalog.recompute_conformance(force=True)` in a
+  process of its own).
+
+Beside each, its floor in the same run and the same kind of process:
+
+* harvest: pyoxigraph `Store.bulk_load` of the same page files into an on-disk store;
+* reindex: tantivy indexing the same text (titles, descriptions, keywords) with a plain schema and the
+  default tokenizer; a second row also runs kiwipiepy over the Korean text first, as hdcat's analyser does;
+* conformance: one SPARQL SELECT in pyoxigraph reading the rows scoring reads (dataset, titles, declared
+  definitions, columns with name, datatype and unit).
+
+hdcat steps are timed from outside (process wall time, including interpreter start and imports; the
+`startup` row is that cost alone); floors are timed inside their process around the work only. Peak memory
+is the process's maximum resident set (wait4 rusage). A step that runs longer than --timeout is killed and
+reported as "timed out".
+
+    python bench/pipeline_bench.py --sizes 1000 --out bench/results/pipeline.md
+    python bench/pipeline_bench.py --sizes 1000,5000 --out bench/results/pipeline.md
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = 1000
+SEED = 16
+
+# --------------------------------------------------------------------------------------------------
+# The synthetic catalogue
+
+PREFIXES = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix healthdcatap: <http://healthdataportal.eu/ns/health#> .
+@prefix csvw: <http://www.w3.org/ns/csvw#> .
+@prefix hdcat: <https://w3id.org/hdcat/ns#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+@prefix disease: <https://w3id.org/hdcat/code/disease-area/> .
+@prefix dtype: <https://w3id.org/hdcat/code/data-type/> .
+@prefix codesys: <https://w3id.org/hdcat/code/coding-system/> .
+@prefix access: <http://publications.europa.eu/resource/authority/access-right/> .
+@prefix theme: <http://publications.europa.eu/resource/authority/data-theme/> .
+@prefix lang: <http://publications.europa.eu/resource/authority/language/> .
+@prefix country: <http://publications.europa.eu/resource/authority/country/> .
+@prefix filetype: <http://publications.europa.eu/resource/authority/file-type/> .
+@prefix licence: <http://publications.europa.eu/resource/authority/licence/> .
+"""
+SITE = "https://data.bench-hospital.example"
+AREAS = {  # disease area → (Korean, English conditions with a KCD code)
+    "cancer": [("폐암", "lung cancer", "C34"), ("위암", "gastric cancer", "C16"), ("대장암", "colorectal cancer", "C18"),
+               ("유방암", "breast cancer", "C50"), ("간암", "liver cancer", "C22")],
+    "cardiovascular": [("심부전", "heart failure", "I50"), ("급성 심근경색", "acute myocardial infarction", "I21"),
+                       ("심방세동", "atrial fibrillation", "I48"), ("고혈압", "hypertension", "I10")],
+    "respiratory": [("만성폐쇄성폐질환", "COPD", "J44"), ("천식", "asthma", "J45"), ("폐렴", "pneumonia", "J18")],
+    "ophthalmology": [("당뇨망막병증", "diabetic retinopathy", "H36"), ("녹내장", "glaucoma", "H40")],
+    "other": [("당뇨병", "diabetes", "E11"), ("만성콩팥병", "chronic kidney disease", "N18"), ("뇌졸중", "stroke", "I63")],
+}
+KINDS = [("ehr", "전자의무기록", "electronic health records", "EHR", "EHR"),
+         ("registry", "등록 코호트", "registry cohort", "registry", "REGISTRY"),
+         ("imaging", "의료영상", "medical images", "imaging", "IMAGING"),
+         ("claims", "청구 자료", "claims data", "claims", "CLAIMS"),
+         ("genomics", "유전체 자료", "genomic data", "genomics", "GENOMICS")]
+DEPTS = [("임상연구지원센터", "Clinical Research Support Center", "research"),
+         ("의료정보팀", "Medical Informatics team", "informatics"),
+         ("암센터 데이터관리실", "Cancer Center data management office", "cancer-data")]
+CODESYS = ["kcd-8", "loinc", "atc", "edi", "snomed-ct", "dicom"]
+FORMATS = [("CSV", "text/csv"), ("PARQUET", "application/vnd.apache.parquet"), ("JSON", "application/json")]
+#: a cardiovascular-core-like table: (name, datatype, unit, Korean title, English title)
+COLUMNS = [("event_type", "string", None, "사건 유형", "Event type"),
+           ("event_date", "date", None, "사건 일자", "Event date"),
+           ("systolic_bp", "integer", "mm[Hg]", "수축기 혈압", "Systolic blood pressure"),
+           ("diastolic_bp", "integer", "mm[Hg]", "이완기 혈압", "Diastolic blood pressure"),
+           ("heart_rate", "integer", "/min", "심박수", "Heart rate"),
+           ("ldl_cholesterol", "decimal", "mg/dL", "LDL 콜레스테롤", "LDL cholesterol"),
+           ("hdl_cholesterol", "decimal", "mg/dL", "HDL 콜레스테롤", "HDL cholesterol"),
+           ("hba1c", "decimal", "%", "당화혈색소", "HbA1c"),
+           ("bmi", "decimal", "kg/m2", "체질량지수", "Body mass index"),
+           ("smoking_status", "string", None, "흡연 상태", "Smoking status")]
+DEFINITION = "https://hdcat.example.org/id/definition/cardiovascular-core/1.0.0"
+
+
+def _lit(text: str, lang: str | None = None) -> str:
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"@{lang}' if lang else f'"{text}"'
+
+
+def records(n: int, seed: int = SEED, changed: frozenset = frozenset()):
+    """n dataset descriptions as dicts; the same seed gives the same data. Indices in `changed` get a
+    revised English title (the 1 %-changed re-harvest)."""
+    rng = random.Random(seed)
+    for i in range(n):
+        area = rng.choice(list(AREAS))
+        ko, en, code = rng.choice(AREAS[area])
+        kind = rng.choice(KINDS)
+        start = rng.randint(2005, 2020)
+        end = min(2025, start + rng.randint(2, 10))
+        people = rng.randint(10, 250_000)  # at or above the suppression threshold (10)
+        dept = rng.choice(DEPTS)
+        title_en = f"{en[0].upper()}{en[1:]} {kind[2]} {start}–{end} (no. {i})"
+        if i in changed:
+            title_en += " — revised"
+        yield {
+            "i": i, "iri": f"{SITE}/dataset/ds-{i:06d}", "area": area, "code": code, "kind": kind, "dept": dept,
+            "title_ko": f"{ko} {kind[1]} ({start}–{end}) {i}번", "title_en": title_en,
+            "desc_ko": (f"벤치병원 {dept[0]}이 {start}년부터 {end}년까지 {ko}으로 진료받은 환자 {people:,}명의 자료로 "
+                        f"구축한 {kind[1]} 데이터셋입니다. 진단, 검사, 처방과 추적 결과를 기록하고 있으며 환자 식별자는 "
+                        "모두 가명처리되었습니다."),
+            "desc_en": (f"{kind[2].capitalize()} dataset built by the {dept[1]} of Bench Hospital, covering {people:,} "
+                        f"patients treated for {en} between {start} and {end}. It records diagnoses, tests, "
+                        "prescriptions and follow-up outcomes; all patient identifiers are pseudonymised."),
+            "keywords_ko": [ko, kind[1], rng.choice(["추적", "예후", "합병증", "재입원", "사망"])],
+            "keywords_en": [en, kind[3], rng.choice(["follow-up", "prognosis", "complication", "readmission",
+                                                     "mortality"])],
+            "start": start, "end": end, "people": people, "records": people * rng.randint(2, 60),
+            "codesys": sorted(rng.sample(CODESYS, 2)), "access": rng.choice(["PUBLIC", "RESTRICTED", "NON_PUBLIC"]),
+            "issued": f"{end}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "formats": rng.sample(FORMATS, rng.randint(1, 2)), "bytes": [rng.randint(10_000, 5_000_000_000)
+                                                                         for _ in range(2)],
+            "schema": i % 5 == 0, "declares": i % 15 == 0,
+        }
+
+
+def turtle(r: dict) -> str:
+    iri = r["iri"]
+    lines = [f"<{iri}>", "    a dcat:Dataset ;", f"    dct:identifier {_lit('BENCH-' + str(r['i']).zfill(6))} ;",
+             f"    dct:title {_lit(r['title_ko'], 'ko')} , {_lit(r['title_en'], 'en')} ;",
+             f"    dct:description {_lit(r['desc_ko'], 'ko')} ,\n        {_lit(r['desc_en'], 'en')} ;",
+             "    dcat:keyword " + " , ".join([_lit(k, "ko") for k in r["keywords_ko"]]
+                                            + [_lit(k, "en") for k in r["keywords_en"]]) + " ;",
+             f"    dcat:theme disease:{r['area']} , theme:HEAL ;",
+             f"    dct:type dtype:{r['kind'][0]} ;",
+             f"    dct:accessRights access:{r['access']} ;",
+             f"    dct:publisher <{SITE}/org/bench> ;",
+             f"    dcat:contactPoint [ a vcard:Organization ; vcard:fn {_lit(r['dept'][0], 'ko')} , "
+             f"{_lit(r['dept'][1], 'en')} ; vcard:hasEmail <mailto:{r['dept'][2]}@bench-hospital.example> ] ;",
+             f'    dct:issued "{r["issued"]}"^^xsd:date ;',
+             f'    dct:modified "{r["issued"]}"^^xsd:date ;',
+             f'    dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "{r["start"]}-01-01"^^xsd:date ; '
+             f'dcat:endDate "{r["end"]}-12-31"^^xsd:date ] ;',
+             "    dct:language lang:KOR , lang:ENG ;",
+             "    dct:spatial country:KOR ;",
+             "    healthdcatap:hasCodingSystem " + " , ".join(f"codesys:{c}" for c in r["codesys"]) + " ;",
+             f'    healthdcatap:hasCodeValues [ a skos:Concept ; skos:notation "{r["code"]}" ; '
+             "skos:inScheme codesys:kcd-8 ] ;",
+             f"    healthdcatap:healthCategory <http://healthdataportal.eu/ns/health-category#{r['kind'][4]}> ;",
+             f'    healthdcatap:numberOfUniqueIndividuals "{r["people"]}"^^xsd:nonNegativeInteger ;',
+             f'    healthdcatap:numberOfRecords "{r["records"]}"^^xsd:nonNegativeInteger ;',
+             '    healthdcatap:minTypicalAge "18"^^xsd:nonNegativeInteger ;',
+             '    healthdcatap:maxTypicalAge "90"^^xsd:nonNegativeInteger ;']
+    if r["declares"]:
+        lines.append(f"    dct:conformsTo <{DEFINITION}> ;")
+    dists = [f"<{iri}/distribution/{k + 1}>" for k in range(len(r["formats"]))]
+    lines.append("    dcat:distribution " + " , ".join(dists) + " .\n")
+    for k, (fmt, media) in enumerate(r["formats"]):
+        d = [f"{dists[k]}", "    a dcat:Distribution ;",
+             f"    dct:title {_lit(f'가명처리 분석용 테이블 ({fmt})', 'ko')} , "
+             f"{_lit(f'Pseudonymised analysis table ({fmt})', 'en')} ;",
+             f"    dcat:accessURL <{SITE}/access/ds-{r['i']:06d}/{fmt.lower()}> ;",
+             f"    dct:format filetype:{fmt} ;",
+             f"    dcat:mediaType <http://www.iana.org/assignments/media-types/{media}> ;",
+             f'    dcat:byteSize "{r["bytes"][k]}"^^xsd:nonNegativeInteger ;',
+             "    dct:license licence:CC_BY_NC_4_0"]
+        if r["schema"] and k == 0:
+            cols = []
+            for name, dtype, unit, tko, ten in COLUMNS:
+                c = (f'            [ a csvw:Column ; csvw:name "{name}" ; csvw:titles {_lit(tko, "ko")} , '
+                     f'{_lit(ten, "en")} ; csvw:datatype "{dtype}"')
+                cols.append(c + (f' ; hdcat:unit "{unit}" ]' if unit else " ]"))
+            d[-1] += " ;"
+            d.append("    csvw:tableSchema [\n        a csvw:Schema ;\n        csvw:column (\n" + "\n".join(cols)
+                     + "\n        )\n    ]")
+        lines.append("\n".join(d) + " .\n")
+    return "\n".join(lines)
+
+
+def generate(folder: Path, n: int, seed: int = SEED, changed: frozenset = frozenset()) -> list[Path]:
+    """Write catalog-page-1.ttl … (PAGE datasets each, chained by hydra:next); return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = max(1, math.ceil(n / PAGE))
+    paths, batch = [], []
+    all_records = list(records(n, seed, changed))
+    for p in range(pages):
+        batch = all_records[p * PAGE:(p + 1) * PAGE]
+        path = folder / f"catalog-page-{p + 1}.ttl"
+        head = [f"# Synthetic HealthDCAT-AP catalogue for bench/pipeline_bench.py: page {p + 1} of {pages}, "
+                f"seed {seed}", PREFIXES,
+                f"<{SITE}/catalog>", "    a dcat:Catalog ;",
+                f"    dct:title {_lit('벤치병원 연구 데이터 카탈로그', 'ko')} , {_lit('Bench Hospital research data catalogue', 'en')} ;",
+                f"    dct:publisher <{SITE}/org/bench> ;"]
+        if p + 1 < pages:
+            head.append(f"    hydra:next <catalog-page-{p + 2}.ttl> ;")
+        head.append("    dcat:dataset " + " ,\n        ".join(f"<{r['iri']}>" for r in batch) + " .\n")
+        head.append(f"<{SITE}/org/bench>\n    a foaf:Organization ;\n    foaf:name {_lit('벤치병원', 'ko')} , "
+                    f"{_lit('Bench Hospital', 'en')} .\n")
+        path.write_text("\n".join(head) + "\n" + "\n".join(turtle(r) for r in batch), "utf-8")
+        paths.append(path)
+    for stale in folder.glob("catalog-page-*.ttl"):
+        if stale not in paths:
+            stale.unlink()
+    return paths
+
+
+def changed_indices(n: int, seed: int = SEED) -> frozenset:
+    """1 % of the datasets (at least one), chosen by the seed."""
+    return frozenset(random.Random(seed + 1).sample(range(n), max(1, n // 100)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Floors and in-process steps (each runs as `python bench/pipeline_bench.py --worker NAME ...`)
+
+def worker_bulk_load(folder: str, store_dir: str) -> float:
+    from pyoxigraph import RdfFormat, Store
+    t = time.perf_counter()
+    store = Store(store_dir)
+    for path in sorted(Path(folder).glob("catalog-page-*.ttl")):
+        store.bulk_load(path=str(path), format=RdfFormat.TURTLE, base_iri=path.as_uri())
+    store.flush()
+    seconds = time.perf_counter() - t
+    assert len(store) > 0
+    return seconds
+
+
+def _texts(n: int, changed: frozenset) -> list[tuple[str, str, str]]:
+    return [(r["iri"], f"{r['title_ko']} {r['title_en']}",
+             " ".join([r["desc_ko"], r["desc_en"], *r["keywords_ko"], *r["keywords_en"]]))
+            for r in records(n, SEED, changed)]
+
+
+def worker_tantivy(n: int, changed: frozenset, index_dir: str, kiwi: bool) -> float:
+    import tantivy
+    docs = _texts(n, changed)  # the same text hdcat indexes; not timed (hdcat reads it from the graph)
+    t = time.perf_counter()
+    if kiwi:
+        from kiwipiepy import Kiwi
+        analyser = Kiwi()
+        docs = [(i, " ".join(tok.form for tok in analyser.tokenize(a)), " ".join(tok.form for tok in analyser.tokenize(b)))
+                for i, a, b in docs]
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", stored=True)
+    builder.add_text_field("body")
+    index = tantivy.Index(builder.build(), path=index_dir)
+    writer = index.writer()
+    for i, title, body in docs:
+        writer.add_document(tantivy.Document(id=i, title=title, body=body))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    seconds = time.perf_counter() - t
+    assert index.searcher().num_docs == n
+    return seconds
+
+
+FLOOR_QUERY = """
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX csvw: <http://www.w3.org/ns/csvw#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX hdcat: <https://w3id.org/hdcat/ns#>
+SELECT ?ds ?title ?conforms ?name ?datatype ?unit WHERE {
+  ?ds a dcat:Dataset ; dct:title ?title .
+  OPTIONAL { ?ds dct:conformsTo ?conforms }
+  OPTIONAL { ?ds dcat:distribution/csvw:tableSchema/csvw:column/rdf:rest*/rdf:first ?col .
+             ?col csvw:name ?name ; csvw:datatype ?datatype . OPTIONAL { ?col hdcat:unit ?unit } }
+}"""
+
+
+def worker_sparql(store_dir: str) -> float:
+    from pyoxigraph import Store
+    store = Store.read_only(store_dir)
+    t = time.perf_counter()
+    rows = sum(1 for _ in store.query(FLOOR_QUERY))
+    seconds = time.perf_counter() - t
+    assert rows > 0
+    return seconds
+
+
+def worker_setup(config: str) -> float:
+    """Publish the starter definitions, as `hdcat demo` does, so conformance has something to score."""
+    from hdcat.catalog.config import load_settings
+    from hdcat.catalog.service import Catalog
+    catalog = Catalog(load_settings(config))
+    try:
+        catalog.definitions.ensure_starters()
+    finally:
+        catalog.close()
+    return 0.0
+
+
+def worker_conformance(config: str) -> float:
+    from hdcat.catalog.config import load_settings
+    from hdcat.catalog.service import Catalog
+    catalog = Catalog(load_settings(config))
+    try:
+        t = time.perf_counter()
+        scored = catalog.recompute_conformance(force=True)
+        seconds = time.perf_counter() - t
+    finally:
+        catalog.close()
+    print(f"scored {scored}", file=sys.stderr)
+    return seconds
+
+
+def worker_startup() -> float:
+    import hdcat.web.cli  # noqa: F401  what every hdcat command imports before it starts
+    return 0.0
+
+
+def run_worker(argv: list[str]) -> None:
+    name, *rest = argv
+    if name == "bulk_load":
+        seconds = worker_bulk_load(*rest)
+    elif name in ("tantivy", "tantivy_kiwi"):
+        n, changed = int(rest[0]), frozenset(json.loads(rest[1]))
+        seconds = worker_tantivy(n, changed, rest[2], kiwi=name == "tantivy_kiwi")
+    elif name == "sparql":
+        seconds = worker_sparql(*rest)
+    elif name == "setup":
+        seconds = worker_setup(*rest)
+    elif name == "conformance":
+        seconds = worker_conformance(*rest)
+    elif name == "startup":
+        seconds = worker_startup()
+    else:
+        raise SystemExit(f"unknown worker {name}")
+    print(json.dumps({"inner_seconds": seconds}))
+
+
+# --------------------------------------------------------------------------------------------------
+# Measuring a process
+
+class Step:
+    def __init__(self, seconds, peak_mib, rc, inner=None, timed_out=False, tail=""):
+        self.seconds, self.peak_mib, self.rc, self.inner, self.timed_out, self.tail = (
+            seconds, peak_mib, rc, inner, timed_out, tail)
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0 and not self.timed_out
+
+
+def measure(cmd: list[str], env: dict, cwd: Path, timeout: float, log: Path) -> Step:
+    """Run cmd; wall time, peak RSS of that process (wait4), exit code; kill it after `timeout` seconds."""
+    with log.open("wb") as fh:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        killed = threading.Event()
+
+        def kill():
+            killed.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text("utf-8", errors="replace")
+    inner = None
+    for line in reversed(text.splitlines()):
+        if line.startswith('{"inner_seconds"'):
+            inner = json.loads(line)["inner_seconds"]
+            break
+    return Step(seconds, usage.ru_maxrss / 1024, proc.returncode, inner, killed.is_set(), text[-3000:])
+
+
+def hdcat_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args]
+
+
+def worker_cmd(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
+
+
+# --------------------------------------------------------------------------------------------------
+
+def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
+    base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-{n}-"))
+    source, data = base / "source", base / "data"
+    generate(source, n)
+    size = sum(p.stat().st_size for p in source.glob("*.ttl"))
+    print(f"[{n}] catalogue: {len(list(source.glob('*.ttl')))} pages, {size / 2**20:.1f} MiB in {source}", flush=True)
+    config = base / "hdcat.toml"
+    config.write_text(f'base_iri = "https://hdcat.example.org"\nsuppression_threshold = 10\n'
+                      f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
+                      f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n', "utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("HDCAT_SEARCH_URL", "HDCAT_STORE", "HDCAT_CONFIG")}
+    env.update(HDCAT_DATA_DIR=str(data), COLUMNS="140", PYTHONHASHSEED="0")
+    rows: list[dict] = []
+    logs = base / "logs"
+    logs.mkdir()
+
+    def step(label, cmd, floor_cmd=None, floor_label=None, prepare=None):
+        if prepare:
+            prepare()
+        print(f"[{n}] {label} …", flush=True)
+        s = measure(cmd, env, base, timeout, logs / f"{len(rows):02d}.log")
+        row = {"work": label, "n": n, "step": s}
+        if not s.ok:
+            what = "timed out" if s.timed_out else f"failed (exit {s.rc})"
+            print(f"[{n}] {label}: {what}\n{s.tail}", flush=True)
+        if floor_cmd:
+            f = measure(floor_cmd, env, base, timeout, logs / f"{len(rows):02d}-floor.log")
+            row["floor"], row["floor_label"] = f, floor_label
+            if not f.ok:
+                print(f"[{n}] floor of {label} failed:\n{f.tail}", flush=True)
+        rows.append(row)
+        print(f"[{n}] {label}: {s.seconds:.2f} s, {s.peak_mib:.0f} MiB"
+              + (f"; floor {row['floor'].inner or float('nan'):.2f} s" if floor_cmd else ""), flush=True)
+        return s
+
+    def fresh(path):
+        return lambda: shutil.rmtree(path, ignore_errors=True)
+
+    step("startup (python + import hdcat.web.cli)", worker_cmd("startup"))
+    s = measure(worker_cmd("setup", str(config)), env, base, timeout, logs / "setup.log")
+    if not s.ok:
+        raise SystemExit(f"setup failed:\n{s.tail}")
+    oxi = str(base / "floor-store")
+    first = step("first harvest (`hdcat harvest`: parse, import, store, conformance, index)",
+                 hdcat_cmd("--config", str(config), "harvest"),
+                 worker_cmd("bulk_load", str(source), oxi), "pyoxigraph bulk_load", prepare=fresh(oxi))
+    if first.ok:
+        step("re-harvest, unchanged", hdcat_cmd("--config", str(config), "harvest"),
+             worker_cmd("bulk_load", str(source), oxi), "pyoxigraph bulk_load", prepare=fresh(oxi))
+        changed = changed_indices(n)
+        generate(source, n, changed=changed)
+        step(f"re-harvest, 1 % changed ({len(changed)} titles)", hdcat_cmd("--config", str(config), "harvest"),
+             worker_cmd("bulk_load", str(source), oxi), "pyoxigraph bulk_load", prepare=fresh(oxi))
+        cj = json.dumps(sorted(changed))
+        tan = str(base / "floor-tantivy")
+        step("`hdcat reindex` (embedded: tantivy + kiwipiepy)", hdcat_cmd("--config", str(config), "reindex"),
+             worker_cmd("tantivy", str(n), cj, tan), "tantivy, plain schema", prepare=fresh(tan))
+        rows[-1]["floor2"] = measure(worker_cmd("tantivy_kiwi", str(n), cj, tan + "-kiwi"), env, base, timeout,
+                                     logs / "tantivy-kiwi.log")
+        step("conformance recompute (`Catalog.recompute_conformance(force=True)`)",
+             worker_cmd("conformance", str(config)), worker_cmd("sparql", oxi), "one SPARQL SELECT (pyoxigraph)")
+        # the bulk-loaded store of the changed files is what the SELECT reads; same data as hdcat's
+    if keep:
+        print(f"[{n}] kept {base}")
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+    return rows
+
+
+def fmt_seconds(step: Step | None, inner: bool = False) -> str:
+    if step is None:
+        return "–"
+    if step.timed_out:
+        return "timed out"
+    if step.rc != 0:
+        return f"failed (exit {step.rc})"
+    value = step.inner if inner else step.seconds
+    return "–" if value is None else f"{value:.2f}"
+
+
+def slope(points: list[tuple[int, float]]) -> float | None:
+    points = [(n, s) for n, s in points if s and s > 0]
+    if len(points) < 2:
+        return None
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(s) for _, s in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else None
+
+
+def table(all_rows: list[dict], sizes: list[int]) -> str:
+    lines = ["| work | N | seconds | peak MiB | floor | floor seconds | floor peak MiB | ratio |",
+             "|---|---:|---:|---:|---|---:|---:|---:|"]
+    for r in all_rows:
+        s, f = r["step"], r.get("floor")
+        ratio = (f"{s.seconds / f.inner:.0f}×" if s.ok and f is not None and f.ok and f.inner else "–")
+        lines.append(f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | {r.get('floor_label', '–')} | "
+                     f"{fmt_seconds(f, inner=True)} | {f.peak_mib:.0f} | {ratio} |" if f else
+                     f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | – | – | – | – |")
+        f2 = r.get("floor2")
+        if f2 is not None:
+            ratio = f"{s.seconds / f2.inner:.0f}×" if s.ok and f2.ok and f2.inner else "–"
+            lines.append(f"| ″ (second floor) | {r['n']:,} | | | kiwipiepy on the text, then tantivy | "
+                         f"{fmt_seconds(f2, inner=True)} | {f2.peak_mib:.0f} | {ratio} |")
+    text = "\n".join(lines)
+    if len(sizes) >= 2:
+        works = []
+        for r in all_rows:
+            key = r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %") else r["work"]
+            if key not in works:
+                works.append(key)
+        growth = ["", "", "Growth exponent (slope of log seconds against log N; 1 is linear):", "",
+                  "| work | hdcat | floor |", "|---|---:|---:|"]
+        for key in works:
+            pts = [r for r in all_rows if (r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %")
+                                           else r["work"]) == key]
+            a = slope([(r["n"], r["step"].seconds) for r in pts if r["step"].ok])
+            b = slope([(r["n"], r["floor"].inner) for r in pts if r.get("floor") and r["floor"].ok])
+            growth.append(f"| {key} | {'–' if a is None else f'{a:.2f}'} | {'–' if b is None else f'{b:.2f}'} |")
+        text += "\n".join(growth)
+    return text
+
+
+def profile_harvest(n: int, top: int = 25) -> None:
+    """A first `hdcat harvest` (with its conformance recompute and index rebuild) under cProfile, in-process."""
+    import cProfile
+    import pstats
+    base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-profile-{n}-"))
+    source, data = base / "source", base / "data"
+    generate(source, n)
+    config = base / "hdcat.toml"
+    config.write_text(f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
+                      f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n', "utf-8")
+    os.environ["HDCAT_DATA_DIR"] = str(data)
+    for k in ("HDCAT_SEARCH_URL", "HDCAT_STORE", "HDCAT_CONFIG"):
+        os.environ.pop(k, None)
+    worker_setup(str(config))
+    from hdcat.web.cli import main as cli
+    profiler = cProfile.Profile()
+    t = time.perf_counter()
+    profiler.enable()
+    try:
+        cli(["--config", str(config), "harvest"], standalone_mode=False)
+    finally:
+        profiler.disable()
+    print(f"first harvest of {n:,} datasets in-process: {time.perf_counter() - t:.1f} s (under cProfile)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--worker":
+        sys.path.insert(0, str(ROOT))
+        run_worker(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000", help="comma-separated dataset counts (default 1000)")
+    parser.add_argument("--out", default=None, help="Markdown file to write")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before a step is killed (default 900)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders (catalogues, data, logs)")
+    parser.add_argument("--generate", metavar="FOLDER", help="only write the catalogue of the first size there")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead: cProfile a first `hdcat harvest` of the first size in this process and print "
+                             "the top 25 functions by cumulative time")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.profile:
+        profile_harvest(sizes[0])
+        return
+    if args.generate:
+        paths = generate(Path(args.generate), sizes[0])
+        print("\n".join(str(p) for p in paths))
+        return
+    all_rows = []
+    started = time.time()
+    for n in sizes:
+        all_rows += bench_size(n, args.timeout, args.keep)
+    text = table(all_rows, sizes)
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(
+            "# Pipeline: harvest, re-harvest, reindex, conformance against their floors\n\n"
+            f"Generated by `bench/pipeline_bench.py --sizes {args.sizes}` on {time.strftime('%Y-%m-%d')} "
+            f"({os.cpu_count()} cores shared with other work, so noisy; {time.time() - started:.0f} s in all). "
+            "Synthetic HealthDCAT-AP Turtle, 1,000 datasets a page chained by hydra:next, embedded search. "
+            "hdcat seconds are process wall time (with interpreter start and imports: see the startup row); floor "
+            "seconds are timed inside their process around the work alone; peak MiB is each process's maximum "
+            "resident set. `hdcat harvest` also recomputes conformance and rebuilds the search index when "
+            "something changed, as the command does.\n\n" + text + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()
