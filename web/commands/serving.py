@@ -13,7 +13,8 @@ from hdcat.web.commands.harvesting import run_harvest, sync_search
 
 #: the benchmarks in the repository's bench/ folder, by the name `hdcat bench NAME` takes
 BENCHES = {"store": "store_compare.py", "search": "search_bench.py", "relevance": "relevance_bench.py",
-           "harvest": "harvest_bench.py", "lineage": "lineage_bench.py", "load": "load_bench.py"}
+           "harvest": "harvest_bench.py", "lineage": "lineage_bench.py", "load": "load_bench.py",
+           "pipeline": "pipeline_bench.py"}
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                 "help_option_names": []})  # --help goes to the bench script
