@@ -8,6 +8,7 @@ because real publishers' records are rarely complete (see docs/standards.md).
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
@@ -15,6 +16,8 @@ from rdflib.namespace import RDF, SH
 
 from hdcat.catalog.iris import dataset_iri, last_segment, short_hash, slugify
 from hdcat.catalog.resources import closure
+from hdcat.catalog.shacl_core import Unsupported, compile_shapes
+from hdcat.catalog.shacl_core import validate as validate_core
 from hdcat.catalog.runs import HarvestRun
 from hdcat.harvesters.privacy import protect
 from hdcat.ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
@@ -91,14 +94,13 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, th
         accepted.append((node, triples, local_id, iri))
     kept: dict = {node: iri for node, _, _, iri in accepted}  # source node → the IRI it is stored under
     hosp = hospital_iri(hospital)
+    qname = raw.namespace_manager.normalizeUri
+    kept_triples = []
     for node, triples, local_id, iri in accepted:
-        record = bind_prefixes(Graph())
-        for s, p, o in triples:  # links between datasets follow the minted IRIs
-            record.add((kept.get(s, s), p, kept.get(o, o)))
-        protect(record, iri, _label(raw, node), threshold, run)
-        out += record
-        out.add((iri, HDCAT.localId, Literal(local_id)))
-        out.add((iri, HDCAT.hospital, hosp))
+        record = [(kept.get(s, s), p, kept.get(o, o)) for s, p, o in triples]  # links follow the minted IRIs
+        kept_triples += protect(record, iri, _label(raw, node), threshold, run, qname)
+        kept_triples += [(iri, HDCAT.localId, Literal(local_id)), (iri, HDCAT.hospital, hosp)]
+    out.addN((s, p, o, out) for s, p, o in kept_triples)
     for catalog in set(raw.subjects(RDF.type, DCAT.Catalog)):
         for s, p, o in closure(raw, catalog):
             if str(p).startswith(str(HYDRA)):
@@ -112,20 +114,33 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, th
     return out
 
 
-def _check_shapes(graph: Graph, run: HarvestRun) -> None:
-    """Report SHACL results as warnings on the run; they never drop a record."""
+@lru_cache(maxsize=1)
+def _compiled_shapes():
+    """ontology/shapes.ttl as Python checks, or None when it outgrew catalog/shacl_core's subset."""
+    try:
+        return compile_shapes(shapes_graph())
+    except Unsupported:
+        return None
+
+
+def shape_results(graph: Graph) -> list[tuple[str, str, str]]:
+    """(focus, message, "violation"|"warning") for every SHACL result of the record shapes on `graph`."""
+    compiled = _compiled_shapes()
+    if compiled is not None:
+        return [(str(r.focus), r.message, "violation" if r.severity == SH.Violation else "warning")
+                for r in validate_core(graph, compiled)]
     # allow_warnings=False: with True, pyshacl reports "conforms" when only warnings were found
     # and it is exactly those (missing recommended properties) that stewards need to see
     _conforms, report, _ = shacl_validate(graph, shacl_graph=shapes_graph(), inference="none",
                                           allow_warnings=False, advanced=False)
-    results = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
-        message = report.value(result, SH.resultMessage)
-        severity = report.value(result, SH.resultSeverity)
-        level = "violation" if severity == SH.Violation else "warning"
-        results.append(f"{focus}: {message} ({level})")
-    results.sort()
+    return [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultMessage)),
+             "violation" if report.value(r, SH.resultSeverity) == SH.Violation else "warning")
+            for r in report.subjects(RDF.type, SH.ValidationResult)]
+
+
+def _check_shapes(graph: Graph, run: HarvestRun) -> None:
+    """Report SHACL results as warnings on the run; they never drop a record."""
+    results = sorted(f"{focus}: {message} ({level})" for focus, message, level in shape_results(graph))
     for line in results[:MAX_WARNINGS]:
         run.warn(line)
     if len(results) > MAX_WARNINGS:
