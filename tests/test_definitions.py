@@ -243,21 +243,21 @@ def test_downloads_parse_and_the_shacl_shapes_work(deployment):
 
 
 def test_declared_and_suggested_conformance_in_the_graph(sample_catalog):
-    cardio = sample_catalog.conformance_of(definition=CARDIO)
+    cardio = sample_catalog.conformance.of(definition=CARDIO)
     declared = [m for m in cardio if m["declared"]]
     assert len(declared) == 1 and declared[0]["conforms"] and declared[0]["missing"] == []
-    resp = sample_catalog.conformance_of(definition=RESP)
+    resp = sample_catalog.conformance.of(definition=RESP)
     claim = next(m for m in resp if m["declared"])
     assert not claim["conforms"] and {"fev1_fvc_ratio", "spirometry_date"} <= set(claim["missing"])
     assert any("fev1" in p and "unit" in p for p in claim["wrong"])
     assert any(not m["declared"] and "copd-pulmonary-function-tests" in m["dataset"] for m in resp)  # suggested
-    g = sample_catalog.store.graph(sample_catalog.conformance_graph_iri)
-    hidden = sample_catalog.store.graph(sample_catalog.hidden_conformance_graph_iri)
+    g = sample_catalog.store.graph(sample_catalog.conformance.graph_iri)
+    hidden = sample_catalog.store.graph(sample_catalog.conformance.hidden_graph_iri)
     measured = set(g.subjects(RDF.type, DQV.QualityMeasurement)) | set(hidden.subjects(RDF.type, DQV.QualityMeasurement))
-    assert len(measured) == len(sample_catalog.conformance_of())
+    assert len(measured) == len(sample_catalog.conformance.of())
     assert (None, DQV.computedOn, URIRef(declared[0]["dataset"])) in g
     # measurements about consortium-only datasets are kept with them, out of anonymous reach
-    public = {m["dataset"] for m in sample_catalog.conformance_of(members=False)}
+    public = {m["dataset"] for m in sample_catalog.conformance.of(members=False)}
     for ds in hidden.objects(None, DQV.computedOn):
         assert str(ds) not in public
 
