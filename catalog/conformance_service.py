@@ -71,16 +71,23 @@ class Conformance:
         return {f"source:{s}" for s in self._pending_sources} | {f"definition:{d}" for d in self._pending_definitions}
 
     # ---- what writes call ----
+    def mark_stale(self, source: str | None = None, definition: str | None = None) -> None:
+        """Note that a source's datasets, or a definition, must be scored again; nothing is scored yet
+        (and no read will: the next recompute_pending does it)."""
+        with self._lock:
+            if source:
+                self._pending_sources.add(source)
+            if definition:
+                self._pending_definitions.add(definition)
+
     def source_changed(self, source: str) -> None:
         """A harvest changed `source`: its datasets are scored again now."""
-        with self._lock:
-            self._pending_sources.add(source)
+        self.mark_stale(source=source)
         self.recompute_pending()
 
     def definition_changed(self, def_id: str) -> None:
         """The published versions of `def_id` changed: it is scored again against every dataset now."""
-        with self._lock:
-            self._pending_definitions.add(def_id)
+        self.mark_stale(definition=def_id)
         self.recompute_pending()
 
     def recompute_pending(self) -> int:
