@@ -397,7 +397,7 @@ def test_reads_never_score_and_writes_score_only_what_they_changed(tmp_path):
             for m, ds in g.subject_objects(DQV.computedOn):
                 if ds in datasets:
                     found |= set(g.triples((m, None, None)))
-        return found  # with each measurement's time: rewritten, even with the same score, it would differ
+        return found
     other_before = measurements_of("mirae")
     first = next(Graph().parse(standard).subjects(RDF.type, DCAT.Dataset))
     with standard.open("a", encoding="utf-8") as fh:
