@@ -21,10 +21,11 @@ from rdflib.namespace import RDF
 
 from hdcat.catalog.conformance import SUGGEST_AT, assess, measurement_graph, read_measurements, shapes, validate_declared
 from hdcat.catalog.definitions import Definitions
-from hdcat.catalog.iris import conformance_graph_iri, hidden_conformance_graph_iri, source_graph_iri
+from hdcat.catalog.iris import (conformance_graph_iri, consortium_graph_iri, hidden_conformance_graph_iri,
+                               source_graph_iri)
 from hdcat.catalog.resources import describe
 from hdcat.catalog.visibility import PUBLIC
-from hdcat.ontology import DQV, HDCAT
+from hdcat.ontology import DCAT, DQV, HDCAT
 
 log = logging.getLogger("hdcat.conformance")
 
@@ -46,6 +47,7 @@ class Conformance:
         self._lock = threading.RLock()
         self._pending_sources: set[str] = set()
         self._pending_definitions: set[str] = set()
+        self._shape_cache: dict[str, Graph] = {}
         #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them alone
         self.assessed = 0
         self.validated = 0
@@ -113,7 +115,7 @@ class Conformance:
     def recompute_all(self) -> int:
         """Every dataset against every published definition; both graphs replaced whole."""
         with self._lock:
-            results = self._score(self._published(), source=None)
+            results = self._score(self._published(), self._datasets_of(None))
             self._write(results, drop=lambda g, node: True)
             self._pending_sources.clear()
             self._pending_definitions.clear()
@@ -121,16 +123,17 @@ class Conformance:
 
     # ---- scoring ----
     def _recompute_source(self, source: str) -> int:
-        results = self._score(self._published(), source=source)
+        rows = list(self._datasets_of(source))
+        results = self._score(self._published(), rows)
         graph = source_graph_iri(self.base, source)
-        scored = {ds for ds, _ in self._datasets_of(source)}
+        scored = {ds for ds, _ in rows}
         self._write(results, drop=lambda g, node: (node, HDCAT.source, graph) in g
                     or g.value(node, DQV.computedOn) in scored)
         return len(results)
 
     def _recompute_definition(self, def_id: str) -> int:
         defs = [d for d in self._published() if d["id"] == def_id]
-        results = self._score(defs, source=None)
+        results = self._score(defs, self._datasets_of(None))
         prefix = str(self.definitions.iri(def_id, ""))
         self._write(results, drop=lambda g, node: str(g.value(node, HDCAT.definition) or "").startswith(prefix))
         return len(results)
@@ -141,21 +144,37 @@ class Conformance:
                 if v["status"] == "published"]
 
     def _datasets_of(self, source: str | None):
-        """(IRI, graph) of every dataset, or of one source's, a batch at a time."""
+        """(IRI, graph) of one source's datasets, read from its two graphs; without a source, of every
+        dataset, a batch at a time."""
+        if source is not None:
+            for name in (source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)):
+                g = self.store.graph(name)
+                for ds in g.subjects(RDF.type, DCAT.Dataset):
+                    if (ds, HDCAT.localId, None) in g and (ds, HDCAT.hospital, None) in g:
+                        yield ds, name
+            return
         page = 1
         while True:
-            total, rows = self.datasets.page_rows(page, BATCH, source=source, members=True)
+            total, rows = self.datasets.page_rows(page, BATCH, members=True)
             yield from rows
             if page * BATCH >= total:
                 return
             page += 1
 
-    def _score(self, defs: list[dict], source: str | None) -> list[dict]:
+    def _shapes(self, definition: dict) -> Graph:
+        """A published version never changes, so its SHACL shapes are derived once per process."""
+        shape_graph = self._shape_cache.get(definition["iri"])
+        if shape_graph is None:
+            shape_graph = self._shape_cache[definition["iri"]] = shapes(definition)
+        return shape_graph
+
+    def _score(self, defs: list[dict], rows) -> list[dict]:
+        """Results worth keeping (declared, or a suggestion) of `rows` (dataset IRI, graph) against `defs`."""
         if not defs:
             return []
-        shape_graphs = {d["iri"]: shapes(d) for d in defs}
+        shape_graphs = {d["iri"]: self._shapes(d) for d in defs}
         results = []
-        for ds, g in self._datasets_of(source):
+        for ds, g in rows:
             record = self.datasets.record(ds, g, with_conformance=False)
             for d in defs:
                 r = assess(d, record)
