@@ -53,6 +53,18 @@ class Catalog:
         self.definitions = Definitions(self.store, self.base, on_change=self._definition_changed)
         self.conformance = Conformance(self.store, self.base, self.definitions, self.datasets)
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        """New settings (a source's visibility, lineage namespaces) reach every part that reads them."""
+        self._settings = settings
+        for part in ("graphs", "datasets", "lineage"):
+            if hasattr(self, part):
+                getattr(self, part).settings = settings
+
     def close(self) -> None:
         self.store.close()
 
