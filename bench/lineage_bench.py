@@ -19,12 +19,12 @@ Measured, all in this one process (the machine is shared, so ratios are taken si
    memory of the resulting graph two ways: the process RSS delta over that build (after ``gc.collect()``;
    includes allocator slack) and, in a second identical build under ``tracemalloc``, the bytes still
    allocated once the build's garbage is collected (the graph's own Python objects).
-2. ingestion: ``Catalog.ingest_lineage(event)`` on an on-disk Oxigraph store, and ``POST /api/v1/lineage``
+2. ingestion: ``Catalog.lineage.ingest(event)`` on an on-disk Oxigraph store, and ``POST /api/v1/lineage``
    (Flask test client, bearer token with the ``lineage:write`` scope) on a second on-disk store, event by
    event side by side over the same event sample; cProfile of each path on fresh stores.
 3. queries: 200 random datasets that have nodes at distance 5 both upstream and downstream; for each, depth-5
    upstream and downstream, interleaved (order rotated per query): (a) ``GET /api/v1/lineage`` through the
-   Flask test client on a catalog whose ``_lineage`` is the big graph, (b) bare networkx: BFS over
+   Flask test client on a catalog whose ``lineage._index`` is the big graph, (b) bare networkx: BFS over
    ``DiGraph.predecessors/successors`` to depth 5 plus the node list (id, data) and the edge list inside the
    neighbourhood, (c) ``LineageGraph.marquez`` in process (to split (a) into graph work and HTTP/JSON work).
    Then cProfile over a subset of (a) and of ingestion.
@@ -370,7 +370,7 @@ def smoke(events: list[str], root: Path) -> None:
 def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n: int) -> dict:
     direct = tmp_catalog(root, "direct")
     http = tmp_catalog(root, "http")
-    direct.lineage, http.lineage          # noqa: B018 — the (empty) rebuild happens before timing
+    direct.lineage.index, http.lineage.index          # noqa: B018 — the (empty) rebuild happens before timing
     client, headers = http_app(http, root / "http")
     decoded = [json.loads(s) for s in events[:n_direct]]
     td, th, td_same = [], [], []
@@ -378,7 +378,7 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
 
     def one_direct(i: int) -> None:
         t = pc()
-        res = direct.ingest_lineage(decoded[i])
+        res = direct.lineage.ingest(decoded[i])
         td.append(pc() - t)
         assert res["status"] == "stored", res
         if i < n_http:
@@ -400,18 +400,18 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
         if (i + 1) % 500 == 0:
             log(f"  ingest: {len(td)} direct, {len(th)} http ({pc() - t0:.1f} s)")
     prof_cat = tmp_catalog(root, "profile")            # a third store, same first events, under cProfile
-    prof_cat.lineage                                    # noqa: B018
+    prof_cat.lineage.index                               # noqa: B018
     prof = cProfile.Profile()
     prof.enable()
     t = pc()
     for e in decoded[:profile_n]:
-        prof_cat.ingest_lineage(e)
+        prof_cat.lineage.ingest(e)
     prof_wall = pc() - t
     prof.disable()
     prof_cat.close()
     http_n = min(100, n_http)                          # a fourth store: what the HTTP layer adds
     http_cat = tmp_catalog(root, "profile-http")
-    http_cat.lineage                                    # noqa: B018
+    http_cat.lineage.index                               # noqa: B018
     hclient, hheaders = http_app(http_cat, root / "profile-http")
     hprof = cProfile.Profile()
     hprof.enable()
@@ -424,7 +424,7 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
     for (file, line, func), (cc, nc, tt, ct, _) in hst.stats.items():
         if file.endswith("flask/testing.py") and func == "open":
             http_split["total"] = ct
-        elif file.endswith("catalog/service.py") and func == "ingest_lineage":
+        elif file.endswith("catalog/lineage_service.py") and func == "ingest":
             http_split["ingest_lineage"] = ct
         elif file.endswith("catalog/accounts.py") and func in ("authenticate", "audit"):
             http_split["accounts"] += ct
@@ -460,9 +460,9 @@ def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path
     mem = root / "query"
     mem.mkdir()
     cat = Catalog(Settings(store_url="memory:", data_dir=mem))
-    cat._lineage = graph
+    cat.lineage._index = graph
     gc.collect()
-    gc.freeze()  # as Catalog.lineage does after building the graph in the product
+    gc.freeze()  # as Catalog.lineage.index does after building the graph in the product
     client = create_app(catalog=cat).test_client()
 
     def api(node, direction):
@@ -569,8 +569,8 @@ def render(res: dict) -> str:
         "the RSS delta of that build (after `gc.collect()`, includes allocator slack), and, in a second identical "
         "build under `tracemalloc`, the bytes still allocated after the build's garbage is collected "
         "(the graph's Python objects; this build runs last, after the first graph is dropped). hdcat's own "
-        "ingest/rebuild also calls `Catalog._annotate` (hospital and catalogue matching), a no-op for these "
-        "namespaces under default settings, so it is left out. Ingestion: `Catalog.ingest_lineage` on an on-disk Oxigraph store vs "
+        "ingest/rebuild also calls `Lineage._annotate` (hospital and catalogue matching), a no-op for these "
+        "namespaces under default settings, so it is left out. Ingestion: `Catalog.lineage.ingest` on an on-disk Oxigraph store vs "
         "`POST /api/v1/lineage` (Flask test client, with a `lineage:write` bearer token, so each POST also "
         "authenticates against the SQLite accounts file and appends an audit entry) on a second on-disk store, "
         "same events, side by side (event i to one store, then to the other, order alternating). Queries: "
@@ -591,7 +591,7 @@ def render(res: dict) -> str:
         if res.get("traced") else "| graph memory, tracemalloc | skipped |",
         f"| graph memory, RSS delta of the build | {mib(b['rss_delta'])} MiB → {mib(b['rss_delta'] / edges_m)} MiB "
         "per million edges |",
-        f"| ingestion `Catalog.ingest_lineage`, Oxigraph on disk | **{ing['n_direct'] / ing['direct_s']:,.0f} "
+        f"| ingestion `Catalog.lineage.ingest`, Oxigraph on disk | **{ing['n_direct'] / ing['direct_s']:,.0f} "
         f"events/s** ({ing['n_direct']:,} events, mean {ing['sample_edges_mean']:.1f} edges/event; "
         f"p50 {ing['direct_ms_p50']:.1f} / p95 {ing['direct_ms_p95']:.1f} ms) |",
         f"| ingestion `POST /api/v1/lineage`, Flask test client | **{ing['n_http'] / ing['http_s']:,.0f} events/s** "
@@ -635,7 +635,7 @@ def render(res: dict) -> str:
     lines += ["", "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|"]
     lines += [f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |" for r in pq["by_tottime"]]
     pi = ing["profile"]
-    lines += ["", f"Ingestion: {ing['profile_n']} `Catalog.ingest_lineage` calls, {ing['profile_wall_s']:.2f} s "
+    lines += ["", f"Ingestion: {ing['profile_n']} `Catalog.lineage.ingest` calls, {ing['profile_wall_s']:.2f} s "
               "under the profiler. By cumulative time:", "",
               "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|"]
     lines += [f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |"
@@ -717,7 +717,7 @@ def main() -> None:
     ap.add_argument("--edges", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--queries", type=int, default=200, help="dataset nodes to query")
-    ap.add_argument("--ingest", type=int, default=3000, help="events through Catalog.ingest_lineage")
+    ap.add_argument("--ingest", type=int, default=3000, help="events through Catalog.lineage.ingest")
     ap.add_argument("--ingest-http", type=int, default=1000, help="events through POST /api/v1/lineage")
     ap.add_argument("--no-tracemalloc", action="store_true", help="skip the second, traced build")
     ap.add_argument("--out", default="bench/results/lineage.md")

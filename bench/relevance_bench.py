@@ -71,7 +71,7 @@ def main():
     catalog = Catalog(settings)
     # the judged corpus: the sample consortium's DCAT catalogues (judgments.json was made from them)
     harvest_all(catalog, [src for src in settings.sources if src.kind == "dcat"])
-    records = [r for page in range(1, 3) for r in catalog.dataset_page(page, 200, members=True)[1]]
+    records = [r for page in range(1, 3) for r in catalog.datasets.page(page, 200, members=True)[1]]
     systems = {"plain BM25 (title + description)": plain_bm25(records)}
     embedded = Search(catalog)
     embedded.reindex()

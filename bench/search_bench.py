@@ -49,7 +49,7 @@ def sample_records() -> list[dict]:
     harvest_all(catalog, settings.sources)
     records, page = [], 1
     while True:
-        total, batch = catalog.dataset_page(page, 200, members=True)
+        total, batch = catalog.datasets.page(page, 200, members=True)
         records += batch
         if page * 200 >= total:
             return records

@@ -9,8 +9,8 @@ Two kinds of result per (dataset, definition version):
 Both carry a score (required elements weigh twice optional ones; a matched element with a wrong
 type, unit or coding system counts half) and the lists of what is missing or wrong.
 
-Everything lives in one graph (`{base}/graph/conformance`), rebuilt whole after a harvest
-changes datasets or a steward changes a definition.
+Results live in two graphs (`{base}/graph/conformance`, and one under the consortium prefix for
+consortium-only datasets); catalog.conformance_service decides when they are recomputed.
 """
 from __future__ import annotations
 
@@ -298,6 +298,8 @@ def measurement_graph(base: str, results: list[dict]) -> Graph:
         g.add((m, HDCAT.declared, Literal(r["declared"])))
         g.add((m, SH.conforms, Literal(r["conforms"])))
         g.add((m, PROV.generatedAtTime, now))
+        if r.get("source"):  # which harvest's datasets it scored: a re-harvest replaces exactly these
+            g.add((m, HDCAT.source, URIRef(r["source"])))
         for name in r["missing"]:
             g.add((m, HDCAT.missingElement, Literal(name)))
         for problem in r["wrong"]:

@@ -354,7 +354,7 @@ class Definitions:
     def __init__(self, store, base: str, on_change=None):
         self.store = store
         self.base = base.rstrip("/")
-        self.on_change = on_change  # e.g. recompute conformance
+        self.on_change = on_change  # on_change(def_id): its published versions changed (conformance follows)
 
     def iri(self, def_id: str, version: str) -> URIRef:
         return URIRef(f"{self.base}/id/definition/{def_id}/{version}")
@@ -453,9 +453,10 @@ class Definitions:
         g.add((d, OWL.versionInfo, Literal(version)))
         self.store.add_to_graph(self.history_graph, g)
 
-    def _changed(self) -> None:
+    def _published_changed(self, def_id: str) -> None:
+        """Only published versions are scored, so drafts coming and going change nothing downstream."""
         if self.on_change:
-            self.on_change()
+            self.on_change(def_id)
 
     def _meta(self, record: dict) -> dict:
         return {k: record.get(k) for k in ("status", "created", "modified", "issued", "revision_of", "replaced_by")}
@@ -470,7 +471,6 @@ class Definitions:
         self._record_change(data["id"], data["version"], actor, "create",
                             f"created with {len(data['elements'])} elements" +
                             (f" as a revision of {revision_of.rsplit('/', 1)[-1]}" if revision_of else ""))
-        self._changed()
         return self.get(data["id"], data["version"])
 
     def update(self, def_id: str, version: str, data: dict, actor: str) -> dict:
@@ -482,7 +482,6 @@ class Definitions:
         change = diff(content(current), data)
         self._write(data, dict(self._meta(current), modified=self._now()))
         self._record_change(def_id, version, actor, "edit", summary_of(change))
-        self._changed()
         return self.get(def_id, version)
 
     def _transition(self, def_id: str, version: str, actor: str, allowed: str, status: str, **meta) -> dict:
@@ -503,12 +502,12 @@ class Definitions:
             if older["status"] == "published" and version_key(older["version"]) < version_key(version):
                 self._transition(def_id, older["version"], actor, "published", "deprecated",
                                  replaced_by=str(self.iri(def_id, version)))
-        self._changed()
+        self._published_changed(def_id)
         return self.get(def_id, version)
 
     def deprecate(self, def_id: str, version: str, actor: str) -> dict:
         self._transition(def_id, version, actor, "published", "deprecated")
-        self._changed()
+        self._published_changed(def_id)
         return self.get(def_id, version)
 
     def revise(self, def_id: str, version: str, new_version: str, actor: str) -> dict:
@@ -522,7 +521,6 @@ class Definitions:
             raise Conflict(f"{def_id} {version} is {current['status']}; published versions stay resolvable forever")
         self.store.drop_graph(self.graph_iri(def_id, version, draft=True))
         self._record_change(def_id, version, actor, "delete", "draft deleted")
-        self._changed()
 
     def import_file(self, path: Path, actor: str, publish: bool = False) -> dict:
         """A definition from JSON (our shape) or RDF (a dct:Standard in Turtle, JSON-LD, …)."""

@@ -58,6 +58,19 @@ def runs_graph_iri(base: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/graph/harvest-runs")
 
 
+def lineage_graph_iri(base: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/graph/lineage")
+
+
+def conformance_graph_iri(base: str) -> URIRef:
+    return URIRef(f"{base.rstrip('/')}/graph/conformance")
+
+
+def hidden_conformance_graph_iri(base: str) -> URIRef:
+    """Measurements about consortium-only datasets: under the consortium prefix, like the datasets."""
+    return URIRef(f"{consortium_graph_prefix(base)}conformance")
+
+
 def reference_graph_iri(base: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/graph/reference")
 

@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from hdcat.catalog.iris import run_iri
-from hdcat.ontology import DCT, HDCAT, PROV, hospital_iri, sparql_prefixes
+from hdcat.ontology import DCT, HDCAT, PROV, hospital_iri
 
 
 class Outcome(enum.Enum):
@@ -118,24 +118,3 @@ class HarvestRun:
             g.add((page, HDCAT.location, Literal(location)))
             g.add((page, HDCAT.contentHash, Literal(digest)))
         return g
-
-
-RUNS_QUERY = sparql_prefixes("hdcat", "prov", "dct") + """
-SELECT ?run ?id ?source ?kind ?location ?hospital ?started ?ended ?status ?found ?added ?changed ?removed ?skipped ?error ?hash
-WHERE { GRAPH ?g {
-  ?run a hdcat:HarvestRun ; dct:identifier ?id ; hdcat:source ?src ; prov:startedAtTime ?started ;
-       hdcat:hospital ?hospital .
-  ?src dct:identifier ?source ; hdcat:sourceKind ?kind ; hdcat:location ?location .
-  OPTIONAL { ?run prov:endedAtTime ?ended }
-  OPTIONAL { ?run hdcat:status ?status }
-  OPTIONAL { ?run hdcat:recordsFound ?found }
-  OPTIONAL { ?run hdcat:recordsAdded ?added }
-  OPTIONAL { ?run hdcat:recordsChanged ?changed }
-  OPTIONAL { ?run hdcat:recordsRemoved ?removed }
-  OPTIONAL { ?run hdcat:recordsSkipped ?skipped }
-  OPTIONAL { ?run hdcat:error ?error }
-  OPTIONAL { ?run hdcat:contentHash ?hash }
-  %s
-} }
-ORDER BY DESC(?started)
-"""

@@ -19,6 +19,7 @@ from collections import defaultdict
 from rdflib import Graph, URIRef
 from rdflib.namespace import FOAF, RDF
 
+from hdcat.catalog.iris import consortium_graph_prefix
 from hdcat.catalog.resources import closure
 from hdcat.ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
 
@@ -26,6 +27,16 @@ PUBLIC = "public"
 CONSORTIUM = "consortium"
 LEVELS = (PUBLIC, CONSORTIUM)
 CONSORTIUM_ACCESS = frozenset({EU_ACCESS.RESTRICTED})
+
+
+def visibility_of(base: str, graph_name) -> str:
+    """Who may read what a named graph holds: its name says it (see the module's docstring)."""
+    return CONSORTIUM if str(graph_name).startswith(consortium_graph_prefix(base)) else PUBLIC
+
+
+def visible_graphs_filter(base: str, members: bool) -> str:
+    """A SPARQL filter on ?g that keeps consortium-only graphs from anyone who is not a member."""
+    return "" if members else f'FILTER(!STRSTARTS(STR(?g), "{consortium_graph_prefix(base)}"))'
 
 
 def consortium_datasets(graph: Graph, source_visibility: str = PUBLIC) -> set[URIRef]:

@@ -40,12 +40,12 @@ def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | No
         harvester.threshold = catalog.settings.suppression_threshold
         harvester.max_literal_chars = catalog.settings.max_literal_chars
         harvester.validate_config()
-        previous = catalog.last_good_pages(source.name) if incremental else None
+        previous = catalog.graphs.last_good_pages(source.name) if incremental else None
         graph = harvester.harvest(run, on_page=on_page, previous_pages=previous)
         if before_commit:
             before_commit()
         if graph is None:
-            return catalog.commit_unchanged(run)
+            return catalog.graphs.commit_unchanged(run)
     except Interrupted as exc:
         run.finish(Outcome.INTERRUPTED, exc.message)
     except HdcatError as exc:
@@ -69,7 +69,7 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
                                    "its last good data")
         log.error("commit of %s failed: %s", run.source, exc)
         try:
-            catalog.record_run(run)
+            catalog.runs.record(run)
         except Exception:  # the store refuses every write: the run is still returned and shown
             log.error("the failed run of %s could not be recorded either", run.source)
         return run

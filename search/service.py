@@ -45,10 +45,10 @@ class Search:
 
     # ---- documents ------------------------------------------------------------------
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
-        linked = self.catalog.lineage_catalog_ids()
+        linked = self.catalog.lineage.catalog_ids()
         page = 1
         while True:
-            total, records = self.catalog.dataset_page(page, 200, source=source, members=True)
+            total, records = self.catalog.datasets.page(page, 200, source=source, members=True)
             for record in records:
                 doc = to_document(record, has_lineage=record["id"] in linked)
                 doc["source"] = (record.get("harvest") or {}).get("source", "")
@@ -79,7 +79,7 @@ class Search:
         """After these harvest runs: did something change, did an earlier update fail, or does the
         index hold another number of datasets than the graph?"""
         changed = any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs)
-        return changed or self.stale or self.count() != self.catalog.count_datasets(members=True)
+        return changed or self.stale or self.count() != self.catalog.datasets.count(members=True)
 
     def sync(self, runs) -> int:
         """Bring the index in step after harvests; 0 when it already was."""

@@ -16,11 +16,11 @@ PERSON = {"researcher": "ana", "steward": "sam", "auditor": "aud", "admin": "adm
 @pytest.fixture(scope="module")
 def hidden(sample_catalog):
     """A consortium-only dataset and a public one from the sample consortium."""
-    _, records = sample_catalog.dataset_page(1, 500, members=True)
+    _, records = sample_catalog.datasets.page(1, 500, members=True)
     restricted = next(r for r in records if r["visibility"] == "consortium")
     public = next(r for r in records if r["visibility"] == "public")
     return {"restricted": restricted, "public": public,
-            "node": next(iter(sample_catalog.lineage.by_catalog.values()))}
+            "node": next(iter(sample_catalog.lineage.index.by_catalog.values()))}
 
 
 def client_for(app, role):
@@ -124,7 +124,7 @@ def test_nothing_restricted_leaks_to_anonymous_readers(app, people, hidden, samp
     # dataset lists, hospital counts, the home page figures and the DCAT catalogue
     a_list = anon.get("/api/v1/datasets?size=200").get_json()
     m_list = member.get("/api/v1/datasets?size=200").get_json()
-    assert a_list["total"] == sample_catalog.count_datasets() < m_list["total"]
+    assert a_list["total"] == sample_catalog.datasets.count() < m_list["total"]
     assert all(h["visibility"] == "public" for h in a_list["hits"])
     a_h = {h["id"]: h["datasets"] for h in anon.get("/api/v1/hospitals").get_json()["hospitals"]}
     m_h = {h["id"]: h["datasets"] for h in member.get("/api/v1/hospitals").get_json()["hospitals"]}
@@ -135,7 +135,7 @@ def test_nothing_restricted_leaks_to_anonymous_readers(app, people, hidden, samp
     assert anon.get(f"/resource?iri={restricted['iri']}").status_code == 404
     assert member.get(f"/resource?iri={restricted['iri']}").status_code == 303
     # autocomplete: a word only a restricted title has is not offered to anonymous visitors
-    public_words = {w.lower() for _, r in [sample_catalog.dataset_page(1, 500)] for d in r
+    public_words = {w.lower() for _, r in [sample_catalog.datasets.page(1, 500)] for d in r
                     for w in " ".join(d["titles"].values()).split()}
     own = [w for w in " ".join(restricted["titles"].values()).split() if w.lower() not in public_words and len(w) > 3]
     if own:
@@ -155,7 +155,7 @@ def test_sparql_reads_only_public_graphs_unless_signed_in(app, people, hidden, s
     from_clause = f"SELECT ?o WHERE {{ GRAPH <{hidden_graph}> {{ ?s ?p ?o }} }} LIMIT 1"
     assert member.get("/sparql", query_string={"query": from_clause}).get_json()["results"]["bindings"]
     assert anon.get("/sparql", query_string={"query": from_clause}).get_json()["results"]["bindings"] == []
-    lineage = f"ASK {{ GRAPH <{sample_catalog.lineage_graph_iri}> {{ ?s ?p ?o }} }}"
+    lineage = f"ASK {{ GRAPH <{sample_catalog.lineage.graph_iri}> {{ ?s ?p ?o }} }}"
     assert anon.get("/sparql", query_string={"query": lineage}).get_json()["boolean"] is False
     count = "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
     n = lambda c: int(c.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"])  # noqa: E731
@@ -289,15 +289,15 @@ def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path)
     cat = Catalog(settings)
     try:
         harvest_all(cat, [source])
-        assert cat.count_datasets() == 2
+        assert cat.datasets.count() == 2
         assert harvest_all(cat, [source])[0].outcome.value == "unchanged"
         hidden = replace(source, visibility="consortium")
         cat.settings = replace(settings, sources=(hidden,))
         run = harvest_all(cat, [hidden])[0]
-        assert run.outcome.value == "changed" and cat.count_datasets() == 0 and cat.count_datasets(members=True) == 2
+        assert run.outcome.value == "changed" and cat.datasets.count() == 0 and cat.datasets.count(members=True) == 2
         assert harvest_all(cat, [hidden])[0].outcome.value == "unchanged"
         cat.settings = settings
-        assert harvest_all(cat, [source])[0].outcome.value == "changed" and cat.count_datasets() == 2
+        assert harvest_all(cat, [source])[0].outcome.value == "changed" and cat.datasets.count() == 2
     finally:
         cat.close()
 
@@ -348,7 +348,7 @@ def test_the_harvests_page_lets_stewards_start_their_own_sources_only(app, peopl
     run_id = queued.headers["Location"].rsplit("/", 1)[1]
     harvests = app.extensions["hdcat.harvests"]
     assert harvests.wait([run_id], timeout=120)
-    assert app.extensions["hdcat"].run(run_id)["status"] in ("changed", "unchanged")
+    assert app.extensions["hdcat"].runs.get(run_id)["status"] in ("changed", "unchanged")
     assert steward.get(queued.headers["Location"]).status_code == 200
     researcher = sign_in(app, "ana")
     assert 'id="start-harvest"' not in researcher.get("/harvests").get_data(as_text=True)

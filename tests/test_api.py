@@ -18,7 +18,7 @@ def _error_shape(response, status, field=None):
 
 
 def test_datasets_paged_and_complete(client, sample_catalog):
-    total = sample_catalog.count_datasets()
+    total = sample_catalog.datasets.count()
     seen = set()
     page = 1
     while True:

@@ -26,7 +26,7 @@ def test_home_page_shows_every_hospital(browser, live_server, sample_catalog, tm
     for name in ("한빛대학교병원", "새봄의료원", "가온상급종합병원", "미래종합병원", "하늘종합병원",
                  "푸른종합병원", "다솜심장병원", "밝은눈안과병원"):
         assert name in dom
-    assert f"{sample_catalog.count_datasets():,}" in dom
+    assert f"{sample_catalog.datasets.count():,}" in dom
     shot = screenshot(live_server.url + "/", tmp_path / "home.png")
     assert _png_size(shot) == (1280, 1600) and shot.stat().st_size > 30_000
 
@@ -81,7 +81,7 @@ def test_hostile_harvested_text_runs_nothing(browser, tmp_path):
     harvest_source(cat, source(tmp_path / "c.ttl"))
     server = LiveServer(create_app(catalog=cat))
     try:
-        local_id = cat.dataset_page(1, 1)[1][0]["id"]
+        local_id = cat.datasets.page(1, 1)[1][0]["id"]
         dom = dump_dom(f"{server.url}/datasets/{local_id}")
         title = dom.split("<title>")[1].split("</title>")[0]
         assert title.startswith("&lt;script&gt;")  # shown as text; the script would have set it to 'pwned'
@@ -127,7 +127,7 @@ def test_hostile_harvested_values_in_any_language_are_text_on_every_page(browser
     search.reindex()
     server = LiveServer(create_app(catalog=cat, search=search))
     try:
-        local_id = cat.dataset_page(1, 1)[1][0]["id"]
+        local_id = cat.datasets.page(1, 1)[1][0]["id"]
         for path in ("/search?q=zebrafish", "/search?q=", "/search?q=hostile+-nothing", f"/datasets/{local_id}",
                      "/datasets", "/hospitals/hanbit"):
             dom = dump_dom(server.url + path)

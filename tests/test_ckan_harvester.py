@@ -111,7 +111,7 @@ def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
 
     first = ENVIDAT["result"]["results"][0]
     iri = f"{ckan.url}/envidat/dataset/{first['name']}"
-    d = catalog.dataset(catalog.locate_iri(iri)[0])
+    d = catalog.datasets.get(catalog.datasets.locate_iri(iri)[0])
     assert d["title"] == first["title"]
     assert d["description"].startswith("This dataset contains idealized sensitivity simulations")
     assert {"ATMOSPHERIC HEATWAVES", "CLIMATE CHANGE"} <= set(d["keywords"])
@@ -129,10 +129,10 @@ def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
     assert d["id"] == f"hanbit-{first['name'][:60].strip('-')}"
 
     second = ENVIDAT["result"]["results"][1]
-    d2 = catalog.dataset(catalog.locate_iri(f"{ckan.url}/envidat/dataset/{second['name']}")[0])
+    d2 = catalog.datasets.get(catalog.datasets.locate_iri(f"{ckan.url}/envidat/dataset/{second['name']}")[0])
     assert d2["publisher"]["name"] == "Functional Plant Ecology"
     assert len(d2["distributions"]) == second["num_resources"] == 4
-    sizes = {str(o) for o in catalog.resource_graph(d2["id"]).objects(None, URIRef("http://www.w3.org/ns/dcat#byteSize"))}
+    sizes = {str(o) for o in catalog.datasets.resource_graph(d2["id"]).objects(None, URIRef("http://www.w3.org/ns/dcat#byteSize"))}
     assert "18360566" in sizes
 
 
@@ -151,7 +151,7 @@ def test_location_may_name_the_api(catalog, ckan):
     assert run.found == 2
     assert all("/envidat/api/action/package_search" in r for r in ckan.requests)
     # dataset IRIs still hang off the portal, not the API
-    assert catalog.locate_iri(f"{ckan.url}/envidat/dataset/{ENVIDAT['result']['results'][0]['name']}")
+    assert catalog.datasets.locate_iri(f"{ckan.url}/envidat/dataset/{ENVIDAT['result']['results'][0]['name']}")
 
 
 def test_ckanext_dcat_example_packages_keep_their_titles(catalog, ckan):
@@ -159,14 +159,14 @@ def test_ckanext_dcat_example_packages_keep_their_titles(catalog, ckan):
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 2
     # no name in this one: identified by its id
-    plain = catalog.dataset(catalog.locate_iri(f"{ckan.url}/ckanext-dcat/dataset/{CKAN_DATASET['id']}")[0])
+    plain = catalog.datasets.get(catalog.datasets.locate_iri(f"{ckan.url}/ckanext-dcat/dataset/{CKAN_DATASET['id']}")[0])
     assert plain["title"] == "Zimbabwe Regional Geochemical Survey."
     assert "geochemistry" in plain["keywords"]
     assert plain["publisher"]["name"] == "Geological Society"
     assert plain["issued"] == "2012-05-10" and plain["modified"].startswith("2012-05-10T21:04")
     assert plain["distributions"][0]["access_url"] == "http://www.bgs.ac.uk/gbase/geochemcd/home.html"
     # a package with its own uri keeps it as the dataset IRI
-    health = catalog.dataset(catalog.locate_iri("http://example.healthdata.nl/set/dataset")[0])
+    health = catalog.datasets.get(catalog.datasets.locate_iri("http://example.healthdata.nl/set/dataset")[0])
     assert health["title"] == "HealthDCAT-AP test dataset"
     assert {"Test 1", "Test 2", "Test 3"} <= set(health["keywords"])
     assert health["publisher"]["name"] == "Contact Point"

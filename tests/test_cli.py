@@ -132,11 +132,11 @@ def test_demo_harvests_a_source_of_every_bundled_kind(sample_catalog):
     runs = {r.source: r for r in sample_catalog.sample_runs}
     for name in ("hanbit-omop", "haneul-sql", "mirae-csv", "gaon-ckan", "dasom-fhir"):
         assert runs[name].outcome.value == "changed" and runs[name].found > 0, (name, runs[name].error)
-    omop = sample_catalog.dataset("hanbit-omop-omop-main")
+    omop = sample_catalog.datasets.get("hanbit-omop-omop-main")
     assert omop["number_of_individuals"] == 28
-    view = sample_catalog.dataset("haneul-main-copd-spirometry")
+    view = sample_catalog.datasets.get("haneul-main-copd-spirometry")
     assert view["derived_from"]
-    assert sample_catalog.lineage_node_for("haneul-main-copd-spirometry")
+    assert sample_catalog.lineage.node_for("haneul-main-copd-spirometry")
 
 
 def test_bench_command_runs_the_bench_scripts(tmp_path):

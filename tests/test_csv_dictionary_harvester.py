@@ -31,9 +31,9 @@ def csv_source(path, name="dict", **options):
 
 
 def dataset_by_table(catalog, table):
-    _, hits = catalog.dataset_page(1, 50)
+    _, hits = catalog.datasets.page(1, 50)
     for hit in hits:
-        d = catalog.dataset(hit["id"])
+        d = catalog.datasets.get(hit["id"])
         if d["identifier"] == table:
             return d
     raise AssertionError(f"no dataset for table {table}: {[h['title'] for h in hits]}")
@@ -101,7 +101,7 @@ def test_header_without_table_or_column_fails_naming_what_is_missing(catalog, tm
     assert run.outcome is Outcome.FAILED
     assert "wrong.csv: the header row has no 'table', 'column' column" in run.error
     assert "headers found: 'tbl', 'col_name', 'type'" in run.error and "header option" in run.error
-    assert catalog.count_datasets() == 0
+    assert catalog.datasets.count() == 0
 
     (tmp_path / "semi.csv").write_text("table;column;type\npatient;id;string\n", encoding="utf-8")
     run = harvest_source(catalog, csv_source(tmp_path / "semi.csv"))

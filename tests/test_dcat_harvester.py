@@ -37,12 +37,12 @@ def test_harvests_every_external_dcat_catalogue(catalog, rel):
     if rel in BROKEN:
         assert run.outcome is Outcome.FAILED
         assert BROKEN[rel] in run.error and rel.rsplit("/", 1)[-1] in run.error
-        assert catalog.count_datasets() == 0
+        assert catalog.datasets.count() == 0
         return
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found >= 1
-    assert catalog.count_datasets() == run.found
-    total, hits = catalog.dataset_page(1, 50)
+    assert catalog.datasets.count() == run.found
+    total, hits = catalog.datasets.page(1, 50)
     assert all(h["title"] and h["id"].startswith("hanbit-") for h in hits)
 
 
@@ -50,7 +50,7 @@ def test_harvests_every_external_dcat_catalogue(catalog, rel):
 def test_healthdcat_properties_survive_harvest(catalog):
     run = harvest_source(catalog, source(EXTERNAL / "healthdcat-ap/ckanext-dcat_dataset_health.ttl"))
     assert run.outcome is Outcome.CHANGED
-    d = catalog.dataset(catalog.locate_iri("http://example.healthdata.nl/set/dataset")[0])
+    d = catalog.datasets.get(catalog.datasets.locate_iri("http://example.healthdata.nl/set/dataset")[0])
     assert d["title"] == "HealthDCAT-AP test dataset"
     assert d["number_of_individuals"] == 7654321
     assert d["number_of_records"] == 123456789
@@ -66,7 +66,7 @@ def test_healthdcat_properties_survive_harvest(catalog):
     # every triple about the dataset in the source is in the store (nothing we model is lost)
     src = Graph().parse(EXTERNAL / "healthdcat-ap/ckanext-dcat_dataset_health.ttl")
     ds = URIRef("http://example.healthdata.nl/set/dataset")
-    stored = catalog.resource_graph(d["id"])
+    stored = catalog.datasets.resource_graph(d["id"])
     for p, o in src.predicate_objects(ds):
         if isinstance(o, (URIRef, Literal)):
             assert (ds, p, o) in stored or any(str(x) == str(o) for x in stored.objects(ds, p)), (p, o)
@@ -77,7 +77,7 @@ def test_jsonld_with_remote_context_reads_like_the_turtle(catalog):
     ttl = Graph().parse(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.ttl")
     run = harvest_source(catalog, source(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.jsonld"))
     assert run.outcome is Outcome.CHANGED, run.error
-    stored = catalog.resource_graph(catalog.locate_iri("https://data.gov.gr/id/dataset/BeePopulation")[0])
+    stored = catalog.datasets.resource_graph(catalog.datasets.locate_iri("https://data.gov.gr/id/dataset/BeePopulation")[0])
     for s, p, o in ttl:
         assert any(str(x) == str(o) for x in stored.objects(s, p)), (s, p, o)
 
@@ -98,7 +98,7 @@ def test_missing_title_is_skipped_with_reason_and_rest_kept(catalog, tmp_path):
     assert "dct:issued value '2021-13-45' is not a valid xsd:date" == reasons["http://h.example/c"]
     assert run.found == 2
     assert any("http://h.example/d" in w and "dct:description is mandatory" in w for w in run.warnings)
-    stored = catalog.run(run.id)
+    stored = catalog.runs.get(run.id)
     assert stored["skipped"] == 2 and {r["record"] for r in stored["skipped_records"]} == set(reasons)
 
 
@@ -160,7 +160,7 @@ def test_over_http_with_hydra_paging(catalog, static_server):
     run = harvest_source(catalog, source(f"{base}/page1.ttl"))
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 3
-    ids = {catalog.locate_iri(i)[0] for i in ("http://h.example/p1", "http://h.example/p2",
+    ids = {catalog.datasets.locate_iri(i)[0] for i in ("http://h.example/p1", "http://h.example/p2",
                                               "https://data.gov.gr/id/dataset/BeePopulation")}
     assert len(ids) == 3
 
@@ -172,12 +172,12 @@ def test_blank_node_datasets_get_stable_minted_iris(catalog, tmp_path):
 """
     (tmp_path / "b.ttl").write_text(text)
     first = harvest_source(catalog, source(tmp_path / "b.ttl", hospital="haneul"))
-    _, hits = catalog.dataset_page(1, 10)
+    _, hits = catalog.datasets.page(1, 10)
     assert hits[0]["iri"] == "https://hdcat.example.org/id/haneul/dataset/hn-res-0001"
     assert hits[0]["id"] == "haneul-hn-res-0001"
     again = harvest_source(catalog, source(tmp_path / "b.ttl", hospital="haneul"))
     assert first.outcome is Outcome.CHANGED and again.outcome is Outcome.UNCHANGED
-    assert catalog.dataset_page(1, 10)[1][0]["iri"] == hits[0]["iri"]
+    assert catalog.datasets.page(1, 10)[1][0]["iri"] == hits[0]["iri"]
 
 
 @pytest.mark.conformance

@@ -243,21 +243,21 @@ def test_downloads_parse_and_the_shacl_shapes_work(deployment):
 
 
 def test_declared_and_suggested_conformance_in_the_graph(sample_catalog):
-    cardio = sample_catalog.conformance_of(definition=CARDIO)
+    cardio = sample_catalog.conformance.of(definition=CARDIO)
     declared = [m for m in cardio if m["declared"]]
     assert len(declared) == 1 and declared[0]["conforms"] and declared[0]["missing"] == []
-    resp = sample_catalog.conformance_of(definition=RESP)
+    resp = sample_catalog.conformance.of(definition=RESP)
     claim = next(m for m in resp if m["declared"])
     assert not claim["conforms"] and {"fev1_fvc_ratio", "spirometry_date"} <= set(claim["missing"])
     assert any("fev1" in p and "unit" in p for p in claim["wrong"])
     assert any(not m["declared"] and "copd-pulmonary-function-tests" in m["dataset"] for m in resp)  # suggested
-    g = sample_catalog.store.graph(sample_catalog.conformance_graph_iri)
-    hidden = sample_catalog.store.graph(sample_catalog.hidden_conformance_graph_iri)
+    g = sample_catalog.store.graph(sample_catalog.conformance.graph_iri)
+    hidden = sample_catalog.store.graph(sample_catalog.conformance.hidden_graph_iri)
     measured = set(g.subjects(RDF.type, DQV.QualityMeasurement)) | set(hidden.subjects(RDF.type, DQV.QualityMeasurement))
-    assert len(measured) == len(sample_catalog.conformance_of())
+    assert len(measured) == len(sample_catalog.conformance.of())
     assert (None, DQV.computedOn, URIRef(declared[0]["dataset"])) in g
     # measurements about consortium-only datasets are kept with them, out of anonymous reach
-    public = {m["dataset"] for m in sample_catalog.conformance_of(members=False)}
+    public = {m["dataset"] for m in sample_catalog.conformance.of(members=False)}
     for ds in hidden.objects(None, DQV.computedOn):
         assert str(ds) not in public
 
@@ -350,3 +350,71 @@ def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(de
         assert record["elements"][0]["value_set"][0] == {"code": "I63", "label": "Cerebral infarction", "system": "KCD-7"}
     finally:
         server.stop()
+
+
+def test_reads_never_score_and_writes_score_only_what_they_changed(tmp_path):
+    """Scoring (SHACL for declared claims) happens after a commit, for the changed source's datasets, and
+    after a definition is published, for that definition; a read shows the results as last computed."""
+    import shutil
+    from rdflib.namespace import DCTERMS
+    from hdcat.harvesters.runner import harvest_source
+    from hdcat.ontology import DCAT
+    from hdcat.web.operations import after_harvest
+    settings = Settings(store_url="memory:", data_dir=tmp_path)
+    cat = Catalog(settings)
+    cat.definitions.ensure_starters()
+    standard = tmp_path / "standard.ttl"
+    shutil.copy(STANDARD, standard)
+    sources = [SourceConfig(name="standard", hospital="hanbit", kind="dcat", location=str(standard)),
+               SourceConfig(name="mirae", hospital="mirae", kind="dcat",
+                            location=str(ROOT / "harvesters/samples/consortium/mirae/catalog.nt"))]
+    assert [r.outcome.value for r in harvest_all(cat, sources, workers=1)] == ["changed", "changed"]
+    scoring = cat.conformance
+    published = len([v for v in cat.definitions.versions() if v["status"] == "published"])
+    in_standard = cat.datasets.count(source="standard", members=True)
+    in_other = cat.datasets.count(source="mirae", members=True)
+    assert published == 3 and in_standard and in_other
+    assert scoring.assessed == published * (in_standard + in_other)  # each commit scored its own source
+    claim = next(m for m in scoring.of(definition=CARDIO) if m["declared"])
+    assert claim["conforms"] and scoring.validated >= 1
+
+    # reads after the source is marked stale: the last results, and nothing scored
+    scoring.mark_stale(source="standard")
+    counters = (scoring.assessed, scoring.validated)
+    local_id, _ = cat.datasets.locate_iri(claim["dataset"])
+    record = cat.datasets.get(local_id)
+    cat.datasets.page(1, 100, members=True)
+    scoring.of()
+    assert (scoring.assessed, scoring.validated) == counters and "source:standard" in scoring.pending
+    assert any(m["definition"] == CARDIO and m["declared"] for m in record["conformance"])
+
+    # a harvest that changes one source, and what follows it: that source's datasets scored, the other's kept
+    def measurements_of(source):
+        datasets = {ds for ds, _ in cat.datasets.page_rows(1, 500, source=source, members=True)[1]}
+        found = set()
+        for name in (scoring.graph_iri, scoring.hidden_graph_iri):
+            g = cat.store.graph(name)
+            for m, ds in g.subject_objects(DQV.computedOn):
+                if ds in datasets:
+                    found |= set(g.triples((m, None, None)))
+        return found
+    other_before = measurements_of("mirae")
+    first = next(Graph().parse(standard).subjects(RDF.type, DCAT.Dataset))
+    with standard.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n<{first}> <{DCTERMS.description}> "Revised by its publisher." .\n')
+    run = harvest_source(cat, sources[0])
+    assert run.outcome.value == "changed"
+    after_harvest(cat, Accounts.for_settings(settings), [run], actor="test")
+    assert scoring.assessed - counters[0] == published * in_standard and not scoring.pending
+    assert other_before and measurements_of("mirae") == other_before
+
+    # a new published version of one definition: that definition against every dataset, nothing else
+    counters = scoring.assessed
+    cat.definitions.revise("cardiovascular-core", "1.0.0", "1.1.0", "sam")
+    assert scoring.assessed == counters  # a draft is never scored
+    cat.definitions.publish("cardiovascular-core", "1.1.0", "sam")
+    assert scoring.assessed - counters == in_standard + in_other
+    assert scoring.of(definition=CARDIO) == []  # the superseded version's results are gone
+    assert scoring.of(definition=CARDIO.replace("1.0.0", "1.1.0"))
+    assert scoring.of(definition=RESP)  # other definitions' results are kept
+    cat.close()

@@ -35,7 +35,7 @@ def test_rdf_xml_declaring_entities_is_refused(catalog, tmp_path):
     started = time.monotonic()
     run = harvest_source(catalog, source(tmp_path / "c.rdf"))
     assert run.outcome is Outcome.FAILED and "declares entities" in run.error
-    assert time.monotonic() - started < 5 and catalog.count_datasets() == 0
+    assert time.monotonic() - started < 5 and catalog.datasets.count() == 0
 
 
 def test_a_huge_value_is_dropped_with_a_warning_and_the_rest_kept(catalog, tmp_path):

@@ -147,9 +147,9 @@ def harvest(catalog, fhir, location=None, **options):
 
 
 def record(catalog, iri: str) -> dict:
-    found = catalog.locate_iri(iri)
+    found = catalog.datasets.locate_iri(iri)
     assert found, f"no dataset {iri}"
-    return catalog.dataset(found[0])
+    return catalog.datasets.get(found[0])
 
 
 def stored_text(catalog) -> str:
@@ -177,7 +177,7 @@ def test_harvests_server_groups_and_studies(catalog, fhir):
     assert {"Patient", "Condition", "Observation", "FHIR"} <= set(server["keywords"])
     [dist] = server["distributions"]
     assert dist["access_url"] == fhir.base and dist["media_type"].endswith("application/fhir+json")
-    graph = catalog.resource_graph(server["id"])
+    graph = catalog.datasets.resource_graph(server["id"])
     assert (None, DCT.conformsTo, URIRef("http://hl7.org/fhir/R4")) in graph
     assert (None, DCT.conformsTo, URIRef("http://hl7.org/fhir/us/lab")) in graph          # implementationGuide
     assert (None, DCT.conformsTo, URIRef(                                                 # Patient's profile
@@ -195,7 +195,7 @@ def test_groups_become_cohort_datasets(catalog, fhir):
     members = record(catalog, f"{fhir.base}/Group/102")
     assert members["title"] == "FHIR Group 102 (person)"
     assert isinstance(members["number_of_individuals"], Suppressed)   # 4 members: below 10, not stored
-    graph = catalog.resource_graph(members["id"])
+    graph = catalog.datasets.resource_graph(members["id"])
     assert (URIRef(f"{fhir.base}/Group/102"), HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals) in graph
     assert not list(graph.objects(URIRef(f"{fhir.base}/Group/102"), HEALTH.numberOfUniqueIndividuals))
     assert any(w.startswith("Group/102: fewer than 10 members") and w.endswith("count suppressed") for w in run.warnings)
@@ -211,14 +211,14 @@ def test_research_studies(catalog, fhir):
     assert study["title"] == "Type 2 diabetes outcomes"
     assert (study["temporal_start"], study["temporal_end"]) == ("2019-01-01", "2023-06-30")
     assert {"Diabetes mellitus type 2", "HbA1c"} <= set(study["keywords"])
-    graph = catalog.resource_graph(study["id"])
+    graph = catalog.datasets.resource_graph(study["id"])
     assert (URIRef(study["iri"]), DCT.relation, URIRef(f"{fhir.base}/Group/102")) in graph
 
 
 def test_suppressed_counts_are_warned_and_never_stored(catalog, fhir):
     run = harvest(catalog, fhir)
     assert any(w.startswith("Observation: fewer than 10") and w.endswith("count suppressed") for w in run.warnings)
-    graph = catalog.resource_graph(record(catalog, f"{fhir.base}/metadata")["id"])
+    graph = catalog.datasets.resource_graph(record(catalog, f"{fhir.base}/metadata")["id"])
     values = {int(o) for o in graph.objects(None, HEALTH.numberOfRecords)} | \
         {int(o) for o in graph.objects(None, HEALTH.numberOfUniqueIndividuals)}
     assert values == {568, 13}
@@ -282,7 +282,7 @@ def test_html_instead_of_capability_statement(catalog, fhir):
     run = harvest(catalog, fhir)
     assert run.outcome is Outcome.FAILED
     assert f"{fhir.base}/metadata" in run.error and "HTML page" in run.error and "FHIR base URL" in run.error
-    assert catalog.count_datasets() == 0
+    assert catalog.datasets.count() == 0
 
 
 def test_json_that_is_not_a_capability_statement(catalog, fhir):

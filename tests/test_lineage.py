@@ -143,12 +143,12 @@ def test_lineage_survives_a_restart(tmp_path):
     url = f"oxigraph:{tmp_path / 'store'}"
     cat = Catalog(Settings(store_url=url, data_dir=tmp_path))
     for path in APPLES:
-        cat.ingest_lineage(json.loads(path.read_text()))
-    before = cat.lineage.marquez("dataset:grandmas.kitchen:apples")
+        cat.lineage.ingest(json.loads(path.read_text()))
+    before = cat.lineage.index.marquez("dataset:grandmas.kitchen:apples")
     cat.close()
     again = Catalog(Settings(store_url=url, data_dir=tmp_path))
-    assert again.lineage.marquez("dataset:grandmas.kitchen:apples") == before
-    assert again.ingest_lineage(json.loads(APPLES[0].read_text()))["status"] == "duplicate"
+    assert again.lineage.index.marquez("dataset:grandmas.kitchen:apples") == before
+    assert again.lineage.ingest(json.loads(APPLES[0].read_text()))["status"] == "duplicate"
     again.close()
 
 
@@ -191,14 +191,14 @@ def test_official_openlineage_client_round_trip(tmp_path):
                              inputs=[src], outputs=[dst]))
         client.emit(RunEvent(eventType=RunState.COMPLETE, eventTime=datetime.now(timezone.utc).isoformat(), run=run,
                              job=job, producer="https://hdcat.test", inputs=[src], outputs=[dst]))
-        graph = cat.lineage.marquez("dataset:postgres://hanbit-db:5432:cdm.condition_occurrence")
+        graph = cat.lineage.index.marquez("dataset:postgres://hanbit-db:5432:cdm.condition_occurrence")
         ids = {n["id"] for n in graph["graph"]}
         assert "job:hanbit-etl:omop_condition_load" in ids and "dataset:postgres://hanbit-db:5432:raw.diagnosis" in ids
         node = next(n for n in graph["graph"] if n["id"].endswith("cdm.condition_occurrence"))
         assert node["data"]["fields"][0]["name"] == "condition_concept_id"
         job_node = next(n for n in graph["graph"] if n["type"] == "JOB")
         assert job_node["data"]["latestRun"]["state"] in ("START", "COMPLETE")
-        prov = cat.lineage_prov("dataset:postgres://hanbit-db:5432:cdm.condition_occurrence")
+        prov = cat.lineage.prov("dataset:postgres://hanbit-db:5432:cdm.condition_occurrence")
         assert any(str(o) == "COMPLETE" for o in prov.objects(None, URIRef("https://w3id.org/hdcat/ns#eventState")))
     finally:
         server.stop()
@@ -232,15 +232,15 @@ def test_paths_impact_and_as_of(lineage_app):
 
 
 def test_harvested_derivations_and_namespace_rules(sample_catalog, tmp_path):
-    lineage = sample_catalog.lineage
+    lineage = sample_catalog.lineage.index
     derived = [d for _, d in lineage.graph.nodes(data=True) if d.get("catalogId")]
     assert len(derived) >= 40  # the sample consortium's prov:wasDerivedFrom links
     local_id = derived[0]["catalogId"]
-    node = sample_catalog.lineage_node_for(local_id)
+    node = sample_catalog.lineage.node_for(local_id)
     assert node and lineage.marquez(node, 1)["graph"]
     # an OpenLineage namespace mapped to a hospital links an event's dataset to the catalogue's dataset
     from dataclasses import replace
-    target = sample_catalog.dataset(local_id, members=True)
+    target = sample_catalog.datasets.get(local_id, members=True)
     cat = Catalog(replace(sample_catalog.settings, lineage_namespaces=(("postgres://hanbit-db", target["hospital"]["id"]),)),
                   store=sample_catalog.store)
     event = {"eventType": "COMPLETE", "eventTime": "2025-01-01T00:00:00Z", "producer": "https://example.org/etl",
@@ -248,10 +248,10 @@ def test_harvested_derivations_and_namespace_rules(sample_catalog, tmp_path):
              "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": "export"},
              "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": target["identifier"]}],
              "outputs": [{"namespace": "s3://research", "name": "extract"}]}
-    cat.ingest_lineage(event)
+    cat.lineage.ingest(event)
     node = f"dataset:postgres://hanbit-db:5432:{target['identifier']}"
-    assert cat.lineage.graph.nodes[node]["catalogId"] == local_id
-    assert cat.lineage.graph.nodes[node]["hospital"] == target["hospital"]["id"]
+    assert cat.lineage.index.graph.nodes[node]["catalogId"] == local_id
+    assert cat.lineage.index.graph.nodes[node]["hospital"] == target["hospital"]["id"]
 
 
 def big_neighbourhood_events(n_up=48, n_down=50, jobs=10):
@@ -279,7 +279,7 @@ def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat = Catalog(settings)
     for e in big_neighbourhood_events():
-        cat.ingest_lineage(e)
+        cat.lineage.ingest(e)
     Accounts.for_settings(settings).add_user("ana", "researcher", [], PASSWORD)
     server = LiveServer(create_app(catalog=cat))
     try:
@@ -307,13 +307,13 @@ def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
 
 
 def test_dataset_page_shows_its_lineage(client, member, sample_catalog):
-    local_id = next(i for i in sorted(sample_catalog.lineage.by_catalog)
-                    if sample_catalog.dataset(i, members=True)["visibility"] == "public")
+    local_id = next(i for i in sorted(sample_catalog.lineage.index.by_catalog)
+                    if sample_catalog.datasets.get(i, members=True)["visibility"] == "public")
     html = member.get(f"/datasets/{local_id}").data.decode()
     assert "Open the lineage graph" in html and "/lineage?node=" in html
     assert "Open the lineage graph" not in client.get(f"/datasets/{local_id}").data.decode()  # members only
-    assert client.get(f"/lineage?node={sample_catalog.lineage_node_for(local_id)}").status_code == 302
-    page = member.get(f"/lineage?node={sample_catalog.lineage_node_for(local_id)}")
+    assert client.get(f"/lineage?node={sample_catalog.lineage.node_for(local_id)}").status_code == 302
+    page = member.get(f"/lineage?node={sample_catalog.lineage.node_for(local_id)}")
     assert page.status_code == 200 and page.data.count(b'<g class="node') >= 2
     hit = member.get("/api/v1/search?has_lineage=yes&size=100").get_json()
-    assert hit["total"] == len(sample_catalog.lineage.by_catalog)
+    assert hit["total"] == len(sample_catalog.lineage.index.by_catalog)

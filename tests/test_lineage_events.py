@@ -104,13 +104,13 @@ def test_lineage_is_kept_across_a_restart(tmp_path):
     url = f"oxigraph:{tmp_path / 'store'}"
     cat = Catalog(Settings(store_url=url, data_dir=tmp_path))
     for e in ETL:
-        cat.ingest_lineage(json.loads(json.dumps(e)))
-    before = cat.lineage.marquez(COHORT)
+        cat.lineage.ingest(json.loads(json.dumps(e)))
+    before = cat.lineage.index.marquez(COHORT)
     cat.close()
     again = Catalog(Settings(store_url=url, data_dir=tmp_path))
     try:
-        assert again.lineage.marquez(COHORT) == before
-        assert again.ingest_lineage(ETL[0])["status"] == "duplicate"
+        assert again.lineage.index.marquez(COHORT) == before
+        assert again.lineage.ingest(ETL[0])["status"] == "duplicate"
     finally:
         again.close()
 
@@ -163,7 +163,7 @@ def test_an_input_from_another_hospital_cannot_rewrite_its_dataset(tmp_path):
                  inputs=[{"namespace": "gaon-db", "name": "cohort", "facets": doc}])
     r = c.post("/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {hanbit}"})
     assert r.status_code == 201, r.get_json()
-    assert "REWRITTEN BY HANBIT" not in json.dumps(cat.lineage.marquez("dataset:gaon-db:cohort"))
+    assert "REWRITTEN BY HANBIT" not in json.dumps(cat.lineage.index.marquez("dataset:gaon-db:cohort"))
     assert "REWRITTEN BY HANBIT" not in cat.store.dataset.serialize(format="nquads")
     cat.close()
     acc.close()

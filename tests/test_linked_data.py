@@ -63,7 +63,7 @@ def test_minted_iri_dereferences(client, sample_catalog):
 
 
 def test_catalog_pages_with_hydra(client, sample_catalog):
-    total = sample_catalog.count_datasets()
+    total = sample_catalog.datasets.count()
     r = client.get("/catalog?size=100", headers={"Accept": "text/turtle"})
     g = Graph().parse(data=r.data, format="turtle")
     cat = URIRef("https://hdcat.example.org/catalog")
@@ -86,6 +86,6 @@ def test_hdcat_harvests_its_own_catalog_over_http(live_server, sample_catalog):
     other = Catalog(Settings(store_url="memory:", base_iri="https://other.example.org"))
     run = harvest_source(other, source(f"{live_server.url}/catalog?size=60&format=ttl", name="peer"))
     assert run.outcome is Outcome.CHANGED, run.error
-    assert other.count_datasets() == sample_catalog.count_datasets()
+    assert other.datasets.count() == sample_catalog.datasets.count()
     assert not run.skipped
     other.close()

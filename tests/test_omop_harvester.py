@@ -100,7 +100,7 @@ def test_harvest_finds_the_instance_and_every_table_with_rows(harvested):
     cat, run = harvested
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.skipped == []
-    ids = {h["id"] for h in cat.dataset_page(1, 100)[1]}
+    ids = {h["id"] for h in cat.datasets.page(1, 100)[1]}
     assert ids == {INSTANCE} | {table_id(t) for t in [*ROWS, *SMALL]}
     assert run.found == 1 + len(ROWS) + len(SMALL)
     for empty in EMPTY:
@@ -109,7 +109,7 @@ def test_harvest_finds_the_instance_and_every_table_with_rows(harvested):
 
 def test_instance_dataset(harvested):
     cat, _ = harvested
-    d = cat.dataset(INSTANCE)
+    d = cat.datasets.get(INSTANCE)
     assert d["identifier"] == "omop:omop_test:cdm"
     assert d["title"] == "NJ — OMOP CDM 5.4"
     assert "SyntheaTM is a Synthetic Patient Population Simulator" in d["description"]
@@ -127,20 +127,20 @@ def test_instance_dataset(harvested):
     assert {str(CODING_SYSTEM["snomed-ct"]), str(CODING_SYSTEM.loinc), str(CODING_SYSTEM.omop)} <= systems
     assert "RxNorm" in {c["label"] for c in d["coding_systems"]}   # no concept of ours: kept as text
     assert d["access_rights"]["notation"] == "NON_PUBLIC"
-    g = cat.resource_graph(INSTANCE)
+    g = cat.datasets.resource_graph(INSTANCE)
     assert {str(v) for v in g.objects(None, DCAT.version)} == {"5.4", "v5.0 09-APR-22*"}   # CDM, vocabulary
 
 
 def test_top_concepts_have_names_codes_and_only_large_counts(harvested):
     cat, _ = harvested
-    d = cat.dataset(INSTANCE)
+    d = cat.datasets.get(INSTANCE)
     values = {c["notation"]: c for c in d["code_values"]}
     assert values["444814009"]["label"] == "Viral sinusitis" and values["444814009"]["scheme"] == "SNOMED CT"
     assert values["313782"]["label"] == "acetaminophen 325 MG Oral Tablet"   # the one drug with ≥ 10 persons
     assert values["8302-2"]["label"] == "Body height" and values["8302-2"]["scheme"] == "LOINC"
     conditions = [c for c in values.values() if c["scheme"] == "SNOMED CT"]
     assert len(conditions) == 7        # the conditions with at least 10 persons
-    g = cat.resource_graph(INSTANCE)
+    g = cat.datasets.resource_graph(INSTANCE)
     counts = [o for cv in g.objects(None, HEALTH.hasCodeValues)
               for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords) for o in g.objects(cv, p)]
     assert counts and all(int(c) >= 10 for c in counts)
@@ -149,11 +149,11 @@ def test_top_concepts_have_names_codes_and_only_large_counts(harvested):
 @pytest.mark.parametrize("table", sorted(ROWS))
 def test_table_dataset_row_counts_match_the_sample(harvested, table):
     cat, _ = harvested
-    d = cat.dataset(table_id(table))
+    d = cat.datasets.get(table_id(table))
     assert d["identifier"] == f"omop:omop_test:cdm.{table}"
     assert d["number_of_records"] == ROWS[table]
-    g = cat.resource_graph(table_id(table))
-    instance_iri = cat.dataset(INSTANCE)["iri"]
+    g = cat.datasets.resource_graph(table_id(table))
+    instance_iri = cat.datasets.get(INSTANCE)["iri"]
     assert [str(o) for o in g.objects(None, DCT.isPartOf)] == [instance_iri]
     assert d["derived_from"] == []
     assert d["columns"] and all(c["datatype"] and c["description"].startswith("Completeness:") for c in d["columns"])
@@ -161,7 +161,7 @@ def test_table_dataset_row_counts_match_the_sample(harvested, table):
 
 def test_columns_carry_db_types_and_completeness(harvested):
     cat, _ = harvested
-    cols = {c["name"]: c for c in cat.dataset(table_id("visit_occurrence"))["columns"]}
+    cols = {c["name"]: c for c in cat.datasets.get(table_id("visit_occurrence"))["columns"]}
     assert cols["visit_start_date"]["datatype"] == "date"
     assert cols["visit_start_datetime"]["datatype"] == "datetime"
     assert cols["person_id"]["datatype"] == "integer"
@@ -171,18 +171,18 @@ def test_columns_carry_db_types_and_completeness(harvested):
     filled = sum(1 for r in csv_rows("VISIT_OCCURRENCE") if r["preceding_visit_occurrence_id"])
     share = int(1000 * filled / ROWS["visit_occurrence"]) / 10
     assert cols["preceding_visit_occurrence_id"]["description"] == f"Completeness: {share:.1f}% of rows have a value."
-    measurement = {c["name"]: c for c in cat.dataset(table_id("measurement"))["columns"]}
+    measurement = {c["name"]: c for c in cat.datasets.get(table_id("measurement"))["columns"]}
     assert measurement["value_as_number"]["datatype"] == "decimal"
-    assert cat.dataset(table_id("person"))["number_of_individuals"] == 28
+    assert cat.datasets.get(table_id("person"))["number_of_individuals"] == 28
 
 
 @pytest.mark.parametrize("table", sorted(SMALL))
 def test_small_tables_are_listed_with_their_counts_suppressed(harvested, table):
     cat, _ = harvested
-    d = cat.dataset(table_id(table))
+    d = cat.datasets.get(table_id(table))
     assert d["number_of_records"] == Suppressed(10)
     assert d["number_of_individuals"] == Suppressed(10)
-    g = cat.resource_graph(table_id(table))
+    g = cat.datasets.resource_graph(table_id(table))
     iri = g.value(None, DCT.identifier, Literal(f"omop:omop_test:cdm.{table}"))
     assert set(g.objects(iri, HDCAT.suppressed)) == {HEALTH.numberOfRecords, HEALTH.numberOfUniqueIndividuals}
     assert all("fewer than 10 rows" in c["description"] for c in d["columns"])   # no completeness shares
@@ -190,7 +190,7 @@ def test_small_tables_are_listed_with_their_counts_suppressed(harvested, table):
 
 def test_no_count_below_the_threshold_and_no_patient_values_are_stored(harvested):
     cat, _ = harvested
-    g = cat.store.graph(cat.source_graph("src"))
+    g = cat.store.graph(cat.graphs.public_graph("src"))
     for s, p, o in g:
         if isinstance(o, Literal) and o.datatype in (XSD.nonNegativeInteger, XSD.integer):
             assert int(o) == 0 or int(o) >= 10, (s, p, o)
@@ -223,10 +223,10 @@ def test_table_the_user_may_not_read_is_skipped_and_the_rest_harvested(pg_url, r
         assert [s.record for s in run.skipped] == ["cdm.measurement"]
         reason = run.skipped[0].reason
         assert "permission denied" in reason and f"GRANT SELECT on it to {name}" in reason
-        ids = {h["id"] for h in cat.dataset_page(1, 100)[1]}
+        ids = {h["id"] for h in cat.datasets.page(1, 100)[1]}
         assert table_id("measurement") not in ids
         assert ids == {INSTANCE} | {table_id(t) for t in [*ROWS, *SMALL] if t != "measurement"}
-        d = cat.dataset(INSTANCE)
+        d = cat.datasets.get(INSTANCE)
         assert d["number_of_individuals"] == 28
         assert "8302-2" not in {c["notation"] for c in d["code_values"]}   # no measurement concepts
         assert "Viral sinusitis" in {c["label"] for c in d["code_values"]}
@@ -251,7 +251,7 @@ def test_wrong_password_fails_clearly_without_showing_it(pg_url, role, admin):
         assert wrong not in run.error and wrong not in run.location
         runs = cat.store.graph(runs_graph_iri(cat.base)).serialize(format="nt")
         assert wrong not in runs and name in runs
-        assert cat.count_datasets() == 0
+        assert cat.datasets.count() == 0
     finally:
         cat.close()
 
@@ -297,7 +297,7 @@ def test_wrong_or_non_omop_schema_fails_clearly(pg_url, schema, says):
         assert run.outcome is Outcome.FAILED
         for words in says:
             assert words in run.error, run.error
-        assert cat.count_datasets() == 0
+        assert cat.datasets.count() == 0
     finally:
         cat.close()
 

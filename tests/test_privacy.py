@@ -18,11 +18,11 @@ def test_identifiers_redacted_and_small_counts_suppressed(catalog, tmp_path, cli
     f = tmp_path / "c.ttl"
     f.write_text(CATALOGUE)
     run = harvest_source(catalog, source(f))
-    d = catalog.dataset(catalog.locate_iri("http://h.example/rare")[0])
+    d = catalog.datasets.get(catalog.datasets.locate_iri("http://h.example/rare")[0])
     assert "850101-1234567" not in d["description"] and "010-1234-5678" not in d["description"]
     assert "[redacted]" in d["description"] and d["redacted"] is True
     assert isinstance(d["number_of_individuals"], Suppressed) and d["number_of_records"] == 250
-    dump = catalog.store.graph(catalog.source_graph("src")).serialize(format="nt")
+    dump = catalog.store.graph(catalog.graphs.public_graph("src")).serialize(format="nt")
     assert "850101-1234567" not in dump and '"4"^^' not in dump
     assert any("resident registration number" in w for w in run.warnings)
     assert any("numberOfUniqueIndividuals below 10 suppressed" in w for w in run.warnings)

@@ -40,13 +40,13 @@ def ids(search, q, **filters):
 
 def test_everything_when_no_query(search, sample_catalog):
     r = search.search({"q": ""}, members=True)
-    assert r["total"] == sample_catalog.count_datasets(members=True) == search.count()
+    assert r["total"] == sample_catalog.datasets.count(members=True) == search.count()
 
 
 def test_anonymous_searches_leave_consortium_only_datasets_out_of_hits_and_counts(search, sample_catalog):
     public = search.search({"q": "", "size": 100})
     everything = search.search({"q": "", "size": 100}, members=True)
-    assert public["total"] == sample_catalog.count_datasets() < everything["total"]
+    assert public["total"] == sample_catalog.datasets.count() < everything["total"]
     assert all(h["visibility"] == "public" for h in public["hits"])
     assert any(h["visibility"] == "consortium" for h in everything["hits"])
     for facet, buckets in public["facets"].items():  # no facet count includes a hidden dataset
@@ -74,19 +74,19 @@ def test_misspelling_still_finds(search):
 
 def test_phrase_exclusion_and_field_prefixes(search, sample_catalog):
     for hit_id in ids(search, '"atrial fibrillation"'):
-        d = sample_catalog.dataset(hit_id)
+        d = sample_catalog.datasets.get(hit_id)
         text = " ".join(list(d["titles"].values()) + list(d["descriptions"].values()) + d["keywords"]).lower()
         assert "atrial fibrillation" in text or "심방세동" in text or "i48" in str(d["code_values"]).lower()
     excluded = set(ids(search, "spirometry"))
     assert excluded and not (set(ids(search, "copd -spirometry")) & excluded)
     for hit_id in ids(search, "column:hba1c"):
-        cols = sample_catalog.dataset(hit_id)["columns"]
+        cols = sample_catalog.datasets.get(hit_id)["columns"]
         assert any("hba1c" in analyze(f"{c['name'].replace('_', ' ')} {c['title'] or ''} {c['description'] or ''}")
                    for c in cols)
     coded = ids(search, "code:I50")
     assert coded
     for hit_id in coded:
-        values = sample_catalog.dataset(hit_id)["code_values"]
+        values = sample_catalog.datasets.get(hit_id)["code_values"]
         assert any(cv["notation"].startswith("I50") or "heart failure" in (cv["label"] or "").lower()
                    or "심부전" in (cv["label_ko"] or "") for cv in values), hit_id
 
@@ -98,7 +98,7 @@ def test_prefix_of_a_word(search):
 def test_filters_and_facets_narrow(search, sample_catalog):
     everything = search.search({"q": "", "size": 1})
     dasom = search.search({"q": "", "hospital": "dasom", "size": 100})
-    assert dasom["total"] == sample_catalog.count_datasets(hospital="dasom")
+    assert dasom["total"] == sample_catalog.datasets.count(hospital="dasom")
     assert all(h["hospital"]["id"] == "dasom" for h in dasom["hits"])
     by_hospital = {b["value"]: b["count"] for b in everything["facets"]["hospital"]}
     assert by_hospital["dasom"] == dasom["total"] and sum(by_hospital.values()) == everything["total"]

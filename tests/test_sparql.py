@@ -13,7 +13,7 @@ def test_select_counts_datasets_per_hospital(client, sample_catalog):
     r = client.get("/sparql", query_string={"query": q})
     assert r.status_code == 200 and r.mimetype == "application/sparql-results+json"
     rows = r.get_json()["results"]["bindings"]
-    assert len(rows) == 8 and sum(int(b["n"]["value"]) for b in rows) == sample_catalog.count_datasets()
+    assert len(rows) == 8 and sum(int(b["n"]["value"]) for b in rows) == sample_catalog.datasets.count()
 
 
 def test_construct_and_ask(client):

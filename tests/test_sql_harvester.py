@@ -30,17 +30,17 @@ def test_sqlite_schema_becomes_datasets_with_view_lineage(catalog, tmp_path):
     run = harvest_source(catalog, source(f"sqlite:///{db}", kind="sql", hospital="mirae", name="emr"))
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 3
-    view = catalog.dataset("mirae-main-lung-cancer-cohort")
-    tables = {catalog.dataset(i)["iri"] for i in ("mirae-main-person", "mirae-main-condition-occurrence")}
+    view = catalog.datasets.get("mirae-main-lung-cancer-cohort")
+    tables = {catalog.datasets.get(i)["iri"] for i in ("mirae-main-person", "mirae-main-condition-occurrence")}
     assert set(view["derived_from"]) == tables
-    person = catalog.dataset("mirae-main-person")
+    person = catalog.datasets.get("mirae-main-person")
     assert [c["name"] for c in person["columns"]] == ["person_id", "year_of_birth", "gender_concept_id"]
-    dump = catalog.store.graph(catalog.source_graph("emr")).serialize(format="nt")
+    dump = catalog.store.graph(catalog.graphs.public_graph("emr")).serialize(format="nt")
     # the schema, never the rows: no value 1950 or 8507 anywhere (as a whole token: a content hash such as
     # "c142d428507e…" may hold the digits by chance)
     assert not re.search(r"\b(1950|8507)\b", dump), re.search(r".{0,60}\b(1950|8507)\b.{0,60}", dump).group(0)
-    node = catalog.lineage_node_for("mirae-main-lung-cancer-cohort")
-    upstream = {n["id"] for n in catalog.lineage.marquez(node, 1, "upstream")["graph"]}
+    node = catalog.lineage.node_for("mirae-main-lung-cancer-cohort")
+    upstream = {n["id"] for n in catalog.lineage.index.marquez(node, 1, "upstream")["graph"]}
     assert "dataset:mirae:mirae-main-person" in upstream
 
 
@@ -70,6 +70,6 @@ def test_postgres_view_dependencies(catalog):
     run = harvest_source(catalog, source(url.replace("postgresql://", "postgresql+psycopg://"), kind="sql",
                                          hospital="gaon", schemas=["hdcat_sql_test"]))
     assert run.outcome is Outcome.CHANGED, run.error
-    view = catalog.dataset("gaon-hdcat-sql-test-outpatient")
-    assert view["derived_from"] == [catalog.dataset("gaon-hdcat-sql-test-visits")["iri"]]
-    assert catalog.dataset("gaon-hdcat-sql-test-visits")["description"] == "외래 방문 기록"
+    view = catalog.datasets.get("gaon-hdcat-sql-test-outpatient")
+    assert view["derived_from"] == [catalog.datasets.get("gaon-hdcat-sql-test-visits")["iri"]]
+    assert catalog.datasets.get("gaon-hdcat-sql-test-visits")["description"] == "외래 방문 기록"

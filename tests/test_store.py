@@ -43,16 +43,16 @@ def test_failing_harvest_keeps_the_last_good_graph(store_url, tmp_path):
     cat = Catalog(Settings(store_url=store_url))
     good = copy_external("healthdcat-ap/ckanext-dcat_dataset_health.ttl", tmp_path)
     first = harvest_source(cat, source(good, name="h"))
-    assert first.outcome is Outcome.CHANGED and cat.count_datasets() == 1
-    before = set(cat.store.graph(cat.source_graph("h")))
+    assert first.outcome is Outcome.CHANGED and cat.datasets.count() == 1
+    before = set(cat.store.graph(cat.graphs.public_graph("h")))
     good.write_text(good.read_text()[:4000])  # the publisher now serves a truncated file
     failed = harvest_source(cat, source(good, name="h"))
     assert failed.outcome is Outcome.FAILED and "not valid Turtle" in failed.error
-    assert set(cat.store.graph(cat.source_graph("h"))) == before
-    assert cat.dataset(cat.locate_iri("http://example.healthdata.nl/set/dataset")[0])["title"]
-    statuses = [r["status"] for r in cat.runs(source="h")]
+    assert set(cat.store.graph(cat.graphs.public_graph("h"))) == before
+    assert cat.datasets.get(cat.datasets.locate_iri("http://example.healthdata.nl/set/dataset")[0])["title"]
+    statuses = [r["status"] for r in cat.runs.list(source="h")]
     assert statuses == ["failed", "changed"]
-    assert cat.last_good_run("h")["id"] == first.id
+    assert cat.runs.last_good("h")["id"] == first.id
     cat.close()
 
 
@@ -69,7 +69,7 @@ def test_unchanged_changed_and_removed_are_counted(catalog, tmp_path):
     assert (r1.outcome, r1.added) == (Outcome.CHANGED, 2)
     assert r2.outcome is Outcome.UNCHANGED
     assert (r3.outcome, r3.changed, r3.removed, r3.added) == (Outcome.CHANGED, 1, 1, 0)
-    d = catalog.dataset("hanbit-a")
+    d = catalog.datasets.get("hanbit-a")
     assert d["description"] == "a, revised"
     assert d["harvest"]["run_id"] == r3.id
     assert d["harvest"]["first_seen"] < d["harvest"]["last_changed"]
@@ -84,8 +84,8 @@ def test_oxigraph_store_persists_and_refuses_a_second_writer(tmp_path):
         open_store(url)
     cat.close()
     again = Catalog(Settings(store_url=url))
-    assert again.count_datasets() == 1
-    assert again.runs()[0]["status"] == "changed"
+    assert again.datasets.count() == 1
+    assert again.runs.list()[0]["status"] == "changed"
     again.close()
 
 

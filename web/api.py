@@ -59,7 +59,7 @@ def _links(endpoint: str, page: int, size: int, total: int, **filters) -> dict:
 def datasets():
     args = query_args(DatasetListArgsSchema())
     page, size = args.pop("page"), args.pop("size")
-    total, hits = catalog().dataset_page(page, size, members=is_member(), **args)
+    total, hits = catalog().datasets.page(page, size, members=is_member(), **args)
     audit_restricted_list(hits)
     return {"total": total, "page": page, "size": size,
             "hits": DatasetSummarySchema(many=True).dump(hits),
@@ -69,7 +69,7 @@ def datasets():
 @bp.get("/datasets/<local_id>")
 @documented("One dataset in full", responses={200: DatasetSchema})
 def dataset(local_id: str):
-    record = catalog().dataset(local_id, members=is_member())
+    record = catalog().datasets.get(local_id, members=is_member())
     audit_restricted_read(record)
     return DatasetSchema().dump(record)
 
@@ -88,7 +88,7 @@ def job_dict(job) -> dict:
 def harvests():
     args = query_args(HarvestListArgsSchema())
     page, size = args["page"], args["size"]
-    runs = [run_for_reader(r) for r in catalog().runs(source=args.get("source"), limit=size, offset=(page - 1) * size)]
+    runs = [run_for_reader(r) for r in catalog().runs.list(source=args.get("source"), limit=size, offset=(page - 1) * size)]
     active = [j for j in harvest_queue().active() if not args.get("source") or j.source.name == args["source"]]
     return {"page": page, "size": size, "active": [job_dict(j) for j in active],
             "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
@@ -102,7 +102,7 @@ def harvest(run_id: str):
     job = harvest_queue().job(run_id)
     if job is not None and job.state != "done":
         return job_dict(job)
-    return HarvestRunSchema().dump(run_for_reader(catalog().run(run_id)))
+    return HarvestRunSchema().dump(run_for_reader(catalog().runs.get(run_id)))
 
 
 def run_for_reader(run: dict) -> dict:
@@ -182,7 +182,7 @@ def start_harvest():
 @bp.get("/hospitals")
 @documented("The member hospitals with dataset counts", responses={200: HospitalListSchema})
 def hospital_list():
-    stats = {h["id"]: h["datasets"] for h in catalog().stats(members=is_member())["hospitals"]}
+    stats = {h["id"]: h["datasets"] for h in catalog().datasets.stats(members=is_member())["hospitals"]}
     return {"hospitals": HospitalCountSchema(many=True).dump([{**h, "datasets": stats.get(h["id"], 0)}
                                                               for h in hospitals()])}
 

@@ -222,4 +222,4 @@ def lifecycle(def_id: str, version: str, action: str):
 def conformance(def_id: str, version: str):
     record = definitions().get(def_id, version, drafts=is_member())
     return {"definition": record["iri"],
-            "results": catalog().conformance_of(definition=record["iri"], members=is_member())}
+            "results": catalog().conformance.of(definition=record["iri"], members=is_member())}

@@ -244,7 +244,7 @@ def page(def_id: str, version: str):
             change = diff(content(defs.get(def_id, compare_to, drafts=members)), content(record))
         except NotFound:
             change = None
-    results = cat.conformance_of(definition=record["iri"], members=members) if record["status"] != "draft" else []
+    results = cat.conformance.of(definition=record["iri"], members=members) if record["status"] != "draft" else []
     titles = _dataset_titles([r["dataset"] for r in results])
     return render_template("definition.html", d=record, versions=others, change=change, results=results,
                            titles=titles, history=defs.history(def_id, drafts=members), may_write=may_write(principal(), record),
@@ -256,8 +256,8 @@ def _dataset_titles(iris: list[str]) -> dict:
     cat = catalog()
     for iri in iris:
         try:
-            local_id, _ = cat.locate_iri(iri, members=True)
-            out[iri] = {"id": local_id, "title": cat.dataset(local_id, members=True)["title"]}
+            local_id, _ = cat.datasets.locate_iri(iri, members=True)
+            out[iri] = {"id": local_id, "title": cat.datasets.get(local_id, members=True)["title"]}
         except NotFound:
             out[iri] = {"id": None, "title": iri}
     return out

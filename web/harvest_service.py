@@ -266,7 +266,7 @@ class HarvestService:
             job.state = DONE
         job.run.finish(Outcome.INTERRUPTED, "the server stopped during this harvest; the source keeps its last "
                                             "good data and is harvested again when the server starts")
-        self.catalog.record_run(job.run)
+        self.catalog.runs.record(job.run)
         if self.after:
             self.after(job)
         job.done.set()

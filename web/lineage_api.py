@@ -86,7 +86,7 @@ def _check_tenancy(event, who):
         return event
     foreign = {}
     for namespace in _written_namespaces(event):
-        hospital = catalog().hospital_of({"namespace": namespace})
+        hospital = catalog().lineage.hospital_of({"namespace": namespace})
         if hospital is not None and hospital not in who.hospitals:
             foreign[namespace] = hospital
     if foreign:
@@ -99,7 +99,7 @@ def _check_tenancy(event, who):
     kept = []
     for item in inputs:
         if isinstance(item, dict) and isinstance(item.get("namespace"), str):
-            owner = catalog().hospital_of({"namespace": item["namespace"]})
+            owner = catalog().lineage.hospital_of({"namespace": item["namespace"]})
             if owner is not None and owner not in who.hospitals:
                 item = {k: v for k, v in item.items() if k not in ("facets", "inputFacets")}
         kept.append(item)
@@ -124,7 +124,7 @@ def post_event():
     event = _check_tenancy(event, g.principal)
     counter = current_app.extensions["hdcat.metrics"].lineage_events
     try:
-        result = catalog().ingest_lineage(event)
+        result = catalog().lineage.ingest(event)
     except Invalid:
         counter.labels("invalid").inc()
         raise
@@ -140,14 +140,14 @@ def _graph():
     """The live lineage graph, or the graph as it stood at ?asOf=<ISO date or date-time>."""
     as_of = request.args.get("asOf")
     if not as_of:
-        return catalog().lineage
+        return catalog().lineage.index
     try:
         when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
     except ValueError:
         raise Invalid("parameter 'asOf': an ISO 8601 date or date-time, e.g. 2024-06-30", field="asOf") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return catalog().lineage_as_of(when)
+    return catalog().lineage.as_of(when)
 
 
 def _fast_json(body) -> Response:
@@ -168,7 +168,7 @@ def get_lineage():
             responses={200: OBJECT, **MEMBERS_ONLY}, tags=["lineage"])
 @require_permission("read:lineage")
 def get_column_lineage():
-    return catalog().lineage.column_lineage(_node_arg(), _int_arg("depth", 20))
+    return catalog().lineage.index.column_lineage(_node_arg(), _int_arg("depth", 20))
 
 
 @bp.get("/lineage/prov")
@@ -181,7 +181,7 @@ def get_prov():
     fmt = negotiate(default="ttl")
     if fmt.rdflib is None:
         raise Invalid("parameter 'format': PROV-O comes as ttl, jsonld, rdf or nt", field="format")
-    graph = catalog().lineage_prov(_node_arg(), _int_arg("depth", 1), request.args.get("direction", "both"))
+    graph = catalog().lineage.prov(_node_arg(), _int_arg("depth", 1), request.args.get("direction", "both"))
     return rdf_response(graph, fmt)
 
 
@@ -193,7 +193,7 @@ def get_paths():
     for name, value in (("from", source), ("to", target)):
         if ":" not in value:
             raise Invalid(f"parameter {name!r}: give a node id such as dataset:<namespace>:<name>", field=name)
-    paths = catalog().lineage.paths(source, target, cutoff=_int_arg("maxLength", 10, MAX_PATH_LENGTH))
+    paths = catalog().lineage.index.paths(source, target, cutoff=_int_arg("maxLength", 10, MAX_PATH_LENGTH))
     return {"from": source, "to": target, "paths": paths}
 
 
@@ -203,4 +203,4 @@ def get_paths():
 @require_permission("read:lineage")
 def get_impact():
     cat = catalog()
-    return cat.lineage.impact(_node_arg(), cat.hospital_of)
+    return cat.lineage.index.impact(_node_arg(), cat.lineage.hospital_of)

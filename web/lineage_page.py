@@ -36,7 +36,7 @@ def page():
     node = request.args.get("node", "")
     if not node:
         raise Invalid("parameter 'node': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="node")
-    graph = cat.lineage.graph
+    graph = cat.lineage.index.graph
     if node not in graph:
         raise NotFound(f"no lineage node {node!r}")
     depth = whole_number(request.args.get("depth", 1), "depth", 0, MAX_DEPTH)
@@ -48,14 +48,14 @@ def page():
             raise Invalid(f"parameter {name!r}: one of {', '.join(allowed)}", field=name)
     expand = request.args.getlist("expand")[:200]
     layout = lineage_layout.build(graph, node, depth, direction, expand, collapse,
-                                  group_of=cat.hospital_of, path_to=request.args.get("path"))
+                                  group_of=cat.lineage.hospital_of, path_to=request.args.get("path"))
     view = request.args.get("view") or ("table" if len(layout.boxes) > TABLE_ABOVE else "graph")
     if view not in VIEWS:
         raise Invalid("parameter 'view': graph or table", field="view")
     columns = None
     if request.args.get("columns") == "1":
         try:
-            columns = cat.lineage.column_lineage(node)["graph"]
+            columns = cat.lineage.index.column_lineage(node)["graph"]
         except NotFound:
             columns = []
     rows = []

@@ -12,6 +12,7 @@ from rdflib.namespace import RDF, XSD
 
 from hdcat.catalog.errors import NotFound
 from hdcat.catalog.schemas import PageArgsSchema
+from hdcat.catalog.visibility import visibility_of
 from hdcat.ontology import DCT, FOAF, HYDRA, hospitals
 from hdcat.web.auth import audit_restricted_read, is_member
 from hdcat.web.context import catalog, query_args
@@ -37,7 +38,7 @@ def catalog_view():
     page, size = args["page"], args["size"]
     cat = catalog()
     catalog_iri = URIRef(f"{cat.base}/catalog")
-    graph, total = cat.catalog_graph(page, size, catalog_iri, members=is_member())
+    graph, total = cat.datasets.catalog_graph(page, size, catalog_iri, members=is_member())
     audit_restricted_read({"iri": str(catalog_iri), "visibility": "consortium" if is_member() else "public"})
     lead = next(h for h in hospitals() if h["lead"])
     graph.add((catalog_iri, DCT.title, Literal("Hospital consortium data catalogue", lang="en")))
@@ -69,12 +70,12 @@ def resource(rest: str):
     """A dataset IRI minted under the base: redirect people to the page, give machines RDF."""
     cat = catalog()
     iri = f"{cat.base}/id/{rest}"
-    local_id, graph_name = cat.locate_iri(iri, members=is_member())
-    audit_restricted_read({"iri": iri, "visibility": cat.visibility_of(graph_name)})
+    local_id, graph_name = cat.datasets.locate_iri(iri, members=is_member())
+    audit_restricted_read({"iri": iri, "visibility": visibility_of(cat.base, graph_name)})
     fmt = negotiate()
     if fmt.rdflib is None:
         return redirect(url_for("pages.dataset", local_id=local_id), code=303)
-    return rdf_response(cat.resource_graph(local_id, members=is_member()), fmt)
+    return rdf_response(cat.datasets.resource_graph(local_id, members=is_member()), fmt)
 
 
 @bp.get("/resource")
@@ -83,6 +84,6 @@ def resource_by_iri():
     iri = request.args.get("iri", "")
     if not iri:
         raise NotFound("give the dataset IRI as ?iri=")
-    local_id, _ = catalog().locate_iri(iri, members=is_member())
+    local_id, _ = catalog().datasets.locate_iri(iri, members=is_member())
     return redirect(url_for("pages.dataset", local_id=local_id, **({"format": request.args["format"]}
                                                                      if "format" in request.args else {})), code=303)

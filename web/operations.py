@@ -30,7 +30,8 @@ def audit_harvests(accounts, runs: Iterable[HarvestRun], actor: str, origin: str
 
 def after_harvest(catalog, accounts, runs: list[HarvestRun], actor: str, reconcile: bool = False) -> None:
     """What every finished harvest is followed by, wherever it ran (CLI or server): its audit entries,
-    conformance recomputed if data changed (here, not on a reader's request), and an audit checkpoint.
+    conformance caught up if a commit could not score its source (commits score what they changed; a
+    reader's request never does), and an audit checkpoint.
     `reconcile` (a process that starts with a harvest, as the CLI does) also records runs an earlier,
     killed process committed without their entries; it comes after this batch's own entries, so those are
     never taken for late ones. The search index follows separately (sync_search), so each caller can
@@ -39,7 +40,7 @@ def after_harvest(catalog, accounts, runs: list[HarvestRun], actor: str, reconci
     if reconcile:
         reconcile_harvest_audit(catalog, accounts)
     if changed(runs):
-        catalog.recompute_conformance()
+        catalog.conformance.recompute_pending()  # the commits scored their sources; this retries any that failed
     checkpoint_audit(catalog, accounts)
 
 
@@ -47,7 +48,7 @@ def reconcile_harvest_audit(catalog, accounts, limit: int = 5000) -> int:
     """Runs committed to the store without their audit entry (the process was killed between the two
     writes, which live in different files) get it now, marked as recorded late. Returns how many."""
     audited = accounts.audited_runs()
-    missing = [r for r in catalog.runs(limit=limit) if r["id"] not in audited]
+    missing = [r for r in catalog.runs.list(limit=limit) if r["id"] not in audited]
     for r in reversed(missing):  # oldest first, as they happened
         _audit_run(accounts, "hdcat", r["source"], {
             **{k: r[k] for k in ("status", "found", "added", "changed", "removed", "skipped")},

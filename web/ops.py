@@ -38,7 +38,7 @@ def _search_check() -> dict:
 def _sources() -> list[dict]:
     """The last run of each configured source, and how old it is."""
     now = datetime.now(timezone.utc)
-    runs = catalog().runs(limit=500)
+    runs = catalog().runs.list(limit=500)
     latest: dict[str, dict] = {}
     for r in runs:
         latest.setdefault(r["source"], r)

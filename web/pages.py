@@ -22,15 +22,15 @@ class DatasetPageArgs(DatasetListArgsSchema):
 
 @bp.get("/")
 def home():
-    return render_template("home.html", stats=catalog().stats(members=is_member()),
-                           runs=[run_for_reader(r) for r in catalog().runs(limit=8)])
+    return render_template("home.html", stats=catalog().datasets.stats(members=is_member()),
+                           runs=[run_for_reader(r) for r in catalog().runs.list(limit=8)])
 
 
 @bp.get("/datasets")
 def datasets():
     args = query_args(DatasetPageArgs())
     page, size = args.pop("page"), args.pop("size")
-    total, hits = catalog().dataset_page(page, size, members=is_member(), **args)
+    total, hits = catalog().datasets.page(page, size, members=is_member(), **args)
     audit_restricted_list(hits)
     last = max(1, -(-total // size))
     return render_template("datasets.html", hits=hits, total=total, page=page, size=size, last=last,
@@ -42,11 +42,11 @@ def dataset(local_id: str):
     fmt = negotiate()
     cat = catalog()
     members = is_member()
-    record = cat.dataset(local_id, members=members)
+    record = cat.datasets.get(local_id, members=members)
     audit_restricted_read(record)
     if fmt.rdflib is not None:
-        return rdf_response(cat.resource_graph(local_id, members=members), fmt)
-    return render_template("dataset.html", d=record, lineage=cat.lineage_panel(local_id) if members else None)
+        return rdf_response(cat.datasets.resource_graph(local_id, members=members), fmt)
+    return render_template("dataset.html", d=record, lineage=cat.lineage.panel(local_id) if members else None)
 
 
 @bp.get("/hospitals/<hospital_id>")
@@ -55,10 +55,10 @@ def hospital(hospital_id: str):
     if record is None:
         raise NotFound(f"no member hospital {hospital_id!r}")
     args = query_args(DatasetPageArgs())
-    total, hits = catalog().dataset_page(args["page"], args["size"], hospital=hospital_id, members=is_member())
+    total, hits = catalog().datasets.page(args["page"], args["size"], hospital=hospital_id, members=is_member())
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
-    runs = [run_for_reader(r) for r in catalog().runs(limit=200) if r["hospital"] == hospital_id][:10]
+    runs = [run_for_reader(r) for r in catalog().runs.list(limit=200) if r["hospital"] == hospital_id][:10]
     return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],
                            size=args["size"], last=last, runs=runs)
 
@@ -75,7 +75,7 @@ def _startable_sources() -> list:
 def harvests():
     from hdcat.web.account import EmptyForm
     args = query_args(PageArgsSchema())
-    runs = [run_for_reader(r) for r in catalog().runs(limit=args["size"], offset=(args["page"] - 1) * args["size"])]
+    runs = [run_for_reader(r) for r in catalog().runs.list(limit=args["size"], offset=(args["page"] - 1) * args["size"])]
     queue = harvest_queue()
     return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"],
                            active=[j.as_dict() for j in queue.active()], startable=_startable_sources(),
@@ -106,4 +106,4 @@ def harvest(run_id: str):
     if job is not None and job.state != "done":
         return render_template("harvest.html", run={**job.as_dict(), "iri": None, "skipped_records": [],
                                                     "warnings": []}, live=True)
-    return render_template("harvest.html", run=run_for_reader(catalog().run(run_id)))
+    return render_template("harvest.html", run=run_for_reader(catalog().runs.get(run_id)))

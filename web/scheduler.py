@@ -54,7 +54,7 @@ class Scheduler:
         """Sources whose schedule fell due since their last harvest (or that were never harvested)."""
         now = now or datetime.now(timezone.utc)
         last = {}
-        for run in self.catalog.runs(limit=1000):
+        for run in self.catalog.runs.list(limit=1000):
             last.setdefault(run["source"], run)
         due = []
         for name, trigger in self.jobs.items():

@@ -79,10 +79,11 @@ class _Stop(KeyboardInterrupt):
 
 
 def _warm(catalog) -> None:
-    """Conformance and the read model computed before readers ask, not by the first request that does."""
+    """The read model loaded before readers ask, and conformance computed once on a store that never had it
+    (commits and definition changes keep it current after that; reads never compute it)."""
     try:
-        catalog.recompute_conformance()
-        catalog.dataset_page(1, 200, members=True)
+        catalog.conformance.ensure_computed()
+        catalog.datasets.page(1, 200, members=True)
     except Exception:  # warming is an optimisation: a failure here is the first request's to report
         log.exception("warm-up failed")
 

@@ -1,0 +1,213 @@
+"""Conformance results kept in the graph, and when they are recomputed: after writes, never on a read.
+
+Scoring a dataset can run SHACL, which takes long enough that a reader must never wait for it.
+So the results (DQV measurements, see catalog.conformance) are recomputed for what a write
+changed, right after it:
+
+- a harvest that changed a source: that source's datasets, against every published definition;
+- a definition whose published versions changed: that definition, against every dataset.
+
+Reads (`of`, and every dataset record) show the results as last computed, possibly none yet.
+A recompute that fails leaves its source or definition pending; `recompute_pending` (called
+after every harvest and at server start) catches up.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from hdcat.catalog.conformance import SUGGEST_AT, assess, measurement_graph, read_measurements, shapes, validate_declared
+from hdcat.catalog.definitions import Definitions
+from hdcat.catalog.iris import (conformance_graph_iri, consortium_graph_iri, hidden_conformance_graph_iri,
+                               source_graph_iri)
+from hdcat.catalog.resources import describe
+from hdcat.catalog.visibility import PUBLIC
+from hdcat.ontology import DCAT, DQV, HDCAT
+
+log = logging.getLogger("hdcat.conformance")
+
+#: datasets scored per read of the read model
+BATCH = 500
+
+
+class Conformance:
+    """Scores datasets against definitions and reads the scores. `datasets` is the read model
+    (catalog.datasets.Datasets): scoring reads records as a reader would see them."""
+
+    def __init__(self, store, base: str, definitions: Definitions, datasets):
+        self.store = store
+        self.base = base
+        self.definitions = definitions
+        self.datasets = datasets
+        self.graph_iri = conformance_graph_iri(base)
+        self.hidden_graph_iri = hidden_conformance_graph_iri(base)
+        self._lock = threading.RLock()
+        self._pending_sources: set[str] = set()
+        self._pending_definitions: set[str] = set()
+        self._shape_cache: dict[str, Graph] = {}
+        #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them alone
+        self.assessed = 0
+        self.validated = 0
+
+    # ---- reads ----
+    def of(self, dataset: str | None = None, definition: str | None = None, members: bool = True) -> list[dict]:
+        """DQV measurements (declared and suggested) as last computed; without `members`, those about
+        consortium-only datasets are left out."""
+        graphs = [self.graph_iri] + ([self.hidden_graph_iri] if members else [])
+        found = [m for g in graphs for m in read_measurements(self.store, g, dataset, definition)]
+        found.sort(key=lambda r: (-r["score"], r["dataset"]))
+        for m in found:
+            m["definition_id"], m["definition_version"] = m["definition"].rsplit("/", 2)[-2:]
+        return found
+
+    def computed(self) -> bool:
+        """Has this store ever had its conformance computed? (The metric is written with every result set.)"""
+        return (HDCAT.conformanceScore, RDF.type, DQV.Metric) in self.store.graph(self.graph_iri)
+
+    @property
+    def pending(self) -> set[str]:
+        """What waits for a recompute: 'source:NAME' and 'definition:ID'."""
+        return {f"source:{s}" for s in self._pending_sources} | {f"definition:{d}" for d in self._pending_definitions}
+
+    # ---- what writes call ----
+    def mark_stale(self, source: str | None = None, definition: str | None = None) -> None:
+        """Note that a source's datasets, or a definition, must be scored again; nothing is scored yet
+        (and no read will: the next recompute_pending does it)."""
+        with self._lock:
+            if source:
+                self._pending_sources.add(source)
+            if definition:
+                self._pending_definitions.add(definition)
+
+    def source_changed(self, source: str) -> None:
+        """A harvest changed `source`: its datasets are scored again now."""
+        self.mark_stale(source=source)
+        self.recompute_pending()
+
+    def definition_changed(self, def_id: str) -> None:
+        """The published versions of `def_id` changed: it is scored again against every dataset now."""
+        self.mark_stale(definition=def_id)
+        self.recompute_pending()
+
+    def recompute_pending(self) -> int:
+        """Score what is pending (see `pending`); returns the number of results written. One that fails
+        stays pending and the error is raised."""
+        written = 0
+        with self._lock:
+            for source in sorted(self._pending_sources):
+                written += self._recompute_source(source)
+                self._pending_sources.discard(source)
+            for def_id in sorted(self._pending_definitions):
+                written += self._recompute_definition(def_id)
+                self._pending_definitions.discard(def_id)
+        return written
+
+    def ensure_computed(self) -> int:
+        """On a store that never had conformance computed (a new or an older store): everything, once.
+        Otherwise only what is pending."""
+        if not self.computed():
+            return self.recompute_all()
+        return self.recompute_pending()
+
+    def recompute_all(self) -> int:
+        """Every dataset against every published definition; both graphs replaced whole."""
+        with self._lock:
+            results = self._score(self._published(), self._datasets_of(None))
+            self._write(results, drop=lambda g, node: True)
+            self._pending_sources.clear()
+            self._pending_definitions.clear()
+            return len(results)
+
+    # ---- scoring ----
+    def _recompute_source(self, source: str) -> int:
+        rows = list(self._datasets_of(source))
+        results = self._score(self._published(), rows)
+        graph = source_graph_iri(self.base, source)
+        scored = {ds for ds, _ in rows}
+        self._write(results, drop=lambda g, node: (node, HDCAT.source, graph) in g
+                    or g.value(node, DQV.computedOn) in scored)
+        return len(results)
+
+    def _recompute_definition(self, def_id: str) -> int:
+        defs = [d for d in self._published() if d["id"] == def_id]
+        results = self._score(defs, self._datasets_of(None))
+        prefix = str(self.definitions.iri(def_id, ""))
+        self._write(results, drop=lambda g, node: str(g.value(node, HDCAT.definition) or "").startswith(prefix))
+        return len(results)
+
+    def _published(self) -> list[dict]:
+        """Live definition versions; drafts are previewed live on their page, never stored as results."""
+        return [self.definitions.get(v["id"], v["version"]) for v in self.definitions.versions()
+                if v["status"] == "published"]
+
+    def _datasets_of(self, source: str | None):
+        """(IRI, graph) of one source's datasets, read from its two graphs; without a source, of every
+        dataset, a batch at a time."""
+        if source is not None:
+            for name in (source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)):
+                g = self.store.graph(name)
+                for ds in g.subjects(RDF.type, DCAT.Dataset):
+                    if (ds, HDCAT.localId, None) in g and (ds, HDCAT.hospital, None) in g:
+                        yield ds, name
+            return
+        page = 1
+        while True:
+            total, rows = self.datasets.page_rows(page, BATCH, members=True)
+            yield from rows
+            if page * BATCH >= total:
+                return
+            page += 1
+
+    def _shapes(self, definition: dict) -> Graph:
+        """A published version never changes, so its SHACL shapes are derived once per process."""
+        shape_graph = self._shape_cache.get(definition["iri"])
+        if shape_graph is None:
+            shape_graph = self._shape_cache[definition["iri"]] = shapes(definition)
+        return shape_graph
+
+    def _score(self, defs: list[dict], rows) -> list[dict]:
+        """Results worth keeping (declared, or a suggestion) of `rows` (dataset IRI, graph) against `defs`."""
+        if not defs:
+            return []
+        shape_graphs = {d["iri"]: self._shapes(d) for d in defs}
+        results = []
+        for ds, g in rows:
+            record = self.datasets.record(ds, g, with_conformance=False)
+            for d in defs:
+                r = assess(d, record)
+                self.assessed += 1
+                declared = d["iri"] in record["conforms_to"]
+                if declared:
+                    data = describe(self.store.dataset, ds, g)
+                    # a declared claim is judged by the SHACL shapes alone
+                    r["conforms"], messages = validate_declared(d, data, shape_graphs[d["iri"]], ds)
+                    self.validated += 1
+                    r["missing"] = sorted(m.split(" ")[0] for m in messages if m.endswith("element missing"))
+                    r["wrong"] = sorted(m for m in messages if not m.endswith("element missing"))
+                if declared or r["score"] >= SUGGEST_AT:
+                    source_name = str(g).rsplit("/", 1)[-1]
+                    results.append(dict(r, dataset=record["iri"], definition=d["iri"], declared=declared,
+                                        visibility=record["visibility"],
+                                        source=str(source_graph_iri(self.base, source_name))))
+        return results
+
+    def _write(self, results: list[dict], drop) -> None:
+        """Both result graphs in one transaction: the old measurements `drop(graph, node)` selects give way
+        to `results`, each in the graph its dataset's visibility puts it in."""
+        fresh = {self.graph_iri: [r for r in results if r["visibility"] == PUBLIC],
+                 self.hidden_graph_iri: [r for r in results if r["visibility"] != PUBLIC]}
+        graphs = {}
+        for name, kept in fresh.items():
+            old = Graph()
+            for t in self.store.graph(name):
+                old.add(t)
+            gone = {m for m in old.subjects(RDF.type, DQV.QualityMeasurement) if drop(old, m)}
+            out = measurement_graph(self.base, kept)
+            for t in old:
+                if t[0] not in gone:
+                    out.add(t)
+            graphs[name] = out
+        self.store.replace_graphs(graphs)

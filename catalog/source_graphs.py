@@ -1,0 +1,160 @@
+"""Committing harvests: each source's datasets live in two named graphs, replaced whole.
+
+A source's graphs are written only here, and only after its harvest succeeded, so a failed
+harvest leaves the last good data in place. Every dataset gets a catalogue record (first seen,
+last changed, the run that changed it) so readers can tell what a harvest did; a record
+survives re-harvests that leave its dataset unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF, XSD
+
+from hdcat.catalog.config import Settings
+from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
+from hdcat.catalog.resources import closure
+from hdcat.catalog.run_log import RunLog
+from hdcat.catalog.runs import HarvestRun, Outcome
+from hdcat.catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
+from hdcat.ontology import DCAT, DCT, EU_ACCESS, HDCAT, PROV, sparql_prefixes
+
+P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
+
+#: does a consortium-visibility source still have a dataset in its public graph?
+PUBLIC_DATASET_IN = P + "ASK {{ GRAPH <{graph}> {{ ?d a dcat:Dataset }} }}"
+#: does a public source have a dataset in its consortium graph that its access rights do not put there?
+UNRESTRICTED_DATASET_IN = P + """ASK {{ GRAPH <{graph}> {{ ?d a dcat:Dataset
+    FILTER NOT EXISTS {{ ?d dct:accessRights <{restricted}> }} }} }}"""
+#: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated)
+PREVIOUS_RECORDS = P + """SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH ?g {{
+    ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
+         dct:modified ?modified ; prov:wasGeneratedBy ?run }} VALUES ?g {{ {graphs} }} }}"""
+#: short ids used by datasets outside the given graphs (`{graphs}`: IRIs in angle brackets, comma-separated)
+LOCAL_IDS_ELSEWHERE = P + """SELECT ?id ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
+    FILTER(?g NOT IN ({graphs})) }}"""
+
+
+def dataset_hash(graph: Graph, iri: URIRef) -> str:
+    """A content hash of one dataset's description that ignores blank-node labels."""
+    lines = []
+    for s, p, o in closure(graph, iri):
+        parts = ["_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)]
+        lines.append(" ".join(parts))
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
+
+
+class SourceGraphs:
+    """Writes sources' graphs. `writes` is held for a whole commit: two harvests of one source, or a
+    run recorded meanwhile, never interleave."""
+
+    def __init__(self, store, settings: Settings, runs: RunLog, writes: threading.RLock):
+        self.store = store
+        self.settings = settings
+        self.base = settings.base_iri
+        self.runs = runs
+        self.writes = writes
+
+    def public_graph(self, source: str) -> URIRef:
+        return source_graph_iri(self.base, source)
+
+    def graphs_of(self, source: str) -> tuple[URIRef, URIRef]:
+        """(public, consortium-only) graphs of one source; see catalog.visibility."""
+        return source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)
+
+    def split_is_current(self, source: str) -> bool:
+        """Does the stored public/consortium split still follow the source's `visibility` setting?
+        If someone changed the setting, the next harvest must re-split even when the data read the same."""
+        config = self.settings.source(source)
+        public, hidden = self.graphs_of(source)
+        if config is not None and config.visibility == CONSORTIUM:
+            q = PUBLIC_DATASET_IN.format(graph=public)
+        else:
+            q = UNRESTRICTED_DATASET_IN.format(graph=hidden, restricted=EU_ACCESS.RESTRICTED)
+        return not self.store.query(q).askAnswer
+
+    def last_good_pages(self, source: str) -> list[tuple[str, str]]:
+        """The pages (location, content hash) the source's last good harvest read, in order."""
+        good = self.runs.last_good(source)
+        if good is None or not self.split_is_current(source):
+            return []
+        g = self.store.graph(runs_graph_iri(self.base))
+        pages = [(int(g.value(p, HDCAT.order)), str(g.value(p, HDCAT.location)), str(g.value(p, HDCAT.contentHash)))
+                 for p in g.objects(URIRef(good["iri"]), HDCAT.page)]
+        return [(loc, digest) for _, loc, digest in sorted(pages)]
+
+    def commit_unchanged(self, run: HarvestRun) -> HarvestRun:
+        """Record a run whose source read exactly as last time: nothing to import or rewrite."""
+        last = self.runs.last_good(run.source)
+        run.found = last["found"] if last else 0
+        run.finish(Outcome.UNCHANGED)
+        self.runs.record(run)
+        return run
+
+    def commit_harvest(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
+        """Replace the source's graphs with `graph` and record the run; None means the harvest failed.
+        The run's outcome says whether anything changed (Outcome.CHANGED), which is what derived data
+        (caches, lineage, conformance) must follow."""
+        with self.writes:
+            return self._commit(run, graph)
+
+    def _commit(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
+        if graph is None or (run.outcome and run.outcome.failed):
+            if not (run.outcome and run.outcome.failed):
+                run.finish(Outcome.FAILED, run.error or "harvest produced no graph")
+            self.runs.record(run)
+            return run
+        name, hidden_name = self.graphs_of(run.source)
+        previous = self._previous_records(name, hidden_name)
+        self._dedupe_local_ids(graph, name, hidden_name)
+        current = {ds: dataset_hash(graph, ds) for ds in graph.subjects(RDF.type, DCAT.Dataset)
+                   if isinstance(ds, URIRef)}
+        added = [ds for ds in current if ds not in previous]
+        changed = [ds for ds in current if ds in previous and previous[ds]["hash"] != current[ds]]
+        removed = [ds for ds in previous if ds not in current]
+        run.found = len(current)
+        run.added, run.changed, run.removed = len(added), len(changed), len(removed)
+        if not added and not changed and not removed and previous and self.split_is_current(run.source):
+            run.finish(Outcome.UNCHANGED)
+            self.runs.record(run)
+            return run
+        self._add_records(run, graph, current, previous, name)
+        config = self.settings.source(run.source)
+        public, hidden = split(graph, consortium_datasets(graph, config.visibility if config else PUBLIC))
+        run.finish(Outcome.CHANGED)
+        # the source's graphs and its run record in one transaction: never one without the other
+        self.store.replace_graphs({name: public, hidden_name: hidden},
+                                  add={self.runs.graph_iri: run.to_graph(self.base, name)})
+        return run
+
+    def _add_records(self, run: HarvestRun, graph: Graph, current: dict, previous: dict, name: URIRef) -> None:
+        """A catalogue record per dataset; an unchanged dataset keeps its dates and the run that changed it."""
+        now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
+        run_node = run.iri(self.base)
+        for ds, digest in current.items():
+            rec = record_iri(self.base, str(graph.value(ds, HDCAT.localId)))
+            old = previous.get(ds)
+            unchanged = old is not None and old["hash"] == digest
+            graph.add((rec, RDF.type, DCAT.CatalogRecord))
+            graph.add((rec, FOAF.primaryTopic, ds))
+            graph.add((rec, HDCAT.contentHash, Literal(digest)))
+            graph.add((rec, DCT.issued, old["issued"] if old else now))
+            graph.add((rec, DCT.modified, old["modified"] if unchanged else now))
+            graph.add((rec, PROV.wasGeneratedBy, old["run"] if unchanged else run_node))
+            graph.add((rec, HDCAT.source, URIRef(name)))
+
+    def _previous_records(self, *names: URIRef) -> dict:
+        q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
+        return {row.ds: {"hash": str(row.hash), "issued": row.issued, "modified": row.modified, "run": row.run}
+                for row in self.store.query(q)}
+
+    def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:
+        """A short id already used by another source's dataset gets a hash suffix."""
+        q = LOCAL_IDS_ELSEWHERE.format(graphs=", ".join(f"<{n}>" for n in names))
+        taken = {str(row.id): row.ds for row in self.store.query(q)}
+        for ds, local_id in list(graph.subject_objects(HDCAT.localId)):
+            owner = taken.get(str(local_id))
+            if owner is not None and owner != ds:
+                graph.set((ds, HDCAT.localId, Literal(f"{local_id}-{short_hash(str(ds), 6)}")))
