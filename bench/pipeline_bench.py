@@ -13,7 +13,7 @@ paged by `hydra:next` at 1,000 datasets a page. It then runs, in a fresh data fo
 * the same harvest again, unchanged,
 * again after 1 % of the datasets changed their English title,
 * `hdcat reindex`,
-* conformance recompute (there is no command for it: `Catalog.recompute_conformance(force=True)` in a
+* conformance recompute (there is no command for it: `catalog.conformance.recompute_all()` in a
   process of its own).
 
 Beside each, its floor in the same run and the same kind of process:
@@ -325,7 +325,7 @@ def worker_conformance(config: str) -> float:
     catalog = Catalog(load_settings(config))
     try:
         t = time.perf_counter()
-        scored = catalog.recompute_conformance(force=True)
+        scored = catalog.conformance.recompute_all()
         seconds = time.perf_counter() - t
     finally:
         catalog.close()

@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 
-from hdcat.catalog.definitions import DATATYPES, coding_system_iri
+from hdcat.catalog.definitions import coding_system_iri
 from hdcat.catalog.iris import short_hash
 from hdcat.ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes
 

@@ -107,8 +107,3 @@ class Catalog:
         """What anonymous SPARQL may read: every graph but consortium-only ones and lineage (members only)."""
         hidden = consortium_graph_prefix(self.base)
         return [g for g in self.store.graph_names() if not str(g).startswith(hidden) and g != self.lineage.graph_iri]
-
-    # ---- delegations kept for web/cli.py ----
-    def count_datasets(self, hospital=None, disease_area=None, source=None, members=False) -> int:
-        # used by web/cli.py; moves to the part when the CLI split lands
-        return self.datasets.count(hospital, disease_area, source, members)

@@ -51,7 +51,7 @@ def open_search(catalog):
 
 
 def reindex_with_progress(search) -> int:
-    total = search.catalog.count_datasets(members=True)
+    total = search.catalog.datasets.count(members=True)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total} datasets"), TimeElapsedColumn(), console=console)
     with progress:

@@ -36,7 +36,7 @@ def _serve(catalog, host: str, port: int, search=None, threads: int | None = Non
     logs.configure()
     try:
         search = search or open_search(catalog)
-        if search.stale or (search.count() == 0 and catalog.count_datasets(members=True) > 0):
+        if search.stale or (search.count() == 0 and catalog.datasets.count(members=True) > 0):
             console.print("the search index is empty or stale: building it from the graph")
             reindex_with_progress(search)
     except SearchUnavailable as exc:
