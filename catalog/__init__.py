@@ -1,6 +1,126 @@
 """The catalogue core: the RDF graph and everything derived from it.
 
-Imports only `ontology` and libraries (rdflib, pyoxigraph, marshmallow); never
-`web`, `search` or `harvesters`. See README.md in this folder.
+Imports only `ontology` and libraries (rdflib, pyoxigraph, marshmallow); never `web`, `search` or
+`harvesters`. See README.md in this folder and docs/architecture.md.
+
+`__all__` is the public surface: the other layers import from `hdcat.catalog`, never from its modules
+(tests/test_architecture.py holds them to it), so the modules inside can be split and renamed without
+touching web, search or the harvesters. Names load on first use, so importing one error type does not
+pull in the store, pyshacl or the accounts database.
 """
-from hdcat.catalog.errors import HdcatError, NotFound, Invalid, Conflict, StoreError  # noqa: F401
+from __future__ import annotations
+
+import importlib
+
+from hdcat.catalog.errors import Conflict, HdcatError, Invalid, NotFound, StoreError  # noqa: F401
+
+#: public name → (module in this package, its name there)
+_SURFACE: dict[str, tuple[str, str]] = {
+    # accounts.py
+    "Accounts": ("accounts", "Accounts"),
+    "Principal": ("accounts", "Principal"),
+    "ROLES": ("accounts", "ROLES"),
+    "SCOPES": ("accounts", "SCOPES"),
+    "SCOPE_ROLES": ("accounts", "SCOPE_ROLES"),
+    # audit_anchor.py
+    "checkpoints": ("audit_anchor", "checkpoints"),
+    "write_checkpoint": ("audit_anchor", "write_checkpoint"),
+    # config.py
+    "DEFAULT_THRESHOLD": ("config", "DEFAULT_THRESHOLD"),
+    "Settings": ("config", "Settings"),
+    "SourceConfig": ("config", "SourceConfig"),
+    "cron_fields": ("config", "cron_fields"),
+    "cron_trigger_args": ("config", "cron_trigger_args"),
+    "load_settings": ("config", "load_settings"),
+    # conformance.py
+    "definition_shapes": ("conformance", "shapes"),
+    # definition_formats.py
+    "to_csv": ("definition_formats", "to_csv"),
+    "to_json_schema": ("definition_formats", "to_json_schema"),
+    # definitions.py
+    "CARDINALITIES": ("definitions", "CARDINALITIES"),
+    "CODING_SYSTEMS": ("definitions", "CODING_SYSTEMS"),
+    "DATATYPES": ("definitions", "DATATYPES"),
+    "DISEASE_AREAS": ("definitions", "DISEASE_AREAS"),
+    "DefinitionRecordSchema": ("definitions", "DefinitionRecordSchema"),
+    "DefinitionSchema": ("definitions", "DefinitionSchema"),
+    "definition_content": ("definitions", "content"),
+    "definition_diff": ("definitions", "diff"),
+    "load_definition": ("definitions", "load_definition"),
+    "parse_upload": ("definitions", "parse_upload"),
+    # errors.py
+    "ConfigError": ("errors", "ConfigError"),
+    "Conflict": ("errors", "Conflict"),
+    "Forbidden": ("errors", "Forbidden"),
+    "HdcatError": ("errors", "HdcatError"),
+    "Interrupted": ("errors", "Interrupted"),
+    "Invalid": ("errors", "Invalid"),
+    "NotAcceptable": ("errors", "NotAcceptable"),
+    "NotFound": ("errors", "NotFound"),
+    "StoreError": ("errors", "StoreError"),
+    "Unauthorized": ("errors", "Unauthorized"),
+    # extension_points.py
+    "EXTENSION_POINTS": ("extension_points", "EXTENSION_POINTS"),
+    "HARVESTERS": ("extension_points", "HARVESTERS"),
+    "SEARCH_BACKENDS": ("extension_points", "SEARCH_BACKENDS"),
+    # iris.py
+    "dataset_iri": ("iris", "dataset_iri"),
+    "last_segment": ("iris", "last_segment"),
+    "short_hash": ("iris", "short_hash"),
+    "slugify": ("iris", "slugify"),
+    # lineage.py
+    "DIRECTIONS": ("lineage", "DIRECTIONS"),
+    "MAX_DEPTH": ("lineage", "MAX_DEPTH"),
+    # readmodel.py
+    "Suppressed": ("readmodel", "Suppressed"),
+    "labeller": ("readmodel", "labeller"),
+    # registry.py
+    "Registry": ("registry", "Registry"),
+    "store_registry": ("registry", "stores"),
+    # resources.py
+    "closure": ("resources", "closure"),
+    # runs.py
+    "HarvestRun": ("runs", "HarvestRun"),
+    "Outcome": ("runs", "Outcome"),
+    # schemas.py
+    "DatasetListArgsSchema": ("schemas", "DatasetListArgsSchema"),
+    "DatasetSchema": ("schemas", "DatasetSchema"),
+    "DatasetSummarySchema": ("schemas", "DatasetSummarySchema"),
+    "HarvestJobSchema": ("schemas", "HarvestJobSchema"),
+    "HarvestListArgsSchema": ("schemas", "HarvestListArgsSchema"),
+    "HarvestRequestSchema": ("schemas", "HarvestRequestSchema"),
+    "HarvestRunSchema": ("schemas", "HarvestRunSchema"),
+    "HospitalCountSchema": ("schemas", "HospitalCountSchema"),
+    "PageArgsSchema": ("schemas", "PageArgsSchema"),
+    "bounded_json": ("schemas", "bounded_json"),
+    "whole_number": ("schemas", "whole_number"),
+    # service.py
+    "Catalog": ("service", "Catalog"),
+    # shacl_core.py
+    "Unsupported": ("shacl_core", "Unsupported"),
+    "compile_shapes": ("shacl_core", "compile_shapes"),
+    "validate_shapes": ("shacl_core", "validate"),
+    # sparql.py
+    "TIME_LIMIT": ("sparql", "TIME_LIMIT"),
+    "evaluate": ("sparql", "evaluate"),
+    "run_limited": ("sparql", "run_limited"),
+    # stores.py
+    "open_store": ("stores", "open_store"),
+    # visibility.py
+    "visibility_of": ("visibility", "visibility_of"),
+}
+__all__ = sorted(_SURFACE)
+
+
+def __getattr__(name: str):
+    try:
+        module, attribute = _SURFACE[name]
+    except KeyError:
+        raise AttributeError(f"hdcat.catalog has no public name {name!r} (see __all__)") from None
+    value = getattr(importlib.import_module(f"hdcat.catalog.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -19,9 +19,9 @@ from typing import ClassVar, Iterable
 from marshmallow import Schema, ValidationError
 from rdflib import Graph
 
-from hdcat.catalog.config import SourceConfig
-from hdcat.catalog.errors import ConfigError
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import SourceConfig
+from hdcat.catalog import ConfigError
+from hdcat.catalog import HarvestRun
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.policy import FetchPolicy
 from hdcat.ontology import bind_prefixes

@@ -20,8 +20,8 @@ from marshmallow import Schema, fields, validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from hdcat.catalog.errors import ConfigError
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import ConfigError
+from hdcat.catalog import HarvestRun
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.policy import FetchRefused
 from hdcat.harvesters.errors import FetchError, ParseError

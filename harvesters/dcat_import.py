@@ -14,11 +14,11 @@ from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from hdcat.catalog.iris import dataset_iri, last_segment, short_hash, slugify
-from hdcat.catalog.resources import closure
-from hdcat.catalog.shacl_core import Unsupported, compile_shapes
-from hdcat.catalog.shacl_core import validate as validate_core
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import dataset_iri, last_segment, short_hash, slugify
+from hdcat.catalog import closure
+from hdcat.catalog import Unsupported, compile_shapes
+from hdcat.catalog import validate_shapes as validate_core
+from hdcat.catalog import HarvestRun
 from hdcat.harvesters.privacy import protect
 from hdcat.ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
 

@@ -1,5 +1,5 @@
 """Harvest failures that abort a whole source run. Per-record problems are data, not these."""
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import HdcatError
 
 
 class FetchError(HdcatError):

@@ -13,7 +13,7 @@ import re
 from rdflib import Literal
 from rdflib.namespace import RDF, XSD
 
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import HarvestRun
 from hdcat.ontology import HDCAT, HEALTH
 
 PATTERNS = {

@@ -5,10 +5,10 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
-from hdcat.catalog.config import SourceConfig
-from hdcat.catalog.errors import HdcatError, Interrupted
-from hdcat.catalog.runs import HarvestRun, Outcome
-from hdcat.catalog.service import Catalog
+from hdcat.catalog import SourceConfig
+from hdcat.catalog import HdcatError, Interrupted
+from hdcat.catalog import HarvestRun, Outcome
+from hdcat.catalog import Catalog
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
 

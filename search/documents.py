@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from hdcat.catalog.schemas import DatasetSummarySchema
+from hdcat.catalog import DatasetSummarySchema
 from hdcat.search.analysis import analyzed
 from hdcat.search.facets import facet_values
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from hdcat.catalog.readmodel import Suppressed, labeller
+from hdcat.catalog import Suppressed, labeller
 from hdcat.ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hdcat.catalog.errors import Invalid
-from hdcat.catalog.schemas import whole_number
+from hdcat.catalog import Invalid
+from hdcat.catalog import whole_number
 from hdcat.search import synonyms
 from hdcat.search.analysis import analyze
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 
-from hdcat.catalog.service import Catalog
+from hdcat.catalog import Catalog
 from hdcat.search.backends import SearchUnavailable, open_backend
 from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label

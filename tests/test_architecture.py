@@ -52,6 +52,27 @@ def test_imports_flow_one_way(package):
     assert not bad, "\n".join(bad)
 
 
+@pytest.mark.parametrize("package", ["harvesters", "search", "web"])
+def test_other_layers_use_only_catalogs_public_surface(package):
+    """web, search and the harvesters import `from hdcat.catalog import …` names in its __all__, never its
+    modules: the catalogue's inside can be rearranged without touching them."""
+    import hdcat.catalog as catalog
+    bad = []
+    for f in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hdcat.catalog."):
+                bad.append(f"{f.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "hdcat.catalog":
+                bad += [f"{f.relative_to(ROOT)}:{node.lineno} imports {a.name}, not in hdcat.catalog.__all__"
+                        for a in node.names if a.name not in catalog.__all__]
+            elif isinstance(node, ast.Import):
+                bad += [f"{f.relative_to(ROOT)}:{node.lineno} imports {a.name}" for a in node.names
+                        if a.name.startswith("hdcat.catalog.")]
+    assert not bad, "\n".join(bad)
+    for name in catalog.__all__:  # and every public name resolves
+        assert getattr(catalog, name) is not None, name
+
+
 def test_no_vocabulary_iris_outside_ontology():
     """Vocabulary terms come from ontology's namespaces, not literal strings."""
     offenders = []

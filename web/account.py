@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from hdcat.catalog.accounts import SCOPE_ROLES
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import SCOPE_ROLES
+from hdcat.catalog import HdcatError
 from hdcat.web.auth import SiteUser, accounts, origin
 
 bp = Blueprint("account", __name__)

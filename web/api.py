@@ -4,10 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, g, request, url_for
 from marshmallow import Schema, ValidationError, fields
 
-from hdcat.catalog.errors import Forbidden, Invalid, NotFound
-from hdcat.catalog.schemas import (
-    DatasetListArgsSchema, DatasetSchema, DatasetSummarySchema, HarvestJobSchema, HarvestListArgsSchema,
-    HarvestRequestSchema, HarvestRunSchema, HospitalCountSchema,
+from hdcat.catalog import Forbidden, Invalid, NotFound
+from hdcat.catalog import (
+    DatasetListArgsSchema,
+    DatasetSchema,
+    DatasetSummarySchema,
+    HarvestJobSchema,
+    HarvestListArgsSchema,
+    HarvestRequestSchema,
+    HarvestRunSchema,
+    HospitalCountSchema,
 )
 from hdcat.ontology import hospitals
 from hdcat.web.apidoc import documented

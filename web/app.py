@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hdcat.catalog.config import Settings
-from hdcat.catalog.service import Catalog
+from hdcat.catalog import Settings
+from hdcat.catalog import Catalog
 
 
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None,

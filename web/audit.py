@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from marshmallow import Schema, fields, validate
 
-from hdcat.catalog.errors import Invalid
+from hdcat.catalog import Invalid
 from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, origin, principal, require_permission, require_scope
 

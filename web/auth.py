@@ -21,8 +21,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from hdcat.catalog.accounts import Accounts, Principal
-from hdcat.catalog.errors import Forbidden, Unauthorized
+from hdcat.catalog import Accounts, Principal
+from hdcat.catalog import Forbidden, Unauthorized
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

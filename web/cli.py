@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import HdcatError
 from hdcat.web.commands import audit, definitions, harvesting, people, serving
 from hdcat.web.commands.common import Context, bundled_config, console, resolve_config
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask import request
 
-from hdcat.catalog.errors import Invalid, NotAcceptable
+from hdcat.catalog import Invalid, NotAcceptable
 
 
 @dataclass(frozen=True)

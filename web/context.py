@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
-from hdcat.catalog.errors import Invalid
-from hdcat.catalog.service import Catalog
+from hdcat.catalog import Invalid
+from hdcat.catalog import Catalog
 
 
 def catalog() -> Catalog:

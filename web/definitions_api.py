@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 from marshmallow import Schema, fields, validate
 
-from hdcat.catalog.errors import Forbidden, Invalid
-from hdcat.catalog.definitions import DefinitionRecordSchema, DefinitionSchema, load_definition, parse_upload
+from hdcat.catalog import Forbidden, Invalid
+from hdcat.catalog import DefinitionRecordSchema, DefinitionSchema, load_definition, parse_upload
 from hdcat.web import operations
 from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, is_member, origin, require_scope

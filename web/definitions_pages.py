@@ -13,10 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from hdcat.catalog.conformance import shapes
-from hdcat.catalog.definition_formats import to_csv, to_json_schema
-from hdcat.catalog.definitions import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, content, diff
-from hdcat.catalog.errors import Conflict, Forbidden, HdcatError, Invalid, NotFound
+from hdcat.catalog import definition_shapes as shapes
+from hdcat.catalog import to_csv, to_json_schema
+from hdcat.catalog import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, definition_content as content, definition_diff as diff
+from hdcat.catalog import Conflict, Forbidden, HdcatError, Invalid, NotFound
 from hdcat.ontology import hospitals
 from hdcat.web.account import EmptyForm
 from hdcat.web.auth import is_member, principal, require_permission

@@ -5,7 +5,7 @@ from flask import render_template, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import HdcatError
 
 
 class ErrorSchema(Schema):

@@ -20,9 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from hdcat.catalog.config import SourceConfig
-from hdcat.catalog.errors import HdcatError, Interrupted
-from hdcat.catalog.runs import HarvestRun, Outcome
+from hdcat.catalog import SourceConfig
+from hdcat.catalog import HdcatError, Interrupted
+from hdcat.catalog import HarvestRun, Outcome
 from hdcat.harvesters.fetch import Fetcher
 from hdcat.harvesters.runner import harvest_source, new_run
 
@@ -36,8 +36,8 @@ _KEEP_FINISHED = 200
 def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool = True) -> SourceConfig:
     """A source that is not in hdcat.toml (`hdcat harvest dcat:./catalog.ttl`, or the API's
     {"kind", "location", "hospital"}); its name is stable, so harvesting it again replaces its graph."""
-    from hdcat.catalog.errors import Invalid
-    from hdcat.catalog.iris import short_hash
+    from hdcat.catalog import Invalid
+    from hdcat.catalog import short_hash
     from hdcat.harvesters.registry import harvesters
     if kind not in harvesters.names():
         raise Invalid(f"kind {kind!r} is not a harvester kind; use one of {', '.join(harvesters.names())}",

@@ -12,7 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from hdcat.catalog.schemas import bounded_json
+from hdcat.catalog import bounded_json
 
 #: endpoint → limit on its POSTs
 LIMITS = {

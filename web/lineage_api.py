@@ -8,9 +8,9 @@ import orjson
 from flask import Blueprint, Response, current_app, g, request
 from marshmallow import Schema, fields, validate
 
-from hdcat.catalog.errors import Forbidden, Invalid
-from hdcat.catalog.lineage import DIRECTIONS, MAX_DEPTH
-from hdcat.catalog.schemas import whole_number
+from hdcat.catalog import Forbidden, Invalid
+from hdcat.catalog import DIRECTIONS, MAX_DEPTH
+from hdcat.catalog import whole_number
 from hdcat.web.apidoc import OBJECT, TEXT, Media, documented
 from hdcat.web.auth import accounts, require_permission, require_scope
 from hdcat.web.context import catalog

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from hdcat.catalog.errors import Invalid, NotFound
-from hdcat.catalog.lineage import MAX_DEPTH
-from hdcat.catalog.schemas import whole_number
+from hdcat.catalog import Invalid, NotFound
+from hdcat.catalog import MAX_DEPTH
+from hdcat.catalog import whole_number
 from hdcat.web import lineage_layout
 from hdcat.web.auth import require_permission
 from hdcat.web.context import catalog

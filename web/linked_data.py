@@ -10,9 +10,9 @@ from marshmallow import fields, validate
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from hdcat.catalog.errors import NotFound
-from hdcat.catalog.schemas import PageArgsSchema
-from hdcat.catalog.visibility import visibility_of
+from hdcat.catalog import NotFound
+from hdcat.catalog import PageArgsSchema
+from hdcat.catalog import visibility_of
 from hdcat.ontology import DCT, FOAF, HYDRA, hospitals
 from hdcat.web.auth import audit_restricted_read, is_member
 from hdcat.web.context import catalog, query_args

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Iterable
 
-from hdcat.catalog.runs import HarvestRun, Outcome
+from hdcat.catalog import HarvestRun, Outcome
 
 #: one index rebuild at a time per process: two harvests finishing together must not race
 _SYNC_LOCK = threading.Lock()
@@ -117,7 +117,7 @@ def checkpoint_audit(catalog, accounts):
     """Anchor the audit trail's head in the RDF store and the log (catalog.audit_anchor). Best effort: a
     store that cannot be written (a full disk) is logged, and the next checkpoint covers these entries."""
     import logging
-    from hdcat.catalog.audit_anchor import write_checkpoint
+    from hdcat.catalog import write_checkpoint
     try:
         return write_checkpoint(catalog.store, catalog.base, accounts)
     except Exception as exc:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app
 
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import HdcatError
 from hdcat.web.context import catalog
 
 bp = Blueprint("ops", __name__)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from hdcat.catalog.errors import Forbidden, Invalid, NotFound
-from hdcat.catalog.schemas import DatasetListArgsSchema, PageArgsSchema
+from hdcat.catalog import Forbidden, Invalid, NotFound
+from hdcat.catalog import DatasetListArgsSchema, PageArgsSchema
 from hdcat.ontology import hospitals
 from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_member, principal, require_permission
 from hdcat.web.api import run_for_reader

@@ -12,8 +12,8 @@ from datetime import datetime
 import httpx
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from hdcat.catalog.config import SourceConfig
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import SourceConfig
+from hdcat.catalog import HdcatError
 
 POLL_SECONDS = 0.3
 

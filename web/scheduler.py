@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from hdcat.catalog.config import cron_fields, cron_trigger_args
+from hdcat.catalog import cron_fields, cron_trigger_args
 
 log = logging.getLogger("hdcat.scheduler")
 

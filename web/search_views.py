@@ -9,9 +9,9 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from hdcat.catalog.errors import Invalid
+from hdcat.catalog import Invalid
 from hdcat.search.facets import FACET_LIST
-from hdcat.catalog.schemas import DatasetSummarySchema
+from hdcat.catalog import DatasetSummarySchema
 from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member

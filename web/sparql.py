@@ -9,8 +9,8 @@ import re
 
 from flask import Blueprint, Response, current_app, request
 
-from hdcat.catalog.errors import Invalid
-from hdcat.catalog.sparql import TIME_LIMIT, evaluate, run_limited
+from hdcat.catalog import Invalid
+from hdcat.catalog import TIME_LIMIT, evaluate, run_limited
 from hdcat.web.auth import audit_restricted_query, is_member
 from hdcat.web.context import catalog
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from rdflib import Graph
 
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import HarvestRun
 from hdcat.harvesters.base import Harvester
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.fhir import collect, connect

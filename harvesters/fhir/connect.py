@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from hdcat.catalog.config import SourceConfig
-from hdcat.catalog.errors import ConfigError
+from hdcat.catalog import SourceConfig
+from hdcat.catalog import ConfigError
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.fhir.state import FhirRun

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import HarvestRun
 from hdcat.harvesters.fhir.values import (FHIR_ID, as_list, characteristic_text, concept_text, fhir_date,
                                           fhir_spec, text)
 from hdcat.ontology import DATA_TYPE, DCAT, DCT, EU_THEME, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD

@@ -23,7 +23,7 @@ import json
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import HarvestRun
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.omop.collect import CLINICAL_TABLES, SUPPRESSED, Collector

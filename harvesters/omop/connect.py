@@ -11,8 +11,8 @@ from typing import Iterator
 
 from marshmallow import Schema, fields, validate
 
-from hdcat.catalog.config import DEFAULT_THRESHOLD
-from hdcat.catalog.errors import ConfigError
+from hdcat.catalog import DEFAULT_THRESHOLD
+from hdcat.catalog import ConfigError
 from hdcat.harvesters.errors import FetchError
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hdcat.catalog.extension_points import SEARCH_BACKENDS
-from hdcat.catalog.registry import Registry
+from hdcat.catalog import SEARCH_BACKENDS
+from hdcat.catalog import Registry
 from hdcat.search.backends.base import SearchBackend, SearchUnavailable  # noqa: F401
 
 backends = Registry(SEARCH_BACKENDS)

@@ -5,7 +5,7 @@ import html
 from dataclasses import dataclass
 from typing import Iterable
 
-from hdcat.catalog.errors import HdcatError
+from hdcat.catalog import HdcatError
 from hdcat.search.analysis import word_terms
 from hdcat.search.query import SearchRequest
 

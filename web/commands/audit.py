@@ -19,9 +19,9 @@ def audit():
 def audit_verify(obj):
     """Recompute the hash chain and hold it against the checkpoints kept in the RDF store; exit 1 if an
     entry was changed, removed, reordered or forged, or the trail was cut or re-chained."""
-    from hdcat.catalog.audit_anchor import checkpoints
-    from hdcat.catalog.errors import StoreError
-    from hdcat.catalog.stores import open_store
+    from hdcat.catalog import checkpoints
+    from hdcat.catalog import StoreError
+    from hdcat.catalog import open_store
     settings = obj.settings()
     try:
         store = open_store(settings.store_url)

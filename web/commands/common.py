@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from hdcat.catalog.config import Settings, load_settings
+from hdcat.catalog import Settings, load_settings
 
 console = Console(stderr=True)
 out = Console()
@@ -41,7 +41,7 @@ class Context:
         return load_settings(config_path or resolve_config(self.explicit))
 
     def catalog(self, settings: Settings):
-        from hdcat.catalog.service import Catalog
+        from hdcat.catalog import Catalog
         return Catalog(settings)
 
 
@@ -64,7 +64,7 @@ def reindex_with_progress(search) -> int:
 @contextmanager
 def open_accounts(obj: Context):
     """The deployment's accounts file, open for one command."""
-    from hdcat.catalog.accounts import Accounts
+    from hdcat.catalog import Accounts
     acc = Accounts.for_settings(obj.settings())
     try:
         yield acc

@@ -59,17 +59,17 @@ def _as_rdf(rdf_format: str):
 
 
 def _as_shacl(catalog, record) -> str:
-    from hdcat.catalog.conformance import shapes
+    from hdcat.catalog import definition_shapes as shapes
     return shapes(record).serialize(format="turtle")
 
 
 def _as_csv(catalog, record) -> str:
-    from hdcat.catalog.definition_formats import to_csv
+    from hdcat.catalog import to_csv
     return to_csv(record)
 
 
 def _as_json_schema(catalog, record) -> str:
-    from hdcat.catalog.definition_formats import to_json_schema
+    from hdcat.catalog import to_json_schema
     return json.dumps(to_json_schema(record), ensure_ascii=False, indent=2)
 
 

@@ -8,8 +8,8 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hdcat.catalog.config import Settings, SourceConfig
-from hdcat.catalog.runs import HarvestRun
+from hdcat.catalog import Settings, SourceConfig
+from hdcat.catalog import HarvestRun
 from hdcat.web.commands.common import Context, actor, console, open_search, out, reindex_with_progress
 
 def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceConfig:
@@ -47,7 +47,7 @@ def sync_search(catalog, runs):
 
 
 def audit_runs(catalog, runs) -> None:
-    from hdcat.catalog.accounts import Accounts
+    from hdcat.catalog import Accounts
     from hdcat.web import operations
     accounts = Accounts.for_settings(catalog.settings)
     try:
@@ -167,10 +167,10 @@ def sources(obj: Context):
 @click.command()
 def plugins():
     """Every extension point (catalog/extension_points.py) with the plugins installed for it."""
-    from hdcat.catalog.extension_points import EXTENSION_POINTS
-    from hdcat.catalog.registry import Registry
+    from hdcat.catalog import EXTENSION_POINTS
+    from hdcat.catalog import Registry
     from hdcat.harvesters.registry import harvesters
-    from hdcat.catalog.registry import stores
+    from hdcat.catalog import store_registry as stores
     from hdcat.search.backends import backends
     registries: dict[str, Registry] = {r.group: r for r in (harvesters, backends, stores)}
     for point in EXTENSION_POINTS:

@@ -6,7 +6,7 @@ import sys
 import click
 from rich.table import Table
 
-from hdcat.catalog.accounts import ROLES, SCOPES
+from hdcat.catalog import ROLES, SCOPES
 from hdcat.web.commands.common import actor, console, open_accounts, out
 
 @click.group()

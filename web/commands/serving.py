@@ -101,7 +101,7 @@ def demo(obj: Context, host, port, no_serve):
 
 def demo_accounts(settings) -> None:
     """One account per role for trying the demo, with a fresh random password printed once."""
-    from hdcat.catalog.accounts import Accounts
+    from hdcat.catalog import Accounts
     acc = Accounts(Path(settings.data_dir) / "state.sqlite")
     try:
         if acc.users():
