@@ -31,12 +31,12 @@ Measured, all in this one process (the machine is shared, so ratios are taken si
 
 Order: smoke test, build, ingestion, queries, and last the traced build (after the first graph is dropped).
 """
+
 from __future__ import annotations
 
 import argparse
 import cProfile
 import gc
-import io
 import json
 import math
 import os
@@ -51,7 +51,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -68,13 +68,58 @@ SITE_WEIGHTS = (0.19, 0.16, 0.14, 0.12, 0.11, 0.10, 0.08, 0.07, 0.03)  # 8 hospi
 LAKE = len(HOSPITALS)
 LAYERS = ("raw", "staging", "cdm", "derived", "feature", "cohort", "mart", "report")
 LAYER_WEIGHTS = (0.20, 0.18, 0.15, 0.13, 0.11, 0.09, 0.08, 0.06)
-TABLES = ("person", "visit_occurrence", "condition_occurrence", "drug_exposure", "measurement", "observation",
-          "procedure_occurrence", "device_exposure", "note", "specimen", "death", "lab_results", "vital_signs",
-          "imaging_study", "admission", "discharge", "prescription", "diagnosis", "allergy", "immunization",
-          "payer_plan", "provider", "care_site", "location", "cost", "episode", "genomic_variant", "pathology")
-COLUMNS = ("person_id", "visit_id", "concept_id", "source_value", "start_date", "end_date", "value_as_number",
-           "unit", "provider_id", "care_site_id", "type_concept_id", "quantity", "days_supply", "route",
-           "result_code", "specimen_id", "birth_year", "gender_concept_id", "status", "updated_at")
+TABLES = (
+    "person",
+    "visit_occurrence",
+    "condition_occurrence",
+    "drug_exposure",
+    "measurement",
+    "observation",
+    "procedure_occurrence",
+    "device_exposure",
+    "note",
+    "specimen",
+    "death",
+    "lab_results",
+    "vital_signs",
+    "imaging_study",
+    "admission",
+    "discharge",
+    "prescription",
+    "diagnosis",
+    "allergy",
+    "immunization",
+    "payer_plan",
+    "provider",
+    "care_site",
+    "location",
+    "cost",
+    "episode",
+    "genomic_variant",
+    "pathology",
+)
+COLUMNS = (
+    "person_id",
+    "visit_id",
+    "concept_id",
+    "source_value",
+    "start_date",
+    "end_date",
+    "value_as_number",
+    "unit",
+    "provider_id",
+    "care_site_id",
+    "type_concept_id",
+    "quantity",
+    "days_supply",
+    "route",
+    "result_code",
+    "specimen_id",
+    "birth_year",
+    "gender_concept_id",
+    "status",
+    "updated_at",
+)
 TYPES = ("BIGINT", "INTEGER", "VARCHAR", "DATE", "TIMESTAMP", "DOUBLE", "BOOLEAN")
 VERBS = {1: "stage", 2: "load", 3: "derive", 4: "featurize", 5: "select", 6: "aggregate", 7: "report"}
 PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/spark"
@@ -108,7 +153,7 @@ def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
         site = rng.choices(range(len(SITE_WEIGHTS)), SITE_WEIGHTS)[0]
         layer = rng.choices(range(len(LAYERS)), LAYER_WEIGHTS)[0]
         if site == LAKE:
-            layer = max(layer, 4)          # the lake holds pooled features, cohorts and marts
+            layer = max(layer, 4)  # the lake holds pooled features, cohorts and marts
         table = TABLES[min(int(len(TABLES) * rng.random() ** 1.5), len(TABLES) - 1)]
         n = counters[(site, layer, table)] = counters.get((site, layer, table), 0) + 1
         ds_ns.append(namespace(site))
@@ -117,7 +162,7 @@ def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
         ds_layer.append(layer)
         pools.setdefault((site, layer), []).append(i)
     for pool in pools.values():
-        rng.shuffle(pool)                  # the order is the popularity rank (index 0 = most read)
+        rng.shuffle(pool)  # the order is the popularity rank (index 0 = most read)
     by_layer: dict[int, list[int]] = {}
     for (site, layer), pool in pools.items():
         by_layer.setdefault(layer, []).extend(pool)
@@ -138,16 +183,25 @@ def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
 
     def input_pool(site: int, layer: int) -> list[int]:
         r = rng.random()
-        if site == LAKE or r >= 0.90:      # another hospital (the lake always pools across hospitals)
+        if site == LAKE or r >= 0.90:  # another hospital (the lake always pools across hospitals)
             other = rng.randrange(len(HOSPITALS))
             lower = rng.randrange(max(0, layer - 2), layer)
             return pools.get((other, lower)) or by_layer.get(lower) or []
         lower = layer - 1 if r < 0.70 or layer == 1 else rng.randrange(0, layer - 1)
         return pools.get((site, lower)) or by_layer.get(lower) or []
 
-    events, stats = [], {"inputs": 0, "outputs": 0, "column_lineage_outputs": 0, "column_edges": 0,
-                         "schema_outputs": 0, "sql_jobs": 0}
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    events, stats = (
+        [],
+        {
+            "inputs": 0,
+            "outputs": 0,
+            "column_lineage_outputs": 0,
+            "column_edges": 0,
+            "schema_outputs": 0,
+            "sql_jobs": 0,
+        },
+    )
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     job_names: dict[tuple[int, str], int] = {}
     for j in range(n_jobs):
         site, layer = job_pools[j]
@@ -176,15 +230,27 @@ def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
         main = ds_name[outs[0]].split(".", 1)[1]
         base_name = f"{VERBS[layer]}_{LAYERS[layer]}_{main}"
         n = job_names[(site, base_name)] = job_names.get((site, base_name), 0) + 1
-        job = {"namespace": job_namespace(site), "name": base_name + (f"_{n}" if n > 1 else ""),
-               "facets": {"jobType": {"_producer": PRODUCER, "_schemaURL": FACET.format("JobTypeJobFacet"),
-                                      "processingType": "BATCH", "integration": rng.choice(("SPARK", "DBT")),
-                                      "jobType": "JOB"}}}
+        job = {
+            "namespace": job_namespace(site),
+            "name": base_name + (f"_{n}" if n > 1 else ""),
+            "facets": {
+                "jobType": {
+                    "_producer": PRODUCER,
+                    "_schemaURL": FACET.format("JobTypeJobFacet"),
+                    "processingType": "BATCH",
+                    "integration": rng.choice(("SPARK", "DBT")),
+                    "jobType": "JOB",
+                }
+            },
+        }
         if rng.random() < P_SQL:
             stats["sql_jobs"] += 1
             froms = " JOIN ".join(ds_name[d] for d in ins[:3])
-            job["facets"]["sql"] = {"_producer": PRODUCER, "_schemaURL": FACET.format("SQLJobFacet"),
-                                    "query": f"INSERT INTO {ds_name[outs[0]]} SELECT * FROM {froms}"}
+            job["facets"]["sql"] = {
+                "_producer": PRODUCER,
+                "_schemaURL": FACET.format("SQLJobFacet"),
+                "query": f"INSERT INTO {ds_name[outs[0]]} SELECT * FROM {froms}",
+            }
         outputs = []
         for d in outs:
             out = {"namespace": ds_ns[d], "name": ds_name[d]}
@@ -192,9 +258,11 @@ def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
             column_lineage = rng.random() < P_COLUMN_LINEAGE
             if column_lineage or rng.random() < P_SCHEMA:
                 stats["schema_outputs"] += 1
-                facets["schema"] = {"_producer": PRODUCER, "_schemaURL": FACET.format("SchemaDatasetFacet"),
-                                    "fields": [{"name": c, "type": TYPES[COLUMNS.index(c) % len(TYPES)]}
-                                               for c in ds_cols[d]]}
+                facets["schema"] = {
+                    "_producer": PRODUCER,
+                    "_schemaURL": FACET.format("SchemaDatasetFacet"),
+                    "fields": [{"name": c, "type": TYPES[COLUMNS.index(c) % len(TYPES)]} for c in ds_cols[d]],
+                }
             if column_lineage and ins:
                 stats["column_lineage_outputs"] += 1
                 fields = {}
@@ -203,27 +271,50 @@ def generate(n_datasets: int, n_jobs: int, n_edges: int, seed: int) -> dict:
                     for _ in range(rng.randint(1, 3)):
                         s = rng.choice(ins)
                         direct = rng.random() < 0.7
-                        srcs.append({"namespace": ds_ns[s], "name": ds_name[s], "field": rng.choice(ds_cols[s]),
-                                     "transformations": [{"type": "DIRECT", "subtype": "IDENTITY", "masking": False}
-                                                         if direct else
-                                                         {"type": "INDIRECT", "subtype": "JOIN",
-                                                          "description": "ON person_id"}]})
+                        srcs.append(
+                            {
+                                "namespace": ds_ns[s],
+                                "name": ds_name[s],
+                                "field": rng.choice(ds_cols[s]),
+                                "transformations": [
+                                    {"type": "DIRECT", "subtype": "IDENTITY", "masking": False}
+                                    if direct
+                                    else {
+                                        "type": "INDIRECT",
+                                        "subtype": "JOIN",
+                                        "description": "ON person_id",
+                                    }
+                                ],
+                            }
+                        )
                     stats["column_edges"] += len(srcs)
                     fields[c] = {"inputFields": srcs}
-                facets["columnLineage"] = {"_producer": PRODUCER,
-                                           "_schemaURL": FACET.format("ColumnLineageDatasetFacet"),
-                                           "fields": fields}
+                facets["columnLineage"] = {
+                    "_producer": PRODUCER,
+                    "_schemaURL": FACET.format("ColumnLineageDatasetFacet"),
+                    "fields": fields,
+                }
             if facets:
                 out["facets"] = facets
             outputs.append(out)
         stats["inputs"] += len(ins)
         stats["outputs"] += len(outs)
         when = start + timedelta(seconds=j * 37 + rng.randrange(30))
-        events.append(json.dumps({
-            "eventType": "COMPLETE", "eventTime": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            "run": {"runId": str(uuid.UUID(int=rng.getrandbits(128), version=4))},
-            "job": job, "inputs": [{"namespace": ds_ns[d], "name": ds_name[d]} for d in ins],
-            "outputs": outputs, "producer": PRODUCER, "schemaURL": SCHEMA_URL}, ensure_ascii=False))
+        events.append(
+            json.dumps(
+                {
+                    "eventType": "COMPLETE",
+                    "eventTime": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "run": {"runId": str(uuid.UUID(int=rng.getrandbits(128), version=4))},
+                    "job": job,
+                    "inputs": [{"namespace": ds_ns[d], "name": ds_name[d]} for d in ins],
+                    "outputs": outputs,
+                    "producer": PRODUCER,
+                    "schemaURL": SCHEMA_URL,
+                },
+                ensure_ascii=False,
+            )
+        )
     stats["edges"] = stats["inputs"] + stats["outputs"]
     stats["unwritten_above_raw"] = sum(len(v) for k, v in unwritten.items() if k[1] >= 1)
     ids = [f"dataset:{ds_ns[i]}:{ds_name[i]}" for i in range(n_datasets)]
@@ -328,9 +419,16 @@ def build(events: list[str], base: str, traced: bool) -> tuple[LineageGraph, dic
     del e, m
     gc.collect()
     t = pc()
-    gc.collect()                            # a full (gen-2) collection with the graph in the heap
-    out = {"wall_s": wall, "decode_s": t_dec, "map_event_s": t_map, "apply_s": t_apply,
-           "rss_delta": rss_bytes() - rss0, "full_gc_s": pc() - t, "gc_objects": len(gc.get_objects())}
+    gc.collect()  # a full (gen-2) collection with the graph in the heap
+    out = {
+        "wall_s": wall,
+        "decode_s": t_dec,
+        "map_event_s": t_map,
+        "apply_s": t_apply,
+        "rss_delta": rss_bytes() - rss0,
+        "full_gc_s": pc() - t,
+        "gc_objects": len(gc.get_objects()),
+    }
     if traced:
         cur, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -341,6 +439,7 @@ def build(events: list[str], base: str, traced: bool) -> tuple[LineageGraph, dic
 def writer_token(data_dir: Path) -> str:
     """A bearer token with the lineage:write scope, as `hdcat tokens issue` makes one."""
     from hdcat.catalog.accounts import Accounts
+
     acc = Accounts.for_settings(Settings(data_dir=data_dir))
     acc.add_user("etl-bot", "steward", ["hanbit"])
     _, secret = acc.issue_token("etl-bot", ["lineage:write"])
@@ -370,7 +469,7 @@ def smoke(events: list[str], root: Path) -> None:
 def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n: int) -> dict:
     direct = tmp_catalog(root, "direct")
     http = tmp_catalog(root, "http")
-    direct.lineage.index, http.lineage.index          # noqa: B018 — the (empty) rebuild happens before timing
+    direct.lineage.index, http.lineage.index  # noqa: B018 — the (empty) rebuild happens before timing
     client, headers = http_app(http, root / "http")
     decoded = [json.loads(s) for s in events[:n_direct]]
     td, th, td_same = [], [], []
@@ -386,12 +485,14 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
 
     def one_http(i: int) -> None:
         t = pc()
-        resp = client.post("/api/v1/lineage", data=events[i], content_type="application/json", headers=headers)
+        resp = client.post(
+            "/api/v1/lineage", data=events[i], content_type="application/json", headers=headers
+        )
         th.append(pc() - t)
         assert resp.status_code == 201, (resp.status_code, resp.get_data(as_text=True)[:500])
 
     t0 = pc()
-    for i in range(n_direct):              # event i to both stores, side by side, order alternating
+    for i in range(n_direct):  # event i to both stores, side by side, order alternating
         if i < n_http and i % 2:
             one_http(i)
         one_direct(i)
@@ -399,8 +500,8 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
             one_http(i)
         if (i + 1) % 500 == 0:
             log(f"  ingest: {len(td)} direct, {len(th)} http ({pc() - t0:.1f} s)")
-    prof_cat = tmp_catalog(root, "profile")            # a third store, same first events, under cProfile
-    prof_cat.lineage.index                               # noqa: B018
+    prof_cat = tmp_catalog(root, "profile")  # a third store, same first events, under cProfile
+    prof_cat.lineage.index  # noqa: B018
     prof = cProfile.Profile()
     prof.enable()
     t = pc()
@@ -409,9 +510,9 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
     prof_wall = pc() - t
     prof.disable()
     prof_cat.close()
-    http_n = min(100, n_http)                          # a fourth store: what the HTTP layer adds
+    http_n = min(100, n_http)  # a fourth store: what the HTTP layer adds
     http_cat = tmp_catalog(root, "profile-http")
-    http_cat.lineage.index                               # noqa: B018
+    http_cat.lineage.index  # noqa: B018
     hclient, hheaders = http_app(http_cat, root / "profile-http")
     hprof = cProfile.Profile()
     hprof.enable()
@@ -431,14 +532,24 @@ def ingest(events: list[str], n_direct: int, n_http: int, root: Path, profile_n:
     sample_edges = [len(e.get("inputs", [])) + len(e.get("outputs", [])) for e in decoded[:n_direct]]
     direct.store.native.flush()
     http.store.native.flush()
-    out = {"n_direct": len(td), "n_http": len(th), "direct_s": sum(td), "http_s": sum(th),
-           "direct_same_s": sum(td_same),
-           "direct_ms_p50": pct(td, .5) * 1e3, "direct_ms_p95": pct(td, .95) * 1e3,
-           "http_ms_p50": pct(th, .5) * 1e3, "http_ms_p95": pct(th, .95) * 1e3,
-           "sample_edges_mean": statistics.fmean(sample_edges), "store_triples": len(direct.store),
-           "store_disk": du(root / "direct" / "store"),
-           "profile": profile_top(prof), "profile_n": profile_n, "profile_wall_s": prof_wall,
-           "http_split": http_split}
+    out = {
+        "n_direct": len(td),
+        "n_http": len(th),
+        "direct_s": sum(td),
+        "http_s": sum(th),
+        "direct_same_s": sum(td_same),
+        "direct_ms_p50": pct(td, 0.5) * 1e3,
+        "direct_ms_p95": pct(td, 0.95) * 1e3,
+        "http_ms_p50": pct(th, 0.5) * 1e3,
+        "http_ms_p95": pct(th, 0.95) * 1e3,
+        "sample_edges_mean": statistics.fmean(sample_edges),
+        "store_triples": len(direct.store),
+        "store_disk": du(root / "direct" / "store"),
+        "profile": profile_top(prof),
+        "profile_n": profile_n,
+        "profile_wall_s": prof_wall,
+        "http_split": http_split,
+    }
     direct.close()
     http.close()
     return out
@@ -456,7 +567,9 @@ def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path
         checked += 1
         if node in g and reaches(g, node, DEPTH, g.predecessors) and reaches(g, node, DEPTH, g.successors):
             picked.append(node)
-    log(f"  {len(picked)} query nodes with depth-{DEPTH} neighbourhoods both ways ({checked} datasets checked)")
+    log(
+        f"  {len(picked)} query nodes with depth-{DEPTH} neighbourhoods both ways ({checked} datasets checked)"
+    )
     mem = root / "query"
     mem.mkdir()
     cat = Catalog(Settings(store_url="memory:", data_dir=mem))
@@ -466,15 +579,19 @@ def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path
     client = create_app(catalog=cat).test_client()
 
     def api(node, direction):
-        r = client.get("/api/v1/lineage", query_string={"nodeId": node, "depth": DEPTH, "direction": direction})
+        r = client.get(
+            "/api/v1/lineage", query_string={"nodeId": node, "depth": DEPTH, "direction": direction}
+        )
         assert r.status_code == 200, r.get_data(as_text=True)[:300]
         return r
 
-    variants = {"api": api,
-                "bare": lambda node, direction: bare_neighbourhood(g, node, DEPTH, direction),
-                "marquez": lambda node, direction: graph.marquez(node, DEPTH, direction)}
+    variants = {
+        "api": api,
+        "bare": lambda node, direction: bare_neighbourhood(g, node, DEPTH, direction),
+        "marquez": lambda node, direction: graph.marquez(node, DEPTH, direction),
+    }
     names = list(variants)
-    for node in picked[:5]:                                   # warm-up, not counted
+    for node in picked[:5]:  # warm-up, not counted
         for direction in ("upstream", "downstream"):
             for v in names:
                 variants[v](node, direction)
@@ -519,18 +636,29 @@ def queries(graph: LineageGraph, data: dict, n_nodes: int, seed: int, root: Path
     key_funcs = {}
     for (file, line, func), (cc, nc, tt, ct, _) in st.stats.items():
         for label, (fpart, fname) in {
-                "LineageGraph.marquez": ("catalog/lineage.py", "marquez"),
-                "LineageGraph.neighbourhood": ("catalog/lineage.py", "neighbourhood"),
-                "json dumps (flask DefaultJSONProvider.dumps)": ("flask/json/provider.py", "dumps"),
-                "builtins sorted": ("~", "<built-in method builtins.sorted>"),
-                "Flask test client request (total)": ("flask/testing.py", "open")}.items():
+            "LineageGraph.marquez": ("catalog/lineage.py", "marquez"),
+            "LineageGraph.neighbourhood": ("catalog/lineage.py", "neighbourhood"),
+            "json dumps (flask DefaultJSONProvider.dumps)": ("flask/json/provider.py", "dumps"),
+            "builtins sorted": ("~", "<built-in method builtins.sorted>"),
+            "Flask test client request (total)": ("flask/testing.py", "open"),
+        }.items():
             if file.endswith(fpart) and func == fname:
                 key_funcs[label] = {"cumtime": ct, "tottime": tt, "calls": nc}
-    out = {"n_nodes": len(picked), "checked": checked, "mismatches": mismatches, "gen2_collections": gen2,
-           "sizes": sizes, "edges": edges, "resp_bytes_p50": pct(resp_bytes, .5),
-           "resp_bytes_p95": pct(resp_bytes, .95), "times": times,
-           "profile": profile_top(prof), "profile_key": key_funcs, "profile_calls": 2 * len(sub),
-           "profile_wall_s": prof_wall}
+    out = {
+        "n_nodes": len(picked),
+        "checked": checked,
+        "mismatches": mismatches,
+        "gen2_collections": gen2,
+        "sizes": sizes,
+        "edges": edges,
+        "resp_bytes_p50": pct(resp_bytes, 0.5),
+        "resp_bytes_p95": pct(resp_bytes, 0.95),
+        "times": times,
+        "profile": profile_top(prof),
+        "profile_key": key_funcs,
+        "profile_calls": 2 * len(sub),
+        "profile_wall_s": prof_wall,
+    }
     cat.close()
     return out
 
@@ -588,7 +716,8 @@ def render(res: dict) -> str:
         f"{b['map_event_s']:.1f} / {b['apply_s']:.1f} s |",
         f"| graph memory, tracemalloc (net after build) | {mib(res['traced']['traced_net'])} MiB → "
         f"**{mib(res['traced']['traced_net'] / edges_m)} MiB per million edges** |"
-        if res.get("traced") else "| graph memory, tracemalloc | skipped |",
+        if res.get("traced")
+        else "| graph memory, tracemalloc | skipped |",
         f"| graph memory, RSS delta of the build | {mib(b['rss_delta'])} MiB → {mib(b['rss_delta'] / edges_m)} MiB "
         "per million edges |",
         f"| ingestion `Catalog.lineage.ingest`, Oxigraph on disk | **{ing['n_direct'] / ing['direct_s']:,.0f} "
@@ -602,46 +731,87 @@ def render(res: dict) -> str:
     ]
     for direction in ("upstream", "downstream"):
         s, e = q["sizes"][direction], q["edges"][direction]
-        lines.append(f"| depth-{DEPTH} {direction} neighbourhood size p50 / p95 / max | {pct(s, .5):,.0f} / "
-                     f"{pct(s, .95):,.0f} / {max(s):,} nodes; {pct(e, .5):,.0f} / {pct(e, .95):,.0f} / "
-                     f"{max(e):,} edges |")
-    lines.append(f"| API response size p50 / p95 | {q['resp_bytes_p50'] / 1024:,.0f} / "
-                 f"{q['resp_bytes_p95'] / 1024:,.0f} KiB |")
-    pooled = {v: [x * 1e3 for d in ("upstream", "downstream") for x in q["times"][v][d]]
-              for v in ("api", "marquez", "bare")}
-    lines.append(f"| query latency p99 / max, API · `marquez` · bare (ms) | "
-                 + " · ".join(f"{pct(pooled[v], .99):,.1f} / {max(pooled[v]):,.1f}" for v in ("api", "marquez", "bare"))
-                 + " |")
-    lines.append(f"| full (gen-2) GC with the graph loaded | {b['full_gc_s'] * 1e3:,.0f} ms per `gc.collect()` "
-                 f"({b['gc_objects']:,} tracked objects); {q['gen2_collections']} automatic gen-2 collections "
-                 f"during the {3 * 2 * q['n_nodes']:,} timed queries |")
-    lines += ["", f"Query latency, depth {DEPTH} (ms; {q['n_nodes']} datasets × each direction):", "",
-              "| direction | (a) API p50 | (a) API p95 | (c) `marquez` p50 | (c) p95 | (b) bare nx p50 | (b) p95 | "
-              "API/bare p50 | API/bare p95 | median per-query API/bare |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| depth-{DEPTH} {direction} neighbourhood size p50 / p95 / max | {pct(s, 0.5):,.0f} / "
+            f"{pct(s, 0.95):,.0f} / {max(s):,} nodes; {pct(e, 0.5):,.0f} / {pct(e, 0.95):,.0f} / "
+            f"{max(e):,} edges |"
+        )
+    lines.append(
+        f"| API response size p50 / p95 | {q['resp_bytes_p50'] / 1024:,.0f} / "
+        f"{q['resp_bytes_p95'] / 1024:,.0f} KiB |"
+    )
+    pooled = {
+        v: [x * 1e3 for d in ("upstream", "downstream") for x in q["times"][v][d]]
+        for v in ("api", "marquez", "bare")
+    }
+    lines.append(
+        "| query latency p99 / max, API · `marquez` · bare (ms) | "
+        + " · ".join(
+            f"{pct(pooled[v], 0.99):,.1f} / {max(pooled[v]):,.1f}" for v in ("api", "marquez", "bare")
+        )
+        + " |"
+    )
+    lines.append(
+        f"| full (gen-2) GC with the graph loaded | {b['full_gc_s'] * 1e3:,.0f} ms per `gc.collect()` "
+        f"({b['gc_objects']:,} tracked objects); {q['gen2_collections']} automatic gen-2 collections "
+        f"during the {3 * 2 * q['n_nodes']:,} timed queries |"
+    )
+    lines += [
+        "",
+        f"Query latency, depth {DEPTH} (ms; {q['n_nodes']} datasets × each direction):",
+        "",
+        "| direction | (a) API p50 | (a) API p95 | (c) `marquez` p50 | (c) p95 | (b) bare nx p50 | (b) p95 | "
+        "API/bare p50 | API/bare p95 | median per-query API/bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for direction in ("upstream", "downstream", "pooled"):
         dirs = ("upstream", "downstream") if direction == "pooled" else (direction,)
         t = {v: [x * 1e3 for dd in dirs for x in q["times"][v][dd]] for v in ("api", "marquez", "bare")}
         per = sorted(x / y for x, y in zip(t["api"], t["bare"]))
-        lines.append(f"| {direction} | {pct(t['api'], .5):.2f} | {pct(t['api'], .95):.2f} | "
-                     f"{pct(t['marquez'], .5):.2f} | {pct(t['marquez'], .95):.2f} | {pct(t['bare'], .5):.2f} | "
-                     f"{pct(t['bare'], .95):.2f} | {pct(t['api'], .5) / pct(t['bare'], .5):.1f}× | "
-                     f"{pct(t['api'], .95) / pct(t['bare'], .95):.1f}× | {pct(per, .5):.1f}× |")
+        lines.append(
+            f"| {direction} | {pct(t['api'], 0.5):.2f} | {pct(t['api'], 0.95):.2f} | "
+            f"{pct(t['marquez'], 0.5):.2f} | {pct(t['marquez'], 0.95):.2f} | {pct(t['bare'], 0.5):.2f} | "
+            f"{pct(t['bare'], 0.95):.2f} | {pct(t['api'], 0.5) / pct(t['bare'], 0.5):.1f}× | "
+            f"{pct(t['api'], 0.95) / pct(t['bare'], 0.95):.1f}× | {pct(per, 0.5):.1f}× |"
+        )
     lines += ["", *findings(res), "", "<details><summary>cProfile: API queries and ingestion</summary>", ""]
     pq = q["profile"]
-    lines.append(f"API: {q['profile_calls']} `GET /api/v1/lineage` calls, {q['profile_wall_s']:.2f} s under the "
-                 f"profiler. Key functions (cumulative): " + "; ".join(
-                     f"{k} {v['cumtime']:.2f} s" for k, v in q["profile_key"].items()))
+    lines.append(
+        f"API: {q['profile_calls']} `GET /api/v1/lineage` calls, {q['profile_wall_s']:.2f} s under the "
+        f"profiler. Key functions (cumulative): "
+        + "; ".join(f"{k} {v['cumtime']:.2f} s" for k, v in q["profile_key"].items())
+    )
     lines += ["", "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|"]
-    lines += [f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |" for r in pq["by_tottime"]]
+    lines += [
+        f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |"
+        for r in pq["by_tottime"]
+    ]
     pi = ing["profile"]
-    lines += ["", f"Ingestion: {ing['profile_n']} `Catalog.lineage.ingest` calls, {ing['profile_wall_s']:.2f} s "
-              "under the profiler. By cumulative time:", "",
-              "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|"]
-    lines += [f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |"
-              for r in pi["by_cumtime"][:20]]
-    lines += ["", "</details>", "", "<details><summary>raw results (JSON)</summary>", "", "```json",
-              json.dumps(res, indent=1, default=float), "```", "", "</details>", ""]
+    lines += [
+        "",
+        f"Ingestion: {ing['profile_n']} `Catalog.lineage.ingest` calls, {ing['profile_wall_s']:.2f} s "
+        "under the profiler. By cumulative time:",
+        "",
+        "| function | calls | tottime s | cumtime s |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| `{r['func']}` | {r['calls']:,} | {r['tottime']:.3f} | {r['cumtime']:.3f} |"
+        for r in pi["by_cumtime"][:20]
+    ]
+    lines += [
+        "",
+        "</details>",
+        "",
+        "<details><summary>raw results (JSON)</summary>",
+        "",
+        "```json",
+        json.dumps(res, indent=1, default=float),
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -651,44 +821,69 @@ def _cum(profile: dict, pattern: str) -> float:
 
 def findings(res: dict) -> list[str]:
     q, ing, b = res["query"], res["ingest"], res["build"]
-    both = {v: [x * 1e3 for d in ("upstream", "downstream") for x in q["times"][v][d]]
-            for v in ("api", "marquez", "bare")}
-    r50 = pct(both["api"], .5) / pct(both["bare"], .5)
-    r95 = pct(both["api"], .95) / pct(both["bare"], .95)
-    p95 = pct(both["api"], .95)
+    both = {
+        v: [x * 1e3 for d in ("upstream", "downstream") for x in q["times"][v][d]]
+        for v in ("api", "marquez", "bare")
+    }
+    r50 = pct(both["api"], 0.5) / pct(both["bare"], 0.5)
+    r95 = pct(both["api"], 0.95) / pct(both["bare"], 0.95)
+    p95 = pct(both["api"], 0.95)
     key = q["profile_key"]
     total = q["profile_wall_s"]
     out = ["## Findings", ""]
-    out.append(f"- **Query target (API < 2× bare networkx, p95 < 50 ms): ratio {r50:.1f}× at p50 / {r95:.1f}× at "
-               f"p95 — {'met' if max(r50, r95) < 2 else 'missed'}; API p95 {p95:.1f} ms — "
-               f"{'met' if p95 < 50 else 'missed'}.** Depth-{DEPTH} neighbourhoods are large in this graph: upstream p50 "
-               f"{pct(q['sizes']['upstream'], .5):,.0f} nodes, downstream p50 {pct(q['sizes']['downstream'], .5):,.0f} "
-               f"(p95 {pct(q['sizes']['downstream'], .95):,.0f}).")
+    out.append(
+        f"- **Query target (API < 2× bare networkx, p95 < 50 ms): ratio {r50:.1f}× at p50 / {r95:.1f}× at "
+        f"p95 — {'met' if max(r50, r95) < 2 else 'missed'}; API p95 {p95:.1f} ms — "
+        f"{'met' if p95 < 50 else 'missed'}.** Depth-{DEPTH} neighbourhoods are large in this graph: upstream p50 "
+        f"{pct(q['sizes']['upstream'], 0.5):,.0f} nodes, downstream p50 {pct(q['sizes']['downstream'], 0.5):,.0f} "
+        f"(p95 {pct(q['sizes']['downstream'], 0.95):,.0f})."
+    )
     m = key.get("LineageGraph.marquez", {}).get("cumtime", 0)
     nb = key.get("LineageGraph.neighbourhood", {}).get("cumtime", 0)
     js = key.get("json dumps (flask DefaultJSONProvider.dumps)", {}).get("cumtime", 0)
     srt = key.get("builtins sorted", {}).get("cumtime", 0)
-    per_node = {v: pct([t / max(1, n) * 1e6 for d in ("upstream", "downstream")
-                        for t, n in zip(q["times"][v][d], q["sizes"][d])], .5) for v in ("api", "bare")}
-    out.append(f"- Per neighbourhood node the API spends {per_node['api']:.0f} µs (p50) against {per_node['bare']:.1f} µs "
-               f"for bare networkx. Tail: {q['gen2_collections']} automatic full (gen-2) garbage collections ran "
-               f"during the timed queries; with the graph in the heap ({b['gc_objects'] / 1e6:.1f} M tracked objects) "
-               f"one takes {b['full_gc_s'] * 1e3:,.0f} ms, and they land in the allocating calls (API, `marquez`): "
-               f"API p99 {pct(both['api'], .99):,.0f} ms, max {max(both['api']):,.0f} ms vs bare p99 "
-               f"{pct(both['bare'], .99):,.1f} ms (`gc.freeze()` after building the graph would exempt it).")
-    out.append(f"- Where the API time goes (cProfile, {q['profile_calls']} calls): `LineageGraph.marquez` "
-               f"{100 * m / total:.0f} % (of which the BFS in `LineageGraph.neighbourhood` {100 * nb / total:.0f} %; "
-               f"`sorted()` over every node's full predecessor/successor lists before the membership filter "
-               f"{100 * srt / total:.0f} %, the rest copying node data and building the per-node dicts), JSON encoding in Flask's `DefaultJSONProvider.dumps` {100 * js / total:.0f} %, "
-               f"the remaining {max(0, 100 - 100 * (m + js) / total):.0f} % Flask/Werkzeug request handling. "
-               f"In-process `marquez` alone is {pct(both['marquez'], .5) / pct(both['bare'], .5):.1f}× bare at p50.")
+    per_node = {
+        v: pct(
+            [
+                t / max(1, n) * 1e6
+                for d in ("upstream", "downstream")
+                for t, n in zip(q["times"][v][d], q["sizes"][d])
+            ],
+            0.5,
+        )
+        for v in ("api", "bare")
+    }
+    out.append(
+        f"- Per neighbourhood node the API spends {per_node['api']:.0f} µs (p50) against {per_node['bare']:.1f} µs "
+        f"for bare networkx. Tail: {q['gen2_collections']} automatic full (gen-2) garbage collections ran "
+        f"during the timed queries; with the graph in the heap ({b['gc_objects'] / 1e6:.1f} M tracked objects) "
+        f"one takes {b['full_gc_s'] * 1e3:,.0f} ms, and they land in the allocating calls (API, `marquez`): "
+        f"API p99 {pct(both['api'], 0.99):,.0f} ms, max {max(both['api']):,.0f} ms vs bare p99 "
+        f"{pct(both['bare'], 0.99):,.1f} ms (`gc.freeze()` after building the graph would exempt it)."
+    )
+    out.append(
+        f"- Where the API time goes (cProfile, {q['profile_calls']} calls): `LineageGraph.marquez` "
+        f"{100 * m / total:.0f} % (of which the BFS in `LineageGraph.neighbourhood` {100 * nb / total:.0f} %; "
+        f"`sorted()` over every node's full predecessor/successor lists before the membership filter "
+        f"{100 * srt / total:.0f} %, the rest copying node data and building the per-node dicts), JSON encoding in Flask's `DefaultJSONProvider.dumps` {100 * js / total:.0f} %, "
+        f"the remaining {max(0, 100 - 100 * (m + js) / total):.0f} % Flask/Werkzeug request handling. "
+        f"In-process `marquez` alone is {pct(both['marquez'], 0.5) / pct(both['bare'], 0.5):.1f}× bare at p50."
+    )
     traced = res.get("traced")
     edges_m = res["graph"]["edges"] / 1e6
-    mem = (f"{mib(traced['traced_net'] / edges_m)} MiB per million edges (tracemalloc; RSS delta "
-           f"{mib(b['rss_delta'] / edges_m)} MiB)") if traced else f"{mib(b['rss_delta'] / edges_m)} MiB RSS"
-    out.append(f"- The in-process graph costs {mem}; building it from events takes {b['wall_s']:.0f} s, "
-               f"{100 * b['map_event_s'] / b['wall_s']:.0f} % of it in `map_event` (rdflib PROV-O triples "
-               f"that `LineageGraph.apply` does not use) and {100 * b['apply_s'] / b['wall_s']:.0f} % in `apply`.")
+    mem = (
+        (
+            f"{mib(traced['traced_net'] / edges_m)} MiB per million edges (tracemalloc; RSS delta "
+            f"{mib(b['rss_delta'] / edges_m)} MiB)"
+        )
+        if traced
+        else f"{mib(b['rss_delta'] / edges_m)} MiB RSS"
+    )
+    out.append(
+        f"- The in-process graph costs {mem}; building it from events takes {b['wall_s']:.0f} s, "
+        f"{100 * b['map_event_s'] / b['wall_s']:.0f} % of it in `map_event` (rdflib PROV-O triples "
+        f"that `LineageGraph.apply` does not use) and {100 * b['apply_s'] / b['wall_s']:.0f} % in `apply`."
+    )
     pi = ing["profile"]
     val = _cum(pi, r"validate_event")
     mp = _cum(pi, r"openlineage.py:\d+\(map_event\)")
@@ -697,16 +892,18 @@ def findings(res: dict) -> list[str]:
     ser = _cum(pi, r"nt.py:\d+\(serialize\)")
     tot = pi["by_cumtime"][0]["cumtime"] or 1
     hs = ing["http_split"]
-    out.append(f"- Ingestion: {ing['n_direct'] / ing['direct_s']:,.0f} events/s direct, "
-               f"{ing['n_http'] / ing['http_s']:,.0f} events/s over HTTP (HTTP/direct on the same events "
-               f"{(ing['http_s'] / ing['n_http']) / (ing['direct_same_s'] / ing['n_http']):.2f}× the time per "
-               f"event; cProfile of {hs['calls']} POSTs: `ingest_lineage` {100 * hs['ingest_lineage'] / hs['total']:.0f} %, "
-               f"token check + audit entry (`Accounts.authenticate`/`audit`, SQLite) "
-               f"{100 * hs['accounts'] / hs['total']:.0f} %, the rest Flask). Per event (cProfile): `validate_event` {100 * val / tot:.0f} %, `map_event` "
-               f"{100 * mp / tot:.0f} %, `OxigraphStore.add_to_graph` {100 * add / tot:.0f} % (of which "
-               f"`pyoxigraph.Store.update` (SPARQL `INSERT DATA`) {100 * upd / tot:.0f} %, rdflib N-Triples "
-               f"`serialize` {100 * ser / tot:.0f} %, the rest iterating the event's rdflib `Graph` (Memory store "
-               f"`triples`/`__get_context_for_triple`) to copy it into a second `Graph`).")
+    out.append(
+        f"- Ingestion: {ing['n_direct'] / ing['direct_s']:,.0f} events/s direct, "
+        f"{ing['n_http'] / ing['http_s']:,.0f} events/s over HTTP (HTTP/direct on the same events "
+        f"{(ing['http_s'] / ing['n_http']) / (ing['direct_same_s'] / ing['n_http']):.2f}× the time per "
+        f"event; cProfile of {hs['calls']} POSTs: `ingest_lineage` {100 * hs['ingest_lineage'] / hs['total']:.0f} %, "
+        f"token check + audit entry (`Accounts.authenticate`/`audit`, SQLite) "
+        f"{100 * hs['accounts'] / hs['total']:.0f} %, the rest Flask). Per event (cProfile): `validate_event` {100 * val / tot:.0f} %, `map_event` "
+        f"{100 * mp / tot:.0f} %, `OxigraphStore.add_to_graph` {100 * add / tot:.0f} % (of which "
+        f"`pyoxigraph.Store.update` (SPARQL `INSERT DATA`) {100 * upd / tot:.0f} %, rdflib N-Triples "
+        f"`serialize` {100 * ser / tot:.0f} %, the rest iterating the event's rdflib `Graph` (Memory store "
+        f"`triples`/`__get_context_for_triple`) to copy it into a second `Graph`)."
+    )
     return out
 
 
@@ -732,17 +929,26 @@ def main() -> None:
         return
 
     load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    res: dict = {"args": vars(args), "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
-                 "load_before": load_before}
-    vers = ", ".join(f"{p} {metadata.version(p)}" for p in ("networkx", "rdflib", "flask", "pyoxigraph", "jsonschema"))
+    res: dict = {
+        "args": vars(args),
+        "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "load_before": load_before,
+    }
+    vers = ", ".join(
+        f"{p} {metadata.version(p)}" for p in ("networkx", "rdflib", "flask", "pyoxigraph", "jsonschema")
+    )
     mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    res["machine"] = (f"{os.cpu_count()} cores, {mem_total:.0f} GiB RAM, Linux {platform.release()}, "
-                      f"Python {platform.python_version()}; {vers}")
+    res["machine"] = (
+        f"{os.cpu_count()} cores, {mem_total:.0f} GiB RAM, Linux {platform.release()}, "
+        f"Python {platform.python_version()}; {vers}"
+    )
     t = time.perf_counter()
     data = generate(args.datasets, args.jobs, args.edges, args.seed)
     res["data"] = data["stats"]
     res["generate_s"] = time.perf_counter() - t
-    log(f"generated {len(data['events']):,} events, {data['stats']['edges']:,} edges in {res['generate_s']:.1f} s")
+    log(
+        f"generated {len(data['events']):,} events, {data['stats']['edges']:,} edges in {res['generate_s']:.1f} s"
+    )
     base = Settings().base_iri
     checkpoint = Path(tempfile.gettempdir()) / "hdcat-lineage-bench.partial.json"
 
@@ -756,7 +962,9 @@ def main() -> None:
         graph, res["build"] = build(data["events"], base, traced=False)
         res["graph"] = graph.stats()
         save()
-        log(f"built graph {res['graph']} in {res['build']['wall_s']:.1f} s, RSS +{mib(res['build']['rss_delta'])} MiB")
+        log(
+            f"built graph {res['graph']} in {res['build']['wall_s']:.1f} s, RSS +{mib(res['build']['rss_delta'])} MiB"
+        )
         rng = random.Random(args.seed + 2)
         n_ing = min(args.ingest, len(data["events"]))
         profile_n = min(300, n_ing)

@@ -8,6 +8,7 @@ stack on this machine), because these machines are noisy.
 
     python bench/load_bench.py --clients 16,64 --seconds 20 --out bench/results/load.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,19 +45,41 @@ def pct(values, p):
 
 def prepare(folder: Path, env: dict) -> str:
     """The sample consortium harvested into a fresh data folder; returns a lineage:write token."""
-    subprocess.run([*HDCAT, "demo", "--no-serve"], cwd=folder, env=env, check=True, capture_output=True, timeout=900)
-    subprocess.run([*HDCAT, "users", "add", "etl", "--role", "steward", "--hospital", "hanbit"], cwd=folder, env=env,
-                   check=True, capture_output=True)
-    token = subprocess.run([*HDCAT, "tokens", "issue", "--user", "etl", "--scope", "lineage:write"], cwd=folder,
-                           env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    subprocess.run(
+        [*HDCAT, "demo", "--no-serve"], cwd=folder, env=env, check=True, capture_output=True, timeout=900
+    )
+    subprocess.run(
+        [*HDCAT, "users", "add", "etl", "--role", "steward", "--hospital", "hanbit"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    token = (
+        subprocess.run(
+            [*HDCAT, "tokens", "issue", "--user", "etl", "--scope", "lineage:write"],
+            cwd=folder,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return token
 
 
 def start_server(folder: Path, env: dict, threads: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = (folder / "serve.log").open("w")
-    proc = subprocess.Popen([*HDCAT, "serve", "--port", str(port), "--threads", str(threads)], cwd=folder, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*HDCAT, "serve", "--port", str(port), "--threads", str(threads)],
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -72,9 +94,20 @@ def start_server(folder: Path, env: dict, threads: int) -> tuple[subprocess.Pope
 
 def workload(url: str):
     """The read mix a researcher's session makes, as (name, path) choices."""
-    ids = [h["id"] for h in httpx.get(url + "/api/v1/datasets", params={"size": 200}, timeout=120).json()["hits"]]
+    ids = [
+        h["id"] for h in httpx.get(url + "/api/v1/datasets", params={"size": 200}, timeout=120).json()["hits"]
+    ]
     node = None
-    queries = ["lung cancer", "폐암", "heart failure echo", "copd", "C34", "diabetes", "심부전", "stroke registry"]
+    queries = [
+        "lung cancer",
+        "폐암",
+        "heart failure echo",
+        "copd",
+        "C34",
+        "diabetes",
+        "심부전",
+        "stroke registry",
+    ]
 
     def pick(rng):
         kind = rng.choice(["search", "search", "list", "dataset", "lineage"])
@@ -84,8 +117,12 @@ def workload(url: str):
             return kind, "/api/v1/datasets", {"page": rng.randint(1, 10), "size": 20}
         if kind == "dataset":
             return kind, f"/api/v1/datasets/{rng.choice(ids)}", None
-        return kind, "/api/v1/lineage", {"nodeId": node or "dataset:postgres://hanbit-db:5432:cdm.visit_occurrence",
-                                         "depth": 3}
+        return (
+            kind,
+            "/api/v1/lineage",
+            {"nodeId": node or "dataset:postgres://hanbit-db:5432:cdm.visit_occurrence", "depth": 3},
+        )
+
     return pick
 
 
@@ -95,12 +132,16 @@ def post_events(url: str, token: str, stop: threading.Event, out: dict) -> None:
         i = 0
         while not stop.is_set():
             i += 1
-            event = {"eventType": "COMPLETE", "eventTime": f"2026-11-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
-                     "producer": "https://hanbit.example/etl", "run": {"runId": str(uuid.uuid4())},
-                     "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-                     "job": {"namespace": "hanbit-etl", "name": f"load_{i % 7}"},
-                     "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": f"emr.t{i % 11}"}],
-                     "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}]}
+            event = {
+                "eventType": "COMPLETE",
+                "eventTime": f"2026-11-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+                "producer": "https://hanbit.example/etl",
+                "run": {"runId": str(uuid.uuid4())},
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+                "job": {"namespace": "hanbit-etl", "name": f"load_{i % 7}"},
+                "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": f"emr.t{i % 11}"}],
+                "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}],
+            }
             started = time.perf_counter()
             try:
                 status = http.post("/api/v1/lineage", json=event).status_code
@@ -142,10 +183,17 @@ def run_level(url: str, token: str, clients: int, seconds: float, only_health: b
         t.join(90)
     if poster:
         poster.join(90)
-    return {kind: {"n": len(v), "rps": len(v) / seconds,
-                   "errors": sum(1 for _, s in v if s == 0 or s >= 500),
-                   "p50": pct([d for d, _ in v], 50) * 1000, "p95": pct([d for d, _ in v], 95) * 1000,
-                   "p99": pct([d for d, _ in v], 99) * 1000} for kind, v in results.items()}
+    return {
+        kind: {
+            "n": len(v),
+            "rps": len(v) / seconds,
+            "errors": sum(1 for _, s in v if s == 0 or s >= 500),
+            "p50": pct([d for d, _ in v], 50) * 1000,
+            "p95": pct([d for d, _ in v], 95) * 1000,
+            "p99": pct([d for d, _ in v], 99) * 1000,
+        }
+        for kind, v in results.items()
+    }
 
 
 def main() -> None:
@@ -160,10 +208,14 @@ def main() -> None:
     env.update(HDCAT_DATA_DIR=str(folder / "var"), COLUMNS="200")
     token = prepare(folder, env)
     proc, url = start_server(folder, env, args.threads)
-    lines = [f"# Load on `hdcat serve` ({args.threads} threads), sample consortium, {args.seconds:.0f} s a level",
-             "", f"Machine: {os.cpu_count()} cores. Requests to 127.0.0.1. Errors: status >= 500, refused or timed out.",
-             "", "| clients | request | requests | req/s | errors | p50 ms | p95 ms | p99 ms | p50 ÷ /healthz p50 |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"# Load on `hdcat serve` ({args.threads} threads), sample consortium, {args.seconds:.0f} s a level",
+        "",
+        f"Machine: {os.cpu_count()} cores. Requests to 127.0.0.1. Errors: status >= 500, refused or timed out.",
+        "",
+        "| clients | request | requests | req/s | errors | p50 ms | p95 ms | p99 ms | p50 ÷ /healthz p50 |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     try:
         for clients in [int(c) for c in args.clients.split(",")]:
             floor = run_level(url, token, clients, max(5.0, args.seconds / 4), only_health=True)["health"]
@@ -173,8 +225,10 @@ def main() -> None:
                 r = level.get(kind)
                 if not r:
                     continue
-                lines.append(f"| {clients} | {kind} | {r['n']} | {r['rps']:.1f} | {r['errors']} | {r['p50']:.1f} | "
-                             f"{r['p95']:.1f} | {r['p99']:.1f} | {r['p50'] / floor['p50']:.1f}× |")
+                lines.append(
+                    f"| {clients} | {kind} | {r['n']} | {r['rps']:.1f} | {r['errors']} | {r['p50']:.1f} | "
+                    f"{r['p95']:.1f} | {r['p99']:.1f} | {r['p50'] / floor['p50']:.1f}× |"
+                )
             print("\n".join(lines), flush=True)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -32,6 +32,7 @@ reported as "timed out".
     python bench/pipeline_bench.py --sizes 1000 --out bench/results/pipeline.md
     python bench/pipeline_bench.py --sizes 1000,5000 --out bench/results/pipeline.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,6 @@ import json
 import math
 import os
 import random
-import resource
 import shutil
 import signal
 import subprocess
@@ -78,35 +78,58 @@ PREFIXES = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 SITE = "https://data.bench-hospital.example"
 AREAS = {  # disease area → (Korean, English conditions with a KCD code)
-    "cancer": [("폐암", "lung cancer", "C34"), ("위암", "gastric cancer", "C16"), ("대장암", "colorectal cancer", "C18"),
-               ("유방암", "breast cancer", "C50"), ("간암", "liver cancer", "C22")],
-    "cardiovascular": [("심부전", "heart failure", "I50"), ("급성 심근경색", "acute myocardial infarction", "I21"),
-                       ("심방세동", "atrial fibrillation", "I48"), ("고혈압", "hypertension", "I10")],
-    "respiratory": [("만성폐쇄성폐질환", "COPD", "J44"), ("천식", "asthma", "J45"), ("폐렴", "pneumonia", "J18")],
+    "cancer": [
+        ("폐암", "lung cancer", "C34"),
+        ("위암", "gastric cancer", "C16"),
+        ("대장암", "colorectal cancer", "C18"),
+        ("유방암", "breast cancer", "C50"),
+        ("간암", "liver cancer", "C22"),
+    ],
+    "cardiovascular": [
+        ("심부전", "heart failure", "I50"),
+        ("급성 심근경색", "acute myocardial infarction", "I21"),
+        ("심방세동", "atrial fibrillation", "I48"),
+        ("고혈압", "hypertension", "I10"),
+    ],
+    "respiratory": [
+        ("만성폐쇄성폐질환", "COPD", "J44"),
+        ("천식", "asthma", "J45"),
+        ("폐렴", "pneumonia", "J18"),
+    ],
     "ophthalmology": [("당뇨망막병증", "diabetic retinopathy", "H36"), ("녹내장", "glaucoma", "H40")],
-    "other": [("당뇨병", "diabetes", "E11"), ("만성콩팥병", "chronic kidney disease", "N18"), ("뇌졸중", "stroke", "I63")],
+    "other": [
+        ("당뇨병", "diabetes", "E11"),
+        ("만성콩팥병", "chronic kidney disease", "N18"),
+        ("뇌졸중", "stroke", "I63"),
+    ],
 }
-KINDS = [("ehr", "전자의무기록", "electronic health records", "EHR", "EHR"),
-         ("registry", "등록 코호트", "registry cohort", "registry", "REGISTRY"),
-         ("imaging", "의료영상", "medical images", "imaging", "IMAGING"),
-         ("claims", "청구 자료", "claims data", "claims", "CLAIMS"),
-         ("genomics", "유전체 자료", "genomic data", "genomics", "GENOMICS")]
-DEPTS = [("임상연구지원센터", "Clinical Research Support Center", "research"),
-         ("의료정보팀", "Medical Informatics team", "informatics"),
-         ("암센터 데이터관리실", "Cancer Center data management office", "cancer-data")]
+KINDS = [
+    ("ehr", "전자의무기록", "electronic health records", "EHR", "EHR"),
+    ("registry", "등록 코호트", "registry cohort", "registry", "REGISTRY"),
+    ("imaging", "의료영상", "medical images", "imaging", "IMAGING"),
+    ("claims", "청구 자료", "claims data", "claims", "CLAIMS"),
+    ("genomics", "유전체 자료", "genomic data", "genomics", "GENOMICS"),
+]
+DEPTS = [
+    ("임상연구지원센터", "Clinical Research Support Center", "research"),
+    ("의료정보팀", "Medical Informatics team", "informatics"),
+    ("암센터 데이터관리실", "Cancer Center data management office", "cancer-data"),
+]
 CODESYS = ["kcd-8", "loinc", "atc", "edi", "snomed-ct", "dicom"]
 FORMATS = [("CSV", "text/csv"), ("PARQUET", "application/vnd.apache.parquet"), ("JSON", "application/json")]
 #: a cardiovascular-core-like table: (name, datatype, unit, Korean title, English title)
-COLUMNS = [("event_type", "string", None, "사건 유형", "Event type"),
-           ("event_date", "date", None, "사건 일자", "Event date"),
-           ("systolic_bp", "integer", "mm[Hg]", "수축기 혈압", "Systolic blood pressure"),
-           ("diastolic_bp", "integer", "mm[Hg]", "이완기 혈압", "Diastolic blood pressure"),
-           ("heart_rate", "integer", "/min", "심박수", "Heart rate"),
-           ("ldl_cholesterol", "decimal", "mg/dL", "LDL 콜레스테롤", "LDL cholesterol"),
-           ("hdl_cholesterol", "decimal", "mg/dL", "HDL 콜레스테롤", "HDL cholesterol"),
-           ("hba1c", "decimal", "%", "당화혈색소", "HbA1c"),
-           ("bmi", "decimal", "kg/m2", "체질량지수", "Body mass index"),
-           ("smoking_status", "string", None, "흡연 상태", "Smoking status")]
+COLUMNS = [
+    ("event_type", "string", None, "사건 유형", "Event type"),
+    ("event_date", "date", None, "사건 일자", "Event date"),
+    ("systolic_bp", "integer", "mm[Hg]", "수축기 혈압", "Systolic blood pressure"),
+    ("diastolic_bp", "integer", "mm[Hg]", "이완기 혈압", "Diastolic blood pressure"),
+    ("heart_rate", "integer", "/min", "심박수", "Heart rate"),
+    ("ldl_cholesterol", "decimal", "mg/dL", "LDL 콜레스테롤", "LDL cholesterol"),
+    ("hdl_cholesterol", "decimal", "mg/dL", "HDL 콜레스테롤", "HDL cholesterol"),
+    ("hba1c", "decimal", "%", "당화혈색소", "HbA1c"),
+    ("bmi", "decimal", "kg/m2", "체질량지수", "Body mass index"),
+    ("smoking_status", "string", None, "흡연 상태", "Smoking status"),
+]
 DEFINITION = "https://hdcat.example.org/id/definition/cardiovascular-core/1.0.0"
 
 
@@ -131,75 +154,106 @@ def records(n: int, seed: int = SEED, changed: frozenset = frozenset()):
         if i in changed:
             title_en += " — revised"
         yield {
-            "i": i, "iri": f"{SITE}/dataset/ds-{i:06d}", "area": area, "code": code, "kind": kind, "dept": dept,
-            "title_ko": f"{ko} {kind[1]} ({start}–{end}) {i}번", "title_en": title_en,
-            "desc_ko": (f"벤치병원 {dept[0]}이 {start}년부터 {end}년까지 {ko}으로 진료받은 환자 {people:,}명의 자료로 "
-                        f"구축한 {kind[1]} 데이터셋입니다. 진단, 검사, 처방과 추적 결과를 기록하고 있으며 환자 식별자는 "
-                        "모두 가명처리되었습니다."),
-            "desc_en": (f"{kind[2].capitalize()} dataset built by the {dept[1]} of Bench Hospital, covering {people:,} "
-                        f"patients treated for {en} between {start} and {end}. It records diagnoses, tests, "
-                        "prescriptions and follow-up outcomes; all patient identifiers are pseudonymised."),
+            "i": i,
+            "iri": f"{SITE}/dataset/ds-{i:06d}",
+            "area": area,
+            "code": code,
+            "kind": kind,
+            "dept": dept,
+            "title_ko": f"{ko} {kind[1]} ({start}–{end}) {i}번",
+            "title_en": title_en,
+            "desc_ko": (
+                f"벤치병원 {dept[0]}이 {start}년부터 {end}년까지 {ko}으로 진료받은 환자 {people:,}명의 자료로 "
+                f"구축한 {kind[1]} 데이터셋입니다. 진단, 검사, 처방과 추적 결과를 기록하고 있으며 환자 식별자는 "
+                "모두 가명처리되었습니다."
+            ),
+            "desc_en": (
+                f"{kind[2].capitalize()} dataset built by the {dept[1]} of Bench Hospital, covering {people:,} "
+                f"patients treated for {en} between {start} and {end}. It records diagnoses, tests, "
+                "prescriptions and follow-up outcomes; all patient identifiers are pseudonymised."
+            ),
             "keywords_ko": [ko, kind[1], rng.choice(["추적", "예후", "합병증", "재입원", "사망"])],
-            "keywords_en": [en, kind[3], rng.choice(["follow-up", "prognosis", "complication", "readmission",
-                                                     "mortality"])],
-            "start": start, "end": end, "people": people, "records": people * rng.randint(2, 60),
-            "codesys": sorted(rng.sample(CODESYS, 2)), "access": rng.choice(["PUBLIC", "RESTRICTED", "NON_PUBLIC"]),
+            "keywords_en": [
+                en,
+                kind[3],
+                rng.choice(["follow-up", "prognosis", "complication", "readmission", "mortality"]),
+            ],
+            "start": start,
+            "end": end,
+            "people": people,
+            "records": people * rng.randint(2, 60),
+            "codesys": sorted(rng.sample(CODESYS, 2)),
+            "access": rng.choice(["PUBLIC", "RESTRICTED", "NON_PUBLIC"]),
             "issued": f"{end}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-            "formats": rng.sample(FORMATS, rng.randint(1, 2)), "bytes": [rng.randint(10_000, 5_000_000_000)
-                                                                         for _ in range(2)],
-            "schema": i % 5 == 0, "declares": i % 15 == 0,
+            "formats": rng.sample(FORMATS, rng.randint(1, 2)),
+            "bytes": [rng.randint(10_000, 5_000_000_000) for _ in range(2)],
+            "schema": i % 5 == 0,
+            "declares": i % 15 == 0,
         }
 
 
 def turtle(r: dict) -> str:
     iri = r["iri"]
-    lines = [f"<{iri}>", "    a dcat:Dataset ;", f"    dct:identifier {_lit('BENCH-' + str(r['i']).zfill(6))} ;",
-             f"    dct:title {_lit(r['title_ko'], 'ko')} , {_lit(r['title_en'], 'en')} ;",
-             f"    dct:description {_lit(r['desc_ko'], 'ko')} ,\n        {_lit(r['desc_en'], 'en')} ;",
-             "    dcat:keyword " + " , ".join([_lit(k, "ko") for k in r["keywords_ko"]]
-                                            + [_lit(k, "en") for k in r["keywords_en"]]) + " ;",
-             f"    dcat:theme disease:{r['area']} , theme:HEAL ;",
-             f"    dct:type dtype:{r['kind'][0]} ;",
-             f"    dct:accessRights access:{r['access']} ;",
-             f"    dct:publisher <{SITE}/org/bench> ;",
-             f"    dcat:contactPoint [ a vcard:Organization ; vcard:fn {_lit(r['dept'][0], 'ko')} , "
-             f"{_lit(r['dept'][1], 'en')} ; vcard:hasEmail <mailto:{r['dept'][2]}@bench-hospital.example> ] ;",
-             f'    dct:issued "{r["issued"]}"^^xsd:date ;',
-             f'    dct:modified "{r["issued"]}"^^xsd:date ;',
-             f'    dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "{r["start"]}-01-01"^^xsd:date ; '
-             f'dcat:endDate "{r["end"]}-12-31"^^xsd:date ] ;',
-             "    dct:language lang:KOR , lang:ENG ;",
-             "    dct:spatial country:KOR ;",
-             "    healthdcatap:hasCodingSystem " + " , ".join(f"codesys:{c}" for c in r["codesys"]) + " ;",
-             f'    healthdcatap:hasCodeValues [ a skos:Concept ; skos:notation "{r["code"]}" ; '
-             "skos:inScheme codesys:kcd-8 ] ;",
-             f"    healthdcatap:healthCategory <http://healthdataportal.eu/ns/health-category#{r['kind'][4]}> ;",
-             f'    healthdcatap:numberOfUniqueIndividuals "{r["people"]}"^^xsd:nonNegativeInteger ;',
-             f'    healthdcatap:numberOfRecords "{r["records"]}"^^xsd:nonNegativeInteger ;',
-             '    healthdcatap:minTypicalAge "18"^^xsd:nonNegativeInteger ;',
-             '    healthdcatap:maxTypicalAge "90"^^xsd:nonNegativeInteger ;']
+    lines = [
+        f"<{iri}>",
+        "    a dcat:Dataset ;",
+        f"    dct:identifier {_lit('BENCH-' + str(r['i']).zfill(6))} ;",
+        f"    dct:title {_lit(r['title_ko'], 'ko')} , {_lit(r['title_en'], 'en')} ;",
+        f"    dct:description {_lit(r['desc_ko'], 'ko')} ,\n        {_lit(r['desc_en'], 'en')} ;",
+        "    dcat:keyword "
+        + " , ".join([_lit(k, "ko") for k in r["keywords_ko"]] + [_lit(k, "en") for k in r["keywords_en"]])
+        + " ;",
+        f"    dcat:theme disease:{r['area']} , theme:HEAL ;",
+        f"    dct:type dtype:{r['kind'][0]} ;",
+        f"    dct:accessRights access:{r['access']} ;",
+        f"    dct:publisher <{SITE}/org/bench> ;",
+        f"    dcat:contactPoint [ a vcard:Organization ; vcard:fn {_lit(r['dept'][0], 'ko')} , "
+        f"{_lit(r['dept'][1], 'en')} ; vcard:hasEmail <mailto:{r['dept'][2]}@bench-hospital.example> ] ;",
+        f'    dct:issued "{r["issued"]}"^^xsd:date ;',
+        f'    dct:modified "{r["issued"]}"^^xsd:date ;',
+        f'    dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "{r["start"]}-01-01"^^xsd:date ; '
+        f'dcat:endDate "{r["end"]}-12-31"^^xsd:date ] ;',
+        "    dct:language lang:KOR , lang:ENG ;",
+        "    dct:spatial country:KOR ;",
+        "    healthdcatap:hasCodingSystem " + " , ".join(f"codesys:{c}" for c in r["codesys"]) + " ;",
+        f'    healthdcatap:hasCodeValues [ a skos:Concept ; skos:notation "{r["code"]}" ; '
+        "skos:inScheme codesys:kcd-8 ] ;",
+        f"    healthdcatap:healthCategory <http://healthdataportal.eu/ns/health-category#{r['kind'][4]}> ;",
+        f'    healthdcatap:numberOfUniqueIndividuals "{r["people"]}"^^xsd:nonNegativeInteger ;',
+        f'    healthdcatap:numberOfRecords "{r["records"]}"^^xsd:nonNegativeInteger ;',
+        '    healthdcatap:minTypicalAge "18"^^xsd:nonNegativeInteger ;',
+        '    healthdcatap:maxTypicalAge "90"^^xsd:nonNegativeInteger ;',
+    ]
     if r["declares"]:
         lines.append(f"    dct:conformsTo <{DEFINITION}> ;")
     dists = [f"<{iri}/distribution/{k + 1}>" for k in range(len(r["formats"]))]
     lines.append("    dcat:distribution " + " , ".join(dists) + " .\n")
     for k, (fmt, media) in enumerate(r["formats"]):
-        d = [f"{dists[k]}", "    a dcat:Distribution ;",
-             f"    dct:title {_lit(f'가명처리 분석용 테이블 ({fmt})', 'ko')} , "
-             f"{_lit(f'Pseudonymised analysis table ({fmt})', 'en')} ;",
-             f"    dcat:accessURL <{SITE}/access/ds-{r['i']:06d}/{fmt.lower()}> ;",
-             f"    dct:format filetype:{fmt} ;",
-             f"    dcat:mediaType <http://www.iana.org/assignments/media-types/{media}> ;",
-             f'    dcat:byteSize "{r["bytes"][k]}"^^xsd:nonNegativeInteger ;',
-             "    dct:license licence:CC_BY_NC_4_0"]
+        d = [
+            f"{dists[k]}",
+            "    a dcat:Distribution ;",
+            f"    dct:title {_lit(f'가명처리 분석용 테이블 ({fmt})', 'ko')} , "
+            f"{_lit(f'Pseudonymised analysis table ({fmt})', 'en')} ;",
+            f"    dcat:accessURL <{SITE}/access/ds-{r['i']:06d}/{fmt.lower()}> ;",
+            f"    dct:format filetype:{fmt} ;",
+            f"    dcat:mediaType <http://www.iana.org/assignments/media-types/{media}> ;",
+            f'    dcat:byteSize "{r["bytes"][k]}"^^xsd:nonNegativeInteger ;',
+            "    dct:license licence:CC_BY_NC_4_0",
+        ]
         if r["schema"] and k == 0:
             cols = []
             for name, dtype, unit, tko, ten in COLUMNS:
-                c = (f'            [ a csvw:Column ; csvw:name "{name}" ; csvw:titles {_lit(tko, "ko")} , '
-                     f'{_lit(ten, "en")} ; csvw:datatype "{dtype}"')
+                c = (
+                    f'            [ a csvw:Column ; csvw:name "{name}" ; csvw:titles {_lit(tko, "ko")} , '
+                    f'{_lit(ten, "en")} ; csvw:datatype "{dtype}"'
+                )
                 cols.append(c + (f' ; hdcat:unit "{unit}" ]' if unit else " ]"))
             d[-1] += " ;"
-            d.append("    csvw:tableSchema [\n        a csvw:Schema ;\n        csvw:column (\n" + "\n".join(cols)
-                     + "\n        )\n    ]")
+            d.append(
+                "    csvw:tableSchema [\n        a csvw:Schema ;\n        csvw:column (\n"
+                + "\n".join(cols)
+                + "\n        )\n    ]"
+            )
         lines.append("\n".join(d) + " .\n")
     return "\n".join(lines)
 
@@ -211,18 +265,24 @@ def generate(folder: Path, n: int, seed: int = SEED, changed: frozenset = frozen
     paths, batch = [], []
     all_records = list(records(n, seed, changed))
     for p in range(pages):
-        batch = all_records[p * PAGE:(p + 1) * PAGE]
+        batch = all_records[p * PAGE : (p + 1) * PAGE]
         path = folder / f"catalog-page-{p + 1}.ttl"
-        head = [f"# Synthetic HealthDCAT-AP catalogue for bench/pipeline_bench.py: page {p + 1} of {pages}, "
-                f"seed {seed}", PREFIXES,
-                f"<{SITE}/catalog>", "    a dcat:Catalog ;",
-                f"    dct:title {_lit('벤치병원 연구 데이터 카탈로그', 'ko')} , {_lit('Bench Hospital research data catalogue', 'en')} ;",
-                f"    dct:publisher <{SITE}/org/bench> ;"]
+        head = [
+            f"# Synthetic HealthDCAT-AP catalogue for bench/pipeline_bench.py: page {p + 1} of {pages}, "
+            f"seed {seed}",
+            PREFIXES,
+            f"<{SITE}/catalog>",
+            "    a dcat:Catalog ;",
+            f"    dct:title {_lit('벤치병원 연구 데이터 카탈로그', 'ko')} , {_lit('Bench Hospital research data catalogue', 'en')} ;",
+            f"    dct:publisher <{SITE}/org/bench> ;",
+        ]
         if p + 1 < pages:
             head.append(f"    hydra:next <catalog-page-{p + 2}.ttl> ;")
         head.append("    dcat:dataset " + " ,\n        ".join(f"<{r['iri']}>" for r in batch) + " .\n")
-        head.append(f"<{SITE}/org/bench>\n    a foaf:Organization ;\n    foaf:name {_lit('벤치병원', 'ko')} , "
-                    f"{_lit('Bench Hospital', 'en')} .\n")
+        head.append(
+            f"<{SITE}/org/bench>\n    a foaf:Organization ;\n    foaf:name {_lit('벤치병원', 'ko')} , "
+            f"{_lit('Bench Hospital', 'en')} .\n"
+        )
         path.write_text("\n".join(head) + "\n" + "\n".join(turtle(r) for r in batch), "utf-8")
         paths.append(path)
     for stale in folder.glob("catalog-page-*.ttl"):
@@ -239,8 +299,10 @@ def changed_indices(n: int, seed: int = SEED) -> frozenset:
 # --------------------------------------------------------------------------------------------------
 # Floors and in-process steps (each runs as `python bench/pipeline_bench.py --worker NAME ...`)
 
+
 def worker_bulk_load(folder: str, store_dir: str) -> float:
     from pyoxigraph import RdfFormat, Store
+
     t = time.perf_counter()
     store = Store(store_dir)
     for path in sorted(Path(folder).glob("catalog-page-*.ttl")):
@@ -252,20 +314,33 @@ def worker_bulk_load(folder: str, store_dir: str) -> float:
 
 
 def _texts(n: int, changed: frozenset) -> list[tuple[str, str, str]]:
-    return [(r["iri"], f"{r['title_ko']} {r['title_en']}",
-             " ".join([r["desc_ko"], r["desc_en"], *r["keywords_ko"], *r["keywords_en"]]))
-            for r in records(n, SEED, changed)]
+    return [
+        (
+            r["iri"],
+            f"{r['title_ko']} {r['title_en']}",
+            " ".join([r["desc_ko"], r["desc_en"], *r["keywords_ko"], *r["keywords_en"]]),
+        )
+        for r in records(n, SEED, changed)
+    ]
 
 
 def worker_tantivy(n: int, changed: frozenset, index_dir: str, kiwi: bool) -> float:
     import tantivy
+
     docs = _texts(n, changed)  # the same text hdcat indexes; not timed (hdcat reads it from the graph)
     t = time.perf_counter()
     if kiwi:
         from kiwipiepy import Kiwi
+
         analyser = Kiwi()
-        docs = [(i, " ".join(tok.form for tok in analyser.tokenize(a)), " ".join(tok.form for tok in analyser.tokenize(b)))
-                for i, a, b in docs]
+        docs = [
+            (
+                i,
+                " ".join(tok.form for tok in analyser.tokenize(a)),
+                " ".join(tok.form for tok in analyser.tokenize(b)),
+            )
+            for i, a, b in docs
+        ]
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
@@ -299,6 +374,7 @@ SELECT ?ds ?title ?conforms ?name ?datatype ?unit WHERE {
 
 def worker_sparql(store_dir: str) -> float:
     from pyoxigraph import Store
+
     store = Store.read_only(store_dir)
     t = time.perf_counter()
     rows = sum(1 for _ in store.query(FLOOR_QUERY))
@@ -311,6 +387,7 @@ def worker_setup(config: str) -> float:
     """Publish the starter definitions, as `hdcat demo` does, so conformance has something to score."""
     from hdcat.catalog.config import load_settings
     from hdcat.catalog.service import Catalog
+
     catalog = Catalog(load_settings(config))
     try:
         catalog.definitions.ensure_starters()
@@ -322,6 +399,7 @@ def worker_setup(config: str) -> float:
 def worker_conformance(config: str) -> float:
     from hdcat.catalog.config import load_settings
     from hdcat.catalog.service import Catalog
+
     catalog = Catalog(load_settings(config))
     try:
         t = time.perf_counter()
@@ -335,6 +413,7 @@ def worker_conformance(config: str) -> float:
 
 def worker_startup() -> float:
     import hdcat.web.cli  # noqa: F401  what every hdcat command imports before it starts
+
     return 0.0
 
 
@@ -361,10 +440,17 @@ def run_worker(argv: list[str]) -> None:
 # --------------------------------------------------------------------------------------------------
 # Measuring a process
 
+
 class Step:
     def __init__(self, seconds, peak_mib, rc, inner=None, timed_out=False, tail=""):
         self.seconds, self.peak_mib, self.rc, self.inner, self.timed_out, self.tail = (
-            seconds, peak_mib, rc, inner, timed_out, tail)
+            seconds,
+            peak_mib,
+            rc,
+            inner,
+            timed_out,
+            tail,
+        )
 
     @property
     def ok(self) -> bool:
@@ -375,7 +461,9 @@ def measure(cmd: list[str], env: dict, cwd: Path, timeout: float, log: Path) -> 
     """Run cmd; wall time, peak RSS of that process (wait4), exit code; kill it after `timeout` seconds."""
     with log.open("wb") as fh:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
         killed = threading.Event()
 
         def kill():
@@ -384,6 +472,7 @@ def measure(cmd: list[str], env: dict, cwd: Path, timeout: float, log: Path) -> 
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
         timer = threading.Timer(timeout, kill)
         timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -409,17 +498,26 @@ def worker_cmd(*args: str) -> list[str]:
 
 # --------------------------------------------------------------------------------------------------
 
+
 def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
     base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-{n}-"))
     source, data = base / "source", base / "data"
     generate(source, n)
     size = sum(p.stat().st_size for p in source.glob("*.ttl"))
-    print(f"[{n}] catalogue: {len(list(source.glob('*.ttl')))} pages, {size / 2**20:.1f} MiB in {source}", flush=True)
+    print(
+        f"[{n}] catalogue: {len(list(source.glob('*.ttl')))} pages, {size / 2**20:.1f} MiB in {source}",
+        flush=True,
+    )
     config = base / "hdcat.toml"
-    config.write_text(f'base_iri = "https://hdcat.example.org"\nsuppression_threshold = 10\n'
-                      f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
-                      f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n', "utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("HDCAT_SEARCH_URL", "HDCAT_STORE", "HDCAT_CONFIG")}
+    config.write_text(
+        f'base_iri = "https://hdcat.example.org"\nsuppression_threshold = 10\n'
+        f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
+        f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n',
+        "utf-8",
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("HDCAT_SEARCH_URL", "HDCAT_STORE", "HDCAT_CONFIG")
+    }
     env.update(HDCAT_DATA_DIR=str(data), COLUMNS="140", PYTHONHASHSEED="0")
     rows: list[dict] = []
     logs = base / "logs"
@@ -440,8 +538,11 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
             if not f.ok:
                 print(f"[{n}] floor of {label} failed:\n{f.tail}", flush=True)
         rows.append(row)
-        print(f"[{n}] {label}: {s.seconds:.2f} s, {s.peak_mib:.0f} MiB"
-              + (f"; floor {row['floor'].inner or float('nan'):.2f} s" if floor_cmd else ""), flush=True)
+        print(
+            f"[{n}] {label}: {s.seconds:.2f} s, {s.peak_mib:.0f} MiB"
+            + (f"; floor {row['floor'].inner or float('nan'):.2f} s" if floor_cmd else ""),
+            flush=True,
+        )
         return s
 
     def fresh(path):
@@ -452,24 +553,52 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
     if not s.ok:
         raise SystemExit(f"setup failed:\n{s.tail}")
     oxi = str(base / "floor-store")
-    first = step("first harvest (`hdcat harvest`: parse, import, store, conformance, index)",
-                 hdcat_cmd("--config", str(config), "harvest"),
-                 worker_cmd("bulk_load", str(source), oxi), "pyoxigraph bulk_load", prepare=fresh(oxi))
+    first = step(
+        "first harvest (`hdcat harvest`: parse, import, store, conformance, index)",
+        hdcat_cmd("--config", str(config), "harvest"),
+        worker_cmd("bulk_load", str(source), oxi),
+        "pyoxigraph bulk_load",
+        prepare=fresh(oxi),
+    )
     if first.ok:
-        step("re-harvest, unchanged", hdcat_cmd("--config", str(config), "harvest"),
-             worker_cmd("bulk_load", str(source), oxi), "pyoxigraph bulk_load", prepare=fresh(oxi))
+        step(
+            "re-harvest, unchanged",
+            hdcat_cmd("--config", str(config), "harvest"),
+            worker_cmd("bulk_load", str(source), oxi),
+            "pyoxigraph bulk_load",
+            prepare=fresh(oxi),
+        )
         changed = changed_indices(n)
         generate(source, n, changed=changed)
-        step(f"re-harvest, 1 % changed ({len(changed)} titles)", hdcat_cmd("--config", str(config), "harvest"),
-             worker_cmd("bulk_load", str(source), oxi), "pyoxigraph bulk_load", prepare=fresh(oxi))
+        step(
+            f"re-harvest, 1 % changed ({len(changed)} titles)",
+            hdcat_cmd("--config", str(config), "harvest"),
+            worker_cmd("bulk_load", str(source), oxi),
+            "pyoxigraph bulk_load",
+            prepare=fresh(oxi),
+        )
         cj = json.dumps(sorted(changed))
         tan = str(base / "floor-tantivy")
-        step("`hdcat reindex` (embedded: tantivy + kiwipiepy)", hdcat_cmd("--config", str(config), "reindex"),
-             worker_cmd("tantivy", str(n), cj, tan), "tantivy, plain schema", prepare=fresh(tan))
-        rows[-1]["floor2"] = measure(worker_cmd("tantivy_kiwi", str(n), cj, tan + "-kiwi"), env, base, timeout,
-                                     logs / "tantivy-kiwi.log")
-        step("conformance recompute (`Catalog.recompute_conformance(force=True)`)",
-             worker_cmd("conformance", str(config)), worker_cmd("sparql", oxi), "one SPARQL SELECT (pyoxigraph)")
+        step(
+            "`hdcat reindex` (embedded: tantivy + kiwipiepy)",
+            hdcat_cmd("--config", str(config), "reindex"),
+            worker_cmd("tantivy", str(n), cj, tan),
+            "tantivy, plain schema",
+            prepare=fresh(tan),
+        )
+        rows[-1]["floor2"] = measure(
+            worker_cmd("tantivy_kiwi", str(n), cj, tan + "-kiwi"),
+            env,
+            base,
+            timeout,
+            logs / "tantivy-kiwi.log",
+        )
+        step(
+            "conformance recompute (`Catalog.recompute_conformance(force=True)`)",
+            worker_cmd("conformance", str(config)),
+            worker_cmd("sparql", oxi),
+            "one SPARQL SELECT (pyoxigraph)",
+        )
         # the bulk-loaded store of the changed files is what the SELECT reads; same data as hdcat's
     if keep:
         print(f"[{n}] kept {base}")
@@ -501,19 +630,26 @@ def slope(points: list[tuple[int, float]]) -> float | None:
 
 
 def table(all_rows: list[dict], sizes: list[int]) -> str:
-    lines = ["| work | N | seconds | peak MiB | floor | floor seconds | floor peak MiB | ratio |",
-             "|---|---:|---:|---:|---|---:|---:|---:|"]
+    lines = [
+        "| work | N | seconds | peak MiB | floor | floor seconds | floor peak MiB | ratio |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
     for r in all_rows:
         s, f = r["step"], r.get("floor")
-        ratio = (f"{s.seconds / f.inner:.0f}×" if s.ok and f is not None and f.ok and f.inner else "–")
-        lines.append(f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | {r.get('floor_label', '–')} | "
-                     f"{fmt_seconds(f, inner=True)} | {f.peak_mib:.0f} | {ratio} |" if f else
-                     f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | – | – | – | – |")
+        ratio = f"{s.seconds / f.inner:.0f}×" if s.ok and f is not None and f.ok and f.inner else "–"
+        lines.append(
+            f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | {r.get('floor_label', '–')} | "
+            f"{fmt_seconds(f, inner=True)} | {f.peak_mib:.0f} | {ratio} |"
+            if f
+            else f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | – | – | – | – |"
+        )
         f2 = r.get("floor2")
         if f2 is not None:
             ratio = f"{s.seconds / f2.inner:.0f}×" if s.ok and f2.ok and f2.inner else "–"
-            lines.append(f"| ″ (second floor) | {r['n']:,} | | | kiwipiepy on the text, then tantivy | "
-                         f"{fmt_seconds(f2, inner=True)} | {f2.peak_mib:.0f} | {ratio} |")
+            lines.append(
+                f"| ″ (second floor) | {r['n']:,} | | | kiwipiepy on the text, then tantivy | "
+                f"{fmt_seconds(f2, inner=True)} | {f2.peak_mib:.0f} | {ratio} |"
+            )
     text = "\n".join(lines)
     if len(sizes) >= 2:
         works = []
@@ -521,14 +657,25 @@ def table(all_rows: list[dict], sizes: list[int]) -> str:
             key = r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %") else r["work"]
             if key not in works:
                 works.append(key)
-        growth = ["", "", "Growth exponent (slope of log seconds against log N; 1 is linear):", "",
-                  "| work | hdcat | floor |", "|---|---:|---:|"]
+        growth = [
+            "",
+            "",
+            "Growth exponent (slope of log seconds against log N; 1 is linear):",
+            "",
+            "| work | hdcat | floor |",
+            "|---|---:|---:|",
+        ]
         for key in works:
-            pts = [r for r in all_rows if (r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %")
-                                           else r["work"]) == key]
+            pts = [
+                r
+                for r in all_rows
+                if (r["work"].split(" (")[0] if r["work"].startswith("re-harvest, 1 %") else r["work"]) == key
+            ]
             a = slope([(r["n"], r["step"].seconds) for r in pts if r["step"].ok])
             b = slope([(r["n"], r["floor"].inner) for r in pts if r.get("floor") and r["floor"].ok])
-            growth.append(f"| {key} | {'–' if a is None else f'{a:.2f}'} | {'–' if b is None else f'{b:.2f}'} |")
+            growth.append(
+                f"| {key} | {'–' if a is None else f'{a:.2f}'} | {'–' if b is None else f'{b:.2f}'} |"
+            )
         text += "\n".join(growth)
     return text
 
@@ -537,17 +684,22 @@ def profile_harvest(n: int, top: int = 25) -> None:
     """A first `hdcat harvest` (with its conformance recompute and index rebuild) under cProfile, in-process."""
     import cProfile
     import pstats
+
     base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-profile-{n}-"))
     source, data = base / "source", base / "data"
     generate(source, n)
     config = base / "hdcat.toml"
-    config.write_text(f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
-                      f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n', "utf-8")
+    config.write_text(
+        f'data_dir = "{data}"\n\n[[sources]]\nname = "bench-dcat"\nhospital = "hanbit"\nkind = "dcat"\n'
+        f'location = "{source / "catalog-page-1.ttl"}"\nschedule = "manual"\n',
+        "utf-8",
+    )
     os.environ["HDCAT_DATA_DIR"] = str(data)
     for k in ("HDCAT_SEARCH_URL", "HDCAT_STORE", "HDCAT_CONFIG"):
         os.environ.pop(k, None)
     worker_setup(str(config))
     from hdcat.web.cli import main as cli
+
     profiler = cProfile.Profile()
     t = time.perf_counter()
     profiler.enable()
@@ -568,12 +720,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000", help="comma-separated dataset counts (default 1000)")
     parser.add_argument("--out", default=None, help="Markdown file to write")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds before a step is killed (default 900)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folders (catalogues, data, logs)")
-    parser.add_argument("--generate", metavar="FOLDER", help="only write the catalogue of the first size there")
-    parser.add_argument("--profile", action="store_true",
-                        help="instead: cProfile a first `hdcat harvest` of the first size in this process and print "
-                             "the top 25 functions by cumulative time")
+    parser.add_argument(
+        "--timeout", type=float, default=900, help="seconds before a step is killed (default 900)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folders (catalogues, data, logs)"
+    )
+    parser.add_argument(
+        "--generate", metavar="FOLDER", help="only write the catalogue of the first size there"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead: cProfile a first `hdcat harvest` of the first size in this process and print "
+        "the top 25 functions by cumulative time",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.profile:
@@ -599,7 +760,9 @@ def main():
             "hdcat seconds are process wall time (with interpreter start and imports: see the startup row); floor "
             "seconds are timed inside their process around the work alone; peak MiB is each process's maximum "
             "resident set. `hdcat harvest` also recomputes conformance and rebuilds the search index when "
-            "something changed, as the command does.\n\n" + text + "\n", "utf-8")
+            "something changed, as the command does.\n\n" + text + "\n",
+            "utf-8",
+        )
 
 
 if __name__ == "__main__":

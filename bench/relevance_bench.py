@@ -7,6 +7,7 @@ tantivy's default tokenizer over the titles and descriptions, queried with its o
 
     python bench/relevance_bench.py --out bench/results/relevance.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tantivy  # noqa: E402
-
 from hdcat.catalog.config import load_settings  # noqa: E402
 from hdcat.catalog.service import Catalog  # noqa: E402
 from hdcat.harvesters.runner import harvest_all  # noqa: E402
@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 def ndcg_at(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
     dcg = sum((2 ** grades.get(iri, 0) - 1) / math.log2(i + 2) for i, iri in enumerate(ranked[:k]))
     ideal = sorted(grades.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg else 0.0
 
 
@@ -49,8 +49,13 @@ def plain_bm25(records: list[dict]):
     index = tantivy.Index(schema, path=tempfile.mkdtemp())
     writer = index.writer(heap_size=50_000_000, num_threads=1)
     for r in records:
-        writer.add_document(tantivy.Document(iri=r["iri"], title=" ".join(r["titles"].values()),
-                                             description=" ".join(r["descriptions"].values())))
+        writer.add_document(
+            tantivy.Document(
+                iri=r["iri"],
+                title=" ".join(r["titles"].values()),
+                description=" ".join(r["descriptions"].values()),
+            )
+        )
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
@@ -59,6 +64,7 @@ def plain_bm25(records: list[dict]):
     def run(q: str) -> list[str]:
         query, _errors = index.parse_query_lenient(q, ["title", "description"])
         return [searcher.doc(a)["iri"][0] for _, a in searcher.search(query, limit=10).hits]
+
     return run
 
 
@@ -67,7 +73,9 @@ def main():
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     judged = json.loads((HERE / "relevance" / "judgments.json").read_text("utf-8"))["queries"]
-    settings = load_settings(bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()})
+    settings = load_settings(
+        bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()}
+    )
     catalog = Catalog(settings)
     # the judged corpus: the sample consortium's DCAT catalogues (judgments.json was made from them)
     harvest_all(catalog, [src for src in settings.sources if src.kind == "dcat"])
@@ -75,12 +83,20 @@ def main():
     systems = {"plain BM25 (title + description)": plain_bm25(records)}
     embedded = Search(catalog)
     embedded.reindex()
-    systems["hdcat, embedded (tantivy)"] = lambda q: [h["iri"] for h in embedded.search({"q": q, "size": 10}, members=True)["hits"]]
+    systems["hdcat, embedded (tantivy)"] = lambda q: [
+        h["iri"] for h in embedded.search({"q": q, "size": 10}, members=True)["hits"]
+    ]
     if os.environ.get("HDCAT_SEARCH_URL"):
         from hdcat.search.backends.elasticsearch import ElasticsearchBackend
-        es = Search(catalog, backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-relevance"))
+
+        es = Search(
+            catalog,
+            backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-relevance"),
+        )
         es.reindex()
-        systems["hdcat, Elasticsearch"] = lambda q: [h["iri"] for h in es.search({"q": q, "size": 10}, members=True)["hits"]]
+        systems["hdcat, Elasticsearch"] = lambda q: [
+            h["iri"] for h in es.search({"q": q, "size": 10}, members=True)["hits"]
+        ]
     scores: dict = {name: defaultdict(list) for name in systems}
     for item in judged:
         for name, run in systems.items():
@@ -88,21 +104,31 @@ def main():
             scores[name][item["kind"]].append(value)
             scores[name]["all"].append(value)
     kinds = ["all"] + sorted({q["kind"] for q in judged})
-    lines = ["| system | " + " | ".join(f"{k} ({len(scores[next(iter(systems))][k])})" for k in kinds) + " |",
-             "|---|" + "---:|" * len(kinds)]
+    lines = [
+        "| system | " + " | ".join(f"{k} ({len(scores[next(iter(systems))][k])})" for k in kinds) + " |",
+        "|---|" + "---:|" * len(kinds),
+    ]
     for name in systems:
-        lines.append(f"| {name} | " + " | ".join(f"{statistics.mean(scores[name][k]):.3f}" for k in kinds) + " |")
+        lines.append(
+            f"| {name} | " + " | ".join(f"{statistics.mean(scores[name][k]):.3f}" for k in kinds) + " |"
+        )
     table = "\n".join(lines)
     print(table)
-    worst = sorted(((scores["hdcat, embedded (tantivy)"]["all"][i], q["query"]) for i, q in enumerate(judged)))[:8]
+    worst = sorted(
+        ((scores["hdcat, embedded (tantivy)"]["all"][i], q["query"]) for i, q in enumerate(judged))
+    )[:8]
     print("weakest queries (embedded):", worst, file=sys.stderr)
     if args.out:
         Path(args.out).write_text(
             "# Search relevance: nDCG@10 on the judged query set\n\n"
             f"Generated by `bench/relevance_bench.py` on {time.strftime('%Y-%m-%d')}: {len(judged)} queries over "
             "the bundled sample consortium, graded 0–3 by the rules in `bench/relevance/README.md`. Columns are "
-            "query kinds (number of queries).\n\n" + table + "\n\nWeakest queries for the embedded backend: "
-            + "; ".join(f"{q} ({s:.2f})" for s, q in worst) + "\n")
+            "query kinds (number of queries).\n\n"
+            + table
+            + "\n\nWeakest queries for the embedded backend: "
+            + "; ".join(f"{q} ({s:.2f})" for s, q in worst)
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

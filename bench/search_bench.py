@@ -13,6 +13,7 @@ hospitals and dates) up to the size asked for, so the text is real bilingual met
 
     python bench/search_bench.py --sizes 10000,100000 --out bench/results/search.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,15 +37,27 @@ from hdcat.search.query import FACETS, build_request  # noqa: E402
 from hdcat.search.service import Search  # noqa: E402
 from hdcat.web.cli import bundled_config  # noqa: E402
 
-QUERIES = [{"q": "lung cancer"}, {"q": "폐암", "hospital": "hanbit"}, {"q": "heart failure echo"},
-           {"q": "심부전으로", "disease_area": "cardiovascular"}, {"q": "C34"}, {"q": "copd spirometry"},
-           {"q": "당뇨망막병증"}, {"q": "glaucoma", "access_rights": "RESTRICTED"}, {"q": "pnuemonia"},
-           {"q": "column:hba1c"}, {"q": "", "hospital": "dasom"}, {"q": "breast cancer genomics"}]
+QUERIES = [
+    {"q": "lung cancer"},
+    {"q": "폐암", "hospital": "hanbit"},
+    {"q": "heart failure echo"},
+    {"q": "심부전으로", "disease_area": "cardiovascular"},
+    {"q": "C34"},
+    {"q": "copd spirometry"},
+    {"q": "당뇨망막병증"},
+    {"q": "glaucoma", "access_rights": "RESTRICTED"},
+    {"q": "pnuemonia"},
+    {"q": "column:hba1c"},
+    {"q": "", "hospital": "dasom"},
+    {"q": "breast cancer genomics"},
+]
 HOSPITALS = ["hanbit", "saebom", "gaon", "mirae", "haneul", "purun", "dasom", "balgeun"]
 
 
 def sample_records() -> list[dict]:
-    settings = load_settings(bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()})
+    settings = load_settings(
+        bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()}
+    )
     catalog = Catalog(settings)
     harvest_all(catalog, settings.sources)
     records, page = [], 1
@@ -79,6 +92,7 @@ def pct(values, p):
 def bench_embedded(search: Search, docs: list[dict], records: list[dict], rounds: int):
     import tantivy
     from hdcat.search.backends.embedded import EmbeddedBackend
+
     backend: EmbeddedBackend = search.backend
     t = time.perf_counter()
     built = [to_document(r) for r in records]
@@ -111,6 +125,7 @@ def bench_embedded(search: Search, docs: list[dict], records: list[dict], rounds
 
 def bench_elasticsearch(search: Search, docs: list[dict], records: list[dict], rounds: int):
     from elasticsearch import helpers
+
     backend = search.backend
     t = time.perf_counter()
     built = [to_document(r) for r in records]
@@ -120,8 +135,12 @@ def bench_elasticsearch(search: Search, docs: list[dict], records: list[dict], r
     backend.es.indices.delete(index=raw_name, ignore=[404])
     t = time.perf_counter()
     backend.es.indices.create(index=raw_name)
-    helpers.bulk(backend.es, ({"_index": raw_name, "_id": d["id"], "_source": d} for d in docs), chunk_size=500,
-                 request_timeout=120)
+    helpers.bulk(
+        backend.es,
+        ({"_index": raw_name, "_id": d["id"], "_source": d} for d in docs),
+        chunk_size=500,
+        request_timeout=120,
+    )
     backend.es.indices.refresh(index=raw_name)
     raw_index_s = time.perf_counter() - t
     backend.es.indices.delete(index=raw_name, ignore=[404])
@@ -129,8 +148,14 @@ def bench_elasticsearch(search: Search, docs: list[dict], records: list[dict], r
     aggs = {name: {"terms": {"field": name, "size": 100}} for name in FACETS}
 
     def raw(i):
-        backend.es.search(index=backend.alias, query=prepared[i], size=20, aggs=aggs, track_total_hits=True,
-                          _source=["summary", "descriptions"])
+        backend.es.search(
+            index=backend.alias,
+            query=prepared[i],
+            size=20,
+            aggs=aggs,
+            track_total_hits=True,
+            _source=["summary", "descriptions"],
+        )
 
     return hdcat_index_s, raw_index_s, _latencies(search, raw, rounds)
 
@@ -151,11 +176,15 @@ def _latencies(search: Search, raw, rounds: int):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000")
-    parser.add_argument("--rounds", type=int, default=17, help="passes over the 12 queries (17 → 204 queries)")
+    parser.add_argument(
+        "--rounds", type=int, default=17, help="passes over the 12 queries (17 → 204 queries)"
+    )
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     base = sample_records()
-    settings = load_settings(bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()})
+    settings = load_settings(
+        bundled_config(), env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": tempfile.mkdtemp()}
+    )
     catalog = Catalog(settings)
     rows = []
     backends = ["embedded"] + (["elasticsearch"] if os.environ.get("HDCAT_SEARCH_URL") else [])
@@ -166,26 +195,43 @@ def main():
             print(f"{name} {size:,}: indexing …", file=sys.stderr, flush=True)
             if name == "embedded":
                 from hdcat.search.backends.embedded import EmbeddedBackend
+
                 search = Search(catalog, backend=EmbeddedBackend(tempfile.mkdtemp()))
                 hi, ri, (hq, rq) = bench_embedded(search, docs, records, args.rounds)
             else:
                 from hdcat.search.backends.elasticsearch import ElasticsearchBackend
-                search = Search(catalog, backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-bench"))
+
+                search = Search(
+                    catalog,
+                    backend=ElasticsearchBackend(os.environ["HDCAT_SEARCH_URL"].rstrip("/") + "/hdcat-bench"),
+                )
                 hi, ri, (hq, rq) = bench_elasticsearch(search, docs, records, args.rounds)
-            row = {"backend": name, "size": size, "hdcat_docs_per_s": size / hi, "raw_docs_per_s": size / ri,
-                   "index_ratio": hi / ri, "hdcat_p50": statistics.median(hq), "hdcat_p95": pct(hq, 95),
-                   "raw_p50": statistics.median(rq), "raw_p95": pct(rq, 95)}
+            row = {
+                "backend": name,
+                "size": size,
+                "hdcat_docs_per_s": size / hi,
+                "raw_docs_per_s": size / ri,
+                "index_ratio": hi / ri,
+                "hdcat_p50": statistics.median(hq),
+                "hdcat_p95": pct(hq, 95),
+                "raw_p50": statistics.median(rq),
+                "raw_p95": pct(rq, 95),
+            }
             row["p50_ratio"] = row["hdcat_p50"] / row["raw_p50"]
             row["p95_ratio"] = row["hdcat_p95"] / row["raw_p95"]
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
             search.close()
-    lines = ["| backend | datasets | hdcat index docs/s | raw index docs/s | index time ratio | hdcat query p50 / p95 ms | raw query p50 / p95 ms | ratio p50 / p95 |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| backend | datasets | hdcat index docs/s | raw index docs/s | index time ratio | hdcat query p50 / p95 ms | raw query p50 / p95 ms | ratio p50 / p95 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['backend']} | {r['size']:,} | {r['hdcat_docs_per_s']:,.0f} | {r['raw_docs_per_s']:,.0f} | "
-                     f"{r['index_ratio']:.2f}× | {r['hdcat_p50']:.1f} / {r['hdcat_p95']:.1f} | "
-                     f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f} | {r['p50_ratio']:.2f}× / {r['p95_ratio']:.2f}× |")
+        lines.append(
+            f"| {r['backend']} | {r['size']:,} | {r['hdcat_docs_per_s']:,.0f} | {r['raw_docs_per_s']:,.0f} | "
+            f"{r['index_ratio']:.2f}× | {r['hdcat_p50']:.1f} / {r['hdcat_p95']:.1f} | "
+            f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f} | {r['p50_ratio']:.2f}× / {r['p95_ratio']:.2f}× |"
+        )
     table = "\n".join(lines)
     print(table)
     if args.out:
@@ -195,7 +241,9 @@ def main():
             f"Queries: {len(QUERIES)} faceted queries × {args.rounds} rounds, interleaved hdcat/raw; every query "
             "also counts 9 facets. Raw = the same engine query and aggregations prepared once and run by the "
             "engine's client; hdcat indexing includes Korean/English analysis of every document.\n\n"
-            + table + "\n")
+            + table
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

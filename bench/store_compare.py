@@ -26,6 +26,7 @@ GROUP BY theme, publisher" over the union of named graphs, median of up to 5;
 on the wrapped pyoxigraph store; for persistent stores: on-disk size, reopen
 (close, open again, first query); the child's peak RSS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,14 +48,21 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 
-ENGINES = ["memory", "berkeleydb", "oxrdflib", "oxrdflib-oxparse", "oxrdflib-bulk", "pyoxigraph",
-           "pyoxigraph-bulk"]
+ENGINES = [
+    "memory",
+    "berkeleydb",
+    "oxrdflib",
+    "oxrdflib-oxparse",
+    "oxrdflib-bulk",
+    "pyoxigraph",
+    "pyoxigraph-bulk",
+]
 ENGINE_LABEL = {
     "memory": "rdflib Dataset, Memory (in-memory)",
     "berkeleydb": "rdflib Dataset, BerkeleyDB",
     "oxrdflib": "rdflib Dataset, Oxigraph via oxrdflib (rdflib parser, add per triple)",
-    "oxrdflib-oxparse": "rdflib Dataset, Oxigraph via oxrdflib (`parse(format=\"ox-nquads\")`)",
-    "oxrdflib-bulk": "rdflib Dataset, Oxigraph via oxrdflib (`parse(format=\"ox-nquads\", transactional=False)`)",
+    "oxrdflib-oxparse": 'rdflib Dataset, Oxigraph via oxrdflib (`parse(format="ox-nquads")`)',
+    "oxrdflib-bulk": 'rdflib Dataset, Oxigraph via oxrdflib (`parse(format="ox-nquads", transactional=False)`)',
     "pyoxigraph": "pyoxigraph Store(path), `load`",
     "pyoxigraph-bulk": "pyoxigraph Store(path), `bulk_load`",
 }
@@ -105,6 +113,7 @@ def rchar() -> int:
 
 # ---------------------------------------------------------------- engines
 
+
 class RdflibEngine:
     """rdflib Dataset on Memory / BerkeleyDB / Oxigraph (oxrdflib)."""
 
@@ -148,8 +157,10 @@ class RdflibEngine:
 
     def native_agg(self):
         inner = self.ds.store._inner
-        return [(s[0].value, s[1].value, int(s[2].value))
-                for s in inner.query(AGG_QUERY, use_default_graph_as_union=True)]
+        return [
+            (s[0].value, s[1].value, int(s[2].value))
+            for s in inner.query(AGG_QUERY, use_default_graph_as_union=True)
+        ]
 
     def lookup(self, iri: str) -> int:
         from rdflib import BNode, URIRef
@@ -201,8 +212,10 @@ class PyoxEngine:
         return len(self.store)
 
     def agg(self):
-        return [(s[0].value, s[1].value, int(s[2].value))
-                for s in self.store.query(AGG_QUERY, use_default_graph_as_union=True)]
+        return [
+            (s[0].value, s[1].value, int(s[2].value))
+            for s in self.store.query(AGG_QUERY, use_default_graph_as_union=True)
+        ]
 
     native_agg = None
 
@@ -235,6 +248,7 @@ class PyoxEngine:
 
 
 # ---------------------------------------------------------------- child
+
 
 def timed(fn):
     t = time.perf_counter()
@@ -302,8 +316,10 @@ def child_main(args) -> None:
     med, runs, rows = median_runs(eng.agg, "aggregate", prefix)
     res["agg_median_s"], res["agg_runs"] = med, runs
     res["agg_rows"], res["agg_total"] = len(rows), sum(r[2] for r in rows)
-    log(f"{prefix} aggregate median {med:.3f} s over {runs} runs; {len(rows)} groups, "
-        f"{res['agg_total']:,} datasets")
+    log(
+        f"{prefix} aggregate median {med:.3f} s over {runs} runs; {len(rows)} groups, "
+        f"{res['agg_total']:,} datasets"
+    )
     save()
 
     # --- (c) native aggregate for the oxrdflib engines
@@ -326,8 +342,10 @@ def child_main(args) -> None:
     res["lookup_p50_ms"] = 1000 * lat[len(lat) // 2]
     res["lookup_p95_ms"] = 1000 * lat[int(len(lat) * 0.95) - 1]
     res["lookup_triples"] = ntrip
-    log(f"{prefix} lookups: p50 {res['lookup_p50_ms']:.2f} ms, p95 {res['lookup_p95_ms']:.2f} ms, "
-        f"{ntrip / len(picks):.1f} triples each")
+    log(
+        f"{prefix} lookups: p50 {res['lookup_p50_ms']:.2f} ms, p95 {res['lookup_p95_ms']:.2f} ms, "
+        f"{ntrip / len(picks):.1f} triples each"
+    )
     save()
 
     # --- persistence.  Oxigraph's close (oxrdflib's Dataset.close(), dropping a
@@ -341,8 +359,10 @@ def child_main(args) -> None:
             res["disk_bytes_unflushed"] = disk_usage(path)
             dt, _ = timed(eng.reopen)
             res["reopen_unflushed_s"] = dt
-            log(f"{prefix} plain close -> reopen {dt:.3f} s "
-                f"(on disk before reopen {res['disk_bytes_unflushed'] / 2**20:.1f} MiB)")
+            log(
+                f"{prefix} plain close -> reopen {dt:.3f} s "
+                f"(on disk before reopen {res['disk_bytes_unflushed'] / 2**20:.1f} MiB)"
+            )
             save()
         dt, _ = timed(lambda: eng.close(flush=True))
         res["close_s"] = dt
@@ -354,9 +374,11 @@ def child_main(args) -> None:
         res["first_query_total"] = sum(r[2] for r in rows)
         dt, k = timed(lambda: eng.lookup(synthetic.dataset_iri(picks[0])))
         res["first_lookup_ms"] = 1000 * dt
-        log(f"{prefix} flush+close {res['close_s']:.2f} s, on disk {res['disk_bytes'] / 2**20:.1f} MiB; "
+        log(
+            f"{prefix} flush+close {res['close_s']:.2f} s, on disk {res['disk_bytes'] / 2**20:.1f} MiB; "
             f"reopen {res['reopen_s']:.3f} s, first aggregate {res['first_query_s']:.3f} s, "
-            f"first lookup {res['first_lookup_ms']:.2f} ms")
+            f"first lookup {res['first_lookup_ms']:.2f} ms"
+        )
         save()
         # Right after a bulk load RocksDB still compacts in the background, which
         # slows queries run straight after the load: repeat them on the reopened store.
@@ -373,14 +395,31 @@ def child_main(args) -> None:
 
 # ---------------------------------------------------------------- parent
 
-def run_child(engine: str, size: int, triples: int, data: Path, tmp: Path, budget: float,
-              wal_reopen_max_size: int) -> dict:
+
+def run_child(
+    engine: str, size: int, triples: int, data: Path, tmp: Path, budget: float, wal_reopen_max_size: int
+) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"{engine}-{size}-", dir=tmp))
     js = work / "result.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--engine", engine,
-           "--size", str(size), "--triples", str(triples), "--data", str(data),
-           "--workdir", str(work), "--json", str(js),
-           "--wal-reopen-max-size", str(wal_reopen_max_size)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--engine",
+        engine,
+        "--size",
+        str(size),
+        "--triples",
+        str(triples),
+        "--data",
+        str(data),
+        "--workdir",
+        str(work),
+        "--json",
+        str(js),
+        "--wal-reopen-max-size",
+        str(wal_reopen_max_size),
+    ]
     t0 = time.perf_counter()
     proc = __import__("subprocess").Popen(cmd, start_new_session=True)
     timed_out = False
@@ -398,12 +437,19 @@ def run_child(engine: str, size: int, triples: int, data: Path, tmp: Path, budge
     proc.returncode = 0  # reaped by wait4 already
     wall = time.perf_counter() - t0
     res = json.loads(js.read_text()) if js.exists() else {"engine": engine, "size": size}
-    res.update(wall_s=wall, cpu_s=ru.ru_utime + ru.ru_stime, peak_rss_kb=ru.ru_maxrss,
-               timed_out=timed_out, exit_status=status)
+    res.update(
+        wall_s=wall,
+        cpu_s=ru.ru_utime + ru.ru_stime,
+        peak_rss_kb=ru.ru_maxrss,
+        timed_out=timed_out,
+        exit_status=status,
+    )
     shutil.rmtree(work, ignore_errors=True)
-    log(f"  [{engine} n={size}] child done in {wall:.1f} s wall, {res['cpu_s']:.1f} s CPU, "
+    log(
+        f"  [{engine} n={size}] child done in {wall:.1f} s wall, {res['cpu_s']:.1f} s CPU, "
         f"peak RSS {ru.ru_maxrss / 1024:.0f} MiB{' (TIMED OUT)' if timed_out else ''}"
-        f"{'' if res.get('complete') or timed_out else ' (FAILED, exit status %d)' % status}")
+        f"{'' if res.get('complete') or timed_out else ' (FAILED, exit status %d)' % status}"
+    )
     return res
 
 
@@ -414,45 +460,61 @@ def fmt(v, spec="{:.2f}", none="–"):
 def write_report(out: Path, results: list[dict], skipped: list[dict], meta: dict) -> None:
     L = []
     L.append("# Embedded RDF store comparison\n")
-    L.append(f"Generated by `bench/store_compare.py` on {meta['date']} — {meta['machine']}. "
-             f"Versions: {meta['versions']}. Budget per engine×size run: {meta['budget']:.0f} s. "
-             "Each engine×size ran alone in its own child process; peak RSS is that child's "
-             "`ru_maxrss` (from `os.wait4`). The machine is shared and noisy, so treat "
-             "differences under ~1.5× as noise.\n")
-    L.append("Data: `bench/synthetic.py` (seed 42), ~97 triples per dataset "
-             "(dcat:Dataset with @ko/@en title and description, 3–6 keywords, theme, publisher, "
-             "access rights, dates, numberOfUniqueIndividuals, one blank-node distribution with a "
-             "csvw:tableSchema of 5–25 blank-node columns) in 8 named graphs (one per hospital), "
-             "loaded from one N-Quads file per size: "
-             + ", ".join(f"{n:,} datasets = {t:,} quads / {b / 2**20:.0f} MiB"
-                         for n, (t, b) in sorted(meta['inputs'].items())) + ".\n")
-    L.append("Queries: (a) `SELECT ?theme ?publisher (COUNT(DISTINCT ?d) AS ?n) … GROUP BY ?theme "
-             "?publisher` over the union of the named graphs (rdflib `Dataset(default_union=True)`, "
-             "pyoxigraph `use_default_graph_as_union=True`), median of up to 5 runs (fewer if "
-             f"runs together exceed {AGG_CAP_S:.0f} s; count in brackets); (b) 200 random datasets: "
-             "all quads with the dataset IRI as subject plus the blank-node closure (distribution, "
-             "schema, columns; ~97 triples), via `Dataset.quads` / `Store.quads_for_pattern`. "
-             "Reopen: `Store.flush()` (Oxigraph engines) + close, open the directory again, time the open "
-             "and the first aggregate. Separately, up to " + f"{meta['wal_reopen_max_size']:,}" + " datasets, the "
-             "open after a plain close (`Dataset.close()` / dropping the pyoxigraph `Store`, which do not "
-             "flush, so RocksDB replays its write-ahead log). On-disk size is after the flush "
-             "(allocated blocks).\n")
-    L.append("| engine | datasets | triples | load s | triples/s | (a) aggregate s: after load (runs) / after reopen | (b) lookup p50 / p95 ms "
-             "| reopen s: open / 1st aggregate (after flush+close) | open after plain close s (WAL replay) | on disk MiB | peak RSS MiB | child wall / CPU s |")
+    L.append(
+        f"Generated by `bench/store_compare.py` on {meta['date']} — {meta['machine']}. "
+        f"Versions: {meta['versions']}. Budget per engine×size run: {meta['budget']:.0f} s. "
+        "Each engine×size ran alone in its own child process; peak RSS is that child's "
+        "`ru_maxrss` (from `os.wait4`). The machine is shared and noisy, so treat "
+        "differences under ~1.5× as noise.\n"
+    )
+    L.append(
+        "Data: `bench/synthetic.py` (seed 42), ~97 triples per dataset "
+        "(dcat:Dataset with @ko/@en title and description, 3–6 keywords, theme, publisher, "
+        "access rights, dates, numberOfUniqueIndividuals, one blank-node distribution with a "
+        "csvw:tableSchema of 5–25 blank-node columns) in 8 named graphs (one per hospital), "
+        "loaded from one N-Quads file per size: "
+        + ", ".join(
+            f"{n:,} datasets = {t:,} quads / {b / 2**20:.0f} MiB"
+            for n, (t, b) in sorted(meta["inputs"].items())
+        )
+        + ".\n"
+    )
+    L.append(
+        "Queries: (a) `SELECT ?theme ?publisher (COUNT(DISTINCT ?d) AS ?n) … GROUP BY ?theme "
+        "?publisher` over the union of the named graphs (rdflib `Dataset(default_union=True)`, "
+        "pyoxigraph `use_default_graph_as_union=True`), median of up to 5 runs (fewer if "
+        f"runs together exceed {AGG_CAP_S:.0f} s; count in brackets); (b) 200 random datasets: "
+        "all quads with the dataset IRI as subject plus the blank-node closure (distribution, "
+        "schema, columns; ~97 triples), via `Dataset.quads` / `Store.quads_for_pattern`. "
+        "Reopen: `Store.flush()` (Oxigraph engines) + close, open the directory again, time the open "
+        "and the first aggregate. Separately, up to " + f"{meta['wal_reopen_max_size']:,}" + " datasets, the "
+        "open after a plain close (`Dataset.close()` / dropping the pyoxigraph `Store`, which do not "
+        "flush, so RocksDB replays its write-ahead log). On-disk size is after the flush "
+        "(allocated blocks).\n"
+    )
+    L.append(
+        "| engine | datasets | triples | load s | triples/s | (a) aggregate s: after load (runs) / after reopen | (b) lookup p50 / p95 ms "
+        "| reopen s: open / 1st aggregate (after flush+close) | open after plain close s (WAL replay) | on disk MiB | peak RSS MiB | child wall / CPU s |"
+    )
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         e = r["engine"]
         if not r.get("complete"):
             if r.get("timed_out"):
                 prog = r.get("load_progress")
-                why = (f"killed at the {meta['budget']:.0f} s budget"
-                       + (f" while loading ({prog['fraction_read']:.0%} of input read after "
-                          f"{prog['elapsed_s']:.0f} s)" if prog else ""))
+                why = f"killed at the {meta['budget']:.0f} s budget" + (
+                    f" while loading ({prog['fraction_read']:.0%} of input read after "
+                    f"{prog['elapsed_s']:.0f} s)"
+                    if prog
+                    else ""
+                )
             else:
                 why = f"failed (exit status {r.get('exit_status')})"
-            L.append(f"| {ENGINE_LABEL[e]} | {r['size']:,} | – | "
-                     f"{fmt(r.get('load_s'), '{:.1f}')} | {fmt(r.get('triples_per_s'), '{:,.0f}')} | "
-                     f"{why} | | | | | {r['peak_rss_kb'] / 1024:,.0f} | {r['wall_s']:.0f} / {r['cpu_s']:.0f} |")
+            L.append(
+                f"| {ENGINE_LABEL[e]} | {r['size']:,} | – | "
+                f"{fmt(r.get('load_s'), '{:.1f}')} | {fmt(r.get('triples_per_s'), '{:,.0f}')} | "
+                f"{why} | | | | | {r['peak_rss_kb'] / 1024:,.0f} | {r['wall_s']:.0f} / {r['cpu_s']:.0f} |"
+            )
             continue
         agg = f"{r['agg_median_s']:.3f} ({r['agg_runs']})"
         if "agg_reopen_median_s" in r:
@@ -463,25 +525,33 @@ def write_report(out: Path, results: list[dict], skipped: list[dict], meta: dict
             reopen = f"{r['reopen_s']:.3f} / {r['first_query_s']:.3f}"
             wal = fmt(r.get("reopen_unflushed_s"), "{:.2f}", "not measured")
         disk = f"{r['disk_bytes'] / 2**20:,.0f}" if "disk_bytes" in r else "n/a"
-        L.append(f"| {ENGINE_LABEL[e]} | {r['size']:,} | {r['count']:,} | {r['load_s']:.1f} | "
-                 f"{r['triples_per_s']:,.0f} | {agg} | {r['lookup_p50_ms']:.2f} / {r['lookup_p95_ms']:.2f} | "
-                 f"{reopen} | {wal} | {disk} | {r['peak_rss_kb'] / 1024:,.0f} | {r['wall_s']:.0f} / {r['cpu_s']:.0f} |")
+        L.append(
+            f"| {ENGINE_LABEL[e]} | {r['size']:,} | {r['count']:,} | {r['load_s']:.1f} | "
+            f"{r['triples_per_s']:,.0f} | {agg} | {r['lookup_p50_ms']:.2f} / {r['lookup_p95_ms']:.2f} | "
+            f"{reopen} | {wal} | {disk} | {r['peak_rss_kb'] / 1024:,.0f} | {r['wall_s']:.0f} / {r['cpu_s']:.0f} |"
+        )
     for s in skipped:
         L.append(f"| {ENGINE_LABEL[s['engine']]} | {s['size']:,} | not run (see below) | | | | | | | | | |")
     L.append("")
     nat = [r for r in results if r.get("complete") and "agg_native_median_s" in r]
     if nat:
-        L.append("(c) The aggregate on the oxrdflib-backed Dataset, through rdflib and natively on the "
-                 "wrapped `pyoxigraph.Store` (`ds.store._inner.query`):\n")
+        L.append(
+            "(c) The aggregate on the oxrdflib-backed Dataset, through rdflib and natively on the "
+            "wrapped `pyoxigraph.Store` (`ds.store._inner.query`):\n"
+        )
         L.append("| engine | datasets | when | `Dataset.query` s | native `Store.query` s | ratio |")
         L.append("|---|---:|---|---:|---:|---:|")
         for r in nat:
-            L.append(f"| {ENGINE_LABEL[r['engine']]} | {r['size']:,} | after load | {r['agg_median_s']:.4f} | "
-                     f"{r['agg_native_median_s']:.4f} | {r['agg_median_s'] / r['agg_native_median_s']:.2f}× |")
+            L.append(
+                f"| {ENGINE_LABEL[r['engine']]} | {r['size']:,} | after load | {r['agg_median_s']:.4f} | "
+                f"{r['agg_native_median_s']:.4f} | {r['agg_median_s'] / r['agg_native_median_s']:.2f}× |"
+            )
             if "agg_native_reopen_median_s" in r:
-                L.append(f"| | | after reopen | {r['agg_reopen_median_s']:.4f} | "
-                         f"{r['agg_native_reopen_median_s']:.4f} | "
-                         f"{r['agg_reopen_median_s'] / r['agg_native_reopen_median_s']:.2f}× |")
+                L.append(
+                    f"| | | after reopen | {r['agg_reopen_median_s']:.4f} | "
+                    f"{r['agg_native_reopen_median_s']:.4f} | "
+                    f"{r['agg_reopen_median_s'] / r['agg_native_reopen_median_s']:.2f}× |"
+                )
         L.append("")
     if skipped:
         L.append("Not run:\n")
@@ -493,14 +563,23 @@ def write_report(out: Path, results: list[dict], skipped: list[dict], meta: dict
         if r.get("complete"):
             ok = r["agg_total"] == r["size"] and r.get("first_query_total", r["size"]) == r["size"]
             checks.append(ok)
-    L.append("Sanity: every completed run counted "
-             + ("exactly one row per dataset in the aggregate (also after reopen)"
-                if all(checks) else "**a wrong number of datasets in some aggregate — see JSON**")
-             + "; lookup sizes per size: "
-             + "; ".join(f"{n:,}: " + ", ".join(sorted({str(r['lookup_triples']) for r in results
-                                                      if r.get('complete') and r['size'] == n}))
-                         for n in sorted({r['size'] for r in results}))
-             + " triples over the 200 lookups (one number per size means all engines agree).\n")
+    L.append(
+        "Sanity: every completed run counted "
+        + (
+            "exactly one row per dataset in the aggregate (also after reopen)"
+            if all(checks)
+            else "**a wrong number of datasets in some aggregate — see JSON**"
+        )
+        + "; lookup sizes per size: "
+        + "; ".join(
+            f"{n:,}: "
+            + ", ".join(
+                sorted({str(r["lookup_triples"]) for r in results if r.get("complete") and r["size"] == n})
+            )
+            for n in sorted({r["size"] for r in results})
+        )
+        + " triples over the 200 lookups (one number per size means all engines agree).\n"
+    )
     if meta.get("conclusion"):
         L.append("## Conclusion\n")
         L.append(meta["conclusion"].strip() + "\n")
@@ -517,7 +596,9 @@ def auto_conclusion(results: list[dict]) -> str:
     sizes = sorted({s for _, s in ok}, reverse=True)
     lines = []
     for n in sizes:
-        mem, ox, py, bdb = (ok.get((e, n)) for e in ("memory", "oxrdflib-bulk", "pyoxigraph-bulk", "berkeleydb"))
+        mem, ox, py, bdb = (
+            ok.get((e, n)) for e in ("memory", "oxrdflib-bulk", "pyoxigraph-bulk", "berkeleydb")
+        )
         if not (mem and ox):
             continue
         lines.append(
@@ -525,13 +606,18 @@ def auto_conclusion(results: list[dict]) -> str:
             f"aggregate time ×{ox.get('agg_reopen_median_s', ox['agg_median_s']) / mem['agg_median_s']:.2f}, "
             f"lookup p50 ×{ox['lookup_p50_ms'] / mem['lookup_p50_ms']:.1f}, "
             f"load time ×{ox['load_s'] / mem['load_s']:.2f}, "
-            f"peak RSS ×{ox['peak_rss_kb'] / mem['peak_rss_kb']:.2f}.")
+            f"peak RSS ×{ox['peak_rss_kb'] / mem['peak_rss_kb']:.2f}."
+        )
         if py:
-            lines.append(f"Native pyoxigraph bulk_load: load time ×{py['load_s'] / ox['load_s']:.2f} of the "
-                         f"oxrdflib bulk path, lookup p50 ×{py['lookup_p50_ms'] / ox['lookup_p50_ms']:.2f}.")
+            lines.append(
+                f"Native pyoxigraph bulk_load: load time ×{py['load_s'] / ox['load_s']:.2f} of the "
+                f"oxrdflib bulk path, lookup p50 ×{py['lookup_p50_ms'] / ox['lookup_p50_ms']:.2f}."
+            )
         if bdb:
-            lines.append(f"BerkeleyDB vs oxrdflib: load time ×{bdb['load_s'] / ox['load_s']:.2f}, "
-                         f"aggregate ×{bdb['agg_median_s'] / ox['agg_median_s']:.1f}.")
+            lines.append(
+                f"BerkeleyDB vs oxrdflib: load time ×{bdb['load_s'] / ox['load_s']:.2f}, "
+                f"aggregate ×{bdb['agg_median_s'] / ox['agg_median_s']:.1f}."
+            )
         break
     return "\n".join(lines)
 
@@ -555,10 +641,10 @@ def parent_main(args) -> None:
     meta = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
-                   f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}",
         "versions": f"rdflib {rdflib.__version__}, pyoxigraph {pyoxigraph.__version__}, "
-                    f"oxrdflib {__import__('importlib.metadata').metadata.version('oxrdflib')}, "
-                    f"berkeleydb {bdb_ver}",
+        f"oxrdflib {__import__('importlib.metadata').metadata.version('oxrdflib')}, "
+        f"berkeleydb {bdb_ver}",
         "budget": args.budget,
         "inputs": {},
     }
@@ -569,7 +655,7 @@ def parent_main(args) -> None:
     reuse: dict = {}
     if args.reuse:
         txt = Path(args.reuse).read_text()
-        blob = json.loads(txt[txt.index("```json") + 7: txt.rindex("```")])
+        blob = json.loads(txt[txt.index("```json") + 7 : txt.rindex("```")])
         reuse = {(r["engine"], r["size"]): r for r in blob["results"] if r.get("complete")}
         for r in blob["results"]:
             if r.get("complete"):
@@ -594,29 +680,39 @@ def parent_main(args) -> None:
                 prev = last.get(e)
                 if prev is not None:
                     if not prev.get("complete"):
-                        skipped.append({"engine": e, "size": n, "reason":
-                                        f"the {prev['size']:,} run did not finish within the budget"})
+                        skipped.append(
+                            {
+                                "engine": e,
+                                "size": n,
+                                "reason": f"the {prev['size']:,} run did not finish within the budget",
+                            }
+                        )
                         log(f"[n={n}] {e}: skipped (smaller run did not finish)")
                         continue
                     factor = n / prev["size"]
                     # the WAL-replay reopen is not repeated at sizes above --wal-reopen-max-size
-                    base = prev["wall_s"] - (prev.get("reopen_unflushed_s", 0)
-                                             if n > args.wal_reopen_max_size else 0)
+                    base = prev["wall_s"] - (
+                        prev.get("reopen_unflushed_s", 0) if n > args.wal_reopen_max_size else 0
+                    )
                     est = base * factor * args.margin
                     est_rss = prev["peak_rss_kb"] * factor / 2**20
                     if est > args.budget:
-                        reason = (f"at {prev['size']:,} datasets the whole run took {prev['wall_s']:.0f} s "
-                                  f"(load {prev['load_s']:.0f} s = {prev['triples_per_s']:,.0f} triples/s, "
-                                  f"aggregate {prev['agg_median_s']:.1f} s); scaled linearly by {factor:.0f}× "
-                                  f"(+{(args.margin - 1) * 100:.0f}% margin) that is ≈{est:.0f} s "
-                                  f"(load alone ≈{prev['load_s'] * factor:.0f} s), "
-                                  f"over the {args.budget:.0f} s budget, so it was not run")
+                        reason = (
+                            f"at {prev['size']:,} datasets the whole run took {prev['wall_s']:.0f} s "
+                            f"(load {prev['load_s']:.0f} s = {prev['triples_per_s']:,.0f} triples/s, "
+                            f"aggregate {prev['agg_median_s']:.1f} s); scaled linearly by {factor:.0f}× "
+                            f"(+{(args.margin - 1) * 100:.0f}% margin) that is ≈{est:.0f} s "
+                            f"(load alone ≈{prev['load_s'] * factor:.0f} s), "
+                            f"over the {args.budget:.0f} s budget, so it was not run"
+                        )
                         skipped.append({"engine": e, "size": n, "reason": reason})
                         log(f"[n={n}] {e}: skipped — {reason}")
                         continue
                     if est_rss > args.max_rss_gb:
-                        reason = (f"peak RSS at {prev['size']:,} was {prev['peak_rss_kb'] / 2**20:.1f} GiB; "
-                                  f"scaled ≈{est_rss:.0f} GiB > {args.max_rss_gb} GiB limit")
+                        reason = (
+                            f"peak RSS at {prev['size']:,} was {prev['peak_rss_kb'] / 2**20:.1f} GiB; "
+                            f"scaled ≈{est_rss:.0f} GiB > {args.max_rss_gb} GiB limit"
+                        )
                         skipped.append({"engine": e, "size": n, "reason": reason})
                         log(f"[n={n}] {e}: skipped — {reason}")
                         continue
@@ -628,8 +724,11 @@ def parent_main(args) -> None:
                 meta["conclusion"] = args.conclusion or auto_conclusion(results)
                 write_report(out, results, skipped, meta)  # keep partial results on disk
             data.unlink(missing_ok=True)
-        meta["conclusion"] = (Path(args.conclusion).read_text() if args.conclusion and Path(args.conclusion).exists()
-                              else args.conclusion or auto_conclusion(results))
+        meta["conclusion"] = (
+            Path(args.conclusion).read_text()
+            if args.conclusion and Path(args.conclusion).exists()
+            else args.conclusion or auto_conclusion(results)
+        )
         write_report(out, results, skipped, meta)
         log(f"wrote {out}")
     finally:
@@ -643,11 +742,21 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results/store.md")
     ap.add_argument("--engines", default="", help=f"subset of {','.join(ENGINES)}")
     ap.add_argument("--budget", type=float, default=1200.0, help="wall-clock seconds per engine×size run")
-    ap.add_argument("--max-rss-gb", type=float, default=20.0, help="skip a size whose extrapolated RSS exceeds this")
-    ap.add_argument("--margin", type=float, default=1.1,
-                    help="safety factor on the linear extrapolation used to skip a size")
-    ap.add_argument("--wal-reopen-max-size", type=int, default=10000,
-                    help="measure the open after a plain (unflushed) close only up to this size")
+    ap.add_argument(
+        "--max-rss-gb", type=float, default=20.0, help="skip a size whose extrapolated RSS exceeds this"
+    )
+    ap.add_argument(
+        "--margin",
+        type=float,
+        default=1.1,
+        help="safety factor on the linear extrapolation used to skip a size",
+    )
+    ap.add_argument(
+        "--wal-reopen-max-size",
+        type=int,
+        default=10000,
+        help="measure the open after a plain (unflushed) close only up to this size",
+    )
     ap.add_argument("--reuse", default="", help="earlier report whose completed runs are not rerun")
     ap.add_argument("--rerun", default="", help="engines to run again even if --reuse has them")
     ap.add_argument("--conclusion", default="", help="conclusion text (or a file holding it) for the report")

@@ -19,11 +19,12 @@ Use :func:`write_nquads` to materialise a file (fast, string based), or
 :func:`iter_quads` / :func:`dataset_graph` for rdflib terms.  Both are built
 from :func:`iter_records`, so they describe exactly the same data.
 """
+
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 BASE = "https://w3id.org/hdcat"
 HOSPITALS = ("hanbit", "saebom", "gaon", "mirae", "haneul", "purun", "dasom", "balgeun")
@@ -39,23 +40,87 @@ HEALTHDCATAP = "http://healthdataportal.eu/ns/health#"
 ACCESS_RIGHT_BASE = "http://publications.europa.eu/resource/authority/access-right/"
 
 _KO_WORDS = (
-    "환자", "진료", "검사", "영상", "수술", "입원", "외래", "처방", "약물", "유전체",
-    "코호트", "등록", "추적", "결과", "생존", "위험", "합병증", "중환자", "응급", "소아",
+    "환자",
+    "진료",
+    "검사",
+    "영상",
+    "수술",
+    "입원",
+    "외래",
+    "처방",
+    "약물",
+    "유전체",
+    "코호트",
+    "등록",
+    "추적",
+    "결과",
+    "생존",
+    "위험",
+    "합병증",
+    "중환자",
+    "응급",
+    "소아",
 )
 _EN_WORDS = (
-    "patient", "clinical", "laboratory", "imaging", "surgery", "admission", "outpatient",
-    "prescription", "medication", "genomic", "cohort", "registry", "follow-up", "outcome",
-    "survival", "risk", "complication", "intensive-care", "emergency", "paediatric",
+    "patient",
+    "clinical",
+    "laboratory",
+    "imaging",
+    "surgery",
+    "admission",
+    "outpatient",
+    "prescription",
+    "medication",
+    "genomic",
+    "cohort",
+    "registry",
+    "follow-up",
+    "outcome",
+    "survival",
+    "risk",
+    "complication",
+    "intensive-care",
+    "emergency",
+    "paediatric",
 )
 _AREA_KO = {
-    "cancer": "암", "cardiovascular": "심혈관", "respiratory": "호흡기",
-    "ophthalmology": "안과", "other": "기타",
+    "cancer": "암",
+    "cardiovascular": "심혈관",
+    "respiratory": "호흡기",
+    "ophthalmology": "안과",
+    "other": "기타",
 }
 _COL_NAMES = (
-    "patient_id", "age", "sex", "height_cm", "weight_kg", "bmi", "sbp", "dbp", "heart_rate",
-    "hba1c", "ldl", "hdl", "creatinine", "egfr", "diagnosis_code", "admission_date",
-    "discharge_date", "los_days", "icu_flag", "smoking", "alcohol", "ecog", "stage",
-    "tumor_size_mm", "iop_mmhg", "fev1", "fvc", "spo2", "death_flag", "followup_days",
+    "patient_id",
+    "age",
+    "sex",
+    "height_cm",
+    "weight_kg",
+    "bmi",
+    "sbp",
+    "dbp",
+    "heart_rate",
+    "hba1c",
+    "ldl",
+    "hdl",
+    "creatinine",
+    "egfr",
+    "diagnosis_code",
+    "admission_date",
+    "discharge_date",
+    "los_days",
+    "icu_flag",
+    "smoking",
+    "alcohol",
+    "ecog",
+    "stage",
+    "tumor_size_mm",
+    "iop_mmhg",
+    "fev1",
+    "fvc",
+    "spo2",
+    "death_flag",
+    "followup_days",
 )
 _COL_TYPES = ("string", "integer", "decimal", "date", "boolean")
 
@@ -116,13 +181,19 @@ def iter_records(n: int, seed: int = 42) -> Iterator[Record]:
         wk = rng.sample(range(len(_KO_WORDS)), 3)
         title_ko = f"{_AREA_KO[area]} {_KO_WORDS[wk[0]]} {_KO_WORDS[wk[1]]} 데이터셋 {i}"
         title_en = f"{area} {_EN_WORDS[wk[0]]} {_EN_WORDS[wk[1]]} dataset {i}"
-        desc_ko = (f"{h} 병원의 {_AREA_KO[area]} 분야 {_KO_WORDS[wk[2]]} 자료로, "
-                   f"{2010 + i % 14}년부터 수집된 가명처리된 임상 데이터입니다.")
-        desc_en = (f"Pseudonymised {_EN_WORDS[wk[2]]} data on {area} collected at {h} "
-                   f"hospital since {2010 + i % 14}.")
+        desc_ko = (
+            f"{h} 병원의 {_AREA_KO[area]} 분야 {_KO_WORDS[wk[2]]} 자료로, "
+            f"{2010 + i % 14}년부터 수집된 가명처리된 임상 데이터입니다."
+        )
+        desc_en = (
+            f"Pseudonymised {_EN_WORDS[wk[2]]} data on {area} collected at {h} "
+            f"hospital since {2010 + i % 14}."
+        )
         nkw = rng.randint(3, 6)
-        kws = [(_KO_WORDS if j % 2 else _EN_WORDS)[k]
-               for j, k in enumerate(rng.sample(range(len(_EN_WORDS)), nkw))]
+        kws = [
+            (_KO_WORDS if j % 2 else _EN_WORDS)[k]
+            for j, k in enumerate(rng.sample(range(len(_EN_WORDS)), nkw))
+        ]
         y = 2015 + rng.randrange(9)
         issued = f"{y}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         modified = f"{y + rng.randrange(2)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -136,16 +207,27 @@ def iter_records(n: int, seed: int = 42) -> Iterator[Record]:
             for k in rng.sample(range(len(_COL_NAMES)), ncol)
         ]
         yield Record(
-            index=i, iri=dataset_iri(i), hospital=h, area=area,
-            title_ko=title_ko, title_en=title_en, desc_ko=desc_ko, desc_en=desc_en,
-            keywords=kws, access=ACCESS_RIGHTS[rng.randrange(len(ACCESS_RIGHTS))],
-            issued=issued, modified=modified, individuals=rng.randint(50, 500_000),
-            access_url=f"https://data.{h}.example.org/ds/{i}", columns=cols,
+            index=i,
+            iri=dataset_iri(i),
+            hospital=h,
+            area=area,
+            title_ko=title_ko,
+            title_en=title_en,
+            desc_ko=desc_ko,
+            desc_en=desc_en,
+            keywords=kws,
+            access=ACCESS_RIGHTS[rng.randrange(len(ACCESS_RIGHTS))],
+            issued=issued,
+            modified=modified,
+            individuals=rng.randint(50, 500_000),
+            access_url=f"https://data.{h}.example.org/ds/{i}",
+            columns=cols,
         )
 
 
 # --------------------------------------------------------------------------
 # Generic term-level view: ('iri'|'bnode'|'lit', value, lang, datatype)
+
 
 def _record_quads(r: Record):
     """Yield (s, p, o, g) where s/o are tagged tuples; see module doc."""
@@ -161,16 +243,14 @@ def _record_quads(r: Record):
         (s, DCT + "description", ("lit", r.desc_ko, "ko", None)),
         (s, DCT + "description", ("lit", r.desc_en, "en", None)),
     ]
-    out += [(s, DCAT + "keyword", ("lit", k, "ko" if not k.isascii() else "en", None))
-            for k in r.keywords]
+    out += [(s, DCAT + "keyword", ("lit", k, "ko" if not k.isascii() else "en", None)) for k in r.keywords]
     out += [
         (s, DCAT + "theme", iri(theme_iri(r.area))),
         (s, DCT + "publisher", iri(hospital_iri(r.hospital))),
         (s, DCT + "accessRights", iri(ACCESS_RIGHT_BASE + r.access)),
         (s, DCT + "issued", ("lit", r.issued, None, XSD + "date")),
         (s, DCT + "modified", ("lit", r.modified, None, XSD + "date")),
-        (s, HEALTHDCATAP + "numberOfUniqueIndividuals",
-         ("lit", str(r.individuals), None, XSD + "integer")),
+        (s, HEALTHDCATAP + "numberOfUniqueIndividuals", ("lit", str(r.individuals), None, XSD + "integer")),
         (s, DCAT + "distribution", dist),
         (dist, RDF_TYPE, iri(DCAT + "Distribution")),
         (dist, DCAT + "accessURL", iri(r.access_url)),
@@ -193,8 +273,7 @@ def _record_quads(r: Record):
 
 
 def _nq_escape(v: str) -> str:
-    return (v.replace("\\", "\\\\").replace('"', '\\"')
-             .replace("\n", "\\n").replace("\r", "\\r"))
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _nq_term(t) -> str:

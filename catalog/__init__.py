@@ -8,6 +8,7 @@ Imports only `ontology` and libraries (rdflib, pyoxigraph, marshmallow); never `
 touching web, search or the harvesters. Names load on first use, so importing one error type does not
 pull in the store, pyshacl or the accounts database.
 """
+
 from __future__ import annotations
 
 import importlib

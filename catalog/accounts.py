@@ -5,22 +5,22 @@ Argon2id (argon2-cffi, the OWASP-recommended scheme; salted, parameters kept in 
 hospitals, revocable and expiring. The audit trail is append-only and tamper-evident: each entry
 carries the hash of the one before, so editing or deleting an entry breaks the chain.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import json
+import os
 import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
 
 ROLES = ("researcher", "steward", "auditor", "admin")
@@ -64,12 +64,13 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a user through one of their tokens."""
+
     user: str
     role: str
     scopes: frozenset[str] = field(default_factory=frozenset)
@@ -95,9 +96,19 @@ def audit_key() -> bytes | None:
     return key.encode("utf-8") if key else None
 
 
-def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str, detail: str, origin: str,
-               key: bytes | None = None) -> str:
-    body = json.dumps([prev_hash, at, actor, action, target, detail, origin], ensure_ascii=False).encode("utf-8")
+def entry_hash(
+    prev_hash: str,
+    at: str,
+    actor: str,
+    action: str,
+    target: str,
+    detail: str,
+    origin: str,
+    key: bytes | None = None,
+) -> str:
+    body = json.dumps([prev_hash, at, actor, action, target, detail, origin], ensure_ascii=False).encode(
+        "utf-8"
+    )
     if key:
         return "k:" + hmac.new(key, body, hashlib.sha256).hexdigest()
     return hashlib.sha256(body).hexdigest()
@@ -120,7 +131,7 @@ class Accounts:
         self._lock = threading.RLock()
 
     @classmethod
-    def for_settings(cls, settings) -> "Accounts":
+    def for_settings(cls, settings) -> Accounts:
         """The accounts file of a deployment: {data_dir}/state.sqlite."""
         return cls(Path(settings.data_dir) / "state.sqlite")
 
@@ -128,30 +139,48 @@ class Accounts:
         self._db.close()
 
     # ---- users ------------------------------------------------------------------------------
-    def add_user(self, name: str, role: str, hospitals: list[str] = (), password: str | None = None,
-                 actor: str = "cli") -> dict:
+    def add_user(
+        self, name: str, role: str, hospitals: list[str] = (), password: str | None = None, actor: str = "cli"
+    ) -> dict:
         if role not in ROLES:
             raise Invalid(f"role {role!r}: use one of {', '.join(ROLES)}", field="role")
-        if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if (
+            not name
+            or len(name) > 64
+            or not name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+        ):
             raise Invalid("user name: 1–64 letters, digits, '.', '-' or '_'", field="name")
         if password is not None and len(password) < 12:
             raise Invalid("password: at least 12 characters", field="password")
         with self._lock:
             if self._db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise Conflict(f"user {name!r} exists already")
-            self._db.execute("INSERT INTO users VALUES (?, ?, ?, ?, 0, ?)",
-                             (name, role, json.dumps(sorted(hospitals)),
-                              generate_password_hash(password) if password else None, _now().isoformat()))
+            self._db.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, 0, ?)",
+                (
+                    name,
+                    role,
+                    json.dumps(sorted(hospitals)),
+                    generate_password_hash(password) if password else None,
+                    _now().isoformat(),
+                ),
+            )
             self.audit(actor, "user.add", name, {"role": role, "hospitals": sorted(hospitals)})
         return self.user(name)
 
     def user(self, name: str) -> dict:
-        row = self._db.execute("SELECT name, role, hospitals, disabled, created FROM users WHERE name = ?",
-                               (name,)).fetchone()
+        row = self._db.execute(
+            "SELECT name, role, hospitals, disabled, created FROM users WHERE name = ?", (name,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no user {name!r}")
-        return {"name": row[0], "role": row[1], "hospitals": json.loads(row[2]), "disabled": bool(row[3]),
-                "created": row[4]}
+        return {
+            "name": row[0],
+            "role": row[1],
+            "hospitals": json.loads(row[2]),
+            "disabled": bool(row[3]),
+            "created": row[4],
+        }
 
     def users(self) -> list[dict]:
         return [self.user(r[0]) for r in self._db.execute("SELECT name FROM users ORDER BY name")]
@@ -177,26 +206,36 @@ class Accounts:
     def start_session(self, name: str) -> str:
         """A server-side session id for a sign-in; the cookie carries it, sign-out ends it for good."""
         sid = secrets.token_urlsafe(24)
-        self._db.execute("INSERT INTO sessions (id, user, started) VALUES (?, ?, ?)", (sid, name, _now().isoformat()))
+        self._db.execute(
+            "INSERT INTO sessions (id, user, started) VALUES (?, ?, ?)", (sid, name, _now().isoformat())
+        )
         return sid
 
     def session_active(self, name: str, sid: str) -> bool:
-        row = self._db.execute("SELECT started, ended FROM sessions WHERE id = ? AND user = ?", (sid, name)).fetchone()
+        row = self._db.execute(
+            "SELECT started, ended FROM sessions WHERE id = ? AND user = ?", (sid, name)
+        ).fetchone()
         if row is None or row[1] is not None:
             return False
         return datetime.fromisoformat(row[0]) > _now() - timedelta(hours=self.SESSION_HOURS)
 
     def end_session(self, sid: str) -> None:
-        self._db.execute("UPDATE sessions SET ended = ? WHERE id = ? AND ended IS NULL", (_now().isoformat(), sid))
+        self._db.execute(
+            "UPDATE sessions SET ended = ? WHERE id = ? AND ended IS NULL", (_now().isoformat(), sid)
+        )
 
     def set_password(self, name: str, password: str, actor: str = "cli") -> None:
         if len(password) < 12:
             raise Invalid("password: at least 12 characters", field="password")
         self.user(name)
         with self._lock:
-            self._db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name))
+            self._db.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name)
+            )
             # a new password ends every session signed in with the old one
-            self._db.execute("UPDATE sessions SET ended = ? WHERE user = ? AND ended IS NULL", (_now().isoformat(), name))
+            self._db.execute(
+                "UPDATE sessions SET ended = ? WHERE user = ? AND ended IS NULL", (_now().isoformat(), name)
+            )
             self.audit(actor, "user.password", name, {})
 
     def principal(self, name: str) -> Principal | None:
@@ -210,33 +249,55 @@ class Accounts:
         return Principal(user=name, role=record["role"], hospitals=frozenset(record["hospitals"]))
 
     # ---- tokens -----------------------------------------------------------------------------
-    def issue_token(self, user: str, scopes: list[str], hospitals: list[str] | None = None, days: int = 90,
-                    actor: str = "cli") -> tuple[str, str]:
+    def issue_token(
+        self,
+        user: str,
+        scopes: list[str],
+        hospitals: list[str] | None = None,
+        days: int = 90,
+        actor: str = "cli",
+    ) -> tuple[str, str]:
         """(token id, secret). The secret is shown once; only its hash is kept."""
         record = self.user(user)
         if record["disabled"]:
             raise Conflict(f"user {user!r} is disabled")
         unknown = [s for s in scopes if s not in SCOPES]
         if unknown or not scopes:
-            raise Invalid(f"scope {unknown[0] if unknown else '(none)'}: use one or more of {', '.join(SCOPES)}",
-                          field="scope")
+            raise Invalid(
+                f"scope {unknown[0] if unknown else '(none)'}: use one or more of {', '.join(SCOPES)}",
+                field="scope",
+            )
         beyond = [s for s in scopes if record["role"] not in SCOPE_ROLES[s]]
         if beyond:
-            raise Invalid(f"scope {beyond[0]}: a {record['role']} may not hold it "
-                          f"(roles that may: {', '.join(sorted(SCOPE_ROLES[beyond[0]]))})", field="scope")
+            raise Invalid(
+                f"scope {beyond[0]}: a {record['role']} may not hold it "
+                f"(roles that may: {', '.join(sorted(SCOPE_ROLES[beyond[0]]))})",
+                field="scope",
+            )
         if not 1 <= days <= 366:
             raise Invalid("days: between 1 and 366", field="days")
         hospitals = sorted(hospitals if hospitals is not None else record["hospitals"])
         if record["role"] not in ("admin", "auditor") and not set(hospitals) <= set(record["hospitals"]):
-            raise Invalid(f"user {user!r} may not act for {sorted(set(hospitals) - set(record['hospitals']))}",
-                          field="hospital")
+            raise Invalid(
+                f"user {user!r} may not act for {sorted(set(hospitals) - set(record['hospitals']))}",
+                field="hospital",
+            )
         token_id = secrets.token_hex(6)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = _now()
         with self._lock:
-            self._db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                             (token_id, user, _hash(secret), json.dumps(sorted(scopes)), json.dumps(hospitals),
-                              now.isoformat(), (now + timedelta(days=days)).isoformat()))
+            self._db.execute(
+                "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                (
+                    token_id,
+                    user,
+                    _hash(secret),
+                    json.dumps(sorted(scopes)),
+                    json.dumps(hospitals),
+                    now.isoformat(),
+                    (now + timedelta(days=days)).isoformat(),
+                ),
+            )
             self.audit(actor, "token.issue", token_id, {"user": user, "scopes": sorted(scopes), "days": days})
         return token_id, secret
 
@@ -248,10 +309,24 @@ class Accounts:
             self.audit(actor, "token.revoke", token_id, {})
 
     def tokens(self, user: str | None = None) -> list[dict]:
-        rows = self._db.execute("SELECT id, user, scopes, hospitals, created, expires, revoked, last_used "
-                                "FROM tokens WHERE ? IS NULL OR user = ? ORDER BY created", (user, user))
-        return [{"id": r[0], "user": r[1], "scopes": json.loads(r[2]), "hospitals": json.loads(r[3]),
-                 "created": r[4], "expires": r[5], "revoked": r[6], "last_used": r[7]} for r in rows]
+        rows = self._db.execute(
+            "SELECT id, user, scopes, hospitals, created, expires, revoked, last_used "
+            "FROM tokens WHERE ? IS NULL OR user = ? ORDER BY created",
+            (user, user),
+        )
+        return [
+            {
+                "id": r[0],
+                "user": r[1],
+                "scopes": json.loads(r[2]),
+                "hospitals": json.loads(r[3]),
+                "created": r[4],
+                "expires": r[5],
+                "revoked": r[6],
+                "last_used": r[7],
+            }
+            for r in rows
+        ]
 
     def authenticate(self, secret: str) -> Principal | None:
         """The principal behind a bearer token, or None if it is unknown, revoked, expired or its user disabled."""
@@ -259,12 +334,19 @@ class Accounts:
             return None
         row = self._db.execute(
             "SELECT t.id, t.user, t.scopes, t.hospitals, t.expires, t.revoked, u.role, u.disabled "
-            "FROM tokens t JOIN users u ON u.name = t.user WHERE t.secret_hash = ?", (_hash(secret),)).fetchone()
+            "FROM tokens t JOIN users u ON u.name = t.user WHERE t.secret_hash = ?",
+            (_hash(secret),),
+        ).fetchone()
         if row is None or row[5] or row[7] or datetime.fromisoformat(row[4]) < _now():
             return None
         self._db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (_now().isoformat(), row[0]))
-        return Principal(user=row[1], role=row[6], scopes=frozenset(json.loads(row[2])),
-                         hospitals=frozenset(json.loads(row[3])), token_id=row[0])
+        return Principal(
+            user=row[1],
+            role=row[6],
+            scopes=frozenset(json.loads(row[2])),
+            hospitals=frozenset(json.loads(row[3])),
+            token_id=row[0],
+        )
 
     # ---- audit trail ------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: dict, origin: str = "local") -> int:
@@ -278,9 +360,11 @@ class Accounts:
                 at = _now().isoformat()
                 text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
                 digest = entry_hash(prev, at, actor, action, target, text, origin, audit_key())
-                cur = self._db.execute("INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, "
-                                       "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                       (at, actor, action, target, text, origin, prev, digest))
+                cur = self._db.execute(
+                    "INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, "
+                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (at, actor, action, target, text, origin, prev, digest),
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -289,14 +373,30 @@ class Accounts:
 
     def audited_runs(self) -> set[str]:
         """Ids of the harvest runs the trail records (`harvest.run` entries)."""
-        return {json.loads(d).get("run") for (d,) in self._db.execute(
-            "SELECT detail FROM audit WHERE action = 'harvest.run'")} - {None}
+        return {
+            json.loads(d).get("run")
+            for (d,) in self._db.execute("SELECT detail FROM audit WHERE action = 'harvest.run'")
+        } - {None}
 
     def audit_entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        rows = self._db.execute("SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
-                                "ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
-        return [{"seq": r[0], "at": r[1], "actor": r[2], "action": r[3], "target": r[4], "detail": json.loads(r[5]),
-                 "origin": r[6], "hash": r[7]} for r in rows]
+        rows = self._db.execute(
+            "SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
+            "ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [
+            {
+                "seq": r[0],
+                "at": r[1],
+                "actor": r[2],
+                "action": r[3],
+                "target": r[4],
+                "detail": json.loads(r[5]),
+                "origin": r[6],
+                "hash": r[7],
+            }
+            for r in rows
+        ]
 
     def export_audit(self, fmt: str) -> str:
         """The whole trail, oldest first, as CSV or as PROV-O (Turtle): each entry a prov:Activity."""
@@ -304,17 +404,29 @@ class Accounts:
         if fmt == "csv":
             import csv
             import io
+
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(["seq", "at", "actor", "action", "target", "origin", "detail", "hash"])
             for e in rows:
-                writer.writerow([e["seq"], e["at"], e["actor"], e["action"], e["target"], e["origin"],
-                                 json.dumps(e["detail"], ensure_ascii=False, sort_keys=True), e["hash"]])
+                writer.writerow(
+                    [
+                        e["seq"],
+                        e["at"],
+                        e["actor"],
+                        e["action"],
+                        e["target"],
+                        e["origin"],
+                        json.dumps(e["detail"], ensure_ascii=False, sort_keys=True),
+                        e["hash"],
+                    ]
+                )
             return out.getvalue()
         if fmt == "prov":
+            from hdcat.ontology import DCT, HDCAT, PROV, bind_prefixes
             from rdflib import Graph, Literal, URIRef
             from rdflib.namespace import RDF, RDFS, XSD
-            from hdcat.ontology import DCT, HDCAT, PROV, bind_prefixes
+
             g = bind_prefixes(Graph())
             for e in rows:
                 node = URIRef(f"urn:hdcat:audit:{e['seq']}")
@@ -344,14 +456,22 @@ class Accounts:
         key = audit_key()
         prev, count, hashes, seen_keyed = GENESIS, 0, {}, False
         for seq, at, actor, action, target, detail, origin, prev_hash, digest in self._db.execute(
-                "SELECT seq, at, actor, action, target, detail, origin, prev_hash, hash FROM audit ORDER BY seq"):
+            "SELECT seq, at, actor, action, target, detail, origin, prev_hash, hash FROM audit ORDER BY seq"
+        ):
             count += 1
             if prev_hash != prev:
-                return False, count, f"entry {seq} does not follow entry {seq - 1} (an entry was removed or reordered)"
+                return (
+                    False,
+                    count,
+                    f"entry {seq} does not follow entry {seq - 1} (an entry was removed or reordered)",
+                )
             keyed = digest.startswith("k:")
             if keyed and not key:
                 return False, count, f"entry {seq} is keyed: set HDCAT_AUDIT_KEY to verify the trail"
-            if entry_hash(prev_hash, at, actor, action, target, detail, origin, key if keyed else None) != digest:
+            if (
+                entry_hash(prev_hash, at, actor, action, target, detail, origin, key if keyed else None)
+                != digest
+            ):
                 return False, count, f"entry {seq} was changed after it was written (or forged)"
             if key and not keyed and seen_keyed:
                 return False, count, f"entry {seq} is not keyed although entries before it are (forged)"
@@ -361,13 +481,29 @@ class Accounts:
         last_seq = max(hashes) if hashes else 0
         for seq, digest, signature in sorted(checkpoints):
             if key and signature is not None and checkpoint_signature(seq, digest, key) != signature:
-                return False, count, f"the checkpoint at entry {seq} is not signed with HDCAT_AUDIT_KEY (forged)"
+                return (
+                    False,
+                    count,
+                    f"the checkpoint at entry {seq} is not signed with HDCAT_AUDIT_KEY (forged)",
+                )
             if seq > last_seq:
-                return False, count, (f"entries {last_seq + 1}–{seq} are missing: a checkpoint saw the trail reach "
-                                      f"entry {seq}, it now ends at {last_seq}")
+                return (
+                    False,
+                    count,
+                    (
+                        f"entries {last_seq + 1}–{seq} are missing: a checkpoint saw the trail reach "
+                        f"entry {seq}, it now ends at {last_seq}"
+                    ),
+                )
             if hashes.get(seq) != digest:
-                return False, count, (f"entry {seq} is not the entry the checkpoint saw: the trail was rewritten "
-                                      "and re-chained from there or before")
+                return (
+                    False,
+                    count,
+                    (
+                        f"entry {seq} is not the entry the checkpoint saw: the trail was rewritten "
+                        "and re-chained from there or before"
+                    ),
+                )
         return True, count, None
 
 

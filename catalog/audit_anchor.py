@@ -5,16 +5,16 @@ every hash after it; the chain alone would still verify. A checkpoint (how many 
 hash, optionally signed with HDCAT_AUDIT_KEY) written to another store and to the log is what such
 a rewrite cannot match.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from datetime import UTC, datetime
 
 from hdcat.catalog.accounts import audit_key, checkpoint_signature
 from hdcat.ontology import HDCAT, PROV, sparql_prefixes
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 
 log = logging.getLogger("hdcat.audit")
 
@@ -34,7 +34,7 @@ def write_checkpoint(store, base: str, accounts) -> tuple[int, str] | None:
     g.add((node, RDF.type, HDCAT.AuditCheckpoint))
     g.add((node, HDCAT.auditSeq, Literal(seq, datatype=XSD.integer)))
     g.add((node, HDCAT.auditHead, Literal(head)))
-    g.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc).isoformat(), datatype=XSD.dateTime)))
+    g.add((node, PROV.generatedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
     signature = checkpoint_signature(seq, head, audit_key())
     if signature:
         g.add((node, HDCAT.signature, Literal(signature)))
@@ -44,7 +44,10 @@ def write_checkpoint(store, base: str, accounts) -> tuple[int, str] | None:
 
 
 def checkpoints(store, base: str) -> list[tuple[int, str, str | None]]:
-    q = sparql_prefixes("hdcat") + f"""SELECT ?seq ?head ?sig WHERE {{ GRAPH <{checkpoints_graph_iri(base)}> {{
+    q = (
+        sparql_prefixes("hdcat")
+        + f"""SELECT ?seq ?head ?sig WHERE {{ GRAPH <{checkpoints_graph_iri(base)}> {{
         ?c a hdcat:AuditCheckpoint ; hdcat:auditSeq ?seq ; hdcat:auditHead ?head . OPTIONAL {{ ?c hdcat:signature ?sig }}
     }} }}"""
+    )
     return sorted((int(r.seq), str(r.head), str(r.sig) if r.sig else None) for r in store.query(q))

@@ -3,6 +3,7 @@
 Source locations in hdcat.toml are resolved against the file's own folder, so
 a config file and the catalogues it names can move together.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from marshmallow import Schema, ValidationError, fields, validate, EXCLUDE
-
 from hdcat.catalog.errors import ConfigError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 DEFAULT_BASE_IRI = "https://hdcat.example.org"
 DEFAULT_THRESHOLD = 10
@@ -32,9 +32,12 @@ def cron_fields(schedule: str) -> list[str] | None:
     expression = NAMED_SCHEDULES.get(schedule, schedule)
     parts = expression.split()
     if len(parts) not in (5, 6):
-        raise ValueError(f"{schedule!r} is not hourly, daily, weekly, monthly, manual or a cron expression "
-                         "(5 fields: minute hour day month weekday; or 6 with seconds first)")
+        raise ValueError(
+            f"{schedule!r} is not hourly, daily, weekly, monthly, manual or a cron expression "
+            "(5 fields: minute hour day month weekday; or 6 with seconds first)"
+        )
     from apscheduler.triggers.cron import CronTrigger
+
     try:
         CronTrigger(**cron_trigger_args(parts), timezone="UTC")
     except ValueError as exc:
@@ -49,10 +52,18 @@ def cron_trigger_args(parts: list[str]) -> dict:
     """APScheduler CronTrigger arguments for standard cron fields. Cron counts weekdays from Sunday
     (0 or 7) and APScheduler 3 from Monday, so weekday numbers are turned into names first."""
     import re
+
     seconds, parts = (parts[0], parts[1:]) if len(parts) == 6 else ("0", parts)
     minute, hour, day, month, weekday = parts
     weekday = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _WEEKDAYS[int(m.group(1))], weekday)
-    return {"second": seconds, "minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": weekday}
+    return {
+        "second": seconds,
+        "minute": minute,
+        "hour": hour,
+        "day": day,
+        "month": month,
+        "day_of_week": weekday,
+    }
 
 
 def _valid_schedule(value: str) -> bool:
@@ -66,6 +77,7 @@ def _valid_schedule(value: str) -> bool:
 @dataclass(frozen=True)
 class ServiceConfig:
     """How `hdcat serve` runs: request threads, harvest workers, the scheduler, the proxy in front."""
+
     #: waitress worker threads answering requests
     threads: int = 8
     #: sources harvested at the same time inside the server
@@ -83,6 +95,7 @@ class ServiceConfig:
 @dataclass(frozen=True)
 class SourceConfig:
     """One place hdcat harvests from."""
+
     name: str
     hospital: str
     kind: str
@@ -120,7 +133,9 @@ class _ConfigSchema(Schema):
     store = fields.String(load_default=None, allow_none=True)
     search_url = fields.String(load_default=None, allow_none=True)
     suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
-    max_literal_chars = fields.Integer(load_default=100_000, validate=validate.Range(min=1_000, max=10_000_000))
+    max_literal_chars = fields.Integer(
+        load_default=100_000, validate=validate.Range(min=1_000, max=10_000_000)
+    )
     sources = fields.List(fields.Dict(), load_default=list)
     lineage = fields.Dict(load_default=dict)
     service = fields.Dict(load_default=dict)
@@ -160,7 +175,7 @@ class Settings:
 def _resolve_location(location: str, folder: Path) -> str:
     """Relative file paths (and relative SQLite URLs) are relative to the config file; URLs stay."""
     if location.startswith("sqlite:///") and not location.startswith("sqlite:////"):
-        return "sqlite:///" + str((folder / location[len("sqlite:///"):]).resolve())
+        return "sqlite:///" + str((folder / location[len("sqlite:///") :]).resolve())
     if "://" in location or location.startswith("{") or Path(location).is_absolute():
         return location  # URLs, absolute paths, and {placeholders} filled in by whoever runs them
     return str((folder / location).resolve())
@@ -176,7 +191,9 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         try:
             raw = tomllib.loads(path.read_text("utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist (set HDCAT_CONFIG or create hdcat.toml)") from None
+            raise ConfigError(
+                f"config file {path} does not exist (set HDCAT_CONFIG or create hdcat.toml)"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from None
         folder = path.resolve().parent
@@ -211,12 +228,15 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         service = ServiceConfig(**_ServiceSchema().load(data["service"]))
         if service.timezone:
             from zoneinfo import ZoneInfo
+
             ZoneInfo(service.timezone)
     except ValidationError as exc:
         raise ConfigError(f"{config_path}: [service] {_first_error(exc.messages)}") from None
     except (ValueError, KeyError, OSError):
-        raise ConfigError(f"{config_path}: [service] timezone {service.timezone!r} is not an IANA time zone "
-                          "such as Asia/Seoul") from None
+        raise ConfigError(
+            f"{config_path}: [service] timezone {service.timezone!r} is not an IANA time zone "
+            "such as Asia/Seoul"
+        ) from None
     if env.get("HDCAT_THREADS"):
         if not env["HDCAT_THREADS"].isdigit() or not 1 <= int(env["HDCAT_THREADS"]) <= 256:
             raise ConfigError(f"HDCAT_THREADS={env['HDCAT_THREADS']!r}: a whole number from 1 to 256")

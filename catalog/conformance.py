@@ -12,31 +12,63 @@ type, unit or coding system counts half) and the lists of what is missing or wro
 Results live in two graphs (`{base}/graph/conformance`, and one under the consortium prefix for
 consortium-only datasets); catalog.conformance_service decides when they are recomputed.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH, XSD
+from datetime import UTC, datetime
 
 from hdcat.catalog.definitions import coding_system_iri
 from hdcat.catalog.iris import short_hash
 from hdcat.ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH, XSD
 
 SUGGEST_AT = 0.3
 #: datatypes a column may declare for each element datatype (CSVW names and XSD local names)
-COMPATIBLE = {"string": {"string", "token", "normalizedstring", "anyuri"},
-              "code": {"string", "token", "code", "integer", "normalizedstring"},
-              "integer": {"integer", "int", "long", "short", "nonnegativeinteger", "positiveinteger"},
-              "decimal": {"decimal", "double", "float", "number", "integer"},
-              "boolean": {"boolean"}, "date": {"date", "datetime"}, "dateTime": {"datetime", "date"}}
+COMPATIBLE = {
+    "string": {"string", "token", "normalizedstring", "anyuri"},
+    "code": {"string", "token", "code", "integer", "normalizedstring"},
+    "integer": {"integer", "int", "long", "short", "nonnegativeinteger", "positiveinteger"},
+    "decimal": {"decimal", "double", "float", "number", "integer"},
+    "boolean": {"boolean"},
+    "date": {"date", "datetime"},
+    "dateTime": {"datetime", "date"},
+}
 _ICD_FAMILY = {"ICD-10", "KCD-7", "KCD-8"}
-_XSD_CASE = {"datetime": "dateTime", "nonnegativeinteger": "nonNegativeInteger", "positiveinteger": "positiveInteger",
-             "normalizedstring": "normalizedString", "anyuri": "anyURI"}
-_EXTRA = {"code", "cd", "date", "dt", "value", "val", "percent", "pct", "status", "result", "level", "yn", "flag",
-          "l", "ml", "mmhg", "mg", "dl", "kg", "m2", "pred", "min", "bpm"}  # the words and units columns add
+_XSD_CASE = {
+    "datetime": "dateTime",
+    "nonnegativeinteger": "nonNegativeInteger",
+    "positiveinteger": "positiveInteger",
+    "normalizedstring": "normalizedString",
+    "anyuri": "anyURI",
+}
+_EXTRA = {
+    "code",
+    "cd",
+    "date",
+    "dt",
+    "value",
+    "val",
+    "percent",
+    "pct",
+    "status",
+    "result",
+    "level",
+    "yn",
+    "flag",
+    "l",
+    "ml",
+    "mmhg",
+    "mg",
+    "dl",
+    "kg",
+    "m2",
+    "pred",
+    "min",
+    "bpm",
+}  # the words and units columns add
 
 
 def _norm(text: str | None) -> str:
@@ -98,8 +130,13 @@ def assess(definition: dict, record: dict) -> dict:
         matched[e["name"]] = col["name"]
         wrong += problems
         got += weight * (0.5 if problems else 1.0)
-    return {"score": round(got / total, 3) if total else 0.0, "missing": missing, "wrong": wrong, "matched": matched,
-            "conforms": not missing and not any(p.split(":")[0] in _required(definition) for p in wrong)}
+    return {
+        "score": round(got / total, 3) if total else 0.0,
+        "missing": missing,
+        "wrong": wrong,
+        "matched": matched,
+        "conforms": not missing and not any(p.split(":")[0] in _required(definition) for p in wrong),
+    }
 
 
 def _required(definition: dict) -> set[str]:
@@ -189,17 +226,57 @@ def shapes(definition: dict) -> Graph:
             g.add((prop, SH.name, Literal(e["name"])))
             g.add((prop, SH.message, Literal(f"{label}: required element missing")))
         types = sorted(COMPATIBLE[e["datatype"]])
-        spellings = sorted({t for t in types} | {_XSD_CASE.get(t, t) for t in types})  # "datetime" and "dateTime"
-        allowed = _strings(spellings) + [XSD[t] for t in ("string", "integer", "decimal", "boolean", "date",
-                                                                   "dateTime", "token", "double", "float")
-                                                 if t.lower() in types]
-        _wrong(g, e, _columns_path(g), CSVW.datatype, allowed, "datatype (expected " + e["datatype"] + ")", shape, label)
+        spellings = sorted(
+            {t for t in types} | {_XSD_CASE.get(t, t) for t in types}
+        )  # "datetime" and "dateTime"
+        allowed = _strings(spellings) + [
+            XSD[t]
+            for t in (
+                "string",
+                "integer",
+                "decimal",
+                "boolean",
+                "date",
+                "dateTime",
+                "token",
+                "double",
+                "float",
+            )
+            if t.lower() in types
+        ]
+        _wrong(
+            g,
+            e,
+            _columns_path(g),
+            CSVW.datatype,
+            allowed,
+            "datatype (expected " + e["datatype"] + ")",
+            shape,
+            label,
+        )
         if e.get("unit"):
-            _wrong(g, e, _columns_path(g), HDCAT.unit, _strings([e["unit"]]), f"unit (expected {e['unit']})", shape, label)
+            _wrong(
+                g,
+                e,
+                _columns_path(g),
+                HDCAT.unit,
+                _strings([e["unit"]]),
+                f"unit (expected {e['unit']})",
+                shape,
+                label,
+            )
         if e.get("coding_system") and e["coding_system"] != "local":
             family = _ICD_FAMILY if e["coding_system"] in _ICD_FAMILY else {e["coding_system"]}
-            _wrong(g, e, _columns_path(g), HEALTH.hasCodingSystem, [coding_system_iri(c) for c in sorted(family)],
-                   f"coding system (expected {e['coding_system']})", shape, label)
+            _wrong(
+                g,
+                e,
+                _columns_path(g),
+                HEALTH.hasCodingSystem,
+                [coding_system_iri(c) for c in sorted(family)],
+                f"coding system (expected {e['coding_system']})",
+                shape,
+                label,
+            )
     return g
 
 
@@ -207,13 +284,15 @@ def validate_declared(definition: dict, data: Graph, shape_graph: Graph, dataset
     """SHACL on one dataset. The downloadable shapes target every subject of dct:conformsTo; here the
     dataset alone is the focus node (a distribution may claim a standard of its own)."""
     import pyshacl
+
     shapes_for_one = Graph()
     shapes_for_one += shape_graph
     shape = URIRef(f"{definition['iri']}/shape")
     shapes_for_one.remove((shape, SH.targetSubjectsOf, DCT.conformsTo))
     shapes_for_one.add((shape, SH.targetNode, URIRef(dataset)))
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes_for_one, advanced=False, inference="none",
-                                            allow_warnings=True)
+    conforms, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes_for_one, advanced=False, inference="none", allow_warnings=True
+    )
     messages = sorted({str(m) for m in results.objects(None, SH.resultMessage)})
     return bool(conforms), messages
 
@@ -236,18 +315,39 @@ def check_declared(definition: dict, data: Graph, dataset) -> tuple[bool, list[s
             messages.add(f"{label}: required element missing")
         types = sorted(COMPATIBLE[e["datatype"]])
         spellings = sorted(set(types) | {_XSD_CASE.get(t, t) for t in types})
-        allowed = _strings(spellings) + [XSD[t] for t in ("string", "integer", "decimal", "boolean", "date",
-                                                           "dateTime", "token", "double", "float") if t.lower() in types]
+        allowed = _strings(spellings) + [
+            XSD[t]
+            for t in (
+                "string",
+                "integer",
+                "decimal",
+                "boolean",
+                "date",
+                "dateTime",
+                "token",
+                "double",
+                "float",
+            )
+            if t.lower() in types
+        ]
         checks = [(CSVW.datatype, allowed, "datatype (expected " + e["datatype"] + ")")]
         if e.get("unit"):
             checks.append((HDCAT.unit, _strings([e["unit"]]), f"unit (expected {e['unit']})"))
         if e.get("coding_system") and e["coding_system"] != "local":
             family = _ICD_FAMILY if e["coding_system"] in _ICD_FAMILY else {e["coding_system"]}
-            checks.append((HEALTH.hasCodingSystem, [coding_system_iri(c) for c in sorted(family)],
-                           f"coding system (expected {e['coding_system']})"))
+            checks.append(
+                (
+                    HEALTH.hasCodingSystem,
+                    [coding_system_iri(c) for c in sorted(family)],
+                    f"coding system (expected {e['coding_system']})",
+                )
+            )
         for predicate, ok, what in checks:
-            if any(not _all_in(data.objects(c, predicate), ok, at_least_one=True)
-                   for c in named if (c, predicate, None) in data):
+            if any(
+                not _all_in(data.objects(c, predicate), ok, at_least_one=True)
+                for c in named
+                if (c, predicate, None) in data
+            ):
                 messages.add(f"{label}: wrong {what}")
     return not messages, sorted(messages)
 
@@ -287,7 +387,7 @@ def measurement_graph(base: str, results: list[dict]) -> Graph:
     metric = HDCAT.conformanceScore
     g.add((metric, RDF.type, DQV.Metric))
     g.add((metric, DQV.expectedDataType, XSD.decimal))
-    now = Literal(datetime.now(timezone.utc).isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    now = Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime)
     for r in results:
         m = URIRef(f"{base}/id/measurement/{short_hash(r['dataset'] + r['definition'], 16)}")
         g.add((m, RDF.type, DQV.QualityMeasurement))
@@ -307,7 +407,9 @@ def measurement_graph(base: str, results: list[dict]) -> Graph:
     return g
 
 
-def read_measurements(store, graph_iri: URIRef, dataset: str | None = None, definition: str | None = None) -> list[dict]:
+def read_measurements(
+    store, graph_iri: URIRef, dataset: str | None = None, definition: str | None = None
+) -> list[dict]:
     g = store.graph(graph_iri)
     if dataset:
         nodes = set(g.subjects(DQV.computedOn, URIRef(dataset)))
@@ -320,10 +422,16 @@ def read_measurements(store, graph_iri: URIRef, dataset: str | None = None, defi
         d = g.value(m, HDCAT.definition)
         if definition and str(d) != definition:
             continue
-        out.append({"dataset": str(g.value(m, DQV.computedOn)), "definition": str(d),
-                    "score": float(g.value(m, DQV.value)), "declared": bool(g.value(m, HDCAT.declared).toPython()),
-                    "conforms": bool(g.value(m, SH.conforms).toPython()),
-                    "missing": sorted(str(x) for x in g.objects(m, HDCAT.missingElement)),
-                    "wrong": sorted(str(x) for x in g.objects(m, HDCAT.problem))})
+        out.append(
+            {
+                "dataset": str(g.value(m, DQV.computedOn)),
+                "definition": str(d),
+                "score": float(g.value(m, DQV.value)),
+                "declared": bool(g.value(m, HDCAT.declared).toPython()),
+                "conforms": bool(g.value(m, SH.conforms).toPython()),
+                "missing": sorted(str(x) for x in g.objects(m, HDCAT.missingElement)),
+                "wrong": sorted(str(x) for x in g.objects(m, HDCAT.problem)),
+            }
+        )
     out.sort(key=lambda r: (-r["score"], r["dataset"]))
     return out

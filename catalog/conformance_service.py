@@ -11,21 +11,25 @@ Reads (`of`, and every dataset record) show the results as last computed, possib
 A recompute that fails leaves its source or definition pending; `recompute_pending` (called
 after every harvest and at server start) catches up.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 
-from rdflib import Graph
-from rdflib.namespace import RDF
-
 from hdcat.catalog.conformance import SUGGEST_AT, assess, check_declared, measurement_graph, read_measurements
 from hdcat.catalog.definitions import Definitions
-from hdcat.catalog.iris import (conformance_graph_iri, consortium_graph_iri, hidden_conformance_graph_iri,
-                               source_graph_iri)
+from hdcat.catalog.iris import (
+    conformance_graph_iri,
+    consortium_graph_iri,
+    hidden_conformance_graph_iri,
+    source_graph_iri,
+)
 from hdcat.catalog.resources import describe
 from hdcat.catalog.visibility import PUBLIC
 from hdcat.ontology import DCAT, DQV, HDCAT
+from rdflib import Graph
+from rdflib.namespace import RDF
 
 log = logging.getLogger("hdcat.conformance")
 
@@ -52,7 +56,9 @@ class Conformance:
         self.validated = 0
 
     # ---- reads ----
-    def of(self, dataset: str | None = None, definition: str | None = None, members: bool = True) -> list[dict]:
+    def of(
+        self, dataset: str | None = None, definition: str | None = None, members: bool = True
+    ) -> list[dict]:
         """DQV measurements (declared and suggested) as last computed; without `members`, those about
         consortium-only datasets are left out."""
         graphs = [self.graph_iri] + ([self.hidden_graph_iri] if members else [])
@@ -69,7 +75,9 @@ class Conformance:
     @property
     def pending(self) -> set[str]:
         """What waits for a recompute: 'source:NAME' and 'definition:ID'."""
-        return {f"source:{s}" for s in self._pending_sources} | {f"definition:{d}" for d in self._pending_definitions}
+        return {f"source:{s}" for s in self._pending_sources} | {
+            f"definition:{d}" for d in self._pending_definitions
+        }
 
     # ---- what writes call ----
     def mark_stale(self, source: str | None = None, definition: str | None = None) -> None:
@@ -126,21 +134,28 @@ class Conformance:
         results = self._score(self._published(), rows)
         graph = source_graph_iri(self.base, source)
         scored = {ds for ds, _ in rows}
-        self._write(results, drop=lambda g, node: (node, HDCAT.source, graph) in g
-                    or g.value(node, DQV.computedOn) in scored)
+        self._write(
+            results,
+            drop=lambda g, node: (node, HDCAT.source, graph) in g or g.value(node, DQV.computedOn) in scored,
+        )
         return len(results)
 
     def _recompute_definition(self, def_id: str) -> int:
         defs = [d for d in self._published() if d["id"] == def_id]
         results = self._score(defs, self._datasets_of(None))
         prefix = str(self.definitions.iri(def_id, ""))
-        self._write(results, drop=lambda g, node: str(g.value(node, HDCAT.definition) or "").startswith(prefix))
+        self._write(
+            results, drop=lambda g, node: str(g.value(node, HDCAT.definition) or "").startswith(prefix)
+        )
         return len(results)
 
     def _published(self) -> list[dict]:
         """Live definition versions; drafts are previewed live on their page, never stored as results."""
-        return [self.definitions.get(v["id"], v["version"]) for v in self.definitions.versions()
-                if v["status"] == "published"]
+        return [
+            self.definitions.get(v["id"], v["version"])
+            for v in self.definitions.versions()
+            if v["status"] == "published"
+        ]
 
     def _datasets_of(self, source: str | None):
         """(IRI, graph) of one source's datasets, read from its two graphs; without a source, of every
@@ -181,16 +196,25 @@ class Conformance:
                     r["wrong"] = sorted(m for m in messages if not m.endswith("element missing"))
                 if declared or r["score"] >= SUGGEST_AT:
                     source_name = str(g).rsplit("/", 1)[-1]
-                    results.append(dict(r, dataset=record["iri"], definition=d["iri"], declared=declared,
-                                        visibility=record["visibility"],
-                                        source=str(source_graph_iri(self.base, source_name))))
+                    results.append(
+                        dict(
+                            r,
+                            dataset=record["iri"],
+                            definition=d["iri"],
+                            declared=declared,
+                            visibility=record["visibility"],
+                            source=str(source_graph_iri(self.base, source_name)),
+                        )
+                    )
         return results
 
     def _write(self, results: list[dict], drop) -> None:
         """Both result graphs in one transaction: the old measurements `drop(graph, node)` selects give way
         to `results`, each in the graph its dataset's visibility puts it in."""
-        fresh = {self.graph_iri: [r for r in results if r["visibility"] == PUBLIC],
-                 self.hidden_graph_iri: [r for r in results if r["visibility"] != PUBLIC]}
+        fresh = {
+            self.graph_iri: [r for r in results if r["visibility"] == PUBLIC],
+            self.hidden_graph_iri: [r for r in results if r["visibility"] != PUBLIC],
+        }
         graphs = {}
         for name, kept in fresh.items():
             old = Graph()

@@ -5,51 +5,88 @@ commit changes the graph (`forget`), so lists and pages stop costing per-row SPA
 dataset's conformance is read as last computed (see catalog.conformance_service): reading a
 dataset never scores it.
 """
+
 from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from typing import Callable
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import FOAF, RDF
+from collections.abc import Callable
 
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import NotFound
-from hdcat.catalog.iris import consortium_graph_iri, reference_graph_iri, safe_iri, source_graph_iri, valid_local_id
+from hdcat.catalog.iris import (
+    consortium_graph_iri,
+    reference_graph_iri,
+    safe_iri,
+    source_graph_iri,
+    valid_local_id,
+)
 from hdcat.catalog.readmodel import dataset_record, suppress
 from hdcat.catalog.resources import describe
 from hdcat.catalog.visibility import visibility_of, visible_graphs_filter
-from hdcat.ontology import DCAT, DCT, DISEASE_AREA, HDCAT, PROV, bind_prefixes, hospital_iri, hospitals, sparql_prefixes
+from hdcat.ontology import (
+    DCAT,
+    DCT,
+    DISEASE_AREA,
+    HDCAT,
+    PROV,
+    bind_prefixes,
+    hospital_iri,
+    hospitals,
+    sparql_prefixes,
+)
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 
 #: `{where}` narrows by hospital, disease area, source and visibility (Datasets._where)
-COUNT_DATASETS = P + """SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
+COUNT_DATASETS = (
+    P
+    + """SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
-PAGE_OF_DATASETS = P + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{
+)
+PAGE_OF_DATASETS = (
+    P
+    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}
     ORDER BY ?id LIMIT {limit} OFFSET {offset}"""
+)
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
-LOCATE_BY_ID = P + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
+LOCATE_BY_ID = (
+    P
+    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
     FILTER(STR(?id) = {local_id}) {visible} }} LIMIT 1"""
+)
 LOCATE_BY_IRI = P + "SELECT ?id ?g WHERE {{ GRAPH ?g {{ <{iri}> hdcat:localId ?id }} {visible} }} LIMIT 1"
 #: every dataset with its graph, in id order, for the whole-catalogue DCAT export (no hospital needed)
-CATALOGUE_PAGE = P + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id }} {visible} }}
+CATALOGUE_PAGE = (
+    P
+    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id }} {visible} }}
     ORDER BY ?id LIMIT {limit} OFFSET {offset}"""
-DATASETS_BY_HOSPITAL_AND_AREA = P + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
+)
+DATASETS_BY_HOSPITAL_AND_AREA = (
+    P
+    + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
     OPTIONAL {{ ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "{areas}")) }} }} {visible} }}
     GROUP BY ?h ?theme"""
-DATASETS_BY_HOSPITAL = P + """SELECT ?h (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
+)
+DATASETS_BY_HOSPITAL = (
+    P
+    + """SELECT ?h (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h }} {visible} }} GROUP BY ?h"""
+)
 #: every dataset's short id, hospital and own identifier, for matching lineage datasets to the catalogue
-CATALOGUE_IDS = P + """SELECT ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
+CATALOGUE_IDS = (
+    P
+    + """SELECT ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
     OPTIONAL { ?ds dct:identifier ?ident } } }"""
+)
 
 
 class Datasets:
@@ -92,16 +129,20 @@ class Datasets:
         q = COUNT_DATASETS.format(where=self._where(hospital, disease_area, source, members))
         return int(next(iter(self.store.query(q))).n)
 
-    def page(self, page=1, size=20, hospital=None, disease_area=None, source=None,
-             members=False) -> tuple[int, list[dict]]:
+    def page(
+        self, page=1, size=20, hospital=None, disease_area=None, source=None, members=False
+    ) -> tuple[int, list[dict]]:
         """One page of datasets; `members` says whether the reader may see consortium-only ones."""
         total, rows = self.page_rows(page, size, hospital, disease_area, source, members)
         return total, [self.record(ds, g) for ds, g in rows]
 
     def page_rows(self, page, size, hospital=None, disease_area=None, source=None, members=False):
         """(total, [(dataset IRI, its graph)]) of one page, in local-id order."""
-        q = PAGE_OF_DATASETS.format(where=self._where(hospital, disease_area, source, members),
-                                    limit=int(size), offset=(int(page) - 1) * int(size))
+        q = PAGE_OF_DATASETS.format(
+            where=self._where(hospital, disease_area, source, members),
+            limit=int(size),
+            offset=(int(page) - 1) * int(size),
+        )
         rows = [(row.ds, row.g) for row in self.store.query(q)]
         return self.count(hospital, disease_area, source, members), rows
 
@@ -110,7 +151,9 @@ class Datasets:
         """(IRI, graph) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
         if not valid_local_id(local_id):
             raise NotFound(f"no dataset with id {local_id!r}")
-        q = LOCATE_BY_ID.format(local_id=Literal(local_id).n3(), visible=visible_graphs_filter(self.base, members))
+        q = LOCATE_BY_ID.format(
+            local_id=Literal(local_id).n3(), visible=visible_graphs_filter(self.base, members)
+        )
         rows = list(self.store.query(q))
         if not rows:
             raise NotFound(f"no dataset with id {local_id!r}")
@@ -120,7 +163,9 @@ class Datasets:
         """(local id, graph) of a dataset IRI, or NotFound."""
         if not safe_iri(iri):
             raise NotFound(f"no dataset with IRI {iri}")
-        rows = list(self.store.query(LOCATE_BY_IRI.format(iri=iri, visible=visible_graphs_filter(self.base, members))))
+        rows = list(
+            self.store.query(LOCATE_BY_IRI.format(iri=iri, visible=visible_graphs_filter(self.base, members)))
+        )
         if not rows:
             raise NotFound(f"no dataset with IRI {iri}")
         return str(rows[0].id), rows[0].g
@@ -157,9 +202,13 @@ class Datasets:
         run = src.value(rec, PROV.wasGeneratedBy) if rec is not None else None
         if run is None:
             return None
-        return {"run": str(run), "run_id": str(run).rsplit("/", 1)[-1],
-                "source": str(graph_name).rsplit("/", 1)[-1],
-                "first_seen": str(src.value(rec, DCT.issued)), "last_changed": str(src.value(rec, DCT.modified))}
+        return {
+            "run": str(run),
+            "run_id": str(run).rsplit("/", 1)[-1],
+            "source": str(graph_name).rsplit("/", 1)[-1],
+            "first_seen": str(src.value(rec, DCT.issued)),
+            "last_changed": str(src.value(rec, DCT.modified)),
+        }
 
     def resource_graph(self, local_id: str, members: bool = False) -> Graph:
         """One dataset as RDF: its description, its catalogue record and its hospital's names."""
@@ -179,10 +228,15 @@ class Datasets:
         return out
 
     # ---- the whole catalogue ----
-    def catalog_graph(self, page: int, size: int, catalog_iri: URIRef, members: bool = False) -> tuple[Graph, int]:
+    def catalog_graph(
+        self, page: int, size: int, catalog_iri: URIRef, members: bool = False
+    ) -> tuple[Graph, int]:
         """One page of the whole catalogue as DCAT: the catalog node and each dataset in full."""
-        q = CATALOGUE_PAGE.format(visible=visible_graphs_filter(self.base, members),
-                                  limit=int(size), offset=(int(page) - 1) * int(size))
+        q = CATALOGUE_PAGE.format(
+            visible=visible_graphs_filter(self.base, members),
+            limit=int(size),
+            offset=(int(page) - 1) * int(size),
+        )
         out = bind_prefixes(Graph())
         out.add((catalog_iri, RDF.type, DCAT.Catalog))
         for row in self.store.query(q):
@@ -197,7 +251,9 @@ class Datasets:
         by_hospital: Counter = Counter()
         by_area: Counter = Counter()
         matrix: dict = defaultdict(Counter)
-        for row in self.store.query(DATASETS_BY_HOSPITAL_AND_AREA.format(areas=DISEASE_AREA, visible=visible)):
+        for row in self.store.query(
+            DATASETS_BY_HOSPITAL_AND_AREA.format(areas=DISEASE_AREA, visible=visible)
+        ):
             h = str(row.h).rsplit("/", 1)[-1]
             area = str(row.theme).rsplit("/", 1)[-1] if row.theme else "unclassified"
             matrix[h][area] += int(row.n)
@@ -206,10 +262,19 @@ class Datasets:
             by_hospital[str(row.h).rsplit("/", 1)[-1]] = int(row.n)
         rows = []
         for h in hospitals():
-            rows.append({**h, "datasets": by_hospital.get(h["id"], 0),
-                         "areas": {a: suppress(n, 1) for a, n in matrix.get(h["id"], {}).items()}})
-        return {"total": sum(by_hospital.values()), "hospitals": rows,
-                "disease_areas": dict(by_area.most_common()), "threshold": self.settings.suppression_threshold}
+            rows.append(
+                {
+                    **h,
+                    "datasets": by_hospital.get(h["id"], 0),
+                    "areas": {a: suppress(n, 1) for a, n in matrix.get(h["id"], {}).items()},
+                }
+            )
+        return {
+            "total": sum(by_hospital.values()),
+            "hospitals": rows,
+            "disease_areas": dict(by_area.most_common()),
+            "threshold": self.settings.suppression_threshold,
+        }
 
     def catalogue_ids(self) -> dict:
         """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching lineage; read

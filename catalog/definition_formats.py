@@ -2,17 +2,36 @@
 
 Turtle and JSON-LD come from the graph itself; SHACL from catalog.conformance.shapes.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 
-_JSON_TYPES = {"string": {"type": "string"}, "code": {"type": "string"}, "integer": {"type": "integer"},
-               "decimal": {"type": "number"}, "boolean": {"type": "boolean"},
-               "date": {"type": "string", "format": "date"}, "dateTime": {"type": "string", "format": "date-time"}}
+_JSON_TYPES = {
+    "string": {"type": "string"},
+    "code": {"type": "string"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "dateTime": {"type": "string", "format": "date-time"},
+}
 
-CSV_COLUMNS = ("name", "label_en", "label_ko", "definition_en", "definition_ko", "datatype", "unit", "coding_system",
-               "concept", "value_set", "required", "cardinality")
+CSV_COLUMNS = (
+    "name",
+    "label_en",
+    "label_ko",
+    "definition_en",
+    "definition_ko",
+    "datatype",
+    "unit",
+    "coding_system",
+    "concept",
+    "value_set",
+    "required",
+    "cardinality",
+)
 
 
 def to_csv(definition: dict) -> str:
@@ -21,12 +40,22 @@ def to_csv(definition: dict) -> str:
     writer.writerow(CSV_COLUMNS)
     for e in definition["elements"]:
         concept = e.get("concept") or {}
-        writer.writerow([e["name"], e["label"].get("en", ""), e["label"].get("ko", ""),
-                         (e.get("definition") or {}).get("en", ""), (e.get("definition") or {}).get("ko", ""),
-                         e["datatype"], e.get("unit") or "", e.get("coding_system") or "",
-                         f"{concept.get('system') or ''}|{concept.get('code')}" if concept.get("code") else "",
-                         " ; ".join(f"{c['code']} {c.get('label') or ''}".strip() for c in e.get("value_set") or []),
-                         "yes" if e.get("required") else "no", e.get("cardinality") or ""])
+        writer.writerow(
+            [
+                e["name"],
+                e["label"].get("en", ""),
+                e["label"].get("ko", ""),
+                (e.get("definition") or {}).get("en", ""),
+                (e.get("definition") or {}).get("ko", ""),
+                e["datatype"],
+                e.get("unit") or "",
+                e.get("coding_system") or "",
+                f"{concept.get('system') or ''}|{concept.get('code')}" if concept.get("code") else "",
+                " ; ".join(f"{c['code']} {c.get('label') or ''}".strip() for c in e.get("value_set") or []),
+                "yes" if e.get("required") else "no",
+                e.get("cardinality") or "",
+            ]
+        )
     return "\ufeff" + out.getvalue()  # BOM: Excel opens Korean text correctly
 
 
@@ -45,10 +74,19 @@ def to_json_schema(definition: dict) -> dict:
         if e.get("coding_system"):
             item["x-coding-system"] = e["coding_system"]
         many = (e.get("cardinality") or "").endswith("*")
-        props[e["name"]] = {"type": "array", "items": item, **({"minItems": 1} if e.get("required") else {})} if many else item
+        props[e["name"]] = (
+            {"type": "array", "items": item, **({"minItems": 1} if e.get("required") else {})}
+            if many
+            else item
+        )
         if e.get("required"):
             required.append(e["name"])
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": definition["iri"] + "/schema.json",
-            "title": definition["title"].get("en") or definition["title"].get("ko"),
-            "description": (definition.get("description") or {}).get("en", ""),
-            "type": "object", "properties": props, "required": required}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": definition["iri"] + "/schema.json",
+        "title": definition["title"].get("en") or definition["title"].get("ko"),
+        "description": (definition.get("description") or {}).get("en", ""),
+        "type": "object",
+        "properties": props,
+        "required": required,
+    }

@@ -9,32 +9,53 @@ new resource that says `prov:wasRevisionOf` the one it revises. Every change is 
 The JSON shape (DefinitionSchema) is what the API takes and gives, what `hdcat definitions
 import` reads and what the starter definitions in ontology/definitions/ are written in.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
 from hdcat.catalog.iris import short_hash
 from hdcat.catalog.schemas import bounded_json
 from hdcat.ontology import (
-    ADMS, CODING_SYSTEM, DCAT, DCT, DISEASE_AREA, HDCAT, PROV, UnknownContext, bind_prefixes, hospital_iri,
-    resolve_contexts, sparql_prefixes, starter_definitions,
+    ADMS,
+    CODING_SYSTEM,
+    DCAT,
+    DCT,
+    DISEASE_AREA,
+    HDCAT,
+    PROV,
+    UnknownContext,
+    bind_prefixes,
+    hospital_iri,
+    resolve_contexts,
+    sparql_prefixes,
+    starter_definitions,
 )
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 ADMS_STATUS = "http://purl.org/adms/status/"
-STATUS_IRI = {"draft": URIRef(ADMS_STATUS + "UnderDevelopment"), "published": URIRef(ADMS_STATUS + "Completed"),
-              "deprecated": URIRef(ADMS_STATUS + "Deprecated")}
+STATUS_IRI = {
+    "draft": URIRef(ADMS_STATUS + "UnderDevelopment"),
+    "published": URIRef(ADMS_STATUS + "Completed"),
+    "deprecated": URIRef(ADMS_STATUS + "Deprecated"),
+}
 STATUS_OF = {v: k for k, v in STATUS_IRI.items()}
-DATATYPES = {"string": XSD.string, "integer": XSD.integer, "decimal": XSD.decimal, "boolean": XSD.boolean,
-             "date": XSD.date, "dateTime": XSD.dateTime, "code": XSD.token}
+DATATYPES = {
+    "string": XSD.string,
+    "integer": XSD.integer,
+    "decimal": XSD.decimal,
+    "boolean": XSD.boolean,
+    "date": XSD.date,
+    "dateTime": XSD.dateTime,
+    "code": XSD.token,
+}
 DATATYPE_OF = {v: k for k, v in DATATYPES.items()}
 CODING_SYSTEMS = ("ICD-10", "KCD-7", "KCD-8", "ICD-O-3", "SNOMED CT", "LOINC", "ATC", "OMOP", "EDI", "local")
 DISEASE_AREAS = ("cancer", "cardiovascular", "respiratory", "ophthalmology", "other")
@@ -54,6 +75,7 @@ def coding_system_iri(notation: str) -> URIRef:
 class _Texts(Schema):
     class Meta:
         unknown = EXCLUDE
+
     en = fields.String(allow_none=True, validate=validate.Length(max=2000))
     ko = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -66,6 +88,7 @@ class _Texts(Schema):
 class _Code(Schema):
     class Meta:
         unknown = EXCLUDE
+
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     system = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
@@ -76,13 +99,22 @@ class ElementSchema(Schema):
     class Meta:
         unknown = EXCLUDE
         ordered = True
-    name = fields.String(required=True, validate=validate.Regexp(
-        _NAME, error="lower-case letters, digits and _, starting with a letter (the column name a dataset should use)"))
+
+    name = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            _NAME,
+            error="lower-case letters, digits and _, starting with a letter (the column name a dataset should use)",
+        ),
+    )
     label = fields.Nested(_Texts, required=True)
     definition = fields.Nested(_Texts, load_default=dict)
     datatype = fields.String(required=True, validate=validate.OneOf(list(DATATYPES)))
-    unit = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        _UCUM, error="a UCUM unit code such as mm[Hg], mg/dL, kg/m2 or %"))
+    unit = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(_UCUM, error="a UCUM unit code such as mm[Hg], mg/dL, kg/m2 or %"),
+    )
     coding_system = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CODING_SYSTEMS))
     concept = fields.Nested(_Code, load_default=None, allow_none=True)
     value_set = fields.List(fields.Nested(_Code), load_default=list, validate=validate.Length(max=500))
@@ -100,7 +132,9 @@ class ElementSchema(Schema):
             errors["coding_system"] = ["a coded element needs its coding system"]
         card = data.get("cardinality")
         if card and "required" in data and data["required"] != card.startswith("1"):
-            errors["cardinality"] = [f"{card} does not agree with required={'yes' if data['required'] else 'no'}"]
+            errors["cardinality"] = [
+                f"{card} does not agree with required={'yes' if data['required'] else 'no'}"
+            ]
         if errors:
             raise ValidationError(errors)
 
@@ -109,16 +143,25 @@ class DefinitionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
         ordered = True
-    id = fields.String(required=True, validate=validate.Regexp(_ID, error="lower-case letters, digits and -, 2–63 long"))
+
+    id = fields.String(
+        required=True, validate=validate.Regexp(_ID, error="lower-case letters, digits and -, 2–63 long")
+    )
     version = fields.String(required=True, validate=validate.Regexp(_VERSION, error="like 1.0.0"))
     title = fields.Nested(_Texts, required=True)
     description = fields.Nested(_Texts, load_default=dict)
     disease_area = fields.String(required=True, validate=validate.OneOf(DISEASE_AREAS))
     keywords = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
-    hospital = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^[a-z0-9][a-z0-9_-]{0,62}$", error="a hospital id such as hanbit"))
-    elements = fields.List(fields.Nested(ElementSchema), required=True,
-                           validate=validate.Length(min=1, max=500, error="a definition needs at least one data element"))
+    hospital = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,62}$", error="a hospital id such as hanbit"),
+    )
+    elements = fields.List(
+        fields.Nested(ElementSchema),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="a definition needs at least one data element"),
+    )
 
     @post_load
     def _normalise(self, data, **kwargs):
@@ -140,6 +183,7 @@ class DefinitionSchema(Schema):
 
 class DefinitionRecordSchema(DefinitionSchema):
     """What the API answers: the definition plus its identity and lifecycle."""
+
     iri = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["draft", "published", "deprecated"]))
     created = fields.String(allow_none=True)
@@ -158,8 +202,11 @@ def load_definition(data: dict) -> dict:
     except ValidationError as exc:
         errors = flatten_errors(exc.messages)
         first = next(iter(errors))
-        raise Invalid(f"{len(errors)} field(s) to fix: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                      field=first, detail={"fields": errors}) from None
+        raise Invalid(
+            f"{len(errors)} field(s) to fix: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            field=first,
+            detail={"fields": errors},
+        ) from None
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, str]:
@@ -243,8 +290,11 @@ def _code_node(g: Graph, element: URIRef, suffix: str, code: dict) -> URIRef:
 
 
 def _read_code(g: Graph, node) -> dict:
-    out = {"code": str(g.value(node, SKOS.notation) or ""), "label": _opt(g.value(node, SKOS.prefLabel)),
-           "system": _opt(g.value(node, HDCAT.codeSystemName))}
+    out = {
+        "code": str(g.value(node, SKOS.notation) or ""),
+        "label": _opt(g.value(node, SKOS.prefLabel)),
+        "system": _opt(g.value(node, HDCAT.codeSystemName)),
+    }
     match = g.value(node, SKOS.exactMatch)
     if match is not None:
         system, _, code = str(match).partition("|")
@@ -264,19 +314,31 @@ def from_graph(g: Graph, iri: URIRef) -> dict:
     for node in g.objects(iri, HDCAT.hasElement):
         cs = g.value(node, HDCAT.codingSystem)
         concept = g.value(node, HDCAT.concept)
-        elements.append((int(g.value(node, HDCAT.order) or 0), {
-            "name": str(g.value(node, HDCAT.elementName)),
-            "label": _read_texts(g, node, SKOS.prefLabel),
-            "definition": _read_texts(g, node, SKOS.definition),
-            "datatype": DATATYPE_OF.get(g.value(node, HDCAT.datatype), "string"),
-            "unit": _opt(g.value(node, HDCAT.unit)),
-            "coding_system": _notation(cs),
-            "concept": _read_code(g, concept) if concept is not None else None,
-            "value_set": [_read_code(g, v) for v in sorted(g.objects(node, HDCAT.permittedValue),
-                                                           key=lambda v: int(str(v).rsplit("/", 1)[-1]))],
-            "required": bool(g.value(node, HDCAT.required) and g.value(node, HDCAT.required).toPython()),
-            "cardinality": _opt(g.value(node, HDCAT.cardinality)),
-        }))
+        elements.append(
+            (
+                int(g.value(node, HDCAT.order) or 0),
+                {
+                    "name": str(g.value(node, HDCAT.elementName)),
+                    "label": _read_texts(g, node, SKOS.prefLabel),
+                    "definition": _read_texts(g, node, SKOS.definition),
+                    "datatype": DATATYPE_OF.get(g.value(node, HDCAT.datatype), "string"),
+                    "unit": _opt(g.value(node, HDCAT.unit)),
+                    "coding_system": _notation(cs),
+                    "concept": _read_code(g, concept) if concept is not None else None,
+                    "value_set": [
+                        _read_code(g, v)
+                        for v in sorted(
+                            g.objects(node, HDCAT.permittedValue),
+                            key=lambda v: int(str(v).rsplit("/", 1)[-1]),
+                        )
+                    ],
+                    "required": bool(
+                        g.value(node, HDCAT.required) and g.value(node, HDCAT.required).toPython()
+                    ),
+                    "cardinality": _opt(g.value(node, HDCAT.cardinality)),
+                },
+            )
+        )
     publisher = g.value(iri, DCT.publisher)
     theme = g.value(iri, DCAT.theme)
     return {
@@ -320,18 +382,30 @@ def version_key(version: str) -> tuple:
 
 def diff(old: dict, new: dict) -> dict:
     """What changed between two versions: metadata fields, and elements added, removed or changed (field by field)."""
-    fields_changed = {k: {"from": old.get(k), "to": new.get(k)} for k in CONTENT_KEYS
-                      if k != "elements" and old.get(k) != new.get(k)}
+    fields_changed = {
+        k: {"from": old.get(k), "to": new.get(k)}
+        for k in CONTENT_KEYS
+        if k != "elements" and old.get(k) != new.get(k)
+    }
     a = {e["name"]: e for e in old.get("elements", [])}
     b = {e["name"]: e for e in new.get("elements", [])}
     changed = {}
     for name in sorted(set(a) & set(b)):
-        delta = {k: {"from": a[name].get(k), "to": b[name].get(k)} for k in sorted(set(a[name]) | set(b[name]))
-                 if a[name].get(k) != b[name].get(k)}
+        delta = {
+            k: {"from": a[name].get(k), "to": b[name].get(k)}
+            for k in sorted(set(a[name]) | set(b[name]))
+            if a[name].get(k) != b[name].get(k)
+        }
         if delta:
             changed[name] = delta
-    return {"from": old.get("version"), "to": new.get("version"), "fields": fields_changed,
-            "added": sorted(set(b) - set(a)), "removed": sorted(set(a) - set(b)), "changed": changed}
+    return {
+        "from": old.get("version"),
+        "to": new.get("version"),
+        "fields": fields_changed,
+        "added": sorted(set(b) - set(a)),
+        "removed": sorted(set(a) - set(b)),
+        "changed": changed,
+    }
 
 
 def summary_of(d: dict) -> str:
@@ -372,14 +446,24 @@ class Definitions:
     # ---- reads ----
     def versions(self, drafts: bool = True) -> list[dict]:
         """Every version of every definition (drafts only for readers who may see work in progress)."""
-        q = P + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{ ?d a dct:Standard ; dct:identifier ?id ;
+        q = (
+            P
+            + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{ ?d a dct:Standard ; dct:identifier ?id ;
                  owl:versionInfo ?v ; adms:status ?status . OPTIONAL {{ ?d dct:modified ?modified }} }}
                  FILTER(STRSTARTS(STR(?g), "{self.base}/graph/definition/")
                         || STRSTARTS(STR(?g), "{self.base}/graph/consortium/definition-draft/")) }}"""
+        )
         rows = []
         for r in self.store.query(q):
-            rows.append({"id": str(r.id), "version": str(r.v), "iri": str(r.d), "status": STATUS_OF.get(r.status, "draft"),
-                         "modified": _opt(r.modified)})
+            rows.append(
+                {
+                    "id": str(r.id),
+                    "version": str(r.v),
+                    "iri": str(r.d),
+                    "status": STATUS_OF.get(r.status, "draft"),
+                    "modified": _opt(r.modified),
+                }
+            )
         rows.sort(key=lambda r: (r["id"], version_key(r["version"])))
         return [r for r in rows if drafts or r["status"] != "draft"]
 
@@ -418,33 +502,50 @@ class Definitions:
         return [r for r in self.versions(drafts) if r["id"] == def_id]
 
     def history(self, def_id: str, drafts: bool = True) -> list[dict]:
-        q = P + f"""SELECT ?at ?who ?what ?version ?note WHERE {{ GRAPH <{self.history_graph}> {{
+        q = (
+            P
+            + f"""SELECT ?at ?who ?what ?version ?note WHERE {{ GRAPH <{self.history_graph}> {{
                  ?a prov:used ?d ; prov:startedAtTime ?at ; prov:wasAssociatedWith ?who ; dct:type ?what ;
                     hdcat:changeNote ?note . ?d dct:identifier {Literal(def_id).n3()} ; owl:versionInfo ?version }} }}
                  ORDER BY DESC(?at)"""
+        )
         visible = None if drafts else {v["version"] for v in self.all_of(def_id, drafts=False)}
-        return [{"at": str(r.at), "who": str(r.who).rsplit(":", 1)[-1], "action": str(r.what), "version": str(r.version),
-                 "note": str(r.note)} for r in self.store.query(q) if visible is None or str(r.version) in visible]
+        return [
+            {
+                "at": str(r.at),
+                "who": str(r.who).rsplit(":", 1)[-1],
+                "action": str(r.what),
+                "version": str(r.version),
+                "note": str(r.note),
+            }
+            for r in self.store.query(q)
+            if visible is None or str(r.version) in visible
+        ]
 
     # ---- writes ----
     def _now(self) -> str:
-        return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return datetime.now(UTC).isoformat(timespec="seconds")
 
     def _write(self, record: dict, meta: dict) -> None:
         """One transaction: the version's graph where its status puts it, and none where it does not."""
         iri = self.iri(record["id"], record["version"])
         draft = meta["status"] == "draft"
-        self.store.replace_graphs({
-            self.graph_iri(record["id"], record["version"], draft=draft): to_graph(record, iri, meta),
-            self.graph_iri(record["id"], record["version"], draft=not draft): Graph()})
+        self.store.replace_graphs(
+            {
+                self.graph_iri(record["id"], record["version"], draft=draft): to_graph(record, iri, meta),
+                self.graph_iri(record["id"], record["version"], draft=not draft): Graph(),
+            }
+        )
 
     def _record_change(self, def_id: str, version: str, actor: str, action: str, note: str) -> None:
         g = Graph()
-        act = URIRef(f"{self.base}/id/definition-change/{short_hash(def_id + version + action + self._now() + note, 16)}")
+        act = URIRef(
+            f"{self.base}/id/definition-change/{short_hash(def_id + version + action + self._now() + note, 16)}"
+        )
         d = self.iri(def_id, version)
         g.add((act, RDF.type, PROV.Activity))
         g.add((act, PROV.used, d))
-        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # orders changes within a second
+        at = datetime.now(UTC).isoformat(timespec="microseconds")  # orders changes within a second
         g.add((act, PROV.startedAtTime, Literal(at, datatype=XSD.dateTime)))
         g.add((act, PROV.wasAssociatedWith, URIRef(f"urn:hdcat:user:{actor}")))
         g.add((act, DCT.type, Literal(action)))
@@ -459,25 +560,37 @@ class Definitions:
             self.on_change(def_id)
 
     def _meta(self, record: dict) -> dict:
-        return {k: record.get(k) for k in ("status", "created", "modified", "issued", "revision_of", "replaced_by")}
+        return {
+            k: record.get(k)
+            for k in ("status", "created", "modified", "issued", "revision_of", "replaced_by")
+        }
 
     def create(self, data: dict, actor: str, revision_of: str | None = None) -> dict:
         data = load_definition(data)
         if any(r["id"] == data["id"] and r["version"] == data["version"] for r in self.versions()):
-            raise Conflict(f"definition {data['id']} {data['version']} exists already; "
-                           "edit it (drafts only) or make a new version")
+            raise Conflict(
+                f"definition {data['id']} {data['version']} exists already; "
+                "edit it (drafts only) or make a new version"
+            )
         now = self._now()
         self._write(data, {"status": "draft", "created": now, "modified": now, "revision_of": revision_of})
-        self._record_change(data["id"], data["version"], actor, "create",
-                            f"created with {len(data['elements'])} elements" +
-                            (f" as a revision of {revision_of.rsplit('/', 1)[-1]}" if revision_of else ""))
+        self._record_change(
+            data["id"],
+            data["version"],
+            actor,
+            "create",
+            f"created with {len(data['elements'])} elements"
+            + (f" as a revision of {revision_of.rsplit('/', 1)[-1]}" if revision_of else ""),
+        )
         return self.get(data["id"], data["version"])
 
     def update(self, def_id: str, version: str, data: dict, actor: str) -> dict:
         current = self.get(def_id, version)
         if current["status"] != "draft":
-            raise Conflict(f"{def_id} {version} is {current['status']}: published versions never change; "
-                           "make a new version instead")
+            raise Conflict(
+                f"{def_id} {version} is {current['status']}: published versions never change; "
+                "make a new version instead"
+            )
         data = load_definition(dict(data, id=def_id, version=version))
         change = diff(content(current), data)
         self._write(data, dict(self._meta(current), modified=self._now()))
@@ -488,11 +601,18 @@ class Definitions:
         """Move one version along draft → published → deprecated; its content never changes here."""
         current = self.get(def_id, version)
         if current["status"] != allowed:
-            raise Conflict(f"{def_id} {version} is {current['status']}; only {allowed} versions can be {status}")
+            raise Conflict(
+                f"{def_id} {version} is {current['status']}; only {allowed} versions can be {status}"
+            )
         self._write(content(current), dict(self._meta(current), status=status, modified=self._now(), **meta))
         action = {"published": "publish", "deprecated": "deprecate"}[status]
-        self._record_change(def_id, version, actor, meta.get("replaced_by") and "supersede" or action,
-                            f"superseded by {meta['replaced_by'].rsplit('/', 1)[-1]}" if meta.get("replaced_by") else status)
+        self._record_change(
+            def_id,
+            version,
+            actor,
+            meta.get("replaced_by") and "supersede" or action,
+            f"superseded by {meta['replaced_by'].rsplit('/', 1)[-1]}" if meta.get("replaced_by") else status,
+        )
         return current
 
     def publish(self, def_id: str, version: str, actor: str) -> dict:
@@ -500,8 +620,14 @@ class Definitions:
         self._transition(def_id, version, actor, "draft", "published", issued=self._now())
         for older in self.all_of(def_id):  # one live version: every earlier published one is superseded
             if older["status"] == "published" and version_key(older["version"]) < version_key(version):
-                self._transition(def_id, older["version"], actor, "published", "deprecated",
-                                 replaced_by=str(self.iri(def_id, version)))
+                self._transition(
+                    def_id,
+                    older["version"],
+                    actor,
+                    "published",
+                    "deprecated",
+                    replaced_by=str(self.iri(def_id, version)),
+                )
         self._published_changed(def_id)
         return self.get(def_id, version)
 
@@ -518,7 +644,9 @@ class Definitions:
     def delete_draft(self, def_id: str, version: str, actor: str) -> None:
         current = self.get(def_id, version)
         if current["status"] != "draft":
-            raise Conflict(f"{def_id} {version} is {current['status']}; published versions stay resolvable forever")
+            raise Conflict(
+                f"{def_id} {version} is {current['status']}; published versions stay resolvable forever"
+            )
         self.store.drop_graph(self.graph_iri(def_id, version, draft=True))
         self._record_change(def_id, version, actor, "delete", "draft deleted")
 
@@ -530,8 +658,15 @@ class Definitions:
             existing = self.get(data["id"], data["version"])
         except NotFound:
             existing = None
-        record = existing if existing and existing["status"] != "draft" else (
-            self.update(data["id"], data["version"], data, actor) if existing else self.create(data, actor))
+        record = (
+            existing
+            if existing and existing["status"] != "draft"
+            else (
+                self.update(data["id"], data["version"], data, actor)
+                if existing
+                else self.create(data, actor)
+            )
+        )
         if publish and record["status"] == "draft":
             record = self.publish(record["id"], record["version"], actor)
         return record
@@ -550,27 +685,42 @@ class Definitions:
 def parse_upload(body: str, media_type: str, defaults: dict | None = None) -> dict:
     """A definition upload as JSON, as RDF holding one dct:Standard (what `export --format ttl` writes),
     or as SHACL holding one sh:NodeShape (with `defaults` for what SHACL cannot say)."""
-    if media_type in ("application/json", "") or body.lstrip().startswith("{") and "@context" not in body[:2000]:
+    if (
+        media_type in ("application/json", "")
+        or body.lstrip().startswith("{")
+        and "@context" not in body[:2000]
+    ):
         try:
             return bounded_json(lambda: json.loads(body))
         except json.JSONDecodeError as exc:
-            raise Invalid(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}", field="(body)") from None
-    fmt = {"application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}.get(media_type, "turtle")
+            raise Invalid(
+                f"the body is not valid JSON: {exc.msg} at line {exc.lineno}", field="(body)"
+            ) from None
+    fmt = {"application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}.get(
+        media_type, "turtle"
+    )
     g = Graph()
     try:
         if fmt == "xml" and "<!ENTITY" in body.upper():
-            raise Invalid("RDF/XML that declares entities (<!ENTITY …>) is refused: entity expansion can blow a "
-                          "small upload up to gigabytes", field="(body)")
+            raise Invalid(
+                "RDF/XML that declares entities (<!ENTITY …>) is refused: entity expansion can blow a "
+                "small upload up to gigabytes",
+                field="(body)",
+            )
         if fmt == "json-ld" or body.lstrip().startswith(("{", "[")):
             fmt = "json-ld"
-            body = json.dumps(resolve_contexts(bounded_json(lambda: json.loads(body))))  # never a network fetch
+            body = json.dumps(
+                resolve_contexts(bounded_json(lambda: json.loads(body)))
+            )  # never a network fetch
         g.parse(data=body, format=fmt)
     except UnknownContext as exc:
         raise Invalid(str(exc), field="@context") from None
     except Invalid:
         raise
     except Exception as exc:  # rdflib raises many kinds
-        raise Invalid(f"the body is not valid {fmt}: {' '.join(str(exc).split())[:200]}", field="(body)") from None
+        raise Invalid(
+            f"the body is not valid {fmt}: {' '.join(str(exc).split())[:200]}", field="(body)"
+        ) from None
     standards = [s for s in g.subjects(RDF.type, DCT.Standard) if isinstance(s, URIRef)]
     shapes = list(g.subjects(RDF.type, SH.NodeShape))
     try:
@@ -579,20 +729,36 @@ def parse_upload(body: str, media_type: str, defaults: dict | None = None) -> di
         if not standards and len(shapes) == 1:
             return from_shacl(g, shapes[0], defaults or {})
     except (ValueError, TypeError) as exc:  # a count, order or index that is not a number
-        raise Invalid(f"the RDF has a value that should be a number and is not: {exc}", field="(body)") from None
-    raise Invalid(f"the RDF must describe exactly one dct:Standard or one sh:NodeShape (found {len(standards)} "
-                  f"and {len(shapes)})", field="(body)")
+        raise Invalid(
+            f"the RDF has a value that should be a number and is not: {exc}", field="(body)"
+        ) from None
+    raise Invalid(
+        f"the RDF must describe exactly one dct:Standard or one sh:NodeShape (found {len(standards)} "
+        f"and {len(shapes)})",
+        field="(body)",
+    )
 
 
-_XSD_TO_DATATYPE = {XSD.string: "string", XSD.integer: "integer", XSD.int: "integer", XSD.long: "integer",
-                    XSD.decimal: "decimal", XSD.double: "decimal", XSD.float: "decimal", XSD.boolean: "boolean",
-                    XSD.date: "date", XSD.dateTime: "dateTime", XSD.token: "code"}
+_XSD_TO_DATATYPE = {
+    XSD.string: "string",
+    XSD.integer: "integer",
+    XSD.int: "integer",
+    XSD.long: "integer",
+    XSD.decimal: "decimal",
+    XSD.double: "decimal",
+    XSD.float: "decimal",
+    XSD.boolean: "boolean",
+    XSD.date: "date",
+    XSD.dateTime: "dateTime",
+    XSD.token: "code",
+}
 
 
 def from_shacl(g: Graph, shape, defaults: dict) -> dict:
     """A definition from SHACL a steward already has: each property shape becomes a data element
     (name from the path's local name, datatype from sh:datatype, required from sh:minCount, the
     value set from sh:in); what SHACL cannot say (id, version, disease area) comes from `defaults`."""
+
     def text(node, *predicates) -> dict:
         for predicate in predicates:
             found = _read_texts(g, node, predicate)
@@ -612,18 +778,30 @@ def from_shacl(g: Graph, shape, defaults: dict) -> dict:
         required = bool(low is not None and int(low) >= 1)
         values = list(Collection(g, g.value(prop, SH["in"]))) if g.value(prop, SH["in"]) is not None else []
         datatype = _XSD_TO_DATATYPE.get(g.value(prop, SH.datatype), "code" if values else "string")
-        elements.append({"name": name, "label": text(prop, SH.name, RDFS.label) or {"en": name.replace("_", " ")},
-                         "definition": text(prop, SH.description, RDFS.comment), "datatype": datatype,
-                         "coding_system": "local" if datatype == "code" else None,
-                         "value_set": [{"code": str(v)} for v in values], "required": required,
-                         "cardinality": f"{1 if required else 0}..{'*' if high is None or int(high) > 1 else 1}",
-                         "order": float(g.value(prop, SH.order)) if g.value(prop, SH.order) is not None
-                         else float(len(elements))})
+        elements.append(
+            {
+                "name": name,
+                "label": text(prop, SH.name, RDFS.label) or {"en": name.replace("_", " ")},
+                "definition": text(prop, SH.description, RDFS.comment),
+                "datatype": datatype,
+                "coding_system": "local" if datatype == "code" else None,
+                "value_set": [{"code": str(v)} for v in values],
+                "required": required,
+                "cardinality": f"{1 if required else 0}..{'*' if high is None or int(high) > 1 else 1}",
+                "order": float(g.value(prop, SH.order))
+                if g.value(prop, SH.order) is not None
+                else float(len(elements)),
+            }
+        )
     elements.sort(key=lambda e: e.pop("order"))
     local = re.split(r"[#/]", str(shape))[-1].lower() if isinstance(shape, URIRef) else ""
-    return {"id": defaults.get("id") or re.sub(r"[^a-z0-9-]+", "-", local.replace("shape", "")).strip("-"),
-            "version": defaults.get("version") or str(g.value(shape, OWL.versionInfo) or "1.0.0"),
-            "title": text(shape, DCT.title, RDFS.label, SH.name) or {"en": local},
-            "description": text(shape, DCT.description, RDFS.comment),
-            "disease_area": defaults.get("disease_area") or "other",
-            "keywords": [], "hospital": defaults.get("hospital"), "elements": elements}
+    return {
+        "id": defaults.get("id") or re.sub(r"[^a-z0-9-]+", "-", local.replace("shape", "")).strip("-"),
+        "version": defaults.get("version") or str(g.value(shape, OWL.versionInfo) or "1.0.0"),
+        "title": text(shape, DCT.title, RDFS.label, SH.name) or {"en": local},
+        "description": text(shape, DCT.description, RDFS.comment),
+        "disease_area": defaults.get("disease_area") or "other",
+        "keywords": [],
+        "hospital": defaults.get("hospital"),
+        "elements": elements,
+    }

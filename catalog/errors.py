@@ -3,6 +3,7 @@
 One base class so the web layer renders every failure the same way and the CLI
 prints the message without a traceback.
 """
+
 from __future__ import annotations
 
 
@@ -29,18 +30,21 @@ class HdcatError(Exception):
 
 class Invalid(HdcatError):
     """The request or input is wrong; `field` names what to fix."""
+
     status = 400
     code = "invalid"
 
 
 class Unauthorized(HdcatError):
     """No valid credentials; the answer carries WWW-Authenticate."""
+
     status = 401
     code = "unauthorized"
 
 
 class Forbidden(HdcatError):
     """Valid credentials without the right scope or role."""
+
     status = 403
     code = "forbidden"
 
@@ -62,21 +66,25 @@ class Conflict(HdcatError):
 
 class ConfigError(HdcatError):
     """hdcat.toml or an environment variable is wrong."""
+
     code = "config"
 
 
 class StoreError(HdcatError):
     """The RDF store cannot be opened or written."""
+
     status = 503
     code = "store_unavailable"
 
 
 class PluginUnavailable(HdcatError):
     """A registered plugin could not be imported; the message says what to install."""
+
     code = "plugin_unavailable"
 
 
 class Interrupted(HdcatError):
     """Work was stopped on purpose (the server is shutting down); nothing half-done was committed."""
+
     status = 503
     code = "interrupted"

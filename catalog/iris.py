@@ -3,6 +3,7 @@
 Re-harvesting the same thing must yield the same IRI, so everything here is a
 pure function of the source's own identifiers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -95,4 +96,10 @@ _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 def safe_iri(value: str) -> bool:
     """An absolute IRI that can be written into SPARQL between <…> without escaping."""
-    return bool(value) and "://" in value[:20] and not _IRI_BAD.search(value) or value.startswith("urn:") and not _IRI_BAD.search(value)
+    return (
+        bool(value)
+        and "://" in value[:20]
+        and not _IRI_BAD.search(value)
+        or value.startswith("urn:")
+        and not _IRI_BAD.search(value)
+    )

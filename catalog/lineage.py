@@ -6,12 +6,12 @@ Marquez-style ids (dataset:<ns>:<name>, job:<ns>:<name>); edges run from inputs 
 outputs, and straight from dataset to dataset for derivations harvested from DCAT
 (prov:wasDerivedFrom without a job).
 """
+
 from __future__ import annotations
 
 import threading
 
 import networkx as nx
-
 from hdcat.catalog.errors import Invalid, NotFound
 from hdcat.catalog.openlineage import Mapped
 
@@ -62,9 +62,13 @@ class LineageGraph:
             raise NotFound(f"no lineage node {node!r}")
         with self._lock:
             seen = {node}
-            for step in ((self.graph.predecessors,) if direction == "upstream" else
-                         (self.graph.successors,) if direction == "downstream" else
-                         (self.graph.predecessors, self.graph.successors)):
+            for step in (
+                (self.graph.predecessors,)
+                if direction == "upstream"
+                else (self.graph.successors,)
+                if direction == "downstream"
+                else (self.graph.predecessors, self.graph.successors)
+            ):
                 frontier = {node}
                 for _ in range(depth):
                     nxt = set()
@@ -81,16 +85,31 @@ class LineageGraph:
         nodes = self.neighbourhood(node, depth, direction)
         with self._lock:
             out = []
-            pred, succ, attrs = self.graph._pred, self.graph._succ, self.graph._node  # adjacency dicts, read-only
+            pred, succ, attrs = (
+                self.graph._pred,
+                self.graph._succ,
+                self.graph._node,
+            )  # adjacency dicts, read-only
             for nid in sorted(nodes):
                 data = attrs[nid]
-                out.append({
-                    "id": nid, "type": data.get("type", "DATASET"),
-                    "data": {"id": {"namespace": data.get("namespace"), "name": data.get("name")},
-                             **{k: v for k, v in data.items() if k != "type"}},
-                    "inEdges": [{"origin": a, "destination": nid} for a in sorted(a for a in pred[nid] if a in nodes)],
-                    "outEdges": [{"origin": nid, "destination": b} for b in sorted(b for b in succ[nid] if b in nodes)],
-                })
+                out.append(
+                    {
+                        "id": nid,
+                        "type": data.get("type", "DATASET"),
+                        "data": {
+                            "id": {"namespace": data.get("namespace"), "name": data.get("name")},
+                            **{k: v for k, v in data.items() if k != "type"},
+                        },
+                        "inEdges": [
+                            {"origin": a, "destination": nid}
+                            for a in sorted(a for a in pred[nid] if a in nodes)
+                        ],
+                        "outEdges": [
+                            {"origin": nid, "destination": b}
+                            for b in sorted(b for b in succ[nid] if b in nodes)
+                        ],
+                    }
+                )
             return {"graph": out}
 
     def column_lineage(self, node: str, depth: int = 20) -> dict:
@@ -99,7 +118,9 @@ class LineageGraph:
             raise Invalid(f"parameter 'depth': must be between 0 and {MAX_DEPTH}", field="depth")
         with self._lock:
             if node.startswith("dataset:"):
-                starts = [n for n in self.columns if n.startswith("datasetField:" + node[len("dataset:"):] + ":")]
+                starts = [
+                    n for n in self.columns if n.startswith("datasetField:" + node[len("dataset:") :] + ":")
+                ]
             else:
                 starts = [node] if node in self.columns else []
             if not starts:
@@ -109,10 +130,20 @@ class LineageGraph:
             for _ in range(depth):
                 frontier = {p for n in frontier for p in self.columns.predecessors(n)} - seen
                 seen |= frontier
-            return {"graph": [{"id": n, "type": "DATASET_FIELD",
-                               "inEdges": [{"origin": a, "destination": n, **self.columns.edges[a, n]}
-                                           for a in sorted(self.columns.predecessors(n)) if a in seen]}
-                              for n in sorted(seen)]}
+            return {
+                "graph": [
+                    {
+                        "id": n,
+                        "type": "DATASET_FIELD",
+                        "inEdges": [
+                            {"origin": a, "destination": n, **self.columns.edges[a, n]}
+                            for a in sorted(self.columns.predecessors(n))
+                            if a in seen
+                        ],
+                    }
+                    for n in sorted(seen)
+                ]
+            }
 
     def paths(self, source: str, target: str, cutoff: int = 10, limit: int = 20) -> list[list[str]]:
         for node in (source, target):
@@ -135,15 +166,25 @@ class LineageGraph:
                 for owner in data.get("owners") or ["unknown"]:
                     by_owner.setdefault(owner, []).append(nid)
             jobs = sorted(n for n in downstream if self.graph.nodes[n].get("type") == "JOB")
-        return {"node": node, "datasets": sum(len(v) for v in by_hospital.values()), "jobs": jobs,
-                "byHospital": by_hospital, "byOwner": by_owner}
+        return {
+            "node": node,
+            "datasets": sum(len(v) for v in by_hospital.values()),
+            "jobs": jobs,
+            "byHospital": by_hospital,
+            "byOwner": by_owner,
+        }
 
     def stats(self) -> dict:
-        return {"nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges(),
-                "column_edges": self.columns.number_of_edges()}
+        return {
+            "nodes": self.graph.number_of_nodes(),
+            "edges": self.graph.number_of_edges(),
+            "column_edges": self.columns.number_of_edges(),
+        }
 
 
-def path_ids(graph: nx.DiGraph, source: str, target: str, cutoff: int = 10, limit: int = 20) -> list[list[str]]:
+def path_ids(
+    graph: nx.DiGraph, source: str, target: str, cutoff: int = 10, limit: int = 20
+) -> list[list[str]]:
     """Directed paths from source to target (either direction tried), shortest first."""
     for a, b in ((source, target), (target, source)):
         if a in graph and b in graph and nx.has_path(graph, a, b):

@@ -5,16 +5,14 @@ from the derivations harvests bring (`prov:wasDerivedFrom` between catalogue dat
 dropped whenever a harvest commits (`forget`) and rebuilt on next use. Lineage datasets are matched
 to catalogue datasets by hospital and name, which is how a dataset page shows its lineage.
 """
+
 from __future__ import annotations
 
 import gc
 import json
 import threading
-from datetime import datetime, timezone
-from typing import Callable
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from hdcat.catalog.config import Settings
 from hdcat.catalog.iris import lineage_graph_iri
@@ -22,15 +20,23 @@ from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
 from hdcat.catalog.resources import closure
 from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixes
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 
 #: the stored events, oldest first (`{graph}`: the lineage graph)
-EVENTS = P + """SELECT ?key ?json ?time WHERE {{ GRAPH <{graph}> {{
+EVENTS = (
+    P
+    + """SELECT ?key ?json ?time WHERE {{ GRAPH <{graph}> {{
     ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
+)
 #: derivations between catalogue datasets, as harvests describe them
-DERIVATIONS = P + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d prov:wasDerivedFrom ?s ;
+DERIVATIONS = (
+    P
+    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d prov:wasDerivedFrom ?s ;
     hdcat:localId ?did ; hdcat:hospital ?dh } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
+)
 
 
 class Lineage:
@@ -93,10 +99,21 @@ class Lineage:
         g = self.index.graph
 
         def describe_nodes(ids):
-            return [{"id": n, "name": g.nodes[n].get("name", n), "type": g.nodes[n].get("type"),
-                     "catalogId": g.nodes[n].get("catalogId")} for n in sorted(ids)]
-        return {"node": node, "upstream": describe_nodes(g.predecessors(node)),
-                "downstream": describe_nodes(g.successors(node))}
+            return [
+                {
+                    "id": n,
+                    "name": g.nodes[n].get("name", n),
+                    "type": g.nodes[n].get("type"),
+                    "catalogId": g.nodes[n].get("catalogId"),
+                }
+                for n in sorted(ids)
+            ]
+
+        return {
+            "node": node,
+            "upstream": describe_nodes(g.predecessors(node)),
+            "downstream": describe_nodes(g.successors(node)),
+        }
 
     def prov(self, node: str, depth: int = 1, direction: str = "both") -> Graph:
         """PROV-O of a lineage neighbourhood: the entities, plans and activities it touches."""
@@ -133,9 +150,14 @@ class Lineage:
             g = mapped.graph
             g.add((node, RDF.type, HDCAT.LineageEvent))
             g.add((node, HDCAT.eventKey, Literal(key)))
-            g.add((node, HDCAT.event, Literal(json.dumps(event, ensure_ascii=False, sort_keys=True),
-                                              datatype=RDF_JSON)))
-            g.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc).isoformat(), datatype=XSD.dateTime)))
+            g.add(
+                (
+                    node,
+                    HDCAT.event,
+                    Literal(json.dumps(event, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON),
+                )
+            )
+            g.add((node, PROV.generatedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
             self.store.add_to_graph(self.graph_iri, g)
             self._event_keys.add(key)
             index.apply(mapped)
@@ -148,8 +170,9 @@ class Lineage:
             hospital = self.hospital_of(data)
             if hospital:
                 data["hospital"] = hospital
-                match = ids.get((hospital, str(data.get("name", "")).lower())) or \
-                    ids.get((hospital, str(data.get("name", "")).rsplit(".", 1)[-1].lower()))
+                match = ids.get((hospital, str(data.get("name", "")).lower())) or ids.get(
+                    (hospital, str(data.get("name", "")).rsplit(".", 1)[-1].lower())
+                )
                 if match and data.get("type") == "DATASET":
                     data["catalogId"] = match
 
@@ -158,7 +181,7 @@ class Lineage:
             event = json.loads(str(row.json))
             if as_of is not None:
                 when = datetime.fromisoformat(str(event.get("eventTime", "")).replace("Z", "+00:00"))
-                if (when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when) > as_of:
+                if (when.replace(tzinfo=UTC) if when.tzinfo is None else when) > as_of:
                     continue
             yield str(row.key), event
 
@@ -176,9 +199,24 @@ class Lineage:
         for row in self.store.query(DERIVATIONS):
             src = node_id("dataset", str(row.sh).rsplit("/", 1)[-1], str(row.sid))
             dst = node_id("dataset", str(row.dh).rsplit("/", 1)[-1], str(row.did))
-            graph.add_derivation(src, dst, {"type": "DATASET", "namespace": src.split(":")[1], "name": str(row.sid),
-                                            "iri": str(row.s), "catalogId": str(row.sid),
-                                            "hospital": src.split(":")[1]},
-                                 {"type": "DATASET", "namespace": dst.split(":")[1], "name": str(row.did),
-                                  "iri": str(row.d), "catalogId": str(row.did), "hospital": dst.split(":")[1]})
+            graph.add_derivation(
+                src,
+                dst,
+                {
+                    "type": "DATASET",
+                    "namespace": src.split(":")[1],
+                    "name": str(row.sid),
+                    "iri": str(row.s),
+                    "catalogId": str(row.sid),
+                    "hospital": src.split(":")[1],
+                },
+                {
+                    "type": "DATASET",
+                    "namespace": dst.split(":")[1],
+                    "name": str(row.did),
+                    "iri": str(row.d),
+                    "catalogId": str(row.did),
+                    "hospital": dst.split(":")[1],
+                },
+            )
         return graph

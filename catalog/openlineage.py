@@ -6,6 +6,7 @@ run and prov:wasDerivedFrom each input; columnLineage gives column-level prov:wa
 facet is kept verbatim as JSON, known or not. Validation is strict but for two things real
 producers send (a missing schemaURL, a producer that is not a URI), which are accepted and named.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,18 +18,19 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import quote
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
-
 from hdcat.catalog.errors import Invalid
 from hdcat.ontology import DCT, HDCAT, PROV
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 ENDED = {"COMPLETE", "ABORT", "FAIL"}
 RDF_JSON = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
-_LENIENT = {"schemaURL": "schemaURL missing (accepted: Marquez and older clients omit it)",
-            "producer": "producer is not a URI (accepted as text)",
-            "eventTime": "eventTime has no time zone (read as UTC, as the Python client's own examples need)"}
+_LENIENT = {
+    "schemaURL": "schemaURL missing (accepted: Marquez and older clients omit it)",
+    "producer": "producer is not a URI (accepted as text)",
+    "eventTime": "eventTime has no time zone (read as UTC, as the Python client's own examples need)",
+}
 
 
 def _naive_iso(value) -> bool:
@@ -45,7 +47,10 @@ _KIND_DEF = {"run": "RunEvent", "dataset": "DatasetEvent", "job": "JobEvent"}
 def _validator(kind: str):
     """A validator for one event kind, so errors name the field instead of 'not valid under oneOf'."""
     from jsonschema import Draft202012Validator
-    schema = json.loads(resources.files("hdcat.ontology").joinpath("openlineage/OpenLineage-2-0-2.schema.json").read_text())
+
+    schema = json.loads(
+        resources.files("hdcat.ontology").joinpath("openlineage/OpenLineage-2-0-2.schema.json").read_text()
+    )
     schema.pop("oneOf")
     schema["$ref"] = f"#/$defs/{_KIND_DEF[kind]}"
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -84,8 +89,10 @@ def validate_event(event) -> list[str]:
             if name not in event:
                 raise Invalid(f"OpenLineage event field {name}: required", field=name)
         if event.get("eventType", "OTHER") not in EVENT_TYPES:
-            raise Invalid(f"OpenLineage event field eventType: must be one of {', '.join(EVENT_TYPES)}",
-                          field="eventType")
+            raise Invalid(
+                f"OpenLineage event field eventType: must be one of {', '.join(EVENT_TYPES)}",
+                field="eventType",
+            )
         if not re.fullmatch(r"[0-9a-fA-F-]{32,36}", str(event["run"].get("runId", ""))):
             raise Invalid("OpenLineage event field run.runId: must be a UUID", field="run.runId")
     _parse_time(event.get("eventTime"), "eventTime")
@@ -108,7 +115,9 @@ def _parse_time(value, where: str) -> datetime | None:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(f"OpenLineage event field {where}: {value!r} is not an ISO 8601 date-time", field=where) from None
+        raise Invalid(
+            f"OpenLineage event field {where}: {value!r} is not an ISO 8601 date-time", field=where
+        ) from None
 
 
 def node_id(kind: str, namespace: str, name: str) -> str:
@@ -138,16 +147,25 @@ def event_key(event: dict) -> str:
     run = (event.get("run") or {}).get("runId", "")
     job = event.get("job") or {}
     dataset = event.get("dataset") or {}
-    raw = "|".join([run, event.get("eventType", ""), str(event.get("eventTime", "")), job.get("namespace", ""),
-                    job.get("name", ""), dataset.get("namespace", ""), dataset.get("name", "")])
+    raw = "|".join(
+        [
+            run,
+            event.get("eventType", ""),
+            str(event.get("eventTime", "")),
+            job.get("namespace", ""),
+            job.get("name", ""),
+            dataset.get("namespace", ""),
+            dataset.get("name", ""),
+        ]
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass
 class Mapped:
     graph: Graph
-    edges: list[tuple[str, str, dict]] = field(default_factory=list)      # (from node id, to node id, attrs)
-    nodes: dict[str, dict] = field(default_factory=dict)                 # node id → data
+    edges: list[tuple[str, str, dict]] = field(default_factory=list)  # (from node id, to node id, attrs)
+    nodes: dict[str, dict] = field(default_factory=dict)  # node id → data
     column_edges: list[tuple[str, str, dict]] = field(default_factory=list)
 
 
@@ -169,8 +187,11 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
     facets.update(ds.get("outputFacets") or {})
     if facets:
         g.add((iri, HDCAT.facets, _json_literal(facets)))
-    fields = [{"name": f.get("name"), "type": f.get("type"), "description": f.get("description")}
-              for f in (facets.get("schema") or {}).get("fields", []) if isinstance(f, dict)]
+    fields = [
+        {"name": f.get("name"), "type": f.get("type"), "description": f.get("description")}
+        for f in (facets.get("schema") or {}).get("fields", [])
+        if isinstance(f, dict)
+    ]
     m.nodes.setdefault(nid, {"type": "DATASET", "namespace": ns, "name": name, "iri": str(iri)})
     if fields:
         m.nodes[nid]["fields"] = fields
@@ -221,8 +242,17 @@ def map_event(event: dict, base: str) -> Mapped:
         g.add((assoc, PROV.hadPlan, job_iri))
         g.add((run_iri, HDCAT.eventState, Literal(state)))
         if when is not None:
-            g.add((run_iri, PROV.startedAtTime if state == "START" else
-                   PROV.endedAtTime if state in ENDED else HDCAT.observedAtTime, when))
+            g.add(
+                (
+                    run_iri,
+                    PROV.startedAtTime
+                    if state == "START"
+                    else PROV.endedAtTime
+                    if state in ENDED
+                    else HDCAT.observedAtTime,
+                    when,
+                )
+            )
         if event.get("producer"):
             producer = event["producer"]
             agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
@@ -231,8 +261,11 @@ def map_event(event: dict, base: str) -> Mapped:
             g.add((agent, RDFS.label, Literal(producer)))
         if run.get("facets"):
             g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))
-        m.nodes[job_id]["latestRun"] = {"runId": run["runId"].lower(), "state": state,
-                                        "eventTime": str(event.get("eventTime"))}
+        m.nodes[job_id]["latestRun"] = {
+            "runId": run["runId"].lower(),
+            "state": state,
+            "eventTime": str(event.get("eventTime")),
+        }
     inputs = [_dataset_node(m, iris, d, "input") for d in event.get("inputs") or []]
     outputs = []
     for d in event.get("outputs") or []:
@@ -251,9 +284,13 @@ def map_event(event: dict, base: str) -> Mapped:
                 src_iri = iris.field(src["namespace"], src["name"], src["field"])
                 g.add((src_iri, RDF.type, PROV.Entity))
                 g.add((out_iri, PROV.wasDerivedFrom, src_iri))
-                m.column_edges.append((f"datasetField:{src['namespace']}:{src['name']}:{src['field']}",
-                                       f"datasetField:{d['namespace']}:{d['name']}:{out_field}",
-                                       {"transformations": src.get("transformations", [])}))
+                m.column_edges.append(
+                    (
+                        f"datasetField:{src['namespace']}:{src['name']}:{src['field']}",
+                        f"datasetField:{d['namespace']}:{d['name']}:{out_field}",
+                        {"transformations": src.get("transformations", [])},
+                    )
+                )
     for nid, iri in inputs:
         if run_iri is not None:
             g.add((run_iri, PROV.used, iri))

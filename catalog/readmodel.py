@@ -4,18 +4,30 @@ Built from the graph on demand, shaped once here for the API, the pages and the
 search index (schemas.py holds their marshmallow schemas). Counts below the
 suppression threshold never leave this module as numbers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hdcat.catalog.iris import last_segment
+from hdcat.ontology import (
+    CSVW,
+    DATA_TYPE,
+    DCAT,
+    DCT,
+    DISEASE_AREA,
+    HDCAT,
+    HEALTH,
+    PROV,
+    VCARD,
+    codelists_graph,
+    hospitals,
+    hospitals_graph,
+    label_of,
+)
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import FOAF, RDF, SKOS
-
-from hdcat.ontology import (
-    CSVW, DATA_TYPE, DCAT, DCT, DISEASE_AREA, HDCAT, HEALTH, PROV, VCARD, codelists_graph, hospitals, hospitals_graph, label_of,
-)
-from hdcat.catalog.iris import last_segment
 
 DISEASE_AREA_NS = str(DISEASE_AREA)
 DATA_TYPE_NS = str(DATA_TYPE)
@@ -24,6 +36,7 @@ DATA_TYPE_NS = str(DATA_TYPE)
 @dataclass(frozen=True)
 class Suppressed:
     """A count below the threshold: shown as '<threshold', never as the number."""
+
     threshold: int
 
     def __str__(self) -> str:
@@ -61,7 +74,11 @@ def _literal(graph, node, predicate):
             py = value.toPython()
         except Exception:
             return str(value)
-        return py.isoformat() if hasattr(py, "isoformat") else (py if isinstance(py, (int, float, bool)) else str(value))
+        return (
+            py.isoformat()
+            if hasattr(py, "isoformat")
+            else (py if isinstance(py, (int, float, bool)) else str(value))
+        )
     return str(value)
 
 
@@ -86,9 +103,12 @@ class Labeller:
         if label is None and data is not None:
             label = label_of(data, iri, lang)
         notation = self.vocab.value(iri, SKOS.notation)
-        return {"iri": str(iri), "label": label or last_segment(str(iri)),
-                "label_ko": label_of(self.vocab, iri, "ko"),
-                "notation": str(notation) if notation is not None else None}
+        return {
+            "iri": str(iri),
+            "label": label or last_segment(str(iri)),
+            "label_ko": label_of(self.vocab, iri, "ko"),
+            "notation": str(notation) if notation is not None else None,
+        }
 
 
 _labeller: Labeller | None = None
@@ -121,15 +141,21 @@ def _columns(graph: Graph, schema) -> list[dict]:
         titles = texts(graph, node, CSVW.titles)
         coding = graph.value(node, HEALTH.hasCodingSystem)
         datatype = graph.value(node, CSVW.datatype)
-        cols.append({
-            "name": str(graph.value(node, CSVW.name) or pick(titles) or ""),
-            "title": pick(titles),
-            "title_ko": titles.get("ko"),
-            "datatype": last_segment(str(datatype)) if isinstance(datatype, URIRef) else (str(datatype) if datatype else None),
-            "description": pick(texts(graph, node, DCT.description) or texts(graph, node, CSVW.describes)),
-            "coding_system": lab.concept(coding, graph) if coding is not None else None,
-            "unit": _literal(graph, node, HDCAT.unit),
-        })
+        cols.append(
+            {
+                "name": str(graph.value(node, CSVW.name) or pick(titles) or ""),
+                "title": pick(titles),
+                "title_ko": titles.get("ko"),
+                "datatype": last_segment(str(datatype))
+                if isinstance(datatype, URIRef)
+                else (str(datatype) if datatype else None),
+                "description": pick(
+                    texts(graph, node, DCT.description) or texts(graph, node, CSVW.describes)
+                ),
+                "coding_system": lab.concept(coding, graph) if coding is not None else None,
+                "unit": _literal(graph, node, HDCAT.unit),
+            }
+        )
     return cols
 
 
@@ -154,7 +180,11 @@ def _distribution(graph: Graph, node) -> dict:
 def _agent(graph: Graph, node) -> dict | None:
     if node is None:
         return None
-    names = texts(graph, node, FOAF.name) or texts(graph, node, VCARD.fn) or texts(graph, node, VCARD["organization-name"])
+    names = (
+        texts(graph, node, FOAF.name)
+        or texts(graph, node, VCARD.fn)
+        or texts(graph, node, VCARD["organization-name"])
+    )
     email = graph.value(node, VCARD.hasEmail) or graph.value(node, FOAF.mbox)
     return {
         "iri": str(node) if isinstance(node, URIRef) else None,
@@ -190,11 +220,14 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
     for cv in graph.objects(iri, HEALTH.hasCodeValues):
         notation = graph.value(cv, SKOS.notation)
         scheme = graph.value(cv, SKOS.inScheme)
-        code_values.append({
-            "notation": str(notation) if notation is not None else last_segment(str(cv)),
-            "label": label_of(graph, cv, "en"), "label_ko": label_of(graph, cv, "ko"),
-            "scheme": lab.concept(scheme, graph)["label"] if scheme is not None else None,
-        })
+        code_values.append(
+            {
+                "notation": str(notation) if notation is not None else last_segment(str(cv)),
+                "label": label_of(graph, cv, "en"),
+                "label_ko": label_of(graph, cv, "ko"),
+                "scheme": lab.concept(scheme, graph)["label"] if scheme is not None else None,
+            }
+        )
     hospital = hospital_record(graph.value(iri, HDCAT.hospital))
     return {
         "id": str(graph.value(iri, HDCAT.localId) or ""),
@@ -239,11 +272,21 @@ def property_rows(graph: Graph, iri) -> list[dict]:
     for p, o in sorted(graph.predicate_objects(iri), key=lambda po: (str(po[0]), str(po[1]))):
         qname = graph.namespace_manager.normalizeUri(p)
         if isinstance(o, BNode):
-            inner = "; ".join(f"{graph.namespace_manager.normalizeUri(p2)} {o2}"
-                              for p2, o2 in graph.predicate_objects(o) if not isinstance(o2, BNode))
+            inner = "; ".join(
+                f"{graph.namespace_manager.normalizeUri(p2)} {o2}"
+                for p2, o2 in graph.predicate_objects(o)
+                if not isinstance(o2, BNode)
+            )
             value, kind = inner or "(structured value)", "node"
         else:
             value, kind = str(o), "iri" if isinstance(o, URIRef) else "literal"
-        rows.append({"predicate": str(p), "qname": qname, "value": value, "kind": kind,
-                     "lang": getattr(o, "language", None)})
+        rows.append(
+            {
+                "predicate": str(p),
+                "qname": qname,
+                "value": value,
+                "kind": kind,
+                "lang": getattr(o, "language", None),
+            }
+        )
     return rows

@@ -4,15 +4,15 @@ Built-ins register through pyproject.toml exactly as third-party plugins do, so
 there is one way in. A plugin whose import fails stays listed, marked
 unavailable with the reason, instead of breaking everything else.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import threading
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from hdcat.catalog.errors import PluginUnavailable
 from hdcat.catalog.extension_points import STORES, ExtensionPoint
-
 
 _SCAN_LOCK = threading.RLock()
 
@@ -20,6 +20,7 @@ _SCAN_LOCK = threading.RLock()
 @dataclass
 class Registry:
     """The plugins of one extension point (catalog/extension_points.py), by their entry-point name."""
+
     point: ExtensionPoint
     _loaded: dict = field(default_factory=dict)
     _failed: dict = field(default_factory=dict)
@@ -51,8 +52,10 @@ class Registry:
                     continue
                 key = getattr(obj, self.point.key, None)
                 if key != ep.name:
-                    self._failed[ep.name] = (f"its {self.point.key} is {key!r}, not the entry-point name {ep.name!r}; "
-                                             "the two must match")
+                    self._failed[ep.name] = (
+                        f"its {self.point.key} is {key!r}, not the entry-point name {ep.name!r}; "
+                        "the two must match"
+                    )
                     continue
                 self._loaded[ep.name] = obj
             self._scanned = True

@@ -5,12 +5,12 @@ distributions, their column lists and agents the source describes. `describe`
 follows every object the same graph describes, but never walks into another
 dataset or catalogue, so a page shows one dataset and no more.
 """
+
 from __future__ import annotations
 
+from hdcat.ontology import DCAT, bind_prefixes
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
-
-from hdcat.ontology import DCAT, bind_prefixes
 
 _STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
 

@@ -4,19 +4,21 @@ The log is what tells a reader when a source was last read and how that went, wh
 incremental harvest skip a source that reads as before, and what the audit trail is reconciled
 against. It is appended to, never rewritten; `catalog.runs.HarvestRun` is the model of one run.
 """
+
 from __future__ import annotations
 
 import threading
-
-from rdflib import URIRef
 
 from hdcat.catalog.errors import NotFound
 from hdcat.catalog.iris import runs_graph_iri, source_graph_iri
 from hdcat.catalog.runs import HarvestRun
 from hdcat.ontology import HDCAT, sparql_prefixes
+from rdflib import URIRef
 
 #: every run, newest first; `%s` takes one more graph pattern or FILTER (the empty string for none)
-RUNS = sparql_prefixes("hdcat", "prov", "dct") + """
+RUNS = (
+    sparql_prefixes("hdcat", "prov", "dct")
+    + """
 SELECT ?run ?id ?source ?kind ?location ?hospital ?started ?ended ?status ?found ?added ?changed ?removed ?skipped ?error ?hash
 WHERE { GRAPH ?g {
   ?run a hdcat:HarvestRun ; dct:identifier ?id ; hdcat:source ?src ; prov:startedAtTime ?started ;
@@ -35,6 +37,7 @@ WHERE { GRAPH ?g {
 } }
 ORDER BY DESC(?started)
 """
+)
 RUNS_OF_SOURCE = 'FILTER(STR(?source) = "{source}")'
 RUN_BY_ID = 'FILTER(STR(?id) = "{run_id}")'
 PAGE = " LIMIT {limit} OFFSET {offset}"
@@ -54,7 +57,9 @@ class RunLog:
 
     def record(self, run: HarvestRun) -> None:
         with self._writes:
-            self.store.add_to_graph(self.graph_iri, run.to_graph(self.base, source_graph_iri(self.base, run.source)))
+            self.store.add_to_graph(
+                self.graph_iri, run.to_graph(self.base, source_graph_iri(self.base, run.source))
+            )
 
     def list(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
         """Runs newest first, of one source or all."""
@@ -72,8 +77,12 @@ class RunLog:
         g = self.store.graph(self.graph_iri)
         node = URIRef(run["iri"])
         run["skipped_records"] = sorted(
-            ({"record": str(g.value(b, HDCAT.record)), "reason": str(g.value(b, HDCAT.reason))}
-             for b in g.objects(node, HDCAT.skipped)), key=lambda r: r["record"])
+            (
+                {"record": str(g.value(b, HDCAT.record)), "reason": str(g.value(b, HDCAT.reason))}
+                for b in g.objects(node, HDCAT.skipped)
+            ),
+            key=lambda r: r["record"],
+        )
         run["warnings"] = sorted(str(w) for w in g.objects(node, HDCAT.warning))
         return run
 
@@ -87,12 +96,20 @@ class RunLog:
     def _rows(self, query: str):
         for row in self.store.query(query):
             yield {
-                "id": str(row.id), "iri": str(row.run), "source": str(row.source), "kind": str(row.kind),
-                "location": str(row.location), "hospital": str(row.hospital).rsplit("/", 1)[-1],
-                "started": str(row.started), "ended": str(row.ended) if row.ended else None,
+                "id": str(row.id),
+                "iri": str(row.run),
+                "source": str(row.source),
+                "kind": str(row.kind),
+                "location": str(row.location),
+                "hospital": str(row.hospital).rsplit("/", 1)[-1],
+                "started": str(row.started),
+                "ended": str(row.ended) if row.ended else None,
                 "status": str(row.status) if row.status else None,
-                "found": int(row.found or 0), "added": int(row.added or 0), "changed": int(row.changed or 0),
-                "removed": int(row.removed or 0), "skipped": int(row.skipped or 0),
+                "found": int(row.found or 0),
+                "added": int(row.added or 0),
+                "changed": int(row.changed or 0),
+                "removed": int(row.removed or 0),
+                "skipped": int(row.skipped or 0),
                 "error": str(row.error) if row.error else None,
             }
 

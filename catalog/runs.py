@@ -3,18 +3,18 @@
 Runs are recorded even when a harvest fails, in a graph apart from the
 sources', so a failed run never touches the last good data.
 """
+
 from __future__ import annotations
 
 import enum
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from datetime import UTC, datetime
 
 from hdcat.catalog.iris import run_iri
 from hdcat.ontology import DCT, HDCAT, PROV, hospital_iri
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
 
 
 class Outcome(enum.Enum):
@@ -38,12 +38,13 @@ class SkippedRecord:
 @dataclass
 class HarvestRun:
     """What one harvest of one source did; filled in by the harvester, stored by the catalogue."""
+
     source: str
     hospital: str
     kind: str
     location: str
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     ended: datetime | None = None
     outcome: Outcome | None = None
     found: int = 0
@@ -54,7 +55,7 @@ class HarvestRun:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     content_hash: str | None = None
-    pages: list[tuple[str, str]] = field(default_factory=list)   # (location, content hash) in read order
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (location, content hash) in read order
 
     def skip(self, record: str, reason: str) -> None:
         self.skipped.append(SkippedRecord(record, reason))
@@ -62,15 +63,15 @@ class HarvestRun:
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
-    def finish(self, outcome: Outcome, error: str | None = None) -> "HarvestRun":
+    def finish(self, outcome: Outcome, error: str | None = None) -> HarvestRun:
         self.outcome = outcome
         self.error = error
-        self.ended = datetime.now(timezone.utc)
+        self.ended = datetime.now(UTC)
         return self
 
     @property
     def seconds(self) -> float:
-        end = self.ended or datetime.now(timezone.utc)
+        end = self.ended or datetime.now(UTC)
         return (end - self.started).total_seconds()
 
     def iri(self, base: str) -> URIRef:
@@ -95,9 +96,13 @@ class HarvestRun:
             g.add((node, PROV.endedAtTime, Literal(self.ended.isoformat(), datatype=XSD.dateTime)))
         if self.outcome:
             g.add((node, HDCAT.status, Literal(self.outcome.value)))
-        for prop, value in ((HDCAT.recordsFound, self.found), (HDCAT.recordsAdded, self.added),
-                            (HDCAT.recordsChanged, self.changed), (HDCAT.recordsRemoved, self.removed),
-                            (HDCAT.recordsSkipped, len(self.skipped))):
+        for prop, value in (
+            (HDCAT.recordsFound, self.found),
+            (HDCAT.recordsAdded, self.added),
+            (HDCAT.recordsChanged, self.changed),
+            (HDCAT.recordsRemoved, self.removed),
+            (HDCAT.recordsSkipped, len(self.skipped)),
+        ):
             g.add((node, prop, Literal(value, datatype=XSD.integer)))
         for item in self.skipped:
             b = BNode()

@@ -3,12 +3,12 @@
 Input schemas (query parameters) are separate from output schemas, so what a
 client may send never silently widens what the API returns.
 """
-from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from __future__ import annotations
 
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.readmodel import Suppressed
+from marshmallow import Schema, fields, validate
 
 
 def whole_number(value, name: str, low: int, high: int) -> int:
@@ -52,6 +52,7 @@ class HospitalSchema(Schema):
 
 class HospitalCountSchema(HospitalSchema):
     """A member hospital with how many datasets the catalogue holds from it."""
+
     datasets = fields.Integer()
 
 
@@ -100,6 +101,7 @@ class HarvestSummarySchema(Schema):
 
 class DatasetSummarySchema(Schema):
     """One hit in a list: enough to show and filter, cheap to index."""
+
     id = fields.String()
     iri = fields.String()
     title = fields.String()
@@ -114,11 +116,14 @@ class DatasetSummarySchema(Schema):
     modified = fields.String(allow_none=True)
     number_of_individuals = CountField(allow_none=True)
     conforms_to = fields.List(fields.String())
-    visibility = fields.String(metadata={"description": "public, or consortium: shown to signed-in members only"})
+    visibility = fields.String(
+        metadata={"description": "public, or consortium: shown to signed-in members only"}
+    )
 
 
 class DatasetSchema(DatasetSummarySchema):
     """A dataset in full: the dataset page and /api/v1/datasets/<id>."""
+
     identifier = fields.String(allow_none=True)
     descriptions = fields.Dict(keys=fields.String(), values=fields.String())
     publisher = fields.Nested(AgentSchema, allow_none=True)
@@ -147,6 +152,7 @@ class SkippedSchema(Schema):
 
 class _RunSchema(Schema):
     """What every view of a harvest run says, stored or still running."""
+
     id = fields.String()
     source = fields.String()
     hospital = fields.String()
@@ -165,6 +171,7 @@ class _RunSchema(Schema):
 
 class HarvestRunSchema(_RunSchema):
     """A finished run as stored (a prov:Activity)."""
+
     iri = fields.String()
     skipped_records = fields.List(fields.Nested(SkippedSchema))
     warnings = fields.List(fields.String())
@@ -220,6 +227,7 @@ class HarvestRequestSchema(Schema):
 
 class HarvestJobSchema(_RunSchema):
     """A harvest queued or running in the server, with its progress so far."""
+
     url = fields.String()
     state = fields.String()
     requested_by = fields.String(allow_none=True)
@@ -240,6 +248,7 @@ class PageArgsSchema(Schema):
 
 def _hospital_ids() -> list[str]:
     from hdcat.ontology import hospitals
+
     return [h["id"] for h in hospitals()]
 
 

@@ -15,13 +15,12 @@ describe the old graph are dropped and conformance is recomputed for that source
 definition's published versions change, conformance is recomputed for that definition. Reads
 never recompute anything.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import threading
-
-from rdflib import Graph, Literal, URIRef
 
 from hdcat.catalog.config import Settings
 from hdcat.catalog.conformance_service import Conformance
@@ -34,6 +33,7 @@ from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.source_graphs import SourceGraphs
 from hdcat.catalog.stores import CatalogStore, open_store
 from hdcat.ontology import HDCAT, vocabulary_graph
+from rdflib import Graph, Literal, URIRef
 
 log = logging.getLogger("hdcat.catalog")
 
@@ -48,7 +48,9 @@ class Catalog:
         self._writes = writes
         self.runs = RunLog(self.store, self.base, writes)
         self.graphs = SourceGraphs(self.store, settings, self.runs, writes)
-        self.datasets = Datasets(self.store, settings, conformance_of=lambda iri: self.conformance.of(dataset=iri))
+        self.datasets = Datasets(
+            self.store, settings, conformance_of=lambda iri: self.conformance.of(dataset=iri)
+        )
         self.lineage = Lineage(self.store, settings, catalogue_ids=self.datasets.catalogue_ids)
         self.definitions = Definitions(self.store, self.base, on_change=self._definition_changed)
         self.conformance = Conformance(self.store, self.base, self.definitions, self.datasets)
@@ -106,4 +108,8 @@ class Catalog:
     def public_graphs(self) -> list[URIRef]:
         """What anonymous SPARQL may read: every graph but consortium-only ones and lineage (members only)."""
         hidden = consortium_graph_prefix(self.base)
-        return [g for g in self.store.graph_names() if not str(g).startswith(hidden) and g != self.lineage.graph_iri]
+        return [
+            g
+            for g in self.store.graph_names()
+            if not str(g).startswith(hidden) and g != self.lineage.graph_iri
+        ]

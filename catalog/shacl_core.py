@@ -9,10 +9,11 @@ node's values. A shapes graph that uses anything else raises `Unsupported`, and 
 pyshacl, so nothing is ever checked less than the shapes say. tests/fast/test_shacl_core.py holds the
 results to pyshacl's on the same graphs.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -23,13 +24,34 @@ class Unsupported(Exception):
     """The shapes use SHACL beyond this subset: validate them with pyshacl instead."""
 
 
-_NODE_KEYS = {RDF.type, SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.property, RDFS.comment,
-              RDFS.label}
-_PROPERTY_KEYS = {SH.path, SH.minCount, SH.maxCount, SH.nodeKind, SH.datatype, SH["or"], SH.severity, SH.message,
-                  SH.name, SH.description}
+_NODE_KEYS = {
+    RDF.type,
+    SH.targetClass,
+    SH.targetObjectsOf,
+    SH.targetSubjectsOf,
+    SH.property,
+    RDFS.comment,
+    RDFS.label,
+}
+_PROPERTY_KEYS = {
+    SH.path,
+    SH.minCount,
+    SH.maxCount,
+    SH.nodeKind,
+    SH.datatype,
+    SH["or"],
+    SH.severity,
+    SH.message,
+    SH.name,
+    SH.description,
+}
 _KINDS = {
-    SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,), SH.BlankNodeOrIRI: (BNode, URIRef),
-    SH.BlankNodeOrLiteral: (BNode, Literal), SH.IRIOrLiteral: (URIRef, Literal),
+    SH.IRI: (URIRef,),
+    SH.Literal: (Literal,),
+    SH.BlankNode: (BNode,),
+    SH.BlankNodeOrIRI: (BNode, URIRef),
+    SH.BlankNodeOrLiteral: (BNode, Literal),
+    SH.IRIOrLiteral: (URIRef, Literal),
 }
 
 
@@ -141,10 +163,15 @@ def _property(shapes: Graph, node) -> PropertyCheck:
     if message is None:
         raise Unsupported("a property shape without sh:message")
     min_count, max_count = _one(shapes, node, SH.minCount), _one(shapes, node, SH.maxCount)
-    return PropertyCheck(path=path, severity=_one(shapes, node, SH.severity) or SH.Violation, message=str(message),
-                         min_count=int(min_count) if min_count is not None else None,
-                         max_count=int(max_count) if max_count is not None else None,
-                         node_kind=_KINDS[kind] if kind is not None else None, datatypes=datatypes)
+    return PropertyCheck(
+        path=path,
+        severity=_one(shapes, node, SH.severity) or SH.Violation,
+        message=str(message),
+        min_count=int(min_count) if min_count is not None else None,
+        max_count=int(max_count) if max_count is not None else None,
+        node_kind=_KINDS[kind] if kind is not None else None,
+        datatypes=datatypes,
+    )
 
 
 def compile_shapes(shapes: Graph) -> tuple[NodeCheck, ...]:
@@ -156,13 +183,17 @@ def compile_shapes(shapes: Graph) -> tuple[NodeCheck, ...]:
         keys = set(shapes.predicates(shape, None))
         if keys - _NODE_KEYS or (shape, RDF.type, RDFS.Class) in shapes:
             raise Unsupported(f"node shape {shape} uses {sorted(str(k) for k in keys - _NODE_KEYS)}")
-        checks.append(NodeCheck(
-            target_classes=tuple(shapes.objects(shape, SH.targetClass)),
-            target_objects_of=tuple(shapes.objects(shape, SH.targetObjectsOf)),
-            target_subjects_of=tuple(shapes.objects(shape, SH.targetSubjectsOf)),
-            properties=tuple(_property(shapes, p) for p in shapes.objects(shape, SH.property))))
-    loose = set(shapes.subjects(SH.path, None)) - {p for c in shapes.subjects(RDF.type, SH.NodeShape)
-                                                   for p in shapes.objects(c, SH.property)}
+        checks.append(
+            NodeCheck(
+                target_classes=tuple(shapes.objects(shape, SH.targetClass)),
+                target_objects_of=tuple(shapes.objects(shape, SH.targetObjectsOf)),
+                target_subjects_of=tuple(shapes.objects(shape, SH.targetSubjectsOf)),
+                properties=tuple(_property(shapes, p) for p in shapes.objects(shape, SH.property)),
+            )
+        )
+    loose = set(shapes.subjects(SH.path, None)) - {
+        p for c in shapes.subjects(RDF.type, SH.NodeShape) for p in shapes.objects(c, SH.property)
+    }
     if loose:
         raise Unsupported("property shapes that are not under a node shape")
     return tuple(checks)

@@ -5,13 +5,11 @@ harvest leaves the last good data in place. Every dataset gets a catalogue recor
 last changed, the run that changed it) so readers can tell what a harvest did; a record
 survives re-harvests that leave its dataset unchanged.
 """
+
 from __future__ import annotations
 
 import hashlib
 import threading
-
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import FOAF, RDF, XSD
 
 from hdcat.catalog.config import Settings
 from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
@@ -20,21 +18,32 @@ from hdcat.catalog.run_log import RunLog
 from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
 from hdcat.ontology import DCAT, DCT, EU_ACCESS, HDCAT, PROV, sparql_prefixes
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF, XSD
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 
 #: does a consortium-visibility source still have a dataset in its public graph?
 PUBLIC_DATASET_IN = P + "ASK {{ GRAPH <{graph}> {{ ?d a dcat:Dataset }} }}"
 #: does a public source have a dataset in its consortium graph that its access rights do not put there?
-UNRESTRICTED_DATASET_IN = P + """ASK {{ GRAPH <{graph}> {{ ?d a dcat:Dataset
+UNRESTRICTED_DATASET_IN = (
+    P
+    + """ASK {{ GRAPH <{graph}> {{ ?d a dcat:Dataset
     FILTER NOT EXISTS {{ ?d dct:accessRights <{restricted}> }} }} }}"""
+)
 #: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated)
-PREVIOUS_RECORDS = P + """SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH ?g {{
+PREVIOUS_RECORDS = (
+    P
+    + """SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH ?g {{
     ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
          dct:modified ?modified ; prov:wasGeneratedBy ?run }} VALUES ?g {{ {graphs} }} }}"""
+)
 #: short ids used by datasets outside the given graphs (`{graphs}`: IRIs in angle brackets, comma-separated)
-LOCAL_IDS_ELSEWHERE = P + """SELECT ?id ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
+LOCAL_IDS_ELSEWHERE = (
+    P
+    + """SELECT ?id ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
     FILTER(?g NOT IN ({graphs})) }}"""
+)
 
 
 def dataset_hash(graph: Graph, iri: URIRef) -> str:
@@ -81,8 +90,14 @@ class SourceGraphs:
         if good is None or not self.split_is_current(source):
             return []
         g = self.store.graph(runs_graph_iri(self.base))
-        pages = [(int(g.value(p, HDCAT.order)), str(g.value(p, HDCAT.location)), str(g.value(p, HDCAT.contentHash)))
-                 for p in g.objects(URIRef(good["iri"]), HDCAT.page)]
+        pages = [
+            (
+                int(g.value(p, HDCAT.order)),
+                str(g.value(p, HDCAT.location)),
+                str(g.value(p, HDCAT.contentHash)),
+            )
+            for p in g.objects(URIRef(good["iri"]), HDCAT.page)
+        ]
         return [(loc, digest) for _, loc, digest in sorted(pages)]
 
     def commit_unchanged(self, run: HarvestRun) -> HarvestRun:
@@ -109,8 +124,11 @@ class SourceGraphs:
         name, hidden_name = self.graphs_of(run.source)
         previous = self._previous_records(name, hidden_name)
         self._dedupe_local_ids(graph, name, hidden_name)
-        current = {ds: dataset_hash(graph, ds) for ds in graph.subjects(RDF.type, DCAT.Dataset)
-                   if isinstance(ds, URIRef)}
+        current = {
+            ds: dataset_hash(graph, ds)
+            for ds in graph.subjects(RDF.type, DCAT.Dataset)
+            if isinstance(ds, URIRef)
+        }
         added = [ds for ds in current if ds not in previous]
         changed = [ds for ds in current if ds in previous and previous[ds]["hash"] != current[ds]]
         removed = [ds for ds in previous if ds not in current]
@@ -125,11 +143,14 @@ class SourceGraphs:
         public, hidden = split(graph, consortium_datasets(graph, config.visibility if config else PUBLIC))
         run.finish(Outcome.CHANGED)
         # the source's graphs and its run record in one transaction: never one without the other
-        self.store.replace_graphs({name: public, hidden_name: hidden},
-                                  add={self.runs.graph_iri: run.to_graph(self.base, name)})
+        self.store.replace_graphs(
+            {name: public, hidden_name: hidden}, add={self.runs.graph_iri: run.to_graph(self.base, name)}
+        )
         return run
 
-    def _add_records(self, run: HarvestRun, graph: Graph, current: dict, previous: dict, name: URIRef) -> None:
+    def _add_records(
+        self, run: HarvestRun, graph: Graph, current: dict, previous: dict, name: URIRef
+    ) -> None:
         """A catalogue record per dataset; an unchanged dataset keeps its dates and the run that changed it."""
         now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
         run_node = run.iri(self.base)
@@ -147,8 +168,10 @@ class SourceGraphs:
 
     def _previous_records(self, *names: URIRef) -> dict:
         q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
-        return {row.ds: {"hash": str(row.hash), "issued": row.issued, "modified": row.modified, "run": row.run}
-                for row in self.store.query(q)}
+        return {
+            row.ds: {"hash": str(row.hash), "issued": row.issued, "modified": row.modified, "run": row.run}
+            for row in self.store.query(q)
+        }
 
     def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:
         """A short id already used by another source's dataset gets a hash suffix."""

@@ -10,6 +10,7 @@ at once; more wait briefly, then get 503.
 Anonymous callers query only the public graphs: the store's engine is given those
 graphs as the default and named graphs, so no GRAPH clause reaches a restricted one.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,9 @@ import time
 import warnings
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-
 from hdcat.catalog.errors import HdcatError, Invalid
 from hdcat.ontology import bind_prefixes
+from rdflib import BNode, Graph, Literal, URIRef
 
 TIME_LIMIT = 10.0
 MAX_ROWS = 10_000
@@ -38,7 +38,9 @@ class Busy(HdcatError):
     code = "busy"
 
 
-def evaluate(store, query: str, kind: str, graphs: list[str] | None, rdf_format: str = "turtle") -> tuple[str, bytes]:
+def evaluate(
+    store, query: str, kind: str, graphs: list[str] | None, rdf_format: str = "turtle"
+) -> tuple[str, bytes]:
     """(media type, body) of a SELECT/ASK (SPARQL JSON) or CONSTRUCT/DESCRIBE (RDF) answer."""
     native = getattr(store, "native", None)
     if native is not None:
@@ -51,6 +53,7 @@ def evaluate(store, query: str, kind: str, graphs: list[str] | None, rdf_format:
     target = store.dataset
     if graphs is not None:  # rdflib has no graph allow-list: copy the allowed graphs (we are in the child)
         from rdflib import Dataset
+
         target = Dataset(default_union=True)
         for name in graphs:
             ctx = target.graph(URIRef(name))
@@ -77,6 +80,7 @@ class _RdflibRows:
 def _answer(kind: str, result, rdf_format: str) -> tuple[str, bytes]:
     """One answer builder for both engines: terms pass through _rdflib_term, which leaves rdflib's alone."""
     import orjson
+
     if kind == "ASK":
         return "application/sparql-results+json", orjson.dumps({"head": {}, "boolean": bool(result)})
     if kind == "SELECT":
@@ -91,8 +95,9 @@ def _answer(kind: str, result, rdf_format: str) -> tuple[str, bytes]:
                 if term is not None:
                     item[name] = _json_term(_rdflib_term(term))
             bindings.append(item)
-        return "application/sparql-results+json", orjson.dumps({"head": {"vars": names},
-                                                                 "results": {"bindings": bindings}})
+        return "application/sparql-results+json", orjson.dumps(
+            {"head": {"vars": names}, "results": {"bindings": bindings}}
+        )
     graph = bind_prefixes(Graph())
     for triple in result:
         if len(graph) >= MAX_TRIPLES:
@@ -170,8 +175,11 @@ def _fork_and_wait(fn, time_limit: float):
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([read_end], [], [], left)[0]:
                 os.kill(pid, signal.SIGKILL)
-                raise Invalid(f"the query ran longer than the {time_limit:g} s limit and was stopped; "
-                              "narrow it (fewer patterns, a LIMIT, more specific terms)", field="query")
+                raise Invalid(
+                    f"the query ran longer than the {time_limit:g} s limit and was stopped; "
+                    "narrow it (fewer patterns, a LIMIT, more specific terms)",
+                    field="query",
+                )
             chunk = os.read(read_end, 1 << 20)
             if not chunk:
                 break

@@ -12,16 +12,16 @@ access-right vocabulary) or its source is configured `visibility = "consortium"`
 NON_PUBLIC data keeps public *metadata*: finding that data exists is the point
 of a catalogue; getting the data is a separate, governed request.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import FOAF, RDF
-
 from hdcat.catalog.iris import consortium_graph_prefix
 from hdcat.catalog.resources import closure
 from hdcat.ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
+from rdflib import Graph, URIRef
+from rdflib.namespace import FOAF, RDF
 
 PUBLIC = "public"
 CONSORTIUM = "consortium"

@@ -10,21 +10,20 @@ that `harvest()` creates and hands to every stage, so the same instance can be
 harvested again — or by two workers at once — without one run seeing the other's
 leftovers.
 """
+
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
-from marshmallow import Schema, ValidationError
-from rdflib import Graph
-
-from hdcat.catalog import SourceConfig
-from hdcat.catalog import ConfigError
-from hdcat.catalog import HarvestRun
+from hdcat.catalog import ConfigError, HarvestRun, SourceConfig
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.policy import FetchPolicy
 from hdcat.ontology import bind_prefixes
+from marshmallow import Schema, ValidationError
+from rdflib import Graph
 
 
 class NoOptions(Schema):
@@ -38,6 +37,7 @@ class RunContext:
     Harvesters that remember things between stages (jobs queued, counts read) subclass it with their own
     fields and return it from `Harvester.new_context`; nothing of a run is kept on the harvester itself.
     """
+
     run: HarvestRun
     #: the job whose answer `parse` is reading (the answer's own location may differ after a redirect)
     job: str = ""
@@ -56,11 +56,12 @@ class Harvester:
         self.base_iri = base_iri
         self.fetcher = fetcher or Fetcher()
         self.options: dict = {}
-        self.threshold = 10          # the consortium's suppression threshold; the runner sets it
+        self.threshold = 10  # the consortium's suppression threshold; the runner sets it
         self.max_literal_chars = 100_000  # the consortium's literal size limit; the runner sets it
         #: where this source's harvest may read (harvesters/policy.py): every fetch passes it
-        self.policy = FetchPolicy.for_source(source.location, source.allowed_origins,
-                                             trusted=source.trusted_location)
+        self.policy = FetchPolicy.for_source(
+            source.location, source.allowed_origins, trusted=source.trusted_location
+        )
 
     def validate_config(self) -> None:
         """Check the source's options against the harvester's schema; ConfigError names the field."""
@@ -68,8 +69,10 @@ class Harvester:
             self.options = self.options_schema().load(self.source.options or {})
         except ValidationError as exc:
             field, messages = next(iter(exc.messages.items()))
-            raise ConfigError(f"source {self.source.name}: option {field}: {messages[0] if isinstance(messages, list) else messages}",
-                              field=field) from None
+            raise ConfigError(
+                f"source {self.source.name}: option {field}: {messages[0] if isinstance(messages, list) else messages}",
+                field=field,
+            ) from None
 
     def new_context(self, run: HarvestRun) -> RunContext:
         """A fresh context for one harvest; harvesters with per-run state return their own subclass."""
@@ -87,8 +90,15 @@ class Harvester:
         """The shared import stage with the consortium's rules (small-cell threshold, literal size limit):
         every harvester's `import_` ends here, so none can forget a rule."""
         from hdcat.harvesters.dcat_import import import_dcat
-        return import_dcat(raw, hospital=self.source.hospital, base_iri=self.base_iri, run=run,
-                           threshold=self.threshold, max_literal=self.max_literal_chars)
+
+        return import_dcat(
+            raw,
+            hospital=self.source.hospital,
+            base_iri=self.base_iri,
+            run=run,
+            threshold=self.threshold,
+            max_literal=self.max_literal_chars,
+        )
 
     def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
         """Add the raw RDF of one fetched document to `into`; return further jobs (next pages)."""
@@ -152,4 +162,5 @@ class Harvester:
 
 def _digest(data: bytes) -> str:
     import hashlib
+
     return hashlib.sha256(data).hexdigest()[:32]

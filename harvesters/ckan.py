@@ -8,6 +8,7 @@ job. Every package dict becomes a dcat:Dataset with what maps (title, notes,
 tags, dates, organization, licence, maintainer, resources); other fields and
 extras are ignored. The import stage is the shared DCAT one (dcat_import.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,17 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from hdcat.catalog import ConfigError, HarvestRun
+from hdcat.harvesters.base import Harvester, RunContext
+from hdcat.harvesters.errors import FetchError, ParseError
+from hdcat.harvesters.fetch import Fetched
+from hdcat.harvesters.policy import FetchRefused
+from hdcat.ontology import DCAT, DCT, FOAF, VCARD
 from marshmallow import Schema, fields, validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
-
-from hdcat.catalog import ConfigError
-from hdcat.catalog import HarvestRun
-from hdcat.harvesters.base import Harvester, RunContext
-from hdcat.harvesters.policy import FetchRefused
-from hdcat.harvesters.errors import FetchError, ParseError
-from hdcat.harvesters.fetch import Fetched
-from hdcat.ontology import DCAT, DCT, FOAF, VCARD
 
 API_SUFFIXES = ("/api/3/action", "/api/action")
 #: Oldest first, so datasets created while we page land on the last page instead of shifting the others.
@@ -44,6 +43,7 @@ class CkanOptions(Schema):
 @dataclass
 class CkanRun(RunContext):
     """What one CKAN harvest remembers between pages."""
+
     #: names of the packages read so far, to notice a portal that repeats a page
     seen: set[str] = field(default_factory=set)
 
@@ -66,8 +66,11 @@ class CkanHarvester(Harvester):
         super().validate_config()
         self.max_jobs = self.options["max_pages"]
         if urlsplit(self.source.location.strip()).scheme not in ("http", "https"):
-            raise ConfigError(f"source {self.source.name}: location {self.source.location!r} is not an http(s) URL; "
-                              "give the CKAN portal's base URL, e.g. https://portal.example/", field="location")
+            raise ConfigError(
+                f"source {self.source.name}: location {self.source.location!r} is not an http(s) URL; "
+                "give the CKAN portal's base URL, e.g. https://portal.example/",
+                field="location",
+            )
         self.portal, self.api = split_location(self.source.location)
 
     def new_context(self, run: HarvestRun) -> CkanRun:
@@ -111,18 +114,26 @@ class CkanHarvester(Harvester):
         run, url = ctx.run, fetched.location
         body = _load_json(fetched)
         if not isinstance(body, dict):
-            raise ParseError(f"{url}: expected CKAN's JSON object with 'success' and 'result', got a JSON "
-                             f"{type(body).__name__}; is the location a CKAN portal?")
+            raise ParseError(
+                f"{url}: expected CKAN's JSON object with 'success' and 'result', got a JSON "
+                f"{type(body).__name__}; is the location a CKAN portal?"
+            )
         if body.get("success") is False:
-            raise ParseError(f"{url}: CKAN answered success: false ({_ckan_error(body.get('error'))}); "
-                             "check the location, the fq option and whether the API needs a login")
+            raise ParseError(
+                f"{url}: CKAN answered success: false ({_ckan_error(body.get('error'))}); "
+                "check the location, the fq option and whether the API needs a login"
+            )
         if "result" not in body:
-            raise ParseError(f"{url}: the answer has no 'result'; is the location a CKAN portal "
-                             "(its API is at /api/3/action/)?")
+            raise ParseError(
+                f"{url}: the answer has no 'result'; is the location a CKAN portal "
+                "(its API is at /api/3/action/)?"
+            )
         result = body["result"]
         if not isinstance(result, dict) or not isinstance(result.get("results"), list):
-            raise ParseError(f"{url}: 'result' is not a package_search result (an object with a 'results' list); "
-                             "is the location a CKAN portal?")
+            raise ParseError(
+                f"{url}: 'result' is not a package_search result (an object with a 'results' list); "
+                "is the location a CKAN portal?"
+            )
         packages = result["results"]
         count = result.get("count")
         start = _start_of(ctx.job or url)  # the job's URL: a redirect may have dropped `start`
@@ -135,12 +146,16 @@ class CkanHarvester(Harvester):
         nxt = start + len(packages)
         if not packages:
             if isinstance(count, int) and start < count:
-                run.warn(f"CKAN reported {count} datasets but the page at start={start} was empty; "
-                         f"stopped after {len(ctx.seen)} datasets")
+                run.warn(
+                    f"CKAN reported {count} datasets but the page at start={start} was empty; "
+                    f"stopped after {len(ctx.seen)} datasets"
+                )
             return []
         if new == 0:
-            run.warn(f"the page at start={start} repeated datasets already read; stopped paging "
-                     f"(does {self.api} ignore the start parameter?)")
+            run.warn(
+                f"the page at start={start} repeated datasets already read; stopped paging "
+                f"(does {self.api} ignore the start parameter?)"
+            )
             return []
         if isinstance(count, bool) or not isinstance(count, int):
             return [self.page_url(nxt)] if len(packages) >= self.options["rows"] else []
@@ -173,8 +188,10 @@ class CkanHarvester(Harvester):
                 into.add((ds, DCAT.keyword, Literal(word)))
         identifier = _text(pkg.get("identifier")) or _text(extras.get("identifier")) or name
         into.add((ds, DCT.identifier, Literal(identifier)))
-        for prop, keys in ((DCT.issued, ("issued", "dcat_issued", "metadata_created")),
-                           (DCT.modified, ("modified", "dcat_modified", "metadata_modified"))):
+        for prop, keys in (
+            (DCT.issued, ("issued", "dcat_issued", "metadata_created")),
+            (DCT.modified, ("modified", "dcat_modified", "metadata_modified")),
+        ):
             value = _first(pkg, extras, keys)
             if value:
                 lit = _date_literal(value)
@@ -202,7 +219,11 @@ class CkanHarvester(Harvester):
     def _publisher(self, pkg: dict, extras: dict, into: Graph):
         org = pkg.get("organization")
         if isinstance(org, dict) and _text(org.get("title") or org.get("name")):
-            node = URIRef(f"{self.portal}/organization/{quote(org['name'], safe='')}") if _text(org.get("name")) else BNode()
+            node = (
+                URIRef(f"{self.portal}/organization/{quote(org['name'], safe='')}")
+                if _text(org.get("name"))
+                else BNode()
+            )
             into.add((node, RDF.type, FOAF.Organization))
             into.add((node, FOAF.name, Literal(_text(org.get("title")) or org["name"])))
             return node
@@ -240,7 +261,9 @@ class CkanHarvester(Harvester):
         access = _iri(res.get("access_url")) or _iri(res.get("url"))
         if access is not None:
             into.add((node, DCAT.accessURL, access))
-        download = _iri(res.get("download_url")) or (_iri(res.get("url")) if res.get("url_type") == "upload" else None)
+        download = _iri(res.get("download_url")) or (
+            _iri(res.get("url")) if res.get("url_type") == "upload" else None
+        )
         if download is not None:
             into.add((node, DCAT.downloadURL, download))
         if _text(res.get("format")):
@@ -263,16 +286,20 @@ def _load_json(fetched: Fetched):
     url = fetched.location
     head = fetched.content[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or fetched.media_type == "text/html":
-        raise ParseError(f"{url}: got an HTML page where the CKAN API's JSON was expected; give the portal's "
-                         "base URL (hdcat adds /api/3/action/) and check that its API is public")
+        raise ParseError(
+            f"{url}: got an HTML page where the CKAN API's JSON was expected; give the portal's "
+            "base URL (hdcat adds /api/3/action/) and check that its API is public"
+        )
     try:
         return json.loads(fetched.content)
     except UnicodeDecodeError as exc:
         raise ParseError(f"{url}: the answer is not UTF-8 text ({exc.reason}); is this a CKAN API?") from None
     except json.JSONDecodeError as exc:
-        raise ParseError(f"{url}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno} of "
-                         f"{len(fetched.content)} bytes); the answer may have been cut off — try again, "
-                         "or lower the rows option") from None
+        raise ParseError(
+            f"{url}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno} of "
+            f"{len(fetched.content)} bytes); the answer may have been cut off — try again, "
+            "or lower the rows option"
+        ) from None
 
 
 def _ckan_error(error) -> str:
@@ -367,7 +394,10 @@ def _person(value) -> tuple[str, str]:
 
 
 def _contact(pkg: dict, into: Graph):
-    candidates = [(pkg.get("maintainer"), pkg.get("maintainer_email")), (pkg.get("author"), pkg.get("author_email"))]
+    candidates = [
+        (pkg.get("maintainer"), pkg.get("maintainer_email")),
+        (pkg.get("author"), pkg.get("author_email")),
+    ]
     contacts = pkg.get("contact")
     if isinstance(contacts, list) and contacts and isinstance(contacts[0], dict):  # ckanext-dcat scheming
         candidates.insert(0, (contacts[0].get("name"), contacts[0].get("email")))

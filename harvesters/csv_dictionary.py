@@ -5,6 +5,7 @@ table) whose distribution carries `csvw:tableSchema [ csvw:column ( … ) ]`, th
 columns in file order, each with its name, datatype, description, coding
 system (a concept of ontology/codelists.ttl) and unit.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -14,15 +15,14 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import RDF, SKOS
-
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, HDCODE, HEALTH, codelists_graph
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SKOS
 
 FIELDS = ("table", "column", "type", "description", "code_system", "unit")
 REQUIRED = ("table", "column")
@@ -80,16 +80,23 @@ class CsvDictionaryHarvester(Harvester):
 
     def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
         run = ctx.run
-        name = unquote(fetched.location.removeprefix("file://")) if fetched.location.startswith("file://") \
+        name = (
+            unquote(fetched.location.removeprefix("file://"))
+            if fetched.location.startswith("file://")
             else fetched.location
+        )
         rows = self._rows(fetched, name)
         headers = [str(h or "").strip() for h in (next(rows, None) or [])]
         index = self._columns(headers, name)
-        tables: dict[str, dict] = {}  # table → {"columns": [(row number, node)], "names": {column: row}, "codes": set}
+        tables: dict[
+            str, dict
+        ] = {}  # table → {"columns": [(row number, node)], "names": {column: row}, "codes": set}
         unknown_codes: dict[str, list[int]] = {}
         for number, cells in enumerate(rows, start=2):
-            values = {f: (str(cells[i]).strip() if i < len(cells) and cells[i] is not None else "")
-                      for f, i in index.items()}
+            values = {
+                f: (str(cells[i]).strip() if i < len(cells) and cells[i] is not None else "")
+                for f, i in index.items()
+            }
             if not any(str(c).strip() for c in cells if c is not None):
                 continue  # an empty line (spreadsheets export many) is not a record
             table, column = values["table"], values.get("column", "")
@@ -99,8 +106,11 @@ class CsvDictionaryHarvester(Harvester):
                 continue
             entry = tables.setdefault(table, {"columns": [], "names": {}, "codes": []})
             if column in entry["names"]:
-                run.skip(f"row {number}", f"column {column!r} of table {table!r} is already defined in row "
-                                          f"{entry['names'][column]}")
+                run.skip(
+                    f"row {number}",
+                    f"column {column!r} of table {table!r} is already defined in row "
+                    f"{entry['names'][column]}",
+                )
                 continue
             entry["names"][column] = number
             node = BNode()
@@ -118,7 +128,9 @@ class CsvDictionaryHarvester(Harvester):
                         entry["codes"].append(concept)
                 else:
                     unknown_codes.setdefault(code, []).append(number)
-                    description = f"{description} (code system: {code})" if description else f"code system: {code}"
+                    description = (
+                        f"{description} (code system: {code})" if description else f"code system: {code}"
+                    )
             if description:
                 into.add((node, DCT.description, Literal(description)))
             if values.get("unit"):
@@ -126,8 +138,10 @@ class CsvDictionaryHarvester(Harvester):
             entry["columns"].append(node)
         for code, numbers in unknown_codes.items():
             where = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
-            run.warn(f"{name}: code system {code!r} (row{'s' if len(numbers) > 1 else ''} {where}) is not one "
-                     f"hdcat knows ({', '.join(coding_system_names())}); kept as text in the column description")
+            run.warn(
+                f"{name}: code system {code!r} (row{'s' if len(numbers) > 1 else ''} {where}) is not one "
+                f"hdcat knows ({', '.join(coding_system_names())}); kept as text in the column description"
+            )
         for table, entry in tables.items():
             self._dataset(table, entry, into)
         return []
@@ -154,25 +168,31 @@ class CsvDictionaryHarvester(Harvester):
         """Our field → its position in the file's header row; ParseError when a required one is missing."""
         wanted = {f: self.options["header"].get(f, f) for f in FIELDS}
         positions = {h.casefold(): i for i, h in reversed(list(enumerate(headers))) if h}
-        index = {f: positions[w.strip().casefold()] for f, w in wanted.items() if w.strip().casefold() in positions}
+        index = {
+            f: positions[w.strip().casefold()] for f, w in wanted.items() if w.strip().casefold() in positions
+        }
         missing = [f for f in REQUIRED if f not in index]
         if missing:
             found = ", ".join(repr(h) for h in headers if h) or "none (the first row is empty)"
             hint = ""
             if len(headers) == 1 and any(d in headers[0] for d in ";\t|"):
-                hint = " The headers look like one cell: set the delimiter option (e.g. \";\" or \"\\t\")."
+                hint = ' The headers look like one cell: set the delimiter option (e.g. ";" or "\\t").'
             names = ", ".join(f"{wanted[f]!r}" + (f" (for {f})" if wanted[f] != f else "") for f in missing)
-            raise ParseError(f"{name}: the header row has no {names} column; headers found: {found}. "
-                             f"Rename the file's headers or map them with the source's header option, "
-                             f"e.g. header = {{ {missing[0]} = \"…\" }}.{hint}")
+            raise ParseError(
+                f"{name}: the header row has no {names} column; headers found: {found}. "
+                f"Rename the file's headers or map them with the source's header option, "
+                f'e.g. header = {{ {missing[0]} = "…" }}.{hint}'
+            )
         return index
 
     def _rows(self, fetched: Fetched, name: str):
         content = fetched.content
         head = content[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")):
-            raise ParseError(f"{name}: got an HTML page where a data dictionary (CSV or XLSX) was expected; "
-                             "check the source's location")
+            raise ParseError(
+                f"{name}: got an HTML page where a data dictionary (CSV or XLSX) was expected; "
+                "check the source's location"
+            )
         if content.startswith(b"\xd0\xcf\x11\xe0"):
             raise ParseError(f"{name}: is an old Excel .xls workbook; save it as .xlsx or CSV")
         if content.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
@@ -183,8 +203,10 @@ class CsvDictionaryHarvester(Harvester):
         except UnicodeDecodeError as exc:
             line = content[: exc.start].count(b"\n") + 1
             hint = " (Korean Excel exports are often cp949)" if encoding.lower().startswith("utf") else ""
-            raise ParseError(f"{name}: is not {encoding} text (byte 0x{content[exc.start]:02x} on line {line}); "
-                             f"set the source's encoding option{hint}") from None
+            raise ParseError(
+                f"{name}: is not {encoding} text (byte 0x{content[exc.start]:02x} on line {line}); "
+                f"set the source's encoding option{hint}"
+            ) from None
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.options["delimiter"], strict=True)
         return _checked(reader, name)
 
@@ -192,15 +214,21 @@ class CsvDictionaryHarvester(Harvester):
         try:
             import openpyxl
         except ImportError:
-            raise ParseError(f"{name}: is an Excel workbook and reading it needs openpyxl, which is not installed; "
-                             "install it (pip install openpyxl) or save the dictionary as CSV") from None
+            raise ParseError(
+                f"{name}: is an Excel workbook and reading it needs openpyxl, which is not installed; "
+                "install it (pip install openpyxl) or save the dictionary as CSV"
+            ) from None
         try:
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
-            raise ParseError(f"{name}: is not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+            raise ParseError(
+                f"{name}: is not a readable XLSX workbook ({type(exc).__name__}: {exc})"
+            ) from None
         sheet_name = self.options.get("sheet")
         if sheet_name and sheet_name not in book.sheetnames:
-            raise ParseError(f"{name}: has no sheet {sheet_name!r}; its sheets are {', '.join(book.sheetnames)}")
+            raise ParseError(
+                f"{name}: has no sheet {sheet_name!r}; its sheets are {', '.join(book.sheetnames)}"
+            )
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
         return iter([["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)])
 
@@ -209,5 +237,6 @@ def _checked(reader, name: str):
     try:
         yield from reader
     except csv.Error as exc:
-        raise ParseError(f"{name}: not valid CSV on line {reader.line_num} ({exc}); check quotes and the "
-                         "delimiter option") from None
+        raise ParseError(
+            f"{name}: not valid CSV on line {reader.line_num} ({exc}); check quotes and the delimiter option"
+        ) from None

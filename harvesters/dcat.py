@@ -1,16 +1,18 @@
 """DCAT / DCAT-AP / HealthDCAT-AP catalogues from a file or URL, in any RDF syntax, paged by Hydra."""
-from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-from rdflib import Graph, URIRef
+from __future__ import annotations
 
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.rdf_parse import parse_rdf
 from hdcat.ontology import HYDRA
+from marshmallow import Schema, fields, validate
+from rdflib import Graph, URIRef
 
-ACCEPT = ("text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, "
-          "application/n-triples;q=0.7, */*;q=0.1")
+ACCEPT = (
+    "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, "
+    "application/n-triples;q=0.7, */*;q=0.1"
+)
 
 
 class DcatOptions(Schema):

@@ -5,22 +5,28 @@ used at all: no title, or a value that is not what its datatype says. Records
 that miss other DCAT-AP properties are kept and the gaps reported as warnings,
 because real publishers' records are rarely complete (see docs/standards.md).
 """
+
 from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
 
+from hdcat.catalog import (
+    HarvestRun,
+    Unsupported,
+    closure,
+    compile_shapes,
+    dataset_iri,
+    last_segment,
+    short_hash,
+    slugify,
+)
+from hdcat.catalog import validate_shapes as validate_core
+from hdcat.harvesters.privacy import protect
+from hdcat.ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
-
-from hdcat.catalog import dataset_iri, last_segment, short_hash, slugify
-from hdcat.catalog import closure
-from hdcat.catalog import Unsupported, compile_shapes
-from hdcat.catalog import validate_shapes as validate_core
-from hdcat.catalog import HarvestRun
-from hdcat.harvesters.privacy import protect
-from hdcat.ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
 
 MAX_WARNINGS = 500
 
@@ -35,7 +41,9 @@ def _label(raw: Graph, node) -> str:
 
 def problem(raw: Graph, triples: list, node) -> str | None:
     """Why a dataset record cannot be used, or None when it can."""
-    titles = [o for s, p, o in triples if s == node and p == DCT.title and isinstance(o, Literal) and str(o).strip()]
+    titles = [
+        o for s, p, o in triples if s == node and p == DCT.title and isinstance(o, Literal) and str(o).strip()
+    ]
     if not titles:
         return "no dct:title: a dataset without a title cannot be listed or found"
     for s, p, o in triples:
@@ -48,7 +56,9 @@ def problem(raw: Graph, triples: list, node) -> str | None:
 
 def _stable(triples: list) -> str:
     """The same text for the same record on every parse (blank-node labels differ between parses)."""
-    return "\n".join(sorted(" ".join("_:" if isinstance(t, BNode) else t.n3() for t in triple) for triple in triples))
+    return "\n".join(
+        sorted(" ".join("_:" if isinstance(t, BNode) else t.n3() for t in triple) for triple in triples)
+    )
 
 
 def slug_for(raw: Graph, node) -> str:
@@ -66,12 +76,21 @@ def drop_oversized(raw: Graph, run: HarvestRun, limit: int) -> None:
     the rest of the record stays (a record left without a title is then skipped as any untitled one)."""
     for s, p, o in [(s, p, o) for s, p, o in raw if isinstance(o, Literal) and len(o) > limit]:
         raw.remove((s, p, o))
-        run.warn(f"{s}: a {raw.namespace_manager.normalizeUri(p)} value of {len(o):,} characters was dropped "
-                 f"(values may be at most {limit:,} characters; max_literal_chars in hdcat.toml)")
+        run.warn(
+            f"{s}: a {raw.namespace_manager.normalizeUri(p)} value of {len(o):,} characters was dropped "
+            f"(values may be at most {limit:,} characters; max_literal_chars in hdcat.toml)"
+        )
 
 
-def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, threshold: int = 10,
-                max_literal: int = 100_000) -> Graph:
+def import_dcat(
+    raw: Graph,
+    *,
+    hospital: str,
+    base_iri: str,
+    run: HarvestRun,
+    threshold: int = 10,
+    max_literal: int = 100_000,
+) -> Graph:
     """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues."""
     drop_oversized(raw, run, max_literal)
     out = bind_prefixes(Graph())
@@ -88,9 +107,15 @@ def import_dcat(raw: Graph, *, hospital: str, base_iri: str, run: HarvestRun, th
             continue
         local_id = f"{hospital}-{slug_for(raw, node)}"
         if used_ids[local_id]:
-            local_id = f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else _stable(triples), 6)}"
+            local_id = (
+                f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else _stable(triples), 6)}"
+            )
         used_ids[local_id] += 1
-        iri = node if isinstance(node, URIRef) else dataset_iri(base_iri, hospital, local_id.removeprefix(f"{hospital}-"))
+        iri = (
+            node
+            if isinstance(node, URIRef)
+            else dataset_iri(base_iri, hospital, local_id.removeprefix(f"{hospital}-"))
+        )
         accepted.append((node, triples, local_id, iri))
     kept: dict = {node: iri for node, _, _, iri in accepted}  # source node → the IRI it is stored under
     hosp = hospital_iri(hospital)
@@ -127,15 +152,23 @@ def shape_results(graph: Graph) -> list[tuple[str, str, str]]:
     """(focus, message, "violation"|"warning") for every SHACL result of the record shapes on `graph`."""
     compiled = _compiled_shapes()
     if compiled is not None:
-        return [(str(r.focus), r.message, "violation" if r.severity == SH.Violation else "warning")
-                for r in validate_core(graph, compiled)]
+        return [
+            (str(r.focus), r.message, "violation" if r.severity == SH.Violation else "warning")
+            for r in validate_core(graph, compiled)
+        ]
     # allow_warnings=False: with True, pyshacl reports "conforms" when only warnings were found
     # and it is exactly those (missing recommended properties) that stewards need to see
-    _conforms, report, _ = shacl_validate(graph, shacl_graph=shapes_graph(), inference="none",
-                                          allow_warnings=False, advanced=False)
-    return [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultMessage)),
-             "violation" if report.value(r, SH.resultSeverity) == SH.Violation else "warning")
-            for r in report.subjects(RDF.type, SH.ValidationResult)]
+    _conforms, report, _ = shacl_validate(
+        graph, shacl_graph=shapes_graph(), inference="none", allow_warnings=False, advanced=False
+    )
+    return [
+        (
+            str(report.value(r, SH.focusNode)),
+            str(report.value(r, SH.resultMessage)),
+            "violation" if report.value(r, SH.resultSeverity) == SH.Violation else "warning",
+        )
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    ]
 
 
 def _check_shapes(graph: Graph, run: HarvestRun) -> None:

@@ -3,6 +3,7 @@
 httpx with transport retries for connection faults and a short backoff loop
 for 429/5xx answers; every failure becomes a FetchError naming the location.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
-
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.policy import FetchPolicy
 
@@ -25,7 +25,7 @@ MAX_REDIRECTS = 5
 
 @dataclass
 class Fetched:
-    location: str          # where it was read from, as an absolute IRI (file:// for files)
+    location: str  # where it was read from, as an absolute IRI (file:// for files)
     content: bytes
     media_type: str | None = None
     etag: str | None = None
@@ -38,14 +38,18 @@ def _decoder(url: str, encoding: str):
     if encoding in ("", "identity"):
         return lambda raw, room: [raw]
     if "," in encoding:
-        raise FetchError(f"{url}: stacked content encodings ({encoding}) are refused: a few hundred bytes can "
-                         "inflate to gigabytes")
+        raise FetchError(
+            f"{url}: stacked content encodings ({encoding}) are refused: a few hundred bytes can "
+            "inflate to gigabytes"
+        )
     if encoding in ("gzip", "x-gzip"):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     elif encoding == "deflate":
         inflater = zlib.decompressobj()
     else:
-        raise FetchError(f"{url}: content encoding {encoding!r} is not supported; serve it plain, gzip or deflate")
+        raise FetchError(
+            f"{url}: content encoding {encoding!r} is not supported; serve it plain, gzip or deflate"
+        )
 
     def decode(raw: bytes, room: int):
         pieces, data = [], raw
@@ -58,6 +62,7 @@ def _decoder(url: str, encoding: str):
                     break  # the caller sees the limit passed and stops
             data = inflater.unconsumed_tail
         return pieces
+
     return decode
 
 
@@ -67,8 +72,13 @@ def mask_secrets(location: str) -> str:
 
 
 class Fetcher:
-    def __init__(self, timeout: float = 30.0, retries: int = 3, backoff: float = 0.5,
-                 max_bytes: int = 200 * 1024 * 1024):
+    def __init__(
+        self,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_bytes: int = 200 * 1024 * 1024,
+    ):
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -78,7 +88,8 @@ class Fetcher:
     def _http(self) -> httpx.Client:
         if self._client is None:
             self._client = httpx.Client(
-                timeout=self.timeout, follow_redirects=False,  # each hop is checked against the policy
+                timeout=self.timeout,
+                follow_redirects=False,  # each hop is checked against the policy
                 transport=httpx.HTTPTransport(retries=self.retries),
                 headers={"User-Agent": USER_AGENT},
             )
@@ -120,7 +131,9 @@ class Fetcher:
         (default max_bytes) after decompression, so no gzip bomb — stacked encodings included, which are
         refused — ever inflates in memory. Error answers come back without a body unless `errors`."""
         limit = self.max_bytes if limit is None else limit
-        with self._http().stream("GET", url, headers={"Accept": accept, "Accept-Encoding": "gzip, deflate"}) as response:
+        with self._http().stream(
+            "GET", url, headers={"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        ) as response:
             if response.status_code >= 300 and not errors:
                 return response, b""
             decoder = _decoder(url, response.headers.get("content-encoding", ""))
@@ -129,8 +142,10 @@ class Fetcher:
                 for chunk in decoder(raw, limit - size + 1):
                     size += len(chunk)
                     if size > limit:
-                        raise FetchError(f"{url}: the answer is larger than {limit:,} bytes (after decompression); "
-                                         "hdcat stopped reading it")
+                        raise FetchError(
+                            f"{url}: the answer is larger than {limit:,} bytes (after decompression); "
+                            "hdcat stopped reading it"
+                        )
                     chunks.append(chunk)
             return response, b"".join(chunks)
 
@@ -164,14 +179,22 @@ class Fetcher:
                 if response.status_code in _RETRY_STATUS and attempt < self.retries:
                     last_error = f"HTTP {response.status_code}"
                 elif response.status_code >= 400:
-                    raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}; "
-                                     "check the URL and the server's access settings")
+                    raise FetchError(
+                        f"{url}: HTTP {response.status_code} {response.reason_phrase}; "
+                        "check the URL and the server's access settings"
+                    )
                 else:
                     media = response.headers.get("content-type", "").split(";")[0].strip() or None
-                    return Fetched(location=str(response.url), content=content, media_type=media,
-                                   etag=response.headers.get("etag"),
-                                   last_modified=response.headers.get("last-modified"))
+                    return Fetched(
+                        location=str(response.url),
+                        content=content,
+                        media_type=media,
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                    )
             if attempt < self.retries:
-                time.sleep(self.backoff * (2 ** attempt))
+                time.sleep(self.backoff * (2**attempt))
             attempt += 1
-        raise FetchError(f"{url}: {last_error} (tried {self.retries + 1} times); is the server up and reachable?")
+        raise FetchError(
+            f"{url}: {last_error} (tried {self.retries + 1} times); is the server up and reachable?"
+        )

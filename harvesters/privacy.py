@@ -6,18 +6,20 @@
 - Aggregate counts below the consortium's threshold are not stored: the number is dropped and the
   dataset says which count was suppressed (hdcat:suppressed), so pages show "<10", never the value.
 """
+
 from __future__ import annotations
 
 import re
 
+from hdcat.catalog import HarvestRun
+from hdcat.ontology import HDCAT, HEALTH
 from rdflib import Literal
 from rdflib.namespace import RDF, XSD
 
-from hdcat.catalog import HarvestRun
-from hdcat.ontology import HDCAT, HEALTH
-
 PATTERNS = {
-    "a resident registration number": re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-\s?[1-8]\d{6}(?!\d)"),
+    "a resident registration number": re.compile(
+        r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-\s?[1-8]\d{6}(?!\d)"
+    ),
     "a mobile phone number": re.compile(r"(?<!\d)01[016789][-.\s]?\d{3,4}[-.\s]?\d{4}(?!\d)"),
     "a passport number": re.compile(r"(?<![A-Za-z0-9])[MSRODG]\d{8}(?![A-Za-z0-9])"),
 }

@@ -4,34 +4,54 @@ The syntax comes from the media type, else the file extension, else a sniff of
 the first bytes. Remote JSON-LD contexts that the standards publish resolve
 to hdcat's own copies, because hospital networks often cannot reach them.
 """
+
 from __future__ import annotations
 
 import json
+import logging
 import re
 from urllib.parse import urlsplit
 
-import logging
-
-from rdflib import Graph
-
 from hdcat.harvesters.errors import ParseError
 from hdcat.ontology import UnknownContext, resolve_contexts
+from rdflib import Graph
 
 _BY_MEDIA = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle",
-    "application/ld+json": "json-ld", "application/json": "json-ld",
-    "application/rdf+xml": "xml", "application/xml": "xml", "text/xml": "xml",
-    "application/n-triples": "nt", "text/plain": None,
-    "application/n-quads": "nquads", "application/trig": "trig",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "application/n-triples": "nt",
+    "text/plain": None,
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
 }
 _BY_EXT = {
-    ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".xml": "xml",
-    ".owl": "xml", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".n3": "n3",
+    ".ttl": "turtle",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".owl": "xml",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".n3": "n3",
 }
 #: Oxigraph's Rust parsers (through oxrdflib) read Turtle and RDF/XML about twice as fast as rdflib's.
 _FAST = {"turtle": "ox-turtle", "xml": "ox-xml", "trig": "ox-trig"}
-FORMAT_NAMES = {"turtle": "Turtle", "json-ld": "JSON-LD", "xml": "RDF/XML", "nt": "N-Triples",
-                "nquads": "N-Quads", "trig": "TriG", "n3": "N3"}
+FORMAT_NAMES = {
+    "turtle": "Turtle",
+    "json-ld": "JSON-LD",
+    "xml": "RDF/XML",
+    "nt": "N-Triples",
+    "nquads": "N-Quads",
+    "trig": "TriG",
+    "n3": "N3",
+}
 
 
 def guess_format(location: str, media_type: str | None, content: bytes) -> str:
@@ -43,8 +63,10 @@ def guess_format(location: str, media_type: str | None, content: bytes) -> str:
             return fmt
     head = content[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
-        raise ParseError(f"{location}: got an HTML page where an RDF catalogue was expected; "
-                         "check the URL points at the catalogue's Turtle, JSON-LD or RDF/XML")
+        raise ParseError(
+            f"{location}: got an HTML page where an RDF catalogue was expected; "
+            "check the URL points at the catalogue's Turtle, JSON-LD or RDF/XML"
+        )
     if head.startswith((b"{", b"[")):
         return "json-ld"
     if head.startswith(b"<?xml") or head.startswith(b"<rdf:rdf"):
@@ -59,8 +81,9 @@ logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 _DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
-def parse_rdf(content: bytes, location: str, media_type: str | None = None,
-              into: Graph | None = None) -> Graph:
+def parse_rdf(
+    content: bytes, location: str, media_type: str | None = None, into: Graph | None = None
+) -> Graph:
     """Parse one document (into `into` if given); ParseError says which document, which syntax and where it broke.
 
     A document that fails to parse may have added some triples to `into`: callers
@@ -81,8 +104,10 @@ def parse_rdf(content: bytes, location: str, media_type: str | None = None,
             graph.parse(data=json.dumps(doc), format="json-ld", publicID=location)
         else:
             if fmt == "xml" and _DECLARES_ENTITIES.search(content[:1_000_000]):
-                raise ParseError(f"{location}: RDF/XML that declares entities (<!ENTITY …>) is refused: entity "
-                                 "expansion can blow a small file up to gigabytes; serve it without a DTD")
+                raise ParseError(
+                    f"{location}: RDF/XML that declares entities (<!ENTITY …>) is refused: entity "
+                    "expansion can blow a small file up to gigabytes; serve it without a DTD"
+                )
             graph.parse(data=content, format=_FAST.get(fmt, fmt), publicID=location)
     except ParseError:
         raise
@@ -91,4 +116,3 @@ def parse_rdf(content: bytes, location: str, media_type: str | None = None,
         message = message.replace(" of <>:", ":")
         raise ParseError(f"{location}: not valid {FORMAT_NAMES.get(fmt, fmt)}: {message}") from None
     return graph
-

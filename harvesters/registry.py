@@ -1,5 +1,5 @@
 """The harvester registry: kind name → Harvester class, from the `hdcat.harvesters` group."""
-from hdcat.catalog import HARVESTERS
-from hdcat.catalog import Registry
+
+from hdcat.catalog import HARVESTERS, Registry
 
 harvesters = Registry(HARVESTERS)

@@ -1,14 +1,12 @@
 """Run harvests: each source on its own, so one failing source never stops the others."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable
 
-from hdcat.catalog import SourceConfig
-from hdcat.catalog import HdcatError, Interrupted
-from hdcat.catalog import HarvestRun, Outcome
-from hdcat.catalog import Catalog
+from hdcat.catalog import Catalog, HarvestRun, HdcatError, Interrupted, Outcome, SourceConfig
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
 
@@ -17,13 +15,20 @@ log = logging.getLogger("hdcat.harvest")
 
 def new_run(source: SourceConfig) -> HarvestRun:
     """The run record of one harvest of `source`, before it starts (its id is known while it is queued)."""
-    return HarvestRun(source=source.name, hospital=source.hospital, kind=source.kind,
-                      location=mask_secrets(source.location))
+    return HarvestRun(
+        source=source.name, hospital=source.hospital, kind=source.kind, location=mask_secrets(source.location)
+    )
 
 
-def harvest_source(catalog: Catalog, source: SourceConfig, fetcher: Fetcher | None = None,
-                   on_page: Callable[[str], None] | None = None, incremental: bool = True,
-                   run: HarvestRun | None = None, before_commit: Callable[[], None] | None = None) -> HarvestRun:
+def harvest_source(
+    catalog: Catalog,
+    source: SourceConfig,
+    fetcher: Fetcher | None = None,
+    on_page: Callable[[str], None] | None = None,
+    incremental: bool = True,
+    run: HarvestRun | None = None,
+    before_commit: Callable[[], None] | None = None,
+) -> HarvestRun:
     """Harvest one source and commit it; the returned run says how it ended and why.
 
     With `incremental`, a source whose pages read exactly as at its last good harvest is recorded
@@ -64,9 +69,12 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
     try:
         return catalog.commit_harvest(run, graph)
     except Exception as exc:  # OSError, StoreError, pyoxigraph's own
-        run.finish(Outcome.FAILED, f"could not save the harvest of {run.source} in the store: "
-                                   f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}; the source keeps "
-                                   "its last good data")
+        run.finish(
+            Outcome.FAILED,
+            f"could not save the harvest of {run.source} in the store: "
+            f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}; the source keeps "
+            "its last good data",
+        )
         log.error("commit of %s failed: %s", run.source, exc)
         try:
             catalog.runs.record(run)
@@ -75,11 +83,15 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
         return run
 
 
-def harvest_all(catalog: Catalog, sources: Iterable[SourceConfig],
-                on_start: Callable[[SourceConfig], None] | None = None,
-                on_done: Callable[[HarvestRun], None] | None = None,
-                on_page: Callable[[str], None] | None = None, workers: int = 4,
-                incremental: bool = True) -> list[HarvestRun]:
+def harvest_all(
+    catalog: Catalog,
+    sources: Iterable[SourceConfig],
+    on_start: Callable[[SourceConfig], None] | None = None,
+    on_done: Callable[[HarvestRun], None] | None = None,
+    on_page: Callable[[str], None] | None = None,
+    workers: int = 4,
+    incremental: bool = True,
+) -> list[HarvestRun]:
     """Harvest sources concurrently (at most `workers` at a time); runs come back in source order."""
     sources = list(sources)
     fetcher = Fetcher()

@@ -1,14 +1,14 @@
 """Load the ontology's data files: parsed once per process, then shared read-only."""
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
+from hdcat.ontology.namespaces import DCT, HDCAT, HOSPITAL, bind_prefixes
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, SKOS
-
-from hdcat.ontology.namespaces import DCT, HDCAT, HOSPITAL, bind_prefixes
 
 _DATA = resources.files("hdcat.ontology")
 
@@ -26,37 +26,37 @@ def starter_definitions() -> list:
     return sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def codelists_graph() -> Graph:
     """SKOS code lists: disease areas, data types, coding systems, access rights."""
     return _parse("codelists.ttl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def conditions_graph() -> Graph:
     """Common conditions with ICD-10 / KCD codes and Korean and English names (search synonyms)."""
     return _parse("conditions.ttl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def hospitals_graph() -> Graph:
     """The eight member hospitals as organisations."""
     return _parse("hospitals.ttl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def shapes_graph() -> Graph:
     """SHACL shapes a harvested dataset is checked against."""
     return _parse("shapes.ttl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def vocabulary_graph() -> Graph:
     """Everything the catalogue loads as its reference graph: terms, code lists, hospitals."""
     return _parse("hdcat.ttl", "codelists.ttl", "conditions.ttl", "hospitals.ttl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def jsonld_context() -> dict:
     """The JSON-LD context hdcat publishes and uses to compact its JSON-LD."""
     return json.loads(_DATA.joinpath("context.jsonld").read_text("utf-8"))
@@ -74,21 +74,23 @@ def label_of(graph: Graph, node, lang: str = "en") -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def hospitals() -> tuple[dict, ...]:
     """The member hospitals as plain records, in the order of hospitals.ttl's lead first."""
     graph = hospitals_graph()
     rows = []
     for iri in graph.subjects(predicate=HDCAT.lead):
-        rows.append({
-            "id": str(graph.value(iri, DCT.identifier)),
-            "iri": str(iri),
-            "name_en": label_of(graph, iri, "en"),
-            "name_ko": label_of(graph, iri, "ko"),
-            "type": str(graph.value(graph.value(iri, HDCAT.hospitalType), SKOS.notation)),
-            "city": label_of_literal(graph, iri, HDCAT.city, "en"),
-            "lead": bool(graph.value(iri, HDCAT.lead).toPython()),
-        })
+        rows.append(
+            {
+                "id": str(graph.value(iri, DCT.identifier)),
+                "iri": str(iri),
+                "name_en": label_of(graph, iri, "en"),
+                "name_ko": label_of(graph, iri, "ko"),
+                "type": str(graph.value(graph.value(iri, HDCAT.hospitalType), SKOS.notation)),
+                "city": label_of_literal(graph, iri, HDCAT.city, "en"),
+                "lead": bool(graph.value(iri, HDCAT.lead).toPython()),
+            }
+        )
     rows.sort(key=lambda r: (not r["lead"], r["type"] != "tertiary", r["type"] != "general", r["id"]))
     return tuple(rows)
 
@@ -107,10 +109,8 @@ def hospital_iri(hospital_id: str) -> URIRef:
 
 #: Remote JSON-LD contexts hdcat resolves from its own copies (ontology/contexts/).
 KNOWN_CONTEXTS = {
-    "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/html/examples/context.jsonld":
-        "contexts/dcat-ap-3-examples.jsonld",
-    "https://semiceu.github.io/DCAT-AP/releases/3.0.1/html/examples/context.jsonld":
-        "contexts/dcat-ap-3-examples.jsonld",
+    "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/html/examples/context.jsonld": "contexts/dcat-ap-3-examples.jsonld",
+    "https://semiceu.github.io/DCAT-AP/releases/3.0.1/html/examples/context.jsonld": "contexts/dcat-ap-3-examples.jsonld",
     "https://w3id.org/hdcat/context.jsonld": "context.jsonld",
 }
 
@@ -128,9 +128,11 @@ class UnknownContext(ValueError):
 
     def __init__(self, url: str):
         self.url = url
-        super().__init__(f"JSON-LD context {url} is not one of hdcat's bundled contexts; remote contexts are "
-                         "never fetched (a server that does not answer would hold the request, and a fetch is a "
-                         "request to wherever the document points). Inline the context in the document.")
+        super().__init__(
+            f"JSON-LD context {url} is not one of hdcat's bundled contexts; remote contexts are "
+            "never fetched (a server that does not answer would hold the request, and a fetch is a "
+            "request to wherever the document points). Inline the context in the document."
+        )
 
 
 _MAX_CONTEXT_DEPTH = 64
@@ -139,6 +141,7 @@ _MAX_CONTEXT_DEPTH = 64
 def resolve_contexts(doc):
     """Replace every context reference (`@context`, `@import`, scoped contexts, at any depth) with the bundled
     copy, so the JSON-LD processor never goes to the network. Raises UnknownContext for any other URL."""
+
     def resolve(ctx, depth):
         if depth > _MAX_CONTEXT_DEPTH:
             raise UnknownContext("(contexts nested too deep)")

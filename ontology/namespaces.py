@@ -1,4 +1,5 @@
 """Namespaces of the vocabularies hdcat reads and writes, each citing its source."""
+
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
@@ -32,8 +33,13 @@ EU_THEME = Namespace("http://publications.europa.eu/resource/authority/data-them
 #: IANA media types as IRIs (dcat:mediaType values)
 IANA_MEDIA_TYPES = Namespace("http://www.iana.org/assignments/media-types/")
 #: FHIR specification releases by version prefix (https://hl7.org/fhir/directory.html)
-FHIR_SPEC = {"4.0": "http://hl7.org/fhir/R4", "4.3": "http://hl7.org/fhir/R4B", "5.0": "http://hl7.org/fhir/R5",
-             "3.0": "http://hl7.org/fhir/STU3", "1.0": "http://hl7.org/fhir/DSTU2"}
+FHIR_SPEC = {
+    "4.0": "http://hl7.org/fhir/R4",
+    "4.3": "http://hl7.org/fhir/R4B",
+    "5.0": "http://hl7.org/fhir/R5",
+    "3.0": "http://hl7.org/fhir/STU3",
+    "1.0": "http://hl7.org/fhir/DSTU2",
+}
 #: hdcat's own terms, documented in ontology/hdcat.ttl
 HDCAT = Namespace("https://w3id.org/hdcat/ns#")
 #: hdcat's code lists (disease areas, data types, coding systems), in ontology/codelists.ttl
@@ -46,10 +52,26 @@ CODING_SYSTEM = Namespace(str(HDCODE) + "coding-system/")
 HOSPITAL = Namespace("https://w3id.org/hdcat/hospital/")
 
 PREFIXES = {
-    "dcat": DCAT, "dct": DCT, "dcatap": DCATAP, "healthdcatap": HEALTH, "adms": ADMS,
-    "csvw": CSVW, "dqv": DQV, "dpv": DPV, "vcard": VCARD, "hydra": HYDRA, "locn": LOCN,
-    "foaf": FOAF, "prov": PROV, "skos": SKOS, "rdfs": RDFS, "owl": OWL, "sh": SH,
-    "xsd": XSD, "hdcat": HDCAT, "hdcode": HDCODE,
+    "dcat": DCAT,
+    "dct": DCT,
+    "dcatap": DCATAP,
+    "healthdcatap": HEALTH,
+    "adms": ADMS,
+    "csvw": CSVW,
+    "dqv": DQV,
+    "dpv": DPV,
+    "vcard": VCARD,
+    "hydra": HYDRA,
+    "locn": LOCN,
+    "foaf": FOAF,
+    "prov": PROV,
+    "skos": SKOS,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "sh": SH,
+    "xsd": XSD,
+    "hdcat": HDCAT,
+    "hdcode": HDCODE,
 }
 
 
@@ -66,7 +88,36 @@ def bind_prefixes(graph):
 
 
 __all__ = [
-    "ADMS", "CSVW", "DCAT", "DCATAP", "DCT", "DPV", "DQV", "FOAF", "HDCAT", "HDCODE",
-    "HEALTH", "HYDRA", "LOCN", "OWL", "PROV", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
-    "EU_ACCESS", "EU_THEME", "IANA_MEDIA_TYPES", "FHIR_SPEC", "DISEASE_AREA", "DATA_TYPE", "CODING_SYSTEM", "HOSPITAL", "PREFIXES", "bind_prefixes", "sparql_prefixes",
+    "ADMS",
+    "CSVW",
+    "DCAT",
+    "DCATAP",
+    "DCT",
+    "DPV",
+    "DQV",
+    "FOAF",
+    "HDCAT",
+    "HDCODE",
+    "HEALTH",
+    "HYDRA",
+    "LOCN",
+    "OWL",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SH",
+    "SKOS",
+    "VCARD",
+    "XSD",
+    "EU_ACCESS",
+    "EU_THEME",
+    "IANA_MEDIA_TYPES",
+    "FHIR_SPEC",
+    "DISEASE_AREA",
+    "DATA_TYPE",
+    "CODING_SYSTEM",
+    "HOSPITAL",
+    "PREFIXES",
+    "bind_prefixes",
+    "sparql_prefixes",
 ]

@@ -4,6 +4,7 @@
   ../shared/external/omop-synthea27nj) as SQLite, for the OMOP harvester in `hdcat demo`.
 - haneul/emr.sqlite: a small EMR schema with tables, keys and views (no rows), for the SQL harvester.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,9 +17,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "harvesters" / "samples" / "consortium"
 EXTERNAL = ROOT.parent / "shared" / "external"
-TABLES = ["cdm_source", "person", "observation_period", "visit_occurrence", "condition_occurrence",
-          "drug_exposure", "procedure_occurrence", "measurement", "observation", "death", "device_exposure",
-          "concept", "vocabulary"]
+TABLES = [
+    "cdm_source",
+    "person",
+    "observation_period",
+    "visit_occurrence",
+    "condition_occurrence",
+    "drug_exposure",
+    "procedure_occurrence",
+    "measurement",
+    "observation",
+    "death",
+    "device_exposure",
+    "concept",
+    "vocabulary",
+]
 
 
 def omop() -> None:
@@ -26,15 +39,21 @@ def omop() -> None:
     target.unlink(missing_ok=True)
     db = sqlite3.connect(target)
     with zipfile.ZipFile(EXTERNAL / "omop-synthea27nj" / "Synthea27Nj_5.4.zip") as zf:
-        names = {Path(n).stem.lower(): n for n in zf.namelist() if n.lower().endswith(".csv") and "__MACOSX" not in n}
+        names = {
+            Path(n).stem.lower(): n
+            for n in zf.namelist()
+            if n.lower().endswith(".csv") and "__MACOSX" not in n
+        }
         for table in TABLES:
             with zf.open(names[table]) as fh:
                 rows = list(csv.reader(io.TextIOWrapper(fh, encoding="utf-8")))
             header = [h.lower() for h in rows[0]]
             columns = ", ".join(f"{c} INTEGER" if c.endswith("_id") else f"{c} TEXT" for c in header)
             db.execute(f"CREATE TABLE {table} ({columns})")
-            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})",
-                           ([v if v != "" else None for v in r] for r in rows[1:]))
+            db.executemany(
+                f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})",
+                ([v if v != "" else None for v in r] for r in rows[1:]),
+            )
     db.commit()
     db.execute("VACUUM")
     db.close()

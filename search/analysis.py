@@ -5,6 +5,7 @@ Korean is analysed as it is written: particles and endings attached to a noun
 compounds (폐암환자) split into their nouns. Latin-script words are lower-cased
 and stemmed (Snowball English). Codes such as C34 or I50.9 stay whole.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,30 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*")
 #: kiwi tags kept: nouns, foreign words, numbers, roots, verb/adjective stems
 _KEEP = {"NNG", "NNP", "NNB", "NR", "SL", "SH", "SN", "XR", "VV", "VA", "MAG"}
 _STEMMER = snowballstemmer.stemmer("english")
-_STOP = {"the", "and", "of", "a", "an", "in", "on", "for", "with", "to", "by", "or", "from", "at", "is", "are",
-         "be", "as", "this", "that", "its", "it"}
+_STOP = {
+    "the",
+    "and",
+    "of",
+    "a",
+    "an",
+    "in",
+    "on",
+    "for",
+    "with",
+    "to",
+    "by",
+    "or",
+    "from",
+    "at",
+    "is",
+    "are",
+    "be",
+    "as",
+    "this",
+    "that",
+    "its",
+    "it",
+}
 
 _kiwi = None
 _kiwi_lock = threading.Lock()
@@ -33,6 +56,7 @@ def _get_kiwi():
         with _kiwi_lock:
             if _kiwi is None:
                 from kiwipiepy import Kiwi
+
                 _kiwi = Kiwi()
     return _kiwi
 

@@ -1,4 +1,5 @@
 """Search documents from the catalogue's read model: what both backends index, field for field."""
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,14 @@ def to_document(record: dict, has_lineage: bool = False) -> dict:
     """One dataset as a flat document: display fields, facet values and analysed text fields."""
     columns = []
     for c in record["columns"]:
-        columns += [c["name"], c["name"].replace("_", " "), c.get("title") or "", c.get("title_ko") or "",
-                    c.get("description") or "", c.get("unit") or ""]
+        columns += [
+            c["name"],
+            c["name"].replace("_", " "),
+            c.get("title") or "",
+            c.get("title_ko") or "",
+            c.get("description") or "",
+            c.get("unit") or "",
+        ]
     modified = record.get("modified") or record.get("issued") or ""
     titles = record["titles"]
     return {
@@ -43,11 +50,18 @@ def to_document(record: dict, has_lineage: bool = False) -> dict:
         "visibility": [record.get("visibility") or "public"],
         "t_title": analyzed(" ".join(titles.values()) or record["title"]),
         "t_keywords": analyzed(" ".join(record["keywords"])),
-        "t_text": analyzed(" ".join(list(record["descriptions"].values()) + [record.get("population_coverage") or ""]
-                                     + [a.get("label") or "" for a in record["disease_areas"] + record["data_types"]]
-                                     + [a.get("label_ko") or "" for a in record["disease_areas"] + record["data_types"]]
-                                     + [(record.get("hospital") or {}).get("name_en", ""),
-                                        (record.get("hospital") or {}).get("name_ko", "")])),
+        "t_text": analyzed(
+            " ".join(
+                list(record["descriptions"].values())
+                + [record.get("population_coverage") or ""]
+                + [a.get("label") or "" for a in record["disease_areas"] + record["data_types"]]
+                + [a.get("label_ko") or "" for a in record["disease_areas"] + record["data_types"]]
+                + [
+                    (record.get("hospital") or {}).get("name_en", ""),
+                    (record.get("hospital") or {}).get("name_ko", ""),
+                ]
+            )
+        ),
         "t_columns": analyzed(" ".join(columns)),
         "t_codes": analyzed(" ".join(_codes(record))),
         "summary": _SUMMARY.dump(record),

@@ -4,11 +4,12 @@ a dataset's record, and how a value is labelled for people.
 Documents, queries, the engines' mappings and aggregations, facet labels and the search page all read
 this list (as Datasette's Facet classes do), so a new facet is one entry here, not edits in four files.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from hdcat.catalog import Suppressed, labeller
 from hdcat.ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
@@ -47,13 +48,20 @@ def population_bucket(value) -> str:
     return "100k+"
 
 
-POPULATION_LABELS = {"<1k": "under 1,000", "1k-10k": "1,000–10,000", "10k-100k": "10,000–100,000",
-                     "100k+": "100,000 or more", "suppressed": "below threshold", "unknown": "not stated"}
+POPULATION_LABELS = {
+    "<1k": "under 1,000",
+    "1k-10k": "1,000–10,000",
+    "10k-100k": "10,000–100,000",
+    "100k+": "100,000 or more",
+    "suppressed": "below threshold",
+    "unknown": "not stated",
+}
 
 
 def _concept_label(scheme, missing: str):
     def label(value: str) -> str:
         return labeller().concept(scheme[value])["label"] if value != missing else missing
+
     return label
 
 
@@ -97,28 +105,58 @@ def _years_covered(record: dict, _lineage: bool) -> list[str]:
 
 
 FACET_LIST: tuple[Facet, ...] = (
-    Facet("hospital", "Hospital", "병원",
-          lambda r, _: [r["hospital"]["id"]] if r.get("hospital") else ["external"], _hospital_label),
-    Facet("disease_area", "Disease area", "질환 영역",
-          lambda r, _: sorted({notation(a) for a in r["disease_areas"]}) or ["unclassified"],
-          _concept_label(DISEASE_AREA, "unclassified")),
-    Facet("data_type", "Data type", "유형",
-          lambda r, _: sorted({notation(t) for t in r["data_types"]}) or ["unknown"],
-          _concept_label(DATA_TYPE, "unknown")),
-    Facet("coding_system", "Coding system", "코드 체계",
-          lambda r, _: sorted({notation(c) for c in r["coding_systems"]}), _coding_system_label),
-    Facet("access_rights", "Access", "접근",
-          lambda r, _: [notation(r["access_rights"])] if r.get("access_rights") else ["unknown"],
-          _concept_label(EU_ACCESS, "unknown")),
+    Facet(
+        "hospital",
+        "Hospital",
+        "병원",
+        lambda r, _: [r["hospital"]["id"]] if r.get("hospital") else ["external"],
+        _hospital_label,
+    ),
+    Facet(
+        "disease_area",
+        "Disease area",
+        "질환 영역",
+        lambda r, _: sorted({notation(a) for a in r["disease_areas"]}) or ["unclassified"],
+        _concept_label(DISEASE_AREA, "unclassified"),
+    ),
+    Facet(
+        "data_type",
+        "Data type",
+        "유형",
+        lambda r, _: sorted({notation(t) for t in r["data_types"]}) or ["unknown"],
+        _concept_label(DATA_TYPE, "unknown"),
+    ),
+    Facet(
+        "coding_system",
+        "Coding system",
+        "코드 체계",
+        lambda r, _: sorted({notation(c) for c in r["coding_systems"]}),
+        _coding_system_label,
+    ),
+    Facet(
+        "access_rights",
+        "Access",
+        "접근",
+        lambda r, _: [notation(r["access_rights"])] if r.get("access_rights") else ["unknown"],
+        _concept_label(EU_ACCESS, "unknown"),
+    ),
     Facet("conforms_to", "Conforms to", "표준", _conforms_to, _definition_label),
     Facet("years_covered", "Years covered", "수록 기간", _years_covered),
     Facet("modified_year", "Modified", "수정 연도", _modified_year),
-    Facet("population", "Individuals", "대상자 수",
-          lambda r, _: [population_bucket(r.get("number_of_individuals"))],
-          lambda v: POPULATION_LABELS.get(v, v)),
-    Facet("has_lineage", "Lineage", "계보",
-          lambda r, lineage: ["yes" if lineage or r.get("derived_from") else "no"],
-          lambda v: {"yes": "has lineage", "no": "no lineage"}.get(v, v)),
+    Facet(
+        "population",
+        "Individuals",
+        "대상자 수",
+        lambda r, _: [population_bucket(r.get("number_of_individuals"))],
+        lambda v: POPULATION_LABELS.get(v, v),
+    ),
+    Facet(
+        "has_lineage",
+        "Lineage",
+        "계보",
+        lambda r, lineage: ["yes" if lineage or r.get("derived_from") else "no"],
+        lambda v: {"yes": "has lineage", "no": "no lineage"}.get(v, v),
+    ),
 )
 BY_NAME = {f.name: f for f in FACET_LIST}
 FACETS = tuple(f.name for f in FACET_LIST)

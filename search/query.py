@@ -5,13 +5,13 @@ and field prefixes (title:, column:, code:, keyword:). Words are analysed like
 the index (analysis.py) and expanded with synonyms (synonyms.py); backends
 turn the resulting clauses into their own queries.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from hdcat.catalog import Invalid
-from hdcat.catalog import whole_number
+from hdcat.catalog import Invalid, whole_number
 from hdcat.search import synonyms
 from hdcat.search.analysis import analyze
 
@@ -24,6 +24,7 @@ FIELD_GROUPS = {
     "keyword": {"t_keywords": 1.0},
 }
 from hdcat.search.facets import FACETS  # noqa: E402,F401  (declared once, in search/facets.py)
+
 #: filter fields no visitor sets or sees: visibility is applied by the service from who is asking
 INTERNAL_FILTERS = ("visibility",)
 SORTS = ("relevance", "modified", "title")
@@ -38,9 +39,10 @@ _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
 @dataclass(frozen=True)
 class Clause:
     """Matches when any alternative phrase occurs in any field of the group."""
+
     group: str
     alternatives: tuple[tuple[str, ...], ...]
-    fuzzy: bool = False   # also accept near spellings of a single Latin word
+    fuzzy: bool = False  # also accept near spellings of a single Latin word
     prefix: bool = False  # also accept words that start with it (echo → echocardiography)
 
     @property
@@ -57,7 +59,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     size: int = 20
-    relaxed: bool = False   # set by a backend that fell back from all-words to any-word
+    relaxed: bool = False  # set by a backend that fell back from all-words to any-word
 
     @property
     def offset(self) -> int:
@@ -78,7 +80,9 @@ def _clauses(text: str, group: str, phrase: bool) -> list[Clause]:
         single = len(alternatives) == 1 and len(alternatives[0]) == 1
         word = alternatives[0][0]
         latin = single and word.isascii() and word.isalpha()
-        out.append(Clause(group, alternatives, fuzzy=latin and len(word) >= 5, prefix=latin and len(word) >= 3))
+        out.append(
+            Clause(group, alternatives, fuzzy=latin and len(word) >= 5, prefix=latin and len(word) >= 3)
+        )
     return out
 
 

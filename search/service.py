@@ -3,11 +3,11 @@
 The index is derived data: `reindex` rebuilds it from the graph at any time,
 and `sync` keeps it in step after each harvest.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
-
 
 from hdcat.catalog import Catalog
 from hdcat.search.backends import SearchUnavailable, open_backend
@@ -15,7 +15,6 @@ from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
 from hdcat.search.query import SearchRequest, build_request
 from hdcat.search.suggest import Suggester
-
 
 
 def _stale_file(settings) -> Path:
@@ -113,8 +112,10 @@ class Search:
             extra = [dict(h, partial=True) for h in more.hits if h["id"] not in seen]
             result.hits += extra[: request.size - len(result.hits)]
         body = result.to_dict()
-        body["facets"] = {name: [dict(b, label=self.label(name, b["value"])) for b in buckets]
-                          for name, buckets in result.facets.items()}
+        body["facets"] = {
+            name: [dict(b, label=self.label(name, b["value"])) for b in buckets]
+            for name, buckets in result.facets.items()
+        }
         if request.q and (result.total == 0 or result.relaxed):
             body["did_you_mean"] = self._suggester(members).correct(request.q)
         body["took_ms"] = round(result.took_ms, 2)
@@ -129,5 +130,3 @@ class Search:
     # ---- labels ---------------------------------------------------------------------
     def label(self, facet: str, value: str) -> str:
         return facet_label(facet, value)
-
-

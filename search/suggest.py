@@ -3,6 +3,7 @@
 Kept beside the index (suggest.json) and rebuilt with it, so it is the same
 whichever engine answers the searches.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -11,11 +12,10 @@ import json
 import re
 from pathlib import Path
 
-from rdflib import Literal
-from rdflib.namespace import SKOS
-
 from hdcat.ontology import conditions_graph
 from hdcat.search.analysis import analyze
+from rdflib import Literal
+from rdflib.namespace import SKOS
 
 _SPLIT = re.compile(r"[\s,;:()\[\]/·]+")
 
@@ -25,11 +25,17 @@ class Suggester:
         self.phrases = sorted(set(phrases or []), key=str.lower)
         self._keys = [p.lower() for p in self.phrases]
         self.terms = set(terms or [])
-        self.words = sorted({w.lower() for p in self.phrases for w in _SPLIT.split(p)
-                             if len(w) >= 3 and w.isascii() and w.isalpha()})
+        self.words = sorted(
+            {
+                w.lower()
+                for p in self.phrases
+                for w in _SPLIT.split(p)
+                if len(w) >= 3 and w.isascii() and w.isalpha()
+            }
+        )
 
     @classmethod
-    def from_documents(cls, documents: list[dict]) -> "Suggester":
+    def from_documents(cls, documents: list[dict]) -> Suggester:
         phrases, terms = [], set()
         for doc in documents:
             summary = doc["summary"]
@@ -65,8 +71,13 @@ class Suggester:
         changed, words = False, []
         for word in q.split():
             terms = analyze(word)
-            if (len(terms) == 1 and terms[0] not in self.terms and word.isascii() and word.isalpha()
-                    and len(word) >= 4):
+            if (
+                len(terms) == 1
+                and terms[0] not in self.terms
+                and word.isascii()
+                and word.isalpha()
+                and len(word) >= 4
+            ):
                 close = difflib.get_close_matches(word.lower(), self.words, n=1, cutoff=0.75)
                 if close:
                     words.append(close[0])
@@ -81,7 +92,7 @@ class Suggester:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "Suggester":
+    def load(cls, path: Path) -> Suggester:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text("utf-8"))

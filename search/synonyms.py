@@ -4,15 +4,15 @@ Sources: the disease-area scheme (codelists.ttl) and the condition list
 (conditions.ttl: ICD-10 / KCD codes with Korean and English names). Each group
 is a set of analysed phrases; a query phrase in a group matches any of them.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
 
+from hdcat.ontology import DISEASE_AREA, codelists_graph, conditions_graph
+from hdcat.search.analysis import analyze
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
-
-from hdcat.ontology import conditions_graph, codelists_graph, DISEASE_AREA
-from hdcat.search.analysis import analyze
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +59,7 @@ def expand(terms: list[str]) -> list[tuple[tuple[str, ...], ...]]:
     i = 0
     while i < len(terms):
         for size in range(min(longest, len(terms) - i), 0, -1):
-            phrase = tuple(terms[i:i + size])
+            phrase = tuple(terms[i : i + size])
             if phrase in index:
                 alternatives = sorted(index[phrase], key=lambda p: (p != phrase, len(p), p))
                 spans.append(tuple(alternatives))

@@ -1,4 +1,5 @@
 """Drive Debian's headless Chromium as a person's browser: rendered DOM and screenshots."""
+
 from __future__ import annotations
 
 import os
@@ -7,9 +8,18 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+]
 
 
 def chromium_path() -> str | None:
@@ -18,8 +28,11 @@ def chromium_path() -> str | None:
 
 def _run(args: list[str], timeout: int = 60) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([chromium_path(), *FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, timeout=timeout)
+        return subprocess.run(
+            [chromium_path(), *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            timeout=timeout,
+        )
 
 
 def dump_dom(url: str) -> str:
@@ -42,6 +55,7 @@ class Browser:
     def __init__(self, width: int = 1280, height: int = 1000):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
+
         options = webdriver.ChromeOptions()
         options.binary_location = chromium_path()
         for flag in FLAGS + [f"--window-size={width},{height}"]:
@@ -50,48 +64,55 @@ class Browser:
         self.driver = webdriver.Chrome(options=options, service=Service(executable_path=driver))
         self.driver.set_page_load_timeout(30)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc) -> None:
         self.driver.quit()
 
-    def open(self, url: str) -> "Browser":
+    def open(self, url: str) -> Browser:
         self.driver.get(url)
         return self
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By
+
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def find_all(self, css: str) -> list:
         from selenium.webdriver.common.by import By
+
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
-    def fill(self, values: dict) -> "Browser":
+    def fill(self, values: dict) -> Browser:
         """Type into form fields by name (clearing what was there)."""
         for name, value in values.items():
             field = self.find(f"[name='{name}']")
             tag = field.tag_name.lower()
             if tag == "select":
                 from selenium.webdriver.support.ui import Select
+
                 Select(field).select_by_value(value)
             else:
                 field.clear()
                 field.send_keys(value)
         return self
 
-    def submit(self, css: str = "button[type=submit]") -> "Browser":
+    def submit(self, css: str = "button[type=submit]") -> Browser:
         """Click a button that loads a new page, and wait until the new page is there."""
         from selenium.webdriver.support.ui import WebDriverWait
+
         self.driver.execute_script("window.__hdcatOldPage = true")  # a new page starts without it
         self.find(css).click()
-        WebDriverWait(self.driver, 20).until(lambda d: d.execute_script(
-            "return !window.__hdcatOldPage && document.readyState === 'complete'"))
+        WebDriverWait(self.driver, 20).until(
+            lambda d: d.execute_script("return !window.__hdcatOldPage && document.readyState === 'complete'")
+        )
         return self
 
-    def sign_in(self, base_url: str, name: str, password: str) -> "Browser":
-        self.open(f"{base_url}/signin").fill({"name": name, "password": password}).submit("#signin-form button")
+    def sign_in(self, base_url: str, name: str, password: str) -> Browser:
+        self.open(f"{base_url}/signin").fill({"name": name, "password": password}).submit(
+            "#signin-form button"
+        )
         assert "/signin" not in self.driver.current_url, self.find("main").text
         return self
 

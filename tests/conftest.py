@@ -3,6 +3,7 @@
 Nothing here mocks what a user runs. Tests that need a service (a browser)
 fail in CI when it is missing, and skip only on a developer's machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,21 +12,23 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
 from hdcat.catalog.config import Settings, SourceConfig, load_settings
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_all
 from hdcat.web.app import create_app
 from hdcat.web.cli import bundled_config
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
 
 
 def _external() -> Path | None:
-    candidates = [os.environ.get("HDCAT_EXTERNAL"), ROOT.parent / "shared" / "external",
-                  ROOT.parent.parent / "shared" / "external"]
+    candidates = [
+        os.environ.get("HDCAT_EXTERNAL"),
+        ROOT.parent / "shared" / "external",
+        ROOT.parent.parent / "shared" / "external",
+    ]
     for c in candidates:
         if c and Path(c).is_dir():
             return Path(c)
@@ -45,8 +48,10 @@ def pytest_runtest_setup(item):
     if HAVE_EXTERNAL or item.get_closest_marker("conformance") is None:
         return
     if IN_CI:
-        pytest.fail("the conformance tier is required in CI, but ../shared/external is missing "
-                    "(set HDCAT_EXTERNAL to its path)")
+        pytest.fail(
+            "the conformance tier is required in CI, but ../shared/external is missing "
+            "(set HDCAT_EXTERNAL to its path)"
+        )
     _CONFORMANCE_SKIPPED.append(item.nodeid)
     pytest.skip("conformance tier: ../shared/external is missing")
 
@@ -55,7 +60,8 @@ def pytest_terminal_summary(terminalreporter):
     if _CONFORMANCE_SKIPPED:
         terminalreporter.write_line(
             f"conformance tier: {len(_CONFORMANCE_SKIPPED)} tests skipped because ../shared/external (the real "
-            "public example files) is not beside this clone; set HDCAT_EXTERNAL to run them")
+            "public example files) is not beside this clone; set HDCAT_EXTERNAL to run them"
+        )
 
 
 def require_service(available: bool, what: str) -> None:
@@ -92,6 +98,7 @@ def source(location, name="src", hospital="hanbit", kind="dcat", **options) -> S
 def sample_servers():
     """The sample hospitals' CKAN portal and FHIR server, as `hdcat demo` runs them."""
     from hdcat.harvesters.samples.servers import SampleServers
+
     servers = SampleServers()
     yield servers
     servers.stop()
@@ -99,8 +106,12 @@ def sample_servers():
 
 @pytest.fixture(scope="session")
 def sample_settings(tmp_path_factory, sample_servers) -> Settings:
-    return sample_servers.resolve(load_settings(bundled_config(), env={
-        "HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": str(tmp_path_factory.mktemp("data"))}))
+    return sample_servers.resolve(
+        load_settings(
+            bundled_config(),
+            env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": str(tmp_path_factory.mktemp("data"))},
+        )
+    )
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +129,7 @@ def sample_catalog(sample_settings):
 def sample_search(sample_catalog):
     """The embedded search engine over the sample consortium."""
     from hdcat.search.service import Search
+
     search = Search(sample_catalog)
     search.reindex()
     yield search
@@ -136,13 +148,19 @@ def client(app):
 
 PASSWORD = "correct horse battery staple"
 #: one person per role (stewards act for hanbit); created once in the sample deployment's accounts
-PEOPLE = {"ana": ("researcher", ["hanbit"]), "sam": ("steward", ["hanbit"]), "sol": ("steward", ["gaon"]),
-          "aud": ("auditor", []), "adm": ("admin", [])}
+PEOPLE = {
+    "ana": ("researcher", ["hanbit"]),
+    "sam": ("steward", ["hanbit"]),
+    "sol": ("steward", ["gaon"]),
+    "aud": ("auditor", []),
+    "adm": ("admin", []),
+}
 
 
 @pytest.fixture(scope="session")
 def people(sample_settings):
     from hdcat.catalog.accounts import Accounts
+
     acc = Accounts.for_settings(sample_settings)
     for name, (role, hospitals) in PEOPLE.items():
         if not any(u["name"] == name for u in acc.users()):
@@ -153,8 +171,10 @@ def people(sample_settings):
 
 def csrf_token(html: str) -> str:
     import re
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', html)
+
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert found, "no CSRF token in the form"
     return found.group(1)
 
@@ -198,12 +218,16 @@ def live_server(app):
 @pytest.fixture
 def static_server(tmp_path):
     """Serve a folder over real HTTP, as a hospital's web server would."""
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
     import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     class Quiet(SimpleHTTPRequestHandler):
-        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".ttl": "text/turtle",
-                          ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml"}
+        extensions_map = {
+            **SimpleHTTPRequestHandler.extensions_map,
+            ".ttl": "text/turtle",
+            ".jsonld": "application/ld+json",
+            ".rdf": "application/rdf+xml",
+        }
 
         def log_message(self, *args):
             pass

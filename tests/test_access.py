@@ -1,5 +1,6 @@
 """Who may do what: the role × endpoint matrix, visibility of consortium-only datasets on every
 read path, sign-in with CSRF and rate limits, and /sparql's graph allow-list and time limit."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,11 @@ def hidden(sample_catalog):
     _, records = sample_catalog.datasets.page(1, 500, members=True)
     restricted = next(r for r in records if r["visibility"] == "consortium")
     public = next(r for r in records if r["visibility"] == "public")
-    return {"restricted": restricted, "public": public,
-            "node": next(iter(sample_catalog.lineage.index.by_catalog.values()))}
+    return {
+        "restricted": restricted,
+        "public": public,
+        "node": next(iter(sample_catalog.lineage.index.by_catalog.values())),
+    }
 
 
 def client_for(app, role):
@@ -57,7 +61,11 @@ def matrix(h):
         ("GET", "/sparql?query=ASK%7B%7D", EVERYONE),
         ("GET", f"/lineage?node={node}", MEMBERS_ONLY),
         ("GET", f"/api/v1/lineage?nodeId={node}", MEMBERS_ONLY),
-        ("GET", f"/api/v1/column-lineage?nodeId={node}", {**{r: 404 for r in ROLES}, "anonymous": 0}),  # no columns
+        (
+            "GET",
+            f"/api/v1/column-lineage?nodeId={node}",
+            {**{r: 404 for r in ROLES}, "anonymous": 0},
+        ),  # no columns
         ("GET", f"/api/v1/lineage/impact?nodeId={node}", MEMBERS_ONLY),
         ("GET", f"/api/v1/lineage/prov?nodeId={node}", MEMBERS_ONLY),
         ("GET", "/account", MEMBERS_ONLY),
@@ -69,7 +77,11 @@ def matrix(h):
         ("GET", "/definitions/cancer-core/1.0.0/download/shacl", EVERYONE),
         ("GET", "/api/v1/definitions", EVERYONE),
         ("GET", "/api/v1/definitions/cancer-core/1.0.0/conformance", EVERYONE),
-        ("GET", "/definitions/new", {"anonymous": 0, "researcher": 403, "steward": 200, "auditor": 403, "admin": 200}),
+        (
+            "GET",
+            "/definitions/new",
+            {"anonymous": 0, "researcher": 403, "steward": 200, "auditor": 403, "admin": 200},
+        ),
         # bearer tokens only: a session cookie never authorises these
         ("GET", "/api/v1/audit", {r: 401 for r in ROLES}),
         ("POST", "/api/v1/lineage", {r: 401 for r in ROLES}),
@@ -96,6 +108,7 @@ def test_access_matrix(app, people, hidden, role):
 
 def test_tokens_by_role_on_the_api(app, people, hidden):
     from hdcat.web.auth import accounts
+
     with app.app_context():
         acc = accounts()
         _, auditor = acc.issue_token("aud", ["audit:read"])
@@ -107,7 +120,10 @@ def test_tokens_by_role_on_the_api(app, people, hidden):
     assert c.get("/api/v1/audit", headers=bearer(auditor)).status_code == 200
     assert c.get("/api/v1/audit", headers=bearer(steward)).status_code == 403
     assert c.get(f"/api/v1/datasets/{hidden['restricted']['id']}", headers=bearer(steward)).status_code == 200
-    assert c.get(f"/api/v1/datasets/{hidden['restricted']['id']}", headers=bearer("hdcat_nonsense")).status_code == 404
+    assert (
+        c.get(f"/api/v1/datasets/{hidden['restricted']['id']}", headers=bearer("hdcat_nonsense")).status_code
+        == 404
+    )
     assert c.post("/api/v1/lineage", json={}, headers=bearer(auditor)).status_code == 403
 
 
@@ -120,7 +136,9 @@ def test_nothing_restricted_leaks_to_anonymous_readers(app, people, hidden, samp
         assert restricted["id"] not in {h["id"] for h in a["hits"]}
         counts = {b["value"]: b["count"] for b in a["facets"]["access_rights"]}
         assert "RESTRICTED" not in counts
-    assert restricted["id"] in {h["id"] for h in member.get(f"/api/v1/search?size=100&q={word}").get_json()["hits"]}
+    assert restricted["id"] in {
+        h["id"] for h in member.get(f"/api/v1/search?size=100&q={word}").get_json()["hits"]
+    }
     # dataset lists, hospital counts, the home page figures and the DCAT catalogue
     a_list = anon.get("/api/v1/datasets?size=200").get_json()
     m_list = member.get("/api/v1/datasets?size=200").get_json()
@@ -135,13 +153,27 @@ def test_nothing_restricted_leaks_to_anonymous_readers(app, people, hidden, samp
     assert anon.get(f"/resource?iri={restricted['iri']}").status_code == 404
     assert member.get(f"/resource?iri={restricted['iri']}").status_code == 303
     # autocomplete: a word only a restricted title has is not offered to anonymous visitors
-    public_words = {w.lower() for _, r in [sample_catalog.datasets.page(1, 500)] for d in r
-                    for w in " ".join(d["titles"].values()).split()}
-    own = [w for w in " ".join(restricted["titles"].values()).split() if w.lower() not in public_words and len(w) > 3]
+    public_words = {
+        w.lower()
+        for _, r in [sample_catalog.datasets.page(1, 500)]
+        for d in r
+        for w in " ".join(d["titles"].values()).split()
+    }
+    own = [
+        w
+        for w in " ".join(restricted["titles"].values()).split()
+        if w.lower() not in public_words and len(w) > 3
+    ]
     if own:
         prefix = own[0]
-        assert not any(own[0].lower() in s.lower() for s in anon.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"])
-        assert any(own[0].lower() in s.lower() for s in member.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"])
+        assert not any(
+            own[0].lower() in s.lower()
+            for s in anon.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"]
+        )
+        assert any(
+            own[0].lower() in s.lower()
+            for s in member.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"]
+        )
 
 
 def test_sparql_reads_only_public_graphs_unless_signed_in(app, people, hidden, sample_catalog):
@@ -158,7 +190,9 @@ def test_sparql_reads_only_public_graphs_unless_signed_in(app, people, hidden, s
     lineage = f"ASK {{ GRAPH <{sample_catalog.lineage.graph_iri}> {{ ?s ?p ?o }} }}"
     assert anon.get("/sparql", query_string={"query": lineage}).get_json()["boolean"] is False
     count = "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
-    n = lambda c: int(c.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"])  # noqa: E731
+    n = lambda c: int(
+        c.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"]
+    )  # noqa: E731
     assert n(anon) < n(member)
 
 
@@ -188,6 +222,7 @@ def test_sparql_time_limit_stops_a_runaway_query(app):
 
 def test_sign_in_sign_out_and_what_it_records(app, people):
     from hdcat.web.auth import accounts
+
     app.extensions["hdcat.limiter"].reset()
     c = app.test_client()
     page = c.get("/signin").get_data(as_text=True)
@@ -197,7 +232,10 @@ def test_sign_in_sign_out_and_what_it_records(app, people):
     assert r.status_code == 401 and "Wrong user name or password" in r.get_data(as_text=True)
     r = c.post("/signin", data={"name": "", "password": "", "csrf_token": token})
     assert r.status_code == 400 and "enter your user name" in r.get_data(as_text=True)
-    r = c.post("/signin?next=https://evil.example/steal", data={"name": "ana", "password": PASSWORD, "csrf_token": token})
+    r = c.post(
+        "/signin?next=https://evil.example/steal",
+        data={"name": "ana", "password": PASSWORD, "csrf_token": token},
+    )
     assert r.status_code == 302 and r.headers["Location"] == "/"  # never bounced off-site
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -215,13 +253,18 @@ def test_session_cookie_is_secure_beyond_loopback(app, people):
     app.extensions["hdcat.limiter"].reset()
     c = app.test_client()
     page = c.get("/signin", base_url="https://hdcat.example.org").get_data(as_text=True)
-    r = c.post("/signin", base_url="https://hdcat.example.org", headers={"Referer": "https://hdcat.example.org/signin"},
-               data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_token(page)})
+    r = c.post(
+        "/signin",
+        base_url="https://hdcat.example.org",
+        headers={"Referer": "https://hdcat.example.org/signin"},
+        data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
     assert r.status_code == 302 and "Secure" in r.headers["Set-Cookie"]
 
 
 def test_disabling_a_user_ends_their_session(app, tmp_path):
     from hdcat.web.auth import accounts
+
     with app.app_context():
         accounts().add_user("temp", "researcher", [], PASSWORD)
     c = sign_in(app, "temp")
@@ -235,43 +278,78 @@ def test_sign_in_is_rate_limited(app, people):
     app.extensions["hdcat.limiter"].reset()
     c = app.test_client()
     token = csrf_token(c.get("/signin").get_data(as_text=True))
-    codes = [c.post("/signin", data={"name": "ana", "password": "guess guess guess", "csrf_token": token}).status_code
-             for _ in range(12)]
+    codes = [
+        c.post(
+            "/signin", data={"name": "ana", "password": "guess guess guess", "csrf_token": token}
+        ).status_code
+        for _ in range(12)
+    ]
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
-    r = c.post("/signin", data={"name": "ana", "password": PASSWORD, "csrf_token": token},
-               headers={"Accept": "application/json"})
-    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and "too many attempts" in r.get_json()["message"]
+    r = c.post(
+        "/signin",
+        data={"name": "ana", "password": PASSWORD, "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
+    assert (
+        r.status_code == 429
+        and int(r.headers["Retry-After"]) > 0
+        and "too many attempts" in r.get_json()["message"]
+    )
 
 
 def test_members_issue_and_revoke_their_own_tokens(app, people):
     c = sign_in(app, "sam")
     page = c.get("/account").get_data(as_text=True)
-    assert 'value="lineage:write"' in page and 'value="audit:read"' not in page  # only what a steward may hold
-    r = c.post("/account/tokens", data={"csrf_token": csrf_token(page), "scopes": ["lineage:write"], "days": "30"})
+    assert (
+        'value="lineage:write"' in page and 'value="audit:read"' not in page
+    )  # only what a steward may hold
+    r = c.post(
+        "/account/tokens", data={"csrf_token": csrf_token(page), "scopes": ["lineage:write"], "days": "30"}
+    )
     assert r.status_code == 201
     html = r.get_data(as_text=True)
     secret = html.split("<pre><code>")[1].split("</code>")[0]
     assert secret.startswith("hdcat_")
-    event_less = app.test_client().post("/api/v1/lineage", data="{}", content_type="application/json",
-                                        headers={"Authorization": f"Bearer {secret}"})
+    event_less = app.test_client().post(
+        "/api/v1/lineage",
+        data="{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     assert event_less.status_code == 400  # the token works: the body is what is wrong
-    bad = c.post("/account/tokens", data={"csrf_token": csrf_token(html), "scopes": ["audit:read"], "days": "999"})
+    bad = c.post(
+        "/account/tokens", data={"csrf_token": csrf_token(html), "scopes": ["audit:read"], "days": "999"}
+    )
     body = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "between 1 and 366 days" in body and "not a valid choice" in body
     token_id = html.split('id="new-token"><p>Token <code>')[1].split("<")[0]
     c.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(html)})
-    assert app.test_client().post("/api/v1/lineage", data="{}", content_type="application/json",
-                                  headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        app.test_client()
+        .post(
+            "/api/v1/lineage",
+            data="{}",
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        .status_code
+        == 401
+    )
 
 
 def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
     from hdcat.web.auth import accounts
+
     c = sign_in(app, "aud")
     assert c.get(f"/datasets/{hidden['restricted']['id']}").status_code == 200
     with app.app_context():
         entries = accounts().audit_entries(10)
-    assert any(e["action"] == "read.restricted" and e["target"] == hidden["restricted"]["iri"] and e["actor"] == "aud"
-               for e in entries)
+    assert any(
+        e["action"] == "read.restricted"
+        and e["target"] == hidden["restricted"]["iri"]
+        and e["actor"] == "aud"
+        for e in entries
+    )
     page = c.get("/audit").get_data(as_text=True)
     assert "Chain intact" in page and "read.restricted" in page
 
@@ -279,12 +357,19 @@ def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
 def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path):
     """Even when the source reads exactly as before, a new `visibility` setting takes effect."""
     from dataclasses import replace
+
     from hdcat.catalog.config import Settings, SourceConfig
     from hdcat.catalog.service import Catalog
     from hdcat.harvesters.runner import harvest_all
+
     from tests.conftest import ROOT
-    source = SourceConfig(name="hs", hospital="hanbit", kind="dcat",
-                          location=str(ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"))
+
+    source = SourceConfig(
+        name="hs",
+        hospital="hanbit",
+        kind="dcat",
+        location=str(ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"),
+    )
     settings = Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path, sources=(source,))
     cat = Catalog(settings)
     try:
@@ -294,7 +379,11 @@ def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path)
         hidden = replace(source, visibility="consortium")
         cat.settings = replace(settings, sources=(hidden,))
         run = harvest_all(cat, [hidden])[0]
-        assert run.outcome.value == "changed" and cat.datasets.count() == 0 and cat.datasets.count(members=True) == 2
+        assert (
+            run.outcome.value == "changed"
+            and cat.datasets.count() == 0
+            and cat.datasets.count(members=True) == 2
+        )
         assert harvest_all(cat, [hidden])[0].outcome.value == "unchanged"
         cat.settings = settings
         assert harvest_all(cat, [source])[0].outcome.value == "changed" and cat.datasets.count() == 2
@@ -305,9 +394,12 @@ def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path)
 def test_the_split_keeps_what_public_things_reach_public():
     """Hidden: the restricted dataset, its distribution, its record, and links pointing at it. Public: the
     other dataset, and a publisher that a public dataset or the catalogue itself still names."""
-    from rdflib import Graph, URIRef
     from hdcat.catalog.visibility import consortium_datasets, split
-    g = Graph().parse(format="turtle", data="""
+    from rdflib import Graph, URIRef
+
+    g = Graph().parse(
+        format="turtle",
+        data="""
         @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
         @prefix foaf: <http://xmlns.com/foaf/0.1/> . @prefix ex: <https://ex.org/> .
         @prefix acc: <http://publications.europa.eu/resource/authority/access-right/> .
@@ -318,7 +410,8 @@ def test_the_split_keeps_what_public_things_reach_public():
         ex:closed a dcat:Dataset ; dct:title "closed" ; dct:accessRights acc:RESTRICTED ; dct:publisher ex:org ;
             dct:creator ex:lab ; dcat:distribution [ a dcat:Distribution ; dct:title "closed table" ] .
         ex:rec foaf:primaryTopic ex:closed ; dct:modified "2024-01-01" .
-        ex:derived a dcat:Dataset ; dct:title "derived" ; <http://www.w3.org/ns/prov#wasDerivedFrom> ex:closed .""")
+        ex:derived a dcat:Dataset ; dct:title "derived" ; <http://www.w3.org/ns/prov#wasDerivedFrom> ex:closed .""",
+    )
     ex = "https://ex.org/"
     hidden = consortium_datasets(g)
     assert hidden == {URIRef(ex + "closed")}
@@ -352,7 +445,10 @@ def test_the_harvests_page_lets_stewards_start_their_own_sources_only(app, peopl
     assert steward.get(queued.headers["Location"]).status_code == 200
     researcher = sign_in(app, "ana")
     assert 'id="start-harvest"' not in researcher.get("/harvests").get_data(as_text=True)
-    assert researcher.post("/harvests", data={"source": hanbit[0], "csrf_token": token}).status_code in (400, 403)
+    assert researcher.post("/harvests", data={"source": hanbit[0], "csrf_token": token}).status_code in (
+        400,
+        403,
+    )
     assert app.test_client().post("/harvests", data={"source": hanbit[0]}).status_code in (302, 400)
 
 
@@ -367,20 +463,26 @@ def test_a_session_cookie_replayed_after_sign_out_is_dead(app, people):
     replay.set_cookie("session", stolen)
     r = replay.get("/account")
     assert r.status_code == 302 and "/signin" in r.headers["Location"]
-    assert replay.get("/api/v1/lineage?nodeId=x").status_code == 401  # members-only API: not a member any more
+    assert (
+        replay.get("/api/v1/lineage?nodeId=x").status_code == 401
+    )  # members-only API: not a member any more
 
 
 def test_sign_in_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(sample_settings, people):
     """Timing must not tell whether an account exists: unknown names are checked against a dummy hash."""
     import statistics
+
     from hdcat.catalog.accounts import Accounts
+
     acc = Accounts.for_settings(sample_settings)
     try:
         acc.check_password("nobody-at-all", "wrong password 123")  # the dummy hash is made once
+
         def timed(name):
             start = time.perf_counter()
             assert not acc.check_password(name, "wrong password 123")
             return time.perf_counter() - start
+
         known = statistics.median(timed("ana") for _ in range(7))
         unknown = statistics.median(timed(f"nobody-{i}") for i in range(7))
     finally:
@@ -412,6 +514,7 @@ def test_auditors_bulk_reads_of_hidden_datasets_are_on_the_trail(app, people, hi
     leave a read.restricted entry naming what was shown; researchers' reads are not audit events."""
     acc = app.extensions["hdcat.accounts"] if "hdcat.accounts" in app.extensions else None
     from hdcat.catalog.accounts import Accounts
+
     acc = acc or Accounts.for_settings(app.extensions["hdcat"].settings)
     hospital = hidden["restricted"]["hospital"]
     hospital = hospital["id"] if isinstance(hospital, dict) else str(hospital).rsplit("/", 1)[-1]
@@ -420,8 +523,14 @@ def test_auditors_bulk_reads_of_hidden_datasets_are_on_the_trail(app, people, hi
         return [e for e in acc.audit_entries(1000) if e["action"] == "read.restricted"]
 
     auditor = sign_in(app, "aud")
-    for path in ("/datasets?size=200", "/api/v1/datasets?size=200", f"/hospitals/{hospital}?size=200",
-                 "/search?q=&size=100", "/api/v1/search?q=&size=100", "/search/export.csv?q="):
+    for path in (
+        "/datasets?size=200",
+        "/api/v1/datasets?size=200",
+        f"/hospitals/{hospital}?size=200",
+        "/search?q=&size=100",
+        "/api/v1/search?q=&size=100",
+        "/search/export.csv?q=",
+    ):
         before = len(entries())
         assert auditor.get(path).status_code == 200, path
         new = entries()[: len(entries()) - before]

@@ -1,23 +1,26 @@
 """Tokens, scopes and the tamper-evident audit trail."""
+
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
-
 from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Conflict, Invalid
 from hdcat.catalog.service import Catalog
 
 #: an OpenLineage run event as a hospital's ETL sends it (written here; the real-world ones are in test_lineage)
-APPLE = {"eventType": "COMPLETE", "eventTime": "2026-11-02T03:00:00Z", "producer": "https://hanbit.example/etl",
-         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-         "run": {"runId": "0193c2a4-8f6e-7c3a-9d55-3f2b1e0a6b11"},
-         "job": {"namespace": "hanbit-etl", "name": "load_visits"},
-         "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "emr.visits"}],
-         "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}]}
+APPLE = {
+    "eventType": "COMPLETE",
+    "eventTime": "2026-11-02T03:00:00Z",
+    "producer": "https://hanbit.example/etl",
+    "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    "run": {"runId": "0193c2a4-8f6e-7c3a-9d55-3f2b1e0a6b11"},
+    "job": {"namespace": "hanbit-etl", "name": "load_visits"},
+    "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "emr.visits"}],
+    "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}],
+}
 
 
 @pytest.fixture
@@ -30,6 +33,7 @@ def acc(tmp_path):
 @pytest.fixture
 def app(tmp_path, acc):
     from hdcat.web.app import create_app
+
     cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
     return create_app(catalog=cat, accounts=acc)
 
@@ -45,13 +49,25 @@ def test_lineage_writes_need_a_token_with_the_scope(app, acc):
     assert r.status_code == 403
     acc.add_user("etl", "steward", ["hanbit"])
     token_id, writer = acc.issue_token("etl", ["lineage:write"])
-    assert c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {writer}"}).status_code == 201
+    assert (
+        c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {writer}"}).status_code
+        == 201
+    )
     acc.revoke_token(token_id)
-    assert c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {writer}"}).status_code == 401
+    assert (
+        c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {writer}"}).status_code
+        == 401
+    )
     _, second = acc.issue_token("etl", ["lineage:write"])
     acc.disable_user("etl")
-    assert c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {second}"}).status_code == 401
-    assert c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": "Bearer hdcat_guess"}).status_code == 401
+    assert (
+        c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {second}"}).status_code
+        == 401
+    )
+    assert (
+        c.post("/api/v1/lineage", json=APPLE, headers={"Authorization": "Bearer hdcat_guess"}).status_code
+        == 401
+    )
 
 
 def test_tokens_are_stored_hashed_and_scoped(acc, tmp_path):
@@ -95,9 +111,11 @@ def test_audit_chain_detects_edits_and_deletions(app, acc, tmp_path):
 def test_audit_export_csv_and_prov(app, acc):
     import csv
     import io
+
+    from hdcat.ontology import PROV
     from rdflib import Graph
     from rdflib.namespace import RDF
-    from hdcat.ontology import PROV
+
     acc.add_user("aud", "auditor")
     _, reader = acc.issue_token("aud", ["audit:read"])
     c = app.test_client()
@@ -113,6 +131,10 @@ def test_audit_export_csv_and_prov(app, acc):
 def test_oversized_requests_get_413_json(app, acc):
     acc.add_user("etl", "steward", ["hanbit"])
     _, writer = acc.issue_token("etl", ["lineage:write"])
-    r = app.test_client().post("/api/v1/lineage", data=b"x" * (3 * 1024 * 1024), content_type="application/json",
-                               headers={"Authorization": f"Bearer {writer}"})
+    r = app.test_client().post(
+        "/api/v1/lineage",
+        data=b"x" * (3 * 1024 * 1024),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {writer}"},
+    )
     assert r.status_code in (400, 413) and r.is_json and "bytes" in r.get_json()["message"]

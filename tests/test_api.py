@@ -1,8 +1,8 @@
 """The JSON API over the harvested sample consortium: shapes, paging, 400 and 404 bodies."""
+
 from __future__ import annotations
 
 import pytest
-
 from hdcat.catalog.schemas import MAX_PAGE_SIZE
 
 
@@ -37,7 +37,9 @@ def test_dataset_list_filters(client):
     r = client.get("/api/v1/datasets?hospital=dasom&size=200").get_json()
     assert r["total"] >= 15 and all(h["hospital"]["id"] == "dasom" for h in r["hits"])
     r = client.get("/api/v1/datasets?disease_area=ophthalmology&size=200").get_json()
-    assert r["total"] > 0 and all(any(a["iri"].endswith("/ophthalmology") for a in h["disease_areas"]) for h in r["hits"])
+    assert r["total"] > 0 and all(
+        any(a["iri"].endswith("/ophthalmology") for a in h["disease_areas"]) for h in r["hits"]
+    )
 
 
 def test_dataset_detail(client):
@@ -50,16 +52,31 @@ def test_dataset_detail(client):
     assert isinstance(d["number_of_individuals"], int)
 
 
-@pytest.mark.parametrize("query, field", [
-    ("page=0", "page"), ("page=abc", "page"), (f"size={MAX_PAGE_SIZE + 1}", "size"), ("size=-1", "size"),
-    ("hospital=nowhere", "hospital"), ("hospital=%3Cscript%3E", "hospital"), ("colour=blue", "colour"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        (f"size={MAX_PAGE_SIZE + 1}", "size"),
+        ("size=-1", "size"),
+        ("hospital=nowhere", "hospital"),
+        ("hospital=%3Cscript%3E", "hospital"),
+        ("colour=blue", "colour"),
+    ],
+)
 def test_bad_parameters_are_400_naming_the_parameter(client, query, field):
     _error_shape(client.get(f"/api/v1/datasets?{query}"), 400, field)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/datasets/no-such-dataset", "/api/v1/datasets/%00bad",
-                                  "/api/v1/harvests/nosuchrun", "/api/v1/nothing-here"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/datasets/no-such-dataset",
+        "/api/v1/datasets/%00bad",
+        "/api/v1/harvests/nosuchrun",
+        "/api/v1/nothing-here",
+    ],
+)
 def test_unknown_things_are_json_404(client, path):
     _error_shape(client.get(path), 404)
 
@@ -83,7 +100,7 @@ def test_harvests_api(client, member, sample_catalog):
 def test_hospitals_api(client):
     hs = client.get("/api/v1/hospitals").get_json()["hospitals"]
     assert len(hs) == 8 and sum(h["lead"] for h in hs) == 1
-    assert all(15 <= h["datasets"] for h in hs)  # 20–60 DCAT datasets each, some consortium-only
+    assert all(h["datasets"] >= 15 for h in hs)  # 20–60 DCAT datasets each, some consortium-only
 
 
 def test_security_headers(client):

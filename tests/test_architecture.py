@@ -1,4 +1,5 @@
 """The import rules of docs/architecture.md, checked on the source: data flows one way."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,10 @@ ALLOWED = {
     "search": {"catalog", "ontology"},
     "web": {"catalog", "ontology", "harvesters", "search"},
 }
-FORBIDDEN_LIBS = {"catalog": {"flask", "elasticsearch", "httpx", "requests", "werkzeug"},
-                  "ontology": {"flask", "elasticsearch", "httpx", "requests"}}
+FORBIDDEN_LIBS = {
+    "catalog": {"flask", "elasticsearch", "httpx", "requests", "werkzeug"},
+    "ontology": {"flask", "elasticsearch", "httpx", "requests"},
+}
 
 
 def _layer(module: str) -> str:
@@ -43,7 +46,9 @@ def test_imports_flow_one_way(package):
     for f in files:
         for module in _imports(f):
             if module.split(".")[0] in ALLOWED:
-                bad.append(f"{f.relative_to(ROOT)} imports {module}: hdcat's own modules are imported as hdcat.*")
+                bad.append(
+                    f"{f.relative_to(ROOT)} imports {module}: hdcat's own modules are imported as hdcat.*"
+                )
             name = _layer(module)
             if name in ALLOWED and name != package and name not in ALLOWED[package]:
                 bad.append(f"{f.relative_to(ROOT)} imports {name}")
@@ -57,17 +62,24 @@ def test_other_layers_use_only_catalogs_public_surface(package):
     """web, search and the harvesters import `from hdcat.catalog import …` names in its __all__, never its
     modules: the catalogue's inside can be rearranged without touching them."""
     import hdcat.catalog as catalog
+
     bad = []
     for f in (ROOT / package).rglob("*.py"):
         for node in ast.walk(ast.parse(f.read_text("utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hdcat.catalog."):
                 bad.append(f"{f.relative_to(ROOT)}:{node.lineno} imports {node.module}")
             elif isinstance(node, ast.ImportFrom) and node.module == "hdcat.catalog":
-                bad += [f"{f.relative_to(ROOT)}:{node.lineno} imports {a.name}, not in hdcat.catalog.__all__"
-                        for a in node.names if a.name not in catalog.__all__]
+                bad += [
+                    f"{f.relative_to(ROOT)}:{node.lineno} imports {a.name}, not in hdcat.catalog.__all__"
+                    for a in node.names
+                    if a.name not in catalog.__all__
+                ]
             elif isinstance(node, ast.Import):
-                bad += [f"{f.relative_to(ROOT)}:{node.lineno} imports {a.name}" for a in node.names
-                        if a.name.startswith("hdcat.catalog.")]
+                bad += [
+                    f"{f.relative_to(ROOT)}:{node.lineno} imports {a.name}"
+                    for a in node.names
+                    if a.name.startswith("hdcat.catalog.")
+                ]
     assert not bad, "\n".join(bad)
     for name in catalog.__all__:  # and every public name resolves
         assert getattr(catalog, name) is not None, name
@@ -79,8 +91,12 @@ def test_no_vocabulary_iris_outside_ontology():
     for package in ("catalog", "harvesters", "web"):
         for f in (ROOT / package).rglob("*.py"):
             text = f.read_text("utf-8")
-            for ns in ("http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/", "http://healthdataportal.eu/ns/health#",
-                       "https://w3id.org/hdcat/"):
+            for ns in (
+                "http://www.w3.org/ns/dcat#",
+                "http://purl.org/dc/terms/",
+                "http://healthdataportal.eu/ns/health#",
+                "https://w3id.org/hdcat/",
+            ):
                 if ns in text:
                     offenders.append(f"{f.relative_to(ROOT)}: {ns}")
     assert not offenders, offenders

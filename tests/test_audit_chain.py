@@ -1,5 +1,6 @@
 """The audit trail cannot be cut, emptied, re-chained or forged without `hdcat audit verify` saying so,
 and writers in several processes never fork it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from hdcat.catalog.accounts import GENESIS, Accounts
 from hdcat.catalog.audit_anchor import checkpoints, write_checkpoint
 from hdcat.catalog.config import Settings
@@ -50,7 +50,8 @@ def rechain(path):
     db = sqlite3.connect(path)
     prev = GENESIS
     for seq, at, actor, action, target, detail, origin in db.execute(
-            "SELECT seq, at, actor, action, target, detail, origin FROM audit ORDER BY seq").fetchall():
+        "SELECT seq, at, actor, action, target, detail, origin FROM audit ORDER BY seq"
+    ).fetchall():
         body = json.dumps([prev, at, actor, action, target, detail, origin], ensure_ascii=False)
         digest = hashlib.sha256(body.encode()).hexdigest()
         db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
@@ -96,9 +97,15 @@ def test_a_forged_entry_fails_with_a_key(tmp_path, monkeypatch):
     assert acc.verify_audit() == (True, 5, None)
     seq, head = acc.head()
     forged = hashlib.sha256(b"anything").hexdigest()
-    tamper(tmp_path / "state.sqlite", ("INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
-                                       "VALUES ('2026-12-01T00:00:00+00:00', 'adm', 'user.add', 'mallory', '{}', "
-                                       "'local', ?, ?)", (head, forged)))
+    tamper(
+        tmp_path / "state.sqlite",
+        (
+            "INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
+            "VALUES ('2026-12-01T00:00:00+00:00', 'adm', 'user.add', 'mallory', '{}', "
+            "'local', ?, ?)",
+            (head, forged),
+        ),
+    )
     intact, _, problem = acc.verify_audit()
     assert not intact and "entry 6" in problem and "forged" in problem
     monkeypatch.delenv("HDCAT_AUDIT_KEY")
@@ -133,8 +140,15 @@ def test_the_command_line_verifies_against_the_checkpoints(tmp_path):
     env = {"HDCAT_DATA_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"}
 
     def hdcat(*args):
-        return subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     for i in range(3):
         assert hdcat("users", "add", f"user{i}", "--role", "researcher").returncode == 0
     made = hdcat("audit", "checkpoint")
@@ -150,19 +164,38 @@ def test_a_run_committed_without_its_audit_entry_gets_it_at_the_next_start(tmp_p
     """The run record lives in the store and the audit entry in state.sqlite: a process killed between the
     two writes leaves a committed run without its entry. The next harvest (or server start) records it."""
     from hdcat.harvesters.runner import harvest_source
+
     from tests.conftest import ROOT, source
+
     data = tmp_path / "var"
     cat = Catalog(Settings(store_url=f"oxigraph:{data / 'store'}", data_dir=data))
-    run = harvest_source(cat, source(ROOT / "harvesters/samples/consortium/balgeun/catalog.ttl", name="balgeun"))
+    run = harvest_source(
+        cat, source(ROOT / "harvesters/samples/consortium/balgeun/catalog.ttl", name="balgeun")
+    )
     cat.close()  # as if killed here: committed, never audited
     acc = Accounts(data / "state.sqlite")
     assert run.id not in acc.audited_runs()
     acc.close()
-    (tmp_path / "z.ttl").write_text('<http://z.example/d> a <http://www.w3.org/ns/dcat#Dataset> ; '
-                                    '<http://purl.org/dc/terms/title> "Z"@en .')
-    r = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", "harvest", "dcat:z.ttl",
-                        "--hospital", "hanbit"], cwd=tmp_path, env={"HDCAT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
-                       capture_output=True, text=True, timeout=300)
+    (tmp_path / "z.ttl").write_text(
+        "<http://z.example/d> a <http://www.w3.org/ns/dcat#Dataset> ; "
+        '<http://purl.org/dc/terms/title> "Z"@en .'
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hdcat.web.cli import run; run()",
+            "harvest",
+            "dcat:z.ttl",
+            "--hospital",
+            "hanbit",
+        ],
+        cwd=tmp_path,
+        env={"HDCAT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     acc = Accounts(data / "state.sqlite")
     late = [e for e in acc.audit_entries(50) if e["action"] == "harvest.run" and e["detail"]["run"] == run.id]

@@ -1,4 +1,5 @@
 """Pages in a real headless Chromium: what a researcher sees, Korean included."""
+
 from __future__ import annotations
 
 import struct
@@ -23,8 +24,16 @@ def _png_size(path):
 
 def test_home_page_shows_every_hospital(browser, live_server, sample_catalog, tmp_path):
     dom = dump_dom(live_server.url + "/")
-    for name in ("한빛대학교병원", "새봄의료원", "가온상급종합병원", "미래종합병원", "하늘종합병원",
-                 "푸른종합병원", "다솜심장병원", "밝은눈안과병원"):
+    for name in (
+        "한빛대학교병원",
+        "새봄의료원",
+        "가온상급종합병원",
+        "미래종합병원",
+        "하늘종합병원",
+        "푸른종합병원",
+        "다솜심장병원",
+        "밝은눈안과병원",
+    ):
         assert name in dom
     assert f"{sample_catalog.datasets.count():,}" in dom
     shot = screenshot(live_server.url + "/", tmp_path / "home.png")
@@ -50,6 +59,7 @@ def test_dataset_list_filters_and_pages(browser, live_server):
 def test_search_page_facets_narrow_as_you_click(browser, live_server, tmp_path):
     import html as html_lib
     import re
+
     dom = dump_dom(live_server.url + "/search?q=" + "심부전")
     total = int(re.search(r"<strong>([\d,]+)</strong> datasets", dom).group(1).replace(",", ""))
     assert total > 0 and "<mark>" in dom
@@ -68,15 +78,17 @@ def test_hostile_harvested_text_runs_nothing(browser, tmp_path):
     from hdcat.catalog.config import Settings
     from hdcat.catalog.service import Catalog
     from hdcat.harvesters.runner import harvest_source
-    from tests.conftest import LiveServer, source
     from hdcat.web.app import create_app
-    (tmp_path / "c.ttl").write_text('''
+
+    from tests.conftest import LiveServer, source
+
+    (tmp_path / "c.ttl").write_text("""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 <http://evil.example/ds> a dcat:Dataset ;
   dct:title "<script>document.title='pwned'</script><img src=x onerror=\\\"document.body.dataset.x='pwned'\\\">"@en ;
   dct:description "<b id=injected>bold</b> and javascript:alert(1)"@en ;
   dcat:landingPage <javascript:alert(1)> .
-''')
+""")
     cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
     harvest_source(cat, source(tmp_path / "c.ttl"))
     server = LiveServer(create_app(catalog=cat))
@@ -92,9 +104,11 @@ def test_hostile_harvested_text_runs_nothing(browser, tmp_path):
         cat.close()
 
 
-HOSTILE = ('<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/phish">'
-           '<form id="phish" action="http://127.0.0.1:9/steal"><input name="password"></form>'
-           '<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.x=1">')
+HOSTILE = (
+    '<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/phish">'
+    '<form id="phish" action="http://127.0.0.1:9/steal"><input name="password"></form>'
+    '<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.x=1">'
+)
 
 
 @pytest.mark.parametrize("tag", ["@ko", "@en", "@de", "@zh-Hant", ""])
@@ -107,9 +121,12 @@ def test_hostile_harvested_values_in_any_language_are_text_on_every_page(browser
     from hdcat.harvesters.runner import harvest_source
     from hdcat.search.service import Search
     from hdcat.web.app import create_app
+
     from tests.conftest import LiveServer, source
+
     lit = HOSTILE.replace("\\", "\\\\").replace('"', '\\"')
-    (tmp_path / "c.ttl").write_text(f'''
+    (tmp_path / "c.ttl").write_text(
+        f'''
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 @prefix csvw: <http://www.w3.org/ns/csvw#> .
 <http://evil.example/ds> a dcat:Dataset ;
@@ -119,7 +136,9 @@ def test_hostile_harvested_values_in_any_language_are_text_on_every_page(browser
   dcat:landingPage <javascript:alert(1)> ;
   dcat:distribution [ a dcat:Distribution ; dcat:accessURL <http://evil.example/file> ;
     csvw:tableSchema [ csvw:column [ csvw:name "{lit}" ; csvw:titles "{lit}" ] ] ] .
-''', "utf-8")
+''',
+        "utf-8",
+    )
     cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
     run = harvest_source(cat, source(tmp_path / "c.ttl", hospital="hanbit"))
     assert run.found == 1, run.error
@@ -128,12 +147,23 @@ def test_hostile_harvested_values_in_any_language_are_text_on_every_page(browser
     server = LiveServer(create_app(catalog=cat, search=search))
     try:
         local_id = cat.datasets.page(1, 1)[1][0]["id"]
-        for path in ("/search?q=zebrafish", "/search?q=", "/search?q=hostile+-nothing", f"/datasets/{local_id}",
-                     "/datasets", "/hospitals/hanbit"):
+        for path in (
+            "/search?q=zebrafish",
+            "/search?q=",
+            "/search?q=hostile+-nothing",
+            f"/datasets/{local_id}",
+            "/datasets",
+            "/hospitals/hanbit",
+        ):
             dom = dump_dom(server.url + path)
             assert "<title>pwned" not in dom, path
             # as elements they would serialise as tags; as text they come out with &lt;
-            for element in ('<form id="phish"', '<meta http-equiv="refresh"', '<img src="x"', '<script>document'):
+            for element in (
+                '<form id="phish"',
+                '<meta http-equiv="refresh"',
+                '<img src="x"',
+                "<script>document",
+            ):
                 assert element not in dom, (path, element)
             assert 'data-x="1"' not in dom, path
             assert 'href="javascript:' not in dom, path
@@ -149,7 +179,12 @@ def test_hostile_harvested_values_in_any_language_are_text_on_every_page(browser
 def test_no_template_marks_a_value_safe():
     """Only search highlights (escaped word by word in search.backends.base) become Markup, in web/filters."""
     from tests.conftest import ROOT
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "web" / "templates").rglob("*.html")
-                 if "|safe " in p.read_text("utf-8").replace("|safe_url", "") + " "
-                 or "|safe}" in p.read_text("utf-8") or "|safe)" in p.read_text("utf-8")]
+
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "web" / "templates").rglob("*.html")
+        if "|safe " in p.read_text("utf-8").replace("|safe_url", "") + " "
+        or "|safe}" in p.read_text("utf-8")
+        or "|safe)" in p.read_text("utf-8")
+    ]
     assert not offenders, offenders

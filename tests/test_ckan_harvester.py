@@ -1,4 +1,5 @@
 """The CKAN harvester against the real recorded CKAN answers, served by a server that answers like CKAN."""
+
 from __future__ import annotations
 
 import json
@@ -6,20 +7,32 @@ import threading
 from urllib.parse import parse_qs
 
 import pytest
+from hdcat.catalog.runs import Outcome
+from hdcat.harvesters.ckan import CkanHarvester, split_location
+from hdcat.harvesters.runner import harvest_all, harvest_source
 from rdflib import URIRef
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from hdcat.catalog.runs import Outcome
-from hdcat.harvesters.ckan import CkanHarvester, split_location
-from hdcat.harvesters.runner import harvest_all, harvest_source
 from tests.conftest import EXTERNAL, HAVE_EXTERNAL, source
 
 pytestmark = pytest.mark.conformance  # every test here reads files from ../shared/external
 
-ENVIDAT = json.loads((EXTERNAL / "ckan/envidat-api/package_search.json").read_text("utf-8")) if HAVE_EXTERNAL else None
-CKAN_DATASET = json.loads((EXTERNAL / "ckan/ckanext-dcat-examples/ckan_ckan_dataset.json").read_text("utf-8")) if HAVE_EXTERNAL else None
-HEALTH_DATASETS = json.loads((EXTERNAL / "ckan/ckanext-dcat-examples/ckan_health_dcat_ap.json").read_text("utf-8")) if HAVE_EXTERNAL else None
+ENVIDAT = (
+    json.loads((EXTERNAL / "ckan/envidat-api/package_search.json").read_text("utf-8"))
+    if HAVE_EXTERNAL
+    else None
+)
+CKAN_DATASET = (
+    json.loads((EXTERNAL / "ckan/ckanext-dcat-examples/ckan_ckan_dataset.json").read_text("utf-8"))
+    if HAVE_EXTERNAL
+    else None
+)
+HEALTH_DATASETS = (
+    json.loads((EXTERNAL / "ckan/ckanext-dcat-examples/ckan_health_dcat_ap.json").read_text("utf-8"))
+    if HAVE_EXTERNAL
+    else None
+)
 
 
 def _package_search(packages: list, request: Request) -> dict:
@@ -27,9 +40,17 @@ def _package_search(packages: list, request: Request) -> dict:
     args = parse_qs(request.query_string.decode())
     rows = int(args.get("rows", ["10"])[0])
     start = int(args.get("start", ["0"])[0])
-    return {"help": "package_search", "success": True,
-            "result": {"count": len(packages), "sort": "score desc, metadata_modified desc",
-                       "facets": {}, "search_facets": {}, "results": packages[start:start + rows]}}
+    return {
+        "help": "package_search",
+        "success": True,
+        "result": {
+            "count": len(packages),
+            "sort": "score desc, metadata_modified desc",
+            "facets": {},
+            "search_facets": {},
+            "results": packages[start : start + rows],
+        },
+    }
 
 
 class CkanServer:
@@ -46,8 +67,9 @@ class CkanServer:
         self.requests.append(request.full_path)
         portal, _, rest = request.path.strip("/").partition("/")
         if rest not in ("api/3/action/package_search", "api/action/package_search"):
-            return Response("<!DOCTYPE html><html><body>Not found</body></html>", 404,
-                            content_type="text/html")(environ, start_response)
+            return Response(
+                "<!DOCTYPE html><html><body>Not found</body></html>", 404, content_type="text/html"
+            )(environ, start_response)
         body, status = self.answer(portal, request)
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
@@ -57,26 +79,38 @@ class CkanServer:
     def answer(self, portal: str, request: Request):
         if portal == "envidat":
             return _package_search(ENVIDAT["result"]["results"], request), 200
-        if portal == "envidat-as-recorded":  # the file exactly as recorded: count 858, the same 2 packages always
+        if (
+            portal == "envidat-as-recorded"
+        ):  # the file exactly as recorded: count 858, the same 2 packages always
             return ENVIDAT, 200
         if portal == "ckanext-dcat":
             return _package_search([CKAN_DATASET, *HEALTH_DATASETS], request), 200
         if portal == "html":
             return "<!DOCTYPE html>\n<html><head><title>Portal</title></head><body>Welcome</body></html>", 200
         if portal == "fail":
-            return {"help": "package_search", "success": False,
-                    "error": {"__type": "Search Query Error", "message": "Search Query is invalid: bad fq"}}, 200
+            return {
+                "help": "package_search",
+                "success": False,
+                "error": {"__type": "Search Query Error", "message": "Search Query is invalid: bad fq"},
+            }, 200
         if portal == "fail409":
-            return {"help": "package_search", "success": False,
-                    "error": {"__type": "Validation Error", "rows": ["Must be less than or equal to 1000"]}}, 409
+            return {
+                "help": "package_search",
+                "success": False,
+                "error": {"__type": "Validation Error", "rows": ["Must be less than or equal to 1000"]},
+            }, 409
         if portal == "cut":
             full = json.dumps(_package_search(ENVIDAT["result"]["results"], request))
             return full[: len(full) // 2], 200
         if portal == "noresult":
             return {"help": "package_search", "success": True}, 200
         if portal == "odd":
-            packages = [*ENVIDAT["result"]["results"], "not a package", {"name": "untitled", "title": " "},
-                        {"title": "No name or id"}]
+            packages = [
+                *ENVIDAT["result"]["results"],
+                "not a package",
+                {"name": "untitled", "title": " "},
+                {"title": "No name or id"},
+            ]
             return _package_search(packages, request), 200
         return "<html>unknown portal</html>", 404
 
@@ -97,9 +131,18 @@ def ckan_source(location, name="portal", **options):
 
 
 def test_locations_with_and_without_api_path():
-    assert split_location("https://portal.example/") == ("https://portal.example", "https://portal.example/api/3/action")
-    assert split_location("https://p.example/ckan/api/3/action/") == ("https://p.example/ckan", "https://p.example/ckan/api/3/action")
-    assert split_location("https://www.envidat.ch/api/action") == ("https://www.envidat.ch", "https://www.envidat.ch/api/action")
+    assert split_location("https://portal.example/") == (
+        "https://portal.example",
+        "https://portal.example/api/3/action",
+    )
+    assert split_location("https://p.example/ckan/api/3/action/") == (
+        "https://p.example/ckan",
+        "https://p.example/ckan/api/3/action",
+    )
+    assert split_location("https://www.envidat.ch/api/action") == (
+        "https://www.envidat.ch",
+        "https://www.envidat.ch/api/action",
+    )
 
 
 def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
@@ -107,7 +150,12 @@ def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 2 and not run.skipped
     pages = [r for r in ckan.requests if "package_search" in r]
-    assert len(pages) == 2 and "start=0" in pages[0] and "start=1" in pages[1] and all("rows=1" in p for p in pages)
+    assert (
+        len(pages) == 2
+        and "start=0" in pages[0]
+        and "start=1" in pages[1]
+        and all("rows=1" in p for p in pages)
+    )
 
     first = ENVIDAT["result"]["results"][0]
     iri = f"{ckan.url}/envidat/dataset/{first['name']}"
@@ -118,7 +166,10 @@ def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
     assert len(d["keywords"]) == first["num_tags"]
     assert d["identifier"] == first["name"]
     assert d["issued"].startswith("2026-07-27T14:09:10") and d["modified"].startswith("2026-08-04T07:19:14")
-    assert d["publisher"]["name"] == "CRYOS" and d["publisher"]["iri"] == f"{ckan.url}/envidat/organization/cryos"
+    assert (
+        d["publisher"]["name"] == "CRYOS"
+        and d["publisher"]["iri"] == f"{ckan.url}/envidat/organization/cryos"
+    )
     # EnviDat keeps the maintainer as JSON text inside the field
     assert d["contact_point"]["name"] == "Elizaveta Sharaborova"
     assert d["contact_point"]["email"] == "elizaveta.sharaborova@epfl.ch"
@@ -132,7 +183,12 @@ def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
     d2 = catalog.datasets.get(catalog.datasets.locate_iri(f"{ckan.url}/envidat/dataset/{second['name']}")[0])
     assert d2["publisher"]["name"] == "Functional Plant Ecology"
     assert len(d2["distributions"]) == second["num_resources"] == 4
-    sizes = {str(o) for o in catalog.datasets.resource_graph(d2["id"]).objects(None, URIRef("http://www.w3.org/ns/dcat#byteSize"))}
+    sizes = {
+        str(o)
+        for o in catalog.datasets.resource_graph(d2["id"]).objects(
+            None, URIRef("http://www.w3.org/ns/dcat#byteSize")
+        )
+    }
     assert "18360566" in sizes
 
 
@@ -151,7 +207,9 @@ def test_location_may_name_the_api(catalog, ckan):
     assert run.found == 2
     assert all("/envidat/api/action/package_search" in r for r in ckan.requests)
     # dataset IRIs still hang off the portal, not the API
-    assert catalog.datasets.locate_iri(f"{ckan.url}/envidat/dataset/{ENVIDAT['result']['results'][0]['name']}")
+    assert catalog.datasets.locate_iri(
+        f"{ckan.url}/envidat/dataset/{ENVIDAT['result']['results'][0]['name']}"
+    )
 
 
 def test_ckanext_dcat_example_packages_keep_their_titles(catalog, ckan):
@@ -159,7 +217,9 @@ def test_ckanext_dcat_example_packages_keep_their_titles(catalog, ckan):
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 2
     # no name in this one: identified by its id
-    plain = catalog.datasets.get(catalog.datasets.locate_iri(f"{ckan.url}/ckanext-dcat/dataset/{CKAN_DATASET['id']}")[0])
+    plain = catalog.datasets.get(
+        catalog.datasets.locate_iri(f"{ckan.url}/ckanext-dcat/dataset/{CKAN_DATASET['id']}")[0]
+    )
     assert plain["title"] == "Zimbabwe Regional Geochemical Survey."
     assert "geochemistry" in plain["keywords"]
     assert plain["publisher"]["name"] == "Geological Society"
@@ -186,17 +246,22 @@ def test_unusable_packages_are_skipped_with_reasons(catalog, ckan):
     assert any(s.record.endswith("/odd/dataset/untitled") for s in run.skipped)
 
 
-@pytest.mark.parametrize("portal, expected", [
-    ("html", "got an HTML page where the CKAN API's JSON was expected"),
-    ("fail", "CKAN answered success: false (Search Query Error: Search Query is invalid: bad fq)"),
-    ("fail409", "HTTP 409"),
-    ("cut", "not valid JSON"),
-    ("noresult", "the answer has no 'result'"),
-    ("nosuch", "HTTP 404"),
-])
+@pytest.mark.parametrize(
+    "portal, expected",
+    [
+        ("html", "got an HTML page where the CKAN API's JSON was expected"),
+        ("fail", "CKAN answered success: false (Search Query Error: Search Query is invalid: bad fq)"),
+        ("fail409", "HTTP 409"),
+        ("cut", "not valid JSON"),
+        ("noresult", "the answer has no 'result'"),
+        ("nosuch", "HTTP 404"),
+    ],
+)
 def test_bad_answers_fail_the_source_clearly_and_others_still_harvest(catalog, ckan, portal, expected):
-    runs = harvest_all(catalog, [ckan_source(f"{ckan.url}/{portal}", name="bad"),
-                                 ckan_source(f"{ckan.url}/envidat", name="good")])
+    runs = harvest_all(
+        catalog,
+        [ckan_source(f"{ckan.url}/{portal}", name="bad"), ckan_source(f"{ckan.url}/envidat", name="good")],
+    )
     bad, good = runs
     assert bad.outcome is Outcome.FAILED
     assert expected in bad.error and f"{ckan.url}/{portal}/api/3/action/package_search" in bad.error
@@ -206,9 +271,14 @@ def test_bad_answers_fail_the_source_clearly_and_others_still_harvest(catalog, c
 
 
 def test_bad_options_and_location(catalog, ckan):
-    runs = harvest_all(catalog, [ckan_source(f"{ckan.url}/envidat", name="rows", rows=0),
-                                 ckan_source("/srv/ckan/export.json", name="file"),
-                                 ckan_source(f"{ckan.url}/envidat", name="good", fq="organization:cryos")])
+    runs = harvest_all(
+        catalog,
+        [
+            ckan_source(f"{ckan.url}/envidat", name="rows", rows=0),
+            ckan_source("/srv/ckan/export.json", name="file"),
+            ckan_source(f"{ckan.url}/envidat", name="good", fq="organization:cryos"),
+        ],
+    )
     assert [r.outcome for r in runs] == [Outcome.FAILED, Outcome.FAILED, Outcome.CHANGED]
     assert "option rows" in runs[0].error
     assert "not an http(s) URL" in runs[1].error
@@ -217,4 +287,5 @@ def test_bad_options_and_location(catalog, ckan):
 
 def test_registered():
     from hdcat.harvesters.registry import harvesters
+
     assert harvesters.get("ckan") is CkanHarvester

@@ -1,17 +1,16 @@
 """The `hdcat` command line, run as a user runs it (a real process, a real store on disk)."""
+
 from __future__ import annotations
 
 import os
 import subprocess
-
-import pytest
 import sys
 from pathlib import Path
 
+import pytest
 from rdflib import Dataset
 
 from tests.conftest import EXTERNAL, ROOT
-
 
 
 def hdcat(*args, cwd, env=None, check=False):
@@ -19,9 +18,14 @@ def hdcat(*args, cwd, env=None, check=False):
     full_env.pop("HDCAT_CONFIG", None)
     full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine unless they say
     full_env.update(env or {})
-    result = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args], cwd=cwd,
-                            env={**full_env, "COLUMNS": "200"},
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+        cwd=cwd,
+        env={**full_env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -29,7 +33,18 @@ def hdcat(*args, cwd, env=None, check=False):
 
 def test_help_lists_every_command(tmp_path):
     out = hdcat("--help", cwd=tmp_path, check=True).stdout
-    for command in ("demo", "serve", "harvest", "export", "sources", "reindex", "bench", "users", "tokens", "audit"):
+    for command in (
+        "demo",
+        "serve",
+        "harvest",
+        "export",
+        "sources",
+        "reindex",
+        "bench",
+        "users",
+        "tokens",
+        "audit",
+    ):
         assert f"  {command} " in out
 
 
@@ -55,7 +70,7 @@ def test_failed_source_exits_nonzero_and_says_why(tmp_path):
 name = "good"
 hospital = "hanbit"
 kind = "dcat"
-location = "{EXTERNAL / 'dcat-ap-3.0.1/example-bee-population.ttl'}"
+location = "{EXTERNAL / "dcat-ap-3.0.1/example-bee-population.ttl"}"
 [[sources]]
 name = "gone"
 hospital = "gaon"
@@ -69,7 +84,9 @@ location = "missing.ttl"
 
 
 def test_bad_config_and_unknown_source_are_clear(tmp_path):
-    (tmp_path / "hdcat.toml").write_text('[[sources]]\nname = "Bad Name"\nhospital = "x"\nkind = "dcat"\nlocation = "a"\n')
+    (tmp_path / "hdcat.toml").write_text(
+        '[[sources]]\nname = "Bad Name"\nhospital = "x"\nkind = "dcat"\nlocation = "a"\n'
+    )
     r = hdcat("harvest", cwd=tmp_path)
     assert r.returncode == 2 and "source Bad Name: name" in r.stderr
     (tmp_path / "hdcat.toml").write_text("")
@@ -87,6 +104,7 @@ def test_demo_without_serving_harvests_the_sample_consortium(tmp_path):
 def test_repository_config_lists_the_same_sources_as_the_bundled_one():
     from hdcat.catalog.config import load_settings
     from hdcat.web.cli import bundled_config
+
     repo = load_settings(ROOT / "hdcat.toml", env={})
     bundled = load_settings(bundled_config(), env={})
     demo_only = {"gaon-ckan", "dasom-fhir"}  # need the demo's sample servers
@@ -98,6 +116,7 @@ def test_repository_config_lists_the_same_sources_as_the_bundled_one():
 @pytest.mark.conformance
 def test_search_engine_down_keeps_the_harvest_and_marks_the_index_stale(tmp_path):
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -121,7 +140,9 @@ def test_users_tokens_and_audit_from_the_command_line(tmp_path):
     assert secret.startswith("hdcat_")
     listing = hdcat("tokens", "list", cwd=tmp_path, check=True).stdout
     assert "alice" in listing and secret not in listing
-    hdcat("harvest", f"dcat:{EXTERNAL / 'dcat-ap-3.0.1/example-bee-population.ttl'}", cwd=tmp_path, check=True)
+    hdcat(
+        "harvest", f"dcat:{EXTERNAL / 'dcat-ap-3.0.1/example-bee-population.ttl'}", cwd=tmp_path, check=True
+    )
     r = hdcat("audit", "verify", cwd=tmp_path, check=True)
     assert "audit trail intact: 3 entries verified" in r.stdout  # user.add, token.issue, harvest.run
     entries = hdcat("audit", "list", cwd=tmp_path, check=True).stdout

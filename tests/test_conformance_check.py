@@ -1,19 +1,19 @@
 """catalog.conformance.check_declared must answer what pyshacl answers on the definition's SHACL shapes."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
+from hdcat.catalog.conformance import aliases, check_declared, shapes, validate_declared
+from hdcat.catalog.definitions import coding_system_iri, load_definition
+from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, HEALTH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
-
-from hdcat.catalog.conformance import aliases, check_declared, shapes, validate_declared
-from hdcat.catalog.definitions import coding_system_iri, load_definition
-from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, HEALTH
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://hdcat.example.org"
@@ -29,7 +29,9 @@ DEFINITIONS = {name: _definition(name) for name in ("cancer-core", "cardiovascul
 
 
 def _both(definition: dict, data: Graph, dataset) -> tuple:
-    return check_declared(definition, data, dataset), validate_declared(definition, data, shapes(definition), dataset)
+    return check_declared(definition, data, dataset), validate_declared(
+        definition, data, shapes(definition), dataset
+    )
 
 
 def test_same_answers_as_pyshacl_on_the_sample_standard_datasets():
@@ -43,13 +45,28 @@ def test_same_answers_as_pyshacl_on_the_sample_standard_datasets():
             if str(claimed) == definition["iri"] and "some elements are still missing" in data.serialize():
                 pass
     assert checked >= 3
-    verdicts = {check_declared(d, data, ds)[0] for ds in data.subjects(DCT.conformsTo) for d in DEFINITIONS.values()}
+    verdicts = {
+        check_declared(d, data, ds)[0] for ds in data.subjects(DCT.conformsTo) for d in DEFINITIONS.values()
+    }
     assert verdicts == {True, False}  # the samples hold both a conforming and a failing claim
 
 
-DATATYPES = [Literal("string"), Literal("integer"), Literal("Integer"), Literal("dateTime"), Literal("datetime"),
-             Literal("decimal", datatype=XSD.string), Literal("code"), Literal("boolean"), XSD.integer, XSD.date,
-             XSD.dateTime, XSD.string, XSD.gYear, Literal("number", lang="en")]
+DATATYPES = [
+    Literal("string"),
+    Literal("integer"),
+    Literal("Integer"),
+    Literal("dateTime"),
+    Literal("datetime"),
+    Literal("decimal", datatype=XSD.string),
+    Literal("code"),
+    Literal("boolean"),
+    XSD.integer,
+    XSD.date,
+    XSD.dateTime,
+    XSD.string,
+    XSD.gYear,
+    Literal("number", lang="en"),
+]
 UNITS = [Literal("mmHg"), Literal("mg/dL"), Literal("kg"), Literal("cm"), Literal("%")]
 SYSTEMS = [coding_system_iri(c) for c in ("KCD-7", "ICD-10", "LOINC", "SNOMED-CT", "ATC")]
 
@@ -66,13 +83,25 @@ def tables(draw, definition: dict):
             continue  # an element left out
         col = BNode()
         names = sorted(aliases(e)) + [e["name"] + "_code", "other"]
-        g.add((col, CSVW.name, Literal(draw(st.sampled_from(names)),
-                                       datatype=draw(st.sampled_from([None, XSD.string])))))
+        g.add(
+            (
+                col,
+                CSVW.name,
+                Literal(draw(st.sampled_from(names)), datatype=draw(st.sampled_from([None, XSD.string]))),
+            )
+        )
         if draw(st.booleans()):
             g.add((col, CSVW.datatype, draw(st.sampled_from(DATATYPES))))
         if draw(st.booleans()):
-            g.add((col, HDCAT.unit, Literal(e["unit"]) if e.get("unit") and draw(st.booleans())
-                   else draw(st.sampled_from(UNITS))))
+            g.add(
+                (
+                    col,
+                    HDCAT.unit,
+                    Literal(e["unit"])
+                    if e.get("unit") and draw(st.booleans())
+                    else draw(st.sampled_from(UNITS)),
+                )
+            )
         if draw(st.booleans()):
             g.add((col, HEALTH.hasCodingSystem, draw(st.sampled_from(SYSTEMS))))
         columns.append(col)

@@ -1,15 +1,15 @@
 """The data-dictionary harvester: CSV files as hospitals write them (Korean, cp949, odd headers, gaps)."""
+
 from __future__ import annotations
 
 import importlib.util
 import zipfile
 
-import pytest
-
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.csv_dictionary import CsvDictionaryHarvester
 from hdcat.harvesters.runner import harvest_all, harvest_source
 from hdcat.ontology import CODING_SYSTEM
+
 from tests.conftest import source
 
 DICTIONARY = """table,column,type,description,code_system,unit
@@ -58,7 +58,10 @@ def test_each_table_becomes_a_dataset_with_its_columns_in_order(catalog, tmp_pat
     assert by_name["dx_icd"]["coding_system"]["iri"] == str(CODING_SYSTEM["icd-10"])
     assert by_name["patient_id"]["coding_system"] is None
     # the dataset lists the coding systems its columns use
-    assert {c["iri"] for c in diagnosis["coding_systems"]} == {str(CODING_SYSTEM["kcd-7"]), str(CODING_SYSTEM["icd-10"])}
+    assert {c["iri"] for c in diagnosis["coding_systems"]} == {
+        str(CODING_SYSTEM["kcd-7"]),
+        str(CODING_SYSTEM["icd-10"]),
+    }
 
     lab = dataset_by_table(catalog, "lab")
     assert [c["name"] for c in lab["columns"]] == ["loinc_code", "value", "finding"]
@@ -77,10 +80,18 @@ def test_each_table_becomes_a_dataset_with_its_columns_in_order(catalog, tmp_pat
 
 def test_cp949_file_needs_the_encoding_option(catalog, tmp_path):
     (tmp_path / "korean.csv").write_bytes(
-        "테이블명,컬럼명,타입,설명,코드체계,단위\n외래,진료과,string,진료과 코드,EDI,\n외래,체온,decimal,체온,,°C\n"
-        .encode("cp949"))
-    header = {"table": "테이블명", "column": "컬럼명", "type": "타입", "description": "설명",
-              "code_system": "코드체계", "unit": "단위"}
+        "테이블명,컬럼명,타입,설명,코드체계,단위\n외래,진료과,string,진료과 코드,EDI,\n외래,체온,decimal,체온,,°C\n".encode(
+            "cp949"
+        )
+    )
+    header = {
+        "table": "테이블명",
+        "column": "컬럼명",
+        "type": "타입",
+        "description": "설명",
+        "code_system": "코드체계",
+        "unit": "단위",
+    }
     failed = harvest_source(catalog, csv_source(tmp_path / "korean.csv", header=header))
     assert failed.outcome is Outcome.FAILED
     assert "korean.csv: is not utf-8-sig text" in failed.error and "cp949" in failed.error
@@ -120,7 +131,9 @@ def test_rows_without_table_or_column_are_skipped_and_empty_lines_ignored(catalo
         "\n"
         "visit,,string,컬럼 없음\n"
         "visit,visit_date,date,방문일\n"
-        "visit,visit_id,string,중복\n", encoding="utf-8")
+        "visit,visit_id,string,중복\n",
+        encoding="utf-8",
+    )
     run = harvest_source(catalog, csv_source(tmp_path / "gaps.csv"))
     assert run.outcome is Outcome.CHANGED, run.error
     reasons = {s.record: s.reason for s in run.skipped}
@@ -129,7 +142,10 @@ def test_rows_without_table_or_column_are_skipped_and_empty_lines_ignored(catalo
     assert reasons["row 6"].startswith("empty column name")
     assert "already defined in row 2" in reasons["row 8"]
     d = dataset_by_table(catalog, "visit")
-    assert [(c["name"], c["description"]) for c in d["columns"]] == [("visit_id", "방문 번호"), ("visit_date", "방문일")]
+    assert [(c["name"], c["description"]) for c in d["columns"]] == [
+        ("visit_id", "방문 번호"),
+        ("visit_date", "방문일"),
+    ]
 
 
 def test_unknown_code_system_is_kept_as_text_and_warned(catalog, tmp_path):
@@ -137,7 +153,9 @@ def test_unknown_code_system_is_kept_as_text_and_warned(catalog, tmp_path):
         "table,column,description,code_system\n"
         "drug,drug_code,약품 코드,KD-CODE\n"
         "drug,atc,ATC 코드,atc\n"
-        "drug,route,투여 경로,KD-CODE\n", encoding="utf-8")
+        "drug,route,투여 경로,KD-CODE\n",
+        encoding="utf-8",
+    )
     run = harvest_source(catalog, csv_source(tmp_path / "codes.csv"))
     assert run.outcome is Outcome.CHANGED, run.error
     warning = next(w for w in run.warnings if "code system" in w)
@@ -156,14 +174,17 @@ def test_over_http_and_broken_files_fail_clearly(catalog, static_server):
     with zipfile.ZipFile(folder / "dictionary.xlsx", "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
     (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
-    runs = harvest_all(catalog, [
-        csv_source(f"{base}/page.csv", name="html"),
-        csv_source(f"{base}/quote.csv", name="quote"),
-        csv_source(f"{base}/old.xls", name="xls"),
-        csv_source(f"{base}/dictionary.xlsx", name="xlsx"),
-        csv_source(f"{base}/missing.csv", name="missing"),
-        csv_source(f"{base}/dictionary.csv", name="good"),
-    ])
+    runs = harvest_all(
+        catalog,
+        [
+            csv_source(f"{base}/page.csv", name="html"),
+            csv_source(f"{base}/quote.csv", name="quote"),
+            csv_source(f"{base}/old.xls", name="xls"),
+            csv_source(f"{base}/dictionary.xlsx", name="xlsx"),
+            csv_source(f"{base}/missing.csv", name="missing"),
+            csv_source(f"{base}/dictionary.csv", name="good"),
+        ],
+    )
     outcome = {r.source: r for r in runs}
     assert "got an HTML page where a data dictionary" in outcome["html"].error
     assert "not valid CSV" in outcome["quote"].error and "quote.csv" in outcome["quote"].error
@@ -179,9 +200,14 @@ def test_over_http_and_broken_files_fail_clearly(catalog, static_server):
 
 def test_bad_options_fail_the_source(catalog, tmp_path):
     (tmp_path / "d.csv").write_text(DICTIONARY, encoding="utf-8")
-    runs = harvest_all(catalog, [csv_source(tmp_path / "d.csv", name="a", encoding="klingon"),
-                                 csv_source(tmp_path / "d.csv", name="b", header={"tabel": "x"}),
-                                 csv_source(tmp_path / "d.csv", name="c", delimiter=";;")])
+    runs = harvest_all(
+        catalog,
+        [
+            csv_source(tmp_path / "d.csv", name="a", encoding="klingon"),
+            csv_source(tmp_path / "d.csv", name="b", header={"tabel": "x"}),
+            csv_source(tmp_path / "d.csv", name="c", delimiter=";;"),
+        ],
+    )
     assert all(r.outcome is Outcome.FAILED for r in runs)
     assert "option encoding: unknown encoding 'klingon'" in runs[0].error
     assert "option header: unknown field 'tabel'" in runs[1].error
@@ -190,4 +216,5 @@ def test_bad_options_fail_the_source(catalog, tmp_path):
 
 def test_registered():
     from hdcat.harvesters.registry import harvesters
+
     assert harvesters.get("csv") is CsvDictionaryHarvester

@@ -1,22 +1,24 @@
 """The DCAT harvester against the real external files and against bad input."""
+
 from __future__ import annotations
 
-import json
 import socket
 
 import pytest
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
-
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.runner import harvest_source
-from hdcat.ontology import DCAT, DCT, HDCAT, HEALTH
+from rdflib import Graph, Literal, URIRef
+
 from tests.conftest import EXTERNAL, copy_external, source
 
 DCAT_FILES = sorted(
-    str(p.relative_to(EXTERNAL)) for p in EXTERNAL.rglob("*")
-    if p.suffix in (".ttl", ".rdf", ".jsonld") and "SHACL" not in p.name and "shapes" not in p.name
-    and p.name != "context.jsonld")
+    str(p.relative_to(EXTERNAL))
+    for p in EXTERNAL.rglob("*")
+    if p.suffix in (".ttl", ".rdf", ".jsonld")
+    and "SHACL" not in p.name
+    and "shapes" not in p.name
+    and p.name != "context.jsonld"
+)
 #: The real files that are not valid RDF (docs/standards.md, docs/external-files.md): they must fail, clearly.
 BROKEN = {
     "ckan/ckanext-dcat-examples/dcat_dataset.ttl": "prefix healthdcatap: has not been declared",
@@ -57,7 +59,9 @@ def test_healthdcat_properties_survive_harvest(catalog):
     assert (d["min_typical_age"], d["max_typical_age"]) == (0, 110)
     assert d["temporal_start"] == "2020-03-01" and d["temporal_end"] == "2024-12-31"
     assert {c["iri"] for c in d["coding_systems"]} == {
-        "http://www.wikidata.org/entity/P1690", "http://www.wikidata.org/entity/P4229"}
+        "http://www.wikidata.org/entity/P1690",
+        "http://www.wikidata.org/entity/P4229",
+    }
     assert d["access_rights"]["iri"].endswith("NON_PUBLIC")
     assert {"Test 1", "Test 2", "Test 3"} <= set(d["keywords"])
     assert d["publisher"]["name"] == "Contact Point"
@@ -77,7 +81,9 @@ def test_jsonld_with_remote_context_reads_like_the_turtle(catalog):
     ttl = Graph().parse(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.ttl")
     run = harvest_source(catalog, source(EXTERNAL / "dcat-ap-3.0.1/example-bee-population.jsonld"))
     assert run.outcome is Outcome.CHANGED, run.error
-    stored = catalog.datasets.resource_graph(catalog.datasets.locate_iri("https://data.gov.gr/id/dataset/BeePopulation")[0])
+    stored = catalog.datasets.resource_graph(
+        catalog.datasets.locate_iri("https://data.gov.gr/id/dataset/BeePopulation")[0]
+    )
     for s, p, o in ttl:
         assert any(str(x) == str(o) for x in stored.objects(s, p)), (s, p, o)
 
@@ -95,7 +101,7 @@ def test_missing_title_is_skipped_with_reason_and_rest_kept(catalog, tmp_path):
     assert run.outcome is Outcome.CHANGED
     reasons = {s.record: s.reason for s in run.skipped}
     assert reasons["http://h.example/b"].startswith("no dct:title")
-    assert "dct:issued value '2021-13-45' is not a valid xsd:date" == reasons["http://h.example/c"]
+    assert reasons["http://h.example/c"] == "dct:issued value '2021-13-45' is not a valid xsd:date"
     assert run.found == 2
     assert any("http://h.example/d" in w and "dct:description is mandatory" in w for w in run.warnings)
     stored = catalog.runs.get(run.id)
@@ -104,7 +110,7 @@ def test_missing_title_is_skipped_with_reason_and_rest_kept(catalog, tmp_path):
 
 def test_broken_turtle_fails_and_names_file_and_line(catalog, tmp_path):
     bad = tmp_path / "broken.ttl"
-    bad.write_text("@prefix dct: <http://purl.org/dc/terms/> .\n<http://x/a> dct:title \"open string .\n")
+    bad.write_text('@prefix dct: <http://purl.org/dc/terms/> .\n<http://x/a> dct:title "open string .\n')
     run = harvest_source(catalog, source(bad))
     assert run.outcome is Outcome.FAILED
     assert "broken.ttl" in run.error and "not valid Turtle" in run.error and "line" in run.error
@@ -119,6 +125,7 @@ def _closed_port() -> int:
 def test_unreachable_url_fails_with_clear_message(catalog):
     url = f"http://127.0.0.1:{_closed_port()}/catalog.ttl"
     from hdcat.harvesters.fetch import Fetcher
+
     run = harvest_source(catalog, source(url), fetcher=Fetcher(timeout=2, retries=1, backoff=0.01))
     assert run.outcome is Outcome.FAILED
     assert url in run.error and "cannot connect" in run.error
@@ -160,8 +167,14 @@ def test_over_http_with_hydra_paging(catalog, static_server):
     run = harvest_source(catalog, source(f"{base}/page1.ttl"))
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 3
-    ids = {catalog.datasets.locate_iri(i)[0] for i in ("http://h.example/p1", "http://h.example/p2",
-                                              "https://data.gov.gr/id/dataset/BeePopulation")}
+    ids = {
+        catalog.datasets.locate_iri(i)[0]
+        for i in (
+            "http://h.example/p1",
+            "http://h.example/p2",
+            "https://data.gov.gr/id/dataset/BeePopulation",
+        )
+    }
     assert len(ids) == 3
 
 
@@ -184,9 +197,15 @@ def test_blank_node_datasets_get_stable_minted_iris(catalog, tmp_path):
 def test_unknown_kind_and_bad_options_fail_the_source_only(catalog, tmp_path):
     good = copy_external("dcat-ap-3.0.1/example-bee-population.ttl", tmp_path)
     from hdcat.harvesters.runner import harvest_all
-    runs = harvest_all(catalog, [source(good, name="bad-kind", kind="nosuch"),
-                                 source(good, name="bad-opt", max_pages=0),
-                                 source(good, name="good")])
+
+    runs = harvest_all(
+        catalog,
+        [
+            source(good, name="bad-kind", kind="nosuch"),
+            source(good, name="bad-opt", max_pages=0),
+            source(good, name="good"),
+        ],
+    )
     assert [r.outcome for r in runs] == [Outcome.FAILED, Outcome.FAILED, Outcome.CHANGED]
     assert "no hdcat.harvesters plugin named 'nosuch'" in runs[0].error
     assert "option max_pages" in runs[1].error

@@ -1,17 +1,14 @@
 """Standard dataset definitions: the starter set, the API (400 naming each field, 409 on published),
 versions and supersession, history and diffs, downloads that parse, conformance as DQV, the
 search facet, the CLI, and a steward going from a blank form to a published definition in Chromium."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
-
 from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import Settings, SourceConfig
 from hdcat.catalog.definitions import content, from_graph, load_definition, to_graph
@@ -19,6 +16,9 @@ from hdcat.catalog.errors import Invalid
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_all
 from hdcat.ontology import DQV
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
 from tests.conftest import PASSWORD, ROOT, LiveServer, csrf_token, require_service, sign_in
 
 STANDARD = ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"
@@ -36,11 +36,14 @@ def deployment(tmp_path):
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat = Catalog(settings)
     cat.definitions.ensure_starters()
-    harvest_all(cat, [SourceConfig(name="hanbit-standard", hospital="hanbit", kind="dcat", location=str(STANDARD))])
+    harvest_all(
+        cat, [SourceConfig(name="hanbit-standard", hospital="hanbit", kind="dcat", location=str(STANDARD))]
+    )
     acc = Accounts.for_settings(settings)
     acc.add_user("sam", "steward", ["hanbit"], PASSWORD)
     acc.add_user("sol", "steward", ["gaon"], PASSWORD)
     from hdcat.web.app import create_app
+
     app = create_app(catalog=cat, accounts=acc)
     _, app.sam = acc.issue_token("sam", ["definitions:write"])
     _, app.sol = acc.issue_token("sol", ["definitions:write"])
@@ -54,7 +57,9 @@ def bearer(token):
 
 def stroke(**changes) -> dict:
     body = starter("cardiovascular")
-    body.update(id="stroke-core", hospital="hanbit", title={"en": "Stroke core dataset", "ko": "뇌졸중 핵심 데이터셋"})
+    body.update(
+        id="stroke-core", hospital="hanbit", title={"en": "Stroke core dataset", "ko": "뇌졸중 핵심 데이터셋"}
+    )
     body.update(changes)
     return body
 
@@ -62,7 +67,11 @@ def stroke(**changes) -> dict:
 def test_starter_definitions_are_published_with_recognisable_elements(sample_catalog):
     defs = sample_catalog.definitions
     versions = {(v["id"], v["status"]) for v in defs.versions()}
-    assert {("cancer-core", "published"), ("cardiovascular-core", "published"), ("respiratory-core", "published")} <= versions
+    assert {
+        ("cancer-core", "published"),
+        ("cardiovascular-core", "published"),
+        ("respiratory-core", "published"),
+    } <= versions
     cancer, cardio, resp = (defs.get(f"{n}-core") for n in ("cancer", "cardiovascular", "respiratory"))
     names = lambda d: {e["name"] for e in d["elements"]}  # noqa: E731
     assert {"diagnosis_date", "primary_site", "histology", "clinical_stage_group"} <= names(cancer)
@@ -72,7 +81,9 @@ def test_starter_definitions_are_published_with_recognisable_elements(sample_cat
     assert sbp["unit"] == "mm[Hg]" and sbp["concept"]["code"] == "8480-6" and sbp["coding_system"] == "LOINC"
     fev1 = next(e for e in resp["elements"] if e["name"] == "fev1")
     assert fev1["concept"]["code"] == "20150-9" and fev1["unit"] == "L"
-    assert all(e["label"].get("ko") and e["label"].get("en") for d in (cancer, cardio, resp) for e in d["elements"])
+    assert all(
+        e["label"].get("ko") and e["label"].get("en") for d in (cancer, cardio, resp) for e in d["elements"]
+    )
 
 
 def test_json_and_rdf_round_trip():
@@ -83,15 +94,38 @@ def test_json_and_rdf_round_trip():
 
 
 def test_invalid_definitions_name_every_field():
-    bad = {"id": "Bad Id", "version": "one", "title": {}, "disease_area": "dentistry",
-           "elements": [{"name": "Has Space", "label": {}, "datatype": "code", "unit": "mm Hg",
-                         "required": True, "cardinality": "0..1"},
-                        {"name": "ok_name", "label": {"en": "Fine"}, "datatype": "text"}]}
+    bad = {
+        "id": "Bad Id",
+        "version": "one",
+        "title": {},
+        "disease_area": "dentistry",
+        "elements": [
+            {
+                "name": "Has Space",
+                "label": {},
+                "datatype": "code",
+                "unit": "mm Hg",
+                "required": True,
+                "cardinality": "0..1",
+            },
+            {"name": "ok_name", "label": {"en": "Fine"}, "datatype": "text"},
+        ],
+    }
     with pytest.raises(Invalid) as caught:
         load_definition(bad)
     fields = caught.value.detail["fields"]
-    for name in ("id", "version", "title", "disease_area", "elements.0.name", "elements.0.label", "elements.0.unit",
-                 "elements.0.coding_system", "elements.0.cardinality", "elements.1.datatype"):
+    for name in (
+        "id",
+        "version",
+        "title",
+        "disease_area",
+        "elements.0.name",
+        "elements.0.label",
+        "elements.0.unit",
+        "elements.0.coding_system",
+        "elements.0.cardinality",
+        "elements.1.datatype",
+    ):
         assert name in fields, (name, fields)
 
 
@@ -107,26 +141,47 @@ def test_api_lifecycle_create_edit_publish_revise_supersede(deployment):
     assert c.get("/api/v1/definitions/stroke-core/1.0.0", headers=bearer(deployment.sam)).status_code == 200
     again = c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
     assert again.status_code == 409 and again.is_json
-    bad = c.post("/api/v1/definitions", json=stroke(id="x", elements=[]), headers=bearer(deployment.sam)).get_json()
+    bad = c.post(
+        "/api/v1/definitions", json=stroke(id="x", elements=[]), headers=bearer(deployment.sam)
+    ).get_json()
     assert bad["status"] == 400 and set(bad["detail"]["fields"]) == {"id", "elements"}
     # a steward of another hospital may not touch hanbit's definition
-    assert c.put("/api/v1/definitions/stroke-core/1.0.0", json=stroke(), headers=bearer(deployment.sol)).status_code == 403
+    assert (
+        c.put(
+            "/api/v1/definitions/stroke-core/1.0.0", json=stroke(), headers=bearer(deployment.sol)
+        ).status_code
+        == 403
+    )
     edited = stroke(elements=stroke()["elements"][:5])
     r = c.put("/api/v1/definitions/stroke-core/1.0.0", json=edited, headers=bearer(deployment.sam))
     assert r.status_code == 200 and len(r.get_json()["elements"]) == 5
-    assert c.post("/api/v1/definitions/stroke-core/1.0.0/publish", headers=bearer(deployment.sam)).get_json()["status"] == "published"
+    assert (
+        c.post("/api/v1/definitions/stroke-core/1.0.0/publish", headers=bearer(deployment.sam)).get_json()[
+            "status"
+        ]
+        == "published"
+    )
     frozen = c.put("/api/v1/definitions/stroke-core/1.0.0", json=stroke(), headers=bearer(deployment.sam))
     assert frozen.status_code == 409 and "never change" in frozen.get_json()["message"]
-    r = c.post("/api/v1/definitions/stroke-core/1.0.0/revise", json={"version": "1.1.0"}, headers=bearer(deployment.sam))
+    r = c.post(
+        "/api/v1/definitions/stroke-core/1.0.0/revise",
+        json={"version": "1.1.0"},
+        headers=bearer(deployment.sam),
+    )
     assert r.status_code == 201 and r.get_json()["revision_of"].endswith("/stroke-core/1.0.0")
-    c.put("/api/v1/definitions/stroke-core/1.1.0", json=stroke(version="1.1.0"), headers=bearer(deployment.sam))
+    c.put(
+        "/api/v1/definitions/stroke-core/1.1.0", json=stroke(version="1.1.0"), headers=bearer(deployment.sam)
+    )
     c.post("/api/v1/definitions/stroke-core/1.1.0/publish", headers=bearer(deployment.sam))
     old = c.get("/api/v1/definitions/stroke-core/1.0.0").get_json()
     assert old["status"] == "deprecated" and old["replaced_by"].endswith("/stroke-core/1.1.0")
     assert len(old["elements"]) == 5  # still resolvable, content unchanged
     assert c.get("/api/v1/definitions/stroke-core").get_json()["version"] == "1.1.0"
     # consortium-wide starters are the admins' to change
-    assert c.post("/api/v1/definitions/cancer-core/1.0.0/deprecate", headers=bearer(deployment.sam)).status_code == 403
+    assert (
+        c.post("/api/v1/definitions/cancer-core/1.0.0/deprecate", headers=bearer(deployment.sam)).status_code
+        == 403
+    )
     # the history says who did what, and the audit trail has every write
     history = c.get("/definitions/stroke-core/1.1.0").get_data(as_text=True)
     assert "supersede" in history and "added" in history and "sam" in history
@@ -141,47 +196,69 @@ def test_what_review_found_stays_fixed(deployment):
     hijack = dict(starter("cancer"), version="9.0.0", hospital="gaon")
     assert c.post("/api/v1/definitions", json=hijack, headers=bearer(deployment.sol)).status_code == 403
     for body in ("[]", "null", '"x"', "3"):
-        r = c.post("/api/v1/definitions", data=body, content_type="application/json", headers=bearer(deployment.sam))
+        r = c.post(
+            "/api/v1/definitions", data=body, content_type="application/json", headers=bearer(deployment.sam)
+        )
         assert r.status_code == 400 and r.is_json
-    bad_rdf = SHAPE.replace('sh:minCount 1 ; sh:maxCount 1 ; sh:order 1', 'sh:minCount "many" ; sh:order 1')
-    r = c.post("/api/v1/definitions?id=stroke-core", data=bad_rdf, content_type="text/turtle",
-               headers=bearer(deployment.sam))
+    bad_rdf = SHAPE.replace("sh:minCount 1 ; sh:maxCount 1 ; sh:order 1", 'sh:minCount "many" ; sh:order 1')
+    r = c.post(
+        "/api/v1/definitions?id=stroke-core",
+        data=bad_rdf,
+        content_type="text/turtle",
+        headers=bearer(deployment.sam),
+    )
     assert r.status_code == 400 and "number" in r.get_json()["message"]
     c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam))
-    same = stroke(title={"en": "Stroke core dataset", "ko": "뇌졸중 핵심 데이터셋"},
-                  keywords=list(reversed(stroke()["keywords"])))
+    same = stroke(
+        title={"en": "Stroke core dataset", "ko": "뇌졸중 핵심 데이터셋"},
+        keywords=list(reversed(stroke()["keywords"])),
+    )
     c.put("/api/v1/definitions/stroke-core/1.0.0", json=same, headers=bearer(deployment.sam))
     history = deployment.extensions["hdcat"].definitions.history("stroke-core")
     assert next(h for h in history if h["action"] == "edit")["note"] == "no change"
     c.post("/api/v1/definitions/stroke-core/1.0.0/publish", headers=bearer(deployment.sam))
     for v in ("1.1.0", "2.0.0"):
-        c.post("/api/v1/definitions/stroke-core/1.0.0/revise", json={"version": v}, headers=bearer(deployment.sam))
+        c.post(
+            "/api/v1/definitions/stroke-core/1.0.0/revise",
+            json={"version": v},
+            headers=bearer(deployment.sam),
+        )
     c.post("/api/v1/definitions/stroke-core/1.1.0/publish", headers=bearer(deployment.sam))
     c.post("/api/v1/definitions/stroke-core/2.0.0/publish", headers=bearer(deployment.sam))
-    statuses = {v["version"]: v["status"] for v in c.get("/api/v1/definitions").get_json()["definitions"]
-                if v["id"] == "stroke-core"}
+    statuses = {
+        v["version"]: v["status"]
+        for v in c.get("/api/v1/definitions").get_json()["definitions"]
+        if v["id"] == "stroke-core"
+    }
     assert statuses == {"1.0.0": "deprecated", "1.1.0": "deprecated", "2.0.0": "published"}
     # a token does not stand in for a signed-in steward on the site's forms
     anon = deployment.test_client()
     token = csrf_token(anon.get("/signin").get_data(as_text=True))
-    r = anon.post("/definitions/new", data={"csrf_token": token, "def_id": "x-core", "save": "1"},
-                  headers=bearer(deployment.sam))
+    r = anon.post(
+        "/definitions/new",
+        data={"csrf_token": token, "def_id": "x-core", "save": "1"},
+        headers=bearer(deployment.sam),
+    )
     assert r.status_code == 302 and "/signin" in r.headers["Location"]
 
 
 def test_drafts_and_history_stay_out_of_anonymous_sparql(deployment):
     c = deployment.test_client()
-    c.post("/api/v1/definitions", json=stroke(title={"en": "Secret draft title"}), headers=bearer(deployment.sam))
+    c.post(
+        "/api/v1/definitions", json=stroke(title={"en": "Secret draft title"}), headers=bearer(deployment.sam)
+    )
     q = 'SELECT ?t WHERE { GRAPH ?g { ?d <http://purl.org/dc/terms/title> ?t } FILTER(CONTAINS(STR(?t), "Secret")) }'
     assert c.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"] == []
     member = sign_in(deployment, "sam")
     assert member.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"]
     notes = "SELECT ?n WHERE { GRAPH ?g { ?a <https://w3id.org/hdcat/ns#changeNote> ?n } }"
     assert c.get("/sparql", query_string={"query": notes}).get_json()["results"]["bindings"] == []
-    for sneaky in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-                   "SELECT * WHERE { ?s ?p '\"' . SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } ?s ?p '\"' }",
-                   "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
-                   f"SELECT * FROM <{deployment.extensions['hdcat'].definitions.history_graph}> WHERE {{ ?s ?p ?o }}"):
+    for sneaky in (
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p '\"' . SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } ?s ?p '\"' }",
+        "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+        f"SELECT * FROM <{deployment.extensions['hdcat'].definitions.history_graph}> WHERE {{ ?s ?p ?o }}",
+    ):
         r = c.get("/sparql", query_string={"query": sneaky})
         assert r.status_code == 400, sneaky
 
@@ -194,7 +271,9 @@ def test_turtle_upload_round_trips_an_export(deployment):
     assert r.status_code == 201, r.get_json()
     got = r.get_json()
     assert got["id"] == "copd-core" and got["hospital"] == "hanbit" and len(got["elements"]) == 16
-    broken = c.post("/api/v1/definitions", data="@prefix : <", content_type="text/turtle", headers=bearer(deployment.sam))
+    broken = c.post(
+        "/api/v1/definitions", data="@prefix : <", content_type="text/turtle", headers=bearer(deployment.sam)
+    )
     assert broken.status_code == 400 and "turtle" in broken.get_json()["message"]
 
 
@@ -209,19 +288,30 @@ ex:StrokeShape a sh:NodeShape ; rdfs:label "Stroke registry record"@en , "뇌졸
 
 def test_shacl_a_steward_already_has_becomes_a_draft(deployment):
     c = deployment.test_client()
-    r = c.post("/api/v1/definitions?id=stroke-core&disease_area=cardiovascular", data=SHAPE,
-               content_type="text/turtle", headers=bearer(deployment.sam))
+    r = c.post(
+        "/api/v1/definitions?id=stroke-core&disease_area=cardiovascular",
+        data=SHAPE,
+        content_type="text/turtle",
+        headers=bearer(deployment.sam),
+    )
     assert r.status_code == 201, r.get_json()
     d = r.get_json()
-    assert d["title"] == {"en": "Stroke registry record", "ko": "뇌졸중 등록 레코드"} and d["disease_area"] == "cardiovascular"
+    assert (
+        d["title"] == {"en": "Stroke registry record", "ko": "뇌졸중 등록 레코드"}
+        and d["disease_area"] == "cardiovascular"
+    )
     assert [(e["name"], e["datatype"], e["required"]) for e in d["elements"]] == [
-        ("stroke_type", "code", True), ("onset_date", "date", True), ("nihss", "integer", False)]
+        ("stroke_type", "code", True),
+        ("onset_date", "date", True),
+        ("nihss", "integer", False),
+    ]
     assert [v["code"] for v in d["elements"][0]["value_set"]] == ["ischaemic", "haemorrhagic"]
 
 
 def test_downloads_parse_and_the_shacl_shapes_work(deployment):
-    import pyshacl
     import jsonschema
+    import pyshacl
+
     c = deployment.test_client()
     base = "/definitions/cardiovascular-core/1.0.0/download/"
     g = Graph().parse(data=c.get(base + "ttl").data, format="turtle")
@@ -230,8 +320,16 @@ def test_downloads_parse_and_the_shacl_shapes_work(deployment):
     rows = list(csv.DictReader(io.StringIO(c.get(base + "csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 17 and rows[2]["name"] == "systolic_bp" and rows[2]["unit"] == "mm[Hg]"
     schema = json.loads(c.get(base + "schema").data)
-    jsonschema.validate({"event_type": "I21", "event_date": "2024-01-02", "systolic_bp": 130, "diastolic_bp": 80,
-                         "heart_rate": 70}, schema)
+    jsonschema.validate(
+        {
+            "event_type": "I21",
+            "event_date": "2024-01-02",
+            "systolic_bp": 130,
+            "diastolic_bp": 80,
+            "heart_rate": 70,
+        },
+        schema,
+    )
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"event_type": "I21"}, schema)
     shapes = Graph().parse(data=c.get(base + "shacl").data, format="turtle")
@@ -250,10 +348,14 @@ def test_declared_and_suggested_conformance_in_the_graph(sample_catalog):
     claim = next(m for m in resp if m["declared"])
     assert not claim["conforms"] and {"fev1_fvc_ratio", "spirometry_date"} <= set(claim["missing"])
     assert any("fev1" in p and "unit" in p for p in claim["wrong"])
-    assert any(not m["declared"] and "copd-pulmonary-function-tests" in m["dataset"] for m in resp)  # suggested
+    assert any(
+        not m["declared"] and "copd-pulmonary-function-tests" in m["dataset"] for m in resp
+    )  # suggested
     g = sample_catalog.store.graph(sample_catalog.conformance.graph_iri)
     hidden = sample_catalog.store.graph(sample_catalog.conformance.hidden_graph_iri)
-    measured = set(g.subjects(RDF.type, DQV.QualityMeasurement)) | set(hidden.subjects(RDF.type, DQV.QualityMeasurement))
+    measured = set(g.subjects(RDF.type, DQV.QualityMeasurement)) | set(
+        hidden.subjects(RDF.type, DQV.QualityMeasurement)
+    )
     assert len(measured) == len(sample_catalog.conformance.of())
     assert (None, DQV.computedOn, URIRef(declared[0]["dataset"])) in g
     # measurements about consortium-only datasets are kept with them, out of anonymous reach
@@ -265,7 +367,9 @@ def test_declared_and_suggested_conformance_in_the_graph(sample_catalog):
 def test_conformance_on_pages_and_as_a_search_facet(client, sample_catalog, sample_search):
     r = client.get("/api/v1/search", query_string={"conforms_to": CARDIO}).get_json()
     assert r["total"] == 1 and "cardiovascular-core-extract" in r["hits"][0]["id"]
-    facet = {b["value"]: b["label"] for b in client.get("/api/v1/search?q=").get_json()["facets"]["conforms_to"]}
+    facet = {
+        b["value"]: b["label"] for b in client.get("/api/v1/search?q=").get_json()["facets"]["conforms_to"]
+    }
     assert facet.get(CARDIO) == "cardiovascular-core 1.0.0"
     page = client.get(f"/datasets/{r['hits'][0]['id']}").get_data(as_text=True)
     assert "dataset-conformance" in page and "cardiovascular-core 1.0.0" in page and "declared" in page
@@ -276,22 +380,39 @@ def test_conformance_on_pages_and_as_a_search_facet(client, sample_catalog, samp
 def test_the_form_puts_each_message_beside_its_field(deployment):
     c = sign_in(deployment, "sam")
     token = csrf_token(c.get("/definitions/new").get_data(as_text=True))
-    form = {"csrf_token": token, "def_id": "Stroke Core", "version": "1.0.0", "title_en": "", "title_ko": "",
-            "disease_area": "cardiovascular", "hospital": "hanbit", "save": "1",
-            "elements-0-name": "nihss", "elements-0-label_en": "NIHSS score", "elements-0-datatype": "code",
-            "elements-0-coding_system": "", "elements-0-cardinality": "0..1", "elements-0-required": "y",
-            "elements-1-name": "", "elements-1-datatype": "string"}
+    form = {
+        "csrf_token": token,
+        "def_id": "Stroke Core",
+        "version": "1.0.0",
+        "title_en": "",
+        "title_ko": "",
+        "disease_area": "cardiovascular",
+        "hospital": "hanbit",
+        "save": "1",
+        "elements-0-name": "nihss",
+        "elements-0-label_en": "NIHSS score",
+        "elements-0-datatype": "code",
+        "elements-0-coding_system": "",
+        "elements-0-cardinality": "0..1",
+        "elements-0-required": "y",
+        "elements-1-name": "",
+        "elements-1-datatype": "string",
+    }
     r = c.post("/definitions/new", data=form)
     html = r.get_data(as_text=True)
     assert r.status_code == 400
+
     def beside(field_id, text):
         block = html.split(f'id="{field_id}"', 1)[1].split('class="field', 1)[0]
         assert text in block, (field_id, block[:400])
+
     beside("def_id", "lower-case letters")
     beside("title_en", "give a title")
     beside("elements-0-coding_system", "needs its coding system")
     beside("elements-0-cardinality", "does not agree")
-    assert c.get("/definitions").status_code == 200 and "Stroke" not in c.get("/definitions").get_data(as_text=True)
+    assert c.get("/definitions").status_code == 200 and "Stroke" not in c.get("/definitions").get_data(
+        as_text=True
+    )
     anon = deployment.test_client()
     assert anon.get("/definitions/new").status_code == 302
     assert anon.post("/definitions/cardiovascular-core/1.0.0/deprecate").status_code in (302, 400)
@@ -299,6 +420,7 @@ def test_the_form_puts_each_message_beside_its_field(deployment):
 
 def test_cli_imports_exports_and_publishes(tmp_path):
     from tests.test_cli import hdcat
+
     src = tmp_path / "copd.json"
     src.write_text(json.dumps(dict(starter("respiratory"), id="copd-core"), ensure_ascii=False), "utf-8")
     r = hdcat("definitions", "import", str(src), cwd=tmp_path, check=True)
@@ -319,6 +441,7 @@ def test_cli_imports_exports_and_publishes(tmp_path):
 
 def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(deployment):
     from tests.browser import Browser, chromium_path
+
     require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
     server = LiveServer(deployment)
     try:
@@ -326,18 +449,35 @@ def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(de
             b.sign_in(server.url, "sam", PASSWORD)
             b.open(f"{server.url}/definitions").submit("#new-definition")
             assert b.url.endswith("/definitions/new")
-            b.fill({"def_id": "stroke-core", "version": "1.0.0", "title_en": "Stroke core dataset",
-                    "title_ko": "뇌졸중 핵심 데이터셋", "disease_area": "cardiovascular", "keywords": "stroke, 뇌졸중",
-                    "elements-0-name": "stroke_type", "elements-0-label_en": "Stroke type",
-                    "elements-0-label_ko": "뇌졸중 유형", "elements-0-datatype": "code",
-                    "elements-1-name": "onset_date", "elements-1-label_en": "Onset date",
-                    "elements-1-label_ko": "발병일", "elements-1-datatype": "date"})
+            b.fill(
+                {
+                    "def_id": "stroke-core",
+                    "version": "1.0.0",
+                    "title_en": "Stroke core dataset",
+                    "title_ko": "뇌졸중 핵심 데이터셋",
+                    "disease_area": "cardiovascular",
+                    "keywords": "stroke, 뇌졸중",
+                    "elements-0-name": "stroke_type",
+                    "elements-0-label_en": "Stroke type",
+                    "elements-0-label_ko": "뇌졸중 유형",
+                    "elements-0-datatype": "code",
+                    "elements-1-name": "onset_date",
+                    "elements-1-label_en": "Onset date",
+                    "elements-1-label_ko": "발병일",
+                    "elements-1-datatype": "date",
+                }
+            )
             b.find("[name='elements-0-required']").click()
             b.submit("#save")  # the coded element has no coding system yet
             message = b.find("#elements-0-coding_system-error").text
             assert "coding system" in message
-            b.fill({"elements-0-coding_system": "KCD-7", "elements-0-cardinality": "1..1",
-                    "elements-0-value_set": "I63 | Cerebral infarction\nI61 | Intracerebral haemorrhage"})
+            b.fill(
+                {
+                    "elements-0-coding_system": "KCD-7",
+                    "elements-0-cardinality": "1..1",
+                    "elements-0-value_set": "I63 | Cerebral infarction\nI61 | Intracerebral haemorrhage",
+                }
+            )
             b.submit("#save")
             assert b.url.endswith("/definitions/stroke-core/1.0.0"), b.find("main").text[:500]
             assert b.find("#status").text == "draft"
@@ -347,7 +487,11 @@ def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(de
             assert not b.find_all("#edit")  # published: no edit button
         record = deployment.extensions["hdcat"].definitions.get("stroke-core", "1.0.0")
         assert record["status"] == "published" and record["hospital"] == "hanbit"
-        assert record["elements"][0]["value_set"][0] == {"code": "I63", "label": "Cerebral infarction", "system": "KCD-7"}
+        assert record["elements"][0]["value_set"][0] == {
+            "code": "I63",
+            "label": "Cerebral infarction",
+            "system": "KCD-7",
+        }
     finally:
         server.stop()
 
@@ -356,18 +500,26 @@ def test_reads_never_score_and_writes_score_only_what_they_changed(tmp_path):
     """Scoring (SHACL for declared claims) happens after a commit, for the changed source's datasets, and
     after a definition is published, for that definition; a read shows the results as last computed."""
     import shutil
-    from rdflib.namespace import DCTERMS
+
     from hdcat.harvesters.runner import harvest_source
     from hdcat.ontology import DCAT
     from hdcat.web.operations import after_harvest
+    from rdflib.namespace import DCTERMS
+
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat = Catalog(settings)
     cat.definitions.ensure_starters()
     standard = tmp_path / "standard.ttl"
     shutil.copy(STANDARD, standard)
-    sources = [SourceConfig(name="standard", hospital="hanbit", kind="dcat", location=str(standard)),
-               SourceConfig(name="mirae", hospital="mirae", kind="dcat",
-                            location=str(ROOT / "harvesters/samples/consortium/mirae/catalog.nt"))]
+    sources = [
+        SourceConfig(name="standard", hospital="hanbit", kind="dcat", location=str(standard)),
+        SourceConfig(
+            name="mirae",
+            hospital="mirae",
+            kind="dcat",
+            location=str(ROOT / "harvesters/samples/consortium/mirae/catalog.nt"),
+        ),
+    ]
     assert [r.outcome.value for r in harvest_all(cat, sources, workers=1)] == ["changed", "changed"]
     scoring = cat.conformance
     published = len([v for v in cat.definitions.versions() if v["status"] == "published"])
@@ -398,6 +550,7 @@ def test_reads_never_score_and_writes_score_only_what_they_changed(tmp_path):
                 if ds in datasets:
                     found |= set(g.triples((m, None, None)))
         return found
+
     other_before = measurements_of("mirae")
     first = next(Graph().parse(standard).subjects(RDF.type, DCAT.Dataset))
     with standard.open("a", encoding="utf-8") as fh:

@@ -1,19 +1,21 @@
 """Docs kept true: every CLI command, setting and environment variable appears in the README, and every
 document the code cites is in the repository."""
+
 from __future__ import annotations
 
 import re
 
 from click.testing import CliRunner
+from hdcat.web.cli import main
 
 from tests.conftest import ROOT
-from hdcat.web.cli import main
 
 README = (ROOT / "README.md").read_text("utf-8")
 
 
 def test_every_cli_command_is_documented():
     import click
+
     for name, command in main.commands.items():
         assert f"hdcat {name}" in README, f"`hdcat {name}` is not in README.md"
         if isinstance(command, click.Group):
@@ -33,6 +35,7 @@ def test_every_environment_variable_is_documented():
 
 def test_every_config_key_is_documented():
     from hdcat.catalog.config import _ConfigSchema, _ServiceSchema, _SourceSchema
+
     for key in list(_ConfigSchema().fields) + list(_SourceSchema().fields) + list(_ServiceSchema().fields):
         assert f"`{key}`" in README, f"config key `{key}` is not in README.md"
 

@@ -1,18 +1,18 @@
 """Resource exhaustion attacks: entity expansion, huge values, compression bombs, deep JSON. Each must end
 in a clear error or a dropped value with a warning, never a crash, a 500 or a value stored whole."""
+
 from __future__ import annotations
 
 import gzip
-import json
 import time
 
 import pytest
-
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.fetch import Fetcher
 from hdcat.harvesters.policy import FetchPolicy
 from hdcat.harvesters.runner import harvest_source
+
 from tests.conftest import source
 from tests.test_fetch_policy import sites  # noqa: F401  (a fixture: small HTTP servers on 127.0.0.1)
 
@@ -40,7 +40,9 @@ def test_rdf_xml_declaring_entities_is_refused(catalog, tmp_path):
 
 def test_a_huge_value_is_dropped_with_a_warning_and_the_rest_kept(catalog, tmp_path):
     huge = "x" * 150_000
-    (tmp_path / "c.ttl").write_text(f'''@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+    (
+        tmp_path / "c.ttl"
+    ).write_text(f'''@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 <http://h.example/a> a dcat:Dataset ; dct:title "Echo registry"@en ; dct:description "{huge}"@en .
 <http://h.example/b> a dcat:Dataset ; dct:title "{huge}"@en .
 ''')
@@ -52,9 +54,11 @@ def test_a_huge_value_is_dropped_with_a_warning_and_the_rest_kept(catalog, tmp_p
 
 
 def test_a_compression_bomb_stops_at_the_size_limit(sites, tmp_path):  # noqa: F811
-    bomb = gzip.compress(b"<http://x/s> <http://x/p> \"" + b"0" * 20_000_000 + b"\" .")
+    bomb = gzip.compress(b'<http://x/s> <http://x/p> "' + b"0" * 20_000_000 + b'" .')
     assert len(bomb) < 100_000
-    site = sites({"/c.nt": (200, {"Content-Type": "application/n-triples", "Content-Encoding": "gzip"}, bomb)})
+    site = sites(
+        {"/c.nt": (200, {"Content-Type": "application/n-triples", "Content-Encoding": "gzip"}, bomb)}
+    )
     fetcher = Fetcher(max_bytes=1_000_000, retries=0)
     try:
         with pytest.raises(FetchError, match="larger than 1,000,000 bytes"):
@@ -70,8 +74,12 @@ def test_stacked_encodings_and_error_bodies_are_bounded_too(sites):  # noqa: F81
     stacked = gzip.compress(inner)
     assert len(stacked) < 100_000
     bomb = gzip.compress(b"{" + b" " * 30_000_000 + b"}")
-    site = sites({"/c.nt": (200, {"Content-Encoding": "gzip, gzip"}, stacked),
-                  "/err": (400, {"Content-Encoding": "gzip", "Content-Type": "application/json"}, bomb)})
+    site = sites(
+        {
+            "/c.nt": (200, {"Content-Encoding": "gzip, gzip"}, stacked),
+            "/err": (400, {"Content-Encoding": "gzip", "Content-Type": "application/json"}, bomb),
+        }
+    )
     fetcher = Fetcher(max_bytes=1_000_000, retries=0)
     try:
         with pytest.raises(FetchError, match="stacked content encodings"):
@@ -82,18 +90,26 @@ def test_stacked_encodings_and_error_bodies_are_bounded_too(sites):  # noqa: F81
 
 
 @pytest.mark.parametrize("path", ["/api/v1/lineage", "/api/v1/definitions", "/api/v1/harvests"])
-@pytest.mark.parametrize("body", ["[" * 1000 + "]" * 1000, '{"a":' * 5000 + "1" + "}" * 5000, '{"a":' * 100 + "1" + "}" * 100])
+@pytest.mark.parametrize(
+    "body", ["[" * 1000 + "]" * 1000, '{"a":' * 5000 + "1" + "}" * 5000, '{"a":' * 100 + "1" + "}" * 100]
+)
 def test_deeply_nested_json_is_a_400_naming_the_limit(tmp_path, path, body):
     from hdcat.catalog.accounts import Accounts
     from hdcat.catalog.config import Settings
     from hdcat.catalog.service import Catalog
     from hdcat.web.app import create_app
+
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat, acc = Catalog(settings), Accounts.for_settings(settings)
     acc.add_user("root", "admin", [])
     _, token = acc.issue_token("root", ["lineage:write", "definitions:write", "harvest:run"])
-    r = create_app(catalog=cat, accounts=acc).test_client().post(
-        path, data=body, content_type="application/json", headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 400 and "nested deeper than 64 levels" in r.get_json()["message"], r.get_data()[:300]
+    r = (
+        create_app(catalog=cat, accounts=acc)
+        .test_client()
+        .post(path, data=body, content_type="application/json", headers={"Authorization": f"Bearer {token}"})
+    )
+    assert r.status_code == 400 and "nested deeper than 64 levels" in r.get_json()["message"], r.get_data()[
+        :300
+    ]
     cat.close()
     acc.close()

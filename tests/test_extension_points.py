@@ -1,5 +1,6 @@
 """Extension points (catalog/extension_points.py): plugins arrive through entry points, as a user's package
 installs them; a broken or mis-keyed one is listed as unavailable and never breaks the others."""
+
 from __future__ import annotations
 
 import os
@@ -39,23 +40,27 @@ def test_register_uses_the_key_attribute():
 
 def _plugin_package(root: Path) -> None:
     """A third-party distribution as pip installs it: a module and a dist-info with entry points."""
-    (root / "hdcat_extra.py").write_text(textwrap.dedent("""
+    (root / "hdcat_extra.py").write_text(
+        textwrap.dedent("""
         from hdcat.harvesters.base import Harvester
         class Works(Harvester):
             kind = "extra"
         class WrongKey(Harvester):
             kind = "something-else"
-    """))
+    """)
+    )
     (root / "hdcat_broken.py").write_text("import a_module_that_is_not_installed\n")
     info = root / "hdcat_extra-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hdcat-extra\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(textwrap.dedent("""
+    (info / "entry_points.txt").write_text(
+        textwrap.dedent("""
         [hdcat.harvesters]
         extra = hdcat_extra:Works
         misnamed = hdcat_extra:WrongKey
         broken = hdcat_broken:Thing
-    """))
+    """)
+    )
 
 
 #: a whole harvester kind as a third-party package writes it (the recipe in docs/architecture.md): a
@@ -89,15 +94,30 @@ def test_a_plugin_harvester_harvests_end_to_end(tmp_path):
     info = tmp_path / "hdcat_register-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hdcat-register\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[hdcat.harvesters]\nregister = hdcat_register:RegisterHarvester\n")
-    (tmp_path / "datasets.txt").write_text("lung-ct | Lung cancer CT cohort\nno-title |\necho | Heart echo 2019\n")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "250", "HDCAT_DATA_DIR": str(tmp_path / "var")}
+    (info / "entry_points.txt").write_text(
+        "[hdcat.harvesters]\nregister = hdcat_register:RegisterHarvester\n"
+    )
+    (tmp_path / "datasets.txt").write_text(
+        "lung-ct | Lung cancer CT cohort\nno-title |\necho | Heart echo 2019\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "COLUMNS": "250",
+        "HDCAT_DATA_DIR": str(tmp_path / "var"),
+    }
     env.pop("HDCAT_CONFIG", None)
     env.pop("HDCAT_SEARCH_URL", None)
 
     def hdcat(*args):
-        return subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
-                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     harvested = hdcat("harvest", "register:datasets.txt", "--hospital", "hanbit")
     assert harvested.returncode == 0, harvested.stderr
@@ -110,12 +130,23 @@ def test_a_plugin_harvester_harvests_end_to_end(tmp_path):
 
 def test_sources_and_plugins_show_unavailable_plugins(tmp_path):
     _plugin_package(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "250", "HDCAT_DATA_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "COLUMNS": "250",
+        "HDCAT_DATA_DIR": str(tmp_path / "var"),
+    }
     env.pop("HDCAT_CONFIG", None)
 
     def hdcat(*args):
-        r = subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
-                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         return r.stdout
 

@@ -1,11 +1,11 @@
 """Faults a catalogue meets in production, made for real: a full disk under the store (a small tmpfs)."""
+
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +19,13 @@ def tiny_disk(tmp_path):
     """A 64 MiB tmpfs (needs root, as in CI)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    ok = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)],
-                                              capture_output=True).returncode == 0
+    ok = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        == 0
+    )
     require_service(ok, "a tmpfs mount (root)")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
@@ -29,16 +34,35 @@ def tiny_disk(tmp_path):
 def test_a_full_disk_fails_the_sources_clearly_and_keeps_the_last_good_data(tmp_path, tiny_disk):
     for h in ("balgeun", "dasom", "purun"):
         shutil.copy(SAMPLES / h / "catalog.ttl", tmp_path / f"{h}.ttl")
-    (tmp_path / "hdcat.toml").write_text("".join(
-        f'[[sources]]\nname = "{h}"\nhospital = "{h}"\nkind = "dcat"\nlocation = "{h}.ttl"\n\n'
-        for h in ("balgeun", "dasom", "purun")), "utf-8")
+    (tmp_path / "hdcat.toml").write_text(
+        "".join(
+            f'[[sources]]\nname = "{h}"\nhospital = "{h}"\nkind = "dcat"\nlocation = "{h}.ttl"\n\n'
+            for h in ("balgeun", "dasom", "purun")
+        ),
+        "utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HDCAT_")}
-    env.update(HDCAT_DATA_DIR=str(tmp_path / "var"), HDCAT_STORE=f"oxigraph:{tiny_disk / 'store'}", COLUMNS="200")
+    env.update(
+        HDCAT_DATA_DIR=str(tmp_path / "var"), HDCAT_STORE=f"oxigraph:{tiny_disk / 'store'}", COLUMNS="200"
+    )
 
     def hdcat(*args):
-        return subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()", "--config",
-                               str(tmp_path / "hdcat.toml"), *args], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from hdcat.web.cli import run; run()",
+                "--config",
+                str(tmp_path / "hdcat.toml"),
+                *args,
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
     first = hdcat("harvest", "balgeun")
     assert first.returncode == 0, first.stderr
     stat = os.statvfs(tiny_disk)
@@ -54,7 +78,9 @@ def test_a_full_disk_fails_the_sources_clearly_and_keeps_the_last_good_data(tmp_
     dump = hdcat("export", "--format", "nquads")
     assert dump.returncode == 0, dump.stderr
     assert "/graph/source/balgeun>" in dump.stdout  # the last good data
-    assert "/graph/source/dasom>" not in dump.stdout and "/graph/source/purun>" not in dump.stdout  # nothing partial
+    assert (
+        "/graph/source/dasom>" not in dump.stdout and "/graph/source/purun>" not in dump.stdout
+    )  # nothing partial
     again = hdcat("harvest", "dasom", "purun")
     assert again.returncode == 0, again.stderr
     assert hdcat("audit", "verify").returncode == 0

@@ -1,15 +1,16 @@
 """Attacks on the harvester's fetching: a hostile catalogue's links and redirects must not make hdcat read
 a local file or call an internal service. Everything here runs on 127.0.0.1 literals only."""
+
 from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.policy import FetchPolicy, FetchRefused
 from hdcat.harvesters.runner import harvest_source
+
 from tests.conftest import source
 
 PAGE = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
@@ -61,6 +62,7 @@ def sites():
     def make(routes=None):
         made.append(Site(routes))
         return made[-1]
+
     yield make
     for s in made:
         s.close()
@@ -92,7 +94,9 @@ def test_a_redirect_is_checked_like_a_link(catalog, sites, tmp_path):
     hospital = sites()
     hospital.routes["/catalog.ttl"] = (302, {"Location": internal.url + "/metadata"}, b"")
     run = harvest_source(catalog, source(hospital.url + "/catalog.ttl", name="r1"))
-    assert run.outcome is Outcome.FAILED and "not the source's own origin" in run.error and internal.hits == []
+    assert (
+        run.outcome is Outcome.FAILED and "not the source's own origin" in run.error and internal.hits == []
+    )
     hospital.routes["/file.ttl"] = (302, {"Location": (tmp_path / "x.ttl").as_uri()}, b"")
     run = harvest_source(catalog, source(hospital.url + "/file.ttl", name="r2"))
     assert run.outcome is Outcome.FAILED and "never local files" in run.error
@@ -107,8 +111,14 @@ def test_a_same_origin_redirect_and_listed_origins_are_followed(catalog, sites):
     refused = harvest_source(catalog, source(hospital.url + "/old.ttl", name="a"))
     assert refused.outcome is Outcome.FAILED and mirror.hits == []
     from hdcat.catalog.config import SourceConfig
-    allowed = SourceConfig(name="b", hospital="hanbit", kind="dcat", location=hospital.url + "/old.ttl",
-                           allowed_origins=(mirror.url,))
+
+    allowed = SourceConfig(
+        name="b",
+        hospital="hanbit",
+        kind="dcat",
+        location=hospital.url + "/old.ttl",
+        allowed_origins=(mirror.url,),
+    )
     run = harvest_source(catalog, allowed)
     assert run.outcome is Outcome.CHANGED, run.error
     assert mirror.hits == ["/page-2.ttl"]
@@ -118,8 +128,10 @@ def test_a_file_source_reads_its_own_folder_only(catalog, tmp_path):
     (tmp_path / "outside.ttl").write_text("")
     folder = tmp_path / "hospital"
     folder.mkdir()
-    (folder / "page-2.ttl").write_text('<http://h.example/ds2> a <http://www.w3.org/ns/dcat#Dataset> ; '
-                                       '<http://purl.org/dc/terms/title> "Two"@en .')
+    (folder / "page-2.ttl").write_text(
+        "<http://h.example/ds2> a <http://www.w3.org/ns/dcat#Dataset> ; "
+        '<http://purl.org/dc/terms/title> "Two"@en .'
+    )
     first = folder / "catalog.ttl"
     first.write_text(PAGE.format(self=first.as_uri(), next=(folder / "page-2.ttl").as_uri()))
     assert harvest_source(catalog, source(first, name="f1")).outcome is Outcome.CHANGED
@@ -128,14 +140,24 @@ def test_a_file_source_reads_its_own_folder_only(catalog, tmp_path):
     assert run.outcome is Outcome.FAILED and "outside the source's folder" in run.error
 
 
-@pytest.mark.parametrize("target", [
-    "http://10.0.0.5/catalog", "http://192.168.1.1/", "http://172.16.0.1/", "http://169.254.169.254/latest/meta-data",
-    "http://[::1]:8080/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://127.0.0.1:9200/_cat/indices",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://10.0.0.5/catalog",
+        "http://192.168.1.1/",
+        "http://172.16.0.1/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:8080/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://127.0.0.1:9200/_cat/indices",
+    ],
+)
 def test_internal_addresses_are_refused_even_when_listed(target):
     """No traffic: the policy answers before any connection. A public hospital's source that lists an
     internal origin still may not reach it; only the host of the source's own location may be internal."""
     from urllib.parse import urlsplit
+
     origin = f"{urlsplit(target).scheme}://{urlsplit(target).netloc}"
     policy = FetchPolicy.for_source("https://203.0.113.10/catalog.ttl", allowed_origins=(origin,))
     with pytest.raises(FetchRefused, match="internal address"):

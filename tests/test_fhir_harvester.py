@@ -4,20 +4,21 @@ Counts come from the Synthea bulk export (13 Patient, 555 Condition); the
 server answers `_summary=count` the way real ones do (sometimes without
 Bundle.type, sometimes ignoring `_summary` and sending the patients too).
 """
+
 from __future__ import annotations
 
 import json
 import re
 
 import pytest
-from rdflib import URIRef
-from werkzeug.wrappers import Request, Response
-
 from hdcat.catalog.readmodel import Suppressed
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.fetch import Fetcher
 from hdcat.harvesters.runner import harvest_source
 from hdcat.ontology import DATA_TYPE, DCT, HDCAT, HEALTH
+from rdflib import URIRef
+from werkzeug.wrappers import Request, Response
+
 from tests.conftest import EXTERNAL, HAVE_EXTERNAL, LiveServer, source
 
 pytestmark = pytest.mark.conformance  # every test here reads files from ../shared/external
@@ -38,8 +39,17 @@ def ndjson(name: str) -> list[dict]:
 PATIENTS = ndjson("Patient.000.ndjson") if HAVE_EXTERNAL else []
 CONDITIONS = (BULK / "Condition.000.ndjson").read_text("utf-8").count("\n") if HAVE_EXTERNAL else 0
 #: What must never reach the store: names and ids of patients in the examples and the bulk export.
-PATIENT_VALUES = ["Pieter", "van de Heuvel", "Chalmers", "Windsor", "Patient/pat1", "pat1", "1974-12-25",
-                  *(p["name"][0]["family"] for p in PATIENTS[:3]), *(p["id"] for p in PATIENTS[:3])]
+PATIENT_VALUES = [
+    "Pieter",
+    "van de Heuvel",
+    "Chalmers",
+    "Windsor",
+    "Patient/pat1",
+    "pat1",
+    "1974-12-25",
+    *(p["name"][0]["family"] for p in PATIENTS[:3]),
+    *(p["id"] for p in PATIENTS[:3]),
+]
 
 
 def adapted_capability() -> dict:
@@ -48,21 +58,35 @@ def adapted_capability() -> dict:
     patient = cap["rest"][0]["resource"][0]
     patient["interaction"].append({"code": "search-type"})
     for rtype in ("Condition", "Observation", "Group", "ResearchStudy"):
-        cap["rest"][0]["resource"].append({"type": rtype, "interaction": [{"code": "read"}, {"code": "search-type"}]})
+        cap["rest"][0]["resource"].append(
+            {"type": rtype, "interaction": [{"code": "read"}, {"code": "search-type"}]}
+        )
     return cap
 
 
 def full_study() -> dict:
     """researchstudy-example.json with the elements a study registry fills in."""
     study = example("researchstudy-example.json")
-    study.update(id="diabetes-2019", title="Type 2 diabetes outcomes",
-                 description="Follow-up of adults with type 2 diabetes.",
-                 period={"start": "2019-01-01", "end": "2023-06-30"},
-                 condition=[{"coding": [{"system": "http://snomed.info/sct", "code": "44054006",
-                                         "display": "Diabetes mellitus type 2"}]}],
-                 keyword=[{"text": "HbA1c"}],
-                 enrollment=[{"reference": "Group/102"}],
-                 principalInvestigator={"reference": "Practitioner/f001", "display": "Dr. Pieter Voigt"})
+    study.update(
+        id="diabetes-2019",
+        title="Type 2 diabetes outcomes",
+        description="Follow-up of adults with type 2 diabetes.",
+        period={"start": "2019-01-01", "end": "2023-06-30"},
+        condition=[
+            {
+                "coding": [
+                    {
+                        "system": "http://snomed.info/sct",
+                        "code": "44054006",
+                        "display": "Diabetes mellitus type 2",
+                    }
+                ]
+            }
+        ],
+        keyword=[{"text": "HbA1c"}],
+        enrollment=[{"reference": "Group/102"}],
+        principalInvestigator={"reference": "Practitioner/f001", "display": "Dr. Pieter Voigt"},
+    )
     return study
 
 
@@ -71,13 +95,18 @@ class FhirServer:
 
     def __init__(self):
         self.capability: object = adapted_capability()
-        self.counts: dict[str, object] = {"Patient": len(PATIENTS), "Condition": CONDITIONS, "Observation": 3,
-                                          "Group": 2, "ResearchStudy": 2}
+        self.counts: dict[str, object] = {
+            "Patient": len(PATIENTS),
+            "Condition": CONDITIONS,
+            "Observation": 3,
+            "Group": 2,
+            "ResearchStudy": 2,
+        }
         groups = [example("group-example.json"), example("group-example-member.json")]
         patients = [example("patient-example.json"), example("patient-example-f001-pieter.json")]
         self.pages: dict[str, object] = {
-            "Group": searchset([groups[0]], next_url="{base}/Group?page=2"),   # absolute next link
-            "Group?page=2": searchset([groups[1]], included=patients),          # ends; Patients _included
+            "Group": searchset([groups[0]], next_url="{base}/Group?page=2"),  # absolute next link
+            "Group?page=2": searchset([groups[1]], included=patients),  # ends; Patients _included
             "ResearchStudy": searchset([example("researchstudy-example.json"), full_study()]),
         }
         self.requests: list[str] = []
@@ -93,7 +122,12 @@ class FhirServer:
             answer = self.capability
         elif request.args.get("_summary") == "count":
             answer = self.counts.get(path, 404)
-            if isinstance(answer, int) and not isinstance(answer, bool) and answer >= 0 and path in self.counts:
+            if (
+                isinstance(answer, int)
+                and not isinstance(answer, bool)
+                and answer >= 0
+                and path in self.counts
+            ):
                 answer = count_bundle(answer, with_type=path != "Condition", patients=path == "Patient")
         else:
             answer = self.pages.get(key, 404)
@@ -104,18 +138,26 @@ def respond(answer, base) -> Response:
     if isinstance(answer, Response):
         return answer
     if answer == 404:
-        return Response(json.dumps(outcome("not-found", "Resource type not supported")), 404, mimetype=FHIR_JSON)
+        return Response(
+            json.dumps(outcome("not-found", "Resource type not supported")), 404, mimetype=FHIR_JSON
+        )
     if isinstance(answer, bytes):
         return Response(answer, 200, mimetype=FHIR_JSON)
     return Response(json.dumps(answer).replace("{base}", base), 200, mimetype=FHIR_JSON)
 
 
 def searchset(resources, next_url=None, included=()) -> dict:
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
-              "link": [{"relation": "self", "url": "{base}/x"}],
-              "entry": [{"fullUrl": f"{{base}}/{r['resourceType']}/{r['id']}", "resource": r,
-                         "search": {"mode": "match"}} for r in resources]
-              + [{"resource": r, "search": {"mode": "include"}} for r in included]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(resources),
+        "link": [{"relation": "self", "url": "{base}/x"}],
+        "entry": [
+            {"fullUrl": f"{{base}}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+            for r in resources
+        ]
+        + [{"resource": r, "search": {"mode": "include"}} for r in included],
+    }
     if next_url:
         bundle["link"].append({"relation": "next", "url": next_url})
     return bundle
@@ -131,7 +173,10 @@ def count_bundle(total: int, with_type=True, patients=False) -> dict:
 
 
 def outcome(code: str, diagnostics: str) -> dict:
-    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}]}
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+    }
 
 
 @pytest.fixture
@@ -142,8 +187,11 @@ def fhir():
 
 
 def harvest(catalog, fhir, location=None, **options):
-    return harvest_source(catalog, source(location or fhir.base, name="fhir", kind="fhir", **options),
-                          fetcher=Fetcher(timeout=5, retries=1, backoff=0.01))
+    return harvest_source(
+        catalog,
+        source(location or fhir.base, name="fhir", kind="fhir", **options),
+        fetcher=Fetcher(timeout=5, retries=1, backoff=0.01),
+    )
 
 
 def record(catalog, iri: str) -> dict:
@@ -168,8 +216,8 @@ def test_harvests_server_groups_and_studies(catalog, fhir):
 
     server = record(catalog, f"{fhir.base}/metadata")
     assert server["title"] == "ACME-EHR FHIR server"
-    assert server["number_of_records"] == 13 + 555          # the suppressed Observation, Group, Study left out
-    assert server["number_of_individuals"] == 13             # the Patient count
+    assert server["number_of_records"] == 13 + 555  # the suppressed Observation, Group, Study left out
+    assert server["number_of_individuals"] == 13  # the Patient count
     assert "Condition 555" in server["description"] and "Patient 13" in server["description"]
     assert "Observation <10" in server["description"] and "FHIR 4.0.1" in server["description"]
     assert server["data_types"][0]["iri"] == str(DATA_TYPE.ehr)
@@ -179,9 +227,14 @@ def test_harvests_server_groups_and_studies(catalog, fhir):
     assert dist["access_url"] == fhir.base and dist["media_type"].endswith("application/fhir+json")
     graph = catalog.datasets.resource_graph(server["id"])
     assert (None, DCT.conformsTo, URIRef("http://hl7.org/fhir/R4")) in graph
-    assert (None, DCT.conformsTo, URIRef("http://hl7.org/fhir/us/lab")) in graph          # implementationGuide
-    assert (None, DCT.conformsTo, URIRef(                                                 # Patient's profile
-        "http://registry.fhir.org/r4/StructureDefinition/7896271d-57f6-4231-89dc-dcc91eab2416")) in graph
+    assert (None, DCT.conformsTo, URIRef("http://hl7.org/fhir/us/lab")) in graph  # implementationGuide
+    assert (
+        None,
+        DCT.conformsTo,
+        URIRef(  # Patient's profile
+            "http://registry.fhir.org/r4/StructureDefinition/7896271d-57f6-4231-89dc-dcc91eab2416"
+        ),
+    ) in graph
     assert (URIRef(f"{fhir.base}/metadata"), HDCAT.suppressed, HEALTH.numberOfRecords) not in graph
 
 
@@ -194,12 +247,17 @@ def test_groups_become_cohort_datasets(catalog, fhir):
     assert "Actual group of type animal (Horse)" in herd["description"]
     members = record(catalog, f"{fhir.base}/Group/102")
     assert members["title"] == "FHIR Group 102 (person)"
-    assert isinstance(members["number_of_individuals"], Suppressed)   # 4 members: below 10, not stored
+    assert isinstance(members["number_of_individuals"], Suppressed)  # 4 members: below 10, not stored
     graph = catalog.datasets.resource_graph(members["id"])
     assert (URIRef(f"{fhir.base}/Group/102"), HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals) in graph
     assert not list(graph.objects(URIRef(f"{fhir.base}/Group/102"), HEALTH.numberOfUniqueIndividuals))
-    assert any(w.startswith("Group/102: fewer than 10 members") and w.endswith("count suppressed") for w in run.warnings)
-    assert not any(re.search(r"\b4\b", w) for w in run.warnings if w.startswith("Group/102"))   # never the number
+    assert any(
+        w.startswith("Group/102: fewer than 10 members") and w.endswith("count suppressed")
+        for w in run.warnings
+    )
+    assert not any(
+        re.search(r"\b4\b", w) for w in run.warnings if w.startswith("Group/102")
+    )  # never the number
 
 
 def test_research_studies(catalog, fhir):
@@ -217,10 +275,13 @@ def test_research_studies(catalog, fhir):
 
 def test_suppressed_counts_are_warned_and_never_stored(catalog, fhir):
     run = harvest(catalog, fhir)
-    assert any(w.startswith("Observation: fewer than 10") and w.endswith("count suppressed") for w in run.warnings)
+    assert any(
+        w.startswith("Observation: fewer than 10") and w.endswith("count suppressed") for w in run.warnings
+    )
     graph = catalog.datasets.resource_graph(record(catalog, f"{fhir.base}/metadata")["id"])
-    values = {int(o) for o in graph.objects(None, HEALTH.numberOfRecords)} | \
-        {int(o) for o in graph.objects(None, HEALTH.numberOfUniqueIndividuals)}
+    values = {int(o) for o in graph.objects(None, HEALTH.numberOfRecords)} | {
+        int(o) for o in graph.objects(None, HEALTH.numberOfUniqueIndividuals)
+    }
     assert values == {568, 13}
     assert "Observation 3" not in stored_text(catalog)
 
@@ -248,7 +309,7 @@ def test_no_patient_data_reaches_the_store(catalog, fhir):
 
 
 def test_unmodified_hl7_capability_statement(catalog, fhir):
-    fhir.capability = example("capabilitystatement-example.json")   # lists Patient only
+    fhir.capability = example("capabilitystatement-example.json")  # lists Patient only
     run = harvest(catalog, fhir)
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 1
@@ -264,13 +325,17 @@ def test_resources_option_and_location_with_metadata(catalog, fhir):
 
 
 def test_second_harvest_is_unchanged(catalog, fhir):
-    fhir.counts["Observation"] = Response("down", 404)           # a failing count reads the same each time
+    fhir.counts["Observation"] = Response("down", 404)  # a failing count reads the same each time
     assert harvest(catalog, fhir).outcome is Outcome.CHANGED
-    again = harvest(catalog, fhir)                                 # incremental: pages compared, nothing parsed
+    again = harvest(catalog, fhir)  # incremental: pages compared, nothing parsed
     assert again.outcome is Outcome.UNCHANGED, again.error
-    full = harvest_source(catalog, source(fhir.base, name="fhir", kind="fhir"), incremental=False,
-                          fetcher=Fetcher(timeout=5, retries=1, backoff=0.01))
-    assert full.outcome is Outcome.UNCHANGED, full.error          # parsed again: the same records
+    full = harvest_source(
+        catalog,
+        source(fhir.base, name="fhir", kind="fhir"),
+        incremental=False,
+        fetcher=Fetcher(timeout=5, retries=1, backoff=0.01),
+    )
+    assert full.outcome is Outcome.UNCHANGED, full.error  # parsed again: the same records
     fhir.counts["Condition"] = 556
     changed = harvest(catalog, fhir)
     assert changed.outcome is Outcome.CHANGED and changed.changed == 1
@@ -320,8 +385,9 @@ def test_truncated_answers_fail_clearly(catalog, fhir):
 
 
 def test_a_failing_count_is_a_warning(catalog, fhir):
-    fhir.counts["Observation"] = Response(json.dumps(outcome("not-supported", "_summary=count is not supported")),
-                                          400, mimetype=FHIR_JSON)
+    fhir.counts["Observation"] = Response(
+        json.dumps(outcome("not-supported", "_summary=count is not supported")), 400, mimetype=FHIR_JSON
+    )
     fhir.counts["Condition"] = b'{"resourceType": "Bundle", "tot'
     fhir.counts["Group"] = {"resourceType": "Bundle", "type": "searchset"}
     run = harvest(catalog, fhir)
@@ -338,7 +404,7 @@ def test_a_failing_count_is_a_warning(catalog, fhir):
 
 def test_paging_loop_stops_with_a_warning(catalog, fhir):
     page2 = fhir.pages["Group?page=2"]
-    page2["link"].append({"relation": "next", "url": "Group"})   # relative, back to the first page
+    page2["link"].append({"relation": "next", "url": "Group"})  # relative, back to the first page
     run = harvest(catalog, fhir)
     assert run.outcome is Outcome.CHANGED, run.error
     assert any("paging loop" in w and f"{fhir.base}/Group?page=2" in w for w in run.warnings)

@@ -1,28 +1,37 @@
 """Lineage: OpenLineage events in (real example files and the official client over HTTP), PROV-O in
 the graph, Marquez-shaped answers out, idempotent, and 400s that name the field."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
-
 from hdcat.catalog.config import Settings
 from hdcat.catalog.service import Catalog
 from hdcat.ontology import PROV
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
 from tests.conftest import EXTERNAL, LiveServer
 
 APPLES = sorted((EXTERNAL / "marquez" / "apples").glob("*.json"))
-OL_EXAMPLES = [EXTERNAL / "openlineage" / n for n in ("run_event_complete_full.json", "run_event_minimal.json",
-                                                       "run_event_complete_sql_datasource_dq.json",
-                                                       "dataset_event.json", "job_event.json")]
+OL_EXAMPLES = [
+    EXTERNAL / "openlineage" / n
+    for n in (
+        "run_event_complete_full.json",
+        "run_event_minimal.json",
+        "run_event_complete_sql_datasource_dq.json",
+        "dataset_event.json",
+        "job_event.json",
+    )
+]
 
 
 def writer_token(data_dir, scopes=("lineage:write",)) -> str:
     from hdcat.catalog.accounts import Accounts
+
     acc = Accounts.for_settings(Settings(data_dir=data_dir))
     if not any(u["name"] == "etl-bot" for u in acc.users()):
         acc.add_user("etl-bot", "steward", ["hanbit"])
@@ -36,6 +45,7 @@ def lineage_app(tmp_path):
     """The app with a pipeline's token; its test clients send it (lineage is for members only)."""
     from flask.testing import FlaskClient
     from hdcat.web.app import create_app
+
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     app = create_app(catalog=cat)
     app.token = writer_token(tmp_path)
@@ -52,8 +62,12 @@ def lineage_app(tmp_path):
 
 def post(client, event, token=None):
     token = token or client.application.token
-    return client.post("/api/v1/lineage", data=json.dumps(event), content_type="application/json",
-                       headers={"Authorization": f"Bearer {token}"})
+    return client.post(
+        "/api/v1/lineage",
+        data=json.dumps(event),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 @pytest.mark.conformance
@@ -74,16 +88,26 @@ def test_marquez_shaped_lineage_of_the_apples(lineage_app):
         post(c, json.loads(path.read_text()))
     body = c.get("/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples&depth=20").get_json()
     ids = {n["id"] for n in body["graph"]}
-    assert {"dataset:laurents-orchard:red.delicious", "job:grandmas.kitchen:gather_apples",
-            "dataset:grandmas.kitchen:apples"} <= ids
+    assert {
+        "dataset:laurents-orchard:red.delicious",
+        "job:grandmas.kitchen:gather_apples",
+        "dataset:grandmas.kitchen:apples",
+    } <= ids
     assert any(i.startswith("dataset:") and "pie" in i for i in ids)
     node = next(n for n in body["graph"] if n["id"] == "dataset:grandmas.kitchen:apples")
-    assert node["type"] == "DATASET" and node["data"]["id"] == {"namespace": "grandmas.kitchen", "name": "apples"}
+    assert node["type"] == "DATASET" and node["data"]["id"] == {
+        "namespace": "grandmas.kitchen",
+        "name": "apples",
+    }
     assert {"origin": "job:grandmas.kitchen:gather_apples", "destination": node["id"]} in node["inEdges"]
-    up = c.get("/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples&depth=20&direction=upstream").get_json()
+    up = c.get(
+        "/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples&depth=20&direction=upstream"
+    ).get_json()
     assert not any("pie" in n["id"] for n in up["graph"])
     one = c.get("/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples&depth=1").get_json()
-    assert all(n["id"].startswith("job:") or n["id"] == "dataset:grandmas.kitchen:apples" for n in one["graph"])
+    assert all(
+        n["id"].startswith("job:") or n["id"] == "dataset:grandmas.kitchen:apples" for n in one["graph"]
+    )
 
 
 @pytest.mark.conformance
@@ -99,11 +123,16 @@ def test_events_twice_or_out_of_order_are_idempotent(lineage_app):
     assert c.get("/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples").get_json() == first
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"eventType": "BOGUS"}, "eventType"), ({"eventTime": "yesterday"}, "eventTime"),
-    ({"run": {"runId": "not-a-uuid"}}, "run.runId"), ({"job": {"namespace": "n"}}, "job.name"),
-    ({"inputs": [{"namespace": "n"}]}, "inputs.0.name"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"eventType": "BOGUS"}, "eventType"),
+        ({"eventTime": "yesterday"}, "eventTime"),
+        ({"run": {"runId": "not-a-uuid"}}, "run.runId"),
+        ({"job": {"namespace": "n"}}, "job.name"),
+        ({"inputs": [{"namespace": "n"}]}, "inputs.0.name"),
+    ],
+)
 @pytest.mark.conformance
 def test_bad_events_are_400_naming_the_field(lineage_app, change, field):
     event = json.loads(APPLES[0].read_text())
@@ -115,8 +144,14 @@ def test_bad_events_are_400_naming_the_field(lineage_app, change, field):
 def test_non_json_bodies(lineage_app):
     c = lineage_app.test_client()
     auth = {"Authorization": f"Bearer {lineage_app.token}"}
-    assert c.post("/api/v1/lineage", data="not json", content_type="application/json", headers=auth).status_code == 400
-    assert c.post("/api/v1/lineage", data="[1]", content_type="application/json", headers=auth).status_code == 400
+    assert (
+        c.post("/api/v1/lineage", data="not json", content_type="application/json", headers=auth).status_code
+        == 400
+    )
+    assert (
+        c.post("/api/v1/lineage", data="[1]", content_type="application/json", headers=auth).status_code
+        == 400
+    )
     assert c.get("/api/v1/lineage?nodeId=dataset:nope:nothing").status_code == 404
     assert c.get("/api/v1/lineage?nodeId=x&depth=99").status_code == 400
 
@@ -130,8 +165,11 @@ def test_prov_o_in_the_graph_and_export(lineage_app):
     g = Graph().parse(data=r.data, format="turtle")
     runs = set(g.subjects(RDF.type, PROV.Activity))
     assert runs and all(g.value(run, PROV.qualifiedAssociation) is not None for run in runs)
-    apples = next(s for s, o in g.subject_objects(URIRef("http://purl.org/dc/terms/identifier"))
-                  if str(o) == "dataset:grandmas.kitchen:apples")
+    apples = next(
+        s
+        for s, o in g.subject_objects(URIRef("http://purl.org/dc/terms/identifier"))
+        if str(o) == "dataset:grandmas.kitchen:apples"
+    )
     assert g.value(apples, PROV.wasGeneratedBy) in runs
     assert (apples, PROV.wasDerivedFrom, None) in g
     jr = c.get("/api/v1/lineage/prov?nodeId=dataset:grandmas.kitchen:apples&format=jsonld")
@@ -156,11 +194,16 @@ def test_lineage_survives_a_restart(tmp_path):
 def test_column_lineage_from_the_facet(lineage_app):
     c = lineage_app.test_client()
     facet = json.loads((EXTERNAL / "openlineage" / "facets" / "ColumnLineageDatasetFacet.json").read_text())
-    event = {"eventType": "COMPLETE", "eventTime": "2024-01-01T00:00:00Z", "producer": "https://example.org/etl",
-             "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-             "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": "build"},
-             "inputs": [{"namespace": "src", "name": "in"}],
-             "outputs": [{"namespace": "dst", "name": "out", "facets": facet}]}
+    event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": "https://example.org/etl",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(uuid.uuid4())},
+        "job": {"namespace": "etl", "name": "build"},
+        "inputs": [{"namespace": "src", "name": "in"}],
+        "outputs": [{"namespace": "dst", "name": "out", "facets": facet}],
+    }
     assert post(c, event).status_code == 201
     body = c.get("/api/v1/column-lineage?nodeId=dataset:dst:out").get_json()
     assert body["graph"] and any(n["inEdges"] for n in body["graph"])
@@ -168,38 +211,69 @@ def test_column_lineage_from_the_facet(lineage_app):
 
 def test_official_openlineage_client_round_trip(tmp_path):
     """The official openlineage-python client posts to a running hdcat; the run shows in lineage and PROV-O."""
+    from hdcat.web.app import create_app
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import schema_dataset
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
-    from hdcat.web.app import create_app
+
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     server = LiveServer(create_app(catalog=cat))
     token = writer_token(tmp_path)
     try:
-        client = OpenLineageClient(transport=HttpTransport(HttpConfig(
-            url=server.url, endpoint="api/v1/lineage", auth=ApiKeyTokenProvider({"apiKey": token}))))
+        client = OpenLineageClient(
+            transport=HttpTransport(
+                HttpConfig(
+                    url=server.url, endpoint="api/v1/lineage", auth=ApiKeyTokenProvider({"apiKey": token})
+                )
+            )
+        )
         run = Run(runId=str(uuid.uuid4()))
         job = Job(namespace="hanbit-etl", name="omop_condition_load")
         src = InputDataset(namespace="postgres://hanbit-db:5432", name="raw.diagnosis")
-        schema = schema_dataset.SchemaDatasetFacet(fields=[
-            schema_dataset.SchemaDatasetFacetFields(name="condition_concept_id", type="INTEGER")])
-        dst = OutputDataset(namespace="postgres://hanbit-db:5432", name="cdm.condition_occurrence",
-                            facets={"schema": schema})
-        now = datetime.now(timezone.utc).isoformat()
-        client.emit(RunEvent(eventType=RunState.START, eventTime=now, run=run, job=job, producer="https://hdcat.test",
-                             inputs=[src], outputs=[dst]))
-        client.emit(RunEvent(eventType=RunState.COMPLETE, eventTime=datetime.now(timezone.utc).isoformat(), run=run,
-                             job=job, producer="https://hdcat.test", inputs=[src], outputs=[dst]))
+        schema = schema_dataset.SchemaDatasetFacet(
+            fields=[schema_dataset.SchemaDatasetFacetFields(name="condition_concept_id", type="INTEGER")]
+        )
+        dst = OutputDataset(
+            namespace="postgres://hanbit-db:5432", name="cdm.condition_occurrence", facets={"schema": schema}
+        )
+        now = datetime.now(UTC).isoformat()
+        client.emit(
+            RunEvent(
+                eventType=RunState.START,
+                eventTime=now,
+                run=run,
+                job=job,
+                producer="https://hdcat.test",
+                inputs=[src],
+                outputs=[dst],
+            )
+        )
+        client.emit(
+            RunEvent(
+                eventType=RunState.COMPLETE,
+                eventTime=datetime.now(UTC).isoformat(),
+                run=run,
+                job=job,
+                producer="https://hdcat.test",
+                inputs=[src],
+                outputs=[dst],
+            )
+        )
         graph = cat.lineage.index.marquez("dataset:postgres://hanbit-db:5432:cdm.condition_occurrence")
         ids = {n["id"] for n in graph["graph"]}
-        assert "job:hanbit-etl:omop_condition_load" in ids and "dataset:postgres://hanbit-db:5432:raw.diagnosis" in ids
+        assert (
+            "job:hanbit-etl:omop_condition_load" in ids
+            and "dataset:postgres://hanbit-db:5432:raw.diagnosis" in ids
+        )
         node = next(n for n in graph["graph"] if n["id"].endswith("cdm.condition_occurrence"))
         assert node["data"]["fields"][0]["name"] == "condition_concept_id"
         job_node = next(n for n in graph["graph"] if n["type"] == "JOB")
         assert job_node["data"]["latestRun"]["state"] in ("START", "COMPLETE")
         prov = cat.lineage.prov("dataset:postgres://hanbit-db:5432:cdm.condition_occurrence")
-        assert any(str(o) == "COMPLETE" for o in prov.objects(None, URIRef("https://w3id.org/hdcat/ns#eventState")))
+        assert any(
+            str(o) == "COMPLETE" for o in prov.objects(None, URIRef("https://w3id.org/hdcat/ns#eventState"))
+        )
     finally:
         server.stop()
         cat.close()
@@ -210,21 +284,34 @@ def test_paths_impact_and_as_of(lineage_app):
     c = lineage_app.test_client()
     for path in APPLES:
         post(c, json.loads(path.read_text()))
-    body = c.get("/api/v1/lineage/paths?from=dataset:laurents-orchard:red.delicious"
-                 "&to=dataset:grandmas.kitchen:apple.pie").get_json()
+    body = c.get(
+        "/api/v1/lineage/paths?from=dataset:laurents-orchard:red.delicious"
+        "&to=dataset:grandmas.kitchen:apple.pie"
+    ).get_json()
     pie = [p for p in body["paths"]]
     if not pie:  # the pie dataset's exact name comes from the Marquez example
-        names = [n["id"] for n in c.get("/api/v1/lineage?nodeId=dataset:laurents-orchard:red.delicious"
-                                        "&direction=downstream").get_json()["graph"]]
+        names = [
+            n["id"]
+            for n in c.get(
+                "/api/v1/lineage?nodeId=dataset:laurents-orchard:red.delicious&direction=downstream"
+            ).get_json()["graph"]
+        ]
         target = next(n for n in names if "pie" in n and n.startswith("dataset:"))
-        pie = c.get(f"/api/v1/lineage/paths?from=dataset:laurents-orchard:red.delicious&to={target}").get_json()["paths"]
-    assert pie and pie[0][0] == "dataset:laurents-orchard:red.delicious" and "job:grandmas.kitchen:gather_apples" in pie[0]
+        pie = c.get(
+            f"/api/v1/lineage/paths?from=dataset:laurents-orchard:red.delicious&to={target}"
+        ).get_json()["paths"]
+    assert (
+        pie
+        and pie[0][0] == "dataset:laurents-orchard:red.delicious"
+        and "job:grandmas.kitchen:gather_apples" in pie[0]
+    )
     impact = c.get("/api/v1/lineage/impact?nodeId=dataset:laurents-orchard:red.delicious").get_json()
     assert impact["datasets"] >= 3 and "job:grandmas.kitchen:gather_apples" in impact["jobs"]
     assert sum(len(v) for v in impact["byHospital"].values()) == impact["datasets"]
     # as of a date before the re-runs (events 7-9 are later), the second apple source is absent
     times = sorted(json.loads(p.read_text())["eventTime"] for p in APPLES)
     from urllib.parse import quote
+
     early = c.get(f"/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples&asOf={quote(times[1])}").get_json()
     late = c.get("/api/v1/lineage?nodeId=dataset:grandmas.kitchen:apples").get_json()
     assert len(early["graph"]) < len(late["graph"])
@@ -240,14 +327,24 @@ def test_harvested_derivations_and_namespace_rules(sample_catalog, tmp_path):
     assert node and lineage.marquez(node, 1)["graph"]
     # an OpenLineage namespace mapped to a hospital links an event's dataset to the catalogue's dataset
     from dataclasses import replace
+
     target = sample_catalog.datasets.get(local_id, members=True)
-    cat = Catalog(replace(sample_catalog.settings, lineage_namespaces=(("postgres://hanbit-db", target["hospital"]["id"]),)),
-                  store=sample_catalog.store)
-    event = {"eventType": "COMPLETE", "eventTime": "2025-01-01T00:00:00Z", "producer": "https://example.org/etl",
-             "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-             "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": "export"},
-             "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": target["identifier"]}],
-             "outputs": [{"namespace": "s3://research", "name": "extract"}]}
+    cat = Catalog(
+        replace(
+            sample_catalog.settings, lineage_namespaces=(("postgres://hanbit-db", target["hospital"]["id"]),)
+        ),
+        store=sample_catalog.store,
+    )
+    event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2025-01-01T00:00:00Z",
+        "producer": "https://example.org/etl",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(uuid.uuid4())},
+        "job": {"namespace": "etl", "name": "export"},
+        "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": target["identifier"]}],
+        "outputs": [{"namespace": "s3://research", "name": "extract"}],
+    }
     cat.lineage.ingest(event)
     node = f"dataset:postgres://hanbit-db:5432:{target['identifier']}"
     assert cat.lineage.index.graph.nodes[node]["catalogId"] == local_id
@@ -257,24 +354,44 @@ def test_harvested_derivations_and_namespace_rules(sample_catalog, tmp_path):
 def big_neighbourhood_events(n_up=48, n_down=50, jobs=10):
     """A dataset with ten jobs upstream and ten downstream: 1,001 nodes within depth 2."""
     events = []
-    base = {"eventType": "COMPLETE", "eventTime": "2025-03-01T00:00:00Z", "producer": "https://example.org/etl",
-            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"}
+    base = {
+        "eventType": "COMPLETE",
+        "eventTime": "2025-03-01T00:00:00Z",
+        "producer": "https://example.org/etl",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    }
     root = {"namespace": "postgres://hanbit-db:5432", "name": "cdm.person"}
     for j in range(jobs):
-        events.append(dict(base, run={"runId": str(uuid.UUID(int=j + 1))}, job={"namespace": "etl", "name": f"load_{j}"},
-                           inputs=[{"namespace": "hospital-emr", "name": f"src_{j}_{i}"} for i in range(n_up)],
-                           outputs=[root]))
-        events.append(dict(base, run={"runId": str(uuid.UUID(int=1000 + j))}, job={"namespace": "research", "name": f"extract_{j}"},
-                           inputs=[root], outputs=[{"namespace": "s3://research", "name": f"cohort_{j}_{i}"} for i in range(n_down)]))
+        events.append(
+            dict(
+                base,
+                run={"runId": str(uuid.UUID(int=j + 1))},
+                job={"namespace": "etl", "name": f"load_{j}"},
+                inputs=[{"namespace": "hospital-emr", "name": f"src_{j}_{i}"} for i in range(n_up)],
+                outputs=[root],
+            )
+        )
+        events.append(
+            dict(
+                base,
+                run={"runId": str(uuid.UUID(int=1000 + j))},
+                job={"namespace": "research", "name": f"extract_{j}"},
+                inputs=[root],
+                outputs=[{"namespace": "s3://research", "name": f"cohort_{j}_{i}"} for i in range(n_down)],
+            )
+        )
     return events
 
 
 def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
     import time
+
     from hdcat.catalog.accounts import Accounts
+    from hdcat.web.app import create_app
+
     from tests.browser import Browser, chromium_path
     from tests.conftest import PASSWORD, require_service
-    from hdcat.web.app import create_app
+
     require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
     settings = Settings(store_url="memory:", data_dir=tmp_path)
     cat = Catalog(settings)
@@ -307,8 +424,11 @@ def test_lineage_page_at_a_thousand_nodes_in_chromium(tmp_path):
 
 
 def test_dataset_page_shows_its_lineage(client, member, sample_catalog):
-    local_id = next(i for i in sorted(sample_catalog.lineage.index.by_catalog)
-                    if sample_catalog.datasets.get(i, members=True)["visibility"] == "public")
+    local_id = next(
+        i
+        for i in sorted(sample_catalog.lineage.index.by_catalog)
+        if sample_catalog.datasets.get(i, members=True)["visibility"] == "public"
+    )
     html = member.get(f"/datasets/{local_id}").data.decode()
     assert "Open the lineage graph" in html and "/lineage?node=" in html
     assert "Open the lineage graph" not in client.get(f"/datasets/{local_id}").data.decode()  # members only

@@ -3,30 +3,38 @@
 test_lineage.py runs the same behaviours on real events from OpenLineage and Marquez (the conformance
 tier); this module needs nothing beside the clone.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
 
 import pytest
-from rdflib import Graph
-from rdflib.namespace import RDF
-
 from hdcat.catalog.config import Settings
 from hdcat.catalog.service import Catalog
 from hdcat.ontology import PROV
+from rdflib import Graph
+from rdflib.namespace import RDF
+
 from tests.test_lineage import lineage_app, post  # noqa: F401  (the fixture and helper are shared)
 
 DB = "postgres://hanbit-db:5432"
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 
 
-def event(job: str, inputs: list[str], outputs: list[str], at: str, kind: str = "COMPLETE", run: str | None = None):
-    return {"eventType": kind, "eventTime": at, "producer": "https://hanbit.example/etl/1.4", "schemaURL": SCHEMA_URL,
-            "run": {"runId": run or str(uuid.uuid5(uuid.NAMESPACE_URL, job + at))},
-            "job": {"namespace": "hanbit-etl", "name": job},
-            "inputs": [{"namespace": DB, "name": n} for n in inputs],
-            "outputs": [{"namespace": DB, "name": n} for n in outputs]}
+def event(
+    job: str, inputs: list[str], outputs: list[str], at: str, kind: str = "COMPLETE", run: str | None = None
+):
+    return {
+        "eventType": kind,
+        "eventTime": at,
+        "producer": "https://hanbit.example/etl/1.4",
+        "schemaURL": SCHEMA_URL,
+        "run": {"runId": run or str(uuid.uuid5(uuid.NAMESPACE_URL, job + at))},
+        "job": {"namespace": "hanbit-etl", "name": job},
+        "inputs": [{"namespace": DB, "name": n} for n in inputs],
+        "outputs": [{"namespace": DB, "name": n} for n in outputs],
+    }
 
 
 #: EMR extract -> OMOP tables -> a lung cancer cohort; the cohort job re-runs later with a second input
@@ -34,9 +42,18 @@ ETL = [
     event("extract_visits", ["emr.visits"], ["staging.visits"], "2026-10-01T01:00:00Z"),
     event("load_visit_occurrence", ["staging.visits"], ["cdm.visit_occurrence"], "2026-10-01T02:00:00Z"),
     event("load_conditions", ["emr.diagnoses"], ["cdm.condition_occurrence"], "2026-10-01T02:30:00Z"),
-    event("build_lung_cancer_cohort", ["cdm.condition_occurrence"], ["mart.lung_cancer_cohort"], "2026-10-01T03:00:00Z"),
-    event("build_lung_cancer_cohort", ["cdm.condition_occurrence", "cdm.visit_occurrence"],
-          ["mart.lung_cancer_cohort"], "2026-11-01T03:00:00Z"),
+    event(
+        "build_lung_cancer_cohort",
+        ["cdm.condition_occurrence"],
+        ["mart.lung_cancer_cohort"],
+        "2026-10-01T03:00:00Z",
+    ),
+    event(
+        "build_lung_cancer_cohort",
+        ["cdm.condition_occurrence", "cdm.visit_occurrence"],
+        ["mart.lung_cancer_cohort"],
+        "2026-11-01T03:00:00Z",
+    ),
 ]
 COHORT = f"dataset:{DB}:mart.lung_cancer_cohort"
 VISITS = f"dataset:{DB}:emr.visits"
@@ -56,7 +73,10 @@ def test_marquez_shaped_graph_up_and_down(lineage_app):  # noqa: F811
     ids = {n["id"] for n in body["graph"]}
     assert {VISITS, "job:hanbit-etl:build_lung_cancer_cohort", COHORT} <= ids
     node = next(n for n in body["graph"] if n["id"] == COHORT)
-    assert node["type"] == "DATASET" and node["data"]["id"] == {"namespace": DB, "name": "mart.lung_cancer_cohort"}
+    assert node["type"] == "DATASET" and node["data"]["id"] == {
+        "namespace": DB,
+        "name": "mart.lung_cancer_cohort",
+    }
     assert {"origin": "job:hanbit-etl:build_lung_cancer_cohort", "destination": COHORT} in node["inEdges"]
     down = c.get(f"/api/v1/lineage?nodeId={VISITS}&depth=10&direction=downstream").get_json()
     assert COHORT in {n["id"] for n in down["graph"]}
@@ -75,11 +95,16 @@ def test_the_same_events_again_or_reversed_change_nothing(lineage_app):  # noqa:
     assert c.get(f"/api/v1/lineage?nodeId={COHORT}").get_json() == first
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"eventType": "BOGUS"}, "eventType"), ({"eventTime": "yesterday"}, "eventTime"),
-    ({"run": {"runId": "not-a-uuid"}}, "run.runId"), ({"job": {"namespace": "n"}}, "job.name"),
-    ({"inputs": [{"namespace": "n"}]}, "inputs.0.name"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"eventType": "BOGUS"}, "eventType"),
+        ({"eventTime": "yesterday"}, "eventTime"),
+        ({"run": {"runId": "not-a-uuid"}}, "run.runId"),
+        ({"job": {"namespace": "n"}}, "job.name"),
+        ({"inputs": [{"namespace": "n"}]}, "inputs.0.name"),
+    ],
+)
 def test_a_bad_event_is_a_400_naming_the_field(lineage_app, change, field):  # noqa: F811
     r = post(lineage_app.test_client(), {**ETL[0], **change})
     assert r.status_code == 400 and r.get_json()["field"] == field, r.get_json()
@@ -87,7 +112,9 @@ def test_a_bad_event_is_a_400_naming_the_field(lineage_app, change, field):  # n
 
 def test_prov_o_export_paths_impact_and_as_of(lineage_app):  # noqa: F811
     c = load(lineage_app)
-    g = Graph().parse(data=c.get(f"/api/v1/lineage/prov?nodeId={COHORT}&depth=3&format=ttl").data, format="turtle")
+    g = Graph().parse(
+        data=c.get(f"/api/v1/lineage/prov?nodeId={COHORT}&depth=3&format=ttl").data, format="turtle"
+    )
     runs = set(g.subjects(RDF.type, PROV.Activity))
     assert runs and all(g.value(r, PROV.qualifiedAssociation) is not None for r in runs)
     paths = c.get(f"/api/v1/lineage/paths?from={VISITS}&to={COHORT}").get_json()["paths"]
@@ -96,8 +123,12 @@ def test_prov_o_export_paths_impact_and_as_of(lineage_app):  # noqa: F811
     assert impact["datasets"] >= 3 and "job:hanbit-etl:build_lung_cancer_cohort" in impact["jobs"]
     # before the November re-run the cohort was built from conditions alone
     late_up = c.get(f"/api/v1/lineage?nodeId={COHORT}&direction=upstream&depth=10").get_json()
-    early_up = c.get(f"/api/v1/lineage?nodeId={COHORT}&direction=upstream&depth=10&asOf=2026-10-15T00:00:00Z").get_json()
-    assert VISITS in {n["id"] for n in late_up["graph"]} and VISITS not in {n["id"] for n in early_up["graph"]}
+    early_up = c.get(
+        f"/api/v1/lineage?nodeId={COHORT}&direction=upstream&depth=10&asOf=2026-10-15T00:00:00Z"
+    ).get_json()
+    assert VISITS in {n["id"] for n in late_up["graph"]} and VISITS not in {
+        n["id"] for n in early_up["graph"]
+    }
 
 
 def test_lineage_is_kept_across_a_restart(tmp_path):
@@ -120,8 +151,12 @@ def test_a_token_writes_lineage_only_into_its_own_hospitals_namespaces(tmp_path)
     job on gaon's dataset page); it may read gaon's data as an input; an admin's token writes anywhere."""
     from hdcat.catalog.accounts import Accounts
     from hdcat.web.app import create_app
-    settings = Settings(store_url="memory:", data_dir=tmp_path, lineage_namespaces=(
-        ("postgres://gaon-db", "gaon"), ("postgres://hanbit-db", "hanbit")))
+
+    settings = Settings(
+        store_url="memory:",
+        data_dir=tmp_path,
+        lineage_namespaces=(("postgres://gaon-db", "gaon"), ("postgres://hanbit-db", "hanbit")),
+    )
     cat = Catalog(settings)
     acc = Accounts.for_settings(settings)
     acc.add_user("sam", "steward", ["hanbit"])
@@ -133,8 +168,11 @@ def test_a_token_writes_lineage_only_into_its_own_hospitals_namespaces(tmp_path)
     def send(e, token):
         return c.post("/api/v1/lineage", json=e, headers={"Authorization": f"Bearer {token}"})
 
-    into_gaon = dict(ETL[0], run={"runId": str(uuid.uuid4())},
-                     outputs=[{"namespace": "postgres://gaon-db:5432", "name": "cdm.person"}])
+    into_gaon = dict(
+        ETL[0],
+        run={"runId": str(uuid.uuid4())},
+        outputs=[{"namespace": "postgres://gaon-db:5432", "name": "cdm.person"}],
+    )
     r = send(into_gaon, hanbit)
     assert r.status_code == 403 and "gaon" in r.get_json()["message"]
     gaon_job = dict(ETL[0], job={"namespace": "gaon", "name": "nightly"})
@@ -152,15 +190,24 @@ def test_an_input_from_another_hospital_cannot_rewrite_its_dataset(tmp_path):
     are dropped, so gaon's dataset keeps what gaon said about it."""
     from hdcat.catalog.accounts import Accounts
     from hdcat.web.app import create_app
+
     settings = Settings(store_url="memory:", data_dir=tmp_path, lineage_namespaces=(("gaon-db", "gaon"),))
     cat, acc = Catalog(settings), Accounts.for_settings(settings)
     acc.add_user("sam", "steward", ["hanbit"])
     _, hanbit = acc.issue_token("sam", ["lineage:write"])
     c = create_app(catalog=cat, accounts=acc).test_client()
-    doc = {"documentation": {"_producer": "x", "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/"
-                             "DocumentationDatasetFacet.json", "description": "REWRITTEN BY HANBIT"}}
-    event = dict(ETL[0], run={"runId": str(uuid.uuid4())},
-                 inputs=[{"namespace": "gaon-db", "name": "cohort", "facets": doc}])
+    doc = {
+        "documentation": {
+            "_producer": "x",
+            "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DocumentationDatasetFacet.json",
+            "description": "REWRITTEN BY HANBIT",
+        }
+    }
+    event = dict(
+        ETL[0],
+        run={"runId": str(uuid.uuid4())},
+        inputs=[{"namespace": "gaon-db", "name": "cohort", "facets": doc}],
+    )
     r = c.post("/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {hanbit}"})
     assert r.status_code == 201, r.get_json()
     assert "REWRITTEN BY HANBIT" not in json.dumps(cat.lineage.index.marquez("dataset:gaon-db:cohort"))

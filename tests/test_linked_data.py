@@ -1,21 +1,26 @@
 """Content negotiation on dataset IRIs and /catalog; the catalogue re-harvested through Hydra paging."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
-
 from hdcat.catalog.config import Settings
 from hdcat.catalog.runs import Outcome
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_source
 from hdcat.ontology import DCAT, DCT, HYDRA
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
 from tests.conftest import source
 
-FORMATS = [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
-           ("application/rdf+xml", "xml"), ("application/n-triples", "nt")]
+FORMATS = [
+    ("text/turtle", "turtle"),
+    ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"),
+    ("application/n-triples", "nt"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,9 @@ def test_dataset_by_content_negotiation(client, some_dataset, accept, rdflib_for
 
 
 def test_html_by_default_and_format_parameter(client, some_dataset):
-    r = client.get(f"/datasets/{some_dataset['id']}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    r = client.get(
+        f"/datasets/{some_dataset['id']}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
     assert r.mimetype == "text/html" and some_dataset["titles"]["ko"].encode() in r.data
     r = client.get(f"/datasets/{some_dataset['id']}?format=ttl")
     assert r.mimetype == "text/turtle"

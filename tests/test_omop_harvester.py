@@ -2,21 +2,18 @@
 
 `scripts/services start postgres` starts the database and prints HDCAT_TEST_POSTGRES_URL.
 """
-from __future__ import annotations
 
-import json
+from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import socket
 import uuid
 import zipfile
 
 import pytest
-from rdflib import Literal
-from rdflib.namespace import XSD
-
 from hdcat.catalog.config import Settings
 from hdcat.catalog.iris import runs_graph_iri
 from hdcat.catalog.readmodel import Suppressed
@@ -24,6 +21,9 @@ from hdcat.catalog.runs import Outcome
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_source
 from hdcat.ontology import CODING_SYSTEM, DCAT, DCT, HDCAT, HEALTH
+from rdflib import Literal
+from rdflib.namespace import XSD
+
 from tests.conftest import EXTERNAL, require_service, source
 
 pytestmark = pytest.mark.conformance  # every test here reads files from ../shared/external
@@ -32,10 +32,19 @@ URL = os.environ.get("HDCAT_TEST_POSTGRES_URL", "")
 ZIP = EXTERNAL / "omop-synthea27nj/Synthea27Nj_5.4.zip"
 INSTANCE = "hanbit-omop-omop-test-cdm"
 #: Row counts of the sample, from docs/external-files.md
-ROWS = {"person": 28, "observation_period": 28, "visit_occurrence": 1791, "visit_detail": 1791,
-        "condition_occurrence": 470, "condition_era": 469, "drug_exposure": 883,
-        "procedure_occurrence": 1649, "measurement": 10040, "observation": 8099}
-SMALL = {"death": 3, "device_exposure": 1}     # below the threshold of 10: counts suppressed
+ROWS = {
+    "person": 28,
+    "observation_period": 28,
+    "visit_occurrence": 1791,
+    "visit_detail": 1791,
+    "condition_occurrence": 470,
+    "condition_era": 469,
+    "drug_exposure": 883,
+    "procedure_occurrence": 1649,
+    "measurement": 10040,
+    "observation": 8099,
+}
+SMALL = {"death": 3, "device_exposure": 1}  # below the threshold of 10: counts suppressed
 EMPTY = ("note", "specimen", "drug_era", "dose_era", "cost", "payer_plan_period", "episode")
 
 
@@ -45,8 +54,12 @@ def table_id(table: str) -> str:
 
 def csv_rows(name: str) -> list[dict]:
     with zipfile.ZipFile(ZIP) as z:
-        member = next(n for n in z.namelist() if n.endswith(f"/{name}.csv") or n == f"{name}.csv"
-                      if not n.startswith("__MACOSX"))
+        member = next(
+            n
+            for n in z.namelist()
+            if n.endswith(f"/{name}.csv") or n == f"{name}.csv"
+            if not n.startswith("__MACOSX")
+        )
         return list(csv.DictReader(io.TextIOWrapper(z.open(member), encoding="utf-8")))
 
 
@@ -61,14 +74,19 @@ def admin(pg_url):
     """A writable superuser connection for setting up roles (the harvester never writes)."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
-    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    engine = create_engine(
+        pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
     yield engine
     engine.dispose()
 
 
 def role_url(pg_url: str, role: str, password: str | None = None) -> str:
     from sqlalchemy.engine import make_url
+
     return make_url(pg_url).set(username=role, password=password).render_as_string(hide_password=False)
 
 
@@ -76,11 +94,13 @@ def role_url(pg_url: str, role: str, password: str | None = None) -> str:
 def role(admin):
     """A fresh login role, dropped afterwards; yields (name, execute)."""
     from sqlalchemy import text
+
     name = f"hdcat_t_{uuid.uuid4().hex[:10]}"
 
     def execute(sql: str):
         with admin.connect() as conn:
             conn.execute(text(sql.format(role=name)))
+
     yield name, execute
     with admin.connect() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name}).first():
@@ -115,7 +135,7 @@ def test_instance_dataset(harvested):
     assert "SyntheaTM is a Synthetic Patient Population Simulator" in d["description"]
     assert d["publisher"]["name"] == "OHDSI"
     assert d["issued"] == "2022-10-10"
-    assert d["number_of_individuals"] == 28            # 28 ≥ 10: published
+    assert d["number_of_individuals"] == 28  # 28 ≥ 10: published
     # records: the tables whose count is published; DEATH and DEVICE_EXPOSURE are left out of the sum
     assert d["number_of_records"] == sum(ROWS.values())
     periods = csv_rows("OBSERVATION_PERIOD")
@@ -125,10 +145,10 @@ def test_instance_dataset(harvested):
     assert min(p["observation_period_start_date"] for p in periods) not in json.dumps(d)
     systems = {c["iri"] for c in d["coding_systems"]}
     assert {str(CODING_SYSTEM["snomed-ct"]), str(CODING_SYSTEM.loinc), str(CODING_SYSTEM.omop)} <= systems
-    assert "RxNorm" in {c["label"] for c in d["coding_systems"]}   # no concept of ours: kept as text
+    assert "RxNorm" in {c["label"] for c in d["coding_systems"]}  # no concept of ours: kept as text
     assert d["access_rights"]["notation"] == "NON_PUBLIC"
     g = cat.datasets.resource_graph(INSTANCE)
-    assert {str(v) for v in g.objects(None, DCAT.version)} == {"5.4", "v5.0 09-APR-22*"}   # CDM, vocabulary
+    assert {str(v) for v in g.objects(None, DCAT.version)} == {"5.4", "v5.0 09-APR-22*"}  # CDM, vocabulary
 
 
 def test_top_concepts_have_names_codes_and_only_large_counts(harvested):
@@ -136,13 +156,17 @@ def test_top_concepts_have_names_codes_and_only_large_counts(harvested):
     d = cat.datasets.get(INSTANCE)
     values = {c["notation"]: c for c in d["code_values"]}
     assert values["444814009"]["label"] == "Viral sinusitis" and values["444814009"]["scheme"] == "SNOMED CT"
-    assert values["313782"]["label"] == "acetaminophen 325 MG Oral Tablet"   # the one drug with ≥ 10 persons
+    assert values["313782"]["label"] == "acetaminophen 325 MG Oral Tablet"  # the one drug with ≥ 10 persons
     assert values["8302-2"]["label"] == "Body height" and values["8302-2"]["scheme"] == "LOINC"
     conditions = [c for c in values.values() if c["scheme"] == "SNOMED CT"]
-    assert len(conditions) == 7        # the conditions with at least 10 persons
+    assert len(conditions) == 7  # the conditions with at least 10 persons
     g = cat.datasets.resource_graph(INSTANCE)
-    counts = [o for cv in g.objects(None, HEALTH.hasCodeValues)
-              for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords) for o in g.objects(cv, p)]
+    counts = [
+        o
+        for cv in g.objects(None, HEALTH.hasCodeValues)
+        for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords)
+        for o in g.objects(cv, p)
+    ]
     assert counts and all(int(c) >= 10 for c in counts)
 
 
@@ -156,7 +180,9 @@ def test_table_dataset_row_counts_match_the_sample(harvested, table):
     instance_iri = cat.datasets.get(INSTANCE)["iri"]
     assert [str(o) for o in g.objects(None, DCT.isPartOf)] == [instance_iri]
     assert d["derived_from"] == []
-    assert d["columns"] and all(c["datatype"] and c["description"].startswith("Completeness:") for c in d["columns"])
+    assert d["columns"] and all(
+        c["datatype"] and c["description"].startswith("Completeness:") for c in d["columns"]
+    )
 
 
 def test_columns_carry_db_types_and_completeness(harvested):
@@ -170,7 +196,10 @@ def test_columns_carry_db_types_and_completeness(harvested):
     assert cols["care_site_id"]["description"] == "Completeness: 0%: no row has a value."
     filled = sum(1 for r in csv_rows("VISIT_OCCURRENCE") if r["preceding_visit_occurrence_id"])
     share = int(1000 * filled / ROWS["visit_occurrence"]) / 10
-    assert cols["preceding_visit_occurrence_id"]["description"] == f"Completeness: {share:.1f}% of rows have a value."
+    assert (
+        cols["preceding_visit_occurrence_id"]["description"]
+        == f"Completeness: {share:.1f}% of rows have a value."
+    )
     measurement = {c["name"]: c for c in cat.datasets.get(table_id("measurement"))["columns"]}
     assert measurement["value_as_number"]["datatype"] == "decimal"
     assert cat.datasets.get(table_id("person"))["number_of_individuals"] == 28
@@ -185,7 +214,7 @@ def test_small_tables_are_listed_with_their_counts_suppressed(harvested, table):
     g = cat.datasets.resource_graph(table_id(table))
     iri = g.value(None, DCT.identifier, Literal(f"omop:omop_test:cdm.{table}"))
     assert set(g.objects(iri, HDCAT.suppressed)) == {HEALTH.numberOfRecords, HEALTH.numberOfUniqueIndividuals}
-    assert all("fewer than 10 rows" in c["description"] for c in d["columns"])   # no completeness shares
+    assert all("fewer than 10 rows" in c["description"] for c in d["columns"])  # no completeness shares
 
 
 def test_no_count_below_the_threshold_and_no_patient_values_are_stored(harvested):
@@ -197,7 +226,9 @@ def test_no_count_below_the_threshold_and_no_patient_values_are_stored(harvested
     text = g.serialize(format="nt")
     persons = csv_rows("PERSON")
     assert persons and all(p["person_source_value"] not in text for p in persons)
-    assert all(p["birth_datetime"] not in text and p["birth_datetime"].replace(" ", "T") not in text for p in persons)
+    assert all(
+        p["birth_datetime"] not in text and p["birth_datetime"].replace(" ", "T") not in text for p in persons
+    )
     for death in csv_rows("DEATH"):
         assert death["death_date"] not in text
     for visit in csv_rows("VISIT_DETAIL")[:200]:
@@ -228,7 +259,7 @@ def test_table_the_user_may_not_read_is_skipped_and_the_rest_harvested(pg_url, r
         assert ids == {INSTANCE} | {table_id(t) for t in [*ROWS, *SMALL] if t != "measurement"}
         d = cat.datasets.get(INSTANCE)
         assert d["number_of_individuals"] == 28
-        assert "8302-2" not in {c["notation"] for c in d["code_values"]}   # no measurement concepts
+        assert "8302-2" not in {c["notation"] for c in d["code_values"]}  # no measurement concepts
         assert "Viral sinusitis" in {c["label"] for c in d["code_values"]}
     finally:
         cat.close()
@@ -236,6 +267,7 @@ def test_table_the_user_may_not_read_is_skipped_and_the_rest_harvested(pg_url, r
 
 def test_wrong_password_fails_clearly_without_showing_it(pg_url, role, admin):
     from sqlalchemy import text
+
     with admin.connect() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = 'hdcat_password_auth'")).first() is None:
             pytest.skip("this server has no password-checked role group (start it with scripts/services)")
@@ -246,7 +278,9 @@ def test_wrong_password_fails_clearly_without_showing_it(pg_url, role, admin):
     try:
         run = harvest_source(cat, source(role_url(pg_url, name, wrong), kind="omop"))
         assert run.outcome is Outcome.FAILED
-        assert "password authentication failed" in run.error and "check the user name and password" in run.error
+        assert (
+            "password authentication failed" in run.error and "check the user name and password" in run.error
+        )
         assert "cannot connect" in run.error and "127.0.0.1" in run.error
         assert wrong not in run.error and wrong not in run.location
         runs = cat.store.graph(runs_graph_iri(cat.base)).serialize(format="nt")
@@ -258,18 +292,20 @@ def test_wrong_password_fails_clearly_without_showing_it(pg_url, role, admin):
 
 def test_wrong_password_on_the_command_line_never_prints_it(pg_url, role, tmp_path):
     from tests.test_cli import hdcat
+
     name, execute = role
     execute("CREATE ROLE {role} LOGIN PASSWORD 'right-Horse-battery-9' IN ROLE hdcat_password_auth")
     wrong = "wrong-Staple-7731"
     r = hdcat("harvest", f"omop:{role_url(pg_url, name, wrong)}", "--hospital", "hanbit", cwd=tmp_path)
     assert r.returncode != 0
-    said = " ".join((r.stdout + r.stderr).split())   # the table wraps long lines
+    said = " ".join((r.stdout + r.stderr).split())  # the table wraps long lines
     assert "password authentication failed" in said and "check the user name and password" in said
     assert wrong not in said and wrong not in r.stdout + r.stderr
 
 
 def test_unreachable_server_fails_clearly(pg_url):
     from sqlalchemy.engine import make_url
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -284,12 +320,25 @@ def test_unreachable_server_fails_clearly(pg_url):
         cat.close()
 
 
-@pytest.mark.parametrize("schema, says", [
-    ("public", ["schema public: not an OMOP CDM schema", "no person table", "schemas with a person table: cdm",
-                "`schema` option"]),
-    ("cdm_missing", ["schema 'cdm_missing' does not exist in database 'omop_test'", "`schema` option", "cdm"]),
-    ("CDM", ["did you mean 'cdm'?"]),
-])
+@pytest.mark.parametrize(
+    "schema, says",
+    [
+        (
+            "public",
+            [
+                "schema public: not an OMOP CDM schema",
+                "no person table",
+                "schemas with a person table: cdm",
+                "`schema` option",
+            ],
+        ),
+        (
+            "cdm_missing",
+            ["schema 'cdm_missing' does not exist in database 'omop_test'", "`schema` option", "cdm"],
+        ),
+        ("CDM", ["did you mean 'cdm'?"]),
+    ],
+)
 def test_wrong_or_non_omop_schema_fails_clearly(pg_url, schema, says):
     cat = Catalog(Settings(store_url="memory:"))
     try:

@@ -1,8 +1,10 @@
 """Harvested metadata carries no direct identifiers and no small counts."""
+
 from __future__ import annotations
 
 from hdcat.catalog.readmodel import Suppressed
 from hdcat.harvesters.runner import harvest_source
+
 from tests.conftest import source
 
 CATALOGUE = """
@@ -27,4 +29,5 @@ def test_identifiers_redacted_and_small_counts_suppressed(catalog, tmp_path, cli
     assert any("resident registration number" in w for w in run.warnings)
     assert any("numberOfUniqueIndividuals below 10 suppressed" in w for w in run.warnings)
     from hdcat.catalog.schemas import DatasetSchema
+
     assert DatasetSchema().dump(d)["number_of_individuals"] == "<10"

@@ -1,14 +1,15 @@
 """The search API and page: shapes, 400s naming the parameter, exports, suggestions, staying in step."""
+
 from __future__ import annotations
 
 import csv
 import io
 
 import pytest
-
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.runner import harvest_source
 from hdcat.search.service import Search
+
 from tests.conftest import source
 
 
@@ -18,15 +19,32 @@ def test_search_api_shape(client):
     assert body["total"] >= 3 and len(body["hits"]) == 3
     hit = body["hits"][0]
     assert hit["iri"] and hit["title"] and hit["id"]
-    assert set(body["facets"]) == {"hospital", "disease_area", "data_type", "coding_system", "access_rights",
-                                   "conforms_to", "years_covered", "modified_year", "population", "has_lineage"}
+    assert set(body["facets"]) == {
+        "hospital",
+        "disease_area",
+        "data_type",
+        "coding_system",
+        "access_rights",
+        "conforms_to",
+        "years_covered",
+        "modified_year",
+        "population",
+        "has_lineage",
+    }
     assert all({"value", "count", "label"} <= set(b) for b in body["facets"]["hospital"])
 
 
-@pytest.mark.parametrize("query, field", [
-    ("size=0", "size"), ("size=101", "size"), ("page=x", "page"), ("sort=best", "sort"), ("colour=red", "colour"),
-    ("q=" + "a" * 501, "q"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("size=0", "size"),
+        ("size=101", "size"),
+        ("page=x", "page"),
+        ("sort=best", "sort"),
+        ("colour=red", "colour"),
+        ("q=" + "a" * 501, "q"),
+    ],
+)
 def test_bad_search_parameters(client, query, field):
     r = client.get(f"/api/v1/search?{query}")
     assert r.status_code == 400 and r.get_json()["field"] == field and field in r.get_json()["message"]
@@ -67,24 +85,28 @@ def test_search_page_without_javascript(client):
 
 
 def test_hostile_query_is_escaped(client):
-    r = client.get('/search?q=<script>alert(1)</script>')
+    r = client.get("/search?q=<script>alert(1)</script>")
     assert r.status_code == 200 and b"<script>alert(1)" not in r.data
 
 
 def test_index_stays_in_step_with_harvests(catalog, tmp_path):
     f = tmp_path / "c.ttl"
     head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
-    f.write_text(head + '<http://h.example/a> a dcat:Dataset ; dct:title "Glaucoma OCT scans"@en ; '
-                        'dct:description "녹내장 환자의 OCT"@ko .\n')
-    from hdcat.catalog.config import Settings
+    f.write_text(
+        head + '<http://h.example/a> a dcat:Dataset ; dct:title "Glaucoma OCT scans"@en ; '
+        'dct:description "녹내장 환자의 OCT"@ko .\n'
+    )
     from dataclasses import replace
+
     catalog.settings = replace(catalog.settings, data_dir=tmp_path / "data")
     search = Search(catalog)
     runs = [harvest_source(catalog, source(f))]
     assert search.sync(runs) == 1
     assert search.search({"q": "녹내장"})["total"] == 1
-    f.write_text(head + '<http://h.example/b> a dcat:Dataset ; dct:title "Cataract surgery registry"@en ; '
-                        'dct:description "백내장 수술"@ko .\n')
+    f.write_text(
+        head + '<http://h.example/b> a dcat:Dataset ; dct:title "Cataract surgery registry"@en ; '
+        'dct:description "백내장 수술"@ko .\n'
+    )
     runs = [harvest_source(catalog, source(f))]
     assert runs[0].outcome is Outcome.CHANGED and search.sync(runs) == 1
     assert search.search({"q": "녹내장"})["total"] == 0 and search.search({"q": "백내장"})["total"] == 1
@@ -97,6 +119,7 @@ def test_every_declared_facet_reaches_documents_answers_and_the_page(client):
     """A facet is one entry in search/facets.py: the index, the API's facet counts and labels, and the
     page's headings all follow from it."""
     from hdcat.search.facets import FACET_LIST
+
     body = client.get("/api/v1/search?q=").get_json()
     assert list(body["facets"]) == [f.name for f in FACET_LIST]
     page = client.get("/search?q=").get_data(as_text=True)

@@ -1,17 +1,33 @@
 """One suite, every search behaviour, run against both backends: the embedded engine and a real
 Elasticsearch (started by scripts/test; in CI a missing Elasticsearch fails the run)."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
-
 from hdcat.search.analysis import analyze
 from hdcat.search.service import Search
+
 from tests.conftest import require_service
 
-QUERIES = ["폐암", "lung cancer", "C34", "heart failure", "심부전", "copd", "pnuemonia", "녹내장 OCT",
-           "column:hba1c", "code:I50", '"atrial fibrillation"', "copd -spirometry", "당뇨망막병증", "", "echo"]
+QUERIES = [
+    "폐암",
+    "lung cancer",
+    "C34",
+    "heart failure",
+    "심부전",
+    "copd",
+    "pnuemonia",
+    "녹내장 OCT",
+    "column:hba1c",
+    "code:I50",
+    '"atrial fibrillation"',
+    "copd -spirometry",
+    "당뇨망막병증",
+    "",
+    "echo",
+]
 
 
 @pytest.fixture(scope="module", params=["embedded", "elasticsearch"])
@@ -22,7 +38,10 @@ def search(request, sample_catalog, sample_search):
     url = os.environ.get("HDCAT_SEARCH_URL")
     require_service(bool(url), "Elasticsearch (HDCAT_SEARCH_URL from scripts/services start elasticsearch)")
     from hdcat.search.backends.elasticsearch import ElasticsearchBackend
-    service = Search(sample_catalog, backend=ElasticsearchBackend(url.rstrip("/") + "/hdcat-test-conformance"))
+
+    service = Search(
+        sample_catalog, backend=ElasticsearchBackend(url.rstrip("/") + "/hdcat-test-conformance")
+    )
     service.reindex()
     yield service
     service.close()
@@ -55,8 +74,10 @@ def test_anonymous_searches_leave_consortium_only_datasets_out_of_hits_and_count
     assert "RESTRICTED" not in by_access
 
 
-@pytest.mark.parametrize("form, base", [("폐암의", "폐암"), ("폐암환자의", "폐암 환자"), ("심부전으로", "심부전"),
-                                        ("녹내장을", "녹내장")])
+@pytest.mark.parametrize(
+    "form, base",
+    [("폐암의", "폐암"), ("폐암환자의", "폐암 환자"), ("심부전으로", "심부전"), ("녹내장을", "녹내장")],
+)
 def test_korean_particles_and_compounds(search, form, base):
     found = set(ids(search, form))
     assert found and found == set(ids(search, base))
@@ -81,14 +102,20 @@ def test_phrase_exclusion_and_field_prefixes(search, sample_catalog):
     assert excluded and not (set(ids(search, "copd -spirometry")) & excluded)
     for hit_id in ids(search, "column:hba1c"):
         cols = sample_catalog.datasets.get(hit_id)["columns"]
-        assert any("hba1c" in analyze(f"{c['name'].replace('_', ' ')} {c['title'] or ''} {c['description'] or ''}")
-                   for c in cols)
+        assert any(
+            "hba1c" in analyze(f"{c['name'].replace('_', ' ')} {c['title'] or ''} {c['description'] or ''}")
+            for c in cols
+        )
     coded = ids(search, "code:I50")
     assert coded
     for hit_id in coded:
         values = sample_catalog.datasets.get(hit_id)["code_values"]
-        assert any(cv["notation"].startswith("I50") or "heart failure" in (cv["label"] or "").lower()
-                   or "심부전" in (cv["label_ko"] or "") for cv in values), hit_id
+        assert any(
+            cv["notation"].startswith("I50")
+            or "heart failure" in (cv["label"] or "").lower()
+            or "심부전" in (cv["label_ko"] or "")
+            for cv in values
+        ), hit_id
 
 
 def test_prefix_of_a_word(search):
@@ -116,7 +143,9 @@ def test_facet_counts_match_the_hits(search):
     r = search.search({"q": "심부전", "size": 100})
     counted: dict = {}
     for h in r["hits"]:
-        for key in [a["notation"] or a["iri"].rsplit("/", 1)[-1] for a in h["disease_areas"]] or ["unclassified"]:
+        for key in [a["notation"] or a["iri"].rsplit("/", 1)[-1] for a in h["disease_areas"]] or [
+            "unclassified"
+        ]:
             counted[key] = counted.get(key, 0) + 1
     assert {b["value"]: b["count"] for b in r["facets"]["disease_area"]} == counted
 
@@ -135,7 +164,9 @@ def test_sorting_and_paging(search):
 
 def test_highlight_marks_the_words(search):
     r = search.search({"q": "heart failure", "size": 5})
-    snippets = " ".join((h["highlight"].get("en") or "") + (h["title_highlight"].get("en") or "") for h in r["hits"])
+    snippets = " ".join(
+        (h["highlight"].get("en") or "") + (h["title_highlight"].get("en") or "") for h in r["hits"]
+    )
     assert "<mark>" in snippets and "<script" not in snippets
 
 

@@ -4,6 +4,7 @@ Each test runs the real `hdcat serve` as a separate process on a throw-away data
 Oxigraph store and search index), talks to it over HTTP on 127.0.0.1, and runs `hdcat harvest` beside
 it as another process, as an operator would.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -46,14 +48,28 @@ def _env(folder: Path, **extra) -> dict:
 
 
 def hdcat(folder: Path, *args, env=None, timeout=240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from hdcat.web.cli import run; run()",
-                           "--config", str(folder / "hdcat.toml"), *args],
-                          cwd=folder, env=env or _env(folder), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hdcat.web.cli import run; run()",
+            "--config",
+            str(folder / "hdcat.toml"),
+            *args,
+        ],
+        cwd=folder,
+        env=env or _env(folder),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def source_toml(name: str, location: str, hospital: str = "balgeun", schedule: str = "manual") -> str:
-    return (f'[[sources]]\nname = "{name}"\nhospital = "{hospital}"\nkind = "dcat"\nlocation = "{location}"\n'
-            f'schedule = "{schedule}"\n')
+    return (
+        f'[[sources]]\nname = "{name}"\nhospital = "{hospital}"\nkind = "dcat"\nlocation = "{location}"\n'
+        f'schedule = "{schedule}"\n'
+    )
 
 
 def write_config(folder: Path, sources: str, service: str = "scheduler = false\nshutdown_grace = 1") -> None:
@@ -69,9 +85,22 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"serve-{self.port}.log"
         with self.log.open("w") as out:
-            self.proc = subprocess.Popen([sys.executable, "-c", "from hdcat.web.cli import run; run()",
-                                          "--config", str(folder / "hdcat.toml"), "serve", "--port", str(self.port)],
-                                         cwd=folder, env=env or _env(folder), stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from hdcat.web.cli import run; run()",
+                    "--config",
+                    str(folder / "hdcat.toml"),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=folder,
+                env=env or _env(folder),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 120
         while not self._healthy():
             assert self.proc.poll() is None, f"hdcat serve exited:\n{self.output()}"
@@ -167,9 +196,13 @@ def test_a_harvest_from_another_shell_goes_through_the_running_server(server, fo
     # the running site shows it at once, the search index within seconds
     page = server.get("/api/v1/datasets", params={"size": 50}).json()
     assert any("zebrafish" in h["title"].lower() for h in page["hits"]), page
-    hits = wait_for(lambda: server.get("/api/v1/search", params={"q": "zebrafish"}).json().get("total"), timeout=60)
+    hits = wait_for(
+        lambda: server.get("/api/v1/search", params={"q": "zebrafish"}).json().get("total"), timeout=60
+    )
     assert hits == 1
-    print(f"one-off harvest visible in search {time.monotonic() - started:.1f} s after `hdcat harvest` started")
+    print(
+        f"one-off harvest visible in search {time.monotonic() - started:.1f} s after `hdcat harvest` started"
+    )
     runs = server.get("/api/v1/harvests").json()["runs"]
     assert runs[0]["status"] == "changed" and runs[0]["hospital"] == "hanbit"
     metrics = server.get("/metrics").text
@@ -187,11 +220,16 @@ def test_api_harvest_answers_202_and_the_run_completes(server, folder):
     job = r.json()
     assert r.headers["Location"] == job["url"] == f"/api/v1/harvests/{job['id']}"
     assert job["state"] in ("queued", "running", "committing", "done")
-    done = wait_for(lambda: (lambda j: j if j["status"] not in ("queued", "running", "committing") else None)(
-        server.get(job["url"]).json()))
+    done = wait_for(
+        lambda: (lambda j: j if j["status"] not in ("queued", "running", "committing") else None)(
+            server.get(job["url"]).json()
+        )
+    )
     assert done["status"] == "changed" and done["found"] > 10
     public = server.get("/api/v1/datasets", params={"hospital": "balgeun"}).json()["total"]
-    assert 0 < public <= done["found"]  # consortium-only datasets are counted by the run, hidden from anonymous
+    assert (
+        0 < public <= done["found"]
+    )  # consortium-only datasets are counted by the run, hidden from anonymous
     # the same source asked for twice while it runs is one run
     a = server.post("/api/v1/harvests", json={"source": "balgeun-dcat", "full": True}, headers=auth).json()
     b = server.post("/api/v1/harvests", json={"source": "balgeun-dcat", "full": True}, headers=auth).json()
@@ -199,19 +237,37 @@ def test_api_harvest_answers_202_and_the_run_completes(server, folder):
         assert a["id"] == b["id"]
 
 
-@pytest.mark.parametrize("body, status, says", [
-    ({}, 400, "missing: kind"),
-    ({"source": "nope"}, 404, "no configured source is named 'nope'"),
-    ({"kind": "dcat", "location": "/etc/passwd", "hospital": "balgeun"}, 400, "http(s) URLs only"),
-    ({"kind": "teleport", "location": "http://127.0.0.1:9/x", "hospital": "balgeun"}, 400, "not a harvester kind"),
-    ({"kind": "dcat", "location": "http://127.0.0.1:9/x", "hospital": "atlantis"}, 400, "not a member hospital"),
-    # an API caller never makes the server reach an internal address, not even the first page
-    ({"kind": "dcat", "location": "http://127.0.0.1:9/admin", "hospital": "balgeun"}, 400, "internal address"),
-    ({"kind": "dcat", "location": "http://169.254.169.254/latest/meta-data", "hospital": "balgeun"}, 400,
-     "internal address"),
-    ({"source": "balgeun-dcat", "colour": "red"}, 400, "colour"),
-    (["balgeun-dcat"], 400, "JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, status, says",
+    [
+        ({}, 400, "missing: kind"),
+        ({"source": "nope"}, 404, "no configured source is named 'nope'"),
+        ({"kind": "dcat", "location": "/etc/passwd", "hospital": "balgeun"}, 400, "http(s) URLs only"),
+        (
+            {"kind": "teleport", "location": "http://127.0.0.1:9/x", "hospital": "balgeun"},
+            400,
+            "not a harvester kind",
+        ),
+        (
+            {"kind": "dcat", "location": "http://127.0.0.1:9/x", "hospital": "atlantis"},
+            400,
+            "not a member hospital",
+        ),
+        # an API caller never makes the server reach an internal address, not even the first page
+        (
+            {"kind": "dcat", "location": "http://127.0.0.1:9/admin", "hospital": "balgeun"},
+            400,
+            "internal address",
+        ),
+        (
+            {"kind": "dcat", "location": "http://169.254.169.254/latest/meta-data", "hospital": "balgeun"},
+            400,
+            "internal address",
+        ),
+        ({"source": "balgeun-dcat", "colour": "red"}, 400, "colour"),
+        (["balgeun-dcat"], 400, "JSON object"),
+    ],
+)
 def test_api_harvest_requests_that_are_wrong_say_why(server, folder, body, status, says):
     auth = {"Authorization": f"Bearer {token(folder)}"}
     r = server.post("/api/v1/harvests", json=body, headers=auth)
@@ -222,23 +278,35 @@ def test_api_harvest_requests_that_are_wrong_say_why(server, folder, body, statu
 def test_api_harvest_needs_the_scope_and_the_hospital(server, folder):
     assert server.post("/api/v1/harvests", json={"source": "balgeun-dcat"}).status_code == 401
     other = token(folder, user="gaon-steward", hospital="gaon")
-    r = server.post("/api/v1/harvests", json={"source": "balgeun-dcat"}, headers={"Authorization": f"Bearer {other}"})
+    r = server.post(
+        "/api/v1/harvests", json={"source": "balgeun-dcat"}, headers={"Authorization": f"Bearer {other}"}
+    )
     assert r.status_code == 403 and "does not act for balgeun" in r.json()["message"]
     wrong_scope = token(folder, user="lineage-only", scope="lineage:write")
-    r = server.post("/api/v1/harvests", json={"source": "balgeun-dcat"},
-                    headers={"Authorization": f"Bearer {wrong_scope}"})
+    r = server.post(
+        "/api/v1/harvests",
+        json={"source": "balgeun-dcat"},
+        headers={"Authorization": f"Bearer {wrong_scope}"},
+    )
     assert r.status_code == 403
 
 
 def test_a_source_is_harvested_on_its_cron_schedule(tmp_path):
     shutil.copy(SAMPLES / "balgeun" / "catalog.ttl", tmp_path / "balgeun.ttl")
-    write_config(tmp_path, source_toml("every-two-seconds", "balgeun.ttl", schedule="*/2 * * * * *"),
-                 service="scheduler = true\nshutdown_grace = 1")
+    write_config(
+        tmp_path,
+        source_toml("every-two-seconds", "balgeun.ttl", schedule="*/2 * * * * *"),
+        service="scheduler = true\nshutdown_grace = 1",
+    )
     s = Server(tmp_path)
     try:
         # the first run is the catch-up (never harvested), the next ones come from the schedule
-        runs = wait_for(lambda: (lambda r: r if len(r) >= 3 else None)(
-            s.get("/api/v1/harvests", params={"source": "every-two-seconds"}).json()["runs"]), timeout=45)
+        runs = wait_for(
+            lambda: (lambda r: r if len(r) >= 3 else None)(
+                s.get("/api/v1/harvests", params={"source": "every-two-seconds"}).json()["runs"]
+            ),
+            timeout=45,
+        )
         assert {r["status"] for r in runs} <= {"changed", "unchanged"} and runs[-1]["status"] == "changed"
         trail = hdcat(tmp_path, "audit", "list", "--size", "20").stdout
         assert "scheduler" in trail
@@ -262,8 +330,8 @@ class SlowCatalogue:
                     body = ZEBRAFISH.encode()
                 else:
                     body = (SAMPLES / "balgeun" / "catalog.ttl").read_bytes() + (
-                        f'\n<{outer.url}/page-1.ttl> <http://www.w3.org/ns/hydra/core#next> <{outer.url}/page-2.ttl> .\n'
-                        .encode())
+                        f"\n<{outer.url}/page-1.ttl> <http://www.w3.org/ns/hydra/core#next> <{outer.url}/page-2.ttl> .\n".encode()
+                    )
                 self.send_response(200)
                 self.send_header("Content-Type", "text/turtle")
                 self.send_header("Content-Length", str(len(body)))
@@ -292,7 +360,9 @@ def test_sigterm_during_a_harvest_records_it_interrupted_and_the_next_start_resu
         write_config(tmp_path, source_toml("slow-dcat", f"{slow.url}/page-1.ttl"))
         s = Server(tmp_path)
         secret = token(tmp_path, hospital="balgeun")
-        r = s.post("/api/v1/harvests", json={"source": "slow-dcat"}, headers={"Authorization": f"Bearer {secret}"})
+        r = s.post(
+            "/api/v1/harvests", json={"source": "slow-dcat"}, headers={"Authorization": f"Bearer {secret}"}
+        )
         assert r.status_code == 202
         run_id = r.json()["id"]
         wait_for(lambda: s.get(f"/api/v1/harvests/{run_id}").json().get("pages", 0) >= 1 and slow.hits >= 2)
@@ -304,7 +374,10 @@ def test_sigterm_during_a_harvest_records_it_interrupted_and_the_next_start_resu
         dump = hdcat(tmp_path, "export", "--format", "nquads")
         assert dump.returncode == 0, dump.stderr
         from rdflib import Dataset
-        graphs = {str(g.identifier) for g in Dataset().parse(data=dump.stdout, format="nquads").graphs() if len(g)}
+
+        graphs = {
+            str(g.identifier) for g in Dataset().parse(data=dump.stdout, format="nquads").graphs() if len(g)
+        }
         assert not [g for g in graphs if g.endswith("/slow-dcat")], graphs
         assert "zebrafish" not in dump.stdout.lower()
         assert '"interrupted"' in dump.stdout
@@ -317,11 +390,20 @@ def test_sigterm_during_a_harvest_records_it_interrupted_and_the_next_start_resu
         slow.release.set()
         again = Server(tmp_path)
         try:
-            runs = wait_for(lambda: (lambda rs: rs if rs and rs[0]["status"] == "changed" else None)(
-                again.get("/api/v1/harvests", params={"source": "slow-dcat"}).json()["runs"]), timeout=60)
+            runs = wait_for(
+                lambda: (lambda rs: rs if rs and rs[0]["status"] == "changed" else None)(
+                    again.get("/api/v1/harvests", params={"source": "slow-dcat"}).json()["runs"]
+                ),
+                timeout=60,
+            )
             assert [r["status"] for r in runs] == ["changed", "interrupted"]
             assert runs[1]["id"] == run_id
-            assert wait_for(lambda: again.get("/api/v1/search", params={"q": "zebrafish"}).json().get("total"), 60) == 1, again.output()
+            assert (
+                wait_for(
+                    lambda: again.get("/api/v1/search", params={"q": "zebrafish"}).json().get("total"), 60
+                )
+                == 1
+            ), again.output()
         finally:
             assert again.stop() == 0, again.output()
         assert json.loads((tmp_path / "var" / "harvest-queue.json").read_text()) == []
@@ -339,8 +421,10 @@ def test_json_logs_carry_request_ids(folder):
         assert s.stop() == 0
     lines = [json.loads(line) for line in s.log.read_text("utf-8").splitlines() if line.startswith("{")]
     access = [entry for entry in lines if entry.get("logger") == "hdcat.access"]
-    assert any(e["request_id"] == "proxy-abc-12345" and e["path"] == "/datasets" and e["status"] == 200
-               for e in access), access
+    assert any(
+        e["request_id"] == "proxy-abc-12345" and e["path"] == "/datasets" and e["status"] == 200
+        for e in access
+    ), access
     health = next(e for e in access if e["path"] == "/healthz")
     assert health["request_id"] != "<script>" and len(health["request_id"]) == 32
     assert {"time", "level", "message"} <= set(health)
@@ -371,13 +455,17 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(folder):
     assert remote_seen("scheduler = false\nshutdown_grace = 1\nproxy_hops = 1") == "203.0.113.9"
 
 
-@pytest.mark.parametrize("schedule, says", [
-    ("every tuesday", "is not hourly, daily, weekly, monthly, manual or a cron expression"),
-    ("61 * * * *", "is not a valid cron expression"),
-])
+@pytest.mark.parametrize(
+    "schedule, says",
+    [
+        ("every tuesday", "is not hourly, daily, weekly, monthly, manual or a cron expression"),
+        ("61 * * * *", "is not a valid cron expression"),
+    ],
+)
 def test_a_bad_schedule_is_a_config_error_naming_it(tmp_path, schedule, says):
     from hdcat.catalog.config import load_settings
     from hdcat.catalog.errors import ConfigError
+
     write_config(tmp_path, source_toml("s", "x.ttl", hospital="hanbit", schedule=schedule))
     with pytest.raises(ConfigError, match="source s: schedule") as err:
         load_settings(tmp_path / "hdcat.toml", env={})
@@ -385,10 +473,12 @@ def test_a_bad_schedule_is_a_config_error_naming_it(tmp_path, schedule, says):
 
 
 def test_standard_cron_weekdays_count_from_sunday():
-    from datetime import datetime, timezone
+    from datetime import datetime
+
     from hdcat.web.scheduler import trigger_for
-    monday = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)  # a Monday
-    assert trigger_for("0 9 * * 0", timezone.utc).get_next_fire_time(None, monday).weekday() == 6  # Sunday
-    assert trigger_for("weekly", timezone.utc).get_next_fire_time(None, monday).weekday() == 6
-    assert trigger_for("0 9 * * 1-5", timezone.utc).get_next_fire_time(None, monday).weekday() == 1  # Tuesday 9:00
-    assert trigger_for("manual", timezone.utc) is None
+
+    monday = datetime(2026, 11, 30, 12, tzinfo=UTC)  # a Monday
+    assert trigger_for("0 9 * * 0", UTC).get_next_fire_time(None, monday).weekday() == 6  # Sunday
+    assert trigger_for("weekly", UTC).get_next_fire_time(None, monday).weekday() == 6
+    assert trigger_for("0 9 * * 1-5", UTC).get_next_fire_time(None, monday).weekday() == 1  # Tuesday 9:00
+    assert trigger_for("manual", UTC) is None

@@ -1,7 +1,6 @@
 """/sparql: read-only SPARQL 1.1 protocol over the catalogue, lineage included."""
-from __future__ import annotations
 
-import json
+from __future__ import annotations
 
 import pytest
 from rdflib import Graph
@@ -25,16 +24,19 @@ def test_construct_and_ask(client):
     assert r.get_json()["boolean"] is True
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"query_string": {"query": "INSERT DATA { <http://x> <http://y> <http://z> }"}},
-    {"query_string": {"update": "DROP ALL"}},
-    {"data": {"update": "CLEAR ALL"}, "method": "POST"},
-    {"data": "DELETE WHERE { ?s ?p ?o }", "content_type": "application/sparql-update", "method": "POST"},
-    {"query_string": {"query": "SELECT * WHERE { ?s ?p ?o } ; DROP ALL"}},
-    {"query_string": {"query": "SELEC broken"}},
-    {"query_string": {"query": "SELECT ?s WHERE { ?s ?p }"}},
-    {"query_string": {}},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"query_string": {"query": "INSERT DATA { <http://x> <http://y> <http://z> }"}},
+        {"query_string": {"update": "DROP ALL"}},
+        {"data": {"update": "CLEAR ALL"}, "method": "POST"},
+        {"data": "DELETE WHERE { ?s ?p ?o }", "content_type": "application/sparql-update", "method": "POST"},
+        {"query_string": {"query": "SELECT * WHERE { ?s ?p ?o } ; DROP ALL"}},
+        {"query_string": {"query": "SELEC broken"}},
+        {"query_string": {"query": "SELECT ?s WHERE { ?s ?p }"}},
+        {"query_string": {}},
+    ],
+)
 def test_updates_and_bad_queries_are_refused(client, sample_catalog, kwargs):
     before = len(sample_catalog.store)
     method = kwargs.pop("method", "GET")

@@ -1,15 +1,14 @@
 """The SQL schema harvester on real databases: SQLite here, PostgreSQL when the test service runs."""
+
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import sqlite3
-
-import pytest
 
 from hdcat.catalog.runs import Outcome
 from hdcat.harvesters.runner import harvest_source
+
 from tests.conftest import require_service, source
 
 DDL = """
@@ -31,7 +30,9 @@ def test_sqlite_schema_becomes_datasets_with_view_lineage(catalog, tmp_path):
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 3
     view = catalog.datasets.get("mirae-main-lung-cancer-cohort")
-    tables = {catalog.datasets.get(i)["iri"] for i in ("mirae-main-person", "mirae-main-condition-occurrence")}
+    tables = {
+        catalog.datasets.get(i)["iri"] for i in ("mirae-main-person", "mirae-main-condition-occurrence")
+    }
     assert set(view["derived_from"]) == tables
     person = catalog.datasets.get("mirae-main-person")
     assert [c["name"] for c in person["columns"]] == ["person_id", "year_of_birth", "gender_concept_id"]
@@ -46,7 +47,11 @@ def test_sqlite_schema_becomes_datasets_with_view_lineage(catalog, tmp_path):
 
 def test_bad_database_urls_fail_clearly(catalog, tmp_path):
     run = harvest_source(catalog, source("postgresql://hdcat:secret@127.0.0.1:1/none", kind="sql"))
-    assert run.outcome is Outcome.FAILED and "cannot read the database" in run.error and "secret" not in run.error
+    assert (
+        run.outcome is Outcome.FAILED
+        and "cannot read the database" in run.error
+        and "secret" not in run.error
+    )
     run = harvest_source(catalog, source("nosuchdb://x", kind="sql"))
     assert run.outcome is Outcome.FAILED and "not a usable database URL" in run.error
     db = tmp_path / "e.sqlite"
@@ -59,16 +64,30 @@ def test_postgres_view_dependencies(catalog):
     url = os.environ.get("HDCAT_TEST_POSTGRES_URL")
     require_service(bool(url), "PostgreSQL (scripts/services start postgres)")
     from sqlalchemy import create_engine, text
+
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS hdcat_sql_test CASCADE; CREATE SCHEMA hdcat_sql_test"))
-        conn.execute(text("CREATE TABLE hdcat_sql_test.visits (id int primary key, person_id int, kind text)"))
+        conn.execute(
+            text("CREATE TABLE hdcat_sql_test.visits (id int primary key, person_id int, kind text)")
+        )
         conn.execute(text("COMMENT ON TABLE hdcat_sql_test.visits IS '외래 방문 기록'"))
-        conn.execute(text("CREATE VIEW hdcat_sql_test.outpatient AS SELECT id, person_id FROM hdcat_sql_test.visits "
-                          "WHERE kind = 'OP'"))
+        conn.execute(
+            text(
+                "CREATE VIEW hdcat_sql_test.outpatient AS SELECT id, person_id FROM hdcat_sql_test.visits "
+                "WHERE kind = 'OP'"
+            )
+        )
     engine.dispose()
-    run = harvest_source(catalog, source(url.replace("postgresql://", "postgresql+psycopg://"), kind="sql",
-                                         hospital="gaon", schemas=["hdcat_sql_test"]))
+    run = harvest_source(
+        catalog,
+        source(
+            url.replace("postgresql://", "postgresql+psycopg://"),
+            kind="sql",
+            hospital="gaon",
+            schemas=["hdcat_sql_test"],
+        ),
+    )
     assert run.outcome is Outcome.CHANGED, run.error
     view = catalog.datasets.get("gaon-hdcat-sql-test-outpatient")
     assert view["derived_from"] == [catalog.datasets.get("gaon-hdcat-sql-test-visits")["iri"]]

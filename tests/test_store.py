@@ -1,16 +1,17 @@
 """Stores: atomic replacement per source, persistence on disk, runs kept apart."""
+
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
-
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import ConfigError, PluginUnavailable, StoreError
 from hdcat.catalog.runs import Outcome
 from hdcat.catalog.service import Catalog
 from hdcat.catalog.stores import open_store
 from hdcat.harvesters.runner import harvest_source
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
 from tests.conftest import EXTERNAL, ROOT, copy_external, source
 
 
@@ -32,7 +33,9 @@ def test_replace_graph_replaces_exactly(store_url):
     assert len(store.graph(URIRef("http://g/1"))) == 2
     store.replace_graph(URIRef("http://g/1"), g2)
     # RDF 1.1: a simple literal and an xsd:string literal are the same term; Oxigraph returns the latter
-    assert {(s, p, str(o)) for s, p, o in store.graph(URIRef("http://g/1"))} == {(s, p, str(o)) for s, p, o in g2}
+    assert {(s, p, str(o)) for s, p, o in store.graph(URIRef("http://g/1"))} == {
+        (s, p, str(o)) for s, p, o in g2
+    }
     assert len(store.graph(URIRef("http://g/other"))) == 1
     assert len(store) == 2
     store.close()
@@ -99,6 +102,7 @@ def test_bad_store_urls_say_what_to_do():
 def test_reading_what_does_not_exist_creates_no_graph(tmp_path):
     """An anonymous GET of an unknown definition (or any missing graph) leaves the store as it was."""
     from hdcat.web.app import create_app
+
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     try:
         before = set(cat.store.graph_names())
@@ -114,6 +118,7 @@ def test_reading_what_does_not_exist_creates_no_graph(tmp_path):
 def test_a_sources_graph_and_its_run_record_are_one_transaction(tmp_path):
     """The run record is written with the graphs it describes: if the write fails, neither is there."""
     from rdflib import Graph, Literal
+
     store = open_store(f"oxigraph:{tmp_path / 'store'}")
     try:
         data, runs = URIRef("http://t.example/graph/source/a"), URIRef("http://t.example/graph/runs")
@@ -124,9 +129,17 @@ def test_a_sources_graph_and_its_run_record_are_one_transaction(tmp_path):
         store.replace_graphs({data: good}, add={runs: record})
         assert len(store.graph(data)) == 1 and len(store.graph(runs)) == 1
         broken = Graph()  # an IRI Oxigraph refuses (rdflib lets it through): the whole update fails
-        broken.add((URIRef("http://t.example/run/2"), URIRef("http://t.example/status"), URIRef("http://t.example/a b")))
+        broken.add(
+            (
+                URIRef("http://t.example/run/2"),
+                URIRef("http://t.example/status"),
+                URIRef("http://t.example/a b"),
+            )
+        )
         replacement = Graph()
-        replacement.add((URIRef("http://t.example/ds"), URIRef("http://purl.org/dc/terms/title"), Literal("new")))
+        replacement.add(
+            (URIRef("http://t.example/ds"), URIRef("http://purl.org/dc/terms/title"), Literal("new"))
+        )
         with pytest.raises(Exception):
             store.replace_graphs({data: replacement}, add={runs: broken})
         assert [str(o) for o in store.graph(data).objects()] == ["kept"] and len(store.graph(runs)) == 1
@@ -141,17 +154,20 @@ def test_query_results_never_outlive_their_thread(tmp_path):
     import gc
     import sys
     import threading
+
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
     harvest_source(cat, source(ROOT / "harvesters/samples/consortium/balgeun/catalog.ttl"))
     errors, hook = [], sys.unraisablehook
     sys.unraisablehook = lambda u: errors.append(str(u.exc_value))
     try:
+
         def reader():
             for _ in range(30):
                 answer = cat.store.query("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }")
                 next(iter(answer), None)  # read one row, then leave it in a cycle for the collector
                 cycle = [answer]
                 cycle.append(cycle)
+
         threads = [threading.Thread(target=reader) for _ in range(4)]
         for t in threads:
             t.start()

@@ -4,9 +4,9 @@ no clone on the path), then the demo harvest, an OpenLineage event, the starter 
 This is the test that catches a module imported at run time but missing from the dependencies, or a
 data file read at run time but missing from the package data. It runs in CI every time.
 """
+
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -34,8 +34,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-                   check=True, timeout=600, cwd=out)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        timeout=600,
+        cwd=out,
+    )
     [built] = out.glob("hdcat-*.whl")
     return built
 
@@ -45,19 +49,39 @@ def installed(wheel, tmp_path_factory) -> Path:
     """A fresh venv holding the wheel and its declared dependencies, nothing else."""
     home = tmp_path_factory.mktemp("venv")
     venv.create(home, with_pip=True)
-    subprocess.run([str(home / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    str(wheel)], check=True, timeout=800, cwd=home)
+    subprocess.run(
+        [
+            str(home / "bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        check=True,
+        timeout=800,
+        cwd=home,
+    )
     return home
 
 
 def test_the_wheel_adds_one_top_level_package_with_its_data(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"hdcat", wheel.name.split("-py3")[0] + ".dist-info"}
-    for data in ("hdcat/ontology/definitions/cancer-core.json", "hdcat/ontology/openlineage/OpenLineage-2-0-2.schema.json",
-                 "hdcat/harvesters/samples/consortium.toml", "hdcat/harvesters/samples/consortium/hanbit/omop.sqlite",
-                 "hdcat/web/templates/base.html", "hdcat/web/static/style.css", "hdcat/ontology/shapes.ttl"):
+    for data in (
+        "hdcat/ontology/definitions/cancer-core.json",
+        "hdcat/ontology/openlineage/OpenLineage-2-0-2.schema.json",
+        "hdcat/harvesters/samples/consortium.toml",
+        "hdcat/harvesters/samples/consortium/hanbit/omop.sqlite",
+        "hdcat/web/templates/base.html",
+        "hdcat/web/static/style.css",
+        "hdcat/ontology/shapes.ttl",
+    ):
         assert data in names, f"{data} is not in the wheel"
-    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    metadata = (
+        zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    )
     assert "License-Expression: Apache-2.0" in metadata
 
 
@@ -67,29 +91,42 @@ def test_the_installed_wheel_runs_the_demo_and_serves_lineage_definitions_and_se
     env.update(HDCAT_DATA_DIR=str(tmp_path / "var"), COLUMNS="200")
 
     def run(*args, stdin=None):
-        r = subprocess.run([hdcat, *args], cwd=tmp_path, env=env, input=stdin, capture_output=True, text=True,
-                           timeout=600)
+        r = subprocess.run(
+            [hdcat, *args], cwd=tmp_path, env=env, input=stdin, capture_output=True, text=True, timeout=600
+        )
         assert r.returncode == 0, f"hdcat {' '.join(args)}:\n{r.stderr[-3000:]}"
         return r
 
     from importlib.metadata import version
+
     assert run("--version").stdout.strip().endswith(version("hdcat"))
     # nothing of the clone is importable in that venv: it runs from site-packages alone
-    probe = subprocess.run([str(installed / "bin/python"), "-c", "import hdcat.web.app, sys; "
-                            "print(hdcat.web.app.__file__); import catalog"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [
+            str(installed / "bin/python"),
+            "-c",
+            "import hdcat.web.app, sys; print(hdcat.web.app.__file__); import catalog",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert "site-packages" in probe.stdout and "No module named 'catalog'" in probe.stderr
 
     demo = run("demo", "--no-serve")
     assert "Harvest summary" in demo.stderr and "search index rebuilt" in demo.stderr
     run("users", "add", "etl", "--role", "steward", "--hospital", "hanbit")
-    token = run("tokens", "issue", "--user", "etl", "--scope", "lineage:write").stdout.strip().splitlines()[-1]
+    token = (
+        run("tokens", "issue", "--user", "etl", "--scope", "lineage:write").stdout.strip().splitlines()[-1]
+    )
 
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        server = subprocess.Popen([hdcat, "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [hdcat, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     http = httpx.Client(timeout=60)  # the first search loads the Korean analyser while the server warms up
     try:
@@ -102,13 +139,16 @@ def test_the_installed_wheel_runs_the_demo_and_serves_lineage_definitions_and_se
                 pass
             assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.3)
-        event = {"eventType": "COMPLETE", "eventTime": "2026-11-30T01:00:00Z",
-                 "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.25.0/integration/dbt",
-                 "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-                 "run": {"runId": "0193c2a4-8f6e-7c3a-9d55-3f2b1e0a6b11"},
-                 "job": {"namespace": "hanbit-dbt", "name": "cdm.condition_summary"},
-                 "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.condition_occurrence"}],
-                 "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "mart.condition_summary"}]}
+        event = {
+            "eventType": "COMPLETE",
+            "eventTime": "2026-11-30T01:00:00Z",
+            "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.25.0/integration/dbt",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": "0193c2a4-8f6e-7c3a-9d55-3f2b1e0a6b11"},
+            "job": {"namespace": "hanbit-dbt", "name": "cdm.condition_summary"},
+            "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.condition_occurrence"}],
+            "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "mart.condition_summary"}],
+        }
         posted = http.post(base + "/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {token}"})
         assert posted.status_code == 201, posted.text
         definitions = http.get(base + "/api/v1/definitions").json()

@@ -2,4 +2,5 @@
 
 Imports `catalog`, `harvesters` and `search`; nothing imports `web`.
 """
+
 from hdcat.web.app import create_app  # noqa: F401

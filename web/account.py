@@ -4,6 +4,7 @@ Forms are Flask-WTF forms: CSRF-protected, validated server-side, messages shown
 the field. Sign-in and token issue are rate limited (web.limits) and every attempt,
 good or bad, goes on the audit trail.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -11,27 +12,36 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
-from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length, NumberRange
-
-from hdcat.catalog import SCOPE_ROLES
-from hdcat.catalog import HdcatError
+from hdcat.catalog import SCOPE_ROLES, HdcatError
 from hdcat.web.auth import SiteUser, accounts, origin
+from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange
 
 bp = Blueprint("account", __name__)
 
 
 class SignInForm(FlaskForm):
-    name = StringField("User name · 사용자 이름", validators=[DataRequired("enter your user name"), Length(max=64)])
-    password = PasswordField("Password · 비밀번호", validators=[DataRequired("enter your password"), Length(max=1024)])
+    name = StringField(
+        "User name · 사용자 이름", validators=[DataRequired("enter your user name"), Length(max=64)]
+    )
+    password = PasswordField(
+        "Password · 비밀번호", validators=[DataRequired("enter your password"), Length(max=1024)]
+    )
 
 
 class TokenForm(FlaskForm):
-    scopes = SelectMultipleField("Scopes · 권한", validators=[DataRequired("choose at least one scope")],
-                                 option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
-    days = IntegerField("Valid for (days) · 유효 기간(일)", default=90,
-                        validators=[DataRequired("how many days?"), NumberRange(1, 366, "between 1 and 366 days")])
+    scopes = SelectMultipleField(
+        "Scopes · 권한",
+        validators=[DataRequired("choose at least one scope")],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+    days = IntegerField(
+        "Valid for (days) · 유효 기간(일)",
+        default=90,
+        validators=[DataRequired("how many days?"), NumberRange(1, 366, "between 1 and 366 days")],
+    )
 
 
 class EmptyForm(FlaskForm):
@@ -72,8 +82,9 @@ def signout():
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         accounts().end_session(current_user.sid)
-        accounts().audit(current_user.principal.user, "session.signout", current_user.principal.user, {},
-                         origin=origin())
+        accounts().audit(
+            current_user.principal.user, "session.signout", current_user.principal.user, {}, origin=origin()
+        )
     logout_user()
     session.clear()
     return redirect(url_for("pages.home"))
@@ -94,8 +105,14 @@ def account():
 
 def _account_page(form, secret=None, status=200):
     me = current_user.principal
-    return render_template("account.html", me=me, form=form, secret=secret, empty=EmptyForm(),
-                           tokens=[t for t in accounts().tokens(me.user) if not t["revoked"]]), status
+    return render_template(
+        "account.html",
+        me=me,
+        form=form,
+        secret=secret,
+        empty=EmptyForm(),
+        tokens=[t for t in accounts().tokens(me.user) if not t["revoked"]],
+    ), status
 
 
 @bp.post("/account/tokens")
@@ -106,7 +123,9 @@ def issue_token():
     if not form.validate_on_submit():
         return _account_page(form, status=400)
     try:
-        token_id, secret = accounts().issue_token(me.user, form.scopes.data, days=form.days.data, actor=me.user)
+        token_id, secret = accounts().issue_token(
+            me.user, form.scopes.data, days=form.days.data, actor=me.user
+        )
     except HdcatError as exc:
         getattr(form, exc.field if exc.field in ("scopes", "days") else "scopes").errors.append(exc.message)
         return _account_page(form, status=exc.status)
@@ -120,4 +139,3 @@ def revoke_token(token_id: str):
     if EmptyForm().validate_on_submit() and any(t["id"] == token_id for t in accounts().tokens(me.user)):
         accounts().revoke_token(token_id, actor=me.user)
     return redirect(url_for("account.account"))
-

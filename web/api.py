@@ -1,24 +1,33 @@
 """The JSON API under /api/v1: thin views over the catalogue, schemas from catalog.schemas."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, request, url_for
-from marshmallow import Schema, ValidationError, fields
-
-from hdcat.catalog import Forbidden, Invalid, NotFound
 from hdcat.catalog import (
     DatasetListArgsSchema,
     DatasetSchema,
     DatasetSummarySchema,
+    Forbidden,
     HarvestJobSchema,
     HarvestListArgsSchema,
     HarvestRequestSchema,
     HarvestRunSchema,
     HospitalCountSchema,
+    Invalid,
+    NotFound,
 )
 from hdcat.ontology import hospitals
 from hdcat.web.apidoc import documented
-from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_local, is_member, require_scope
+from hdcat.web.auth import (
+    accounts,
+    audit_restricted_list,
+    audit_restricted_read,
+    is_local,
+    is_member,
+    require_scope,
+)
 from hdcat.web.context import catalog, harvest_queue, query_args
+from marshmallow import Schema, ValidationError, fields
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -40,10 +49,14 @@ class DatasetPageSchema(Schema):
 class RunPageSchema(Schema):
     page = fields.Integer()
     size = fields.Integer()
-    active = fields.List(fields.Nested(HarvestJobSchema), metadata={
-        "description": "harvests queued or running in the server now, running first"})
-    runs = fields.List(fields.Nested(HarvestRunSchema), metadata={
-        "description": "runs without skipped_records and warnings (see /api/v1/harvests/{run_id})"})
+    active = fields.List(
+        fields.Nested(HarvestJobSchema),
+        metadata={"description": "harvests queued or running in the server now, running first"},
+    )
+    runs = fields.List(
+        fields.Nested(HarvestRunSchema),
+        metadata={"description": "runs without skipped_records and warnings (see /api/v1/harvests/{run_id})"},
+    )
 
 
 class HospitalListSchema(Schema):
@@ -67,9 +80,13 @@ def datasets():
     page, size = args.pop("page"), args.pop("size")
     total, hits = catalog().datasets.page(page, size, members=is_member(), **args)
     audit_restricted_list(hits)
-    return {"total": total, "page": page, "size": size,
-            "hits": DatasetSummarySchema(many=True).dump(hits),
-            "links": _links("api.datasets", page, size, total, **args)}
+    return {
+        "total": total,
+        "page": page,
+        "size": size,
+        "hits": DatasetSummarySchema(many=True).dump(hits),
+        "links": _links("api.datasets", page, size, total, **args),
+    }
 
 
 @bp.get("/datasets/<local_id>")
@@ -89,20 +106,35 @@ def job_dict(job) -> dict:
 
 
 @bp.get("/harvests")
-@documented("Harvest runs, newest first, and the runs queued or running now", query=HarvestListArgsSchema,
-            responses={200: RunPageSchema})
+@documented(
+    "Harvest runs, newest first, and the runs queued or running now",
+    query=HarvestListArgsSchema,
+    responses={200: RunPageSchema},
+)
 def harvests():
     args = query_args(HarvestListArgsSchema())
     page, size = args["page"], args["size"]
-    runs = [run_for_reader(r) for r in catalog().runs.list(source=args.get("source"), limit=size, offset=(page - 1) * size)]
-    active = [j for j in harvest_queue().active() if not args.get("source") or j.source.name == args["source"]]
-    return {"page": page, "size": size, "active": [job_dict(j) for j in active],
-            "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs)}
+    runs = [
+        run_for_reader(r)
+        for r in catalog().runs.list(source=args.get("source"), limit=size, offset=(page - 1) * size)
+    ]
+    active = [
+        j for j in harvest_queue().active() if not args.get("source") or j.source.name == args["source"]
+    ]
+    return {
+        "page": page,
+        "size": size,
+        "active": [job_dict(j) for j in active],
+        "runs": HarvestRunSchema(many=True, exclude=("skipped_records", "warnings")).dump(runs),
+    }
 
 
 @bp.get("/harvests/<run_id>")
-@documented("One harvest: its progress while queued or running, then the stored run with skipped records "
-            "and warnings", responses={200: {"oneOf": [HarvestRunSchema, HarvestJobSchema]}})
+@documented(
+    "One harvest: its progress while queued or running, then the stored run with skipped records "
+    "and warnings",
+    responses={200: {"oneOf": [HarvestRunSchema, HarvestJobSchema]}},
+)
 def harvest(run_id: str):
     """A queued or running harvest shows its progress; a finished one its stored record."""
     job = harvest_queue().job(run_id)
@@ -116,41 +148,64 @@ def run_for_reader(run: dict) -> dict:
     anonymous readers get the counts (the run's `skipped`) and a note."""
     if is_member():
         return run
-    hidden = len(run.get("skipped_records") or []) + len(run.get("warnings") or []) + (1 if run.get("error") else 0)
+    hidden = (
+        len(run.get("skipped_records") or [])
+        + len(run.get("warnings") or [])
+        + (1 if run.get("error") else 0)
+    )
     # a failure message may quote what a source sent: members read it, others learn that it failed
     error = "the harvest failed; sign in to read why" if run.get("error") else None
-    return {**run, "skipped_records": [], "warnings": [], "error": error,
-            **({"details_hidden": hidden} if hidden else {})}
+    return {
+        **run,
+        "skipped_records": [],
+        "warnings": [],
+        "error": error,
+        **({"details_hidden": hidden} if hidden else {}),
+    }
 
 
 def _requested_source(body: dict, who):
     """The SourceConfig a harvest request names; 400/403/404 naming what is wrong."""
     from hdcat.web.harvest_service import one_off_source
+
     settings = catalog().settings
     if body.get("source"):
         if any(body.get(k) for k in ("kind", "location", "hospital")):
-            raise Invalid("give either 'source' or 'kind', 'location' and 'hospital', not both", field="source")
+            raise Invalid(
+                "give either 'source' or 'kind', 'location' and 'hospital', not both", field="source"
+            )
         source = settings.source(body["source"])
         if source is None:
-            raise NotFound(f"no configured source is named {body['source']!r} "
-                           f"(configured: {', '.join(s.name for s in settings.sources) or 'none'})")
+            raise NotFound(
+                f"no configured source is named {body['source']!r} "
+                f"(configured: {', '.join(s.name for s in settings.sources) or 'none'})"
+            )
         return source
     missing = [k for k in ("kind", "location", "hospital") if not body.get(k)]
     if missing:
-        raise Invalid(f"a harvest needs 'source' (a configured source's name) or 'kind', 'location' and "
-                      f"'hospital'; missing: {', '.join(missing)}", field=missing[0])
+        raise Invalid(
+            f"a harvest needs 'source' (a configured source's name) or 'kind', 'location' and "
+            f"'hospital'; missing: {', '.join(missing)}",
+            field=missing[0],
+        )
     local = is_local(who)  # the server's own command line, run by its OS user: a trusted operator
-    if body["hospital"] not in {h["id"] for h in hospitals()} and not (local and body["hospital"] == "external"):
+    if body["hospital"] not in {h["id"] for h in hospitals()} and not (
+        local and body["hospital"] == "external"
+    ):
         raise Invalid(f"hospital {body['hospital']!r} is not a member hospital", field="hospital")
     location = body["location"]
     if not local:
         if not location.lower().startswith(("http://", "https://")):
-            raise Invalid("location: harvests started over the API read http(s) URLs only; files and databases on "
-                          "the server's machine are harvested with `hdcat harvest` there, or configured in "
-                          "hdcat.toml", field="location")
+            raise Invalid(
+                "location: harvests started over the API read http(s) URLs only; files and databases on "
+                "the server's machine are harvested with `hdcat harvest` there, or configured in "
+                "hdcat.toml",
+                field="location",
+            )
     source = one_off_source(body["kind"], location, body["hospital"], trusted=local)
     if not local:
         from hdcat.harvesters.policy import FetchPolicy, FetchRefused
+
         try:  # a caller of the API never makes the server reach an internal address, not even its first page
             FetchPolicy.for_source(location, trusted=False).check(location)
         except FetchRefused as exc:
@@ -159,11 +214,17 @@ def _requested_source(body: dict, who):
 
 
 @bp.post("/harvests")
-@documented('Start a harvest: {"source": NAME}, or a one-off {"kind", "location" (http(s) URL), "hospital"}; '
-            '"full": true re-reads unchanged pages', body=HarvestRequestSchema,
-            responses={202: (HarvestJobSchema, "queued; follow `url` (also in Location) for progress"),
-                       403: "the token lacks `harvest:run`, or its steward does not act for the source's hospital",
-                       404: "no configured source has that name", 503: "the server is stopping"})
+@documented(
+    'Start a harvest: {"source": NAME}, or a one-off {"kind", "location" (http(s) URL), "hospital"}; '
+    '"full": true re-reads unchanged pages',
+    body=HarvestRequestSchema,
+    responses={
+        202: (HarvestJobSchema, "queued; follow `url` (also in Location) for progress"),
+        403: "the token lacks `harvest:run`, or its steward does not act for the source's hospital",
+        404: "no configured source has that name",
+        503: "the server is stopping",
+    },
+)
 @require_scope("harvest:run")
 def start_harvest():
     """Queue a harvest; 202 with the run's URL, where its progress shows while it runs."""
@@ -174,13 +235,17 @@ def start_harvest():
         body = HarvestRequestSchema().load(body)
     except ValidationError as exc:
         field, messages = next(iter(exc.messages.items()))
-        raise Invalid(f"{field}: {messages[0] if isinstance(messages, list) else messages}", field=field) from None
+        raise Invalid(
+            f"{field}: {messages[0] if isinstance(messages, list) else messages}", field=field
+        ) from None
     who = g.principal
     source = _requested_source(body, who)
     if not who.acts_for(source.hospital):
         raise Forbidden(f"{who.label} does not act for {source.hospital}, whose source {source.name} this is")
     job = harvest_queue().submit([source], requested_by=who.label, incremental=not body["full"])[0]
-    accounts().audit(who.label, "harvest.request", source.name, {"run": job.id}, origin=request.remote_addr or "")
+    accounts().audit(
+        who.label, "harvest.request", source.name, {"run": job.id}, origin=request.remote_addr or ""
+    )
     answer = job_dict(job)
     return answer, 202, {"Location": answer["url"]}
 
@@ -189,8 +254,11 @@ def start_harvest():
 @documented("The member hospitals with dataset counts", responses={200: HospitalListSchema})
 def hospital_list():
     stats = {h["id"]: h["datasets"] for h in catalog().datasets.stats(members=is_member())["hospitals"]}
-    return {"hospitals": HospitalCountSchema(many=True).dump([{**h, "datasets": stats.get(h["id"], 0)}
-                                                              for h in hospitals()])}
+    return {
+        "hospitals": HospitalCountSchema(many=True).dump(
+            [{**h, "datasets": stats.get(h["id"], 0)} for h in hospitals()]
+        )
+    }
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -1,20 +1,21 @@
 """Flask app factory: settings in, one Catalog per app, one blueprint per resource."""
+
 from __future__ import annotations
 
 from flask import Flask
-
-from hdcat.catalog import Settings
-from hdcat.catalog import Catalog
+from hdcat.catalog import Catalog, Settings
 
 
-def create_app(settings: Settings | None = None, catalog: Catalog | None = None, search=None,
-               accounts=None) -> Flask:
+def create_app(
+    settings: Settings | None = None, catalog: Catalog | None = None, search=None, accounts=None
+) -> Flask:
     """The site, the API and linked data over one catalogue. Harvests asked of this app (API, site,
     scheduler, `hdcat harvest` beside a running server) run on its own queue (web.harvest_service)."""
     app = Flask(__name__)
     settings = settings or (catalog.settings if catalog else Settings())
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     from hdcat.web.limits import BoundedJSONProvider
+
     app.json = BoundedJSONProvider(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -24,16 +25,50 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     if accounts is not None:
         app.extensions["hdcat.accounts"] = accounts
 
-    from hdcat.web import (account, api, audit, auth, definitions_api, definitions_pages, errors, filters, limits, lineage_api,
-                     lineage_page, linked_data, logs, metrics, openapi, ops, pages, search_views, sparql)
+    from hdcat.web import (
+        account,
+        api,
+        audit,
+        auth,
+        definitions_api,
+        definitions_pages,
+        errors,
+        filters,
+        limits,
+        lineage_api,
+        lineage_page,
+        linked_data,
+        logs,
+        metrics,
+        openapi,
+        ops,
+        pages,
+        search_views,
+        sparql,
+    )
+
     logs.init_app(app)
     metrics.init_app(app)
     _harvest_service(app)
     errors.init_app(app)
     auth.init_app(app, settings)
     filters.init_app(app)
-    for blueprint in (pages.bp, api.bp, linked_data.bp, search_views.bp, openapi.bp, lineage_api.bp, lineage_page.bp,
-                      sparql.bp, account.bp, audit.bp, audit.api_bp, definitions_api.bp, definitions_pages.bp, ops.bp):
+    for blueprint in (
+        pages.bp,
+        api.bp,
+        linked_data.bp,
+        search_views.bp,
+        openapi.bp,
+        lineage_api.bp,
+        lineage_page.bp,
+        sparql.bp,
+        account.bp,
+        audit.bp,
+        audit.api_bp,
+        definitions_api.bp,
+        definitions_pages.bp,
+        ops.bp,
+    ):
         app.register_blueprint(blueprint)
     for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):
         auth.csrf.exempt(machine_facing)  # bearer tokens, not cookies, authorise their writes
@@ -43,8 +78,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+        )
         return response
 
     return app
@@ -56,6 +92,7 @@ def _harvest_service(app: Flask):
 
     from hdcat.web import operations
     from hdcat.web.harvest_service import HarvestService
+
     cat = app.extensions["hdcat"]
 
     def after(job):
@@ -63,6 +100,7 @@ def _harvest_service(app: Flask):
         app.extensions["hdcat.metrics"].harvest_finished(run)
         with app.app_context():
             from hdcat.web.auth import accounts
+
             operations.after_harvest(cat, accounts(), [run], actor=job.requested_by)
         search = app.extensions.get("hdcat.search")
         if search is not None and operations.changed([run]):
@@ -71,6 +109,11 @@ def _harvest_service(app: Flask):
             except Exception:  # the graph holds the harvest; the stale index is rebuilt at the next sync
                 app.logger.exception("search index not updated after the harvest of %s", run.source)
 
-    state = Path(cat.settings.data_dir) / "harvest-queue.json" if not cat.settings.store_url.startswith("memory:") else None
-    app.extensions["hdcat.harvests"] = HarvestService(cat, workers=cat.settings.service.harvest_workers,
-                                                      state_path=state, after=after)
+    state = (
+        Path(cat.settings.data_dir) / "harvest-queue.json"
+        if not cat.settings.store_url.startswith("memory:")
+        else None
+    )
+    app.extensions["hdcat.harvests"] = HarvestService(
+        cat, workers=cat.settings.service.harvest_workers, state_path=state, after=after
+    )

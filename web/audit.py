@@ -1,13 +1,13 @@
 """The audit trail for auditors: a page and downloads on the site (signed in), the same over the API
 (a bearer token with `audit:read`). Looking at the trail is itself recorded."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from marshmallow import Schema, fields, validate
-
 from hdcat.catalog import Invalid
 from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, origin, principal, require_permission, require_scope
+from marshmallow import Schema, fields, validate
 
 bp = Blueprint("audit", __name__)
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
@@ -17,6 +17,7 @@ MAX_SIZE = 1000
 
 class AuditArgsSchema(Schema):
     """The page of the trail to read (out-of-range numbers are brought within range, not refused)."""
+
     page = fields.Integer(validate=validate.Range(min=1))
     size = fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE))
     offset = fields.Integer(validate=validate.Range(min=0), metadata={"description": "instead of page"})
@@ -43,7 +44,12 @@ def _entries(size: int, offset: int) -> dict:
     acc = accounts()
     acc.audit(principal().label, "audit.read", "audit", {"size": size, "offset": offset}, origin=origin())
     intact, checked, problem = acc.verify_audit()
-    return {"intact": intact, "checked": checked, "problem": problem, "entries": acc.audit_entries(size, offset)}
+    return {
+        "intact": intact,
+        "checked": checked,
+        "problem": problem,
+        "entries": acc.audit_entries(size, offset),
+    }
 
 
 def _download(fmt: str) -> Response:
@@ -53,7 +59,9 @@ def _download(fmt: str) -> Response:
     acc = accounts()
     text = acc.export_audit(kind[0])
     acc.audit(principal().label, "audit.export", fmt, {}, origin=origin())
-    return Response(text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"})
+    return Response(
+        text, mimetype=kind[1], headers={"Content-Disposition": f"attachment; filename=hdcat-audit.{fmt}"}
+    )
 
 
 @bp.get("/audit")
@@ -70,16 +78,22 @@ def export(fmt: str):
 
 
 @api_bp.get("")
-@documented("The audit trail, newest first, and whether its hash chain is intact", query=AuditArgsSchema,
-            responses={200: AuditPageSchema})
+@documented(
+    "The audit trail, newest first, and whether its hash chain is intact",
+    query=AuditArgsSchema,
+    responses={200: AuditPageSchema},
+)
 @require_scope("audit:read")
 def entries():
     return _entries(*_page_args(100))
 
 
 @api_bp.get("/export.<fmt>")
-@documented("The whole trail as CSV or PROV-O (Turtle)", path={"fmt": fields.String(validate=validate.OneOf(FORMATS))},
-            responses={200: Media({media: TEXT for _, media in FORMATS.values()}, "the trail")})
+@documented(
+    "The whole trail as CSV or PROV-O (Turtle)",
+    path={"fmt": fields.String(validate=validate.OneOf(FORMATS))},
+    responses={200: Media({media: TEXT for _, media in FORMATS.values()}, "the trail")},
+)
 @require_scope("audit:read")
 def api_export(fmt: str):
     return _download(fmt)

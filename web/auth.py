@@ -8,6 +8,7 @@ bearer tokens only, so a browser session can never be ridden across sites into a
 401 (with WWW-Authenticate on the API, a redirect to sign-in on pages) when nobody is
 signed in, 403 when the principal lacks the permission or scope.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -20,9 +21,7 @@ from flask import current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
-
-from hdcat.catalog import Accounts, Principal
-from hdcat.catalog import Forbidden, Unauthorized
+from hdcat.catalog import Accounts, Forbidden, Principal, Unauthorized
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,7 +30,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def accounts() -> Accounts:
     acc = current_app.extensions.get("hdcat.accounts")
     if acc is None:
-        acc = current_app.extensions["hdcat.accounts"] = Accounts.for_settings(current_app.extensions["hdcat"].settings)
+        acc = current_app.extensions["hdcat.accounts"] = Accounts.for_settings(
+            current_app.extensions["hdcat"].settings
+        )
     return acc
 
 
@@ -55,7 +56,7 @@ def _bearer() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    secret = header[len("Bearer "):].strip()
+    secret = header[len("Bearer ") :].strip()
     local = current_app.config.get("hdcat.local_secret")
     if local and hmac.compare_digest(secret.encode(), local.encode()):
         return LOCAL
@@ -106,26 +107,33 @@ def require_permission(permission: str):
             if not who.can(permission):
                 raise Forbidden(f"{who.user} is a {who.role}; this needs {permission!r}")
             return view(*args, **kwargs)
+
         wrapper.required = ("permission", permission)  # read by web.openapi: security, 401 and 403
         return wrapper
+
     return decorate
 
 
 def require_scope(scope: str):
     """An API write: a bearer token holding `scope` (sessions are not accepted, see the module note)."""
+
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             who = _bearer()
             if who is None:
-                raise Unauthorized(f"this endpoint needs an API token with the {scope!r} scope "
-                                   "(Authorization: Bearer <token>; `hdcat tokens issue` or your account page)")
+                raise Unauthorized(
+                    f"this endpoint needs an API token with the {scope!r} scope "
+                    "(Authorization: Bearer <token>; `hdcat tokens issue` or your account page)"
+                )
             if scope not in who.scopes:
                 raise Forbidden(f"token {who.token_id} lacks the {scope!r} scope")
             g.principal = who
             return view(*args, **kwargs)
+
         wrapper.required = ("scope", scope)  # read by web.openapi: security, 401 and 403
         return wrapper
+
     return decorate
 
 
@@ -148,9 +156,13 @@ def audit_restricted_list(records) -> None:
         return
     hidden = [r.get("iri") for r in records if r.get("visibility") == "consortium"]
     if hidden:
-        accounts().audit(who.label, "read.restricted", request.path,
-                         {"path": request.full_path.rstrip("?"), "count": len(hidden), "datasets": hidden[:200]},
-                         origin=origin())
+        accounts().audit(
+            who.label,
+            "read.restricted",
+            request.path,
+            {"path": request.full_path.rstrip("?"), "count": len(hidden), "datasets": hidden[:200]},
+            origin=origin(),
+        )
 
 
 def audit_restricted_query(query: str) -> None:
@@ -189,6 +201,7 @@ def secret_key(settings) -> str:
 
 def init_app(app, settings) -> None:
     from datetime import timedelta
+
     app.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,

@@ -3,12 +3,12 @@
 Each module owns one group of commands (harvesting, people, audit, definitions, serving); this file
 only names them, so a new command is added in its module and listed here once.
 """
+
 from __future__ import annotations
 
 import sys
 
 import click
-
 from hdcat.catalog import HdcatError
 from hdcat.web.commands import audit, definitions, harvesting, people, serving
 from hdcat.web.commands.common import Context, bundled_config, console, resolve_config
@@ -17,8 +17,13 @@ __all__ = ["main", "run", "bundled_config", "resolve_config"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
-              help="hdcat.toml to use (default: $HDCAT_CONFIG, ./hdcat.toml, then the bundled sample).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="hdcat.toml to use (default: $HDCAT_CONFIG, ./hdcat.toml, then the bundled sample).",
+)
 @click.version_option(package_name="hdcat")
 @click.pass_context
 def main(ctx, config):
@@ -26,9 +31,20 @@ def main(ctx, config):
     ctx.obj = Context(config)
 
 
-for command in (serving.demo, serving.serve, harvesting.harvest, harvesting.export, harvesting.sources,
-                harvesting.plugins, harvesting.reindex, people.users, people.tokens, audit.audit, definitions.definitions,
-                serving.bench):
+for command in (
+    serving.demo,
+    serving.serve,
+    harvesting.harvest,
+    harvesting.export,
+    harvesting.sources,
+    harvesting.plugins,
+    harvesting.reindex,
+    people.users,
+    people.tokens,
+    audit.audit,
+    definitions.definitions,
+    serving.bench,
+):
     main.add_command(command)
 
 

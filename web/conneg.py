@@ -1,16 +1,16 @@
 """Content negotiation for linked data: Accept header or ?format=, one table of formats."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import request
-
 from hdcat.catalog import Invalid, NotAcceptable
 
 
 @dataclass(frozen=True)
 class RdfFormat:
-    name: str          # ?format= value
+    name: str  # ?format= value
     media_type: str
     rdflib: str | None  # rdflib serializer name; None for HTML
 
@@ -30,16 +30,21 @@ def negotiate(default: str = "html") -> RdfFormat:
     asked = request.args.get("format")
     if asked is not None:
         if asked not in _BY_NAME:
-            raise Invalid(f"parameter 'format': unknown format {asked!r}; use one of "
-                          + ", ".join(f.name for f in FORMATS), field="format")
+            raise Invalid(
+                f"parameter 'format': unknown format {asked!r}; use one of "
+                + ", ".join(f.name for f in FORMATS),
+                field="format",
+            )
         return _BY_NAME[asked]
     accept = request.accept_mimetypes
     if not accept or accept.provided is False or str(accept) in ("", "*/*"):
         return _BY_NAME[default]
     best = accept.best_match([f.media_type for f in FORMATS] + ["application/json"])
     if best is None:
-        raise NotAcceptable("none of the requested media types is available; offered: "
-                            + ", ".join(f.media_type for f in FORMATS))
+        raise NotAcceptable(
+            "none of the requested media types is available; offered: "
+            + ", ".join(f.media_type for f in FORMATS)
+        )
     if best == "application/json":
         return _BY_NAME["jsonld"]
     return next(f for f in FORMATS if f.media_type == best)

@@ -1,11 +1,10 @@
 """Request helpers shared by blueprints: the catalogue, and query parameters checked by schema."""
+
 from __future__ import annotations
 
 from flask import current_app, request
+from hdcat.catalog import Catalog, Invalid
 from marshmallow import Schema, ValidationError
-
-from hdcat.catalog import Invalid
-from hdcat.catalog import Catalog
 
 
 def catalog() -> Catalog:

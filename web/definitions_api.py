@@ -3,17 +3,23 @@
 Writes need a bearer token with the `definitions:write` scope, from a steward acting for the
 definition's hospital (or an admin). Published versions never change: editing one is 409.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
-from marshmallow import Schema, fields, validate
-
-from hdcat.catalog import Forbidden, Invalid
-from hdcat.catalog import DefinitionRecordSchema, DefinitionSchema, load_definition, parse_upload
+from hdcat.catalog import (
+    DefinitionRecordSchema,
+    DefinitionSchema,
+    Forbidden,
+    Invalid,
+    load_definition,
+    parse_upload,
+)
 from hdcat.web import operations
 from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, is_member, origin, require_scope
 from hdcat.web.context import catalog
+from marshmallow import Schema, fields, validate
 
 bp = Blueprint("definitions_api", __name__, url_prefix="/api/v1/definitions")
 MAX_BODY = 2 * 1024 * 1024
@@ -59,8 +65,10 @@ class ConformanceSchema(Schema):
 ID = {"def_id": fields.String(validate=validate.Length(max=63))}
 ID_VERSION = {**ID, "version": fields.String(validate=validate.Length(max=20))}
 UPLOAD = Media({"application/json": DefinitionSchema, "text/turtle": TEXT})
-WRITE_ERRORS = {403: "the token lacks `definitions:write`, or its steward does not act for the definition's hospital",
-                409: "the version exists already, or is published and never changes"}
+WRITE_ERRORS = {
+    403: "the token lacks `definitions:write`, or its steward does not act for the definition's hospital",
+    409: "the version exists already, or is published and never changes",
+}
 
 
 def definitions():
@@ -70,7 +78,9 @@ def definitions():
 def _body() -> dict:
     if request.content_length and request.content_length > MAX_BODY:
         raise Invalid(f"a definition may be at most {MAX_BODY} bytes", field="(body)")
-    defaults = {k: request.args[k] for k in ("id", "version", "disease_area", "hospital") if request.args.get(k)}
+    defaults = {
+        k: request.args[k] for k in ("id", "version", "disease_area", "hospital") if request.args.get(k)
+    }
     data = parse_upload(request.get_data(as_text=True), request.mimetype or "application/json", defaults)
     if not isinstance(data, dict):
         raise Invalid("a definition is a JSON object", field="(body)")
@@ -86,11 +96,16 @@ def check_hospital(who, hospital: str | None) -> str | None:
     if hospital is None and len(who.hospitals) == 1:
         return next(iter(who.hospitals))
     if hospital is None:
-        raise Invalid(f"field 'hospital': say which of your hospitals ({', '.join(sorted(who.hospitals))}) "
-                      "owns this definition", field="hospital")
+        raise Invalid(
+            f"field 'hospital': say which of your hospitals ({', '.join(sorted(who.hospitals))}) "
+            "owns this definition",
+            field="hospital",
+        )
     if not who.acts_for(hospital):
-        raise Forbidden(f"{who.user} is a steward for {', '.join(sorted(who.hospitals)) or 'no hospital'}, "
-                        f"not for {hospital}")
+        raise Forbidden(
+            f"{who.user} is a steward for {', '.join(sorted(who.hospitals)) or 'no hospital'}, "
+            f"not for {hospital}"
+        )
     return hospital
 
 
@@ -105,8 +120,10 @@ def check_owner(who, record: dict) -> None:
     if owner is None:
         raise Forbidden(f"{record['id']} is a consortium-wide definition: admins manage it")
     if not who.acts_for(owner):
-        raise Forbidden(f"{record['id']} belongs to {owner}; {who.user} is a steward for "
-                        f"{', '.join(sorted(who.hospitals)) or 'no hospital'}")
+        raise Forbidden(
+            f"{record['id']} belongs to {owner}; {who.user} is a steward for "
+            f"{', '.join(sorted(who.hospitals)) or 'no hospital'}"
+        )
 
 
 def may_write(who, record: dict) -> bool:
@@ -132,8 +149,14 @@ def check_new_version(who, data: dict) -> None:
 
 def changed(action: str, record: dict, who) -> None:
     """After a write: what every definition change is followed by (web/operations.py)."""
-    operations.after_definition_change(accounts(), action, record, who.label, origin=origin(),
-                                       search=current_app.extensions.get("hdcat.search"))
+    operations.after_definition_change(
+        accounts(),
+        action,
+        record,
+        who.label,
+        origin=origin(),
+        search=current_app.extensions.get("hdcat.search"),
+    )
 
 
 def _owned(def_id: str, version: str):
@@ -143,8 +166,11 @@ def _owned(def_id: str, version: str):
 
 
 @bp.get("")
-@documented("Every version of every standard dataset definition", query=DefinitionListArgsSchema,
-            responses={200: DefinitionListSchema})
+@documented(
+    "Every version of every standard dataset definition",
+    query=DefinitionListArgsSchema,
+    responses={200: DefinitionListSchema},
+)
 def list_definitions():
     status = request.args.get("status")
     if status and status not in STATUSES:
@@ -166,8 +192,11 @@ def one(def_id: str, version: str):
 
 
 @bp.post("")
-@documented("Register a new definition (a draft)", body=UPLOAD,
-            responses={201: DefinitionRecordSchema, 404: "no such definition", **WRITE_ERRORS})
+@documented(
+    "Register a new definition (a draft)",
+    body=UPLOAD,
+    responses={201: DefinitionRecordSchema, 404: "no such definition", **WRITE_ERRORS},
+)
 @require_scope("definitions:write")
 def create():
     data = load_definition(_body())  # a 400 naming every bad field comes before any question of ownership
@@ -179,8 +208,12 @@ def create():
 
 
 @bp.put("/<def_id>/<version>")
-@documented("Edit a draft (published versions never change: 409)", path=ID_VERSION, body=UPLOAD,
-            responses={200: DefinitionRecordSchema, **WRITE_ERRORS})
+@documented(
+    "Edit a draft (published versions never change: 409)",
+    path=ID_VERSION,
+    body=UPLOAD,
+    responses={200: DefinitionRecordSchema, **WRITE_ERRORS},
+)
 @require_scope("definitions:write")
 def update(def_id: str, version: str):
     _owned(def_id, version)
@@ -192,10 +225,17 @@ def update(def_id: str, version: str):
 
 
 @bp.post("/<def_id>/<version>/<action>")
-@documented('publish, deprecate, or revise (body {"version": "1.1.0"}: a new draft that supersedes it when '
-            'published)', path={**ID_VERSION, "action": fields.String(validate=validate.OneOf(ACTIONS))},
-            responses={200: DefinitionRecordSchema, 201: (DefinitionRecordSchema, "revised: the new draft"),
-                       400: "a parameter or the body is wrong; `field` names it", **WRITE_ERRORS})
+@documented(
+    'publish, deprecate, or revise (body {"version": "1.1.0"}: a new draft that supersedes it when '
+    "published)",
+    path={**ID_VERSION, "action": fields.String(validate=validate.OneOf(ACTIONS))},
+    responses={
+        200: DefinitionRecordSchema,
+        201: (DefinitionRecordSchema, "revised: the new draft"),
+        400: "a parameter or the body is wrong; `field` names it",
+        **WRITE_ERRORS,
+    },
+)
 @require_scope("definitions:write")
 def lifecycle(def_id: str, version: str, action: str):
     _owned(def_id, version)
@@ -217,9 +257,14 @@ def lifecycle(def_id: str, version: str, action: str):
 
 
 @bp.get("/<def_id>/<version>/conformance")
-@documented("Datasets that declare or resemble this version, with scores and what is missing", path=ID_VERSION,
-            responses={200: ConformanceSchema})
+@documented(
+    "Datasets that declare or resemble this version, with scores and what is missing",
+    path=ID_VERSION,
+    responses={200: ConformanceSchema},
+)
 def conformance(def_id: str, version: str):
     record = definitions().get(def_id, version, drafts=is_member())
-    return {"definition": record["iri"],
-            "results": catalog().conformance.of(definition=record["iri"], members=is_member())}
+    return {
+        "definition": record["iri"],
+        "results": catalog().conformance.of(definition=record["iri"], members=is_member()),
+    }

@@ -4,26 +4,47 @@ The form is plain HTML (works without JavaScript): metadata, then one block per 
 with a button that adds blank element rows. Validation is the API's marshmallow schema, so the
 site and the API agree; each message is shown beside the field it is about.
 """
+
 from __future__ import annotations
 
 import json
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-
+from hdcat.catalog import (
+    CARDINALITIES,
+    CODING_SYSTEMS,
+    DATATYPES,
+    DISEASE_AREAS,
+    Conflict,
+    Forbidden,
+    HdcatError,
+    Invalid,
+    NotFound,
+    to_csv,
+    to_json_schema,
+)
+from hdcat.catalog import definition_content as content
+from hdcat.catalog import definition_diff as diff
 from hdcat.catalog import definition_shapes as shapes
-from hdcat.catalog import to_csv, to_json_schema
-from hdcat.catalog import CARDINALITIES, CODING_SYSTEMS, DATATYPES, DISEASE_AREAS, definition_content as content, definition_diff as diff
-from hdcat.catalog import Conflict, Forbidden, HdcatError, Invalid, NotFound
 from hdcat.ontology import hospitals
 from hdcat.web.account import EmptyForm
 from hdcat.web.auth import is_member, principal, require_permission
+from hdcat.web.conneg import FORMATS
 from hdcat.web.context import catalog
 from hdcat.web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
 from hdcat.web.rdf_response import rdf_response
-from hdcat.web.conneg import FORMATS
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 
 _FORMAT = {f.name: f for f in FORMATS}
 
@@ -37,14 +58,23 @@ class ElementForm(Form):
     label_ko = StringField("Label (Korean) · 한국어 이름")
     definition_en = TextAreaField("Meaning (English)")
     definition_ko = TextAreaField("Meaning (Korean) · 정의")
-    datatype = SelectField("Datatype · 자료형", validate_choice=False, choices=[SelectChoice(d, d) for d in DATATYPES])
+    datatype = SelectField(
+        "Datatype · 자료형", validate_choice=False, choices=[SelectChoice(d, d) for d in DATATYPES]
+    )
     unit = StringField("Unit (UCUM) · 단위")
-    coding_system = SelectField("Coding system · 코드 체계", validate_choice=False,
-                                choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CODING_SYSTEMS])
+    coding_system = SelectField(
+        "Coding system · 코드 체계",
+        validate_choice=False,
+        choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CODING_SYSTEMS],
+    )
     concept_code = StringField("Concept code (e.g. LOINC 8480-6)")
     value_set = TextAreaField("Value set: one “code | label” per line · 값 목록")
     required = BooleanField("Required · 필수")
-    cardinality = SelectField("Cardinality", validate_choice=False, choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CARDINALITIES])
+    cardinality = SelectField(
+        "Cardinality",
+        validate_choice=False,
+        choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CARDINALITIES],
+    )
 
 
 class DefinitionForm(FlaskForm):
@@ -54,9 +84,13 @@ class DefinitionForm(FlaskForm):
     title_ko = StringField("Title (Korean) · 제목")
     description_en = TextAreaField("Description (English)")
     description_ko = TextAreaField("Description (Korean) · 설명")
-    disease_area = SelectField("Disease area · 질환 영역", validate_choice=False, choices=[SelectChoice(a, a) for a in DISEASE_AREAS])
+    disease_area = SelectField(
+        "Disease area · 질환 영역", validate_choice=False, choices=[SelectChoice(a, a) for a in DISEASE_AREAS]
+    )
     keywords = StringField("Keywords, comma-separated · 키워드")
-    hospital = SelectField("Owning hospital · 소유 병원", choices=[], validate_choice=False)  # checked by check_hospital
+    hospital = SelectField(
+        "Owning hospital · 소유 병원", choices=[], validate_choice=False
+    )  # checked by check_hospital
     elements = FieldList(FormField(ElementForm), min_entries=1)
     add_row = SubmitField("Add element rows · 항목 추가")
     save = SubmitField("Save draft · 초안 저장")
@@ -68,8 +102,10 @@ class ReviseForm(FlaskForm):
 
 # ---- form ↔ the JSON shape ----------------------------------------------------------------
 def _blank(row: ElementForm) -> bool:
-    return not any((row.name.data or "").strip() or (getattr(row, f).data or "").strip()
-                   for f in ("label_en", "label_ko", "unit", "concept_code", "value_set"))
+    return not any(
+        (row.name.data or "").strip() or (getattr(row, f).data or "").strip()
+        for f in ("label_en", "label_ko", "unit", "concept_code", "value_set")
+    )
 
 
 def _texts(en: str | None, ko: str | None) -> dict:
@@ -87,33 +123,75 @@ def form_data(form: DefinitionForm) -> tuple[dict, list[int]]:
         if (row.concept_code.data or "").strip():
             code = row.concept_code.data.strip()  # "LOINC 8480-6", "SNOMED CT 401201003" or just "8480-6"
             system = next((c for c in CODING_SYSTEMS if code.upper().startswith(c.upper() + " ")), None)
-            concept = {"system": system, "code": code[len(system):].strip()} if system else \
-                {"system": row.coding_system.data or None, "code": code}
+            concept = (
+                {"system": system, "code": code[len(system) :].strip()}
+                if system
+                else {"system": row.coding_system.data or None, "code": code}
+            )
         value_set = []
         for line in (row.value_set.data or "").splitlines():
             code, _, label = line.partition("|")
             if code.strip():
-                value_set.append({"code": code.strip(), "label": label.strip() or None, "system": row.coding_system.data or None})
-        elements.append({"name": (row.name.data or "").strip(), "label": _texts(row.label_en.data, row.label_ko.data),
-                         "definition": _texts(row.definition_en.data, row.definition_ko.data),
-                         "datatype": row.datatype.data, "unit": (row.unit.data or "").strip() or None,
-                         "coding_system": row.coding_system.data or None, "concept": concept, "value_set": value_set,
-                         "required": bool(row.required.data), "cardinality": row.cardinality.data or None})
+                value_set.append(
+                    {
+                        "code": code.strip(),
+                        "label": label.strip() or None,
+                        "system": row.coding_system.data or None,
+                    }
+                )
+        elements.append(
+            {
+                "name": (row.name.data or "").strip(),
+                "label": _texts(row.label_en.data, row.label_ko.data),
+                "definition": _texts(row.definition_en.data, row.definition_ko.data),
+                "datatype": row.datatype.data,
+                "unit": (row.unit.data or "").strip() or None,
+                "coding_system": row.coding_system.data or None,
+                "concept": concept,
+                "value_set": value_set,
+                "required": bool(row.required.data),
+                "cardinality": row.cardinality.data or None,
+            }
+        )
         rows.append(i)
-    data = {"id": (form.def_id.data or "").strip(), "version": (form.version.data or "").strip(),
-            "title": _texts(form.title_en.data, form.title_ko.data),
-            "description": _texts(form.description_en.data, form.description_ko.data),
-            "disease_area": form.disease_area.data,
-            "keywords": [k.strip() for k in (form.keywords.data or "").split(",") if k.strip()],
-            "hospital": form.hospital.data or None, "elements": elements}
+    data = {
+        "id": (form.def_id.data or "").strip(),
+        "version": (form.version.data or "").strip(),
+        "title": _texts(form.title_en.data, form.title_ko.data),
+        "description": _texts(form.description_en.data, form.description_ko.data),
+        "disease_area": form.disease_area.data,
+        "keywords": [k.strip() for k in (form.keywords.data or "").split(",") if k.strip()],
+        "hospital": form.hospital.data or None,
+        "elements": elements,
+    }
     return data, rows
 
 
-_FIELD = {"id": "def_id", "version": "version", "title": "title_en", "title.en": "title_en", "title.ko": "title_ko",
-          "description": "description_en", "disease_area": "disease_area", "keywords": "keywords", "hospital": "hospital"}
-_ELEMENT_FIELD = {"name": "name", "label": "label_en", "label.en": "label_en", "label.ko": "label_ko",
-                  "definition": "definition_en", "datatype": "datatype", "unit": "unit", "coding_system": "coding_system",
-                  "concept": "concept_code", "value_set": "value_set", "required": "required", "cardinality": "cardinality"}
+_FIELD = {
+    "id": "def_id",
+    "version": "version",
+    "title": "title_en",
+    "title.en": "title_en",
+    "title.ko": "title_ko",
+    "description": "description_en",
+    "disease_area": "disease_area",
+    "keywords": "keywords",
+    "hospital": "hospital",
+}
+_ELEMENT_FIELD = {
+    "name": "name",
+    "label": "label_en",
+    "label.en": "label_en",
+    "label.ko": "label_ko",
+    "definition": "definition_en",
+    "datatype": "datatype",
+    "unit": "unit",
+    "coding_system": "coding_system",
+    "concept": "concept_code",
+    "value_set": "value_set",
+    "required": "required",
+    "cardinality": "cardinality",
+}
 
 
 def place_errors(form: DefinitionForm, errors: dict[str, str], rows: list[int]) -> None:
@@ -151,16 +229,21 @@ def fill(form: DefinitionForm, record: dict) -> None:
         row.datatype.data, row.unit.data = e["datatype"], e.get("unit") or ""
         row.coding_system.data = e.get("coding_system") or ""
         concept = e.get("concept") or {}
-        row.concept_code.data = f"{concept.get('system') or ''} {concept.get('code')}".strip() if concept.get("code") else ""
-        row.value_set.data = "\n".join(f"{c['code']} | {c.get('label') or ''}".rstrip(" |") for c in e.get("value_set") or [])
+        row.concept_code.data = (
+            f"{concept.get('system') or ''} {concept.get('code')}".strip() if concept.get("code") else ""
+        )
+        row.value_set.data = "\n".join(
+            f"{c['code']} | {c.get('label') or ''}".rstrip(" |") for c in e.get("value_set") or []
+        )
         row.required.data, row.cardinality.data = e.get("required"), e.get("cardinality") or ""
 
 
 def _hospital_choices(form: DefinitionForm) -> None:
     who = principal()
     allowed = [h for h in hospitals() if who.role == "admin" or h["id"] in who.hospitals]
-    form.hospital.choices = ([SelectChoice("", "— consortium-wide —")] if who.role == "admin" else []) + \
-        [SelectChoice(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed]
+    form.hospital.choices = ([SelectChoice("", "— consortium-wide —")] if who.role == "admin" else []) + [
+        SelectChoice(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed
+    ]
 
 
 def _editor(record: dict | None, template_title: str):
@@ -188,7 +271,9 @@ def _editor(record: dict | None, template_title: str):
                 check_new_version(who, data)
             except Forbidden as exc:  # someone else's definition id: say so beside the id
                 place_errors(form, {"id": exc.message}, rows)
-                return render_template("definition_form.html", form=form, record=record, title=template_title), 403
+                return render_template(
+                    "definition_form.html", form=form, record=record, title=template_title
+                ), 403
         data["hospital"] = check_hospital(who, data.get("hospital"))
         if record is None:
             saved = defs.create(data, who.user)
@@ -200,7 +285,9 @@ def _editor(record: dict | None, template_title: str):
         if exc.status in (401, 403, 404):
             raise
         place_errors(form, (exc.detail or {}).get("fields") or {exc.field or "id": exc.message}, rows)
-        return render_template("definition_form.html", form=form, record=record, title=template_title), exc.status
+        return render_template(
+            "definition_form.html", form=form, record=record, title=template_title
+        ), exc.status
     return redirect(url_for("definitions.page", def_id=saved["id"], version=saved["version"]))
 
 
@@ -214,8 +301,12 @@ def index():
         by_id.setdefault(row["id"], []).append(row)
     latest = [defs.get(i, defs.latest_version(i, drafts=members)) for i in sorted(by_id)]
     who = principal()
-    return render_template("definitions.html", latest=latest, versions=by_id,
-                           can_create=who is not None and who.can("write:definitions"))
+    return render_template(
+        "definitions.html",
+        latest=latest,
+        versions=by_id,
+        can_create=who is not None and who.can("write:definitions"),
+    )
 
 
 @bp.route("/definitions/new", methods=["GET", "POST"])
@@ -227,7 +318,9 @@ def new():
 @bp.get("/definitions/<def_id>")
 def latest(def_id: str):
     defs = catalog().definitions
-    return redirect(url_for("definitions.page", def_id=def_id, version=defs.latest_version(def_id, drafts=is_member())))
+    return redirect(
+        url_for("definitions.page", def_id=def_id, version=defs.latest_version(def_id, drafts=is_member()))
+    )
 
 
 @bp.get("/definitions/<def_id>/<version>")
@@ -237,18 +330,31 @@ def page(def_id: str, version: str):
     members = is_member()
     record = defs.get(def_id, version, drafts=members)
     others = defs.all_of(def_id, drafts=members)
-    compare_to = request.args.get("compare") or (record["revision_of"].rsplit("/", 1)[-1] if record["revision_of"] else None)
+    compare_to = request.args.get("compare") or (
+        record["revision_of"].rsplit("/", 1)[-1] if record["revision_of"] else None
+    )
     change = None
     if compare_to and compare_to != version:
         try:
             change = diff(content(defs.get(def_id, compare_to, drafts=members)), content(record))
         except NotFound:
             change = None
-    results = cat.conformance.of(definition=record["iri"], members=members) if record["status"] != "draft" else []
+    results = (
+        cat.conformance.of(definition=record["iri"], members=members) if record["status"] != "draft" else []
+    )
     titles = _dataset_titles([r["dataset"] for r in results])
-    return render_template("definition.html", d=record, versions=others, change=change, results=results,
-                           titles=titles, history=defs.history(def_id, drafts=members), may_write=may_write(principal(), record),
-                           empty=EmptyForm(), revise=ReviseForm())
+    return render_template(
+        "definition.html",
+        d=record,
+        versions=others,
+        change=change,
+        results=results,
+        titles=titles,
+        history=defs.history(def_id, drafts=members),
+        may_write=may_write(principal(), record),
+        empty=EmptyForm(),
+        revise=ReviseForm(),
+    )
 
 
 def _dataset_titles(iris: list[str]) -> dict:
@@ -269,7 +375,9 @@ def edit(def_id: str, version: str):
     record = catalog().definitions.get(def_id, version)
     check_owner(principal(), record)
     if record["status"] != "draft":
-        raise Conflict(f"{def_id} {version} is {record['status']}: published versions never change; make a new version")
+        raise Conflict(
+            f"{def_id} {version} is {record['status']}: published versions never change; make a new version"
+        )
     return _editor(record, f"Edit {def_id} {version}")
 
 
@@ -303,7 +411,13 @@ def lifecycle(def_id: str, version: str, action: str):
     return redirect(url_for("definitions.page", def_id=def_id, version=version))
 
 
-DOWNLOADS = {"ttl": "Turtle", "jsonld": "JSON-LD", "shacl": "SHACL (Turtle)", "csv": "CSV", "schema": "JSON Schema"}
+DOWNLOADS = {
+    "ttl": "Turtle",
+    "jsonld": "JSON-LD",
+    "shacl": "SHACL (Turtle)",
+    "csv": "CSV",
+    "schema": "JSON Schema",
+}
 
 
 @bp.get("/definitions/<def_id>/<version>/download/<kind>")
@@ -321,8 +435,10 @@ def download(def_id: str, version: str, kind: str):
     elif kind == "csv":
         response = Response(to_csv(record), mimetype="text/csv")
     elif kind == "schema":
-        response = Response(json.dumps(to_json_schema(record), ensure_ascii=False, indent=2),
-                            mimetype="application/schema+json")
+        response = Response(
+            json.dumps(to_json_schema(record), ensure_ascii=False, indent=2),
+            mimetype="application/schema+json",
+        )
         kind = "schema.json"
     else:
         raise NotFound(f"definitions download as {', '.join(DOWNLOADS)}")

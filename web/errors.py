@@ -1,15 +1,16 @@
 """One place renders every error: JSON under /api/ (and for JSON clients), an HTML page elsewhere."""
+
 from __future__ import annotations
 
 from flask import render_template, request
+from hdcat.catalog import HdcatError
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
-
-from hdcat.catalog import HdcatError
 
 
 class ErrorSchema(Schema):
     """Every JSON error answer (error_body and HdcatError.to_dict), as the OpenAPI document names it."""
+
     error = fields.String(required=True, metadata={"description": "machine-readable code"})
     message = fields.String(required=True, metadata={"description": "what is wrong, for people"})
     status = fields.Integer(required=True)
@@ -41,6 +42,7 @@ def init_app(app) -> None:
     @app.errorhandler(HdcatError)
     def _hdcat(exc: HdcatError):
         from hdcat.search.backends import SearchUnavailable
+
         if isinstance(exc, SearchUnavailable) and "hdcat.metrics" in app.extensions:
             app.extensions["hdcat.metrics"].search_errors.inc()
         return _render(exc.status, exc.to_dict())

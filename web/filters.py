@@ -1,4 +1,5 @@
 """Jinja filters for the pages: counts, dates and safe links."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -7,6 +7,7 @@ are never blocked: a source's graph is swapped in one store transaction when its
 What is queued or running is also written to `{data_dir}/harvest-queue.json`, so a server that is
 stopped (SIGTERM, Ctrl+C) picks up the sources it had not committed when it starts again.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,12 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
-from hdcat.catalog import SourceConfig
-from hdcat.catalog import HdcatError, Interrupted
-from hdcat.catalog import HarvestRun, Outcome
+from hdcat.catalog import HarvestRun, HdcatError, Interrupted, Outcome, SourceConfig
 from hdcat.harvesters.fetch import Fetcher
 from hdcat.harvesters.runner import harvest_source, new_run
 
@@ -36,18 +35,24 @@ _KEEP_FINISHED = 200
 def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool = True) -> SourceConfig:
     """A source that is not in hdcat.toml (`hdcat harvest dcat:./catalog.ttl`, or the API's
     {"kind", "location", "hospital"}); its name is stable, so harvesting it again replaces its graph."""
-    from hdcat.catalog import Invalid
-    from hdcat.catalog import short_hash
+    from hdcat.catalog import Invalid, short_hash
     from hdcat.harvesters.registry import harvesters
+
     if kind not in harvesters.names():
-        raise Invalid(f"kind {kind!r} is not a harvester kind; use one of {', '.join(harvesters.names())}",
-                      field="kind")
+        raise Invalid(
+            f"kind {kind!r} is not a harvester kind; use one of {', '.join(harvesters.names())}", field="kind"
+        )
     if "://" not in location and not location.startswith("/") and not location.startswith("{"):
         location = str(Path(location).resolve())
     hospital = hospital or "external"
     # the hospital is part of the name: another hospital harvesting the same location gets its own graph
-    return SourceConfig(name=f"{kind}-{short_hash(hospital + ' ' + location, 8)}", hospital=hospital,
-                        kind=kind, location=location, trusted_location=trusted)
+    return SourceConfig(
+        name=f"{kind}-{short_hash(hospital + ' ' + location, 8)}",
+        hospital=hospital,
+        kind=kind,
+        location=location,
+        trusted_location=trusted,
+    )
 
 
 class ServiceStopping(HdcatError):
@@ -58,12 +63,13 @@ class ServiceStopping(HdcatError):
 @dataclass
 class HarvestJob:
     """One requested run of one source, from the queue to its committed (or interrupted) end."""
+
     source: SourceConfig
     run: HarvestRun
     requested_by: str
     incremental: bool = True
     state: str = QUEUED
-    queued_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    queued_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,8 +81,10 @@ class HarvestJob:
     def checkpoint(self, *_):
         """Called between pages: a stopping server interrupts the harvest here, before anything is written."""
         if self.cancel.is_set():
-            raise Interrupted("the server stopped during this harvest; the source keeps its last good data "
-                              "and is harvested again when the server starts")
+            raise Interrupted(
+                "the server stopped during this harvest; the source keeps its last good data "
+                "and is harvested again when the server starts"
+            )
 
     def before_commit(self):
         with self.lock:
@@ -86,34 +94,55 @@ class HarvestJob:
     def as_dict(self) -> dict:
         r = self.run
         status = r.outcome.value if (self.state == DONE and r.outcome) else self.state
-        return {"id": r.id, "source": r.source, "hospital": r.hospital, "kind": r.kind, "location": r.location,
-                "status": status, "state": self.state, "requested_by": self.requested_by,
-                "queued": self.queued_at.isoformat(),
-                "started": r.started.isoformat() if self.state != QUEUED else None,
-                "ended": r.ended.isoformat() if r.ended else None,
-                "pages": len(r.pages), "found": r.found, "added": r.added, "changed": r.changed,
-                "removed": r.removed, "skipped": len(r.skipped), "warnings": len(r.warnings), "error": r.error}
+        return {
+            "id": r.id,
+            "source": r.source,
+            "hospital": r.hospital,
+            "kind": r.kind,
+            "location": r.location,
+            "status": status,
+            "state": self.state,
+            "requested_by": self.requested_by,
+            "queued": self.queued_at.isoformat(),
+            "started": r.started.isoformat() if self.state != QUEUED else None,
+            "ended": r.ended.isoformat() if r.ended else None,
+            "pages": len(r.pages),
+            "found": r.found,
+            "added": r.added,
+            "changed": r.changed,
+            "removed": r.removed,
+            "skipped": len(r.skipped),
+            "warnings": len(r.warnings),
+            "error": r.error,
+        }
 
 
 class HarvestService:
     """The server's harvest queue. `after` is called with each finished run (audit, metrics, search)."""
 
-    def __init__(self, catalog, workers: int = 2, state_path: Path | None = None,
-                 after: Callable[[HarvestJob], None] | None = None):
+    def __init__(
+        self,
+        catalog,
+        workers: int = 2,
+        state_path: Path | None = None,
+        after: Callable[[HarvestJob], None] | None = None,
+    ):
         self.catalog = catalog
         self.workers = workers
         self.state_path = state_path
         self.after = after
         self._queue: queue.Queue[HarvestJob | None] = queue.Queue()
         self._jobs: dict[str, HarvestJob] = {}
-        self._active: dict[str, HarvestJob] = {}   # source name → its queued or running job
+        self._active: dict[str, HarvestJob] = {}  # source name → its queued or running job
         self._lock = threading.RLock()
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._fetcher: Fetcher | None = None
 
     # ---- asking for work ---------------------------------------------------------------------
-    def submit(self, sources: list[SourceConfig], requested_by: str, incremental: bool = True) -> list[HarvestJob]:
+    def submit(
+        self, sources: list[SourceConfig], requested_by: str, incremental: bool = True
+    ) -> list[HarvestJob]:
         """Queue one run per source; a source already queued or running is not queued twice (its job is
         returned instead), so a scheduler tick and a user's click never harvest the same source at once."""
         if self._stopping.is_set():
@@ -126,8 +155,9 @@ class HarvestService:
                 if existing is not None:
                     jobs.append(existing)
                     continue
-                job = HarvestJob(source=source, run=new_run(source), requested_by=requested_by,
-                                 incremental=incremental)
+                job = HarvestJob(
+                    source=source, run=new_run(source), requested_by=requested_by, incremental=incremental
+                )
                 self._jobs[job.id] = job
                 self._active[source.name] = job
                 jobs.append(job)
@@ -190,11 +220,18 @@ class HarvestService:
     def _run(self, job: HarvestJob) -> None:
         with job.lock:
             job.state = RUNNING
-            job.run.started = datetime.now(timezone.utc)
+            job.run.started = datetime.now(UTC)
         log.info("harvest started", extra={"source": job.source.name, "run": job.id})
         try:
-            harvest_source(self.catalog, job.source, self._fetcher, on_page=job.checkpoint,
-                           incremental=job.incremental, run=job.run, before_commit=job.before_commit)
+            harvest_source(
+                self.catalog,
+                job.source,
+                self._fetcher,
+                on_page=job.checkpoint,
+                incremental=job.incremental,
+                run=job.run,
+                before_commit=job.before_commit,
+            )
         except Exception:  # harvest_source records its own failures; this is a bug in recording them
             log.exception("harvest of %s could not be recorded", job.source.name)
             if job.run.outcome is None:
@@ -211,9 +248,15 @@ class HarvestService:
                 except OSError:
                     log.exception("could not update %s", self.state_path)
             self._forget_old()
-        log.info("harvest finished", extra={"source": job.source.name, "run": job.id,
-                                            "status": job.run.outcome.value if job.run.outcome else None,
-                                            "seconds": round(job.run.seconds, 3)})
+        log.info(
+            "harvest finished",
+            extra={
+                "source": job.source.name,
+                "run": job.id,
+                "status": job.run.outcome.value if job.run.outcome else None,
+                "seconds": round(job.run.seconds, 3),
+            },
+        )
         try:
             if self.after:
                 self.after(job)
@@ -224,7 +267,7 @@ class HarvestService:
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.state == DONE]
-        for j in finished[:max(0, len(finished) - _KEEP_FINISHED)]:
+        for j in finished[: max(0, len(finished) - _KEEP_FINISHED)]:
             self._jobs.pop(j.id, None)
 
     # ---- stopping and starting again ---------------------------------------------------------
@@ -264,8 +307,11 @@ class HarvestService:
                 job.done.wait(60)
                 return
             job.state = DONE
-        job.run.finish(Outcome.INTERRUPTED, "the server stopped during this harvest; the source keeps its last "
-                                            "good data and is harvested again when the server starts")
+        job.run.finish(
+            Outcome.INTERRUPTED,
+            "the server stopped during this harvest; the source keeps its last "
+            "good data and is harvested again when the server starts",
+        )
         self.catalog.runs.record(job.run)
         if self.after:
             self.after(job)
@@ -301,7 +347,9 @@ class HarvestService:
             return []
         try:
             items = json.loads(self.state_path.read_text("utf-8"))
-            return [i for i in items if isinstance(i, dict) and {"name", "hospital", "kind", "location"} <= set(i)]
+            return [
+                i for i in items if isinstance(i, dict) and {"name", "hospital", "kind", "location"} <= set(i)
+            ]
         except (OSError, ValueError):
             log.warning("%s is unreadable; no harvests to resume", self.state_path)
             return []

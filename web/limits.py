@@ -3,6 +3,7 @@
 Flask-Limiter counts per client address, in memory (one process; behind several workers,
 point RATELIMIT_STORAGE_URI at Redis). Over the limit answers 429 with Retry-After.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -11,7 +12,6 @@ from flask import current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-
 from hdcat.catalog import bounded_json
 
 #: endpoint → limit on its POSTs
@@ -27,7 +27,9 @@ def init_app(app) -> Limiter:
     app.extensions["hdcat.limit_scope"] = uuid.uuid4().hex
     limiter = Limiter(_client_key, app=app, headers_enabled=True)
     for endpoint, rule in LIMITS.items():
-        app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"], error_message=f"too many attempts ({rule}); wait and try again")(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit(
+            rule, methods=["POST"], error_message=f"too many attempts ({rule}); wait and try again"
+        )(app.view_functions[endpoint])
     app.extensions["hdcat.limiter"] = limiter
     return limiter
 

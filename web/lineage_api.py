@@ -1,21 +1,19 @@
 """Lineage over HTTP: OpenLineage events in (the path OpenLineage clients and Marquez use), the
 graph out in Marquez's shape, column-level lineage, and PROV-O of any neighbourhood."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 from flask import Blueprint, Response, current_app, g, request
-from marshmallow import Schema, fields, validate
-
-from hdcat.catalog import Forbidden, Invalid
-from hdcat.catalog import DIRECTIONS, MAX_DEPTH
-from hdcat.catalog import whole_number
+from hdcat.catalog import DIRECTIONS, MAX_DEPTH, Forbidden, Invalid, whole_number
 from hdcat.web.apidoc import OBJECT, TEXT, Media, documented
 from hdcat.web.auth import accounts, require_permission, require_scope
-from hdcat.web.context import catalog
 from hdcat.web.conneg import FORMATS, negotiate
+from hdcat.web.context import catalog
 from hdcat.web.rdf_response import rdf_response
+from marshmallow import Schema, fields, validate
 
 bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
 MAX_EVENT_BYTES = 2 * 1024 * 1024
@@ -29,8 +27,11 @@ RDF_FORMATS = [f for f in FORMATS if f.rdflib is not None]
 # What the views below read from the query string, for the OpenAPI document (the views check it
 # with the same limits, naming the parameter that is wrong).
 class NodeArgs(Schema):
-    nodeId = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NODE_ID), metadata={
-        "description": "dataset:<namespace>:<name> or job:<namespace>:<name>"})
+    nodeId = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_NODE_ID),
+        metadata={"description": "dataset:<namespace>:<name> or job:<namespace>:<name>"},
+    )
     depth = fields.Integer(validate=validate.Range(min=0, max=MAX_DEPTH))
 
 
@@ -62,7 +63,9 @@ def _int_arg(name: str, default: int, high: int = MAX_DEPTH) -> int:
 def _node_arg() -> str:
     node = request.args.get("nodeId", "")
     if not node or ":" not in node or len(node) > MAX_NODE_ID:
-        raise Invalid("parameter 'nodeId': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="nodeId")
+        raise Invalid(
+            "parameter 'nodeId': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="nodeId"
+        )
     return node
 
 
@@ -91,8 +94,10 @@ def _check_tenancy(event, who):
             foreign[namespace] = hospital
     if foreign:
         namespace, hospital = sorted(foreign.items())[0]
-        raise Forbidden(f"{who.label} acts for {', '.join(sorted(who.hospitals)) or 'no hospital'}; namespace "
-                        f"{namespace!r} is {hospital}'s, so this token may not write lineage into it")
+        raise Forbidden(
+            f"{who.label} acts for {', '.join(sorted(who.hospitals)) or 'no hospital'}; namespace "
+            f"{namespace!r} is {hospital}'s, so this token may not write lineage into it"
+        )
     inputs = event.get("inputs")
     if not isinstance(inputs, list):
         return event
@@ -107,20 +112,26 @@ def _check_tenancy(event, who):
 
 
 @bp.post("/lineage")
-@documented("Receive an OpenLineage run, job or dataset event (2-0-2), as OpenLineage clients send it",
-            body=OBJECT, responses={
-                201: (OBJECT, "stored"), 200: (OBJECT, "a duplicate: already stored"),
-                400: "not a valid event; `field` names what is wrong",
-                403: "the token lacks `lineage:write` or writes another hospital's namespace",
-                413: "the event is larger than 2 MiB"})
+@documented(
+    "Receive an OpenLineage run, job or dataset event (2-0-2), as OpenLineage clients send it",
+    body=OBJECT,
+    responses={
+        201: (OBJECT, "stored"),
+        200: (OBJECT, "a duplicate: already stored"),
+        400: "not a valid event; `field` names what is wrong",
+        403: "the token lacks `lineage:write` or writes another hospital's namespace",
+        413: "the event is larger than 2 MiB",
+    },
+)
 @require_scope("lineage:write")
 def post_event():
     if request.content_length and request.content_length > MAX_EVENT_BYTES:
         raise Invalid(f"an OpenLineage event may be at most {MAX_EVENT_BYTES} bytes", field="(body)")
     event = request.get_json(silent=True)
     if event is None:
-        raise Invalid("the body must be an OpenLineage event as JSON (Content-Type: application/json)",
-                      field="(body)")
+        raise Invalid(
+            "the body must be an OpenLineage event as JSON (Content-Type: application/json)", field="(body)"
+        )
     event = _check_tenancy(event, g.principal)
     counter = current_app.extensions["hdcat.metrics"].lineage_events
     try:
@@ -131,8 +142,13 @@ def post_event():
     counter.labels(result["status"]).inc()
     if result["status"] == "stored":
         job = event.get("job") or event.get("dataset") or {}
-        accounts().audit(g.principal.label, "lineage.event", f"{job.get('namespace')}:{job.get('name')}",
-                         {"key": result["key"], "eventType": event.get("eventType")}, origin=request.remote_addr or "")
+        accounts().audit(
+            g.principal.label,
+            "lineage.event",
+            f"{job.get('namespace')}:{job.get('name')}",
+            {"key": result["key"], "eventType": event.get("eventType")},
+            origin=request.remote_addr or "",
+        )
     return result, (201 if result["status"] == "stored" else 200)
 
 
@@ -144,9 +160,11 @@ def _graph():
     try:
         when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid("parameter 'asOf': an ISO 8601 date or date-time, e.g. 2024-06-30", field="asOf") from None
+        raise Invalid(
+            "parameter 'asOf': an ISO 8601 date or date-time, e.g. 2024-06-30", field="asOf"
+        ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return catalog().lineage.as_of(when)
 
 
@@ -156,7 +174,9 @@ def _fast_json(body) -> Response:
 
 
 @bp.get("/lineage")
-@documented("Lineage around a node, in Marquez's shape", query=GraphArgs, responses={200: OBJECT, **MEMBERS_ONLY})
+@documented(
+    "Lineage around a node, in Marquez's shape", query=GraphArgs, responses={200: OBJECT, **MEMBERS_ONLY}
+)
 @require_permission("read:lineage")
 def get_lineage():
     node = _node_arg()
@@ -164,18 +184,27 @@ def get_lineage():
 
 
 @bp.get("/column-lineage")
-@documented("Column-level lineage of a dataset (the columnLineage facet)", query=NodeArgs,
-            responses={200: OBJECT, **MEMBERS_ONLY}, tags=["lineage"])
+@documented(
+    "Column-level lineage of a dataset (the columnLineage facet)",
+    query=NodeArgs,
+    responses={200: OBJECT, **MEMBERS_ONLY},
+    tags=["lineage"],
+)
 @require_permission("read:lineage")
 def get_column_lineage():
     return catalog().lineage.index.column_lineage(_node_arg(), _int_arg("depth", 20))
 
 
 @bp.get("/lineage/prov")
-@documented("PROV-O of a lineage neighbourhood (?format= or the Accept header chooses the syntax)", query=ProvArgs,
-            responses={200: Media({f.media_type: OBJECT if f.name == "jsonld" else TEXT for f in RDF_FORMATS},
-                                      "PROV-O"), **MEMBERS_ONLY,
-                       406: "none of the media types in Accept is offered"})
+@documented(
+    "PROV-O of a lineage neighbourhood (?format= or the Accept header chooses the syntax)",
+    query=ProvArgs,
+    responses={
+        200: Media({f.media_type: OBJECT if f.name == "jsonld" else TEXT for f in RDF_FORMATS}, "PROV-O"),
+        **MEMBERS_ONLY,
+        406: "none of the media types in Accept is offered",
+    },
+)
 @require_permission("read:lineage")
 def get_prov():
     fmt = negotiate(default="ttl")
@@ -192,14 +221,19 @@ def get_paths():
     source, target = request.args.get("from", ""), request.args.get("to", "")
     for name, value in (("from", source), ("to", target)):
         if ":" not in value:
-            raise Invalid(f"parameter {name!r}: give a node id such as dataset:<namespace>:<name>", field=name)
+            raise Invalid(
+                f"parameter {name!r}: give a node id such as dataset:<namespace>:<name>", field=name
+            )
     paths = catalog().lineage.index.paths(source, target, cutoff=_int_arg("maxLength", 10, MAX_PATH_LENGTH))
     return {"from": source, "to": target, "paths": paths}
 
 
 @bp.get("/lineage/impact")
-@documented("What is downstream of a node: datasets and jobs, by hospital", query=NodeArgs,
-            responses={200: OBJECT, **MEMBERS_ONLY})
+@documented(
+    "What is downstream of a node: datasets and jobs, by hospital",
+    query=NodeArgs,
+    responses={200: OBJECT, **MEMBERS_ONLY},
+)
 @require_permission("read:lineage")
 def get_impact():
     cat = catalog()

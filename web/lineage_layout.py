@@ -4,6 +4,7 @@ Server-side and plain SVG, so the page needs no script, no CDN, and stays readab
 nodes: datasets and jobs sit in columns by their distance from the focus node (upstream left,
 downstream right), ordered within a column by their neighbours' positions to limit crossings.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict, deque
@@ -18,10 +19,10 @@ NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 210, 26, 80, 8, 20
 class Box:
     id: str
     label: str
-    kind: str              # DATASET, JOB, GROUP
+    kind: str  # DATASET, JOB, GROUP
     x: int = 0
     y: int = 0
-    hidden: int = 0        # neighbours not shown
+    hidden: int = 0  # neighbours not shown
     hospital: str | None = None
     catalog_id: str | None = None
     members: int = 1
@@ -41,14 +42,20 @@ class Layout:
 def choose(graph: nx.DiGraph, root: str, depth: int, direction: str, expand: list[str]) -> set[str]:
     def around(node, d, how):
         seen, frontier = {node}, {node}
-        steps = [graph.predecessors] if how == "upstream" else [graph.successors] if how == "downstream" \
+        steps = (
+            [graph.predecessors]
+            if how == "upstream"
+            else [graph.successors]
+            if how == "downstream"
             else [graph.predecessors, graph.successors]
+        )
         for step in steps:
             frontier = {node}
             for _ in range(d):
                 frontier = {m for n in frontier for m in step(n)} - seen
                 seen |= frontier
         return seen
+
     nodes = around(root, depth, direction)
     for node in expand:
         if node in graph:
@@ -66,7 +73,11 @@ def collapse_jobs(sub: nx.DiGraph) -> nx.DiGraph:
             for a in sub.predecessors(n):
                 for b in sub.successors(n):
                     if a in out and b in out:
-                        label = out.edges[a, b]["label"] + ", " + d.get("name", n) if out.has_edge(a, b) else d.get("name", n)
+                        label = (
+                            out.edges[a, b]["label"] + ", " + d.get("name", n)
+                            if out.has_edge(a, b)
+                            else d.get("name", n)
+                        )
                         out.add_edge(a, b, label=label)
     for a, b in sub.edges:
         if a in out and b in out and not out.has_edge(a, b):
@@ -105,18 +116,29 @@ def layers(sub: nx.DiGraph, root: str) -> dict[str, int]:
                     queue.append(m)
     for n in sub.nodes:  # reached only through expansions: place beside a placed neighbour
         if n not in layer:
-            near = [layer[m] + 1 for m in sub.predecessors(n) if m in layer] + \
-                   [layer[m] - 1 for m in sub.successors(n) if m in layer]
+            near = [layer[m] + 1 for m in sub.predecessors(n) if m in layer] + [
+                layer[m] - 1 for m in sub.successors(n) if m in layer
+            ]
             layer[n] = near[0] if near else 0
     return layer
 
 
-def build(graph: nx.DiGraph, root: str, depth: int = 1, direction: str = "both", expand=(), collapse: str = "none",
-          group_of=None, path_to: str | None = None) -> Layout:
+def build(
+    graph: nx.DiGraph,
+    root: str,
+    depth: int = 1,
+    direction: str = "both",
+    expand=(),
+    collapse: str = "none",
+    group_of=None,
+    path_to: str | None = None,
+) -> Layout:
     nodes = choose(graph, root, depth, direction, list(expand))
     sub = graph.subgraph(nodes).copy()
-    hidden = {n: sum(1 for m in list(graph.predecessors(n)) + list(graph.successors(n)) if m not in nodes)
-              for n in nodes}
+    hidden = {
+        n: sum(1 for m in list(graph.predecessors(n)) + list(graph.successors(n)) if m not in nodes)
+        for n in nodes
+    }
     shown_root = root
     if collapse == "job":
         sub = collapse_jobs(sub)
@@ -130,9 +152,13 @@ def build(graph: nx.DiGraph, root: str, depth: int = 1, direction: str = "both",
     order = sorted(columns)
     position: dict[str, int] = {}
     for col in order:  # one barycentre pass, left to right
+
         def key(n):
-            around = [position[m] for m in list(sub.predecessors(n)) + list(sub.successors(n)) if m in position]
+            around = [
+                position[m] for m in list(sub.predecessors(n)) + list(sub.successors(n)) if m in position
+            ]
             return (sum(around) / len(around) if around else 1e9, sub.nodes[n].get("type", ""), n)
+
         for i, n in enumerate(sorted(columns[col], key=key)):
             position[n] = i
     tallest = max(len(v) for v in columns.values())
@@ -141,10 +167,19 @@ def build(graph: nx.DiGraph, root: str, depth: int = 1, direction: str = "both",
         d = sub.nodes[n]
         col = order.index(layer[n])
         offset = (tallest - len(columns[layer[n]])) * (NODE_H + ROW_GAP) // 2
-        boxes.append(Box(id=n, label=_label(n, d), kind=d.get("type", "DATASET"),
-                         x=MARGIN + col * (NODE_W + COL_GAP), y=MARGIN + offset + position[n] * (NODE_H + ROW_GAP),
-                         hidden=hidden.get(n, 0), hospital=d.get("hospital"), catalog_id=d.get("catalogId"),
-                         members=d.get("members", 1)))
+        boxes.append(
+            Box(
+                id=n,
+                label=_label(n, d),
+                kind=d.get("type", "DATASET"),
+                x=MARGIN + col * (NODE_W + COL_GAP),
+                y=MARGIN + offset + position[n] * (NODE_H + ROW_GAP),
+                hidden=hidden.get(n, 0),
+                hospital=d.get("hospital"),
+                catalog_id=d.get("catalogId"),
+                members=d.get("members", 1),
+            )
+        )
     where = {b.id: b for b in boxes}
     path_nodes: list[str] = []
     if path_to and path_to in sub and shown_root in sub:
@@ -158,13 +193,26 @@ def build(graph: nx.DiGraph, root: str, depth: int = 1, direction: str = "both",
         pa, pb = where[a], where[b]
         x1, y1, x2, y2 = pa.x + NODE_W, pa.y + NODE_H // 2, pb.x, pb.y + NODE_H // 2
         mid = (x1 + x2) // 2
-        edges.append({"from": a, "to": b, "d": f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}",
-                      "label": d.get("label"), "on_path": (a, b) in on_path})
+        edges.append(
+            {
+                "from": a,
+                "to": b,
+                "d": f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}",
+                "label": d.get("label"),
+                "on_path": (a, b) in on_path,
+            }
+        )
     width = MARGIN * 2 + len(order) * NODE_W + (len(order) - 1) * COL_GAP
     height = MARGIN * 2 + tallest * (NODE_H + ROW_GAP)
-    return Layout(boxes=sorted(boxes, key=lambda b: (b.x, b.y)), edges=edges, width=width, height=height,
-                  root=shown_root, hidden_total=sum(b.hidden for b in boxes) if collapse == "none" else 0,
-                  path=path_nodes)
+    return Layout(
+        boxes=sorted(boxes, key=lambda b: (b.x, b.y)),
+        edges=edges,
+        width=width,
+        height=height,
+        root=shown_root,
+        hidden_total=sum(b.hidden for b in boxes) if collapse == "none" else 0,
+        path=path_nodes,
+    )
 
 
 def _label(node: str, data: dict) -> str:

@@ -1,15 +1,13 @@
 """/lineage?node=…: the lineage graph page (server-rendered SVG, no script needed) and its table view."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
-
-from hdcat.catalog import Invalid, NotFound
-from hdcat.catalog import MAX_DEPTH
-from hdcat.catalog import whole_number
+from hdcat.catalog import MAX_DEPTH, Invalid, NotFound, whole_number
 from hdcat.web import lineage_layout
 from hdcat.web.auth import require_permission
 from hdcat.web.context import catalog
+from werkzeug.datastructures import MultiDict
 
 bp = Blueprint("lineage_page", __name__)
 COLLAPSE = ("none", "job", "hospital")
@@ -35,20 +33,32 @@ def page():
     cat = catalog()
     node = request.args.get("node", "")
     if not node:
-        raise Invalid("parameter 'node': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="node")
+        raise Invalid(
+            "parameter 'node': give dataset:<namespace>:<name> or job:<namespace>:<name>", field="node"
+        )
     graph = cat.lineage.index.graph
     if node not in graph:
         raise NotFound(f"no lineage node {node!r}")
     depth = whole_number(request.args.get("depth", 1), "depth", 0, MAX_DEPTH)
     direction = request.args.get("direction", "both")
     collapse = request.args.get("collapse", "none")
-    for name, value, allowed in (("direction", direction, ("upstream", "downstream", "both")),
-                                 ("collapse", collapse, COLLAPSE)):
+    for name, value, allowed in (
+        ("direction", direction, ("upstream", "downstream", "both")),
+        ("collapse", collapse, COLLAPSE),
+    ):
         if value not in allowed:
             raise Invalid(f"parameter {name!r}: one of {', '.join(allowed)}", field=name)
     expand = request.args.getlist("expand")[:200]
-    layout = lineage_layout.build(graph, node, depth, direction, expand, collapse,
-                                  group_of=cat.lineage.hospital_of, path_to=request.args.get("path"))
+    layout = lineage_layout.build(
+        graph,
+        node,
+        depth,
+        direction,
+        expand,
+        collapse,
+        group_of=cat.lineage.hospital_of,
+        path_to=request.args.get("path"),
+    )
     view = request.args.get("view") or ("table" if len(layout.boxes) > TABLE_ABOVE else "graph")
     if view not in VIEWS:
         raise Invalid("parameter 'view': graph or table", field="view")
@@ -61,9 +71,27 @@ def page():
     rows = []
     if view == "table":
         for box in layout.boxes:
-            rows.append({"box": box, "up": graph.in_degree(box.id) if box.id in graph else 0,
-                         "down": graph.out_degree(box.id) if box.id in graph else 0})
+            rows.append(
+                {
+                    "box": box,
+                    "up": graph.in_degree(box.id) if box.id in graph else 0,
+                    "down": graph.out_degree(box.id) if box.id in graph else 0,
+                }
+            )
     data = graph.nodes[node]
-    return render_template("lineage.html", layout=layout, node=node, data=data, depth=depth, direction=direction,
-                           collapse=collapse, view=view, rows=rows, url=_url, expand=expand, columns=columns,
-                           W=lineage_layout.NODE_W, H=lineage_layout.NODE_H)
+    return render_template(
+        "lineage.html",
+        layout=layout,
+        node=node,
+        data=data,
+        depth=depth,
+        direction=direction,
+        collapse=collapse,
+        view=view,
+        rows=rows,
+        url=_url,
+        expand=expand,
+        columns=columns,
+        W=lineage_layout.NODE_W,
+        H=lineage_layout.NODE_H,
+    )

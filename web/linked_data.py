@@ -3,21 +3,19 @@
 Together with /datasets/<id> this makes hdcat a FAIR Data Point: every layer
 is DCAT, served as Turtle, JSON-LD, RDF/XML, N-Triples or HTML.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
+from hdcat.catalog import NotFound, PageArgsSchema, visibility_of
+from hdcat.ontology import DCT, FOAF, HYDRA, hospitals
+from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.conneg import negotiate
+from hdcat.web.context import catalog, query_args
+from hdcat.web.rdf_response import rdf_response
 from marshmallow import fields, validate
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
-
-from hdcat.catalog import NotFound
-from hdcat.catalog import PageArgsSchema
-from hdcat.catalog import visibility_of
-from hdcat.ontology import DCT, FOAF, HYDRA, hospitals
-from hdcat.web.auth import audit_restricted_read, is_member
-from hdcat.web.context import catalog, query_args
-from hdcat.web.conneg import negotiate
-from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("linked_data", __name__)
 
@@ -43,8 +41,16 @@ def catalog_view():
     lead = next(h for h in hospitals() if h["lead"])
     graph.add((catalog_iri, DCT.title, Literal("Hospital consortium data catalogue", lang="en")))
     graph.add((catalog_iri, DCT.title, Literal("병원 컨소시엄 데이터 카탈로그", lang="ko")))
-    graph.add((catalog_iri, DCT.description, Literal(
-        "Metadata of the datasets held by the consortium's member hospitals, harvested by hdcat.", lang="en")))
+    graph.add(
+        (
+            catalog_iri,
+            DCT.description,
+            Literal(
+                "Metadata of the datasets held by the consortium's member hospitals, harvested by hdcat.",
+                lang="en",
+            ),
+        )
+    )
     graph.add((catalog_iri, DCT.publisher, URIRef(lead["iri"])))
     graph.add((URIRef(lead["iri"]), FOAF.name, Literal(lead["name_en"], lang="en")))
     graph.add((catalog_iri, HYDRA.totalItems, Literal(total, datatype=XSD.integer)))
@@ -85,5 +91,11 @@ def resource_by_iri():
     if not iri:
         raise NotFound("give the dataset IRI as ?iri=")
     local_id, _ = catalog().datasets.locate_iri(iri, members=is_member())
-    return redirect(url_for("pages.dataset", local_id=local_id, **({"format": request.args["format"]}
-                                                                     if "format" in request.args else {})), code=303)
+    return redirect(
+        url_for(
+            "pages.dataset",
+            local_id=local_id,
+            **({"format": request.args["format"]} if "format" in request.args else {}),
+        ),
+        code=303,
+    )

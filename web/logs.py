@@ -3,6 +3,7 @@
 The id comes from the reverse proxy's X-Request-ID when it sends a sane one (so a request can be
 followed from proxy to app), else a new one; it is sent back in the answer's X-Request-ID.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,10 +35,14 @@ def configure(fmt: str | None = None, level: str | None = None) -> None:
     handler.addFilter(_RequestId())
     if fmt == "json":
         from pythonjsonlogger.json import JsonFormatter
-        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                                           rename_fields={"asctime": "time", "levelname": "level",
-                                                          "name": "logger"},
-                                           timestamp=False))
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                timestamp=False,
+            )
+        )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -47,7 +52,9 @@ def configure(fmt: str | None = None, level: str | None = None) -> None:
     root.addHandler(handler)
     root.setLevel((level or os.environ.get("HDCAT_LOG_LEVEL") or "INFO").upper())
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job added is noise  # "task queue depth" is noise at our sizes
+    logging.getLogger("apscheduler").setLevel(
+        logging.WARNING
+    )  # one line per job added is noise  # "task queue depth" is noise at our sizes
 
 
 def init_app(app) -> None:
@@ -61,8 +68,17 @@ def init_app(app) -> None:
     def _log(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("log_started")
-        access.info("%s %s %s", request.method, request.path, response.status_code,
-                    extra={"method": request.method, "path": request.path, "status": response.status_code,
-                           "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-                           "remote": request.remote_addr})
+        access.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                "remote": request.remote_addr,
+            },
+        )
         return response

@@ -6,6 +6,7 @@ answers from the marshmallow schemas the view names (apispec's MarshmallowPlugin
 JSON schemas, registering each named schema once under components), security and 401/403 from
 web.auth's decorators. Nothing here names an endpoint, so adding one needs no edit in this file.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,15 +14,16 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app
-from marshmallow import fields
-
 from hdcat.web.apidoc import Media, Operation
 from hdcat.web.errors import ErrorSchema
+from marshmallow import fields
 
 bp = Blueprint("openapi", __name__)
 
-INFO = {"description": "Hospital consortium data catalogue: datasets, harvests, search, lineage, "
-                       "standard dataset definitions and the audit trail."}
+INFO = {
+    "description": "Hospital consortium data catalogue: datasets, harvests, search, lineage, "
+    "standard dataset definitions and the audit trail."
+}
 #: the blueprints' views that are not operations: this document, and the catch-all 404 for unknown paths
 NOT_OPERATIONS = {"openapi.openapi_json", "api.unknown"}
 _CONVERTERS = {"int": fields.Integer, "float": fields.Float, "uuid": fields.UUID}
@@ -35,8 +37,10 @@ def _json(schema, description: str = "OK") -> dict:
 def _content(value) -> dict:
     """A success answer as web.apidoc.documented takes it: a schema, (schema, description) or Media."""
     if isinstance(value, Media):
-        return {"description": value.description,
-                "content": {media: {"schema": schema} for media, schema in value.types.items()}}
+        return {
+            "description": value.description,
+            "content": {media: {"schema": schema} for media, schema in value.types.items()},
+        }
     return _json(*value) if isinstance(value, tuple) else _json(value)
 
 
@@ -48,8 +52,7 @@ def _auth(view) -> tuple[list, dict]:
     kind, name = required
     if kind == "scope":
         return [{"bearer": []}], {"401": "no valid bearer token", "403": f"the token lacks `{name}`"}
-    return [{"bearer": []}], {"401": "sign in or send a token",
-                              "403": f"the caller's role lacks `{name}`"}
+    return [{"bearer": []}], {"401": "sign in or send a token", "403": f"the caller's role lacks `{name}`"}
 
 
 def _path_parameters(rule, op: Operation, converter) -> list[dict]:
@@ -57,11 +60,15 @@ def _path_parameters(rule, op: Operation, converter) -> list[dict]:
     variables = _VARIABLE.findall(rule.rule)
     unknown = set(op.path) - {name for _, name in variables}
     if unknown:
-        raise ValueError(f"{rule.endpoint}: @documented names path parameters its route lacks: {sorted(unknown)}")
+        raise ValueError(
+            f"{rule.endpoint}: @documented names path parameters its route lacks: {sorted(unknown)}"
+        )
     params = []
     for kind, name in variables:
         narrowed = op.path.get(name) or _CONVERTERS.get(kind, fields.String)()
-        params.append({"name": name, "in": "path", "required": True, "schema": converter.field2property(narrowed)})
+        params.append(
+            {"name": name, "in": "path", "required": True, "schema": converter.field2property(narrowed)}
+        )
     return params
 
 
@@ -80,9 +87,12 @@ def operation(rule, view, op: Operation, plugin: MarshmallowPlugin) -> dict:
     errors |= {str(status): text for status, text in op.responses.items() if int(status) >= 400}
     responses = {str(status): _content(value) for status, value in op.responses.items() if int(status) < 400}
     responses |= {status: _json(ErrorSchema, text) for status, text in sorted(errors.items())}
-    doc = {"summary": op.summary, "tags": list(op.tags) or [_tag(rule.rule)],
-           "parameters": path_params + ([{"in": "query", "schema": op.query}] if op.query is not None else []),
-           "responses": responses}
+    doc = {
+        "summary": op.summary,
+        "tags": list(op.tags) or [_tag(rule.rule)],
+        "parameters": path_params + ([{"in": "query", "schema": op.query}] if op.query is not None else []),
+        "responses": responses,
+    }
     if op.description:
         doc["description"] = op.description
     if op.body is not None:

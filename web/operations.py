@@ -4,10 +4,11 @@ A harvest is not done when the source's graph is committed: the audit trail must
 and the search index must catch up. Keeping that sequence here means the command line and the
 running server cannot drift apart.
 """
+
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from hdcat.catalog import HarvestRun, Outcome
 
@@ -23,9 +24,21 @@ def _audit_run(accounts, actor: str, source: str, detail: dict, origin: str = "l
 def audit_harvests(accounts, runs: Iterable[HarvestRun], actor: str, origin: str = "local") -> None:
     """Every harvest run on the tamper-evident trail, with what it did."""
     for r in runs:
-        _audit_run(accounts, actor, r.source, {
-            "run": r.id, "status": r.outcome.value if r.outcome else None, "found": r.found, "added": r.added,
-            "changed": r.changed, "removed": r.removed, "skipped": len(r.skipped)}, origin)
+        _audit_run(
+            accounts,
+            actor,
+            r.source,
+            {
+                "run": r.id,
+                "status": r.outcome.value if r.outcome else None,
+                "found": r.found,
+                "added": r.added,
+                "changed": r.changed,
+                "removed": r.removed,
+                "skipped": len(r.skipped),
+            },
+            origin,
+        )
 
 
 def after_harvest(catalog, accounts, runs: list[HarvestRun], actor: str, reconcile: bool = False) -> None:
@@ -50,9 +63,16 @@ def reconcile_harvest_audit(catalog, accounts, limit: int = 5000) -> int:
     audited = accounts.audited_runs()
     missing = [r for r in catalog.runs.list(limit=limit) if r["id"] not in audited]
     for r in reversed(missing):  # oldest first, as they happened
-        _audit_run(accounts, "hdcat", r["source"], {
-            **{k: r[k] for k in ("status", "found", "added", "changed", "removed", "skipped")},
-            "run": r["id"], "recorded_late": True})
+        _audit_run(
+            accounts,
+            "hdcat",
+            r["source"],
+            {
+                **{k: r[k] for k in ("status", "found", "added", "changed", "removed", "skipped")},
+                "run": r["id"],
+                "recorded_late": True,
+            },
+        )
     return len(missing)
 
 
@@ -67,6 +87,7 @@ def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = N
     raises SearchUnavailable and marks the index stale, so the next sync repairs it."""
     from hdcat.search.backends import SearchUnavailable
     from hdcat.search.service import mark_stale
+
     with _SYNC_LOCK:
         try:
             if not search.needs_sync(list(runs)):
@@ -82,8 +103,9 @@ def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = N
 _INDEXED_STATUSES = ("published", "deprecated")
 
 
-def after_definition_change(accounts, action: str, record: dict, actor: str, origin: str = "local",
-                            search=None, settings=None) -> None:
+def after_definition_change(
+    accounts, action: str, record: dict, actor: str, origin: str = "local", search=None, settings=None
+) -> None:
     """What every write to a definition is followed by, from the API, the site or the CLI: its audit entry
     and, when the change reaches what search shows (publishing, deprecating), the index catching up.
 
@@ -95,10 +117,12 @@ def after_definition_change(accounts, action: str, record: dict, actor: str, ori
     if record["status"] not in _INDEXED_STATUSES or action in ("create", "edit", "revise", "delete"):
         return
     if search is not None:
-        threading.Thread(target=_reindex_quietly, args=(search,), name="hdcat-definition-reindex",
-                         daemon=True).start()
+        threading.Thread(
+            target=_reindex_quietly, args=(search,), name="hdcat-definition-reindex", daemon=True
+        ).start()
     elif settings is not None:
         from hdcat.search.service import mark_stale
+
         mark_stale(settings, f"definition {record['iri']} was {record['status']} from the command line")
 
 
@@ -106,6 +130,7 @@ def _reindex_quietly(search) -> None:
     """A background rebuild after a definition change; a failure marks the index stale (inside reindex),
     and the next sync repairs it, so nothing here may raise into a dying thread."""
     import logging
+
     with _SYNC_LOCK:
         try:
             search.reindex()
@@ -117,7 +142,9 @@ def checkpoint_audit(catalog, accounts):
     """Anchor the audit trail's head in the RDF store and the log (catalog.audit_anchor). Best effort: a
     store that cannot be written (a full disk) is logged, and the next checkpoint covers these entries."""
     import logging
+
     from hdcat.catalog import write_checkpoint
+
     try:
         return write_checkpoint(catalog.store, catalog.base, accounts)
     except Exception as exc:

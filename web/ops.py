@@ -1,10 +1,10 @@
 """What operators and load balancers ask: is the process alive (/healthz), may it take traffic (/readyz)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app
-
 from hdcat.catalog import HdcatError
 from hdcat.web.context import catalog
 
@@ -37,7 +37,7 @@ def _search_check() -> dict:
 
 def _sources() -> list[dict]:
     """The last run of each configured source, and how old it is."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     runs = catalog().runs.list(limit=500)
     latest: dict[str, dict] = {}
     for r in runs:
@@ -46,13 +46,22 @@ def _sources() -> list[dict]:
     harvests = current_app.extensions.get("hdcat.harvests")
     for s in catalog().settings.sources:
         r = latest.get(s.name)
-        entry = {"source": s.name, "hospital": s.hospital, "schedule": s.schedule,
-                 "harvesting": bool(harvests and harvests.is_active(s.name)), "last_run": None}
+        entry = {
+            "source": s.name,
+            "hospital": s.hospital,
+            "schedule": s.schedule,
+            "harvesting": bool(harvests and harvests.is_active(s.name)),
+            "last_run": None,
+        }
         if r:
             ended = r.get("ended") or r.get("started")
             age = (now - datetime.fromisoformat(ended)).total_seconds() if ended else None
-            entry["last_run"] = {"id": r["id"], "status": r["status"], "ended": r.get("ended"),
-                                 "age_seconds": round(age, 1) if age is not None else None}
+            entry["last_run"] = {
+                "id": r["id"],
+                "status": r["status"],
+                "ended": r.get("ended"),
+                "age_seconds": round(age, 1) if age is not None else None,
+            }
         out.append(entry)
     return out
 
@@ -63,6 +72,10 @@ def readyz():
     monitoring but never make the instance unready: stale data is better served than none."""
     store, search = _store_check(), _search_check()
     ready = store["ok"] and search["ok"]
-    body = {"status": "ready" if ready else "not_ready", "store": store, "search": search,
-            "sources": _sources() if store["ok"] else []}
+    body = {
+        "status": "ready" if ready else "not_ready",
+        "store": store,
+        "search": search,
+        "sources": _sources() if store["ok"] else [],
+    }
     return body, (200 if ready else 503)

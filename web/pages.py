@@ -1,15 +1,21 @@
 """HTML pages: home, dataset list, dataset pages (with content negotiation), hospitals, harvests."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-
-from hdcat.catalog import Forbidden, Invalid, NotFound
-from hdcat.catalog import DatasetListArgsSchema, PageArgsSchema
+from hdcat.catalog import DatasetListArgsSchema, Forbidden, Invalid, NotFound, PageArgsSchema
 from hdcat.ontology import hospitals
-from hdcat.web.auth import accounts, audit_restricted_list, audit_restricted_read, is_member, principal, require_permission
 from hdcat.web.api import run_for_reader
-from hdcat.web.context import catalog, harvest_queue, query_args
+from hdcat.web.auth import (
+    accounts,
+    audit_restricted_list,
+    audit_restricted_read,
+    is_member,
+    principal,
+    require_permission,
+)
 from hdcat.web.conneg import negotiate
+from hdcat.web.context import catalog, harvest_queue, query_args
 from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("pages", __name__)
@@ -22,8 +28,11 @@ class DatasetPageArgs(DatasetListArgsSchema):
 
 @bp.get("/")
 def home():
-    return render_template("home.html", stats=catalog().datasets.stats(members=is_member()),
-                           runs=[run_for_reader(r) for r in catalog().runs.list(limit=8)])
+    return render_template(
+        "home.html",
+        stats=catalog().datasets.stats(members=is_member()),
+        runs=[run_for_reader(r) for r in catalog().runs.list(limit=8)],
+    )
 
 
 @bp.get("/datasets")
@@ -33,8 +42,16 @@ def datasets():
     total, hits = catalog().datasets.page(page, size, members=is_member(), **args)
     audit_restricted_list(hits)
     last = max(1, -(-total // size))
-    return render_template("datasets.html", hits=hits, total=total, page=page, size=size, last=last,
-                           filters=args, hospitals=hospitals())
+    return render_template(
+        "datasets.html",
+        hits=hits,
+        total=total,
+        page=page,
+        size=size,
+        last=last,
+        filters=args,
+        hospitals=hospitals(),
+    )
 
 
 @bp.get("/datasets/<local_id>")
@@ -55,12 +72,22 @@ def hospital(hospital_id: str):
     if record is None:
         raise NotFound(f"no member hospital {hospital_id!r}")
     args = query_args(DatasetPageArgs())
-    total, hits = catalog().datasets.page(args["page"], args["size"], hospital=hospital_id, members=is_member())
+    total, hits = catalog().datasets.page(
+        args["page"], args["size"], hospital=hospital_id, members=is_member()
+    )
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
     runs = [run_for_reader(r) for r in catalog().runs.list(limit=200) if r["hospital"] == hospital_id][:10]
-    return render_template("hospital.html", h=record, hits=hits, total=total, page=args["page"],
-                           size=args["size"], last=last, runs=runs)
+    return render_template(
+        "hospital.html",
+        h=record,
+        hits=hits,
+        total=total,
+        page=args["page"],
+        size=args["size"],
+        last=last,
+        runs=runs,
+    )
 
 
 def _startable_sources() -> list:
@@ -74,12 +101,22 @@ def _startable_sources() -> list:
 @bp.get("/harvests")
 def harvests():
     from hdcat.web.account import EmptyForm
+
     args = query_args(PageArgsSchema())
-    runs = [run_for_reader(r) for r in catalog().runs.list(limit=args["size"], offset=(args["page"] - 1) * args["size"])]
+    runs = [
+        run_for_reader(r)
+        for r in catalog().runs.list(limit=args["size"], offset=(args["page"] - 1) * args["size"])
+    ]
     queue = harvest_queue()
-    return render_template("harvests.html", runs=runs, page=args["page"], size=args["size"],
-                           active=[j.as_dict() for j in queue.active()], startable=_startable_sources(),
-                           form=EmptyForm())
+    return render_template(
+        "harvests.html",
+        runs=runs,
+        page=args["page"],
+        size=args["size"],
+        active=[j.as_dict() for j in queue.active()],
+        startable=_startable_sources(),
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/harvests")
@@ -87,6 +124,7 @@ def harvests():
 def start_harvest():
     """A steward's "harvest now" button: their own hospital's configured sources only."""
     from hdcat.web.account import EmptyForm
+
     form = EmptyForm()
     if not form.validate_on_submit():
         raise Invalid("the form expired; reload the page and press the button again", field="csrf_token")
@@ -95,8 +133,9 @@ def start_harvest():
     if source is None:
         raise Forbidden(f"{principal().label} may not harvest {name!r}: not a source of their hospitals")
     job = harvest_queue().submit([source], requested_by=principal().label)[0]
-    accounts().audit(principal().label, "harvest.request", source.name, {"run": job.id},
-                     origin=request.remote_addr or "")
+    accounts().audit(
+        principal().label, "harvest.request", source.name, {"run": job.id}, origin=request.remote_addr or ""
+    )
     return redirect(url_for("pages.harvest", run_id=job.id), 303)
 
 
@@ -104,6 +143,9 @@ def start_harvest():
 def harvest(run_id: str):
     job = harvest_queue().job(run_id)
     if job is not None and job.state != "done":
-        return render_template("harvest.html", run={**job.as_dict(), "iri": None, "skipped_records": [],
-                                                    "warnings": []}, live=True)
+        return render_template(
+            "harvest.html",
+            run={**job.as_dict(), "iri": None, "skipped_records": [], "warnings": []},
+            live=True,
+        )
     return render_template("harvest.html", run=run_for_reader(catalog().runs.get(run_id)))

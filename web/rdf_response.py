@@ -1,11 +1,11 @@
 """Serialise an rdflib graph as an HTTP response in the negotiated format."""
+
 from __future__ import annotations
 
 from flask import Response
-from rdflib import Graph
-
 from hdcat.ontology import jsonld_context
 from hdcat.web.conneg import RdfFormat
+from rdflib import Graph
 
 
 def rdf_response(graph: Graph, fmt: RdfFormat, status: int = 200) -> Response:

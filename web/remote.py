@@ -4,16 +4,15 @@ The server's file (web/server.py) gives its address and a secret only its OS use
 this needs no token of a person. What the user sees is what a local harvest shows: a progress
 bar while the server works, then the same summary.
 """
+
 from __future__ import annotations
 
 import time
 from datetime import datetime
 
 import httpx
+from hdcat.catalog import HdcatError, SourceConfig
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-from hdcat.catalog import SourceConfig
-from hdcat.catalog import HdcatError
 
 POLL_SECONDS = 0.3
 
@@ -26,7 +25,12 @@ class ServerUnreachable(HdcatError):
 def _request_body(source: SourceConfig, configured: bool, incremental: bool) -> dict:
     if configured:
         return {"source": source.name, "full": not incremental}
-    return {"kind": source.kind, "location": source.location, "hospital": source.hospital, "full": not incremental}
+    return {
+        "kind": source.kind,
+        "location": source.location,
+        "hospital": source.hospital,
+        "full": not incremental,
+    }
 
 
 def _seconds(run: dict) -> float:
@@ -38,8 +42,9 @@ def _seconds(run: dict) -> float:
         return 0.0
 
 
-def harvest_through(server, sources: list[SourceConfig], incremental: bool, console,
-                    timeout: float = 24 * 3600) -> list[dict]:
+def harvest_through(
+    server, sources: list[SourceConfig], incremental: bool, console, timeout: float = 24 * 3600
+) -> list[dict]:
     """Ask the server to harvest `sources`, follow each run to its end, return the finished runs."""
     headers = {"Authorization": f"Bearer {server.secret}"}
     console.print(f"a server holds this catalogue ({server.url}, pid {server.pid}): it runs the harvest")
@@ -47,16 +52,28 @@ def harvest_through(server, sources: list[SourceConfig], incremental: bool, cons
         try:
             names = {s["source"] for s in http.get("/readyz").json().get("sources", [])}
         except (httpx.HTTPError, ValueError) as exc:
-            raise ServerUnreachable(f"the server at {server.url} does not answer ({exc}); is it still starting?") from None
+            raise ServerUnreachable(
+                f"the server at {server.url} does not answer ({exc}); is it still starting?"
+            ) from None
         ids = []
         for source in sources:
-            answer = http.post("/api/v1/harvests", json=_request_body(source, source.name in names, incremental))
+            answer = http.post(
+                "/api/v1/harvests", json=_request_body(source, source.name in names, incremental)
+            )
             if answer.status_code != 202:
-                raise HdcatError(f"the server refused the harvest of {source.name}: "
-                                 f"{answer.json().get('message', answer.text[:300])}")
+                raise HdcatError(
+                    f"the server refused the harvest of {source.name}: "
+                    f"{answer.json().get('message', answer.text[:300])}"
+                )
             ids.append(answer.json()["id"])
-        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total} sources"), TimeElapsedColumn(), console=console)
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} sources"),
+            TimeElapsedColumn(),
+            console=console,
+        )
         finished: dict[str, dict] = {}
         deadline = time.monotonic() + timeout
         with progress:
@@ -66,16 +83,28 @@ def harvest_through(server, sources: list[SourceConfig], incremental: bool, cons
                     if run_id in finished:
                         continue
                     answer = http.get(f"/api/v1/harvests/{run_id}")
-                    run = answer.json() if answer.status_code == 200 else {
-                        "id": run_id, "status": "unknown", "error": f"the server answered {answer.status_code} "
-                                                                  "when asked about this run"}
+                    run = (
+                        answer.json()
+                        if answer.status_code == 200
+                        else {
+                            "id": run_id,
+                            "status": "unknown",
+                            "error": f"the server answered {answer.status_code} when asked about this run",
+                        }
+                    )
                     if run.get("state") in ("queued", "running", "committing"):
-                        progress.update(task, description=f"harvesting {run['source']} ({run['state']}, "
-                                                          f"{run.get('pages', 0)} pages)")
+                        progress.update(
+                            task,
+                            description=f"harvesting {run['source']} ({run['state']}, "
+                            f"{run.get('pages', 0)} pages)",
+                        )
                         continue
                     warnings = run.get("warnings") or []
-                    finished[run_id] = {**run, "seconds": _seconds(run),
-                                        "warnings": warnings if isinstance(warnings, int) else len(warnings)}
+                    finished[run_id] = {
+                        **run,
+                        "seconds": _seconds(run),
+                        "warnings": warnings if isinstance(warnings, int) else len(warnings),
+                    }
                     progress.advance(task)
                 if len(finished) < len(ids):
                     time.sleep(POLL_SECONDS)

@@ -5,14 +5,14 @@ that comes while the source is still being harvested is a no-op. A source whose 
 older than its last due time (the server was down when it fell due, or it was never harvested)
 is queued once at start.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-
 from hdcat.catalog import cron_fields, cron_trigger_args
 
 log = logging.getLogger("hdcat.scheduler")
@@ -37,8 +37,16 @@ class Scheduler:
             if trigger is None:
                 continue
             self.jobs[source.name] = trigger
-            self._scheduler.add_job(self._due, trigger, args=[source.name], id=source.name, name=source.name,
-                                    max_instances=1, coalesce=True, misfire_grace_time=None)
+            self._scheduler.add_job(
+                self._due,
+                trigger,
+                args=[source.name],
+                id=source.name,
+                name=source.name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
 
     def _due(self, name: str) -> None:
         source = self.catalog.settings.source(name)
@@ -52,7 +60,7 @@ class Scheduler:
 
     def overdue(self, now: datetime | None = None) -> list[str]:
         """Sources whose schedule fell due since their last harvest (or that were never harvested)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         last = {}
         for run in self.catalog.runs.list(limit=1000):
             last.setdefault(run["source"], run)
@@ -76,8 +84,10 @@ class Scheduler:
         log.info("scheduler started: %d sources on a schedule", len(self.jobs))
 
     def next_runs(self) -> dict[str, str | None]:
-        return {job.id: job.next_run_time.isoformat() if job.next_run_time else None
-                for job in self._scheduler.get_jobs()}
+        return {
+            job.id: job.next_run_time.isoformat() if job.next_run_time else None
+            for job in self._scheduler.get_jobs()
+        }
 
     def shutdown(self) -> None:
         if self._scheduler.running:

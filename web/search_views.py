@@ -1,4 +1,5 @@
 """Search: the /search page (works without JavaScript), /api/v1/search, autocomplete and exports."""
+
 from __future__ import annotations
 
 import csv
@@ -6,16 +7,14 @@ import io
 import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from marshmallow import Schema, fields, validate
-from werkzeug.datastructures import MultiDict
-
-from hdcat.catalog import Invalid
+from hdcat.catalog import DatasetSummarySchema, Invalid
 from hdcat.search.facets import FACET_LIST
-from hdcat.catalog import DatasetSummarySchema
 from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member
 from hdcat.web.context import catalog
+from marshmallow import Schema, fields, validate
+from werkzeug.datastructures import MultiDict
 
 bp = Blueprint("search", __name__)
 
@@ -24,15 +23,27 @@ MAX_SUGGEST_Q = 100
 
 #: what /api/v1/search takes, for the OpenAPI document (search.query.build_request checks it, with
 #: the same limits)
-SearchArgsSchema = Schema.from_dict({
-    "q": fields.String(validate=validate.Length(max=MAX_Q), metadata={
-        "description": 'Words in Korean or English, "phrases", -exclusions, title:/column:/code:/keyword: prefixes'}),
-    "page": fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE)),
-    "size": fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE)),
-    "sort": fields.String(validate=validate.OneOf(SORTS)),
-    **{facet: fields.List(fields.String(validate=validate.Length(max=MAX_FILTER_VALUE)), metadata={
-        "description": f"filter on the {facet} facet (repeat for any of several)"}) for facet in FACETS},
-}, name="SearchArgs")
+SearchArgsSchema = Schema.from_dict(
+    {
+        "q": fields.String(
+            validate=validate.Length(max=MAX_Q),
+            metadata={
+                "description": 'Words in Korean or English, "phrases", -exclusions, title:/column:/code:/keyword: prefixes'
+            },
+        ),
+        "page": fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE)),
+        "size": fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE)),
+        "sort": fields.String(validate=validate.OneOf(SORTS)),
+        **{
+            facet: fields.List(
+                fields.String(validate=validate.Length(max=MAX_FILTER_VALUE)),
+                metadata={"description": f"filter on the {facet} facet (repeat for any of several)"},
+            )
+            for facet in FACETS
+        },
+    },
+    name="SearchArgs",
+)
 
 
 class SuggestArgsSchema(Schema):
@@ -49,7 +60,9 @@ class SearchHitSchema(DatasetSummarySchema):
     score = fields.Float(allow_none=True)
     highlight = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     title_highlight = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
-    partial = fields.Boolean(metadata={"description": "has some of the words, not all (tops up a short first page)"})
+    partial = fields.Boolean(
+        metadata={"description": "has some of the words, not all (tops up a short first page)"}
+    )
 
 
 class SearchResponseSchema(Schema):
@@ -60,7 +73,9 @@ class SearchResponseSchema(Schema):
     did_you_mean = fields.String(allow_none=True)
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema), required=True)
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetBucketSchema)), required=True)
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(FacetBucketSchema)), required=True
+    )
 
 
 class SuggestionsSchema(Schema):
@@ -73,6 +88,7 @@ def search_service():
     service = current_app.extensions.get("hdcat.search")
     if service is None:
         from hdcat.search.service import Search
+
         service = current_app.extensions["hdcat.search"] = Search(catalog())
     return service
 
@@ -94,15 +110,22 @@ def _run(size_default: int = 20) -> dict:
 
 
 @bp.get("/api/v1/search")
-@documented("Faceted search", query=SearchArgsSchema, responses={
-    200: SearchResponseSchema, 503: "the search engine is unreachable"})
+@documented(
+    "Faceted search",
+    query=SearchArgsSchema,
+    responses={200: SearchResponseSchema, 503: "the search engine is unreachable"},
+)
 def api_search():
     return _run()
 
 
 @bp.get("/api/v1/suggest")
-@documented("Autocomplete on titles, keywords and concept names", query=SuggestArgsSchema,
-            responses={200: SuggestionsSchema}, tags=["search"])
+@documented(
+    "Autocomplete on titles, keywords and concept names",
+    query=SuggestArgsSchema,
+    responses={200: SuggestionsSchema},
+    tags=["search"],
+)
 def api_suggest():
     q = request.args.get("q", "")
     if len(q) > MAX_SUGGEST_Q:
@@ -114,12 +137,24 @@ def api_suggest():
 def page():
     result = _run()
     args = MultiDict(request.args)
-    active = [(key, value, next((b["label"] for b in result["facets"].get(key, []) if b["value"] == value), value))
-              for key in FACETS for value in args.getlist(key)]
-    return render_template("search.html", r=result, q=request.args.get("q", ""), sort=request.args.get("sort", "relevance"),
-                           sorts=SORTS, facet_titles=FACET_TITLES, active=active, toggle=_toggle_url,
-                           page_url=_page_url, last=max(1, -(-result["total"] // result["size"])),
-                           export_url=lambda fmt: url_for("search.export", format=fmt, **_without(args, "page", "size")))
+    active = [
+        (key, value, next((b["label"] for b in result["facets"].get(key, []) if b["value"] == value), value))
+        for key in FACETS
+        for value in args.getlist(key)
+    ]
+    return render_template(
+        "search.html",
+        r=result,
+        q=request.args.get("q", ""),
+        sort=request.args.get("sort", "relevance"),
+        sorts=SORTS,
+        facet_titles=FACET_TITLES,
+        active=active,
+        toggle=_toggle_url,
+        page_url=_page_url,
+        last=max(1, -(-result["total"] // result["size"])),
+        export_url=lambda fmt: url_for("search.export", format=fmt, **_without(args, "page", "size")),
+    )
 
 
 @bp.get("/search/export.<format>")
@@ -138,21 +173,49 @@ def export(format: str):
             break
         page += 1
     if format == "json":
-        return Response(json.dumps({"total": len(rows), "hits": rows}, ensure_ascii=False), mimetype="application/json",
-                        headers={"Content-Disposition": "attachment; filename=hdcat-search.json"})
+        return Response(
+            json.dumps({"total": len(rows), "hits": rows}, ensure_ascii=False),
+            mimetype="application/json",
+            headers={"Content-Disposition": "attachment; filename=hdcat-search.json"},
+        )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "iri", "title_en", "title_ko", "hospital", "disease_areas", "data_types", "access_rights",
-                     "coding_systems", "modified", "number_of_individuals"])
+    writer.writerow(
+        [
+            "id",
+            "iri",
+            "title_en",
+            "title_ko",
+            "hospital",
+            "disease_areas",
+            "data_types",
+            "access_rights",
+            "coding_systems",
+            "modified",
+            "number_of_individuals",
+        ]
+    )
     for h in rows:
-        writer.writerow([h["id"], h["iri"], h["titles"].get("en", ""), h["titles"].get("ko", ""),
-                         (h.get("hospital") or {}).get("id", ""), ";".join(a["label"] or "" for a in h["disease_areas"]),
-                         ";".join(t["label"] or "" for t in h["data_types"]),
-                         (h.get("access_rights") or {}).get("notation") or "",
-                         ";".join(c["label"] or "" for c in h["coding_systems"]), h.get("modified") or "",
-                         h.get("number_of_individuals") if h.get("number_of_individuals") is not None else ""])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=hdcat-search.csv"})
+        writer.writerow(
+            [
+                h["id"],
+                h["iri"],
+                h["titles"].get("en", ""),
+                h["titles"].get("ko", ""),
+                (h.get("hospital") or {}).get("id", ""),
+                ";".join(a["label"] or "" for a in h["disease_areas"]),
+                ";".join(t["label"] or "" for t in h["data_types"]),
+                (h.get("access_rights") or {}).get("notation") or "",
+                ";".join(c["label"] or "" for c in h["coding_systems"]),
+                h.get("modified") or "",
+                h.get("number_of_individuals") if h.get("number_of_individuals") is not None else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=hdcat-search.csv"},
+    )
 
 
 def _without(args: MultiDict, *keys) -> dict:

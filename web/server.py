@@ -6,6 +6,7 @@ hands its work to the server through the API with that secret, instead of fighti
 The file is removed when the server stops; a file left by a killed server is recognised by its
 dead pid and ignored.
 """
+
 from __future__ import annotations
 
 import json
@@ -96,12 +97,17 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
 
     settings = app.extensions["hdcat"].settings
     hops = settings.service.proxy_hops
-    wsgi = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops) if hops else None
+    wsgi = (
+        ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        if hops
+        else None
+    )
     if wsgi is not None:
         app.wsgi_app = wsgi
     # with no proxy configured waitress drops X-Forwarded-* itself; with one, ProxyFix reads exactly `hops` of them
-    server = create_server(app, host=host, port=port, threads=threads, ident="hdcat",
-                           clear_untrusted_proxy_headers=not hops)
+    server = create_server(
+        app, host=host, port=port, threads=threads, ident="hdcat", clear_untrusted_proxy_headers=not hops
+    )
     bound_port = server.effective_port if hasattr(server, "effective_port") else port
     local_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     url = f"http://{'[' + local_host + ']' if ':' in local_host else local_host}:{bound_port}"
@@ -113,13 +119,17 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     scheduler = None
     if settings.service.scheduler and harvests is not None:
         from hdcat.web.scheduler import Scheduler
+
         scheduler = Scheduler(app.extensions["hdcat"], harvests)
     from hdcat.web import operations
     from hdcat.web.auth import accounts
+
     with app.app_context():  # runs a killed process committed without their audit entries get them now
         late = operations.reconcile_harvest_audit(app.extensions["hdcat"], accounts())
     if late:
-        log.warning("%d harvest runs had no audit entry (a process was killed between the two); recorded now", late)
+        log.warning(
+            "%d harvest runs had no audit entry (a process was killed between the two); recorded now", late
+        )
     threading.Thread(target=_warm, args=(app.extensions["hdcat"],), name="warm-up", daemon=True).start()
     if harvests is not None:
         harvests.resume()
@@ -155,11 +165,15 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
         if harvests is not None:
             unfinished = harvests.shutdown(grace=settings.service.shutdown_grace)
             if unfinished:
-                log.warning("interrupted %d harvests (%s); they resume at the next start",
-                            len(unfinished), ", ".join(j.source.name for j in unfinished))
+                log.warning(
+                    "interrupted %d harvests (%s); they resume at the next start",
+                    len(unfinished),
+                    ", ".join(j.source.name for j in unfinished),
+                )
         try:
             from hdcat.web import operations
             from hdcat.web.auth import accounts
+
             with app.app_context():
                 operations.checkpoint_audit(app.extensions["hdcat"], accounts())
         except Exception:  # a failed checkpoint must not keep the server from stopping

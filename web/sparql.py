@@ -3,14 +3,13 @@
 Updates are refused whatever form they come in. Each query runs under a time limit and a row cap
 (catalog.sparql); anonymous callers see only the public graphs.
 """
+
 from __future__ import annotations
 
 import re
 
 from flask import Blueprint, Response, current_app, request
-
-from hdcat.catalog import Invalid
-from hdcat.catalog import TIME_LIMIT, evaluate, run_limited
+from hdcat.catalog import TIME_LIMIT, Invalid, evaluate, run_limited
 from hdcat.web.auth import audit_restricted_query, is_member
 from hdcat.web.context import catalog
 
@@ -18,9 +17,13 @@ bp = Blueprint("sparql", __name__)
 MAX_QUERY = 20_000
 _UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b\s", re.I)
 #: one token at a time, left to right, so a quote inside an IRI or a '#' inside a string is read for what it is
-_TOKENS = re.compile(r'(?P<string>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
-                     r'|(?P<iri><[^<>\s"{}|^`\\]*>)|(?P<comment>#[^\n]*)')
-_FORM = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+_TOKENS = re.compile(
+    r'(?P<string>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
+    r'|(?P<iri><[^<>\s"{}|^`\\]*>)|(?P<comment>#[^\n]*)'
+)
+_FORM = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I
+)
 
 
 def _query_text() -> str:
@@ -47,12 +50,16 @@ def sparql():
     code = _TOKENS.sub(lambda m: "<>" if m.group("iri") else m.group(0), with_iris)  # and IRIs
     form = _FORM.match(stripped)
     if not form or _UPDATE.search(code):
-        raise Invalid("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are allowed: /sparql is read-only",
-                      field="query")
+        raise Invalid(
+            "only SELECT, ASK, CONSTRUCT and DESCRIBE queries are allowed: /sparql is read-only",
+            field="query",
+        )
     if re.search(r"\bSERVICE\b", code, re.I):
         raise Invalid("SERVICE is not allowed: /sparql answers from this catalogue only", field="query")
     kind = form.group(1).upper()
-    best = request.accept_mimetypes.best_match(["text/turtle", "application/ld+json", "application/n-triples"])
+    best = request.accept_mimetypes.best_match(
+        ["text/turtle", "application/ld+json", "application/n-triples"]
+    )
     rdf_format = {"application/ld+json": "json-ld", "application/n-triples": "nt"}.get(best, "turtle")
     cat = catalog()
     graphs = None if is_member() else [str(g) for g in cat.public_graphs()]

@@ -78,6 +78,7 @@ datasets as blank nodes; they are judged under the IRI the harvester mints for
 them, ``{base_iri}/id/haneul/dataset/{slug(dct:identifier)}`` (see
 ``catalog/iris.py``; re-implemented here so nothing of hdcat is imported).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,7 +93,8 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCAT, DCTERMS as DCT, RDF, SKOS
+from rdflib.namespace import DCAT, RDF, SKOS
+from rdflib.namespace import DCTERMS as DCT
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "harvesters" / "samples" / "consortium"
@@ -140,8 +142,11 @@ def load(base_iri: str = BASE_IRI) -> tuple[list[dict], list[str]]:
             if not any(t.strip() for t in titles.values()):
                 skipped.append(f"{hospital} {ident}: no dct:title")
                 continue
-            bad = [(p, o) for p, o in g.predicate_objects(node)
-                   if isinstance(o, Literal) and getattr(o, "ill_typed", False)]
+            bad = [
+                (p, o)
+                for p, o in g.predicate_objects(node)
+                if isinstance(o, Literal) and getattr(o, "ill_typed", False)
+            ]
             if bad:
                 skipped.append(f"{hospital} {ident}: {g.qname(bad[0][0])} {str(bad[0][1])!r} is ill-typed")
                 continue
@@ -161,30 +166,42 @@ def load(base_iri: str = BASE_IRI) -> tuple[list[dict], list[str]]:
                 for schema in g.objects(dist, CSVW.tableSchema):
                     for head in g.objects(schema, CSVW.column):
                         for col in Collection(g, head):
-                            columns.append({
-                                "name": str(g.value(col, CSVW.name) or ""),
-                                "titles": [str(x) for x in g.objects(col, CSVW.titles)],
-                                "description": " ".join(str(x) for x in g.objects(col, DCT.description)),
-                            })
+                            columns.append(
+                                {
+                                    "name": str(g.value(col, CSVW.name) or ""),
+                                    "titles": [str(x) for x in g.objects(col, CSVW.titles)],
+                                    "description": " ".join(str(x) for x in g.objects(col, DCT.description)),
+                                }
+                            )
             descriptions = _lang(g, node, DCT.description)
-            datasets.append({
-                "iri": iri,
-                "identifier": ident,
-                "hospital": hospital,
-                "title_ko": titles.get("ko", ""),
-                "title_en": titles.get("en", ""),
-                "descriptions": descriptions,
-                "keywords": [str(k) for k in g.objects(node, DCAT.keyword)],
-                "areas": sorted(str(t)[len(DISEASE):] for t in g.objects(node, DCAT.theme)
-                                if str(t).startswith(DISEASE)),
-                "dtypes": sorted(str(t)[len(DATATYPE):] for t in g.objects(node, DCT.type)
-                                 if str(t).startswith(DATATYPE)),
-                "codes": sorted(codes),
-                "code_labels": code_labels,
-                "coding_systems": sorted(str(s)[len(CODESYS):] for s in g.objects(node, HEALTH.hasCodingSystem)),
-                "columns": columns,
-                "population": " ".join(_lang(g, node, HEALTH.populationCoverage).values()),
-            })
+            datasets.append(
+                {
+                    "iri": iri,
+                    "identifier": ident,
+                    "hospital": hospital,
+                    "title_ko": titles.get("ko", ""),
+                    "title_en": titles.get("en", ""),
+                    "descriptions": descriptions,
+                    "keywords": [str(k) for k in g.objects(node, DCAT.keyword)],
+                    "areas": sorted(
+                        str(t)[len(DISEASE) :]
+                        for t in g.objects(node, DCAT.theme)
+                        if str(t).startswith(DISEASE)
+                    ),
+                    "dtypes": sorted(
+                        str(t)[len(DATATYPE) :]
+                        for t in g.objects(node, DCT.type)
+                        if str(t).startswith(DATATYPE)
+                    ),
+                    "codes": sorted(codes),
+                    "code_labels": code_labels,
+                    "coding_systems": sorted(
+                        str(s)[len(CODESYS) :] for s in g.objects(node, HEALTH.hasCodingSystem)
+                    ),
+                    "columns": columns,
+                    "population": " ".join(_lang(g, node, HEALTH.populationCoverage).values()),
+                }
+            )
     datasets.sort(key=lambda d: (d["hospital"], d["identifier"]))
     return datasets, skipped
 
@@ -203,10 +220,18 @@ def views(d: dict) -> dict:
     for text in d["descriptions"].values():
         records += _RECORDS_EN.findall(text) + _RECORDS_KO.findall(text)
     modality = " \n ".join([title] + d["keywords"] + records)
-    other = " \n ".join(list(d["descriptions"].values()) + [d["population"]] + d["code_labels"]
-                        + [" ".join(c["titles"]) + " " + c["description"] for c in d["columns"]])
-    return {"title": title, "modality": modality, "other": other,
-            "colnames": {c["name"] for c in d["columns"]}}
+    other = " \n ".join(
+        list(d["descriptions"].values())
+        + [d["population"]]
+        + d["code_labels"]
+        + [" ".join(c["titles"]) + " " + c["description"] for c in d["columns"]]
+    )
+    return {
+        "title": title,
+        "modality": modality,
+        "other": other,
+        "colnames": {c["name"] for c in d["columns"]},
+    }
 
 
 _HANGUL = re.compile(r"[가-힣]")
@@ -306,42 +331,96 @@ def grade(q: dict, d: dict) -> tuple[int, str]:
 # Conditions and modalities (reused by several queries)
 # --------------------------------------------------------------------------
 LUNG_CA = dict(codes=["C34"], words=["lung cancer", "lung neoplasm*", "NSCLC", "폐암"])
-HF = dict(codes=["I50"], words=["heart failure", "심부전", "HFrEF", "HFpEF"],
-          related_codes=["I42"], related_words=["cardiomyopathy", "심근병증"])
-COPD = dict(codes=["J44"], words=["COPD", "chronic obstructive pulmonary disease", "emphysema",
-                                  "만성폐쇄성폐질환", "만성 폐쇄성 폐질환", "폐기종"],
-            related_codes=["J45", "J47"], related_words=["asthma", "천식", "bronchiectasis", "기관지확장증"])
+HF = dict(
+    codes=["I50"],
+    words=["heart failure", "심부전", "HFrEF", "HFpEF"],
+    related_codes=["I42"],
+    related_words=["cardiomyopathy", "심근병증"],
+)
+COPD = dict(
+    codes=["J44"],
+    words=[
+        "COPD",
+        "chronic obstructive pulmonary disease",
+        "emphysema",
+        "만성폐쇄성폐질환",
+        "만성 폐쇄성 폐질환",
+        "폐기종",
+    ],
+    related_codes=["J45", "J47"],
+    related_words=["asthma", "천식", "bronchiectasis", "기관지확장증"],
+)
 GLAUCOMA = dict(codes=["H40"], words=["glaucoma", "녹내장"])
 BREAST = dict(codes=["C50"], words=["breast cancer", "유방암"])
-AF = dict(codes=["I48"], words=["atrial fibrillation", "심방세동"],
-          related_codes=["I49"], related_words=["arrhythmia", "부정맥", "Holter", "홀터"])
+AF = dict(
+    codes=["I48"],
+    words=["atrial fibrillation", "심방세동"],
+    related_codes=["I49"],
+    related_words=["arrhythmia", "부정맥", "Holter", "홀터"],
+)
 DR = dict(codes=["H36.0", "E11.3"], words=["diabetic retinopathy", "당뇨망막병증"])
-STROKE = dict(codes=["I63", "I61"], words=["stroke", "뇌졸중", "cerebral infarction", "뇌경색",
-                                           "intracerebral haemorrhage", "뇌출혈"])
-AMI = dict(codes=["I21"], words=["myocardial infarction", "심근경색", "STEMI"],
-           related_codes=["I20", "I25"], related_words=["coronary", "관상동맥"])
-CKD = dict(codes=["N18"], words=["chronic kidney disease", "만성콩팥병", "만성 신장병", "end-stage kidney disease",
-                                 "말기신부전", "haemodialysis", "hemodialysis", "혈액투석"],
-           related_codes=["Z94.0"], related_words=["kidney transplant", "신장이식"])
-HTN = dict(codes=["I10"], words=["hypertension", "고혈압"],
-           exclude=["pulmonary arterial hypertension", "pulmonary hypertension", "폐동맥고혈압"],
-           mention=["blood pressure", "혈압"])
-T2DM = dict(codes=["E11"], words=["diabetes", "당뇨병"], exclude=["gestational", "임신성"],
-            related_codes=["O24.4", "H36.0"], related_words=["diabetic", "당뇨"])
+STROKE = dict(
+    codes=["I63", "I61"],
+    words=["stroke", "뇌졸중", "cerebral infarction", "뇌경색", "intracerebral haemorrhage", "뇌출혈"],
+)
+AMI = dict(
+    codes=["I21"],
+    words=["myocardial infarction", "심근경색", "STEMI"],
+    related_codes=["I20", "I25"],
+    related_words=["coronary", "관상동맥"],
+)
+CKD = dict(
+    codes=["N18"],
+    words=[
+        "chronic kidney disease",
+        "만성콩팥병",
+        "만성 신장병",
+        "end-stage kidney disease",
+        "말기신부전",
+        "haemodialysis",
+        "hemodialysis",
+        "혈액투석",
+    ],
+    related_codes=["Z94.0"],
+    related_words=["kidney transplant", "신장이식"],
+)
+HTN = dict(
+    codes=["I10"],
+    words=["hypertension", "고혈압"],
+    exclude=["pulmonary arterial hypertension", "pulmonary hypertension", "폐동맥고혈압"],
+    mention=["blood pressure", "혈압"],
+)
+T2DM = dict(
+    codes=["E11"],
+    words=["diabetes", "당뇨병"],
+    exclude=["gestational", "임신성"],
+    related_codes=["O24.4", "H36.0"],
+    related_words=["diabetic", "당뇨"],
+)
 PNEUMONIA = dict(codes=["J18"], words=["pneumonia", "폐렴"])
 ASTHMA = dict(codes=["J45"], words=["asthma", "천식"], related_codes=["J44"], related_words=["COPD"])
 CATARACT = dict(codes=["H25"], words=["cataract", "백내장"])
 GASTRIC = dict(codes=["C16"], words=["gastric cancer", "stomach cancer", "위암"])
-LIVER_CA = dict(codes=["C22"], words=["hepatocellular carcinoma", "liver cancer", "HCC", "간암", "간세포암"],
-                related_codes=["B18.1"], related_words=["hepatitis B", "B형간염"])
+LIVER_CA = dict(
+    codes=["C22"],
+    words=["hepatocellular carcinoma", "liver cancer", "HCC", "간암", "간세포암"],
+    related_codes=["B18.1"],
+    related_words=["hepatitis B", "B형간염"],
+)
 THYROID = dict(codes=["C73"], words=["thyroid cancer", "thyroid nodule*", "갑상선암", "갑상선 결절"])
 AMD = dict(codes=["H35.3"], words=["macular degeneration", "AMD", "황반변성"])
 DEMENTIA = dict(codes=["F00", "F03", "G30"], words=["dementia", "치매", "Alzheimer*", "알츠하이머"])
-CRC = dict(codes=["C18", "C20"], words=["colorectal cancer", "colon cancer", "rectal cancer", "대장암", "직장암"])
+CRC = dict(
+    codes=["C18", "C20"], words=["colorectal cancer", "colon cancer", "rectal cancer", "대장암", "직장암"]
+)
 TB = dict(codes=["A15"], words=["tuberculosis", "결핵"])
 COVID = dict(codes=["U07.1"], words=["COVID-19", "코로나19"])
-CORONARY = dict(codes=["I20", "I25"], words=["coronary", "관상동맥", "angina", "협심증"],
-                related_codes=["I21"], related_words=["myocardial infarction", "심근경색"])
+CORONARY = dict(
+    codes=["I20", "I25"],
+    words=["coronary", "관상동맥", "angina", "협심증"],
+    related_codes=["I21"],
+    related_words=["myocardial infarction", "심근경색"],
+)
 OSA = dict(codes=["G47.3"], words=["sleep apnoea", "sleep apnea", "수면무호흡"])
 MYOPIA = dict(codes=["H52.1"], words=["myopia", "근시"])
 PARKINSON = dict(codes=["G20"], words=["Parkinson*", "파킨슨"])
@@ -351,16 +430,24 @@ KTX = dict(codes=["Z94.0"], words=["kidney transplant*", "신장이식"], relate
 CT = dict(modality=["CT", "computed tomography", "HRCT", "전산화단층"])
 MRI = dict(modality=["MRI", "magnetic resonance", "자기공명"])
 ECHO = dict(modality=["echo*", "심초음파"])
-SPIRO = dict(modality=["spirometr*", "pulmonary function", "lung function", "폐기능", "폐활량", "FEV1"],
-             mod_columns=["fev1_l", "fvc_l", "fev1_fvc_ratio", "fev1_percent_pred"])
+SPIRO = dict(
+    modality=["spirometr*", "pulmonary function", "lung function", "폐기능", "폐활량", "FEV1"],
+    mod_columns=["fev1_l", "fvc_l", "fev1_fvc_ratio", "fev1_percent_pred"],
+)
 OCT = dict(modality=["OCT", "optical coherence tomography", "빛간섭단층"])
-GENOMICS = dict(modality=["genom*", "NGS", "sequencing", "gene panel", "유전체", "유전자 패널", "염기서열"],
-                dtypes=["genomics"])
-ECG = dict(modality=["ECG", "EKG", "electrocardiogra*", "심전도", "Holter", "홀터"],
-           mod_columns=["ecg_id", "qrs_duration_ms", "qtc_ms"])
+GENOMICS = dict(
+    modality=["genom*", "NGS", "sequencing", "gene panel", "유전체", "유전자 패널", "염기서열"],
+    dtypes=["genomics"],
+)
+ECG = dict(
+    modality=["ECG", "EKG", "electrocardiogra*", "심전도", "Holter", "홀터"],
+    mod_columns=["ecg_id", "qrs_duration_ms", "qtc_ms"],
+)
 FUNDUS = dict(modality=["fundus", "안저"])
-ADMISSION = dict(modality=["admission*", "admitted", "hospitalis*", "hospitaliz*", "inpatient*", "readmission",
-                           "입원"], mod_columns=["admission_date", "discharge_date", "length_of_stay_days"])
+ADMISSION = dict(
+    modality=["admission*", "admitted", "hospitalis*", "hospitaliz*", "inpatient*", "readmission", "입원"],
+    mod_columns=["admission_date", "discharge_date", "length_of_stay_days"],
+)
 SURGERY = dict(modality=["surgery", "surgical", "operat*", "gastrectomy", "수술", "절제술"])
 ULTRASOUND = dict(modality=["ultrasound", "초음파"])
 IMAGING = dict(dtypes=["imaging"])
@@ -384,29 +471,92 @@ QUERIES = [
     Q("heart failure echocardiography", "english", "echocardiograms of heart failure patients", HF, ECHO),
     Q("copd spirometry", "english", "spirometry / pulmonary function data of COPD patients", COPD, SPIRO),
     Q("glaucoma oct", "english", "OCT scans (RNFL) of glaucoma patients", GLAUCOMA, OCT),
-    Q("breast cancer genomics", "english", "genomic (NGS, BRCA) data of breast cancer patients", BREAST, GENOMICS),
+    Q(
+        "breast cancer genomics",
+        "english",
+        "genomic (NGS, BRCA) data of breast cancer patients",
+        BREAST,
+        GENOMICS,
+    ),
     Q("atrial fibrillation ecg", "english", "ECG recordings of patients with atrial fibrillation", AF, ECG),
-    Q("diabetic retinopathy fundus photographs", "english", "fundus photographs graded for diabetic retinopathy",
-      DR, FUNDUS),
+    Q(
+        "diabetic retinopathy fundus photographs",
+        "english",
+        "fundus photographs graded for diabetic retinopathy",
+        DR,
+        FUNDUS,
+    ),
     Q("stroke MRI", "english", "brain MRI of acute stroke patients", STROKE, MRI),
-    Q("colorectal cancer colonoscopy", "english", "colonoscopy findings in colorectal cancer", CRC,
-      modality=["colonoscop*", "대장내시경", "endoscop*"]),
-    Q("hepatocellular carcinoma MRI", "english", "liver MRI of patients with hepatocellular carcinoma", LIVER_CA, MRI),
-    Q("pneumonia hospital admission", "english", "inpatient data of patients admitted with pneumonia",
-      PNEUMONIA, ADMISSION),
-    Q("thyroid nodule ultrasound", "english", "thyroid ultrasound images of nodules / thyroid cancer", THYROID,
-      ULTRASOUND),
-    Q("macular degeneration anti-VEGF injections", "english", "anti-VEGF treatment data in (neovascular) AMD", AMD,
-      modality=["anti-VEGF", "항VEGF", "intravitreal", "유리체강내"]),
+    Q(
+        "colorectal cancer colonoscopy",
+        "english",
+        "colonoscopy findings in colorectal cancer",
+        CRC,
+        modality=["colonoscop*", "대장내시경", "endoscop*"],
+    ),
+    Q(
+        "hepatocellular carcinoma MRI",
+        "english",
+        "liver MRI of patients with hepatocellular carcinoma",
+        LIVER_CA,
+        MRI,
+    ),
+    Q(
+        "pneumonia hospital admission",
+        "english",
+        "inpatient data of patients admitted with pneumonia",
+        PNEUMONIA,
+        ADMISSION,
+    ),
+    Q(
+        "thyroid nodule ultrasound",
+        "english",
+        "thyroid ultrasound images of nodules / thyroid cancer",
+        THYROID,
+        ULTRASOUND,
+    ),
+    Q(
+        "macular degeneration anti-VEGF injections",
+        "english",
+        "anti-VEGF treatment data in (neovascular) AMD",
+        AMD,
+        modality=["anti-VEGF", "항VEGF", "intravitreal", "유리체강내"],
+    ),
     Q("coronary CT angiography", "english", "coronary CT angiograms (stenosis, calcium score)", CORONARY, CT),
-    Q("sleep apnea polysomnography", "english", "polysomnography results of sleep apnoea patients", OSA,
-      modality=["polysomnograph*", "수면다원"]),
-    Q("tuberculosis drug resistance", "english", "drug-resistance data of tuberculosis patients", TB,
-      modality=["drug resistance", "MDR-TB", "내성"], mod_columns=["drug_resistance"]),
-    Q("dementia cognitive assessment", "english", "cognitive test scores (MMSE, CDR) of dementia patients", DEMENTIA,
-      modality=["cognitive", "cognition", "MMSE", "인지"]),
-    Q("cardiac arrest outcomes", "english", "outcomes after (out-of-hospital) cardiac arrest", CARDIAC_ARREST),
-    Q("kidney transplant rejection", "english", "kidney transplant recipients with rejection / graft outcomes", KTX),
+    Q(
+        "sleep apnea polysomnography",
+        "english",
+        "polysomnography results of sleep apnoea patients",
+        OSA,
+        modality=["polysomnograph*", "수면다원"],
+    ),
+    Q(
+        "tuberculosis drug resistance",
+        "english",
+        "drug-resistance data of tuberculosis patients",
+        TB,
+        modality=["drug resistance", "MDR-TB", "내성"],
+        mod_columns=["drug_resistance"],
+    ),
+    Q(
+        "dementia cognitive assessment",
+        "english",
+        "cognitive test scores (MMSE, CDR) of dementia patients",
+        DEMENTIA,
+        modality=["cognitive", "cognition", "MMSE", "인지"],
+    ),
+    Q(
+        "cardiac arrest outcomes",
+        "english",
+        "outcomes after (out-of-hospital) cardiac arrest",
+        CARDIAC_ARREST,
+    ),
+    Q(
+        "kidney transplant rejection",
+        "english",
+        "kidney transplant recipients with rejection / graft outcomes",
+        KTX,
+    ),
     # ---- Korean queries (particles, compounds)
     Q("폐암", "korean", "any dataset about lung cancer", LUNG_CA),
     Q("폐암환자의 CT", "korean", "CT imaging of lung cancer patients", LUNG_CA, CT),
@@ -414,20 +564,50 @@ QUERIES = [
     Q("당뇨망막병증 안저사진", "korean", "fundus photographs graded for diabetic retinopathy", DR, FUNDUS),
     Q("녹내장", "korean", "any dataset about glaucoma", GLAUCOMA),
     Q("만성폐쇄성폐질환", "korean", "any dataset about COPD", COPD),
-    Q("급성심근경색 레지스트리", "korean", "a registry of acute myocardial infarction patients", AMI, REGISTRY),
+    Q(
+        "급성심근경색 레지스트리",
+        "korean",
+        "a registry of acute myocardial infarction patients",
+        AMI,
+        REGISTRY,
+    ),
     Q("유방암 유전체", "korean", "genomic data of breast cancer patients", BREAST, GENOMICS),
     Q("뇌졸중 환자의 MRI", "korean", "brain MRI of stroke patients", STROKE, MRI),
-    Q("천식 설문조사", "korean", "questionnaire data (e.g. Asthma Control Test) of asthma patients", ASTHMA, SURVEY),
+    Q(
+        "천식 설문조사",
+        "korean",
+        "questionnaire data (e.g. Asthma Control Test) of asthma patients",
+        ASTHMA,
+        SURVEY,
+    ),
     Q("위암 수술 성적", "korean", "surgical outcomes of gastric cancer (gastrectomy)", GASTRIC, SURGERY),
-    Q("갑상선암 초음파", "korean", "thyroid ultrasound images of thyroid cancer / nodules", THYROID, ULTRASOUND),
+    Q(
+        "갑상선암 초음파",
+        "korean",
+        "thyroid ultrasound images of thyroid cancer / nodules",
+        THYROID,
+        ULTRASOUND,
+    ),
     Q("치매", "korean", "any dataset about dementia / Alzheimer disease", DEMENTIA),
     Q("황반변성", "korean", "any dataset about age-related macular degeneration", AMD),
-    Q("심방세동 환자의 항응고제 처방", "korean", "anticoagulant prescriptions in atrial fibrillation", AF,
-      modality=["anticoagula*", "항응고", "warfarin", "와파린", "NOAC"], mod_columns=["inr", "cha2ds2_vasc"]),
+    Q(
+        "심방세동 환자의 항응고제 처방",
+        "korean",
+        "anticoagulant prescriptions in atrial fibrillation",
+        AF,
+        modality=["anticoagula*", "항응고", "warfarin", "와파린", "NOAC"],
+        mod_columns=["inr", "cha2ds2_vasc"],
+    ),
     Q("백내장수술", "korean", "cataract surgery data", CATARACT, SURGERY),
     Q("코로나19 입원환자", "korean", "hospitalised COVID-19 patients", COVID, ADMISSION),
-    Q("당뇨병 환자의 당화혈색소", "korean", "HbA1c results of diabetes patients", T2DM,
-      modality=["HbA1c", "당화혈색소"], mod_columns=["hba1c"]),
+    Q(
+        "당뇨병 환자의 당화혈색소",
+        "korean",
+        "HbA1c results of diabetes patients",
+        T2DM,
+        modality=["HbA1c", "당화혈색소"],
+        mod_columns=["hba1c"],
+    ),
     Q("간암 레지스트리", "korean", "a registry of liver cancer patients", LIVER_CA, REGISTRY),
     # ---- mixed Korean + English
     Q("폐암 CT", "mixed", "CT imaging of lung cancer patients", LUNG_CA, CT),
@@ -447,17 +627,27 @@ QUERIES = [
     Q("I48", "code", "atrial fibrillation (ICD-10 I48) datasets", AF),
     Q("C50", "code", "breast cancer (ICD-10 C50) datasets", BREAST),
     Q("I21", "code", "acute myocardial infarction (ICD-10 I21) datasets", AMI),
-    Q("I63", "code", "cerebral infarction / ischaemic stroke (ICD-10 I63) datasets",
-      codes=["I63"], words=["ischaemic stroke", "ischemic stroke", "cerebral infarction", "허혈성 뇌졸중", "뇌경색"],
-      related_codes=["I61"], related_words=["stroke", "뇌졸중"]),
+    Q(
+        "I63",
+        "code",
+        "cerebral infarction / ischaemic stroke (ICD-10 I63) datasets",
+        codes=["I63"],
+        words=["ischaemic stroke", "ischemic stroke", "cerebral infarction", "허혈성 뇌졸중", "뇌경색"],
+        related_codes=["I61"],
+        related_words=["stroke", "뇌졸중"],
+    ),
     Q("J18", "code", "pneumonia (ICD-10 J18) datasets", PNEUMONIA),
     Q("C16 위암", "code", "gastric cancer (ICD-10 C16) datasets", GASTRIC),
     Q("H36.0", "code", "diabetic retinopathy (ICD-10 H36.0) datasets", DR),
     # ---- misspellings
     Q("pnuemonia", "misspelling", "pneumonia datasets (misspelled)", PNEUMONIA),
     Q("glaucomma", "misspelling", "glaucoma datasets (misspelled)", GLAUCOMA),
-    Q("diabetis", "misspelling", "diabetes datasets (misspelled)",
-      {**T2DM, "exclude": [], "related_codes": ["H36.0"]}),
+    Q(
+        "diabetis",
+        "misspelling",
+        "diabetes datasets (misspelled)",
+        {**T2DM, "exclude": [], "related_codes": ["H36.0"]},
+    ),
     Q("athma", "misspelling", "asthma datasets (misspelled)", ASTHMA),
     Q("cataracs", "misspelling", "cataract datasets (misspelled)", CATARACT),
     Q("hart failure", "misspelling", "heart failure datasets (misspelled)", HF),
@@ -477,33 +667,111 @@ QUERIES = [
     Q("nearsightedness in children", "synonym", "paediatric myopia datasets", MYOPIA),
     Q("brain infarction", "synonym", "ischaemic stroke datasets", STROKE),
     # ---- column / variable queries
-    Q("hba1c", "column", "datasets with an HbA1c variable", columns=["hba1c"],
-      modality=["HbA1c", "당화혈색소", "glycated ha*moglobin"], codes=["E11"], words=["diabetes", "당뇨병"]),
-    Q("lvef", "column", "datasets with left-ventricular ejection fraction", columns=["lvef_percent"],
-      modality=["LVEF", "ejection fraction", "박출률"], codes=["I50"], words=["heart failure", "심부전"]),
-    Q("fev1", "column", "datasets with FEV1 (spirometry)", columns=["fev1_l", "fev1_percent_pred", "fev1_fvc_ratio"],
-      modality=["FEV1", "spirometr*", "폐활량"], codes=["J44"], words=["COPD", "만성폐쇄성폐질환"]),
-    Q("intraocular pressure", "column", "datasets with intraocular pressure readings", columns=["iop_mmhg"],
-      modality=["intraocular pressure", "IOP", "안압"], codes=["H40"], words=["glaucoma", "녹내장"]),
-    Q("EGFR mutation", "column", "datasets with EGFR mutation status", columns=["egfr_mutation"],
-      modality=["=EGFR", "EGFR 변이"], codes=["C34"], words=["lung cancer", "폐암"]),
-    Q("NT-proBNP", "column", "datasets with NT-proBNP results", columns=["nt_probnp"],
-      modality=["NT-proBNP", "natriuretic"], codes=["I50"], words=["heart failure", "심부전"]),
-    Q("NIHSS score", "column", "datasets with the NIH Stroke Scale", columns=["nihss"],
-      modality=["NIHSS", "NIH Stroke Scale"], codes=["I63", "I61"], words=["stroke", "뇌졸중"]),
-    Q("PD-L1", "column", "datasets with PD-L1 expression", columns=["pdl1_tps_percent"],
-      modality=["PD-L1"], codes=["C34"], words=["lung cancer", "폐암"]),
+    Q(
+        "hba1c",
+        "column",
+        "datasets with an HbA1c variable",
+        columns=["hba1c"],
+        modality=["HbA1c", "당화혈색소", "glycated ha*moglobin"],
+        codes=["E11"],
+        words=["diabetes", "당뇨병"],
+    ),
+    Q(
+        "lvef",
+        "column",
+        "datasets with left-ventricular ejection fraction",
+        columns=["lvef_percent"],
+        modality=["LVEF", "ejection fraction", "박출률"],
+        codes=["I50"],
+        words=["heart failure", "심부전"],
+    ),
+    Q(
+        "fev1",
+        "column",
+        "datasets with FEV1 (spirometry)",
+        columns=["fev1_l", "fev1_percent_pred", "fev1_fvc_ratio"],
+        modality=["FEV1", "spirometr*", "폐활량"],
+        codes=["J44"],
+        words=["COPD", "만성폐쇄성폐질환"],
+    ),
+    Q(
+        "intraocular pressure",
+        "column",
+        "datasets with intraocular pressure readings",
+        columns=["iop_mmhg"],
+        modality=["intraocular pressure", "IOP", "안압"],
+        codes=["H40"],
+        words=["glaucoma", "녹내장"],
+    ),
+    Q(
+        "EGFR mutation",
+        "column",
+        "datasets with EGFR mutation status",
+        columns=["egfr_mutation"],
+        modality=["=EGFR", "EGFR 변이"],
+        codes=["C34"],
+        words=["lung cancer", "폐암"],
+    ),
+    Q(
+        "NT-proBNP",
+        "column",
+        "datasets with NT-proBNP results",
+        columns=["nt_probnp"],
+        modality=["NT-proBNP", "natriuretic"],
+        codes=["I50"],
+        words=["heart failure", "심부전"],
+    ),
+    Q(
+        "NIHSS score",
+        "column",
+        "datasets with the NIH Stroke Scale",
+        columns=["nihss"],
+        modality=["NIHSS", "NIH Stroke Scale"],
+        codes=["I63", "I61"],
+        words=["stroke", "뇌졸중"],
+    ),
+    Q(
+        "PD-L1",
+        "column",
+        "datasets with PD-L1 expression",
+        columns=["pdl1_tps_percent"],
+        modality=["PD-L1"],
+        codes=["C34"],
+        words=["lung cancer", "폐암"],
+    ),
     # ---- data-type words
     Q("lung cancer imaging", "datatype", "imaging data of lung cancer", LUNG_CA, IMAGING),
     Q("stroke registry", "datatype", "a stroke registry", STROKE, REGISTRY),
-    Q("cardiovascular claims", "datatype", "insurance claims of cardiovascular patients",
-      CLAIMS, areas=["cardiovascular"], words=["cardiovascular", "심혈관"]),
-    Q("genomics", "datatype", "any genomic (sequencing / gene panel) dataset", GENOMICS,
-      mention=["=EGFR", "BRCA", "APOE", "genotype", "mutation"]),
-    Q("eye imaging", "datatype", "ophthalmic imaging (fundus, OCT, angiography)", IMAGING,
-      areas=["ophthalmology"]),
+    Q(
+        "cardiovascular claims",
+        "datatype",
+        "insurance claims of cardiovascular patients",
+        CLAIMS,
+        areas=["cardiovascular"],
+        words=["cardiovascular", "심혈관"],
+    ),
+    Q(
+        "genomics",
+        "datatype",
+        "any genomic (sequencing / gene panel) dataset",
+        GENOMICS,
+        mention=["=EGFR", "BRCA", "APOE", "genotype", "mutation"],
+    ),
+    Q(
+        "eye imaging",
+        "datatype",
+        "ophthalmic imaging (fundus, OCT, angiography)",
+        IMAGING,
+        areas=["ophthalmology"],
+    ),
     Q("cancer registry", "datatype", "registries of cancer patients", REGISTRY, areas=["cancer"]),
-    Q("heart failure registry", "datatype", "a heart failure registry (none exists: other HF data)", HF, REGISTRY),
+    Q(
+        "heart failure registry",
+        "datatype",
+        "a heart failure registry (none exists: other HF data)",
+        HF,
+        REGISTRY,
+    ),
     Q("COPD claims data", "datatype", "insurance claims of COPD patients", COPD, CLAIMS),
     Q("dementia imaging", "datatype", "brain imaging (PET, MRI) in dementia", DEMENTIA, IMAGING),
 ]
@@ -518,24 +786,38 @@ def build(datasets) -> list[dict]:
             if g:
                 graded[d["iri"]] = g
         graded = dict(sorted(graded.items(), key=lambda kv: (-kv[1], kv[0])))
-        out.append({"id": f"q{i:02d}", "query": q["query"], "kind": q["kind"], "intent": q["intent"],
-                    "criteria": q["criteria"], "judgments": graded})
+        out.append(
+            {
+                "id": f"q{i:02d}",
+                "query": q["query"],
+                "kind": q["kind"],
+                "intent": q["intent"],
+                "criteria": q["criteria"],
+                "judgments": graded,
+            }
+        )
     return out
 
 
 def document(datasets, queries, skipped, base_iri) -> dict:
     return {
-        "description": ("Judged queries for measuring hdcat search relevance (nDCG@10) on the bundled "
-                        "sample consortium. Grades 3/2/1 from rules over the datasets' metadata; "
-                        "omitted = 0. Generated by bench/relevance/make_judgments.py; do not edit by hand."),
+        "description": (
+            "Judged queries for measuring hdcat search relevance (nDCG@10) on the bundled "
+            "sample consortium. Grades 3/2/1 from rules over the datasets' metadata; "
+            "omitted = 0. Generated by bench/relevance/make_judgments.py; do not edit by hand."
+        ),
         "base_iri": base_iri,
-        "grades": {"3": "squarely about the intent (condition, and the modality/type when named)",
-                   "2": "the condition in another modality, or the modality for a closely related / "
-                        "multi-condition dataset",
-                   "1": "marginal: the topic only in keywords, description, columns, or a related condition"},
+        "grades": {
+            "3": "squarely about the intent (condition, and the modality/type when named)",
+            "2": "the condition in another modality, or the modality for a closely related / "
+            "multi-condition dataset",
+            "1": "marginal: the topic only in keywords, description, columns, or a related condition",
+        },
         "skipped_records": skipped,
-        "datasets": {d["iri"]: {"identifier": d["identifier"], "hospital": d["hospital"], "title": d["title_en"]}
-                     for d in datasets},
+        "datasets": {
+            d["iri"]: {"identifier": d["identifier"], "hospital": d["hospital"], "title": d["title_en"]}
+            for d in datasets
+        },
         "queries": queries,
     }
 
@@ -547,14 +829,18 @@ EXAMPLES = ["폐암환자의 CT", "심부전 echo", "I48", "pnuemonia", "hba1c"]
 
 
 def summary(datasets, queries, skipped) -> str:
-    lines = [f"datasets judged against: {len(datasets)} (skipped: {'; '.join(skipped)})",
-             f"queries: {len(queries)}"]
+    lines = [
+        f"datasets judged against: {len(datasets)} (skipped: {'; '.join(skipped)})",
+        f"queries: {len(queries)}",
+    ]
     kinds = Counter(q["kind"] for q in queries)
     lines.append("per kind: " + ", ".join(f"{k} {kinds[k]}" for k in KINDS))
     n = [len(q["judgments"]) for q in queries]
     lines.append(f"judged datasets per query: min {min(n)}, median {statistics.median(n):g}, max {max(n)}")
     top = [sum(1 for g in q["judgments"].values() if g == 3) for q in queries]
-    lines.append(f"grade-3 datasets per query: min {min(top)}, median {statistics.median(top):g}, max {max(top)}")
+    lines.append(
+        f"grade-3 datasets per query: min {min(top)}, median {statistics.median(top):g}, max {max(top)}"
+    )
     dist = Counter(g for q in queries for g in q["judgments"].values())
     lines.append(f"all grades: 3={dist[3]} 2={dist[2]} 1={dist[1]}")
     by_iri = {d["iri"]: d for d in datasets}
@@ -589,8 +875,12 @@ def show(datasets, query_id):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base-iri", default=BASE_IRI, help="base of the IRIs minted for blank-node datasets")
-    ap.add_argument("--check", action="store_true", help="do not write; exit 1 if judgments.json is out of date")
-    ap.add_argument("--show", metavar="QUERY", help="list every graded dataset of one query (id or text) with why")
+    ap.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 if judgments.json is out of date"
+    )
+    ap.add_argument(
+        "--show", metavar="QUERY", help="list every graded dataset of one query (id or text) with why"
+    )
     args = ap.parse_args(argv)
     datasets, skipped = load(args.base_iri)
     if args.show:
@@ -601,11 +891,16 @@ def main(argv=None) -> int:
     if empty:
         print(f"queries without any grade-2/3 dataset: {empty}", file=sys.stderr)
         return 1
-    text = json.dumps(document(datasets, queries, skipped, args.base_iri), ensure_ascii=False, indent=1) + "\n"
+    text = (
+        json.dumps(document(datasets, queries, skipped, args.base_iri), ensure_ascii=False, indent=1) + "\n"
+    )
     if args.check:
         current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
         if current != text:
-            print(f"{OUT.relative_to(ROOT)} is out of date: run {Path(__file__).relative_to(ROOT)}", file=sys.stderr)
+            print(
+                f"{OUT.relative_to(ROOT)} is out of date: run {Path(__file__).relative_to(ROOT)}",
+                file=sys.stderr,
+            )
             return 1
     else:
         OUT.write_text(text, encoding="utf-8")

@@ -3,11 +3,12 @@
 `memory:` for tests; `oxigraph:PATH` (the default, on disk) for everything
 else. More kinds register under the `hdcat.stores` entry-point group.
 """
+
 from __future__ import annotations
 
 from hdcat.catalog.errors import ConfigError
 from hdcat.catalog.registry import stores as registry
-from hdcat.catalog.stores.base import CatalogStore, Capabilities  # noqa: F401
+from hdcat.catalog.stores.base import Capabilities, CatalogStore  # noqa: F401
 
 
 def open_store(url: str, read_only: bool = False) -> CatalogStore:
@@ -15,8 +16,7 @@ def open_store(url: str, read_only: bool = False) -> CatalogStore:
     (where the store supports it) reads beside the process that holds the store."""
     scheme, sep, rest = url.partition(":")
     if not sep or not scheme:
-        raise ConfigError(
-            f"HDCAT_STORE={url!r} is not a store URL; use 'memory:' or 'oxigraph:PATH'")
+        raise ConfigError(f"HDCAT_STORE={url!r} is not a store URL; use 'memory:' or 'oxigraph:PATH'")
     scheme = scheme.split("+", 1)[0]
     cls = registry.get(scheme)
     return cls(rest, read_only=True) if read_only and cls.capabilities.persistent else cls(rest)

@@ -3,15 +3,16 @@
 rdflib is the API (`store.dataset`); heavy work — atomic replacement of a
 source's graph, whole-store dumps — goes to each store's own engine.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Iterable
-
-from rdflib import Dataset, Graph, URIRef
+from typing import IO
 
 from hdcat.ontology import bind_prefixes
+from rdflib import Dataset, Graph, URIRef
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,19 @@ class CatalogStore:
         return self.dataset.query(sparql, **kwargs)
 
     def graph_names(self) -> list[URIRef]:
-        return sorted({c.identifier for c in self.dataset.graphs() if isinstance(c.identifier, URIRef)
-                       and len(c) > 0}, key=str)
+        return sorted(
+            {c.identifier for c in self.dataset.graphs() if isinstance(c.identifier, URIRef) and len(c) > 0},
+            key=str,
+        )
 
     def graph(self, name: URIRef) -> Graph:
         """A read view of one named graph (writes must go through replace_graph/add_to_graph).
 
         Bound to the store by name without `Dataset.graph`, which would create the graph: a reader asking
         for something that does not exist (an unknown definition id) must not leave an empty graph behind."""
-        return Graph(store=self.dataset.store, identifier=name, namespace_manager=self.dataset.namespace_manager)
+        return Graph(
+            store=self.dataset.store, identifier=name, namespace_manager=self.dataset.namespace_manager
+        )
 
     def __len__(self) -> int:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))

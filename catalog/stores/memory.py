@@ -1,4 +1,5 @@
 """rdflib's in-memory store: for tests and throw-away runs (`HDCAT_STORE=memory:`)."""
+
 import threading
 
 from hdcat.catalog.stores.base import CatalogStore
@@ -10,6 +11,7 @@ _SPARQL_LOCK = threading.RLock()
 
 class MemoryStore(CatalogStore):
     """Everything in rdflib's Memory store; nothing survives the process."""
+
     scheme = "memory"
 
     def query(self, sparql: str, **kwargs):

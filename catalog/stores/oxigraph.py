@@ -5,21 +5,21 @@ than rdflib's own stores and answers SPARQL in its Rust engine. Writes that
 must be atomic go through one SPARQL Update, which Oxigraph runs in a single
 transaction, so a crash mid-write leaves the previous graph whole.
 """
+
 from __future__ import annotations
 
 import logging
-
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 import pyoxigraph as ox
+from hdcat.catalog.errors import StoreError
+from hdcat.catalog.stores.base import Capabilities, CatalogStore
+from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
 from rdflib import Dataset, Graph, URIRef
-
-from hdcat.catalog.errors import StoreError
-from hdcat.catalog.stores.base import CatalogStore, Capabilities
-from hdcat.ontology import bind_prefixes
 
 
 class OxigraphStore(CatalogStore):
@@ -99,7 +99,9 @@ class OxigraphStore(CatalogStore):
             self.native.update(f"DROP SILENT GRAPH <{name}>")
 
     def graph_names(self) -> list[URIRef]:
-        return sorted((URIRef(g.value) for g in self.native.named_graphs() if isinstance(g, ox.NamedNode)), key=str)
+        return sorted(
+            (URIRef(g.value) for g in self.native.named_graphs() if isinstance(g, ox.NamedNode)), key=str
+        )
 
     def __len__(self) -> int:
         return len(self.native)
@@ -116,6 +118,8 @@ class OxigraphStore(CatalogStore):
             try:
                 native.flush()
             except OSError as exc:  # a full disk: what was committed is in the write-ahead log already
-                logging.getLogger("hdcat.store").error("could not flush the store at %s: %s", self.location, exc)
+                logging.getLogger("hdcat.store").error(
+                    "could not flush the store at %s: %s", self.location, exc
+                )
         self.dataset.close()
         del native

@@ -13,9 +13,8 @@ One module per stage, so each can be read (and tested) alone: connect.py asks th
 server, collect.py reads its answers into the run's facts (state.py), map.py turns
 facts into DCAT. This class only wires them to the harvester contract.
 """
-from __future__ import annotations
 
-from rdflib import Graph
+from __future__ import annotations
 
 from hdcat.catalog import HarvestRun
 from hdcat.harvesters.base import Harvester
@@ -26,9 +25,24 @@ from hdcat.harvesters.fhir.connect import ACCEPT, COHORT_TYPES, FhirOptions
 from hdcat.harvesters.fhir.map import FhirMap, server_profiles
 from hdcat.harvesters.fhir.state import FhirRun
 from hdcat.harvesters.fhir.values import characteristic_text, concept_text, fhir_date, fhir_spec, outcome_text
+from rdflib import Graph
 
-__all__ = ["ACCEPT", "COHORT_TYPES", "FhirHarvester", "FhirMap", "FhirOptions", "FhirRun", "characteristic_text",
-           "concept_text", "fhir_date", "fhir_spec", "outcome_text", "read_json", "server_profiles", "server_types"]
+__all__ = [
+    "ACCEPT",
+    "COHORT_TYPES",
+    "FhirHarvester",
+    "FhirMap",
+    "FhirOptions",
+    "FhirRun",
+    "characteristic_text",
+    "concept_text",
+    "fhir_date",
+    "fhir_spec",
+    "outcome_text",
+    "read_json",
+    "server_profiles",
+    "server_types",
+]
 
 
 class FhirHarvester(Harvester):
@@ -53,8 +67,12 @@ class FhirHarvester(Harvester):
 
     def mapper(self, ctx: FhirRun) -> FhirMap:
         """The mapper for this server as far as the run has read it (the CapabilityStatement, once known)."""
-        return FhirMap(server_base=self.server_base, iri_base=self.iri_base, threshold=self.threshold,
-                       capability=ctx.capability)
+        return FhirMap(
+            server_base=self.server_base,
+            iri_base=self.iri_base,
+            threshold=self.threshold,
+            capability=ctx.capability,
+        )
 
     # ---- the stages ------------------------------------------------------------------------
     def gather(self, ctx: FhirRun) -> list[str]:

@@ -5,39 +5,48 @@ Bundle cut off by a proxy); each reader says which, naming the URL, so a steward
 Only Bundle.total and Group / ResearchStudy resources are read: included resources (Patients,
 Practitioners…) in a search Bundle are passed over unread.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urljoin
-
-from rdflib import URIRef
 
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.fhir.connect import COHORT_TYPES, count_url, search_url
 from hdcat.harvesters.fhir.state import FhirRun
 from hdcat.harvesters.fhir.values import FHIR_ID, TYPE_NAME, outcome_text
+from rdflib import URIRef
 
 
 def read_capability(fetched: Fetched, ctx: FhirRun, base: str, options: dict) -> list[str]:
     """Keep the CapabilityStatement on the run; returns the count and cohort searches to ask next."""
     doc = read_json(fetched, "a FHIR CapabilityStatement", base)
     if doc.get("resourceType") != "CapabilityStatement":
-        found = f"a FHIR {doc['resourceType']}" if isinstance(doc.get("resourceType"), str) else \
-            "JSON without a FHIR resourceType"
-        raise ParseError(f"{fetched.location}: {found}, not a CapabilityStatement; "
-                         f"is {base} the server's FHIR base URL?")
+        found = (
+            f"a FHIR {doc['resourceType']}"
+            if isinstance(doc.get("resourceType"), str)
+            else "JSON without a FHIR resourceType"
+        )
+        raise ParseError(
+            f"{fetched.location}: {found}, not a CapabilityStatement; is {base} the server's FHIR base URL?"
+        )
     ctx.capability = doc
     offered = server_types(doc)
     ctx.types = sorted(set(options.get("resources") or offered))
     if not ctx.types:
-        ctx.run.warn(f"{fetched.location}: the CapabilityStatement lists no resource types; no counts were read "
-                     "(name them in the source's `resources` option)")
+        ctx.run.warn(
+            f"{fetched.location}: the CapabilityStatement lists no resource types; no counts were read "
+            "(name them in the source's `resources` option)"
+        )
     jobs = [ctx.add_job(count_url(base, t), "count", t) for t in ctx.types]
     if options.get("cohorts", True):
-        jobs += [ctx.add_job(search_url(base, t), "search", t)
-                 for t in COHORT_TYPES if t in offered or t in ctx.types]
+        jobs += [
+            ctx.add_job(search_url(base, t), "search", t)
+            for t in COHORT_TYPES
+            if t in offered or t in ctx.types
+        ]
     return jobs
 
 
@@ -63,13 +72,16 @@ def read_bundle(fetched: Fetched, rtype: str, base: str) -> dict:
     """A search answer, which must be a Bundle."""
     doc = read_json(fetched, f"a Bundle of {rtype} resources", base)
     if doc.get("resourceType") != "Bundle":
-        raise ParseError(f"{fetched.location}: a {doc.get('resourceType') or 'JSON document'}, "
-                         f"not a Bundle of {rtype} resources")
+        raise ParseError(
+            f"{fetched.location}: a {doc.get('resourceType') or 'JSON document'}, "
+            f"not a Bundle of {rtype} resources"
+        )
     return doc
 
 
-def cohort_resources(doc: dict, fetched: Fetched, ctx: FhirRun, rtype: str,
-                     iri_base: str) -> Iterator[tuple[dict, URIRef]]:
+def cohort_resources(
+    doc: dict, fetched: Fetched, ctx: FhirRun, rtype: str, iri_base: str
+) -> Iterator[tuple[dict, URIRef]]:
     """The resources of type `rtype` in a search Bundle, each with its IRI, once per run.
 
     A generator, so the mapper's warnings land on the run in the order of the Bundle's entries.
@@ -85,7 +97,9 @@ def cohort_resources(doc: dict, fetched: Fetched, ctx: FhirRun, rtype: str,
             continue  # included resources (Patients, Practitioners…) are never read
         rid = resource.get("id")
         if not isinstance(rid, str) or not FHIR_ID.match(rid):
-            run.skip(f"{rtype} in {fetched.location}", f"no valid FHIR id ({rid!r}): it cannot be given an IRI")
+            run.skip(
+                f"{rtype} in {fetched.location}", f"no valid FHIR id ({rid!r}): it cannot be given an IRI"
+            )
             continue
         iri = URIRef(f"{iri_base}/{rtype}/{rid}")
         if iri in ctx.seen:
@@ -101,8 +115,10 @@ def next_pages(doc: dict, fetched: Fetched, ctx: FhirRun, rtype: str) -> list[st
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             nxt = urljoin(fetched.location, link["url"])
             if nxt in ctx.jobs or nxt == fetched.location:
-                ctx.run.warn(f"{rtype} search: page {fetched.location} links back to {nxt} as its next page; "
-                             "paging stopped there (a paging loop on the server)")
+                ctx.run.warn(
+                    f"{rtype} search: page {fetched.location} links back to {nxt} as its next page; "
+                    "paging stopped there (a paging loop on the server)"
+                )
                 continue
             pages.append(ctx.add_job(nxt, "search", rtype))
     return pages
@@ -127,8 +143,10 @@ def read_json(fetched: Fetched, expected: str, base: str) -> dict:
     where = fetched.location
     head = fetched.content.lstrip()[:200].lower()
     if fetched.media_type == "text/html" or head.startswith((b"<!doctype html", b"<html")):
-        raise ParseError(f"{where}: an HTML page, not {expected}; is {base} the server's FHIR base URL "
-                         "(a login page or a portal answers like this)?")
+        raise ParseError(
+            f"{where}: an HTML page, not {expected}; is {base} the server's FHIR base URL "
+            "(a login page or a portal answers like this)?"
+        )
     if head.startswith(b"<"):
         raise ParseError(f"{where}: XML, not FHIR JSON; hdcat reads {expected} as application/fhir+json")
     if not head:
@@ -141,15 +159,21 @@ def read_json(fetched: Fetched, expected: str, base: str) -> dict:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         if _cut_off(text):
-            raise ParseError(f"{where}: the JSON ends early after {len(fetched.content)} bytes: the answer was "
-                             f"cut off (by the server or a proxy); {expected} was expected") from None
-        raise ParseError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-                         f"{expected} was expected") from None
+            raise ParseError(
+                f"{where}: the JSON ends early after {len(fetched.content)} bytes: the answer was "
+                f"cut off (by the server or a proxy); {expected} was expected"
+            ) from None
+        raise ParseError(
+            f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            f"{expected} was expected"
+        ) from None
     if not isinstance(doc, dict):
         raise ParseError(f"{where}: a JSON {type(doc).__name__}, not {expected}")
     if doc.get("resourceType") == "OperationOutcome":
-        raise ParseError(f"{where}: the server answered with an OperationOutcome instead of {expected}: "
-                         f"{outcome_text(doc)}")
+        raise ParseError(
+            f"{where}: the server answered with an OperationOutcome instead of {expected}: "
+            f"{outcome_text(doc)}"
+        )
     return doc
 
 

@@ -4,21 +4,20 @@ What hdcat asks a server — and how it explains a refusal — is read here in o
 answers is collect.py's job. Only `[base]/metadata`, `[base]/{Type}?_summary=count` and the
 Group / ResearchStudy searches are ever asked for: never a patient's resource.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-from hdcat.catalog import SourceConfig
-from hdcat.catalog import ConfigError
+from hdcat.catalog import ConfigError, SourceConfig
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.fhir.state import FhirRun
 from hdcat.harvesters.fhir.values import TYPE_NAME, outcome_text
 from hdcat.harvesters.policy import FetchPolicy, FetchRefused
+from marshmallow import Schema, ValidationError, fields, validate
 
 ACCEPT = "application/fhir+json, application/json;q=0.9, */*;q=0.1"
 #: the searches read for cohort datasets, when the `cohorts` option is on
@@ -46,8 +45,11 @@ def server_base(source: SourceConfig) -> str:
     """The FHIR base URL of a source (its location, with or without /metadata); ConfigError unless http(s)."""
     location = source.location.strip()
     if urlsplit(location).scheme not in ("http", "https"):
-        raise ConfigError(f"source {source.name}: location {location!r} is not an http(s) URL; "
-                          "give the FHIR server's base URL, e.g. https://fhir.example.org/fhir", field="location")
+        raise ConfigError(
+            f"source {source.name}: location {location!r} is not an http(s) URL; "
+            "give the FHIR server's base URL, e.g. https://fhir.example.org/fhir",
+            field="location",
+        )
     return location.rstrip("/").removesuffix("/metadata")
 
 

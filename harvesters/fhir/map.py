@@ -5,27 +5,35 @@ written in a test. Privacy lives here too: a count below the threshold is never 
 dataset says `hdcat:suppressed` for it instead — and no Group member, name or identifier of a
 person is copied (characteristics keep their codes and values, never a valueReference).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from hdcat.catalog import HarvestRun
+from hdcat.harvesters.fhir.values import (
+    FHIR_ID,
+    as_list,
+    characteristic_text,
+    concept_text,
+    fhir_date,
+    fhir_spec,
+    text,
+)
+from hdcat.ontology import DATA_TYPE, DCAT, DCT, EU_THEME, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
-
-from hdcat.catalog import HarvestRun
-from hdcat.harvesters.fhir.values import (FHIR_ID, as_list, characteristic_text, concept_text, fhir_date,
-                                          fhir_spec, text)
-from hdcat.ontology import DATA_TYPE, DCAT, DCT, EU_THEME, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
 
 
 @dataclass
 class FhirMap:
     """Maps one server's facts; `capability` is None until its CapabilityStatement was read."""
-    server_base: str       # where hdcat reached the server (named in warnings)
-    iri_base: str          # what the IRIs and access URLs are made from (the canonical base, if given)
-    threshold: int         # counts from 1 to threshold-1 are suppressed
+
+    server_base: str  # where hdcat reached the server (named in warnings)
+    iri_base: str  # what the IRIs and access URLs are made from (the canonical base, if given)
+    threshold: int  # counts from 1 to threshold-1 are suppressed
     capability: dict | None = None
 
     @property
@@ -38,16 +46,31 @@ class FhirMap:
         cap = self.capability or {}
         iri = self.server_iri
         software = cap.get("software") if isinstance(cap.get("software"), dict) else {}
-        name = text(cap.get("name")) or text(cap.get("title")) or text(software.get("name")) \
+        name = (
+            text(cap.get("name"))
+            or text(cap.get("title"))
+            or text(software.get("name"))
             or urlsplit(self.server_base).netloc
+        )
         self._dataset(into, iri, f"{name} FHIR server", "", ["FHIR"])
         into.add((iri, DCT.type, DATA_TYPE.ehr))
         self._agents(iri, into)
         formats = [f for f in cap.get("format") or [] if isinstance(f, str)]
-        dist = self._distribution(into, iri, self.iri_base, "FHIR REST API",
-                                  f"FHIR {cap.get('fhirVersion') or '(version not stated)'} REST API; formats: "
-                                  f"{', '.join(formats) or 'not stated'}")
-        media = "fhir+json" if any("json" in f for f in formats) else "fhir+xml" if any("xml" in f for f in formats) else None
+        dist = self._distribution(
+            into,
+            iri,
+            self.iri_base,
+            "FHIR REST API",
+            f"FHIR {cap.get('fhirVersion') or '(version not stated)'} REST API; formats: "
+            f"{', '.join(formats) or 'not stated'}",
+        )
+        media = (
+            "fhir+json"
+            if any("json" in f for f in formats)
+            else "fhir+xml"
+            if any("xml" in f for f in formats)
+            else None
+        )
         if media:
             into.add((dist, DCAT.mediaType, IANA_MEDIA_TYPES[f"application/{media}"]))
         for canonical in as_list(cap.get("implementationGuide")) + server_profiles(cap):
@@ -78,10 +101,16 @@ class FhirMap:
                 total += n
         software = cap.get("software") if isinstance(cap.get("software"), dict) else {}
         intro = text(cap.get("description")) or text(cap.get("purpose"))
-        parts = [intro + ("" if not intro or intro.endswith((".", "!", "?")) else "."),
-                 f"FHIR {cap.get('fhirVersion') or '(version not stated)'} server at {self.iri_base}"
-                 + (f", software {text(software.get('name'))} {text(software.get('version')) or ''}".rstrip()
-                    if text(software.get("name")) else "") + "."]
+        parts = [
+            intro + ("" if not intro or intro.endswith((".", "!", "?")) else "."),
+            f"FHIR {cap.get('fhirVersion') or '(version not stated)'} server at {self.iri_base}"
+            + (
+                f", software {text(software.get('name'))} {text(software.get('version')) or ''}".rstrip()
+                if text(software.get("name"))
+                else ""
+            )
+            + ".",
+        ]
         if shown:
             parts.append("Resources per type: " + "; ".join(shown) + ".")
         if empty:
@@ -107,14 +136,21 @@ class FhirMap:
     def group(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
         kind = text(res.get("type")) or "unknown"
         code = concept_text(res.get("code"))
-        characteristics = [c for c in (characteristic_text(ch) for ch in res.get("characteristic") or []) if c]
+        characteristics = [
+            c for c in (characteristic_text(ch) for ch in res.get("characteristic") or []) if c
+        ]
         title = text(res.get("name")) or f"FHIR Group {res['id']} ({kind})"
         actual = res.get("actual")
-        lines = [f"{'Actual' if actual is not False else 'Definitional'} group of type {kind}"
-                 + (f" ({code})" if code else "") + f" on the FHIR server {self.iri_base}."]
+        lines = [
+            f"{'Actual' if actual is not False else 'Definitional'} group of type {kind}"
+            + (f" ({code})" if code else "")
+            + f" on the FHIR server {self.iri_base}."
+        ]
         if characteristics:
             lines.append("Characteristics: " + "; ".join(characteristics) + ".")
-        self._dataset(into, iri, title, " ".join(lines), ["FHIR", "FHIR Group", "cohort", code, *characteristics])
+        self._dataset(
+            into, iri, title, " ".join(lines), ["FHIR", "FHIR Group", "cohort", code, *characteristics]
+        )
         into.add((iri, DCT.isPartOf, self.server_iri))
         self._agents(iri, into)
         _modified(res, iri, into)
@@ -124,16 +160,27 @@ class FhirMap:
             members = res.get("member")  # only counted: a member reference points at a patient
             quantity = len(members) if isinstance(members, list) and actual is not False else None
         if quantity is not None:
-            self._count(into, iri, HEALTH.numberOfUniqueIndividuals, quantity, run,
-                        f"Group/{res['id']}: fewer than {self.threshold} members")
+            self._count(
+                into,
+                iri,
+                HEALTH.numberOfUniqueIndividuals,
+                quantity,
+                run,
+                f"Group/{res['id']}: fewer than {self.threshold} members",
+            )
 
     def study(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
         status = text(res.get("status"))
-        concepts = [concept_text(c) for key in ("condition", "keyword", "category", "focus")
-                    for c in as_list(res.get(key))]
+        concepts = [
+            concept_text(c)
+            for key in ("condition", "keyword", "category", "focus")
+            for c in as_list(res.get(key))
+        ]
         phase = concept_text(res.get("phase"))
         title = text(res.get("title")) or f"FHIR ResearchStudy {res['id']}"
-        description = text(res.get("description")) or f"Research study {res['id']} on the FHIR server {self.iri_base}."
+        description = (
+            text(res.get("description")) or f"Research study {res['id']} on the FHIR server {self.iri_base}."
+        )
         if status:
             description += f" Status: {status}."
         self._dataset(into, iri, title, description, ["FHIR", "research study", phase, *concepts])
@@ -167,7 +214,9 @@ class FhirMap:
         for keyword in sorted({k.strip() for k in keywords if k and k.strip()}):
             into.add((iri, DCAT.keyword, Literal(keyword)))
 
-    def _distribution(self, into: Graph, dataset: URIRef, access: str, title: str, description: str | None = None):
+    def _distribution(
+        self, into: Graph, dataset: URIRef, access: str, title: str, description: str | None = None
+    ):
         dist = BNode()
         into.add((dataset, DCAT.distribution, dist))
         into.add((dist, RDF.type, DCAT.Distribution))
@@ -190,8 +239,11 @@ class FhirMap:
             into.add((agent, RDF.type, FOAF.Agent))
             into.add((agent, FOAF.name, Literal(publisher)))
         for contact in as_list(cap.get("contact")):
-            emails = [t["value"] for t in as_list(contact.get("telecom") if isinstance(contact, dict) else None)
-                      if isinstance(t, dict) and t.get("system") == "email" and text(t.get("value"))]
+            emails = [
+                t["value"]
+                for t in as_list(contact.get("telecom") if isinstance(contact, dict) else None)
+                if isinstance(t, dict) and t.get("system") == "email" and text(t.get("value"))
+            ]
             if emails:
                 point = BNode()
                 into.add((iri, DCAT.contactPoint, point))
@@ -200,8 +252,15 @@ class FhirMap:
                 into.add((point, VCARD.hasEmail, URIRef(f"mailto:{emails[0].strip()}")))
                 return
 
-    def _count(self, graph: Graph, iri: URIRef, prop: URIRef, value: int | None, run: HarvestRun | None = None,
-               what: str = "") -> None:
+    def _count(
+        self,
+        graph: Graph,
+        iri: URIRef,
+        prop: URIRef,
+        value: int | None,
+        run: HarvestRun | None = None,
+        what: str = "",
+    ) -> None:
         """A count, or — below the threshold (None: left out already) — hdcat:suppressed and a warning."""
         if value is not None and not 0 < value < self.threshold:
             graph.add((iri, prop, Literal(value, datatype=XSD.nonNegativeInteger)))

@@ -3,13 +3,13 @@
 The server's own dataset can only be described once every count was read, so a run has to carry
 what the pages said until `import_`; it lives here, made new for each harvest, never on the harvester.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
-
 from hdcat.harvesters.base import RunContext
+from rdflib import URIRef
 
 
 @dataclass

@@ -3,15 +3,15 @@
 Every stage meets the same loosely typed JSON (a CodeableConcept may be a dict, a string or missing),
 so the careful readers live here once; none of them raises on a value of the wrong shape.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
+from hdcat.ontology import FHIR_SPEC
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
-
-from hdcat.ontology import FHIR_SPEC
 
 #: what FHIR allows as a resource type name and as a resource id (ids become parts of IRIs)
 TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{1,63}\Z")

@@ -16,12 +16,10 @@ threshold is the consortium's, or the source's `suppression_threshold` when high
 One module per stage: connect.py (URL, connection, password-free messages),
 collect.py (the SQL), map.py (facts → DCAT). This class only wires them.
 """
+
 from __future__ import annotations
 
 import json
-
-from rdflib import Graph
-from rdflib.namespace import RDF
 
 from hdcat.catalog import HarvestRun
 from hdcat.harvesters.base import Harvester, RunContext
@@ -30,8 +28,18 @@ from hdcat.harvesters.omop.collect import CLINICAL_TABLES, SUPPRESSED, Collector
 from hdcat.harvesters.omop.connect import OmopOptions, db_url, read_only, safe
 from hdcat.harvesters.omop.map import CODING_SYSTEMS, Mapper
 from hdcat.ontology import DCAT, DCT, HDCAT
+from rdflib import Graph
+from rdflib.namespace import RDF
 
-__all__ = ["CLINICAL_TABLES", "CODING_SYSTEMS", "Collector", "Mapper", "OmopHarvester", "OmopOptions", "SUPPRESSED"]
+__all__ = [
+    "CLINICAL_TABLES",
+    "CODING_SYSTEMS",
+    "Collector",
+    "Mapper",
+    "OmopHarvester",
+    "OmopOptions",
+    "SUPPRESSED",
+]
 
 
 class OmopHarvester(Harvester):
@@ -76,8 +84,11 @@ class OmopHarvester(Harvester):
         raw.remove((None, DCT.isPartOf, None))
         idents = {node: str(raw.value(node, DCT.identifier)) for node in raw.subjects(RDF.type, DCAT.Dataset)}
         out = self.import_records(raw, ctx.run)
-        minted = {str(ident): iri for iri, ident in out.subject_objects(DCT.identifier)
-                  if (iri, HDCAT.localId, None) in out}
+        minted = {
+            str(ident): iri
+            for iri, ident in out.subject_objects(DCT.identifier)
+            if (iri, HDCAT.localId, None) in out
+        }
         for part, whole in links:
             a, b = minted.get(idents.get(part)), minted.get(idents.get(whole))
             if a is not None and b is not None:

@@ -5,6 +5,7 @@ COUNT(DISTINCT person_id), COUNT(column) and MIN/MAX of observation-period dates
 from 1 to threshold-1 leave the database as the word "suppressed" (the concept lists drop them
 in SQL), so they never reach the facts, the graph or a log.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,19 +17,43 @@ from hdcat.harvesters.omop.connect import first_line, safe
 
 #: The tables that hold (or are derived from) patient data, OMOP CDM 5.4 (5.3 has a subset).
 CLINICAL_TABLES = (
-    "person", "observation_period", "visit_occurrence", "visit_detail", "condition_occurrence",
-    "drug_exposure", "procedure_occurrence", "device_exposure", "measurement", "observation",
-    "death", "note", "note_nlp", "specimen", "fact_relationship", "payer_plan_period", "cost",
-    "drug_era", "dose_era", "condition_era", "episode", "episode_event",
+    "person",
+    "observation_period",
+    "visit_occurrence",
+    "visit_detail",
+    "condition_occurrence",
+    "drug_exposure",
+    "procedure_occurrence",
+    "device_exposure",
+    "measurement",
+    "observation",
+    "death",
+    "note",
+    "note_nlp",
+    "specimen",
+    "fact_relationship",
+    "payer_plan_period",
+    "cost",
+    "drug_era",
+    "dose_era",
+    "condition_era",
+    "episode",
+    "episode_event",
 )
 #: Where the vocabularies in use show: the concept columns of the event tables.
 CONCEPT_COLUMNS = (
-    ("condition_occurrence", "condition_concept_id"), ("condition_occurrence", "condition_source_concept_id"),
-    ("drug_exposure", "drug_concept_id"), ("drug_exposure", "drug_source_concept_id"),
-    ("procedure_occurrence", "procedure_concept_id"), ("procedure_occurrence", "procedure_source_concept_id"),
-    ("measurement", "measurement_concept_id"), ("measurement", "measurement_source_concept_id"),
-    ("observation", "observation_concept_id"), ("observation", "observation_source_concept_id"),
-    ("device_exposure", "device_concept_id"), ("device_exposure", "device_source_concept_id"),
+    ("condition_occurrence", "condition_concept_id"),
+    ("condition_occurrence", "condition_source_concept_id"),
+    ("drug_exposure", "drug_concept_id"),
+    ("drug_exposure", "drug_source_concept_id"),
+    ("procedure_occurrence", "procedure_concept_id"),
+    ("procedure_occurrence", "procedure_source_concept_id"),
+    ("measurement", "measurement_concept_id"),
+    ("measurement", "measurement_source_concept_id"),
+    ("observation", "observation_concept_id"),
+    ("observation", "observation_source_concept_id"),
+    ("device_exposure", "device_concept_id"),
+    ("device_exposure", "device_source_concept_id"),
 )
 #: The concept lists published as healthdcatap:hasCodeValues: (kind, table, concept column).
 TOP_LISTS = (
@@ -37,15 +62,29 @@ TOP_LISTS = (
     ("measurement", "measurement", "measurement_concept_id"),
 )
 #: Vocabularies that are not coding systems of clinical content.
-NOT_CODING_SYSTEMS = {"None", "Metadata", "Domain", "Vocabulary", "Type Concept", "Gender", "Race",
-                      "Ethnicity", "Visit", "UCUM", "Condition Status", "Meas Type", "Observation Type"}
-SUPPRESSED = "suppressed"   # a count from 1 to threshold-1, in the fetched aggregates
+NOT_CODING_SYSTEMS = {
+    "None",
+    "Metadata",
+    "Domain",
+    "Vocabulary",
+    "Type Concept",
+    "Gender",
+    "Race",
+    "Ethnicity",
+    "Visit",
+    "UCUM",
+    "Condition Status",
+    "Meas Type",
+    "Observation Type",
+}
+SUPPRESSED = "suppressed"  # a count from 1 to threshold-1, in the fetched aggregates
 
 
 @dataclass
 class _Skip(Exception):
     """One table or query left out (refused, timed out): reported on the run, the rest goes on."""
-    reason: str        # what went wrong and how to fix it
+
+    reason: str  # what went wrong and how to fix it
     message: str = ""  # the database's own words
 
 
@@ -54,6 +93,7 @@ class Collector:
 
     def __init__(self, conn, url, options: dict, threshold: int):
         from sqlalchemy import inspect
+
         self.conn = conn
         self.url = url
         self.where = f"{safe(url)} schema {options['schema']}"
@@ -85,65 +125,89 @@ class Collector:
         """Run one statement in a savepoint, so a refused table does not end the transaction."""
         from sqlalchemy import text
         from sqlalchemy.exc import DBAPIError
+
         try:
             with self.conn.begin_nested():
                 return self.conn.execute(text(sql), params).mappings().all()
         except DBAPIError as exc:
             if exc.connection_invalidated:
-                raise FetchError(f"{self.where}: lost the connection ({first_line(exc)}); "
-                                 "is the server up?") from None
+                raise FetchError(
+                    f"{self.where}: lost the connection ({first_line(exc)}); is the server up?"
+                ) from None
             raise _Skip(self._reason(exc), first_line(exc)) from None
 
     def _reason(self, exc) -> str:
         state = getattr(getattr(exc, "orig", None), "sqlstate", None)
         message = first_line(exc)
         if state == "42501" or "permission denied" in message.lower():
-            return (f"permission denied ({message}); GRANT SELECT on it to {self.user or 'the harvest user'} "
-                    "to include it")
+            return (
+                f"permission denied ({message}); GRANT SELECT on it to {self.user or 'the harvest user'} "
+                "to include it"
+            )
         if state == "57014" or "statement timeout" in message.lower():
             return f"timed out after {self.timeout:g} s ({message}); raise the timeout_s option to include it"
         return message
 
     # ---- the harvest ----------------------------------------------------------
     def collect(self) -> dict:
-        schemas = [s for s in self.inspector.get_schema_names()
-                   if s != "information_schema" and not s.startswith("pg_")]
+        schemas = [
+            s
+            for s in self.inspector.get_schema_names()
+            if s != "information_schema" and not s.startswith("pg_")
+        ]
         if self.schema not in schemas:
             near = [s for s in schemas if s.lower() == self.schema.lower()]
             hint = f"did you mean {near[0]!r}? " if near else ""
-            raise FetchError(f"{self.where}: schema {self.schema!r} does not exist in database "
-                             f"{self.url.database!r}; {hint}set the source's `schema` option to one of: "
-                             f"{', '.join(sorted(schemas))}")
+            raise FetchError(
+                f"{self.where}: schema {self.schema!r} does not exist in database "
+                f"{self.url.database!r}; {hint}set the source's `schema` option to one of: "
+                f"{', '.join(sorted(schemas))}"
+            )
         if self.vocab not in schemas:
-            raise FetchError(f"{self.where}: vocabulary schema {self.vocab!r} does not exist; set the source's "
-                             f"`vocabulary_schema` option to one of: {', '.join(sorted(schemas))}")
+            raise FetchError(
+                f"{self.where}: vocabulary schema {self.vocab!r} does not exist; set the source's "
+                f"`vocabulary_schema` option to one of: {', '.join(sorted(schemas))}"
+            )
         tables = {t.lower(): t for t in self.inspector.get_table_names(schema=self.schema)}
         if "person" not in tables:
-            with_person = [s for s in schemas if s != self.schema
-                           and "person" in {t.lower() for t in self.inspector.get_table_names(schema=s)}]
+            with_person = [
+                s
+                for s in schemas
+                if s != self.schema
+                and "person" in {t.lower() for t in self.inspector.get_table_names(schema=s)}
+            ]
             found = ", ".join(sorted(tables)[:10]) or "no tables"
-            hint = (f"schemas with a person table: {', '.join(sorted(with_person))}; "
-                    if with_person else "")
-            raise ParseError(f"{self.where}: not an OMOP CDM schema: it has no person table (found: {found}); "
-                             f"{hint}point the source's `schema` option at the CDM schema")
+            hint = f"schemas with a person table: {', '.join(sorted(with_person))}; " if with_person else ""
+            raise ParseError(
+                f"{self.where}: not an OMOP CDM schema: it has no person table (found: {found}); "
+                f"{hint}point the source's `schema` option at the CDM schema"
+            )
         self.tables = tables
         vocab_tables = {t.lower(): t for t in self.inspector.get_table_names(schema=self.vocab)}
         self.concept = vocab_tables.get("concept")
         if self.concept is None:
-            self.warnings.append(f"{self.where}: no concept table in schema {self.vocab!r}; concept names and "
-                                 "coding systems are missing (set the `vocabulary_schema` option)")
+            self.warnings.append(
+                f"{self.where}: no concept table in schema {self.vocab!r}; concept names and "
+                "coding systems are missing (set the `vocabulary_schema` option)"
+            )
         facts = {
-            "database": Path(self.url.database).stem if self.url.get_backend_name() == "sqlite" and self.url.database else (self.url.database or self.url.host or "db"),
+            "database": Path(self.url.database).stem
+            if self.url.get_backend_name() == "sqlite" and self.url.database
+            else (self.url.database or self.url.host or "db"),
             "schema": self.schema,
             "threshold": self.threshold,
             "cdm_source": self.cdm_source(),
             "tables": self.table_facts(),
         }
         if not facts["tables"]:
-            first = f"{self.skipped[0][0]}: {self.refused}" if self.skipped else "no clinical table has columns"
-            raise FetchError(f"{self.where}: cannot read any clinical table ({first}); GRANT USAGE ON SCHEMA "
-                             f"{self.schema} and SELECT ON ALL TABLES IN SCHEMA {self.schema} to "
-                             f"{self.user or 'the harvest user'}")
+            first = (
+                f"{self.skipped[0][0]}: {self.refused}" if self.skipped else "no clinical table has columns"
+            )
+            raise FetchError(
+                f"{self.where}: cannot read any clinical table ({first}); GRANT USAGE ON SCHEMA "
+                f"{self.schema} and SELECT ON ALL TABLES IN SCHEMA {self.schema} to "
+                f"{self.user or 'the harvest user'}"
+            )
         facts["observation_period"] = self.observation_period()
         facts["vocabularies"] = self.vocabularies() if self.concept else []
         facts["top"] = {kind: self.top_concepts(table, column, facts) for kind, table, column in TOP_LISTS}
@@ -154,13 +218,26 @@ class Collector:
     def cdm_source(self) -> dict | None:
         table = self.tables.get("cdm_source")
         if table is None:
-            self.warnings.append(f"{self.where}: no cdm_source table; the title and description fall back to "
-                                 "the database and schema names")
+            self.warnings.append(
+                f"{self.where}: no cdm_source table; the title and description fall back to "
+                "the database and schema names"
+            )
             return None
-        columns = {c["name"].lower(): c["name"] for c in self.inspector.get_columns(table, schema=self.schema)}
-        wanted = ["cdm_source_name", "cdm_source_abbreviation", "cdm_holder", "source_description",
-                  "source_documentation_reference", "cdm_etl_reference", "source_release_date",
-                  "cdm_release_date", "cdm_version", "vocabulary_version"]
+        columns = {
+            c["name"].lower(): c["name"] for c in self.inspector.get_columns(table, schema=self.schema)
+        }
+        wanted = [
+            "cdm_source_name",
+            "cdm_source_abbreviation",
+            "cdm_holder",
+            "source_description",
+            "source_documentation_reference",
+            "cdm_etl_reference",
+            "source_release_date",
+            "cdm_release_date",
+            "cdm_version",
+            "vocabulary_version",
+        ]
         present = [w for w in wanted if w in columns]
         if not present:
             return None
@@ -171,7 +248,9 @@ class Collector:
             self.warnings.append(f"{self.where}: cannot read cdm_source: {skip.reason}")
             return None
         if not rows:
-            self.warnings.append(f"{self.where}: cdm_source is empty; the title falls back to the schema name")
+            self.warnings.append(
+                f"{self.where}: cdm_source is empty; the title falls back to the schema name"
+            )
             return None
         if len(rows) > 1:
             self.warnings.append(f"{self.where}: cdm_source has {len(rows)} rows; the first one is used")
@@ -209,15 +288,17 @@ class Collector:
                 persons = n
             else:
                 persons = int(row["persons"]) if has_person else None
-            fact = {"name": name.lower(), "rows": self.cell(n),
-                    "persons": self.cell(persons), "columns": []}
+            fact = {"name": name.lower(), "rows": self.cell(n), "persons": self.cell(persons), "columns": []}
             for i, col in enumerate(columns):
                 filled = int(row[f"c{i}"])
-                fact["columns"].append({
-                    "name": col["name"], "datatype": _csvw_datatype(col["type"]),
-                    "required": not col.get("nullable", True),
-                    "completeness": self._completeness(filled, n),
-                })
+                fact["columns"].append(
+                    {
+                        "name": col["name"],
+                        "datatype": _csvw_datatype(col["type"]),
+                        "required": not col.get("nullable", True),
+                        "completeness": self._completeness(filled, n),
+                    }
+                )
             out.append(fact)
         return out
 
@@ -246,7 +327,8 @@ class Collector:
         try:
             row = self.query(
                 f"SELECT MIN(observation_period_start_date) AS start, MAX(observation_period_end_date) AS stop "
-                f"FROM {self.qualified(self.schema, table)}")[0]
+                f"FROM {self.qualified(self.schema, table)}"
+            )[0]
         except _Skip as skip:
             self.warnings.append(f"{self.where}: no observation period range: {skip.reason}")
             return None
@@ -272,9 +354,13 @@ class Collector:
                 rows = self.query(
                     f"SELECT c.vocabulary_id AS vocabulary FROM {self.qualified(self.schema, self.tables[table])} x "
                     f"JOIN {concept} c ON c.concept_id = x.{col} WHERE x.{col} <> 0 "
-                    f"GROUP BY c.vocabulary_id HAVING COUNT(*) >= :threshold", threshold=self.threshold)
+                    f"GROUP BY c.vocabulary_id HAVING COUNT(*) >= :threshold",
+                    threshold=self.threshold,
+                )
             except _Skip as skip:
-                self.warnings.append(f"{self.where}: vocabularies of {table}.{column} not read: {skip.reason}")
+                self.warnings.append(
+                    f"{self.where}: vocabularies of {table}.{column} not read: {skip.reason}"
+                )
                 continue
             found.update(str(r["vocabulary"]) for r in rows if r["vocabulary"] is not None)
         return sorted(found - NOT_CODING_SYSTEMS)
@@ -284,9 +370,11 @@ class Collector:
         if self.top == 0 or not self._has_column(table, column):
             return None
         col = self.quote(column)
-        inner = (f"SELECT {col} AS concept_id, COUNT(DISTINCT person_id) AS persons, COUNT(*) AS records "
-                 f"FROM {self.qualified(self.schema, self.tables[table])} WHERE {col} <> 0 GROUP BY {col} "
-                 f"HAVING COUNT(DISTINCT person_id) >= :threshold")
+        inner = (
+            f"SELECT {col} AS concept_id, COUNT(DISTINCT person_id) AS persons, COUNT(*) AS records "
+            f"FROM {self.qualified(self.schema, self.tables[table])} WHERE {col} <> 0 GROUP BY {col} "
+            f"HAVING COUNT(DISTINCT person_id) >= :threshold"
+        )
         order = "ORDER BY t.persons DESC, t.records DESC, t.concept_id"
         try:
             if self.concept:
@@ -294,7 +382,9 @@ class Collector:
                     rows = self.query(
                         f"SELECT t.concept_id, t.persons, t.records, c.concept_name, c.concept_code, c.vocabulary_id "
                         f"FROM ({inner}) t LEFT JOIN {self.qualified(self.vocab, self.concept)} c "
-                        f"ON c.concept_id = t.concept_id {order}", threshold=self.threshold)
+                        f"ON c.concept_id = t.concept_id {order}",
+                        threshold=self.threshold,
+                    )
                 except _Skip as skip:
                     self.warnings.append(f"{self.where}: concept names not read: {skip.reason}")
                     rows = self.query(f"SELECT * FROM ({inner}) t {order}", threshold=self.threshold)
@@ -303,9 +393,17 @@ class Collector:
         except _Skip as skip:
             self.warnings.append(f"{self.where}: top {table} concepts not read: {skip.reason}")
             return None
-        concepts = [{"concept_id": int(r["concept_id"]), "persons": int(r["persons"]), "records": int(r["records"]),
-                     "name": r.get("concept_name"), "code": r.get("concept_code"),
-                     "vocabulary": r.get("vocabulary_id")} for r in rows[:self.top]]
+        concepts = [
+            {
+                "concept_id": int(r["concept_id"]),
+                "persons": int(r["persons"]),
+                "records": int(r["records"]),
+                "name": r.get("concept_name"),
+                "code": r.get("concept_code"),
+                "vocabulary": r.get("vocabulary_id"),
+            }
+            for r in rows[: self.top]
+        ]
         # Record counts add up to the table's row count: publish them only if what is left over
         # (the rows of every concept not listed) is 0 or at least threshold.
         rows_total = next((t["rows"] for t in facts["tables"] if t["name"] == table), None)
@@ -320,9 +418,18 @@ class Collector:
 def _csvw_datatype(sqltype) -> str:
     """A CSVW built-in datatype name for a reflected SQL type."""
     from sqlalchemy import types as t
-    checks = ((t.Boolean, "boolean"), (t.DateTime, "datetime"), (t.Date, "date"), (t.Time, "time"),
-              (t.Integer, "integer"), (t.Float, "double"), (t.Numeric, "decimal"), (t.LargeBinary, "binary"),
-              (t.String, "string"))
+
+    checks = (
+        (t.Boolean, "boolean"),
+        (t.DateTime, "datetime"),
+        (t.Date, "date"),
+        (t.Time, "time"),
+        (t.Integer, "integer"),
+        (t.Float, "double"),
+        (t.Numeric, "decimal"),
+        (t.LargeBinary, "binary"),
+        (t.String, "string"),
+    )
     for cls, name in checks:
         if isinstance(sqltype, cls):
             return name

@@ -3,22 +3,23 @@
 A database URL may carry a password, so everything said about the connection — run records,
 error messages, the drivers' own words — goes through `safe` and `redact` here, in one place.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-from marshmallow import Schema, fields, validate
-
-from hdcat.catalog import DEFAULT_THRESHOLD
-from hdcat.catalog import ConfigError
+from hdcat.catalog import DEFAULT_THRESHOLD, ConfigError
 from hdcat.harvesters.errors import FetchError
+from marshmallow import Schema, fields, validate
 
 
 class OmopOptions(Schema):
     schema = fields.String(load_default="cdm", validate=validate.Length(min=1, max=63))
-    vocabulary_schema = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=63))
+    vocabulary_schema = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=63)
+    )
     #: may raise the consortium's threshold for this source, never lower it
     suppression_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD, validate=validate.Range(min=1))
     top = fields.Integer(load_default=10, validate=validate.Range(min=0, max=1000))
@@ -29,11 +30,15 @@ def db_url(location: str):
     """The location as a SQLAlchemy URL; plain postgresql:// means psycopg 3 (the driver hdcat ships)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(location.strip())
     except ArgumentError:
-        raise ConfigError(f"{location.split('@')[-1]!r} is not a database URL; use e.g. "
-                          "postgresql://user@host:5432/database", field="location") from None
+        raise ConfigError(
+            f"{location.split('@')[-1]!r} is not a database URL; use e.g. "
+            "postgresql://user@host:5432/database",
+            field="location",
+        ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
@@ -67,16 +72,25 @@ def read_only(url, options: dict) -> Iterator:
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
+
     where = safe(url)
     password = url.password
     pg = url.get_backend_name() == "postgresql"
-    connect_args = {"connect_timeout": max(1, math.ceil(min(options["timeout_s"], 30))),
-                    "application_name": "hdcat-harvester"} if pg else {}
+    connect_args = (
+        {
+            "connect_timeout": max(1, math.ceil(min(options["timeout_s"], 30))),
+            "application_name": "hdcat-harvester",
+        }
+        if pg
+        else {}
+    )
     try:
         engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
-        raise FetchError(f"{where}: no database driver for {url.drivername!r} ({exc}); install the "
-                         "SQLAlchemy driver package for this database") from None
+        raise FetchError(
+            f"{where}: no database driver for {url.drivername!r} ({exc}); install the "
+            "SQLAlchemy driver package for this database"
+        ) from None
     try:
         try:
             conn = engine.connect()
@@ -87,8 +101,10 @@ def read_only(url, options: dict) -> Iterator:
                 conn.begin()
                 if pg:
                     conn.execute(text("SET TRANSACTION READ ONLY"))
-                    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                                 {"ms": str(int(options["timeout_s"] * 1000))})
+                    conn.execute(
+                        text("SELECT set_config('statement_timeout', :ms, true)"),
+                        {"ms": str(int(options["timeout_s"] * 1000))},
+                    )
                 yield conn
             finally:
                 try:
@@ -106,14 +122,21 @@ def connect_message(where: str, exc, password: str | None) -> str:
     reason = first_line(exc)
     low = str(getattr(exc, "orig", exc)).lower()
     if "password authentication failed" in low or "no password supplied" in low:
-        fix = ("check the user name and password (give the password in PGPASSWORD or ~/.pgpass "
-               "rather than in the URL)")
+        fix = (
+            "check the user name and password (give the password in PGPASSWORD or ~/.pgpass "
+            "rather than in the URL)"
+        )
     elif "does not exist" in low and "database" in low:
         fix = "check the database name at the end of the URL"
     elif "does not exist" in low and "role" in low:
         fix = "check the user name in the URL"
-    elif "connection refused" in low or "could not translate host" in low or "timeout" in low \
-            or "timed out" in low or "no route" in low:
+    elif (
+        "connection refused" in low
+        or "could not translate host" in low
+        or "timeout" in low
+        or "timed out" in low
+        or "no route" in low
+    ):
         fix = "is the server up, and are host and port right?"
     else:
         fix = "check the URL, the credentials and the server's pg_hba.conf / firewall"

@@ -5,19 +5,25 @@ Works on the facts dict alone (no database), so it can be fed facts written in a
 collector suppressed is written as `hdcat:suppressed`, never as a number, and no total is published
 that would let a suppressed cell be worked out by subtraction.
 """
+
 from __future__ import annotations
 
+from hdcat.harvesters.omop.collect import SUPPRESSED
+from hdcat.ontology import CODING_SYSTEM, CSVW, DCAT, DCT, EU_ACCESS, EU_THEME, HDCAT, HEALTH
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import FOAF, RDF, SKOS, XSD
 
-from hdcat.harvesters.omop.collect import SUPPRESSED
-from hdcat.ontology import CODING_SYSTEM, CSVW, DCAT, DCT, EU_ACCESS, EU_THEME, HDCAT, HEALTH
-
 #: OMOP vocabulary_id → hdcat coding-system concept; others are kept as text.
 CODING_SYSTEMS = {
-    "SNOMED": "snomed-ct", "ICD10": "icd-10", "ICD10CM": "icd-10", "KCD7": "kcd-7", "KCD8": "kcd-8",
-    "LOINC": "loinc", "ATC": "atc", "EDI": "edi",
+    "SNOMED": "snomed-ct",
+    "ICD10": "icd-10",
+    "ICD10CM": "icd-10",
+    "KCD7": "kcd-7",
+    "KCD8": "kcd-8",
+    "LOINC": "loinc",
+    "ATC": "atc",
+    "EDI": "edi",
 }
 
 
@@ -89,7 +95,11 @@ class Mapper:
         elif persons == SUPPRESSED:
             lines.append(f"Fewer than {self.t} persons (count suppressed).")
         if published:
-            note = f" (tables with fewer than {self.t} rows not counted: {', '.join(suppressed)})" if suppressed else ""
+            note = (
+                f" (tables with fewer than {self.t} rows not counted: {', '.join(suppressed)})"
+                if suppressed
+                else ""
+            )
             lines.append(f"{_fmt(sum(published))} records in {len(published)} clinical tables{note}.")
         period = f.get("observation_period")
         if period:
@@ -110,8 +120,10 @@ class Mapper:
         doc = src.get("source_documentation_reference", "")
         if doc.startswith(("http://", "https://")) and " " not in doc:
             g.add((node, DCAT.landingPage, URIRef(doc)))
-        for title, version in (("OMOP Common Data Model", src.get("cdm_version")),
-                               ("OMOP Standardized Vocabularies", src.get("vocabulary_version"))):
+        for title, version in (
+            ("OMOP Common Data Model", src.get("cdm_version")),
+            ("OMOP Standardized Vocabularies", src.get("vocabulary_version")),
+        ):
             if version:
                 std = BNode()
                 g.add((node, DCT.conformsTo, std))
@@ -166,7 +178,9 @@ class Mapper:
         g.add((node, DCT.isPartOf, inst))
         rows, persons = table["rows"], table["persons"]
         text = f"The {name} table of {self.name} ({self.cdm}, schema {self.f['schema']!r}): "
-        text += f"{_fmt(rows)} rows" if isinstance(rows, int) else f"fewer than {self.t} rows (count suppressed)"
+        text += (
+            f"{_fmt(rows)} rows" if isinstance(rows, int) else f"fewer than {self.t} rows (count suppressed)"
+        )
         if isinstance(persons, int):
             text += f" about {_fmt(persons)} persons"
         elif persons == SUPPRESSED:

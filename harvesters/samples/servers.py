@@ -4,6 +4,7 @@ Real hospitals serve these over their networks; `hdcat demo` and the tests serve
 sample files the same way (the CKAN action API and the FHIR REST API on 127.0.0.1), so the demo
 harvests a source of every kind with no network at all.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def _ckan(path: str, args) -> Response:
         return _json({"success": False, "error": {"message": "Not found"}}, 404)
     packages = _load("gaon", "ckan-packages.json")
     rows, start = int(args.get("rows", ["10"])[0]), int(args.get("start", ["0"])[0])
-    return _json({"success": True, "result": {"count": len(packages), "results": packages[start:start + rows]}})
+    return _json(
+        {"success": True, "result": {"count": len(packages), "results": packages[start : start + rows]}}
+    )
 
 
 def _fhir(path: str, args, base: str) -> Response:
@@ -46,21 +49,39 @@ def _fhir(path: str, args, base: str) -> Response:
     entries = {"Group": "groups.json", "ResearchStudy": "studies.json"}
     if rtype in entries:
         resources_ = _load(*folder, entries[rtype])
-        return _json({"resourceType": "Bundle", "type": "searchset", "total": len(resources_),
-                      "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
-                                 "search": {"mode": "match"}} for r in resources_]}, kind=kind)
-    return _json({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found",
-                                                                 "diagnostics": f"no resource type {rtype}"}]},
-                 404, kind)
+        return _json(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(resources_),
+                "entry": [
+                    {
+                        "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
+                        "resource": r,
+                        "search": {"mode": "match"},
+                    }
+                    for r in resources_
+                ],
+            },
+            kind=kind,
+        )
+    return _json(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "not-found", "diagnostics": f"no resource type {rtype}"}],
+        },
+        404,
+        kind,
+    )
 
 
 def app(environ, start_response):
     request = Request(environ)
     args = parse_qs(request.query_string.decode())
     if request.path.startswith("/ckan/"):
-        response = _ckan(request.path[len("/ckan"):], args)
+        response = _ckan(request.path[len("/ckan") :], args)
     elif request.path.startswith("/fhir/"):
-        response = _fhir(request.path[len("/fhir"):], args, request.host_url.rstrip("/") + "/fhir")
+        response = _fhir(request.path[len("/fhir") :], args, request.host_url.rstrip("/") + "/fhir")
     else:
         response = _json({"error": "not found"}, 404)
     return response(environ, start_response)
@@ -83,8 +104,13 @@ class SampleServers:
     def resolve(self, settings):
         """Settings whose `{samples}` locations point at these servers."""
         from dataclasses import replace
-        return replace(settings, sources=tuple(replace(s, location=s.location.replace(PLACEHOLDER, self.url))
-                                               for s in settings.sources))
+
+        return replace(
+            settings,
+            sources=tuple(
+                replace(s, location=s.location.replace(PLACEHOLDER, self.url)) for s in settings.sources
+            ),
+        )
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -1,10 +1,10 @@
 """Search backends behind one interface; chosen by HDCAT_SEARCH_URL (unset: the embedded engine)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from hdcat.catalog import SEARCH_BACKENDS
-from hdcat.catalog import Registry
+from hdcat.catalog import SEARCH_BACKENDS, Registry
 from hdcat.search.backends.base import SearchBackend, SearchUnavailable  # noqa: F401
 
 backends = Registry(SEARCH_BACKENDS)

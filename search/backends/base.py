@@ -1,9 +1,10 @@
 """What every search backend offers, and the parts of answering that do not depend on the engine."""
+
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from hdcat.catalog import HdcatError
 from hdcat.search.analysis import word_terms
@@ -12,6 +13,7 @@ from hdcat.search.query import SearchRequest
 
 class SearchUnavailable(HdcatError):
     """The search engine cannot be reached or refused the request; the graph is unaffected."""
+
     status = 503
     code = "search_unavailable"
 
@@ -28,8 +30,15 @@ class SearchResult:
     took_ms: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "page": self.page, "size": self.size, "relaxed": self.relaxed,
-                "did_you_mean": self.did_you_mean, "hits": self.hits, "facets": self.facets}
+        return {
+            "total": self.total,
+            "page": self.page,
+            "size": self.size,
+            "relaxed": self.relaxed,
+            "did_you_mean": self.did_you_mean,
+            "hits": self.hits,
+            "facets": self.facets,
+        }
 
 
 @dataclass(frozen=True)
@@ -86,9 +95,8 @@ def hit_from_document(doc: dict, request: SearchRequest, score: float | None) ->
     summary = dict(doc["summary"])
     descriptions = doc.get("descriptions") or {}
     summary["score"] = round(score, 4) if score is not None else None
-    summary["highlight"] = {
-        lang: highlight(text, terms) for lang, text in descriptions.items()
+    summary["highlight"] = {lang: highlight(text, terms) for lang, text in descriptions.items()}
+    summary["title_highlight"] = {
+        lang: highlight(t, terms, 500) for lang, t in summary.get("titles", {}).items()
     }
-    summary["title_highlight"] = {lang: highlight(t, terms, 500) for lang, t in summary.get("titles", {}).items()}
     return summary
-

@@ -7,13 +7,20 @@ Documents carry the same pre-analysed text as the embedded engine (analysis.py),
 indexed with a whitespace analyzer, so both engines match the same datasets and
 one conformance suite checks both. Every client error becomes SearchUnavailable.
 """
+
 from __future__ import annotations
 
 import re
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
-from hdcat.search.backends.base import Capabilities, SearchBackend, SearchResult, SearchUnavailable, hit_from_document
+from hdcat.search.backends.base import (
+    Capabilities,
+    SearchBackend,
+    SearchResult,
+    SearchUnavailable,
+    hit_from_document,
+)
 from hdcat.search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
 ALIAS = "hdcat-datasets"
@@ -24,18 +31,29 @@ def index_template(alias: str = ALIAS) -> dict:
     text = {"type": "text", "analyzer": "hdcat_terms", "index_options": "positions", "norms": True}
     properties = {name: dict(text) for name in TEXT_FIELDS}
     properties.update({name: {"type": "keyword"} for name in FACETS + INTERNAL_FILTERS})
-    properties.update({
-        "id": {"type": "keyword"}, "iri": {"type": "keyword"}, "source": {"type": "keyword"},
-        "title_sort": {"type": "keyword"}, "modified": {"type": "date", "format": "yyyy-MM-dd", "ignore_malformed": True},
-        "summary": {"type": "object", "enabled": False}, "descriptions": {"type": "object", "enabled": False},
-    })
+    properties.update(
+        {
+            "id": {"type": "keyword"},
+            "iri": {"type": "keyword"},
+            "source": {"type": "keyword"},
+            "title_sort": {"type": "keyword"},
+            "modified": {"type": "date", "format": "yyyy-MM-dd", "ignore_malformed": True},
+            "summary": {"type": "object", "enabled": False},
+            "descriptions": {"type": "object", "enabled": False},
+        }
+    )
     return {
         "index_patterns": [f"{alias}-*"],
         "template": {
             "settings": {
-                "number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s",
-                "analysis": {"analyzer": {"hdcat_terms": {"type": "custom", "tokenizer": "whitespace",
-                                                          "filter": ["lowercase"]}}},
+                "number_of_shards": 1,
+                "number_of_replicas": 0,
+                "refresh_interval": "1s",
+                "analysis": {
+                    "analyzer": {
+                        "hdcat_terms": {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]}
+                    }
+                },
             },
             "mappings": {"dynamic": "strict", "properties": properties},
         },
@@ -51,26 +69,35 @@ class ElasticsearchBackend(SearchBackend):
         """`url` is the server; a path names the alias to use (default hdcat-datasets), so
         several catalogues or test runs can share one cluster: http://host:9200/my-catalogue"""
         from urllib.parse import urlsplit
+
         from elasticsearch import Elasticsearch
+
         parts = urlsplit(url)
         self.url = f"{parts.scheme}://{parts.netloc}"
         self.alias = parts.path.strip("/") or ALIAS
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,100}", self.alias):
-            raise SearchUnavailable(f"HDCAT_SEARCH_URL path {self.alias!r} is not a valid index alias "
-                                    "(lower-case letters, digits, - and _)")
+            raise SearchUnavailable(
+                f"HDCAT_SEARCH_URL path {self.alias!r} is not a valid index alias "
+                "(lower-case letters, digits, - and _)"
+            )
         self.es = Elasticsearch(self.url, timeout=30, retry_on_timeout=True, max_retries=2)
-        self._call(lambda: self.es.indices.put_index_template(name=self.alias, body=index_template(self.alias)))
+        self._call(
+            lambda: self.es.indices.put_index_template(name=self.alias, body=index_template(self.alias))
+        )
         if not self._call(lambda: self.es.indices.exists_alias(name=self.alias)):
             self._create_and_point()
 
     def _call(self, fn):
         from elasticsearch.exceptions import ElasticsearchException
+
         try:
             return fn()
         except ElasticsearchException as exc:
-            raise SearchUnavailable(f"Elasticsearch at {self.url}: {exc}; is it running? "
-                                    "(`scripts/services start elasticsearch`, or unset HDCAT_SEARCH_URL "
-                                    "for the embedded engine)") from None
+            raise SearchUnavailable(
+                f"Elasticsearch at {self.url}: {exc}; is it running? "
+                "(`scripts/services start elasticsearch`, or unset HDCAT_SEARCH_URL "
+                "for the embedded engine)"
+            ) from None
 
     def _new_index(self) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 100000:05d}"
@@ -79,7 +106,11 @@ class ElasticsearchBackend(SearchBackend):
 
     def _create_and_point(self) -> None:
         name = self._new_index()
-        self._call(lambda: self.es.indices.update_aliases(body={"actions": [{"add": {"index": name, "alias": self.alias}}]}))
+        self._call(
+            lambda: self.es.indices.update_aliases(
+                body={"actions": [{"add": {"index": name, "alias": self.alias}}]}
+            )
+        )
 
     def _actions(self, documents, index):
         for doc in documents:
@@ -87,10 +118,18 @@ class ElasticsearchBackend(SearchBackend):
 
     def rebuild(self, documents: Iterable[dict]) -> int:
         from elasticsearch import helpers
+
         new = self._new_index()
         try:
-            ok, errors = self._call(lambda: helpers.bulk(self.es, self._actions(documents, new), chunk_size=500,
-                                                         raise_on_error=False, request_timeout=120))
+            ok, errors = self._call(
+                lambda: helpers.bulk(
+                    self.es,
+                    self._actions(documents, new),
+                    chunk_size=500,
+                    raise_on_error=False,
+                    request_timeout=120,
+                )
+            )
         except Exception:
             self.es.indices.delete(index=new, ignore=[404])
             raise
@@ -100,7 +139,9 @@ class ElasticsearchBackend(SearchBackend):
         self._call(lambda: self.es.indices.refresh(index=new))
         old = list(self._call(lambda: self.es.indices.get_alias(name=self.alias, ignore=[404])) or [])
         old = [o for o in old if o.startswith(self.alias + "-")]
-        actions = [{"remove": {"index": o, "alias": self.alias}} for o in old] + [{"add": {"index": new, "alias": self.alias}}]
+        actions = [{"remove": {"index": o, "alias": self.alias}} for o in old] + [
+            {"add": {"index": new, "alias": self.alias}}
+        ]
         self._call(lambda: self.es.indices.update_aliases(body={"actions": actions}))
         for o in old:
             self._call(lambda: self.es.indices.delete(index=o, ignore=[404]))
@@ -118,16 +159,29 @@ class ElasticsearchBackend(SearchBackend):
                     should.append({"match_phrase": {field: {"query": " ".join(alt), "boost": boost}}})
             word = clause.alternatives[0][0]
             if clause.fuzzy:
-                should.append({"fuzzy": {field: {"value": word, "fuzziness": 1 if len(word) < 8 else 2,
-                                                 "transpositions": True, "prefix_length": 0, "boost": weight * 0.3}}})
+                should.append(
+                    {
+                        "fuzzy": {
+                            field: {
+                                "value": word,
+                                "fuzziness": 1 if len(word) < 8 else 2,
+                                "transpositions": True,
+                                "prefix_length": 0,
+                                "boost": weight * 0.3,
+                            }
+                        }
+                    }
+                )
             if clause.prefix:
                 should.append({"prefix": {field: {"value": word, "boost": weight * 0.5}}})
         return {"bool": {"should": should, "minimum_should_match": 1}}
 
     def _query(self, request: SearchRequest, relaxed: bool) -> dict:
         clauses = [self._clause(c) for c in request.must]
-        body: dict = {"filter": [{"terms": {name: values}} for name, values in request.filters.items()],
-                      "must_not": [self._clause(c) for c in request.must_not]}
+        body: dict = {
+            "filter": [{"terms": {name: values}} for name, values in request.filters.items()],
+            "must_not": [self._clause(c) for c in request.must_not],
+        }
         if relaxed:
             body["must"] = [{"bool": {"should": clauses, "minimum_should_match": 1}}]
         else:
@@ -145,17 +199,40 @@ class ElasticsearchBackend(SearchBackend):
 
         def run(relaxed: bool):
             extra = {"sort": sort} if sort else {}
-            return self._call(lambda: self.es.search(
-                index=self.alias, query=self._query(request, relaxed), from_=request.offset, size=request.size,
-                aggs=aggs, track_total_hits=True, _source=["summary", "descriptions"], **extra))
+            return self._call(
+                lambda: self.es.search(
+                    index=self.alias,
+                    query=self._query(request, relaxed),
+                    from_=request.offset,
+                    size=request.size,
+                    aggs=aggs,
+                    track_total_hits=True,
+                    _source=["summary", "descriptions"],
+                    **extra,
+                )
+            )
 
         response = run(any_word)
-        hits = [hit_from_document(h["_source"], request, h["_score"] if sort is None else None)
-                for h in response["hits"]["hits"]]
-        facets = {name: [{"value": b["key"], "count": int(b["doc_count"])}
-                         for b in response["aggregations"][name]["buckets"]] for name in FACETS}
-        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, page=request.page,
-                            size=request.size, relaxed=any_word, took_ms=(time.perf_counter() - started) * 1000)
+        hits = [
+            hit_from_document(h["_source"], request, h["_score"] if sort is None else None)
+            for h in response["hits"]["hits"]
+        ]
+        facets = {
+            name: [
+                {"value": b["key"], "count": int(b["doc_count"])}
+                for b in response["aggregations"][name]["buckets"]
+            ]
+            for name in FACETS
+        }
+        return SearchResult(
+            total=response["hits"]["total"]["value"],
+            hits=hits,
+            facets=facets,
+            page=request.page,
+            size=request.size,
+            relaxed=any_word,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
 
     def count(self) -> int:
         return int(self._call(lambda: self.es.count(index=self.alias))["count"])

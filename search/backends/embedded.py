@@ -7,6 +7,7 @@ tokenizer, so this engine and Elasticsearch see the same terms. A rebuild
 writes a new index folder and then repoints CURRENT, so searches never see a
 half-built index.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,11 +18,10 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import tantivy
-
 from hdcat.search.backends.base import Capabilities, SearchBackend, SearchResult, hit_from_document
 from hdcat.search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
@@ -93,8 +93,12 @@ class EmbeddedBackend(SearchBackend):
     # ---- writes -------------------------------------------------------------------------
     def _document(self, doc: dict) -> tantivy.Document:
         shown = {"summary": doc["summary"], "descriptions": doc.get("descriptions") or {}}
-        fields = {"id": doc["id"], "doc": json.dumps(shown, ensure_ascii=False), "title_sort": doc["title_sort"],
-                  "modified": _date(doc["modified"])}
+        fields = {
+            "id": doc["id"],
+            "doc": json.dumps(shown, ensure_ascii=False),
+            "title_sort": doc["title_sort"],
+            "modified": _date(doc["modified"]),
+        }
         for name in TEXT_FIELDS:
             fields[name] = doc[name]
         for name in FACETS + INTERNAL_FILTERS:
@@ -135,11 +139,14 @@ class EmbeddedBackend(SearchBackend):
                 should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
             if clause.fuzzy:
                 word = clause.alternatives[0][0]
-                fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, word, distance=1 if len(word) < 8 else 2,
-                                                       transposition_cost_one=True)
+                fuzzy = tantivy.Query.fuzzy_term_query(
+                    self.schema, field, word, distance=1 if len(word) < 8 else 2, transposition_cost_one=True
+                )
                 should.append((tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, weight * 0.3)))
             if clause.prefix:
-                prefix = tantivy.Query.regex_query(self.schema, field, re.escape(clause.alternatives[0][0]) + ".+")
+                prefix = tantivy.Query.regex_query(
+                    self.schema, field, re.escape(clause.alternatives[0][0]) + ".+"
+                )
                 should.append((tantivy.Occur.Should, tantivy.Query.boost_query(prefix, weight * 0.5)))
         return tantivy.Query.boolean_query(should)
 
@@ -177,10 +184,22 @@ class EmbeddedBackend(SearchBackend):
             hits.append(hit_from_document(doc, request, score if not kwargs else None))
         aggs = {name: {"terms": {"field": name, "size": 100}} for name in FACETS}
         raw = searcher.aggregate(query, aggs) if result.count else {}
-        facets = {name: [{"value": b["key"], "count": int(b["doc_count"])}
-                         for b in raw.get(name, {}).get("buckets", [])] for name in FACETS}
-        return SearchResult(total=result.count, hits=hits, facets=facets, page=request.page, size=request.size,
-                            relaxed=any_word, took_ms=(time.perf_counter() - started) * 1000)
+        facets = {
+            name: [
+                {"value": b["key"], "count": int(b["doc_count"])}
+                for b in raw.get(name, {}).get("buckets", [])
+            ]
+            for name in FACETS
+        }
+        return SearchResult(
+            total=result.count,
+            hits=hits,
+            facets=facets,
+            page=request.page,
+            size=request.size,
+            relaxed=any_word,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
 
     def count(self) -> int:
         return self.index.searcher().num_docs

@@ -3,6 +3,7 @@
 The fast tests feed each harvester's map and import stages small inputs written in the test (or the
 project's own samples) and look at the RDF; nothing here opens a socket or a database server.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,5 +55,8 @@ class AnswersFromMemory:
 
 
 def fetched_json(location: str, body) -> Fetched:
-    return Fetched(location=location, content=json.dumps(body, ensure_ascii=False).encode(),
-                   media_type="application/json")
+    return Fetched(
+        location=location,
+        content=json.dumps(body, ensure_ascii=False).encode(),
+        media_type="application/json",
+    )

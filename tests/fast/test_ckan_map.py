@@ -1,26 +1,39 @@
 """CKAN map and import stages fed package dicts written here and the bundled Gaon sample (no portal)."""
+
 from __future__ import annotations
 
 import json
 
+from hdcat.harvesters.ckan import CkanHarvester, CkanRun
+from hdcat.ontology import DCAT, DCT, FOAF, HDCAT, VCARD
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from hdcat.harvesters.ckan import CkanHarvester, CkanRun
-from hdcat.ontology import DCAT, DCT, FOAF, HDCAT, VCARD
 from tests.fast.support import SAMPLES, AnswersFromMemory, fetched_json, harvester, new_run
 
 PORTAL = "https://portal.example"
 API = f"{PORTAL}/api/3/action/package_search"
 PACKAGE = {
-    "name": "stroke-registry", "title": "Stroke registry", "notes": "Acute stroke admissions, 2015–2024.",
+    "name": "stroke-registry",
+    "title": "Stroke registry",
+    "notes": "Acute stroke admissions, 2015–2024.",
     "tags": [{"name": "stroke"}, {"display_name": "뇌졸중"}],
-    "metadata_created": "2024-01-02T03:04:05", "metadata_modified": "2024-05-06",
+    "metadata_created": "2024-01-02T03:04:05",
+    "metadata_modified": "2024-05-06",
     "organization": {"name": "hanbit", "title": "Hanbit University Hospital"},
-    "maintainer": "Data office", "maintainer_email": "data@hanbit.example",
-    "license_id": "cc-by", "license_title": "Creative Commons Attribution",
-    "resources": [{"id": "r1", "name": "Data dictionary", "url": "https://portal.example/files/dd.csv",
-                   "format": "CSV", "size": "2048"}],
+    "maintainer": "Data office",
+    "maintainer_email": "data@hanbit.example",
+    "license_id": "cc-by",
+    "license_title": "Creative Commons Attribution",
+    "resources": [
+        {
+            "id": "r1",
+            "name": "Data dictionary",
+            "url": "https://portal.example/files/dd.csv",
+            "format": "CSV",
+            "size": "2048",
+        }
+    ],
 }
 
 
@@ -69,8 +82,11 @@ def test_the_gaon_sample_page_is_mapped_and_imported():
     h = harvester(CkanHarvester, PORTAL, rows=100)
     ctx, raw = h.new_context(new_run("ckan")), Graph()
     ctx.job = h.page_url(0)
-    more = h.parse(fetched_json(ctx.job, {"success": True, "result": {"count": len(packages), "results": packages}}),
-                   ctx, raw)
+    more = h.parse(
+        fetched_json(ctx.job, {"success": True, "result": {"count": len(packages), "results": packages}}),
+        ctx,
+        raw,
+    )
     assert more == []  # the count was reached on the first page
     assert ctx.seen == {p["name"] for p in packages}
     out = h.import_(raw, ctx)
@@ -84,12 +100,20 @@ def test_pages_are_followed_until_the_count_and_a_second_harvest_reads_them_all_
     answers = {}
     h = harvester(CkanHarvester, PORTAL, rows=2)
     for start in range(0, len(packages), 2):
-        answers[h.page_url(start)] = {"success": True, "result": {"count": len(packages),
-                                                                   "results": packages[start:start + 2]}}
+        answers[h.page_url(start)] = {
+            "success": True,
+            "result": {"count": len(packages), "results": packages[start : start + 2]},
+        }
     h.fetcher = AnswersFromMemory(answers)
     first, second = new_run("ckan"), new_run("ckan")
     g1, g2 = h.harvest(first), h.harvest(second)
-    assert len(set(g1.subjects(HDCAT.localId, None))) == len(packages) == len(set(g2.subjects(HDCAT.localId, None)))
+    assert (
+        len(set(g1.subjects(HDCAT.localId, None)))
+        == len(packages)
+        == len(set(g2.subjects(HDCAT.localId, None)))
+    )
     assert [p for p, _ in first.pages] == [p for p, _ in second.pages] and len(first.pages) == len(answers)
-    assert not any("repeated datasets" in w for w in second.warnings)  # the first run's packages are not "seen"
+    assert not any(
+        "repeated datasets" in w for w in second.warnings
+    )  # the first run's packages are not "seen"
     assert isinstance(h.new_context(second), CkanRun) and not hasattr(h, "_seen")

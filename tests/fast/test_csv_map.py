@@ -1,14 +1,15 @@
 """Data-dictionary map and import stages fed CSV written here and the bundled Mirae sample."""
+
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Literal
-from rdflib.collection import Collection
-
 from hdcat.harvesters.csv_dictionary import CsvDictionaryHarvester
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import CODING_SYSTEM, CSVW, DCAT, DCT, HDCAT, HEALTH
+from rdflib import Graph, Literal
+from rdflib.collection import Collection
+
 from tests.fast.support import SAMPLES, harvester, new_run
 
 CSV = """table,column,type,description,code_system,unit
@@ -67,9 +68,18 @@ def test_a_missing_header_names_the_option_that_maps_it():
 
 
 def test_the_mirae_sample_with_korean_headers_is_imported():
-    h = harvester(CsvDictionaryHarvester, "data-dictionary.csv", header={
-        "table": "테이블명", "column": "컬럼명", "type": "자료형", "description": "설명", "code_system": "코드체계",
-        "unit": "단위"})
+    h = harvester(
+        CsvDictionaryHarvester,
+        "data-dictionary.csv",
+        header={
+            "table": "테이블명",
+            "column": "컬럼명",
+            "type": "자료형",
+            "description": "설명",
+            "code_system": "코드체계",
+            "unit": "단위",
+        },
+    )
     content = SAMPLES.joinpath("mirae", "data-dictionary.csv").read_bytes()
     ctx, raw = h.new_context(new_run("csv")), Graph()
     h.parse(Fetched(location="file:///data-dictionary.csv", content=content), ctx, raw)

@@ -1,12 +1,13 @@
 """DCAT import stage fed Turtle written here and the bundled Hanbit catalogue pages (no web server)."""
+
 from __future__ import annotations
 
 import pytest
+from hdcat.harvesters.dcat import DcatHarvester
+from hdcat.ontology import DCT, HDCAT, HEALTH
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from hdcat.harvesters.dcat import DcatHarvester
-from hdcat.ontology import DCT, HDCAT, HEALTH
 from tests.fast.support import SAMPLES, AnswersFromMemory, harvester, new_run
 
 CATALOG = "https://data.example/catalog.ttl"
@@ -28,8 +29,12 @@ RARE = URIRef("https://data.example/ds/rare")
 
 
 def harvested(threshold: int):
-    h = harvester(DcatHarvester, CATALOG, threshold=threshold,
-                  fetcher=AnswersFromMemory({CATALOG: TURTLE.encode()}, media_type="text/turtle"))
+    h = harvester(
+        DcatHarvester,
+        CATALOG,
+        threshold=threshold,
+        fetcher=AnswersFromMemory({CATALOG: TURTLE.encode()}, media_type="text/turtle"),
+    )
     run = new_run("dcat", CATALOG)
     return h.harvest(run), run
 
@@ -60,11 +65,16 @@ def test_a_phone_number_in_a_description_is_redacted():
 
 
 def test_the_hanbit_sample_pages_are_followed_by_hydra_next():
-    pages = {f"https://hanbit.example/catalog-page-{i}.ttl": SAMPLES.joinpath("hanbit", f"catalog-page-{i}.ttl")
-             for i in (1, 2, 3)}
+    pages = {
+        f"https://hanbit.example/catalog-page-{i}.ttl": SAMPLES.joinpath("hanbit", f"catalog-page-{i}.ttl")
+        for i in (1, 2, 3)
+    }
     answers = {url: path.read_bytes() for url, path in pages.items()}
-    h = harvester(DcatHarvester, "https://hanbit.example/catalog-page-1.ttl",
-                  fetcher=AnswersFromMemory(answers, media_type="text/turtle"))
+    h = harvester(
+        DcatHarvester,
+        "https://hanbit.example/catalog-page-1.ttl",
+        fetcher=AnswersFromMemory(answers, media_type="text/turtle"),
+    )
     run = new_run("dcat")
     g = h.harvest(run)
     assert [p for p, _ in run.pages] == list(pages)  # page 1 names page 2, which names page 3

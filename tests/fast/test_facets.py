@@ -1,10 +1,19 @@
 """Facets read from a record (search/facets.py): the value rules, without an engine."""
+
 from hdcat.search.facets import BY_NAME, facet_values
 
 
 def _record(**extra) -> dict:
-    return {"hospital": None, "disease_areas": [], "data_types": [], "coding_systems": [], "access_rights": None,
-            "conformance": [], "conforms_to": [], **extra}
+    return {
+        "hospital": None,
+        "disease_areas": [],
+        "data_types": [],
+        "coding_systems": [],
+        "access_rights": None,
+        "conformance": [],
+        "conforms_to": [],
+        **extra,
+    }
 
 
 def test_years_covered_lists_every_year_the_period_touches():

@@ -1,22 +1,31 @@
 """FHIR map and import stages fed CapabilityStatements, Bundles and Groups written here (no server)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from hdcat.harvesters.fhir import FhirHarvester, FhirMap, FhirRun
+from hdcat.ontology import DCAT, DCT, HDCAT, HEALTH, IANA_MEDIA_TYPES
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from hdcat.harvesters.fhir import FhirHarvester, FhirMap, FhirRun
-from hdcat.ontology import DCAT, DCT, HDCAT, HEALTH, IANA_MEDIA_TYPES
 from tests.fast.support import SAMPLES, AnswersFromMemory, harvester, new_run
 
 FHIR = "https://fhir.example/r4"
 CAPABILITY = {
-    "resourceType": "CapabilityStatement", "name": "ExampleFHIR", "publisher": "Example Hospital",
-    "fhirVersion": "4.0.1", "format": ["json"],
+    "resourceType": "CapabilityStatement",
+    "name": "ExampleFHIR",
+    "publisher": "Example Hospital",
+    "fhirVersion": "4.0.1",
+    "format": ["json"],
     "contact": [{"name": "Data office", "telecom": [{"system": "email", "value": "data@hospital.example"}]}],
-    "rest": [{"mode": "server", "resource": [{"type": t} for t in ("Patient", "Condition", "Observation", "Group")]}],
+    "rest": [
+        {
+            "mode": "server",
+            "resource": [{"type": t} for t in ("Patient", "Condition", "Observation", "Group")],
+        }
+    ],
 }
 COUNTS = {"Patient": 15, "Condition": 240, "Observation": 0}
 
@@ -62,11 +71,19 @@ def test_a_consortium_threshold_of_20_suppresses_a_count_of_15():
 
 
 GROUP = {
-    "resourceType": "Group", "id": "small-cohort", "type": "person", "actual": True,
-    "name": "Rare disease cohort", "code": {"text": "E75.2"},
-    "characteristic": [{"code": {"text": "diagnosis"}, "valueCodeableConcept": {"text": "Fabry disease"}},
-                       {"code": {"text": "enrolled by"}, "valueReference": {"reference": "Practitioner/dr-kim",
-                                                                            "display": "Dr Kim Minsu"}}],
+    "resourceType": "Group",
+    "id": "small-cohort",
+    "type": "person",
+    "actual": True,
+    "name": "Rare disease cohort",
+    "code": {"text": "E75.2"},
+    "characteristic": [
+        {"code": {"text": "diagnosis"}, "valueCodeableConcept": {"text": "Fabry disease"}},
+        {
+            "code": {"text": "enrolled by"},
+            "valueReference": {"reference": "Practitioner/dr-kim", "display": "Dr Kim Minsu"},
+        },
+    ],
     "member": [{"entity": {"reference": f"Patient/p{i}", "display": f"Hong Gildong {i}"}} for i in range(15)],
 }
 
@@ -75,7 +92,9 @@ GROUP = {
 def test_a_group_of_15_members_is_counted_only_below_a_threshold_above_15(threshold, published):
     run, raw = new_run("fhir"), Graph()
     iri = URIRef(f"{FHIR}/Group/small-cohort")
-    FhirMap(server_base=FHIR, iri_base=FHIR, threshold=threshold, capability=CAPABILITY).group(GROUP, iri, run, raw)
+    FhirMap(server_base=FHIR, iri_base=FHIR, threshold=threshold, capability=CAPABILITY).group(
+        GROUP, iri, run, raw
+    )
     assert raw.value(iri, DCT.title) == Literal("Rare disease cohort")
     assert raw.value(iri, DCT.isPartOf) == URIRef(f"{FHIR}/metadata")
     count = raw.value(iri, HEALTH.numberOfUniqueIndividuals)
@@ -97,8 +116,14 @@ def test_no_member_reference_name_or_practitioner_of_a_group_reaches_the_graph()
 
 
 def test_a_research_study_links_its_enrolled_group_and_its_period():
-    study = {"resourceType": "ResearchStudy", "id": "noac", "title": "NOAC outcomes", "status": "active",
-             "period": {"start": "2019-01-01", "end": "2025"}, "enrollment": [{"reference": "Group/small-cohort"}]}
+    study = {
+        "resourceType": "ResearchStudy",
+        "id": "noac",
+        "title": "NOAC outcomes",
+        "status": "active",
+        "period": {"start": "2019-01-01", "end": "2025"},
+        "enrollment": [{"reference": "Group/small-cohort"}],
+    }
     run, raw = new_run("fhir"), Graph()
     iri = URIRef(f"{FHIR}/ResearchStudy/noac")
     FhirMap(server_base=FHIR, iri_base=FHIR, threshold=10).study(study, iri, run, raw)
@@ -117,24 +142,40 @@ def sample_server_answers(counts: dict | None = None) -> dict:
     counts = counts or load("counts.json")
     answers = {f"{FHIR}/metadata": load("metadata.json")}
     for rtype, n in counts.items():
-        answers[f"{FHIR}/{rtype}?_summary=count"] = {"resourceType": "Bundle", "type": "searchset", "total": n}
+        answers[f"{FHIR}/{rtype}?_summary=count"] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": n,
+        }
     for rtype, name in (("Group", "groups.json"), ("ResearchStudy", "studies.json")):
-        answers[f"{FHIR}/{rtype}"] = {"resourceType": "Bundle", "type": "searchset",
-                                      "entry": [{"resource": r} for r in load(name)]}
+        answers[f"{FHIR}/{rtype}"] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in load(name)],
+        }
     return answers
 
 
 def test_the_import_stage_keeps_the_samples_datasets_and_suppresses_a_15_at_threshold_20():
     counts = {"Patient": 15, "Condition": 51277, "Group": 2, "ResearchStudy": 1}
-    h = harvester(FhirHarvester, FHIR, threshold=20, fetcher=AnswersFromMemory(sample_server_answers(counts)),
-                  resources=sorted(counts))
+    h = harvester(
+        FhirHarvester,
+        FHIR,
+        threshold=20,
+        fetcher=AnswersFromMemory(sample_server_answers(counts)),
+        resources=sorted(counts),
+    )
     run = new_run("fhir", FHIR)
     out = h.harvest(run)
     titles = {str(t) for t in out.objects(None, DCT.title)}
     assert any("FHIR server" in t for t in titles)
     assert any("Heart failure" in t for t in titles) and any("NOAC" in t for t in titles)
     assert len(set(out.subjects(HDCAT.localId, None))) == 1 + 2 + 1  # the server, two Groups, one study
-    numbers = {int(v) for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords) for v in out.objects(None, p)}
+    numbers = {
+        int(v)
+        for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords)
+        for v in out.objects(None, p)
+    }
     assert 15 not in numbers and all(n >= 20 for n in numbers)
     assert "Patient 15" not in out.serialize(format="nt")
 

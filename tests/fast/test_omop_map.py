@@ -3,34 +3,67 @@
 The sample (harvesters/samples/consortium/hanbit/omop.sqlite) is a file read through SQLAlchemy's
 SQLite driver: no database server. It has 28 persons, 3 deaths and 1 device exposure.
 """
+
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from hdcat.harvesters.omop import SUPPRESSED, Mapper, OmopHarvester
+from hdcat.ontology import DCAT, DCT, HDCAT, HEALTH
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS, XSD
 
-from hdcat.harvesters.omop import SUPPRESSED, Mapper, OmopHarvester
-from hdcat.ontology import DCAT, DCT, HDCAT, HEALTH
 from tests.fast.support import SAMPLES, harvester, new_run
 
 FACTS = {
-    "database": "cdw", "schema": "cdm", "threshold": 20,
-    "cdm_source": {"cdm_source_name": "Example CDW", "cdm_source_abbreviation": "ECDW", "cdm_version": "5.4",
-                   "cdm_holder": "Example Hospital"},
+    "database": "cdw",
+    "schema": "cdm",
+    "threshold": 20,
+    "cdm_source": {
+        "cdm_source_name": "Example CDW",
+        "cdm_source_abbreviation": "ECDW",
+        "cdm_version": "5.4",
+        "cdm_holder": "Example Hospital",
+    },
     "tables": [
-        {"name": "person", "rows": 500, "persons": None, "columns": [
-            {"name": "person_id", "datatype": "integer", "required": True, "completeness": "100%: every row has a value"}]},
+        {
+            "name": "person",
+            "rows": 500,
+            "persons": None,
+            "columns": [
+                {
+                    "name": "person_id",
+                    "datatype": "integer",
+                    "required": True,
+                    "completeness": "100%: every row has a value",
+                }
+            ],
+        },
         {"name": "death", "rows": SUPPRESSED, "persons": SUPPRESSED, "columns": []},
         {"name": "measurement", "rows": 9000, "persons": 480, "columns": []},
         {"name": "specimen", "rows": 0, "persons": 0, "columns": []},
     ],
     "observation_period": {"start": "2001-03-04", "end": "2024-12-31"},
     "vocabularies": ["LOINC", "SomeLocalVocabulary"],
-    "top": {"condition": None, "drug": None, "measurement": {"table": "measurement", "other_records": 8000, "concepts": [
-        {"concept_id": 3004410, "code": "4548-4", "name": "Hemoglobin A1c", "vocabulary": "LOINC",
-         "persons": 300, "records": 1000}]}},
+    "top": {
+        "condition": None,
+        "drug": None,
+        "measurement": {
+            "table": "measurement",
+            "other_records": 8000,
+            "concepts": [
+                {
+                    "concept_id": 3004410,
+                    "code": "4548-4",
+                    "name": "Hemoglobin A1c",
+                    "vocabulary": "LOINC",
+                    "persons": 300,
+                    "records": 1000,
+                }
+            ],
+        },
+    },
 }
 
 
@@ -44,10 +77,17 @@ def test_one_dataset_for_the_instance_and_one_per_table_with_rows():
     instance = by_identifier(g, "omop:cdw:cdm")
     assert g.value(instance, DCT.title) == Literal("Example CDW (ECDW) — OMOP CDM 5.4")
     tables = {str(g.value(t, DCT.identifier)) for t in g.subjects(DCT.isPartOf, instance)}
-    assert tables == {"omop:cdw:cdm.person", "omop:cdw:cdm.death", "omop:cdw:cdm.measurement"}  # not the empty one
-    assert g.value(by_identifier(g, "omop:cdw:cdm.measurement"), DCT.title) == \
-        Literal("Example CDW (ECDW): measurement table (OMOP CDM 5.4)")
-    assert g.value(instance, HEALTH.numberOfUniqueIndividuals) == Literal(500, datatype=XSD.nonNegativeInteger)
+    assert tables == {
+        "omop:cdw:cdm.person",
+        "omop:cdw:cdm.death",
+        "omop:cdw:cdm.measurement",
+    }  # not the empty one
+    assert g.value(by_identifier(g, "omop:cdw:cdm.measurement"), DCT.title) == Literal(
+        "Example CDW (ECDW): measurement table (OMOP CDM 5.4)"
+    )
+    assert g.value(instance, HEALTH.numberOfUniqueIndividuals) == Literal(
+        500, datatype=XSD.nonNegativeInteger
+    )
 
 
 def test_a_suppressed_table_is_named_suppressed_and_left_out_of_the_total():
@@ -55,8 +95,10 @@ def test_a_suppressed_table_is_named_suppressed_and_left_out_of_the_total():
     Mapper(FACTS).into(g)
     death = by_identifier(g, "omop:cdw:cdm.death")
     assert g.value(death, HEALTH.numberOfRecords) is None
-    assert {(HDCAT.suppressed, HEALTH.numberOfRecords), (HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals)} <= \
-        set(g.predicate_objects(death))
+    assert {
+        (HDCAT.suppressed, HEALTH.numberOfRecords),
+        (HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals),
+    } <= set(g.predicate_objects(death))
     assert "fewer than 20 rows (count suppressed)" in str(g.value(death, DCT.description))
     instance = by_identifier(g, "omop:cdw:cdm")
     assert g.value(instance, HEALTH.numberOfRecords) == Literal(9500, datatype=XSD.nonNegativeInteger)
@@ -70,7 +112,9 @@ def test_concept_lists_and_coding_systems():
     labels = {str(g.value(cv, SKOS.prefLabel)) for cv in g.objects(instance, HEALTH.hasCodeValues)}
     assert labels == {"Hemoglobin A1c"}
     systems = set(g.objects(instance, HEALTH.hasCodingSystem))
-    assert Literal("SomeLocalVocabulary") in systems and len(systems) == 3  # omop, loinc, the unknown one as text
+    assert (
+        Literal("SomeLocalVocabulary") in systems and len(systems) == 3
+    )  # omop, loinc, the unknown one as text
     span = g.value(instance, DCT.temporal)
     assert g.value(span, DCAT.startDate) == Literal("2001", datatype=XSD.gYear)  # a year, never a birth date
 
@@ -91,7 +135,9 @@ def harvested():
 
 
 def instance_of(g: Graph):
-    return next(s for s, o in g.subject_objects(DCT.identifier) if str(o).startswith("omop:") and "." not in str(o))
+    return next(
+        s for s, o in g.subject_objects(DCT.identifier) if str(o).startswith("omop:") and "." not in str(o)
+    )
 
 
 def test_the_sample_is_published_with_its_person_count_at_threshold_10(harvested):
@@ -107,7 +153,9 @@ def test_a_consortium_threshold_above_the_sample_suppresses_every_count_below_it
     inst = instance_of(g)
     assert g.value(inst, HEALTH.numberOfUniqueIndividuals) is None
     assert (inst, HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals) in g
-    numbers = [int(v) for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords) for v in g.objects(None, p)]
+    numbers = [
+        int(v) for p in (HEALTH.numberOfUniqueIndividuals, HEALTH.numberOfRecords) for v in g.objects(None, p)
+    ]
     assert numbers and all(n >= 30 for n in numbers)
     text = " ".join(str(o) for o in g.objects(None, DCT.description))
     assert "28 persons" not in text and "Counts below 30 are not published." in text

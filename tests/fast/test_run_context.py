@@ -3,13 +3,12 @@
 The per-run state lives in a RunContext (harvesters/base.py) that `harvest()` makes anew; these tests
 fail if any harvester keeps what a run learnt on `self`, or if two contexts share anything.
 """
+
 from __future__ import annotations
 
 import copy
 
 import pytest
-from rdflib import BNode, Graph, URIRef
-
 from hdcat.harvesters.ckan import CkanHarvester
 from hdcat.harvesters.csv_dictionary import CsvDictionaryHarvester
 from hdcat.harvesters.dcat import DcatHarvester
@@ -17,6 +16,8 @@ from hdcat.harvesters.fhir import FhirHarvester
 from hdcat.harvesters.omop import OmopHarvester
 from hdcat.harvesters.sql_schema import SqlSchemaHarvester
 from hdcat.ontology import DCT, HDCAT, HEALTH
+from rdflib import BNode, Graph, URIRef
+
 from tests.fast.support import SAMPLES, AnswersFromMemory, harvester, new_run
 
 FHIR = "https://fhir.example/r4"
@@ -24,12 +25,21 @@ FHIR = "https://fhir.example/r4"
 
 def fhir_answers(patients: int, groups: list[str]) -> dict:
     return {
-        f"{FHIR}/metadata": {"resourceType": "CapabilityStatement", "name": "Example", "fhirVersion": "4.0.1",
-                             "rest": [{"mode": "server", "resource": [{"type": "Patient"}, {"type": "Group"}]}]},
+        f"{FHIR}/metadata": {
+            "resourceType": "CapabilityStatement",
+            "name": "Example",
+            "fhirVersion": "4.0.1",
+            "rest": [{"mode": "server", "resource": [{"type": "Patient"}, {"type": "Group"}]}],
+        },
         f"{FHIR}/Patient?_summary=count": {"resourceType": "Bundle", "total": patients},
         f"{FHIR}/Group?_summary=count": {"resourceType": "Bundle", "total": len(groups)},
-        f"{FHIR}/Group": {"resourceType": "Bundle", "entry": [
-            {"resource": {"resourceType": "Group", "id": g, "type": "person", "quantity": 50, "name": g}} for g in groups]},
+        f"{FHIR}/Group": {
+            "resourceType": "Bundle",
+            "entry": [
+                {"resource": {"resourceType": "Group", "id": g, "type": "person", "quantity": 50, "name": g}}
+                for g in groups
+            ],
+        },
     }
 
 
@@ -46,8 +56,10 @@ def test_a_fhir_harvester_harvested_twice_in_a_row_reports_only_what_the_second_
     assert (server, HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals) in first
     assert int(second.value(server, HEALTH.numberOfUniqueIndividuals)) == 40
     assert (server, HDCAT.suppressed, HEALTH.numberOfUniqueIndividuals) not in second
-    assert {str(second.value(d, DCT.title)) for d in second.subjects(HDCAT.localId, None)} == \
-        {"Example FHIR server", "new-cohort"}
+    assert {str(second.value(d, DCT.title)) for d in second.subjects(HDCAT.localId, None)} == {
+        "Example FHIR server",
+        "new-cohort",
+    }
     assert any("Patient: fewer than 20" in w for w in first_run.warnings)
     assert not any("Patient: fewer than" in w for w in second_run.warnings)
     assert len(second_run.pages) == len(first_run.pages) == 4
@@ -69,17 +81,30 @@ def _ckan_answers(h) -> dict:
 
 
 CASES = {
-    "dcat": lambda: harvester(DcatHarvester, "https://data.example/catalog.ttl", fetcher=AnswersFromMemory(
-        {"https://data.example/catalog.ttl": b"<https://data.example/ds> a <http://www.w3.org/ns/dcat#Dataset> ; "
-                                             b"<http://purl.org/dc/terms/title> 'Registry' ."},
-        media_type="text/turtle")),
+    "dcat": lambda: harvester(
+        DcatHarvester,
+        "https://data.example/catalog.ttl",
+        fetcher=AnswersFromMemory(
+            {
+                "https://data.example/catalog.ttl": b"<https://data.example/ds> a <http://www.w3.org/ns/dcat#Dataset> ; "
+                b"<http://purl.org/dc/terms/title> 'Registry' ."
+            },
+            media_type="text/turtle",
+        ),
+    ),
     "ckan": lambda: harvester(CkanHarvester, "https://portal.example"),
     "fhir": lambda: harvester(FhirHarvester, FHIR, fetcher=AnswersFromMemory(fhir_answers(40, ["a", "b"]))),
-    "csv": lambda: harvester(CsvDictionaryHarvester, "file:///dd.csv", fetcher=AnswersFromMemory(
-        {"file:///dd.csv": b"table,column\nt,a\nt,b\n"})),
-    "sql": lambda: harvester(SqlSchemaHarvester, "sqlite:///" + str(SAMPLES.joinpath("haneul", "emr.sqlite"))),
-    "omop": lambda: harvester(OmopHarvester, "sqlite:///" + str(SAMPLES.joinpath("hanbit", "omop.sqlite")),
-                              schema="main"),
+    "csv": lambda: harvester(
+        CsvDictionaryHarvester,
+        "file:///dd.csv",
+        fetcher=AnswersFromMemory({"file:///dd.csv": b"table,column\nt,a\nt,b\n"}),
+    ),
+    "sql": lambda: harvester(
+        SqlSchemaHarvester, "sqlite:///" + str(SAMPLES.joinpath("haneul", "emr.sqlite"))
+    ),
+    "omop": lambda: harvester(
+        OmopHarvester, "sqlite:///" + str(SAMPLES.joinpath("hanbit", "omop.sqlite")), schema="main"
+    ),
 }
 
 
@@ -91,7 +116,9 @@ def test_no_harvester_keeps_run_state_on_itself(kind):
     before = {k: copy.deepcopy(v) for k, v in vars(h).items() if k not in ("fetcher", "policy")}
     first, second = h.harvest(new_run(kind)), h.harvest(new_run(kind))
     after = {k: v for k, v in vars(h).items() if k not in ("fetcher", "policy")}
-    assert after == before, f"{kind} kept {sorted(set(after) ^ set(before)) or 'changed values'} on the harvester"
+    assert after == before, (
+        f"{kind} kept {sorted(set(after) ^ set(before)) or 'changed values'} on the harvester"
+    )
     assert len(first) > 0 and len(first) == len(second) and _named(first) == _named(second)
 
 

@@ -1,28 +1,49 @@
 """SQL-schema map and import stages fed a schema model written here and the bundled Haneul SQLite file."""
+
 from __future__ import annotations
 
 import json
 
-from rdflib import Graph, Literal
-from rdflib.collection import Collection
-
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.sql_schema import SqlSchemaHarvester
 from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, PROV
+from rdflib import Graph, Literal
+from rdflib.collection import Collection
+
 from tests.fast.support import SAMPLES, harvester, new_run
 
-MODEL = {"url": "postgresql://harvest@db.example/emr", "dialect": "postgresql", "schemas": {"emr": {
-    "tables": {
-        "patient": {"comment": "Pseudonymised patients", "primary_key": ["patient_key"], "foreign_keys": [],
-                    "columns": [{"name": "patient_key", "type": "INTEGER", "nullable": False, "comment": None},
-                                {"name": "birth_year", "type": "INTEGER", "nullable": True, "comment": "year only"}]},
-        "admission": {"comment": None, "primary_key": ["id"],
-                      "foreign_keys": [{"columns": ["patient_key"], "table": "patient", "schema": "emr"}],
-                      "columns": [{"name": "id", "type": "BIGINT", "nullable": False, "comment": None}]},
+MODEL = {
+    "url": "postgresql://harvest@db.example/emr",
+    "dialect": "postgresql",
+    "schemas": {
+        "emr": {
+            "tables": {
+                "patient": {
+                    "comment": "Pseudonymised patients",
+                    "primary_key": ["patient_key"],
+                    "foreign_keys": [],
+                    "columns": [
+                        {"name": "patient_key", "type": "INTEGER", "nullable": False, "comment": None},
+                        {"name": "birth_year", "type": "INTEGER", "nullable": True, "comment": "year only"},
+                    ],
+                },
+                "admission": {
+                    "comment": None,
+                    "primary_key": ["id"],
+                    "foreign_keys": [{"columns": ["patient_key"], "table": "patient", "schema": "emr"}],
+                    "columns": [{"name": "id", "type": "BIGINT", "nullable": False, "comment": None}],
+                },
+            },
+            "views": {
+                "stroke_admissions": {
+                    "comment": None,
+                    "depends_on": [["emr", "admission"], ["lab", "results"]],
+                    "columns": [{"name": "id", "type": "BIGINT", "nullable": True, "comment": None}],
+                }
+            },
+        }
     },
-    "views": {"stroke_admissions": {"comment": None, "depends_on": [["emr", "admission"], ["lab", "results"]],
-                                    "columns": [{"name": "id", "type": "BIGINT", "nullable": True, "comment": None}]}},
-}}}
+}
 
 
 def parsed(model=MODEL):
@@ -38,21 +59,29 @@ def node(g: Graph, name: str):
 
 def test_tables_and_views_become_datasets_with_their_columns():
     _, _, g = parsed()
-    assert {str(i) for i in g.objects(None, DCT.identifier)} == {"emr.patient", "emr.admission", "emr.stroke_admissions"}
+    assert {str(i) for i in g.objects(None, DCT.identifier)} == {
+        "emr.patient",
+        "emr.admission",
+        "emr.stroke_admissions",
+    }
     patient = node(g, "emr.patient")
     assert g.value(patient, DCT.description) == Literal("Pseudonymised patients")
     schema = g.value(g.value(patient, DCAT.distribution), CSVW.tableSchema)
     cols = list(Collection(g, g.value(schema, CSVW.column)))
     assert [str(g.value(c, CSVW.name)) for c in cols] == ["patient_key", "birth_year"]
     assert g.value(cols[0], DCT.description) == Literal("(primary key)")
-    assert "Database view emr.stroke_admissions (postgresql)." == str(g.value(node(g, "emr.stroke_admissions"),
-                                                                            DCT.description))
+    assert (
+        str(g.value(node(g, "emr.stroke_admissions"), DCT.description))
+        == "Database view emr.stroke_admissions (postgresql)."
+    )
 
 
 def test_keys_and_view_dependencies_become_links_and_a_missing_source_is_warned():
     _, ctx, g = parsed()
     assert g.value(node(g, "emr.admission"), DCT.relation) == node(g, "emr.patient")
-    assert list(g.objects(node(g, "emr.stroke_admissions"), PROV.wasDerivedFrom)) == [node(g, "emr.admission")]
+    assert list(g.objects(node(g, "emr.stroke_admissions"), PROV.wasDerivedFrom)) == [
+        node(g, "emr.admission")
+    ]
     assert ctx.run.warnings == ["view emr.stroke_admissions reads lab.results, which was not harvested"]
 
 
@@ -70,7 +99,13 @@ def test_the_haneul_sample_database_file_gives_its_tables_and_views_with_lineage
     h = harvester(SqlSchemaHarvester, url)
     g = h.harvest(new_run("sql", url))
     datasets = {str(g.value(s, DCT.title)) for s in g.subjects(HDCAT.localId, None)}
-    assert datasets == {"main.patient", "main.encounter", "main.diagnosis", "main.spirometry", "main.copd_cohort",
-                        "main.copd_spirometry"}
+    assert datasets == {
+        "main.patient",
+        "main.encounter",
+        "main.diagnosis",
+        "main.spirometry",
+        "main.copd_cohort",
+        "main.copd_spirometry",
+    }
     derived = {str(g.value(v, DCT.title)) for v in g.subjects(PROV.wasDerivedFrom, None)}
     assert derived == {"main.copd_cohort", "main.copd_spirometry"}

@@ -1,13 +1,14 @@
 """The `hdcat audit` group: verify, checkpoint, export and list the tamper-evident trail."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 import click
+from hdcat.web.commands.common import actor, console, open_accounts, out
 from rich.table import Table
 
-from hdcat.web.commands.common import actor, console, open_accounts, out
 
 @click.group()
 def audit():
@@ -19,9 +20,8 @@ def audit():
 def audit_verify(obj):
     """Recompute the hash chain and hold it against the checkpoints kept in the RDF store; exit 1 if an
     entry was changed, removed, reordered or forged, or the trail was cut or re-chained."""
-    from hdcat.catalog import checkpoints
-    from hdcat.catalog import StoreError
-    from hdcat.catalog import open_store
+    from hdcat.catalog import StoreError, checkpoints, open_store
+
     settings = obj.settings()
     try:
         store = open_store(settings.store_url)
@@ -48,6 +48,7 @@ def audit_checkpoint(obj):
     try:
         with open_accounts(obj) as acc:
             from hdcat.web import operations
+
             made = operations.checkpoint_audit(catalog, acc)
     finally:
         catalog.close()
@@ -55,8 +56,14 @@ def audit_checkpoint(obj):
 
 
 @audit.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "prov"]), default="csv", show_default=True,
-              help="CSV for spreadsheets, PROV-O (Turtle) for graph tools.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "prov"]),
+    default="csv",
+    show_default=True,
+    help="CSV for spreadsheets, PROV-O (Turtle) for graph tools.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-")
 @click.pass_obj
 def audit_export(obj, fmt, output):

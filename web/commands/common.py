@@ -1,4 +1,5 @@
 """What every command shares: the configuration it reads, the consoles it prints to, who is acting."""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +7,9 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from hdcat.catalog import Settings, load_settings
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-from hdcat.catalog import Settings, load_settings
 
 console = Console(stderr=True)
 out = Console()
@@ -42,18 +42,26 @@ class Context:
 
     def catalog(self, settings: Settings):
         from hdcat.catalog import Catalog
+
         return Catalog(settings)
 
 
 def open_search(catalog):
     from hdcat.search.service import Search
+
     return Search(catalog)
 
 
 def reindex_with_progress(search) -> int:
     total = search.catalog.datasets.count(members=True)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total} datasets"), TimeElapsedColumn(), console=console)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} datasets"),
+        TimeElapsedColumn(),
+        console=console,
+    )
     with progress:
         task = progress.add_task(f"indexing ({search.backend.name})", total=total)
         count = search.reindex(on_document=lambda: progress.advance(task))
@@ -65,6 +73,7 @@ def reindex_with_progress(search) -> int:
 def open_accounts(obj: Context):
     """The deployment's accounts file, open for one command."""
     from hdcat.catalog import Accounts
+
     acc = Accounts.for_settings(obj.settings())
     try:
         yield acc
@@ -74,6 +83,7 @@ def open_accounts(obj: Context):
 
 def actor() -> str:
     import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):

@@ -1,14 +1,15 @@
 """The `hdcat definitions` group: standard dataset definitions from the command line."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import click
-from rich.table import Table
-
 from hdcat.web import operations
 from hdcat.web.commands.common import actor, open_accounts, out
+from rich.table import Table
+
 
 @click.group()
 def definitions():
@@ -43,7 +44,9 @@ def definitions_import(obj, files, publish):
             for path in files:
                 record = catalog.definitions.import_file(Path(path), actor(), publish=publish)
                 operations.after_definition_change(acc, "import", record, actor(), settings=catalog.settings)
-                out.print(f"{record['id']} {record['version']}: {record['status']} ({len(record['elements'])} elements)")
+                out.print(
+                    f"{record['id']} {record['version']}: {record['status']} ({len(record['elements'])} elements)"
+                )
     finally:
         catalog.close()
 
@@ -55,32 +58,44 @@ def _as_json(catalog, record) -> str:
 def _as_rdf(rdf_format: str):
     def write(catalog, record) -> str:
         return catalog.definitions.rdf(record["id"], record["version"]).serialize(format=rdf_format)
+
     return write
 
 
 def _as_shacl(catalog, record) -> str:
     from hdcat.catalog import definition_shapes as shapes
+
     return shapes(record).serialize(format="turtle")
 
 
 def _as_csv(catalog, record) -> str:
     from hdcat.catalog import to_csv
+
     return to_csv(record)
 
 
 def _as_json_schema(catalog, record) -> str:
     from hdcat.catalog import to_json_schema
+
     return json.dumps(to_json_schema(record), ensure_ascii=False, indent=2)
 
 
 #: `hdcat definitions export --format NAME`: a new format is one writer here
-EXPORT_FORMATS = {"json": _as_json, "ttl": _as_rdf("turtle"), "jsonld": _as_rdf("json-ld"), "shacl": _as_shacl,
-                  "csv": _as_csv, "jsonschema": _as_json_schema}
+EXPORT_FORMATS = {
+    "json": _as_json,
+    "ttl": _as_rdf("turtle"),
+    "jsonld": _as_rdf("json-ld"),
+    "shacl": _as_shacl,
+    "csv": _as_csv,
+    "jsonschema": _as_json_schema,
+}
 
 
 @definitions.command("export")
 @click.argument("def_id")
-@click.option("--version", "version", default=None, help="Default: the latest published (else latest) version.")
+@click.option(
+    "--version", "version", default=None, help="Default: the latest published (else latest) version."
+)
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
 @click.pass_obj

@@ -1,16 +1,16 @@
 """Commands that move data: harvest, export, reindex, and the list of sources."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 import click
+from hdcat.catalog import HarvestRun, Settings, SourceConfig
+from hdcat.web.commands.common import Context, actor, console, open_search, out, reindex_with_progress
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hdcat.catalog import Settings, SourceConfig
-from hdcat.catalog import HarvestRun
-from hdcat.web.commands.common import Context, actor, console, open_search, out, reindex_with_progress
 
 def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceConfig:
     """A configured source's name, or a one-off KIND:LOCATION such as dcat:./catalog.ttl."""
@@ -19,14 +19,16 @@ def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceC
         return configured
     from hdcat.harvesters.registry import harvesters
     from hdcat.web.harvest_service import one_off_source
+
     kind, sep, location = arg.partition(":")
     if sep and kind in harvesters.names():
         return one_off_source(kind, location, hospital)
     names = ", ".join(s.name for s in settings.sources) or "none configured"
     raise click.BadParameter(
         f"{arg!r} is neither a configured source ({names}) nor KIND:LOCATION with KIND one of "
-        f"{', '.join(harvesters.names())}", param_hint="SOURCE")
-
+        f"{', '.join(harvesters.names())}",
+        param_hint="SOURCE",
+    )
 
 
 def sync_search(catalog, runs):
@@ -35,20 +37,24 @@ def sync_search(catalog, runs):
     from hdcat.search.backends import SearchUnavailable
     from hdcat.search.service import mark_stale
     from hdcat.web import operations
+
     try:
         search = open_search(catalog)
         operations.sync_search(search, runs, reindex=reindex_with_progress)
         return search
     except SearchUnavailable as exc:
         mark_stale(catalog.settings, exc.message)  # also when the engine could not even be reached
-        console.print(f"[yellow]search index not updated: {exc.message}. The catalogue is saved; "
-                      "run `hdcat reindex` when the search engine is back.[/yellow]")
+        console.print(
+            f"[yellow]search index not updated: {exc.message}. The catalogue is saved; "
+            "run `hdcat reindex` when the search engine is back.[/yellow]"
+        )
         return None
 
 
 def audit_runs(catalog, runs) -> None:
     from hdcat.catalog import Accounts
     from hdcat.web import operations
+
     accounts = Accounts.for_settings(catalog.settings)
     try:
         operations.after_harvest(catalog, accounts, runs, actor=actor(), reconcile=True)
@@ -64,8 +70,14 @@ def print_summary(runs: list[dict]) -> None:
         table.add_column(col, justify="right" if col in numbers else "left")
     for r in runs:
         style = "red" if r.get("status") in ("failed", "interrupted") else None
-        table.add_row(r.get("source", "?"), r.get("hospital", "?"), r.get("status") or "?",
-                      *(str(r.get(k, "")) for k in numbers[:-1]), f"{r.get('seconds', 0):.1f}", style=style)
+        table.add_row(
+            r.get("source", "?"),
+            r.get("hospital", "?"),
+            r.get("status") or "?",
+            *(str(r.get(k, "")) for k in numbers[:-1]),
+            f"{r.get('seconds', 0):.1f}",
+            style=style,
+        )
     console.print(table)
     for r in runs:
         if r.get("error"):
@@ -75,30 +87,58 @@ def print_summary(runs: list[dict]) -> None:
             console.print(f"[yellow]{r['source']}: skipped {record}: {reason}[/yellow]")
 
 
-def run_harvest(catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True) -> list[HarvestRun]:
+def run_harvest(
+    catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True
+) -> list[HarvestRun]:
     from hdcat.harvesters.runner import harvest_all
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total} sources"), TimeElapsedColumn(),
-                        console=console, transient=False)
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} sources"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
     with progress:
         task = progress.add_task("harvesting", total=len(sources))
         runs = harvest_all(
-            catalog, sources,
+            catalog,
+            sources,
             on_start=lambda s: progress.update(task, description=f"harvesting {s.name}"),
-            on_done=lambda r: progress.advance(task), workers=workers, incremental=incremental,
+            on_done=lambda r: progress.advance(task),
+            workers=workers,
+            incremental=incremental,
         )
         progress.update(task, description="harvest finished")
     audit_runs(catalog, runs)
-    print_summary([{**r.__dict__, "status": r.outcome.value if r.outcome else "?", "skipped_records": r.skipped,
-                    "skipped": len(r.skipped), "warnings": len(r.warnings), "seconds": r.seconds} for r in runs])
+    print_summary(
+        [
+            {
+                **r.__dict__,
+                "status": r.outcome.value if r.outcome else "?",
+                "skipped_records": r.skipped,
+                "skipped": len(r.skipped),
+                "warnings": len(r.warnings),
+                "seconds": r.seconds,
+            }
+            for r in runs
+        ]
+    )
     return runs
 
 
 @click.command()
 @click.argument("sources", nargs=-1)
 @click.option("--hospital", default=None, help="Member hospital a one-off KIND:LOCATION source belongs to.")
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
-              help="Sources harvested at the same time.")
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Sources harvested at the same time.",
+)
 @click.option("--full", is_flag=True, help="Parse and compare every source even if its pages are unchanged.")
 @click.pass_obj
 def harvest(obj: Context, sources, hospital, workers, full):
@@ -108,9 +148,11 @@ def harvest(obj: Context, sources, hospital, workers, full):
     if not chosen:
         raise click.UsageError(f"no sources configured in {settings.config_path}; name one as KIND:LOCATION")
     from hdcat.web.server import running_server
+
     server = running_server(settings.data_dir)
     if server is not None:
         from hdcat.web.remote import harvest_through
+
         runs = harvest_through(server, chosen, incremental=not full, console=console)
         print_summary(runs)
         if any(r.get("status") in ("failed", "interrupted", "unknown") for r in runs):
@@ -127,10 +169,21 @@ def harvest(obj: Context, sources, hospital, workers, full):
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nquads", "rdfxml"]), default="nquads",
-              show_default=True, help="N-Quads keeps the named graph of every source.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonld", "nquads", "rdfxml"]),
+    default="nquads",
+    show_default=True,
+    help="N-Quads keeps the named graph of every source.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default="-",
+    help="File to write (default: standard output).",
+)
 @click.pass_obj
 def export(obj: Context, fmt, output):
     """Write the whole catalogue (every source's graph, runs and reference data)."""
@@ -142,7 +195,9 @@ def export(obj: Context, fmt, output):
         else:
             with open(output, "wb") as fh:
                 catalog.store.dump(fh, rdflib_name)
-            console.print(f"wrote {output} ({Path(output).stat().st_size:,} bytes, {len(catalog.store):,} quads)")
+            console.print(
+                f"wrote {output} ({Path(output).stat().st_size:,} bytes, {len(catalog.store):,} quads)"
+            )
     finally:
         catalog.close()
 
@@ -152,6 +207,7 @@ def export(obj: Context, fmt, output):
 def sources(obj: Context):
     """List the configured sources and the harvester kinds available (and any that failed to load)."""
     from hdcat.harvesters.registry import harvesters
+
     settings = obj.settings()
     table = Table(title=f"Sources in {settings.config_path}")
     for col in ("name", "hospital", "kind", "schedule", "location"):
@@ -167,11 +223,11 @@ def sources(obj: Context):
 @click.command()
 def plugins():
     """Every extension point (catalog/extension_points.py) with the plugins installed for it."""
-    from hdcat.catalog import EXTENSION_POINTS
-    from hdcat.catalog import Registry
-    from hdcat.harvesters.registry import harvesters
+    from hdcat.catalog import EXTENSION_POINTS, Registry
     from hdcat.catalog import store_registry as stores
+    from hdcat.harvesters.registry import harvesters
     from hdcat.search.backends import backends
+
     registries: dict[str, Registry] = {r.group: r for r in (harvesters, backends, stores)}
     for point in EXTENSION_POINTS:
         registry = registries[point.group]

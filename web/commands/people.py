@@ -1,13 +1,14 @@
 """Commands for people and machines: user accounts and API tokens."""
+
 from __future__ import annotations
 
 import sys
 
 import click
-from rich.table import Table
-
 from hdcat.catalog import ROLES, SCOPES
 from hdcat.web.commands.common import actor, console, open_accounts, out
+from rich.table import Table
+
 
 @click.group()
 def users():
@@ -17,7 +18,9 @@ def users():
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--hospital", "hospitals", multiple=True, help="A hospital the user acts for (repeat for several).")
+@click.option(
+    "--hospital", "hospitals", multiple=True, help="A hospital the user acts for (repeat for several)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read a password (for the site) from standard input.")
 @click.pass_obj
 def users_add(obj, name, role, hospitals, password_stdin):
@@ -37,8 +40,13 @@ def users_list(obj):
         table.add_column(col)
     with open_accounts(obj) as acc:
         for u in acc.users():
-            table.add_row(u["name"], u["role"], ", ".join(u["hospitals"]), "yes" if u["disabled"] else "",
-                          u["created"][:19])
+            table.add_row(
+                u["name"],
+                u["role"],
+                ", ".join(u["hospitals"]),
+                "yes" if u["disabled"] else "",
+                u["created"][:19],
+            )
     out.print(table)
 
 
@@ -59,9 +67,10 @@ def tokens():
 
 @tokens.command("issue")
 @click.option("--user", required=True)
-@click.option("--scope", "scopes", multiple=True, required=True,
-              type=click.Choice(SCOPES))
-@click.option("--hospital", "hospitals", multiple=True, help="Limit to these hospitals (default: the user's).")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
+@click.option(
+    "--hospital", "hospitals", multiple=True, help="Limit to these hospitals (default: the user's)."
+)
 @click.option("--days", default=90, show_default=True, type=int, help="Days until the token expires.")
 @click.pass_obj
 def tokens_issue(obj, user, scopes, hospitals, days):
@@ -91,6 +100,13 @@ def tokens_list(obj):
         table.add_column(col)
     with open_accounts(obj) as acc:
         for t in acc.tokens():
-            table.add_row(t["id"], t["user"], ", ".join(t["scopes"]), ", ".join(t["hospitals"]), t["expires"][:10],
-                          (t["revoked"] or "")[:19], (t["last_used"] or "")[:19])
+            table.add_row(
+                t["id"],
+                t["user"],
+                ", ".join(t["scopes"]),
+                ", ".join(t["hospitals"]),
+                t["expires"][:10],
+                (t["revoked"] or "")[:19],
+                (t["last_used"] or "")[:19],
+            )
     out.print(table)
