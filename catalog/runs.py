@@ -56,6 +56,9 @@ class HarvestRun:
     error: str | None = None
     content_hash: str | None = None
     pages: list[tuple[str, str]] = field(default_factory=list)  # (location, content hash) in read order
+    #: short ids of the datasets the commit added, changed or removed (before and after), so derived data
+    #: (the search index) can follow only them; not stored with the run, None when not known
+    touched: set[str] | None = None
 
     def skip(self, record: str, reason: str) -> None:
         self.skipped.append(SkippedRecord(record, reason))

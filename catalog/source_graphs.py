@@ -34,9 +34,10 @@ UNRESTRICTED_DATASET_IN = (
 #: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated)
 PREVIOUS_RECORDS = (
     P
-    + """SELECT ?ds ?hash ?issued ?modified ?run WHERE {{ GRAPH ?g {{
+    + """SELECT ?ds ?hash ?issued ?modified ?run ?local WHERE {{ GRAPH ?g {{
     ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
-         dct:modified ?modified ; prov:wasGeneratedBy ?run }} VALUES ?g {{ {graphs} }} }}"""
+         dct:modified ?modified ; prov:wasGeneratedBy ?run
+    OPTIONAL {{ ?ds hdcat:localId ?local }} }} VALUES ?g {{ {graphs} }} }}"""
 )
 #: short ids used by datasets outside the given graphs (`{graphs}`: IRIs in angle brackets, comma-separated)
 LOCAL_IDS_ELSEWHERE = (
@@ -134,6 +135,13 @@ class SourceGraphs:
         removed = [ds for ds in previous if ds not in current]
         run.found = len(current)
         run.added, run.changed, run.removed = len(added), len(changed), len(removed)
+        run.touched = {previous[ds]["local"] for ds in changed + removed if previous[ds]["local"]} | {
+            str(graph.value(ds, HDCAT.localId)) for ds in added + changed if graph.value(ds, HDCAT.localId)
+        }
+        if not run.touched:
+            run.touched = (
+                None  # committed anyway (a visibility change re-splits every dataset): follow it all
+            )
         if not added and not changed and not removed and previous and self.split_is_current(run.source):
             run.finish(Outcome.UNCHANGED)
             self.runs.record(run)
@@ -169,7 +177,13 @@ class SourceGraphs:
     def _previous_records(self, *names: URIRef) -> dict:
         q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
         return {
-            row.ds: {"hash": str(row.hash), "issued": row.issued, "modified": row.modified, "run": row.run}
+            row.ds: {
+                "hash": str(row.hash),
+                "issued": row.issued,
+                "modified": row.modified,
+                "run": row.run,
+                "local": str(row.local) if row.local is not None else None,
+            }
             for row in self.store.query(q)
         }
 

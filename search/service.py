@@ -6,15 +6,16 @@ and `sync` keeps it in step after each harvest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
-from hdcat.catalog import Catalog
+from hdcat.catalog import Catalog, NotFound
 from hdcat.search.backends import SearchUnavailable, open_backend
 from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
 from hdcat.search.query import SearchRequest, build_request
-from hdcat.search.suggest import Suggester
+from hdcat.search.suggest import Suggester, contribution
 
 
 def _stale_file(settings) -> Path:
@@ -67,12 +68,57 @@ class Search:
         except SearchUnavailable as exc:
             mark_stale(self.catalog.settings, exc.message)
             raise
-        self.suggester = Suggester.from_documents(docs)
-        self.suggester.save(self.folder / "suggest.json")
-        self.public_suggester = Suggester.from_documents([d for d in docs if d["visibility"] == ["public"]])
-        self.public_suggester.save(self.folder / "suggest-public.json")
+        self._save_suggesters({doc["id"]: contribution(doc) for doc in docs})
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
+
+    def update(self, runs) -> int | None:
+        """Follow these harvest runs by re-indexing only the datasets their commits touched; the number of
+        documents written, or None when that is not possible (a run whose changes are unknown, an engine
+        without updates, a stale index, or counts that disagree afterwards) and a rebuild is needed."""
+        changed = [r for r in runs if getattr(r, "outcome", None) and r.outcome.value == "changed"]
+        if self.stale or any(r.touched is None for r in changed) or not self.backend.capabilities.updates:
+            return None
+        touched = set().union(*(r.touched for r in changed)) if changed else set()
+        linked = self.catalog.lineage.catalog_ids()
+        docs = []
+        for local_id in sorted(touched):
+            try:
+                record = self.catalog.datasets.get(local_id, members=True)
+            except NotFound:
+                continue  # removed: only deleted from the index
+            doc = to_document(record, has_lineage=record["id"] in linked)
+            doc["source"] = (record.get("harvest") or {}).get("source", "")
+            docs.append(doc)
+        parts = self._load_suggester_parts()
+        if parts is None:
+            return None
+        try:
+            written = self.backend.update(docs, delete_ids=touched)
+        except SearchUnavailable as exc:
+            mark_stale(self.catalog.settings, exc.message)
+            raise
+        for local_id in touched:
+            parts.pop(local_id, None)
+        parts.update({doc["id"]: contribution(doc) for doc in docs})
+        self._save_suggesters(parts)
+        if self.count() != self.catalog.datasets.count(members=True):
+            return None  # something else moved meanwhile: the caller rebuilds
+        return written
+
+    def _save_suggesters(self, parts: dict) -> None:
+        """Two suggesters: words from consortium-only datasets must never reach anonymous autocomplete."""
+        tmp = self.folder / "suggest-parts.tmp"
+        tmp.write_text(json.dumps(parts, ensure_ascii=False))
+        tmp.replace(self.folder / "suggest-parts.json")
+        self.suggester = Suggester.from_contributions(parts.values())
+        self.suggester.save(self.folder / "suggest.json")
+        self.public_suggester = Suggester.from_contributions(p for p in parts.values() if p["public"])
+        self.public_suggester.save(self.folder / "suggest-public.json")
+
+    def _load_suggester_parts(self) -> dict | None:
+        path = self.folder / "suggest-parts.json"
+        return json.loads(path.read_text("utf-8")) if path.exists() else None
 
     def needs_sync(self, runs) -> bool:
         """After these harvest runs: did something change, did an earlier update fail, or does the

@@ -36,13 +36,15 @@ class Suggester:
 
     @classmethod
     def from_documents(cls, documents: list[dict]) -> Suggester:
+        return cls.from_contributions(contribution(doc) for doc in documents)
+
+    @classmethod
+    def from_contributions(cls, contributions) -> Suggester:
+        """From each dataset's share (`contribution`), plus the condition names every catalogue knows."""
         phrases, terms = [], set()
-        for doc in documents:
-            summary = doc["summary"]
-            phrases += [t for t in summary.get("titles", {}).values() if t]
-            phrases += summary.get("keywords", [])
-            for name in ("t_title", "t_keywords", "t_text", "t_codes", "t_columns"):
-                terms.update(doc[name].split())
+        for part in contributions:
+            phrases += part["phrases"]
+            terms.update(part["terms"])
         graph = conditions_graph()
         for predicate in (SKOS.prefLabel, SKOS.altLabel):
             phrases += [str(o) for o in graph.objects(None, predicate) if isinstance(o, Literal)]
@@ -97,3 +99,14 @@ class Suggester:
             return cls()
         data = json.loads(path.read_text("utf-8"))
         return cls(data["phrases"], set(data["terms"]))
+
+
+def contribution(doc: dict) -> dict:
+    """One search document's share of the suggesters: kept per dataset (suggest-parts.json) so that an
+    update after a harvest replaces only the changed datasets' shares and rebuilds from the rest."""
+    summary = doc["summary"]
+    phrases = [t for t in summary.get("titles", {}).values() if t] + list(summary.get("keywords", []))
+    terms = set()
+    for name in ("t_title", "t_keywords", "t_text", "t_codes", "t_columns"):
+        terms.update(doc[name].split())
+    return {"phrases": phrases, "terms": sorted(terms), "public": doc["visibility"] == ["public"]}

@@ -81,18 +81,22 @@ def changed(runs: Iterable[HarvestRun]) -> bool:
 
 
 def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = None) -> bool:
-    """Bring the search index in step with the graph after `runs`; True when it was rebuilt.
+    """Bring the search index in step with the graph after `runs`; True when it changed.
 
-    `reindex` lets the CLI show a progress bar; the server rebuilds quietly. An unreachable engine
-    raises SearchUnavailable and marks the index stale, so the next sync repairs it."""
+    Only the datasets the runs' commits touched are re-indexed (Search.update); a full rebuild happens
+    when that is not possible (the index is stale, a run's changes are unknown, the counts disagree).
+    `reindex` lets the CLI show a progress bar for a rebuild; the server rebuilds quietly. An unreachable
+    engine raises SearchUnavailable and marks the index stale, so the next sync repairs it."""
     from hdcat.search.backends import SearchUnavailable
     from hdcat.search.service import mark_stale
 
+    runs = list(runs)
     with _SYNC_LOCK:
         try:
-            if not search.needs_sync(list(runs)):
+            if not search.needs_sync(runs):
                 return False
-            reindex(search) if reindex else search.reindex()
+            if search.update(runs) is None:
+                reindex(search) if reindex else search.reindex()
             return True
         except SearchUnavailable as exc:
             mark_stale(search.catalog.settings, exc.message)

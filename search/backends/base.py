@@ -45,6 +45,8 @@ class SearchResult:
 class Capabilities:
     persistent: bool
     alias_swap: bool
+    #: `update` writes some documents into the live index (else every change is a rebuild)
+    updates: bool = False
 
 
 class SearchBackend:
@@ -53,6 +55,11 @@ class SearchBackend:
 
     def rebuild(self, documents: Iterable[dict]) -> int:
         """Index everything anew and switch to it at once; searches never see a half-built index."""
+        raise NotImplementedError
+
+    def update(self, documents: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:
+        """Delete the documents with these ids, then write `documents` (replacing any with the same id),
+        visible to searches together; the number written. Only when capabilities.updates."""
         raise NotImplementedError
 
     def search(self, request: SearchRequest, any_word: bool = False) -> SearchResult:

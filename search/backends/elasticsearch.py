@@ -63,7 +63,7 @@ def index_template(alias: str = ALIAS) -> dict:
 
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
-    capabilities = Capabilities(persistent=True, alias_swap=True)
+    capabilities = Capabilities(persistent=True, alias_swap=True, updates=True)
 
     def __init__(self, url: str):
         """`url` is the server; a path names the alias to use (default hdcat-datasets), so
@@ -146,6 +146,28 @@ class ElasticsearchBackend(SearchBackend):
         for o in old:
             self._call(lambda: self.es.indices.delete(index=o, ignore=[404]))
         return ok
+
+    def update(self, documents: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:
+        """Deletes and writes through the alias in one bulk request, then a refresh so searches see them.
+        A reindex running meanwhile builds a new index from the graph, which already holds these changes."""
+        from elasticsearch import helpers
+
+        documents = list(documents)
+        written = {doc["id"] for doc in documents}
+        actions = [
+            {"_op_type": "delete", "_index": self.alias, "_id": i} for i in sorted(set(delete_ids) - written)
+        ]
+        actions += [{"_index": self.alias, "_id": doc["id"], "_source": doc} for doc in documents]
+        if not actions:
+            return 0
+        _ok, errors = self._call(
+            lambda: helpers.bulk(self.es, actions, chunk_size=500, raise_on_error=False, request_timeout=120)
+        )
+        errors = [e for e in errors if e.get("delete", {}).get("status") != 404]  # already gone is fine
+        if errors:
+            raise SearchUnavailable(f"Elasticsearch refused {len(errors)} updates, first: {errors[0]}")
+        self._call(lambda: self.es.indices.refresh(index=self.alias))
+        return len(documents)
 
     # ---- queries ------------------------------------------------------------------------
     def _clause(self, clause: Clause) -> dict:

@@ -51,7 +51,7 @@ def _date(value: str) -> dt.datetime:
 
 class EmbeddedBackend(SearchBackend):
     name = "embedded"
-    capabilities = Capabilities(persistent=True, alias_swap=True)
+    capabilities = Capabilities(persistent=True, alias_swap=True, updates=True)
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
@@ -123,6 +123,20 @@ class EmbeddedBackend(SearchBackend):
             if old and old != name:
                 shutil.rmtree(self.folder / old, ignore_errors=True)
             return count
+
+    def update(self, documents: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:
+        """One tantivy commit: deletes and additions become visible to searchers together."""
+        documents = list(documents)
+        with self._lock:
+            writer = self.index.writer(heap_size=_HEAP, num_threads=1)
+            for local_id in {*delete_ids, *(doc["id"] for doc in documents)}:
+                writer.delete_documents_by_term("id", local_id)
+            for doc in documents:
+                writer.add_document(self._document(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+            self.index.reload()
+            return len(documents)
 
     # ---- reads ---------------------------------------------------------------------------
     def _phrase(self, field: str, phrase: tuple[str, ...]) -> tantivy.Query:

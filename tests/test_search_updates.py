@@ -1,0 +1,93 @@
+"""After a harvest only the datasets it touched are re-indexed (Search.update), on both engines, and the
+result is what a rebuild would give: new titles found, removed datasets gone, suggesters following."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hdcat.catalog import Catalog, Settings
+from hdcat.harvesters.runner import harvest_source
+from hdcat.search.service import Search
+from hdcat.web import operations
+
+from tests.conftest import require_service, source
+
+HEAD = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+"""
+RESTRICTED = "<http://publications.europa.eu/resource/authority/access-right/RESTRICTED>"
+
+
+def _dataset(name: str, title: str, restricted: bool = False) -> str:
+    rights = f" ; dct:accessRights {RESTRICTED}" if restricted else ""
+    return f'<http://h.example/{name}> a dcat:Dataset ; dct:title "{title}"@en ; dct:description "About {title}."@en{rights} .\n'
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def engine(request, tmp_path):
+    """A fresh catalogue and search index on each engine."""
+    catalog = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    backend = None
+    if request.param == "elasticsearch":
+        url = os.environ.get("HDCAT_SEARCH_URL")
+        require_service(
+            bool(url), "Elasticsearch (HDCAT_SEARCH_URL from scripts/services start elasticsearch)"
+        )
+        from hdcat.search.backends.elasticsearch import ElasticsearchBackend
+
+        backend = ElasticsearchBackend(url.rstrip("/") + f"/hdcat-test-updates-{os.getpid()}")
+    search = Search(catalog, backend=backend) if backend else Search(catalog)
+    yield catalog, search
+    search.close()
+    catalog.close()
+
+
+def _ids(search, q, members=True):
+    return {h["id"] for h in search.search({"q": q}, members=members)["hits"]}
+
+
+def test_a_harvest_reindexes_only_what_it_touched(engine, tmp_path):
+    catalog, search = engine
+    f = tmp_path / "c.ttl"
+    f.write_text(
+        HEAD
+        + _dataset("a", "Albatross cohort")
+        + _dataset("b", "Bittern registry")
+        + _dataset("c", "Cormorant study")
+    )
+    first = harvest_source(catalog, source(f))
+    assert operations.sync_search(search, [first]) is True
+    assert search.count() == 3 and _ids(search, "bittern") == {"hanbit-b"}
+
+    f.write_text(
+        HEAD
+        + _dataset("a", "Avocet cohort")
+        + _dataset("c", "Cormorant study")
+        + _dataset("d", "Dunlin panel", restricted=True)
+    )
+    second = harvest_source(catalog, source(f))
+    assert second.touched == {"hanbit-a", "hanbit-b", "hanbit-d"}
+
+    def no_rebuild(_search):
+        raise AssertionError("a full rebuild was not needed")
+
+    assert operations.sync_search(search, [second], reindex=no_rebuild) is True
+    search.reindex = no_rebuild  # the server's quiet path must not rebuild either
+    assert search.count() == 3 == catalog.datasets.count(members=True)
+    assert _ids(search, "avocet") == {"hanbit-a"} and _ids(search, "albatross") == set()
+    assert _ids(search, "bittern") == set() and _ids(search, "cormorant") == {"hanbit-c"}
+    assert _ids(search, "dunlin") == {"hanbit-d"} and _ids(search, "dunlin", members=False) == set()
+    assert search.complete("Avo", 10, members=True) and not search.complete("Bitt", 10, members=True)
+    assert search.complete("Dunl", 10, members=True) and not search.complete("Dunl", 10, members=False)
+
+
+def test_a_run_with_unknown_changes_rebuilds(engine, tmp_path):
+    catalog, search = engine
+    f = tmp_path / "c.ttl"
+    f.write_text(HEAD + _dataset("a", "Albatross cohort"))
+    run = harvest_source(catalog, source(f))
+    search.reindex()
+    run.touched = None  # e.g. a source whose visibility changed: every dataset was re-split
+    rebuilt = []
+    operations.sync_search(search, [run], reindex=lambda s: rebuilt.append(s.reindex()))
+    assert rebuilt == [1]
