@@ -49,7 +49,8 @@ class Conformance:
         self.graph_iri = conformance_graph_iri(base)
         self.hidden_graph_iri = hidden_conformance_graph_iri(base)
         self._lock = threading.RLock()
-        self._pending_sources: set[str] = set()
+        #: source → the short ids of its datasets to score again, or None for all of them
+        self._pending_sources: dict[str, set[str] | None] = {}
         self._pending_definitions: set[str] = set()
         #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them alone
         self.assessed = 0
@@ -80,18 +81,23 @@ class Conformance:
         }
 
     # ---- what writes call ----
-    def mark_stale(self, source: str | None = None, definition: str | None = None) -> None:
-        """Note that a source's datasets, or a definition, must be scored again; nothing is scored yet
-        (and no read will: the next recompute_pending does it)."""
+    def mark_stale(
+        self, source: str | None = None, definition: str | None = None, datasets: set[str] | None = None
+    ) -> None:
+        """Note that a source's datasets (`datasets`: their short ids; None: all of them), or a definition,
+        must be scored again; nothing is scored yet (and no read will: the next recompute_pending does it)."""
         with self._lock:
             if source:
-                self._pending_sources.add(source)
+                known = self._pending_sources.get(source, set())
+                whole = source in self._pending_sources and known is None
+                self._pending_sources[source] = None if whole or datasets is None else known | set(datasets)
             if definition:
                 self._pending_definitions.add(definition)
 
-    def source_changed(self, source: str) -> None:
-        """A harvest changed `source`: its datasets are scored again now."""
-        self.mark_stale(source=source)
+    def source_changed(self, source: str, datasets: set[str] | None = None) -> None:
+        """A harvest changed `source`: the datasets it touched (short ids; None: every one) are scored again
+        now, so a re-harvest that changed 1% of a source scores 1% of it."""
+        self.mark_stale(source=source, datasets=datasets)
         self.recompute_pending()
 
     def definition_changed(self, def_id: str) -> None:
@@ -105,8 +111,8 @@ class Conformance:
         written = 0
         with self._lock:
             for source in sorted(self._pending_sources):
-                written += self._recompute_source(source)
-                self._pending_sources.discard(source)
+                written += self._recompute_source(source, self._pending_sources[source])
+                del self._pending_sources[source]
             for def_id in sorted(self._pending_definitions):
                 written += self._recompute_definition(def_id)
                 self._pending_definitions.discard(def_id)
@@ -129,14 +135,26 @@ class Conformance:
             return len(results)
 
     # ---- scoring ----
-    def _recompute_source(self, source: str) -> int:
+    def _recompute_source(self, source: str, only: set[str] | None = None) -> int:
+        """Score the source's datasets (those with a short id in `only`, when given); measurements of its
+        datasets that are gone, or that were scored again, give way to the new ones."""
         rows = list(self._datasets_of(source))
+        present = {ds for ds, _ in rows}
+        if only is not None:
+            rows = [(ds, g) for ds, g in rows if str(self.store.graph(g).value(ds, HDCAT.localId)) in only]
         results = self._score(self._published(), rows)
         graph = source_graph_iri(self.base, source)
         scored = {ds for ds, _ in rows}
+
+        def drop(g, node) -> bool:
+            on = g.value(node, DQV.computedOn)
+            return on in scored or ((node, HDCAT.source, graph) in g and on not in present)
+
         self._write(
             results,
-            drop=lambda g, node: (node, HDCAT.source, graph) in g or g.value(node, DQV.computedOn) in scored,
+            drop=drop
+            if only is not None
+            else lambda g, node: (node, HDCAT.source, graph) in g or g.value(node, DQV.computedOn) in scored,
         )
         return len(results)
 

@@ -94,7 +94,7 @@ class Catalog:
                 self.lineage.forget()  # derivations may have changed: rebuilt from the graph on next use
         if run.outcome is Outcome.CHANGED:
             try:
-                self.conformance.source_changed(run.source)
+                self.conformance.source_changed(run.source, run.touched)
             except Exception:  # the commit stands; the source stays pending for recompute_pending
                 log.exception("conformance of %s could not be recomputed; it stays pending", run.source)
         return run

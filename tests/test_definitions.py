@@ -15,8 +15,8 @@ from hdcat.catalog.definitions import content, from_graph, load_definition, to_g
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_all
-from hdcat.ontology import DQV
-from rdflib import Graph, URIRef
+from hdcat.ontology import DCT, DQV, PROV
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from tests.conftest import PASSWORD, ROOT, LiveServer, csrf_token, require_service, sign_in
@@ -570,4 +570,53 @@ def test_reads_never_score_and_writes_score_only_what_they_changed(tmp_path):
     assert scoring.of(definition=CARDIO) == []  # the superseded version's results are gone
     assert scoring.of(definition=CARDIO.replace("1.0.0", "1.1.0"))
     assert scoring.of(definition=RESP)  # other definitions' results are kept
+    cat.close()
+
+
+def test_a_re_harvest_scores_only_the_datasets_it_touched(tmp_path):
+    """A re-harvest that changes one dataset of a source scores that one; a removed dataset's measurements go;
+    the source's other measurements stay exactly as they were."""
+    from hdcat.harvesters.runner import harvest_source
+    from hdcat.ontology import DCAT
+
+    cat = Catalog(Settings(store_url="memory:", data_dir=tmp_path))
+    cat.definitions.ensure_starters()
+    standard = tmp_path / "standard.ttl"
+    extra = Graph().parse(STANDARD)
+    for n in range(2):  # two more datasets that no re-harvest below touches
+        ds = URIRef(f"https://data.hanbit-hospital.example/dataset/untouched-{n}")
+        extra.add((ds, RDF.type, DCAT.Dataset))
+        extra.add((ds, DCT.title, Literal(f"Blood pressure readings {n}", lang="en")))
+        extra.add((ds, DCT.description, Literal("Systolic and diastolic blood pressure.", lang="en")))
+    extra.serialize(standard, format="turtle")
+    config = SourceConfig(name="standard", hospital="hanbit", kind="dcat", location=str(standard))
+    assert harvest_source(cat, config).outcome.value == "changed"
+    scoring = cat.conformance
+    published = len([v for v in cat.definitions.versions() if v["status"] == "published"])
+    datasets = sorted(Graph().parse(standard).subjects(RDF.type, DCAT.Dataset), key=str)
+    assert len(datasets) == 4
+
+    def measurements():
+        out = {}
+        for name in (scoring.graph_iri, scoring.hidden_graph_iri):
+            g = cat.store.graph(name)
+            for m, ds in g.subject_objects(DQV.computedOn):
+                out.setdefault(str(ds), set()).update(
+                    (p, o) for _, p, o in g.triples((m, None, None)) if p != PROV.generatedAtTime
+                )
+        return out
+
+    before, counters = measurements(), scoring.assessed
+    changed, removed = datasets[0], datasets[1]  # the two standard extracts (sorted before "untouched-")
+    g = Graph().parse(standard)
+    g.remove((removed, None, None))
+    g.add((changed, DCT.description, Literal("Revised by its publisher.", lang="en")))
+    g.serialize(standard, format="turtle")
+    run = harvest_source(cat, config)
+    assert run.outcome.value == "changed" and len(run.touched) == 2
+    assert scoring.assessed - counters == published  # one dataset, against each published definition
+    after = measurements()
+    assert str(removed) not in after
+    for ds in datasets[2:]:
+        assert after.get(str(ds)) == before.get(str(ds))
     cat.close()
