@@ -51,7 +51,8 @@ class Conformance:
         self._lock = threading.RLock()
         self._pending_sources: set[str] = set()
         self._pending_definitions: set[str] = set()
-        #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them alone
+        #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them
+        #: alone
         self.assessed = 0
         self.validated = 0
 
