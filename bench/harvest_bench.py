@@ -1,7 +1,8 @@
 """Incremental harvesting: a re-harvest of an unchanged consortium against the first harvest.
 
 Both in one process, on an on-disk Oxigraph store, repeated: first harvest of the bundled sample
-consortium (all six kinds of source) into an empty store, then re-harvests of the same unchanged sources (which only
+consortium (all six kinds of source) into an empty store, then re-harvests of the same unchanged sources
+(which only
 download and compare each page with the last good run's), then a re-harvest with incremental
 checks turned off (parse, import and compare every dataset) for reference.
 
@@ -54,7 +55,8 @@ def main():
     datasets = sum(r.found for r in runs)
     f, a, u = statistics.median(firsts), statistics.median(again), statistics.median(full)
     table = (
-        f"| harvest of the sample consortium ({len(settings.sources)} sources of 6 kinds, {datasets} datasets) "
+        f"| harvest of the sample consortium ({len(settings.sources)} "
+        f"sources of 6 kinds, {datasets} datasets) "
         "| median s |\n|---|---:|\n"
         f"| first, into an empty Oxigraph store | {f:.2f} |\n"
         f"| again, unchanged (pages compared with the last good run) | {a:.3f} |\n"

@@ -211,7 +211,8 @@ def main() -> None:
     lines = [
         f"# Load on `hdcat serve` ({args.threads} threads), sample consortium, {args.seconds:.0f} s a level",
         "",
-        f"Machine: {os.cpu_count()} cores. Requests to 127.0.0.1. Errors: status >= 500, refused or timed out.",
+        f"Machine: {os.cpu_count()} cores. Requests to "
+        "127.0.0.1. Errors: status >= 500, refused or timed out.",
         "",
         "| clients | request | requests | req/s | errors | p50 ms | p95 ms | p99 ms | p50 ÷ /healthz p50 |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -30,6 +30,7 @@ on the wrapped pyoxigraph store; for persistent stores: on-disk size, reopen
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -62,7 +63,9 @@ ENGINE_LABEL = {
     "berkeleydb": "rdflib Dataset, BerkeleyDB",
     "oxrdflib": "rdflib Dataset, Oxigraph via oxrdflib (rdflib parser, add per triple)",
     "oxrdflib-oxparse": 'rdflib Dataset, Oxigraph via oxrdflib (`parse(format="ox-nquads")`)',
-    "oxrdflib-bulk": 'rdflib Dataset, Oxigraph via oxrdflib (`parse(format="ox-nquads", transactional=False)`)',
+    "oxrdflib-bulk": (
+        'rdflib Dataset, Oxigraph via oxrdflib (`parse(format="ox-nquads", transactional=False)`)'
+    ),
     "pyoxigraph": "pyoxigraph Store(path), `load`",
     "pyoxigraph-bulk": "pyoxigraph Store(path), `bulk_load`",
 }
@@ -88,10 +91,8 @@ def disk_usage(path: Path) -> int:
     total = 0
     for root, _dirs, files in os.walk(path):
         for f in files:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 total += os.lstat(os.path.join(root, f)).st_blocks * 512
-            except FileNotFoundError:
-                pass
     return total
 
 
@@ -335,7 +336,7 @@ def child_main(args) -> None:
     picks = [rng.randrange(args.size) for _ in range(N_LOOKUPS)]
     lat, ntrip = [], 0
     for i in picks:
-        dt, k = timed(lambda: eng.lookup(synthetic.dataset_iri(i)))
+        dt, k = timed(lambda i=i: eng.lookup(synthetic.dataset_iri(i)))
         lat.append(dt)
         ntrip += k
     lat.sort()
@@ -448,7 +449,7 @@ def run_child(
     log(
         f"  [{engine} n={size}] child done in {wall:.1f} s wall, {res['cpu_s']:.1f} s CPU, "
         f"peak RSS {ru.ru_maxrss / 1024:.0f} MiB{' (TIMED OUT)' if timed_out else ''}"
-        f"{'' if res.get('complete') or timed_out else ' (FAILED, exit status %d)' % status}"
+        f"{'' if res.get('complete') or timed_out else f' (FAILED, exit status {status:d})'}"
     )
     return res
 
@@ -493,8 +494,10 @@ def write_report(out: Path, results: list[dict], skipped: list[dict], meta: dict
         "(allocated blocks).\n"
     )
     L.append(
-        "| engine | datasets | triples | load s | triples/s | (a) aggregate s: after load (runs) / after reopen | (b) lookup p50 / p95 ms "
-        "| reopen s: open / 1st aggregate (after flush+close) | open after plain close s (WAL replay) | on disk MiB | peak RSS MiB | child wall / CPU s |"
+        "| engine | datasets | triples | load s | triples/s | (a) aggregate s: after load (runs) / after "
+        "reopen | (b) lookup p50 / p95 ms "
+        "| reopen s: open / 1st aggregate (after flush+close) | open after plain close s (WAL replay) | on "
+        "disk MiB | peak RSS MiB | child wall / CPU s |"
     )
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
@@ -528,7 +531,8 @@ def write_report(out: Path, results: list[dict], skipped: list[dict], meta: dict
         L.append(
             f"| {ENGINE_LABEL[e]} | {r['size']:,} | {r['count']:,} | {r['load_s']:.1f} | "
             f"{r['triples_per_s']:,.0f} | {agg} | {r['lookup_p50_ms']:.2f} / {r['lookup_p95_ms']:.2f} | "
-            f"{reopen} | {wal} | {disk} | {r['peak_rss_kb'] / 1024:,.0f} | {r['wall_s']:.0f} / {r['cpu_s']:.0f} |"
+            f"{reopen} | {wal} | {disk} | {r['peak_rss_kb'] / 1024:,.0f} | {r['wall_s']:.0f} / "
+            f"{r['cpu_s']:.0f} |"
         )
     for s in skipped:
         L.append(f"| {ENGINE_LABEL[s['engine']]} | {s['size']:,} | not run (see below) | | | | | | | | | |")
@@ -640,7 +644,8 @@ def parent_main(args) -> None:
         bdb_ver = f"not importable: {exc}"
     meta = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
+        "machine": f"{os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
         f"Python {platform.python_version()}",
         "versions": f"rdflib {rdflib.__version__}, pyoxigraph {pyoxigraph.__version__}, "
         f"oxrdflib {__import__('importlib.metadata').metadata.version('oxrdflib')}, "
@@ -674,7 +679,7 @@ def parent_main(args) -> None:
                     continue
                 if triples is None:
                     log(f"[n={n}] writing synthetic N-Quads to {data}")
-                    dt, triples = timed(lambda: synthetic.write_nquads(str(data), n))
+                    dt, triples = timed(lambda data=data, n=n: synthetic.write_nquads(str(data), n))
                     meta["inputs"][n] = (triples, data.stat().st_size)
                     log(f"[n={n}] {triples:,} quads, {data.stat().st_size / 2**20:.0f} MiB in {dt:.1f} s")
                 prev = last.get(e)

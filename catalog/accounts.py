@@ -1,9 +1,10 @@
 """Users, API tokens and the audit trail, kept in a small SQLite file beside the store.
 
 Secrets never go into the RDF graph (it is exported and queried). Passwords are hashed with
-Argon2id (argon2-cffi, the OWASP-recommended scheme; salted, parameters kept in the hash); API tokens are random and stored only as SHA-256 hashes, scoped, tied to
-hospitals, revocable and expiring. The audit trail is append-only and tamper-evident: each entry
-carries the hash of the one before, so editing or deleting an entry breaks the chain.
+Argon2id (argon2-cffi, the OWASP-recommended scheme; salted, parameters kept in the hash); API tokens are
+random and stored only as SHA-256 hashes, scoped, tied to hospitals, revocable and expiring. The audit
+trail is append-only and tamper-evident: each entry carries the hash of the one before, so editing or
+deleting an entry breaks the chain.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ CREATE TABLE IF NOT EXISTS tokens (
   revoked TEXT, last_used TEXT);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-  target TEXT NOT NULL, detail TEXT NOT NULL, origin TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+  target TEXT NOT NULL, detail TEXT NOT NULL, origin TEXT NOT NULL, prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
   id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), started TEXT NOT NULL, ended TEXT);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
@@ -329,7 +331,8 @@ class Accounts:
         ]
 
     def authenticate(self, secret: str) -> Principal | None:
-        """The principal behind a bearer token, or None if it is unknown, revoked, expired or its user disabled."""
+        """The principal behind a bearer token, or None if it is unknown, revoked, expired or its user
+        disabled."""
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
             return None
         row = self._db.execute(

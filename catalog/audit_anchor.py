@@ -47,7 +47,8 @@ def checkpoints(store, base: str) -> list[tuple[int, str, str | None]]:
     q = (
         sparql_prefixes("hdcat")
         + f"""SELECT ?seq ?head ?sig WHERE {{ GRAPH <{checkpoints_graph_iri(base)}> {{
-        ?c a hdcat:AuditCheckpoint ; hdcat:auditSeq ?seq ; hdcat:auditHead ?head . OPTIONAL {{ ?c hdcat:signature ?sig }}
+        ?c a hdcat:AuditCheckpoint ; hdcat:auditSeq ?seq ; hdcat:auditHead ?head .
+        OPTIONAL {{ ?c hdcat:signature ?sig }}
     }} }}"""
     )
     return sorted((int(r.seq), str(r.head), str(r.sig) if r.sig else None) for r in store.query(q))

@@ -52,7 +52,8 @@ class Conformance:
         #: source → the short ids of its datasets to score again, or None for all of them
         self._pending_sources: dict[str, set[str] | None] = {}
         self._pending_definitions: set[str] = set()
-        #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them alone
+        #: (dataset, definition) pairs this process has scored, and SHACL validations run: reads leave them
+        #: alone
         self.assessed = 0
         self.validated = 0
 

@@ -104,7 +104,10 @@ class ElementSchema(Schema):
         required=True,
         validate=validate.Regexp(
             _NAME,
-            error="lower-case letters, digits and _, starting with a letter (the column name a dataset should use)",
+            error=(
+                "lower-case letters, digits and _, starting with a letter "
+                "(the column name a dataset should use)"
+            ),
         ),
     )
     label = fields.Nested(_Texts, required=True)
@@ -381,7 +384,8 @@ def version_key(version: str) -> tuple:
 
 
 def diff(old: dict, new: dict) -> dict:
-    """What changed between two versions: metadata fields, and elements added, removed or changed (field by field)."""
+    """What changed between two versions: metadata fields, and elements added, removed or changed (field by
+    field)."""
     fields_changed = {
         k: {"from": old.get(k), "to": new.get(k)}
         for k in CONTENT_KEYS
@@ -448,7 +452,8 @@ class Definitions:
         """Every version of every definition (drafts only for readers who may see work in progress)."""
         q = (
             P
-            + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{ ?d a dct:Standard ; dct:identifier ?id ;
+            + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{
+                 ?d a dct:Standard ; dct:identifier ?id ;
                  owl:versionInfo ?v ; adms:status ?status . OPTIONAL {{ ?d dct:modified ?modified }} }}
                  FILTER(STRSTARTS(STR(?g), "{self.base}/graph/definition/")
                         || STRSTARTS(STR(?g), "{self.base}/graph/consortium/definition-draft/")) }}"""
@@ -506,7 +511,8 @@ class Definitions:
             P
             + f"""SELECT ?at ?who ?what ?version ?note WHERE {{ GRAPH <{self.history_graph}> {{
                  ?a prov:used ?d ; prov:startedAtTime ?at ; prov:wasAssociatedWith ?who ; dct:type ?what ;
-                    hdcat:changeNote ?note . ?d dct:identifier {Literal(def_id).n3()} ; owl:versionInfo ?version }} }}
+                    hdcat:changeNote ?note .
+                 ?d dct:identifier {Literal(def_id).n3()} ; owl:versionInfo ?version }} }}
                  ORDER BY DESC(?at)"""
         )
         visible = None if drafts else {v["version"] for v in self.all_of(def_id, drafts=False)}
@@ -539,9 +545,8 @@ class Definitions:
 
     def _record_change(self, def_id: str, version: str, actor: str, action: str, note: str) -> None:
         g = Graph()
-        act = URIRef(
-            f"{self.base}/id/definition-change/{short_hash(def_id + version + action + self._now() + note, 16)}"
-        )
+        change_hash = short_hash(def_id + version + action + self._now() + note, 16)
+        act = URIRef(f"{self.base}/id/definition-change/{change_hash}")
         d = self.iri(def_id, version)
         g.add((act, RDF.type, PROV.Activity))
         g.add((act, PROV.used, d))

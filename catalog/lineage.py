@@ -81,7 +81,8 @@ class LineageGraph:
             return seen
 
     def marquez(self, node: str, depth: int = 20, direction: str = "both") -> dict:
-        """GET /api/v1/lineage's answer, in Marquez's shape: {"graph": [{id, type, data, inEdges, outEdges}]}."""
+        """GET /api/v1/lineage's answer, in Marquez's shape: {"graph": [{id, type, data, inEdges,
+        outEdges}]}."""
         nodes = self.neighbourhood(node, depth, direction)
         with self._lock:
             out = []

@@ -85,7 +85,8 @@ class Lineage:
 
     # ---- what dataset pages and search show ----
     def catalog_ids(self) -> set[str]:
-        """Catalogue datasets that appear in lineage: harvested derivations and matched OpenLineage datasets."""
+        """Catalogue datasets that appear in lineage: harvested derivations and matched OpenLineage
+        datasets."""
         return set(self.index.by_catalog)
 
     def node_for(self, local_id: str) -> str | None:

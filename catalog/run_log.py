@@ -19,7 +19,8 @@ from rdflib import URIRef
 RUNS = (
     sparql_prefixes("hdcat", "prov", "dct")
     + """
-SELECT ?run ?id ?source ?kind ?location ?hospital ?started ?ended ?status ?found ?added ?changed ?removed ?skipped ?error ?hash
+SELECT ?run ?id ?source ?kind ?location ?hospital ?started ?ended ?status ?found ?added ?changed ?removed
+  ?skipped ?error ?hash
 WHERE { GRAPH ?g {
   ?run a hdcat:HarvestRun ; dct:identifier ?id ; hdcat:source ?src ; prov:startedAtTime ?started ;
        hdcat:hospital ?hospital .

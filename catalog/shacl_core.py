@@ -116,7 +116,8 @@ def _has_datatype(value, datatypes: frozenset) -> bool:
 
 
 def _with_subclasses(data: Graph, cls) -> set:
-    """The class and its rdfs:subClassOf descendants in the data graph (SHACL's class targets include them)."""
+    """The class and its rdfs:subClassOf descendants in the data graph (SHACL's class targets include
+    them)."""
     found, todo = {cls}, [cls]
     while todo:
         for sub in data.subjects(RDFS.subClassOf, todo.pop()):

@@ -159,7 +159,8 @@ class SourceGraphs:
     def _add_records(
         self, run: HarvestRun, graph: Graph, current: dict, previous: dict, name: URIRef
     ) -> None:
-        """A catalogue record per dataset; an unchanged dataset keeps its dates and the run that changed it."""
+        """A catalogue record per dataset; an unchanged dataset keeps its dates and the run that changed
+        it."""
         now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
         run_node = run.iri(self.base)
         for ds, digest in current.items():

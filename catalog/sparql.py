@@ -74,7 +74,7 @@ class _RdflibRows:
 
     def __iter__(self):
         for row in self._rows:
-            yield dict(zip(self.variables, row))
+            yield dict(zip(self.variables, row, strict=True))
 
 
 def _answer(kind: str, result, rdf_format: str) -> tuple[str, bytes]:

@@ -70,7 +70,8 @@ class Harvester:
         except ValidationError as exc:
             field, messages = next(iter(exc.messages.items()))
             raise ConfigError(
-                f"source {self.source.name}: option {field}: {messages[0] if isinstance(messages, list) else messages}",
+                f"source {self.source.name}: option {field}: "
+                f"{messages[0] if isinstance(messages, list) else messages}",
                 field=field,
             ) from None
 

@@ -379,7 +379,8 @@ def _date_literal(value) -> Literal | None:
 
 
 def _person(value) -> tuple[str, str]:
-    """(name, email) of a maintainer/author field: plain text, or the JSON some portals (EnviDat) store in it."""
+    """(name, email) of a maintainer/author field: plain text, or the JSON some portals (EnviDat) store in
+    it."""
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
             value = json.loads(value)

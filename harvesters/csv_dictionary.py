@@ -75,7 +75,10 @@ def coding_system_names() -> list[str]:
 
 class CsvDictionaryHarvester(Harvester):
     kind = "csv"
-    title = "Data dictionary (CSV or XLSX; one row per column: table, column, type, description, code system, unit)"
+    title = (
+        "Data dictionary (CSV or XLSX; one row per column: "
+        "table, column, type, description, code system, unit)"
+    )
     options_schema = CsvDictionaryOptions
 
     def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:

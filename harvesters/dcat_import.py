@@ -36,7 +36,13 @@ def _label(raw: Graph, node) -> str:
         return str(node)
     ident = raw.value(node, DCT.identifier)
     title = raw.value(node, DCT.title)
-    return f"blank-node dataset ({'identifier ' + str(ident) if ident else 'title ' + repr(str(title)) if title else 'no identifier'})"
+    if ident:
+        what = "identifier " + str(ident)
+    elif title:
+        what = "title " + repr(str(title))
+    else:
+        what = "no identifier"
+    return f"blank-node dataset ({what})"
 
 
 def problem(raw: Graph, triples: list, node) -> str | None:
@@ -46,7 +52,7 @@ def problem(raw: Graph, triples: list, node) -> str | None:
     ]
     if not titles:
         return "no dct:title: a dataset without a title cannot be listed or found"
-    for s, p, o in triples:
+    for _s, p, o in triples:
         if isinstance(o, Literal) and getattr(o, "ill_typed", False):
             qname = raw.namespace_manager.normalizeUri(p)
             dtype = raw.namespace_manager.normalizeUri(o.datatype)

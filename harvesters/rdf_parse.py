@@ -84,7 +84,8 @@ _DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
 def parse_rdf(
     content: bytes, location: str, media_type: str | None = None, into: Graph | None = None
 ) -> Graph:
-    """Parse one document (into `into` if given); ParseError says which document, which syntax and where it broke.
+    """Parse one document (into `into` if given); ParseError says which document, which syntax and where it
+    broke.
 
     A document that fails to parse may have added some triples to `into`: callers
     abort the whole source on ParseError, so nothing partial is ever committed.
@@ -96,7 +97,9 @@ def parse_rdf(
             try:
                 doc = json.loads(content)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ParseError(f"{location}: not valid JSON ({exc}); a truncated download looks like this")
+                raise ParseError(
+                    f"{location}: not valid JSON ({exc}); a truncated download looks like this"
+                ) from None
             try:
                 doc = resolve_contexts(doc)
             except UnknownContext as exc:

@@ -109,8 +109,12 @@ def hospital_iri(hospital_id: str) -> URIRef:
 
 #: Remote JSON-LD contexts hdcat resolves from its own copies (ontology/contexts/).
 KNOWN_CONTEXTS = {
-    "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/html/examples/context.jsonld": "contexts/dcat-ap-3-examples.jsonld",
-    "https://semiceu.github.io/DCAT-AP/releases/3.0.1/html/examples/context.jsonld": "contexts/dcat-ap-3-examples.jsonld",
+    "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/html/examples/context.jsonld": (  # noqa: E501 (URL)
+        "contexts/dcat-ap-3-examples.jsonld"
+    ),
+    "https://semiceu.github.io/DCAT-AP/releases/3.0.1/html/examples/context.jsonld": (
+        "contexts/dcat-ap-3-examples.jsonld"
+    ),
     "https://w3id.org/hdcat/context.jsonld": "context.jsonld",
 }
 

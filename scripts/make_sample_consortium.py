@@ -107,7 +107,7 @@ def expand(curie: str) -> str:
 # --------------------------------------------------------------------------
 # A tiny RDF model: nodes with ordered properties, written by our own writers
 # --------------------------------------------------------------------------
-class I(str):
+class Iri(str):
     """An IRI (absolute, or relative to the file it is written in)."""
 
 
@@ -190,7 +190,7 @@ class TurtleWriter:
         return curie
 
     def term(self, v, ind):
-        if isinstance(v, I):
+        if isinstance(v, Iri):
             return self.iri(v)
         if isinstance(v, B):
             return f"_:{v}"
@@ -320,7 +320,7 @@ def jsonld_context():
 
 
 def _jsonld_value(v):
-    if isinstance(v, I):
+    if isinstance(v, Iri):
         return {"@id": str(v)}
     if isinstance(v, B):
         return {"@id": f"_:{v}"}
@@ -341,7 +341,7 @@ def _fits(kind, values):
     if kind == "langmap":
         return all(isinstance(v, L) and v.lang for v in values)
     if kind == "id":
-        return all(isinstance(v, I) for v in values)
+        return all(isinstance(v, Iri) for v in values)
     if kind == "date":
         return len(values) == 1 and isinstance(values[0], L) and values[0].dtype == "xsd:date"
     if kind == "nni":
@@ -444,7 +444,7 @@ def xml_document(nodes, comment):
     def prop_xml(p, v, ind):
         pad = "  " * ind
         q = qn(p)
-        if isinstance(v, I):
+        if isinstance(v, Iri):
             return [f"{pad}<{q} rdf:resource={quoteattr(v)}/>"]
         if isinstance(v, B):
             return [f"{pad}<{q} rdf:nodeID={quoteattr(v)}/>"]
@@ -495,7 +495,7 @@ def triples(nodes, base=None):
         return fresh()
 
     def obj(v):
-        if isinstance(v, I):
+        if isinstance(v, Iri):
             return ("iri", urljoin(base, v) if base else str(v))
         if isinstance(v, B):
             return ("bnode", str(v))
@@ -2030,7 +2030,8 @@ topic(
     "위암으로 근치적 위절제술을 받은 환자",
     "patients who had curative gastrectomy for gastric cancer",
     "수술 방법, 병리 병기, 수술 후 합병증, 보조 항암치료와 5년 생존",
-    "operation type, pathological stage, postoperative complications, adjuvant chemotherapy and five-year survival",
+    "operation type, pathological stage, postoperative "
+    "complications, adjuvant chemotherapy and five-year survival",
     ["C16"],
     ["edi"],
     [
@@ -2753,7 +2754,8 @@ topic(
     "병원 밖 심정지로 응급실에 이송된 환자",
     "patients brought to the emergency department after out-of-hospital cardiac arrest",
     "초기 리듬, 자발순환 회복, 목표체온유지치료와 신경학적 예후",
-    "initial rhythm, return of spontaneous circulation, targeted temperature management and neurological outcome",
+    "initial rhythm, return of spontaneous circulation, "
+    "targeted temperature management and neurological outcome",
     ["I46"],
     ["local"],
     [
@@ -3865,12 +3867,15 @@ ACCESS_TEXT = {
         "Metadata and aggregate statistics are open to anyone; no individual-level data are released.",
     ),
     "RESTRICTED": (
-        "환자 식별자는 모두 가명처리되었으며, 컨소시엄 연구자가 승인을 받아 안전한 분석 환경에서 이용할 수 있습니다.",
-        "All patient identifiers are pseudonymised; consortium researchers can use the data in a secure analysis environment after approval.",
+        "환자 식별자는 모두 가명처리되었으며, 컨소시엄 연구자가 "
+        "승인을 받아 안전한 분석 환경에서 이용할 수 있습니다.",
+        "All patient identifiers are pseudonymised; consortium researchers can use the data in a secure "
+        "analysis environment after approval.",
     ),
     "NON_PUBLIC": (
         "가명처리된 자료이며 기관 IRB 승인과 데이터심의위원회 심의를 거쳐야 이용할 수 있습니다.",
-        "The data are pseudonymised and available only after IRB approval and review by the hospital's data access committee.",
+        "The data are pseudonymised and available only after IRB approval and review by the hospital's "
+        "data access committee.",
     ),
 }
 
@@ -4033,7 +4038,8 @@ def describe(d, h):
             f"데이터셋으로, {t['pop_ko']} {d.n:,}명을 포함합니다."
         )
         s1_en = (
-            f"Analysis dataset derived from the {lc_first(src.title_en)}, restricted to {d.start.year}–{d.end.year} "
+            f"Analysis dataset derived from the {lc_first(src.title_en)}, restricted to "
+            f"{d.start.year}–{d.end.year} "
             f"and covering {d.n:,} {t['pop_en']}."
         )
     s2_ko = f"{subject}의 {josa(t['rec_ko'], '을/를')} 기록하고 있습니다."
@@ -4073,7 +4079,8 @@ PURUN_IMPERFECT = [
         "baddate",
         "crc-emr",
         26,
-        'DELIBERATELY MALFORMED: dct:issued "2021-13-45" is not a valid xsd:date -- the harvester must skip it.',
+        'DELIBERATELY MALFORMED: dct:issued "2021-13-45" is not a valid xsd:date -- the harvester must '
+        "skip it.",
     ),
 ]
 
@@ -4154,36 +4161,36 @@ def dataset_node(d, h, blank_label=None):
     iri = None if blank_label else f"{base}/dataset/{d.slug}"
     n = Node(iri=iri, label=blank_label)
     d.iri = iri
-    n.add("rdf:type", I(NS["dcat"] + "Dataset"))
+    n.add("rdf:type", Iri(NS["dcat"] + "Dataset"))
     n.add("dct:identifier", L(d.identifier))
     lang_pair(n, "dct:title", d.title_ko, d.title_en)
     desc_ko, desc_en = describe(d, h)
     lang_pair(n, "dct:description", desc_ko, desc_en)
     n.add("dcat:keyword", *[L(k, "ko") for k, _ in d.keywords], *[L(e, "en") for _, e in d.keywords])
-    n.add("dcat:theme", *[I(DISEASE + a) for a in t["areas"]], I(HEAL))
-    n.add("dct:type", I(DATATYPE + t["dtype"]))
-    n.add("dct:accessRights", I(EU + "access-right/" + d.access))
-    n.add("dct:publisher", I(f"{base}/org/{hid}"))
+    n.add("dcat:theme", *[Iri(DISEASE + a) for a in t["areas"]], Iri(HEAL))
+    n.add("dct:type", Iri(DATATYPE + t["dtype"]))
+    n.add("dct:accessRights", Iri(EU + "access-right/" + d.access))
+    n.add("dct:publisher", Iri(f"{base}/org/{hid}"))
     dept_ko, dept_en, mail = d.dept
-    cp = Node().add("rdf:type", I(NS["vcard"] + "Organization"))
+    cp = Node().add("rdf:type", Iri(NS["vcard"] + "Organization"))
     lang_pair(cp, "vcard:fn", dept_ko, dept_en)
-    cp.add("vcard:hasEmail", I(f"mailto:{mail}@{hid}-hospital.example"))
+    cp.add("vcard:hasEmail", Iri(f"mailto:{mail}@{hid}-hospital.example"))
     n.add("dcat:contactPoint", cp)
     n.add("dct:issued", L(d.issued.isoformat(), dtype="xsd:date"))
     n.add("dct:modified", L(d.modified.isoformat(), dtype="xsd:date"))
-    period = Node().add("rdf:type", I(NS["dct"] + "PeriodOfTime"))
+    period = Node().add("rdf:type", Iri(NS["dct"] + "PeriodOfTime"))
     period.add("dcat:startDate", L(d.start.isoformat(), dtype="xsd:date"))
     period.add("dcat:endDate", L(d.end.isoformat(), dtype="xsd:date"))
     n.add("dct:temporal", period)
-    n.add("dct:language", I(KOR), *([I(ENG)] if d.english else []))
-    n.add("dct:spatial", I(COUNTRY_KOR))
-    n.add("healthdcatap:hasCodingSystem", *[I(CODESYS + s) for s in d.systems])
+    n.add("dct:language", Iri(KOR), *([Iri(ENG)] if d.english else []))
+    n.add("dct:spatial", Iri(COUNTRY_KOR))
+    n.add("healthdcatap:hasCodingSystem", *[Iri(CODESYS + s) for s in d.systems])
     for code in d.codes:
         en, ko = CODES[code]
-        cv = Node().add("rdf:type", I(NS["skos"] + "Concept"))
+        cv = Node().add("rdf:type", Iri(NS["skos"] + "Concept"))
         cv.add("skos:notation", L(code))
         lang_pair(cv, "skos:prefLabel", ko, en)
-        cv.add("skos:inScheme", I(CODESYS + d.scheme))
+        cv.add("skos:inScheme", Iri(CODESYS + d.scheme))
         n.add("healthdcatap:hasCodeValues", cv)
     n.add("healthdcatap:numberOfUniqueIndividuals", L(d.n, dtype="xsd:nonNegativeInteger"))
     n.add("healthdcatap:numberOfRecords", L(d.records, dtype="xsd:nonNegativeInteger"))
@@ -4197,14 +4204,14 @@ def dataset_node(d, h, blank_label=None):
         f"{t['pop_en'][0].upper()}{t['pop_en'][1:]} ({hen}, {years}, single centre)",
     )
     if d.derived_from is not None:
-        n.add("prov:wasDerivedFrom", I(d.derived_from.iri))
+        n.add("prov:wasDerivedFrom", Iri(d.derived_from.iri))
     dists = [dist_node(d, h, 1, "CSV", iri)]
     if d.second:
         dists.append(dist_node(d, h, 2, d.second_format, iri))
     extra = []
     for dn in dists:
         if iri:
-            n.add("dcat:distribution", I(dn.iri))
+            n.add("dcat:distribution", Iri(dn.iri))
             extra.append(dn)
         else:
             n.add("dcat:distribution", dn)
@@ -4222,18 +4229,18 @@ DIST_TITLES = {
 def dist_node(d, h, number, fmt, ds_iri):
     hid = h[0]
     n = Node(iri=f"{ds_iri}/distribution/{number}" if ds_iri else None)
-    n.add("rdf:type", I(NS["dcat"] + "Distribution"))
+    n.add("rdf:type", Iri(NS["dcat"] + "Distribution"))
     lang_pair(n, "dct:title", *DIST_TITLES[fmt])
     suffix = "" if number == 1 else f"/{fmt.lower()}"
-    n.add("dcat:accessURL", I(f"{domain(hid)}/access/{d.slug}{suffix}"))
-    n.add("dct:format", I(EU + "file-type/" + fmt))
-    n.add("dcat:mediaType", I(MEDIA + FORMATS[fmt]))
-    n.add("dct:license", I(LICENCE))
+    n.add("dcat:accessURL", Iri(f"{domain(hid)}/access/{d.slug}{suffix}"))
+    n.add("dct:format", Iri(EU + "file-type/" + fmt))
+    n.add("dcat:mediaType", Iri(MEDIA + FORMATS[fmt]))
+    n.add("dct:license", Iri(LICENCE))
     if number == 1:
         columns = Lst()
         for c in d.columns:
             ko, en, datatype, desc, system, unit = _C[c]
-            cn = Node().add("rdf:type", I(NS["csvw"] + "Column"))
+            cn = Node().add("rdf:type", Iri(NS["csvw"] + "Column"))
             cn.add("csvw:name", L(c))
             lang_pair(cn, "csvw:titles", ko, en)
             cn.add("csvw:datatype", L(datatype))
@@ -4241,11 +4248,11 @@ def dist_node(d, h, number, fmt, ds_iri):
             if system == "diag":
                 system = d.scheme
             if system and system in d.systems:
-                cn.add("healthdcatap:hasCodingSystem", I(CODESYS + system))
+                cn.add("healthdcatap:hasCodingSystem", Iri(CODESYS + system))
             if unit:
                 cn.add("hdcat:unit", L(unit))
             columns.append(cn)
-        schema = Node().add("rdf:type", I(NS["csvw"] + "Schema")).add("csvw:column", columns)
+        schema = Node().add("rdf:type", Iri(NS["csvw"] + "Schema")).add("csvw:column", columns)
         n.add("csvw:tableSchema", schema)
     return n
 
@@ -4253,7 +4260,7 @@ def dist_node(d, h, number, fmt, ds_iri):
 def org_node(h):
     hid, hko, hen = h[0], h[1], h[2]
     n = Node(iri=f"{domain(hid)}/org/{hid}")
-    n.add("rdf:type", I(NS["foaf"] + "Organization"))
+    n.add("rdf:type", Iri(NS["foaf"] + "Organization"))
     lang_pair(n, "foaf:name", hko, hen)
     return n
 
@@ -4261,17 +4268,18 @@ def org_node(h):
 def catalog_node(h, dataset_refs, next_page=None):
     hid, hko, hen = h[0], h[1], h[2]
     n = Node(iri=f"{domain(hid)}/catalog")
-    n.add("rdf:type", I(NS["dcat"] + "Catalog"))
+    n.add("rdf:type", Iri(NS["dcat"] + "Catalog"))
     lang_pair(n, "dct:title", f"{hko} 연구 데이터 카탈로그", f"{hen} research data catalogue")
     lang_pair(
         n,
         "dct:description",
-        f"{josa(hko, '이/가')} 연구 목적으로 공개하는 데이터셋 메타데이터입니다. 개인 단위 자료는 포함하지 않습니다.",
+        f"{josa(hko, '이/가')} 연구 목적으로 공개하는 데이터셋 "
+        "메타데이터입니다. 개인 단위 자료는 포함하지 않습니다.",
         f"Metadata of the research datasets {hen} makes available. No individual-level data are included.",
     )
-    n.add("dct:publisher", I(f"{domain(hid)}/org/{hid}"))
+    n.add("dct:publisher", Iri(f"{domain(hid)}/org/{hid}"))
     if next_page:
-        n.add("hydra:next", I(next_page))
+        n.add("hydra:next", Iri(next_page))
     n.add("dcat:dataset", *dataset_refs)
     return n
 
@@ -4297,7 +4305,7 @@ def build_files(data):
             built = [[dataset_node(d, h) for d in page] for page in pages]
             for i, page in enumerate(built):
                 nxt = f"catalog-page-{i + 2}.ttl" if i < 2 else None
-                cat = catalog_node(h, [I(ds.iri) for ds, _ in page], nxt)
+                cat = catalog_node(h, [Iri(ds.iri) for ds, _ in page], nxt)
                 nodes = [cat, org_node(h)]
                 for ds, extra in page:
                     nodes += [ds] + extra
@@ -4324,7 +4332,7 @@ def build_files(data):
                         for p, v in node.props
                     ]
             built.append((d, node, extra))
-        refs = [B(ds.label) if blank else I(ds.iri) for _d, ds, _e in built]
+        refs = [B(ds.label) if blank else Iri(ds.iri) for _d, ds, _e in built]
         nodes = [catalog_node(h, refs), org_node(h)]
         for _d, ds, extra in built:
             nodes += [ds] + extra
@@ -4450,10 +4458,9 @@ def main(argv=None):
         f"wrote {len(files)} catalogue files ({size / 1024:.0f} KiB) under {OUT.relative_to(ROOT)}"
         f" and {(SAMPLES / 'consortium.toml').relative_to(ROOT)}"
     )
-    if args.check:
-        if not check(files):
-            print("CHECK FAILED: a file does not parse to the generated graph", file=sys.stderr)
-            return 1
+    if args.check and not check(files):
+        print("CHECK FAILED: a file does not parse to the generated graph", file=sys.stderr)
+        return 1
     return 0
 
 

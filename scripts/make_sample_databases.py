@@ -66,16 +66,20 @@ def emr() -> None:
     db = sqlite3.connect(target)
     db.executescript("""
     CREATE TABLE patient (patient_key INTEGER PRIMARY KEY, birth_year INTEGER, sex TEXT);
-    CREATE TABLE encounter (encounter_key INTEGER PRIMARY KEY, patient_key INTEGER REFERENCES patient(patient_key),
+    CREATE TABLE encounter (encounter_key INTEGER PRIMARY KEY,
+      patient_key INTEGER REFERENCES patient(patient_key),
       encounter_date DATE, department TEXT, encounter_type TEXT);
-    CREATE TABLE diagnosis (diagnosis_key INTEGER PRIMARY KEY, encounter_key INTEGER REFERENCES encounter(encounter_key),
+    CREATE TABLE diagnosis (diagnosis_key INTEGER PRIMARY KEY,
+      encounter_key INTEGER REFERENCES encounter(encounter_key),
       kcd_code TEXT, diagnosis_date DATE, primary_flag INTEGER);
-    CREATE TABLE spirometry (test_key INTEGER PRIMARY KEY, encounter_key INTEGER REFERENCES encounter(encounter_key),
+    CREATE TABLE spirometry (test_key INTEGER PRIMARY KEY,
+      encounter_key INTEGER REFERENCES encounter(encounter_key),
       fev1_l REAL, fvc_l REAL, fev1_fvc_ratio REAL, loinc_code TEXT);
     CREATE VIEW copd_cohort AS SELECT e.patient_key, d.diagnosis_date FROM diagnosis d
       JOIN encounter e ON e.encounter_key = d.encounter_key WHERE d.kcd_code LIKE 'J44%';
     CREATE VIEW copd_spirometry AS SELECT c.patient_key, s.fev1_l, s.fvc_l FROM copd_cohort c
-      JOIN encounter e ON e.patient_key = c.patient_key JOIN spirometry s ON s.encounter_key = e.encounter_key;
+      JOIN encounter e ON e.patient_key = c.patient_key
+      JOIN spirometry s ON s.encounter_key = e.encounter_key;
     """)
     db.close()
     print(f"{target}: {target.stat().st_size:,} bytes", file=sys.stderr)

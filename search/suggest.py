@@ -62,7 +62,8 @@ class Suggester:
             out.append(self.phrases[i])
             if len(out) >= limit:
                 return out
-        for phrase, low in zip(self.phrases, self._keys):  # then matches inside a phrase (Korean compounds)
+        # then matches inside a phrase (Korean compounds)
+        for phrase, low in zip(self.phrases, self._keys, strict=True):
             if len(out) >= limit:
                 break
             if key in low and phrase not in out:

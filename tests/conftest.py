@@ -59,7 +59,8 @@ def pytest_runtest_setup(item):
 def pytest_terminal_summary(terminalreporter):
     if _CONFORMANCE_SKIPPED:
         terminalreporter.write_line(
-            f"conformance tier: {len(_CONFORMANCE_SKIPPED)} tests skipped because ../shared/external (the real "
+            f"conformance tier: {len(_CONFORMANCE_SKIPPED)} "
+            "tests skipped because ../shared/external (the real "
             "public example files) is not beside this clone; set HDCAT_EXTERNAL to run them"
         )
 

@@ -132,7 +132,7 @@ def test_nothing_restricted_leaks_to_anonymous_readers(app, people, hidden, samp
     restricted = hidden["restricted"]
     word = restricted["titles"].get("en") or restricted["title"]
     for path in ("/api/v1/search?size=100&q=", f"/api/v1/search?size=100&q={word}"):
-        a, m = anon.get(path).get_json(), member.get(path).get_json()
+        a, _m = anon.get(path).get_json(), member.get(path).get_json()
         assert restricted["id"] not in {h["id"] for h in a["hits"]}
         counts = {b["value"]: b["count"] for b in a["facets"]["access_rights"]}
         assert "RESTRICTED" not in counts
@@ -189,10 +189,16 @@ def test_sparql_reads_only_public_graphs_unless_signed_in(app, people, hidden, s
     assert anon.get("/sparql", query_string={"query": from_clause}).get_json()["results"]["bindings"] == []
     lineage = f"ASK {{ GRAPH <{sample_catalog.lineage.graph_iri}> {{ ?s ?p ?o }} }}"
     assert anon.get("/sparql", query_string={"query": lineage}).get_json()["boolean"] is False
-    count = "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
-    n = lambda c: int(
-        c.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"]
-    )  # noqa: E731
+    count = (
+        "PREFIX dcat: <http://www.w3.org/ns/dcat#> "
+        "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
+    )
+
+    def n(c):
+        return int(
+            c.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"]
+        )
+
     assert n(anon) < n(member)
 
 
@@ -407,10 +413,12 @@ def test_the_split_keeps_what_public_things_reach_public():
         ex:org a foaf:Organization ; foaf:name "Hanbit" .
         ex:lab a foaf:Organization ; foaf:name "Hanbit lab" .
         ex:open a dcat:Dataset ; dct:title "open" ; dct:accessRights acc:PUBLIC .
-        ex:closed a dcat:Dataset ; dct:title "closed" ; dct:accessRights acc:RESTRICTED ; dct:publisher ex:org ;
-            dct:creator ex:lab ; dcat:distribution [ a dcat:Distribution ; dct:title "closed table" ] .
+        ex:closed a dcat:Dataset ; dct:title "closed" ; dct:accessRights acc:RESTRICTED ;
+            dct:publisher ex:org ; dct:creator ex:lab ;
+            dcat:distribution [ a dcat:Distribution ; dct:title "closed table" ] .
         ex:rec foaf:primaryTopic ex:closed ; dct:modified "2024-01-01" .
-        ex:derived a dcat:Dataset ; dct:title "derived" ; <http://www.w3.org/ns/prov#wasDerivedFrom> ex:closed .""",
+        ex:derived a dcat:Dataset ; dct:title "derived" ;
+            <http://www.w3.org/ns/prov#wasDerivedFrom> ex:closed .""",
     )
     ex = "https://ex.org/"
     hidden = consortium_datasets(g)
@@ -512,7 +520,7 @@ def test_harvest_reports_name_datasets_to_members_only(app, people, sample_catal
 def test_auditors_bulk_reads_of_hidden_datasets_are_on_the_trail(app, people, hidden):
     """Lists, search, exports, hospital pages and SPARQL that show an auditor consortium-only datasets each
     leave a read.restricted entry naming what was shown; researchers' reads are not audit events."""
-    acc = app.extensions["hdcat.accounts"] if "hdcat.accounts" in app.extensions else None
+    acc = app.extensions.get("hdcat.accounts")
     from hdcat.catalog.accounts import Accounts
 
     acc = acc or Accounts.for_settings(app.extensions["hdcat"].settings)

@@ -10,7 +10,8 @@ from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Conflict, Invalid
 from hdcat.catalog.service import Catalog
 
-#: an OpenLineage run event as a hospital's ETL sends it (written here; the real-world ones are in test_lineage)
+#: an OpenLineage run event as a hospital's ETL sends it (written here; the real-world ones are in
+#: test_lineage)
 APPLE = {
     "eventType": "COMPLETE",
     "eventTime": "2026-11-02T03:00:00Z",

@@ -193,7 +193,8 @@ def test_envidat_packages_are_mapped_and_pages_followed(catalog, ckan):
 
 
 def test_a_portal_that_ignores_start_does_not_loop(catalog, ckan):
-    """The recorded file says count 858 but holds 2 packages; a server sending it for every page must not loop."""
+    """The recorded file says count 858 but holds 2 packages; a server sending it for every page must not
+    loop."""
     run = harvest_source(catalog, ckan_source(f"{ckan.url}/envidat-as-recorded", rows=2))
     assert run.outcome is Outcome.CHANGED, run.error
     assert run.found == 2

@@ -80,9 +80,11 @@ def test_each_table_becomes_a_dataset_with_its_columns_in_order(catalog, tmp_pat
 
 def test_cp949_file_needs_the_encoding_option(catalog, tmp_path):
     (tmp_path / "korean.csv").write_bytes(
-        "테이블명,컬럼명,타입,설명,코드체계,단위\n외래,진료과,string,진료과 코드,EDI,\n외래,체온,decimal,체온,,°C\n".encode(
-            "cp949"
-        )
+        (
+            "테이블명,컬럼명,타입,설명,코드체계,단위\n"
+            "외래,진료과,string,진료과 코드,EDI,\n"
+            "외래,체온,decimal,체온,,°C\n"
+        ).encode("cp949")
     )
     header = {
         "table": "테이블명",

@@ -155,13 +155,15 @@ def test_over_http_with_hydra_paging(catalog, static_server):
     (folder / "page1.ttl").write_text("""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
-<http://h.example/cat> a dcat:Catalog ; dct:title "C" ; dcat:dataset <http://h.example/p1> ; hydra:next <page2.ttl> .
+<http://h.example/cat> a dcat:Catalog ; dct:title "C" ; dcat:dataset <http://h.example/p1> ;
+  hydra:next <page2.ttl> .
 <http://h.example/p1> a dcat:Dataset ; dct:title "First page"@en ; dct:description "d"@en .
 """)
     (folder / "page2.ttl").write_text("""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
-<http://h.example/cat> a dcat:Catalog ; dcat:dataset <http://h.example/p2> ; hydra:next <example-bee-population.ttl> .
+<http://h.example/cat> a dcat:Catalog ; dcat:dataset <http://h.example/p2> ;
+  hydra:next <example-bee-population.ttl> .
 <http://h.example/p2> a dcat:Dataset ; dct:title "Second page"@en ; dct:description "d"@en .
 """)
     run = harvest_source(catalog, source(f"{base}/page1.ttl"))

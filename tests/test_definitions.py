@@ -247,7 +247,10 @@ def test_drafts_and_history_stay_out_of_anonymous_sparql(deployment):
     c.post(
         "/api/v1/definitions", json=stroke(title={"en": "Secret draft title"}), headers=bearer(deployment.sam)
     )
-    q = 'SELECT ?t WHERE { GRAPH ?g { ?d <http://purl.org/dc/terms/title> ?t } FILTER(CONTAINS(STR(?t), "Secret")) }'
+    q = (
+        "SELECT ?t WHERE { GRAPH ?g { ?d <http://purl.org/dc/terms/title> ?t } "
+        'FILTER(CONTAINS(STR(?t), "Secret")) }'
+    )
     assert c.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"] == []
     member = sign_in(deployment, "sam")
     assert member.get("/sparql", query_string={"query": q}).get_json()["results"]["bindings"]
@@ -282,8 +285,10 @@ SHAPE = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix xsd: <http://www.
 ex:StrokeShape a sh:NodeShape ; rdfs:label "Stroke registry record"@en , "뇌졸중 등록 레코드"@ko ;
   sh:property [ sh:path ex:onset_date ; sh:datatype xsd:date ; sh:minCount 1 ; sh:maxCount 1 ; sh:order 1 ;
                 sh:name "Onset date"@en ] ,
-              [ sh:path ex:nihss ; sh:datatype xsd:integer ; sh:maxCount 1 ; sh:name "NIHSS score"@en ; sh:order 2 ] ,
-              [ sh:path ex:stroke_type ; sh:in ( "ischaemic" "haemorrhagic" ) ; sh:minCount 1 ; sh:order 0 ] ."""
+              [ sh:path ex:nihss ; sh:datatype xsd:integer ; sh:maxCount 1 ; sh:name "NIHSS score"@en ;
+                sh:order 2 ] ,
+              [ sh:path ex:stroke_type ; sh:in ( "ischaemic" "haemorrhagic" ) ; sh:minCount 1 ;
+                sh:order 0 ] ."""
 
 
 def test_shacl_a_steward_already_has_becomes_a_draft(deployment):

@@ -21,7 +21,8 @@ PAGE = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl
 
 
 class Site:
-    """A small HTTP server on 127.0.0.1 answering from a dict of path -> (status, headers, body); counts hits."""
+    """A small HTTP server on 127.0.0.1 answering from a dict of path -> (status, headers, body); counts
+    hits."""
 
     def __init__(self, routes=None):
         self.routes = routes or {}

@@ -210,7 +210,8 @@ def test_column_lineage_from_the_facet(lineage_app):
 
 
 def test_official_openlineage_client_round_trip(tmp_path):
-    """The official openlineage-python client posts to a running hdcat; the run shows in lineage and PROV-O."""
+    """The official openlineage-python client posts to a running hdcat; the run shows in lineage and
+    PROV-O."""
     from hdcat.web.app import create_app
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState

@@ -12,7 +12,8 @@ CATALOGUE = """
 @prefix health: <http://healthdataportal.eu/ns/health#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 <http://h.example/rare> a dcat:Dataset ; dct:title "Rare disease registry"@en ;
   dct:description "문의: 담당자 010-1234-5678. 예시 환자 850101-1234567 의 기록."@ko ;
-  health:numberOfUniqueIndividuals "4"^^xsd:nonNegativeInteger ; health:numberOfRecords "250"^^xsd:nonNegativeInteger .
+  health:numberOfUniqueIndividuals "4"^^xsd:nonNegativeInteger ;
+  health:numberOfRecords "250"^^xsd:nonNegativeInteger .
 """
 
 

@@ -7,6 +7,7 @@ it as another process, as an operator would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -330,16 +331,16 @@ class SlowCatalogue:
                     body = ZEBRAFISH.encode()
                 else:
                     body = (SAMPLES / "balgeun" / "catalog.ttl").read_bytes() + (
-                        f"\n<{outer.url}/page-1.ttl> <http://www.w3.org/ns/hydra/core#next> <{outer.url}/page-2.ttl> .\n".encode()
-                    )
+                        f"\n<{outer.url}/page-1.ttl> <http://www.w3.org/ns/hydra/core#next> "
+                        f"<{outer.url}/page-2.ttl> .\n"
+                    ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/turtle")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                # the harvester may have gone away with its stopped server
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the harvester went away with its stopped server
 
             def log_message(self, *args):
                 pass

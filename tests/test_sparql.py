@@ -8,7 +8,8 @@ from rdflib import Graph
 
 def test_select_counts_datasets_per_hospital(client, sample_catalog):
     q = """PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX hdcat: <https://w3id.org/hdcat/ns#>
-    SELECT ?h (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH ?g { ?d a dcat:Dataset ; hdcat:hospital ?h } } GROUP BY ?h"""
+    SELECT ?h (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH ?g { ?d a dcat:Dataset ; hdcat:hospital ?h } }
+    GROUP BY ?h"""
     r = client.get("/sparql", query_string={"query": q})
     assert r.status_code == 200 and r.mimetype == "application/sparql-results+json"
     rows = r.get_json()["results"]["bindings"]

@@ -16,7 +16,8 @@ CREATE TABLE person (person_id INTEGER PRIMARY KEY, year_of_birth INTEGER, gende
 CREATE TABLE condition_occurrence (condition_occurrence_id INTEGER PRIMARY KEY,
   person_id INTEGER REFERENCES person(person_id), condition_concept_id INTEGER, condition_start_date DATE);
 CREATE VIEW lung_cancer_cohort AS SELECT p.person_id, c.condition_start_date
-  FROM person p JOIN condition_occurrence c ON c.person_id = p.person_id WHERE c.condition_concept_id = 4112752;
+  FROM person p JOIN condition_occurrence c ON c.person_id = p.person_id
+  WHERE c.condition_concept_id = 4112752;
 INSERT INTO person VALUES (1, 1950, 8507);
 """
 

@@ -194,14 +194,13 @@ def _requested_source(body: dict, who):
     ):
         raise Invalid(f"hospital {body['hospital']!r} is not a member hospital", field="hospital")
     location = body["location"]
-    if not local:
-        if not location.lower().startswith(("http://", "https://")):
-            raise Invalid(
-                "location: harvests started over the API read http(s) URLs only; files and databases on "
-                "the server's machine are harvested with `hdcat harvest` there, or configured in "
-                "hdcat.toml",
-                field="location",
-            )
+    if not local and not location.lower().startswith(("http://", "https://")):
+        raise Invalid(
+            "location: harvests started over the API read http(s) URLs only; files and databases on "
+            "the server's machine are harvested with `hdcat "
+            "harvest` there, or configured in hdcat.toml",
+            field="location",
+        )
     source = one_off_source(body["kind"], location, body["hospital"], trusted=local)
     if not local:
         from hdcat.harvesters.policy import FetchPolicy, FetchRefused

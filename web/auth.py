@@ -166,7 +166,8 @@ def audit_restricted_list(records) -> None:
 
 
 def audit_restricted_query(query: str) -> None:
-    """An auditor's SPARQL runs over every graph, consortium-only ones included: the query goes on the trail."""
+    """An auditor's SPARQL runs over every graph, consortium-only ones included: the query goes on the
+    trail."""
     who = principal()
     if who is not None and who.role == "auditor":
         accounts().audit(who.label, "read.restricted", "/sparql", {"query": query[:4000]}, origin=origin())
@@ -185,7 +186,8 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def secret_key(settings) -> str:
-    """HDCAT_SECRET_KEY, else a random key kept in {data_dir}/secret_key (0600) so sessions survive restarts."""
+    """HDCAT_SECRET_KEY, else a random key kept in {data_dir}/secret_key (0600) so sessions survive
+    restarts."""
     if os.environ.get("HDCAT_SECRET_KEY"):
         return os.environ["HDCAT_SECRET_KEY"]
     path = Path(settings.data_dir) / "secret_key"

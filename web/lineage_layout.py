@@ -87,7 +87,7 @@ def collapse_jobs(sub: nx.DiGraph) -> nx.DiGraph:
 
 def collapse_groups(sub: nx.DiGraph, group_of) -> nx.DiGraph:
     out = nx.DiGraph()
-    for n, d in sub.nodes(data=True):
+    for _n, d in sub.nodes(data=True):
         g = group_of(d) or "other"
         key = f"group:{g}"
         if key not in out:
@@ -187,7 +187,7 @@ def build(
             if nx.has_path(sub, a, b):
                 path_nodes = nx.shortest_path(sub, a, b)
                 break
-    on_path = set(zip(path_nodes, path_nodes[1:]))
+    on_path = set(zip(path_nodes, path_nodes[1:], strict=False))
     edges = []
     for a, b, d in sub.edges(data=True):
         pa, pb = where[a], where[b]

@@ -53,7 +53,8 @@ def after_harvest(catalog, accounts, runs: list[HarvestRun], actor: str, reconci
     if reconcile:
         reconcile_harvest_audit(catalog, accounts)
     if changed(runs):
-        catalog.conformance.recompute_pending()  # the commits scored their sources; this retries any that failed
+        # the commits scored their sources; this retries any that failed
+        catalog.conformance.recompute_pending()
     checkpoint_audit(catalog, accounts)
 
 

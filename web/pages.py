@@ -91,7 +91,8 @@ def hospital(hospital_id: str):
 
 
 def _startable_sources() -> list:
-    """The configured sources the signed-in person may harvest now: a steward's hospitals', or all for admins."""
+    """The configured sources the signed-in person may harvest now: a steward's hospitals', or all for
+    admins."""
     who = principal()
     if who is None or not who.can("run:harvests"):
         return []

@@ -28,7 +28,8 @@ SearchArgsSchema = Schema.from_dict(
         "q": fields.String(
             validate=validate.Length(max=MAX_Q),
             metadata={
-                "description": 'Words in Korean or English, "phrases", -exclusions, title:/column:/code:/keyword: prefixes'
+                "description": 'Words in Korean or English, "phrases", -exclusions, '
+                "title:/column:/code:/keyword: prefixes"
             },
         ),
         "page": fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE)),

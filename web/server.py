@@ -104,7 +104,8 @@ def serve(app, host: str, port: int, threads: int, on_ready=None) -> None:
     )
     if wsgi is not None:
         app.wsgi_app = wsgi
-    # with no proxy configured waitress drops X-Forwarded-* itself; with one, ProxyFix reads exactly `hops` of them
+    # with no proxy configured waitress drops X-Forwarded-* itself; with one, ProxyFix reads exactly `hops` of
+    # them
     server = create_server(
         app, host=host, port=port, threads=threads, ident="hdcat", clear_untrusted_proxy_headers=not hops
     )

@@ -16,7 +16,8 @@ from hdcat.web.context import catalog
 bp = Blueprint("sparql", __name__)
 MAX_QUERY = 20_000
 _UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b\s", re.I)
-#: one token at a time, left to right, so a quote inside an IRI or a '#' inside a string is read for what it is
+#: one token at a time, left to right, so a quote inside an IRI or a '#' inside a string is read for what it
+#: is
 _TOKENS = re.compile(
     r'(?P<string>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
     r'|(?P<iri><[^<>\s"{}|^`\\]*>)|(?P<comment>#[^\n]*)'

@@ -18,7 +18,7 @@ class MemoryStore(CatalogStore):
         with _SPARQL_LOCK:
             result = self.dataset.query(sparql, **kwargs)
             if result.type == "SELECT":
-                result.bindings  # evaluate now, inside the lock
+                _ = result.bindings  # evaluate now, inside the lock
             return result
 
     def __init__(self, location: str):

@@ -48,8 +48,10 @@ class OxigraphStore(CatalogStore):
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from None
             raise StoreError(
-                f"cannot open the Oxigraph store at {path}: another hdcat process holds it ({exc}). A running "
-                "`hdcat serve` takes harvests itself: run `hdcat harvest` as the server's OS user (it reads the "
+                f"cannot open the Oxigraph store at {path}: "
+                f"another hdcat process holds it ({exc}). A running "
+                "`hdcat serve` takes harvests itself: run `hdcat "
+                "harvest` as the server's OS user (it reads the "
                 "server's address from the data folder) or POST /api/v1/harvests with a harvest:run token. "
                 "A running `hdcat harvest` or `hdcat demo` lets go when it ends."
             ) from None

@@ -139,7 +139,8 @@ def server_types(cap: dict) -> list[str]:
 
 # ---- reading FHIR JSON ---------------------------------------------------------------
 def read_json(fetched: Fetched, expected: str, base: str) -> dict:
-    """The JSON object in `fetched`; ParseError naming the URL when it is HTML, cut off, or an OperationOutcome."""
+    """The JSON object in `fetched`; ParseError naming the URL when it is HTML, cut off, or an
+    OperationOutcome."""
     where = fetched.location
     head = fetched.content.lstrip()[:200].lower()
     if fetched.media_type == "text/html" or head.startswith((b"<!doctype html", b"<html")):

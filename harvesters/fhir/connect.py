@@ -81,7 +81,8 @@ def job_kind(url: str, base: str, known: dict[str, tuple[str, str]]) -> tuple[st
 # ---- the fetch ------------------------------------------------------------------------------
 def fetch(fetcher: Fetcher, policy: FetchPolicy, job: str, ctx: FhirRun, base: str) -> Fetched:
     """One answer of the server. A count that cannot be read comes back empty and is noted in `ctx.failed`
-    (the other counts are still worth having); any other failure aborts the harvest with the server's words."""
+    (the other counts are still worth having); any other failure aborts the harvest with the server's
+    words."""
     try:
         return fetcher.get(job, accept=ACCEPT, policy=policy)
     except FetchRefused:

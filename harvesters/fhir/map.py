@@ -270,7 +270,8 @@ class FhirMap:
             run.warn(f"{what}; count suppressed")
 
     def _reference(self, ref, rtype: str) -> URIRef | None:
-        """The IRI of a Reference to a resource of `rtype` on this server (relative or absolute); else None."""
+        """The IRI of a Reference to a resource of `rtype` on this server (relative or absolute); else
+        None."""
         value = ref.get("reference") if isinstance(ref, dict) else None
         if not isinstance(value, str) or value.startswith("#"):
             return None

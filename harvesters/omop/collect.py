@@ -286,8 +286,10 @@ class Collector:
             n = int(row["n"])
             if name.lower() == "person":
                 persons = n
+            elif has_person:
+                persons = int(row["persons"])
             else:
-                persons = int(row["persons"]) if has_person else None
+                persons = None
             fact = {"name": name.lower(), "rows": self.cell(n), "persons": self.cell(persons), "columns": []}
             for i, col in enumerate(columns):
                 filled = int(row[f"c{i}"])
@@ -326,7 +328,8 @@ class Collector:
             return None
         try:
             row = self.query(
-                f"SELECT MIN(observation_period_start_date) AS start, MAX(observation_period_end_date) AS stop "
+                "SELECT MIN(observation_period_start_date) AS "
+                "start, MAX(observation_period_end_date) AS stop "
                 f"FROM {self.qualified(self.schema, table)}"
             )[0]
         except _Skip as skip:
@@ -352,7 +355,8 @@ class Collector:
             col = self.quote(column)
             try:
                 rows = self.query(
-                    f"SELECT c.vocabulary_id AS vocabulary FROM {self.qualified(self.schema, self.tables[table])} x "
+                    "SELECT c.vocabulary_id AS vocabulary FROM "
+                    f"{self.qualified(self.schema, self.tables[table])} x "
                     f"JOIN {concept} c ON c.concept_id = x.{col} WHERE x.{col} <> 0 "
                     f"GROUP BY c.vocabulary_id HAVING COUNT(*) >= :threshold",
                     threshold=self.threshold,
@@ -380,7 +384,8 @@ class Collector:
             if self.concept:
                 try:
                     rows = self.query(
-                        f"SELECT t.concept_id, t.persons, t.records, c.concept_name, c.concept_code, c.vocabulary_id "
+                        "SELECT t.concept_id, t.persons, t.records, "
+                        "c.concept_name, c.concept_code, c.vocabulary_id "
                         f"FROM ({inner}) t LEFT JOIN {self.qualified(self.vocab, self.concept)} c "
                         f"ON c.concept_id = t.concept_id {order}",
                         threshold=self.threshold,

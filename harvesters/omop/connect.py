@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from hdcat.catalog import DEFAULT_THRESHOLD, ConfigError
 from hdcat.harvesters.errors import FetchError
@@ -107,10 +107,9 @@ def read_only(url, options: dict) -> Iterator:
                     )
                 yield conn
             finally:
-                try:
-                    conn.rollback()  # nothing to commit, ever
-                except SQLAlchemyError:
-                    pass  # a lost connection: the error that got us here says so
+                # nothing to commit, ever; a lost connection: the error that got us here says so
+                with suppress(SQLAlchemyError):
+                    conn.rollback()
     except SQLAlchemyError as exc:
         raise FetchError(redact(f"{where}: {first_line(exc)}", password)) from None
     finally:

@@ -188,7 +188,10 @@ class Mapper:
         text += f". Column completeness is in the table schema; counts below {self.t} are not published."
         top = next((t for t in (self.f.get("top") or {}).values() if t and t["table"] == name), None)
         if top and top.get("other_records"):
-            text += f" Concepts not listed on the database's record account for {_fmt(top['other_records'])} rows."
+            text += (
+                " Concepts not listed on the database's record account for "
+                f"{_fmt(top['other_records'])} rows."
+            )
         g.add((node, DCT.description, Literal(text, lang="en")))
         self.count(g, node, HEALTH.numberOfRecords, rows)
         self.count(g, node, HEALTH.numberOfUniqueIndividuals, persons)

@@ -144,7 +144,7 @@ class ElasticsearchBackend(SearchBackend):
         ]
         self._call(lambda: self.es.indices.update_aliases(body={"actions": actions}))
         for o in old:
-            self._call(lambda: self.es.indices.delete(index=o, ignore=[404]))
+            self._call(lambda o=o: self.es.indices.delete(index=o, ignore=[404]))
         return ok
 
     def update(self, documents: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:

@@ -23,7 +23,8 @@ def new_run(kind: str = "dcat", location: str = "memory:") -> HarvestRun:
 
 
 def harvester(cls, location: str, *, threshold: int = 10, fetcher=None, **options):
-    """`cls` for one source, configured as harvesters/runner.py does it (threshold first, then the options)."""
+    """`cls` for one source, configured as harvesters/runner.py does it (threshold first, then the
+    options)."""
     source = SourceConfig(name="src", hospital="hanbit", kind=cls.kind, location=location, options=options)
     h = cls(source, BASE, fetcher or AnswersFromMemory({}))
     h.threshold = threshold

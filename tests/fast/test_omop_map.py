@@ -166,6 +166,6 @@ def test_no_row_value_of_the_person_table_reaches_the_graph(harvested):
     with sqlite3.connect(SAMPLES.joinpath("hanbit", "omop.sqlite")) as db:
         source_values = [r[0] for r in db.execute("SELECT person_source_value FROM person")]
     assert len(source_values) == 28
-    for threshold, (g, _) in harvested.items():
+    for _threshold, (g, _) in harvested.items():
         text = g.serialize(format="nt")
         assert not [v for v in source_values if v in text]

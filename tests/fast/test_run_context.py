@@ -86,8 +86,10 @@ CASES = {
         "https://data.example/catalog.ttl",
         fetcher=AnswersFromMemory(
             {
-                "https://data.example/catalog.ttl": b"<https://data.example/ds> a <http://www.w3.org/ns/dcat#Dataset> ; "
-                b"<http://purl.org/dc/terms/title> 'Registry' ."
+                "https://data.example/catalog.ttl": (
+                    b"<https://data.example/ds> a <http://www.w3.org/ns/dcat#Dataset> ; "
+                    b"<http://purl.org/dc/terms/title> 'Registry' ."
+                )
             },
             media_type="text/turtle",
         ),
@@ -123,5 +125,6 @@ def test_no_harvester_keeps_run_state_on_itself(kind):
 
 
 def _named(g: Graph) -> set:
-    """The triples without blank nodes: equal in two harvests of the same answers (blank-node labels differ)."""
+    """The triples without blank nodes: equal in two harvests of the same answers (blank-node labels
+    differ)."""
     return {t for t in g if not any(isinstance(x, BNode) for x in t)}

@@ -93,7 +93,7 @@ def catalogues(draw):
             g.add((ds, DCT.publisher, publisher))
             if draw(st.booleans()):
                 g.add((publisher, FOAF.name, Literal("Hanbit")))
-        for j in range(draw(st.integers(0, 2))):
+        for _j in range(draw(st.integers(0, 2))):
             dist = BNode()
             g.add((ds, DCAT.distribution, dist))
             g.add((dist, RDF.type, DCAT.Distribution))

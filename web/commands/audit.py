@@ -43,7 +43,8 @@ def audit_verify(obj):
 @audit.command("checkpoint")
 @click.pass_obj
 def audit_checkpoint(obj):
-    """Anchor the trail's current head in the RDF store (done after every harvest and at every server stop)."""
+    """Anchor the trail's current head in the RDF store (done after every harvest and at every server
+    stop)."""
     catalog = obj.catalog(obj.settings())
     try:
         with open_accounts(obj) as acc:

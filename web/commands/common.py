@@ -32,7 +32,8 @@ def resolve_config(explicit: str | None) -> Path:
 
 
 class Context:
-    """click's object for every command: the --config given, and how a command opens settings and the catalogue."""
+    """click's object for every command: the --config given, and how a command opens settings and the
+    catalogue."""
 
     def __init__(self, config: str | None):
         self.explicit = config

@@ -45,7 +45,8 @@ def definitions_import(obj, files, publish):
                 record = catalog.definitions.import_file(Path(path), actor(), publish=publish)
                 operations.after_definition_change(acc, "import", record, actor(), settings=catalog.settings)
                 out.print(
-                    f"{record['id']} {record['version']}: {record['status']} ({len(record['elements'])} elements)"
+                    f"{record['id']} {record['version']}: "
+                    f"{record['status']} ({len(record['elements'])} elements)"
                 )
     finally:
         catalog.close()

@@ -62,7 +62,8 @@ def _serve(catalog, host: str, port: int, search=None, threads: int | None = Non
         port,
         threads,
         on_ready=lambda url: console.print(
-            f"[bold green]hdcat is serving {url}/[/bold green]  ({threads} threads; Ctrl+C or SIGTERM to stop)"
+            f"[bold green]hdcat is serving {url}/[/bold green] "
+            f" ({threads} threads; Ctrl+C or SIGTERM to stop)"
         ),
     )
 
