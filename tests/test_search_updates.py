@@ -20,7 +20,10 @@ RESTRICTED = "<http://publications.europa.eu/resource/authority/access-right/RES
 
 def _dataset(name: str, title: str, restricted: bool = False) -> str:
     rights = f" ; dct:accessRights {RESTRICTED}" if restricted else ""
-    return f'<http://h.example/{name}> a dcat:Dataset ; dct:title "{title}"@en ; dct:description "About {title}."@en{rights} .\n'
+    return (
+        f'<http://h.example/{name}> a dcat:Dataset ; dct:title "{title}"@en ; '
+        f'dct:description "About {title}."@en{rights} .\n'
+    )
 
 
 @pytest.fixture(params=["embedded", "elasticsearch"])
