@@ -12,7 +12,7 @@ from datetime import datetime
 
 import httpx
 from hdcat.catalog import HdcatError, SourceConfig
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from hdcat.web.commands.common import progress_bar
 
 POLL_SECONDS = 0.3
 
@@ -66,14 +66,7 @@ def harvest_through(
                     f"{answer.json().get('message', answer.text[:300])}"
                 )
             ids.append(answer.json()["id"])
-        progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} sources"),
-            TimeElapsedColumn(),
-            console=console,
-        )
+        progress = progress_bar("sources", console)
         finished: dict[str, dict] = {}
         deadline = time.monotonic() + timeout
         with progress:

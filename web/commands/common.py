@@ -53,16 +53,21 @@ def open_search(catalog):
     return Search(catalog)
 
 
-def reindex_with_progress(search) -> int:
-    total = search.catalog.datasets.count(members=True)
-    progress = Progress(
+def progress_bar(unit: str, console: Console = console) -> Progress:
+    """The one progress display of long commands: what is happening, a bar, `done/total unit`, time taken."""
+    return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} datasets"),
+        TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
         TimeElapsedColumn(),
         console=console,
     )
+
+
+def reindex_with_progress(search) -> int:
+    total = search.catalog.datasets.count(members=True)
+    progress = progress_bar("datasets")
     with progress:
         task = progress.add_task(f"indexing ({search.backend.name})", total=total)
         count = search.reindex(on_document=lambda: progress.advance(task))

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 from hdcat.catalog import HarvestRun, Settings, SourceConfig
-from hdcat.web.commands.common import Context, actor, console, open_search, out, reindex_with_progress
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from hdcat.web.commands.common import (
+    Context,
+    actor,
+    console,
+    open_search,
+    out,
+    progress_bar,
+    reindex_with_progress,
+)
 from rich.table import Table
 
 
@@ -92,15 +99,7 @@ def run_harvest(
 ) -> list[HarvestRun]:
     from hdcat.harvesters.runner import harvest_all
 
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} sources"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
+    progress = progress_bar("sources")
     with progress:
         task = progress.add_task("harvesting", total=len(sources))
         runs = harvest_all(
