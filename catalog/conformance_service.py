@@ -33,9 +33,6 @@ from rdflib.namespace import RDF
 
 log = logging.getLogger("hdcat.conformance")
 
-#: datasets scored per read of the read model
-BATCH = 500
-
 
 class Conformance:
     """Scores datasets against definitions and reads the scores. `datasets` is the read model
@@ -178,7 +175,7 @@ class Conformance:
 
     def _datasets_of(self, source: str | None):
         """(IRI, graph) of one source's datasets, read from its two graphs; without a source, of every
-        dataset, a batch at a time."""
+        dataset, from one query."""
         if source is not None:
             for name in (source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)):
                 g = self.store.graph(name)
@@ -186,13 +183,7 @@ class Conformance:
                     if (ds, HDCAT.localId, None) in g and (ds, HDCAT.hospital, None) in g:
                         yield ds, name
             return
-        page = 1
-        while True:
-            total, rows = self.datasets.page_rows(page, BATCH, members=True)
-            yield from rows
-            if page * BATCH >= total:
-                return
-            page += 1
+        yield from self.datasets.all_rows(members=True)
 
     def _score(self, defs: list[dict], rows) -> list[dict]:
         """Results worth keeping (declared, or a suggestion) of `rows` (dataset IRI, graph) against `defs`."""

@@ -54,6 +54,15 @@ PAGE_OF_DATASETS = (
     {where} }}
     ORDER BY ?id LIMIT {limit} OFFSET {offset}"""
 )
+#: every dataset in one pass, for whole-catalogue work (reindex, conformance): paging with OFFSET would
+#: sort the catalogue once a page, N² over a pass
+ALL_DATASETS = (
+    P
+    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{
+    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
+    {where} }}
+    ORDER BY ?id"""
+)
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
@@ -145,6 +154,11 @@ class Datasets:
         )
         rows = [(row.ds, row.g) for row in self.store.query(q)]
         return self.count(hospital, disease_area, source, members), rows
+
+    def all_rows(self, source=None, members=True) -> list[tuple]:
+        """[(dataset IRI, its graph)] of every dataset (of one source), in local-id order, from one query."""
+        q = ALL_DATASETS.format(where=self._where(None, None, source, members))
+        return [(row.ds, row.g) for row in self.store.query(q)]
 
     # ---- one dataset ----
     def locate(self, local_id: str, members: bool = False):

@@ -45,19 +45,15 @@ class Search:
 
     # ---- documents ------------------------------------------------------------------
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
+        """Every dataset's search document (of one source), read in one pass over the catalogue."""
         linked = self.catalog.lineage.catalog_ids()
-        page = 1
-        while True:
-            total, records = self.catalog.datasets.page(page, 200, source=source, members=True)
-            for record in records:
-                doc = to_document(record, has_lineage=record["id"] in linked)
-                doc["source"] = (record.get("harvest") or {}).get("source", "")
-                if on_document:
-                    on_document()
-                yield doc
-            if page * 200 >= total:
-                break
-            page += 1
+        for ds, graph in self.catalog.datasets.all_rows(source=source, members=True):
+            record = self.catalog.datasets.record(ds, graph)
+            doc = to_document(record, has_lineage=record["id"] in linked)
+            doc["source"] = (record.get("harvest") or {}).get("source", "")
+            if on_document:
+                on_document()
+            yield doc
 
     def reindex(self, on_document: Callable[[], None] | None = None) -> int:
         """Rebuild from the graph. If the engine is down the graph still holds everything: the index
