@@ -15,9 +15,13 @@ from rdflib.namespace import RDF
 _STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
 
 
-def describe(dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000) -> Graph:
-    """The resource's own triples, its blank-node closure and its distributions' closure, as a Graph."""
-    ctx = dataset.graph(graph_name) if graph_name is not None else dataset
+def describe(
+    dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000, ctx=None
+) -> Graph:
+    """The resource's own triples, its blank-node closure and its distributions' closure, as a Graph.
+    `ctx`, when given, is the graph to read (an in-memory copy of `graph_name` for a whole pass)."""
+    if ctx is None:
+        ctx = dataset.graph(graph_name) if graph_name is not None else dataset
     out = bind_prefixes(Graph())
     for triple in closure(ctx, iri, max_nodes):
         out.add(triple)
@@ -42,3 +46,36 @@ def closure(ctx, iri, max_nodes: int = 5000) -> list:
             seen.add(o)
             todo.append(o)
     return out
+
+
+class GraphCopy:
+    """One named graph held in memory as plain dicts, read-only: the lookups `closure` and a record's
+    catalogue-record lookups make, without a store call or an rdflib Memory store per triple. For whole
+    passes over a graph (Datasets.records)."""
+
+    def __init__(self, triples):
+        self._by_subject: dict = {}
+        self._by_po: dict = {}
+        for s, p, o in triples:
+            self._by_subject.setdefault(s, []).append((s, p, o))
+            self._by_po.setdefault((p, o), []).append(s)
+
+    def triples(self, pattern):
+        s, p, o = pattern
+        if s is None:
+            raise NotImplementedError("GraphCopy answers subject lookups only")
+        for triple in self._by_subject.get(s, ()):
+            if (p is None or triple[1] == p) and (o is None or triple[2] == o):
+                yield triple
+
+    def __contains__(self, pattern) -> bool:
+        s, p, o = pattern
+        if s is None and p is not None and o is not None:
+            return (p, o) in self._by_po
+        return next(self.triples(pattern), None) is not None
+
+    def subjects(self, predicate, obj):
+        return iter(self._by_po.get((predicate, obj), ()))
+
+    def value(self, subject, predicate):
+        return next((o for _, _, o in self.triples((subject, predicate, None))), None)

@@ -47,8 +47,8 @@ class Search:
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
         """Every dataset's search document (of one source), read in one pass over the catalogue."""
         linked = self.catalog.lineage.catalog_ids()
-        for ds, graph in self.catalog.datasets.all_rows(source=source, members=True):
-            record = self.catalog.datasets.record(ds, graph)
+        rows = sorted(self.catalog.datasets.all_rows(source=source, members=True), key=lambda r: str(r[1]))
+        for record in self.catalog.datasets.records(rows):
             doc = to_document(record, has_lineage=record["id"] in linked)
             doc["source"] = (record.get("harvest") or {}).get("source", "")
             if on_document:

@@ -34,6 +34,10 @@ class CatalogStore:
         self.dataset: Dataset = bind_prefixes(Dataset(default_union=True))
         self._write_lock = threading.RLock()
 
+    def graph_triples(self, name: URIRef) -> Iterable[tuple]:
+        """Every triple of one named graph, as rdflib terms, for passes that read a whole graph at once."""
+        return iter(self.graph(name))
+
     # -- writes ---------------------------------------------------------------
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Make named graph `name` hold exactly `graph`'s triples, all at once."""

@@ -19,7 +19,7 @@ from hdcat.catalog.errors import StoreError
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
 from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 
 class OxigraphStore(CatalogStore):
@@ -88,6 +88,20 @@ class OxigraphStore(CatalogStore):
         with self._write_lock:
             self.native.update(" ;\n".join(parts))
 
+    def graph_triples(self, name: URIRef) -> Iterable[tuple]:
+        """Straight from Oxigraph with each distinct term converted once (predicates, types, themes and
+        agents repeat on every dataset): a third of the cost of reading the graph through rdflib."""
+        terms: dict = {}
+
+        def term(node):
+            found = terms.get(node)
+            if found is None:
+                found = terms[node] = _to_rdflib(node)
+            return found
+
+        for quad in self.native.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
+            yield term(quad.subject), term(quad.predicate), term(quad.object)
+
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         g = Graph()
         for t in triples:
@@ -125,3 +139,14 @@ class OxigraphStore(CatalogStore):
                 )
         self.dataset.close()
         del native
+
+
+def _to_rdflib(node):
+    """An Oxigraph term as the rdflib term oxrdflib would give for it."""
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if node.language:
+        return Literal(node.value, lang=node.language)
+    return Literal(node.value, datatype=URIRef(node.datatype.value))
