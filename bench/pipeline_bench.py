@@ -597,7 +597,7 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
             logs / "tantivy-kiwi.log",
         )
         step(
-            "conformance recompute (`Catalog.recompute_conformance(force=True)`)",
+            "conformance recompute (`catalog.conformance.recompute_all()`)",
             worker_cmd("conformance", str(config)),
             worker_cmd("sparql", oxi),
             "one SPARQL SELECT (pyoxigraph)",

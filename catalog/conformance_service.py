@@ -190,8 +190,8 @@ class Conformance:
         if not defs:
             return []
         results = []
-        for ds, g in rows:
-            record = self.datasets.record(ds, g, with_conformance=False)
+        rows = sorted(rows, key=lambda row: str(row[1]))  # by graph: records() reads each graph once
+        for (ds, g), record in zip(rows, self.datasets.records(rows, with_conformance=False), strict=True):
             for d in defs:
                 r = assess(d, record)
                 self.assessed += 1

@@ -54,11 +54,11 @@ PAGE_OF_DATASETS = (
     {where} }}
     ORDER BY ?id LIMIT {limit} OFFSET {offset}"""
 )
-#: every dataset in one pass, for whole-catalogue work (reindex, conformance): paging with OFFSET would
-#: sort the catalogue once a page, N² over a pass
+#: every dataset with its short id in one pass, for whole-catalogue work (reindex, conformance): paging
+#: with OFFSET would sort the catalogue once a page, N² over a pass
 ALL_DATASETS = (
     P
-    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{
+    + """SELECT ?ds ?g ?id WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}
     ORDER BY ?id"""
@@ -157,8 +157,13 @@ class Datasets:
 
     def all_rows(self, source=None, members=True) -> list[tuple]:
         """[(dataset IRI, its graph)] of every dataset (of one source), in local-id order, from one query."""
+        return [(ds, g) for ds, g, _ in self.rows_with_ids(source, members)]
+
+    def rows_with_ids(self, source=None, members=True) -> list[tuple]:
+        """[(dataset IRI, its graph, its short id)] of every dataset (of one source), from one query: how
+        a pass over many ids finds them (one query, not one lookup an id)."""
         q = ALL_DATASETS.format(where=self._where(None, None, source, members))
-        return [(row.ds, row.g) for row in self.store.query(q)]
+        return [(row.ds, row.g, str(row.id)) for row in self.store.query(q)]
 
     # ---- one dataset ----
     def locate(self, local_id: str, members: bool = False):
@@ -188,19 +193,19 @@ class Datasets:
         ds, g = self.locate(local_id, members)
         return self.record(ds, g)
 
-    def records(self, rows) -> Iterator[dict]:
+    def records(self, rows, with_conformance: bool = True) -> Iterator[dict]:
         """The records of many (dataset, graph) rows, for whole passes (reindex): each graph is read from
         the store once into memory and every record is cut from that copy, instead of a store lookup a
         triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md)."""
         copies: dict = {}
         for ds, graph_name in rows:
             if (str(ds), str(graph_name)) in self._records:  # cached: no copy needed
-                yield self.record(ds, graph_name)
+                yield self.record(ds, graph_name, with_conformance)
                 continue
             if graph_name not in copies:
                 copies.clear()  # rows come grouped by graph in practice; keep one copy at a time
                 copies[graph_name] = GraphCopy(self.store.graph_triples(graph_name))
-            yield self.record(ds, graph_name, ctx=copies[graph_name])
+            yield self.record(ds, graph_name, with_conformance, ctx=copies[graph_name])
 
     def record(self, ds, graph_name, with_conformance: bool = True, ctx=None) -> dict:
         """A dataset's read-model record. Built from the graph once (a describe and a dozen lookups), then

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from hdcat.catalog import Catalog, NotFound
+from hdcat.catalog import Catalog
 from hdcat.search.backends import SearchUnavailable, open_backend
 from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
@@ -77,12 +77,16 @@ class Search:
             return None
         touched = set().union(*(r.touched for r in changed)) if changed else set()
         linked = self.catalog.lineage.catalog_ids()
+        rows = sorted(
+            (
+                (ds, g)
+                for ds, g, local_id in self.catalog.datasets.rows_with_ids(members=True)
+                if local_id in touched
+            ),
+            key=lambda row: str(row[1]),
+        )  # the removed ones are not there: they are only deleted from the index
         docs = []
-        for local_id in sorted(touched):
-            try:
-                record = self.catalog.datasets.get(local_id, members=True)
-            except NotFound:
-                continue  # removed: only deleted from the index
+        for record in self.catalog.datasets.records(rows):
             doc = to_document(record, has_lineage=record["id"] in linked)
             doc["source"] = (record.get("harvest") or {}).get("source", "")
             docs.append(doc)
