@@ -179,3 +179,26 @@ def test_query_results_never_outlive_their_thread(tmp_path):
         sys.unraisablehook = hook
         cat.close()
     assert not [e for e in errors if "unsendable" in e], errors[:3]
+
+
+def test_records_cut_from_a_graph_copy_equal_records_read_from_the_store(tmp_path):
+    """Datasets.records (whole passes: one in-memory copy per graph) gives exactly what record() gives
+    reading the store triple by triple, on the embedded Oxigraph store."""
+    from hdcat.catalog import Catalog, Settings
+    from hdcat.harvesters.runner import harvest_source
+
+    from tests.conftest import ROOT, source
+
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=str(tmp_path / "var")))
+    try:
+        for path in sorted((ROOT / "harvesters/samples/consortium").rglob("*.ttl")):
+            harvest_source(cat, source(path, name=path.parent.name + "-" + path.stem.replace(".", "-")))
+        rows = sorted(cat.datasets.all_rows(members=True), key=lambda r: str(r[1]))
+        assert len(rows) > 20
+        cat.datasets.forget()
+        from_copies = list(cat.datasets.records(rows))
+        cat.datasets.forget()
+        one_by_one = [cat.datasets.record(ds, g) for ds, g in rows]
+        assert from_copies == one_by_one
+    finally:
+        cat.close()
