@@ -63,6 +63,21 @@ def _plugin_package(root: Path) -> None:
     )
 
 
+def _hdcat_beside(plugins, *args) -> subprocess.CompletedProcess:
+    """`hdcat ARGS` in a process that has the plugin packages written to `plugins` on its path."""
+    env = {**os.environ, "PYTHONPATH": str(plugins), "COLUMNS": "250", "HDCAT_DATA_DIR": str(plugins / "var")}
+    env.pop("HDCAT_CONFIG", None)
+    env.pop("HDCAT_SEARCH_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+        env=env,
+        cwd=plugins,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 #: a whole harvester kind as a third-party package writes it (the recipe in docs/architecture.md): a
 #: "register" file of `id | title` lines becomes DCAT datasets; the base class's import stage does the rest
 REGISTER_KIND = textwrap.dedent("""
@@ -100,24 +115,9 @@ def test_a_plugin_harvester_harvests_end_to_end(tmp_path):
     (tmp_path / "datasets.txt").write_text(
         "lung-ct | Lung cancer CT cohort\nno-title |\necho | Heart echo 2019\n"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(tmp_path),
-        "COLUMNS": "250",
-        "HDCAT_DATA_DIR": str(tmp_path / "var"),
-    }
-    env.pop("HDCAT_CONFIG", None)
-    env.pop("HDCAT_SEARCH_URL", None)
 
     def hdcat(*args):
-        return subprocess.run(
-            [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return _hdcat_beside(tmp_path, *args)
 
     harvested = hdcat("harvest", "register:datasets.txt", "--hospital", "hanbit")
     assert harvested.returncode == 0, harvested.stderr
@@ -130,23 +130,9 @@ def test_a_plugin_harvester_harvests_end_to_end(tmp_path):
 
 def test_sources_and_plugins_show_unavailable_plugins(tmp_path):
     _plugin_package(tmp_path)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(tmp_path),
-        "COLUMNS": "250",
-        "HDCAT_DATA_DIR": str(tmp_path / "var"),
-    }
-    env.pop("HDCAT_CONFIG", None)
 
     def hdcat(*args):
-        r = subprocess.run(
-            [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        r = _hdcat_beside(tmp_path, *args)
         assert r.returncode == 0, r.stderr
         return r.stdout
 
