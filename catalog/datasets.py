@@ -22,7 +22,7 @@ from hdcat.catalog.iris import (
     valid_local_id,
 )
 from hdcat.catalog.readmodel import dataset_record, suppress
-from hdcat.catalog.resources import GraphCopy, describe
+from hdcat.catalog.resources import GraphCopy, RecordView, closure, describe
 from hdcat.catalog.visibility import visibility_of, visible_graphs_filter
 from hdcat.ontology import (
     DCAT,
@@ -218,7 +218,11 @@ class Datasets:
             if base is not None:
                 self._records.move_to_end(key)
         if base is None:
-            g = describe(self.store.dataset, ds, graph_name, ctx=ctx)
+            g = (
+                RecordView(closure(ctx, ds))
+                if ctx is not None
+                else describe(self.store.dataset, ds, graph_name)
+            )
             base = dataset_record(g, ds, self.settings.suppression_threshold)
             base["harvest"] = self._harvest_info(ds, graph_name, ctx)
             base["visibility"] = visibility_of(self.base, graph_name)

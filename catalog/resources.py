@@ -79,3 +79,51 @@ class GraphCopy:
 
     def value(self, subject, predicate):
         return next((o for _, _, o in self.triples((subject, predicate, None))), None)
+
+
+class RecordView(GraphCopy):
+    """One dataset's triples (its closure) with the read API the read model uses (value, objects,
+    predicate_objects, items, `in`, namespace_manager), over dicts. Building an rdflib Graph per record
+    was most of a whole-catalogue pass (bench/results/pipeline.md); the read model reads the same answers
+    from this (tests/test_store.py holds the records equal)."""
+
+    _namespaces = None
+
+    @property
+    def namespace_manager(self):
+        if RecordView._namespaces is None:
+            RecordView._namespaces = bind_prefixes(Graph()).namespace_manager
+        return RecordView._namespaces
+
+    def triples(self, pattern):
+        if pattern[0] is not None:
+            yield from super().triples(pattern)
+            return
+        _, p, o = pattern
+        for triples in self._by_subject.values():
+            for triple in triples:
+                if (p is None or triple[1] == p) and (o is None or triple[2] == o):
+                    yield triple
+
+    def objects(self, subject=None, predicate=None):
+        return (o for _, _, o in self.triples((subject, predicate, None)))
+
+    def predicate_objects(self, subject=None):
+        return ((p, o) for _, p, o in self.triples((subject, None, None)))
+
+    def value(self, subject=None, predicate=RDF.value, obj=None, default=None, any=True):
+        if subject is None or predicate is None or obj is not None:
+            return None if subject is None or predicate is None else default
+        return next(self.objects(subject, predicate), default)
+
+    def items(self, head):
+        """rdflib's Graph.items: the members of an RDF list."""
+        chain = {head}
+        while head:
+            item = self.value(head, RDF.first)
+            if item is not None:
+                yield item
+            head = self.value(head, RDF.rest)
+            if head in chain:
+                raise ValueError("List contains a recursive rdf:rest reference")
+            chain.add(head)
