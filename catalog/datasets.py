@@ -114,6 +114,7 @@ class Datasets:
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
         self._catalogue_ids: dict | None = None
+        self._stats: dict[bool, dict] = {}  # the home page's figures, by `members`, until a commit
 
     def forget(self) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph."""
@@ -121,6 +122,7 @@ class Datasets:
             self._records.clear()
             self._epoch += 1
             self._catalogue_ids = None
+            self._stats = {}
 
     # ---- lists ----
     def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
@@ -284,7 +286,18 @@ class Datasets:
         return out, self.count(members=members)
 
     def stats(self, members: bool = False) -> dict:
-        """Figures for the home page: datasets per hospital and disease area, suppressed sums."""
+        """Figures for the home page: datasets per hospital and disease area, suppressed sums. Counted once
+        per commit (forget() drops them), not on every request: two aggregate queries over the catalogue."""
+        with self._lock:
+            cached, epoch = self._stats.get(members), self._epoch
+        if cached is None:
+            cached = self._count_stats(members)
+            with self._lock:
+                if self._epoch == epoch:
+                    self._stats[members] = cached
+        return {**cached, "threshold": self.settings.suppression_threshold}
+
+    def _count_stats(self, members: bool) -> dict:
         visible = visible_graphs_filter(self.base, members)
         by_hospital: Counter = Counter()
         by_area: Counter = Counter()
@@ -311,7 +324,6 @@ class Datasets:
             "total": sum(by_hospital.values()),
             "hospitals": rows,
             "disease_areas": dict(by_area.most_common()),
-            "threshold": self.settings.suppression_threshold,
         }
 
     def catalogue_ids(self) -> dict:

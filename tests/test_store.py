@@ -202,3 +202,28 @@ def test_records_cut_from_a_graph_copy_equal_records_read_from_the_store(tmp_pat
         assert from_copies == one_by_one
     finally:
         cat.close()
+
+
+def test_home_page_figures_are_kept_until_a_commit_changes_the_catalogue(tmp_path):
+    from hdcat.catalog import Catalog, Settings
+    from hdcat.harvesters.runner import harvest_source
+
+    from tests.conftest import source
+
+    cat = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    try:
+        f = tmp_path / "c.ttl"
+        head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        f.write_text(head + '<http://h.example/a> a dcat:Dataset ; dct:title "A"@en .\n')
+        harvest_source(cat, source(f))
+        first = cat.datasets.stats(members=True)
+        assert first["total"] == 1 and cat.datasets.stats(members=True) == first
+        assert cat.datasets._stats  # kept: the second call above counted nothing
+        f.write_text(
+            head + '<http://h.example/a> a dcat:Dataset ; dct:title "A"@en .\n'
+            '<http://h.example/b> a dcat:Dataset ; dct:title "B"@en .\n'
+        )
+        harvest_source(cat, source(f))
+        assert cat.datasets.stats(members=True)["total"] == 2 and first["threshold"] == 10
+    finally:
+        cat.close()
