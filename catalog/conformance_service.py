@@ -21,13 +21,12 @@ from hdcat.catalog.conformance import SUGGEST_AT, assess, check_declared, measur
 from hdcat.catalog.definitions import Definitions
 from hdcat.catalog.iris import (
     conformance_graph_iri,
-    consortium_graph_iri,
     hidden_conformance_graph_iri,
     source_graph_iri,
 )
 from hdcat.catalog.resources import describe
 from hdcat.catalog.visibility import PUBLIC
-from hdcat.ontology import DCAT, DQV, HDCAT
+from hdcat.ontology import DQV, HDCAT
 from rdflib import Graph
 from rdflib.namespace import RDF
 
@@ -126,7 +125,7 @@ class Conformance:
     def recompute_all(self) -> int:
         """Every dataset against every published definition; both graphs replaced whole."""
         with self._lock:
-            results = self._score(self._published(), self._datasets_of(None))
+            results = self._score(self._published(), self.datasets.all_rows(members=True))
             self._write(results, drop=lambda g, node: True)
             self._pending_sources.clear()
             self._pending_definitions.clear()
@@ -136,29 +135,23 @@ class Conformance:
     def _recompute_source(self, source: str, only: set[str] | None = None) -> int:
         """Score the source's datasets (those with a short id in `only`, when given); measurements of its
         datasets that are gone, or that were scored again, give way to the new ones."""
-        rows = list(self._datasets_of(source))
-        present = {ds for ds, _ in rows}
-        if only is not None:
-            rows = [(ds, g) for ds, g in rows if str(self.store.graph(g).value(ds, HDCAT.localId)) in only]
+        found = self.datasets.rows_with_ids(source=source, members=True)
+        present = {ds for ds, _, _ in found}
+        rows = [(ds, g) for ds, g, local_id in found if only is None or local_id in only]
         results = self._score(self._published(), rows)
         graph = source_graph_iri(self.base, source)
         scored = {ds for ds, _ in rows}
 
-        def drop(g, node) -> bool:
+        def drop(g, node) -> bool:  # scored again, or the source's and its dataset is gone
             on = g.value(node, DQV.computedOn)
             return on in scored or ((node, HDCAT.source, graph) in g and on not in present)
 
-        self._write(
-            results,
-            drop=drop
-            if only is not None
-            else lambda g, node: (node, HDCAT.source, graph) in g or g.value(node, DQV.computedOn) in scored,
-        )
+        self._write(results, drop=drop)
         return len(results)
 
     def _recompute_definition(self, def_id: str) -> int:
         defs = [d for d in self._published() if d["id"] == def_id]
-        results = self._score(defs, self._datasets_of(None))
+        results = self._score(defs, self.datasets.all_rows(members=True))
         prefix = str(self.definitions.iri(def_id, ""))
         self._write(
             results, drop=lambda g, node: str(g.value(node, HDCAT.definition) or "").startswith(prefix)
@@ -172,18 +165,6 @@ class Conformance:
             for v in self.definitions.versions()
             if v["status"] == "published"
         ]
-
-    def _datasets_of(self, source: str | None):
-        """(IRI, graph) of one source's datasets, read from its two graphs; without a source, of every
-        dataset, from one query."""
-        if source is not None:
-            for name in (source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)):
-                g = self.store.graph(name)
-                for ds in g.subjects(RDF.type, DCAT.Dataset):
-                    if (ds, HDCAT.localId, None) in g and (ds, HDCAT.hospital, None) in g:
-                        yield ds, name
-            return
-        yield from self.datasets.all_rows(members=True)
 
     def _score(self, defs: list[dict], rows) -> list[dict]:
         """Results worth keeping (declared, or a suggestion) of `rows` (dataset IRI, graph) against `defs`."""

@@ -201,23 +201,19 @@ class Lineage:
             src = node_id("dataset", str(row.sh).rsplit("/", 1)[-1], str(row.sid))
             dst = node_id("dataset", str(row.dh).rsplit("/", 1)[-1], str(row.did))
             graph.add_derivation(
-                src,
-                dst,
-                {
-                    "type": "DATASET",
-                    "namespace": src.split(":")[1],
-                    "name": str(row.sid),
-                    "iri": str(row.s),
-                    "catalogId": str(row.sid),
-                    "hospital": src.split(":")[1],
-                },
-                {
-                    "type": "DATASET",
-                    "namespace": dst.split(":")[1],
-                    "name": str(row.did),
-                    "iri": str(row.d),
-                    "catalogId": str(row.did),
-                    "hospital": dst.split(":")[1],
-                },
+                src, dst, _catalogue_node(src, row.sid, row.s), _catalogue_node(dst, row.did, row.d)
             )
         return graph
+
+
+def _catalogue_node(node: str, local_id, iri) -> dict:
+    """A lineage node for a catalogue dataset: its namespace is its hospital."""
+    hospital = node.split(":")[1]
+    return {
+        "type": "DATASET",
+        "namespace": hospital,
+        "name": str(local_id),
+        "iri": str(iri),
+        "catalogId": str(local_id),
+        "hospital": hospital,
+    }

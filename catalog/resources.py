@@ -15,13 +15,9 @@ from rdflib.namespace import RDF
 _STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
 
 
-def describe(
-    dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000, ctx=None
-) -> Graph:
-    """The resource's own triples, its blank-node closure and its distributions' closure, as a Graph.
-    `ctx`, when given, is the graph to read (an in-memory copy of `graph_name` for a whole pass)."""
-    if ctx is None:
-        ctx = dataset.graph(graph_name) if graph_name is not None else dataset
+def describe(dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000) -> Graph:
+    """The resource's own triples, its blank-node closure and its distributions' closure, as a Graph."""
+    ctx = dataset.graph(graph_name) if graph_name is not None else dataset
     out = bind_prefixes(Graph())
     for triple in closure(ctx, iri, max_nodes):
         out.add(triple)

@@ -35,10 +35,6 @@ class Suggester:
         )
 
     @classmethod
-    def from_documents(cls, documents: list[dict]) -> Suggester:
-        return cls.from_contributions(contribution(doc) for doc in documents)
-
-    @classmethod
     def from_contributions(cls, contributions) -> Suggester:
         """From each dataset's share (`contribution`), plus the condition names every catalogue knows."""
         phrases, terms = [], set()
