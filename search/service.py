@@ -46,9 +46,12 @@ class Search:
     # ---- documents ------------------------------------------------------------------
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
         """Every dataset's search document (of one source), read in one pass over the catalogue."""
+        yield from self._documents(self.catalog.datasets.all_rows(source=source, members=True), on_document)
+
+    def _documents(self, rows, on_document: Callable[[], None] | None = None):
+        """The search documents of (dataset, graph) rows; records come graph by graph (Datasets.records)."""
         linked = self.catalog.lineage.catalog_ids()
-        rows = sorted(self.catalog.datasets.all_rows(source=source, members=True), key=lambda r: str(r[1]))
-        for record in self.catalog.datasets.records(rows):
+        for record in self.catalog.datasets.records(sorted(rows, key=lambda row: str(row[1]))):
             doc = to_document(record, has_lineage=record["id"] in linked)
             doc["source"] = (record.get("harvest") or {}).get("source", "")
             if on_document:
@@ -72,27 +75,20 @@ class Search:
         """Follow these harvest runs by re-indexing only the datasets their commits touched; the number of
         documents written, or None when that is not possible (a run whose changes are unknown, an engine
         without updates, a stale index, or counts that disagree afterwards) and a rebuild is needed."""
-        changed = [r for r in runs if getattr(r, "outcome", None) and r.outcome.value == "changed"]
+        changed = _changed(runs)
         if self.stale or any(r.touched is None for r in changed) or not self.backend.capabilities.updates:
             return None
-        touched = set().union(*(r.touched for r in changed)) if changed else set()
-        linked = self.catalog.lineage.catalog_ids()
-        rows = sorted(
-            (
-                (ds, g)
-                for ds, g, local_id in self.catalog.datasets.rows_with_ids(members=True)
-                if local_id in touched
-            ),
-            key=lambda row: str(row[1]),
-        )  # the removed ones are not there: they are only deleted from the index
-        docs = []
-        for record in self.catalog.datasets.records(rows):
-            doc = to_document(record, has_lineage=record["id"] in linked)
-            doc["source"] = (record.get("harvest") or {}).get("source", "")
-            docs.append(doc)
         parts = self._load_suggester_parts()
         if parts is None:
             return None
+        touched = set().union(*(r.touched for r in changed)) if changed else set()
+        # the removed ones are not among the rows: they are only deleted from the index
+        rows = [
+            (ds, g)
+            for ds, g, local_id in self.catalog.datasets.rows_with_ids(members=True)
+            if local_id in touched
+        ]
+        docs = list(self._documents(rows))
         try:
             written = self.backend.update(docs, delete_ids=touched)
         except SearchUnavailable as exc:
@@ -123,8 +119,7 @@ class Search:
     def needs_sync(self, runs) -> bool:
         """After these harvest runs: did something change, did an earlier update fail, or does the
         index hold another number of datasets than the graph?"""
-        changed = any(getattr(r, "outcome", None) and r.outcome.value == "changed" for r in runs)
-        return changed or self.stale or self.count() != self.catalog.datasets.count(members=True)
+        return bool(_changed(runs)) or self.stale or self.count() != self.catalog.datasets.count(members=True)
 
     def sync(self, runs) -> int:
         """Bring the index in step after harvests; 0 when it already was."""
@@ -176,3 +171,8 @@ class Search:
     # ---- labels ---------------------------------------------------------------------
     def label(self, facet: str, value: str) -> str:
         return facet_label(facet, value)
+
+
+def _changed(runs) -> list:
+    """The harvest runs whose commit changed the catalogue."""
+    return [r for r in runs if getattr(r, "outcome", None) and r.outcome.value == "changed"]
