@@ -3,7 +3,9 @@
 `q` understands free words (Korean or English), "quoted phrases", -exclusions
 and field prefixes (title:, column:, code:, keyword:). Words are analysed like
 the index (analysis.py) and expanded with synonyms (synonyms.py); backends
-turn the resulting clauses into their own queries.
+turn the resulting clauses into their own queries. Years in `q` ("2019–2023",
+"2019~2023년", "2020년") are a period, not words: a dataset matches when the
+period its dct:temporal covers overlaps it (period.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from hdcat.catalog import Invalid, whole_number
 from hdcat.search import synonyms
 from hdcat.search.analysis import analyze
+from hdcat.search.period import Period, parse_period, split_period
 
 #: field groups a clause may target; `all` searches every text field with weights
 FIELD_GROUPS = {
@@ -34,6 +37,9 @@ MAX_PAGE = 10_000
 #: the longest facet value a filter takes
 MAX_FILTER_VALUE = 200
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
+#: an ICD-10 subcategory as analysed ("i21.0"): documents also carry its category, so the query falls
+#: back to it ("I21.0" finds a dataset coded I21 when none is coded I21.0 exactly)
+_SUBCODE = re.compile(r"^([a-z]\d{2})\.\d+$")
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,10 @@ class SearchRequest:
     page: int = 1
     size: int = 20
     relaxed: bool = False  # set by a backend that fell back from all-words to any-word
+    #: the years the dataset's coverage must overlap, from `period=` or from years in `q`
+    period: Period | None = None
+    #: the query as words, without the years taken as the period (what removing the period leaves)
+    words: str = ""
 
     @property
     def offset(self) -> int:
@@ -67,6 +77,15 @@ class SearchRequest:
 
     def highlight_terms(self) -> set[str]:
         return {t for c in self.must for t in c.terms}
+
+    def conditions(self) -> list[tuple[str, list[str]]]:
+        """Every filter the engines apply, each (field, values) matching any of its values and all of them
+        together: the facet filters, then the period as the years it spans (a dataset's `years_covered`
+        lists each year its coverage touches, so any shared year is an overlap)."""
+        out = list(self.filters.items())
+        if self.period is not None:
+            out.append(("years_covered", self.period.years()))
+        return out
 
 
 def _clauses(text: str, group: str, phrase: bool) -> list[Clause]:
@@ -79,6 +98,9 @@ def _clauses(text: str, group: str, phrase: bool) -> list[Clause]:
     for alternatives in synonyms.expand(terms):
         single = len(alternatives) == 1 and len(alternatives[0]) == 1
         word = alternatives[0][0]
+        category = _SUBCODE.match(word) if len(alternatives[0]) == 1 else None
+        if category and (category.group(1),) not in alternatives:
+            alternatives = (*alternatives, (category.group(1),))  # ranked below the exact code
         latin = single and word.isascii() and word.isalpha()
         out.append(
             Clause(group, alternatives, fuzzy=latin and len(word) >= 5, prefix=latin and len(word) >= 3)
@@ -120,7 +142,12 @@ def build_request(args: dict) -> SearchRequest:
     """A SearchRequest from query-string arguments; Invalid names the parameter that is wrong."""
     args = dict(args)
     q = (args.pop("q", "") or "").strip()
-    must, must_not = parse_query(q)
+    if len(q) > MAX_Q:
+        raise Invalid(f"parameter 'q': at most {MAX_Q} characters", field="q")
+    # `period=` wins over years in the words; either way the years are not searched as words
+    words, in_text = split_period(q)
+    period = parse_period(args.pop("period", "") or "", field="period") or in_text
+    must, must_not = parse_query(words)
     sort = args.pop("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise Invalid(f"parameter 'sort': use one of {', '.join(SORTS)}", field="sort")
@@ -139,4 +166,14 @@ def build_request(args: dict) -> SearchRequest:
                 raise Invalid(f"parameter {key!r}: value too long", field=key)
         if clean:
             filters[key] = clean
-    return SearchRequest(q=q, must=must, must_not=must_not, filters=filters, sort=sort, page=page, size=size)
+    return SearchRequest(
+        q=q,
+        must=must,
+        must_not=must_not,
+        filters=filters,
+        sort=sort,
+        page=page,
+        size=size,
+        period=period,
+        words=words,
+    )

@@ -157,6 +157,11 @@ class Search:
             name: [dict(b, label=self.label(name, b["value"])) for b in buckets]
             for name, buckets in result.facets.items()
         }
+        body["period"] = (
+            {"start": request.period.start, "end": request.period.end, "label": str(request.period)}
+            if request.period
+            else None
+        )
         if request.q and (result.total == 0 or result.relaxed):
             body["did_you_mean"] = self._suggester(members).correct(request.q)
         body["took_ms"] = round(result.took_ms, 2)

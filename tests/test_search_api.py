@@ -127,3 +127,24 @@ def test_every_declared_facet_reaches_documents_answers_and_the_page(client):
         assert body["facets"][facet.name], f"no counts for {facet.name}"
         assert all(b["label"] for b in body["facets"][facet.name])
         assert facet.title_en in page and facet.title_ko in page, facet.name
+
+
+@pytest.mark.parametrize("period", ["abc", "2019 2023", "1800-1900", "20190-2023"])
+def test_a_period_that_is_not_years_is_a_400_naming_it(client, period):
+    r = client.get("/api/v1/search", query_string={"period": period})
+    assert r.status_code == 400 and r.get_json()["field"] == "period" and "period" in r.get_json()["message"]
+
+
+def test_the_period_on_the_search_page_is_a_chip_that_removes_it_with_its_years(client):
+    page = client.get("/search", query_string={"q": "폐암 2019-2023", "hospital": "hanbit"}).get_data(
+        as_text=True
+    )
+    assert "수록 기간: 2019–2023" in page
+    import html as html_lib
+    import re
+
+    chip = next(
+        html_lib.unescape(m) for m in re.findall(r'<a class="chip" href="([^"]+)"[^>]*>Period covered', page)
+    )
+    assert "2019" not in chip and "hospital=hanbit" in chip and "q=%ED%8F%90%EC%95%94" in chip
+    assert 'name="period" value="2019-2023"' in page

@@ -193,3 +193,56 @@ def test_a_short_page_is_topped_up_with_partial_matches(search):
     assert len(exact) == r["total"] < 10 and partial
     assert len(r["hits"]) == 10 and not {h["id"] for h in exact} & {h["id"] for h in partial}
     assert search.search({"q": "lung cancer CT", "size": 10, "page": 2})["hits"] == []
+
+
+def _coverage(search, sample_catalog) -> dict[str, tuple[int, int] | None]:
+    """Each dataset's covered years as the read model has them (dct:temporal), computed here on its own."""
+    out = {}
+    for row in sample_catalog.datasets.all_rows(members=False):
+        record = next(sample_catalog.datasets.records([row]))
+        start, end = (record.get("temporal_start") or "")[:4], (record.get("temporal_end") or "")[:4]
+        out[record["id"]] = (
+            (int(start), int(end) if end.isdigit() else int(start)) if start.isdigit() else None
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "q, period", [("heart failure 2019–2021", (2019, 2021)), ("2020년 폐암", (2020, 2020))]
+)
+def test_years_in_the_query_are_a_period_the_coverage_must_overlap(search, sample_catalog, q, period):
+    coverage = _coverage(search, sample_catalog)
+    words = q.replace("2019–2021", "").replace("2020년", "").strip()
+    by_words = set(ids(search, words))
+    body = search.search({"q": q, "size": 1})
+    assert body["period"] == {
+        "start": period[0],
+        "end": period[1],
+        "label": "–".join(dict.fromkeys(map(str, period))),
+    }
+    expected = {
+        i for i in by_words if coverage.get(i) and coverage[i][0] <= period[1] and coverage[i][1] >= period[0]
+    }
+    assert expected and expected < by_words  # the period narrows, and some dataset is left
+    assert set(ids(search, q)) == expected
+    # the same period as a parameter, and the years are never searched as words
+    assert set(ids(search, words, period=f"{period[0]}-{period[1]}")) == expected
+
+
+def test_an_open_period_and_a_period_beside_a_year_facet(search, sample_catalog):
+    coverage = _coverage(search, sample_catalog)
+    from_2024 = {i for i, c in coverage.items() if c and c[1] >= 2024}
+    assert set(ids(search, "", period="2024-")) == from_2024 and from_2024
+    up_to_2012 = {i for i, c in coverage.items() if c and c[0] <= 2012}
+    assert set(ids(search, "", period="-2012")) == up_to_2012 and up_to_2012
+    # a year facet and a period are both applied (AND), not merged into one list of years
+    both = set(ids(search, "", period="2024-", years_covered="2012"))
+    assert both == from_2024 & up_to_2012
+
+
+def test_a_subcategory_code_falls_back_to_its_category(search):
+    exact = search.search({"q": "I21", "size": 100})
+    assert exact["total"] > 0
+    sub = search.search({"q": "I21.0", "size": 100})
+    # every dataset coded I21 is found by I21.0 (none is coded I21.0 itself in the sample)
+    assert {h["id"] for h in sub["hits"]} >= {h["id"] for h in exact["hits"]}

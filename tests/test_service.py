@@ -399,12 +399,14 @@ def test_sigterm_during_a_harvest_records_it_interrupted_and_the_next_start_resu
             )
             assert [r["status"] for r in runs] == ["changed", "interrupted"]
             assert runs[1]["id"] == run_id
-            assert (
-                wait_for(
-                    lambda: again.get("/api/v1/search", params={"q": "zebrafish"}).json().get("total"), 60
-                )
-                == 1
-            ), again.output()
+            found = wait_for(
+                lambda: again.get("/api/v1/search", params={"q": "zebrafish"}).json().get("total"), 60
+            )
+            hits = again.get("/api/v1/search", params={"q": "zebrafish"}).json()
+            assert found == 1 and hits["total"] == 1, (
+                [(h["id"], h.get("score")) for h in hits["hits"]],
+                again.output(),
+            )
         finally:
             assert again.stop() == 0, again.output()
         assert json.loads((tmp_path / "var" / "harvest-queue.json").read_text()) == []

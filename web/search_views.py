@@ -35,6 +35,13 @@ SearchArgsSchema = Schema.from_dict(
         "page": fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE)),
         "size": fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE)),
         "sort": fields.String(validate=validate.OneOf(SORTS)),
+        "period": fields.String(
+            validate=validate.Length(max=20),
+            metadata={
+                "description": "years the dataset's coverage (dct:temporal) must overlap: 2019, 2019-2023, "
+                "2019- or -2023; years written in q (2019–2023, 2020년) are taken the same way"
+            },
+        ),
         **{
             facet: fields.List(
                 fields.String(validate=validate.Length(max=MAX_FILTER_VALUE)),
@@ -66,12 +73,23 @@ class SearchHitSchema(DatasetSummarySchema):
     )
 
 
+class PeriodSchema(Schema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    label = fields.String(required=True)
+
+
 class SearchResponseSchema(Schema):
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     size = fields.Integer(required=True)
     relaxed = fields.Boolean(required=True)
     did_you_mean = fields.String(allow_none=True)
+    period = fields.Nested(
+        PeriodSchema,
+        allow_none=True,
+        metadata={"description": "the period applied, from `period` or from years in `q`"},
+    )
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema), required=True)
     facets = fields.Dict(
@@ -143,9 +161,17 @@ def page():
         for key in FACETS
         for value in args.getlist(key)
     ]
+    period_off = None
+    if result.get("period"):  # the chip's link: the same search without the period (and its years)
+        from hdcat.search.period import split_period
+
+        off = MultiDict(request.args)
+        off.setlist("q", [split_period(off.get("q", ""))[0]])
+        period_off = url_for("search.page", **_without(off, "period", "page"))
     return render_template(
         "search.html",
         r=result,
+        period_off=period_off,
         q=request.args.get("q", ""),
         sort=request.args.get("sort", "relevance"),
         sorts=SORTS,

@@ -201,7 +201,7 @@ class ElasticsearchBackend(SearchBackend):
     def _query(self, request: SearchRequest, relaxed: bool) -> dict:
         clauses = [self._clause(c) for c in request.must]
         body: dict = {
-            "filter": [{"terms": {name: values}} for name, values in request.filters.items()],
+            "filter": [{"terms": {name: values}} for name, values in request.conditions()],
             "must_not": [self._clause(c) for c in request.must_not],
         }
         if relaxed:

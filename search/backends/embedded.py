@@ -166,7 +166,7 @@ class EmbeddedBackend(SearchBackend):
 
     def _filters(self, request: SearchRequest) -> list:
         out = []
-        for name, values in request.filters.items():
+        for name, values in request.conditions():
             any_of = [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, name, v)) for v in values]
             out.append((tantivy.Occur.Must, tantivy.Query.boolean_query(any_of)))
         return out
