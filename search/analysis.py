@@ -19,7 +19,10 @@ _CODE = re.compile(r"^[A-Za-z]\d{2}(?:\.\d{1,4})?$")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*")
 #: kiwi tags kept: nouns, foreign words, numbers, roots, verb/adjective stems
 _KEEP = {"NNG", "NNP", "NNB", "NR", "SL", "SH", "SN", "XR", "VV", "VA", "MAG"}
-_STEMMER = snowballstemmer.stemmer("english")
+#: snowballstemmer's stemmers keep the word being stemmed on the object, so one shared between threads
+#: hands one thread another's word (a query stemmed during a rebuild put "zebrafish" into other datasets'
+#: documents): each thread has its own
+_stemmers = threading.local()
 _STOP = {
     "the",
     "and",
@@ -68,7 +71,14 @@ def _latin(word: str) -> str | None:
     lower = word.lower()
     if lower in _STOP:
         return None
-    return _STEMMER.stemWord(lower) if lower.isalpha() else lower
+    return _stem(lower) if lower.isalpha() else lower
+
+
+def _stem(word: str) -> str:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
 
 
 @lru_cache(maxsize=65536)
