@@ -4,6 +4,7 @@ read path, sign-in with CSRF and rate limits, and /sparql's graph allow-list and
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -551,3 +552,24 @@ def test_auditors_bulk_reads_of_hidden_datasets_are_on_the_trail(app, people, hi
     before = len(entries())
     sign_in(app, "ana").get("/datasets?size=200")
     assert len(entries()) == before
+
+
+def test_a_person_with_several_scopes_issues_a_token_with_one_of_them_in_chromium(app, people, live_server):
+    """Every scope checkbox used to be `required`, so a browser refused the form unless all were ticked."""
+    from tests.browser import Browser, chromium_path
+    from tests.conftest import require_service
+
+    page = sign_in(app, "adm").get("/account").get_data(as_text=True)
+    boxes = re.findall(r'<input[^>]*name="scopes"[^>]*>', page)
+    assert len(boxes) > 1 and not [b for b in boxes if "required" in b], boxes
+    require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
+    app.extensions["hdcat.limiter"].reset()
+    with Browser() as b:
+        b.sign_in(live_server.url, "adm", PASSWORD)
+        b.open(f"{live_server.url}/account")
+        b.find("input[name='scopes'][value='audit:read']").click()
+        b.submit("#token-form button[type=submit]")
+        assert "hdcat_" in b.find("#new-token").text, b.find("main").text[:500]
+        token_id = b.find("#new-token p code").text
+        row = next(r.text for r in b.find_all("table.data tbody tr") if token_id in r.text)
+        assert row.split()[1] == "audit:read", row  # the one scope ticked, and only it

@@ -16,7 +16,7 @@ from hdcat.catalog import SCOPE_ROLES, HdcatError
 from hdcat.web.auth import SiteUser, accounts, origin
 from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
 
 bp = Blueprint("account", __name__)
 
@@ -30,10 +30,22 @@ class SignInForm(FlaskForm):
     )
 
 
+class AtLeastOne:
+    """At least one box of a group ticked. DataRequired would mark every checkbox `required`, so a browser
+    refuses the form until all of them are ticked; this checks the group on the server only."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise StopValidation(self.message)
+
+
 class TokenForm(FlaskForm):
     scopes = SelectMultipleField(
         "Scopes · 권한",
-        validators=[DataRequired("choose at least one scope")],
+        validators=[AtLeastOne("choose at least one scope")],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
     )
