@@ -19,6 +19,7 @@ from hdcat.catalog.errors import Conflict, HdcatError, Invalid, NotFound, StoreE
 _SURFACE: dict[str, tuple[str, str]] = {
     # accounts.py
     "Accounts": ("accounts", "Accounts"),
+    "AuditFilter": ("accounts", "AuditFilter"),
     "Principal": ("accounts", "Principal"),
     "ROLES": ("accounts", "ROLES"),
     "SCOPES": ("accounts", "SCOPES"),

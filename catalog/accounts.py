@@ -17,7 +17,7 @@ import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -63,6 +63,32 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries of the trail to show: an auditor asks "what did this person do last week"."""
+
+    actor: str | None = None
+    action: str | None = None
+    since: date | None = None  # first day, inclusive (UTC)
+    until: date | None = None  # last day, inclusive (UTC)
+
+    def sql(self) -> tuple[str, tuple]:
+        clauses, params = [], []
+        if self.actor:
+            clauses.append("actor = ?")
+            params.append(self.actor)
+        if self.action:
+            clauses.append("action = ?")
+            params.append(self.action)
+        if self.since:  # times are stored as ISO 8601 in UTC, so they order as text
+            clauses.append("at >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            clauses.append("at < ?")
+            params.append((self.until + timedelta(days=1)).isoformat())
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
 
 def _now() -> datetime:
@@ -381,11 +407,15 @@ class Accounts:
             for (d,) in self._db.execute("SELECT detail FROM audit WHERE action = 'harvest.run'")
         } - {None}
 
-    def audit_entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
+    def audit_entries(
+        self, limit: int = 100, offset: int = 0, where: AuditFilter | None = None
+    ) -> list[dict]:
+        """Newest first; `where` narrows to one person, one action and a span of days (UTC)."""
+        sql, params = (where or AuditFilter()).sql()
         rows = self._db.execute(
             "SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
-            "ORDER BY seq DESC LIMIT ? OFFSET ?",
-            (limit, offset),
+            f"{sql} ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
         return [
             {
@@ -400,6 +430,13 @@ class Accounts:
             }
             for r in rows
         ]
+
+    def audit_choices(self) -> dict[str, list[str]]:
+        """Who and what the trail holds, for the filter's lists."""
+        return {
+            column: [v for (v,) in self._db.execute(f"SELECT DISTINCT {column} FROM audit ORDER BY {column}")]
+            for column in ("actor", "action")
+        }
 
     def export_audit(self, fmt: str) -> str:
         """The whole trail, oldest first, as CSV or as PROV-O (Turtle): each entry a prov:Activity."""

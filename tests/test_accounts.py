@@ -139,3 +139,58 @@ def test_oversized_requests_get_413_json(app, acc):
         headers={"Authorization": f"Bearer {writer}"},
     )
     assert r.status_code in (400, 413) and r.is_json and "bytes" in r.get_json()["message"]
+
+
+def test_the_trail_is_filtered_by_person_action_and_days(app, acc, monkeypatch):
+    acc.add_user("aud", "auditor")
+    acc.add_user("sam", "steward", ["hanbit"])
+    _, reader = acc.issue_token("aud", ["audit:read"])
+    acc.issue_token("sam", ["lineage:write"])
+    # an entry written on another day (the clock set back while it is written; the chain stays whole)
+    from datetime import UTC, datetime
+
+    from hdcat.catalog import accounts as accounts_module
+
+    with monkeypatch.context() as m:
+        m.setattr(accounts_module, "_now", lambda: datetime(2026, 1, 15, 9, tzinfo=UTC))
+        acc.audit("sam", "definition.publish", "cardio 1.0.0", {"note": "first"})
+    c = app.test_client()
+    auth = {"Authorization": f"Bearer {reader}"}
+
+    def entries(**args):
+        r = c.get("/api/v1/audit", query_string={"size": 1000, **args}, headers=auth)
+        assert r.status_code == 200, r.get_json()
+        return [e for e in r.get_json()["entries"] if e["action"] != "audit.read"]
+
+    everything = entries()
+    by_sam = entries(actor="sam")
+    assert by_sam and {e["actor"] for e in by_sam} == {"sam"} and len(by_sam) < len(everything)
+    issued = entries(action="token.issue")
+    assert {e["action"] for e in issued} == {"token.issue"} and len(issued) == 2
+    january = entries(since="2026-01-01", until="2026-01-31")
+    assert [e["detail"].get("note") for e in january] == ["first"]
+    assert "first" not in [e["detail"].get("note") for e in entries(since="2026-01-16")]
+    assert [e["detail"].get("note") for e in entries(until="2026-01-15")] == ["first"]  # the whole last day
+    for bad, field in (
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-02-01", "until": "2026-01-01"}, "until"),
+    ):
+        r = c.get("/api/v1/audit", query_string=bad, headers=auth)
+        assert r.status_code == 400 and r.get_json()["field"] == field
+    # the page: the lists name who and what the trail holds, times say their zone, details are readable
+    from tests.conftest import csrf_token
+
+    acc.add_user("aud2", "auditor", password="correct horse battery staple")
+    site = app.test_client()
+    token = csrf_token(site.get("/signin").get_data(as_text=True))
+    site.post(
+        "/signin", data={"name": "aud2", "password": "correct horse battery staple", "csrf_token": token}
+    )
+    html = site.get("/audit", query_string={"actor": "sam", "since": "2026-01-01"}).get_data(as_text=True)
+    assert "<option selected>sam</option>" in html and "<option>token.issue</option>" in html
+    assert (
+        'id="chain" class="ok"' in html
+        and "2026-01-15 09:00:00 UTC" in html
+        and "<dt>note</dt><dd>first</dd>" in html
+    )
+    assert 'href="/audit?page=2' not in html or "actor=sam" in html

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, render_template, request
-from hdcat.catalog import Invalid
+from hdcat.catalog import AuditFilter, Invalid
 from hdcat.web.apidoc import TEXT, Media, documented
 from hdcat.web.auth import accounts, origin, principal, require_permission, require_scope
 from marshmallow import Schema, fields, validate
@@ -21,6 +23,10 @@ class AuditArgsSchema(Schema):
     page = fields.Integer(validate=validate.Range(min=1))
     size = fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE))
     offset = fields.Integer(validate=validate.Range(min=0), metadata={"description": "instead of page"})
+    actor = fields.String(metadata={"description": "only this person's (or process's) entries"})
+    action = fields.String(metadata={"description": "only this action, e.g. harvest.run, token.issue"})
+    since = fields.Date(metadata={"description": "from this day on (UTC), YYYY-MM-DD"})
+    until = fields.Date(metadata={"description": "up to and including this day (UTC), YYYY-MM-DD"})
 
 
 class AuditPageSchema(Schema):
@@ -40,15 +46,39 @@ def _page_args(default_size: int) -> tuple[int, int]:
     return size, max(offset, 0)
 
 
+def _day(name: str) -> dt.date | None:
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"parameter {name!r}: {value[:20]!r} is not a day (YYYY-MM-DD)", field=name) from None
+
+
+def _filter() -> AuditFilter:
+    where = AuditFilter(
+        actor=(request.args.get("actor") or "").strip()[:200] or None,
+        action=(request.args.get("action") or "").strip()[:200] or None,
+        since=_day("since"),
+        until=_day("until"),
+    )
+    if where.since and where.until and where.since > where.until:
+        raise Invalid("parameter 'until': the last day comes before 'since'", field="until")
+    return where
+
+
 def _entries(size: int, offset: int) -> dict:
     acc = accounts()
-    acc.audit(principal().label, "audit.read", "audit", {"size": size, "offset": offset}, origin=origin())
+    where = _filter()
+    asked = {"size": size, "offset": offset, **{k: str(v) for k, v in vars(where).items() if v}}
+    acc.audit(principal().label, "audit.read", "audit", asked, origin=origin())
     intact, checked, problem = acc.verify_audit()
     return {
         "intact": intact,
         "checked": checked,
         "problem": problem,
-        "entries": acc.audit_entries(size, offset),
+        "entries": acc.audit_entries(size, offset, where),
     }
 
 
@@ -68,7 +98,15 @@ def _download(fmt: str) -> Response:
 @require_permission("read:audit")
 def page():
     size, offset = _page_args(100)
-    return render_template("audit.html", page=offset // size + 1, size=size, **_entries(size, offset))
+    filters = {k: request.args[k] for k in ("actor", "action", "since", "until") if request.args.get(k)}
+    return render_template(
+        "audit.html",
+        page=offset // size + 1,
+        size=size,
+        filters=filters,
+        choices=accounts().audit_choices(),
+        **_entries(size, offset),
+    )
 
 
 @bp.get("/audit/export.<fmt>")

@@ -51,7 +51,23 @@ def hit_snippet(hit: dict) -> Markup | None:
     return Markup(chosen) if chosen else None
 
 
+def utc_time(value: str | None) -> str:
+    """A stored ISO 8601 time as people read it, with its zone said: "2026-12-02 05:14:44 UTC"."""
+    if not value:
+        return "—"
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def init_app(app) -> None:
+    app.jinja_env.filters["utc_time"] = utc_time
     app.jinja_env.filters["hit_title"] = hit_title
     app.jinja_env.filters["hit_snippet"] = hit_snippet
     app.jinja_env.filters["safe_url"] = safe_url
