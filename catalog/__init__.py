@@ -17,6 +17,10 @@ from hdcat.catalog.errors import Conflict, HdcatError, Invalid, NotFound, StoreE
 
 #: public name → (module in this package, its name there)
 _SURFACE: dict[str, tuple[str, str]] = {
+    # access_requests.py
+    "AccessRequests": ("access_requests", "AccessRequests"),
+    "Application": ("access_requests", "Application"),
+    "next_access_steps": ("access_requests", "next_steps"),
     # accounts.py
     "Accounts": ("accounts", "Accounts"),
     "AuditFilter": ("accounts", "AuditFilter"),

@@ -13,6 +13,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from hdcat.catalog import SCOPE_ROLES, HdcatError
+from hdcat.web.access_requests import requests_store
 from hdcat.web.auth import SiteUser, accounts, origin
 from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
@@ -124,6 +125,7 @@ def _account_page(form, secret=None, status=200):
         secret=secret,
         empty=EmptyForm(),
         tokens=[t for t in accounts().tokens(me.user) if not t["revoked"]],
+        access_requests=requests_store().mine(me),
     ), status
 
 

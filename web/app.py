@@ -26,6 +26,7 @@ def create_app(
         app.extensions["hdcat.accounts"] = accounts
 
     from hdcat.web import (
+        access_requests,
         account,
         api,
         audit,
@@ -63,6 +64,7 @@ def create_app(
         lineage_page.bp,
         sparql.bp,
         account.bp,
+        access_requests.bp,
         audit.bp,
         audit.api_bp,
         definitions_api.bp,

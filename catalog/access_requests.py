@@ -1,0 +1,272 @@
+"""Requests for access to a dataset: a researcher asks, the dataset's hospital decides.
+
+The catalogue holds metadata only, so granting access happens at the hospital; what hdcat keeps is the
+conversation that leads there (purpose, project, IRB approval, the columns and period wanted, the
+stewards' questions and the decision with its reason), so a researcher can follow where a request stands
+and an auditor can see who decided what. It lives beside the accounts and the audit trail in
+{data_dir}/state.sqlite, never in the RDF graph. Callers write each step to the audit trail.
+
+A request moves: submitted → (question ↔ answer) → approved | rejected, or withdrawn by its author while
+it is open. The EHDS data permit application and CKAN's ckanext-datarequests ask for the same things.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hdcat.catalog.accounts import Principal
+from hdcat.catalog.errors import Conflict, Forbidden, Invalid, NotFound
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS access_request (
+    id TEXT PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    dataset_title TEXT NOT NULL,
+    hospital TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    project TEXT NOT NULL,
+    irb TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    decided_by TEXT,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_request_by_hospital ON access_request (hospital, status);
+CREATE INDEX IF NOT EXISTS access_request_by_requester ON access_request (requester);
+CREATE TABLE IF NOT EXISTS access_message (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    request TEXT NOT NULL REFERENCES access_request (id),
+    author TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+OPEN = ("submitted", "questioned")
+STATUSES = (*OPEN, "approved", "rejected", "withdrawn")
+#: what each step may follow, and who takes it: "steward" = a steward of the dataset's hospital (or an
+#: admin), "requester" = the person who asked
+STEPS = {
+    "question": ("steward", ("submitted", "questioned"), "questioned"),
+    "answer": ("requester", ("questioned",), "submitted"),
+    "approve": ("steward", OPEN, "approved"),
+    "reject": ("steward", OPEN, "rejected"),
+    "withdraw": ("requester", OPEN, "withdrawn"),
+}
+LIMITS = {"purpose": 4000, "project": 300, "irb": 100, "period": 40, "body": 4000, "columns": 200}
+#: who may ask: people of the consortium who read its data (auditors inspect, they do not request)
+REQUESTER_ROLES = ("researcher", "steward", "admin")
+DECIDER_ROLES = ("steward", "admin")
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a researcher fills in; checked before anything is written."""
+
+    purpose: str
+    project: str
+    irb: str
+    columns: tuple[str, ...] = ()
+    period: str = ""
+
+    def check(self) -> None:
+        for name in ("purpose", "project", "irb"):
+            if not getattr(self, name).strip():
+                raise Invalid(f"{name!r} is required: {_WHY[name]}", field=name)
+        for name in ("purpose", "project", "irb", "period"):
+            if len(getattr(self, name)) > LIMITS[name]:
+                raise Invalid(f"{name!r}: at most {LIMITS[name]} characters", field=name)
+        if len(self.columns) > LIMITS["columns"]:
+            raise Invalid(f"'columns': at most {LIMITS['columns']} columns", field="columns")
+
+
+_WHY = {
+    "purpose": "what the data will be used for",
+    "project": "the research project's name",
+    "irb": "the IRB (institutional review board) approval number",
+}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class AccessRequests:
+    def __init__(self, path: str | Path):
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def for_settings(cls, settings) -> AccessRequests:
+        return cls(Path(settings.data_dir) / "state.sqlite")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---- writes ------------------------------------------------------------------------------
+    def submit(self, who: Principal, dataset: dict, application: Application) -> dict:
+        """A new request for `dataset` (its read-model record, as the requester may see it)."""
+        if who.role not in REQUESTER_ROLES:
+            raise Forbidden(f"{who.user} is a {who.role}; access is requested by researchers and stewards")
+        hospital = (dataset.get("hospital") or {}).get("id")
+        if not hospital:
+            raise Invalid(f"dataset {dataset['id']!r} has no member hospital to ask", field="dataset")
+        application.check()
+        request_id = "ar-" + secrets.token_hex(6)
+        at = _now()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO access_request VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?)",
+                (
+                    request_id,
+                    dataset["id"],
+                    dataset.get("title") or dataset["id"],
+                    hospital,
+                    who.user,
+                    application.purpose.strip(),
+                    application.project.strip(),
+                    application.irb.strip(),
+                    json.dumps(list(application.columns), ensure_ascii=False),
+                    application.period.strip(),
+                    "submitted",
+                    at,
+                    at,
+                ),
+            )
+        return self.get(request_id, who)
+
+    def step(self, request_id: str, who: Principal, step: str, body: str) -> dict:
+        """A question, an answer, a decision or a withdrawal, with its text (a decision's reason)."""
+        if step not in STEPS:
+            raise Invalid(f"step {step!r}: use one of {', '.join(STEPS)}", field="step")
+        actor, allowed_from, to = STEPS[step]
+        body = (body or "").strip()
+        if not body and step != "withdraw":
+            reason = " (the reason)" if step in ("approve", "reject") else ""
+            raise Invalid(f"a {step} needs a text{reason}", field="body")
+        if len(body) > LIMITS["body"]:
+            raise Invalid(f"'body': at most {LIMITS['body']} characters", field="body")
+        with self._lock:
+            current = self.get(request_id, who)
+            if not takes_part(who, current, actor):
+                if actor == "steward":
+                    raise Forbidden(f"only stewards of {current['hospital']} decide on this request")
+                raise Forbidden(f"only {current['requester']}, who asked, can {step} this request")
+            if current["status"] not in allowed_from:
+                raise Conflict(f"the request is {current['status']}: it cannot be {_PAST[step]} now")
+            at = _now()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO access_message (request, author, kind, body, at) VALUES (?,?,?,?,?)",
+                    (request_id, who.user, step, body, at),
+                )
+                decided = step in ("approve", "reject")
+                self._db.execute(
+                    "UPDATE access_request SET status = ?, updated = ?, reason = COALESCE(?, reason), "
+                    "decided_by = COALESCE(?, decided_by) WHERE id = ?",
+                    (to, at, body if decided else None, who.user if decided else None, request_id),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return self.get(request_id, who)
+
+    # ---- reads -------------------------------------------------------------------------------
+    def get(self, request_id: str, who: Principal) -> dict:
+        """One request with its conversation, for its author and the stewards who decide on it (anyone
+        else is told it does not exist, so ids do not leak who asked for what)."""
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM access_request WHERE id = ?", (request_id,)
+        ).fetchone()
+        record = _record(row) if row else None
+        if record is None or not (record["requester"] == who.user or decides(who, record["hospital"])):
+            raise NotFound(f"no access request {request_id!r}")
+        record["messages"] = [
+            {"author": a, "kind": k, "body": b, "at": at}
+            for a, k, b, at in self._db.execute(
+                "SELECT author, kind, body, at FROM access_message WHERE request = ? ORDER BY seq",
+                (request_id,),
+            )
+        ]
+        return record
+
+    def mine(self, who: Principal) -> list[dict]:
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM access_request WHERE requester = ? ORDER BY updated DESC", (who.user,)
+        )
+        return [_record(r) for r in rows]
+
+    def inbox(self, who: Principal, status: str | None = None) -> list[dict]:
+        """The requests a steward decides on (an admin: all), open ones first, newest first."""
+        if status is not None and status not in STATUSES:
+            raise Invalid(f"status {status!r}: use one of {', '.join(STATUSES)}", field="status")
+        if who.role not in DECIDER_ROLES:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM access_request WHERE (? IS NULL OR status = ?) "
+            "ORDER BY status NOT IN ('submitted', 'questioned'), updated DESC",
+            (status, status),
+        )
+        return [r for r in map(_record, rows) if decides(who, r["hospital"])]
+
+
+def decides(who: Principal, hospital: str) -> bool:
+    """Stewards of the dataset's hospital and admins decide; a researcher of that hospital does not."""
+    return who.role in DECIDER_ROLES and who.acts_for(hospital)
+
+
+def takes_part(who: Principal, record: dict, actor: str) -> bool:
+    """Is `who` the request's `actor` ("steward": decides for its hospital; "requester": asked)?"""
+    return decides(who, record["hospital"]) if actor == "steward" else who.user == record["requester"]
+
+
+def next_steps(who: Principal, record: dict) -> list[str]:
+    """The steps `who` may take on the request now, in the order a page offers them."""
+    return [
+        step
+        for step, (actor, allowed_from, _to) in STEPS.items()
+        if record["status"] in allowed_from and takes_part(who, record, actor)
+    ]
+
+
+_PAST = {"question": "questioned", "answer": "answered", "approve": "approved", "reject": "rejected"}
+_PAST["withdraw"] = "withdrawn"
+_FIELDS = (
+    "id",
+    "dataset",
+    "dataset_title",
+    "hospital",
+    "requester",
+    "purpose",
+    "project",
+    "irb",
+    "columns",
+    "period",
+    "status",
+    "reason",
+    "decided_by",
+    "created",
+    "updated",
+)
+_COLUMNS = ", ".join(_FIELDS)
+
+
+def _record(row) -> dict:
+    record = dict(zip(_FIELDS, row, strict=True))
+    record["columns"] = json.loads(record["columns"])
+    return record
