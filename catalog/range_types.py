@@ -1,15 +1,17 @@
-"""The types DCAT-AP 3's range shapes check, stated on export, so validators without inference accept hdcat's RDF.
+"""The types DCAT-AP 3's range shapes check, stated on export, so validators without inference accept it.
 
-Why: DCAT-AP 3's range shapes (sh:class) ask that the value of dct:publisher be a foaf:Agent, of dct:license a
-dct:LicenseDocument, of dcat:theme a skos:Concept, and so on. A source that types its publisher foaf:Organization,
-or names a licence by its EU authority IRI alone, says nothing wrong: those types follow from the properties'
-rdfs:range in DCTERMS, DCAT and FOAF. A SHACL validator run without RDFS inference (the usual way, and pyshacl's
-default) does not see them, so hdcat states them in what it publishes. Nothing else about the value changes.
+Why: DCAT-AP 3's range shapes (sh:class) ask that the value of dct:publisher be a foaf:Agent, of
+dct:license a dct:LicenseDocument, of dcat:theme a skos:Concept, and so on. A source that types its
+publisher foaf:Organization, or names a licence by its EU authority IRI alone, says nothing wrong: those
+types follow from the properties' rdfs:range in DCTERMS, DCAT and FOAF. A SHACL validator run without
+RDFS inference (the usual way, and pyshacl's default) does not see them, so hdcat states them in what it
+publishes. Nothing else about the value changes.
 
-A type is stated only where the value then also has what its class's own shape requires (a skos:Concept a
-skos:prefLabel, a foaf:Agent a foaf:name, a vcard:Kind an e-mail or URL for HealthDCAT-AP): labels of hdcat's own
-code lists are copied in from the reference graph; otherwise the value is left untyped, so stating a type never
-swaps a source's range violation for a new one. tests/test_shapes_validity.py holds both.
+A type is stated only where the value then also has what its class's own shape requires (a skos:Concept
+a skos:prefLabel, a foaf:Agent a foaf:name, a vcard:Kind an e-mail or URL for HealthDCAT-AP): labels of
+hdcat's own code lists are copied in from the reference graph; otherwise the value stays untyped, so
+stating a type never swaps a source's range violation for a new one. tests/test_shapes_validity.py holds
+both.
 """
 
 from __future__ import annotations
@@ -80,9 +82,9 @@ def state_range_types(graph: Graph, labels: Graph | None = None) -> Graph:
             if (value, RDF.type, cls) in graph:
                 continue
             needs = REQUIRES.get(cls)
-            if needs and not any((value, p, None) in graph for p in needs):
-                if not (cls == SKOS.Concept and _lend_labels(graph, value, labels)):
-                    continue
+            lacking = needs and not any((value, p, None) in graph for p in needs)
+            if lacking and not (cls == SKOS.Concept and _lend_labels(graph, value, labels)):
+                continue
             graph.add((value, RDF.type, cls))
     return graph
 

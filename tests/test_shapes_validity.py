@@ -27,7 +27,7 @@ BASE = "https://hdcat.example.org/"
 
 @cache
 def shapes(profile: str) -> Graph:
-    """DCAT-AP 3.0.0 as one file; HealthDCAT-AP with the DCAT-AP 3.0.0 shapes it imports (its sh:node targets)."""
+    """DCAT-AP 3.0.0 as one file; HealthDCAT-AP with the DCAT-AP 3.0.0 shapes it imports (sh:node targets)."""
     files = {
         "dcat-ap-3": ["dcat-ap-3/dcat-ap-SHACL.ttl"],
         "healthdcat-ap": [
@@ -132,20 +132,12 @@ def test_range_types_turn_a_source_violation_into_none(catalog, tmp_path):
 #: The violations the sample consortium is allowed, each (source, path, component) with the reason. Anything
 #: else on /catalog or a dataset's Turtle fails the test.
 KNOWN = {
-    # a deliberately imperfect record (scripts/make_sample_consortium.py, "nodesc"): hdcat keeps it, reports it
-    (
-        "purun-dcat",
-        str(DCT.description),
-        "MinCountConstraintComponent",
-    ): "sample trap: dataset without description",
-    # hdcat's SQL and CSV-dictionary harvesters describe tables, which have no URL to give as dcat:accessURL
-    ("haneul-sql", str(DCAT.accessURL), "MinCountConstraintComponent"): "SQL tables have no access URL",
-    (
-        "mirae-csv",
-        str(DCAT.accessURL),
-        "MinCountConstraintComponent",
-    ): "data-dictionary tables have no access URL",
-    # hdcat's CKAN harvester keeps a resource's free-text format as a literal (an IRI is what DCAT-AP 3 wants)
+    # a deliberately imperfect record (scripts/make_sample_consortium.py, "nodesc"): kept and reported
+    ("purun-dcat", str(DCT.description), "MinCountConstraintComponent"): "sample trap: no description",
+    # hdcat's SQL and CSV-dictionary harvesters describe tables, which have no URL for dcat:accessURL
+    ("haneul-sql", str(DCAT.accessURL), "MinCountConstraintComponent"): "SQL tables: no access URL",
+    ("mirae-csv", str(DCAT.accessURL), "MinCountConstraintComponent"): "dictionary tables: no access URL",
+    # hdcat's CKAN harvester keeps a resource's free-text format as a literal (DCAT-AP 3 wants an IRI)
     ("gaon-ckan", str(DCT.format), "NodeKindConstraintComponent"): "CKAN format kept as text",
     ("gaon-ckan", str(DCT.format), "ClassConstraintComponent"): "CKAN format kept as text",
 }
