@@ -21,6 +21,7 @@ from hdcat.catalog.iris import (
     source_graph_iri,
     valid_local_id,
 )
+from hdcat.catalog.range_types import state_range_types
 from hdcat.catalog.readmodel import dataset_record, suppress
 from hdcat.catalog.resources import GraphCopy, RecordView, closure, describe
 from hdcat.catalog.visibility import visibility_of, visible_graphs_filter
@@ -265,7 +266,11 @@ class Datasets:
                 for ctx in (src, self.store.graph(reference_graph_iri(self.base))):
                     for t in ctx.triples((node, None, None)):
                         out.add(t)
-        return out
+        return self.with_range_types(out)
+
+    def with_range_types(self, graph: Graph) -> Graph:
+        """`graph` as published: with the types DCAT-AP 3's range shapes check (catalog.range_types)."""
+        return state_range_types(graph, self.store.graph(reference_graph_iri(self.base)))
 
     # ---- the whole catalogue ----
     def catalog_graph(

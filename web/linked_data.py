@@ -64,7 +64,7 @@ def catalog_view():
         graph.add((view, HYDRA.next, URIRef(_page_url(page + 1, size, fmt.name))))
     if page > 1:
         graph.add((view, HYDRA.previous, URIRef(_page_url(page - 1, size, fmt.name))))
-    return rdf_response(graph, fmt)
+    return rdf_response(cat.datasets.with_range_types(graph), fmt)
 
 
 def _page_url(page: int, size: int, fmt: str) -> str:
