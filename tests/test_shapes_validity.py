@@ -177,20 +177,21 @@ def test_sample_catalog_export_has_no_violation_but_the_known_ones(client, sampl
     assert found == set(KNOWN)
 
 
-def test_each_sample_dataset_turtle_has_no_violation_but_the_known_ones(client, sample_catalog):
-    """Each dataset's own Turtle (with its catalogue record and hospital), read one by one and validated
-    together: one pyshacl run over their union, since one per dataset took 0.5 s each."""
+def test_each_source_s_dataset_turtle_has_no_violation_but_the_known_ones(client, sample_catalog):
+    """A dataset's own Turtle (with its catalogue record and hospital) is what a linked-data client reads:
+    one dataset of every source, since /catalog above already holds every dataset (validating all 198
+    one by one took 100 s for the same shapes over the same triples)."""
     g = Graph().parse(data=client.get("/catalog?size=1000&format=ttl").data, format="turtle")
-    union = Graph()
-    count = 0
-    for ds in g.objects(URIRef(f"{BASE}catalog"), DCAT.dataset):
-        local_id, _ = sample_catalog.datasets.locate_iri(str(ds), members=True)
+    union, sources = Graph(), {}
+    for ds in sorted(g.objects(URIRef(f"{BASE}catalog"), DCAT.dataset)):
+        local_id, graph_name = sample_catalog.datasets.locate_iri(str(ds), members=True)
+        sources.setdefault(str(graph_name), (ds, local_id))
+    assert len(sources) >= 10  # every kind of source in the sample consortium
+    for ds, local_id in sources.values():
         one = Graph().parse(data=client.get(f"/datasets/{local_id}?format=ttl").data, format="turtle")
         assert (ds, RDF.type, DCAT.Dataset) in one
         assert (None, FOAF.primaryTopic, ds) in one  # its catalogue record comes with it
         union += one
-        count += 1
-    assert count == sample_catalog.datasets.count()
     assert _unexplained(sample_catalog, union) == []
 
 
