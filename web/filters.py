@@ -67,6 +67,9 @@ def utc_time(value: str | None) -> str:
 
 
 def init_app(app) -> None:
+    from hdcat.web.citation import citation
+
+    app.jinja_env.filters["citation"] = citation
     app.jinja_env.filters["utc_time"] = utc_time
     app.jinja_env.filters["hit_title"] = hit_title
     app.jinja_env.filters["hit_snippet"] = hit_snippet
