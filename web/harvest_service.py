@@ -32,7 +32,9 @@ QUEUED, RUNNING, COMMITTING, DONE = "queued", "running", "committing", "done"
 _KEEP_FINISHED = 200
 
 
-def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool = True) -> SourceConfig:
+def one_off_source(
+    kind: str, location: str, hospital: str | None, trusted: bool = True, options: dict | None = None
+) -> SourceConfig:
     """A source that is not in hdcat.toml (`hdcat harvest dcat:./catalog.ttl`, or the API's
     {"kind", "location", "hospital"}); its name is stable, so harvesting it again replaces its graph."""
     from hdcat.catalog import Invalid, short_hash
@@ -52,6 +54,7 @@ def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool
         kind=kind,
         location=location,
         trusted_location=trusted,
+        options=dict(options or {}),
     )
 
 
