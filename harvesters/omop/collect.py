@@ -159,7 +159,7 @@ class Collector:
         guessing between two CDMs would publish the wrong one, so several (or none) is an error that
         names what was found.
         """
-        cdms = [s for s in schemas if CDM_MARKERS <= self._tables_of(s)]
+        cdms = [s for s in schemas if self._tables_of(s) >= CDM_MARKERS]
         if len(cdms) == 1:
             return cdms[0]
         markers = " and ".join(sorted(CDM_MARKERS))
