@@ -51,26 +51,25 @@ def _one_off_options(kind: str, pairs: tuple[str, ...]) -> dict:
 
     Values are text, converted by the harvester's own option schema (rows=50 becomes 50); a list
     option takes commas (resources=Patient,Group) and any option JSON ([…] or {…}). An unknown key
-    or a bad value is a usage error naming it, before anything is harvested.
+    or a bad value is a usage error naming it (harvest_service.one_off_options), before anything is
+    harvested — here or in a running server, which gets the same options.
     """
     import json
 
+    from hdcat.catalog import Invalid
     from hdcat.harvesters.registry import harvesters
-    from marshmallow import ValidationError, fields
+    from hdcat.web.harvest_service import one_off_options
+    from marshmallow import fields
 
-    schema = harvesters.get(kind).options_schema()
-    accepted = {f.data_key or name: f for name, f in schema.load_fields.items()}
-    known = ", ".join(sorted(accepted)) or "none (this kind takes no options)"
+    declared = {
+        f.data_key or name: f for name, f in harvesters.get(kind).options_schema().load_fields.items()
+    }
     options: dict = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-o/--option")
-        if key not in accepted:
-            raise click.BadParameter(
-                f"{kind} sources have no option {key!r}; the options are: {known}", param_hint="-o/--option"
-            )
         parsed: object = value
         if value.strip()[:1] in ("[", "{"):
             try:
@@ -79,16 +78,13 @@ def _one_off_options(kind: str, pairs: tuple[str, ...]) -> dict:
                 raise click.BadParameter(
                     f"{key}: {value!r} looks like JSON but is not ({exc})", param_hint="-o/--option"
                 ) from None
-        elif isinstance(accepted[key], fields.List):
+        elif isinstance(declared.get(key), fields.List):
             parsed = [v.strip() for v in value.split(",") if v.strip()]
         options[key] = parsed
     try:
-        schema.load(options)
-    except ValidationError as exc:
-        key, messages = next(iter(exc.messages.items()))
-        said = messages[0] if isinstance(messages, list) else messages
-        raise click.BadParameter(f"{key}={options.get(key)!r}: {said}", param_hint="-o/--option") from None
-    return options
+        return one_off_options(kind, options)
+    except Invalid as exc:
+        raise click.BadParameter(exc.message, param_hint="-o/--option") from None
 
 
 def sync_search(catalog, runs):
@@ -217,11 +213,6 @@ def harvest(obj: Context, sources, hospital, workers, full, options):
     from hdcat.web.server import running_server
 
     server = running_server(settings.data_dir)
-    if server is not None and options:
-        raise click.UsageError(
-            f"a server holds this catalogue ({server.url}) and its harvest API takes no options for a "
-            "one-off source; configure the source in hdcat.toml, or stop the server to harvest here"
-        )
     if server is not None:
         from hdcat.web.remote import harvest_through
 
