@@ -197,6 +197,9 @@ def test_one_off_options_are_checked_before_harvesting(tmp_path):
     assert "delimiter, encoding, header, sheet" in r.stderr  # the accepted keys of the kind
     r = hdcat("harvest", "ckan:http://127.0.0.1:9/", "-o", "rows=many", cwd=tmp_path)
     assert r.returncode == 2 and "rows='many'" in r.stderr and "integer" in r.stderr.lower()
+    # a list option takes commas: each item is checked by the kind's own rule
+    r = hdcat("harvest", "fhir:http://127.0.0.1:9/fhir", "-o", "resources=Patient,Patient/../x", cwd=tmp_path)
+    assert r.returncode == 2 and "'Patient/../x' is not a FHIR resource type" in r.stderr, r.stderr
     r = hdcat("harvest", "csv:dict.csv", "-o", "delimiter", cwd=tmp_path)
     assert r.returncode == 2 and "'delimiter' is not KEY=VALUE" in r.stderr
     r = hdcat("harvest", "-o", "rows=5", cwd=tmp_path)
