@@ -223,6 +223,8 @@ class HarvestRequestSchema(Schema):
     location = fields.String(validate=validate.Length(min=1, max=2000))
     hospital = fields.String(validate=validate.Length(min=1, max=63))
     full = fields.Boolean(load_default=False)
+    #: a one-off source's options, named as in hdcat.toml (e.g. {"rows": 50} for ckan)
+    options = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), load_default=dict)
 
 
 class HarvestJobSchema(_RunSchema):

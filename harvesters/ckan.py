@@ -6,7 +6,11 @@ The location is the portal's base URL (`https://portal.example/`); the API is
 `start=0, rows, 2·rows, …` until CKAN's `count` is reached; each page is one
 job. Every package dict becomes a dcat:Dataset with what maps (title, notes,
 tags, dates, organization, licence, maintainer, resources); other fields and
-extras are ignored. The import stage is the shared DCAT one (dcat_import.py).
+extras are ignored. Translations (ckanext-fluent's `*_translated` fields, or
+language dicts in the plain fields) become language-tagged literals
+(ckan_fluent.py); a resource's `format` becomes an EU file-type IRI when the
+list names it (file_types.py). The import stage is the shared DCAT one
+(dcat_import.py).
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from datetime import date, datetime
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from hdcat.catalog import ConfigError, HarvestRun
+from hdcat.harvesters import ckan_fluent as fluent
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched
+from hdcat.harvesters.file_types import file_type, media_type
 from hdcat.harvesters.policy import FetchRefused
 from hdcat.ontology import DCAT, DCT, FOAF, VCARD
 from marshmallow import Schema, fields, validate
@@ -167,25 +173,24 @@ class CkanHarvester(Harvester):
             run.skip(where, f"not a CKAN package (a JSON {type(pkg).__name__}, not an object)")
             return None
         name = _text(pkg.get("name")) or _text(pkg.get("id"))
-        title = _text(pkg.get("title"))
         if not name:
             run.skip(where, "no name or id: a CKAN package needs one to be identified")
             return None
         page = f"{self.portal}/dataset/{quote(name, safe='')}"
-        if not title:
+        titles = fluent.literals(pkg, "title", run, page)
+        if not titles:
             run.skip(page, "no title: a dataset without a title cannot be listed or found")
             return None
         extras = _extras(pkg)
         own = _iri(pkg.get("uri")) or _iri(extras.get("uri"))
         ds = own or URIRef(page)
         into.add((ds, RDF.type, DCAT.Dataset))
-        into.add((ds, DCT.title, Literal(title)))
-        if _text(pkg.get("notes")):
-            into.add((ds, DCT.description, Literal(pkg["notes"].strip())))
-        for tag in pkg.get("tags") or []:
-            word = _text(tag.get("display_name") or tag.get("name")) if isinstance(tag, dict) else _text(tag)
-            if word:
-                into.add((ds, DCAT.keyword, Literal(word)))
+        for title in titles:
+            into.add((ds, DCT.title, title))
+        for notes in fluent.literals(pkg, "notes", run, page):
+            into.add((ds, DCT.description, notes))
+        for word in fluent.literals(pkg, "tags", run, page, also=("keywords",)):
+            into.add((ds, DCAT.keyword, word))
         identifier = _text(pkg.get("identifier")) or _text(extras.get("identifier")) or name
         into.add((ds, DCT.identifier, Literal(identifier)))
         for prop, keys in (
@@ -213,7 +218,7 @@ class CkanHarvester(Harvester):
             into.add((ds, DCT.license, license_))
         for res in pkg.get("resources") or []:
             if isinstance(res, dict):
-                self._distribution(ds, page, res, license_, into)
+                self._distribution(ds, page, res, license_, into, run)
         return name
 
     def _publisher(self, pkg: dict, extras: dict, into: Graph):
@@ -247,17 +252,17 @@ class CkanHarvester(Harvester):
             return node
         return None
 
-    def _distribution(self, ds, page: str, res: dict, license_, into: Graph) -> None:
+    def _distribution(self, ds, page: str, res: dict, license_, into: Graph, run: HarvestRun) -> None:
         own = _iri(res.get("uri"))
         rid = _text(res.get("id"))
         node = own or (URIRef(f"{page}/resource/{quote(rid, safe='')}") if rid else BNode())
         into.add((ds, DCAT.distribution, node))
         into.add((node, RDF.type, DCAT.Distribution))
-        title = _text(res.get("name"))
-        if title:
-            into.add((node, DCT.title, Literal(title)))
-        if _text(res.get("description")):
-            into.add((node, DCT.description, Literal(res["description"].strip())))
+        where = f"{page} resource {rid or _text(res.get('url')) or '(no id)'}"
+        for title in fluent.literals(res, "name", run, where):
+            into.add((node, DCT.title, title))
+        for text in fluent.literals(res, "description", run, where):
+            into.add((node, DCT.description, text))
         access = _iri(res.get("access_url")) or _iri(res.get("url"))
         if access is not None:
             into.add((node, DCAT.accessURL, access))
@@ -266,8 +271,7 @@ class CkanHarvester(Harvester):
         )
         if download is not None:
             into.add((node, DCAT.downloadURL, download))
-        if _text(res.get("format")):
-            into.add((node, DCT.format, Literal(res["format"].strip())))
+        self._format(node, res, into)
         size = res.get("size")
         if isinstance(size, str) and size.strip().isdigit():
             size = int(size)
@@ -279,6 +283,17 @@ class CkanHarvester(Harvester):
                 into.add((node, prop, lit))
         if isinstance(license_, URIRef):  # as ckanext-dcat does: the package's licence on each distribution
             into.add((node, DCT.license, license_))
+
+    @staticmethod
+    def _format(node, res: dict, into: Graph) -> None:
+        """`format` as an EU file-type IRI when the list names it (else the portal's text), and a media
+        type — `mimetype`, or a `format` that is one — as IANA's IRI when it is a known one."""
+        fmt = _text(res.get("format"))
+        if fmt:
+            into.add((node, DCT.format, file_type(fmt) or Literal(fmt)))
+        media = media_type(res.get("mimetype")) or media_type(fmt)
+        if media is not None:
+            into.add((node, DCAT.mediaType, media))
 
 
 # ---- helpers -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from tests.conftest import EXTERNAL, HAVE_EXTERNAL, source
 
 pytestmark = pytest.mark.conformance  # every test here reads files from ../shared/external
+DCT_FORMAT = URIRef("http://purl.org/dc/terms/format")
 
 ENVIDAT = (
     json.loads((EXTERNAL / "ckan/envidat-api/package_search.json").read_text("utf-8"))
@@ -233,6 +234,33 @@ def test_ckanext_dcat_example_packages_keep_their_titles(catalog, ckan):
     assert health["publisher"]["name"] == "Contact Point"
     assert health["contact_point"]["email"] == "covacsurv@sciensano.be"
     assert health["identifier"] == "http://example.com/dataset/1234567890"
+
+
+def test_formats_of_real_portals_become_eu_file_type_and_iana_iris(catalog, ckan):
+    """EnviDat writes ZIP and CSV, ckanext-dcat's example a media type (text/html): each becomes the IRI
+    DCAT-AP asks for, and the dataset page still shows the short name."""
+    file_type = "http://publications.europa.eu/resource/authority/file-type/"
+    for portal, found in (("envidat", 2), ("ckanext-dcat", 2)):
+        run = harvest_source(catalog, ckan_source(f"{ckan.url}/{portal}", name=portal, rows=100))
+        assert run.outcome is Outcome.CHANGED and run.found == found, run.error
+    written = {
+        res["format"].strip()
+        for pkg in [*ENVIDAT["result"]["results"], CKAN_DATASET, *HEALTH_DATASETS]
+        for res in pkg.get("resources") or []
+        if isinstance(res.get("format"), str) and res["format"].strip()
+    }
+    assert written == {"ZIP", "CSV", "text/html"}  # what the real files hold
+    stored = catalog.store.dataset.serialize(format="nquads")
+    formats = {
+        str(o)
+        for d in catalog.datasets.page(1, 100)[1]
+        for o in catalog.datasets.resource_graph(d["id"]).objects(None, DCT_FORMAT)
+    }
+    assert formats == {file_type + "ZIP", file_type + "CSV", file_type + "HTML"}
+    assert "<http://www.iana.org/assignments/media-types/text/html>" in stored
+    second = ENVIDAT["result"]["results"][1]
+    d = catalog.datasets.get(catalog.datasets.locate_iri(f"{ckan.url}/envidat/dataset/{second['name']}")[0])
+    assert {dist["format"] for dist in d["distributions"]} == {"CSV"}
 
 
 def test_unusable_packages_are_skipped_with_reasons(catalog, ckan):

@@ -165,3 +165,42 @@ def test_bench_command_runs_the_bench_scripts(tmp_path):
     assert "Incremental harvesting" in r.stdout and "--rounds" in r.stdout
     r = hdcat("bench", "nosuch", cwd=tmp_path)
     assert r.returncode == 2 and "nosuch" in r.stderr
+
+
+def test_one_off_harvest_takes_options(tmp_path):
+    (tmp_path / "dict.csv").write_text(
+        "테이블명;컬럼명;타입\npatient;id;string\npatient;birth_year;integer\n", encoding="utf-8"
+    )
+    header = '{"table": "테이블명", "column": "컬럼명", "type": "타입"}'
+    plain = hdcat("harvest", "csv:dict.csv", cwd=tmp_path)
+    assert plain.returncode == 1 and "set the delimiter option" in plain.stderr  # ',' is the default
+    r = hdcat(
+        "harvest",
+        "csv:dict.csv",
+        "-o",
+        "delimiter=;",
+        "--option",
+        f"header={header}",
+        cwd=tmp_path,
+        check=True,
+    )
+    assert "changed" in r.stderr
+    out = hdcat("export", "--format", "ttl", cwd=tmp_path, check=True).stdout
+    assert "birth_year" in out and '"patient"' in out
+
+
+def test_one_off_options_are_checked_before_harvesting(tmp_path):
+    (tmp_path / "dict.csv").write_text("table,column\npatient,id\n", encoding="utf-8")
+    r = hdcat("harvest", "csv:dict.csv", "-o", "delimeter=;", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "csv sources have no option 'delimeter'" in r.stderr
+    assert "delimiter, encoding, header, sheet" in r.stderr  # the accepted keys of the kind
+    r = hdcat("harvest", "ckan:http://127.0.0.1:9/", "-o", "rows=many", cwd=tmp_path)
+    assert r.returncode == 2 and "rows='many'" in r.stderr and "integer" in r.stderr.lower()
+    # a list option takes commas: each item is checked by the kind's own rule
+    r = hdcat("harvest", "fhir:http://127.0.0.1:9/fhir", "-o", "resources=Patient,Patient/../x", cwd=tmp_path)
+    assert r.returncode == 2 and "'Patient/../x' is not a FHIR resource type" in r.stderr, r.stderr
+    r = hdcat("harvest", "csv:dict.csv", "-o", "delimiter", cwd=tmp_path)
+    assert r.returncode == 2 and "'delimiter' is not KEY=VALUE" in r.stderr
+    r = hdcat("harvest", "-o", "rows=5", cwd=tmp_path)
+    assert r.returncode == 2 and "name one" in r.stderr

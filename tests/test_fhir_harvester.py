@@ -241,10 +241,14 @@ def test_harvests_server_groups_and_studies(catalog, fhir):
 def test_groups_become_cohort_datasets(catalog, fhir):
     run = harvest(catalog, fhir)
     herd = record(catalog, f"{fhir.base}/Group/101")
-    assert herd["title"] == "John's herd"
+    # HL7's example names the owner in an uncoded characteristic ("owner": "John Smith") and in the
+    # Group's name ("John's herd"): neither is copied, the title is made from the id
+    assert herd["title"] == "FHIR Group 101 (animal)"
     assert herd["number_of_individuals"] == 25
-    assert "gender: mixed" in herd["keywords"] and "Horse" in herd["keywords"]
+    assert {"gender", "owner", "Horse"} <= set(herd["keywords"])
     assert "Actual group of type animal (Horse)" in herd["description"]
+    assert "John" not in json.dumps(herd) and "Smith" not in json.dumps(herd)
+    assert "Group/101: its name mentions a person's name; left out" in run.warnings
     members = record(catalog, f"{fhir.base}/Group/102")
     assert members["title"] == "FHIR Group 102 (person)"
     assert isinstance(members["number_of_individuals"], Suppressed)  # 4 members: below 10, not stored
@@ -306,6 +310,35 @@ def test_no_patient_data_reaches_the_store(catalog, fhir):
     for value in PATIENT_VALUES:
         assert value not in text, value
     assert "Practitioner/f001" not in text and "Voigt" not in text
+    assert "John" not in text and "Smith" not in text  # the herd's owner (group-example.json)
+    assert not any(word in w for w in run.warnings for word in ("John", "Smith", "Chalmers", "Pieter"))
+
+
+def test_free_text_naming_an_included_patient_is_left_out(catalog, fhir):
+    """The server includes patient-example.json (Peter James Chalmers) on page 2; a Group on page 1 whose
+    name and code text mention him is written without them once the run has met the name."""
+    herd = example("group-example.json")
+    herd.update(name="Chalmers family cohort", code={"text": "relatives of Peter Chalmers"})
+    fhir.pages["Group"]["entry"][0]["resource"] = herd
+    run = harvest(catalog, fhir)
+    assert run.outcome is Outcome.CHANGED, run.error
+    group = record(catalog, f"{fhir.base}/Group/101")
+    assert group["title"] == "FHIR Group 101 (animal)"
+    assert "Chalmers" not in stored_text(catalog) and "Peter" not in stored_text(catalog)
+    assert "Group/101: its title mentions a person's name; left out" in run.warnings
+    assert "Group/101: its keyword mentions a person's name; left out" in run.warnings
+
+
+def test_a_resource_repeated_across_pages_is_reported_and_counted_once(catalog, fhir):
+    page2 = fhir.pages["Group?page=2"]
+    page2["entry"].insert(0, {"resource": example("group-example.json"), "search": {"mode": "match"}})
+    run = harvest(catalog, fhir)
+    assert run.outcome is Outcome.CHANGED, run.error
+    assert run.found == 5  # the server, two Groups, two studies: Group/101 once
+    repeated = [w for w in run.warnings if w.startswith("Group/101 appears again")]
+    assert len(repeated) == 1 and f"{fhir.base}/Group?page=2" in repeated[0] and "counted once" in repeated[0]
+    listed = [h["id"] for h in catalog.datasets.page(1, 100)[1]]
+    assert len(listed) == len(set(listed)) == 5
 
 
 def test_unmodified_hl7_capability_statement(catalog, fhir):

@@ -360,3 +360,91 @@ def test_bad_options_and_locations_are_config_errors(pg_url):
         assert run.outcome is Outcome.FAILED and "is not a database URL" in run.error
     finally:
         cat.close()
+
+
+# ---- finding the CDM schema ------------------------------------------------------------------
+DDL = EXTERNAL / "omop-cdm-5.4-ddl/OMOPCDM_postgresql_5.4_ddl.sql"
+
+
+@pytest.fixture
+def scratch_db(admin, pg_url):
+    """A database of its own (dropped afterwards), so a second CDM never disturbs the shared `cdm`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    name = f"hdcat_t_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+
+    def load_cdm(schema: str, person_rows: int = 0):
+        """The CDM 5.4 DDL in `schema`, with `person_rows` persons (no values of anyone real)."""
+        ddl = DDL.read_text("utf-8").replace("@cdmDatabaseSchema", schema)
+        with engine.connect() as conn:
+            if schema != "public":
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.exec_driver_sql(ddl)
+            for i in range(1, person_rows + 1):
+                conn.execute(
+                    text(
+                        f"INSERT INTO {schema}.person (person_id, gender_concept_id, year_of_birth, "
+                        "race_concept_id, ethnicity_concept_id) VALUES (:i, 0, 1970, 0, 0)"
+                    ),
+                    {"i": i},
+                )
+
+    yield url, load_cdm
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def test_without_a_schema_option_the_cdm_schema_is_found(harvested):
+    cat, run = harvested  # the module's harvest names no schema: the shared database's CDM is in `cdm`
+    assert run.outcome is Outcome.CHANGED, run.error
+    assert cat.datasets.get(INSTANCE)["identifier"] == "omop:omop_test:cdm"
+    assert not any("schema" in w for w in run.warnings), run.warnings
+
+
+def test_a_cdm_in_public_harvests_with_no_options(scratch_db):
+    url, load_cdm = scratch_db
+    load_cdm("public", person_rows=12)
+    cat = Catalog(Settings(store_url="memory:"))
+    try:
+        run = harvest_source(cat, source(url, kind="omop"))
+        assert run.outcome is Outcome.CHANGED, run.error
+        db = url.rsplit("/", 1)[1]
+        found = {
+            d["identifier"]: d for d in map(cat.datasets.get, (h["id"] for h in cat.datasets.page(1, 100)[1]))
+        }
+        assert f"omop:{db}:public" in found, sorted(found)
+        assert found[f"omop:{db}:public.person"]["number_of_records"] == 12
+    finally:
+        cat.close()
+
+
+def test_two_cdm_schemas_or_none_is_an_error_naming_the_schemas(scratch_db):
+    url, load_cdm = scratch_db
+    cat = Catalog(Settings(store_url="memory:"))
+    try:
+        run = harvest_source(cat, source(url, kind="omop"))  # an empty database: no CDM anywhere
+        assert run.outcome is Outcome.FAILED
+        assert "no schema holds the OMOP CDM tables" in run.error and "public" in run.error, run.error
+        assert "`schema` option" in run.error
+        load_cdm("cdm_a")
+        load_cdm("cdm_b")
+        run = harvest_source(cat, source(url, kind="omop"))
+        assert run.outcome is Outcome.FAILED
+        assert "several schemas hold the OMOP CDM tables" in run.error, run.error
+        assert "cdm_a, cdm_b" in run.error and "`schema` option" in run.error
+        assert cat.datasets.count() == 0
+        run = harvest_source(cat, source(url, kind="omop", schema="cdm_b"))  # the option still decides
+        assert run.outcome is Outcome.CHANGED, run.error
+    finally:
+        cat.close()

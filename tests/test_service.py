@@ -190,7 +190,8 @@ def test_health_readiness_and_metrics(server):
 def test_a_harvest_from_another_shell_goes_through_the_running_server(server, folder):
     (folder / "zebrafish.ttl").write_text(ZEBRAFISH, "utf-8")
     started = time.monotonic()
-    r = hdcat(folder, "harvest", "dcat:zebrafish.ttl", "--hospital", "hanbit")
+    # with an option: the server gets it in the request (its API refuses a field it does not know)
+    r = hdcat(folder, "harvest", "dcat:zebrafish.ttl", "--hospital", "hanbit", "-o", "max_pages=3")
     assert r.returncode == 0, r.stderr + server.output()
     assert "a server holds this catalogue" in r.stderr and "Harvest summary" in r.stderr
     assert "lock" not in r.stderr.lower()
@@ -266,6 +267,27 @@ def test_api_harvest_answers_202_and_the_run_completes(server, folder):
             "internal address",
         ),
         ({"source": "balgeun-dcat", "colour": "red"}, 400, "colour"),
+        (
+            {
+                "kind": "ckan",
+                "location": "https://ckan.example/",
+                "hospital": "balgeun",
+                "options": {"rowz": 5},
+            },
+            400,
+            "ckan sources have no option 'rowz'; the options are: fq, max_pages, rows",
+        ),
+        (
+            {
+                "kind": "ckan",
+                "location": "https://ckan.example/",
+                "hospital": "balgeun",
+                "options": {"rows": 0},
+            },
+            400,
+            "option rows=0",
+        ),
+        ({"source": "balgeun-dcat", "options": {"max_pages": 1}}, 400, "'options' are for one-off sources"),
         (["balgeun-dcat"], 400, "JSON object"),
     ],
 )

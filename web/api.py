@@ -174,6 +174,11 @@ def _requested_source(body: dict, who):
             raise Invalid(
                 "give either 'source' or 'kind', 'location' and 'hospital', not both", field="source"
             )
+        if body.get("options"):
+            raise Invalid(
+                "'options' are for one-off sources; a configured source's options are in hdcat.toml",
+                field="options",
+            )
         source = settings.source(body["source"])
         if source is None:
             raise NotFound(
@@ -201,7 +206,9 @@ def _requested_source(body: dict, who):
             "harvest` there, or configured in hdcat.toml",
             field="location",
         )
-    source = one_off_source(body["kind"], location, body["hospital"], trusted=local)
+    source = one_off_source(
+        body["kind"], location, body["hospital"], trusted=local, options=body.get("options") or {}
+    )
     if not local:
         from hdcat.harvesters.policy import FetchPolicy, FetchRefused
 
@@ -214,8 +221,8 @@ def _requested_source(body: dict, who):
 
 @bp.post("/harvests")
 @documented(
-    'Start a harvest: {"source": NAME}, or a one-off {"kind", "location" (http(s) URL), "hospital"}; '
-    '"full": true re-reads unchanged pages',
+    'Start a harvest: {"source": NAME}, or a one-off {"kind", "location" (http(s) URL), "hospital"} '
+    'with optional "options" (as in hdcat.toml); "full": true re-reads unchanged pages',
     body=HarvestRequestSchema,
     responses={
         202: (HarvestJobSchema, "queued; follow `url` (also in Location) for progress"),

@@ -32,7 +32,9 @@ QUEUED, RUNNING, COMMITTING, DONE = "queued", "running", "committing", "done"
 _KEEP_FINISHED = 200
 
 
-def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool = True) -> SourceConfig:
+def one_off_source(
+    kind: str, location: str, hospital: str | None, trusted: bool = True, options: dict | None = None
+) -> SourceConfig:
     """A source that is not in hdcat.toml (`hdcat harvest dcat:./catalog.ttl`, or the API's
     {"kind", "location", "hospital"}); its name is stable, so harvesting it again replaces its graph."""
     from hdcat.catalog import Invalid, short_hash
@@ -45,6 +47,7 @@ def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool
     if "://" not in location and not location.startswith("/") and not location.startswith("{"):
         location = str(Path(location).resolve())
     hospital = hospital or "external"
+    options = one_off_options(kind, options or {})
     # the hospital is part of the name: another hospital harvesting the same location gets its own graph
     return SourceConfig(
         name=f"{kind}-{short_hash(hospital + ' ' + location, 8)}",
@@ -52,7 +55,36 @@ def one_off_source(kind: str, location: str, hospital: str | None, trusted: bool
         kind=kind,
         location=location,
         trusted_location=trusted,
+        options=dict(options or {}),
     )
+
+
+def one_off_options(kind: str, options: dict) -> dict:
+    """A one-off source's options, checked as hdcat.toml's are, before anything is queued.
+
+    The harvester would refuse them too, but only once its run started; here an unknown name is an
+    answer that lists the names the kind accepts (`hdcat harvest -o`, `POST /api/v1/harvests`).
+    """
+    from hdcat.catalog import Invalid
+    from hdcat.harvesters.registry import harvesters
+    from marshmallow import ValidationError
+
+    schema = harvesters.get(kind).options_schema()
+    accepted = sorted(f.data_key or name for name, f in schema.load_fields.items())
+    for key in options:
+        if key not in accepted:
+            raise Invalid(
+                f"{kind} sources have no option {key!r}; the options are: "
+                f"{', '.join(accepted) or 'none (this kind takes no options)'}",
+                field="options",
+            )
+    try:
+        schema.load(options)
+    except ValidationError as exc:
+        key, messages = next(iter(exc.messages.items()))
+        said = messages[0] if isinstance(messages, list) else messages
+        raise Invalid(f"option {key}={options.get(key)!r}: {said}", field="options") from None
+    return dict(options)
 
 
 class ServiceStopping(HdcatError):

@@ -30,6 +30,7 @@ def _request_body(source: SourceConfig, configured: bool, incremental: bool) -> 
         "location": source.location,
         "hospital": source.hospital,
         "full": not incremental,
+        **({"options": source.options} if source.options else {}),
     }
 
 

@@ -1,8 +1,10 @@
 """FHIR R4 servers: the CapabilityStatement, counts per resource type, Group cohorts, ResearchStudy records.
 
 Metadata and aggregates only. The harvester reads `Bundle.total` and never a
-patient's resource; it copies no Group member references, no names and no
-identifiers of people. Counts below the suppression threshold are not stored:
+patient's data; it copies no Group member references, no names and no
+identifiers of people. The names it meets (HumanNames, references' display,
+also of Patients a server includes unasked) are kept for the run only, so that
+free text mentioning one is left out (names.py). Counts below the suppression threshold are not stored:
 `hdcat:suppressed` names the property left out and the run says so.
 
 Jobs: `[base]/metadata` first; it adds `[base]/{Type}?_summary=count` per type and
@@ -23,6 +25,7 @@ from hdcat.harvesters.fhir import collect, connect
 from hdcat.harvesters.fhir.collect import read_json, server_types
 from hdcat.harvesters.fhir.connect import ACCEPT, COHORT_TYPES, FhirOptions
 from hdcat.harvesters.fhir.map import FhirMap, server_profiles
+from hdcat.harvesters.fhir.names import names_in
 from hdcat.harvesters.fhir.state import FhirRun
 from hdcat.harvesters.fhir.values import characteristic_text, concept_text, fhir_date, fhir_spec, outcome_text
 from rdflib import Graph
@@ -72,6 +75,8 @@ class FhirHarvester(Harvester):
             iri_base=self.iri_base,
             threshold=self.threshold,
             capability=ctx.capability,
+            known_names=frozenset(ctx.names),
+            fallback_titles=ctx.fallback_titles,
         )
 
     # ---- the stages ------------------------------------------------------------------------
@@ -91,12 +96,14 @@ class FhirHarvester(Harvester):
             collect.read_count(fetched, ctx, rtype, self.server_base)
             return []
         doc = collect.read_bundle(fetched, rtype, self.server_base)
+        ctx.names |= names_in(doc)  # the cohorts' and any included Patient's: read only to be left out
         mapper = self.mapper(ctx)
         for resource, iri in collect.cohort_resources(doc, fetched, ctx, rtype, self.iri_base):
             mapper.cohort(resource, iri, ctx.run, into)
         return collect.next_pages(doc, fetched, ctx, rtype)
 
     def import_(self, raw: Graph, ctx: FhirRun) -> Graph:
+        self.mapper(ctx).scrub(raw, ctx.run, ctx.seen)
         if ctx.capability is not None:
             self.mapper(ctx).counts(raw, ctx.run, ctx.types, ctx.counts)
         return self.import_records(raw, ctx.run)

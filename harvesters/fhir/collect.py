@@ -2,8 +2,9 @@
 
 Answers from real servers are often not what was asked for (a login page, an OperationOutcome, a
 Bundle cut off by a proxy); each reader says which, naming the URL, so a steward can fix the source.
-Only Bundle.total and Group / ResearchStudy resources are read: included resources (Patients,
-Practitioners…) in a search Bundle are passed over unread.
+Only Bundle.total and Group / ResearchStudy resources are mapped: included resources (Patients,
+Practitioners…) in a search Bundle are looked at for their names only, so that no text naming them is
+written (names.py).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def cohort_resources(
             continue
         iri = URIRef(f"{iri_base}/{rtype}/{rid}")
         if iri in ctx.seen:
+            run.warn(
+                f"{rtype}/{rid} appears again on {fetched.location} (the server repeated it across "
+                "pages); counted once"
+            )
             continue
         ctx.seen.add(iri)
         yield resource, iri

@@ -3,24 +3,28 @@
 Kept free of HTTP and of the run's bookkeeping so it can be fed a CapabilityStatement or a Group
 written in a test. Privacy lives here too: a count below the threshold is never written — the
 dataset says `hdcat:suppressed` for it instead — and no Group member, name or identifier of a
-person is copied (characteristics keep their codes and values, never a valueReference).
+person is copied: characteristics keep their codes and typed values, never a valueReference or an
+uncoded text, and free text that mentions a name the run met (names.py) is left out.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from hdcat.catalog import HarvestRun
+from hdcat.harvesters.fhir import names
 from hdcat.harvesters.fhir.values import (
     FHIR_ID,
     as_list,
     characteristic_text,
+    coded_text,
     concept_text,
     fhir_date,
     fhir_spec,
     text,
+    uncoded_value,
 )
 from hdcat.ontology import DATA_TYPE, DCAT, DCT, EU_THEME, HDCAT, HEALTH, IANA_MEDIA_TYPES, VCARD
 from rdflib import BNode, Graph, Literal, URIRef
@@ -35,6 +39,10 @@ class FhirMap:
     iri_base: str  # what the IRIs and access URLs are made from (the canonical base, if given)
     threshold: int  # counts from 1 to threshold-1 are suppressed
     capability: dict | None = None
+    #: people's names the run has met so far (names.py): free text that mentions one is not written
+    known_names: frozenset[str] = frozenset()
+    #: each cohort's title made from its id, for when its own turns out to name someone (`scrub`)
+    fallback_titles: dict = field(default_factory=dict)
 
     @property
     def server_iri(self) -> URIRef:
@@ -134,12 +142,28 @@ class FhirMap:
         (self.group if res.get("resourceType") == "Group" else self.study)(res, iri, run, into)
 
     def group(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
+        what = f"Group/{res['id']}"
         kind = text(res.get("type")) or "unknown"
-        code = concept_text(res.get("code"))
+        chars = [ch for ch in res.get("characteristic") or [] if isinstance(ch, dict)]
+        # free text left out of the characteristics: it may be a name, so the rest must not repeat it
+        uncoded = {uncoded_value(ch): ch for ch in chars if not coded_text(ch.get("valueCodeableConcept"))}
+        uncoded.pop("", None)
+        for ch in uncoded.values():
+            run.warn(
+                f"{what}: the value of characteristic {concept_text(ch.get('code')) or '(no code)'!r} "
+                "is free text without a coding; left out (free text there may name a person)"
+            )
+        people = self._people(res, extra=set(uncoded))
+        code = self._free(concept_text(res.get("code")), people, run, what, "code text")
         characteristics = [
-            c for c in (characteristic_text(ch) for ch in res.get("characteristic") or []) if c
+            c
+            for c in (
+                self._free(characteristic_text(ch), people, run, what, "characteristic") for ch in chars
+            )
+            if c
         ]
-        title = text(res.get("name")) or f"FHIR Group {res['id']} ({kind})"
+        self.fallback_titles[iri] = f"FHIR Group {res['id']} ({kind})"
+        title = self._free(text(res.get("name")), people, run, what, "name") or self.fallback_titles[iri]
         actual = res.get("actual")
         lines = [
             f"{'Actual' if actual is not False else 'Definitional'} group of type {kind}"
@@ -170,16 +194,20 @@ class FhirMap:
             )
 
     def study(self, res: dict, iri: URIRef, run: HarvestRun, into: Graph) -> None:
+        what = f"ResearchStudy/{res['id']}"
+        people = self._people(res)
         status = text(res.get("status"))
         concepts = [
-            concept_text(c)
+            self._free(concept_text(c), people, run, what, key)
             for key in ("condition", "keyword", "category", "focus")
             for c in as_list(res.get(key))
         ]
-        phase = concept_text(res.get("phase"))
-        title = text(res.get("title")) or f"FHIR ResearchStudy {res['id']}"
+        phase = self._free(concept_text(res.get("phase")), people, run, what, "phase")
+        self.fallback_titles[iri] = f"FHIR ResearchStudy {res['id']}"
+        title = self._free(text(res.get("title")), people, run, what, "title") or self.fallback_titles[iri]
         description = (
-            text(res.get("description")) or f"Research study {res['id']} on the FHIR server {self.iri_base}."
+            self._free(text(res.get("description")), people, run, what, "description")
+            or f"Research study {res['id']} on the FHIR server {self.iri_base}."
         )
         if status:
             description += f" Status: {status}."
@@ -202,6 +230,42 @@ class FhirMap:
             if group is not None:
                 into.add((iri, DCT.relation, group))
         self._distribution(into, iri, str(iri), "FHIR ResearchStudy resource")
+
+    # ---- people's names ----------------------------------------------------------------------
+    def _people(self, res: dict, extra: set[str] = frozenset()) -> list:
+        """Patterns of every name this resource holds or the run met, plus `extra` texts to treat alike."""
+        return names.patterns(set(self.known_names) | names.names_in(res) | set(extra))
+
+    @staticmethod
+    def _free(value: str, people: list, run: HarvestRun, what: str, label: str) -> str:
+        """A free text to copy, or "" when it mentions a person's name (the warning never repeats it)."""
+        if value and names.mentions(value, people):
+            run.warn(f"{what}: its {label} mentions a person's name; left out")
+            return ""
+        return value
+
+    def scrub(self, raw: Graph, run: HarvestRun, datasets) -> None:
+        """Once every page was read: free text of the cohorts that mentions a name met on a later page.
+
+        A server may include the Patients only on page 2; a Group on page 1 was written before their
+        names were known. Titles fall back to the id-made one, other texts are dropped.
+        """
+        people = names.patterns(set(self.known_names))
+        if not people:
+            return
+        for iri in datasets:
+            what = "/".join(str(iri).rsplit("/", 2)[-2:])
+            for prop, label in (
+                (DCT.title, "title"),
+                (DCT.description, "description"),
+                (DCAT.keyword, "keyword"),
+            ):
+                for lit in list(raw.objects(iri, prop)):
+                    if names.mentions(str(lit), people):
+                        raw.remove((iri, prop, lit))
+                        run.warn(f"{what}: its {label} mentions a person's name; left out")
+                        if prop == DCT.title:
+                            raw.add((iri, DCT.title, Literal(self.fallback_titles[iri])))
 
     # ---- parts of every record ------------------------------------------------------------
     def _dataset(self, into: Graph, iri: URIRef, title: str, description: str, keywords) -> None:

@@ -26,6 +26,10 @@ class FhirRun(RunContext):
     seen: set[URIRef] = field(default_factory=set)
     #: the server's CapabilityStatement, once read
     capability: dict | None = None
+    #: people's names met on any page (fhir/names.py): never written, and free text naming one is left out
+    names: set[str] = field(default_factory=set)
+    #: cohort IRI → its title made from its id, used when its own title names someone
+    fallback_titles: dict[URIRef, str] = field(default_factory=dict)
 
     def add_job(self, url: str, what: str, rtype: str = "") -> str:
         """Remember what `url` is for when its answer comes back; returns the url, to be queued."""

@@ -41,14 +41,36 @@ def concept_text(concept) -> str:
     return ""
 
 
+def coded_text(concept) -> str:
+    """A CodeableConcept's first coding's display or code — what a code system says, never free text."""
+    if not isinstance(concept, dict):
+        return ""
+    for coding in concept.get("coding") or []:
+        if isinstance(coding, dict) and (text(coding.get("display")) or text(coding.get("code"))):
+            return text(coding.get("display")) or text(coding.get("code"))
+    return ""
+
+
+def uncoded_value(ch) -> str:
+    """The free text of a characteristic's valueCodeableConcept, which `characteristic_text` leaves out."""
+    value = ch.get("valueCodeableConcept") if isinstance(ch, dict) else None
+    return text(value.get("text")) if isinstance(value, dict) else ""
+
+
 def characteristic_text(ch) -> str:
-    """'code: value' of a Group characteristic; a valueReference (it may name a person) is never copied."""
+    """'code: value' of a Group characteristic, with the value only as a code system or a typed value
+    states it.
+
+    A characteristic's value is about the members or their relations (an owner, a carer): FHIR's own
+    example writes a person's name there as uncoded text. So a valueCodeableConcept's free `text` is
+    never copied, only its coding, and a valueReference (it points at a person) never at all.
+    """
     if not isinstance(ch, dict):
         return ""
     code = concept_text(ch.get("code"))
     value = ""
     if isinstance(ch.get("valueCodeableConcept"), dict):
-        value = concept_text(ch["valueCodeableConcept"])
+        value = coded_text(ch["valueCodeableConcept"])
     elif isinstance(ch.get("valueBoolean"), bool):
         value = "yes" if ch["valueBoolean"] else "no"
     elif isinstance(ch.get("valueQuantity"), dict):

@@ -40,6 +40,8 @@ CLINICAL_TABLES = (
     "episode",
     "episode_event",
 )
+#: The tables that mark a schema as an OMOP CDM: every CDM version has both, and nothing else does.
+CDM_MARKERS = frozenset({"person", "observation_period"})
 #: Where the vocabularies in use show: the concept columns of the event tables.
 CONCEPT_COLUMNS = (
     ("condition_occurrence", "condition_concept_id"),
@@ -96,9 +98,10 @@ class Collector:
 
         self.conn = conn
         self.url = url
-        self.where = f"{safe(url)} schema {options['schema']}"
-        self.schema = options["schema"]
-        self.vocab = options["vocabulary_schema"] or self.schema
+        self.schema = options["schema"]  # None: found by `find_schema` when the harvest starts
+        self.vocab_option = options["vocabulary_schema"]
+        self.vocab = self.vocab_option or self.schema
+        self.where = f"{safe(url)} schema {self.schema}" if self.schema else safe(url)
         self.threshold = threshold  # the higher of the consortium's and the source's
         self.top = options["top"]
         self.timeout = options["timeout_s"]
@@ -149,12 +152,40 @@ class Collector:
         return message
 
     # ---- the harvest ----------------------------------------------------------
+    def find_schema(self, schemas: list[str]) -> str:
+        """The one schema holding the CDM tables, for a source that names none.
+
+        An OMOP database loaded into `public` (or `cdm`, or `omop`) then harvests without options;
+        guessing between two CDMs would publish the wrong one, so several (or none) is an error that
+        names what was found.
+        """
+        cdms = [s for s in schemas if self._tables_of(s) >= CDM_MARKERS]
+        if len(cdms) == 1:
+            return cdms[0]
+        markers = " and ".join(sorted(CDM_MARKERS))
+        if not cdms:
+            raise ParseError(
+                f"{self.where}: no schema holds the OMOP CDM tables ({markers}); schemas found: "
+                f"{', '.join(sorted(schemas)) or 'none'}; load the CDM or set the source's `schema` option"
+            )
+        raise ParseError(
+            f"{self.where}: several schemas hold the OMOP CDM tables ({markers}): "
+            f"{', '.join(sorted(cdms))}; set the source's `schema` option to the one to harvest"
+        )
+
+    def _tables_of(self, schema: str) -> set[str]:
+        return {t.lower() for t in self.inspector.get_table_names(schema=schema)}
+
     def collect(self) -> dict:
         schemas = [
             s
             for s in self.inspector.get_schema_names()
             if s != "information_schema" and not s.startswith("pg_")
         ]
+        if self.schema is None:
+            self.schema = self.find_schema(schemas)
+            self.vocab = self.vocab_option or self.schema
+            self.where = f"{safe(self.url)} schema {self.schema}"
         if self.schema not in schemas:
             near = [s for s in schemas if s.lower() == self.schema.lower()]
             hint = f"did you mean {near[0]!r}? " if near else ""

@@ -16,7 +16,8 @@ from marshmallow import Schema, fields, validate
 
 
 class OmopOptions(Schema):
-    schema = fields.String(load_default="cdm", validate=validate.Length(min=1, max=63))
+    #: the CDM schema; None (the default) finds it: the one schema holding the CDM tables (collect.py)
+    schema = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=63))
     vocabulary_schema = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=63)
     )

@@ -78,7 +78,15 @@ GROUP = {
     "name": "Rare disease cohort",
     "code": {"text": "E75.2"},
     "characteristic": [
-        {"code": {"text": "diagnosis"}, "valueCodeableConcept": {"text": "Fabry disease"}},
+        {
+            "code": {"text": "diagnosis"},
+            "valueCodeableConcept": {
+                "coding": [
+                    {"system": "http://snomed.info/sct", "code": "16652001", "display": "Fabry's disease"}
+                ],
+                "text": "Fabry disease",
+            },
+        },
         {
             "code": {"text": "enrolled by"},
             "valueReference": {"reference": "Practitioner/dr-kim", "display": "Dr Kim Minsu"},
@@ -110,7 +118,7 @@ def test_no_member_reference_name_or_practitioner_of_a_group_reaches_the_graph()
     iri = URIRef(f"{FHIR}/Group/small-cohort")
     FhirMap(server_base=FHIR, iri_base=FHIR, threshold=10, capability=CAPABILITY).group(GROUP, iri, run, raw)
     text = raw.serialize(format="nt")
-    assert "Fabry disease" in text  # the characteristic's value is kept…
+    assert "Fabry's disease" in text  # the characteristic's coded value is kept…
     for personal in ("Patient/p", "Hong Gildong", "dr-kim", "Dr Kim"):  # …never whom it points at
         assert personal not in text
 
@@ -189,3 +197,94 @@ def test_the_run_context_is_what_the_stages_share():
     jobs = h.parse(h.fetch(first, ctx), ctx, Graph())
     assert ctx.capability["name"] == "DasomHeartFHIR"
     assert f"{FHIR}/Patient?_summary=count" in jobs and ctx.jobs[f"{FHIR}/Group"] == ("search", "Group")
+
+
+# ---- people's names never reach the graph ---------------------------------------------------------
+def herd() -> dict:
+    """HL7's group-example.json as the R4 spec publishes it: the owner's name is an uncoded value."""
+    return {
+        "resourceType": "Group",
+        "id": "101",
+        "type": "animal",
+        "actual": True,
+        "code": {"text": "Horse"},
+        "name": "John's herd",
+        "quantity": 25,
+        "characteristic": [
+            {"code": {"text": "gender"}, "valueCodeableConcept": {"text": "mixed"}, "exclude": False},
+            {"code": {"text": "owner"}, "valueCodeableConcept": {"text": "John Smith"}, "exclude": False},
+        ],
+    }
+
+
+def test_a_name_in_a_group_characteristic_never_reaches_the_graph_nor_the_run():
+    run, raw = new_run("fhir"), Graph()
+    iri = URIRef(f"{FHIR}/Group/101")
+    FhirMap(server_base=FHIR, iri_base=FHIR, threshold=10, capability=CAPABILITY).group(herd(), iri, run, raw)
+    text = raw.serialize(format="nt")
+    assert "John" not in text and "Smith" not in text
+    assert raw.value(iri, DCT.title) == Literal("FHIR Group 101 (animal)")  # "John's herd" names the owner
+    description = str(raw.value(iri, DCT.description))
+    assert "Actual group of type animal (Horse)" in description and "owner" in description
+    assert {"gender", "owner", "Horse"} <= {str(k) for k in raw.objects(iri, DCAT.keyword)}
+    assert not any("John" in w or "Smith" in w for w in run.warnings)  # the run names no one either
+    assert any("characteristic 'owner' is free text without a coding; left out" in w for w in run.warnings)
+    assert "Group/101: its name mentions a person's name; left out" in run.warnings
+
+
+def test_names_are_found_by_structure():
+    from hdcat.harvesters.fhir.names import names_in
+
+    study = {
+        "resourceType": "ResearchStudy",
+        "principalInvestigator": {"reference": "Practitioner/f001", "display": "Dr. Pieter Voigt"},
+        "sponsor": {"reference": "Organization/acme", "display": "ACME Research"},  # an organisation: no name
+        "condition": [{"coding": [{"system": "http://snomed.info/sct", "code": "1", "display": "Asthma"}]}],
+        "contained": [
+            {"resourceType": "Practitioner", "id": "p", "name": [{"family": "Lee", "given": ["Seo-yeon"]}]},
+            {"resourceType": "Patient", "id": "q", "name": [{"text": "김철수"}]},
+        ],
+        "site": [{"display": "Ward 7"}],  # a display with no reference: it may be anyone, so it counts
+    }
+    assert names_in(study) == {"Dr. Pieter Voigt", "Lee", "Seo-yeon", "김철수", "Ward 7"}
+
+
+def test_a_study_description_naming_its_investigator_is_replaced():
+    study = {
+        "resourceType": "ResearchStudy",
+        "id": "noac",
+        "title": "NOAC outcomes",
+        "description": "Led by Pieter Voigt (cardiology).",
+        "principalInvestigator": {"reference": "Practitioner/f001", "display": "Dr. Pieter Voigt"},
+        "keyword": [{"text": "anticoagulation"}, {"text": "Voigt cohort"}],
+    }
+    run, raw = new_run("fhir"), Graph()
+    iri = URIRef(f"{FHIR}/ResearchStudy/noac")
+    FhirMap(server_base=FHIR, iri_base=FHIR, threshold=10).study(study, iri, run, raw)
+    text = raw.serialize(format="nt")
+    assert "Pieter" not in text and "Voigt" not in text
+    assert raw.value(iri, DCT.title) == Literal("NOAC outcomes")  # mentions no one: kept
+    assert str(raw.value(iri, DCT.description)).startswith("Research study noac on the FHIR server")
+    assert "anticoagulation" in {str(k) for k in raw.objects(iri, DCAT.keyword)}
+    assert not any("Voigt" in w for w in run.warnings) and len(run.warnings) == 2
+
+
+def test_names_met_on_a_later_page_are_scrubbed_at_the_end():
+    run, raw = new_run("fhir"), Graph()
+    early = FhirMap(server_base=FHIR, iri_base=FHIR, threshold=10)  # page 1: no names known yet
+    iri = URIRef(f"{FHIR}/Group/g1")
+    group = {**GROUP, "id": "g1", "name": "김철수님 가족 코호트", "characteristic": []}
+    early.group(group, iri, run, raw)
+    assert raw.value(iri, DCT.title) == Literal("김철수님 가족 코호트")
+    # page 2 included the Patient: its name is known when the run ends
+    late = FhirMap(
+        server_base=FHIR,
+        iri_base=FHIR,
+        threshold=10,
+        known_names=frozenset({"김철수"}),
+        fallback_titles=early.fallback_titles,
+    )
+    late.scrub(raw, run, [iri])
+    assert raw.value(iri, DCT.title) == Literal("FHIR Group g1 (person)")
+    assert "김철수" not in raw.serialize(format="nt")
+    assert "Group/g1: its title mentions a person's name; left out" in run.warnings

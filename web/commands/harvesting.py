@@ -19,23 +19,72 @@ from hdcat.web.commands.common import (
 from rich.table import Table
 
 
-def _parse_source(arg: str, settings: Settings, hospital: str | None) -> SourceConfig:
+def _parse_source(
+    arg: str, settings: Settings, hospital: str | None, options: tuple[str, ...] = ()
+) -> SourceConfig:
     """A configured source's name, or a one-off KIND:LOCATION such as dcat:./catalog.ttl."""
     configured = settings.source(arg)
     if configured:
+        if options:
+            raise click.BadParameter(
+                f"{arg!r} is a configured source: its options are in {settings.config_path}; "
+                "-o/--option is for one-off KIND:LOCATION sources",
+                param_hint="-o/--option",
+            )
         return configured
     from hdcat.harvesters.registry import harvesters
     from hdcat.web.harvest_service import one_off_source
 
     kind, sep, location = arg.partition(":")
     if sep and kind in harvesters.names():
-        return one_off_source(kind, location, hospital)
+        return one_off_source(kind, location, hospital, options=_one_off_options(kind, options))
     names = ", ".join(s.name for s in settings.sources) or "none configured"
     raise click.BadParameter(
         f"{arg!r} is neither a configured source ({names}) nor KIND:LOCATION with KIND one of "
         f"{', '.join(harvesters.names())}",
         param_hint="SOURCE",
     )
+
+
+def _one_off_options(kind: str, pairs: tuple[str, ...]) -> dict:
+    """`-o key=value` pairs as the source options of a `kind` harvester, checked as hdcat.toml's are.
+
+    Values are text, converted by the harvester's own option schema (rows=50 becomes 50); a list
+    option takes commas (resources=Patient,Group) and any option JSON ([…] or {…}). An unknown key
+    or a bad value is a usage error naming it (harvest_service.one_off_options), before anything is
+    harvested — here or in a running server, which gets the same options.
+    """
+    import json
+
+    from hdcat.catalog import Invalid
+    from hdcat.harvesters.registry import harvesters
+    from hdcat.web.harvest_service import one_off_options
+    from marshmallow import fields
+
+    declared = {
+        f.data_key or name: f for name, f in harvesters.get(kind).options_schema().load_fields.items()
+    }
+    options: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-o/--option")
+        parsed: object = value
+        if value.strip()[:1] in ("[", "{"):
+            try:
+                parsed = json.loads(value)
+            except ValueError as exc:
+                raise click.BadParameter(
+                    f"{key}: {value!r} looks like JSON but is not ({exc})", param_hint="-o/--option"
+                ) from None
+        elif isinstance(declared.get(key), fields.List):
+            parsed = [v.strip() for v in value.split(",") if v.strip()]
+        options[key] = parsed
+    try:
+        return one_off_options(kind, options)
+    except Invalid as exc:
+        raise click.BadParameter(exc.message, param_hint="-o/--option") from None
 
 
 def sync_search(catalog, runs):
@@ -139,11 +188,26 @@ def run_harvest(
     help="Sources harvested at the same time.",
 )
 @click.option("--full", is_flag=True, help="Parse and compare every source even if its pages are unchanged.")
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An option of the one-off KIND:LOCATION sources, named as in hdcat.toml (repeatable), "
+    "e.g. -o rows=50 -o fq=organization:hanbit.",
+)
 @click.pass_obj
-def harvest(obj: Context, sources, hospital, workers, full):
+def harvest(obj: Context, sources, hospital, workers, full, options):
     """Harvest configured sources (all by default) or one-off KIND:LOCATION sources."""
     settings = obj.settings()
-    chosen = [_parse_source(s, settings, hospital) for s in sources] if sources else list(settings.sources)
+    if options and not sources:
+        raise click.UsageError("-o/--option sets options of a one-off KIND:LOCATION source; name one")
+    chosen = (
+        [_parse_source(s, settings, hospital, options) for s in sources]
+        if sources
+        else list(settings.sources)
+    )
     if not chosen:
         raise click.UsageError(f"no sources configured in {settings.config_path}; name one as KIND:LOCATION")
     from hdcat.web.server import running_server
