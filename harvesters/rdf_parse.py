@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from contextlib import contextmanager
 import warnings
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from hdcat.harvesters.errors import ParseError

@@ -11,7 +11,8 @@ Two more rules live here:
 - A simple literal is written `"x"`, never `"x"^^xsd:string`: RDF 1.1 says they are the same term, but
   rdflib (and oxrdflib's conversion from Oxigraph) keep them apart. `plain` makes every simple literal
   rdflib's datatype-less one.
-- A value that is not valid for its datatype (`"2021-02-30"^^xsd:date`, `"12x"^^xsd:integer`, `"yes"^^xsd:boolean`)
+- A value that is not valid for its datatype (`"2021-02-30"^^xsd:date`, `"12x"^^xsd:integer`,
+  `"yes"^^xsd:boolean`)
   is recognised by `literal_problem`, from the XML Schema 1.1 lexical spaces, one checker per datatype
   (`CHECKS`, a registry: a datatype not in it is accepted as it is). rdflib's own `ill_typed` is not
   used: it accepts forms XML Schema does not (`20240102T030405Z` as a dateTime) and would then publish

@@ -15,14 +15,13 @@ import json
 import re
 
 import rdflib.plugin
+from hdcat.ontology.lexical import plain
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 from rdflib.plugins.serializers import jsonld
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.plugins.shared.jsonld.context import Context
 from rdflib.serializer import Serializer
-
-from hdcat.ontology.lexical import plain
 
 #: Turtle's own tokens for numbers and booleans (Turtle 1.1 §6.5): a literal whose lexical form is one of
 #: them may be written bare, because a parser reads the token back as the same lexical form and datatype.
