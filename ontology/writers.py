@@ -5,7 +5,8 @@ rdflib's Turtle writer abbreviates numbers and booleans by their value (`"1.0E3"
 writes integers, doubles and booleans as JSON numbers and booleans, which a reader turns back into
 canonical forms (`"007"^^xsd:integer` read back as `"7"`). Both write `"x"^^xsd:string` with its datatype.
 The writers here abbreviate only when the lexical form is exactly what the abbreviation reads back as,
-and write simple literals plainly. They replace rdflib's under the same names (`turtle`, `json-ld`), so
+and write simple literals plainly (and the JSON-LD writer keeps blank nodes rdflib's drops).
+They replace rdflib's under the same names (`turtle`, `json-ld`), so
 every Turtle and JSON-LD hdcat writes, whatever module writes it, follows the rule.
 """
 
@@ -16,7 +17,7 @@ import re
 
 import rdflib.plugin
 from hdcat.ontology.lexical import plain
-from rdflib import Graph, Literal
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import XSD
 from rdflib.plugins.serializers import jsonld
 from rdflib.plugins.serializers.turtle import TurtleSerializer
@@ -25,9 +26,11 @@ from rdflib.serializer import Serializer
 
 #: Turtle's own tokens for numbers and booleans (Turtle 1.1 §6.5): a literal whose lexical form is one of
 #: them may be written bare, because a parser reads the token back as the same lexical form and datatype.
+#: Integers and decimals only without a sign, leading zeros or a bare leading point: rdflib's own Turtle
+#: reader turns `007` into "7" and `+1.50` into "1.50", against the grammar; those stay quoted.
 _TURTLE_BARE = {
-    XSD.integer: re.compile(r"[+-]?\d+"),
-    XSD.decimal: re.compile(r"[+-]?\d*\.\d+"),
+    XSD.integer: re.compile(r"0|-?[1-9]\d*"),
+    XSD.decimal: re.compile(r"-?(?:0|[1-9]\d*)\.\d+"),
     XSD.double: re.compile(r"[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+)"),
     XSD.boolean: re.compile(r"true|false"),
 }
@@ -59,6 +62,15 @@ class LexicalTurtleSerializer(TurtleSerializer):
 
 class _LexicalConverter(jsonld.Converter):
     """rdflib's graph-to-JSON-LD conversion, with literals kept lexically (see the module's docstring)."""
+
+    def from_graph(self, graph):
+        """Every subject as a node object. rdflib's leaves out a blank node that another node refers to
+        through a term typed `@id` (the context's `temporal`, `contactPoint`…), so a dataset's period
+        and contact point were lost from JSON-LD."""
+        nodemap: dict = {}
+        for s in sorted(set(graph.subjects()), key=lambda n: (isinstance(n, BNode), str(n))):
+            self.process_subject(graph, s, nodemap)
+        return list(nodemap.values())
 
     def to_raw_value(self, graph, s, o, nodemap):
         if not isinstance(o, Literal):
