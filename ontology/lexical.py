@@ -3,8 +3,8 @@
 RDF 1.1 makes a literal's lexical form part of the term: `"1.50"^^xsd:decimal` and `"1.5"^^xsd:decimal`
 are different terms, `"2024-01-02T03:04:05Z"` is not written `+00:00`, and a
 `xsd:nonNegativeInteger` stays one. rdflib rewrites lexical forms to its canonical ones unless told not to
-(`rdflib.NORMALIZE_LITERALS`); this module turns that off for the whole process, once, because hdcat
-publishes what its sources published.
+(`rdflib.NORMALIZE_LITERALS`); this module turns that off for the whole process, once (and keeps
+pyshacl from turning it back on), because hdcat publishes what its sources published.
 
 Two more rules live here:
 
@@ -32,6 +32,27 @@ from rdflib import Literal
 from rdflib.namespace import RDF, XSD
 
 rdflib.NORMALIZE_LITERALS = False
+
+
+def _keep_through_pyshacl() -> None:
+    """pyshacl turns normalisation off while it validates and then *on* (pyshacl/monkey's
+    rdflib_bool_unpatch sets `NORMALIZE_LITERALS = True`), so after the first SHACL check every literal
+    read was rewritten again. Its undo step is wrapped to leave the setting as hdcat needs it."""
+    import pyshacl.entrypoints as entrypoints
+
+    undo = entrypoints.rdflib_bool_unpatch
+    if getattr(undo, "keeps_lexical_forms", False):
+        return
+
+    def rdflib_bool_unpatch():
+        undo()
+        rdflib.NORMALIZE_LITERALS = False
+
+    rdflib_bool_unpatch.keeps_lexical_forms = True
+    entrypoints.rdflib_bool_unpatch = rdflib_bool_unpatch
+
+
+_keep_through_pyshacl()
 
 
 def plain(term):

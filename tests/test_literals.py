@@ -227,3 +227,12 @@ def test_jsonld_writes_native_json_only_for_canonical_forms(harvested):
     assert node["http://h.example/ns#integer"] == {"@type": "xsd:integer", "@value": "007"}
     assert node["http://h.example/ns#boolean"] == {"@type": "xsd:boolean", "@value": "1"}
     assert node["http://h.example/ns#double"] == {"@type": "xsd:double", "@value": "1.0E3"}
+
+
+def test_a_shacl_check_leaves_literals_alone():
+    """pyshacl switches rdflib's literal normalisation back on after validating; hdcat keeps it off."""
+    import pyshacl
+
+    pyshacl.validate(Graph(), shacl_graph=Graph())
+    assert str(Literal("007", datatype=XSD.integer)) == "007"
+    assert str(Literal("2024-01-02T03:04:05Z", datatype=XSD.dateTime)) == "2024-01-02T03:04:05Z"
