@@ -44,11 +44,10 @@ def evaluate(
     """(media type, body) of a SELECT/ASK (SPARQL JSON) or CONSTRUCT/DESCRIBE (RDF) answer."""
     native = getattr(store, "native", None)
     if native is not None:
-        if graphs is None:
-            result = native.query(query, use_default_graph_as_union=True)
-        else:
-            names = [ox.NamedNode(g) for g in graphs]
-            result = native.query(query, default_graph=names or [ox.DefaultGraph()], named_graphs=names)
+        if graphs is None:  # every named graph; the default graph holds store bookkeeping (lexical_forms)
+            graphs = [str(g) for g in store.graph_names()]
+        names = [ox.NamedNode(g) for g in graphs]
+        result = native.query(query, default_graph=names or [ox.DefaultGraph()], named_graphs=names)
         return _answer(kind, result, rdf_format)
     target = store.dataset
     if graphs is not None:  # rdflib has no graph allow-list: copy the allowed graphs (we are in the child)

@@ -1,7 +1,10 @@
 """Import stage shared by every harvester that ends in DCAT: pick datasets, check, identify.
 
 A record is skipped — and reported with the reason — only when it cannot be
-used at all: no title, or a value that is not what its datatype says. Records
+used at all: it has no title. A value that is not valid for its datatype
+(`"2021-02-30"^^xsd:date`) is dropped with a warning naming the property and
+the value, and the rest of the record is kept: one bad date must not hide a
+dataset, and a malformed value is never reinterpreted as another one. Records
 that miss other DCAT-AP properties are kept and the gaps reported as warnings,
 because real publishers' records are rarely complete (see docs/standards.md).
 """
@@ -23,7 +26,16 @@ from hdcat.catalog import (
 )
 from hdcat.catalog import validate_shapes as validate_core
 from hdcat.harvesters.privacy import protect
-from hdcat.ontology import DCAT, DCT, HDCAT, HYDRA, bind_prefixes, hospital_iri, shapes_graph
+from hdcat.ontology import (
+    DCAT,
+    DCT,
+    HDCAT,
+    HYDRA,
+    bind_prefixes,
+    hospital_iri,
+    literal_problem,
+    shapes_graph,
+)
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -52,11 +64,6 @@ def problem(raw: Graph, triples: list, node) -> str | None:
     ]
     if not titles:
         return "no dct:title: a dataset without a title cannot be listed or found"
-    for _s, p, o in triples:
-        if isinstance(o, Literal) and getattr(o, "ill_typed", False):
-            qname = raw.namespace_manager.normalizeUri(p)
-            dtype = raw.namespace_manager.normalizeUri(o.datatype)
-            return f"{qname} value {str(o)!r} is not a valid {dtype}"
     return None
 
 
@@ -88,6 +95,28 @@ def drop_oversized(raw: Graph, run: HarvestRun, limit: int) -> None:
         )
 
 
+def drop_malformed(raw: Graph, run: HarvestRun) -> None:
+    """Values that are not valid for their datatype (hdcat.ontology.literal_problem) are dropped, each with
+    a warning naming the subject, the property and the value; the record keeps everything else."""
+    qname = raw.namespace_manager.normalizeUri
+    for s, p, o in [(s, p, o) for s, p, o in raw if literal_problem(o)]:
+        raw.remove((s, p, o))
+        run.warn(
+            f"{_owner(raw, s)}: {qname(p)} value {str(o)!r} is {literal_problem(o)}; the value was dropped"
+        )
+
+
+def _owner(raw: Graph, node) -> str:
+    """A name for the record a node belongs to: its IRI, or the dataset a blank node hangs from."""
+    seen = set()
+    while isinstance(node, BNode) and node not in seen:
+        if (node, RDF.type, DCAT.Dataset) in raw:
+            return _label(raw, node)
+        seen.add(node)
+        node = next(raw.subjects(None, node), node)
+    return str(node) if isinstance(node, URIRef) else "a blank node"
+
+
 def import_dcat(
     raw: Graph,
     *,
@@ -99,6 +128,7 @@ def import_dcat(
 ) -> Graph:
     """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues."""
     drop_oversized(raw, run, max_literal)
+    drop_malformed(raw, run)
     out = bind_prefixes(Graph())
     for series in set(raw.subjects(RDF.type, DCAT.DatasetSeries)):
         raw.add((series, RDF.type, DCAT.Dataset))  # DCAT 3: every series is a dataset

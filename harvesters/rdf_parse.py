@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from hdcat.harvesters.errors import ParseError
-from hdcat.ontology import UnknownContext, resolve_contexts
+from hdcat.ontology import UnknownContext, plain, resolve_contexts
 from rdflib import Graph
 
 _BY_MEDIA = {
@@ -75,7 +77,7 @@ def guess_format(location: str, media_type: str | None, content: bytes) -> str:
 
 
 # rdflib logs a traceback for every literal that is not valid for its datatype; the
-# harvester reports those records itself (dcat_import.problem), so the log is noise.
+# harvester reports those values itself (dcat_import.drop_malformed), so the log is noise.
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
 _DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -87,11 +89,11 @@ def parse_rdf(
     """Parse one document (into `into` if given); ParseError says which document, which syntax and where it
     broke.
 
-    A document that fails to parse may have added some triples to `into`: callers
-    abort the whole source on ParseError, so nothing partial is ever committed.
+    A document that fails to parse adds nothing to `into`. Literals keep their lexical forms
+    (hdcat.ontology.lexical); simple literals come out datatype-less.
     """
     fmt = guess_format(location, media_type, content)
-    graph = into if into is not None else Graph()
+    graph = Graph()
     try:
         if fmt == "json-ld":
             try:
@@ -104,18 +106,35 @@ def parse_rdf(
                 doc = resolve_contexts(doc)
             except UnknownContext as exc:
                 raise ParseError(f"{location}: {exc}") from None
-            graph.parse(data=json.dumps(doc), format="json-ld", publicID=location)
+            with _quiet_literals():
+                graph.parse(data=json.dumps(doc), format="json-ld", publicID=location)
         else:
             if fmt == "xml" and _DECLARES_ENTITIES.search(content[:1_000_000]):
                 raise ParseError(
                     f"{location}: RDF/XML that declares entities (<!ENTITY …>) is refused: entity "
                     "expansion can blow a small file up to gigabytes; serve it without a DTD"
                 )
-            graph.parse(data=content, format=_FAST.get(fmt, fmt), publicID=location)
+            with _quiet_literals():
+                graph.parse(data=content, format=_FAST.get(fmt, fmt), publicID=location)
     except ParseError:
         raise
     except Exception as exc:  # rdflib raises many kinds; all mean "this is not valid <fmt>"
         message = " ".join(str(exc).split())[:300] or type(exc).__name__
         message = message.replace(" of <>:", ":")
         raise ParseError(f"{location}: not valid {FORMAT_NAMES.get(fmt, fmt)}: {message}") from None
-    return graph
+    # "x"^^xsd:string (what oxrdflib's parsers give for "x") is the simple literal "x" (RDF 1.1)
+    if into is None:
+        into = Graph()
+    for prefix, namespace in graph.namespaces():
+        into.bind(prefix, namespace, override=False)
+    into.addN((s, p, plain(o), into) for s, p, o in graph)
+    return into
+
+
+@contextmanager
+def _quiet_literals():
+    """rdflib warns (UserWarning) on some values that are not valid for their datatype ("yes" as a
+    boolean); the import stage drops those values and reports them itself (dcat_import.drop_malformed)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="rdflib.term")
+        yield

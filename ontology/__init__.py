@@ -4,6 +4,8 @@ Every IRI the code uses lives here, so a vocabulary that moves (HealthDCAT-AP's
 namespace is still provisional) is changed in one place.
 """
 
+from hdcat.ontology import writers  # noqa: F401 - replaces rdflib's Turtle and JSON-LD writers
+from hdcat.ontology.lexical import CHECKS, literal_problem, plain  # noqa: F401
 from hdcat.ontology.loaders import (  # noqa: F401
     UnknownContext,
     codelists_graph,

@@ -4080,7 +4080,7 @@ PURUN_IMPERFECT = [
         "crc-emr",
         26,
         'DELIBERATELY MALFORMED: dct:issued "2021-13-45" is not a valid xsd:date -- the harvester must '
-        "skip it.",
+        "drop the date, with a warning, and keep the dataset.",
     ),
 ]
 

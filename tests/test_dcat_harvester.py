@@ -88,7 +88,7 @@ def test_jsonld_with_remote_context_reads_like_the_turtle(catalog):
         assert any(str(x) == str(o) for x in stored.objects(s, p)), (s, p, o)
 
 
-def test_missing_title_is_skipped_with_reason_and_rest_kept(catalog, tmp_path):
+def test_missing_title_is_skipped_with_reason_and_malformed_value_dropped(catalog, tmp_path):
     (tmp_path / "c.ttl").write_text("""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -101,11 +101,18 @@ def test_missing_title_is_skipped_with_reason_and_rest_kept(catalog, tmp_path):
     assert run.outcome is Outcome.CHANGED
     reasons = {s.record: s.reason for s in run.skipped}
     assert reasons["http://h.example/b"].startswith("no dct:title")
-    assert reasons["http://h.example/c"] == "dct:issued value '2021-13-45' is not a valid xsd:date"
-    assert run.found == 2
+    # a value not valid for its datatype is dropped with a warning; its dataset is kept
+    assert set(reasons) == {"http://h.example/b"}
+    assert (
+        "http://h.example/c: dct:issued value '2021-13-45' is not a valid xsd:date; the value was dropped"
+        in run.warnings
+    )
+    assert run.found == 3
+    kept = catalog.datasets.resource_graph(catalog.datasets.locate_iri("http://h.example/c")[0])
+    assert (URIRef("http://h.example/c"), URIRef("http://purl.org/dc/terms/issued"), None) not in kept
     assert any("http://h.example/d" in w and "dct:description is mandatory" in w for w in run.warnings)
     stored = catalog.runs.get(run.id)
-    assert stored["skipped"] == 2 and {r["record"] for r in stored["skipped_records"]} == set(reasons)
+    assert stored["skipped"] == 1 and {r["record"] for r in stored["skipped_records"]} == set(reasons)
 
 
 def test_broken_turtle_fails_and_names_file_and_line(catalog, tmp_path):

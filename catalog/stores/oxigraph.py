@@ -16,10 +16,12 @@ from typing import IO
 
 import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
+from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
 from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
+from rdflib import Dataset, Graph, Literal, URIRef
 
 
 class OxigraphStore(CatalogStore):
@@ -35,8 +37,7 @@ class OxigraphStore(CatalogStore):
                 native = ox.Store.read_only(str(path))
             except OSError as exc:
                 raise StoreError(f"cannot read the Oxigraph store at {path}: {exc}") from None
-            self.dataset = bind_prefixes(Dataset(store=OxrdflibStore(store=native), default_union=True))
-            self._write_lock = threading.RLock()
+            self._open(native)
             return
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -55,8 +56,22 @@ class OxigraphStore(CatalogStore):
                 "server's address from the data folder) or POST /api/v1/harvests with a harvest:run token. "
                 "A running `hdcat harvest` or `hdcat demo` lets go when it ends."
             ) from None
-        self.dataset = bind_prefixes(Dataset(store=OxrdflibStore(store=native), default_union=True))
+        self._open(native)
+
+    def _open(self, native: ox.Store) -> None:
+        self._forms: dict = {}  # graph name → its lexical_forms.Restorer, until a write changes the graph
+        self.dataset = bind_prefixes(Dataset(store=_LexicalStore(native, self.restorer), default_union=True))
         self._write_lock = threading.RLock()
+
+    def restorer(self, graph_name) -> lexical_forms.Restorer:
+        """The originals of `graph_name`'s rewritten literals (kept until a write; read afresh when read-only,
+        since another process writes)."""
+        found = None if self.read_only else self._forms.get(graph_name)
+        if found is None:
+            found = lexical_forms.load(self.native, graph_name)
+            if not self.read_only:
+                self._forms[graph_name] = found
+        return found
 
     @property
     def native(self) -> ox.Store:
@@ -79,13 +94,12 @@ class OxigraphStore(CatalogStore):
         triples in `add` (a harvest's run record) are written in the same transaction or not at all."""
         parts = []
         for name, graph in graphs.items():
-            parts.append(f"DROP SILENT GRAPH <{name}>")
-            if len(graph):
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}} }}")
+            parts += [f"DROP SILENT GRAPH <{name}>", lexical_forms.forget(name)]
+            parts += _inserts(name, graph)
         for name, graph in (add or {}).items():
-            if len(graph):
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}} }}")
+            parts += _inserts(name, graph)
         with self._write_lock:
+            self._forms.clear()
             self.native.update(" ;\n".join(parts))
 
     def graph_triples(self, name: URIRef) -> Iterable[tuple]:
@@ -96,23 +110,29 @@ class OxigraphStore(CatalogStore):
         def term(node):
             found = terms.get(node)
             if found is None:
-                found = terms[node] = _to_rdflib(node)
+                found = terms[node] = lexical_forms.to_rdflib(node)
             return found
 
+        forms = self.restorer(name)
         for quad in self.native.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
-            yield term(quad.subject), term(quad.predicate), term(quad.object)
+            s, p, o = term(quad.subject), term(quad.predicate), term(quad.object)
+            for original in forms.restore(s, p, o) if forms else (o,):
+                yield s, p, original
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         g = Graph()
         for t in triples:
             g.add(t)
-        body = g.serialize(format="nt")
-        with self._write_lock:
-            self.native.update(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+        parts = _inserts(name, g)
+        if parts:
+            with self._write_lock:
+                self._forms.pop(name, None)
+                self.native.update(" ;\n".join(parts))
 
     def drop_graph(self, name: URIRef) -> None:
         with self._write_lock:
-            self.native.update(f"DROP SILENT GRAPH <{name}>")
+            self._forms.pop(name, None)
+            self.native.update(f"DROP SILENT GRAPH <{name}> ;\n{lexical_forms.forget(name)}")
 
     def graph_names(self) -> list[URIRef]:
         return sorted(
@@ -123,8 +143,15 @@ class OxigraphStore(CatalogStore):
         return len(self.native)
 
     def dump(self, out: IO[bytes], fmt: str) -> None:
+        """Every named graph, with the lexical forms its sources wrote (Oxigraph's own dump would write
+        its canonical forms, and the bookkeeping in the default graph)."""
         if fmt == "nquads":
-            self.native.dump(out, ox.RdfFormat.N_QUADS)
+            for name in self.graph_names():
+                graph = Graph()
+                graph += self.graph_triples(name)
+                for line in graph.serialize(format="nt").splitlines():
+                    if line.strip():
+                        out.write(f"{line[: line.rstrip().rfind('.')].rstrip()} <{name}> .\n".encode())
             return
         super().dump(out, fmt)
 
@@ -141,12 +168,41 @@ class OxigraphStore(CatalogStore):
         del native
 
 
-def _to_rdflib(node):
-    """An Oxigraph term as the rdflib term oxrdflib would give for it."""
-    if isinstance(node, ox.NamedNode):
-        return URIRef(node.value)
-    if isinstance(node, ox.BlankNode):
-        return BNode(node.value)
-    if node.language:
-        return Literal(node.value, lang=node.language)
-    return Literal(node.value, datatype=URIRef(node.datatype.value))
+def _inserts(name: URIRef, graph: Graph) -> list[str]:
+    """SPARQL Update parts that add `graph` to named graph `name` and record the literals Oxigraph will
+    rewrite (catalog/stores/lexical_forms.py)."""
+    if not len(graph):
+        return []
+    parts = [f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}} }}"]
+    forms = lexical_forms.record(graph)
+    if forms:
+        parts.append(lexical_forms.insert(name, forms))
+    return parts
+
+
+class _LexicalStore(OxrdflibStore):
+    """oxrdflib's rdflib store over Oxigraph, whose reads give literals back as they were written: the
+    recorded originals (lexical_forms) for the ones Oxigraph rewrote, simple literals without xsd:string.
+    A pattern that names a literal is looked up by the form Oxigraph stored it in."""
+
+    def __init__(self, native: ox.Store, restorer):
+        super().__init__(store=native)
+        self._restorer = restorer
+
+    def triples(self, triple_pattern, context=None):
+        s, p, o = triple_pattern
+        wanted = o if isinstance(o, Literal) else None
+        if wanted is not None:
+            o = lexical_forms.stored_forms([wanted]).get(wanted, wanted)
+        try:
+            quads = self._inner.quads_for_pattern(*to_ox_quad_pattern((s, p, o), context))
+        except (TypeError, ValueError):
+            return
+        for quad in quads:
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                continue  # hdcat's bookkeeping (lexical_forms), not data
+            qs, qp, qo = (lexical_forms.to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object))
+            graph = from_ox_graph_name(quad.graph_name, self)
+            for original in self._restorer(graph.identifier).restore(qs, qp, qo):
+                if wanted is None or (original == wanted and str(original) == str(wanted)):
+                    yield (qs, qp, original), iter((graph,))

@@ -1,0 +1,125 @@
+"""The lexical forms Oxigraph rewrites, kept beside the graph and given back on every read.
+
+Oxigraph stores numbers, booleans and dates in a native encoding and gives back canonical forms:
+`"1.50"^^xsd:decimal` comes back `"1.5"`, `"2024-01-02T03:04:05.500-00:00"` as `"…05.5Z"`, and every
+integer type (`xsd:nonNegativeInteger`, `xsd:int`…) as `xsd:integer` (oxigraph/oxigraph#526, no option
+to turn it off). hdcat publishes literals as its sources wrote them, so when a graph is written, the
+literals Oxigraph would rewrite are found (by storing them in a scratch in-memory Oxigraph and reading
+them back) and their originals recorded in the store's default graph, one JSON value per write:
+`<graph> hdcat:lexicalForms "[[subject, predicate, stored value, stored datatype, value, datatype], …]"`.
+Reads through the store (its rdflib view, `graph_triples`, dumps) put the originals back. SPARQL still
+runs on Oxigraph's values, so comparisons and sorting work as Oxigraph defines them.
+
+A blank-node subject gets a new label when stored, so its originals are keyed by predicate and stored
+value alone ("_" for the subject): two blank nodes with the same property, the same stored value and
+different originals (`"1.0"` and `"1.00"`) may get each other's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from hdcat.ontology import HDCAT, plain
+from rdflib import BNode, Literal, URIRef
+
+PREDICATE = HDCAT.lexicalForms
+_SCRATCH_P = ox.NamedNode("urn:hdcat:scratch")
+
+
+def to_rdflib(node):
+    """An Oxigraph term as an rdflib term; a simple literal without its implicit xsd:string."""
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if node.language:
+        return Literal(node.value, lang=node.language)
+    return plain(Literal(node.value, datatype=URIRef(node.datatype.value)))
+
+
+def to_ox_literal(term: Literal) -> ox.Literal:
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype) if term.datatype else None)
+
+
+def stored_forms(literals: Iterable[Literal]) -> dict:
+    """literal → the different literal Oxigraph gives back for it, for the literals it rewrites."""
+    typed = [t for t in set(literals) if isinstance(t, Literal) and t.datatype is not None]
+    if not typed:
+        return {}
+    scratch = ox.Store()
+    scratch.extend(
+        ox.Quad(ox.NamedNode(f"urn:hdcat:scratch:{i}"), _SCRATCH_P, to_ox_literal(t), ox.DefaultGraph())
+        for i, t in enumerate(typed)
+    )
+    out = {}
+    for quad in scratch:
+        original = typed[int(quad.subject.value.rsplit(":", 1)[1])]
+        back = to_rdflib(quad.object)
+        if back != original or str(back) != str(original):
+            out[original] = back
+    return out
+
+
+def record(triples: Iterable) -> str | None:
+    """The JSON value that lets reads restore `triples`' rewritten literals, or None when none is."""
+    triples = list(triples)
+    changed = stored_forms(o for _, _, o in triples)
+    rows = [
+        [
+            str(s) if isinstance(s, URIRef) else "_",
+            str(p),
+            str(changed[o]),
+            str(changed[o].datatype),
+            str(o),
+            str(o.datatype),
+        ]
+        for s, p, o in triples
+        if o in changed
+    ]
+    return json.dumps(sorted(rows), ensure_ascii=False) if rows else None
+
+
+def insert(graph_name: URIRef, value: str) -> str:
+    """A SPARQL Update part that records `value` (from `record`) for `graph_name`."""
+    return f"INSERT DATA {{ <{graph_name}> <{PREDICATE}> {Literal(value).n3()} }}"
+
+
+def forget(graph_name: URIRef) -> str:
+    """A SPARQL Update part that drops what was recorded for `graph_name`."""
+    return f"DELETE WHERE {{ <{graph_name}> <{PREDICATE}> ?forms }}"
+
+
+class Restorer:
+    """The recorded originals of one graph: `restore(s, p, o)` is the literal the source wrote."""
+
+    def __init__(self, values: Iterable[str]):
+        self._originals: dict = defaultdict(list)
+        for value in values:
+            for s, p, stored, stored_type, lexical, datatype in json.loads(value):
+                key = (s, p, Literal(stored, datatype=URIRef(stored_type)))
+                original = Literal(lexical, datatype=URIRef(datatype))
+                if original not in self._originals[key]:
+                    self._originals[key].append(original)
+
+    def __bool__(self) -> bool:
+        return bool(self._originals)
+
+    def restore(self, s, p, o) -> list:
+        """Every original `o` stood for (usually one; several when Oxigraph merged equal values)."""
+        if not self._originals or not isinstance(o, Literal) or o.datatype is None:
+            return [o]
+        if isinstance(s, URIRef):
+            return self._originals.get((str(s), str(p), o)) or [o]
+        return self._originals.get(("_", str(p), o), [o])[:1]  # see the module's note on blank nodes
+
+
+def load(native: ox.Store, graph_name) -> Restorer:
+    values = native.quads_for_pattern(
+        ox.NamedNode(str(graph_name)), ox.NamedNode(str(PREDICATE)), None, ox.DefaultGraph()
+    )
+    return Restorer(q.object.value for q in values)
