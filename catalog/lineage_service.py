@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from hdcat.catalog.config import Settings
 from hdcat.catalog.iris import lineage_graph_iri
 from hdcat.catalog.lineage import LineageGraph
-from hdcat.catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
+from hdcat.catalog.openlineage import RDF_JSON, canonical_json, event_key, map_event, node_id, validate_event
 from hdcat.catalog.resources import closure
 from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixes
 from rdflib import Graph, Literal, URIRef
@@ -155,7 +155,7 @@ class Lineage:
                 (
                     node,
                     HDCAT.event,
-                    Literal(json.dumps(event, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON),
+                    Literal(canonical_json(event), datatype=RDF_JSON),
                 )
             )
             g.add((node, PROV.generatedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
@@ -190,8 +190,10 @@ class Lineage:
         graph = LineageGraph()
         ids = self.catalogue_ids()
         keys = set()
-        for key, event in self._events(as_of):
-            keys.add(key)
+        for _, event in self._events(as_of):
+            # keyed again from the stored content, so events stored under an older key rule are
+            # still recognised when they are sent again
+            keys.add(event_key(event))
             mapped = map_event(event, self.base)
             self._annotate(mapped, ids)
             graph.apply(mapped)

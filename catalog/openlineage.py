@@ -142,23 +142,17 @@ class LineageIris:
         return URIRef(f"{self.dataset(ns, name)}/field/{quote(field_name, safe='')}")
 
 
+def canonical_json(event) -> str:
+    """The one text of an event's content: keys sorted, no insignificant white space, so a resend
+    with its keys in another order or other spacing is recognised as the same event."""
+    return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def event_key(event: dict) -> str:
-    """Idempotency: the same run, event type and time is the same event, however often it arrives."""
-    run = (event.get("run") or {}).get("runId", "")
-    job = event.get("job") or {}
-    dataset = event.get("dataset") or {}
-    raw = "|".join(
-        [
-            run,
-            event.get("eventType", ""),
-            str(event.get("eventTime", "")),
-            job.get("namespace", ""),
-            job.get("name", ""),
-            dataset.get("namespace", ""),
-            dataset.get("name", ""),
-        ]
-    )
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    """Idempotency by content: the SHA-256 of the event's canonical JSON. Only a resend of the same
+    content is the same event; two events of one run, type, time and job that name different inputs
+    or outputs are two events (each carries datasets the other lacks), as Marquez stores both."""
+    return hashlib.sha256(canonical_json(event).encode()).hexdigest()[:32]
 
 
 @dataclass

@@ -95,6 +95,28 @@ def test_the_same_events_again_or_reversed_change_nothing(lineage_app):  # noqa:
     assert c.get(f"/api/v1/lineage?nodeId={COHORT}").get_json() == first
 
 
+def test_events_are_duplicates_only_by_content(lineage_app):  # noqa: F811
+    """One run, type, time and job sent twice with different outputs is two events, and both outputs
+    are kept; the same content resent (keys in another order, other spacing) is a duplicate."""
+    c = lineage_app.test_client()
+    first = event("split_visits", ["staging.visits"], ["mart.inpatient"], "2026-10-02T01:00:00Z")
+    second = {**first, "outputs": [{"namespace": DB, "name": "mart.outpatient"}]}
+    a, b = post(c, first), post(c, second)
+    assert a.status_code == 201 and b.status_code == 201, (a.get_json(), b.get_json())
+    assert a.get_json()["key"] != b.get_json()["key"]
+    down = c.get(f"/api/v1/lineage?nodeId=dataset:{DB}:staging.visits&direction=downstream&depth=2")
+    ids = {n["id"] for n in down.get_json()["graph"]}
+    assert {f"dataset:{DB}:mart.inpatient", f"dataset:{DB}:mart.outpatient"} <= ids
+    reordered = json.dumps(dict(reversed(list(second.items()))), indent=3)
+    again = c.post(
+        "/api/v1/lineage",
+        data=reordered,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {lineage_app.token}"},
+    )
+    assert again.status_code == 200 and again.get_json() == {**b.get_json(), "status": "duplicate"}
+
+
 @pytest.mark.parametrize(
     "change, field",
     [
