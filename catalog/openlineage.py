@@ -3,8 +3,10 @@
 The mapping (docs/standards.md): a run is a prov:Activity; a job is a prov:Plan the run follows
 (prov:qualifiedAssociation / prov:hadPlan); inputs are prov:used; outputs prov:wasGeneratedBy the
 run and prov:wasDerivedFrom each input; columnLineage gives column-level prov:wasDerivedFrom. Every
-facet is kept verbatim as JSON, known or not. Validation is strict but for two things real
-producers send (a missing schemaURL, a producer that is not a URI), which are accepted and named.
+facet is kept verbatim as JSON, known or not. Validation is strict, facets included (against the
+spec's facet schemas, catalog.openlineage_facets), but for what real producers send: a missing
+schemaURL or _schemaURL, a producer that is not a URI, an eventTime without a time zone; each is
+accepted and named in the answer.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from importlib import resources
 from urllib.parse import quote
 
 from hdcat.catalog.errors import Invalid
+from hdcat.catalog.openlineage_facets import check_facets, is_uri
 from hdcat.ontology import DCT, HDCAT, PROV
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -61,22 +64,52 @@ def _path(error) -> str:
     return ".".join(parts) if parts else "(event)"
 
 
+def _leaves(errors):
+    """The errors under an anyOf/allOf with one branch (how the schema wraps every facets object),
+    so the answer names the facet's field, not 'is not valid under any of the given schemas'."""
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf", "allOf") and error.context:
+            yield from _leaves(error.context)
+        else:
+            yield error
+
+
+_FACET = re.compile(
+    r"^(?:run|job|dataset|(?:inputs|outputs)\.\d+)\.(?:facets|inputFacets|outputFacets)\.[^.]+$"
+)
+
+
+def _lenient_note(error, where: str, event: dict) -> str | None:
+    """What hdcat accepts although the schema rejects it, in words, or None where it does not."""
+    if error.validator == "required" and where == "(event)" and "'schemaURL'" in error.message:
+        return _LENIENT["schemaURL"]
+    if where == "producer" and error.validator == "format":
+        return _LENIENT["producer"]
+    if where == "eventTime" and error.validator == "format" and _naive_iso(event.get("eventTime")):
+        return _LENIENT["eventTime"]
+    if error.validator == "required" and _FACET.match(where):
+        for name in ("_schemaURL", "_producer"):
+            if f"'{name}'" in error.message:
+                return f"{where}: {name} missing (accepted; a facet without _schemaURL is kept unchecked)"
+    facet = where[: -len("._producer")]
+    if error.validator == "format" and where.endswith("._producer") and _FACET.match(facet):
+        return f"{where}: not a URI (accepted as text)"
+    return None
+
+
 def validate_event(event) -> list[str]:
-    """Raise Invalid naming the first wrong field; return what was accepted leniently."""
+    """Raise Invalid naming the first wrong field (of the event, or of a facet against the spec's
+    facet schema); return everything that was accepted leniently, each in words."""
     if not isinstance(event, dict):
         raise Invalid("the body must be one OpenLineage event, a JSON object", field="(body)")
     lenient = []
     kind = event_kind(event)
-    for error in sorted(_validator(kind).iter_errors(event), key=lambda e: (len(e.absolute_path), e.message)):
+    errors = _leaves(_validator(kind).iter_errors(event))
+    for error in sorted(errors, key=lambda e: (len(e.absolute_path), e.message)):
         where = _path(error)
-        if error.validator == "required" and "'schemaURL'" in error.message and where == "(event)":
-            lenient.append(_LENIENT["schemaURL"])
-            continue
-        if where == "producer" and error.validator == "format":
-            lenient.append(_LENIENT["producer"])
-            continue
-        if where == "eventTime" and error.validator == "format" and _naive_iso(event.get("eventTime")):
-            lenient.append(_LENIENT["eventTime"])
+        note = _lenient_note(error, where, event)
+        if note:
+            lenient.append(note)
             continue
         if error.validator == "required":
             missing = re.search(r"'([^']+)' is a required property", error.message)
@@ -84,6 +117,9 @@ def validate_event(event) -> list[str]:
                 where = missing.group(1) if where == "(event)" else f"{where}.{missing.group(1)}"
         message = error.message if len(error.message) <= 300 else error.message[:300] + " …"
         raise Invalid(f"OpenLineage event field {where}: {message}", field=where)
+    if "producer" in event and not is_uri(event["producer"]):
+        lenient.append(_LENIENT["producer"])
+    lenient += check_facets(event)
     if kind == "run":
         for name in ("eventTime", "run", "job"):
             if name not in event:
