@@ -197,6 +197,7 @@ class Mapped:
     edges: list[tuple[str, str, dict]] = field(default_factory=list)  # (from node id, to node id, attrs)
     nodes: dict[str, dict] = field(default_factory=dict)  # node id → data
     column_edges: list[tuple[str, str, dict]] = field(default_factory=list)
+    column_nodes: dict[str, dict] = field(default_factory=dict)  # datasetField id → Marquez's data
 
 
 def _json_literal(value) -> Literal:
@@ -233,6 +234,42 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
         g.add((iri, DCT.description, Literal(doc)))
         m.nodes[nid]["description"] = doc
     return nid, iri
+
+
+def _transformation(spec: dict) -> dict:
+    """Marquez's transformationType/-Description of a column: the older facet's own keys, else the
+    first of the 1-2-0 facet's transformations."""
+    first = next(iter(spec.get("transformations") or []), None) or {}
+    return {
+        "transformationType": spec.get("transformationType") or first.get("type"),
+        "transformationDescription": spec.get("transformationDescription") or first.get("description"),
+    }
+
+
+def _column_node(m: Mapped, ns: str, name: str, field_name: str, spec: dict, field_type) -> None:
+    """A column of an output, as Marquez's column-lineage node `data` gives it, with its inputs."""
+    inputs = [
+        {"namespace": src.get("namespace"), "dataset": src.get("name"), "field": src.get("field")}
+        | {k: v for k, v in _transformation(src).items() if v}
+        for src in spec.get("inputFields") or []
+        if isinstance(src, dict)
+    ]
+    data = {"namespace": ns, "dataset": name, "field": field_name, "fieldType": field_type}
+    data |= _transformation(spec)
+    m.column_nodes[f"datasetField:{ns}:{name}:{field_name}"] = {
+        **{k: v for k, v in data.items() if v is not None},
+        "inputFields": inputs,
+    }
+    for src in inputs:
+        m.column_nodes.setdefault(
+            f"datasetField:{src['namespace']}:{src['dataset']}:{src['field']}",
+            {
+                "namespace": src["namespace"],
+                "dataset": src["dataset"],
+                "field": src["field"],
+                "inputFields": [],
+            },
+        )
 
 
 def map_event(event: dict, base: str) -> Mapped:
@@ -306,7 +343,13 @@ def map_event(event: dict, base: str) -> Mapped:
         for _, in_iri in inputs:
             g.add((iri, PROV.wasDerivedFrom, in_iri))
         column = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
+        types = {
+            f.get("name"): f.get("type")
+            for f in ((d.get("facets") or {}).get("schema") or {}).get("fields") or []
+            if isinstance(f, dict)
+        }
         for out_field, spec in column.items():
+            _column_node(m, d["namespace"], d["name"], out_field, spec or {}, types.get(out_field))
             out_iri = iris.field(d["namespace"], d["name"], out_field)
             g.add((out_iri, RDF.type, PROV.Entity))
             g.add((iri, HDCAT.hasField, out_iri))
