@@ -39,6 +39,10 @@ class LineageGraph:
                 self.graph.add_edge(a, b, **attrs)
             for a, b, attrs in mapped.column_edges:
                 self.columns.add_edge(a, b, **attrs)
+            for nid, data in mapped.column_nodes.items():
+                known = self.columns.nodes[nid].get("data") if nid in self.columns else None
+                if known is None or data.get("inputFields") or not known.get("inputFields"):
+                    self.columns.add_node(nid, data=data)
 
     def add_derivation(self, source: str, derived: str, source_data: dict, derived_data: dict) -> None:
         with self._lock:
@@ -113,10 +117,13 @@ class LineageGraph:
                 )
             return {"graph": out}
 
-    def column_lineage(self, node: str, depth: int = 20) -> dict:
-        """Column-level lineage of a datasetField:<ns>:<name>:<field> or of every field of a dataset."""
-        if not 0 <= depth <= MAX_DEPTH:
-            raise Invalid(f"parameter 'depth': must be between 0 and {MAX_DEPTH}", field="depth")
+    def column_lineage(self, node: str, depth: int = 20, downstream: bool = False) -> dict:
+        """Column-level lineage of a datasetField:<ns>:<name>:<field> or of every field of a dataset,
+        upstream (and downstream with `downstream`), in Marquez's shape: each node with its `data`
+        (namespace, dataset, field, fieldType, transformation, inputFields), inEdges and outEdges."""
+        if depth < 0:
+            raise Invalid("parameter 'depth': must be 0 or more", field="depth")
+        depth = min(depth, MAX_DEPTH)
         with self._lock:
             if node.startswith("dataset:"):
                 starts = [
@@ -127,19 +134,27 @@ class LineageGraph:
             if not starts:
                 raise NotFound(f"no column lineage for {node!r}")
             seen = set(starts)
-            frontier = set(starts)
-            for _ in range(depth):
-                frontier = {p for n in frontier for p in self.columns.predecessors(n)} - seen
-                seen |= frontier
+            steps = [self.columns.predecessors] + ([self.columns.successors] if downstream else [])
+            for step in steps:
+                frontier = set(starts)
+                for _ in range(depth):
+                    frontier = {p for n in frontier for p in step(n)} - seen
+                    seen |= frontier
             return {
                 "graph": [
                     {
                         "id": n,
                         "type": "DATASET_FIELD",
+                        "data": self.columns.nodes[n].get("data") or {},
                         "inEdges": [
                             {"origin": a, "destination": n, **self.columns.edges[a, n]}
                             for a in sorted(self.columns.predecessors(n))
                             if a in seen
+                        ],
+                        "outEdges": [
+                            {"origin": n, "destination": b, **self.columns.edges[n, b]}
+                            for b in sorted(self.columns.successors(n))
+                            if b in seen
                         ],
                     }
                     for n in sorted(seen)

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from hdcat.catalog.config import Settings
 from hdcat.catalog.iris import lineage_graph_iri
 from hdcat.catalog.lineage import LineageGraph
-from hdcat.catalog.openlineage import RDF_JSON, event_key, map_event, node_id, validate_event
+from hdcat.catalog.marquez import MarquezView
+from hdcat.catalog.openlineage import RDF_JSON, canonical_json, event_key, map_event, node_id, validate_event
 from hdcat.catalog.resources import closure
 from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixes
 from rdflib import Graph, Literal, URIRef
@@ -50,12 +51,27 @@ class Lineage:
         self.graph_iri = lineage_graph_iri(self.base)
         self.catalogue_ids = catalogue_ids
         self._index: LineageGraph | None = None
+        self._marquez: MarquezView | None = None
         self._lock = threading.RLock()
         self._event_keys: set[str] = set()
 
     def forget(self) -> None:
         """After a commit: derivations may have changed, so the index is rebuilt on next use."""
         self._index = None
+        self._marquez = None
+
+    @property
+    def marquez(self) -> MarquezView:
+        """Marquez's read model (namespaces, datasets, jobs, runs), replayed from the stored events on
+        first use after a change."""
+        view = self._marquez
+        if view is None:
+            with self._lock:
+                if self._marquez is None:
+                    events = [event for _, event in self._events()]
+                    self._marquez = MarquezView(events, lambda ns: self.hospital_of({"namespace": ns}))
+                view = self._marquez
+        return view
 
     @property
     def index(self) -> LineageGraph:
@@ -82,6 +98,24 @@ class Lineage:
             if ns.startswith(prefix):
                 return hospital
         return ns if ns in {h["id"] for h in hospitals()} else None
+
+    def marquez_graph(self, node: str, depth: int, direction: str, as_of: datetime | None = None) -> dict:
+        """GET /api/v1/lineage's answer: the index's neighbourhood, each node's `data` the dataset
+        or job as Marquez's read API gives it (fields, facets, latestRun with its state, …) beside
+        hdcat's own (iri, hospital, catalogId). With `as_of`, both as they stood then."""
+        if as_of is None:
+            graph, view = self.index, self.marquez
+        else:
+            graph = self.as_of(as_of)
+            view = MarquezView(
+                [e for _, e in self._events(as_of)], lambda ns: self.hospital_of({"namespace": ns})
+            )
+        body = graph.marquez(node, depth, direction)
+        for item in body["graph"]:
+            data = view.node_data(item["id"])
+            if data is not None:
+                item["data"] = {**item["data"], **data}
+        return body
 
     # ---- what dataset pages and search show ----
     def catalog_ids(self) -> set[str]:
@@ -155,13 +189,14 @@ class Lineage:
                 (
                     node,
                     HDCAT.event,
-                    Literal(json.dumps(event, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON),
+                    Literal(canonical_json(event), datatype=RDF_JSON),
                 )
             )
             g.add((node, PROV.generatedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
             self.store.add_to_graph(self.graph_iri, g)
             self._event_keys.add(key)
             index.apply(mapped)
+            self._marquez = None
         return {"status": "stored", "key": key, "lenient": lenient}
 
     # ---- building the index ----
@@ -190,8 +225,10 @@ class Lineage:
         graph = LineageGraph()
         ids = self.catalogue_ids()
         keys = set()
-        for key, event in self._events(as_of):
-            keys.add(key)
+        for _, event in self._events(as_of):
+            # keyed again from the stored content, so events stored under an older key rule are
+            # still recognised when they are sent again
+            keys.add(event_key(event))
             mapped = map_event(event, self.base)
             self._annotate(mapped, ids)
             graph.apply(mapped)

@@ -3,8 +3,10 @@
 The mapping (docs/standards.md): a run is a prov:Activity; a job is a prov:Plan the run follows
 (prov:qualifiedAssociation / prov:hadPlan); inputs are prov:used; outputs prov:wasGeneratedBy the
 run and prov:wasDerivedFrom each input; columnLineage gives column-level prov:wasDerivedFrom. Every
-facet is kept verbatim as JSON, known or not. Validation is strict but for two things real
-producers send (a missing schemaURL, a producer that is not a URI), which are accepted and named.
+facet is kept verbatim as JSON, known or not. Validation is strict, facets included (against the
+spec's facet schemas, catalog.openlineage_facets), but for what real producers send: a missing
+schemaURL or _schemaURL, a producer that is not a URI, an eventTime without a time zone; each is
+accepted and named in the answer.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from importlib import resources
 from urllib.parse import quote
 
 from hdcat.catalog.errors import Invalid
+from hdcat.catalog.openlineage_facets import check_facets, is_uri
 from hdcat.ontology import DCT, HDCAT, PROV
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -61,22 +64,52 @@ def _path(error) -> str:
     return ".".join(parts) if parts else "(event)"
 
 
+def _leaves(errors):
+    """The errors under an anyOf/allOf with one branch (how the schema wraps every facets object),
+    so the answer names the facet's field, not 'is not valid under any of the given schemas'."""
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf", "allOf") and error.context:
+            yield from _leaves(error.context)
+        else:
+            yield error
+
+
+_FACET = re.compile(
+    r"^(?:run|job|dataset|(?:inputs|outputs)\.\d+)\.(?:facets|inputFacets|outputFacets)\.[^.]+$"
+)
+
+
+def _lenient_note(error, where: str, event: dict) -> str | None:
+    """What hdcat accepts although the schema rejects it, in words, or None where it does not."""
+    if error.validator == "required" and where == "(event)" and "'schemaURL'" in error.message:
+        return _LENIENT["schemaURL"]
+    if where == "producer" and error.validator == "format":
+        return _LENIENT["producer"]
+    if where == "eventTime" and error.validator == "format" and _naive_iso(event.get("eventTime")):
+        return _LENIENT["eventTime"]
+    if error.validator == "required" and _FACET.match(where):
+        for name in ("_schemaURL", "_producer"):
+            if f"'{name}'" in error.message:
+                return f"{where}: {name} missing (accepted; a facet without _schemaURL is kept unchecked)"
+    facet = where[: -len("._producer")]
+    if error.validator == "format" and where.endswith("._producer") and _FACET.match(facet):
+        return f"{where}: not a URI (accepted as text)"
+    return None
+
+
 def validate_event(event) -> list[str]:
-    """Raise Invalid naming the first wrong field; return what was accepted leniently."""
+    """Raise Invalid naming the first wrong field (of the event, or of a facet against the spec's
+    facet schema); return everything that was accepted leniently, each in words."""
     if not isinstance(event, dict):
         raise Invalid("the body must be one OpenLineage event, a JSON object", field="(body)")
     lenient = []
     kind = event_kind(event)
-    for error in sorted(_validator(kind).iter_errors(event), key=lambda e: (len(e.absolute_path), e.message)):
+    errors = _leaves(_validator(kind).iter_errors(event))
+    for error in sorted(errors, key=lambda e: (len(e.absolute_path), e.message)):
         where = _path(error)
-        if error.validator == "required" and "'schemaURL'" in error.message and where == "(event)":
-            lenient.append(_LENIENT["schemaURL"])
-            continue
-        if where == "producer" and error.validator == "format":
-            lenient.append(_LENIENT["producer"])
-            continue
-        if where == "eventTime" and error.validator == "format" and _naive_iso(event.get("eventTime")):
-            lenient.append(_LENIENT["eventTime"])
+        note = _lenient_note(error, where, event)
+        if note:
+            lenient.append(note)
             continue
         if error.validator == "required":
             missing = re.search(r"'([^']+)' is a required property", error.message)
@@ -84,6 +117,9 @@ def validate_event(event) -> list[str]:
                 where = missing.group(1) if where == "(event)" else f"{where}.{missing.group(1)}"
         message = error.message if len(error.message) <= 300 else error.message[:300] + " …"
         raise Invalid(f"OpenLineage event field {where}: {message}", field=where)
+    if "producer" in event and not is_uri(event["producer"]):
+        lenient.append(_LENIENT["producer"])
+    lenient += check_facets(event)
     if kind == "run":
         for name in ("eventTime", "run", "job"):
             if name not in event:
@@ -142,23 +178,17 @@ class LineageIris:
         return URIRef(f"{self.dataset(ns, name)}/field/{quote(field_name, safe='')}")
 
 
+def canonical_json(event) -> str:
+    """The one text of an event's content: keys sorted, no insignificant white space, so a resend
+    with its keys in another order or other spacing is recognised as the same event."""
+    return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def event_key(event: dict) -> str:
-    """Idempotency: the same run, event type and time is the same event, however often it arrives."""
-    run = (event.get("run") or {}).get("runId", "")
-    job = event.get("job") or {}
-    dataset = event.get("dataset") or {}
-    raw = "|".join(
-        [
-            run,
-            event.get("eventType", ""),
-            str(event.get("eventTime", "")),
-            job.get("namespace", ""),
-            job.get("name", ""),
-            dataset.get("namespace", ""),
-            dataset.get("name", ""),
-        ]
-    )
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    """Idempotency by content: the SHA-256 of the event's canonical JSON. Only a resend of the same
+    content is the same event; two events of one run, type, time and job that name different inputs
+    or outputs are two events (each carries datasets the other lacks), as Marquez stores both."""
+    return hashlib.sha256(canonical_json(event).encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -167,6 +197,7 @@ class Mapped:
     edges: list[tuple[str, str, dict]] = field(default_factory=list)  # (from node id, to node id, attrs)
     nodes: dict[str, dict] = field(default_factory=dict)  # node id → data
     column_edges: list[tuple[str, str, dict]] = field(default_factory=list)
+    column_nodes: dict[str, dict] = field(default_factory=dict)  # datasetField id → Marquez's data
 
 
 def _json_literal(value) -> Literal:
@@ -203,6 +234,42 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
         g.add((iri, DCT.description, Literal(doc)))
         m.nodes[nid]["description"] = doc
     return nid, iri
+
+
+def _transformation(spec: dict) -> dict:
+    """Marquez's transformationType/-Description of a column: the older facet's own keys, else the
+    first of the 1-2-0 facet's transformations."""
+    first = next(iter(spec.get("transformations") or []), None) or {}
+    return {
+        "transformationType": spec.get("transformationType") or first.get("type"),
+        "transformationDescription": spec.get("transformationDescription") or first.get("description"),
+    }
+
+
+def _column_node(m: Mapped, ns: str, name: str, field_name: str, spec: dict, field_type) -> None:
+    """A column of an output, as Marquez's column-lineage node `data` gives it, with its inputs."""
+    inputs = [
+        {"namespace": src.get("namespace"), "dataset": src.get("name"), "field": src.get("field")}
+        | {k: v for k, v in _transformation(src).items() if v}
+        for src in spec.get("inputFields") or []
+        if isinstance(src, dict)
+    ]
+    data = {"namespace": ns, "dataset": name, "field": field_name, "fieldType": field_type}
+    data |= _transformation(spec)
+    m.column_nodes[f"datasetField:{ns}:{name}:{field_name}"] = {
+        **{k: v for k, v in data.items() if v is not None},
+        "inputFields": inputs,
+    }
+    for src in inputs:
+        m.column_nodes.setdefault(
+            f"datasetField:{src['namespace']}:{src['dataset']}:{src['field']}",
+            {
+                "namespace": src["namespace"],
+                "dataset": src["dataset"],
+                "field": src["field"],
+                "inputFields": [],
+            },
+        )
 
 
 def map_event(event: dict, base: str) -> Mapped:
@@ -276,7 +343,13 @@ def map_event(event: dict, base: str) -> Mapped:
         for _, in_iri in inputs:
             g.add((iri, PROV.wasDerivedFrom, in_iri))
         column = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
+        types = {
+            f.get("name"): f.get("type")
+            for f in ((d.get("facets") or {}).get("schema") or {}).get("fields") or []
+            if isinstance(f, dict)
+        }
         for out_field, spec in column.items():
+            _column_node(m, d["namespace"], d["name"], out_field, spec or {}, types.get(out_field))
             out_iri = iris.field(d["namespace"], d["name"], out_field)
             g.add((out_iri, RDF.type, PROV.Entity))
             g.add((iri, HDCAT.hasField, out_iri))

@@ -69,6 +69,8 @@ def matrix(h):
         ),  # no columns
         ("GET", f"/api/v1/lineage/impact?nodeId={node}", MEMBERS_ONLY),
         ("GET", f"/api/v1/lineage/prov?nodeId={node}", MEMBERS_ONLY),
+        ("GET", "/api/v1/namespaces", MEMBERS_ONLY),  # Marquez's read API
+        ("GET", "/api/v1/events/lineage", MEMBERS_ONLY),
         ("GET", "/account", MEMBERS_ONLY),
         ("GET", "/audit", AUDITORS),
         ("GET", "/audit/export.csv", AUDITORS),

@@ -82,6 +82,34 @@ def test_real_events_are_accepted(lineage_app):
 
 
 @pytest.mark.conformance
+def test_real_facets_are_checked_against_the_spec_facet_schemas(lineage_app):
+    """Real events' facets: those naming the facet version hdcat ships pass silently; those naming an
+    older spec are checked against the shipped schema and what they lack is reported, not refused
+    (Marquez's own event_full.json has a 1-0-1 dataQualityMetrics without the required
+    columnMetrics); custom facets (fluentd's additionalProp1..3) are kept unchecked."""
+    c = lineage_app.test_client()
+    full = post(c, json.loads((EXTERNAL / "openlineage" / "run_event_complete_full.json").read_text()))
+    assert full.status_code == 201 and full.get_json()["lenient"] == [], full.get_json()
+    marquez = post(c, json.loads((EXTERNAL / "marquez" / "event_full.json").read_text())).get_json()
+    dq = [n for n in marquez["lenient"] if n.startswith("inputs.0.inputFacets.dataQualityMetrics")]
+    assert dq and "of spec 1-0-1" in dq[0] and "'columnMetrics' is a required property" in dq[0], marquez
+    fluentd = json.loads((EXTERNAL / "openlineage" / "run_event_complete_sql_datasource_dq.json").read_text())
+    r = post(c, fluentd)
+    assert r.status_code == 201 and not any("additionalProp" in n for n in r.get_json()["lenient"])
+    job = fluentd["job"]
+    prov = c.get(f"/api/v1/lineage/prov?nodeId=job:{job['namespace']}:{job['name']}&format=nt").data
+    assert b"additionalProp1" in prov
+    # the same facet, broken, naming the version hdcat ships: refused, naming the facet
+    broken = json.loads((EXTERNAL / "openlineage" / "run_event_complete_full.json").read_text())
+    broken["run"]["runId"] = str(uuid.uuid4())
+    schema = broken["inputs"][0]["facets"]["schema"]
+    schema["_schemaURL"] = "https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json"
+    schema["fields"][0].pop("name")
+    bad = post(c, broken)
+    assert bad.status_code == 400 and bad.get_json()["field"] == "inputs.0.facets.schema.fields.0.name"
+
+
+@pytest.mark.conformance
 def test_marquez_shaped_lineage_of_the_apples(lineage_app):
     c = lineage_app.test_client()
     for path in APPLES:

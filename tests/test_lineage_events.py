@@ -95,6 +95,28 @@ def test_the_same_events_again_or_reversed_change_nothing(lineage_app):  # noqa:
     assert c.get(f"/api/v1/lineage?nodeId={COHORT}").get_json() == first
 
 
+def test_events_are_duplicates_only_by_content(lineage_app):  # noqa: F811
+    """One run, type, time and job sent twice with different outputs is two events, and both outputs
+    are kept; the same content resent (keys in another order, other spacing) is a duplicate."""
+    c = lineage_app.test_client()
+    first = event("split_visits", ["staging.visits"], ["mart.inpatient"], "2026-10-02T01:00:00Z")
+    second = {**first, "outputs": [{"namespace": DB, "name": "mart.outpatient"}]}
+    a, b = post(c, first), post(c, second)
+    assert a.status_code == 201 and b.status_code == 201, (a.get_json(), b.get_json())
+    assert a.get_json()["key"] != b.get_json()["key"]
+    down = c.get(f"/api/v1/lineage?nodeId=dataset:{DB}:staging.visits&direction=downstream&depth=2")
+    ids = {n["id"] for n in down.get_json()["graph"]}
+    assert {f"dataset:{DB}:mart.inpatient", f"dataset:{DB}:mart.outpatient"} <= ids
+    reordered = json.dumps(dict(reversed(list(second.items()))), indent=3)
+    again = c.post(
+        "/api/v1/lineage",
+        data=reordered,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {lineage_app.token}"},
+    )
+    assert again.status_code == 200 and again.get_json() == {**b.get_json(), "status": "duplicate"}
+
+
 @pytest.mark.parametrize(
     "change, field",
     [
@@ -214,3 +236,128 @@ def test_an_input_from_another_hospital_cannot_rewrite_its_dataset(tmp_path):
     assert "REWRITTEN BY HANBIT" not in cat.store.dataset.serialize(format="nquads")
     cat.close()
     acc.close()
+
+
+FACETS = "https://openlineage.io/spec/facets"
+PRODUCER = "https://hanbit.example/etl/1.4"
+
+
+def with_facets(where: str, facets: dict) -> dict:
+    """ETL[1] with facets on its run, job or output."""
+    e = json.loads(json.dumps(ETL[1]))
+    e["run"]["runId"] = str(uuid.uuid4())
+    if where == "outputs":
+        e["outputs"][0]["facets"] = facets
+    else:
+        e[where]["facets"] = facets
+    return e
+
+
+@pytest.mark.parametrize(
+    "where, facets, field",
+    [
+        (
+            "outputs",
+            {
+                "schema": {
+                    "_producer": PRODUCER,
+                    "_schemaURL": f"{FACETS}/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+                    "fields": [{"type": "INTEGER"}],
+                }
+            },
+            "outputs.0.facets.schema.fields.0.name",
+        ),
+        (
+            "outputs",
+            {
+                "columnLineage": {
+                    "_producer": PRODUCER,
+                    "_schemaURL": f"{FACETS}/1-2-0/ColumnLineageDatasetFacet.json",
+                    "fields": {"person_id": {"inputFields": [{"namespace": DB, "name": "emr.visits"}]}},
+                }
+            },
+            "outputs.0.facets.columnLineage.fields.person_id.inputFields.0.field",
+        ),
+        (
+            "job",
+            {
+                "sql": {
+                    "_producer": PRODUCER,
+                    "_schemaURL": f"{FACETS}/1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet",
+                    "query": 42,
+                }
+            },
+            "job.facets.sql.query",
+        ),
+        (
+            "run",
+            {
+                "nominalTime": {
+                    "_producer": PRODUCER,
+                    "_schemaURL": f"{FACETS}/1-0-1/NominalTimeRunFacet.json#/$defs/NominalTimeRunFacet",
+                    "nominalStartTime": "yesterday",
+                }
+            },
+            "run.facets.nominalTime.nominalStartTime",
+        ),
+    ],
+)
+def test_a_facet_that_breaks_its_spec_schema_is_a_400_naming_it(lineage_app, where, facets, field):  # noqa: F811
+    r = post(lineage_app.test_client(), with_facets(where, facets))
+    body = r.get_json()
+    assert r.status_code == 400 and body["field"] == field, body
+    facet = field.split(".facets.")[0] + ".facets." + field.split(".facets.")[1].split(".")[0]
+    assert body["detail"]["facet"] == facet and facet in body["message"]
+    assert body["detail"]["schema"].startswith(FACETS + "/")
+
+
+def test_custom_facets_are_kept_and_every_leniency_is_listed(lineage_app):  # noqa: F811
+    """A custom facet (its schema not the spec's) is kept unchecked; what the spec would refuse but
+    hdcat accepts is each listed in the answer: no time zone, a producer that is not a URI, no
+    schemaURL, a facet without _schemaURL, a facet _producer that is not a URI, and a facet checked
+    against another version than the one it names."""
+    custom = {
+        "_producer": PRODUCER,
+        "_schemaURL": "https://hanbit.example/facets/Irb.json",
+        "irb": "2026-031",
+    }
+    e = with_facets(
+        "run",
+        {
+            "hanbitIrb": custom,
+            "nominalTime": {"_producer": "hanbit etl", "nominalStartTime": "2026-10-01T02:00:00Z"},
+        },
+    )
+    e["outputs"][0]["facets"] = {
+        "schema": {
+            "_producer": PRODUCER,
+            "_schemaURL": f"{FACETS}/1-0-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+            "fields": [{"type": "INTEGER"}],
+        }
+    }
+    e.pop("schemaURL")
+    e.update(eventTime="2026-10-01T02:00:00", producer="hanbit etl")
+    c = lineage_app.test_client()
+    r = post(c, e)
+    body = r.get_json()
+    assert r.status_code == 201, body
+    notes = "\n".join(body["lenient"])
+    assert "schemaURL missing" in notes and "producer is not a URI" in notes and "no time zone" in notes
+    assert "run.facets.nominalTime: _schemaURL missing" in notes
+    assert "run.facets.nominalTime._producer: not a URI" in notes
+    assert "outputs.0.facets.schema: names SchemaDatasetFacet 1-0-0" in notes and "'name'" in notes
+    assert "hanbitIrb" not in notes  # a custom facet is the spec's own way to extend: nothing to excuse
+    prov = c.get(f"/api/v1/lineage/prov?nodeId=job:hanbit-etl:{e['job']['name']}&format=nt&depth=1").data
+    assert b"2026-031" in prov  # kept verbatim with the run
+
+
+def test_a_valid_facet_of_the_shipped_version_passes_without_notes(lineage_app):  # noqa: F811
+    from openlineage.client.facet_v2 import schema_dataset
+
+    schema = schema_dataset.SchemaDatasetFacet(
+        fields=[schema_dataset.SchemaDatasetFacetFields(name="person_id", type="INTEGER")]
+    )
+    from openlineage.client.serde import Serde
+
+    r = post(lineage_app.test_client(), with_facets("outputs", {"schema": json.loads(Serde.to_json(schema))}))
+    assert r.status_code == 201 and r.get_json()["lenient"] == [], r.get_json()

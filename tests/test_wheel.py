@@ -72,6 +72,7 @@ def test_the_wheel_adds_one_top_level_package_with_its_data(wheel):
     for data in (
         "hdcat/ontology/definitions/cancer-core.json",
         "hdcat/ontology/openlineage/OpenLineage-2-0-2.schema.json",
+        "hdcat/ontology/openlineage/facets/SchemaDatasetFacet.json",
         "hdcat/harvesters/samples/consortium.toml",
         "hdcat/harvesters/samples/consortium/hanbit/omop.sqlite",
         "hdcat/web/templates/base.html",

@@ -32,7 +32,14 @@ class NodeArgs(Schema):
         validate=validate.Length(min=1, max=MAX_NODE_ID),
         metadata={"description": "dataset:<namespace>:<name> or job:<namespace>:<name>"},
     )
-    depth = fields.Integer(validate=validate.Range(min=0, max=MAX_DEPTH))
+    depth = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": f"0 or more; above {MAX_DEPTH} it is taken as {MAX_DEPTH}, as Marquez does"},
+    )
+
+
+class ColumnArgs(NodeArgs):
+    withDownstream = fields.Boolean(metadata={"description": "also the columns derived from it"})
 
 
 class NeighbourhoodArgs(NodeArgs):
@@ -58,6 +65,12 @@ MEMBERS_ONLY = {403: "members only", 404: "no such node"}
 
 def _int_arg(name: str, default: int, high: int = MAX_DEPTH) -> int:
     return whole_number(request.args.get(name, default), name, 0, high)
+
+
+def _depth(default: int) -> int:
+    """Lineage depth: a whole number from 0; above the cap it is clamped, not refused, as Marquez
+    does (its clients ask for depth=100 and expect the whole graph they can get)."""
+    return min(whole_number(request.args.get("depth", default), "depth", 0, 10**9), MAX_DEPTH)
 
 
 def _node_arg() -> str:
@@ -152,20 +165,18 @@ def post_event():
     return result, (201 if result["status"] == "stored" else 200)
 
 
-def _graph():
-    """The live lineage graph, or the graph as it stood at ?asOf=<ISO date or date-time>."""
+def _as_of() -> datetime | None:
+    """?asOf=<ISO date or date-time>: the lineage as it stood then."""
     as_of = request.args.get("asOf")
     if not as_of:
-        return catalog().lineage.index
+        return None
     try:
         when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(
             "parameter 'asOf': an ISO 8601 date or date-time, e.g. 2024-06-30", field="asOf"
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return catalog().lineage.as_of(when)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _fast_json(body) -> Response:
@@ -180,19 +191,23 @@ def _fast_json(body) -> Response:
 @require_permission("read:lineage")
 def get_lineage():
     node = _node_arg()
-    return _fast_json(_graph().marquez(node, _int_arg("depth", 20), request.args.get("direction", "both")))
+    direction = request.args.get("direction", "both")
+    return _fast_json(catalog().lineage.marquez_graph(node, _depth(20), direction, _as_of()))
 
 
 @bp.get("/column-lineage")
 @documented(
     "Column-level lineage of a dataset (the columnLineage facet)",
-    query=NodeArgs,
+    query=ColumnArgs,
     responses={200: OBJECT, **MEMBERS_ONLY},
     tags=["lineage"],
 )
 @require_permission("read:lineage")
 def get_column_lineage():
-    return catalog().lineage.index.column_lineage(_node_arg(), _int_arg("depth", 20))
+    down = request.args.get("withDownstream", "false").lower()
+    if down not in ("true", "false"):
+        raise Invalid("parameter 'withDownstream': true or false", field="withDownstream")
+    return catalog().lineage.index.column_lineage(_node_arg(), _depth(20), downstream=down == "true")
 
 
 @bp.get("/lineage/prov")
@@ -210,7 +225,7 @@ def get_prov():
     fmt = negotiate(default="ttl")
     if fmt.rdflib is None:
         raise Invalid("parameter 'format': PROV-O comes as ttl, jsonld, rdf or nt", field="format")
-    graph = catalog().lineage.prov(_node_arg(), _int_arg("depth", 1), request.args.get("direction", "both"))
+    graph = catalog().lineage.prov(_node_arg(), _depth(1), request.args.get("direction", "both"))
     return rdf_response(graph, fmt)
 
 
