@@ -116,6 +116,19 @@ class Browser:
         assert "/signin" not in self.driver.current_url, self.find("main").text
         return self
 
+    def shot(self, path: Path) -> Path:
+        """The whole page as a PNG (the window grown to the page's height first)."""
+        width = self.driver.execute_script("return window.innerWidth")
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(width, min(max(height, 600), 4000))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def scroll_width(self) -> int:
+        """How wide the page is drawn: wider than the window means it scrolls sideways."""
+        return self.driver.execute_script("return document.documentElement.scrollWidth")
+
     @property
     def html(self) -> str:
         return self.driver.page_source
