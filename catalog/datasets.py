@@ -368,7 +368,8 @@ class Datasets:
                 }
             )
         return {
-            "total": sum(by_hospital.values()),
+            # not the sum by hospital: a dataset two hospitals' sources publish is one dataset
+            "total": self.count(members=members),
             "hospitals": rows,
             "disease_areas": dict(by_area.most_common()),
         }
