@@ -85,6 +85,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "store_registry": ("registry", "stores"),
     # resources.py
     "closure": ("resources", "closure"),
+    "dataset_closure": ("resources", "dataset_closure"),
     # runs.py
     "HarvestRun": ("runs", "HarvestRun"),
     "Outcome": ("runs", "Outcome"),

@@ -171,7 +171,7 @@ class Conformance:
         if not defs:
             return []
         results = []
-        rows = sorted(rows, key=lambda row: str(row[1]))  # by graph: records() reads each graph once
+        rows = sorted(rows, key=lambda row: str(row[1][0]))  # by graph: records() reads each graph once
         for (ds, g), record in zip(rows, self.datasets.records(rows, with_conformance=False), strict=True):
             for d in defs:
                 r = assess(d, record)
@@ -186,7 +186,7 @@ class Conformance:
                     r["missing"] = sorted(m.split(" ")[0] for m in messages if m.endswith("element missing"))
                     r["wrong"] = sorted(m for m in messages if not m.endswith("element missing"))
                 if declared or r["score"] >= SUGGEST_AT:
-                    source_name = str(g).rsplit("/", 1)[-1]
+                    source_name = str(g[0]).rsplit("/", 1)[-1]  # the first of the sources that publish it
                     results.append(
                         dict(
                             r,

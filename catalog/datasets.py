@@ -23,7 +23,8 @@ from hdcat.catalog.iris import (
 )
 from hdcat.catalog.range_types import state_range_types
 from hdcat.catalog.readmodel import dataset_record, suppress
-from hdcat.catalog.resources import GraphCopy, RecordView, closure, describe
+from hdcat.catalog.resources import GraphCopy, RecordView, dataset_closure, describe
+from hdcat.catalog.shared_datasets import source_of, source_order
 from hdcat.catalog.visibility import visibility_of, visible_graphs_filter
 from hdcat.ontology import (
     DCAT,
@@ -48,36 +49,37 @@ COUNT_DATASETS = (
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 )
+#: one page of distinct datasets: a dataset several sources publish is one row (grouped by its IRI), ordered
+#: by its short id (the smallest, should sources give it two) and its IRI, so pages never overlap or skip
 PAGE_OF_DATASETS = (
     P
-    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{
+    + """SELECT ?ds (MIN(STR(?id)) AS ?key) WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}
-    ORDER BY ?id LIMIT {limit} OFFSET {offset}"""
+    GROUP BY ?ds ORDER BY ?key STR(?ds) LIMIT {limit} OFFSET {offset}"""
 )
-#: every dataset with its short id in one pass, for whole-catalogue work (reindex, conformance): paging
-#: with OFFSET would sort the catalogue once a page, N² over a pass
+#: every (dataset, graph, short id) of the visible graphs, for whole-catalogue work (reindex, conformance):
+#: paging with OFFSET would sort the catalogue once a page, N² over a pass
 ALL_DATASETS = (
     P
     + """SELECT ?ds ?g ?id WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
-    {where} }}
-    ORDER BY ?id"""
+    {where} }}"""
+)
+#: the visible graphs that publish each of the given datasets (`{datasets}`: IRIs in angle brackets)
+GRAPHS_OF = (
+    P
+    + """SELECT ?ds ?g ?id WHERE {{ VALUES ?ds {{ {datasets} }} GRAPH ?g {{
+    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
+    {visible} }}"""
 )
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
 LOCATE_BY_ID = (
     P
-    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
+    + """SELECT ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
     FILTER(STR(?id) = {local_id}) {visible} }} LIMIT 1"""
-)
-LOCATE_BY_IRI = P + "SELECT ?id ?g WHERE {{ GRAPH ?g {{ <{iri}> hdcat:localId ?id }} {visible} }} LIMIT 1"
-#: every dataset with its graph, in id order, for the whole-catalogue DCAT export (no hospital needed)
-CATALOGUE_PAGE = (
-    P
-    + """SELECT ?ds ?g WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id }} {visible} }}
-    ORDER BY ?id LIMIT {limit} OFFSET {offset}"""
 )
 DATASETS_BY_HOSPITAL_AND_AREA = (
     P
@@ -146,89 +148,132 @@ class Datasets:
     ) -> tuple[int, list[dict]]:
         """One page of datasets; `members` says whether the reader may see consortium-only ones."""
         total, rows = self.page_rows(page, size, hospital, disease_area, source, members)
-        return total, [self.record(ds, g) for ds, g in rows]
+        return total, [self.record(ds, graphs) for ds, graphs in rows]
 
     def page_rows(self, page, size, hospital=None, disease_area=None, source=None, members=False):
-        """(total, [(dataset IRI, its graph)]) of one page, in local-id order."""
+        """(total, [(dataset IRI, its graphs)]) of one page: each dataset once, however many sources publish
+        it, in short-id order; the graphs are every visible graph that publishes it, first source first."""
         q = PAGE_OF_DATASETS.format(
             where=self._where(hospital, disease_area, source, members),
             limit=int(size),
             offset=(int(page) - 1) * int(size),
         )
-        rows = [(row.ds, row.g) for row in self.store.query(q)]
+        page_ds = [row.ds for row in self.store.query(q)]
+        graphs = self._graphs_of(page_ds, members)
+        rows = [(ds, graphs[ds][0]) for ds in page_ds if ds in graphs]
         return self.count(hospital, disease_area, source, members), rows
 
+    def _graphs_of(self, datasets, members: bool) -> dict:
+        """dataset → (its graphs in source order, its short id) for the given datasets."""
+        if not datasets:
+            return {}
+        q = GRAPHS_OF.format(
+            datasets=" ".join(f"<{ds}>" for ds in datasets), visible=visible_graphs_filter(self.base, members)
+        )
+        return self._grouped(self.store.query(q))
+
+    def _grouped(self, rows) -> dict:
+        """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id)."""
+        found: dict = defaultdict(lambda: ([], []))
+        for row in rows:
+            graphs, ids = found[row.ds]
+            if row.g not in graphs:
+                graphs.append(row.g)
+            ids.append(str(row.id))
+        return {
+            ds: (tuple(sorted(graphs, key=lambda g: source_order(self.base, g))), min(ids))
+            for ds, (graphs, ids) in found.items()
+        }
+
     def all_rows(self, source=None, members=True) -> list[tuple]:
-        """[(dataset IRI, its graph)] of every dataset (of one source), in local-id order, from one query."""
-        return [(ds, g) for ds, g, _ in self.rows_with_ids(source, members)]
+        """[(dataset IRI, its graphs)] of every dataset (of one source), in short-id order."""
+        return [(ds, graphs) for ds, graphs, _ in self.rows_with_ids(source, members)]
 
     def rows_with_ids(self, source=None, members=True) -> list[tuple]:
-        """[(dataset IRI, its graph, its short id)] of every dataset (of one source), from one query: how
-        a pass over many ids finds them (one query, not one lookup an id)."""
-        q = ALL_DATASETS.format(where=self._where(None, None, source, members))
-        return [(row.ds, row.g, str(row.id)) for row in self.store.query(q)]
+        """[(dataset IRI, its graphs, its short id)] of every dataset (of one source), each once, in short-id
+        order: how a pass over many ids finds them (one query, or two for one source, not one lookup an
+        id). A dataset of the source that other sources publish too comes with all its graphs."""
+        everything = self._grouped(
+            self.store.query(ALL_DATASETS.format(where=self._where(None, None, None, members)))
+        )
+        if source:
+            q = ALL_DATASETS.format(where=self._where(None, None, source, members))
+            wanted = {row.ds for row in self.store.query(q)}
+            everything = {ds: v for ds, v in everything.items() if ds in wanted}
+        return [
+            (ds, graphs, local_id)
+            for ds, (graphs, local_id) in sorted(everything.items(), key=lambda kv: (kv[1][1], str(kv[0])))
+        ]
 
     # ---- one dataset ----
     def locate(self, local_id: str, members: bool = False):
-        """(IRI, graph) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
+        """(IRI, graphs) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
         if not valid_local_id(local_id):
             raise NotFound(f"no dataset with id {local_id!r}")
         q = LOCATE_BY_ID.format(
             local_id=Literal(local_id).n3(), visible=visible_graphs_filter(self.base, members)
         )
         rows = list(self.store.query(q))
-        if not rows:
+        found = self._graphs_of([rows[0].ds], members) if rows else {}
+        if not found:
             raise NotFound(f"no dataset with id {local_id!r}")
-        return rows[0].ds, rows[0].g
+        return rows[0].ds, found[rows[0].ds][0]
 
     def locate_iri(self, iri: str, members: bool = False):
-        """(local id, graph) of a dataset IRI, or NotFound."""
+        """(short id, graphs) of a dataset IRI, or NotFound."""
         if not safe_iri(iri):
             raise NotFound(f"no dataset with IRI {iri}")
-        rows = list(
-            self.store.query(LOCATE_BY_IRI.format(iri=iri, visible=visible_graphs_filter(self.base, members)))
-        )
-        if not rows:
+        found = self._graphs_of([URIRef(iri)], members)
+        if not found:
             raise NotFound(f"no dataset with IRI {iri}")
-        return str(rows[0].id), rows[0].g
+        graphs, local_id = found[URIRef(iri)]
+        return local_id, graphs
 
     def get(self, local_id: str, members: bool = False) -> dict:
-        ds, g = self.locate(local_id, members)
-        return self.record(ds, g)
+        ds, graphs = self.locate(local_id, members)
+        return self.record(ds, graphs)
 
     def records(self, rows, with_conformance: bool = True) -> Iterator[dict]:
-        """The records of many (dataset, graph) rows, for whole passes (reindex): each graph is read from
+        """The records of many (dataset, graphs) rows, for whole passes (reindex): each graph is read from
         the store once into memory and every record is cut from that copy, instead of a store lookup a
         triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md)."""
-        copies: dict = {}
-        for ds, graph_name in rows:
-            if (str(ds), str(graph_name)) in self._records:  # cached: no copy needed
-                yield self.record(ds, graph_name, with_conformance)
+        copies: OrderedDict = OrderedDict()
+        for ds, graphs in rows:
+            graphs = _as_graphs(graphs)
+            if (str(ds), graphs) in self._records:  # cached: no copy needed
+                yield self.record(ds, graphs, with_conformance)
                 continue
-            if graph_name not in copies:
-                copies.clear()  # rows come grouped by graph in practice; keep one copy at a time
-                copies[graph_name] = GraphCopy(self.store.graph_triples(graph_name))
-            yield self.record(ds, graph_name, with_conformance, ctx=copies[graph_name])
+            for name in graphs:
+                if name not in copies:
+                    copies[name] = GraphCopy(self.store.graph_triples(name))
+                copies.move_to_end(name)
+            while len(copies) > max(len(graphs), self.GRAPH_COPIES):  # rows come grouped by graph in practice
+                copies.popitem(last=False)
+            yield self.record(ds, graphs, with_conformance, ctx={name: copies[name] for name in graphs})
 
-    def record(self, ds, graph_name, with_conformance: bool = True, ctx=None) -> dict:
-        """A dataset's read-model record. Built from the graph once (a describe and a dozen lookups), then
-        served from memory until a harvest commits: lists and pages stop costing per-row SPARQL. `ctx`: an
-        in-memory copy of `graph_name` to read instead of the store (see `records`)."""
-        key = (str(ds), str(graph_name))
+    #: graphs `records` holds in memory at once: the current one and those of datasets shared with it
+    GRAPH_COPIES = 3
+
+    def record(self, ds, graphs, with_conformance: bool = True, ctx=None) -> dict:
+        """A dataset's read-model record, from every graph in `graphs` (the first one's values first, see
+        catalog.shared_datasets). Built from the graphs once, then served from memory until a harvest
+        commits: lists and pages stop costing per-row SPARQL. `ctx`: graph name → an in-memory copy of
+        it to read instead of the store (see `records`)."""
+        graphs = _as_graphs(graphs)
+        key = (str(ds), graphs)
         with self._lock:
             base = self._records.get(key)
             epoch = self._epoch
             if base is not None:
                 self._records.move_to_end(key)
         if base is None:
-            g = (
-                RecordView(closure(ctx, ds))
-                if ctx is not None
-                else describe(self.store.dataset, ds, graph_name)
-            )
+            sources = [(name, ctx[name] if ctx else self.store.graph(name)) for name in graphs]
+            g = RecordView([t for _, src in sources for t in dataset_closure(src, ds)])
             base = dataset_record(g, ds, self.settings.suppression_threshold)
-            base["harvest"] = self._harvest_info(ds, graph_name, ctx)
-            base["visibility"] = visibility_of(self.base, graph_name)
+            base["sources"] = [self._harvest_info(ds, name, src) for name, src in sources]
+            base["harvest"] = next((x for x in base["sources"] if x["run"]), None)
+            base["id"] = min([base["id"], *(x["local_id"] for x in base["sources"] if x["local_id"])])
+            base["visibility"] = visibility_of(self.base, graphs)
             with self._lock:
                 if self._epoch == epoch:  # no commit came in between: the record is current
                     self._records[key] = base
@@ -236,34 +281,39 @@ class Datasets:
                         self._records.popitem(last=False)
         return {**base, "conformance": self.conformance_of(str(ds)) if with_conformance else []}
 
-    def _harvest_info(self, ds, graph_name, ctx=None) -> dict | None:
-        """The catalogue record of a dataset: first seen, last changed, the run that changed it."""
-        src = ctx if ctx is not None else self.store.graph(graph_name)
-        rec = next(src.subjects(FOAF.primaryTopic, ds), None)
+    def _harvest_info(self, ds, graph_name, src) -> dict:
+        """One source of a dataset: its name, who may see it there, and its catalogue record there (first
+        seen, last changed, the run that changed it; None where no harvest wrote one)."""
+        rec = next(iter(src.subjects(FOAF.primaryTopic, ds)), None)
         run = src.value(rec, PROV.wasGeneratedBy) if rec is not None else None
-        if run is None:
-            return None
+        hospital = src.value(ds, HDCAT.hospital)
+        local_id = src.value(ds, HDCAT.localId)
         return {
-            "run": str(run),
-            "run_id": str(run).rsplit("/", 1)[-1],
-            "source": str(graph_name).rsplit("/", 1)[-1],
-            "first_seen": str(src.value(rec, DCT.issued)),
-            "last_changed": str(src.value(rec, DCT.modified)),
+            "source": source_of(graph_name),
+            "graph": str(graph_name),
+            "visibility": visibility_of(self.base, graph_name),
+            "hospital": str(hospital).rsplit("/", 1)[-1] if hospital is not None else None,
+            "local_id": str(local_id) if local_id is not None else None,
+            "run": str(run) if run is not None else None,
+            "run_id": str(run).rsplit("/", 1)[-1] if run is not None else None,
+            "first_seen": str(src.value(rec, DCT.issued)) if run is not None else None,
+            "last_changed": str(src.value(rec, DCT.modified)) if run is not None else None,
         }
 
     def resource_graph(self, local_id: str, members: bool = False) -> Graph:
-        """One dataset as RDF: its description, its catalogue record and its hospital's names."""
-        ds, g = self.locate(local_id, members)
-        out = describe(self.store.dataset, ds, g)
-        src = self.store.graph(g)
-        for rec in src.subjects(FOAF.primaryTopic, ds):
-            for t in src.triples((rec, None, None)):
-                out.add(t)
-        hospital = out.value(ds, HDCAT.hospital)
-        publisher = out.value(ds, DCT.publisher)
-        for node in (hospital, publisher):
+        """One dataset as RDF: its description from every source that publishes it, each source's catalogue
+        record of it, and its hospitals' names."""
+        ds, graphs = self.locate(local_id, members)
+        out = describe(self.store.dataset, ds, graphs)
+        for g in graphs:
+            src = self.store.graph(g)
+            for rec in src.subjects(FOAF.primaryTopic, ds):
+                for t in src.triples((rec, None, None)):
+                    out.add(t)
+        reference = self.store.graph(reference_graph_iri(self.base))
+        for node in {*out.objects(ds, HDCAT.hospital), *out.objects(ds, DCT.publisher)}:
             if isinstance(node, URIRef):
-                for ctx in (src, self.store.graph(reference_graph_iri(self.base))):
+                for ctx in [*(self.store.graph(g) for g in graphs), reference]:
                     for t in ctx.triples((node, None, None)):
                         out.add(t)
         return self.with_range_types(out)
@@ -276,19 +326,16 @@ class Datasets:
     def catalog_graph(
         self, page: int, size: int, catalog_iri: URIRef, members: bool = False
     ) -> tuple[Graph, int]:
-        """One page of the whole catalogue as DCAT: the catalog node and each dataset in full."""
-        q = CATALOGUE_PAGE.format(
-            visible=visible_graphs_filter(self.base, members),
-            limit=int(size),
-            offset=(int(page) - 1) * int(size),
-        )
+        """One page of the whole catalogue as DCAT: the catalog node and each dataset in full (from every
+        source that publishes it), paged like the API: by distinct dataset, in short-id order."""
+        total, rows = self.page_rows(page, size, members=members)
         out = bind_prefixes(Graph())
         out.add((catalog_iri, RDF.type, DCAT.Catalog))
-        for row in self.store.query(q):
-            out.add((catalog_iri, DCAT.dataset, row.ds))
-            for t in describe(self.store.dataset, row.ds, row.g):
+        for ds, graphs in rows:
+            out.add((catalog_iri, DCAT.dataset, ds))
+            for t in describe(self.store.dataset, ds, graphs):
                 out.add(t)
-        return out, self.count(members=members)
+        return out, total
 
     def stats(self, members: bool = False) -> dict:
         """Figures for the home page: datasets per hospital and disease area, suppressed sums. Counted once
@@ -326,7 +373,8 @@ class Datasets:
                 }
             )
         return {
-            "total": sum(by_hospital.values()),
+            # not the sum by hospital: a dataset two hospitals' sources publish is one dataset
+            "total": self.count(members=members),
             "hospitals": rows,
             "disease_areas": dict(by_area.most_common()),
         }
@@ -350,3 +398,8 @@ class Datasets:
             if epoch == self._epoch:
                 self._catalogue_ids = ids
         return ids
+
+
+def _as_graphs(graphs) -> tuple:
+    """A row's graphs as a tuple: one graph name is a tuple of one."""
+    return (graphs,) if isinstance(graphs, str) else tuple(graphs)

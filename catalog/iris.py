@@ -80,8 +80,10 @@ def run_iri(base: str, run_id: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/id/harvest-run/{run_id}")
 
 
-def record_iri(base: str, local_id: str) -> URIRef:
-    return URIRef(f"{base.rstrip('/')}/id/record/{local_id}")
+def record_iri(base: str, source: str, local_id: str) -> URIRef:
+    """A source's catalogue record of a dataset: one per source, since a dataset published by two sources
+    has two harvest histories (first seen, last changed, the run)."""
+    return URIRef(f"{base.rstrip('/')}/id/record/{source}/{local_id}")
 
 
 _ID_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{0,150}$")

@@ -159,6 +159,35 @@ def _columns(graph: Graph, schema) -> list[dict]:
     return cols
 
 
+def _iris_or_texts(graph: Graph, node, predicate) -> list[str]:
+    return sorted(str(o) for o in graph.objects(node, predicate) if not isinstance(o, BNode))
+
+
+def _service(graph: Graph, node) -> dict:
+    """A dcat:DataService: where and how the data is reached (endpoint, its description, the standards the
+    service conforms to) and what it serves."""
+    titles = texts(graph, node, DCT.title)
+    return {
+        "iri": str(node) if isinstance(node, URIRef) else None,
+        "title": pick(titles),
+        "titles": titles,
+        "description": pick(texts(graph, node, DCT.description)),
+        "endpoint_urls": _iris_or_texts(graph, node, DCAT.endpointURL),
+        "endpoint_descriptions": _iris_or_texts(graph, node, DCAT.endpointDescription),
+        "conforms_to": _iris_or_texts(graph, node, DCT.conformsTo),
+        "serves_datasets": _iris_or_texts(graph, node, DCAT.servesDataset),
+    }
+
+
+def services_of(graph: Graph, iri) -> list[dict]:
+    """The data services of a dataset: its distributions' dcat:accessService targets and the services that
+    name it with dcat:servesDataset, each once."""
+    nodes = [s for d in graph.objects(iri, DCAT.distribution) for s in graph.objects(d, DCAT.accessService)]
+    nodes += list(graph.subjects(DCAT.servesDataset, iri))
+    unique = list(dict.fromkeys(nodes))
+    return [_service(graph, n) for n in unique]
+
+
 def _distribution(graph: Graph, node) -> dict:
     titles = texts(graph, node, DCT.title)
     columns = []
@@ -174,6 +203,7 @@ def _distribution(graph: Graph, node) -> dict:
         "media_type": _literal(graph, node, DCAT.mediaType),
         "license": _literal(graph, node, DCT.license),
         "columns": columns,
+        "access_services": [_service(graph, x) for x in graph.objects(node, DCAT.accessService)],
     }
 
 
@@ -259,6 +289,7 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
         "population_coverage": pick(texts(graph, iri, HEALTH.populationCoverage)),
         "languages": sorted(last_segment(str(x)) for x in graph.objects(iri, DCT.language)),
         "distributions": distributions,
+        "services": services_of(graph, iri),
         "columns": columns,
         "derived_from": sorted(str(x) for x in graph.objects(iri, PROV.wasDerivedFrom)),
         "conforms_to": sorted(str(x) for x in graph.objects(iri, DCT.conformsTo) if isinstance(x, URIRef)),

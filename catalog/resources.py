@@ -1,9 +1,12 @@
 """Cut one resource out of the store: its triples and the nodes that belong to it.
 
 A dataset's description spans blank nodes (temporal, contact point), its
-distributions, their column lists and agents the source describes. `describe`
-follows every object the same graph describes, but never walks into another
-dataset or catalogue, so a page shows one dataset and no more.
+distributions, their column lists, the data services that give access to it
+(`dcat:accessService`, or a service that names it with `dcat:servesDataset`) and
+agents the source describes. `describe` follows every object the same graph
+describes, but never walks into another dataset or catalogue, so a page shows one
+dataset and no more. A data service is walked into (its endpoint, title and
+conformance are part of how the dataset is reached); the datasets it serves are not.
 """
 
 from __future__ import annotations
@@ -12,15 +15,39 @@ from hdcat.ontology import DCAT, bind_prefixes
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
-_STOP_TYPES = {DCAT.Dataset, DCAT.Catalog, DCAT.DataService}
+_STOP_TYPES = {DCAT.Dataset, DCAT.Catalog}
 
 
-def describe(dataset, iri: URIRef, graph_name: URIRef | None = None, max_nodes: int = 5000) -> Graph:
-    """The resource's own triples, its blank-node closure and its distributions' closure, as a Graph."""
-    ctx = dataset.graph(graph_name) if graph_name is not None else dataset
+def describe(dataset, iri: URIRef, graph_name=None, max_nodes: int = 5000) -> Graph:
+    """The resource's own triples, its blank-node closure, its distributions' closure and the data services
+    that serve it, as a Graph. `graph_name`: one named graph, several (a dataset published by several
+    sources: their descriptions together), or None for the whole store."""
     out = bind_prefixes(Graph())
-    for triple in closure(ctx, iri, max_nodes):
+    for triple in dataset_closure_in(dataset, iri, graph_name, max_nodes):
         out.add(triple)
+    return out
+
+
+def dataset_closure_in(dataset, iri, graph_names, max_nodes: int = 5000) -> list:
+    """`dataset_closure` over one named graph, several in order (the first one's triples first), or the
+    whole store (None)."""
+    if graph_names is None:
+        return dataset_closure(dataset, iri, max_nodes)
+    if isinstance(graph_names, (str, URIRef)):
+        graph_names = (graph_names,)
+    out = []
+    for name in graph_names:
+        out += dataset_closure(dataset.graph(name), iri, max_nodes)
+    return out
+
+
+def dataset_closure(ctx, iri, max_nodes: int = 5000) -> list:
+    """`closure` of a dataset and of every data service in the same graph that names it with
+    dcat:servesDataset (the link may run only from the service to the dataset)."""
+    out = closure(ctx, iri, max_nodes)
+    linked = {o for _, p, o in out if p == DCAT.accessService}
+    for service in sorted(set(ctx.subjects(DCAT.servesDataset, iri)) - linked, key=str):
+        out += closure(ctx, service, max_nodes)
     return out
 
 

@@ -73,6 +73,19 @@ class ColumnSchema(Schema):
     unit = fields.String(allow_none=True)
 
 
+class ServiceSchema(Schema):
+    """A dcat:DataService that gives access to the dataset."""
+
+    iri = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    titles = fields.Dict(keys=fields.String(), values=fields.String())
+    description = fields.String(allow_none=True)
+    endpoint_urls = fields.List(fields.String())
+    endpoint_descriptions = fields.List(fields.String())
+    conforms_to = fields.List(fields.String())
+    serves_datasets = fields.List(fields.String())
+
+
 class DistributionSchema(Schema):
     iri = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
@@ -82,6 +95,7 @@ class DistributionSchema(Schema):
     media_type = fields.String(allow_none=True)
     license = fields.String(allow_none=True)
     columns = fields.List(fields.Nested(ColumnSchema))
+    access_services = fields.List(fields.Nested(ServiceSchema))
 
 
 class CodeValueSchema(Schema):
@@ -97,6 +111,18 @@ class HarvestSummarySchema(Schema):
     source = fields.String()
     first_seen = fields.String(allow_none=True)
     last_changed = fields.String(allow_none=True)
+
+
+class DatasetSourceSchema(HarvestSummarySchema):
+    """One source that publishes the dataset; a dataset several sources publish has one record and a
+    source entry each (README: "Datasets published by several sources")."""
+
+    graph = fields.String()
+    visibility = fields.String()
+    hospital = fields.String(allow_none=True)
+    local_id = fields.String(allow_none=True)
+    run = fields.String(allow_none=True)
+    run_id = fields.String(allow_none=True)
 
 
 class DatasetSummarySchema(Schema):
@@ -139,9 +165,11 @@ class DatasetSchema(DatasetSummarySchema):
     population_coverage = fields.String(allow_none=True)
     languages = fields.List(fields.String())
     distributions = fields.List(fields.Nested(DistributionSchema))
+    services = fields.List(fields.Nested(ServiceSchema))
     columns = fields.List(fields.Nested(ColumnSchema))
     derived_from = fields.List(fields.String())
     harvest = fields.Nested(HarvestSummarySchema, allow_none=True)
+    sources = fields.List(fields.Nested(DatasetSourceSchema))
     properties = fields.List(fields.Dict())
 
 

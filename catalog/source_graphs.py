@@ -13,11 +13,12 @@ import threading
 
 from hdcat.catalog.config import Settings
 from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
-from hdcat.catalog.resources import closure
+from hdcat.catalog.resources import dataset_closure
 from hdcat.catalog.run_log import RunLog
 from hdcat.catalog.runs import HarvestRun, Outcome
+from hdcat.catalog.shared_datasets import conflicts
 from hdcat.catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
-from hdcat.ontology import DCAT, DCT, EU_ACCESS, HDCAT, PROV, sparql_prefixes
+from hdcat.ontology import DCAT, DCT, EU_ACCESS, HDCAT, PROV, bind_prefixes, sparql_prefixes
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
@@ -50,7 +51,7 @@ LOCAL_IDS_ELSEWHERE = (
 def dataset_hash(graph: Graph, iri: URIRef) -> str:
     """A content hash of one dataset's description that ignores blank-node labels."""
     lines = []
-    for s, p, o in closure(graph, iri):
+    for s, p, o in dataset_closure(graph, iri):
         parts = ["_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)]
         lines.append(" ".join(parts))
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
@@ -125,6 +126,9 @@ class SourceGraphs:
         name, hidden_name = self.graphs_of(run.source)
         previous = self._previous_records(name, hidden_name)
         self._dedupe_local_ids(graph, name, hidden_name)
+        qname = bind_prefixes(Graph()).namespace_manager.normalizeUri
+        for line in conflicts(self.store, self.base, graph, (name, hidden_name), run.source, qname):
+            run.warn(line)  # a dataset other sources publish too, described differently there
         current = {
             ds: dataset_hash(graph, ds)
             for ds in graph.subjects(RDF.type, DCAT.Dataset)
@@ -164,7 +168,7 @@ class SourceGraphs:
         now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
         run_node = run.iri(self.base)
         for ds, digest in current.items():
-            rec = record_iri(self.base, str(graph.value(ds, HDCAT.localId)))
+            rec = record_iri(self.base, run.source, str(graph.value(ds, HDCAT.localId)))
             old = previous.get(ds)
             unchanged = old is not None and old["hash"] == digest
             graph.add((rec, RDF.type, DCAT.CatalogRecord))
@@ -189,10 +193,19 @@ class SourceGraphs:
         }
 
     def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:
-        """A short id already used by another source's dataset gets a hash suffix."""
+        """A dataset another source publishes too keeps the short id it has there (one dataset, one id and
+        one URL, whichever source came first); a short id already used by another source's other dataset
+        gets a hash suffix."""
         q = LOCAL_IDS_ELSEWHERE.format(graphs=", ".join(f"<{n}>" for n in names))
-        taken = {str(row.id): row.ds for row in self.store.query(q)}
+        taken: dict = {}
+        ids_of: dict = {}
+        for row in self.store.query(q):
+            taken[str(row.id)] = row.ds
+            ids_of.setdefault(row.ds, set()).add(str(row.id))
         for ds, local_id in list(graph.subject_objects(HDCAT.localId)):
+            if ds in ids_of:
+                graph.set((ds, HDCAT.localId, Literal(min(ids_of[ds]))))
+                continue
             owner = taken.get(str(local_id))
             if owner is not None and owner != ds:
                 graph.set((ds, HDCAT.localId, Literal(f"{local_id}-{short_hash(str(ds), 6)}")))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from hdcat.catalog.iris import consortium_graph_prefix
-from hdcat.catalog.resources import closure
+from hdcat.catalog.resources import closure, dataset_closure
 from hdcat.ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
 from rdflib import Graph, URIRef
 from rdflib.namespace import FOAF, RDF
@@ -30,8 +30,12 @@ CONSORTIUM_ACCESS = frozenset({EU_ACCESS.RESTRICTED})
 
 
 def visibility_of(base: str, graph_name) -> str:
-    """Who may read what a named graph holds: its name says it (see the module's docstring)."""
-    return CONSORTIUM if str(graph_name).startswith(consortium_graph_prefix(base)) else PUBLIC
+    """Who may read what a named graph holds: its name says it (see the module's docstring). Given several
+    graphs (a dataset published by several sources), consortium when any of them is: what is read from
+    them together holds consortium-only statements."""
+    names = (graph_name,) if isinstance(graph_name, str) else tuple(graph_name)
+    hidden = consortium_graph_prefix(base)
+    return CONSORTIUM if any(str(g).startswith(hidden) for g in names) else PUBLIC
 
 
 def visible_graphs_filter(base: str, members: bool) -> str:
@@ -60,7 +64,7 @@ def split(graph: Graph, hidden: set[URIRef]) -> tuple[Graph, Graph]:
     roots += [rec for rec in graph.subjects(FOAF.primaryTopic, None)]
     for root in roots:
         owner = graph.value(root, FOAF.primaryTopic) if (root, FOAF.primaryTopic, None) in graph else root
-        for s, _, _ in closure(graph, root):
+        for s, _, _ in dataset_closure(graph, root):  # with the data services that serve it
             owners[s].add(owner)
     for catalog in graph.subjects(RDF.type, DCAT.Catalog):  # what a catalogue itself reaches stays public
         for s, _, _ in closure(graph, catalog):

@@ -19,6 +19,7 @@ from hdcat.catalog import (
     Unsupported,
     closure,
     compile_shapes,
+    dataset_closure,
     dataset_iri,
     last_segment,
     short_hash,
@@ -136,7 +137,7 @@ def import_dcat(
     used_ids: Counter = Counter()
     accepted = []
     for node in datasets:
-        triples = closure(raw, node)
+        triples = dataset_closure(raw, node)  # with the data services that serve it
         reason = problem(raw, triples, node)
         if reason:
             run.skip(_label(raw, node), reason)
@@ -162,15 +163,16 @@ def import_dcat(
         kept_triples += protect(record, iri, _label(raw, node), threshold, run, qname)
         kept_triples += [(iri, HDCAT.localId, Literal(local_id)), (iri, HDCAT.hospital, hosp)]
     out.addN((s, p, o, out) for s, p, o in kept_triples)
+    dropped = set(datasets) - set(kept)
     for catalog in set(raw.subjects(RDF.type, DCAT.Catalog)):
+        # the catalogue's own description and its data services (dcat:service), which closure walks into;
+        # links to a skipped dataset go, links to a kept one follow its stored IRI
         for s, p, o in closure(raw, catalog):
-            if str(p).startswith(str(HYDRA)):
+            if str(p).startswith(str(HYDRA)) or o in dropped:
                 continue
-            if s == catalog and p == DCAT.dataset:
-                if o in kept:
-                    out.add((s, p, kept[o]))
+            if s == catalog and p == DCAT.dataset and o not in kept:
                 continue
-            out.add((s, p, o))
+            out.add((kept.get(s, s), p, kept.get(o, o)))
     _check_shapes(out, run)
     return out
 
