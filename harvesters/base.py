@@ -99,7 +99,12 @@ class Harvester:
             run=run,
             threshold=self.threshold,
             max_literal=self.max_literal_chars,
+            complete=self.complete,
         )
+
+    def complete(self, graph: Graph) -> None:
+        """What this harvester adds to its imported records once they have IRIs and local ids, before the
+        record shapes are checked (e.g. an access URL that names the dataset's page); nothing by default."""
 
     def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
         """Add the raw RDF of one fetched document to `into`; return further jobs (next pages)."""

@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
+from hdcat.harvesters.access_url import access_url_option, add_access_urls
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
@@ -35,6 +36,8 @@ class CsvDictionaryOptions(Schema):
     encoding = fields.String(load_default="utf-8-sig")
     #: the worksheet of an XLSX file (default: the first one)
     sheet = fields.String(load_default=None, allow_none=True)
+    #: the hospital's data-access page, every table's dcat:accessURL (default: hdcat's access-request page)
+    access_url = access_url_option()
 
     @validates("header")
     def _known_fields(self, value, **_):
@@ -165,6 +168,10 @@ class CsvDictionaryHarvester(Harvester):
         head = BNode()
         Collection(into, head, entry["columns"])
         into.add((schema, CSVW.column, head))
+
+    def complete(self, graph: Graph) -> None:
+        """Each table's distribution its dcat:accessURL, once the tables have local ids (access_url.py)."""
+        add_access_urls(graph, self.base_iri, self.options.get("access_url"))
 
     # ---- reading the file ---------------------------------------------------------
     def _columns(self, headers: list[str], name: str) -> dict[str, int]:

@@ -126,8 +126,11 @@ def import_dcat(
     run: HarvestRun,
     threshold: int = 10,
     max_literal: int = 100_000,
+    complete=None,
 ) -> Graph:
-    """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues."""
+    """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues.
+    `complete(graph)`, if given, adds what a harvester writes once records have their IRIs and local ids
+    (before the shapes are checked, so the run reports only what is still missing)."""
     drop_oversized(raw, run, max_literal)
     drop_malformed(raw, run)
     out = bind_prefixes(Graph())
@@ -173,6 +176,8 @@ def import_dcat(
             if s == catalog and p == DCAT.dataset and o not in kept:
                 continue
             out.add((kept.get(s, s), p, kept.get(o, o)))
+    if complete is not None:
+        complete(out)
     _check_shapes(out, run)
     return out
 

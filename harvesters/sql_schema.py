@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+from hdcat.harvesters.access_url import access_url_option, add_access_urls
 from hdcat.harvesters.base import Harvester, RunContext
 from hdcat.harvesters.errors import FetchError, ParseError
 from hdcat.harvesters.fetch import Fetched, mask_secrets
@@ -26,6 +27,7 @@ class SqlOptions(Schema):
     schemas = fields.List(fields.String(), load_default=None, allow_none=True)
     exclude_schemas = fields.List(fields.String(), load_default=lambda: ["information_schema", "pg_catalog"])
     timeout_s = fields.Integer(load_default=30, validate=validate.Range(min=1, max=3600))
+    access_url = access_url_option()
 
 
 _safe_url = mask_secrets
@@ -187,3 +189,7 @@ class SqlSchemaHarvester(Harvester):
                     else:
                         run.warn(f"view {schema}.{name} reads {src_schema}.{src}, which was not harvested")
         return []
+
+    def complete(self, graph: Graph) -> None:
+        """Each table's distribution its dcat:accessURL, once the tables have local ids (access_url.py)."""
+        add_access_urls(graph, self.base_iri, self.options.get("access_url"))

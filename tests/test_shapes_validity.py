@@ -134,9 +134,6 @@ def test_range_types_turn_a_source_violation_into_none(catalog, tmp_path):
 KNOWN = {
     # a deliberately imperfect record (scripts/make_sample_consortium.py, "nodesc"): kept and reported
     ("purun-dcat", str(DCT.description), "MinCountConstraintComponent"): "sample trap: no description",
-    # hdcat's SQL and CSV-dictionary harvesters describe tables, which have no URL for dcat:accessURL
-    ("haneul-sql", str(DCAT.accessURL), "MinCountConstraintComponent"): "SQL tables: no access URL",
-    ("mirae-csv", str(DCAT.accessURL), "MinCountConstraintComponent"): "dictionary tables: no access URL",
     # hdcat's CKAN harvester keeps a resource's free-text format as a literal (DCAT-AP 3 wants an IRI)
     ("gaon-ckan", str(DCT.format), "NodeKindConstraintComponent"): "CKAN format kept as text",
     ("gaon-ckan", str(DCT.format), "ClassConstraintComponent"): "CKAN format kept as text",
@@ -150,8 +147,14 @@ def _source_of(cat, graph: Graph, focus) -> str:
         node = graph.value(None, DCAT.distribution, focus) or focus
     if (node, RDF.type, DCAT.Dataset) not in graph:
         return "hdcat"  # the catalogue node, a record or anything else hdcat adds
-    _local, graph_name = cat.datasets.locate_iri(str(node), members=True)
-    return str(graph_name).rsplit("/", 1)[-1]
+    _local, graphs = cat.datasets.locate_iri(str(node), members=True)
+    return _source_names(graphs)
+
+
+def _source_names(graphs) -> str:
+    """The source (or, for a dataset two sources publish, the sources joined by +) of a dataset's graphs."""
+    graphs = (graphs,) if isinstance(graphs, str) else graphs
+    return "+".join(sorted(str(g).rsplit("/", 1)[-1] for g in graphs))
 
 
 def _unexplained(cat, graph: Graph) -> list:
@@ -184,8 +187,8 @@ def test_each_source_s_dataset_turtle_has_no_violation_but_the_known_ones(client
     g = Graph().parse(data=client.get("/catalog?size=1000&format=ttl").data, format="turtle")
     union, sources = Graph(), {}
     for ds in sorted(g.objects(URIRef(f"{BASE}catalog"), DCAT.dataset)):
-        local_id, graph_name = sample_catalog.datasets.locate_iri(str(ds), members=True)
-        sources.setdefault(str(graph_name), (ds, local_id))
+        local_id, graphs = sample_catalog.datasets.locate_iri(str(ds), members=True)
+        sources.setdefault(_source_names(graphs), (ds, local_id))
     assert len(sources) >= 10  # every kind of source in the sample consortium
     for ds, local_id in sources.values():
         one = Graph().parse(data=client.get(f"/datasets/{local_id}?format=ttl").data, format="turtle")
@@ -208,3 +211,20 @@ def test_the_catalogue_node_and_records_hdcat_adds_are_valid(client, sample_cata
     records = list(one.subjects(RDF.type, DCAT.CatalogRecord)) or list(one.subjects(None, ds))
     assert records
     assert [v for v in violations(one, "dcat-ap-3") if v[0] in records] == []
+
+
+def test_the_access_urls_hdcat_writes_for_tables_open_the_access_request_form(client, member, sample_catalog):
+    """The SQL and data-dictionary harvesters give every table's distribution the dataset's access-request
+    page on this site (harvesters/access_url.py): not a dead link, but the form a researcher fills in."""
+    g = Graph().parse(data=client.get("/catalog?size=1000&format=ttl").data, format="turtle")
+    pages = {}
+    for ds in g.objects(URIRef(f"{BASE}catalog"), DCAT.dataset):
+        local_id, graphs = sample_catalog.datasets.locate_iri(str(ds), members=True)
+        if _source_names(graphs) in ("haneul-sql", "mirae-csv"):
+            for dist in g.objects(ds, DCAT.distribution):
+                pages[local_id] = str(g.value(dist, DCAT.accessURL))
+    assert len(pages) >= 6
+    for local_id, page in sorted(pages.items())[:3] + sorted(pages.items())[-3:]:
+        assert page == f"{BASE}datasets/{local_id}/access-request"
+        r = member.get(page.removeprefix(BASE.rstrip("/")))
+        assert r.status_code == 200 and 'name="purpose"' in r.get_data(as_text=True), (page, r.status_code)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hdcat.catalog import ConfigError
 from hdcat.harvesters.csv_dictionary import CsvDictionaryHarvester
 from hdcat.harvesters.errors import ParseError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.ontology import CODING_SYSTEM, CSVW, DCAT, DCT, HDCAT, HEALTH
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from tests.fast.support import SAMPLES, harvester, new_run
+from tests.fast.support import BASE, SAMPLES, harvester, new_run
 
 CSV = """table,column,type,description,code_system,unit
 lab_result,patient_key,integer,pseudonymised key,,
@@ -87,3 +88,24 @@ def test_the_mirae_sample_with_korean_headers_is_imported():
     assert Literal("stroke_registry") in set(out.objects(None, DCT.title))
     assert len(set(out.subjects(HDCAT.localId, None))) == len(set(raw.subjects(DCT.identifier, None))) >= 1
     assert ctx.run.skipped == []
+
+
+def test_each_table_s_distribution_gets_an_access_url():
+    """By default the dataset's access-request page on this hdcat; with `access_url`, the hospital's page.
+    A dictionary file's own URL is never used: it gives the column list, not the data."""
+    g, ctx = parsed(CSV)
+    h = harvester(CsvDictionaryHarvester, "dictionary.csv")
+    out = h.import_(g, ctx)
+    pages = {
+        out.value(ds, HDCAT.localId): out.value(out.value(ds, DCAT.distribution), DCAT.accessURL)
+        for ds in out.subjects(HDCAT.localId, None)
+    }
+    assert len(pages) == 2
+    assert pages == {i: URIRef(f"{BASE.rstrip('/')}/datasets/{i}/access-request") for i in pages}
+    assert not [w for w in ctx.run.warnings if "accessURL" in w]
+    page = "https://mirae-hospital.example/irb/data-request"
+    g, ctx = parsed(CSV, access_url=page)
+    h = harvester(CsvDictionaryHarvester, "dictionary.csv", access_url=page)
+    assert set(h.import_(g, ctx).objects(None, DCAT.accessURL)) == {URIRef(page)}
+    with pytest.raises(ConfigError, match="access_url"):
+        harvester(CsvDictionaryHarvester, "dictionary.csv", access_url="file:///etc/passwd")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from hdcat.catalog import ConfigError
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.sql_schema import SqlSchemaHarvester
 from hdcat.ontology import CSVW, DCAT, DCT, HDCAT, PROV
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from tests.fast.support import SAMPLES, harvester, new_run
+from tests.fast.support import BASE, SAMPLES, harvester, new_run
 
 MODEL = {
     "url": "postgresql://harvest@db.example/emr",
@@ -46,8 +48,8 @@ MODEL = {
 }
 
 
-def parsed(model=MODEL):
-    h = harvester(SqlSchemaHarvester, "sqlite://")
+def parsed(model=MODEL, **options):
+    h = harvester(SqlSchemaHarvester, "sqlite://", **options)
     ctx, raw = h.new_context(new_run("sql")), Graph()
     assert h.parse(Fetched(location=model["url"], content=json.dumps(model).encode()), ctx, raw) == []
     return h, ctx, raw
@@ -109,3 +111,33 @@ def test_the_haneul_sample_database_file_gives_its_tables_and_views_with_lineage
     }
     derived = {str(g.value(v, DCT.title)) for v in g.subjects(PROV.wasDerivedFrom, None)}
     assert derived == {"main.copd_cohort", "main.copd_spirometry"}
+
+
+def test_every_table_s_distribution_gets_an_access_url_after_the_import():
+    """DCAT-AP 3 wants dcat:accessURL on every distribution: by default the dataset's access-request page
+    on this hdcat (its local id is known only once the import has minted it); the run reports no
+    missing accessURL."""
+    h, ctx, raw = parsed()
+    assert not list(raw.objects(None, DCAT.accessURL))  # the map stage cannot know the page yet
+    out = h.import_(raw, ctx)
+    for ds, local_id in out.subject_objects(HDCAT.localId):
+        [dist] = out.objects(ds, DCAT.distribution)
+        page = URIRef(f"{BASE.rstrip('/')}/datasets/{local_id}/access-request")
+        assert out.value(dist, DCAT.accessURL) == page
+    assert not [w for w in ctx.run.warnings if "accessURL" in w]
+
+
+def test_the_access_url_option_names_the_hospital_s_own_page():
+    page = "https://haneul-hospital.example/research/data-access"
+    h, ctx, raw = parsed(access_url=page)
+    out = h.import_(raw, ctx)
+    assert set(out.objects(None, DCAT.accessURL)) == {URIRef(page)}
+    assert len(list(out.subject_objects(DCAT.accessURL))) == 3
+    # the database's own URL is never the access URL: an internal host, perhaps with credentials
+    assert not [o for o in out.objects(None, DCAT.accessURL) if "db.example" in str(o)]
+
+
+@pytest.mark.parametrize("bad", ["ftp://files.example/x", "not a url", "postgresql://db/emr"])
+def test_an_access_url_that_is_not_a_web_page_fails_the_source(bad):
+    with pytest.raises(ConfigError, match="access_url"):
+        harvester(SqlSchemaHarvester, "sqlite://", access_url=bad)
