@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 from hdcat.web.lineage_titles import wrap
 
-NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 220, 52, 56, 10, 20
-LINE_UNITS = 30  # half-width characters of 12 px text that fit a box, beside the ◎ link
+NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 220, 56, 56, 10, 20
+LINE_UNITS = 28  # half-width characters of 12 px text that fit a box, beside the ◎ link
 
 
 @dataclass

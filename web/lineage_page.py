@@ -78,7 +78,9 @@ def page():
 
         def describe(dataset: str):
             data = graph.nodes[dataset] if dataset in graph else {"name": dataset.rsplit(":", 1)[-1]}
-            return shorten(titles(dataset, data), 60), lineage_layout.node_hospital(data, cat.lineage.hospital_of)
+            return shorten(titles(dataset, data), 60), lineage_layout.node_hospital(
+                data, cat.lineage.hospital_of
+            )
 
         columns = lineage_columns.group(found, node, describe)
     rows = []

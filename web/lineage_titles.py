@@ -44,7 +44,7 @@ def shorten(text: str, limit: int) -> str:
         return text
     kept = ""
     for word in _BREAK.split(text):
-        if width(kept + word) > limit - 1:
+        if width((kept + word).rstrip(" ._-/:")) > limit - 1:  # a trailing separator is dropped
             break
         kept += word
     kept = kept.rstrip(" ._-/:")
@@ -57,15 +57,20 @@ def shorten(text: str, limit: int) -> str:
 
 
 def wrap(text: str, limit: int, lines: int = 2) -> list[str]:
-    """`text` over at most `lines` lines of `limit` units, broken between words; the last line shortened."""
+    """`text` over at most `lines` lines of `limit` units, broken after a space or a separator (which stays
+    at the end of its line: "cohort_with_" / "smoking_history"); the last line shortened."""
     out: list[str] = []
     rest = " ".join(text.split())
     while rest and len(out) < lines - 1 and width(rest) > limit:
-        line = shorten(rest, limit + 1).removesuffix("…")
-        if width(line) > limit or not line:
+        line = ""
+        for word in _BREAK.split(rest):
+            if width((line + word).rstrip()) > limit:
+                break
+            line += word
+        if not line.strip():  # one word longer than a line: the last line's shortening handles it
             break
-        out.append(line)
-        rest = rest[len(line) :].lstrip(" ._-/:")
+        out.append(line.rstrip())
+        rest = rest[len(line) :].lstrip()
     if rest:
         out.append(shorten(rest, limit))
     return out

@@ -10,7 +10,7 @@
   var canvas = svg.parentNode;
   // the drawn height as the page laid it out without script, kept as the frame's height (within reason)
   var drawn = svg.getBoundingClientRect().height;
-  canvas.style.height = Math.round(Math.max(260, Math.min(drawn + 8, window.innerHeight * 0.75))) + "px";
+  canvas.style.height = Math.round(Math.max(320, Math.min(drawn + 8, window.innerHeight * 0.75))) + "px";
   canvas.classList.add("zoomable");
   // through the CSSOM, which the Content-Security-Policy allows; the library would otherwise write a
   // style attribute, which it forbids
@@ -35,7 +35,7 @@
     // graphs are panned) and no larger than 1:1
     var byWidth = sizes.width / sizes.viewBox.width;
     var wanted = Math.max(0.8, Math.min(byWidth, 1));
-    if (wanted > sizes.realZoom * 1.02 || sizes.realZoom > 1) pz.zoom(pz.getZoom() * (wanted / sizes.realZoom));
+    if (Math.abs(wanted - sizes.realZoom) > 0.01) pz.zoom(pz.getZoom() * (wanted / sizes.realZoom));
     var fx = parseFloat(svg.getAttribute("data-focus-x"));
     var fy = parseFloat(svg.getAttribute("data-focus-y"));
     if (!isNaN(fx) && !isNaN(fy)) {
