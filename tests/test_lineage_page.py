@@ -322,7 +322,8 @@ def test_in_chromium_the_graph_fits_opens_on_the_focus_node_and_zooms(pipeline, 
             where = """
               var s = document.querySelector('svg.lineage-graph').getBoundingClientRect();
               var r = document.querySelector('g.node.root rect').getBoundingClientRect();
-              return [s.left, s.top, s.width, s.height, r.left + r.width / 2, r.top + r.height / 2, r.width];"""
+              return [s.left, s.top, s.width, s.height,
+                      r.left + r.width / 2, r.top + r.height / 2, r.width];"""
             left, top, w, h, cx, cy, box = d.execute_script(where)
             assert left + w / 3 <= cx <= left + 2 * w / 3 and top + h / 3 <= cy <= top + 2 * h / 3
             assert box >= 0.75 * 220  # opened at a readable scale, not the whole graph shrunk
