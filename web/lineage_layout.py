@@ -2,7 +2,10 @@
 
 Server-side and plain SVG, so the page needs no script, no CDN, and stays readable at a thousand
 nodes: datasets and jobs sit in columns by their distance from the focus node (upstream left,
-downstream right), ordered within a column by their neighbours' positions to limit crossings.
+downstream right), ordered within a column by their neighbours' positions to limit crossings. The
+drawing is padded so the focus node is at its centre: the SVG is scaled to the width of the page by its
+viewBox, and the node a reader came for is then in the middle, whatever the depth on either side.
+Boxes carry titles (`title_of`), wrapped over two lines at word boundaries, not ids cut in the middle.
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 import networkx as nx
+from hdcat.web.lineage_titles import wrap
 
-NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 210, 26, 80, 8, 20
+NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 220, 56, 56, 10, 20
+LINE_UNITS = 28  # half-width characters of 12 px text that fit a box, beside the ◎ link
 
 
 @dataclass
 class Box:
     id: str
-    label: str
+    title: str
     kind: str  # DATASET, JOB, GROUP
+    lines: list[str] = field(default_factory=list)  # the title wrapped to fit the box
     x: int = 0
     y: int = 0
     hidden: int = 0  # neighbours not shown
@@ -37,6 +43,10 @@ class Layout:
     root: str
     hidden_total: int = 0
     path: list[str] = field(default_factory=list)
+
+    @property
+    def focus(self) -> Box | None:
+        return next((b for b in self.boxes if b.id == self.root), None)
 
 
 def choose(graph: nx.DiGraph, root: str, depth: int, direction: str, expand: list[str]) -> set[str]:
@@ -132,7 +142,9 @@ def build(
     collapse: str = "none",
     group_of=None,
     path_to: str | None = None,
+    title_of=None,
 ) -> Layout:
+    """`group_of(node data)` → hospital id or None; `title_of(node id, node data)` → what the box says."""
     nodes = choose(graph, root, depth, direction, list(expand))
     sub = graph.subgraph(nodes).copy()
     hidden = {
@@ -167,19 +179,27 @@ def build(
         d = sub.nodes[n]
         col = order.index(layer[n])
         offset = (tallest - len(columns[layer[n]])) * (NODE_H + ROW_GAP) // 2
+        title = _title(n, d, title_of)
+        kind = d.get("type", "DATASET")
         boxes.append(
             Box(
                 id=n,
-                label=_label(n, d),
-                kind=d.get("type", "DATASET"),
+                title=title,
+                kind=kind,
+                lines=wrap(("⚙ " if kind == "JOB" else "") + title, LINE_UNITS),
                 x=MARGIN + col * (NODE_W + COL_GAP),
                 y=MARGIN + offset + position[n] * (NODE_H + ROW_GAP),
                 hidden=hidden.get(n, 0),
-                hospital=d.get("hospital"),
+                hospital=node_hospital(d, group_of),
                 catalog_id=d.get("catalogId"),
                 members=d.get("members", 1),
             )
         )
+    width = MARGIN * 2 + len(order) * NODE_W + (len(order) - 1) * COL_GAP
+    height = MARGIN * 2 + tallest * (NODE_H + ROW_GAP) - ROW_GAP
+    focus = next((b for b in boxes if b.id == shown_root), None)  # a job's page collapsed by job has none
+    if focus is not None:
+        width, height = _centre_on(focus, boxes, width, height)
     where = {b.id: b for b in boxes}
     path_nodes: list[str] = []
     if path_to and path_to in sub and shown_root in sub:
@@ -202,8 +222,6 @@ def build(
                 "on_path": (a, b) in on_path,
             }
         )
-    width = MARGIN * 2 + len(order) * NODE_W + (len(order) - 1) * COL_GAP
-    height = MARGIN * 2 + tallest * (NODE_H + ROW_GAP)
     return Layout(
         boxes=sorted(boxes, key=lambda b: (b.x, b.y)),
         edges=edges,
@@ -215,8 +233,29 @@ def build(
     )
 
 
-def _label(node: str, data: dict) -> str:
+def _centre_on(focus: Box, boxes: list[Box], width: int, height: int) -> tuple[int, int]:
+    """Pad the drawing so `focus` is at its centre: move every box, and give the new width and height.
+    Upstream-only or lopsided neighbourhoods get blank space on the short side, which is the price of
+    the focus node being where the eye lands when the SVG is scaled to the page."""
+    cx, cy = focus.x + NODE_W // 2, focus.y + NODE_H // 2
+    half_w, half_h = max(cx, width - cx), max(cy, height - cy)
+    dx, dy = half_w - cx, half_h - cy
+    for b in boxes:
+        b.x += dx
+        b.y += dy
+    return 2 * half_w, 2 * half_h
+
+
+def node_hospital(data: dict, group_of) -> str | None:
+    """The hospital a node is coloured by: a group's own, the node's annotated one, else `group_of`'s."""
     if data.get("type") == "GROUP":
-        return f"{data.get('name')} ({data.get('members')})"
-    name = data.get("name") or node.rsplit(":", 1)[-1]
-    return name if len(name) <= 30 else name[:14] + "…" + name[-14:]
+        return data.get("name")
+    return data.get("hospital") or (group_of(data) if group_of else None)
+
+
+def _title(node: str, data: dict, title_of) -> str:
+    if data.get("type") == "GROUP":
+        return f"{title_of(node, data) if title_of else data.get('name')} ({data.get('members')})"
+    if title_of is not None:
+        return title_of(node, data)
+    return str(data.get("name") or node.rsplit(":", 1)[-1])

@@ -1,12 +1,17 @@
-"""/lineage?node=…: the lineage graph page (server-rendered SVG, no script needed) and its table view."""
+"""/lineage?node=…: the lineage graph page (server-rendered SVG, no script needed) and its table view.
+
+Nodes are titled (catalogue titles in the reader's language), coloured and labelled by hospital with a
+legend, and the drawing is centred on the focus node; web/static/lineage.js adds pan and zoom on top.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from hdcat.catalog import MAX_DEPTH, Invalid, NotFound, whole_number
-from hdcat.web import lineage_layout
+from hdcat.web import lineage_columns, lineage_layout, lineage_palette
 from hdcat.web.auth import require_permission
 from hdcat.web.context import catalog
+from hdcat.web.lineage_titles import Titles, reader_language, shorten
 from werkzeug.datastructures import MultiDict
 
 bp = Blueprint("lineage_page", __name__)
@@ -49,6 +54,7 @@ def page():
         if value not in allowed:
             raise Invalid(f"parameter {name!r}: one of {', '.join(allowed)}", field=name)
     expand = request.args.getlist("expand")[:200]
+    titles = Titles(lambda local_id: cat.datasets.get(local_id, members=True), reader_language())
     layout = lineage_layout.build(
         graph,
         node,
@@ -58,6 +64,7 @@ def page():
         collapse,
         group_of=cat.lineage.hospital_of,
         path_to=request.args.get("path"),
+        title_of=titles,
     )
     view = request.args.get("view") or ("table" if len(layout.boxes) > TABLE_ABOVE else "graph")
     if view not in VIEWS:
@@ -65,9 +72,17 @@ def page():
     columns = None
     if request.args.get("columns") == "1":
         try:
-            columns = cat.lineage.index.column_lineage(node)["graph"]
+            found = cat.lineage.index.column_lineage(node)["graph"]
         except NotFound:
-            columns = []
+            found = []
+
+        def describe(dataset: str):
+            data = graph.nodes[dataset] if dataset in graph else {"name": dataset.rsplit(":", 1)[-1]}
+            return shorten(titles(dataset, data), 60), lineage_layout.node_hospital(
+                data, cat.lineage.hospital_of
+            )
+
+        columns = lineage_columns.group(found, node, describe)
     rows = []
     if view == "table":
         for box in layout.boxes:
@@ -92,6 +107,9 @@ def page():
         url=_url,
         expand=expand,
         columns=columns,
+        legend=lineage_palette.legend(b.hospital for b in layout.boxes),
+        swatch=lineage_palette.swatch,
+        title=titles(node, data),
         W=lineage_layout.NODE_W,
         H=lineage_layout.NODE_H,
     )

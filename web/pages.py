@@ -63,7 +63,10 @@ def dataset(local_id: str):
     audit_restricted_read(record)
     if fmt.rdflib is not None:
         return rdf_response(cat.datasets.resource_graph(local_id, members=members), fmt)
-    return render_template("dataset.html", d=record, lineage=cat.lineage.panel(local_id) if members else None)
+    # readers who are not signed in learn that lineage exists and how to see it, not that there is none
+    lineage = cat.lineage.panel(local_id) if members else None
+    lineage_for_members = not members and cat.lineage.node_for(local_id) is not None
+    return render_template("dataset.html", d=record, lineage=lineage, lineage_for_members=lineage_for_members)
 
 
 @bp.get("/hospitals/<hospital_id>")
