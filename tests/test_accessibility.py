@@ -2,8 +2,8 @@
 critical violation; at 390 px no page scrolls sideways; on a phone the search page shows its first result
 above the fold with the facets folded into a "Filters" panel.
 
-axe-core is the npm package's axe.min.js, vendored in tests/data/axe/ (SOURCES.md there names its version
-and licence) and injected into each page through Selenium, so the tests need no network.
+axe-core is the npm package's axe.min.js, vendored in tests/data/axe/ (tests/data/axe/SOURCES.md names
+its version and licence) and injected into each page through Selenium, so the tests need no network.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def test_on_a_desktop_the_facets_are_shown_beside_the_results_even_without_scrip
 def test_axe_is_the_vendored_version_and_finds_what_it_should(live_server, axe_source):
     """The harness sees violations: an image without a text alternative added to the home page is a
     critical one. The version axe reports is the one tests/data/axe/SOURCES.md names."""
-    sources = (AXE / "SOURCES.md").read_text("utf-8")
+    sources = (ROOT / "tests/data/axe/SOURCES.md").read_text("utf-8")
     version = re.match(r"/\*! axe v(\d+\.\d+\.\d+)", axe_source).group(1)
     assert f"axe-core {version}" in sources and "MPL-2.0" in sources
     with _browser(WIDTHS["desktop"]) as b:
