@@ -149,6 +149,9 @@ def _fatal(name: str, result: dict) -> list[str]:
     ]
 
 
+# 15 pages, four people signing in, axe on each: about 40 s on a quiet machine; more room than the
+# default 300 s because the first test of a run also builds the session's sample consortium
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("device", WIDTHS)
 def test_every_main_page_has_no_serious_accessibility_violation_and_fits_a_phone(
     app, live_server, site, axe_source, device
