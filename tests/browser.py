@@ -48,9 +48,17 @@ def screenshot(url: str, path: Path, width: int = 1280, height: int = 1600) -> P
     return path
 
 
+#: Chromium will not make a window narrower than this; narrower widths are phones, emulated
+NARROWEST_WINDOW = 500
+
+
 class Browser:
     """A headless Chromium driven through Debian's chromedriver (Selenium): for pages where a person
-    signs in and fills in forms. Selenium is given both binaries, so it never downloads anything."""
+    signs in and fills in forms. Selenium is given both binaries, so it never downloads anything.
+
+    Below NARROWEST_WINDOW the browser is a phone: Chromium's own device emulation (a mobile viewport of
+    exactly that width, which honours the page's viewport meta tag and widens to fit content that
+    overflows, as a phone's browser does), since a headless window cannot be that narrow."""
 
     def __init__(self, width: int = 1280, height: int = 1000):
         from selenium import webdriver
@@ -63,6 +71,15 @@ class Browser:
         driver = os.environ.get("HDCAT_CHROMEDRIVER") or shutil.which("chromedriver")
         self.driver = webdriver.Chrome(options=options, service=Service(executable_path=driver))
         self.driver.set_page_load_timeout(30)
+        self.phone = width < NARROWEST_WINDOW
+        if self.phone:
+            self._emulate(width, height)
+
+    def _emulate(self, width: int, height: int) -> None:
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+        )
 
     def __enter__(self) -> Browser:
         return self
@@ -120,7 +137,11 @@ class Browser:
         """The whole page as a PNG (the window grown to the page's height first)."""
         width = self.driver.execute_script("return window.innerWidth")
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(width, min(max(height, 600), 4000))
+        if self.phone:
+            width = self.driver.execute_script("return document.documentElement.clientWidth")
+            self._emulate(width, min(max(height, 600), 4000))
+        else:
+            self.driver.set_window_size(width, min(max(height, 600), 4000))
         path.parent.mkdir(parents=True, exist_ok=True)
         self.driver.save_screenshot(str(path))
         return path

@@ -20,3 +20,14 @@
     }, 120);
   });
 })();
+
+// The facets are a <details> panel, closed in the HTML so that a phone shows results first; style.css
+// shows the panel's content on wide screens anyway. Open it there too, so its state says what is seen.
+(function () {
+  var panel = document.getElementById("facets-panel");
+  if (!panel || !window.matchMedia) return;
+  var wide = window.matchMedia("(min-width: 801px)");
+  function follow() { panel.open = wide.matches; }
+  follow();
+  if (wide.addEventListener) wide.addEventListener("change", follow);
+})();
