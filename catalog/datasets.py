@@ -42,21 +42,16 @@ from rdflib.namespace import FOAF, RDF
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 
-#: `{where}` narrows by hospital, disease area, source and visibility (Datasets._where)
-COUNT_DATASETS = (
-    P
-    + """SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
-    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
-    {where} }}"""
-)
-#: one page of distinct datasets: a dataset several sources publish is one row (grouped by its IRI), ordered
-#: by its short id (the smallest, should sources give it two) and its IRI, so pages never overlap or skip
-PAGE_OF_DATASETS = (
+#: `{where}` (Datasets._where) narrows by hospital, disease area, source and visibility
+#: every distinct dataset of a listing in page order (a dataset several sources publish is one row,
+#: grouped by its IRI), by its short id (the smallest, should sources give it two) and its IRI, so pages
+#: never overlap or skip; Datasets keeps the order until a commit and cuts pages from it
+ALL_OF_LISTING = (
     P
     + """SELECT ?ds (MIN(STR(?id)) AS ?key) WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}
-    GROUP BY ?ds ORDER BY ?key STR(?ds) LIMIT {limit} OFFSET {offset}"""
+    GROUP BY ?ds ORDER BY ?key STR(?ds)"""
 )
 #: every (dataset, graph, short id) of the visible graphs, for whole-catalogue work (reindex, conformance):
 #: paging with OFFSET would sort the catalogue once a page, N² over a pass
@@ -118,6 +113,9 @@ class Datasets:
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
         self._catalogue_ids: dict | None = None
         self._stats: dict[bool, dict] = {}  # the home page's figures, by `members`, until a commit
+        #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
+        #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
+        self._orders: OrderedDict = OrderedDict()
 
     def forget(self) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph."""
@@ -126,6 +124,7 @@ class Datasets:
             self._epoch += 1
             self._catalogue_ids = None
             self._stats = {}
+            self._orders.clear()
 
     # ---- lists ----
     def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
@@ -139,9 +138,11 @@ class Datasets:
             clauses.append(WHERE_GRAPH_IN.format(graphs=", ".join(f"<{n}>" for n in graphs)))
         return "\n".join(clauses)
 
+    #: listings whose order is kept (hospital × disease area × source × reader kind in use at once)
+    ORDERS_KEPT = 64
+
     def count(self, hospital=None, disease_area=None, source=None, members=False) -> int:
-        q = COUNT_DATASETS.format(where=self._where(hospital, disease_area, source, members))
-        return int(next(iter(self.store.query(q))).n)
+        return len(self._order(hospital, disease_area, source, members))
 
     def page(
         self, page=1, size=20, hospital=None, disease_area=None, source=None, members=False
@@ -153,15 +154,29 @@ class Datasets:
     def page_rows(self, page, size, hospital=None, disease_area=None, source=None, members=False):
         """(total, [(dataset IRI, its graphs)]) of one page: each dataset once, however many sources publish
         it, in short-id order; the graphs are every visible graph that publishes it, first source first."""
-        q = PAGE_OF_DATASETS.format(
-            where=self._where(hospital, disease_area, source, members),
-            limit=int(size),
-            offset=(int(page) - 1) * int(size),
-        )
-        page_ds = [row.ds for row in self.store.query(q)]
+        order = self._order(hospital, disease_area, source, members)
+        start = (int(page) - 1) * int(size)
+        page_ds = order[start : start + int(size)]
         graphs = self._graphs_of(page_ds, members)
         rows = [(ds, graphs[ds][0]) for ds in page_ds if ds in graphs]
-        return self.count(hospital, disease_area, source, members), rows
+        return len(order), rows
+
+    def _order(self, hospital, disease_area, source, members) -> list:
+        """Every dataset of a listing in page order, from one query, kept until the next commit."""
+        key = (hospital, disease_area, source, bool(members))
+        with self._lock:
+            found, epoch = self._orders.get(key), self._epoch
+            if found is not None:
+                self._orders.move_to_end(key)
+                return found
+        q = ALL_OF_LISTING.format(where=self._where(hospital, disease_area, source, members))
+        found = [row.ds for row in self.store.query(q)]
+        with self._lock:
+            if self._epoch == epoch:  # no commit came in between: the order is current
+                self._orders[key] = found
+                while len(self._orders) > self.ORDERS_KEPT:
+                    self._orders.popitem(last=False)
+        return found
 
     def _graphs_of(self, datasets, members: bool) -> dict:
         """dataset → (its graphs in source order, its short id) for the given datasets."""

@@ -227,3 +227,35 @@ def test_home_page_figures_are_kept_until_a_commit_changes_the_catalogue(tmp_pat
         assert cat.datasets.stats(members=True)["total"] == 2 and first["threshold"] == 10
     finally:
         cat.close()
+
+
+def test_a_listing_is_sorted_once_per_commit_and_pages_are_slices_of_it(tmp_path):
+    """Paging used to sort the whole catalogue for every page (ORDER BY … OFFSET): N² over a walk."""
+    from hdcat.catalog import Catalog, Settings
+    from hdcat.harvesters.runner import harvest_source
+
+    from tests.conftest import source
+
+    cat = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    try:
+        f = tmp_path / "c.ttl"
+        head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        body = "".join(
+            f'<http://h.example/d{i:02}> a dcat:Dataset ; dct:title "D{i}"@en .\n' for i in range(7)
+        )
+        f.write_text(head + body)
+        harvest_source(cat, source(f))
+        queries = []
+        real_query = cat.datasets.store.query
+        cat.datasets.store.query = lambda q, *a, **k: queries.append(q) or real_query(q, *a, **k)
+        pages = [cat.datasets.page_rows(p, 3, members=True) for p in (1, 2, 3)]
+        walked = [ds for _total, rows in pages for ds, _graphs in rows]
+        assert [total for total, _ in pages] == [7, 7, 7] and len(set(walked)) == 7
+        assert sum("GROUP BY ?ds" in q for q in queries) == 1  # one sort for the three pages and counts
+        cat.datasets.store.query = real_query
+        f.write_text(head + body + '<http://h.example/d99> a dcat:Dataset ; dct:title "New"@en .\n')
+        harvest_source(cat, source(f))  # the commit forgets the order: the new dataset is on the pages
+        total, rows = cat.datasets.page_rows(3, 3, members=True)
+        assert total == 8 and URIRef("http://h.example/d99") in [ds for ds, _ in rows]
+    finally:
+        cat.close()

@@ -34,6 +34,7 @@ def create_app(
         definitions_api,
         definitions_pages,
         errors,
+        feeds,
         filters,
         limits,
         lineage_api,
@@ -72,6 +73,7 @@ def create_app(
         definitions_api.bp,
         definitions_pages.bp,
         ops.bp,
+        feeds.bp,
     ):
         app.register_blueprint(blueprint)
     for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):

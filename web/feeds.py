@@ -1,0 +1,168 @@
+"""Atom feeds, so people follow the catalogue in a feed reader instead of coming back to look: a search
+(new and changed datasets that match it), a hospital (its datasets), a dataset (when it appeared and last
+changed) and a definition (its versions). Written with feedgen; every feed shows what its reader may see.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, request, url_for
+from hdcat.catalog import NotFound
+from hdcat.ontology import hospitals
+from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.context import catalog
+
+bp = Blueprint("feeds", __name__)
+ATOM = "application/atom+xml"
+ENTRIES = 50
+#: when nothing says when a thing happened, the feed still needs a time: the start of the epoch
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _when(value) -> datetime:
+    """A stored date or time as an aware datetime (a date alone is its midnight, UTC)."""
+    if not value:
+        return _EPOCH
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(str(value)[:10])
+        except ValueError:
+            return _EPOCH
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _feed(feed_id: str, title: str, link: str):
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.id(feed_id)
+    fg.title(title)
+    fg.author({"name": "hdcat"})
+    fg.link(href=link, rel="alternate")
+    fg.link(href=request.url, rel="self")
+    fg.language("ko")
+    return fg
+
+
+def _answer(fg, entries: list[dict]) -> Response:
+    """Entries newest first; the feed's `updated` is its newest entry's."""
+    entries = sorted(entries, key=lambda e: e["updated"], reverse=True)[:ENTRIES]
+    for e in reversed(entries):  # feedgen puts each new entry first
+        fe = fg.add_entry()
+        fe.id(e["id"])
+        fe.title(e["title"])
+        fe.link(href=e["link"])
+        fe.updated(e["updated"])
+        if e.get("summary"):
+            fe.summary(e["summary"])
+    fg.updated(entries[0]["updated"] if entries else _EPOCH)
+    return Response(fg.atom_str(pretty=True), mimetype=ATOM)
+
+
+def _dataset_entry(record: dict) -> dict:
+    harvest = record.get("harvest") or {}
+    changed = harvest.get("last_changed") or record.get("modified") or record.get("issued")
+    hospital = (record.get("hospital") or {}).get("name_en", "")
+    return {
+        "id": record["iri"],
+        "title": record.get("title") or record["id"],
+        "link": url_for("pages.dataset", local_id=record["id"], _external=True),
+        "updated": _when(changed),
+        "summary": " · ".join(x for x in (hospital, record.get("description") or "") if x)[:500],
+    }
+
+
+def _records(ids: list[str]) -> list[dict]:
+    members = is_member()
+    out = []
+    for local_id in ids:
+        record = catalog().datasets.get(local_id, members=members)
+        audit_restricted_read(record)
+        out.append(record)
+    return out
+
+
+@bp.get("/search/feed.atom")
+def search_feed():
+    """The newest datasets matching a search (the same parameters as /search), newest change first."""
+    from hdcat.search.query import FACETS
+    from hdcat.web.search_views import search_service
+
+    args = {k: request.args.getlist(k) if k in FACETS else request.args[k] for k in request.args}
+    args.update(sort="modified", size=ENTRIES, page=1)
+    result = search_service().search(args, members=is_member())
+    q = request.args.get("q", "")
+    fg = _feed(
+        url_for("search.page", _external=True, **request.args),
+        f"hdcat: {q or 'all datasets'}",
+        url_for("search.page", _external=True, **request.args),
+    )
+    return _answer(fg, [_dataset_entry(r) for r in _records([h["id"] for h in result["hits"]])])
+
+
+@bp.get("/hospitals/<hospital_id>/feed.atom")
+def hospital_feed(hospital_id: str):
+    hospital = next((h for h in hospitals() if h["id"] == hospital_id), None)
+    if hospital is None:
+        raise NotFound(f"no member hospital {hospital_id!r}")
+    _total, rows = catalog().datasets.page(1, 10_000, hospital=hospital_id, members=is_member())
+    link = url_for("pages.hospital", hospital_id=hospital_id, _external=True)
+    fg = _feed(link, f"hdcat: {hospital['name_en']} · {hospital['name_ko']}", link)
+    for record in rows:
+        audit_restricted_read(record)
+    return _answer(fg, [_dataset_entry(r) for r in rows])
+
+
+@bp.get("/datasets/<local_id>/feed.atom")
+def dataset_feed(local_id: str):
+    """When the dataset appeared in the catalogue and when a harvest last found it changed."""
+    record = _records([local_id])[0]
+    link = url_for("pages.dataset", local_id=local_id, _external=True)
+    fg = _feed(record["iri"], f"hdcat: {record.get('title') or local_id}", link)
+    harvest = record.get("harvest") or {}
+    entries = []
+    if harvest.get("first_seen"):
+        entries.append(
+            {
+                "id": f"{record['iri']}#first-seen",
+                "title": f"New in the catalogue: {record.get('title')}",
+                "link": link,
+                "updated": _when(harvest["first_seen"]),
+            }
+        )
+    if harvest.get("last_changed") and harvest.get("last_changed") != harvest.get("first_seen"):
+        entries.append(
+            {
+                "id": f"{record['iri']}#changed-{harvest['last_changed']}",
+                "title": f"Changed: {record.get('title')}",
+                "link": link,
+                "updated": _when(harvest["last_changed"]),
+                "summary": f"harvest run {harvest.get('run_id') or ''}".strip(),
+            }
+        )
+    return _answer(fg, entries)
+
+
+@bp.get("/definitions/<def_id>/feed.atom")
+def definition_feed(def_id: str):
+    """Every published or deprecated version of a standard definition (drafts are work in progress)."""
+    versions = [v for v in catalog().definitions.versions(drafts=False) if v["id"] == def_id]
+    if not versions:
+        raise NotFound(f"no definition {def_id!r}")
+    link = url_for("definitions.latest", def_id=def_id, _external=True)
+    fg = _feed(link, f"hdcat: definition {def_id}", link)
+    return _answer(
+        fg,
+        [
+            {
+                "id": v["iri"],
+                "title": f"{def_id} {v['version']} ({v['status']})",
+                "link": url_for("definitions.page", def_id=def_id, version=v["version"], _external=True),
+                "updated": _when(v.get("modified")),
+            }
+            for v in versions
+        ],
+    )
