@@ -21,8 +21,10 @@ _DASH = r"\s*(?:[-–—~]|to|부터|에서)\s*"
 _RANGE = re.compile(rf"(?<![\w.:/-])({_YEAR})(?:년)?{_DASH}({_YEAR})(?:년)?(?:까지)?(?![\w.:/-])")
 #: a year standing alone ("2020", "2020년"), not part of a code, an identifier or a phrase
 _SINGLE = re.compile(rf"(?<![\w.:/\"-])({_YEAR})(?:년)?(?![\w.:/\"-])")
-#: what `period=` takes: "2019-2023", "2019", "2019-" (from 2019 on), "-2023" (up to 2023)
-_PARAM = re.compile(rf"^\s*({_YEAR})?\s*(-)?\s*({_YEAR})?\s*$")
+#: what `period=` takes: "2019-2023", "2019", "2019-" (from 2019 on), "-2023" (up to 2023); "" or "-" is no
+#: period. The API's schema gives the same pattern, so a request it calls valid is never refused
+PERIOD_PATTERN = r"^\s*(?:(?:19|20)[0-9]{2})?\s*(?:[-–~]\s*(?:(?:19|20)[0-9]{2})?)?\s*$"
+_PARAM = re.compile(r"^\s*((?:19|20)[0-9]{2})?\s*([-–~])?\s*((?:19|20)[0-9]{2})?\s*$")
 
 
 def _last_year() -> int:
@@ -49,18 +51,16 @@ def parse_period(text: str, field: str = "period") -> Period | None:
     """`period=` as a visitor wrote it; Invalid names the parameter when it is not a year or a range."""
     if not text or not text.strip():
         return None
-    match = _PARAM.match(text.replace("–", "-").replace("~", "-"))
-    if (
-        not match
-        or not (match.group(1) or match.group(3))
-        or (match.group(1) and match.group(3) and not match.group(2))
-    ):
+    match = _PARAM.match(text) if re.match(PERIOD_PATTERN, text) else None
+    if not match:
         raise Invalid(
             f"parameter {field!r}: {text[:40]!r} is not a year or a range of years "
             "(2019, 2019-2023, 2019-, -2023)",
             field=field,
         )
     start, dash, end = match.groups()
+    if not start and not end:
+        return None  # "-": no bound on either side
     if not dash:
         return Period(int(start), int(start))
     return _period(int(start) if start else FIRST_YEAR, int(end) if end else _last_year())

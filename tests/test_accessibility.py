@@ -23,13 +23,9 @@ FATAL = ("serious", "critical")
 #: moderate in axe, but named in issue 15 as what people met: a page without an h1, landmarks told apart
 #: by nothing, headings that skip a level
 ALSO_FATAL = ("page-has-heading-one", "landmark-unique", "heading-order")
-#: axe rules switched off for one part of one page, each with the reason and the branch that will fix it
-EXEMPT = {
-    # The lineage graph's SVG is role="img" with links inside (nodes, "+N", focus markers): the lineage page
-    # is being redrawn on branch wip-lineageview (issue 15, "Lineage people can read"); until then the rule
-    # is checked everywhere on that page except inside the SVG.
-    "lineage": {"nested-interactive": ".lineage-canvas svg"},
-}
+#: axe rules switched off for one part of one page, each with the reason (none since the lineage page was
+#: redrawn with one link per node and no image role around them)
+EXEMPT: dict[str, dict[str, str]] = {}
 
 
 def _browser(width: int):

@@ -9,6 +9,7 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from hdcat.catalog import DatasetSummarySchema, Invalid
 from hdcat.search.facets import FACET_LIST
+from hdcat.search.period import PERIOD_PATTERN
 from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member
@@ -36,7 +37,7 @@ SearchArgsSchema = Schema.from_dict(
         "size": fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE)),
         "sort": fields.String(validate=validate.OneOf(SORTS)),
         "period": fields.String(
-            validate=validate.Length(max=20),
+            validate=[validate.Length(max=20), validate.Regexp(PERIOD_PATTERN)],
             metadata={
                 "description": "years the dataset's coverage (dct:temporal) must overlap: 2019, 2019-2023, "
                 "2019- or -2023; years written in q (2019–2023, 2020년) are taken the same way"
@@ -132,7 +133,11 @@ def _run(size_default: int = 20) -> dict:
 @documented(
     "Faceted search",
     query=SearchArgsSchema,
-    responses={200: SearchResponseSchema, 503: "the search engine is unreachable"},
+    responses={
+        200: SearchResponseSchema,
+        400: "a parameter is wrong (the body names it: a filter, a period that is not years, a size)",
+        503: "the search engine is unreachable",
+    },
 )
 def api_search():
     return _run()
