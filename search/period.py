@@ -23,8 +23,8 @@ _RANGE = re.compile(rf"(?<![\w.:/-])({_YEAR})(?:년)?{_DASH}({_YEAR})(?:년)?(?:
 _SINGLE = re.compile(rf"(?<![\w.:/\"-])({_YEAR})(?:년)?(?![\w.:/\"-])")
 #: what `period=` takes: "2019-2023", "2019", "2019-" (from 2019 on), "-2023" (up to 2023); "" or "-" is no
 #: period. The API's schema gives the same pattern, so a request it calls valid is never refused
-PERIOD_PATTERN = r"^\s*(?:(?:19|20)[0-9]{2})?\s*(?:[-–~]\s*(?:(?:19|20)[0-9]{2})?)?\s*$"
-_PARAM = re.compile(r"^\s*((?:19|20)[0-9]{2})?\s*([-–~])?\s*((?:19|20)[0-9]{2})?\s*$")
+PERIOD_PATTERN = r"^ *(?:(?:19|20)[0-9]{2})? *(?:[-–~] *(?:(?:19|20)[0-9]{2})?)? *$"
+_PARAM = re.compile(r"^ *((?:19|20)[0-9]{2})? *([-–~])? *((?:19|20)[0-9]{2})? *$")
 
 
 def _last_year() -> int:
@@ -49,8 +49,10 @@ def _period(start: int, end: int) -> Period:
 
 def parse_period(text: str, field: str = "period") -> Period | None:
     """`period=` as a visitor wrote it; Invalid names the parameter when it is not a year or a range."""
-    if not text or not text.strip():
+    if not text:
         return None
+    # spaces only (not \s, which JSON Schema's and Python's regexes read differently: U+FEFF is one in
+    # JSON Schema and not in Python), so the API's pattern and this check agree on every string
     match = _PARAM.match(text) if re.match(PERIOD_PATTERN, text) else None
     if not match:
         raise Invalid(
