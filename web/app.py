@@ -35,6 +35,7 @@ def create_app(
         definitions_pages,
         errors,
         filters,
+        i18n,
         limits,
         lineage_api,
         lineage_page,
@@ -55,6 +56,7 @@ def create_app(
     errors.init_app(app)
     auth.init_app(app, settings)
     filters.init_app(app)
+    i18n.init_app(app)
     for blueprint in (
         pages.bp,
         api.bp,

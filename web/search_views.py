@@ -115,6 +115,8 @@ def search_service():
 def _args() -> dict:
     args = {}
     for key in request.args:
+        if key == "lang":  # the page language (web.i18n), not a search parameter
+            continue
         values = request.args.getlist(key)
         args[key] = values if key in FACETS else values[-1]
     return args
