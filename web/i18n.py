@@ -84,18 +84,6 @@ def word(value) -> str:
     return str(found) if found is not None else ("" if value is None else str(value))
 
 
-FACET_TITLES = {
-    "hospital": lazy_gettext("Hospital"),
-    "disease_area": lazy_gettext("Disease area"),
-    "data_type": lazy_gettext("Data type"),
-    "coding_system": lazy_gettext("Coding system"),
-    "access_rights": lazy_gettext("Access"),
-    "conforms_to": lazy_gettext("Conforms to"),
-    "years_covered": lazy_gettext("Years covered"),
-    "modified_year": lazy_gettext("Modified"),
-    "population": lazy_gettext("Individuals"),
-    "has_lineage": lazy_gettext("Lineage"),
-}
 
 
 def _chosen() -> str | None:
@@ -175,9 +163,7 @@ def concept_label(c: dict | None) -> Markup:
 
 
 def facet_title(name: str) -> str:
-    title = FACET_TITLES.get(name)
-    if title is not None:
-        return str(title)
+    """A facet's heading: search.facets declares both titles (one entry per facet), so none is in the .po."""
     from hdcat.search.facets import BY_NAME
 
     facet = BY_NAME.get(name)

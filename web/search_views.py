@@ -8,7 +8,6 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from hdcat.catalog import DatasetSummarySchema, Invalid
-from hdcat.search.facets import FACET_LIST
 from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member
@@ -18,7 +17,6 @@ from werkzeug.datastructures import MultiDict
 
 bp = Blueprint("search", __name__)
 
-FACET_TITLES = {f.name: f.title for f in FACET_LIST}
 MAX_SUGGEST_Q = 100
 
 #: what /api/v1/search takes, for the OpenAPI document (search.query.build_request checks it, with
@@ -177,7 +175,6 @@ def page():
         q=request.args.get("q", ""),
         sort=request.args.get("sort", "relevance"),
         sorts=SORTS,
-        facet_titles=FACET_TITLES,
         active=active,
         toggle=_toggle_url,
         page_url=_page_url,
