@@ -20,7 +20,16 @@ MO = WEB / "translations/ko/LC_MESSAGES/messages.mo"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: a label written twice, English then Korean or Korean then English, around a middle dot
 BILINGUAL = re.compile(r"[A-Za-z)]\s·\s[\uac00-\ud7a3]|[\uac00-\ud7a3)]\s·\s[A-Za-z]")
-MAIN_PAGES = ["/", "/search?q=폐암", "/datasets", "/harvests", "/definitions", "/signin"]
+MAIN_PAGES = [
+    "/",
+    "/search?q=폐암",
+    "/datasets",
+    "/hospitals/hanbit",
+    "/harvests",
+    "/definitions",
+    "/definitions/cardiovascular-core/1.0.0",
+    "/signin",
+]
 
 
 def _po():
