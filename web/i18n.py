@@ -84,8 +84,6 @@ def word(value) -> str:
     return str(found) if found is not None else ("" if value is None else str(value))
 
 
-
-
 def _chosen() -> str | None:
     asked = request.args.get("lang")
     return asked if asked in LANGUAGES else None
