@@ -88,6 +88,7 @@ def hospitals() -> tuple[dict, ...]:
                 "name_ko": label_of(graph, iri, "ko"),
                 "type": str(graph.value(graph.value(iri, HDCAT.hospitalType), SKOS.notation)),
                 "city": label_of_literal(graph, iri, HDCAT.city, "en"),
+                "city_ko": label_of_literal(graph, iri, HDCAT.city, "ko"),  # for pages in Korean
                 "lead": bool(graph.value(iri, HDCAT.lead).toPython()),
             }
         )

@@ -167,6 +167,23 @@ def facet_values(record: dict, has_lineage: bool = False) -> dict[str, list[str]
 
 
 @lru_cache(maxsize=4096)
+def label_in(facet: str, value: str) -> dict[str, str] | None:
+    """A hospital's or a code-list concept's name in each language it has ({"ko": ..., "en": ...}), for pages
+    shown in one language; None for values that are not names (years, buckets, definition ids)."""
+    if facet == "hospital":
+        h = next((h for h in hospitals() if h["id"] == value), None)
+        return {"ko": h["name_ko"], "en": h["name_en"]} if h else None
+    schemes = {"disease_area": DISEASE_AREA, "data_type": DATA_TYPE, "access_rights": EU_ACCESS}
+    if facet == "coding_system":
+        schemes[facet], value = CODING_SYSTEM, value.lower().replace(" ", "-")
+    if facet in schemes:
+        concept = labeller().concept(schemes[facet][value])
+        if concept.get("notation") or concept.get("label_ko"):  # a concept of hdcat's code lists
+            return {"ko": concept.get("label_ko"), "en": concept["label"]}
+    return None
+
+
+@lru_cache(maxsize=4096)
 def label(facet: str, value: str) -> str:
     """Facet values are code-list notations and hospital ids: their labels never change at run time."""
     found = BY_NAME.get(facet)

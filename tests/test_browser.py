@@ -51,24 +51,26 @@ def test_dataset_page_renders_columns_and_provenance(browser, live_server, clien
 
 
 def test_dataset_list_filters_and_pages(browser, live_server):
-    dom = dump_dom(live_server.url + "/datasets?hospital=balgeun&size=10")
-    assert dom.count('class="hit"') == 10 and "next →" in dom
+    dom = dump_dom(live_server.url + "/datasets?hospital=balgeun&size=10&lang=ko")
+    assert dom.count('class="hit"') == 10 and "다음 →" in dom and "lang=ko" in dom  # pager keeps lang
     assert "밝은눈안과병원" in dom
+    english = dump_dom(live_server.url + "/datasets?hospital=balgeun&size=10&lang=en")
+    assert "next →" in english and "Balgeun Eye Hospital" in english
 
 
 def test_search_page_facets_narrow_as_you_click(browser, live_server, tmp_path):
     import html as html_lib
     import re
 
-    dom = dump_dom(live_server.url + "/search?q=" + "심부전")
-    total = int(re.search(r"<strong>([\d,]+)</strong> datasets", dom).group(1).replace(",", ""))
+    dom = dump_dom(live_server.url + "/search?lang=ko&q=" + "심부전")
+    total = int(re.search(r"데이터셋 <strong>([\d,]+)</strong>개", dom).group(1).replace(",", ""))
     assert total > 0 and "<mark>" in dom
     link = re.search(r'<a href="([^"]+)" class="">☐ 다솜심장병원', dom)
     assert link, "the hospital facet lists 다솜심장병원"
     narrowed = dump_dom(live_server.url + html_lib.unescape(link.group(1)))
-    count = int(re.search(r"<strong>([\d,]+)</strong> datasets", narrowed).group(1).replace(",", ""))
+    count = int(re.search(r"데이터셋 <strong>([\d,]+)</strong>개", narrowed).group(1).replace(",", ""))
     assert 0 < count < total
-    assert "Hospital: 다솜심장병원" in narrowed  # the chip that removes it
+    assert "병원: 다솜심장병원" in narrowed and 'lang="ko"' in narrowed  # the chip that removes it, in Korean
     shot = screenshot(live_server.url + "/search?q=" + "폐암", tmp_path / "search.png")
     assert shot.stat().st_size > 30_000
 

@@ -75,11 +75,13 @@ def test_exports_hold_every_hit(client):
 
 
 def test_search_page_without_javascript(client):
-    r = client.get("/search?q=폐암&hospital=hanbit")
+    r = client.get("/search?q=폐암&hospital=hanbit&lang=ko")
     html = r.data.decode()
     assert r.status_code == 200 and "<mark>폐암</mark>" in html
-    assert "Hospital: 한빛대학교병원" in html  # the active filter as a removable chip
-    assert "/search?q=%ED%8F%90%EC%95%94" in html  # removing it keeps the query
+    assert "병원: 한빛대학교병원 ✕" in html  # the active filter as a removable chip, in the page's language
+    assert "/search?q=%ED%8F%90%EC%95%94&amp;lang=ko" in html  # removing it keeps the query and language
+    english = client.get("/search?q=폐암&hospital=hanbit&lang=en").data.decode()
+    assert "Hospital: Hanbit University Hospital ✕" in english
     r = client.get("/search?q=zzqqxx")
     assert "Nothing matches" in r.data.decode()
 
@@ -122,11 +124,12 @@ def test_every_declared_facet_reaches_documents_answers_and_the_page(client):
 
     body = client.get("/api/v1/search?q=").get_json()
     assert list(body["facets"]) == [f.name for f in FACET_LIST]
-    page = client.get("/search?q=").get_data(as_text=True)
+    english = client.get("/search?q=&lang=en").get_data(as_text=True)
+    korean = client.get("/search?q=&lang=ko").get_data(as_text=True)
     for facet in FACET_LIST:
         assert body["facets"][facet.name], f"no counts for {facet.name}"
         assert all(b["label"] for b in body["facets"][facet.name])
-        assert facet.title_en in page and facet.title_ko in page, facet.name
+        assert f"<h3>{facet.title_en}</h3>" in english and f"<h3>{facet.title_ko}</h3>" in korean, facet.name
 
 
 @pytest.mark.parametrize("period", ["abc", "2019 2023", "1800-1900", "20190-2023"])
@@ -136,15 +139,16 @@ def test_a_period_that_is_not_years_is_a_400_naming_it(client, period):
 
 
 def test_the_period_on_the_search_page_is_a_chip_that_removes_it_with_its_years(client):
-    page = client.get("/search", query_string={"q": "폐암 2019-2023", "hospital": "hanbit"}).get_data(
-        as_text=True
-    )
+    page = client.get(
+        "/search", query_string={"q": "폐암 2019-2023", "hospital": "hanbit", "lang": "ko"}
+    ).get_data(as_text=True)
     assert "수록 기간: 2019–2023" in page
     import html as html_lib
     import re
 
     chip = next(
-        html_lib.unescape(m) for m in re.findall(r'<a class="chip" href="([^"]+)"[^>]*>Period covered', page)
+        html_lib.unescape(m) for m in re.findall(r'<a class="chip" href="([^"]+)"[^>]*>수록 기간', page)
     )
     assert "2019" not in chip and "hospital=hanbit" in chip and "q=%ED%8F%90%EC%95%94" in chip
+    assert "lang=ko" in chip
     assert 'name="period" value="2019-2023"' in page

@@ -77,6 +77,7 @@ def test_the_wheel_adds_one_top_level_package_with_its_data(wheel):
         "hdcat/harvesters/samples/consortium/hanbit/omop.sqlite",
         "hdcat/web/templates/base.html",
         "hdcat/web/static/style.css",
+        "hdcat/web/translations/ko/LC_MESSAGES/messages.mo",  # compiled: the site in Korean (web/i18n.py)
         "hdcat/ontology/shapes.ttl",
     ):
         assert data in names, f"{data} is not in the wheel"
@@ -158,6 +159,8 @@ def test_the_installed_wheel_runs_the_demo_and_serves_lineage_definitions_and_se
         found = http.get(base + "/api/v1/search", params={"q": "폐암"}).json()
         assert found["total"] > 0 and found["facets"]["hospital"]
         assert http.get(base + "/readyz").json()["status"] == "ready"
+        korean = http.get(base + "/definitions", params={"lang": "ko"}).text  # .mo from site-packages
+        assert '<html lang="ko">' in korean and "데이터셋 표준 정의" in korean
     finally:
         http.close()
         server.send_signal(signal.SIGTERM)

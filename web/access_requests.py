@@ -5,6 +5,7 @@ The rules (who may take which step, from which status) are catalog.access_reques
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from hdcat.catalog import AccessRequests, Application, Invalid, next_access_steps
@@ -26,17 +27,15 @@ def requests_store() -> AccessRequests:
 
 
 class RequestForm(FlaskForm):
-    purpose = TextAreaField("Purpose · 연구 목적", validators=[Length(max=4000)])
-    project = StringField("Project · 과제명", validators=[Length(max=300)])
-    irb = StringField("IRB approval number · IRB 승인 번호", validators=[Length(max=100)])
-    columns = TextAreaField(
-        "Columns wanted · 요청 변수 (one per line; empty: all)", validators=[Length(max=20000)]
-    )
-    period = StringField("Period wanted · 요청 기간 (e.g. 2019-2023)", validators=[Length(max=40)])
+    purpose = TextAreaField(_l("Purpose"), validators=[Length(max=4000)])
+    project = StringField(_l("Project"), validators=[Length(max=300)])
+    irb = StringField(_l("IRB approval number"), validators=[Length(max=100)])
+    columns = TextAreaField(_l("Columns wanted (one per line; empty: all)"), validators=[Length(max=20000)])
+    period = StringField(_l("Period wanted (e.g. 2019-2023)"), validators=[Length(max=40)])
 
 
 class StepForm(FlaskForm):
-    body = TextAreaField("Message · 메시지", validators=[Length(max=4000)])
+    body = TextAreaField(_l("Message"), validators=[Length(max=4000)])
 
 
 def _audit(step: str, record: dict) -> None:

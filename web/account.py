@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from hdcat.catalog import SCOPE_ROLES, HdcatError
@@ -23,11 +24,9 @@ bp = Blueprint("account", __name__)
 
 
 class SignInForm(FlaskForm):
-    name = StringField(
-        "User name · 사용자 이름", validators=[DataRequired("enter your user name"), Length(max=64)]
-    )
+    name = StringField(_l("User name"), validators=[DataRequired(_l("enter your user name")), Length(max=64)])
     password = PasswordField(
-        "Password · 비밀번호", validators=[DataRequired("enter your password"), Length(max=1024)]
+        _l("Password"), validators=[DataRequired(_l("enter your password")), Length(max=1024)]
     )
 
 
@@ -45,15 +44,15 @@ class AtLeastOne:
 
 class TokenForm(FlaskForm):
     scopes = SelectMultipleField(
-        "Scopes · 권한",
-        validators=[AtLeastOne("choose at least one scope")],
+        _l("Scopes"),
+        validators=[AtLeastOne(_l("choose at least one scope"))],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
     )
     days = IntegerField(
-        "Valid for (days) · 유효 기간(일)",
+        _l("Valid for (days)"),
         default=90,
-        validators=[DataRequired("how many days?"), NumberRange(1, 366, "between 1 and 366 days")],
+        validators=[DataRequired(_l("how many days?")), NumberRange(1, 366, _l("between 1 and 366 days"))],
     )
 
 

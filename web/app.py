@@ -36,6 +36,7 @@ def create_app(
         errors,
         feeds,
         filters,
+        i18n,
         limits,
         lineage_api,
         lineage_page,
@@ -56,6 +57,7 @@ def create_app(
     errors.init_app(app)
     auth.init_app(app, settings)
     filters.init_app(app)
+    i18n.init_app(app)
     for blueprint in (
         pages.bp,
         api.bp,

@@ -17,9 +17,10 @@ def harvest_queue():
 
 
 def query_args(schema: Schema) -> dict:
-    """Parse request.args with a schema; the first bad parameter becomes a 400 naming it."""
+    """Parse request.args with a schema; the first bad parameter becomes a 400 naming it. `lang`, the page
+    language every page takes (web.i18n), is not the schema's to check."""
     try:
-        return schema.load(request.args.to_dict())
+        return schema.load({k: v for k, v in request.args.to_dict().items() if k != "lang"})
     except ValidationError as exc:
         field, messages = next(iter(exc.messages.items()))
         message = messages[0] if isinstance(messages, list) else str(messages)

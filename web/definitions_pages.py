@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from hdcat.catalog import (
     CARDINALITIES,
@@ -33,6 +35,7 @@ from hdcat.web.auth import is_member, principal, require_permission
 from hdcat.web.conneg import FORMATS
 from hdcat.web.context import catalog
 from hdcat.web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
+from hdcat.web.i18n import hospital_name
 from hdcat.web.rdf_response import rdf_response
 from wtforms import (
     BooleanField,
@@ -53,51 +56,51 @@ BLANK_ROWS = 2
 
 
 class ElementForm(Form):
-    name = StringField("Name (column) · 이름")
-    label_en = StringField("Label (English)")
-    label_ko = StringField("Label (Korean) · 한국어 이름")
-    definition_en = TextAreaField("Meaning (English)")
-    definition_ko = TextAreaField("Meaning (Korean) · 정의")
+    name = StringField(_l("Name (column)"))
+    label_en = StringField(_l("Label (English)"))
+    label_ko = StringField(_l("Label (Korean)"))
+    definition_en = TextAreaField(_l("Meaning (English)"))
+    definition_ko = TextAreaField(_l("Meaning (Korean)"))
     datatype = SelectField(
-        "Datatype · 자료형", validate_choice=False, choices=[SelectChoice(d, d) for d in DATATYPES]
+        _l("Datatype"), validate_choice=False, choices=[SelectChoice(d, d) for d in DATATYPES]
     )
-    unit = StringField("Unit (UCUM) · 단위")
+    unit = StringField(_l("Unit (UCUM)"))
     coding_system = SelectField(
-        "Coding system · 코드 체계",
+        _l("Coding system"),
         validate_choice=False,
         choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CODING_SYSTEMS],
     )
-    concept_code = StringField("Concept code (e.g. LOINC 8480-6)")
-    value_set = TextAreaField("Value set: one “code | label” per line · 값 목록")
-    required = BooleanField("Required · 필수")
+    concept_code = StringField(_l("Concept code (e.g. LOINC 8480-6)"))
+    value_set = TextAreaField(_l("Value set: one “code | label” per line"))
+    required = BooleanField(_l("Required"))
     cardinality = SelectField(
-        "Cardinality",
+        _l("Cardinality"),
         validate_choice=False,
         choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in CARDINALITIES],
     )
 
 
 class DefinitionForm(FlaskForm):
-    def_id = StringField("Identifier · 식별자 (e.g. stroke-core)")
-    version = StringField("Version · 버전", default="1.0.0")
-    title_en = StringField("Title (English)")
-    title_ko = StringField("Title (Korean) · 제목")
-    description_en = TextAreaField("Description (English)")
-    description_ko = TextAreaField("Description (Korean) · 설명")
+    def_id = StringField(_l("Identifier (e.g. stroke-core)"))
+    version = StringField(_l("Version"), default="1.0.0")
+    title_en = StringField(_l("Title (English)"))
+    title_ko = StringField(_l("Title (Korean)"))
+    description_en = TextAreaField(_l("Description (English)"))
+    description_ko = TextAreaField(_l("Description (Korean)"))
     disease_area = SelectField(
-        "Disease area · 질환 영역", validate_choice=False, choices=[SelectChoice(a, a) for a in DISEASE_AREAS]
+        _l("Disease area"), validate_choice=False, choices=[SelectChoice(a, a) for a in DISEASE_AREAS]
     )
-    keywords = StringField("Keywords, comma-separated · 키워드")
+    keywords = StringField(_l("Keywords, comma-separated"))
     hospital = SelectField(
-        "Owning hospital · 소유 병원", choices=[], validate_choice=False
+        _l("Owning hospital"), choices=[], validate_choice=False
     )  # checked by check_hospital
     elements = FieldList(FormField(ElementForm), min_entries=1)
-    add_row = SubmitField("Add element rows · 항목 추가")
-    save = SubmitField("Save draft · 초안 저장")
+    add_row = SubmitField(_l("Add element rows"))
+    save = SubmitField(_l("Save draft"))
 
 
 class ReviseForm(FlaskForm):
-    version = StringField("New version · 새 버전")
+    version = StringField(_l("New version"))
 
 
 # ---- form ↔ the JSON shape ----------------------------------------------------------------
@@ -241,9 +244,9 @@ def fill(form: DefinitionForm, record: dict) -> None:
 def _hospital_choices(form: DefinitionForm) -> None:
     who = principal()
     allowed = [h for h in hospitals() if who.role == "admin" or h["id"] in who.hospitals]
-    form.hospital.choices = ([SelectChoice("", "— consortium-wide —")] if who.role == "admin" else []) + [
-        SelectChoice(h["id"], f"{h['name_ko']} · {h['name_en']}") for h in allowed
-    ]
+    form.hospital.choices = (
+        [SelectChoice("", gettext("— consortium-wide —"))] if who.role == "admin" else []
+    ) + [SelectChoice(h["id"], str(hospital_name(h))) for h in allowed]
 
 
 def _editor(record: dict | None, template_title: str):
@@ -312,7 +315,7 @@ def index():
 @bp.route("/definitions/new", methods=["GET", "POST"])
 @require_permission("write:definitions")
 def new():
-    return _editor(None, "New definition · 새 데이터셋 정의")
+    return _editor(None, gettext("New definition"))
 
 
 @bp.get("/definitions/<def_id>")
@@ -378,7 +381,7 @@ def edit(def_id: str, version: str):
         raise Conflict(
             f"{def_id} {version} is {record['status']}: published versions never change; make a new version"
         )
-    return _editor(record, f"Edit {def_id} {version}")
+    return _editor(record, gettext("Edit %(id)s %(version)s", id=def_id, version=version))
 
 
 @bp.post("/definitions/<def_id>/<version>/<action>")

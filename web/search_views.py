@@ -8,7 +8,6 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from hdcat.catalog import DatasetSummarySchema, Invalid
-from hdcat.search.facets import FACET_LIST
 from hdcat.search.period import PERIOD_PATTERN
 from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
 from hdcat.web.apidoc import documented
@@ -19,7 +18,6 @@ from werkzeug.datastructures import MultiDict
 
 bp = Blueprint("search", __name__)
 
-FACET_TITLES = {f.name: f.title for f in FACET_LIST}
 MAX_SUGGEST_Q = 100
 
 #: what /api/v1/search takes, for the OpenAPI document (search.query.build_request checks it, with
@@ -116,6 +114,8 @@ def search_service():
 def _args() -> dict:
     args = {}
     for key in request.args:
+        if key == "lang":  # the page language (web.i18n), not a search parameter
+            continue
         values = request.args.getlist(key)
         args[key] = values if key in FACETS else values[-1]
     return args
@@ -180,7 +180,6 @@ def page():
         q=request.args.get("q", ""),
         sort=request.args.get("sort", "relevance"),
         sorts=SORTS,
-        facet_titles=FACET_TITLES,
         active=active,
         toggle=_toggle_url,
         page_url=_page_url,

@@ -1,0 +1,157 @@
+"""The site in Korean and in English: the message catalogue is complete and compiled, each page is in one
+language (no "Search · 검색" labels), its <html lang> says which, metadata follows the chosen language with
+the other as fallback, and the choice is kept in links and a cookie."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+PO = WEB / "translations/ko/LC_MESSAGES/messages.po"
+MO = WEB / "translations/ko/LC_MESSAGES/messages.mo"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+#: a label written twice, English then Korean or Korean then English, around a middle dot
+BILINGUAL = re.compile(r"[A-Za-z)]\s·\s[\uac00-\ud7a3]|[\uac00-\ud7a3)]\s·\s[A-Za-z]")
+MAIN_PAGES = [
+    "/",
+    "/search?q=폐암",
+    "/datasets",
+    "/hospitals/hanbit",
+    "/harvests",
+    "/definitions",
+    "/definitions/cardiovascular-core/1.0.0",
+    "/signin",
+]
+
+
+def _po():
+    with PO.open("rb") as f:
+        return read_po(f)
+
+
+def _extracted() -> set[str]:
+    """Every msgid in the templates and the web package, read by Babel's extractors, as pybabel does."""
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    found = set()
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+        str(WEB), method_map=method_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_message_of_the_templates_and_the_code_has_a_korean_translation():
+    catalogue = _po()
+    translated = {m.id: m.string for m in catalogue if m.id}
+    extracted = _extracted()
+    assert len(extracted) > 300  # the site's pages, forms and labels, not a handful
+    untranslated = sorted(m for m in extracted if not translated.get(m))
+    assert not untranslated, (
+        f"add these to {PO.relative_to(WEB.parent)} (see its README): {untranslated[:20]}"
+    )
+    assert not any(m.fuzzy for m in catalogue if m.id), "a fuzzy translation is not shown: review it"
+
+
+def test_the_korean_catalogue_keeps_every_placeholder_of_its_message():
+    for m in _po():
+        if m.id:
+            names = sorted(re.findall(r"%\((\w+)\)s", m.id))
+            assert sorted(re.findall(r"%\((\w+)\)s", m.string)) == names, m.id
+            assert HANGUL.search(m.string) or not HANGUL.search(m.id) or m.id == m.string, m.id
+
+
+def test_the_compiled_catalogue_is_the_po_file():
+    """The wheel ships the .mo (setuptools compiles nothing): it must hold what the .po says."""
+    po = {m.id: m.string for m in _po() if m.id}
+    mo = {m.id: m.string for m in read_mo(io.BytesIO(MO.read_bytes())) if m.id}
+    assert mo == po, "run `pybabel compile -d web/translations` (web/translations/README.md)"
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_a_page_is_in_one_language_and_says_which(client, path, lang):
+    sep = "&" if "?" in path else "?"
+    r = client.get(f"{path}{sep}lang={lang}")
+    assert r.status_code == 200
+    page = BeautifulSoup(r.get_data(as_text=True), "html.parser")
+    assert page.html["lang"] == lang and r.headers["Content-Language"] == lang
+    for strip in page.select("[lang]:not(html)"):  # text marked as the other language (and the switch)
+        strip.decompose()
+    interface = (
+        page.find("header").get_text(" ", strip=True)
+        + " "
+        + (page.find("h1") or page.select_one("main button")).get_text(" ", strip=True)
+    )
+    text = page.body.get_text(" ", strip=True)
+    assert not BILINGUAL.search(text), BILINGUAL.search(text).group(0)
+    if lang == "ko":
+        assert HANGUL.search(interface), interface
+    else:
+        assert not HANGUL.search(interface), interface
+
+
+def test_the_language_comes_from_the_browser_then_sticks_in_a_cookie_and_the_links(client):
+    assert 'lang="ko"' in client.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"}).text
+    assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+    assert '<html lang="en"' in client.get("/").text  # a client that says nothing: the msgid language
+    r = client.get("/datasets?lang=ko", headers={"Accept-Language": "en"})
+    assert "hdcat_lang=ko" in r.headers["Set-Cookie"]
+    page = BeautifulSoup(r.text, "html.parser")
+    nav = {a["href"] for a in page.select("header nav a")}
+    assert "/search?lang=ko" in nav and "/datasets?lang=ko" in nav
+    assert not any("lang=" in a["href"] for a in page.select('header nav a[href^="/api"]'))
+    assert page.select_one('#lang-switch a[hreflang="en"]')["href"] == "/datasets?lang=en"
+    # the cookie now wins over the browser's language
+    assert '<html lang="ko"' in client.get("/datasets", headers={"Accept-Language": "en"}).text
+    assert '<html lang="en"' in client.get("/datasets?lang=en").text
+    assert '<html lang="en"' in client.get("/datasets").text
+    assert '<html lang="en"' in client.get("/datasets?lang=fr").text  # an unknown language is ignored
+
+
+def test_metadata_follows_the_language_and_text_in_the_other_one_is_marked(client):
+    ko = BeautifulSoup(client.get("/search?q=폐암&lang=ko").text, "html.parser")
+    en = BeautifulSoup(client.get("/search?q=폐암&lang=en").text, "html.parser")
+    hit_ko, hit_en = ko.select_one("li.hit"), en.select_one("li.hit")
+    assert HANGUL.search(hit_ko.select_one("a.title").get_text())
+    assert not HANGUL.search(hit_en.select_one("a.title").get_text())
+    # the other language's title is the subtitle, marked with its language
+    assert hit_ko.select_one(".subtitle [lang=en]") and hit_en.select_one(".subtitle [lang=ko]")
+    # tags (concept labels) and the hospital follow the interface language; facets too
+    assert HANGUL.search(hit_ko.select_one(".meta").get_text()) and not HANGUL.search(
+        hit_en.select_one(".meta").get_text()
+    )
+    facets_en = en.select_one("aside.facets").get_text(" ")
+    assert "Hanbit University Hospital" in facets_en and "Cancer" in facets_en and "병원" not in facets_en
+    facets_ko = ko.select_one("aside.facets").get_text(" ")
+    assert "한빛대학교병원" in facets_ko and "질환 영역" in facets_ko and "Disease area" not in facets_ko
+
+
+def test_a_dataset_page_shows_the_description_in_the_interface_language(client, sample_catalog):
+    record = next(
+        d
+        for d in sample_catalog.datasets.page(1, 200)[1]
+        if {"ko", "en"} <= set(d["descriptions"]) and {"ko", "en"} <= set(d["titles"])
+    )
+    for lang, other in (("ko", "en"), ("en", "ko")):
+        page = BeautifulSoup(client.get(f"/datasets/{record['id']}?lang={lang}").text, "html.parser")
+        assert page.select_one("h1").get_text(strip=True) == record["titles"][lang]
+        described = page.select("p.description")
+        assert [p["lang"] for p in described] == [lang]
+        assert described[0].get_text() == record["descriptions"][lang]
+        assert page.select_one(f".subtitle[lang={other}], .subtitle [lang={other}]")
+
+
+def test_korean_text_does_not_break_inside_words(client):
+    r = client.get("/static/style.css")
+    css = r.get_data(as_text=True)
+    r.close()
+    assert re.search(r":lang\(ko\)[^{]*\{[^}]*word-break:\s*keep-all", css)
