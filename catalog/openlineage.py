@@ -23,7 +23,7 @@ from urllib.parse import quote
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.openlineage_facets import check_facets, is_uri
 from hdcat.ontology import DCT, HDCAT, PROV
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
@@ -191,9 +191,17 @@ def event_key(event: dict) -> str:
     return hashlib.sha256(canonical_json(event).encode()).hexdigest()[:32]
 
 
+class Triples(list):
+    """An event's PROV-O as a plain list of rdflib triples: the store serialises them straight to
+    N-Triples, so the per-triple cost of an rdflib Graph (its indexes, then a copy) is not paid."""
+
+    def add(self, triple: tuple) -> None:
+        self.append(triple)
+
+
 @dataclass
 class Mapped:
-    graph: Graph
+    graph: Triples | None  # None when only the index was asked for (map_event(..., rdf=False))
     edges: list[tuple[str, str, dict]] = field(default_factory=list)  # (from node id, to node id, attrs)
     nodes: dict[str, dict] = field(default_factory=dict)  # node id → data
     column_edges: list[tuple[str, str, dict]] = field(default_factory=list)
@@ -209,15 +217,16 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
     nid = node_id("dataset", ns, name)
     iri = iris.dataset(ns, name)
     g = m.graph
-    g.add((iri, RDF.type, PROV.Entity))
-    g.add((iri, DCT.identifier, Literal(nid)))
-    g.add((iri, RDFS.label, Literal(name)))
-    g.add((iri, HDCAT.lineageNamespace, Literal(ns)))
     facets = dict(ds.get("facets") or {})
     facets.update(ds.get("inputFacets") or {})
     facets.update(ds.get("outputFacets") or {})
-    if facets:
-        g.add((iri, HDCAT.facets, _json_literal(facets)))
+    if g is not None:
+        g.add((iri, RDF.type, PROV.Entity))
+        g.add((iri, DCT.identifier, Literal(nid)))
+        g.add((iri, RDFS.label, Literal(name)))
+        g.add((iri, HDCAT.lineageNamespace, Literal(ns)))
+        if facets:
+            g.add((iri, HDCAT.facets, _json_literal(facets)))
     fields = [
         {"name": f.get("name"), "type": f.get("type"), "description": f.get("description")}
         for f in (facets.get("schema") or {}).get("fields", [])
@@ -231,7 +240,8 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
         m.nodes[nid]["owners"] = sorted({o for o in owners if o})
     doc = (facets.get("documentation") or {}).get("description")
     if doc:
-        g.add((iri, DCT.description, Literal(doc)))
+        if g is not None:
+            g.add((iri, DCT.description, Literal(doc)))
         m.nodes[nid]["description"] = doc
     return nid, iri
 
@@ -272,26 +282,28 @@ def _column_node(m: Mapped, ns: str, name: str, field_name: str, spec: dict, fie
         )
 
 
-def map_event(event: dict, base: str) -> Mapped:
-    """PROV-O triples and lineage edges of one validated event."""
+def map_event(event: dict, base: str, rdf: bool = True) -> Mapped:
+    """PROV-O triples and lineage edges of one validated event. With `rdf=False` only the index's part
+    (nodes, edges, columns): rebuilding the index from stored events needs no triples, and making
+    them was nine tenths of the rebuild."""
     iris = LineageIris(base)
-    m = Mapped(graph=Graph())
+    m = Mapped(graph=Triples() if rdf else None)
     g = m.graph
     kind = event_kind(event)
-    when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
     if kind == "dataset":
         _dataset_node(m, iris, event["dataset"], "static")
         return m
     job = event["job"]
     job_id = node_id("job", job["namespace"], job["name"])
     job_iri = iris.job(job["namespace"], job["name"])
-    g.add((job_iri, RDF.type, PROV.Plan))
-    g.add((job_iri, RDF.type, PROV.Entity))
-    g.add((job_iri, DCT.identifier, Literal(job_id)))
-    g.add((job_iri, RDFS.label, Literal(job["name"])))
-    g.add((job_iri, HDCAT.lineageNamespace, Literal(job["namespace"])))
-    if job.get("facets"):
-        g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
+    if g is not None:
+        g.add((job_iri, RDF.type, PROV.Plan))
+        g.add((job_iri, RDF.type, PROV.Entity))
+        g.add((job_iri, DCT.identifier, Literal(job_id)))
+        g.add((job_iri, RDFS.label, Literal(job["name"])))
+        g.add((job_iri, HDCAT.lineageNamespace, Literal(job["namespace"])))
+        if job.get("facets"):
+            g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
     m.nodes[job_id] = {"type": "JOB", "namespace": job["namespace"], "name": job["name"], "iri": str(job_iri)}
     sql = ((job.get("facets") or {}).get("sql") or {}).get("query")
     if sql:
@@ -301,33 +313,8 @@ def map_event(event: dict, base: str) -> Mapped:
         run = event["run"]
         run_iri = iris.run(run["runId"])
         state = event.get("eventType", "OTHER")
-        g.add((run_iri, RDF.type, PROV.Activity))
-        g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
-        assoc = BNode(f"assoc{event_key(event)}")
-        g.add((run_iri, PROV.qualifiedAssociation, assoc))
-        g.add((assoc, RDF.type, PROV.Association))
-        g.add((assoc, PROV.hadPlan, job_iri))
-        g.add((run_iri, HDCAT.eventState, Literal(state)))
-        if when is not None:
-            g.add(
-                (
-                    run_iri,
-                    PROV.startedAtTime
-                    if state == "START"
-                    else PROV.endedAtTime
-                    if state in ENDED
-                    else HDCAT.observedAtTime,
-                    when,
-                )
-            )
-        if event.get("producer"):
-            producer = event["producer"]
-            agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
-            g.add((run_iri, PROV.wasAssociatedWith, agent))
-            g.add((agent, RDF.type, PROV.SoftwareAgent))
-            g.add((agent, RDFS.label, Literal(producer)))
-        if run.get("facets"):
-            g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))
+        if g is not None:
+            _run_triples(g, event, run_iri, job_iri, state)
         m.nodes[job_id]["latestRun"] = {
             "runId": run["runId"].lower(),
             "state": state,
@@ -338,10 +325,11 @@ def map_event(event: dict, base: str) -> Mapped:
     for d in event.get("outputs") or []:
         nid, iri = _dataset_node(m, iris, d, "output")
         outputs.append((nid, iri))
-        if run_iri is not None:
-            g.add((iri, PROV.wasGeneratedBy, run_iri))
-        for _, in_iri in inputs:
-            g.add((iri, PROV.wasDerivedFrom, in_iri))
+        if g is not None:
+            if run_iri is not None:
+                g.add((iri, PROV.wasGeneratedBy, run_iri))
+            for _, in_iri in inputs:
+                g.add((iri, PROV.wasDerivedFrom, in_iri))
         column = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
         types = {
             f.get("name"): f.get("type")
@@ -350,13 +338,15 @@ def map_event(event: dict, base: str) -> Mapped:
         }
         for out_field, spec in column.items():
             _column_node(m, d["namespace"], d["name"], out_field, spec or {}, types.get(out_field))
-            out_iri = iris.field(d["namespace"], d["name"], out_field)
-            g.add((out_iri, RDF.type, PROV.Entity))
-            g.add((iri, HDCAT.hasField, out_iri))
+            out_iri = iris.field(d["namespace"], d["name"], out_field) if g is not None else None
+            if g is not None:
+                g.add((out_iri, RDF.type, PROV.Entity))
+                g.add((iri, HDCAT.hasField, out_iri))
             for src in (spec or {}).get("inputFields", []):
-                src_iri = iris.field(src["namespace"], src["name"], src["field"])
-                g.add((src_iri, RDF.type, PROV.Entity))
-                g.add((out_iri, PROV.wasDerivedFrom, src_iri))
+                if g is not None:
+                    src_iri = iris.field(src["namespace"], src["name"], src["field"])
+                    g.add((src_iri, RDF.type, PROV.Entity))
+                    g.add((out_iri, PROV.wasDerivedFrom, src_iri))
                 m.column_edges.append(
                     (
                         f"datasetField:{src['namespace']}:{src['name']}:{src['field']}",
@@ -365,9 +355,42 @@ def map_event(event: dict, base: str) -> Mapped:
                     )
                 )
     for nid, iri in inputs:
-        if run_iri is not None:
+        if g is not None and run_iri is not None:
             g.add((run_iri, PROV.used, iri))
         m.edges.append((nid, job_id, {}))
     for nid, _ in outputs:
         m.edges.append((job_id, nid, {}))
     return m
+
+
+def _run_triples(g: Triples, event: dict, run_iri: URIRef, job_iri: URIRef, state: str) -> None:
+    """The run as a prov:Activity following the job's plan, with its state, time and producer."""
+    run = event["run"]
+    when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
+    g.add((run_iri, RDF.type, PROV.Activity))
+    g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
+    assoc = BNode(f"assoc{event_key(event)}")
+    g.add((run_iri, PROV.qualifiedAssociation, assoc))
+    g.add((assoc, RDF.type, PROV.Association))
+    g.add((assoc, PROV.hadPlan, job_iri))
+    g.add((run_iri, HDCAT.eventState, Literal(state)))
+    if when is not None:
+        g.add(
+            (
+                run_iri,
+                PROV.startedAtTime
+                if state == "START"
+                else PROV.endedAtTime
+                if state in ENDED
+                else HDCAT.observedAtTime,
+                when,
+            )
+        )
+    if event.get("producer"):
+        producer = event["producer"]
+        agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
+        g.add((run_iri, PROV.wasAssociatedWith, agent))
+        g.add((agent, RDF.type, PROV.SoftwareAgent))
+        g.add((agent, RDFS.label, Literal(producer)))
+    if run.get("facets"):
+        g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))

@@ -22,6 +22,7 @@ from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
 from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.plugins.serializers.nt import _nt_row
 
 
 class OxigraphStore(CatalogStore):
@@ -120,10 +121,15 @@ class OxigraphStore(CatalogStore):
                 yield s, p, original
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
-        g = Graph()
-        for t in triples:
-            g.add(t)
-        parts = _inserts(name, g)
+        """One SPARQL Update, so one transaction however many triples (a batch of lineage events is
+        stored whole or not at all). The triples go straight to N-Triples, without an rdflib Graph."""
+        rows = list(dict.fromkeys(triples))
+        if not rows:
+            return
+        parts = [f"INSERT DATA {{ GRAPH <{name}> {{\n{''.join(map(_nt_row, rows))}\n}} }}"]
+        forms = lexical_forms.record(rows)
+        if forms:
+            parts.append(lexical_forms.insert(name, forms))
         if parts:
             with self._write_lock:
                 self._forms.pop(name, None)
