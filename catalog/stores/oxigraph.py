@@ -121,19 +121,21 @@ class OxigraphStore(CatalogStore):
                 yield s, p, original
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
-        """One SPARQL Update, so one transaction however many triples (a batch of lineage events is
-        stored whole or not at all). The triples go straight to N-Triples, without an rdflib Graph."""
+        """Add triples to one graph in one transaction, however many (a batch of lineage events is stored
+        whole or not at all), with the lexical forms Oxigraph will rewrite. Loaded as N-Quads rather than
+        through a SPARQL Update: the engine's parser is a third faster on big writes, and no rdflib Graph
+        is made on the way."""
         rows = list(dict.fromkeys(triples))
         if not rows:
             return
-        parts = [f"INSERT DATA {{ GRAPH <{name}> {{\n{''.join(map(_nt_row, rows))}\n}} }}"]
+        in_graph = f" <{name}> .\n"
+        text = "".join(_nt_row(t)[:-3] + in_graph for t in rows)
         forms = lexical_forms.record(rows)
-        if forms:
-            parts.append(lexical_forms.insert(name, forms))
-        if parts:
-            with self._write_lock:
-                self._forms.pop(name, None)
-                self.native.update(" ;\n".join(parts))
+        if forms:  # into the default graph, as lexical_forms.insert writes it
+            text += _nt_row((name, lexical_forms.PREDICATE, Literal(forms)))
+        with self._write_lock:
+            self._forms.pop(name, None)
+            self.native.load(text.encode(), format=ox.RdfFormat.N_QUADS)
 
     def drop_graph(self, name: URIRef) -> None:
         with self._write_lock:
