@@ -96,7 +96,9 @@ def read(path: Path, base: str) -> Snapshot:
         header = json.loads(header_line)
     except ValueError:
         raise UnusableSnapshot(f"{path}: its header is not readable") from None
-    if not sep or not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not sep or not isinstance(header, dict):
+        raise UnusableSnapshot(f"{path}: its header is not readable")
+    if header.get("format") != FORMAT:
         raise UnusableSnapshot(f"{path}: format {header.get('format')!r}, this hdcat reads {FORMAT}")
     if header.get("base") != base:
         raise UnusableSnapshot(f"{path} was written for base IRI {header.get('base')!r}, not {base!r}")

@@ -234,7 +234,9 @@ def test_a_snapshot_of_other_events_is_not_used(tmp_path):
         first.close()
 
 
-@pytest.mark.parametrize("damage", ["truncated", "flipped", "other base", "object inside", "not ours"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "flipped", "other base", "object inside", "odd header", "not ours"]
+)
 def test_a_damaged_snapshot_is_set_aside_and_the_index_rebuilt(tmp_path, damage, caplog):
     cat = _catalog(tmp_path)
     cat.lineage.ingest_many(pipeline())
@@ -258,6 +260,8 @@ def test_a_damaged_snapshot_is_set_aside_and_the_index_rebuilt(tmp_path, damage,
             "sha256": hashlib.sha256(body).hexdigest(),
         }
         path.write_bytes(lineage_snapshot.MAGIC + json.dumps(header).encode() + b"\n" + body)
+    elif damage == "odd header":
+        path.write_bytes(lineage_snapshot.MAGIC + b"[1, 2]\n" + raw.split(b"\n", 2)[2])
     else:
         path.write_text("something else entirely")
     with pytest.raises(lineage_snapshot.UnusableSnapshot):
