@@ -270,24 +270,25 @@ class Lineage:
                 wrong = {"index": i, "status": "invalid", "field": exc.field, "message": exc.message}
                 results.append(wrong | ({"detail": exc.detail} if exc.detail else {}))
                 continue
-            key = event_key(event)
+            text = canonical_json(event)
+            key = event_key(event, text)
             results.append({"index": i, "status": "stored", "key": key, "lenient": lenient})
-            checked.append((i, event, key))
+            checked.append((i, event, key, text))
         if not checked:
             return results
         index = self.index
         with self._lock:
             ids = self.catalogue_ids()
             triples, new, seen = [], [], set()
-            for i, event, key in checked:
+            for i, event, key, text in checked:
                 if key in self._event_keys or key in seen:
                     results[i]["status"] = "duplicate"
                     continue
                 seen.add(key)
-                mapped = map_event(event, self.base)
+                mapped = map_event(event, self.base, key=key)
                 self._annotate(mapped, ids)
                 triples += mapped.graph
-                triples += self._event_record(key, event)
+                triples += self._event_record(key, text)
                 new.append((key, event, mapped))
             if not new:
                 return results
@@ -302,13 +303,13 @@ class Lineage:
             self._unsaved += len(new)
         return results
 
-    def _event_record(self, key: str, event: dict) -> list[tuple]:
-        """The event itself, verbatim as canonical JSON, with its key and when hdcat stored it."""
+    def _event_record(self, key: str, text: str) -> list[tuple]:
+        """The event itself, verbatim as canonical JSON (`text`), with its key and when hdcat stored it."""
         node = URIRef(f"{self.base}/id/lineage/event/{key}")
         return [
             (node, RDF.type, HDCAT.LineageEvent),
             (node, HDCAT.eventKey, Literal(key)),
-            (node, HDCAT.event, Literal(canonical_json(event), datatype=RDF_JSON)),
+            (node, HDCAT.event, Literal(text, datatype=RDF_JSON)),
             (node, PROV.generatedAtTime, Literal(self._stamp().isoformat(), datatype=XSD.dateTime)),
         ]
 

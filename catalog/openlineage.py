@@ -201,11 +201,12 @@ def canonical_json(event) -> str:
     return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def event_key(event: dict) -> str:
-    """Idempotency by content: the SHA-256 of the event's canonical JSON. Only a resend of the same
-    content is the same event; two events of one run, type, time and job that name different inputs
-    or outputs are two events (each carries datasets the other lacks), as Marquez stores both."""
-    return hashlib.sha256(canonical_json(event).encode()).hexdigest()[:32]
+def event_key(event: dict, text: str | None = None) -> str:
+    """Idempotency by content: the SHA-256 of the event's canonical JSON (`text`, when the caller has
+    made it already). Only a resend of the same content is the same event; two events of one run,
+    type, time and job that name different inputs or outputs are two events (each carries datasets
+    the other lacks), as Marquez stores both."""
+    return hashlib.sha256((text or canonical_json(event)).encode()).hexdigest()[:32]
 
 
 class Triples(list):
@@ -317,7 +318,7 @@ def _column_node(m: Mapped, ns: str, name: str, field_name: str, spec: dict, fie
 _GENERATED_BY, _DERIVED_FROM, _USED = PROV.wasGeneratedBy, PROV.wasDerivedFrom, PROV.used
 
 
-def map_event(event: dict, base: str, rdf: bool = True) -> Mapped:
+def map_event(event: dict, base: str, rdf: bool = True, key: str | None = None) -> Mapped:
     """PROV-O triples and lineage edges of one validated event. With `rdf=False` only the index's part
     (nodes, edges, columns): rebuilding the index from stored events needs no triples, and making
     them was nine tenths of the rebuild."""
@@ -344,7 +345,7 @@ def map_event(event: dict, base: str, rdf: bool = True) -> Mapped:
         run_iri = iris.run(run["runId"])
         state = event.get("eventType", "OTHER")
         if g is not None:
-            _run_triples(g, event, run_iri, job_iri, state)
+            _run_triples(g, event, run_iri, job_iri, state, key or event_key(event))
         m.nodes[job_id]["latestRun"] = {
             "runId": run["runId"].lower(),
             "state": state,
@@ -392,13 +393,13 @@ def map_event(event: dict, base: str, rdf: bool = True) -> Mapped:
     return m
 
 
-def _run_triples(g: Triples, event: dict, run_iri: URIRef, job_iri: URIRef, state: str) -> None:
+def _run_triples(g: Triples, event: dict, run_iri: URIRef, job_iri: URIRef, state: str, key: str) -> None:
     """The run as a prov:Activity following the job's plan, with its state, time and producer."""
     run = event["run"]
     when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
     g.add((run_iri, RDF.type, PROV.Activity))
     g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
-    assoc = BNode(f"assoc{event_key(event)}")
+    assoc = BNode(f"assoc{key}")
     g.add((run_iri, PROV.qualifiedAssociation, assoc))
     g.add((assoc, RDF.type, PROV.Association))
     g.add((assoc, PROV.hadPlan, job_iri))

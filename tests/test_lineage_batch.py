@@ -347,3 +347,63 @@ def test_a_run_told_in_two_events_has_one_job_version(tmp_path):
     versions = view.job_versions("hanbit-etl", "nightly")
     assert len(versions) == 1 and versions[0]["outputs"] == [{"namespace": DB, "name": "staging.visits"}]
     assert view.job("hanbit-etl", "nightly")["currentVersion"] == versions[0]["version"]
+
+
+def test_redone_derivations_equal_a_fresh_build():
+    """After a harvest the index drops the derivations and catalogue matches it had and takes the
+    new ones; the result must be what a build from the same events and the new derivations gives,
+    also where a derivation and an event share an edge or a node."""
+    from hdcat.catalog.lineage import LineageGraph
+    from hdcat.catalog.openlineage import map_event
+
+    base = Settings().base_iri
+    mapped = [map_event(e, base, rdf=False) for e in ETL]
+    visits, cohort = f"dataset:{DB}:staging.visits", COHORT
+    catalogue = {
+        "type": "DATASET",
+        "namespace": "hanbit",
+        "name": "c1",
+        "catalogId": "c1",
+        "hospital": "hanbit",
+    }
+    old = [  # an event edge marked as a derivation, and a node only a derivation made
+        (visits, "job:hanbit-etl:load_visit_occurrence", {}, {}),
+        ("dataset:hanbit:c1", cohort, catalogue, {"catalogId": "cohort"}),
+    ]
+    new = [("dataset:hanbit:c2", visits, {**catalogue, "name": "c2", "catalogId": "c2"}, {"catalogId": "v"})]
+
+    def annotate(data):
+        if data.get("name") == "mart.lung_cancer_cohort":
+            data["catalogId"] = "cohort-now"
+
+    kept = LineageGraph()
+    for m in mapped:
+        kept.apply(m)
+    for a, b, da, db in old:
+        kept.add_derivation(a, b, da, db)
+    kept.reannotate(annotate)
+    for a, b, da, db in new:
+        kept.add_derivation(a, b, da, db)
+    fresh = LineageGraph()
+    for m in mapped:
+        fresh.apply(m)
+    fresh.reannotate(annotate)
+    for a, b, da, db in new:
+        fresh.add_derivation(a, b, da, db)
+    assert kept.same_as(fresh)
+    assert (
+        "dataset:hanbit:c1" not in kept
+        and "kind" not in kept.graph.edges[visits, "job:hanbit-etl:load_visit_occurrence"]
+    )
+    assert (
+        kept.by_catalog["cohort-now"] == cohort
+        and kept.graph.edges["dataset:hanbit:c2", visits]["kind"] == "derivation"
+    )
+    # an event naming a node only a derivation made takes it over, with the event's data
+    kept.add_derivation("dataset:hanbit:c3", visits, {**catalogue, "name": "c3", "catalogId": "c3"}, {})
+    e = event("x", [], ["mart.x"], "2026-10-09T00:00:00Z")
+    e["inputs"] = [{"namespace": "hanbit", "name": "c3"}]
+    kept.apply(map_event(e, base, rdf=False))
+    assert "dataset:hanbit:c3" not in kept.derived_nodes
+    assert "catalogId" not in kept.graph.nodes["dataset:hanbit:c3"]
+    assert kept.graph.nodes["dataset:hanbit:c3"]["iri"].startswith(base)
