@@ -16,12 +16,14 @@ written for the next start.
 from __future__ import annotations
 
 import gc
-import json
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
+import orjson
 from hdcat.catalog import lineage_snapshot
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
@@ -42,7 +44,7 @@ MAX_BATCH = 5000
 #: the stored events, oldest first (`{graph}`: the lineage graph)
 EVENTS = (
     P
-    + """SELECT ?key ?json ?time WHERE {{ GRAPH <{graph}> {{
+    + """SELECT ?key ?json WHERE {{ GRAPH <{graph}> {{
     ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
 )
 #: the stored events' keys, in the same order (what a snapshot is checked against)
@@ -54,14 +56,16 @@ EVENT_KEYS = (
 #: some stored events by key (`{keys}`: string literals), to replay on top of a snapshot
 EVENTS_BY_KEY = (
     P
-    + """SELECT ?key ?json ?time WHERE {{ VALUES ?key {{ {keys} }} GRAPH <{graph}> {{
+    + """SELECT ?key ?json WHERE {{ VALUES ?key {{ {keys} }} GRAPH <{graph}> {{
     ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
 )
-#: derivations between catalogue datasets, as harvests describe them
+#: derivations between catalogue datasets, as harvests describe them. Catalogue datasets first: the
+#: lineage graph holds a prov:wasDerivedFrom for every output and input of every event, and Oxigraph
+#: starting from those took seconds per 25,000 edges to find the few between catalogue datasets
 DERIVATIONS = (
     P
-    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d prov:wasDerivedFrom ?s ;
-    hdcat:localId ?did ; hdcat:hospital ?dh } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
+    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d hdcat:localId ?did ; hdcat:hospital ?dh ;
+    prov:wasDerivedFrom ?s } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
 )
 
 
@@ -131,7 +135,7 @@ class Lineage:
                     self._index = self._load()
                     # a large graph is millions of long-lived objects: keep them out of the cyclic
                     # collector's full passes, which otherwise pause requests for up to a second
-                    gc.collect()
+                    # (no collection first: that pass alone cost a second a 25,000 edges at start)
                     gc.freeze()
                 elif self._annotations_stale:
                     self._annotate_index(self._index)
@@ -169,7 +173,7 @@ class Lineage:
         for prefix, hospital in self.settings.lineage_namespaces:
             if ns.startswith(prefix):
                 return hospital
-        return ns if ns in {h["id"] for h in hospitals()} else None
+        return ns if ns in _hospital_ids() else None
 
     def marquez_graph(self, node: str, depth: int, direction: str, as_of: datetime | None = None) -> dict:
         """GET /api/v1/lineage's answer: the index's neighbourhood, each node's `data` the dataset
@@ -355,13 +359,22 @@ class Lineage:
             )
 
     def _events(self, as_of: datetime | None = None, query: str | None = None):
-        for row in self.store.query(query or EVENTS.format(graph=self.graph_iri)):
-            event = json.loads(str(row.json))
+        """(stored key, event) of the stored events, oldest first."""
+        for key, _, event in self._keyed_events(as_of, query):
+            yield key, event
+
+    def _keyed_events(self, as_of: datetime | None = None, query: str | None = None):
+        """(stored key, content key, event): the content key is keyed again from the stored content, so
+        events stored under an older key rule are still recognised when they are sent again. Text this
+        version stored is the canonical JSON its key was made from, so its hash is the key already."""
+        for key, text in self.store.select_text(query or EVENTS.format(graph=self.graph_iri)):
+            event = orjson.loads(text)
             if as_of is not None:
                 when = datetime.fromisoformat(str(event.get("eventTime", "")).replace("Z", "+00:00"))
                 if (when.replace(tzinfo=UTC) if when.tzinfo is None else when) > as_of:
                     continue
-            yield str(row.key), event
+            quick = hashlib.sha256(text.encode()).hexdigest()[:32]
+            yield key, quick if quick == key else event_key(event), event
 
     def _load(self) -> LineageGraph:
         """The index at start: the snapshot with the events stored after it, else a rebuild."""
@@ -374,7 +387,7 @@ class Lineage:
                 if path.exists():
                     log.warning("%s; rebuilding the lineage index from the stored events", exc.message)
         if snapshot is not None:
-            stored = [str(row.key) for row in self.store.query(EVENT_KEYS.format(graph=self.graph_iri))]
+            stored = [key for (key,) in self.store.select_text(EVENT_KEYS.format(graph=self.graph_iri))]
             held = len(snapshot.stored_keys)
             if held <= len(stored) and set(stored[:held]) == set(snapshot.stored_keys):
                 graph, self._event_keys = snapshot.index, snapshot.content_keys
@@ -403,8 +416,8 @@ class Lineage:
         for start in range(0, len(keys), 500):
             chunk = " ".join(Literal(k).n3() for k in keys[start : start + 500])
             query = EVENTS_BY_KEY.format(graph=self.graph_iri, keys=chunk)
-            for key, event in self._events(query=query):
-                self._event_keys.add(event_key(event))
+            for key, content_key, event in self._keyed_events(query=query):
+                self._event_keys.add(content_key)
                 self._stored_keys.append(key)
                 mapped = map_event(event, self.base, rdf=False)
                 self._annotate(mapped, ids)
@@ -416,10 +429,8 @@ class Lineage:
         graph = LineageGraph()
         ids = self.catalogue_ids()
         keys, stored = set(), []
-        for key, event in self._events(as_of):
-            # keyed again from the stored content, so events stored under an older key rule are
-            # still recognised when they are sent again
-            keys.add(event_key(event))
+        for key, content_key, event in self._keyed_events(as_of):
+            keys.add(content_key)
             stored.append(key)
             mapped = map_event(event, self.base, rdf=False)
             self._annotate(mapped, ids)
@@ -429,6 +440,11 @@ class Lineage:
             self._annotations_stale = False
         self._add_derivations(graph)
         return graph
+
+
+@cache
+def _hospital_ids() -> frozenset[str]:
+    return frozenset(h["id"] for h in hospitals())
 
 
 def _catalogue_node(node: str, local_id, iri) -> dict:

@@ -87,6 +87,16 @@ class OxigraphStore(CatalogStore):
             result.bindings  # noqa: B018 - materialises the rows and releases the native iterator now
         return result
 
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """Straight from Oxigraph's engine, without making rdflib terms (a fifth of a millisecond a row
+        through rdflib). Values are as Oxigraph holds them: for a literal it rewrites (a number, a date)
+        its canonical form, not the original lexical_forms restores; read plain text with it."""
+        solutions = self.native.query(sparql)
+        names = [v.value for v in solutions.variables]
+        return [
+            tuple(None if (term := row[name]) is None else term.value for name in names) for row in solutions
+        ]
+
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         self.replace_graphs({name: graph})
 
