@@ -937,6 +937,11 @@ def findings(res: dict) -> list[str]:
 
 # ---- volume: ingestion rates and cold start, each beside its floor ----------------------------------
 VOLUME_START, VOLUME_END = "<!-- volume:start -->", "<!-- volume:end -->"
+NOTE_BELOW = (
+    "The query report below comes from its own run (the same command without `--volume`, on its date); "
+    "its ingestion and build rows describe the code of that date, before batches, the snapshot and the "
+    "index-only rebuild."
+)
 
 
 def _nquads(triples, graph: str) -> bytes:
@@ -1203,6 +1208,8 @@ def render_volume(res: dict) -> str:
             "busy machine, not a measurement).",
         ]
     lines += [
+        "",
+        NOTE_BELOW,
         "",
         "<details><summary>raw results (JSON)</summary>",
         "",
