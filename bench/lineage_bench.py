@@ -1230,7 +1230,7 @@ def write_volume(out: Path, text: str) -> None:
     if VOLUME_START in old:
         old = old[: old.index(VOLUME_START)] + old[old.index(VOLUME_END) + len(VOLUME_END) :].lstrip("\n")
     head, sep, rest = old.partition("\n")
-    out.write_text(f"{head}\n\n{text}\n{rest.lstrip()}")
+    out.write_text(f"{head}\n\n{text.rstrip()}\n\n{rest.lstrip()}")
 
 
 def run_volume(args, data: dict, res: dict) -> None:
@@ -1278,10 +1278,16 @@ def main() -> None:
     )
     args = ap.parse_args()
     out = Path(args.out)
-    if args.rerender:
-        raw = re.search(r"```json\n(.*?)\n```", out.read_text(), re.S).group(1)
+    if args.rerender:  # the query report; a volume section at the top is kept as it is
+        whole, volume = out.read_text(), ""
+        if VOLUME_END in whole:
+            cut = whole.index(VOLUME_END) + len(VOLUME_END)
+            volume, whole = whole[whole.index(VOLUME_START) : cut], whole[cut:]
+        raw = re.search(r"```json\n(.*?)\n```", whole, re.S).group(1)
         text = render(json.loads(raw))
         out.write_text(text)
+        if volume:
+            write_volume(out, volume)
         print(text.split("<details>")[0])
         return
 
