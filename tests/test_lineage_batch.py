@@ -407,3 +407,25 @@ def test_redone_derivations_equal_a_fresh_build():
     assert "dataset:hanbit:c3" not in kept.derived_nodes
     assert "catalogId" not in kept.graph.nodes["dataset:hanbit:c3"]
     assert kept.graph.nodes["dataset:hanbit:c3"]["iri"].startswith(base)
+
+
+def test_the_batch_path_is_openlineages(lineage_app):  # noqa: F811
+    """OpenLineage's own API description names /lineage/batch, a JSON array of events: hdcat serves it
+    under /api/v1, documents its body as an array, and takes a batch of all three kinds of event."""
+    from pathlib import Path
+
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).parent / "data" / "openlineage" / "OpenLineage.yml").read_text())
+    body = spec["paths"]["/lineage/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["type"] == "array" and len(body["items"]["oneOf"]) == 3
+    c = lineage_app.test_client()
+    ours = c.get("/api/openapi.json").get_json()["paths"]["/api/v1/lineage/batch"]["post"]
+    assert ours["requestBody"]["content"]["application/json"]["schema"]["type"] == "array"
+    kinds = [
+        ETL[0],
+        job_event("plan", ["emr.visits"], ["staging.plan"], "2026-10-02T00:00:00Z"),
+        dataset_event("emr.visits", "2026-10-02T00:00:00Z"),
+    ]
+    r = batch(c, kinds)
+    assert r.status_code == 200 and [x["status"] for x in r.get_json()["results"]] == ["stored"] * 3
