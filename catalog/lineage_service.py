@@ -132,7 +132,15 @@ class Lineage:
         if self._index is None or self._annotations_stale:
             with self._lock:
                 if self._index is None:
-                    self._index = self._load()
+                    # the load makes a graph's worth of dicts at once; the cyclic collector would walk
+                    # them again and again as they pile up, and none of them is garbage
+                    enabled = gc.isenabled()
+                    gc.disable()
+                    try:
+                        self._index = self._load()
+                    finally:
+                        if enabled:
+                            gc.enable()
                     # a large graph is millions of long-lived objects: keep them out of the cyclic
                     # collector's full passes, which otherwise pause requests for up to a second
                     # (no collection first: that pass alone cost a second a 25,000 edges at start)
