@@ -24,18 +24,31 @@ class LineageGraph:
         self.graph = nx.DiGraph()
         self.columns = nx.DiGraph()
         self.by_catalog: dict[str, str] = {}  # catalogue dataset id → lineage node id
+        # what only harvested derivations put here, so a harvest can take them out again
+        # (`reannotate`) without rebuilding the events' part of the graph
+        self.derived_nodes: set[str] = set()
+        self.derived_edges: set[tuple[str, str]] = set()
+        self.marked_edges: set[tuple[str, str]] = set()  # event edges a derivation gave kind=derivation
         self._lock = threading.RLock()
 
     def apply(self, mapped: Mapped) -> None:
         with self._lock:
             for nid, data in mapped.nodes.items():
-                if nid in self.graph:
+                if nid in self.derived_nodes:  # an event now describes it: the event's data, as a rebuild has
+                    self.derived_nodes.discard(nid)
+                    attrs = self.graph.nodes[nid]
+                    attrs.clear()
+                    attrs.update({k: v for k, v in data.items() if v is not None})
+                elif nid in self.graph:
                     self.graph.nodes[nid].update({k: v for k, v in data.items() if v is not None})
                 else:
                     self.graph.add_node(nid, **data)
                 if data.get("catalogId"):
                     self.by_catalog.setdefault(data["catalogId"], nid)
             for a, b, attrs in mapped.edges:
+                if (a, b) in self.derived_edges:
+                    self.derived_edges.discard((a, b))
+                    self.marked_edges.add((a, b))
                 self.graph.add_edge(a, b, **attrs)
             for a, b, attrs in mapped.column_edges:
                 self.columns.add_edge(a, b, **attrs)
@@ -49,9 +62,48 @@ class LineageGraph:
             for nid, data in ((source, source_data), (derived, derived_data)):
                 if nid not in self.graph:
                     self.graph.add_node(nid, **data)
+                    self.derived_nodes.add(nid)
                 if data.get("catalogId"):
                     self.by_catalog.setdefault(data["catalogId"], nid)
+            if not self.graph.has_edge(source, derived):
+                self.derived_edges.add((source, derived))
+            elif (source, derived) not in self.derived_edges:
+                self.marked_edges.add((source, derived))
             self.graph.add_edge(source, derived, kind="derivation")
+
+    def reannotate(self, annotate) -> None:
+        """Take out what harvested derivations added and every node's catalogue annotations, then
+        annotate each node again (`annotate(data)` sets hospital and catalogId from the catalogue as
+        it is now); the caller adds the current derivations after. What events made stays: this is
+        what a harvest costs the index instead of a rebuild from every stored event."""
+        with self._lock:
+            g = self.graph
+            for a, b in self.marked_edges:
+                if g.has_edge(a, b):
+                    g.edges[a, b].pop("kind", None)
+            g.remove_edges_from(self.derived_edges)
+            g.remove_nodes_from(self.derived_nodes)
+            self.derived_nodes, self.derived_edges, self.marked_edges = set(), set(), set()
+            self.by_catalog = {}
+            for nid, data in g.nodes(data=True):
+                data.pop("hospital", None)
+                data.pop("catalogId", None)
+                annotate(data)
+                if data.get("catalogId"):
+                    self.by_catalog.setdefault(data["catalogId"], nid)
+
+    def same_as(self, other: LineageGraph) -> bool:
+        """The same nodes with the same data, edges with the same attributes, columns and catalogue
+        matches: what a restart from the snapshot must give, compared with a rebuild from the RDF."""
+        return (
+            dict(self.graph.nodes(data=True)) == dict(other.graph.nodes(data=True))
+            and {(a, b): d for a, b, d in self.graph.edges(data=True)}
+            == {(a, b): d for a, b, d in other.graph.edges(data=True)}
+            and dict(self.columns.nodes(data=True)) == dict(other.columns.nodes(data=True))
+            and {(a, b): d for a, b, d in self.columns.edges(data=True)}
+            == {(a, b): d for a, b, d in other.columns.edges(data=True)}
+            and self.by_catalog == other.by_catalog
+        )
 
     def __contains__(self, node: str) -> bool:
         return node in self.graph

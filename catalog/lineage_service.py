@@ -1,20 +1,32 @@
 """Lineage: OpenLineage events stored as PROV-O in one graph, and the index that answers questions about them.
 
 The graph is the record; the index (catalog.lineage.LineageGraph, networkx) is derived from it and
-from the derivations harvests bring (`prov:wasDerivedFrom` between catalogue datasets), so it is
-dropped whenever a harvest commits (`forget`) and rebuilt on next use. Lineage datasets are matched
-to catalogue datasets by hospital and name, which is how a dataset page shows its lineage.
+from the derivations harvests bring (`prov:wasDerivedFrom` between catalogue datasets). Lineage
+datasets are matched to catalogue datasets by hospital and name, which is how a dataset page shows
+its lineage; when a harvest commits (`forget`) only those matches and derivations are redone.
+
+Events come one by one or in batches (`ingest_many`): a batch is validated event by event, and what
+is valid is stored in one write (one transaction) and applied to the index and to Marquez's read
+model in place. At start the index is read from its snapshot on disk (catalog.lineage_snapshot)
+when that holds exactly the first stored events, the later ones replayed on top; otherwise it is
+rebuilt from the stored events in one query, without making their PROV-O again, and a snapshot
+written for the next start.
 """
 
 from __future__ import annotations
 
 import gc
-import json
+import hashlib
+import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
+import orjson
+from hdcat.catalog import lineage_snapshot
 from hdcat.catalog.config import Settings
+from hdcat.catalog.errors import Invalid
 from hdcat.catalog.iris import lineage_graph_iri
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
@@ -24,19 +36,36 @@ from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixe
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+log = logging.getLogger("hdcat.lineage")
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
+#: at most this many events in one batch (OpenLineage clients send a few hundred at a time)
+MAX_BATCH = 5000
 
 #: the stored events, oldest first (`{graph}`: the lineage graph)
 EVENTS = (
     P
-    + """SELECT ?key ?json ?time WHERE {{ GRAPH <{graph}> {{
+    + """SELECT ?key ?json WHERE {{ GRAPH <{graph}> {{
     ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
 )
-#: derivations between catalogue datasets, as harvests describe them
+#: the stored events' keys, in the same order (what a snapshot is checked against)
+EVENT_KEYS = (
+    P
+    + """SELECT ?key WHERE {{ GRAPH <{graph}> {{
+    ?e hdcat:eventKey ?key ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
+)
+#: some stored events by key (`{keys}`: string literals), to replay on top of a snapshot
+EVENTS_BY_KEY = (
+    P
+    + """SELECT ?key ?json WHERE {{ VALUES ?key {{ {keys} }} GRAPH <{graph}> {{
+    ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
+)
+#: derivations between catalogue datasets, as harvests describe them. Catalogue datasets first: the
+#: lineage graph holds a prov:wasDerivedFrom for every output and input of every event, and Oxigraph
+#: starting from those took seconds per 25,000 edges to find the few between catalogue datasets
 DERIVATIONS = (
     P
-    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d prov:wasDerivedFrom ?s ;
-    hdcat:localId ?did ; hdcat:hospital ?dh } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
+    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d hdcat:localId ?did ; hdcat:hospital ?dh ;
+    prov:wasDerivedFrom ?s } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
 )
 
 
@@ -46,24 +75,48 @@ class Lineage:
 
     def __init__(self, store, settings: Settings, catalogue_ids: Callable[[], dict]):
         self.store = store
-        self.settings = settings
+        self._settings = settings
         self.base = settings.base_iri
         self.graph_iri = lineage_graph_iri(self.base)
         self.catalogue_ids = catalogue_ids
         self._index: LineageGraph | None = None
+        self._annotations_stale = False
         self._marquez: MarquezView | None = None
         self._lock = threading.RLock()
-        self._event_keys: set[str] = set()
+        self._event_keys: set[str] = set()  # content keys of every stored event (duplicates by content)
+        self._stored_keys: list[str] = []  # hdcat:eventKey of the events in the index, in stored order
+        self._unsaved = 0  # events in the index that the snapshot on disk lacks
+        self._last_stamp: datetime | None = None
+        #: how the index was last made: "snapshot", "snapshot+N" (N events replayed on top) or "rdf"
+        self.loaded_from: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        """New lineage namespaces change which hospital a node belongs to: annotate again."""
+        self._settings = settings
+        self._annotations_stale = True
 
     def forget(self) -> None:
-        """After a commit: derivations may have changed, so the index is rebuilt on next use."""
-        self._index = None
-        self._marquez = None
+        """After a commit: derivations and catalogue matches may have changed, so they are redone on
+        next use; what the events made stays (and so does Marquez's model, made from events alone)."""
+        self._annotations_stale = True
+
+    @property
+    def snapshot_path(self):
+        """Where the index is kept between runs, or None for a store that does not outlive the process
+        (or one opened read-only beside a server, which owns the snapshot)."""
+        if not self.store.capabilities.persistent or getattr(self.store, "read_only", False):
+            return None
+        return lineage_snapshot.path_in(self.settings.data_dir)
 
     @property
     def marquez(self) -> MarquezView:
         """Marquez's read model (namespaces, datasets, jobs, runs), replayed from the stored events on
-        first use after a change."""
+        first use; new events are added to it in place (catalog.marquez.MarquezView.add)."""
         view = self._marquez
         if view is None:
             with self._lock:
@@ -75,16 +128,47 @@ class Lineage:
 
     @property
     def index(self) -> LineageGraph:
-        """The networkx lineage index, rebuilt from the RDF graph on first use."""
-        if self._index is None:
+        """The networkx lineage index: read from its snapshot or rebuilt from the RDF on first use."""
+        if self._index is None or self._annotations_stale:
             with self._lock:
                 if self._index is None:
-                    self._index = self._rebuild()
+                    # the load makes a graph's worth of dicts at once; the cyclic collector would walk
+                    # them again and again as they pile up, and none of them is garbage
+                    enabled = gc.isenabled()
+                    gc.disable()
+                    try:
+                        self._index = self._load()
+                    finally:
+                        if enabled:
+                            gc.enable()
                     # a large graph is millions of long-lived objects: keep them out of the cyclic
                     # collector's full passes, which otherwise pause requests for up to a second
-                    gc.collect()
+                    # (no collection first: that pass alone cost a second a 25,000 edges at start)
                     gc.freeze()
+                elif self._annotations_stale:
+                    self._annotate_index(self._index)
         return self._index
+
+    def save_snapshot(self) -> bool:
+        """Write the index to disk when it holds events the snapshot lacks (at close, and after a
+        rebuild); True when written."""
+        return self._index is not None and self._write_snapshot(self._index)
+
+    def _write_snapshot(self, graph: LineageGraph) -> bool:
+        path = self.snapshot_path
+        if path is None:
+            return False
+        with self._lock:
+            if not self._unsaved:
+                return False
+            snapshot = lineage_snapshot.Snapshot(list(self._stored_keys), set(self._event_keys), graph)
+            try:
+                lineage_snapshot.write(path, snapshot, self.base)
+            except OSError as exc:  # the index stays right in memory; the next start rebuilds it
+                log.warning("could not write the lineage index snapshot %s: %s", path, exc)
+                return False
+            self._unsaved = 0
+        return True
 
     def as_of(self, as_of: datetime) -> LineageGraph:
         """The lineage graph as it stood at a moment: only events whose eventTime is not later."""
@@ -97,7 +181,7 @@ class Lineage:
         for prefix, hospital in self.settings.lineage_namespaces:
             if ns.startswith(prefix):
                 return hospital
-        return ns if ns in {h["id"] for h in hospitals()} else None
+        return ns if ns in _hospital_ids() else None
 
     def marquez_graph(self, node: str, depth: int, direction: str, as_of: datetime | None = None) -> dict:
         """GET /api/v1/lineage's answer: the index's neighbourhood, each node's `data` the dataset
@@ -172,75 +256,203 @@ class Lineage:
 
     # ---- writes ----
     def ingest(self, event) -> dict:
-        """Store one OpenLineage event as PROV-O and update the lineage index; idempotent."""
-        lenient = validate_event(event)
-        key = event_key(event)
+        """Store one OpenLineage event as PROV-O and update the lineage index; idempotent. Raises
+        Invalid naming the wrong field."""
+        result = self.ingest_many([event])[0]
+        if result["status"] == "invalid":
+            raise Invalid(result["message"], field=result.get("field"), detail=result.get("detail"))
+        return {k: v for k, v in result.items() if k != "index"}
+
+    def ingest_many(self, events: list) -> list[dict]:
+        """Store a batch of events: each is validated on its own, and the valid ones that are new are
+        stored in one write, so a batch costs one transaction rather than one per event. The answer
+        has one result per event, in order, each with its `index` in the batch and a `status`:
+        stored, duplicate (the same content is stored already, or earlier in this batch) or invalid
+        (with `field` and `message`). An invalid event does not keep the others out."""
+        if len(events) > MAX_BATCH:
+            raise Invalid(
+                f"a batch may hold at most {MAX_BATCH} events, this one has {len(events)}", field="(body)"
+            )
+        results: list[dict] = []
+        checked = []
+        for i, event in enumerate(events):
+            try:
+                lenient = validate_event(event)
+            except Invalid as exc:
+                wrong = {"index": i, "status": "invalid", "field": exc.field, "message": exc.message}
+                results.append(wrong | ({"detail": exc.detail} if exc.detail else {}))
+                continue
+            text = canonical_json(event)
+            key = event_key(event, text)
+            results.append({"index": i, "status": "stored", "key": key, "lenient": lenient})
+            checked.append((i, event, key, text))
+        if not checked:
+            return results
         index = self.index
         with self._lock:
-            if key in self._event_keys:
-                return {"status": "duplicate", "key": key, "lenient": lenient}
-            mapped = map_event(event, self.base)
-            self._annotate(mapped, self.catalogue_ids())
-            node = URIRef(f"{self.base}/id/lineage/event/{key}")
-            g = mapped.graph
-            g.add((node, RDF.type, HDCAT.LineageEvent))
-            g.add((node, HDCAT.eventKey, Literal(key)))
-            g.add(
-                (
-                    node,
-                    HDCAT.event,
-                    Literal(canonical_json(event), datatype=RDF_JSON),
-                )
-            )
-            g.add((node, PROV.generatedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
-            self.store.add_to_graph(self.graph_iri, g)
-            self._event_keys.add(key)
-            index.apply(mapped)
-            self._marquez = None
-        return {"status": "stored", "key": key, "lenient": lenient}
+            ids = self.catalogue_ids()
+            triples, new, seen = [], [], set()
+            for i, event, key, text in checked:
+                if key in self._event_keys or key in seen:
+                    results[i]["status"] = "duplicate"
+                    continue
+                seen.add(key)
+                mapped = map_event(event, self.base, key=key)
+                self._annotate(mapped, ids)
+                triples += mapped.graph
+                triples += self._event_record(key, text)
+                new.append((key, event, mapped))
+            if not new:
+                return results
+            self.store.add_to_graph(self.graph_iri, triples)  # all or nothing
+            view = self._marquez
+            for key, event, mapped in new:
+                self._event_keys.add(key)
+                self._stored_keys.append(key)
+                index.apply(mapped)
+                if view is not None and not view.add(event):
+                    view = self._marquez = None  # an event earlier than those replayed: replay on next use
+            self._unsaved += len(new)
+        return results
+
+    def _event_record(self, key: str, text: str) -> list[tuple]:
+        """The event itself, verbatim as canonical JSON (`text`), with its key and when hdcat stored it."""
+        node = URIRef(f"{self.base}/id/lineage/event/{key}")
+        return [
+            (node, RDF.type, HDCAT.LineageEvent),
+            (node, HDCAT.eventKey, Literal(key)),
+            (node, HDCAT.event, Literal(text, datatype=RDF_JSON)),
+            (node, PROV.generatedAtTime, Literal(self._stamp().isoformat(), datatype=XSD.dateTime)),
+        ]
+
+    def _stamp(self) -> datetime:
+        """A storage time later than every other this process gave, so the stored order (what a rebuild
+        and a snapshot follow) is the order events were applied in, within a batch too."""
+        now = datetime.now(UTC)
+        if self._last_stamp is not None and now <= self._last_stamp:
+            now = self._last_stamp + timedelta(microseconds=1)
+        self._last_stamp = now
+        return now
 
     # ---- building the index ----
     def _annotate(self, mapped, ids: dict) -> None:
         """Give lineage datasets their hospital, and their catalogue dataset where one matches."""
         for data in mapped.nodes.values():
-            hospital = self.hospital_of(data)
-            if hospital:
-                data["hospital"] = hospital
-                match = ids.get((hospital, str(data.get("name", "")).lower())) or ids.get(
-                    (hospital, str(data.get("name", "")).rsplit(".", 1)[-1].lower())
-                )
-                if match and data.get("type") == "DATASET":
-                    data["catalogId"] = match
+            self._annotate_node(data, ids)
 
-    def _events(self, as_of: datetime | None = None):
-        for row in self.store.query(EVENTS.format(graph=self.graph_iri)):
-            event = json.loads(str(row.json))
-            if as_of is not None:
-                when = datetime.fromisoformat(str(event.get("eventTime", "")).replace("Z", "+00:00"))
-                if (when.replace(tzinfo=UTC) if when.tzinfo is None else when) > as_of:
-                    continue
-            yield str(row.key), event
+    def _annotate_node(self, data: dict, ids: dict) -> None:
+        hospital = self.hospital_of(data)
+        if hospital:
+            data["hospital"] = hospital
+            match = ids.get((hospital, str(data.get("name", "")).lower())) or ids.get(
+                (hospital, str(data.get("name", "")).rsplit(".", 1)[-1].lower())
+            )
+            if match and data.get("type") == "DATASET":
+                data["catalogId"] = match
 
-    def _rebuild(self, as_of: datetime | None = None) -> LineageGraph:
-        graph = LineageGraph()
+    def _annotate_index(self, graph: LineageGraph) -> None:
+        """Catalogue matches and harvested derivations as the catalogue is now (after a harvest, or on a
+        snapshot read back), without touching what the events made."""
+        self._annotations_stale = False
         ids = self.catalogue_ids()
-        keys = set()
-        for _, event in self._events(as_of):
-            # keyed again from the stored content, so events stored under an older key rule are
-            # still recognised when they are sent again
-            keys.add(event_key(event))
-            mapped = map_event(event, self.base)
-            self._annotate(mapped, ids)
-            graph.apply(mapped)
-        if as_of is None:
-            self._event_keys = keys
+        graph.reannotate(lambda data: self._annotate_node(data, ids))
+        self._add_derivations(graph)
+
+    def _add_derivations(self, graph: LineageGraph) -> None:
         for row in self.store.query(DERIVATIONS):
             src = node_id("dataset", str(row.sh).rsplit("/", 1)[-1], str(row.sid))
             dst = node_id("dataset", str(row.dh).rsplit("/", 1)[-1], str(row.did))
             graph.add_derivation(
                 src, dst, _catalogue_node(src, row.sid, row.s), _catalogue_node(dst, row.did, row.d)
             )
+
+    def _events(self, as_of: datetime | None = None, query: str | None = None):
+        """(stored key, event) of the stored events, oldest first."""
+        for key, _, event in self._keyed_events(as_of, query):
+            yield key, event
+
+    def _keyed_events(self, as_of: datetime | None = None, query: str | None = None):
+        """(stored key, content key, event): the content key is keyed again from the stored content, so
+        events stored under an older key rule are still recognised when they are sent again. Text this
+        version stored is the canonical JSON its key was made from, so its hash is the key already."""
+        for key, text in self.store.select_text(query or EVENTS.format(graph=self.graph_iri)):
+            event = orjson.loads(text)
+            if as_of is not None:
+                when = datetime.fromisoformat(str(event.get("eventTime", "")).replace("Z", "+00:00"))
+                if (when.replace(tzinfo=UTC) if when.tzinfo is None else when) > as_of:
+                    continue
+            quick = hashlib.sha256(text.encode()).hexdigest()[:32]
+            yield key, quick if quick == key else event_key(event), event
+
+    def _load(self) -> LineageGraph:
+        """The index at start: the snapshot with the events stored after it, else a rebuild."""
+        path = self.snapshot_path
+        snapshot = None
+        if path is not None:
+            try:
+                snapshot = lineage_snapshot.read(path, self.base)
+            except lineage_snapshot.UnusableSnapshot as exc:
+                if path.exists():
+                    log.warning("%s; rebuilding the lineage index from the stored events", exc.message)
+        if snapshot is not None:
+            stored = [key for (key,) in self.store.select_text(EVENT_KEYS.format(graph=self.graph_iri))]
+            held = len(snapshot.stored_keys)
+            if held <= len(stored) and set(stored[:held]) == set(snapshot.stored_keys):
+                graph, self._event_keys = snapshot.index, snapshot.content_keys
+                self._stored_keys = stored[:held]
+                later = stored[held:]
+                self._replay(graph, later)
+                self._unsaved = len(later)
+                self.loaded_from = f"snapshot+{len(later)}" if later else "snapshot"
+                self._annotate_index(graph)
+                self._write_snapshot(graph)
+                return graph
+            log.warning(
+                "the lineage index snapshot %s holds events the store does not (or not first): rebuilding "
+                "from the stored events",
+                path,
+            )
+        graph = self._rebuild()
+        self.loaded_from = "rdf"
+        self._unsaved = len(self._stored_keys)
+        self._write_snapshot(graph)
         return graph
+
+    def _replay(self, graph: LineageGraph, keys: list[str]) -> None:
+        """Apply stored events (by key) on top of a snapshot, in stored order."""
+        ids = self.catalogue_ids()
+        for start in range(0, len(keys), 500):
+            chunk = " ".join(Literal(k).n3() for k in keys[start : start + 500])
+            query = EVENTS_BY_KEY.format(graph=self.graph_iri, keys=chunk)
+            for key, content_key, event in self._keyed_events(query=query):
+                self._event_keys.add(content_key)
+                self._stored_keys.append(key)
+                mapped = map_event(event, self.base, rdf=False)
+                self._annotate(mapped, ids)
+                graph.apply(mapped)
+
+    def _rebuild(self, as_of: datetime | None = None) -> LineageGraph:
+        """The index from the stored events (one query; the index's part of each event only), then the
+        harvested derivations."""
+        graph = LineageGraph()
+        ids = self.catalogue_ids()
+        keys, stored = set(), []
+        for key, content_key, event in self._keyed_events(as_of):
+            keys.add(content_key)
+            stored.append(key)
+            mapped = map_event(event, self.base, rdf=False)
+            self._annotate(mapped, ids)
+            graph.apply(mapped)
+        if as_of is None:
+            self._event_keys, self._stored_keys = keys, stored
+            self._annotations_stale = False
+        self._add_derivations(graph)
+        return graph
+
+
+@cache
+def _hospital_ids() -> frozenset[str]:
+    return frozenset(h["id"] for h in hospitals())
 
 
 def _catalogue_node(node: str, local_id, iri) -> dict:

@@ -4,7 +4,10 @@ Tools written for Marquez (its web UI, its Python client, dbt and Airflow dashbo
 namespaces, datasets with versions and fields, jobs with versions and runs, and runs with a state;
 hdcat stores only the events (catalog.lineage_service), so this module replays them in eventTime
 order into the objects Marquez's OpenAPI spec (tests/data/marquez/openapi.yml) describes, with its
-field names. It is rebuilt whenever an event is stored, like the lineage index.
+field names. A new event is added in place (`add`) when it is not earlier than those already replayed;
+an earlier one (a late event from a producer's retry queue) has the model replayed from all events
+on next use, since what came after it may depend on it. Replaying all events and adding them one by
+one give the same model: replay is `add` in eventTime order.
 
 How Marquez's notions are derived from events (the spec leaves them to the implementation):
 - a run's `state`: START/RUNNING -> RUNNING, COMPLETE -> COMPLETED, FAIL -> FAILED, ABORT -> ABORTED
@@ -85,6 +88,7 @@ class _JobVersion:
     outputs: list[tuple[str, str]]
     facets: dict
     runs: list[str] = field(default_factory=list)
+    from_job_event: bool = False  # a job event made it, so it stays without runs
 
 
 @dataclass
@@ -144,16 +148,36 @@ class MarquezView:
 
     def __init__(self, events: list[dict], hospital_of: Callable[[str], str | None]):
         self.hospital_of = hospital_of
-        self.events = sorted(events, key=lambda e: _when(e.get("eventTime")))
+        self.events: list[dict] = []
         self.namespaces: dict[str, list[datetime]] = {}
         self.datasets: dict[tuple[str, str], _Dataset] = {}
         self.jobs: dict[tuple[str, str], _Job] = {}
         self.runs: dict[str, _Run] = {}
         self._by_node: dict[str, tuple[str, tuple[str, str]]] | None = None
-        for event in self.events:
-            self._replay(event)
-        for run in self.runs.values():
-            self._version_job(run)
+        self._latest: datetime | None = None
+        for event in sorted(events, key=lambda e: _when(e.get("eventTime"))):
+            self._apply(event)
+
+    def add(self, event: dict) -> bool:
+        """Add one stored event in place; False (nothing changed) when it is earlier than the latest
+        event replayed, and the model must be replayed from all events instead."""
+        if self._latest is not None and _when(event.get("eventTime")) < self._latest:
+            return False
+        self._apply(event)
+        return True
+
+    def _apply(self, event: dict) -> None:
+        at = _when(event.get("eventTime"))
+        self.events.append(event)
+        self._latest = at if self._latest is None else max(self._latest, at)
+        run_ref = event.get("run") if "job" in event else None
+        run_id = str(run_ref["runId"]).lower() if isinstance(run_ref, dict) and run_ref.get("runId") else None
+        if run_id in self.runs:  # what the run reads and writes may change: its job version is made again
+            self._unversion_job(self.runs[run_id])
+        self._replay(event)
+        if run_id in self.runs:
+            self._version_job(self.runs[run_id])
+        self._by_node = None
 
     # ---- replay ---------------------------------------------------------------------------
     def _seen(self, namespace: str, at: datetime) -> None:
@@ -239,9 +263,30 @@ class MarquezView:
             jv = job.versions[version] = _JobVersion(version, at, inputs, outputs, dict(job.facets))
         if run is not None:
             jv.runs.append(run.run_id)
+        else:
+            jv.from_job_event = True
         if job.current is None or job.versions[job.current].created <= at:
             job.current = version
         return version
+
+    def _unversion_job(self, run: _Run) -> None:
+        """Take a run out of its job version (dropping a version only it made) before it is versioned
+        again with what it reads and writes now."""
+        job = self.jobs[run.job]
+        jv = job.versions.get(run.job_version) if run.job_version else None
+        run.job_version = None
+        if jv is None:
+            return
+        if run.run_id in jv.runs:
+            jv.runs.remove(run.run_id)
+        if not jv.runs and not jv.from_job_event:
+            del job.versions[jv.version]
+            if job.current == jv.version:
+                latest = None
+                for v in job.versions.values():  # the latest-created; of equals, the last made
+                    if latest is None or v.created >= latest.created:
+                        latest = v
+                job.current = latest.version if latest else None
 
     def _version_job(self, run: _Run) -> None:
         run.job_version = self._add_job_version(

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.openlineage_facets import check_facets, is_uri
 from hdcat.ontology import DCT, HDCAT, PROV
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
@@ -57,6 +57,22 @@ def _validator(kind: str):
     schema.pop("oneOf")
     schema["$ref"] = f"#/$defs/{_KIND_DEF[kind]}"
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@lru_cache(maxsize=3)
+def _fast_validator(kind: str):
+    """The same schema, compiled by jsonschema-rs, which only tells valid from not, a hundred times
+    faster: a valid event (nearly all of them) skips the Python validator, whose per-field errors
+    and lenient notes are needed only for an event that is not. Formats are checked, so it is the
+    stricter of the two and never passes what the Python validator would refuse."""
+    import jsonschema_rs
+
+    schema = json.loads(
+        resources.files("hdcat.ontology").joinpath("openlineage/OpenLineage-2-0-2.schema.json").read_text()
+    )
+    schema.pop("oneOf")
+    schema["$ref"] = f"#/$defs/{_KIND_DEF[kind]}"
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
 def _path(error) -> str:
@@ -104,7 +120,8 @@ def validate_event(event) -> list[str]:
         raise Invalid("the body must be one OpenLineage event, a JSON object", field="(body)")
     lenient = []
     kind = event_kind(event)
-    errors = _leaves(_validator(kind).iter_errors(event))
+    valid = _fast_validator(kind).is_valid(event)
+    errors = () if valid else _leaves(_validator(kind).iter_errors(event))
     for error in sorted(errors, key=lambda e: (len(e.absolute_path), e.message)):
         where = _path(error)
         note = _lenient_note(error, where, event)
@@ -184,16 +201,25 @@ def canonical_json(event) -> str:
     return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def event_key(event: dict) -> str:
-    """Idempotency by content: the SHA-256 of the event's canonical JSON. Only a resend of the same
-    content is the same event; two events of one run, type, time and job that name different inputs
-    or outputs are two events (each carries datasets the other lacks), as Marquez stores both."""
-    return hashlib.sha256(canonical_json(event).encode()).hexdigest()[:32]
+def event_key(event: dict, text: str | None = None) -> str:
+    """Idempotency by content: the SHA-256 of the event's canonical JSON (`text`, when the caller has
+    made it already). Only a resend of the same content is the same event; two events of one run,
+    type, time and job that name different inputs or outputs are two events (each carries datasets
+    the other lacks), as Marquez stores both."""
+    return hashlib.sha256((text or canonical_json(event)).encode()).hexdigest()[:32]
+
+
+class Triples(list):
+    """An event's PROV-O as a plain list of rdflib triples: the store serialises them straight to
+    N-Triples, so the per-triple cost of an rdflib Graph (its indexes, then a copy) is not paid."""
+
+    def add(self, triple: tuple) -> None:
+        self.append(triple)
 
 
 @dataclass
 class Mapped:
-    graph: Graph
+    graph: Triples | None  # None when only the index was asked for (map_event(..., rdf=False))
     edges: list[tuple[str, str, dict]] = field(default_factory=list)  # (from node id, to node id, attrs)
     nodes: dict[str, dict] = field(default_factory=dict)  # node id → data
     column_edges: list[tuple[str, str, dict]] = field(default_factory=list)
@@ -204,20 +230,36 @@ def _json_literal(value) -> Literal:
     return Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON)
 
 
+@lru_cache(maxsize=50_000)
+def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, URIRef, tuple]:
+    """A dataset's or job's node id, IRI and the triples that describe it, made once: the same few
+    tables are read by thousands of jobs, and making their terms again was most of the mapping."""
+    nid = node_id(kind, ns, name)
+    iri = URIRef(f"{base}/id/lineage/{kind}/{quote(ns, safe='')}/{quote(name, safe='')}")
+    described = (
+        (iri, DCT.identifier, Literal(nid)),
+        (iri, RDFS.label, Literal(name)),
+        (iri, HDCAT.lineageNamespace, Literal(ns)),
+    )
+    types = (
+        ((iri, RDF.type, PROV.Plan), (iri, RDF.type, PROV.Entity))
+        if kind == "job"
+        else ((iri, RDF.type, PROV.Entity),)
+    )
+    return nid, iri, types + described
+
+
 def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[str, URIRef]:
     ns, name = ds["namespace"], ds["name"]
-    nid = node_id("dataset", ns, name)
-    iri = iris.dataset(ns, name)
+    nid, iri, described = _entity(iris.base, "dataset", ns, name)
     g = m.graph
-    g.add((iri, RDF.type, PROV.Entity))
-    g.add((iri, DCT.identifier, Literal(nid)))
-    g.add((iri, RDFS.label, Literal(name)))
-    g.add((iri, HDCAT.lineageNamespace, Literal(ns)))
     facets = dict(ds.get("facets") or {})
     facets.update(ds.get("inputFacets") or {})
     facets.update(ds.get("outputFacets") or {})
-    if facets:
-        g.add((iri, HDCAT.facets, _json_literal(facets)))
+    if g is not None:
+        g += described
+        if facets:
+            g.add((iri, HDCAT.facets, _json_literal(facets)))
     fields = [
         {"name": f.get("name"), "type": f.get("type"), "description": f.get("description")}
         for f in (facets.get("schema") or {}).get("fields", [])
@@ -231,7 +273,8 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
         m.nodes[nid]["owners"] = sorted({o for o in owners if o})
     doc = (facets.get("documentation") or {}).get("description")
     if doc:
-        g.add((iri, DCT.description, Literal(doc)))
+        if g is not None:
+            g.add((iri, DCT.description, Literal(doc)))
         m.nodes[nid]["description"] = doc
     return nid, iri
 
@@ -272,26 +315,26 @@ def _column_node(m: Mapped, ns: str, name: str, field_name: str, spec: dict, fie
         )
 
 
-def map_event(event: dict, base: str) -> Mapped:
-    """PROV-O triples and lineage edges of one validated event."""
+_GENERATED_BY, _DERIVED_FROM, _USED = PROV.wasGeneratedBy, PROV.wasDerivedFrom, PROV.used
+
+
+def map_event(event: dict, base: str, rdf: bool = True, key: str | None = None) -> Mapped:
+    """PROV-O triples and lineage edges of one validated event. With `rdf=False` only the index's part
+    (nodes, edges, columns): rebuilding the index from stored events needs no triples, and making
+    them was nine tenths of the rebuild."""
     iris = LineageIris(base)
-    m = Mapped(graph=Graph())
+    m = Mapped(graph=Triples() if rdf else None)
     g = m.graph
     kind = event_kind(event)
-    when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
     if kind == "dataset":
         _dataset_node(m, iris, event["dataset"], "static")
         return m
     job = event["job"]
-    job_id = node_id("job", job["namespace"], job["name"])
-    job_iri = iris.job(job["namespace"], job["name"])
-    g.add((job_iri, RDF.type, PROV.Plan))
-    g.add((job_iri, RDF.type, PROV.Entity))
-    g.add((job_iri, DCT.identifier, Literal(job_id)))
-    g.add((job_iri, RDFS.label, Literal(job["name"])))
-    g.add((job_iri, HDCAT.lineageNamespace, Literal(job["namespace"])))
-    if job.get("facets"):
-        g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
+    job_id, job_iri, described = _entity(base, "job", job["namespace"], job["name"])
+    if g is not None:
+        g += described
+        if job.get("facets"):
+            g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
     m.nodes[job_id] = {"type": "JOB", "namespace": job["namespace"], "name": job["name"], "iri": str(job_iri)}
     sql = ((job.get("facets") or {}).get("sql") or {}).get("query")
     if sql:
@@ -301,33 +344,8 @@ def map_event(event: dict, base: str) -> Mapped:
         run = event["run"]
         run_iri = iris.run(run["runId"])
         state = event.get("eventType", "OTHER")
-        g.add((run_iri, RDF.type, PROV.Activity))
-        g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
-        assoc = BNode(f"assoc{event_key(event)}")
-        g.add((run_iri, PROV.qualifiedAssociation, assoc))
-        g.add((assoc, RDF.type, PROV.Association))
-        g.add((assoc, PROV.hadPlan, job_iri))
-        g.add((run_iri, HDCAT.eventState, Literal(state)))
-        if when is not None:
-            g.add(
-                (
-                    run_iri,
-                    PROV.startedAtTime
-                    if state == "START"
-                    else PROV.endedAtTime
-                    if state in ENDED
-                    else HDCAT.observedAtTime,
-                    when,
-                )
-            )
-        if event.get("producer"):
-            producer = event["producer"]
-            agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
-            g.add((run_iri, PROV.wasAssociatedWith, agent))
-            g.add((agent, RDF.type, PROV.SoftwareAgent))
-            g.add((agent, RDFS.label, Literal(producer)))
-        if run.get("facets"):
-            g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))
+        if g is not None:
+            _run_triples(g, event, run_iri, job_iri, state, key or event_key(event))
         m.nodes[job_id]["latestRun"] = {
             "runId": run["runId"].lower(),
             "state": state,
@@ -338,10 +356,10 @@ def map_event(event: dict, base: str) -> Mapped:
     for d in event.get("outputs") or []:
         nid, iri = _dataset_node(m, iris, d, "output")
         outputs.append((nid, iri))
-        if run_iri is not None:
-            g.add((iri, PROV.wasGeneratedBy, run_iri))
-        for _, in_iri in inputs:
-            g.add((iri, PROV.wasDerivedFrom, in_iri))
+        if g is not None:
+            if run_iri is not None:
+                g.append((iri, _GENERATED_BY, run_iri))
+            g += [(iri, _DERIVED_FROM, in_iri) for _, in_iri in inputs]
         column = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
         types = {
             f.get("name"): f.get("type")
@@ -350,13 +368,15 @@ def map_event(event: dict, base: str) -> Mapped:
         }
         for out_field, spec in column.items():
             _column_node(m, d["namespace"], d["name"], out_field, spec or {}, types.get(out_field))
-            out_iri = iris.field(d["namespace"], d["name"], out_field)
-            g.add((out_iri, RDF.type, PROV.Entity))
-            g.add((iri, HDCAT.hasField, out_iri))
+            out_iri = iris.field(d["namespace"], d["name"], out_field) if g is not None else None
+            if g is not None:
+                g.add((out_iri, RDF.type, PROV.Entity))
+                g.add((iri, HDCAT.hasField, out_iri))
             for src in (spec or {}).get("inputFields", []):
-                src_iri = iris.field(src["namespace"], src["name"], src["field"])
-                g.add((src_iri, RDF.type, PROV.Entity))
-                g.add((out_iri, PROV.wasDerivedFrom, src_iri))
+                if g is not None:
+                    src_iri = iris.field(src["namespace"], src["name"], src["field"])
+                    g.add((src_iri, RDF.type, PROV.Entity))
+                    g.add((out_iri, PROV.wasDerivedFrom, src_iri))
                 m.column_edges.append(
                     (
                         f"datasetField:{src['namespace']}:{src['name']}:{src['field']}",
@@ -364,10 +384,43 @@ def map_event(event: dict, base: str) -> Mapped:
                         {"transformations": src.get("transformations", [])},
                     )
                 )
-    for nid, iri in inputs:
-        if run_iri is not None:
-            g.add((run_iri, PROV.used, iri))
+    if g is not None and run_iri is not None:
+        g += [(run_iri, _USED, iri) for _, iri in inputs]
+    for nid, _ in inputs:
         m.edges.append((nid, job_id, {}))
     for nid, _ in outputs:
         m.edges.append((job_id, nid, {}))
     return m
+
+
+def _run_triples(g: Triples, event: dict, run_iri: URIRef, job_iri: URIRef, state: str, key: str) -> None:
+    """The run as a prov:Activity following the job's plan, with its state, time and producer."""
+    run = event["run"]
+    when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
+    g.add((run_iri, RDF.type, PROV.Activity))
+    g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
+    assoc = BNode(f"assoc{key}")
+    g.add((run_iri, PROV.qualifiedAssociation, assoc))
+    g.add((assoc, RDF.type, PROV.Association))
+    g.add((assoc, PROV.hadPlan, job_iri))
+    g.add((run_iri, HDCAT.eventState, Literal(state)))
+    if when is not None:
+        g.add(
+            (
+                run_iri,
+                PROV.startedAtTime
+                if state == "START"
+                else PROV.endedAtTime
+                if state in ENDED
+                else HDCAT.observedAtTime,
+                when,
+            )
+        )
+    if event.get("producer"):
+        producer = event["producer"]
+        agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
+        g.add((run_iri, PROV.wasAssociatedWith, agent))
+        g.add((agent, RDF.type, PROV.SoftwareAgent))
+        g.add((agent, RDFS.label, Literal(producer)))
+    if run.get("facets"):
+        g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))

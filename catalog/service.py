@@ -68,6 +68,7 @@ class Catalog:
                 getattr(self, part).settings = settings
 
     def close(self) -> None:
+        self.lineage.save_snapshot()  # events since the last snapshot, so the next start need not replay them
         self.store.close()
 
     def _ensure_reference(self) -> None:

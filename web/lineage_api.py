@@ -17,6 +17,22 @@ from marshmallow import Schema, fields, validate
 
 bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
 MAX_EVENT_BYTES = 2 * 1024 * 1024
+#: what one event of a batch came to (`status`), and in words
+BATCH_RESULT = {
+    "type": "object",
+    "properties": {
+        "results": {
+            "type": "array",
+            "description": "one per event, in order: index, status (stored, duplicate, invalid, forbidden), "
+            "and key and lenient, or field and message",
+            "items": {"type": "object"},
+        },
+        "stored": {"type": "integer"},
+        "duplicate": {"type": "integer"},
+        "invalid": {"type": "integer"},
+        "forbidden": {"type": "integer"},
+    },
+}
 
 
 MAX_PATH_LENGTH = 50
@@ -163,6 +179,66 @@ def post_event():
             origin=request.remote_addr or "",
         )
     return result, (201 if result["status"] == "stored" else 200)
+
+
+@bp.post("/lineage/batch")
+@documented(
+    "Receive a batch of OpenLineage events (a JSON array), as OpenLineage's HTTP API defines it "
+    "(POST /lineage/batch); each event gets its own result",
+    body={"type": "array", "items": OBJECT},
+    responses={
+        200: (BATCH_RESULT, "the batch was read; each event's `status` says what became of it"),
+        400: "the body is not a JSON array of events, or holds more than the most a batch may",
+        403: "the token lacks `lineage:write`",
+        413: "the batch is larger than 16 MiB (the site's limit on a request body)",
+    },
+    tags=["lineage"],
+)
+@require_scope("lineage:write")
+def post_batch():
+    """Valid events are stored in one write; an invalid event, or one into another hospital's
+    namespace, is answered in its place and keeps none of the others out."""
+    events = request.get_json(silent=True)
+    if not isinstance(events, list):
+        raise Invalid(
+            "the body must be a JSON array of OpenLineage events (Content-Type: application/json)",
+            field="(body)",
+        )
+    results: list[dict | None] = [None] * len(events)
+    allowed, where = [], []
+    for i, event in enumerate(events):
+        try:
+            allowed.append(_check_tenancy(event, g.principal))
+            where.append(i)
+        except Forbidden as exc:
+            results[i] = {"index": i, "status": "forbidden", "message": exc.message}
+    for i, result in zip(where, catalog().lineage.ingest_many(allowed), strict=True):
+        results[i] = {**result, "index": i}
+    counts = {status: 0 for status in ("stored", "duplicate", "invalid", "forbidden")}
+    counter = current_app.extensions["hdcat.metrics"].lineage_events
+    for result in results:
+        counts[result["status"]] += 1
+    for status, n in counts.items():
+        if n:
+            counter.labels(status).inc(n)
+    stored = [r["index"] for r in results if r["status"] == "stored"]
+    if stored:
+        accounts().audit(
+            g.principal.label,
+            "lineage.batch",
+            f"{len(stored)} events",
+            {
+                "keys": [results[i]["key"] for i in stored],
+                "jobs": sorted({_event_target(events[i]) for i in stored}),
+            },
+            origin=request.remote_addr or "",
+        )
+    return {"results": results, **counts}
+
+
+def _event_target(event: dict) -> str:
+    job = event.get("job") or event.get("dataset") or {}
+    return f"{job.get('namespace')}:{job.get('name')}"
 
 
 def _as_of() -> datetime | None:

@@ -71,6 +71,12 @@ class CatalogStore:
     def query(self, sparql: str, **kwargs):
         return self.dataset.query(sparql, **kwargs)
 
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """A SELECT's rows as the plain text of each value (None where unbound), in projection order: for
+        passes over many rows (lineage's stored events) that need no rdflib terms."""
+        result = self.query(sparql)
+        return [tuple(None if v is None else str(v) for v in row) for row in result]
+
     def graph_names(self) -> list[URIRef]:
         return sorted(
             {c.identifier for c in self.dataset.graphs() if isinstance(c.identifier, URIRef) and len(c) > 0},

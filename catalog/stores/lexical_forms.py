@@ -27,6 +27,7 @@ from rdflib import BNode, Literal, URIRef
 
 PREDICATE = HDCAT.lexicalForms
 _SCRATCH_P = ox.NamedNode("urn:hdcat:scratch")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def to_rdflib(node):
@@ -48,7 +49,13 @@ def to_ox_literal(term: Literal) -> ox.Literal:
 
 def stored_forms(literals: Iterable[Literal]) -> dict:
     """literal → the different literal Oxigraph gives back for it, for the literals it rewrites."""
-    typed = [t for t in set(literals) if isinstance(t, Literal) and t.datatype is not None]
+    # only XML Schema datatypes have a native encoding; others (rdf:JSON, a lineage event's whole text)
+    # come back as written, so they are not copied through the scratch store
+    typed = [
+        t
+        for t in set(literals)
+        if isinstance(t, Literal) and t.datatype is not None and t.datatype.startswith(_XSD)
+    ]
     if not typed:
         return {}
     scratch = ox.Store()

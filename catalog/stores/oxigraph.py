@@ -22,6 +22,7 @@ from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
 from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.plugins.serializers.nt import _nt_row
 
 
 class OxigraphStore(CatalogStore):
@@ -86,6 +87,16 @@ class OxigraphStore(CatalogStore):
             result.bindings  # noqa: B018 - materialises the rows and releases the native iterator now
         return result
 
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """Straight from Oxigraph's engine, without making rdflib terms (a fifth of a millisecond a row
+        through rdflib). Values are as Oxigraph holds them: for a literal it rewrites (a number, a date)
+        its canonical form, not the original lexical_forms restores; read plain text with it."""
+        solutions = self.native.query(sparql)
+        names = [v.value for v in solutions.variables]
+        return [
+            tuple(None if (term := row[name]) is None else term.value for name in names) for row in solutions
+        ]
+
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         self.replace_graphs({name: graph})
 
@@ -120,14 +131,21 @@ class OxigraphStore(CatalogStore):
                 yield s, p, original
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
-        g = Graph()
-        for t in triples:
-            g.add(t)
-        parts = _inserts(name, g)
-        if parts:
-            with self._write_lock:
-                self._forms.pop(name, None)
-                self.native.update(" ;\n".join(parts))
+        """Add triples to one graph in one transaction, however many (a batch of lineage events is stored
+        whole or not at all), with the lexical forms Oxigraph will rewrite. Loaded as N-Quads rather than
+        through a SPARQL Update: the engine's parser is a third faster on big writes, and no rdflib Graph
+        is made on the way."""
+        rows = list(dict.fromkeys(triples))
+        if not rows:
+            return
+        in_graph = f" <{name}> .\n"
+        text = "".join(_nt_row(t)[:-3] + in_graph for t in rows)
+        forms = lexical_forms.record(rows)
+        if forms:  # into the default graph, as lexical_forms.insert writes it
+            text += _nt_row((name, lexical_forms.PREDICATE, Literal(forms)))
+        with self._write_lock:
+            self._forms.pop(name, None)
+            self.native.load(text.encode(), format=ox.RdfFormat.N_QUADS)
 
     def drop_graph(self, name: URIRef) -> None:
         with self._write_lock:
