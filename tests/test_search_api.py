@@ -129,7 +129,7 @@ def test_every_declared_facet_reaches_documents_answers_and_the_page(client):
     for facet in FACET_LIST:
         assert body["facets"][facet.name], f"no counts for {facet.name}"
         assert all(b["label"] for b in body["facets"][facet.name])
-        assert f"<h3>{facet.title_en}</h3>" in english and f"<h3>{facet.title_ko}</h3>" in korean, facet.name
+        assert f"<h2>{facet.title_en}</h2>" in english and f"<h2>{facet.title_ko}</h2>" in korean, facet.name
 
 
 @pytest.mark.parametrize("period", ["abc", "2019 2023", "1800-1900", "20190-2023"])

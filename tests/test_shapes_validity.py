@@ -134,7 +134,8 @@ def test_range_types_turn_a_source_violation_into_none(catalog, tmp_path):
 KNOWN = {
     # a deliberately imperfect record (scripts/make_sample_consortium.py, "nodesc"): kept and reported
     ("purun-dcat", str(DCT.description), "MinCountConstraintComponent"): "sample trap: no description",
-    # hdcat's CKAN harvester keeps a resource's free-text format as a literal (DCAT-AP 3 wants an IRI)
+    # a CKAN resource format the shipped EU file-type table (ontology/file-types.ttl) does not name stays the
+    # portal's text (DCAT-AP 3 wants an IRI): the sample portal's PARQUET
     ("gaon-ckan", str(DCT.format), "NodeKindConstraintComponent"): "CKAN format kept as text",
     ("gaon-ckan", str(DCT.format), "ClassConstraintComponent"): "CKAN format kept as text",
 }
