@@ -4,13 +4,13 @@ The rules (who may take which step, from which status) are catalog.access_reques
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from hdcat.catalog import AccessRequests, Application, Invalid, next_access_steps
 from hdcat.web.auth import accounts, audit_restricted_read, origin, principal
-from hdcat.web.context import catalog
+from hdcat.web.context import catalog, state_part
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -18,12 +18,7 @@ bp = Blueprint("access", __name__)
 
 
 def requests_store() -> AccessRequests:
-    store = current_app.extensions.get("hdcat.access_requests")
-    if store is None:
-        store = current_app.extensions["hdcat.access_requests"] = AccessRequests.for_settings(
-            current_app.extensions["hdcat"].settings
-        )
-    return store
+    return state_part("hdcat.access_requests", AccessRequests.for_settings)
 
 
 class RequestForm(FlaskForm):

@@ -22,18 +22,14 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from hdcat.catalog import Accounts, Forbidden, Principal, Unauthorized
+from hdcat.web.context import state_part
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def accounts() -> Accounts:
-    acc = current_app.extensions.get("hdcat.accounts")
-    if acc is None:
-        acc = current_app.extensions["hdcat.accounts"] = Accounts.for_settings(
-            current_app.extensions["hdcat"].settings
-        )
-    return acc
+    return state_part("hdcat.accounts", Accounts.for_settings)
 
 
 class SiteUser(UserMixin):

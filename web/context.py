@@ -11,6 +11,15 @@ def catalog() -> Catalog:
     return current_app.extensions["hdcat"]
 
 
+def state_part(name: str, open_part):
+    """One object per app over the deployment's state file (accounts, access requests), opened on first use
+    with `open_part(settings)` and kept in app.extensions[name] (tests hand their own in there)."""
+    part = current_app.extensions.get(name)
+    if part is None:
+        part = current_app.extensions[name] = open_part(current_app.extensions["hdcat"].settings)
+    return part
+
+
 def harvest_queue():
     """The app's harvest queue (web.harvest_service): the API, the site and the scheduler submit to it."""
     return current_app.extensions["hdcat.harvests"]
