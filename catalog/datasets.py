@@ -112,7 +112,7 @@ class Datasets:
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
         self._catalogue_ids: dict | None = None
-        self._stats: dict[bool, dict] = {}  # the home page's figures, by `members`, until a commit
+        self._stats: OrderedDict = OrderedDict()  # the home page's figures, by `members`, until a commit
         #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
         self._orders: OrderedDict = OrderedDict()
@@ -123,7 +123,7 @@ class Datasets:
             self._records.clear()
             self._epoch += 1
             self._catalogue_ids = None
-            self._stats = {}
+            self._stats.clear()
             self._orders.clear()
 
     # ---- lists ----
@@ -163,19 +163,29 @@ class Datasets:
 
     def _order(self, hospital, disease_area, source, members) -> list:
         """Every dataset of a listing in page order, from one query, kept until the next commit."""
-        key = (hospital, disease_area, source, bool(members))
-        with self._lock:
-            found, epoch = self._orders.get(key), self._epoch
-            if found is not None:
-                self._orders.move_to_end(key)
-                return found
         q = ALL_OF_LISTING.format(where=self._where(hospital, disease_area, source, members))
-        found = [row.ds for row in self.store.query(q)]
+        return self._kept(
+            self._orders,
+            (hospital, disease_area, source, bool(members)),
+            lambda: [row.ds for row in self.store.query(q)],
+            self.ORDERS_KEPT,
+        )
+
+    def _kept(self, cache: OrderedDict, key, compute, limit: int | None = None):
+        """`cache[key]`, computed on first use and kept until the next commit (forget() empties the caches
+        and moves the epoch on): what was computed while a commit came in is returned but not kept, and
+        the least recently used entries go beyond `limit`."""
         with self._lock:
-            if self._epoch == epoch:  # no commit came in between: the order is current
-                self._orders[key] = found
-                while len(self._orders) > self.ORDERS_KEPT:
-                    self._orders.popitem(last=False)
+            found, epoch = cache.get(key), self._epoch
+            if found is not None:
+                cache.move_to_end(key)
+                return found
+        found = compute()
+        with self._lock:
+            if self._epoch == epoch:  # no commit came in between: the value is current
+                cache[key] = found
+                while limit is not None and len(cache) > limit:
+                    cache.popitem(last=False)
         return found
 
     def _graphs_of(self, datasets, members: bool) -> dict:
@@ -275,13 +285,8 @@ class Datasets:
         commits: lists and pages stop costing per-row SPARQL. `ctx`: graph name → an in-memory copy of
         it to read instead of the store (see `records`)."""
         graphs = _as_graphs(graphs)
-        key = (str(ds), graphs)
-        with self._lock:
-            base = self._records.get(key)
-            epoch = self._epoch
-            if base is not None:
-                self._records.move_to_end(key)
-        if base is None:
+
+        def build() -> dict:
             sources = [(name, ctx[name] if ctx else self.store.graph(name)) for name in graphs]
             g = RecordView([t for _, src in sources for t in dataset_closure(src, ds)])
             base = dataset_record(g, ds, self.settings.suppression_threshold)
@@ -289,11 +294,9 @@ class Datasets:
             base["harvest"] = next((x for x in base["sources"] if x["run"]), None)
             base["id"] = min([base["id"], *(x["local_id"] for x in base["sources"] if x["local_id"])])
             base["visibility"] = visibility_of(self.base, graphs)
-            with self._lock:
-                if self._epoch == epoch:  # no commit came in between: the record is current
-                    self._records[key] = base
-                    while len(self._records) > self.RECORD_CACHE_SIZE:
-                        self._records.popitem(last=False)
+            return base
+
+        base = self._kept(self._records, (str(ds), graphs), build, self.RECORD_CACHE_SIZE)
         return {**base, "conformance": self.conformance_of(str(ds)) if with_conformance else []}
 
     def _harvest_info(self, ds, graph_name, src) -> dict:
@@ -355,13 +358,7 @@ class Datasets:
     def stats(self, members: bool = False) -> dict:
         """Figures for the home page: datasets per hospital and disease area, suppressed sums. Counted once
         per commit (forget() drops them), not on every request: two aggregate queries over the catalogue."""
-        with self._lock:
-            cached, epoch = self._stats.get(members), self._epoch
-        if cached is None:
-            cached = self._count_stats(members)
-            with self._lock:
-                if self._epoch == epoch:
-                    self._stats[members] = cached
+        cached = self._kept(self._stats, members, lambda: self._count_stats(members))
         return {**cached, "threshold": self.settings.suppression_threshold}
 
     def _count_stats(self, members: bool) -> dict:
