@@ -27,6 +27,7 @@ keep answers between requests (catalog/datasets.py) see another process's harves
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -174,10 +175,7 @@ class SparqlStore(CatalogStore):
 
     # -- reads ----------------------------------------------------------------------------------
     def _select(self, sparql: str, graphs: list[str] | None = None) -> tuple[list[str], list[dict]]:
-        params = None
-        if graphs is not None:
-            params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
-        body = self.http.query(sparql, _JSON_RESULTS, params)
+        body = self.http.query(sparql, _JSON_RESULTS, _dataset(graphs))
         try:
             answer = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -189,18 +187,15 @@ class SparqlStore(CatalogStore):
             return [], [{"__ask__": answer["boolean"]}]
         return answer["head"].get("vars", []), answer["results"]["bindings"]
 
-    def query(self, sparql: str, graphs: list[str] | None = None, **kwargs) -> Result:
+    def query(self, sparql: str, graphs: list | None = None, kind: str | None = None, **kwargs) -> Result:
         """SPARQL on the server, as an rdflib Result (rows with attribute access, askAnswer, graph).
         `graphs`: run over only these named graphs (their union the default graph), by the protocol's
         default-graph-uri and named-graph-uri."""
         if kwargs.get("initBindings") or kwargs.get("initNs"):
             raise StoreError("the SPARQL store takes complete queries (no initBindings or initNs)")
-        kind = _kind(sparql)
+        kind = kind or _kind(sparql)
         if kind in ("CONSTRUCT", "DESCRIBE"):
-            params = None
-            if graphs is not None:
-                params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
-            body = self.http.query(sparql, "application/n-triples", params)
+            body = self.http.query(sparql, "application/n-triples", _dataset(graphs))
             graph = Graph()
             for s, p, o in Graph().parse(data=body.decode(), format="nt"):
                 graph.add(tuple(_from_server_term(t) for t in (s, p, o)))
@@ -347,6 +342,15 @@ _BUMP = (
 )
 
 
+def _dataset(graphs: list[str] | None) -> list | None:
+    """The protocol's dataset description for a graph allow-list: the graphs are the named graphs and their
+    union the default graph. An empty list must still describe a dataset (an empty one), not the store's."""
+    if graphs is None:
+        return None
+    graphs = list(graphs) or ["urn:hdcat:no-graph"]
+    return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+
+
 def _forget_forms(name) -> str:
     return f"DELETE WHERE {{ GRAPH <{BOOKKEEPING}> {{ <{name}> <{FORMS}> ?forms }} }}"
 
@@ -371,11 +375,13 @@ def _from_server_term(term):
     return term
 
 
+#: an IRI or a string (kept: `#` is part of many IRIs) or a comment (dropped)
+_COMMENTS = re.compile(r"""(<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|#[^\n]*""")
+
+
 def _kind(sparql: str) -> str:
     """The query form, from the first keyword after the prologue (PREFIX/BASE lines and comments)."""
-    import re
-
-    text = re.sub(r"#[^\n]*", " ", sparql)
+    text = _COMMENTS.sub(lambda m: m.group(1) or " ", sparql)
     text = re.sub(r"(?is)^\s*((PREFIX\s+[^:]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*", "", text)
     word = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
     return word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
