@@ -416,6 +416,8 @@ class _RemoteStore(Store):
         raise StoreError("write through the catalogue store (replace_graph, drop_graph), not rdflib")
 
     def triples(self, triple_pattern, context=None):
+        if getattr(context, "identifier", context) == DATASET_DEFAULT_GRAPH_ID:
+            return  # the server's default graph is the named graphs' union; hdcat writes none of its own
         name = _graph_name(context)
         s, p, o = triple_pattern
         if isinstance(s, Literal) or (p is not None and not isinstance(p, URIRef)):
