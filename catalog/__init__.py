@@ -111,6 +111,10 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "TIME_LIMIT": ("sparql", "TIME_LIMIT"),
     "evaluate": ("sparql", "evaluate"),
     "run_limited": ("sparql", "run_limited"),
+    # migrate.py
+    "MigrationError": ("migrate", "MigrationError"),
+    "migrate_store": ("migrate", "migrate"),
+    "copy_store": ("migrate", "copy_store"),
     # stores.py
     "open_store": ("stores", "open_store"),
     # visibility.py

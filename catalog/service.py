@@ -100,6 +100,19 @@ class Catalog:
                 log.exception("conformance of %s could not be recomputed; it stays pending", run.source)
         return run
 
+    def follow_other_writers(self) -> bool:
+        """Drop what this process keeps from the graph when another process wrote to it since the last look
+        (a store shared through a SPARQL server moves a generation number on every write; the embedded
+        stores have no `changed_elsewhere`, one writer, and nothing to do). True when something was
+        dropped."""
+        changed = getattr(self.store, "changed_elsewhere", None)
+        if changed is None or not changed():
+            return False
+        with self._writes:
+            self.datasets.forget()
+            self.lineage.forget()
+        return True
+
     def _definition_changed(self, def_id: str) -> None:
         try:
             self.conformance.definition_changed(def_id)

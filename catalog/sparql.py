@@ -49,6 +49,12 @@ def evaluate(
         names = [ox.NamedNode(g) for g in graphs]
         result = native.query(query, default_graph=names or [ox.DefaultGraph()], named_graphs=names)
         return _answer(kind, result, rdf_format)
+    if store.capabilities.native_sparql:  # a SPARQL server: the protocol's dataset description
+        # (default-graph-uri, named-graph-uri) is the allow-list
+        if graphs is None:
+            graphs = [str(g) for g in store.graph_names()]
+        result = store.query(query, graphs=graphs, kind=kind)
+        return _rdflib_answer(kind, result, rdf_format)
     target = store.dataset
     if graphs is not None:  # rdflib has no graph allow-list: copy the allowed graphs (we are in the child)
         from rdflib import Dataset
@@ -58,7 +64,10 @@ def evaluate(
             ctx = target.graph(URIRef(name))
             for triple in store.dataset.graph(URIRef(name)):
                 ctx.add(triple)
-    result = target.query(query)
+    return _rdflib_answer(kind, target.query(query), rdf_format)
+
+
+def _rdflib_answer(kind: str, result, rdf_format: str) -> tuple[str, bytes]:
     if kind == "ASK":
         return _answer(kind, result.askAnswer, rdf_format)
     if kind == "SELECT":

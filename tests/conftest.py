@@ -74,14 +74,61 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
+#: The store-conformance suite: tests marked `stores` (or asking for `store_url`) run once per store kind:
+#: rdflib's memory store, the embedded Oxigraph store, and a real Apache Jena Fuseki (`scripts/services
+#: start fuseki` prints HDCAT_TEST_FUSEKI_URL; a missing server skips on a developer's machine, fails in CI).
+STORE_KINDS = ("memory", "oxigraph", "fuseki")
+
+
+def pytest_generate_tests(metafunc):
+    if "store_kind" in metafunc.fixturenames:
+        marked = metafunc.definition.get_closest_marker("stores") is not None
+        direct = "store_url" in metafunc.fixturenames
+        metafunc.parametrize("store_kind", STORE_KINDS if marked or direct else ("memory",))
+
+
+def fuseki_url() -> str:
+    url = os.environ.get("HDCAT_TEST_FUSEKI_URL", "")
+    require_service(bool(url), "Apache Jena Fuseki (HDCAT_TEST_FUSEKI_URL; scripts/services start fuseki)")
+    return url
+
+
+def fresh_store_url(kind: str, folder: Path) -> str:
+    """A store of `kind` holding nothing: a new folder for Oxigraph, the Fuseki dataset emptied."""
+    if kind == "memory":
+        return "memory:"
+    if kind == "oxigraph":
+        return f"oxigraph:{folder / 'store'}"
+    from hdcat.catalog.stores import open_store
+
+    url = fuseki_url()
+    store = open_store(url)
+    try:
+        store.clear()
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture
+def store_kind(request) -> str:
+    return getattr(request, "param", "memory")
+
+
+@pytest.fixture
+def store_url(store_kind, tmp_path) -> str:
+    return fresh_store_url(store_kind, tmp_path)
+
+
 @pytest.fixture
 def external() -> Path:
     return EXTERNAL
 
 
 @pytest.fixture
-def memory_settings() -> Settings:
-    return Settings(store_url="memory:")
+def memory_settings(store_kind, tmp_path) -> Settings:
+    """The catalogue's settings: the memory store, or each store kind for tests marked `stores`."""
+    return Settings(store_url=fresh_store_url(store_kind, tmp_path))
 
 
 @pytest.fixture

@@ -365,7 +365,7 @@ def test_auditor_reads_of_restricted_datasets_are_recorded(app, people, hidden):
     assert "Chain intact" in page and "read.restricted" in page
 
 
-def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path):
+def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path, store_url):
     """Even when the source reads exactly as before, a new `visibility` setting takes effect."""
     from dataclasses import replace
 
@@ -381,7 +381,7 @@ def test_changing_a_sources_visibility_resplits_it_on_the_next_harvest(tmp_path)
         kind="dcat",
         location=str(ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"),
     )
-    settings = Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path, sources=(source,))
+    settings = Settings(store_url=store_url, data_dir=tmp_path, sources=(source,))
     cat = Catalog(settings)
     try:
         harvest_all(cat, [source])

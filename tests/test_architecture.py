@@ -20,6 +20,9 @@ FORBIDDEN_LIBS = {
     "catalog": {"flask", "elasticsearch", "httpx", "requests", "werkzeug"},
     "ontology": {"flask", "elasticsearch", "httpx", "requests"},
 }
+#: the one exception: a store whose engine is a SPARQL server speaks HTTP to it, as the Oxigraph store
+#: reads its disk; only its HTTP module does, and only with httpx
+LIB_EXCEPTIONS = {"catalog/stores/sparql_http.py": {"httpx"}}
 
 
 def _layer(module: str) -> str:
@@ -52,7 +55,8 @@ def test_imports_flow_one_way(package):
             name = _layer(module)
             if name in ALLOWED and name != package and name not in ALLOWED[package]:
                 bad.append(f"{f.relative_to(ROOT)} imports {name}")
-            if name in FORBIDDEN_LIBS.get(package, ()):
+            excepted = LIB_EXCEPTIONS.get(str(f.relative_to(ROOT)), set())
+            if name in FORBIDDEN_LIBS.get(package, ()) and name not in excepted:
                 bad.append(f"{f.relative_to(ROOT)} imports {name} (no I/O libraries in {package})")
     assert not bad, "\n".join(bad)
 

@@ -25,6 +25,9 @@ BROKEN = {
     "dcat-ap-3.0.1/example-bee-population-dataset-series-api.ttl": "line 20 column 31",
 }
 
+#: the harvest tests that take the `catalog` fixture run on every store kind (tests/conftest.py)
+pytestmark = pytest.mark.stores
+
 
 @pytest.mark.conformance
 def test_every_external_dcat_file_is_found():

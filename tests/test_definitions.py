@@ -31,9 +31,9 @@ def starter(name: str) -> dict:
 
 
 @pytest.fixture
-def deployment(tmp_path):
+def deployment(tmp_path, store_url):
     """A fresh catalogue with the starters, the hand-written standard datasets, a steward and their token."""
-    settings = Settings(store_url="memory:", data_dir=tmp_path)
+    settings = Settings(store_url=store_url, data_dir=tmp_path)
     cat = Catalog(settings)
     cat.definitions.ensure_starters()
     harvest_all(

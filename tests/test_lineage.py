@@ -41,12 +41,13 @@ def writer_token(data_dir, scopes=("lineage:write",)) -> str:
 
 
 @pytest.fixture
-def lineage_app(tmp_path):
-    """The app with a pipeline's token; its test clients send it (lineage is for members only)."""
+def lineage_app(tmp_path, store_url):
+    """The app with a pipeline's token; its test clients send it (lineage is for members only). Once per
+    store kind (store_url: memory, embedded Oxigraph, Fuseki)."""
     from flask.testing import FlaskClient
     from hdcat.web.app import create_app
 
-    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    cat = Catalog(Settings(store_url=store_url, data_dir=tmp_path))
     app = create_app(catalog=cat)
     app.token = writer_token(tmp_path)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 
 def test_select_counts_datasets_per_hospital(client, sample_catalog):
@@ -49,3 +49,72 @@ def test_updates_and_bad_queries_are_refused(client, sample_catalog, kwargs):
 def test_row_cap(client):
     r = client.get("/sparql", query_string={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"})
     assert r.status_code == 400 and "LIMIT" in r.get_json()["message"]
+
+
+@pytest.mark.stores
+def test_sparql_answers_alike_on_every_store_and_hides_restricted_graphs(tmp_path, store_url):
+    """The store-conformance part of /sparql: on memory, the embedded store and a SPARQL server, the same
+    questions get the same answers, anonymous callers see only public graphs (the server is handed them
+    as the protocol's dataset description), blank nodes and typed literals come back as harvested."""
+    from hdcat.catalog.config import Settings, SourceConfig
+    from hdcat.catalog.service import Catalog
+    from hdcat.harvesters.runner import harvest_all
+    from hdcat.web.app import create_app
+
+    from tests.conftest import ROOT
+    from tests.test_lineage import writer_token
+
+    consortium = ROOT / "harvesters/samples/consortium"
+    sources = [
+        SourceConfig(
+            name="pub", hospital="balgeun", kind="dcat", location=str(consortium / "balgeun/catalog.ttl")
+        ),
+        SourceConfig(
+            name="hid",
+            hospital="hanbit",
+            kind="dcat",
+            location=str(consortium / "hanbit/standard-datasets.ttl"),
+            visibility="consortium",
+        ),
+    ]
+    cat = Catalog(Settings(store_url=store_url, data_dir=tmp_path, sources=tuple(sources)))
+    try:
+        assert {r.outcome.value for r in harvest_all(cat, sources)} == {"changed"}
+        app = create_app(catalog=cat)
+        anon = app.test_client()
+        member = app.test_client()
+        member.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {writer_token(tmp_path)}"
+        count = (
+            "PREFIX dcat: <http://www.w3.org/ns/dcat#> "
+            "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
+        )
+
+        def n(c):
+            r = c.get("/sparql", query_string={"query": count})
+            assert r.status_code == 200, r.get_data(as_text=True)[:300]
+            return int(r.get_json()["results"]["bindings"][0]["n"]["value"])
+
+        assert n(anon) == cat.datasets.count() and n(member) == cat.datasets.count(members=True) > n(anon)
+        hidden = next(g for g in cat.store.graph_names() if "/graph/consortium/" in str(g))
+        ask = f"ASK {{ GRAPH <{hidden}> {{ ?s ?p ?o }} }}"
+        assert anon.get("/sparql", query_string={"query": ask}).get_json()["boolean"] is False
+        assert member.get("/sparql", query_string={"query": ask}).get_json()["boolean"] is True
+        # a CONSTRUCT of titles gives what the harvested graphs hold, in every store
+        titles = (
+            "PREFIX dct: <http://purl.org/dc/terms/> PREFIX dcat: <http://www.w3.org/ns/dcat#> "
+            "CONSTRUCT { ?d dct:title ?t } WHERE { ?d a dcat:Dataset ; dct:title ?t }"
+        )
+        r = member.post("/sparql", data={"query": titles}, headers={"Accept": "application/n-triples"})
+        got = {
+            (str(s), str(o), getattr(o, "language", None))
+            for s, _, o in Graph().parse(data=r.data, format="nt")
+        }
+        expected = set()
+        for name in cat.store.graph_names():
+            view = cat.store.graph(name)
+            for d in view.subjects(predicate=None, object=URIRef("http://www.w3.org/ns/dcat#Dataset")):
+                for t in view.objects(d, URIRef("http://purl.org/dc/terms/title")):
+                    expected.add((str(d), str(t), t.language))
+        assert got == expected and len(got) > 3
+    finally:
+        cat.close()

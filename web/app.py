@@ -53,6 +53,7 @@ def create_app(
 
     logs.init_app(app)
     metrics.init_app(app)
+    _follow_other_writers(app)
     _harvest_service(app)
     errors.init_app(app)
     auth.init_app(app, settings)
@@ -125,3 +126,13 @@ def _harvest_service(app: Flask):
     app.extensions["hdcat.harvests"] = HarvestService(
         cat, workers=cat.settings.service.harvest_workers, state_path=state, after=after
     )
+
+
+def _follow_other_writers(app: Flask) -> None:
+    """With the graph on a SPARQL server, other `hdcat serve` processes and workers harvest into it too: each
+    request first asks the store (one small query) whether anyone wrote since, and if so the answers this
+    process keeps (records, listings, lineage) are dropped. The embedded stores have one writer: no query."""
+
+    @app.before_request
+    def _follow():
+        app.extensions["hdcat"].follow_other_writers()

@@ -39,6 +39,7 @@ for command in (
     harvesting.sources,
     harvesting.plugins,
     harvesting.reindex,
+    harvesting.migrate,
     people.users,
     people.tokens,
     audit.audit,

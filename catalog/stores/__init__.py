@@ -1,7 +1,9 @@
 """RDF stores behind rdflib, chosen by one URL (`HDCAT_STORE`).
 
 `memory:` for tests; `oxigraph:PATH` (the default, on disk) for everything
-else. More kinds register under the `hdcat.stores` entry-point group.
+else; `sparql+http://host:port/dataset` for a SPARQL 1.1 server (catalog/stores/sparql.py). A scheme's
+`+transport` part is handed to the store with its location (`http://host:port/dataset`).
+More kinds register under the `hdcat.stores` entry-point group.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ def open_store(url: str, read_only: bool = False) -> CatalogStore:
     scheme, sep, rest = url.partition(":")
     if not sep or not scheme:
         raise ConfigError(f"HDCAT_STORE={url!r} is not a store URL; use 'memory:' or 'oxigraph:PATH'")
-    scheme = scheme.split("+", 1)[0]
+    scheme, plus, transport = scheme.partition("+")
+    location = f"{transport}:{rest}" if plus else rest
     cls = registry.get(scheme)
-    return cls(rest, read_only=True) if read_only and cls.capabilities.persistent else cls(rest)
+    return cls(location, read_only=True) if read_only and cls.capabilities.persistent else cls(location)
