@@ -128,6 +128,8 @@ class ElasticsearchBackend(SearchBackend):
         hosts, self.alias = split_url(url)
         self.url = ",".join(hosts)
         self.shards, self.replicas = shards, replicas
+        #: bulk items sent again after a passing refusal, since this backend was opened
+        self.resent = 0
         self.es = self._client(hosts)
         self._call(
             lambda: self.es.indices.put_index_template(
@@ -201,6 +203,7 @@ class ElasticsearchBackend(SearchBackend):
             if not again or len(again) < len(errors) or round_ == BULK_ROUNDS - 1:
                 return written, errors
             pending = [a for a in pending if _item_key(a) in again]
+            self.resent += len(pending)
             time.sleep(2**round_)
         return written, errors
 
