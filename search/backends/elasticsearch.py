@@ -147,22 +147,41 @@ class ElasticsearchBackend(SearchBackend):
             hosts, timeout=30, retry_on_timeout=True, max_retries=3, retry_on_status=(502, 503, 504)
         )
 
-    def _call(self, fn):
+    # ---- what differs between client libraries (OpenSearchBackend overrides these) -----------
+    engine = "Elasticsearch"
+    service = "elasticsearch"
+
+    def _client_error(self) -> type[Exception]:
         from elasticsearch.exceptions import ElasticsearchException
 
+        return ElasticsearchException
+
+    def _helpers(self):
+        from elasticsearch import helpers
+
+        return helpers
+
+    def _create_index(self, name: str, settings: dict) -> None:
+        self.es.indices.create(index=name, settings=settings)
+
+    def _search_body(self, body: dict) -> dict:
+        """The 7.17 client takes a search's parts as arguments (its `body=` is deprecated)."""
+        return self.es.search(index=self.alias, **{("from_" if k == "from" else k): v for k, v in body.items()})
+
+    def _call(self, fn):
         try:
             return fn()
-        except ElasticsearchException as exc:
+        except self._client_error() as exc:
             raise SearchUnavailable(
-                f"Elasticsearch at {self.url}: {exc}; is it running? "
-                "(`scripts/services start elasticsearch`, or unset HDCAT_SEARCH_URL "
+                f"{self.engine} at {self.url}: {exc}; is it running? "
+                f"(`scripts/services start {self.service}`, or unset HDCAT_SEARCH_URL "
                 "for the embedded engine)"
             ) from None
 
     def _new_index(self) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 100000:05d}"
         settings = {"number_of_shards": self.shards, "number_of_replicas": self.replicas}
-        self._call(lambda: self.es.indices.create(index=name, settings=settings))
+        self._call(lambda: self._create_index(name, settings))
         return name
 
     def _create_and_point(self) -> None:
@@ -182,8 +201,7 @@ class ElasticsearchBackend(SearchBackend):
         primary moving to a replica, a full write queue, a connection lost) are sent again, up to
         BULK_ROUNDS times with a growing pause. Every action names its _id, so sending one twice writes
         the same document, never a second one. (number written, errors that remain)"""
-        from elasticsearch import helpers
-
+        helpers = self._helpers()
         written, pending = 0, actions
         for round_ in range(BULK_ROUNDS):
             ok, errors = self._call(
@@ -297,19 +315,17 @@ class ElasticsearchBackend(SearchBackend):
         aggs = {name: {"terms": {"field": name, "size": 100}} for name in FACETS}
 
         def run(relaxed: bool):
-            extra = {"sort": sort} if sort else {}
-            return self._call(
-                lambda: self.es.search(
-                    index=self.alias,
-                    query=self._query(request, relaxed),
-                    from_=request.offset,
-                    size=request.size,
-                    aggs=aggs,
-                    track_total_hits=True,
-                    _source=["summary", "descriptions"],
-                    **extra,
-                )
-            )
+            body = {
+                "query": self._query(request, relaxed),
+                "from": request.offset,
+                "size": request.size,
+                "aggs": aggs,
+                "track_total_hits": True,
+                "_source": ["summary", "descriptions"],
+            }
+            if sort:
+                body["sort"] = sort
+            return self._call(lambda: self._search_body(body))
 
         response = run(any_word)
         hits = [
