@@ -288,7 +288,9 @@ def _search_config(raw, env, config_path) -> SearchConfig:
         value = env.get(f"HDCAT_SEARCH_{key.upper()}")
         if value:
             if not value.isdigit() or not low <= int(value) <= high:
-                raise ConfigError(f"HDCAT_SEARCH_{key.upper()}={value!r}: a whole number from {low} to {high}")
+                raise ConfigError(
+                    f"HDCAT_SEARCH_{key.upper()}={value!r}: a whole number from {low} to {high}"
+                )
             search = replace(search, **{key: int(value)})
     return search
 

@@ -26,7 +26,9 @@ CONTROL_URL = os.environ.get("HDCAT_TEST_ES_CLUSTER_CONTROL", "")
 
 
 def control(path: str, method: str = "GET") -> dict:
-    request = urllib.request.Request(CONTROL_URL + path, method=method, data=b"" if method == "POST" else None)
+    request = urllib.request.Request(
+        CONTROL_URL + path, method=method, data=b"" if method == "POST" else None
+    )
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
 

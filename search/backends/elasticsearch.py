@@ -75,7 +75,8 @@ def split_url(url: str) -> tuple[list[str], str]:
     alias = aliases.pop() if aliases else ALIAS
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,100}", alias):
         raise SearchUnavailable(
-            f"HDCAT_SEARCH_URL path {alias!r} is not a valid index alias (lower-case letters, digits, - and _)"
+            f"HDCAT_SEARCH_URL path {alias!r} is not a valid index alias "
+            "(lower-case letters, digits, - and _)"
         )
     return hosts, alias
 
@@ -166,7 +167,9 @@ class ElasticsearchBackend(SearchBackend):
 
     def _search_body(self, body: dict) -> dict:
         """The 7.17 client takes a search's parts as arguments (its `body=` is deprecated)."""
-        return self.es.search(index=self.alias, **{("from_" if k == "from" else k): v for k, v in body.items()})
+        return self.es.search(
+            index=self.alias, **{("from_" if k == "from" else k): v for k, v in body.items()}
+        )
 
     def _call(self, fn):
         try:
