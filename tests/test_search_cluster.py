@@ -171,6 +171,35 @@ def test_the_alias_swap_of_a_reindex_under_concurrent_queries(cluster, sample_ca
         search.close()
 
 
+def test_a_bulk_write_waits_out_an_index_that_refuses_writes_for_a_while(cluster, tmp_path):
+    """The live index refuses writes (429, the block Elasticsearch sets when a disk fills) for 9 s: the
+    client's own retries give up after about 7, then the backend's rounds resend every refused item."""
+    nodes, es = cluster
+    alias = f"hdcat-test-cluster-block-{os.getpid()}"
+    backend, _ = backend_for(nodes, alias, tmp_path, shards=1, replicas=1)
+    block = "index.blocks.read_only_allow_delete"
+    unblock = None
+    try:
+        assert backend.rebuild(documents(100)) == 100
+        (index,) = es.indices.get_alias(name=alias)
+        es.indices.put_settings(index=index, body={block: True})
+        refused = es.index(index=alias, id="probe", body={"id": "probe"}, ignore=[429])
+        assert refused["status"] == 429  # the block really refuses writes
+        unblock = threading.Timer(9, lambda: es.indices.put_settings(index=index, body={block: None}))
+        started = time.perf_counter()
+        unblock.start()
+        assert backend.update(list(documents(500, "u"))) == 500
+        seconds = time.perf_counter() - started
+        print(f"\n500 updates refused for 9 s, written after {seconds:.1f} s, {backend.resent} items resent")
+        assert seconds >= 9 and backend.resent >= 500
+        assert backend.count() == 600
+    finally:
+        if unblock is not None:
+            unblock.join()
+        drop(es, alias)
+        backend.close()
+
+
 BULK_DOCUMENTS = 20_000
 
 
