@@ -183,7 +183,7 @@ def test_a_bulk_write_waits_out_an_index_that_refuses_writes_for_a_while(cluster
         assert backend.rebuild(documents(100)) == 100
         (index,) = es.indices.get_alias(name=alias)
         es.indices.put_settings(index=index, body={block: True})
-        refused = es.index(index=alias, id="probe", body={"id": "probe"}, ignore=[429])
+        refused = es.index(index=alias, id="probe", document={"id": "probe"}, ignore=[429])
         assert refused["status"] == 429  # the block really refuses writes
         unblock = threading.Timer(9, lambda: es.indices.put_settings(index=index, body={block: None}))
         started = time.perf_counter()
