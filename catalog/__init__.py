@@ -34,6 +34,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     # config.py
     "DEFAULT_THRESHOLD": ("config", "DEFAULT_THRESHOLD"),
     "Settings": ("config", "Settings"),
+    "SearchConfig": ("config", "SearchConfig"),
     "SourceConfig": ("config", "SourceConfig"),
     "cron_fields": ("config", "cron_fields"),
     "cron_trigger_args": ("config", "cron_trigger_args"),

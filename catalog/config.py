@@ -93,6 +93,18 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    """How an Elasticsearch/OpenSearch index is laid out, applied when `reindex` creates an index
+    (an index's shard count is fixed at creation, so a change takes effect at the next reindex)."""
+
+    #: primary shards of each new index: more spreads one big catalogue over more nodes
+    shards: int = 1
+    #: copies of each shard on other nodes: 1 on three nodes keeps searching and writing through a
+    #: node's loss; 0 (the default) for a single node, where a replica could never be placed
+    replicas: int = 0
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One place hdcat harvests from."""
 
@@ -139,6 +151,15 @@ class _ConfigSchema(Schema):
     sources = fields.List(fields.Dict(), load_default=list)
     lineage = fields.Dict(load_default=dict)
     service = fields.Dict(load_default=dict)
+    search = fields.Dict(load_default=dict)
+
+
+class _SearchSchema(Schema):
+    class Meta:
+        unknown = "raise"
+
+    shards = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1024))
+    replicas = fields.Integer(load_default=0, validate=validate.Range(min=0, max=16))
 
 
 class _ServiceSchema(Schema):
@@ -167,6 +188,7 @@ class Settings:
     #: OpenLineage namespace prefix → member hospital, e.g. "postgres://hanbit-db:5432" → "hanbit"
     lineage_namespaces: tuple[tuple[str, str], ...] = ()
     service: ServiceConfig = ServiceConfig()
+    search: SearchConfig = SearchConfig()
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -243,6 +265,7 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         service = replace(service, threads=int(env["HDCAT_THREADS"]))
     return Settings(
         service=service,
+        search=_search_config(data["search"], env, config_path),
         lineage_namespaces=tuple(sorted(namespaces.items(), key=lambda kv: -len(kv[0]))),
         base_iri=data["base_iri"].rstrip("/"),
         data_dir=data_dir,
@@ -253,6 +276,23 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         sources=tuple(sources),
         config_path=Path(config_path).resolve() if config_path else None,
     )
+
+
+def _search_config(raw, env, config_path) -> SearchConfig:
+    """`[search]` shards and replicas, each overridden by HDCAT_SEARCH_SHARDS / HDCAT_SEARCH_REPLICAS."""
+    try:
+        search = SearchConfig(**_SearchSchema().load(raw))
+    except ValidationError as exc:
+        raise ConfigError(f"{config_path}: [search] {_first_error(exc.messages)}") from None
+    for key, low, high in (("shards", 1, 1024), ("replicas", 0, 16)):
+        value = env.get(f"HDCAT_SEARCH_{key.upper()}")
+        if value:
+            if not value.isdigit() or not low <= int(value) <= high:
+                raise ConfigError(
+                    f"HDCAT_SEARCH_{key.upper()}={value!r}: a whole number from {low} to {high}"
+                )
+            search = replace(search, **{key: int(value)})
+    return search
 
 
 def _first_error(messages) -> str:

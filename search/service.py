@@ -35,7 +35,7 @@ class Search:
         settings = catalog.settings
         self.folder = Path(settings.data_dir) / "search"
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.backend = backend or open_backend(settings.search_url, settings.data_dir)
+        self.backend = backend or open_backend(settings.search_url, settings.data_dir, settings.search)
         # two suggesters: words from consortium-only titles must not reach anonymous autocomplete
         self.suggester = Suggester.load(self.folder / "suggest.json")
         self.public_suggester = Suggester.load(self.folder / "suggest-public.json")

@@ -1,5 +1,5 @@
-"""One suite, every search behaviour, run against both backends: the embedded engine and a real
-Elasticsearch (started by scripts/test; in CI a missing Elasticsearch fails the run)."""
+"""One suite, every search behaviour, run against every backend: the embedded engine, a real
+Elasticsearch and a real OpenSearch 2.x (both started by scripts/test; in CI a missing one fails the run)."""
 
 from __future__ import annotations
 
@@ -30,18 +30,26 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module", params=["embedded", "elasticsearch"])
+#: engine → (the variable scripts/services prints, the service that prints it)
+SERVERS = {
+    "elasticsearch": ("HDCAT_SEARCH_URL", "elasticsearch"),
+    "opensearch": ("HDCAT_TEST_OPENSEARCH_URL", "opensearch"),
+}
+
+
+@pytest.fixture(scope="module", params=["embedded", "elasticsearch", "opensearch"])
 def search(request, sample_catalog, sample_search):
     if request.param == "embedded":
         yield sample_search
         return
-    url = os.environ.get("HDCAT_SEARCH_URL")
-    require_service(bool(url), "Elasticsearch (HDCAT_SEARCH_URL from scripts/services start elasticsearch)")
-    from hdcat.search.backends.elasticsearch import ElasticsearchBackend
+    variable, service_name = SERVERS[request.param]
+    url = os.environ.get(variable)
+    require_service(bool(url), f"{request.param} ({variable} from scripts/services start {service_name})")
+    from hdcat.search.backends import open_backend
 
-    service = Search(
-        sample_catalog, backend=ElasticsearchBackend(url.rstrip("/") + "/hdcat-test-conformance")
-    )
+    backend = open_backend(url.rstrip("/") + "/hdcat-test-conformance", sample_catalog.settings.data_dir)
+    assert backend.name == request.param
+    service = Search(sample_catalog, backend=backend)
     service.reindex()
     yield service
     service.close()

@@ -52,6 +52,8 @@ class Capabilities:
 class SearchBackend:
     name = "base"
     capabilities = Capabilities(persistent=False, alias_swap=False)
+    #: True: the constructor takes `shards` and `replicas` ([search] in hdcat.toml) besides the URL
+    index_layout = False
 
     def rebuild(self, documents: Iterable[dict]) -> int:
         """Index everything anew and switch to it at once; searches never see a half-built index."""

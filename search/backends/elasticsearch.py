@@ -3,6 +3,12 @@
 Tested against Elasticsearch 7.10.2 (the newest server published on Maven Central, which the test
 command starts) with the official 7.17 client; the client major is pinned to the server's.
 
+On a cluster the URL lists every node (http://a:9200,http://b:9200/alias): the client spreads
+requests over them and, when one stops answering, retries on the others. Shards and replicas come
+from `[search]` in hdcat.toml and are applied when an index is created. Bulk writes retry the
+documents a cluster turned away for a passing reason (a node closing, a shard moving, a full queue),
+so a node lost in the middle of a reindex costs time, never documents.
+
 Documents carry the same pre-analysed text as the embedded engine (analysis.py),
 indexed with a whitespace analyzer, so both engines match the same datasets and
 one conformance suite checks both. Every client error becomes SearchUnavailable.
@@ -27,7 +33,55 @@ ALIAS = "hdcat-datasets"
 TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
 
 
-def index_template(alias: str = ALIAS) -> dict:
+#: a bulk item refused for one of these reasons is sent again (a shard between nodes, a node closing)
+TRANSIENT_STATUSES = {429, 500, 502, 503, 504, "N/A"}
+#: rounds of resending refused items, each after a longer pause (1, 2, 4, 8, 16 s)
+BULK_ROUNDS = 6
+
+
+def _transient(error: dict) -> bool:
+    info = next(iter(error.values()))
+    return info.get("status") in TRANSIENT_STATUSES
+
+
+def _item_key(item: dict) -> tuple[str, str]:
+    if "_op_type" in item:
+        return item["_op_type"], item["_id"]
+    return "index", item["_id"]
+
+
+def _error_key(error: dict) -> tuple[str, str]:
+    op, info = next(iter(error.items()))
+    return op, info["_id"]
+
+
+def split_url(url: str) -> tuple[list[str], str]:
+    """(node URLs, alias) of `http://host:port[,http://host2:port...][/alias]`; the alias may follow
+    any one node (the last is usual) and defaults to hdcat-datasets."""
+    from urllib.parse import urlsplit
+
+    hosts, aliases = [], set()
+    for part in url.split(","):
+        parts = urlsplit(part.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SearchUnavailable(
+                f"search URL {url!r}: each node must be http(s)://host:port, comma-separated"
+            )
+        hosts.append(f"{parts.scheme}://{parts.netloc}")
+        if parts.path.strip("/"):
+            aliases.add(parts.path.strip("/"))
+    if len(aliases) > 1:
+        raise SearchUnavailable(f"search URL {url!r} names several aliases: {sorted(aliases)}")
+    alias = aliases.pop() if aliases else ALIAS
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,100}", alias):
+        raise SearchUnavailable(
+            f"HDCAT_SEARCH_URL path {alias!r} is not a valid index alias "
+            "(lower-case letters, digits, - and _)"
+        )
+    return hosts, alias
+
+
+def index_template(alias: str = ALIAS, shards: int = 1, replicas: int = 0) -> dict:
     text = {"type": "text", "analyzer": "hdcat_terms", "index_options": "positions", "norms": True}
     properties = {name: dict(text) for name in TEXT_FIELDS}
     properties.update({name: {"type": "keyword"} for name in FACETS + INTERNAL_FILTERS})
@@ -46,8 +100,8 @@ def index_template(alias: str = ALIAS) -> dict:
         "index_patterns": [f"{alias}-*"],
         "template": {
             "settings": {
-                "number_of_shards": 1,
-                "number_of_replicas": 0,
+                "number_of_shards": shards,
+                "number_of_replicas": replicas,
                 "refresh_interval": "1s",
                 "analysis": {
                     "analyzer": {
@@ -65,43 +119,72 @@ class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
     capabilities = Capabilities(persistent=True, alias_swap=True, updates=True)
 
-    def __init__(self, url: str):
-        """`url` is the server; a path names the alias to use (default hdcat-datasets), so
-        several catalogues or test runs can share one cluster: http://host:9200/my-catalogue"""
-        from urllib.parse import urlsplit
+    #: open_backend passes `shards` and `replicas` from [search]
+    index_layout = True
 
-        from elasticsearch import Elasticsearch
-
-        parts = urlsplit(url)
-        self.url = f"{parts.scheme}://{parts.netloc}"
-        self.alias = parts.path.strip("/") or ALIAS
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,100}", self.alias):
-            raise SearchUnavailable(
-                f"HDCAT_SEARCH_URL path {self.alias!r} is not a valid index alias "
-                "(lower-case letters, digits, - and _)"
-            )
-        self.es = Elasticsearch(self.url, timeout=30, retry_on_timeout=True, max_retries=2)
+    def __init__(self, url: str, shards: int = 1, replicas: int = 0):
+        """`url` is the server, or every node of a cluster comma-separated; a path names the alias to use
+        (default hdcat-datasets), so several catalogues or test runs can share one cluster:
+        http://host:9200/my-catalogue"""
+        hosts, self.alias = split_url(url)
+        self.url = ",".join(hosts)
+        self.shards, self.replicas = shards, replicas
+        #: bulk items sent again after a passing refusal, since this backend was opened
+        self.resent = 0
+        self.es = self._client(hosts)
         self._call(
-            lambda: self.es.indices.put_index_template(name=self.alias, body=index_template(self.alias))
+            lambda: self.es.indices.put_index_template(
+                name=self.alias, body=index_template(self.alias, shards, replicas)
+            )
         )
         if not self._call(lambda: self.es.indices.exists_alias(name=self.alias)):
             self._create_and_point()
 
-    def _call(self, fn):
+    def _client(self, hosts: list[str]):
+        """A request that fails on one node (connection lost, timeout, 502/503/504) is retried on the next."""
+        from elasticsearch import Elasticsearch
+
+        return Elasticsearch(
+            hosts, timeout=30, retry_on_timeout=True, max_retries=3, retry_on_status=(502, 503, 504)
+        )
+
+    # ---- what differs between client libraries (OpenSearchBackend overrides these) -----------
+    engine = "Elasticsearch"
+    service = "elasticsearch"
+
+    def _client_error(self) -> type[Exception]:
         from elasticsearch.exceptions import ElasticsearchException
 
+        return ElasticsearchException
+
+    def _helpers(self):
+        from elasticsearch import helpers
+
+        return helpers
+
+    def _create_index(self, name: str, settings: dict) -> None:
+        self.es.indices.create(index=name, settings=settings)
+
+    def _search_body(self, body: dict) -> dict:
+        """The 7.17 client takes a search's parts as arguments (its `body=` is deprecated)."""
+        return self.es.search(
+            index=self.alias, **{("from_" if k == "from" else k): v for k, v in body.items()}
+        )
+
+    def _call(self, fn):
         try:
             return fn()
-        except ElasticsearchException as exc:
+        except self._client_error() as exc:
             raise SearchUnavailable(
-                f"Elasticsearch at {self.url}: {exc}; is it running? "
-                "(`scripts/services start elasticsearch`, or unset HDCAT_SEARCH_URL "
+                f"{self.engine} at {self.url}: {exc}; is it running? "
+                f"(`scripts/services start {self.service}`, or unset HDCAT_SEARCH_URL "
                 "for the embedded engine)"
             ) from None
 
     def _new_index(self) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 100000:05d}"
-        self._call(lambda: self.es.indices.create(index=name))
+        settings = {"number_of_shards": self.shards, "number_of_replicas": self.replicas}
+        self._call(lambda: self._create_index(name, settings))
         return name
 
     def _create_and_point(self) -> None:
@@ -116,20 +199,39 @@ class ElasticsearchBackend(SearchBackend):
         for doc in documents:
             yield {"_index": index, "_id": doc["id"], "_source": doc}
 
-    def rebuild(self, documents: Iterable[dict]) -> int:
-        from elasticsearch import helpers
-
-        new = self._new_index()
-        try:
+    def _bulk(self, actions: list[dict]) -> tuple[int, list[dict]]:
+        """Send `actions`; the items refused for a passing reason (TRANSIENT_STATUSES: a node closed, a
+        primary moving to a replica, a full write queue, a connection lost) are sent again, up to
+        BULK_ROUNDS times with a growing pause. Every action names its _id, so sending one twice writes
+        the same document, never a second one. (number written, errors that remain)"""
+        helpers = self._helpers()
+        written, pending = 0, actions
+        for round_ in range(BULK_ROUNDS):
             ok, errors = self._call(
-                lambda: helpers.bulk(
+                lambda pending=pending: helpers.bulk(
                     self.es,
-                    self._actions(documents, new),
+                    pending,
                     chunk_size=500,
                     raise_on_error=False,
+                    raise_on_exception=False,
+                    max_retries=3,
+                    initial_backoff=1,
                     request_timeout=120,
                 )
             )
+            written += ok
+            again = {_error_key(e) for e in errors if _transient(e)}
+            if not again or len(again) < len(errors) or round_ == BULK_ROUNDS - 1:
+                return written, errors
+            pending = [a for a in pending if _item_key(a) in again]
+            self.resent += len(pending)
+            time.sleep(2**round_)
+        return written, errors
+
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        new = self._new_index()
+        try:
+            ok, errors = self._bulk(list(self._actions(documents, new)))
         except Exception:
             self.es.indices.delete(index=new, ignore=[404])
             raise
@@ -150,8 +252,6 @@ class ElasticsearchBackend(SearchBackend):
     def update(self, documents: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:
         """Deletes and writes through the alias in one bulk request, then a refresh so searches see them.
         A reindex running meanwhile builds a new index from the graph, which already holds these changes."""
-        from elasticsearch import helpers
-
         documents = list(documents)
         written = {doc["id"] for doc in documents}
         actions = [
@@ -160,9 +260,7 @@ class ElasticsearchBackend(SearchBackend):
         actions += [{"_index": self.alias, "_id": doc["id"], "_source": doc} for doc in documents]
         if not actions:
             return 0
-        _ok, errors = self._call(
-            lambda: helpers.bulk(self.es, actions, chunk_size=500, raise_on_error=False, request_timeout=120)
-        )
+        _ok, errors = self._bulk(actions)
         errors = [e for e in errors if e.get("delete", {}).get("status") != 404]  # already gone is fine
         if errors:
             raise SearchUnavailable(f"Elasticsearch refused {len(errors)} updates, first: {errors[0]}")
@@ -220,19 +318,17 @@ class ElasticsearchBackend(SearchBackend):
         aggs = {name: {"terms": {"field": name, "size": 100}} for name in FACETS}
 
         def run(relaxed: bool):
-            extra = {"sort": sort} if sort else {}
-            return self._call(
-                lambda: self.es.search(
-                    index=self.alias,
-                    query=self._query(request, relaxed),
-                    from_=request.offset,
-                    size=request.size,
-                    aggs=aggs,
-                    track_total_hits=True,
-                    _source=["summary", "descriptions"],
-                    **extra,
-                )
-            )
+            body = {
+                "query": self._query(request, relaxed),
+                "from": request.offset,
+                "size": request.size,
+                "aggs": aggs,
+                "track_total_hits": True,
+                "_source": ["summary", "descriptions"],
+            }
+            if sort:
+                body["sort"] = sort
+            return self._call(lambda: self._search_body(body))
 
         response = run(any_word)
         hits = [
