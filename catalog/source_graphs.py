@@ -12,6 +12,7 @@ import hashlib
 import threading
 
 from hdcat.catalog.config import Settings
+from hdcat.catalog.graph_diff import diff
 from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
 from hdcat.catalog.resources import GraphCopy, dataset_closure
 from hdcat.catalog.run_log import RunLog
@@ -159,12 +160,29 @@ class SourceGraphs:
         public, hidden = split(index, consortium_datasets(index, config.visibility if config else PUBLIC))
         run.finish(Outcome.CHANGED)
         # the source's graphs and its run record in one transaction: never one without the other
-        self.store.replace_graphs(
-            {name: public, hidden_name: hidden}, add={self.runs.graph_iri: run.to_graph(self.base, name)}
-        )
+        writes = {name: public, hidden_name: hidden}
+        add = {self.runs.graph_iri: run.to_graph(self.base, name)}
+        diffs = self._diffs(writes) if previous else None
+        if diffs is None:
+            self.store.replace_graphs(writes, add=add)
+        else:  # only what changed is written; unchanged datasets' statements stay as stored
+            self.store.patch_graphs(writes, diffs, add=add)
         return run
 
-    def _add_records(self, run: HarvestRun, graph: GraphCopy, current: dict, previous: dict, name: URIRef) -> None:
+    def _diffs(self, writes: dict) -> dict | None:
+        """What differs between each graph the store holds and its new content, or None when a graph
+        cannot be diffed (shared or cyclic blank nodes) or most of it changed: then it is replaced whole."""
+        diffs = {}
+        for graph_name, triples in writes.items():
+            d = diff(self.store.graph_triples(graph_name), triples)
+            if d is None or d.writes > max(len(triples), 1) // 2:
+                return None
+            diffs[graph_name] = d
+        return diffs
+
+    def _add_records(
+        self, run: HarvestRun, graph: GraphCopy, current: dict, previous: dict, name: URIRef
+    ) -> None:
         """A catalogue record per dataset, added to `graph`; an unchanged dataset keeps its dates and the run
         that changed it."""
         now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
