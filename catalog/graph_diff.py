@@ -148,3 +148,23 @@ def _split_trees(triples: list) -> list:
             trees.append([])
         trees[-1].append(t)
     return trees
+
+
+def write_graphs(store, graphs: dict, add: dict | None = None) -> dict | None:
+    """Make each named graph in `graphs` (name → its new triples) hold exactly those, and add `add`, in one
+    transaction: through `store.patch_graphs` with what differs from what the store holds, or, when a graph
+    cannot be diffed or most of it changed, through `store.replace_graphs`. Returns the diffs written, or
+    None when the graphs were replaced whole."""
+    graphs = {name: list(triples) for name, triples in graphs.items()}
+    diffs: dict | None = {}
+    for name, triples in graphs.items():
+        d = diff(store.graph_triples(name), triples)
+        if d is None or d.writes > max(len(triples), 1) // 2:
+            diffs = None
+            break
+        diffs[name] = d
+    if diffs is None:
+        store.replace_graphs(graphs, add=add)
+    else:
+        store.patch_graphs(graphs, diffs, add=add)
+    return diffs

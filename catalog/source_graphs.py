@@ -12,7 +12,7 @@ import hashlib
 import threading
 
 from hdcat.catalog.config import Settings
-from hdcat.catalog.graph_diff import diff
+from hdcat.catalog.graph_diff import write_graphs
 from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
 from hdcat.catalog.resources import GraphCopy, dataset_closure
 from hdcat.catalog.run_log import RunLog
@@ -49,12 +49,19 @@ LOCAL_IDS_ELSEWHERE = (
 )
 
 
-def dataset_hash(graph, iri: URIRef) -> str:
+def dataset_hash(graph, iri: URIRef, written: dict | None = None) -> str:
     """A content hash of one dataset's description that ignores blank-node labels. `graph`: an rdflib Graph
-    or (far cheaper for a whole source) a resources.GraphCopy of it."""
+    or (far cheaper for a whole source) a resources.GraphCopy of it; `written`: term → its N-Triples form,
+    shared across the datasets of one commit (themes, agents and predicates repeat on every one)."""
+    written = {} if written is None else written
     lines = []
-    for s, p, o in dataset_closure(graph, iri):
-        parts = ["_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)]
+    for triple in dataset_closure(graph, iri):
+        parts = []
+        for t in triple:
+            text = written.get(t)
+            if text is None:
+                text = written[t] = "_:" if isinstance(t, BNode) else t.n3()
+            parts.append(text)
         lines.append(" ".join(parts))
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
 
@@ -134,8 +141,9 @@ class SourceGraphs:
         qname = bind_prefixes(Graph()).namespace_manager.normalizeUri
         for line in conflicts(self.store, self.base, index, (name, hidden_name), run.source, qname):
             run.warn(line)  # a dataset other sources publish too, described differently there
+        written: dict = {}
         current = {
-            ds: dataset_hash(index, ds)
+            ds: dataset_hash(index, ds, written)
             for ds in dict.fromkeys(index.subjects(RDF.type, DCAT.Dataset))
             if isinstance(ds, URIRef)
         }
@@ -162,23 +170,11 @@ class SourceGraphs:
         # the source's graphs and its run record in one transaction: never one without the other
         writes = {name: public, hidden_name: hidden}
         add = {self.runs.graph_iri: run.to_graph(self.base, name)}
-        diffs = self._diffs(writes) if previous else None
-        if diffs is None:
+        if previous:  # only what changed is written; unchanged datasets' statements stay as stored
+            write_graphs(self.store, writes, add=add)
+        else:
             self.store.replace_graphs(writes, add=add)
-        else:  # only what changed is written; unchanged datasets' statements stay as stored
-            self.store.patch_graphs(writes, diffs, add=add)
         return run
-
-    def _diffs(self, writes: dict) -> dict | None:
-        """What differs between each graph the store holds and its new content, or None when a graph
-        cannot be diffed (shared or cyclic blank nodes) or most of it changed: then it is replaced whole."""
-        diffs = {}
-        for graph_name, triples in writes.items():
-            d = diff(self.store.graph_triples(graph_name), triples)
-            if d is None or d.writes > max(len(triples), 1) // 2:
-                return None
-            diffs[graph_name] = d
-        return diffs
 
     def _add_records(
         self, run: HarvestRun, graph: GraphCopy, current: dict, previous: dict, name: URIRef

@@ -65,7 +65,8 @@ class Spy:
             return replace(graphs, add)
 
         def patch_graphs(graphs, diffs, add=None):
-            self.patches.append({str(k): d for k, d in diffs.items()})
+            if any("/source/" in str(g) for g in graphs):
+                self.patches.append({str(k): d for k, d in diffs.items()})
             return patch(graphs, diffs, add)
 
         store.replace_graphs, store.patch_graphs = replace_graphs, patch_graphs
