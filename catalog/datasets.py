@@ -258,10 +258,16 @@ class Datasets:
         ds, graphs = self.locate(local_id, members)
         return self.record(ds, graphs)
 
-    def records(self, rows, with_conformance: bool = True) -> Iterator[dict]:
+    def records(self, rows, with_conformance: bool = True, copy_graphs: bool = True) -> Iterator[dict]:
         """The records of many (dataset, graphs) rows, for whole passes (reindex): each graph is read from
         the store once into memory and every record is cut from that copy, instead of a store lookup a
-        triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md)."""
+        triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md). With
+        `copy_graphs` False (a few rows of a large graph: a re-harvest's changes) they are read from the
+        store instead."""
+        if not copy_graphs:
+            for ds, graphs in rows:
+                yield self.record(ds, _as_graphs(graphs), with_conformance)
+            return
         copies: OrderedDict = OrderedDict()
         for ds, graphs in rows:
             graphs = _as_graphs(graphs)

@@ -76,12 +76,20 @@ class GraphCopy:
     catalogue-record lookups make, without a store call or an rdflib Memory store per triple. For whole
     passes over a graph (Datasets.records)."""
 
-    def __init__(self, triples):
+    def __init__(self, triples=()):
         self._by_subject: dict = {}
         self._by_po: dict = {}
-        for s, p, o in triples:
-            self._by_subject.setdefault(s, []).append((s, p, o))
-            self._by_po.setdefault((p, o), []).append(s)
+        for triple in triples:
+            self.add(triple)
+
+    def add(self, triple) -> None:
+        s, p, o = triple
+        self._by_subject.setdefault(s, []).append(triple)
+        self._by_po.setdefault((p, o), []).append(s)
+
+    def __iter__(self):
+        for triples in self._by_subject.values():
+            yield from triples
 
     def triples(self, pattern):
         s, p, o = pattern
@@ -98,10 +106,17 @@ class GraphCopy:
         return next(self.triples(pattern), None) is not None
 
     def subjects(self, predicate, obj):
+        if obj is None:  # every subject with `predicate`, once each
+            return iter(
+                dict.fromkeys(s for (p, _), found in self._by_po.items() if p == predicate for s in found)
+            )
         return iter(self._by_po.get((predicate, obj), ()))
 
     def value(self, subject, predicate):
         return next((o for _, _, o in self.triples((subject, predicate, None))), None)
+
+    def objects(self, subject=None, predicate=None):
+        return (o for _, _, o in self.triples((subject, predicate, None)))
 
 
 class RecordView(GraphCopy):
@@ -127,9 +142,6 @@ class RecordView(GraphCopy):
             for triple in triples:
                 if (p is None or triple[1] == p) and (o is None or triple[2] == o):
                     yield triple
-
-    def objects(self, subject=None, predicate=None):
-        return (o for _, _, o in self.triples((subject, predicate, None)))
 
     def predicate_objects(self, subject=None):
         return ((p, o) for _, p, o in self.triples((subject, None, None)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from hdcat.catalog.iris import consortium_graph_prefix
 from hdcat.ontology import DCAT, DCT, HDCAT, sparql_prefixes
 from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF
 
 #: properties that DCAT-AP 3 / HealthDCAT-AP allow at most once on a dataset (per language for texts)
 SINGLE_VALUED = (
@@ -65,8 +66,8 @@ def conflicts(store, base: str, graph, own_graphs, source: str, qname) -> list[s
     graph give a dataset different values for a single-valued property. Blank nodes (a publisher described
     inline) cannot be compared across graphs and are left out."""
     mine: dict = {}
-    for ds in graph.subjects(None, None):
-        if not isinstance(ds, URIRef) or (ds, None, DCAT.Dataset) not in graph:
+    for ds in dict.fromkeys(graph.subjects(RDF.type, DCAT.Dataset)):  # each dataset once
+        if not isinstance(ds, URIRef):
             continue
         for prop in SINGLE_VALUED:
             for value in graph.objects(ds, prop):

@@ -12,8 +12,9 @@ import hashlib
 import threading
 
 from hdcat.catalog.config import Settings
+from hdcat.catalog.graph_diff import write_graphs
 from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
-from hdcat.catalog.resources import dataset_closure
+from hdcat.catalog.resources import GraphCopy, dataset_closure
 from hdcat.catalog.run_log import RunLog
 from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.shared_datasets import conflicts
@@ -48,11 +49,19 @@ LOCAL_IDS_ELSEWHERE = (
 )
 
 
-def dataset_hash(graph: Graph, iri: URIRef) -> str:
-    """A content hash of one dataset's description that ignores blank-node labels."""
+def dataset_hash(graph, iri: URIRef, written: dict | None = None) -> str:
+    """A content hash of one dataset's description that ignores blank-node labels. `graph`: an rdflib Graph
+    or (far cheaper for a whole source) a resources.GraphCopy of it; `written`: term → its N-Triples form,
+    shared across the datasets of one commit (themes, agents and predicates repeat on every one)."""
+    written = {} if written is None else written
     lines = []
-    for s, p, o in dataset_closure(graph, iri):
-        parts = ["_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)]
+    for triple in dataset_closure(graph, iri):
+        parts = []
+        for t in triple:
+            text = written.get(t)
+            if text is None:
+                text = written[t] = "_:" if isinstance(t, BNode) else t.n3()
+            parts.append(text)
         lines.append(" ".join(parts))
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
 
@@ -126,12 +135,16 @@ class SourceGraphs:
         name, hidden_name = self.graphs_of(run.source)
         previous = self._previous_records(name, hidden_name)
         self._dedupe_local_ids(graph, name, hidden_name)
+        # one pass over the harvested triples into dicts: every lookup below (hashes, conflicts, the
+        # public/consortium split) is a dict lookup, not an rdflib store call
+        index = GraphCopy(graph)
         qname = bind_prefixes(Graph()).namespace_manager.normalizeUri
-        for line in conflicts(self.store, self.base, graph, (name, hidden_name), run.source, qname):
+        for line in conflicts(self.store, self.base, index, (name, hidden_name), run.source, qname):
             run.warn(line)  # a dataset other sources publish too, described differently there
+        written: dict = {}
         current = {
-            ds: dataset_hash(graph, ds)
-            for ds in graph.subjects(RDF.type, DCAT.Dataset)
+            ds: dataset_hash(index, ds, written)
+            for ds in dict.fromkeys(index.subjects(RDF.type, DCAT.Dataset))
             if isinstance(ds, URIRef)
         }
         added = [ds for ds in current if ds not in previous]
@@ -140,7 +153,7 @@ class SourceGraphs:
         run.found = len(current)
         run.added, run.changed, run.removed = len(added), len(changed), len(removed)
         run.touched = {previous[ds]["local"] for ds in changed + removed if previous[ds]["local"]} | {
-            str(graph.value(ds, HDCAT.localId)) for ds in added + changed if graph.value(ds, HDCAT.localId)
+            str(index.value(ds, HDCAT.localId)) for ds in added + changed if index.value(ds, HDCAT.localId)
         }
         if not run.touched:
             run.touched = (
@@ -150,21 +163,24 @@ class SourceGraphs:
             run.finish(Outcome.UNCHANGED)
             self.runs.record(run)
             return run
-        self._add_records(run, graph, current, previous, name)
+        self._add_records(run, index, current, previous, name)
         config = self.settings.source(run.source)
-        public, hidden = split(graph, consortium_datasets(graph, config.visibility if config else PUBLIC))
+        public, hidden = split(index, consortium_datasets(index, config.visibility if config else PUBLIC))
         run.finish(Outcome.CHANGED)
         # the source's graphs and its run record in one transaction: never one without the other
-        self.store.replace_graphs(
-            {name: public, hidden_name: hidden}, add={self.runs.graph_iri: run.to_graph(self.base, name)}
-        )
+        writes = {name: public, hidden_name: hidden}
+        add = {self.runs.graph_iri: run.to_graph(self.base, name)}
+        if previous:  # only what changed is written; unchanged datasets' statements stay as stored
+            write_graphs(self.store, writes, add=add)
+        else:
+            self.store.replace_graphs(writes, add=add)
         return run
 
     def _add_records(
-        self, run: HarvestRun, graph: Graph, current: dict, previous: dict, name: URIRef
+        self, run: HarvestRun, graph: GraphCopy, current: dict, previous: dict, name: URIRef
     ) -> None:
-        """A catalogue record per dataset; an unchanged dataset keeps its dates and the run that changed
-        it."""
+        """A catalogue record per dataset, added to `graph`; an unchanged dataset keeps its dates and the run
+        that changed it."""
         now = Literal(run.started.isoformat(), datatype=XSD.dateTime)
         run_node = run.iri(self.base)
         for ds, digest in current.items():

@@ -19,8 +19,8 @@ from collections import defaultdict
 
 from hdcat.catalog.iris import consortium_graph_prefix
 from hdcat.catalog.resources import closure, dataset_closure
-from hdcat.ontology import DCAT, DCT, EU_ACCESS, bind_prefixes
-from rdflib import Graph, URIRef
+from hdcat.ontology import DCAT, DCT, EU_ACCESS
+from rdflib import URIRef
 from rdflib.namespace import FOAF, RDF
 
 PUBLIC = "public"
@@ -43,33 +43,36 @@ def visible_graphs_filter(base: str, members: bool) -> str:
     return "" if members else f'FILTER(!STRSTARTS(STR(?g), "{consortium_graph_prefix(base)}"))'
 
 
-def consortium_datasets(graph: Graph, source_visibility: str = PUBLIC) -> set[URIRef]:
+def consortium_datasets(graph, source_visibility: str = PUBLIC) -> set[URIRef]:
+    """The datasets of `graph` (an rdflib Graph or a resources.GraphCopy) that go to the consortium graph."""
     datasets = {ds for ds in graph.subjects(RDF.type, DCAT.Dataset) if isinstance(ds, URIRef)}
     if source_visibility == CONSORTIUM:
         return datasets
-    return {ds for ds in datasets if set(graph.objects(ds, DCT.accessRights)) & CONSORTIUM_ACCESS}
+    return {ds for ds in datasets if any((ds, DCT.accessRights, r) in graph for r in CONSORTIUM_ACCESS)}
 
 
-def split(graph: Graph, hidden: set[URIRef]) -> tuple[Graph, Graph]:
-    """(public, consortium): a node goes with the hidden datasets only if nothing public reaches it,
+def split(graph, hidden: set[URIRef]) -> tuple[list, list]:
+    """(public, consortium) triples: a node goes with the hidden datasets only if nothing public reaches it,
     so a publisher shared with a public dataset keeps its name in public, and a triple pointing at a
-    hidden dataset (a catalogue's dcat:dataset, another dataset's derivation) goes with it."""
-    public, consortium = bind_prefixes(Graph()), bind_prefixes(Graph())
+    hidden dataset (a catalogue's dcat:dataset, another dataset's derivation) goes with it.
+
+    `graph` is best a resources.GraphCopy (dict lookups: one pass, no rdflib store per triple; an rdflib
+    Graph works too). Lists of triples come back, not Graphs: the store writes them as they are."""
     if not hidden:
-        for t in graph:
-            public.add(t)
-        return public, consortium
+        return list(graph), []
     owners: dict = defaultdict(set)
-    roots = [ds for ds in graph.subjects(RDF.type, DCAT.Dataset)]
-    roots += [rec for rec in graph.subjects(FOAF.primaryTopic, None)]
+    roots = list(graph.subjects(RDF.type, DCAT.Dataset))
+    roots += list(graph.subjects(FOAF.primaryTopic, None))
     for root in roots:
-        owner = graph.value(root, FOAF.primaryTopic) if (root, FOAF.primaryTopic, None) in graph else root
+        topic = graph.value(root, FOAF.primaryTopic)
+        owner = topic if topic is not None else root
         for s, _, _ in dataset_closure(graph, root):  # with the data services that serve it
             owners[s].add(owner)
     for catalog in graph.subjects(RDF.type, DCAT.Catalog):  # what a catalogue itself reaches stays public
         for s, _, _ in closure(graph, catalog):
             owners[s].add(catalog)
     secret = {node for node, who in owners.items() if who and who <= hidden} | set(hidden)
+    public, consortium = [], []
     for s, p, o in graph:
-        (consortium if s in secret or o in hidden else public).add((s, p, o))
+        (consortium if s in secret or o in hidden else public).append((s, p, o))
     return public, consortium

@@ -140,7 +140,7 @@ def test_a_sources_graph_and_its_run_record_are_one_transaction(tmp_path):
             (URIRef("http://t.example/ds"), URIRef("http://purl.org/dc/terms/title"), Literal("new"))
         )
         # rdflib 7's N-Triples writer already refuses that IRI, with a bare Exception, before any update
-        with pytest.raises(Exception, match="does not look like a valid URI"):
+        with pytest.raises(Exception, match="does not look like a valid URI"):  # refused before any write
             store.replace_graphs({data: replacement}, add={runs: broken})
         assert [str(o) for o in store.graph(data).objects()] == ["kept"] and len(store.graph(runs)) == 1
     finally:

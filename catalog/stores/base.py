@@ -57,6 +57,13 @@ class CatalogStore:
             for name, graph in (add or {}).items():
                 self.add_to_graph(name, graph)
 
+    def patch_graphs(self, graphs: dict, diffs: dict, add: dict | None = None) -> None:
+        """Make each named graph in `graphs` hold `graphs[name]`'s triples, as replace_graphs does, knowing
+        that it differs from what the store holds by `diffs[name]` (a catalog.graph_diff.GraphDiff). Stores
+        that can write the difference alone, in one transaction, override this (OxigraphStore); this
+        default replaces the graphs whole, which gives the same graphs."""
+        self.replace_graphs(graphs, add)
+
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         with self._write_lock:
             target = self.dataset.graph(name)

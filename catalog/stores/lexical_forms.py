@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
+from hdcat.catalog.errors import StoreError
 from hdcat.ontology import HDCAT, plain
 from rdflib import BNode, Literal, URIRef
 
@@ -45,6 +46,41 @@ def to_ox_literal(term: Literal) -> ox.Literal:
     if term.language:
         return ox.Literal(str(term), language=term.language)
     return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype) if term.datatype else None)
+
+
+class ToOx:
+    """rdflib terms → Oxigraph terms for one write, each distinct term converted once (predicates, types,
+    themes and agents repeat on every dataset). Each blank node gets a fresh Oxigraph label for this write,
+    as SPARQL `INSERT DATA` gives it, so two writes never share a blank node by accident."""
+
+    def __init__(self):
+        self._terms: dict = {}
+
+    def __call__(self, term):
+        found = self._terms.get(term)
+        if found is None:
+            found = self._terms[term] = self._convert(term)
+        return found
+
+    @staticmethod
+    def _convert(term):
+        if isinstance(term, BNode):
+            return ox.BlankNode()
+        try:
+            if isinstance(term, URIRef):
+                return ox.NamedNode(str(term))
+            if isinstance(term, Literal):
+                return to_ox_literal(term)
+        except ValueError as exc:
+            raise StoreError(
+                f"cannot store {term.n3() if hasattr(term, 'n3') else term!r}: it does not look like a "
+                f"valid URI or literal to Oxigraph ({exc}); nothing was written"
+            ) from None
+        raise StoreError(f"cannot store {term!r}: not an RDF term; nothing was written")
+
+    def quads(self, triples: Iterable, graph_name) -> list:
+        g = ox.NamedNode(str(graph_name))
+        return [ox.Quad(self(s), self(p), self(o), g) for s, p, o in triples]
 
 
 def stored_forms(literals: Iterable[Literal]) -> dict:
@@ -94,6 +130,13 @@ def record(triples: Iterable) -> str | None:
 def insert(graph_name: URIRef, value: str) -> str:
     """A SPARQL Update part that records `value` (from `record`) for `graph_name`."""
     return f"INSERT DATA {{ <{graph_name}> <{PREDICATE}> {Literal(value).n3()} }}"
+
+
+def quad(graph_name, value: str) -> ox.Quad:
+    """The quad `insert` writes, for native writes (Store.extend)."""
+    return ox.Quad(
+        ox.NamedNode(str(graph_name)), ox.NamedNode(str(PREDICATE)), ox.Literal(value), ox.DefaultGraph()
+    )
 
 
 def forget(graph_name: URIRef) -> str:
