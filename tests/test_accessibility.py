@@ -92,6 +92,7 @@ def _pages(site: dict) -> dict[str, list[tuple[str, str]]]:
             ("harvests", "/harvests"),
             ("definitions", "/definitions"),
             ("definition", site["definition"]),
+            ("conformance", "/conformance"),
             ("signin", "/signin"),
         ],
         "ana": [

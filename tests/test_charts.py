@@ -177,7 +177,7 @@ def test_conformance_overview_counts_each_hospitals_claims(readers, sample_catal
             == t["declared"]
             == sum(r["declared"] for h in body["hospitals"] for r in h["results"] if r["definition"] == iri)
         )
-    # the sample's hanbit datasets (standard-datasets.ttl): one meets cardiovascular-core, one fails respiratory-core
+    # hanbit/standard-datasets.ttl: one dataset meets cardiovascular-core, one fails respiratory-core
     cardio = next(t for iri, t in totals.items() if "/cardiovascular-core/" in iri)
     respiratory = next(t for iri, t in totals.items() if "/respiratory-core/" in iri)
     assert cardio["conforming"] >= 1 and respiratory["not_conforming"] >= 1

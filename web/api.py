@@ -271,10 +271,10 @@ def hospital_list():
 
 @bp.get("/conformance")
 @documented(
-    "Conformance across hospitals: per hospital, datasets that declare, meet or resemble each published definition",
+    "Conformance across hospitals: per hospital, datasets that declare, meet or resemble each definition",
     responses={200: ConformanceOverviewSchema},
-    description="Counts only the datasets the caller may see; results are as last computed (after a harvest or "
-    "a new definition version), never scored on request.",
+    description="Counts only the datasets the caller may see; results are as last computed (after a harvest "
+    "or a new definition version), never scored on request.",
 )
 def conformance():
     return ConformanceOverviewSchema().dump(conformance_overview(catalog(), members=is_member()))

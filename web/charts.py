@@ -198,7 +198,7 @@ def holdings_charts(
             lambda year: url_for("search.page", period=str(year), **where),
             note=(
                 _(
-                    "A dataset counts in every year its period (dct:temporal) touches; %(n)s state no period.",
+                    "A dataset counts in every year its period (dct:temporal) touches; %(n)s state none.",
                     n=no_period,
                 )
                 if no_period
