@@ -186,3 +186,35 @@ def test_conformance_overview_counts_each_hospitals_claims(readers, sample_catal
 def test_conformance_overview_is_linked_from_the_nav_and_the_definitions(client):
     for path in ("/", "/definitions"):
         assert 'href="/conformance' in client.get(path).get_data(as_text=True), path
+
+
+def test_holdings_are_kept_until_a_commit_changes_the_catalogue(tmp_path):
+    from hdcat.catalog import Catalog, Settings
+    from hdcat.harvesters.runner import harvest_source
+
+    from tests.conftest import source
+
+    cat = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    try:
+        f = tmp_path / "c.ttl"
+        head = (
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+            "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        )
+        a = (
+            '<http://h.example/a> a dcat:Dataset ; dct:title "A"@en ; dct:temporal [ a dct:PeriodOfTime ;\n'
+            '  dcat:startDate "2019-01-01"^^xsd:date ; dcat:endDate "2020-12-31"^^xsd:date ] .\n'
+        )
+        f.write_text(head + a)
+        harvest_source(cat, source(f))
+        first = cat.datasets.holdings("hanbit", members=True)
+        assert first["total"] == 1 and first["years"] == {2019: 1, 2020: 1}
+        assert first["disease_areas_once"] == {"unclassified": 1}
+        assert cat.datasets.holdings("hanbit", members=True) is first  # kept: counted once
+        f.write_text(head + a + '<http://h.example/b> a dcat:Dataset ; dct:title "B"@en .\n')
+        harvest_source(cat, source(f))
+        second = cat.datasets.holdings("hanbit", members=True)
+        assert second["total"] == 2 and second["no_period"] == 1 and second["years"] == {2019: 1, 2020: 1}
+        assert cat.datasets.holdings("gaon", members=True)["total"] == 0
+    finally:
+        cat.close()
