@@ -9,12 +9,19 @@ an anonymous reader's overview leaves out consortium-only datasets.
 
 from __future__ import annotations
 
-from hdcat.catalog.errors import NotFound
-from hdcat.ontology import hospitals
+from hdcat.ontology import hospitals, sparql_prefixes
 from marshmallow import Schema, fields
 
 #: what is counted per hospital and definition version
 COUNTS = ("declared", "conforming", "not_conforming", "suggested")
+#: the titles and disease areas of the given definition versions (`{versions}`: IRIs in angle brackets), from
+#: their published graphs: a whole definition (elements, value sets) is not read for its title
+TITLES = (
+    sparql_prefixes("dct", "dcat")
+    + """SELECT ?d ?title ?theme WHERE {{ VALUES ?d {{ {versions} }} GRAPH ?g {{ ?d a dct:Standard .
+    OPTIONAL {{ ?d dct:title ?title }} OPTIONAL {{ ?d dcat:theme ?theme }} }}
+    FILTER(STRSTARTS(STR(?g), "{graphs}")) }}"""
+)
 
 
 def _empty() -> dict:
@@ -27,7 +34,8 @@ def overview(catalog, members: bool = False) -> dict:
     see is not counted; one published by two hospitals counts for both."""
     measured = catalog.conformance.of(members=members)
     hospital_of = catalog.datasets.hospitals_of({m["dataset"] for m in measured}, members=members)
-    published = [v for v in catalog.definitions.versions(drafts=False) if v["status"] == "published"]
+    versions = catalog.definitions.versions(drafts=False)
+    published = [v for v in versions if v["status"] == "published"]
     iris = [v["iri"] for v in published]
     for m in measured:  # results of a version deprecated since: still shown until rescored
         if m["definition"] not in iris:
@@ -43,21 +51,20 @@ def overview(catalog, members: bool = False) -> dict:
                     target["conforming" if m["conforms"] else "not_conforming"] += 1
                 else:
                     target["suggested"] += 1
+    status = {v["iri"]: v["status"] for v in versions}
+    titles = _titles(catalog, iris)
     definitions = []
     for iri in iris:
         def_id, version = iri.rstrip("/").rsplit("/", 2)[-2:]
-        try:
-            record = catalog.definitions.get(def_id, version, drafts=False)
-        except NotFound:  # results left over from a definition since withdrawn: counted, not titled
-            record = {}
+        title, area = titles.get(iri, ({}, None))
         definitions.append(
             {
                 "iri": iri,
                 "id": def_id,
                 "version": version,
-                "status": record.get("status"),
-                "title": record.get("title") or {},
-                "disease_area": record.get("disease_area"),
+                "status": status.get(iri),
+                "title": title,
+                "disease_area": area,
             }
         )
     by_id = {h["id"]: h for h in hospitals()}
@@ -74,6 +81,22 @@ def overview(catalog, members: bool = False) -> dict:
         ],
         "totals": [{"definition": iri, **totals[iri]} for iri in iris],
     }
+
+
+def _titles(catalog, iris: list[str]) -> dict:
+    """definition version IRI → ({language: title}, disease area id or None)."""
+    if not iris:
+        return {}
+    graphs = str(catalog.definitions.graph_iri("x", "0")).rsplit("/", 2)[0] + "/"
+    found: dict = {}
+    q = TITLES.format(versions=" ".join(f"<{i}>" for i in iris), graphs=graphs)
+    for row in catalog.store.query(q):
+        title, area = found.setdefault(str(row.d), ({}, None))
+        if row.title is not None:
+            title[row.title.language or "en"] = str(row.title)
+        if row.theme is not None and area is None:
+            found[str(row.d)] = (title, str(row.theme).rsplit("/", 1)[-1])
+    return found
 
 
 class ConformanceCountsSchema(Schema):
