@@ -41,6 +41,9 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "load_settings": ("config", "load_settings"),
     # conformance.py
     "definition_shapes": ("conformance", "shapes"),
+    # conformance_by_hospital.py
+    "ConformanceOverviewSchema": ("conformance_by_hospital", "ConformanceOverviewSchema"),
+    "conformance_overview": ("conformance_by_hospital", "overview"),
     # definition_formats.py
     "to_csv": ("definition_formats", "to_csv"),
     "to_json_schema": ("definition_formats", "to_json_schema"),
@@ -70,6 +73,9 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "EXTENSION_POINTS": ("extension_points", "EXTENSION_POINTS"),
     "HARVESTERS": ("extension_points", "HARVESTERS"),
     "SEARCH_BACKENDS": ("extension_points", "SEARCH_BACKENDS"),
+    # holdings.py
+    "SEVERAL": ("holdings", "SEVERAL"),
+    "UNCLASSIFIED": ("holdings", "UNCLASSIFIED"),
     # iris.py
     "dataset_iri": ("iris", "dataset_iri"),
     "last_segment": ("iris", "last_segment"),

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import NotFound
+from hdcat.catalog.holdings import tally
 from hdcat.catalog.iris import (
     consortium_graph_iri,
     reference_graph_iri,
@@ -88,6 +89,13 @@ DATASETS_BY_HOSPITAL = (
     + """SELECT ?h (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h }} {visible} }} GROUP BY ?h"""
 )
+#: the hospital of each of the given datasets (`{datasets}`: IRIs in angle brackets), in the visible graphs
+HOSPITALS_OF = (
+    P
+    + """SELECT DISTINCT ?ds ?h WHERE {{ VALUES ?ds {{ {datasets} }} GRAPH ?g {{
+    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
+    {visible} }}"""
+)
 #: every dataset's short id, hospital and own identifier, for matching lineage datasets to the catalogue
 CATALOGUE_IDS = (
     P
@@ -116,6 +124,8 @@ class Datasets:
         #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
         self._orders: OrderedDict = OrderedDict()
+        #: the charts' figures (catalog.holdings) by (hospital, members), until a commit
+        self._holdings: OrderedDict = OrderedDict()
 
     def forget(self) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph."""
@@ -125,6 +135,7 @@ class Datasets:
             self._catalogue_ids = None
             self._stats.clear()
             self._orders.clear()
+            self._holdings.clear()
 
     # ---- lists ----
     def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
@@ -396,6 +407,35 @@ class Datasets:
             "hospitals": rows,
             "disease_areas": dict(by_area.most_common()),
         }
+
+    #: holdings kept: the whole catalogue and each hospital, for both kinds of reader
+    HOLDINGS_KEPT = 64
+
+    def holdings(self, hospital: str | None = None, members: bool = False) -> dict:
+        """The charts' figures (catalog.holdings.tally) of the datasets the reader may see, of one hospital or
+        all: the same datasets its listing shows, counted from their records once per commit."""
+
+        def compute() -> dict:
+            order = self._order(hospital, None, None, members)
+            graphs = self._graphs_of(order, members)
+            rows = [(ds, graphs[ds][0]) for ds in order if ds in graphs]
+            return tally(self.records(rows, with_conformance=False))
+
+        return self._kept(self._holdings, (hospital, bool(members)), compute, self.HOLDINGS_KEPT)
+
+    def hospitals_of(self, datasets, members: bool = False) -> dict[str, list[str]]:
+        """dataset IRI → the ids of its hospitals, for the given datasets the reader may see (others are left
+        out)."""
+        wanted = [URIRef(d) for d in datasets if safe_iri(str(d))]
+        if not wanted:
+            return {}
+        q = HOSPITALS_OF.format(
+            datasets=" ".join(f"<{ds}>" for ds in wanted), visible=visible_graphs_filter(self.base, members)
+        )
+        found: dict = defaultdict(list)
+        for row in self.store.query(q):
+            found[str(row.ds)].append(str(row.h).rsplit("/", 1)[-1])
+        return {ds: sorted(hs) for ds, hs in found.items()}
 
     def catalogue_ids(self) -> dict:
         """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching lineage; read

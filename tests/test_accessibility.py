@@ -92,6 +92,7 @@ def _pages(site: dict) -> dict[str, list[tuple[str, str]]]:
             ("harvests", "/harvests"),
             ("definitions", "/definitions"),
             ("definition", site["definition"]),
+            ("conformance", "/conformance"),
             ("signin", "/signin"),
         ],
         "ana": [
@@ -148,7 +149,7 @@ def _fatal(name: str, result: dict) -> list[str]:
     ]
 
 
-# 15 pages, four people signing in, axe on each: about 40 s on a quiet machine; more room than the
+# 16 pages, four people signing in, axe on each: about 40 s on a quiet machine; more room than the
 # default 300 s because the first test of a run also builds the session's sample consortium
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("device", WIDTHS)
@@ -175,7 +176,7 @@ def test_every_main_page_has_no_serious_accessibility_violation_and_fits_a_phone
                             f"{name}: drawn {drawn} px wide at {width} px, so it scrolls sideways"
                         )
                 checked.append(name)
-    assert len(checked) == 15
+    assert len(checked) == 16
     assert not problems, "\n".join(problems)
 
 

@@ -28,6 +28,7 @@ MAIN_PAGES = [
     "/harvests",
     "/definitions",
     "/definitions/cardiovascular-core/1.0.0",
+    "/conformance",
     "/signin",
 ]
 

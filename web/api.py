@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request, url_for
 from hdcat.catalog import (
+    ConformanceOverviewSchema,
     DatasetListArgsSchema,
     DatasetSchema,
     DatasetSummarySchema,
@@ -15,6 +16,7 @@ from hdcat.catalog import (
     HospitalCountSchema,
     Invalid,
     NotFound,
+    conformance_overview,
 )
 from hdcat.ontology import hospitals
 from hdcat.web.apidoc import documented
@@ -265,6 +267,17 @@ def hospital_list():
             [{**h, "datasets": stats.get(h["id"], 0)} for h in hospitals()]
         )
     }
+
+
+@bp.get("/conformance")
+@documented(
+    "Conformance across hospitals: per hospital, datasets that declare, meet or resemble each definition",
+    responses={200: ConformanceOverviewSchema},
+    description="Counts only the datasets the caller may see; results are as last computed (after a harvest "
+    "or a new definition version), never scored on request.",
+)
+def conformance():
+    return ConformanceOverviewSchema().dump(conformance_overview(catalog(), members=is_member()))
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

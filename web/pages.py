@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from hdcat.catalog import DatasetListArgsSchema, Forbidden, Invalid, NotFound, PageArgsSchema
+from hdcat.catalog import (
+    SEVERAL,
+    UNCLASSIFIED,
+    DatasetListArgsSchema,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PageArgsSchema,
+    conformance_overview,
+)
 from hdcat.ontology import hospitals
 from hdcat.web.api import run_for_reader
 from hdcat.web.auth import (
@@ -14,6 +23,7 @@ from hdcat.web.auth import (
     principal,
     require_permission,
 )
+from hdcat.web.charts import holdings_charts
 from hdcat.web.conneg import negotiate
 from hdcat.web.context import catalog, harvest_queue, query_args
 from hdcat.web.rdf_response import rdf_response
@@ -26,13 +36,33 @@ class DatasetPageArgs(DatasetListArgsSchema):
         unknown = "exclude"
 
 
+#: the home table's disease-area columns, in order; SEVERAL and UNCLASSIFIED follow, so a row adds up
+HOME_AREAS = ("cancer", "cardiovascular", "respiratory", "ophthalmology", "other")
+
+
 @bp.get("/")
 def home():
+    members = is_member()
+    datasets = catalog().datasets
+    per_hospital = {h["id"]: datasets.holdings(h["id"], members=members) for h in hospitals()}
+    whole = datasets.holdings(members=members)
+    # an area of the code list not among the usual ones gets its own column too, or its row would not add up
+    more = sorted(set(whole["disease_areas_once"]) - {*HOME_AREAS, SEVERAL, UNCLASSIFIED})
     return render_template(
         "home.html",
-        stats=catalog().datasets.stats(members=is_member()),
+        stats=datasets.stats(members=members),
+        areas=HOME_AREAS + tuple(more),
+        per_hospital=per_hospital,
+        whole=whole,
+        charts=holdings_charts(whole, by_hospital={h: f["total"] for h, f in per_hospital.items()}),
         runs=[run_for_reader(r) for r in catalog().runs.list(limit=8)],
     )
+
+
+@bp.get("/conformance")
+def conformance():
+    """Per hospital, how its datasets measure against each published definition (what the reader may see)."""
+    return render_template("conformance.html", o=conformance_overview(catalog(), members=is_member()))
 
 
 @bp.get("/datasets")
@@ -83,6 +113,9 @@ def hospital(hospital_id: str):
     runs = [run_for_reader(r) for r in catalog().runs.list(limit=200) if r["hospital"] == hospital_id][:10]
     return render_template(
         "hospital.html",
+        charts=holdings_charts(
+            catalog().datasets.holdings(hospital_id, members=is_member()), hospital=hospital_id
+        ),
         h=record,
         hits=hits,
         total=total,

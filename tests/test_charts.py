@@ -1,0 +1,221 @@
+"""The holdings charts of the home and hospital pages, the home table whose rows add up, and the conformance
+overview across hospitals, on the sample consortium, for an anonymous reader and a signed-in member.
+
+Every number on these pages is checked against a count made another way: the charts against the search
+engine's facet counts (a separate index, built by the search layer), the home table against the
+catalogue's dataset listing read through the API and partitioned here, the conformance overview against
+the datasets' own claims in the API and the search engine's "conforms to" facet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import pytest
+from bs4 import BeautifulSoup
+from hdcat.ontology import hospitals
+
+from tests.conftest import sign_in
+
+AREAS = ("cancer", "cardiovascular", "respiratory", "ophthalmology", "other")
+
+
+@pytest.fixture(scope="module")
+def readers(app, people) -> dict:
+    return {"anonymous": app.test_client(), "member": sign_in(app, "ana")}
+
+
+def _number(text: str) -> int:
+    return int(text.strip().replace(",", ""))
+
+
+def _chart(html: str, chart_id: str) -> dict[str, int]:
+    """The numbers of one chart, read from its table, with the checks that it is an accessible figure."""
+    figure = BeautifulSoup(html, "html.parser").find("figure", id=chart_id)
+    assert figure is not None, f"no chart {chart_id}"
+    caption = figure.find("figcaption")
+    svg = figure.find("svg")
+    assert svg["role"] == "img" and svg["aria-labelledby"] == caption["id"] and caption.get_text(strip=True)
+    assert not svg.find("a"), "no links inside an image: they are in the table"
+    rows = figure.select("details table tbody tr")
+    assert rows, f"chart {chart_id} has no table of its numbers"
+    numbers = {tr["data-key"]: _number(tr.find("td").get_text()) for tr in rows}
+    bars = len(svg.find_all("rect", class_="bar"))
+    drawn = len(numbers) if chart_id != "chart-years" else sum(1 for n in numbers.values() if n)
+    assert bars == drawn, f"{chart_id}: {bars} bars for {drawn} numbers"  # a bar a number (years: not zeros)
+    return numbers
+
+
+def _facets(client, **filters) -> dict[str, dict[str, int]]:
+    body = client.get("/api/v1/search", query_string={**filters, "size": 1}).get_json()
+    return {name: {b["value"]: b["count"] for b in buckets} for name, buckets in body["facets"].items()}
+
+
+def _listing(client, **filters) -> list[dict]:
+    hits, page = [], 1
+    while True:
+        body = client.get("/api/v1/datasets", query_string={**filters, "page": page, "size": 200}).get_json()
+        hits += body["hits"]
+        if len(hits) >= body["total"]:
+            return hits
+        page += 1
+
+
+def _check_charts(html: str, facets: dict) -> None:
+    assert _chart(html, "chart-disease-areas") == facets["disease_area"]
+    assert _chart(html, "chart-data-types") == facets["data_type"]
+    years = {k: v for k, v in _chart(html, "chart-years").items() if v}
+    assert years == {y: n for y, n in facets["years_covered"].items() if y != "unknown"}
+    no_period = facets["years_covered"].get("unknown", 0)
+    note = (
+        BeautifulSoup(html, "html.parser")
+        .find("figure", id="chart-years")
+        .find(class_="chart-note")
+        .get_text()
+    )
+    assert bool(re.search(rf"(?<!\d){no_period}(?!\d)", note)) == bool(no_period), note
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_home_charts_count_what_the_search_engine_counts(readers, who):
+    client = readers[who]
+    html = client.get("/?lang=en").get_data(as_text=True)
+    facets = _facets(client)
+    _check_charts(html, facets)
+    by_hospital = _chart(html, "chart-hospitals")
+    assert set(by_hospital) == {h["id"] for h in hospitals()}
+    assert {h: n for h, n in by_hospital.items() if n} == facets["hospital"]
+    assert sum(facets["disease_area"].values()) > sum(by_hospital.values())  # several areas count in each
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+@pytest.mark.parametrize("hospital", ["hanbit", "balgeun"])
+def test_hospital_charts_count_that_hospitals_datasets(readers, who, hospital):
+    client = readers[who]
+    html = client.get(f"/hospitals/{hospital}?lang=ko").get_data(as_text=True)
+    _check_charts(html, _facets(client, hospital=hospital))
+    assert BeautifulSoup(html, "html.parser").find("figure", id="chart-hospitals") is None  # home only
+
+
+def test_members_see_more_than_anonymous_readers_in_the_charts(readers):
+    anonymous = _chart(readers["anonymous"].get("/").get_data(as_text=True), "chart-hospitals")
+    member = _chart(readers["member"].get("/").get_data(as_text=True), "chart-hospitals")
+    assert all(anonymous[h] <= member[h] for h in member) and sum(anonymous.values()) < sum(member.values())
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_the_home_tables_rows_add_up(readers, who):
+    """Each dataset is in one cell of its row: its one disease area, "several", or "unclassified"."""
+    client = readers[who]
+    table = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser").find("table", id="holdings")
+    rows = {tr["data-hospital"]: tr for tr in table.select("tbody tr, tfoot tr")}
+    assert set(rows) == {h["id"] for h in hospitals()} | {"all"}
+    several_seen = 0
+    for hospital, tr in rows.items():
+        cells = {
+            td["data-area"]: td.get_text(strip=True) for td in tr.find_all("td", attrs={"data-area": True})
+        }
+        counts = {k: 0 if v == "·" else _number(v) for k, v in cells.items()}
+        assert set(counts) == {*AREAS, "several", "unclassified", "total"}
+        total = counts.pop("total")
+        assert sum(counts.values()) == total, f"{hospital}: {counts} do not add up to {total}"
+        # the same partition, made here from the catalogue's listing
+        listing = _listing(client, **({} if hospital == "all" else {"hospital": hospital}))
+        expected = Counter()
+        for d in listing:
+            areas = {a["notation"] or a["iri"].rsplit("/", 1)[-1] for a in d["disease_areas"]}
+            expected[areas.pop() if len(areas) == 1 else "several" if areas else "unclassified"] += 1
+        assert total == len(listing)
+        assert {k: v for k, v in counts.items() if v} == dict(expected), hospital
+        several_seen += counts["several"]
+    assert several_seen, "the sample has datasets in two disease areas: the column that keeps rows honest"
+
+
+def _overview_table(html: str) -> dict:
+    """definition IRI → hospital → {declared, conforming, not_conforming, suggested}, from the page."""
+    out: dict = {}
+    for table in BeautifulSoup(html, "html.parser").select("table.conformance-overview"):
+        out[table["data-definition"]] = {
+            tr["data-hospital"]: {td["data-count"]: _number(td.get_text()) for td in tr.find_all("td")}
+            for tr in table.select("tbody tr, tfoot tr")
+        }
+    return out
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_conformance_overview_counts_each_hospitals_claims(readers, sample_catalog, who):
+    client = readers[who]
+    body = client.get("/api/v1/conformance").get_json()
+    page = client.get("/conformance?lang=en")
+    assert page.status_code == 200
+    shown = _overview_table(page.get_data(as_text=True))
+    published = {
+        v["iri"] for v in sample_catalog.definitions.versions(drafts=False) if v["status"] == "published"
+    }
+    assert {d["iri"] for d in body["definitions"]} == published == set(shown)
+    listing = _listing(client)
+    hospital_of = {d["iri"]: d["hospital"]["id"] for d in listing}
+    suggested = defaultdict(Counter)
+    for m in sample_catalog.conformance.of(members=who == "member"):
+        if not m["declared"] and m["dataset"] in hospital_of:
+            suggested[m["definition"]][hospital_of[m["dataset"]]] += 1
+    for h in body["hospitals"]:
+        for r in h["results"]:
+            iri = r["definition"]
+            declared = sum(1 for d in listing if d["hospital"]["id"] == h["id"] and iri in d["conforms_to"])
+            conforming = _facets(client, hospital=h["id"], conforms_to=iri)["hospital"].get(h["id"], 0)
+            assert (r["declared"], r["conforming"]) == (declared, conforming), (h["id"], iri)
+            assert r["conforming"] + r["not_conforming"] == r["declared"]
+            assert r["suggested"] == suggested[iri][h["id"]], (h["id"], iri)
+            assert shown[iri][h["id"]] == {
+                k: r[k] for k in ("declared", "conforming", "not_conforming", "suggested")
+            }
+    totals = {t["definition"]: t for t in body["totals"]}
+    for iri, t in totals.items():
+        assert (
+            shown[iri]["all"]["declared"]
+            == t["declared"]
+            == sum(r["declared"] for h in body["hospitals"] for r in h["results"] if r["definition"] == iri)
+        )
+    # hanbit/standard-datasets.ttl: one dataset meets cardiovascular-core, one fails respiratory-core
+    cardio = next(t for iri, t in totals.items() if "/cardiovascular-core/" in iri)
+    respiratory = next(t for iri, t in totals.items() if "/respiratory-core/" in iri)
+    assert cardio["conforming"] >= 1 and respiratory["not_conforming"] >= 1
+
+
+def test_conformance_overview_is_linked_from_the_nav_and_the_definitions(client):
+    for path in ("/", "/definitions"):
+        assert 'href="/conformance' in client.get(path).get_data(as_text=True), path
+
+
+def test_holdings_are_kept_until_a_commit_changes_the_catalogue(tmp_path):
+    from hdcat.catalog import Catalog, Settings
+    from hdcat.harvesters.runner import harvest_source
+
+    from tests.conftest import source
+
+    cat = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    try:
+        f = tmp_path / "c.ttl"
+        head = (
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+            "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        )
+        a = (
+            '<http://h.example/a> a dcat:Dataset ; dct:title "A"@en ; dct:temporal [ a dct:PeriodOfTime ;\n'
+            '  dcat:startDate "2019-01-01"^^xsd:date ; dcat:endDate "2020-12-31"^^xsd:date ] .\n'
+        )
+        f.write_text(head + a)
+        harvest_source(cat, source(f))
+        first = cat.datasets.holdings("hanbit", members=True)
+        assert first["total"] == 1 and first["years"] == {2019: 1, 2020: 1}
+        assert first["disease_areas_once"] == {"unclassified": 1}
+        assert cat.datasets.holdings("hanbit", members=True) is first  # kept: counted once
+        f.write_text(head + a + '<http://h.example/b> a dcat:Dataset ; dct:title "B"@en .\n')
+        harvest_source(cat, source(f))
+        second = cat.datasets.holdings("hanbit", members=True)
+        assert second["total"] == 2 and second["no_period"] == 1 and second["years"] == {2019: 1, 2020: 1}
+        assert cat.datasets.holdings("gaon", members=True)["total"] == 0
+    finally:
+        cat.close()
