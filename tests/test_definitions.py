@@ -653,7 +653,9 @@ def test_publish_and_deprecate_ask_for_confirmation_saying_what_changes(deployme
     # a one-click post (an old page, a script riding the session) changes nothing: it is sent to confirm
     token = csrf_token(page)
     r = c.post("/definitions/stroke-core/1.0.0/publish", data={"csrf_token": token})
-    assert r.status_code == 303 and r.headers["Location"].endswith("/definitions/stroke-core/1.0.0/confirm/publish")
+    assert r.status_code == 303 and r.headers["Location"].endswith(
+        "/definitions/stroke-core/1.0.0/confirm/publish"
+    )
     assert cat.definitions.get("stroke-core", "1.0.0")["status"] == "draft"
     # the confirm post without its CSRF token is refused
     r = c.post("/definitions/stroke-core/1.0.0/publish", data={"confirm": "yes"})
@@ -662,7 +664,9 @@ def test_publish_and_deprecate_ask_for_confirmation_saying_what_changes(deployme
     r = c.post("/definitions/stroke-core/1.0.0/publish", data={"csrf_token": token, "confirm": "yes"})
     assert r.status_code == 302 and cat.definitions.get("stroke-core", "1.0.0")["status"] == "published"
     r = c.post(
-        "/api/v1/definitions/stroke-core/1.0.0/revise", json={"version": "1.1.0"}, headers=bearer(deployment.sam)
+        "/api/v1/definitions/stroke-core/1.0.0/revise",
+        json={"version": "1.1.0"},
+        headers=bearer(deployment.sam),
     )
     assert r.status_code == 201
     confirm = c.get("/definitions/stroke-core/1.1.0/confirm/publish").get_data(as_text=True)
@@ -689,16 +693,25 @@ def test_a_superseded_version_is_labelled_on_its_page_in_lists_and_on_datasets_t
     acc = deployment.extensions["hdcat.accounts"]
     acc.add_user("ada", "admin", [], PASSWORD)
     c = sign_in(deployment, "ada")
-    assert c.post("/definitions/cardiovascular-core/1.0.0/revise", data={
-        "csrf_token": csrf_token(c.get("/definitions/cardiovascular-core/1.0.0").get_data(as_text=True)),
-        "version": "1.1.0",
-    }).status_code == 302
+    assert (
+        c.post(
+            "/definitions/cardiovascular-core/1.0.0/revise",
+            data={
+                "csrf_token": csrf_token(
+                    c.get("/definitions/cardiovascular-core/1.0.0").get_data(as_text=True)
+                ),
+                "version": "1.1.0",
+            },
+        ).status_code
+        == 302
+    )
     confirm = c.get("/definitions/cardiovascular-core/1.1.0/confirm/publish").get_data(as_text=True)
     impact = confirm.split('id="impact"', 1)[1].split("</div>", 1)[0]
     declared = len({m["dataset"] for m in cat.conformance.of(definition=CARDIO) if m["declared"]})
     assert declared >= 1 and f"Datasets that declare 1.0.0: {declared}" in impact
     r = c.post(
-        "/definitions/cardiovascular-core/1.1.0/publish", data={"csrf_token": csrf_token(confirm), "confirm": "yes"}
+        "/definitions/cardiovascular-core/1.1.0/publish",
+        data={"csrf_token": csrf_token(confirm), "confirm": "yes"},
     )
     assert r.status_code == 302
     anon = deployment.test_client()
@@ -710,7 +723,9 @@ def test_a_superseded_version_is_labelled_on_its_page_in_lists_and_on_datasets_t
     listing = anon.get("/definitions").get_data(as_text=True)
     row = listing.split("cardiovascular-core/1.0.0", 1)[1][:400]
     assert "superseded by" in row and 'href="/definitions/cardiovascular-core/1.1.0"' in row
-    versions = anon.get("/definitions/cardiovascular-core/1.1.0").get_data(as_text=True).split('id="versions"')[1]
+    versions = (
+        anon.get("/definitions/cardiovascular-core/1.1.0").get_data(as_text=True).split('id="versions"')[1]
+    )
     assert "superseded by" in versions.split("</ul>")[0]
     api = anon.get("/api/v1/definitions").get_json()["definitions"]
     by_version = {(d["id"], d["version"]): d for d in api}

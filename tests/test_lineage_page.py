@@ -255,8 +255,12 @@ def test_the_controls_legend_and_tables_are_in_the_chosen_language_only(signed_i
     from tests.test_i18n import BILINGUAL, HANGUL
 
     for view in ("graph", "table"):
-        ko = signed_in.get(f"/lineage?node={FOCUS}&depth=3&view={view}&columns=1&lang=ko").get_data(as_text=True)
-        en = signed_in.get(f"/lineage?node={FOCUS}&depth=3&view={view}&columns=1&lang=en").get_data(as_text=True)
+        ko = signed_in.get(f"/lineage?node={FOCUS}&depth=3&view={view}&columns=1&lang=ko").get_data(
+            as_text=True
+        )
+        en = signed_in.get(f"/lineage?node={FOCUS}&depth=3&view={view}&columns=1&lang=en").get_data(
+            as_text=True
+        )
         controls_ko, controls_en = (
             re.sub(r"<[^>]+>", " ", re.search(r'<nav class="lineage-controls".*?</nav>', page, re.S).group(0))
             for page in (ko, en)
