@@ -423,6 +423,38 @@ def test_the_form_puts_each_message_beside_its_field(deployment):
     assert anon.post("/definitions/cardiovascular-core/1.0.0/deprecate").status_code in (302, 400)
 
 
+def test_the_form_says_what_to_fix_in_korean_in_the_korean_interface(deployment):
+    c = sign_in(deployment, "sam")
+    token = csrf_token(c.get("/definitions/new?lang=ko").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "def_id": "Stroke Core",
+        "version": "one",
+        "disease_area": "cardiovascular",
+        "hospital": "hanbit",
+        "save": "1",
+        "elements-0-name": "nihss",
+        "elements-0-label_en": "NIHSS score",
+        "elements-0-datatype": "code",
+        "elements-0-unit": "furlongs per fortnight",
+        "elements-0-cardinality": "0..1",
+        "elements-0-required": "y",
+    }
+    r = c.post("/definitions/new?lang=ko", data=form)
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+
+    def beside(field_id):
+        return html.split(f'id="{field_id}"', 1)[1].split('class="field', 1)[0]
+
+    assert "영문 소문자" in beside("def_id") and "lower-case" not in beside("def_id")
+    assert "버전" in beside("version")
+    assert "제목" in beside("title_en")
+    assert "코드 체계" in beside("elements-0-coding_system")
+    assert "UCUM" in beside("elements-0-unit") and "쓰세요" in beside("elements-0-unit")
+    assert "0..1" in beside("elements-0-cardinality") and "필수" in beside("elements-0-cardinality")
+
+
 def test_cli_imports_exports_and_publishes(tmp_path):
     from tests.test_cli import hdcat
 

@@ -90,6 +90,40 @@ MESSAGES: list[tuple[re.Pattern, object]] = [
         re.compile(r"only stewards of (?P<hospital>\S+) decide on this request"),
         _l("Only stewards of %(hospital)s decide on this request."),
     ),
+    # the definition form's field messages (catalog.definitions' schema)
+    (re.compile(r"give a title in English or Korean"), _l("Give a title in English or Korean.")),
+    (
+        re.compile(r"give the element a name in English or Korean"),
+        _l("Give the element a name in English or Korean."),
+    ),
+    (
+        re.compile(r"a coded element needs its coding system"),
+        _l("A coded element needs its coding system."),
+    ),
+    (
+        re.compile(r"(?P<card>\S+) does not agree with required=(?:yes|no)"),
+        _l("%(card)s does not agree with “Required”."),
+    ),
+    (
+        re.compile(r"lower-case letters, digits and -, 2–63 long"),
+        _l("Lower-case letters, digits and -, 2 to 63 characters."),
+    ),
+    (
+        re.compile(r"lower-case letters, digits and _, starting with a letter.*"),
+        _l(
+            "Lower-case letters, digits and _, starting with a letter (the column name a dataset should use)."
+        ),
+    ),
+    (re.compile(r"like 1\.0\.0"), _l("A version such as 1.0.0.")),
+    (
+        re.compile(r"a UCUM unit code such as .*"),
+        _l("A UCUM unit code such as mm[Hg], mg/dL, kg/m2 or %%."),
+    ),
+    (
+        re.compile(r"a definition needs at least one data element"),
+        _l("A definition needs at least one data element."),
+    ),
+    (re.compile(r"'(?P<name>[^']+)' is used twice"), _l("%(name)s is used twice.")),
     (
         re.compile(r"parameter '(?P<field>\w+)': .*"),
         _l("The parameter %(field)s is not right."),

@@ -75,5 +75,7 @@ def init_app(app) -> None:
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s", request.path)
         return _render(
-            500, error_body(500, "internal", "an unexpected error occurred; it has been logged"), stock_text=True
+            500,
+            error_body(500, "internal", "an unexpected error occurred; it has been logged"),
+            stock_text=True,
         )
