@@ -251,7 +251,8 @@ def test_the_drawing_is_centred_on_the_focus_node_and_coloured_by_hospital(signe
 
 
 def test_the_controls_legend_and_tables_are_in_the_chosen_language_only(signed_in):
-    """Depth, direction, collapse, view, zoom, legend and table headers in one language, not "Depth · 깊이"."""
+    """Depth, direction, collapse, view, zoom, legend and table headers in one language, not
+    "Depth · 깊이"."""
     from tests.test_i18n import BILINGUAL, HANGUL
 
     for view in ("graph", "table"):
@@ -270,8 +271,8 @@ def test_the_controls_legend_and_tables_are_in_the_chosen_language_only(signed_i
         assert "Depth" in controls_en and "upstream" in controls_en and not HANGUL.search(controls_en)
         for page in (ko, en):  # the interface's own words: controls, zoom buttons, legend, table headers
             parts = re.findall(
-                r'<nav class="lineage-controls".*?</nav>|<div class="zoom-controls".*?</div>|<thead>.*?</thead>'
-                r'|<p class="summary">.*?</p>|aria-label="[^"]*"',
+                r'<nav class="lineage-controls".*?</nav>|<div class="zoom-controls".*?</div>'
+                r'|<thead>.*?</thead>|<p class="summary">.*?</p>|aria-label="[^"]*"',
                 page,
                 re.S,
             )

@@ -34,16 +34,16 @@ from hdcat.web.account import EmptyForm
 from hdcat.web.auth import is_member, principal, require_permission
 from hdcat.web.conneg import FORMATS
 from hdcat.web.context import catalog
-from hdcat.web.error_messages import for_people
 from hdcat.web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
+from hdcat.web.error_messages import for_people
 from hdcat.web.i18n import hospital_name
 from hdcat.web.rdf_response import rdf_response
 from wtforms import (
     BooleanField,
     FieldList,
-    HiddenField,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,

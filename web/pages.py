@@ -15,8 +15,8 @@ from hdcat.web.auth import (
     require_permission,
 )
 from hdcat.web.conneg import negotiate
-from hdcat.web.definitions_pages import declared_versions
 from hdcat.web.context import catalog, harvest_queue, query_args
+from hdcat.web.definitions_pages import declared_versions
 from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("pages", __name__)
