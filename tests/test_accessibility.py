@@ -93,6 +93,7 @@ def _pages(site: dict) -> dict[str, list[tuple[str, str]]]:
             ("definitions", "/definitions"),
             ("definition", site["definition"]),
             ("signin", "/signin"),
+            ("not found (Korean)", site["dataset"] + "-gone?lang=ko"),
         ],
         "ana": [
             ("account", "/account"),
@@ -104,6 +105,7 @@ def _pages(site: dict) -> dict[str, list[tuple[str, str]]]:
             ("lineage", site["lineage"]),
         ],
         "aud": [("audit", "/audit")],
+        "adm": [("deprecate confirmation", site["definition"] + "/confirm/deprecate")],
     }
 
 
@@ -148,7 +150,7 @@ def _fatal(name: str, result: dict) -> list[str]:
     ]
 
 
-# 15 pages, four people signing in, axe on each: about 40 s on a quiet machine; more room than the
+# 17 pages, five people signing in, axe on each: about 40 s on a quiet machine; more room than the
 # default 300 s because the first test of a run also builds the session's sample consortium
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("device", WIDTHS)
@@ -175,7 +177,7 @@ def test_every_main_page_has_no_serious_accessibility_violation_and_fits_a_phone
                             f"{name}: drawn {drawn} px wide at {width} px, so it scrolls sideways"
                         )
                 checked.append(name)
-    assert len(checked) == 15
+    assert len(checked) == 17
     assert not problems, "\n".join(problems)
 
 

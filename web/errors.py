@@ -39,7 +39,10 @@ def error_body(status: int, code: str, message: str, field: str | None = None) -
 def _render(status: int, body: dict, stock_text: bool = False):
     from hdcat.web import error_messages
 
-    message, in_language = error_messages.for_people(body["message"], status, stock_text)
+    try:
+        message, in_language = error_messages.for_people(body["message"], status, stock_text)
+    except Exception:  # rendering an error never fails on its translation: the message as written
+        message, in_language = str(body["message"]), False
     body = dict(body, message=message)
     if wants_json():
         return body, status
@@ -49,7 +52,6 @@ def _render(status: int, body: dict, stock_text: bool = False):
         heading=error_messages.title(status),
         message=message,
         in_language=in_language,
-        field=body.get("field"),
         fields=(body.get("detail") or {}).get("fields") or {},
     ), status
 
