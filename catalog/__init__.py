@@ -21,6 +21,9 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "AccessRequests": ("access_requests", "AccessRequests"),
     "Application": ("access_requests", "Application"),
     "next_access_steps": ("access_requests", "next_steps"),
+    "ACCESS_LIMITS": ("access_requests", "LIMITS"),
+    "ACCESS_STATUSES": ("access_requests", "STATUSES"),
+    "ACCESS_STEPS": ("access_requests", "STEPS"),
     # accounts.py
     "Accounts": ("accounts", "Accounts"),
     "AuditFilter": ("accounts", "AuditFilter"),

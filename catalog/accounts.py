@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
 
 ROLES = ("researcher", "steward", "auditor", "admin")
-SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write")
+SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write", "access:write")
 _MEMBER = frozenset({"read:consortium", "read:lineage"})
 #: What each role may do. Anonymous visitors have none of these: they read public metadata only.
 PERMISSIONS = {
@@ -40,6 +40,9 @@ SCOPE_ROLES = {
     "audit:read": {"auditor", "admin"},
     "harvest:run": {"steward", "admin"},
     "definitions:write": {"steward", "admin"},
+    #: access requests: asking, answering and withdrawing (researchers, stewards), deciding (stewards of the
+    #: dataset's hospital); catalog.access_requests decides which step each may take
+    "access:write": {"researcher", "steward", "admin"},
 }
 TOKEN_PREFIX = "hdcat_"
 GENESIS = "0" * 64

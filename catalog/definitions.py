@@ -452,9 +452,10 @@ class Definitions:
         """Every version of every definition (drafts only for readers who may see work in progress)."""
         q = (
             P
-            + f"""SELECT ?d ?id ?v ?status ?modified WHERE {{ GRAPH ?g {{
+            + f"""SELECT ?d ?id ?v ?status ?modified ?replaced WHERE {{ GRAPH ?g {{
                  ?d a dct:Standard ; dct:identifier ?id ;
-                 owl:versionInfo ?v ; adms:status ?status . OPTIONAL {{ ?d dct:modified ?modified }} }}
+                 owl:versionInfo ?v ; adms:status ?status . OPTIONAL {{ ?d dct:modified ?modified }}
+                 OPTIONAL {{ ?d dct:isReplacedBy ?replaced }} }}
                  FILTER(STRSTARTS(STR(?g), "{self.base}/graph/definition/")
                         || STRSTARTS(STR(?g), "{self.base}/graph/consortium/definition-draft/")) }}"""
         )
@@ -467,6 +468,7 @@ class Definitions:
                     "iri": str(r.d),
                     "status": STATUS_OF.get(r.status, "draft"),
                     "modified": _opt(r.modified),
+                    "replaced_by": _opt(r.replaced),
                 }
             )
         rows.sort(key=lambda r: (r["id"], version_key(r["version"])))

@@ -94,6 +94,7 @@ def _pages(site: dict) -> dict[str, list[tuple[str, str]]]:
             ("definition", site["definition"]),
             ("conformance", "/conformance"),
             ("signin", "/signin"),
+            ("not found (Korean)", site["dataset"] + "-gone?lang=ko"),
         ],
         "ana": [
             ("account", "/account"),
@@ -105,6 +106,7 @@ def _pages(site: dict) -> dict[str, list[tuple[str, str]]]:
             ("lineage", site["lineage"]),
         ],
         "aud": [("audit", "/audit")],
+        "adm": [("deprecate confirmation", site["definition"] + "/confirm/deprecate")],
     }
 
 
@@ -149,7 +151,7 @@ def _fatal(name: str, result: dict) -> list[str]:
     ]
 
 
-# 16 pages, four people signing in, axe on each: about 40 s on a quiet machine; more room than the
+# 18 pages, five people signing in, axe on each: about 40 s on a quiet machine; more room than the
 # default 300 s because the first test of a run also builds the session's sample consortium
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("device", WIDTHS)
@@ -176,7 +178,7 @@ def test_every_main_page_has_no_serious_accessibility_violation_and_fits_a_phone
                             f"{name}: drawn {drawn} px wide at {width} px, so it scrolls sideways"
                         )
                 checked.append(name)
-    assert len(checked) == 16
+    assert len(checked) == 18
     assert not problems, "\n".join(problems)
 
 

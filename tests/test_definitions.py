@@ -423,6 +423,38 @@ def test_the_form_puts_each_message_beside_its_field(deployment):
     assert anon.post("/definitions/cardiovascular-core/1.0.0/deprecate").status_code in (302, 400)
 
 
+def test_the_form_says_what_to_fix_in_korean_in_the_korean_interface(deployment):
+    c = sign_in(deployment, "sam")
+    token = csrf_token(c.get("/definitions/new?lang=ko").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "def_id": "Stroke Core",
+        "version": "one",
+        "disease_area": "cardiovascular",
+        "hospital": "hanbit",
+        "save": "1",
+        "elements-0-name": "nihss",
+        "elements-0-label_en": "NIHSS score",
+        "elements-0-datatype": "code",
+        "elements-0-unit": "furlongs per fortnight",
+        "elements-0-cardinality": "0..1",
+        "elements-0-required": "y",
+    }
+    r = c.post("/definitions/new?lang=ko", data=form)
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+
+    def beside(field_id):
+        return html.split(f'id="{field_id}"', 1)[1].split('class="field', 1)[0]
+
+    assert "영문 소문자" in beside("def_id") and "lower-case" not in beside("def_id")
+    assert "버전" in beside("version")
+    assert "제목" in beside("title_en")
+    assert "코드 체계" in beside("elements-0-coding_system")
+    assert "UCUM" in beside("elements-0-unit") and "쓰세요" in beside("elements-0-unit")
+    assert "0..1" in beside("elements-0-cardinality") and "필수" in beside("elements-0-cardinality")
+
+
 def test_cli_imports_exports_and_publishes(tmp_path):
     from tests.test_cli import hdcat
 
@@ -486,7 +518,10 @@ def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(de
             b.submit("#save")
             assert b.url.endswith("/definitions/stroke-core/1.0.0"), b.find("main").text[:500]
             assert b.find("#status").text == "draft"
-            b.submit("#publish")
+            b.submit("#publish")  # a link to the confirm page, which says what will change
+            assert b.url.endswith("/definitions/stroke-core/1.0.0/confirm/publish")
+            assert "No earlier published version is superseded" in b.find("#impact").text
+            b.submit("#confirm")
             assert b.find("#status").text == "published"
             assert "I63" in b.find("#elements").text and "발병일" in b.find("#elements").text
             assert not b.find_all("#edit")  # published: no edit button
@@ -625,3 +660,117 @@ def test_a_re_harvest_scores_only_the_datasets_it_touched(tmp_path):
     for ds in datasets[2:]:
         assert after.get(str(ds)) == before.get(str(ds))
     cat.close()
+
+
+def _confirm_token(c, def_id: str, version: str, action: str) -> str:
+    page = c.get(f"/definitions/{def_id}/{version}/confirm/{action}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return csrf_token(page.get_data(as_text=True))
+
+
+def test_publish_and_deprecate_ask_for_confirmation_saying_what_changes(deployment):
+    """One click never publishes or deprecates: the page's buttons lead to a confirm page stating what will
+    change (which version is superseded, how many datasets declare it), and only its confirm post acts."""
+    cat = deployment.extensions["hdcat"]
+    cat.conformance.ensure_computed()
+    declaring = [m for m in cat.conformance.of(definition=CARDIO) if m["declared"]]
+    assert declaring  # the hand-written standard datasets declare cardiovascular-core 1.0.0
+    c = sign_in(deployment, "sam")
+    admin_made = c.get("/definitions/cardiovascular-core/1.0.0")
+    assert 'id="deprecate"' not in admin_made.get_data(as_text=True)  # consortium-wide: admins' only
+    # sam (hanbit) writes a definition of hanbit's own, publishes 1.0.0, then drafts 1.1.0
+    assert c.post("/api/v1/definitions", json=stroke(), headers=bearer(deployment.sam)).status_code == 201
+    page = c.get("/definitions/stroke-core/1.0.0").get_data(as_text=True)
+    assert 'href="/definitions/stroke-core/1.0.0/confirm/publish"' in page
+    # a one-click post (an old page, a script riding the session) changes nothing: it is sent to confirm
+    token = csrf_token(page)
+    r = c.post("/definitions/stroke-core/1.0.0/publish", data={"csrf_token": token})
+    assert r.status_code == 303 and r.headers["Location"].endswith(
+        "/definitions/stroke-core/1.0.0/confirm/publish"
+    )
+    assert cat.definitions.get("stroke-core", "1.0.0")["status"] == "draft"
+    # the confirm post without its CSRF token is refused
+    r = c.post("/definitions/stroke-core/1.0.0/publish", data={"confirm": "yes"})
+    assert r.status_code == 400 and cat.definitions.get("stroke-core", "1.0.0")["status"] == "draft"
+    token = _confirm_token(c, "stroke-core", "1.0.0", "publish")
+    r = c.post("/definitions/stroke-core/1.0.0/publish", data={"csrf_token": token, "confirm": "yes"})
+    assert r.status_code == 302 and cat.definitions.get("stroke-core", "1.0.0")["status"] == "published"
+    r = c.post(
+        "/api/v1/definitions/stroke-core/1.0.0/revise",
+        json={"version": "1.1.0"},
+        headers=bearer(deployment.sam),
+    )
+    assert r.status_code == 201
+    confirm = c.get("/definitions/stroke-core/1.1.0/confirm/publish").get_data(as_text=True)
+    impact = confirm.split('id="impact"', 1)[1].split("</div>", 1)[0]
+    assert "Version 1.0.0 is superseded by it" in impact and "Datasets that declare 1.0.0: 0" in impact
+    assert 'name="confirm" type="hidden" value="yes"' in confirm or 'value="yes"' in confirm
+    # deprecating says how many datasets declare the version; sol (gaon) may not even see the question
+    sol = sign_in(deployment, "sol")
+    assert sol.get("/definitions/stroke-core/1.0.0/confirm/deprecate").status_code == 403
+    ask = c.get("/definitions/stroke-core/1.0.0/confirm/deprecate").get_data(as_text=True)
+    assert "Datasets that declare this version: 0" in ask.split('id="declared-count"', 1)[1]
+    # a draft cannot be deprecated, nor a published version published again: 409 before anything is asked
+    assert c.get("/definitions/stroke-core/1.1.0/confirm/deprecate").status_code == 409
+    assert c.get("/definitions/stroke-core/1.0.0/confirm/publish").status_code == 409
+    assert c.get("/definitions/stroke-core/1.0.0/confirm/delete").status_code == 404
+    trail = [e["action"] for e in deployment.extensions["hdcat.accounts"].audit_entries()]
+    assert trail.count("definition.publish") == 1
+
+
+def test_a_superseded_version_is_labelled_on_its_page_in_lists_and_on_datasets_that_declare_it(deployment):
+    """Publishing 1.1.0 supersedes 1.0.0: its page and the lists say "superseded" with a link to 1.1.0, and
+    a dataset that declares 1.0.0 says it declares a superseded version."""
+    cat = deployment.extensions["hdcat"]
+    acc = deployment.extensions["hdcat.accounts"]
+    acc.add_user("ada", "admin", [], PASSWORD)
+    c = sign_in(deployment, "ada")
+    assert (
+        c.post(
+            "/definitions/cardiovascular-core/1.0.0/revise",
+            data={
+                "csrf_token": csrf_token(
+                    c.get("/definitions/cardiovascular-core/1.0.0").get_data(as_text=True)
+                ),
+                "version": "1.1.0",
+            },
+        ).status_code
+        == 302
+    )
+    confirm = c.get("/definitions/cardiovascular-core/1.1.0/confirm/publish").get_data(as_text=True)
+    impact = confirm.split('id="impact"', 1)[1].split("</div>", 1)[0]
+    declared = len({m["dataset"] for m in cat.conformance.of(definition=CARDIO) if m["declared"]})
+    assert declared >= 1 and f"Datasets that declare 1.0.0: {declared}" in impact
+    r = c.post(
+        "/definitions/cardiovascular-core/1.1.0/publish",
+        data={"csrf_token": csrf_token(confirm), "confirm": "yes"},
+    )
+    assert r.status_code == 302
+    anon = deployment.test_client()
+    old = anon.get("/definitions/cardiovascular-core/1.0.0").get_data(as_text=True)
+    assert '<span class="tag status-superseded" id="superseded">superseded</span>' in old
+    assert 'href="/definitions/cardiovascular-core/1.1.0"' in old.split('id="superseded-by"', 1)[1][:300]
+    new = anon.get("/definitions/cardiovascular-core/1.1.0").get_data(as_text=True)
+    assert 'id="superseded"' not in new
+    listing = anon.get("/definitions").get_data(as_text=True)
+    row = listing.split("cardiovascular-core/1.0.0", 1)[1][:400]
+    assert "superseded by" in row and 'href="/definitions/cardiovascular-core/1.1.0"' in row
+    versions = (
+        anon.get("/definitions/cardiovascular-core/1.1.0").get_data(as_text=True).split('id="versions"')[1]
+    )
+    assert "superseded by" in versions.split("</ul>")[0]
+    api = anon.get("/api/v1/definitions").get_json()["definitions"]
+    by_version = {(d["id"], d["version"]): d for d in api}
+    assert by_version[("cardiovascular-core", "1.0.0")]["replaced_by"].endswith("/cardiovascular-core/1.1.0")
+    assert by_version[("cardiovascular-core", "1.1.0")]["replaced_by"] is None
+    # a dataset that declares 1.0.0 says so, in Korean too
+    local_id = next(
+        d["id"]
+        for d in cat.datasets.page(1, 200, members=True)[1]
+        if CARDIO in cat.datasets.get(d["id"], members=True)["conforms_to"]
+    )
+    page = anon.get(f"/datasets/{local_id}").get_data(as_text=True)
+    notice = page.split('id="retired-definitions"', 1)[1].split("</ul>", 1)[0]
+    assert "superseded" in notice and 'href="/definitions/cardiovascular-core/1.1.0"' in notice
+    ko = anon.get(f"/datasets/{local_id}?lang=ko").get_data(as_text=True)
+    assert "대체" in ko.split('id="retired-definitions"', 1)[1].split("</ul>", 1)[0]

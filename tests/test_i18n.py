@@ -156,3 +156,76 @@ def test_korean_text_does_not_break_inside_words(client):
     css = r.get_data(as_text=True)
     r.close()
     assert re.search(r":lang\(ko\)[^{]*\{[^}]*word-break:\s*keep-all", css)
+
+
+def test_error_pages_and_form_errors_are_in_the_chosen_language(app, people):
+    """A 404 (an unknown page, an unknown dataset) and a form error read in Korean in the Korean interface;
+    the English interface keeps the catalogue's own English message."""
+    from tests.conftest import csrf_token, sign_in
+
+    c = app.test_client()
+    for path in ("/no-such-page", "/datasets/no-such-dataset"):
+        r = c.get(f"{path}?lang=ko")
+        assert r.status_code == 404
+        page = BeautifulSoup(r.text, "html.parser")
+        assert page.html["lang"] == "ko" and page.h1.get_text(" ", strip=True).startswith("찾을 수 없음")
+        message = page.select_one("#error-message")
+        assert HANGUL.search(message.get_text()) and not message.get("lang"), message
+    assert "no-such-dataset" in c.get("/datasets/no-such-dataset?lang=ko").text  # the translation names it
+    english = BeautifulSoup(c.get("/datasets/no-such-dataset?lang=en").text, "html.parser")
+    assert english.h1.get_text(" ", strip=True).startswith("Not found")
+    assert "no dataset with id 'no-such-dataset'" in english.select_one("#error-message").get_text()
+    # a 403 and a missing CSRF token (400) too
+    aud = sign_in(app, "aud")
+    forbidden = BeautifulSoup(aud.get("/definitions/new?lang=ko").text, "html.parser")
+    assert forbidden.h1.get_text(" ", strip=True).startswith("허용되지 않음")
+    assert "auditor" in forbidden.select_one("#error-message").get_text()  # the role, named
+    expired = aud.post("/signout?lang=ko", data={})  # no CSRF token
+    assert expired.status_code == 400
+    assert "만료" in BeautifulSoup(expired.text, "html.parser").select_one("#error-message").get_text()
+    # a form error: the access request form without its IRB number, in Korean, beside the field
+    local_id = app.extensions["hdcat"].datasets.page(1, 5, hospital="hanbit", members=True)[1][0]["id"]
+    ana = sign_in(app, "ana")
+    form = ana.get(f"/datasets/{local_id}/access-request?lang=ko").text
+    r = ana.post(
+        f"/datasets/{local_id}/access-request?lang=ko",
+        data={"csrf_token": csrf_token(form), "purpose": "연구", "project": "HF-2027", "irb": ""},
+    )
+    assert r.status_code == 400
+    error = BeautifulSoup(r.text, "html.parser").select_one("#irb-error")
+    assert error is not None and "필수" in error.get_text() and "required" not in error.get_text()
+    too_long = ana.post(
+        f"/datasets/{local_id}/access-request?lang=ko",
+        data={"csrf_token": csrf_token(form), "purpose": "x" * 4001, "project": "p", "irb": "i"},
+    )
+    assert too_long.status_code == 400
+    assert HANGUL.search(BeautifulSoup(too_long.text, "html.parser").select_one("#purpose-error").get_text())
+
+
+def test_the_api_keeps_its_codes_and_answers_messages_and_facet_labels_in_the_asked_language(client):
+    """Machines read `error`, which never changes; people read `message` and facet labels, in the language
+    asked for (?lang= or Accept-Language; English when none is said)."""
+    en = client.get("/api/v1/datasets/no-such-dataset")
+    ko = client.get("/api/v1/datasets/no-such-dataset", headers={"Accept-Language": "ko"})
+    assert en.status_code == ko.status_code == 404
+    assert en.get_json()["error"] == ko.get_json()["error"] == "not_found"
+    assert not HANGUL.search(en.get_json()["message"]) and HANGUL.search(ko.get_json()["message"])
+    assert HANGUL.search(client.get("/api/v1/datasets/no-such-dataset?lang=ko").get_json()["message"])
+    facets = {
+        lang: client.get(f"/api/v1/search?q=폐암&lang={lang}").get_json()["facets"] for lang in ("ko", "en")
+    }
+    hanbit = {
+        lang: next(b for b in f["hospital"] if b["value"] == "hanbit")["label"] for lang, f in facets.items()
+    }
+    assert hanbit == {"ko": "한빛대학교병원", "en": "Hanbit University Hospital"}
+    for lang, found in facets.items():
+        for buckets in found.values():
+            for b in buckets:
+                assert not BILINGUAL.search(b["label"]), b
+                if lang == "en":
+                    assert not HANGUL.search(b["label"]), b
+    default = client.get("/api/v1/search?q=폐암").get_json()["facets"]
+    assert (
+        next(b for b in default["hospital"] if b["value"] == "hanbit")["label"]
+        == "Hanbit University Hospital"
+    )

@@ -237,8 +237,9 @@ def test_the_drawing_is_centred_on_the_focus_node_and_coloured_by_hospital(signe
     assert {"hanbit", "gaon", "saebom", ""} == in_graph  # the extract belongs to no member hospital
     legend = re.search(r'<ul class="lineage-legend".*?</ul>', page, re.S).group(0)
     assert set(re.findall(r'<li data-hospital="([^"]*)"', legend)) == in_graph
-    for hospital in hospitals():
-        assert (hospital["name_ko"] in legend) == (hospital["id"] in in_graph)
+    for hospital in hospitals():  # the page is in English: the legend names hospitals in English only
+        assert (hospital["name_en"] in legend) == (hospital["id"] in in_graph)
+        assert hospital["name_ko"] not in legend
     long = next(g for g in nodes if g.get("data-id").endswith(LONG))
     lines = ["".join(t.itertext()) for t in long.iter(SVG + "text") if t.get("class") == "label"]
     assert lines == ["mart.lung_cancer_cohort_", "with_smoking_history_and…"]  # cut at the end
@@ -247,6 +248,40 @@ def test_the_drawing_is_centred_on_the_focus_node_and_coloured_by_hospital(signe
     groups = _nodes(_svg(by_hospital))
     assert {g.get("data-hospital") for g in groups} == in_graph
     assert any("Saebom" in _visible_text(g) for g in groups)
+
+
+def test_the_controls_legend_and_tables_are_in_the_chosen_language_only(signed_in):
+    """Depth, direction, collapse, view, zoom, legend and table headers in one language, not
+    "Depth · 깊이"."""
+    from tests.test_i18n import BILINGUAL, HANGUL
+
+    for view in ("graph", "table"):
+        ko = signed_in.get(f"/lineage?node={FOCUS}&depth=3&view={view}&columns=1&lang=ko").get_data(
+            as_text=True
+        )
+        en = signed_in.get(f"/lineage?node={FOCUS}&depth=3&view={view}&columns=1&lang=en").get_data(
+            as_text=True
+        )
+        controls_ko, controls_en = (
+            re.sub(r"<[^>]+>", " ", re.search(r'<nav class="lineage-controls".*?</nav>', page, re.S).group(0))
+            for page in (ko, en)
+        )
+        assert "깊이" in controls_ko and "방향" in controls_ko and "상류" in controls_ko
+        assert "Depth" not in controls_ko and "upstream" not in controls_ko
+        assert "Depth" in controls_en and "upstream" in controls_en and not HANGUL.search(controls_en)
+        for page in (ko, en):  # the interface's own words: controls, zoom buttons, legend, table headers
+            parts = re.findall(
+                r'<nav class="lineage-controls".*?</nav>|<div class="zoom-controls".*?</div>'
+                r'|<thead>.*?</thead>|<p class="summary">.*?</p>|aria-label="[^"]*"',
+                page,
+                re.S,
+            )
+            words = html_lib.unescape(re.sub(r"<[^>]+>", " ", " ".join(parts)))
+            assert len(parts) >= 3 and not BILINGUAL.search(words), BILINGUAL.search(words)
+        columns_ko = ko.split('id="columns"', 1)[1]
+        assert "원천" in columns_ko and "Derived from" not in columns_ko
+    legend_ko = re.search(r'<ul class="lineage-legend".*?</ul>', ko, re.S).group(0)
+    assert "한빛" in legend_ko and "Hanbit University" not in legend_ko
 
 
 def test_column_lineage_names_columns_and_their_datasets(signed_in):

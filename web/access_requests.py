@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from hdcat.catalog import AccessRequests, Application, Invalid, next_access_steps
 from hdcat.web.auth import accounts, audit_restricted_read, origin, principal
 from hdcat.web.context import catalog, state_part
+from hdcat.web.error_messages import for_people
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -33,7 +34,8 @@ class StepForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[Length(max=4000)])
 
 
-def _audit(step: str, record: dict) -> None:
+def audit_step(step: str, record: dict) -> None:
+    """One entry per step on the audit trail (the site and /api/v1/access-requests write the same)."""
     who = principal()
     detail = {"dataset": record["dataset"], "hospital": record["hospital"], "status": record["status"]}
     accounts().audit(who.label, f"access.{step}", record["id"], detail, origin=origin())
@@ -60,10 +62,10 @@ def new(local_id: str):
         try:
             record = requests_store().submit(principal(), dataset, application)
         except Invalid as exc:
-            getattr(form, exc.field, form.purpose).errors = [exc.message]
+            getattr(form, exc.field, form.purpose).errors = [for_people(exc.message)[0]]
             status = 400
         else:
-            _audit("submit", record)
+            audit_step("submit", record)
             return redirect(url_for("access.show", request_id=record["id"]))
     elif form.is_submitted():
         status = 400
@@ -98,5 +100,5 @@ def take_step(request_id: str, step: str):
             "the form expired or the message is too long; reload the page and try again", field="body"
         )
     record = requests_store().step(request_id, principal(), step, form.body.data or "")
-    _audit(step, record)
+    audit_step(step, record)
     return redirect(url_for("access.show", request_id=request_id))

@@ -27,6 +27,7 @@ def create_app(
 
     from hdcat.web import (
         access_requests,
+        access_requests_api,
         account,
         api,
         audit,
@@ -71,6 +72,7 @@ def create_app(
         sparql.bp,
         account.bp,
         access_requests.bp,
+        access_requests_api.bp,
         audit.bp,
         audit.api_bp,
         definitions_api.bp,
@@ -79,7 +81,7 @@ def create_app(
         feeds.bp,
     ):
         app.register_blueprint(blueprint)
-    for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp):
+    for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp, access_requests_api.bp):
         auth.csrf.exempt(machine_facing)  # bearer tokens, not cookies, authorise their writes
     limits.init_app(app)
 

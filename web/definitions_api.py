@@ -33,6 +33,9 @@ class DefinitionVersionSchema(Schema):
     iri = fields.String(required=True)
     status = fields.String(required=True)
     modified = fields.String(allow_none=True)
+    replaced_by = fields.String(
+        allow_none=True, metadata={"description": "the version that superseded this one (dct:isReplacedBy)"}
+    )
 
 
 class DefinitionListSchema(Schema):

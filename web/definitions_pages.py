@@ -35,6 +35,7 @@ from hdcat.web.auth import is_member, principal, require_permission
 from hdcat.web.conneg import FORMATS
 from hdcat.web.context import catalog
 from hdcat.web.definitions_api import changed, check_hospital, check_new_version, check_owner, may_write
+from hdcat.web.error_messages import for_people
 from hdcat.web.i18n import hospital_name
 from hdcat.web.rdf_response import rdf_response
 from wtforms import (
@@ -42,6 +43,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
@@ -204,12 +206,12 @@ def place_errors(form: DefinitionForm, errors: dict[str, str], rows: list[int]) 
         if parts[0] == "elements" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
             row = form.elements[rows[int(parts[1])]]
             name = _ELEMENT_FIELD.get(".".join(parts[2:4]), _ELEMENT_FIELD.get(parts[2], "name"))
-            getattr(row.form, name).errors = list(getattr(row.form, name).errors) + [message]
+            getattr(row.form, name).errors = list(getattr(row.form, name).errors) + [for_people(message)[0]]
         elif parts[0] == "elements":
-            form.form_errors.append(message)
+            form.form_errors.append(for_people(message)[0])
         else:
             field = getattr(form, _FIELD.get(".".join(parts[:2]), _FIELD.get(parts[0], "def_id")))
-            field.errors = list(field.errors) + [message]
+            field.errors = list(field.errors) + [for_people(message)[0]]
 
 
 def fill(form: DefinitionForm, record: dict) -> None:
@@ -264,7 +266,7 @@ def _editor(record: dict | None, template_title: str):
             form.elements.append_entry()
         return render_template("definition_form.html", form=form, record=record, title=template_title), 200
     if not form.validate_on_submit():  # only the CSRF token is checked here; the schema checks the rest
-        form.form_errors.append("the form expired; save again")
+        form.form_errors.append(gettext("the form expired; save again"))
         return render_template("definition_form.html", form=form, record=record, title=template_title), 400
     data, rows = form_data(form)
     who, defs = principal(), catalog().definitions
@@ -360,6 +362,25 @@ def page(def_id: str, version: str):
     )
 
 
+def declared_versions(record: dict) -> list[dict]:
+    """The definition versions a dataset declares (dct:conformsTo) that a newer version superseded or that
+    were deprecated: they are no longer scored, so the dataset page says so and links to the live one."""
+    defs = catalog().definitions
+    out = []
+    for iri in record.get("conforms_to") or []:
+        if "/id/definition/" not in iri:
+            continue
+        def_id, version = iri.rsplit("/", 2)[-2:]
+        try:
+            found = defs.get(def_id, version, drafts=False)
+        except NotFound:
+            continue
+        if found["status"] == "deprecated":
+            newer = found["replaced_by"].rsplit("/", 1)[-1] if found["replaced_by"] else None
+            out.append({"id": def_id, "version": version, "title": found["title"], "replaced_by": newer})
+    return out
+
+
 def _dataset_titles(iris: list[str]) -> dict:
     out = {}
     cat = catalog()
@@ -384,6 +405,57 @@ def edit(def_id: str, version: str):
     return _editor(record, gettext("Edit %(id)s %(version)s", id=def_id, version=version))
 
 
+#: the steps that change what every dataset declaring the definition is checked against: they are asked
+#: for on a page that says what will change, and taken only by its confirm button
+CONFIRMED = ("publish", "deprecate")
+
+
+class ConfirmForm(FlaskForm):
+    """The confirm page's form: its CSRF token and the explicit `confirm=yes` a one-click post lacks."""
+
+    confirm = HiddenField(default="yes")
+
+
+def _declaring(iri: str) -> tuple[int, int]:
+    """(datasets that declare this version, datasets only suggested for it), as last scored."""
+    results = catalog().conformance.of(definition=iri, members=True)
+    declared = sum(1 for r in results if r["declared"])
+    return declared, len(results) - declared
+
+
+def impact(record: dict, action: str) -> dict:
+    """What publishing or deprecating `record` changes, for the confirm page to say before it happens."""
+    defs = catalog().definitions
+    if action == "publish":
+        newer = [v for v in defs.all_of(record["id"]) if v["status"] == "published"]
+        order = [v["version"] for v in defs.all_of(record["id"])]
+        here = order.index(record["version"])
+        superseded = [
+            dict(v, declared=_declaring(v["iri"])[0]) for v in newer if order.index(v["version"]) < here
+        ]
+        return {"superseded": superseded, "declared": sum(v["declared"] for v in superseded)}
+    declared, suggested = _declaring(record["iri"])
+    return {"declared": declared, "suggested": suggested, "superseded": []}
+
+
+@bp.get("/definitions/<def_id>/<version>/confirm/<action>")
+@require_permission("write:definitions")
+def confirm(def_id: str, version: str, action: str):
+    """Publish or deprecate, asked: what will change (the versions superseded, how many datasets declare
+    them), and a confirm button that posts the step with its CSRF token. No script needed."""
+    if action not in CONFIRMED:
+        raise NotFound(f"no confirmation for {action!r}: {' or '.join(CONFIRMED)}")
+    record = catalog().definitions.get(def_id, version)
+    check_owner(principal(), record)
+    allowed = {"publish": "draft", "deprecate": "published"}[action]
+    if record["status"] != allowed:
+        done = {"publish": "published", "deprecate": "deprecated"}[action]
+        raise Conflict(f"{def_id} {version} is {record['status']}; only {allowed} versions can be {done}")
+    return render_template(
+        "definition_confirm.html", d=record, action=action, impact=impact(record, action), form=ConfirmForm()
+    )
+
+
 @bp.post("/definitions/<def_id>/<version>/<action>")
 @require_permission("write:definitions")
 def lifecycle(def_id: str, version: str, action: str):
@@ -394,12 +466,15 @@ def lifecycle(def_id: str, version: str, action: str):
     if action == "revise":
         form = ReviseForm()
         if not form.validate_on_submit():
-            raise Invalid("the form expired; reload the page and try again", field="csrf_token")
+            raise Invalid(_EXPIRED, field="csrf_token")
         saved = defs.revise(def_id, version, (form.version.data or "").strip(), who.user)
         changed("revise", saved, who)
         return redirect(url_for("definitions.edit", def_id=def_id, version=saved["version"]))
+    if action in CONFIRMED and request.form.get("confirm") != "yes":
+        # a one-click post (an old page, a script): nothing changes until the confirm page is answered
+        return redirect(url_for("definitions.confirm", def_id=def_id, version=version, action=action), 303)
     if not EmptyForm().validate_on_submit():
-        raise Invalid("the form expired; reload the page and try again", field="csrf_token")
+        raise Invalid(_EXPIRED, field="csrf_token")
     if action == "publish":
         saved = defs.publish(def_id, version, who.user)
     elif action == "deprecate":
@@ -412,6 +487,9 @@ def lifecycle(def_id: str, version: str, action: str):
         raise NotFound(f"no action {action!r} on definitions")
     changed(action, saved, who)
     return redirect(url_for("definitions.page", def_id=def_id, version=version))
+
+
+_EXPIRED = _l("the form expired; reload the page and try again")
 
 
 DOWNLOADS = {

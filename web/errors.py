@@ -1,4 +1,8 @@
-"""One place renders every error: JSON under /api/ (and for JSON clients), an HTML page elsewhere."""
+"""One place renders every error: JSON under /api/ (and for JSON clients), an HTML page elsewhere.
+
+The JSON body keeps a stable machine `error` code; its `message` and the page are in the reader's
+language (web.error_messages: English as the catalogue writes it, Korean where a translation is known,
+chosen like every page by ?lang=, the cookie or Accept-Language)."""
 
 from __future__ import annotations
 
@@ -32,10 +36,24 @@ def error_body(status: int, code: str, message: str, field: str | None = None) -
     return body
 
 
-def _render(status: int, body: dict):
+def _render(status: int, body: dict, stock_text: bool = False):
+    from hdcat.web import error_messages
+
+    try:
+        message, in_language = error_messages.for_people(body["message"], status, stock_text)
+    except Exception:  # rendering an error never fails on its translation: the message as written
+        message, in_language = str(body["message"]), False
+    body = dict(body, message=message)
     if wants_json():
         return body, status
-    return render_template("error.html", status=status, message=body["message"]), status
+    return render_template(
+        "error.html",
+        status=status,
+        heading=error_messages.title(status),
+        message=message,
+        in_language=in_language,
+        fields=(body.get("detail") or {}).get("fields") or {},
+    ), status
 
 
 def init_app(app) -> None:
@@ -50,9 +68,16 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _render(exc.code or 500, error_body(exc.code or 500, code, exc.description or exc.name))
+        stock = exc.description == type(exc).description
+        return _render(
+            exc.code or 500, error_body(exc.code or 500, code, exc.description or exc.name), stock_text=stock
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s", request.path)
-        return _render(500, error_body(500, "internal", "an unexpected error occurred; it has been logged"))
+        return _render(
+            500,
+            error_body(500, "internal", "an unexpected error occurred; it has been logged"),
+            stock_text=True,
+        )

@@ -182,6 +182,19 @@ def facet_label(name: str, value: str, label: str) -> Markup:
     return localized(found, label) if found else escape(label)
 
 
+def facet_text(name: str, value: str, label: str) -> str:
+    """The same label as `facet_label`, as plain text: what the JSON API gives in a bucket's `label`, in
+    the request's language (?lang=, the cookie or Accept-Language; English when none is said)."""
+    if name == "has_lineage" and value in LINEAGE_LABELS:
+        return str(LINEAGE_LABELS[value])
+    if value in FIXED_FACET_LABELS:
+        return str(FIXED_FACET_LABELS[value])
+    from hdcat.search.facets import label_in
+
+    found = label_in(name, value)
+    return (pick(found)[0] or label) if found else label
+
+
 def switch_url(to: str) -> str:
     """This page in the other language: the same path and query, with lang= set."""
     from urllib.parse import urlencode

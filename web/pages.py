@@ -26,6 +26,7 @@ from hdcat.web.auth import (
 from hdcat.web.charts import holdings_charts
 from hdcat.web.conneg import negotiate
 from hdcat.web.context import catalog, harvest_queue, query_args
+from hdcat.web.definitions_pages import declared_versions
 from hdcat.web.rdf_response import rdf_response
 
 bp = Blueprint("pages", __name__)
@@ -96,7 +97,13 @@ def dataset(local_id: str):
     # readers who are not signed in learn that lineage exists and how to see it, not that there is none
     lineage = cat.lineage.panel(local_id) if members else None
     lineage_for_members = not members and cat.lineage.node_for(local_id) is not None
-    return render_template("dataset.html", d=record, lineage=lineage, lineage_for_members=lineage_for_members)
+    return render_template(
+        "dataset.html",
+        d=record,
+        lineage=lineage,
+        lineage_for_members=lineage_for_members,
+        retired=declared_versions(record),
+    )
 
 
 @bp.get("/hospitals/<hospital_id>")

@@ -13,6 +13,7 @@ from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SI
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member
 from hdcat.web.context import catalog
+from hdcat.web.i18n import facet_text
 from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
@@ -34,6 +35,13 @@ SearchArgsSchema = Schema.from_dict(
         "page": fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE)),
         "size": fields.Integer(validate=validate.Range(min=1, max=MAX_SIZE)),
         "sort": fields.String(validate=validate.OneOf(SORTS)),
+        "lang": fields.String(
+            validate=validate.Length(max=10),
+            metadata={
+                "description": "ko or en: the language of facet labels and error messages (default: "
+                "Accept-Language, else English; other values are ignored)"
+            },
+        ),
         "period": fields.String(
             validate=[validate.Length(max=20), validate.Regexp(PERIOD_PATTERN)],
             metadata={
@@ -59,7 +67,13 @@ class SuggestArgsSchema(Schema):
 
 class FacetBucketSchema(Schema):
     value = fields.String(required=True)
-    label = fields.String(required=True)
+    label = fields.String(
+        required=True,
+        metadata={
+            "description": "the value for people, in the request's language: `lang=ko|en`, else the "
+            "Accept-Language header, else English"
+        },
+    )
     count = fields.Integer(required=True)
 
 
@@ -140,7 +154,14 @@ def _run(size_default: int = 20) -> dict:
     },
 )
 def api_search():
-    return _run()
+    result = _run()
+    # the search layer labels values in both languages ("한빛대학교병원 · Hanbit University Hospital"); a
+    # client reads one, the request's (web.i18n), as the pages do
+    facets = {
+        name: [dict(b, label=facet_text(name, b["value"], b["label"])) for b in buckets]
+        for name, buckets in result["facets"].items()
+    }
+    return dict(result, facets=facets)
 
 
 @bp.get("/api/v1/suggest")
