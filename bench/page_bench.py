@@ -25,8 +25,8 @@ costs on top of the stack, whatever the machine's speed that minute.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import cProfile
+import dataclasses
 import pstats
 import statistics
 import sys
@@ -75,7 +75,9 @@ PIPELINE = [
         [(HANBIT, "condition_occurrence")],
         "2",
     ),
-    _event("hanbit-etl", "build_registry", [(HANBIT, "condition_occurrence")], [(HANBIT, "mart.registry")], "3"),
+    _event(
+        "hanbit-etl", "build_registry", [(HANBIT, "condition_occurrence")], [(HANBIT, "mart.registry")], "3"
+    ),
 ]
 for i, e in enumerate(PIPELINE):
     e["eventTime"] = f"2026-10-01T0{i + 1}:00:00Z"
@@ -113,7 +115,7 @@ def grow(cat: Catalog, n: int) -> None:
     cat.datasets.forget()
 
 
-def build(folder: Path, n: int | None, servers):
+def build(folder: Path, n: int | None, servers, index: bool = True):
     """The catalogue, its search index and the app with anonymous, researcher and auditor clients."""
     from flask import render_template_string
     from hdcat.catalog.accounts import Accounts
@@ -134,8 +136,9 @@ def build(folder: Path, n: int | None, servers):
         grow(cat, n)
     for e in PIPELINE:
         cat.lineage.ingest(e)
-    search = Search(cat)
-    search.reindex()
+    search = Search(cat) if index else None  # without: for profiling pages other than search
+    if search is not None:
+        search.reindex()
     acc = Accounts.for_settings(settings)
     acc.add_user("ana", "researcher", ["hanbit"], PASSWORD)
     acc.add_user("aud", "auditor", [], PASSWORD)
@@ -252,7 +255,10 @@ def bench(size: str, rounds: int, servers, profile_names=None) -> dict:
         built_s = time.perf_counter() - t
         try:
             plan = pages(cat)
-            print(f"{size}: {cat.datasets.count(members=True)} datasets, built in {built_s:.0f} s", file=sys.stderr)
+            print(
+                f"{size}: {cat.datasets.count(members=True)} datasets, built in {built_s:.0f} s",
+                file=sys.stderr,
+            )
             for name, who, path in plan:
                 print(f"  {name}: {who} {path}", file=sys.stderr)
             res = measure(clients, plan, rounds)
@@ -265,7 +271,8 @@ def bench(size: str, rounds: int, servers, profile_names=None) -> dict:
                 "pages": res,
             }
         finally:
-            search.close()
+            if search is not None:
+                search.close()
             cat.close()
 
 
@@ -279,7 +286,8 @@ def render(rows: list[dict], args) -> str:
         "copied under new IRIs up to N; the real app through Flask's test client (no socket). `first`: the "
         "first request after the catalogue was built (caches cold); p50/p95 over the rounds, pages "
         "interleaved. Floor: the site's layout (base.html) rendered with nothing in it, through the same "
-        f"stack, in the same rounds; `× floor` is page p50 / floor p50. Target: p95 under {TARGET_MS:.0f} ms.",
+        "stack, in the same rounds; `× floor` is page p50 / floor p50. "
+        f"Target: p95 under {TARGET_MS:.0f} ms.",
         "",
     ]
     for r in rows:
