@@ -61,13 +61,6 @@ ALL_DATASETS = (
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 )
-#: the visible graphs that publish each of the given datasets (`{datasets}`: IRIs in angle brackets)
-GRAPHS_OF = (
-    P
-    + """SELECT ?ds ?g ?id WHERE {{ VALUES ?ds {{ {datasets} }} GRAPH ?g {{
-    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
-    {visible} }}"""
-)
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
@@ -115,6 +108,7 @@ class Datasets:
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
         self._orders: OrderedDict = OrderedDict()
         self._local_ids: OrderedDict = OrderedDict()  # short id → its datasets' IRIs, until a commit
+        self._maps: OrderedDict = OrderedDict()  # members? → dataset → (graphs, short id), until a commit
 
     def forget(self) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph."""
@@ -125,6 +119,7 @@ class Datasets:
             self._stats.clear()
             self._orders.clear()
             self._local_ids.clear()
+            self._maps.clear()
 
     # ---- lists ----
     def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
@@ -189,13 +184,19 @@ class Datasets:
         return found
 
     def _graphs_of(self, datasets, members: bool) -> dict:
-        """dataset → (its graphs in source order, its short id) for the given datasets."""
+        """dataset → (its graphs in source order, its short id) for the given datasets: looked up in the map
+        of every visible dataset (`_graph_map`), so a page, a dataset page or a lineage title costs no
+        query once the map is read (it was one query a page, and one per dataset looked up)."""
         if not datasets:
             return {}
-        q = GRAPHS_OF.format(
-            datasets=" ".join(f"<{ds}>" for ds in datasets), visible=visible_graphs_filter(self.base, members)
-        )
-        return self._grouped(self.store.query(q))
+        everything = self._graph_map(members)
+        return {ds: everything[ds] for ds in datasets if ds in everything}
+
+    def _graph_map(self, members: bool) -> dict:
+        """dataset → (its visible graphs in source order, its short id), of every dataset the reader may see:
+        one query over the catalogue, kept until the next commit (like the listing orders)."""
+        q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
+        return self._kept(self._maps, bool(members), lambda: self._grouped(self.store.query(q)))
 
     def _grouped(self, rows) -> dict:
         """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id)."""

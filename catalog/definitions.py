@@ -561,17 +561,23 @@ class Definitions:
                  ORDER BY DESC(?at)"""
         )
         visible = None if drafts else {v["version"] for v in self.all_of(def_id, drafts=False)}
-        return [
-            {
-                "at": str(r.at),
-                "who": str(r.who).rsplit(":", 1)[-1],
-                "action": str(r.what),
-                "version": str(r.version),
-                "note": str(r.note),
-            }
-            for r in self.store.query(q)
-            if visible is None or str(r.version) in visible
-        ]
+
+        def read() -> list[dict]:
+            return [
+                {
+                    "at": str(r.at),
+                    "who": str(r.who).rsplit(":", 1)[-1],
+                    "action": str(r.what),
+                    "version": str(r.version),
+                    "note": str(r.note),
+                }
+                for r in self.store.query(q)
+            ]
+
+        known = any(v["id"] == def_id for v in self.versions())  # kept for those only: bounded
+        # (three parts: never a (id, version) key)
+        rows = self._kept(("history", def_id, None), read) if known else read()
+        return [dict(r) for r in rows if visible is None or r["version"] in visible]
 
     # ---- writes ----
     def _now(self) -> str:

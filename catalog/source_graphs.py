@@ -158,6 +158,7 @@ class SourceGraphs:
         self.store.replace_graphs(
             {name: public, hidden_name: hidden}, add={self.runs.graph_iri: run.to_graph(self.base, name)}
         )
+        self.runs.forget()  # the run went in with the graphs, not through runs.record
         return run
 
     def _add_records(
