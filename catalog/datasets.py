@@ -38,7 +38,7 @@ from hdcat.ontology import (
     hospitals,
     sparql_prefixes,
 )
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import FOAF, RDF
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
@@ -62,21 +62,12 @@ ALL_DATASETS = (
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 )
-#: the visible graphs that publish each of the given datasets (`{datasets}`: IRIs in angle brackets)
-GRAPHS_OF = (
-    P
-    + """SELECT ?ds ?g ?id WHERE {{ VALUES ?ds {{ {datasets} }} GRAPH ?g {{
-    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
-    {visible} }}"""
-)
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
-LOCATE_BY_ID = (
-    P
-    + """SELECT ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }}
-    FILTER(STR(?id) = {local_id}) {visible} }} LIMIT 1"""
-)
+#: every (short id, dataset) of every graph, read once a commit: finding a dataset by its short id with
+#: FILTER(STR(?id) = …) scanned every short id of the catalogue on every dataset page and lineage title
+ALL_LOCAL_IDS = P + """SELECT DISTINCT ?id ?ds WHERE { GRAPH ?g { ?ds hdcat:localId ?id } }"""
 DATASETS_BY_HOSPITAL_AND_AREA = (
     P
     + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
@@ -126,6 +117,8 @@ class Datasets:
         self._orders: OrderedDict = OrderedDict()
         #: the charts' figures (catalog.holdings) by (hospital, members), until a commit
         self._holdings: OrderedDict = OrderedDict()
+        self._local_ids: OrderedDict = OrderedDict()  # short id → its datasets' IRIs, until a commit
+        self._maps: OrderedDict = OrderedDict()  # members? → dataset → (graphs, short id), until a commit
 
     def forget(self) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph."""
@@ -136,6 +129,8 @@ class Datasets:
             self._stats.clear()
             self._orders.clear()
             self._holdings.clear()
+            self._local_ids.clear()
+            self._maps.clear()
 
     # ---- lists ----
     def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
@@ -200,13 +195,19 @@ class Datasets:
         return found
 
     def _graphs_of(self, datasets, members: bool) -> dict:
-        """dataset → (its graphs in source order, its short id) for the given datasets."""
+        """dataset → (its graphs in source order, its short id) for the given datasets: looked up in the map
+        of every visible dataset (`_graph_map`), so a page, a dataset page or a lineage title costs no
+        query once the map is read (it was one query a page, and one per dataset looked up)."""
         if not datasets:
             return {}
-        q = GRAPHS_OF.format(
-            datasets=" ".join(f"<{ds}>" for ds in datasets), visible=visible_graphs_filter(self.base, members)
-        )
-        return self._grouped(self.store.query(q))
+        everything = self._graph_map(members)
+        return {ds: everything[ds] for ds in datasets if ds in everything}
+
+    def _graph_map(self, members: bool) -> dict:
+        """dataset → (its visible graphs in source order, its short id), of every dataset the reader may see:
+        one query over the catalogue, kept until the next commit (like the listing orders)."""
+        q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
+        return self._kept(self._maps, bool(members), lambda: self._grouped(self.store.query(q)))
 
     def _grouped(self, rows) -> dict:
         """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id)."""
@@ -246,14 +247,26 @@ class Datasets:
         """(IRI, graphs) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
         if not valid_local_id(local_id):
             raise NotFound(f"no dataset with id {local_id!r}")
-        q = LOCATE_BY_ID.format(
-            local_id=Literal(local_id).n3(), visible=visible_graphs_filter(self.base, members)
-        )
-        rows = list(self.store.query(q))
-        found = self._graphs_of([rows[0].ds], members) if rows else {}
-        if not found:
+        candidates = self._ids().get(local_id, ())
+        found = self._graphs_of(candidates, members)  # only the graphs this reader may see
+        ds = next((ds for ds in candidates if ds in found), None)
+        if ds is None:
             raise NotFound(f"no dataset with id {local_id!r}")
-        return rows[0].ds, found[rows[0].ds][0]
+        return ds, found[ds][0]
+
+    def _ids(self) -> dict:
+        """short id → the IRIs of the datasets that carry it (in any graph), from one query, kept until the
+        next commit; who may see which is decided by the caller from the graphs."""
+
+        def read() -> dict:
+            out: dict = defaultdict(list)
+            for row in self.store.query(ALL_LOCAL_IDS):
+                out[str(row.id)].append(row.ds)
+            for iris in out.values():
+                iris.sort(key=str)
+            return dict(out)
+
+        return self._kept(self._local_ids, "all", read)
 
     def locate_iri(self, iri: str, members: bool = False):
         """(short id, graphs) of a dataset IRI, or NotFound."""

@@ -12,8 +12,10 @@ import` reads and what the starter definitions in ontology/definitions/ are writ
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -433,6 +435,40 @@ class Definitions:
         self.store = store
         self.base = base.rstrip("/")
         self.on_change = on_change  # on_change(def_id): its published versions changed (conformance follows)
+        #: every version (one query) and each version's record (a graph read triple by triple), kept until
+        #: a write here changes a definition graph (only this class writes them): the definitions page read
+        #: them all on every request, once more for every definition it listed
+        self._lock = threading.Lock()
+        self._epoch = 0
+        self._versions: list[dict] | None = None
+        self._records: dict = {}
+        #: store reads made to build versions and records, for tests that count work, not time
+        self.reads = 0
+
+    def forget(self) -> None:
+        """After a write to a definition graph: what was kept may describe the old versions."""
+        with self._lock:
+            self._epoch += 1
+            self._versions = None
+            self._records.clear()
+
+    def _kept(self, key, compute):
+        """The value kept under `key` ("versions" or (id, version)), computed on first use; a value computed
+        while a write came in is returned but not kept (the same rule as catalog.datasets' caches)."""
+        with self._lock:
+            epoch = self._epoch
+            found = self._versions if key == "versions" else self._records.get(key)
+        if found is not None:
+            return found
+        found = compute()
+        self.reads += 1
+        with self._lock:
+            if epoch == self._epoch and found is not None:
+                if key == "versions":
+                    self._versions = found
+                else:
+                    self._records[key] = found
+        return found
 
     def iri(self, def_id: str, version: str) -> URIRef:
         return URIRef(f"{self.base}/id/definition/{def_id}/{version}")
@@ -450,6 +486,10 @@ class Definitions:
     # ---- reads ----
     def versions(self, drafts: bool = True) -> list[dict]:
         """Every version of every definition (drafts only for readers who may see work in progress)."""
+        rows = self._kept("versions", self._all_versions)
+        return [dict(r) for r in rows if drafts or r["status"] != "draft"]
+
+    def _all_versions(self) -> list[dict]:
         q = (
             P
             + f"""SELECT ?d ?id ?v ?status ?modified ?replaced WHERE {{ GRAPH ?g {{
@@ -472,26 +512,31 @@ class Definitions:
                 }
             )
         rows.sort(key=lambda r: (r["id"], version_key(r["version"])))
-        return [r for r in rows if drafts or r["status"] != "draft"]
+        return rows
 
     def get(self, def_id: str, version: str | None = None, drafts: bool = True) -> dict:
         if version is None:
             version = self.latest_version(def_id, drafts=drafts)
         if not _ID.match(def_id or "") or not _VERSION.match(version or ""):
             raise NotFound(f"no definition {def_id!r} version {version!r}")
+        record = self._kept((def_id, version), lambda: self._read(def_id, version))
+        if record is None or (record["status"] == "draft" and not drafts):
+            raise NotFound(f"no definition {def_id!r} version {version!r}")
+        return copy.deepcopy(record)  # callers (forms, diffs) may change what they get
+
+    def _read(self, def_id: str, version: str) -> dict | None:
+        """One version's record from its graph, or None when there is none (not kept: what is kept stays
+        bounded by the versions that exist)."""
         iri = self.iri(def_id, version)
         g = self.store.graph(self.graph_iri(def_id, version))
         if (iri, RDF.type, DCT.Standard) not in g:
             g = self.store.graph(self.graph_iri(def_id, version, draft=True))
         if (iri, RDF.type, DCT.Standard) not in g:
-            raise NotFound(f"no definition {def_id!r} version {version!r}")
+            return None
         local = Graph()
         for t in g.triples((None, None, None)):
             local.add(t)
-        record = from_graph(local, iri)
-        if record["status"] == "draft" and not drafts:
-            raise NotFound(f"no definition {def_id!r} version {version!r}")
-        return record
+        return from_graph(local, iri)
 
     def rdf(self, def_id: str, version: str, drafts: bool = True) -> Graph:
         record = self.get(def_id, version, drafts=drafts)
@@ -518,17 +563,23 @@ class Definitions:
                  ORDER BY DESC(?at)"""
         )
         visible = None if drafts else {v["version"] for v in self.all_of(def_id, drafts=False)}
-        return [
-            {
-                "at": str(r.at),
-                "who": str(r.who).rsplit(":", 1)[-1],
-                "action": str(r.what),
-                "version": str(r.version),
-                "note": str(r.note),
-            }
-            for r in self.store.query(q)
-            if visible is None or str(r.version) in visible
-        ]
+
+        def read() -> list[dict]:
+            return [
+                {
+                    "at": str(r.at),
+                    "who": str(r.who).rsplit(":", 1)[-1],
+                    "action": str(r.what),
+                    "version": str(r.version),
+                    "note": str(r.note),
+                }
+                for r in self.store.query(q)
+            ]
+
+        known = any(v["id"] == def_id for v in self.versions())  # kept for those only: bounded
+        # (three parts: never a (id, version) key)
+        rows = self._kept(("history", def_id, None), read) if known else read()
+        return [dict(r) for r in rows if visible is None or r["version"] in visible]
 
     # ---- writes ----
     def _now(self) -> str:
@@ -544,6 +595,7 @@ class Definitions:
                 self.graph_iri(record["id"], record["version"], draft=not draft): Graph(),
             }
         )
+        self.forget()
 
     def _record_change(self, def_id: str, version: str, actor: str, action: str, note: str) -> None:
         g = Graph()
@@ -560,6 +612,7 @@ class Definitions:
         g.add((d, DCT.identifier, Literal(def_id)))
         g.add((d, OWL.versionInfo, Literal(version)))
         self.store.add_to_graph(self.history_graph, g)
+        self.forget()
 
     def _published_changed(self, def_id: str) -> None:
         """Only published versions are scored, so drafts coming and going change nothing downstream."""

@@ -55,17 +55,44 @@ class RunLog:
         self.base = base
         self.graph_iri = runs_graph_iri(base)
         self._writes = writes or threading.RLock()
+        #: lists of runs (home page, hospital pages, harvests) by (source, limit, offset), until a run is
+        #: written: the log only grows, and the home page read it on every request
+        self._lists: dict = {}
+        self._epoch = 0
+        self._lock = threading.Lock()
+        self.queries = 0  # list queries sent to the store, for tests that count work
+
+    def forget(self) -> None:
+        """After a write to the run graph (record, or a commit that adds its run in the same transaction)."""
+        with self._lock:
+            self._epoch += 1
+            self._lists.clear()
 
     def record(self, run: HarvestRun) -> None:
         with self._writes:
             self.store.add_to_graph(
                 self.graph_iri, run.to_graph(self.base, source_graph_iri(self.base, run.source))
             )
+            self.forget()
 
     def list(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
         """Runs newest first, of one source or all."""
-        extra = RUNS_OF_SOURCE.format(source=_sparql_str(source)) if source else ""
-        return list(self._rows((RUNS % extra) + PAGE.format(limit=int(limit), offset=int(offset))))
+        key = (source, int(limit), int(offset))
+        with self._lock:
+            found, epoch = self._lists.get(key), self._epoch
+        if found is None:
+            extra = RUNS_OF_SOURCE.format(source=_sparql_str(source)) if source else ""
+            found = list(self._rows((RUNS % extra) + PAGE.format(limit=int(limit), offset=int(offset))))
+            self.queries += 1
+            with self._lock:
+                if epoch == self._epoch:  # no run written meanwhile
+                    while len(self._lists) >= self.LISTS_KEPT:
+                        self._lists.pop(next(iter(self._lists)))
+                    self._lists[key] = found
+        return [dict(r) for r in found]  # callers add to what they get (run_for_reader)
+
+    #: run lists kept at once (sources × pages asked for)
+    LISTS_KEPT = 256
 
     def get(self, run_id: str) -> dict:
         """One run with what only its own page shows: the records it skipped and its warnings."""

@@ -174,6 +174,7 @@ class SourceGraphs:
             write_graphs(self.store, writes, add=add)
         else:
             self.store.replace_graphs(writes, add=add)
+        self.runs.forget()  # the run went in with the graphs, not through runs.record
         return run
 
     def _add_records(

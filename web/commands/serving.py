@@ -20,6 +20,7 @@ BENCHES = {
     "lineage": "lineage_bench.py",
     "load": "load_bench.py",
     "pipeline": "pipeline_bench.py",
+    "pages": "page_bench.py",
 }
 
 
