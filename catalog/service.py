@@ -111,6 +111,8 @@ class Catalog:
         with self._writes:
             self.datasets.forget()
             self.lineage.forget()
+            self.runs.forget()
+            self.definitions.forget()
         return True
 
     def _definition_changed(self, def_id: str) -> None:

@@ -60,6 +60,7 @@ def test_a_process_drops_what_it_keeps_when_another_writes_to_the_server(tmp_pat
     try:
         assert reader.follow_other_writers() is False  # the first look only notes the generation
         assert reader.datasets.page_rows(1, 50, members=True)[0] == 0  # kept until a commit
+        assert reader.runs.list() == []  # run lists are kept too
         source = SourceConfig(
             name="balgeun-dcat",
             hospital="balgeun",
@@ -71,6 +72,7 @@ def test_a_process_drops_what_it_keeps_when_another_writes_to_the_server(tmp_pat
         assert reader.follow_other_writers() is True
         total = reader.datasets.page_rows(1, 50, members=True)[0]
         assert total == writer.datasets.count(members=True) > 0
+        assert [r["source"] for r in reader.runs.list()] == ["balgeun-dcat"]
         assert reader.follow_other_writers() is False  # nothing new since
     finally:
         reader.close()
