@@ -24,11 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pyoxigraph as ox  # noqa: E402
+from copies import copy_source  # noqa: E402  (bench/copies.py, a sibling)
 from hdcat.catalog.config import Settings  # noqa: E402
 from hdcat.catalog.service import Catalog  # noqa: E402
 from hdcat.harvesters.runner import harvest_source  # noqa: E402
-from hdcat.ontology import HDCAT  # noqa: E402
 
 SAMPLE = (
     Path(__file__).resolve().parents[1] / "harvesters" / "samples" / "consortium" / "balgeun" / "catalog.ttl"
@@ -48,29 +47,10 @@ FLOOR = (
 
 def grow(cat: Catalog, n: int) -> int:
     """Copy the harvested source graph until the catalogue holds about n datasets."""
-    native = cat.store.native
     graph = next(g for g in cat.store.graph_names() if "/graph/source/" in str(g))
-    quads = list(native.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))))
-    per_copy = sum(1 for q in quads if q.predicate.value == str(HDCAT.localId))
-    local_id = str(HDCAT.localId)
+    per_copy = copy_source(cat, graph, 0)
     copies = max(0, n // per_copy - 1)
-    for k in range(copies):
-        suffix = f"-c{k}"
-        new_graph = ox.NamedNode(f"{graph}{suffix}")
-
-        def renamed(term, suffix=suffix):
-            if isinstance(term, ox.NamedNode) and "/dataset/" in term.value:
-                return ox.NamedNode(term.value + suffix)
-            return term
-
-        batch = []
-        for q in quads:
-            obj = q.object
-            if q.predicate.value == local_id:
-                obj = ox.Literal(obj.value + suffix)
-            batch.append(ox.Quad(renamed(q.subject), q.predicate, renamed(obj), new_graph))
-        native.bulk_extend(batch)
-    cat.datasets.forget()
+    copy_source(cat, graph, copies)
     return (copies + 1) * per_copy
 
 

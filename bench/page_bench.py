@@ -37,11 +37,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pyoxigraph as ox  # noqa: E402
+from copies import copy_source  # noqa: E402  (bench/copies.py, a sibling)
 from hdcat.catalog.config import load_settings  # noqa: E402
 from hdcat.catalog.service import Catalog  # noqa: E402
 from hdcat.harvesters.runner import harvest_all  # noqa: E402
-from hdcat.ontology import HDCAT  # noqa: E402
 from hdcat.web.cli import bundled_config  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
@@ -90,29 +89,9 @@ def pct(values: list[float], q: float) -> float:
 
 def grow(cat: Catalog, n: int) -> None:
     """Copy one real hospital's source graph under new IRIs until the catalogue holds about n datasets."""
-    native = cat.store.native
     graph = next(g for g in cat.store.graph_names() if str(g).endswith(f"/graph/source/{GROWN}"))
-    quads = list(native.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))))
-    local_id = str(HDCAT.localId)
-    per_copy = sum(1 for q in quads if q.predicate.value == local_id)
-    have = cat.datasets.count(members=True)
-    for k in range(max(0, (n - have) // per_copy)):
-        suffix = f"-c{k}"
-        new_graph = ox.NamedNode(f"{graph}{suffix}")
-
-        def renamed(term, suffix=suffix):
-            if isinstance(term, ox.NamedNode) and "/dataset/" in term.value:
-                return ox.NamedNode(term.value + suffix)
-            return term
-
-        batch = []
-        for q in quads:
-            obj = q.object
-            if q.predicate.value == local_id:
-                obj = ox.Literal(obj.value + suffix)
-            batch.append(ox.Quad(renamed(q.subject), q.predicate, renamed(obj), new_graph))
-        native.bulk_extend(batch)
-    cat.datasets.forget()
+    per_copy = copy_source(cat, graph, 0)
+    copy_source(cat, graph, max(0, (n - cat.datasets.count(members=True)) // per_copy))
 
 
 def build(folder: Path, n: int | None, servers, index: bool = True):

@@ -1,0 +1,35 @@
+"""Grow a catalogue by copying one real source graph under new IRIs: the list and page benches need 10,000s of
+realistic datasets quickly, and a copy of a real hospital's graph is closer to what hdcat serves than
+generated text. Imported by the benches as a sibling module (they run as scripts from bench/)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from hdcat.ontology import HDCAT
+
+
+def copy_source(cat, graph, copies: int) -> int:
+    """Write `copies` renamed copies of `graph` (dataset IRIs, short ids and the graph name get -cK) straight
+    into the embedded store; returns how many datasets one copy holds."""
+    native = cat.store.native
+    quads = list(native.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))))
+    local_id = str(HDCAT.localId)
+    per_copy = sum(1 for q in quads if q.predicate.value == local_id)
+    for k in range(copies):
+        suffix = f"-c{k}"
+        new_graph = ox.NamedNode(f"{graph}{suffix}")
+
+        def renamed(term, suffix=suffix):
+            if isinstance(term, ox.NamedNode) and "/dataset/" in term.value:
+                return ox.NamedNode(term.value + suffix)
+            return term
+
+        batch = []
+        for q in quads:
+            obj = q.object
+            if q.predicate.value == local_id:
+                obj = ox.Literal(obj.value + suffix)
+            batch.append(ox.Quad(renamed(q.subject), q.predicate, renamed(obj), new_graph))
+        native.bulk_extend(batch)
+    cat.datasets.forget()
+    return per_copy
