@@ -179,3 +179,18 @@ def test_the_compare_table_scrolls_in_its_own_focusable_box_with_headers(client,
     box = re.search(r'<div class="table-scroll" tabindex="0"[^>]*>\s*<table class="data compare"', text)
     assert box
     assert text.count('<th scope="col"') == 3 and text.count('<th scope="row">') >= 8
+
+
+def test_the_json_answer_is_described_in_the_openapi_document(client, picked):
+    from openapi_schema_validator import OAS30Validator
+
+    spec = client.get("/api/openapi.json").get_json()
+    op = spec["paths"]["/api/v1/compare"]["get"]
+    d = next(p for p in op["parameters"] if p["name"] == "d")
+    assert d["in"] == "query" and d["schema"]["type"] == "array"
+    assert {"200", "400", "404"} <= set(op["responses"])
+    ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    body = client.get(f"/api/v1/compare?{_query(picked['ids'])}").get_json()
+    OAS30Validator({"$ref": ref, "components": spec["components"]}).validate(body)
+    declared = {k for k in spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]}
+    assert declared == set(body)
