@@ -194,3 +194,20 @@ def test_the_json_answer_is_described_in_the_openapi_document(client, picked):
     OAS30Validator({"$ref": ref, "components": spec["components"]}).validate(body)
     declared = {k for k in spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]}
     assert declared == set(body)
+
+
+def test_the_dataset_ticked_from_its_page_stays_ticked_across_the_lists_pages_and_filters(client, picked):
+    a = picked["ids"][0]
+    first = client.get(f"/datasets?compare={a}&lang=en").get_data(as_text=True)
+    following = html.unescape(re.search(r'<a rel="next" href="([^"]+)"', first).group(1))
+    assert f"compare={a}" in following
+    assert f'<input type="checkbox" name="d" value="{a}" checked>' in _compare_form(
+        client.get(following).get_data(as_text=True)
+    )
+    assert f'<input type="hidden" name="compare" value="{a}">' in first
+
+
+def test_the_page_is_in_korean_for_a_korean_reader(client, picked):
+    text = client.get(f"/compare?{_query(picked['ids'])}&lang=ko").get_data(as_text=True)
+    assert '<html lang="ko">' in text and "<h1>데이터셋 비교" in text
+    assert '<th scope="row">Columns</th>' not in text and '<th scope="row">Access</th>' not in text
