@@ -32,6 +32,7 @@ def create_app(
         api,
         audit,
         auth,
+        compare,
         definitions_api,
         definitions_pages,
         errors,
@@ -79,6 +80,7 @@ def create_app(
         definitions_pages.bp,
         ops.bp,
         feeds.bp,
+        compare.bp,
     ):
         app.register_blueprint(blueprint)
     for machine_facing in (api.bp, lineage_api.bp, sparql.bp, definitions_api.bp, access_requests_api.bp):

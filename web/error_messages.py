@@ -57,6 +57,10 @@ MESSAGES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"no (?:harvest )?run '(?P<id>[^']*)'"), _l("There is no harvest run %(id)s.")),
     (re.compile(r"no API endpoint (?P<path>\S+)"), _l("There is no API endpoint %(path)s.")),
     (
+        re.compile(r"compare takes (?P<low>\d+) to (?P<high>\d+) different datasets .*; got (?P<n>\d+)"),
+        _l("Pick %(low)s to %(high)s different datasets to compare; %(n)s were given."),
+    ),
+    (
         re.compile(r"'(?P<field>purpose|project|irb)' is required: .*"),
         _l("%(field)s is required."),
     ),
