@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import bibtexparser
@@ -41,10 +42,7 @@ def _creator(record: dict, lang: str = "en") -> str:
     hospital = record.get("hospital") or {}
     name = hospital.get("name_ko") if lang == "ko" else None
     return (
-        name
-        or hospital.get("name_en")
-        or (record.get("publisher") or {}).get("name")
-        or "Unknown publisher"
+        name or hospital.get("name_en") or (record.get("publisher") or {}).get("name") or "Unknown publisher"
     )
 
 
@@ -90,7 +88,10 @@ def csl_item(record: dict, lang: str = "en", today: datetime | None = None) -> d
     return item
 
 
-@lru_cache(maxsize=None)
+_RENDERING = threading.Lock()
+
+
+@cache
 def _style(name: str) -> CitationStylesStyle:
     """A parsed CSL style, kept: parsing the XML costs more than rendering a citation."""
     path = resources.files("hdcat.web").joinpath("citation_styles", STYLES[name])
@@ -101,9 +102,12 @@ def _style(name: str) -> CitationStylesStyle:
 def text(record: dict, style: str, lang: str = "en", today: datetime | None = None) -> str:
     """The citation as plain text in `style` (the page escapes it; citeproc-py's HTML output does not)."""
     item = csl_item(record, lang, today)
-    bibliography = CitationStylesBibliography(_style(style), CiteProcJSON([item]), formatter.plain)
-    bibliography.register(Citation([CitationItem(item["id"])]))
-    rendered = str(bibliography.bibliography()[0])
+    # citeproc-py keeps render state on the parsed style (its formatter, among others), and the site
+    # serves from several threads: one rendering at a time per process
+    with _RENDERING:
+        bibliography = CitationStylesBibliography(_style(style), CiteProcJSON([item]), formatter.plain)
+        bibliography.register(Citation([CitationItem(item["id"])]))
+        rendered = str(bibliography.bibliography()[0])
     # a numeric style numbers its reference list; one citation on its own has no list to number
     return re.sub(r"^\d+\.\s*", "", rendered)
 
