@@ -71,6 +71,7 @@ def test_ris_parses_back_with_korean_title(client, records):
     assert r.status_code == 200
     assert r.mimetype == "application/x-research-info-systems"
     assert r.headers["Content-Disposition"] == f'attachment; filename="{d["id"]}.ris"'
+    assert r.get_data(as_text=True).startswith("TY  - DATA")  # no "1." line before the record
     (entry,) = rispy.loads(r.get_data(as_text=True))
     assert entry["type_of_reference"] == "DATA"
     assert entry["title"] == d["titles"]["en"]
@@ -153,3 +154,28 @@ def test_unknown_format_is_404_naming_the_formats(client, records):
     r = client.get(f"/datasets/{records['public']['id']}/cite.docx", headers={"Accept": "application/json"})
     assert r.status_code == 404
     assert "datacite.json" in r.get_data(as_text=True)
+
+
+def test_a_doi_is_cited_as_apa_and_nlm_ask():
+    """APA cites a DOI as its https://doi.org link; NLM keeps the landing page and adds "doi:"."""
+    from hdcat.web.citation import citation, datacite, ris
+
+    record = {
+        "id": "hf",
+        "iri": "https://data.hanbit.example/dataset/hf",
+        "identifier": "10.1234/hb.5",
+        "titles": {"en": "Heart failure registry"},
+        "issued": "2021-04-02",
+        "hospital": {"name_en": "Hanbit University Hospital"},
+    }
+    cite = citation(record)
+    assert cite["apa"].endswith("[Data set]. Hanbit University Hospital. https://doi.org/10.1234/hb.5")
+    assert cite["vancouver"].endswith(
+        "Available from: https://data.hanbit.example/dataset/hf doi:10.1234/hb.5"
+    )
+    assert "doi = {10.1234/hb.5}" in cite["bibtex"]
+    assert rispy.loads(ris(record))[0]["doi"] == "10.1234/hb.5"
+    doc = datacite(record)
+    assert doc["doi"] == "10.1234/hb.5" and jsonschema.Draft201909Validator(SCHEMA).is_valid(doc)
+    # a local identifier is not a DOI
+    assert "doi" not in datacite({**record, "identifier": "HB-CV-0001"})

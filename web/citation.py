@@ -1,11 +1,12 @@
 """How to cite a dataset: researchers cite the data they used, in the form their journal asks for.
 
 One citation item is built from the dataset's metadata (the hospital as corporate creator, the year issued,
-the title, the DOI when the identifier is one, else the dataset's IRI) and handed to well-kept libraries
-rather than string templates: citeproc-py renders it with the official CSL styles for APA and Vancouver
-(NLM, copied into `citation_styles/`), bibtexparser writes BibTeX (LaTeX escaping by its encoder), rispy
-writes RIS, and the DataCite JSON follows the DataCite Metadata Schema 4.5 (the tests validate it against
-the schema itself). `EXPORTS` is the registry of download formats the `cite.<fmt>` route serves.
+the title, the dataset's IRI as its landing page, the DOI when the identifier is one) and handed to
+well-kept libraries rather than string templates: citeproc-py renders it with the official CSL styles for
+APA and Vancouver (NLM, copied into `citation_styles/`), bibtexparser writes BibTeX (LaTeX escaping by its
+encoder), rispy writes RIS, and the DataCite JSON follows the DataCite Metadata Schema 4.5 (the tests
+validate it against the schema itself). `EXPORTS` is the registry of download formats the `cite.<fmt>` route
+serves.
 """
 
 from __future__ import annotations
@@ -56,11 +57,6 @@ def _doi(record: dict) -> str | None:
     return identifier if re.match(r"^10\.\d{4,9}/\S+$", identifier) else None
 
 
-def _link(record: dict) -> str:
-    doi = _doi(record)
-    return f"https://doi.org/{doi}" if doi else record["iri"]
-
-
 def _key(record: dict) -> str:
     return re.sub(r"[^A-Za-z0-9-]", "", record["id"]) or "dataset"
 
@@ -75,7 +71,7 @@ def csl_item(record: dict, lang: str = "en", today: datetime | None = None) -> d
         "title": _title(record, lang),
         "author": [{"literal": _creator(record, lang)}],
         "publisher": _creator(record, lang),
-        "URL": _link(record),
+        "URL": record["iri"],
         # citeproc-py ignores a style's own date delimiters ("2026Dec2"), so the access date NLM asks for is
         # given as the literal the style would print
         "accessed": {"literal": f"{today.year} {today:%b} {today.day}"},
@@ -118,7 +114,7 @@ def bibtex(record: dict) -> str:
         "author": _creator(record),
         "title": _title(record),
         "publisher": _creator(record),
-        "url": _link(record),
+        "url": record["iri"],
         "note": "Dataset",
     }
     if _year(record):
@@ -133,6 +129,13 @@ def bibtex(record: dict) -> str:
     return bibtexparser.write_string(library)
 
 
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer without its "1." line before each record: not RIS, and some importers stop at it."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
 def ris(record: dict) -> str:
     """An RIS record of type DATA, written by rispy (TT carries the Korean title)."""
     entry = {
@@ -140,7 +143,7 @@ def ris(record: dict) -> str:
         "title": _title(record),
         "authors": [_creator(record)],
         "publisher": _creator(record),
-        "urls": [_link(record)],
+        "urls": [record["iri"]],
         "id": record.get("identifier") or record["id"],
     }
     korean = (record.get("titles") or {}).get("ko")
@@ -154,7 +157,7 @@ def ris(record: dict) -> str:
         entry["keywords"] = list(record["keywords"])
     if record.get("description"):
         entry["abstract"] = record["description"]
-    return rispy.dumps([entry])
+    return rispy.dumps([entry], implementation=_RisWriter)
 
 
 def datacite(record: dict) -> dict:
@@ -173,7 +176,7 @@ def datacite(record: dict) -> dict:
         "titles": titles,
         "publisher": {"name": _creator(record)},
         "publicationYear": str(_year(record) or datetime.now(UTC).year),
-        "url": _link(record),
+        "url": record["iri"],
         "schemaVersion": "http://datacite.org/schema/kernel-4",
     }
     if _doi(record):
