@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import bibtexparser
@@ -97,7 +97,14 @@ def _style(name: str) -> CitationStylesStyle:
 
 def text(record: dict, style: str, lang: str = "en", today: datetime | None = None) -> str:
     """The citation as plain text in `style` (the page escapes it; citeproc-py's HTML output does not)."""
-    item = csl_item(record, lang, today)
+    return _render(style, json.dumps(csl_item(record, lang, today), sort_keys=True, ensure_ascii=False))
+
+
+@lru_cache(maxsize=4096)
+def _render(style: str, item_json: str) -> str:
+    """One rendering per distinct item: citeproc-py takes tens of milliseconds for APA, and the item (built
+    from exactly what is cited, the access date included) is the whole input, so a kept answer is exact."""
+    item = json.loads(item_json)
     # citeproc-py keeps render state on the parsed style (its formatter, among others), and the site
     # serves from several threads: one rendering at a time per process
     with _RENDERING:
