@@ -79,6 +79,8 @@ def test_the_wheel_adds_one_top_level_package_with_its_data(wheel):
         "hdcat/web/static/style.css",
         "hdcat/web/translations/ko/LC_MESSAGES/messages.mo",  # compiled: the site in Korean (web/i18n.py)
         "hdcat/ontology/shapes.ttl",
+        "hdcat/web/citation_styles/apa.csl",
+        "hdcat/web/citation_styles/vancouver.csl",
     ):
         assert data in names, f"{data} is not in the wheel"
     metadata = (
@@ -161,6 +163,11 @@ def test_the_installed_wheel_runs_the_demo_and_serves_lineage_definitions_and_se
         assert http.get(base + "/readyz").json()["status"] == "ready"
         korean = http.get(base + "/definitions", params={"lang": "ko"}).text  # .mo from site-packages
         assert '<html lang="ko">' in korean and "데이터셋 표준 정의" in korean
+        # the citation styles and their libraries come with the wheel (citeproc-py, bibtexparser, rispy)
+        first = found["hits"][0]["id"]
+        page = http.get(f"{base}/datasets/{first}", params={"lang": "en"}).text
+        assert "[Data set]" in page and "[Internet]" in page
+        assert http.get(f"{base}/datasets/{first}/cite.ris").text.startswith("TY  - DATA")
     finally:
         http.close()
         server.send_signal(signal.SIGTERM)

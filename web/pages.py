@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from hdcat.catalog import (
     SEVERAL,
     UNCLASSIFIED,
@@ -24,6 +24,7 @@ from hdcat.web.auth import (
     require_permission,
 )
 from hdcat.web.charts import holdings_charts
+from hdcat.web.citation import EXPORTS
 from hdcat.web.conneg import negotiate
 from hdcat.web.context import catalog, harvest_queue, query_args
 from hdcat.web.definitions_pages import declared_versions
@@ -103,6 +104,21 @@ def dataset(local_id: str):
         lineage=lineage,
         lineage_for_members=lineage_for_members,
         retired=declared_versions(record),
+    )
+
+
+@bp.get("/datasets/<local_id>/cite.<fmt>")
+def cite(local_id: str, fmt: str):
+    """The dataset's citation as a file for a reference manager; hidden from whom the page is hidden."""
+    export = EXPORTS.get(fmt)
+    if export is None:
+        raise NotFound(f"no citation format {fmt!r}; there are: {', '.join(sorted(EXPORTS))}")
+    record = catalog().datasets.get(local_id, members=is_member())
+    audit_restricted_read(record)
+    return Response(
+        export.write(record),
+        content_type=f"{export.media_type}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{record["id"]}.{export.extension}"'},
     )
 
 
