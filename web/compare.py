@@ -13,7 +13,7 @@ from hdcat.catalog import DatasetSchema, Invalid
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_read, is_member
 from hdcat.web.context import catalog
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 bp = Blueprint("compare", __name__)
 
@@ -150,10 +150,16 @@ class ComparisonSchema(Schema):
 
 
 class CompareArgsSchema(Schema):
+    # the limits are in the schema too, so the OpenAPI document (and schemathesis) knows what a 400 is for;
+    # ASCII classes, not \\w or \\S, because JSON Schema and Python read those differently
     d = fields.List(
-        fields.String(),
+        fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")),
         required=True,
-        metadata={"description": f"a dataset id; give {FEWEST} to {MOST}, as d=a&d=b"},
+        validate=validate.Length(min=FEWEST, max=MOST),
+        metadata={
+            "description": f"a dataset id; give {FEWEST} to {MOST} different ones, as d=a&d=b",
+            "uniqueItems": True,
+        },
     )
 
 
