@@ -150,6 +150,7 @@ def pages(cat: Catalog) -> list[tuple[str, str, str]]:
     node = cat.lineage.node_for(dataset)
     first = cat.definitions.versions(drafts=False)[0]
     definition = f"{first['id']}/{first['version']}"
+    compared = "&".join(f"d={i}" for i in sorted(i for i in cat.lineage.catalog_ids() if _public(cat, i))[:3])
     out = []
     for lang in ("ko", "en"):
         out += [
@@ -168,6 +169,8 @@ def pages(cat: Catalog) -> list[tuple[str, str, str]]:
         ("datasets list p7", "anon", "/datasets?page=7&lang=en"),
         ("hospital hanbit", "anon", "/hospitals/hanbit?lang=en"),
         ("definition", "anon", f"/definitions/{definition}?lang=en"),
+        ("conformance overview", "anon", "/conformance?lang=ko"),
+        ("compare 3 datasets", "anon", f"/compare?{compared}&lang=en"),
         ("home, signed in", "ana", "/?lang=ko"),
         ("search 폐암, signed in", "ana", "/search?q=폐암&lang=ko"),
         ("datasets list, signed in", "ana", "/datasets?lang=en"),
