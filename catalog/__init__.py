@@ -79,6 +79,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     # holdings.py
     "SEVERAL": ("holdings", "SEVERAL"),
     "UNCLASSIFIED": ("holdings", "UNCLASSIFIED"),
+    "years_covered": ("holdings", "years_covered"),
     # iris.py
     "dataset_iri": ("iris", "dataset_iri"),
     "last_segment": ("iris", "last_segment"),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hdcat.catalog import Suppressed, labeller
+from hdcat.catalog import Suppressed, labeller, years_covered
 from hdcat.ontology import CODING_SYSTEM, DATA_TYPE, DISEASE_AREA, EU_ACCESS, hospitals
 
 
@@ -94,14 +94,10 @@ def _modified_year(record: dict, _lineage: bool) -> list[str]:
 
 
 def _years_covered(record: dict, _lineage: bool) -> list[str]:
-    """Every calendar year the dataset's dct:temporal period touches, so "2019" finds a 2015–2025 cohort; an
-    open end stops at its start year, and a period of more than a century is taken as a typo."""
-    start, end = (record.get("temporal_start") or "")[:4], (record.get("temporal_end") or "")[:4]
-    if not start.isdigit():
-        return ["unknown"]
-    first = int(start)
-    last = int(end) if end.isdigit() and int(end) >= first else first
-    return [str(y) for y in range(first, min(last, first + 100) + 1)]
+    """Every calendar year the dataset's dct:temporal period touches, so "2019" finds a 2015–2025 cohort (the
+    same years the charts count: catalog.holdings.years_covered); "unknown" when no start is stated."""
+    years = years_covered(record.get("temporal_start"), record.get("temporal_end"))
+    return [str(y) for y in years] or ["unknown"]
 
 
 FACET_LIST: tuple[Facet, ...] = (
