@@ -100,13 +100,20 @@ def create_app(
 
 
 def _harvest_service(app: Flask):
-    """The app's harvest queue; what follows each run (audit, metrics, search) is web.operations'."""
+    """The app's harvest queue: its own threads, or with `[service] queue` jobs for `hdcat worker`s; what
+    follows each run (audit, metrics, search) is web.operations'."""
     from pathlib import Path
 
     from hdcat.web import operations
     from hdcat.web.harvest_service import HarvestService
 
     cat = app.extensions["hdcat"]
+    if cat.settings.service.queue:
+        # harvests are jobs on a PostgreSQL queue; `hdcat worker` processes run them and what follows them
+        from hdcat.web.harvest_queue import QueuedHarvests
+
+        app.extensions["hdcat.harvests"] = QueuedHarvests(cat.settings)
+        return
 
     def after(job):
         run = job.run
