@@ -15,6 +15,7 @@ worker died after its commit) is not harvested a second time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -276,6 +277,7 @@ class HarvestWorker:
         self.catalog = Catalog(self.settings)
         self.fetcher = Fetcher()
         self.search = self._open_search()
+        _warm_up()
         app = _app(self.settings.service.queue, max_size=self.concurrency + 3)
         app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)(_harvest_task)
         try:
@@ -353,6 +355,29 @@ class HarvestWorker:
 
     def harvest(self, run_id: str, source: SourceConfig, requested_by: str, incremental: bool) -> dict:
         """One job: harvest and commit `source` as run `run_id`, unless the store already holds that run."""
+        with self._source_lock(source.name):
+            return self._harvest(run_id, source, requested_by, incremental)
+
+    @contextlib.contextmanager
+    def _source_lock(self, name: str):
+        """A PostgreSQL advisory lock on the source for the whole job, held by this process's connection.
+
+        A job is put back when its worker's heartbeat stops; a worker that was only slow to beat is still
+        harvesting. The one that takes the job waits here until that harvest ends, then finds its run in
+        the store and does nothing. A killed worker's connection closes, and PostgreSQL frees its lock."""
+        import psycopg
+
+        with psycopg.connect(self.settings.service.queue, autocommit=True, connect_timeout=10) as conn:
+            key = f"hdcat-harvest:{name}"
+            if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+                log.info("another worker is harvesting this source: waiting", extra={"source": name})
+                conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+    def _harvest(self, run_id: str, source: SourceConfig, requested_by: str, incremental: bool) -> dict:
         from hdcat.harvesters.runner import harvest_source, new_run
 
         self.catalog.follow_other_writers()
@@ -402,6 +427,14 @@ class HarvestWorker:
                     operations.sync_search(self.search, [run])
                 except Exception:  # marked stale inside; the next sync repairs it
                     log.exception("search index not updated after the harvest of %s", run.source)
+
+
+def _warm_up() -> None:
+    """Load the Korean analyser's model before taking jobs. It takes seconds and holds the GIL meanwhile;
+    during a job that would hold up this worker's heartbeats, and the others would take it for gone."""
+    from hdcat.search.analysis import analyze
+
+    analyze("병원 데이터")
 
 
 def _harvest_task(context, run_id: str, source: dict, requested_by: str, incremental: bool = True, **_):
