@@ -322,6 +322,10 @@ def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_ru
         assert run["status"] == "changed" and run["id"] == one, run
         assert s.get("/api/v1/harvests").json()["active"] == []
         assert sorted(servers.requests) == sorted(n for n, _, _ in CATALOGUES)
+        # the server's own (embedded) search index, which workers cannot reach, is rebuilt by the server
+        listed = s.get("/api/v1/datasets").json()["total"]
+        assert listed > 0
+        wait_for(lambda: s.get("/api/v1/search").json().get("total") == listed, timeout=120, every=1)
     finally:
         if s is not None:
             assert s.stop() == 0, s.output()

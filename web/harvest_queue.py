@@ -49,7 +49,7 @@ def masked(url: str) -> str:
 
 def store_is_shared(store_url: str) -> bool:
     """True for a store other processes reach too (it can tell that another process wrote to it)."""
-    from hdcat.catalog.registry import stores
+    from hdcat.catalog import store_registry as stores
 
     scheme = store_url.partition(":")[0].partition("+")[0]
     try:
@@ -289,16 +289,14 @@ class HarvestWorker:
             self.catalog.close()
 
     def _open_search(self):
+        """The search engine the server uses, when it is one every process reaches (Elasticsearch or
+        OpenSearch); an embedded index is the server's own, which it rebuilds when workers have written."""
         from hdcat.search.backends import SearchUnavailable
         from hdcat.search.service import Search
 
         if not self.settings.search_url:
-            log.warning(
-                "the search index is this worker's own (embedded, in %s): set HDCAT_SEARCH_URL to the "
-                "Elasticsearch or OpenSearch the server uses, or the server's index misses these harvests "
-                "until `hdcat reindex`",
-                self.settings.data_dir,
-            )
+            log.info("no shared search engine (HDCAT_SEARCH_URL): the server brings its own index up to date")
+            return None
         try:
             return Search(self.catalog)
         except SearchUnavailable as exc:
