@@ -277,7 +277,8 @@ class HarvestWorker:
         self.catalog = Catalog(self.settings)
         self.fetcher = Fetcher()
         self.search = self._open_search()
-        _warm_up()
+        if self.search is not None:
+            _warm_up()
         app = _app(self.settings.service.queue, max_size=self.concurrency + 3)
         app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)(_harvest_task)
         try:
