@@ -194,8 +194,9 @@ def _runs(store: str, tmp_path) -> list[dict]:
         catalog.close()
 
 
-def _enqueue(tmp_path, env) -> subprocess.Popen:
-    """`hdcat harvest` of every configured source: with a queue and no server, it enqueues and waits."""
+def _enqueue(tmp_path, env, *sources: str) -> subprocess.Popen:
+    """`hdcat harvest` (of every configured source by default): with a queue and no server, it enqueues and
+    waits; beside a server, the server enqueues."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -204,7 +205,7 @@ def _enqueue(tmp_path, env) -> subprocess.Popen:
             "--config",
             str(tmp_path / "hdcat.toml"),
         ]
-        + ["harvest"],
+        + ["harvest", *sources],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -313,11 +314,18 @@ def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_ru
         assert s.get(f"/api/v1/harvests/{one}").json()["state"] == "queued"
         assert active[0]["source"] in s.get("/harvests").text
         assert servers.requests == []  # the server harvested nothing itself
+        # `hdcat harvest` beside the server asks it, which finds the source queued already and follows it
+        beside = _enqueue(tmp_path, env, "purun-dcat")
+        time.sleep(2)
+        assert len(s.get("/api/v1/harvests").json()["active"]) == len(CATALOGUES)  # not queued twice
 
         (tmp_path / "worker").mkdir()
         (tmp_path / "worker" / "hdcat.toml").write_text((tmp_path / "hdcat.toml").read_text("utf-8"), "utf-8")
         worker = Worker(tmp_path / "worker", env, "--until-empty")
         assert worker.proc.wait(120) == 0, worker.output()
+        _, err = beside.communicate(timeout=120)
+        assert beside.returncode == 0 and "a server holds this catalogue" in err, err
+        assert "purun-dcat" in err and "changed" in err
         run = s.get(f"/api/v1/harvests/{one}").json()
         assert run["status"] == "changed" and run["id"] == one, run
         assert s.get("/api/v1/harvests").json()["active"] == []
