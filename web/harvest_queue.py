@@ -312,7 +312,7 @@ class HarvestWorker:
                 extra={
                     "worker": self.name,
                     "concurrency": self.concurrency,
-                    "store": self.settings.store_url,
+                    "store": masked(self.settings.store_url),
                 },
             )
             try:

@@ -53,6 +53,7 @@ def worker(obj: Context, concurrency, until_empty, heartbeat, stalled_after):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     console.print(
         f"[bold green]hdcat worker[/bold green] taking harvest jobs from {masked(settings.service.queue)} "
-        f"into {settings.store_url} ({concurrency} at a time; Ctrl+C or SIGTERM stops after running jobs)"
+        f"into {masked(settings.store_url)} ({concurrency} at a time; Ctrl+C or SIGTERM stops after "
+        "running jobs)"
     )
     runner.run(until_empty=until_empty)
