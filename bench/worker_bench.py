@@ -14,7 +14,7 @@ bench/pipeline_bench.py writes them) are harvested into an emptied Fuseki datase
 
 Peak memory is each process's maximum resident set (wait4); for workers the largest and the sum.
 
-    .venv/bin/python bench/worker_bench.py --sources 8 --datasets 250 --workers 1,2,4 \\
+    .venv/bin/python bench/worker_bench.py --sources 8 --datasets 500 --workers 1,2,4 \\
         --out bench/results/workers.md
 
 Needs HDCAT_TEST_FUSEKI_URL (or HDCAT_STORE=sparql+http://…; `scripts/services start fuseki`) and
