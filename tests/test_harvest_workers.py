@@ -388,3 +388,41 @@ def test_the_queue_setting_is_read_from_hdcat_toml_and_the_environment(tmp_path)
     path.write_text('[service]\nqueue = "amqp://127.0.0.1"\n')
     with pytest.raises(ConfigError, match="queue"):
         load_settings(path, env={})
+
+
+def test_workers_keep_a_shared_search_index_up_to_date(tmp_path, queue_url):
+    """With Elasticsearch every process reaches, each worker updates the index after its harvest, as the
+    server does after its own."""
+    engine = os.environ.get("HDCAT_SEARCH_URL", "")
+    require_service(bool(engine), "Elasticsearch (HDCAT_SEARCH_URL; scripts/services start elasticsearch)")
+    index = engine.rstrip("/") + f"/hdcat-test-queue-{uuid.uuid4().hex[:8]}"
+    store = fresh_store_url("fuseki", tmp_path)
+    servers = HospitalServers(delay=1.0)
+    workers = []
+    try:
+        write_config(tmp_path, servers.url)
+        env = _env(tmp_path, HDCAT_STORE=store, HDCAT_QUEUE_URL=queue_url, HDCAT_SEARCH_URL=index)
+        workers = _workers(tmp_path, env)
+        harvest = _enqueue(tmp_path, env)
+        _, err = harvest.communicate(timeout=180)
+        assert harvest.returncode == 0, err + "".join(w.output() for w in workers)
+        assert all(w.started() for w in workers)
+
+        from hdcat.catalog.config import Settings
+        from hdcat.catalog.service import Catalog
+        from hdcat.search.service import Search
+
+        catalog = Catalog(Settings(store_url=store, search_url=index, data_dir=tmp_path / "reader"))
+        search = Search(catalog)
+        try:
+            total = catalog.datasets.count(members=True)
+            assert total > 0 and search.count() == total
+            for _, hospital, _ in CATALOGUES:  # every source's datasets are found
+                assert search.search({"hospital": hospital}, members=True)["total"] > 0, hospital
+        finally:
+            search.close()
+            catalog.close()
+    finally:
+        for w in workers:
+            assert w.stop() == 0, w.output()
+        servers.close()
