@@ -271,6 +271,7 @@ class HarvestWorker:
     def run(self, until_empty: bool = False) -> None:
         """Take jobs until SIGTERM/SIGINT (running harvests finish first), or with `until_empty` until the
         queue has none left."""
+        import procrastinate
         from hdcat.catalog import Catalog
         from hdcat.harvesters.fetch import Fetcher
 
@@ -280,7 +281,10 @@ class HarvestWorker:
         if self.search is not None:
             _warm_up()
         app = _app(self.settings.service.queue, max_size=self.concurrency + 3)
-        app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)(_harvest_task)
+        # a job that raised (the queue's or the store's connection lost before the harvest could record
+        # anything) is tried again; a harvest that failed is recorded as failed and does not raise
+        retry = procrastinate.RetryStrategy(max_attempts=3, wait=10)
+        app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True, retry=retry)(_harvest_task)
         try:
             asyncio.run(self._work(app, until_empty))
         finally:
