@@ -426,3 +426,29 @@ def test_workers_keep_a_shared_search_index_up_to_date(tmp_path, queue_url):
         for w in workers:
             assert w.stop() == 0, w.output()
         servers.close()
+
+
+def test_a_queue_gone_away_is_a_503_naming_it(tmp_path, queue_url):
+    """The queue's database lost while the server runs: asking for or listing harvests says so."""
+    import psycopg
+    from hdcat.catalog.config import load_settings
+    from hdcat.web.harvest_queue import QueuedHarvests, QueueUnavailable
+
+    store = fresh_store_url("fuseki", tmp_path)
+    write_config(tmp_path, "http://127.0.0.1:9")
+    settings = load_settings(
+        tmp_path / "hdcat.toml", env={"HDCAT_STORE": store, "HDCAT_QUEUE_URL": queue_url}
+    )
+    harvests = QueuedHarvests(settings)
+    try:
+        job = harvests.submit([settings.sources[0]], "test")[0]
+        assert [j.id for j in harvests.active()] == [job.id] and job.state == "queued"
+        base = os.environ["HDCAT_TEST_POSTGRES_URL"]
+        with psycopg.connect(base, autocommit=True) as conn:  # the database goes away
+            conn.execute(f"DROP DATABASE {queue_url.rsplit('/', 1)[1]} WITH (FORCE)")
+        for ask in (harvests.active, lambda: harvests.submit([settings.sources[1]], "test")):
+            with pytest.raises(QueueUnavailable, match="the harvest queue at postgresql://") as caught:
+                ask()
+            assert caught.value.status == 503
+    finally:
+        harvests.shutdown()

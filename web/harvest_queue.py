@@ -95,9 +95,29 @@ def prepare_queue(url: str) -> None:
 def _app(url: str, max_size: int = 4):
     import procrastinate
 
+    # timeout: a request for a connection gives up after 10 s (a database gone away is said, not waited on)
     return procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=max_size)
+        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=max_size, timeout=10)
     )
+
+
+@contextlib.contextmanager
+def _queue_errors(url: str):
+    """The queue's database failing mid-request is a 503 naming it, not a 500 with a traceback."""
+    from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+    from psycopg_pool import PoolTimeout
+
+    try:
+        yield
+    except AlreadyEnqueued:
+        raise
+    except (ConnectorException, PoolTimeout) as exc:
+        cause = exc.__cause__ or exc
+        reason = " ".join(str(cause).split())[:300] or type(cause).__name__
+        raise QueueUnavailable(
+            f"the harvest queue at {masked(url)} does not answer ({reason}); harvests cannot be queued or "
+            "listed until it is back"
+        ) from None
 
 
 def _source_kwargs(source: SourceConfig) -> dict:
@@ -185,7 +205,7 @@ class QueuedHarvests:
         from procrastinate.exceptions import AlreadyEnqueued
 
         jobs = []
-        with self._lock:
+        with self._lock, _queue_errors(self.url):
             for source in sources:
                 existing = self._active_of(source.name)
                 if existing:
@@ -212,8 +232,9 @@ class QueuedHarvests:
 
     def _active_of(self, source: str | None = None) -> list[QueuedJob]:
         found = []
-        for status in ("doing", "todo"):  # running first, then waiting, each in the order asked for
-            found += self.app.job_manager.list_jobs(task=TASK_NAME, status=status, lock=source)
+        with _queue_errors(self.url):
+            for status in ("doing", "todo"):  # running first, then waiting, each in the order asked for
+                found += self.app.job_manager.list_jobs(task=TASK_NAME, status=status, lock=source)
         return [QueuedJob.from_job(j) for j in found]
 
     def active(self) -> list[QueuedJob]:
