@@ -296,7 +296,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_other_and_finished_sources_sta
 
 def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_runs_it(tmp_path, queue_url):
     store = fresh_store_url("fuseki", tmp_path)
-    servers = HospitalServers(delay=0)
+    servers = HospitalServers(delay=0, hold="dasom-dcat")
     s = None
     try:
         # every source is due at start (never harvested): the scheduler's catch-up enqueues each once
@@ -322,6 +322,11 @@ def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_ru
         (tmp_path / "worker").mkdir()
         (tmp_path / "worker" / "hdcat.toml").write_text((tmp_path / "hdcat.toml").read_text("utf-8"), "utf-8")
         worker = Worker(tmp_path / "worker", env, "--until-empty")
+        wait_for(lambda: "dasom-dcat" in servers.requests, timeout=120)  # held by its hospital: running
+        held = next(a["id"] for a in active if a["source"] == "dasom-dcat")
+        assert s.get(f"/api/v1/harvests/{held}").json()["state"] == "running"
+        assert "status-running" in s.get("/harvests").text  # the harvests page shows it running
+        servers.release.set()
         assert worker.proc.wait(120) == 0, worker.output()
         _, err = beside.communicate(timeout=120)
         assert beside.returncode == 0 and "a server holds this catalogue" in err, err
