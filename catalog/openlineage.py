@@ -237,22 +237,27 @@ def _json_literal(value) -> Literal:
     return Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON)
 
 
+_IDENTIFIER, _LABEL, _IN_NAMESPACE, _PLAN = DCT.identifier, RDFS.label, HDCAT.lineageNamespace, PROV.Plan
+
+
+@lru_cache(maxsize=4096)
+def _quoted(namespace: str) -> str:
+    """A namespace as a path segment: a few namespaces name every dataset."""
+    return quote(namespace, safe="")
+
+
 @lru_cache(maxsize=50_000)
 def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, URIRef, tuple]:
     """A dataset's or job's node id, IRI and the triples that describe it, made once: the same few
     tables are read by thousands of jobs, and making their terms again was most of the mapping."""
     nid = node_id(kind, ns, name)
-    iri = URIRef(f"{base}/id/lineage/{kind}/{quote(ns, safe='')}/{quote(name, safe='')}")
+    iri = URIRef(f"{base}/id/lineage/{kind}/{_quoted(ns)}/{quote(name, safe='')}")
     described = (
-        (iri, DCT.identifier, Literal(nid)),
-        (iri, RDFS.label, Literal(name)),
-        (iri, HDCAT.lineageNamespace, Literal(ns)),
+        (iri, _IDENTIFIER, Literal(nid)),
+        (iri, _LABEL, Literal(name)),
+        (iri, _IN_NAMESPACE, Literal(ns)),
     )
-    types = (
-        ((iri, RDF.type, PROV.Plan), (iri, RDF.type, PROV.Entity))
-        if kind == "job"
-        else ((iri, RDF.type, PROV.Entity),)
-    )
+    types = ((iri, _TYPE, _PLAN), (iri, _TYPE, _ENTITY)) if kind == "job" else ((iri, _TYPE, _ENTITY),)
     return nid, iri, types + described
 
 
