@@ -226,18 +226,16 @@ class Mapped:
     column_nodes: dict[str, dict] = field(default_factory=dict)  # datasetField id → Marquez's data
 
 
-# the terms written per dataset and column, looked up once (rdflib resolves a Namespace attribute anew
+# the terms written per dataset, job and column, looked up once (rdflib resolves a Namespace attribute anew
 # on each use)
 _GENERATED_BY, _DERIVED_FROM, _USED = PROV.wasGeneratedBy, PROV.wasDerivedFrom, PROV.used
 _FACETS, _DESCRIPTION, _HAS_FIELD = HDCAT.facets, DCT.description, HDCAT.hasField
 _TYPE, _ENTITY = RDF.type, PROV.Entity
+_IDENTIFIER, _LABEL, _IN_NAMESPACE, _PLAN = DCT.identifier, RDFS.label, HDCAT.lineageNamespace, PROV.Plan
 
 
 def _json_literal(value) -> Literal:
     return Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON)
-
-
-_IDENTIFIER, _LABEL, _IN_NAMESPACE, _PLAN = DCT.identifier, RDFS.label, HDCAT.lineageNamespace, PROV.Plan
 
 
 @lru_cache(maxsize=4096)
