@@ -30,7 +30,15 @@ from hdcat.catalog.errors import Invalid
 from hdcat.catalog.iris import lineage_graph_iri
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
-from hdcat.catalog.openlineage import RDF_JSON, canonical_json, event_key, map_event, node_id, validate_event
+from hdcat.catalog.openlineage import (
+    RDF_JSON,
+    Described,
+    canonical_json,
+    event_key,
+    map_event,
+    node_id,
+    validate_event,
+)
 from hdcat.catalog.resources import closure
 from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixes
 from rdflib import Graph, Literal, URIRef
@@ -87,6 +95,8 @@ class Lineage:
         self._stored_keys: list[str] = []  # hdcat:eventKey of the events in the index, in stored order
         self._unsaved = 0  # events in the index that the snapshot on disk lacks
         self._last_stamp: datetime | None = None
+        #: datasets and jobs this process has written the description of (openlineage.Described)
+        self._described: set = set()
         #: how the index was last made: "snapshot", "snapshot+N" (N events replayed on top) or "rdf"
         self.loaded_from: str | None = None
 
@@ -291,13 +301,14 @@ class Lineage:
         index = self.index
         with self._lock:
             ids = self.catalogue_ids()
+            known = Described(self._described)
             triples, new, seen = [], [], set()
             for i, event, key, text in checked:
                 if key in self._event_keys or key in seen:
                     results[i]["status"] = "duplicate"
                     continue
                 seen.add(key)
-                mapped = map_event(event, self.base, key=key)
+                mapped = map_event(event, self.base, key=key, known=known)
                 self._annotate(mapped, ids)
                 triples += mapped.graph
                 triples += self._event_record(key, text)
@@ -305,6 +316,7 @@ class Lineage:
             if not new:
                 return results
             self.store.add_to_graph(self.graph_iri, triples)  # all or nothing
+            self._described |= known.new
             view = self._marquez
             for key, event, mapped in new:
                 self._event_keys.add(key)

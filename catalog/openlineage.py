@@ -226,8 +226,22 @@ class Mapped:
     column_nodes: dict[str, dict] = field(default_factory=dict)  # datasetField id → Marquez's data
 
 
+# the terms written per dataset, job and column, looked up once (rdflib resolves a Namespace attribute anew
+# on each use)
+_GENERATED_BY, _DERIVED_FROM, _USED = PROV.wasGeneratedBy, PROV.wasDerivedFrom, PROV.used
+_FACETS, _DESCRIPTION, _HAS_FIELD = HDCAT.facets, DCT.description, HDCAT.hasField
+_TYPE, _ENTITY = RDF.type, PROV.Entity
+_IDENTIFIER, _LABEL, _IN_NAMESPACE, _PLAN = DCT.identifier, RDFS.label, HDCAT.lineageNamespace, PROV.Plan
+
+
 def _json_literal(value) -> Literal:
     return Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(namespace: str) -> str:
+    """A namespace as a path segment: a few namespaces name every dataset."""
+    return quote(namespace, safe="")
 
 
 @lru_cache(maxsize=50_000)
@@ -235,21 +249,42 @@ def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, URIRef, tupl
     """A dataset's or job's node id, IRI and the triples that describe it, made once: the same few
     tables are read by thousands of jobs, and making their terms again was most of the mapping."""
     nid = node_id(kind, ns, name)
-    iri = URIRef(f"{base}/id/lineage/{kind}/{quote(ns, safe='')}/{quote(name, safe='')}")
+    iri = URIRef(f"{base}/id/lineage/{kind}/{_quoted(ns)}/{quote(name, safe='')}")
     described = (
-        (iri, DCT.identifier, Literal(nid)),
-        (iri, RDFS.label, Literal(name)),
-        (iri, HDCAT.lineageNamespace, Literal(ns)),
+        (iri, _IDENTIFIER, Literal(nid)),
+        (iri, _LABEL, Literal(name)),
+        (iri, _IN_NAMESPACE, Literal(ns)),
     )
-    types = (
-        ((iri, RDF.type, PROV.Plan), (iri, RDF.type, PROV.Entity))
-        if kind == "job"
-        else ((iri, RDF.type, PROV.Entity),)
-    )
+    types = ((iri, _TYPE, _PLAN), (iri, _TYPE, _ENTITY)) if kind == "job" else ((iri, _TYPE, _ENTITY),)
     return nid, iri, types + described
 
 
-def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[str, URIRef]:
+class Described:
+    """The datasets and jobs whose description (types, identifier, label, namespace: the same triples
+    every time, `_entity`) is stored already, so an event names them without writing those again. A
+    table read by thousands of jobs was described thousands of times, and the store pays for a quad
+    it holds already about as much as for a new one. `stored` is what the store holds; `new` what the
+    events being mapped describe, which joins `stored` once they are written."""
+
+    def __init__(self, stored: set | frozenset = frozenset()):
+        self.stored = stored
+        self.new: set[URIRef] = set()
+
+    def __contains__(self, iri) -> bool:
+        return iri in self.stored or iri in self.new
+
+
+def _describe(m: Mapped, iri: URIRef, described: tuple, known: Described | None) -> None:
+    if known is not None:
+        if iri in known:
+            return
+        known.new.add(iri)
+    m.graph += described
+
+
+def _dataset_node(
+    m: Mapped, iris: LineageIris, ds: dict, role: str, known: Described | None = None
+) -> tuple[str, URIRef]:
     ns, name = ds["namespace"], ds["name"]
     nid, iri, described = _entity(iris.base, "dataset", ns, name)
     g = m.graph
@@ -257,9 +292,9 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
     facets.update(ds.get("inputFacets") or {})
     facets.update(ds.get("outputFacets") or {})
     if g is not None:
-        g += described
+        _describe(m, iri, described, known)
         if facets:
-            g.add((iri, HDCAT.facets, _json_literal(facets)))
+            g.append((iri, _FACETS, _json_literal(facets)))
     fields = [
         {"name": f.get("name"), "type": f.get("type"), "description": f.get("description")}
         for f in (facets.get("schema") or {}).get("fields", [])
@@ -274,7 +309,7 @@ def _dataset_node(m: Mapped, iris: LineageIris, ds: dict, role: str) -> tuple[st
     doc = (facets.get("documentation") or {}).get("description")
     if doc:
         if g is not None:
-            g.add((iri, DCT.description, Literal(doc)))
+            g.append((iri, _DESCRIPTION, Literal(doc)))
         m.nodes[nid]["description"] = doc
     return nid, iri
 
@@ -315,24 +350,24 @@ def _column_node(m: Mapped, ns: str, name: str, field_name: str, spec: dict, fie
         )
 
 
-_GENERATED_BY, _DERIVED_FROM, _USED = PROV.wasGeneratedBy, PROV.wasDerivedFrom, PROV.used
-
-
-def map_event(event: dict, base: str, rdf: bool = True, key: str | None = None) -> Mapped:
+def map_event(
+    event: dict, base: str, rdf: bool = True, key: str | None = None, known: Described | None = None
+) -> Mapped:
     """PROV-O triples and lineage edges of one validated event. With `rdf=False` only the index's part
     (nodes, edges, columns): rebuilding the index from stored events needs no triples, and making
-    them was nine tenths of the rebuild."""
+    them was nine tenths of the rebuild. With `known`, datasets and jobs it holds are not described
+    again (the graph stored is the same; the write is smaller)."""
     iris = LineageIris(base)
     m = Mapped(graph=Triples() if rdf else None)
     g = m.graph
     kind = event_kind(event)
     if kind == "dataset":
-        _dataset_node(m, iris, event["dataset"], "static")
+        _dataset_node(m, iris, event["dataset"], "static", known)
         return m
     job = event["job"]
     job_id, job_iri, described = _entity(base, "job", job["namespace"], job["name"])
     if g is not None:
-        g += described
+        _describe(m, job_iri, described, known)
         if job.get("facets"):
             g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
     m.nodes[job_id] = {"type": "JOB", "namespace": job["namespace"], "name": job["name"], "iri": str(job_iri)}
@@ -351,10 +386,10 @@ def map_event(event: dict, base: str, rdf: bool = True, key: str | None = None) 
             "state": state,
             "eventTime": str(event.get("eventTime")),
         }
-    inputs = [_dataset_node(m, iris, d, "input") for d in event.get("inputs") or []]
+    inputs = [_dataset_node(m, iris, d, "input", known) for d in event.get("inputs") or []]
     outputs = []
     for d in event.get("outputs") or []:
-        nid, iri = _dataset_node(m, iris, d, "output")
+        nid, iri = _dataset_node(m, iris, d, "output", known)
         outputs.append((nid, iri))
         if g is not None:
             if run_iri is not None:
@@ -370,13 +405,13 @@ def map_event(event: dict, base: str, rdf: bool = True, key: str | None = None) 
             _column_node(m, d["namespace"], d["name"], out_field, spec or {}, types.get(out_field))
             out_iri = iris.field(d["namespace"], d["name"], out_field) if g is not None else None
             if g is not None:
-                g.add((out_iri, RDF.type, PROV.Entity))
-                g.add((iri, HDCAT.hasField, out_iri))
+                g.append((out_iri, _TYPE, _ENTITY))
+                g.append((iri, _HAS_FIELD, out_iri))
             for src in (spec or {}).get("inputFields", []):
                 if g is not None:
                     src_iri = iris.field(src["namespace"], src["name"], src["field"])
-                    g.add((src_iri, RDF.type, PROV.Entity))
-                    g.add((out_iri, PROV.wasDerivedFrom, src_iri))
+                    g.append((src_iri, _TYPE, _ENTITY))
+                    g.append((out_iri, _DERIVED_FROM, src_iri))
                 m.column_edges.append(
                     (
                         f"datasetField:{src['namespace']}:{src['name']}:{src['field']}",

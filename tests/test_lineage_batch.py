@@ -16,8 +16,14 @@ import pytest
 from hdcat.catalog import lineage_snapshot
 from hdcat.catalog.config import Settings
 from hdcat.catalog.marquez import MarquezView
+from hdcat.catalog.openlineage import canonical_json, event_key, map_event
 from hdcat.catalog.service import Catalog
+from hdcat.ontology import PROV
+from rdflib import Graph
+from rdflib.compare import isomorphic, to_isomorphic
+from rdflib.namespace import RDFS
 
+from tests.conftest import fresh_store_url
 from tests.test_lineage import lineage_app  # noqa: F401  (the fixture is shared)
 from tests.test_lineage_events import COHORT, DB, ETL, event
 from tests.test_marquez_api import pipeline
@@ -429,3 +435,69 @@ def test_the_batch_path_is_openlineages(lineage_app):  # noqa: F811
     ]
     r = batch(c, kinds)
     assert r.status_code == 200 and [x["status"] for x in r.get_json()["results"]] == ["stored"] * 3
+
+
+# ---- the same graph however the events come ------------------------------------------------------
+def _stored_lineage(kind: str, folder, send) -> Graph:
+    """The lineage graph a fresh catalogue of `kind` stores after `send(lineage)`, without the storage
+    times (the one thing that differs between two ingestions of the same events)."""
+    folder.mkdir()
+    cat = Catalog(Settings(store_url=fresh_store_url(kind, folder), data_dir=folder))
+    try:
+        send(cat.lineage)
+        out = Graph()
+        for t in cat.store.graph(cat.lineage.graph_iri).triples((None, None, None)):
+            if t[1] != PROV.generatedAtTime:
+                out.add(t)
+        return out
+    finally:
+        cat.close()
+
+
+@pytest.mark.stores
+def test_batches_store_the_graph_that_events_one_by_one_and_each_events_own_prov_make(store_kind, tmp_path):
+    """Datasets and jobs are described once, by the first event that names them: a later event, in its
+    own batch or the same one, leaves their description out of its write. The stored graph must still
+    be the one every event's full PROV-O gives."""
+    events = pipeline() + [job_event("refresh_cohort", ["cdm.visit_occurrence"], [], "2026-11-02T00:00:00Z")]
+    events.append(dataset_event("mart.lung_cancer_cohort", "2026-11-03T00:00:00Z"))
+    half = len(events) // 2
+
+    def one_by_one(lineage):
+        for e in events:
+            assert lineage.ingest(e)["status"] == "stored"
+
+    def in_batches(lineage):
+        for part in (events[:half], events[half:]):
+            assert {r["status"] for r in lineage.ingest_many(part)} == {"stored"}
+
+    def each_on_its_own(lineage):  # every event's full PROV-O and its record, written as it maps
+        for e in events:
+            key = event_key(e)
+            mapped = map_event(e, lineage.base, key=key)
+            lineage.store.add_to_graph(
+                lineage.graph_iri, list(mapped.graph) + lineage._event_record(key, canonical_json(e))
+            )
+
+    one = _stored_lineage(store_kind, tmp_path / "one", one_by_one)
+    batched = _stored_lineage(store_kind, tmp_path / "batches", in_batches)
+    full = _stored_lineage(store_kind, tmp_path / "full", each_on_its_own)
+    assert len(one) > 100
+    assert isomorphic(one, batched), sorted(set(to_isomorphic(one)) ^ set(to_isomorphic(batched)))[:5]
+    assert isomorphic(one, full), sorted(set(to_isomorphic(one)) ^ set(to_isomorphic(full)))[:5]
+
+
+def test_a_failed_write_leaves_its_datasets_to_be_described_by_the_next(tmp_path, monkeypatch):
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        real = cat.store.add_to_graph
+        monkeypatch.setattr(cat.store, "add_to_graph", lambda name, triples: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            cat.lineage.ingest(ETL[0])
+        monkeypatch.setattr(cat.store, "add_to_graph", real)
+        cat.lineage.ingest(ETL[0])
+        stored = cat.store.graph(cat.lineage.graph_iri)
+        labels = {str(o) for o in stored.objects(None, RDFS.label)}
+        assert {"emr.visits", "staging.visits", "extract_visits"} <= labels
+    finally:
+        cat.close()
