@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 
 import pytest
 from hdcat.catalog.accounts import Accounts
@@ -84,6 +85,26 @@ def test_tokens_are_stored_hashed_and_scoped(acc, tmp_path):
         acc.add_user("s1", "steward")
     principal = acc.authenticate(secret)
     assert principal.user == "s1" and principal.hospitals == {"hanbit"} and principal.token_id == token_id
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(acc, tmp_path):
+    """Every authentication used to write `last_used` (a disk sync a request); now a minute apart at most."""
+    acc.add_user("s1", "steward", ["hanbit"])
+    token_id, secret = acc.issue_token("s1", ["lineage:write"])
+
+    def last_used():
+        return next(t for t in acc.tokens("s1") if t["id"] == token_id)["last_used"]
+
+    assert last_used() is None
+    acc.authenticate(secret)
+    first = last_used()
+    assert first is not None
+    acc.authenticate(secret)
+    assert last_used() == first  # within the minute: not written again
+    earlier = (datetime.fromisoformat(first) - timedelta(minutes=2)).isoformat()
+    acc._db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (earlier, token_id))
+    acc.authenticate(secret)
+    assert datetime.fromisoformat(last_used()) > datetime.fromisoformat(earlier) + timedelta(minutes=1)
 
 
 def test_audit_chain_detects_edits_and_deletions(app, acc, tmp_path):
