@@ -5,8 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
-from hdcat.catalog import Catalog, HarvestRun, HdcatError, Interrupted, Outcome, SourceConfig
+from hdcat.catalog import (
+    Catalog,
+    HarvestRun,
+    HdcatError,
+    Interrupted,
+    Outcome,
+    PartialHarvest,
+    PartialMismatch,
+    SourceConfig,
+)
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
 
@@ -46,11 +57,21 @@ def harvest_source(
         harvester.max_literal_chars = catalog.settings.max_literal_chars
         harvester.validate_config()
         previous = catalog.graphs.last_good_pages(source.name) if incremental else None
+        last = catalog.runs.last_good(source.name) if incremental else None
+        harvester.state_dir = Path(catalog.settings.data_dir)
+        harvester.last_run = last["iri"] if last and previous else ""
+        harvester.partial_ok = incremental and getattr(catalog.store, "patches_in_place", False)
         graph = harvester.harvest(run, on_page=on_page, previous_pages=previous)
         if before_commit:
             before_commit()
         if graph is None:
-            return catalog.graphs.commit_unchanged(run)
+            run = catalog.graphs.commit_unchanged(run)
+            if run.after_commit is not None:
+                try:
+                    run.after_commit(str(run.iri(catalog.base)))
+                except OSError as exc:
+                    log.warning("could not keep the record state of %s: %s", run.source, exc)
+            return run
     except Interrupted as exc:
         run.finish(Outcome.INTERRUPTED, exc.message)
     except HdcatError as exc:
@@ -60,6 +81,13 @@ def harvest_source(
     finally:
         if own_fetcher:
             fetcher.close()
+    if isinstance(graph, PartialHarvest):
+        try:
+            return _commit(catalog, run, graph)
+        except PartialMismatch as exc:  # the store moved under the last harvest's record: import it whole
+            log.warning("%s; importing %s whole", exc.message, source.name)
+            fresh = replace(new_run(source), id=run.id, started=run.started)
+            return harvest_source(catalog, source, fetcher, on_page, False, fresh, before_commit)
     return _commit(catalog, run, graph)
 
 
@@ -67,7 +95,15 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
     """Commit, and if the store cannot be written (a full disk, a broken store) say so on the run instead of
     raising: the other sources go on, and the last good data of this one stays (nothing half-written)."""
     try:
-        return catalog.commit_harvest(run, graph)
+        run = catalog.commit_harvest(run, graph)
+        if run.after_commit is not None and run.outcome in (Outcome.CHANGED, Outcome.UNCHANGED):
+            try:
+                run.after_commit(str(run.iri(catalog.base)))
+            except OSError as exc:  # the next harvest imports the source whole
+                log.warning("could not keep the record state of %s: %s", run.source, exc)
+        return run
+    except PartialMismatch:  # harvest_source imports the source whole instead
+        raise
     except Exception as exc:  # OSError, StoreError, pyoxigraph's own
         run.finish(
             Outcome.FAILED,

@@ -127,6 +127,16 @@ def record(triples: Iterable) -> str | None:
     return json.dumps(sorted(rows), ensure_ascii=False) if rows else None
 
 
+def rewritten(values: Iterable[str], subjects: set, triples: Iterable) -> str | None:
+    """The record of a graph whose `subjects` (their IRIs as text) were described anew by `triples`, from
+    what was recorded (`values`): a partial re-harvest writes the record of the statements it changed,
+    not of the whole graph."""
+    rows = [row for value in values for row in json.loads(value) if row[0] not in subjects]
+    new = record(triples)
+    rows += json.loads(new) if new else []
+    return json.dumps(rows, ensure_ascii=False) if rows else None
+
+
 def insert(graph_name: URIRef, value: str) -> str:
     """A SPARQL Update part that records `value` (from `record`) for `graph_name`."""
     return f"INSERT DATA {{ <{graph_name}> <{PREDICATE}> {Literal(value).n3()} }}"

@@ -133,11 +133,24 @@ class OxigraphStore(CatalogStore):
             parts += [lexical_forms.insert(name, value) for name, value in forms if value]
             self.native.update(" ;\n".join(parts))
 
-    def patch_graphs(self, graphs: dict, diffs: dict, add: dict | None = None) -> None:
+    #: patch_graphs writes a difference alone, so a partial re-harvest may hand it part of a graph
+    patches_in_place = True
+
+    def lexical_forms_without(self, name, subjects: set, triples) -> str | None:
+        """The record of lexical forms `name` gets when `subjects` are described anew by `triples`."""
+        values = self.native.quads_for_pattern(
+            ox.NamedNode(str(name)), ox.NamedNode(str(lexical_forms.PREDICATE)), None, ox.DefaultGraph()
+        )
+        return lexical_forms.rewritten((q.object.value for q in values), subjects, triples)
+
+    def patch_graphs(
+        self, graphs: dict, diffs: dict, add: dict | None = None, forms: dict | None = None
+    ) -> None:
         """Write only what differs (`diffs`, see catalog.graph_diff) and `add`, in one SPARQL Update: the
         unchanged statements stay as they are, so a re-harvest in which 1 % of the datasets changed writes
         about 1 % of the source. Each graph's record of lexical forms is written anew from its full new
-        content (`graphs`) in the same transaction."""
+        content (`graphs`) in the same transaction, or is `forms[name]` when given (a partial re-harvest,
+        whose `graphs` hold the rewritten part alone)."""
         to_ox = lexical_forms.ToOx()
         parts = []
         for name, d in diffs.items():
@@ -166,7 +179,8 @@ class OxigraphStore(CatalogStore):
         for name, triples in graphs.items():
             if diffs[name]:
                 parts.append(lexical_forms.forget(name))
-                if value := lexical_forms.record(triples):
+                value = forms[name] if forms is not None else lexical_forms.record(triples)
+                if value:
                     parts.append(lexical_forms.insert(name, value))
         if not parts:
             return
