@@ -64,10 +64,10 @@ class Spy:
                 self.replaced.append(sorted(map(str, graphs)))
             return replace(graphs, add)
 
-        def patch_graphs(graphs, diffs, add=None):
+        def patch_graphs(graphs, diffs, add=None, forms=None):
             if any("/source/" in str(g) for g in graphs):
                 self.patches.append({str(k): d for k, d in diffs.items()})
-            return patch(graphs, diffs, add)
+            return patch(graphs, diffs, add, forms=forms)
 
         store.replace_graphs, store.patch_graphs = replace_graphs, patch_graphs
 
