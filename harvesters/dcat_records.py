@@ -318,7 +318,9 @@ class RecordImport:
         run.after_commit = self.remember
         reached = {node for node, who in raw.owners().items() if any(ds not in outs for ds in who)}
         return PartialHarvest(
-            graph, unchanged={self.terms(ds) for ds in unchanged}, kept={self.terms(n) for n in reached}
+            graph,
+            unchanged={self.terms(ds) for ds in unchanged if ds in accepted},
+            kept={self.terms(n) for n in reached},
         )
 
     def remember(self, run_iri: str) -> None:
