@@ -9,7 +9,7 @@ dataset never scores it.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Iterator
 
 from hdcat.catalog.config import Settings
@@ -56,6 +56,7 @@ ALL_OF_LISTING = (
 )
 #: every (dataset, graph, short id) of the visible graphs, for whole-catalogue work (reindex, conformance):
 #: paging with OFFSET would sort the catalogue once a page, N² over a pass
+_Row = namedtuple("_Row", "ds g id")
 ALL_DATASETS = (
     P
     + """SELECT ?ds ?g ?id WHERE {{ GRAPH ?g {{
@@ -230,12 +231,12 @@ class Datasets:
         """[(dataset IRI, its graphs, its short id)] of every dataset (of one source), each once, in short-id
         order: how a pass over many ids finds them (one query, or two for one source, not one lookup an
         id). A dataset of the source that other sources publish too comes with all its graphs."""
-        everything = self._grouped(
-            self.store.query(ALL_DATASETS.format(where=self._where(None, None, None, members)))
-        )
+        # as text (select_text): no rdflib term per row for the thousands of rows a source has
+        rows = self.store.select_text(ALL_DATASETS.format(where=self._where(None, None, None, members)))
+        everything = self._grouped(_Row(URIRef(ds), URIRef(g), local) for ds, g, local in rows)
         if source:
             q = ALL_DATASETS.format(where=self._where(None, None, source, members))
-            wanted = {row.ds for row in self.store.query(q)}
+            wanted = {URIRef(row[0]) for row in self.store.select_text(q)}
             everything = {ds: v for ds, v in everything.items() if ds in wanted}
         return [
             (ds, graphs, local_id)

@@ -225,19 +225,17 @@ class SourceGraphs:
         """Write a partial re-harvest: the stored statements of every subject its graph describes, of the
         datasets it wrote or that are gone and of their catalogue records (and what those reached that no
         unchanged record reaches) give way to `writes`, in one transaction."""
-        view = self.store.dataset
+        views = {name: self.store.read_view(name) for name in writes}
         subjects = {s for triples in writes.values() for s, _, _ in triples if isinstance(s, URIRef)}
         for ds in datasets:
             subjects.add(ds)
-            for name in writes:
+            for view in views.values():
                 subjects |= {
-                    s
-                    for s, _, _ in dataset_closure(view.graph(name), ds)
-                    if isinstance(s, URIRef) and s not in kept
+                    s for s, _, _ in dataset_closure(view, ds) if isinstance(s, URIRef) and s not in kept
                 }
         diffs, forms = {}, {}
         for name, triples in writes.items():
-            g = view.graph(name)
+            g = views[name]
             old = [t for s in subjects for t in subject_tree(g, s)]
             d = diff(old, triples)
             if d is None:
@@ -266,17 +264,19 @@ class SourceGraphs:
             graph.add((rec, HDCAT.source, URIRef(name)))
 
     def _previous_records(self, *names: URIRef) -> dict:
+        """Dataset → its catalogue record, read as text (a source's thousand rows need no rdflib term each;
+        the dates come back in the form the store keeps, as a SPARQL read gives them)."""
         q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
         return {
-            row.ds: {
-                "hash": str(row.hash),
-                "issued": row.issued,
-                "modified": row.modified,
-                "run": row.run,
-                "local": str(row.local) if row.local is not None else None,
-                "graph": row.g,
+            URIRef(ds): {
+                "hash": digest,
+                "issued": Literal(issued, datatype=XSD.dateTime),
+                "modified": Literal(modified, datatype=XSD.dateTime),
+                "run": URIRef(run),
+                "local": local,
+                "graph": URIRef(g),
             }
-            for row in self.store.query(q)
+            for g, ds, digest, issued, modified, run, local in self.store.select_text(q)
         }
 
     def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:

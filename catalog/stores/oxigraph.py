@@ -136,6 +136,11 @@ class OxigraphStore(CatalogStore):
     #: patch_graphs writes a difference alone, so a partial re-harvest may hand it part of a graph
     patches_in_place = True
 
+    def read_view(self, name) -> _NativeGraph:
+        """One graph, for the subject lookups `resources.closure` makes, straight from Oxigraph (no rdflib
+        store between): what a partial re-harvest reads of the records it rewrites."""
+        return _NativeGraph(self.native, name, self.restorer(name))
+
     def lexical_forms_without(self, name, subjects: set, triples) -> str | None:
         """The record of lexical forms `name` gets when `subjects` are described anew by `triples`."""
         values = self.native.quads_for_pattern(
@@ -280,6 +285,44 @@ def _as_stored(triples: list) -> list:
     """Triples with each literal in the form Oxigraph stores it (lexical_forms), as a DELETE must name it."""
     forms = lexical_forms.stored_forms(o for _, _, o in triples)
     return [(s, p, forms.get(o, o)) for s, p, o in triples] if forms else triples
+
+
+class _NativeGraph:
+    """A read-only graph view answering triple patterns from Oxigraph, each distinct term converted once,
+    literals given back as they were written (lexical_forms)."""
+
+    def __init__(self, native: ox.Store, name, restorer):
+        self._native, self._graph, self._forms = native, ox.NamedNode(str(name)), restorer
+        self._terms: dict = {}
+
+    def _rdflib(self, node):
+        found = self._terms.get(node)
+        if found is None:
+            found = self._terms[node] = lexical_forms.to_rdflib(node)
+        return found
+
+    @staticmethod
+    def _ox(term):
+        if term is None:
+            return None
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))  # a label this store gave: the same node
+        if isinstance(term, URIRef):
+            return ox.NamedNode(str(term))
+        raise NotImplementedError("the view answers patterns of IRIs and blank nodes")
+
+    def triples(self, pattern):
+        s, p, o = pattern
+        for quad in self._native.quads_for_pattern(self._ox(s), self._ox(p), self._ox(o), self._graph):
+            qs, qp, qo = self._rdflib(quad.subject), self._rdflib(quad.predicate), self._rdflib(quad.object)
+            for original in self._forms.restore(qs, qp, qo) if self._forms else (qo,):
+                yield qs, qp, original
+
+    def __contains__(self, pattern) -> bool:
+        return next(self.triples(pattern), None) is not None
+
+    def subjects(self, predicate, obj):
+        return (s for s, _, _ in self.triples((None, predicate, obj)))
 
 
 class _LexicalStore(OxrdflibStore):
