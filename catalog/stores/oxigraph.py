@@ -324,6 +324,9 @@ class _NativeGraph:
     def subjects(self, predicate, obj):
         return (s for s, _, _ in self.triples((None, predicate, obj)))
 
+    def value(self, subject, predicate):
+        return next((o for _, _, o in self.triples((subject, predicate, None))), None)
+
 
 class _LexicalStore(OxrdflibStore):
     """oxrdflib's rdflib store over Oxigraph, whose reads give literals back as they were written: the
