@@ -87,7 +87,8 @@ def harvest_source(
         except PartialMismatch as exc:  # the store moved under the last harvest's record: import it whole
             log.warning("%s; importing %s whole", exc.message, source.name)
             fresh = replace(new_run(source), id=run.id, started=run.started)
-            return harvest_source(catalog, source, fetcher, on_page, False, fresh, before_commit)
+            again = None if own_fetcher else fetcher  # one of our own was closed above
+            return harvest_source(catalog, source, again, on_page, False, fresh, before_commit)
     return _commit(catalog, run, graph)
 
 

@@ -315,3 +315,25 @@ def test_a_record_state_from_another_run_is_not_trusted(tmp_path):
         same_as_a_fresh_harvest(cat, text, tmp_path)
     finally:
         cat.close()
+
+
+def test_a_store_changed_under_the_record_state_gets_the_source_imported_whole(tmp_path):
+    """Someone removed a dataset's statements from the store since the last harvest: the partial commit
+    notices that an unchanged record is missing and the source is imported whole instead."""
+    f = tmp_path / "c.ttl"
+    f.write_text(catalogue(20))
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        harvest_source(cat, source(f))
+        cat.store.native.update(
+            "DELETE WHERE { GRAPH ?g { ?rec <http://xmlns.com/foaf/0.1/primaryTopic> "
+            "<http://h.example/ds/8> ; ?p ?o } }"
+        )
+        text = catalogue(20, ds1={"title": "One"})
+        f.write_text(text)
+        again = harvest_source(cat, source(f))
+        assert again.outcome is Outcome.CHANGED and again.imported == 20
+        same_as_a_fresh_harvest(cat, text, tmp_path)
+        assert harvest_source(cat, source(f)).outcome is Outcome.UNCHANGED
+    finally:
+        cat.close()
