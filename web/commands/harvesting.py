@@ -147,6 +147,16 @@ def run_harvest(
     catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True
 ) -> list[HarvestRun]:
     from hdcat.harvesters.runner import harvest_all
+    from hdcat.search.analysis import load_in_background
+
+    warming: list = []
+
+    def on_page(job) -> None:
+        # a page is parsed only when a source changed, so the index will be updated: the analyser's model
+        # loads beside the parse, import and commit instead of after them (issue 16)
+        if not warming:
+            warming.append(job)
+            load_in_background()
 
     progress = progress_bar("sources")
     with progress:
@@ -156,6 +166,7 @@ def run_harvest(
             sources,
             on_start=lambda s: progress.update(task, description=f"harvesting {s.name}"),
             on_done=lambda r: progress.advance(task),
+            on_page=on_page,
             workers=workers,
             incremental=incremental,
         )
@@ -332,7 +343,10 @@ def migrate(source, target, replace):
 @click.pass_obj
 def reindex(obj: Context):
     """Rebuild the search index from the graph (a new index, then an atomic switch)."""
+    from hdcat.search.analysis import load_in_background
+
     catalog = obj.catalog(obj.settings())
+    load_in_background()  # beside reading every record
     try:
         reindex_with_progress(open_search(catalog))
     finally:
