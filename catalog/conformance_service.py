@@ -142,8 +142,13 @@ class Conformance:
     def _recompute_source(self, source: str, only: set[str] | None = None) -> int:
         """Score the source's datasets (those with a short id in `only`, when given); measurements of its
         datasets that are gone, or that were scored again, give way to the new ones."""
-        found = self.datasets.rows_with_ids(source=source, members=True)
-        present = {ds for ds, _, _ in found}
+        if only is None:
+            found = self.datasets.rows_with_ids(source=source, members=True)
+            present = {ds for ds, _, _ in found}
+        else:  # a few datasets: their rows alone, not the whole catalogue's
+            ids = self.datasets.source_ids(source, members=True)
+            present = set(ids)
+            found = self.datasets.rows_for({ds for ds, local in ids.items() if local in only}, members=True)
         rows = [(ds, g) for ds, g, local_id in found if only is None or local_id in only]
         results = self._score(self._published(), rows)
         graph = source_graph_iri(self.base, source)

@@ -243,6 +243,29 @@ class Datasets:
             for ds, (graphs, local_id) in sorted(everything.items(), key=lambda kv: (kv[1][1], str(kv[0])))
         ]
 
+    def source_ids(self, source: str, members: bool = True) -> dict:
+        """Dataset → its short id, of one source's datasets (one query, read as text)."""
+        q = ALL_DATASETS.format(where=self._where(None, None, source, members))
+        return {URIRef(ds): local for ds, _, local in self.store.select_text(q)}
+
+    def rows_for(self, datasets, members: bool = True) -> list[tuple]:
+        """`rows_with_ids` of the given datasets alone, with every graph that publishes them: what a
+        rescoring of a few datasets needs, without a query over the whole catalogue."""
+        if not datasets:
+            return []
+        where = (
+            self._where(None, None, None, members)
+            + "\nVALUES ?ds { "
+            + " ".join(f"<{d}>" for d in datasets)
+            + " }"
+        )
+        rows = self.store.select_text(ALL_DATASETS.format(where=where))
+        found = self._grouped(_Row(URIRef(ds), URIRef(g), local) for ds, g, local in rows)
+        return [
+            (ds, graphs, local_id)
+            for ds, (graphs, local_id) in sorted(found.items(), key=lambda kv: (kv[1][1], str(kv[0])))
+        ]
+
     # ---- one dataset ----
     def locate(self, local_id: str, members: bool = False):
         """(IRI, graphs) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
