@@ -306,12 +306,18 @@ class Datasets:
         ds, graphs = self.locate(local_id, members)
         return self.record(ds, graphs)
 
-    def records(self, rows, with_conformance: bool = True, copy_graphs: bool = True) -> Iterator[dict]:
+    #: up to this many rows, `records` reads each record from the store rather than copying whole graphs
+    FEW_ROWS = 200
+
+    def records(self, rows, with_conformance: bool = True, copy_graphs: bool | None = None) -> Iterator[dict]:
         """The records of many (dataset, graphs) rows, for whole passes (reindex): each graph is read from
         the store once into memory and every record is cut from that copy, instead of a store lookup a
         triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md). With
         `copy_graphs` False (a few rows of a large graph: a re-harvest's changes) they are read from the
-        store instead."""
+        store instead; None (the default) decides by the number of rows (FEW_ROWS)."""
+        if copy_graphs is None:
+            rows = list(rows)
+            copy_graphs = len(rows) > self.FEW_ROWS
         if not copy_graphs:
             for ds, graphs in rows:
                 yield self.record(ds, _as_graphs(graphs), with_conformance)

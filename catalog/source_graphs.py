@@ -202,7 +202,7 @@ class SourceGraphs:
         config = self.settings.source(run.source)
         secret = consortium_datasets(index, config.visibility if config else PUBLIC)
         if partial:  # links to unchanged consortium-only datasets go with them, as a whole import puts them
-            secret |= {ds for ds in partial.unchanged if previous[ds]["graph"] == hidden_name}
+            secret |= {ds for ds in partial.unchanged if previous[ds]["graph"] == str(hidden_name)}
         public, hidden = split(index, secret)
         run.finish(Outcome.CHANGED)
         # the source's graphs and its run record in one transaction: never one without the other
@@ -258,23 +258,26 @@ class SourceGraphs:
             graph.add((rec, RDF.type, DCAT.CatalogRecord))
             graph.add((rec, FOAF.primaryTopic, ds))
             graph.add((rec, HDCAT.contentHash, Literal(digest)))
-            graph.add((rec, DCT.issued, old["issued"] if old else now))
-            graph.add((rec, DCT.modified, old["modified"] if unchanged else now))
-            graph.add((rec, PROV.wasGeneratedBy, old["run"] if unchanged else run_node))
+            # the dates come back in the form the store keeps them, as a SPARQL read gives them
+            graph.add((rec, DCT.issued, Literal(old["issued"], datatype=XSD.dateTime) if old else now))
+            graph.add(
+                (rec, DCT.modified, Literal(old["modified"], datatype=XSD.dateTime) if unchanged else now)
+            )
+            graph.add((rec, PROV.wasGeneratedBy, URIRef(old["run"]) if unchanged else run_node))
             graph.add((rec, HDCAT.source, URIRef(name)))
 
     def _previous_records(self, *names: URIRef) -> dict:
-        """Dataset → its catalogue record, read as text (a source's thousand rows need no rdflib term each;
-        the dates come back in the form the store keeps, as a SPARQL read gives them)."""
+        """Dataset → its catalogue record, read as text (a source's thousands of rows need no rdflib term
+        each; `_add_records` makes the few it writes again)."""
         q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
         return {
             URIRef(ds): {
                 "hash": digest,
-                "issued": Literal(issued, datatype=XSD.dateTime),
-                "modified": Literal(modified, datatype=XSD.dateTime),
-                "run": URIRef(run),
+                "issued": issued,
+                "modified": modified,
+                "run": run,
                 "local": local,
-                "graph": URIRef(g),
+                "graph": g,
             }
             for g, ds, digest, issued, modified, run, local in self.store.select_text(q)
         }
