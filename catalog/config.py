@@ -90,6 +90,9 @@ class ServiceConfig:
     proxy_hops: int = 0
     #: seconds a stopping server lets running harvests finish before it interrupts them
     shutdown_grace: float = 20.0
+    #: a PostgreSQL URL: harvests become jobs on this queue, taken by `hdcat worker` processes; empty: the
+    #: server harvests in its own threads
+    queue: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,10 @@ class _ServiceSchema(Schema):
     timezone = fields.String(load_default="")
     proxy_hops = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
     shutdown_grace = fields.Float(load_default=20.0, validate=validate.Range(min=0, max=3600))
+    queue = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(postgres(ql)?://.*)?$", error="a postgresql://… URL, or empty"),
+    )
 
 
 @dataclass(frozen=True)
@@ -263,6 +270,10 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         if not env["HDCAT_THREADS"].isdigit() or not 1 <= int(env["HDCAT_THREADS"]) <= 256:
             raise ConfigError(f"HDCAT_THREADS={env['HDCAT_THREADS']!r}: a whole number from 1 to 256")
         service = replace(service, threads=int(env["HDCAT_THREADS"]))
+    if env.get("HDCAT_QUEUE_URL"):
+        if not env["HDCAT_QUEUE_URL"].startswith(("postgresql://", "postgres://")):
+            raise ConfigError("HDCAT_QUEUE_URL: a postgresql://user@host:port/database URL")
+        service = replace(service, queue=env["HDCAT_QUEUE_URL"])
     return Settings(
         service=service,
         search=_search_config(data["search"], env, config_path),

@@ -347,7 +347,7 @@ class Datasets:
         graphs = _as_graphs(graphs)
 
         def build() -> dict:
-            sources = [(name, ctx[name] if ctx else self.store.read_view(name)) for name in graphs]
+            sources = [(name, ctx[name] if ctx else self.store.record_source(name, ds)) for name in graphs]
             g = RecordView([t for _, src in sources for t in dataset_closure(src, ds)])
             base = dataset_record(g, ds, self.settings.suppression_threshold)
             base["sources"] = [self._harvest_info(ds, name, src) for name, src in sources]

@@ -236,7 +236,8 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
     lab = labeller()
     titles = texts(graph, iri, DCT.title)
     descriptions = texts(graph, iri, DCT.description)
-    themes = [lab.concept(t, graph) for t in graph.objects(iri, DCAT.theme)]
+    # sorted, as every list of a record is: the store's triple order differs between stores and reads
+    themes = [lab.concept(t, graph) for t in sorted(graph.objects(iri, DCAT.theme), key=str)]
     disease = [t for t in themes if t["iri"].startswith(DISEASE_AREA_NS)]
     types = [lab.concept(t, graph) for t in graph.objects(iri, DCT.type) if isinstance(t, URIRef)]
     access = graph.value(iri, DCT.accessRights)
@@ -300,13 +301,15 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
 def property_rows(graph: Graph, iri) -> list[dict]:
     """Every property of the dataset as (predicate, value) rows: the page's 'all properties' table."""
     rows = []
-    for p, o in sorted(graph.predicate_objects(iri), key=lambda po: (str(po[0]), str(po[1]))):
+    for p, o in graph.predicate_objects(iri):
         qname = graph.namespace_manager.normalizeUri(p)
         if isinstance(o, BNode):
             inner = "; ".join(
-                f"{graph.namespace_manager.normalizeUri(p2)} {o2}"
-                for p2, o2 in graph.predicate_objects(o)
-                if not isinstance(o2, BNode)
+                sorted(
+                    f"{graph.namespace_manager.normalizeUri(p2)} {o2}"
+                    for p2, o2 in graph.predicate_objects(o)
+                    if not isinstance(o2, BNode)
+                )
             )
             value, kind = inner or "(structured value)", "node"
         else:
@@ -320,4 +323,5 @@ def property_rows(graph: Graph, iri) -> list[dict]:
                 "lang": getattr(o, "language", None),
             }
         )
-    return rows
+    # by what a reader sees (a blank node's label differs between reads, its summary does not)
+    return sorted(rows, key=lambda r: (r["predicate"], r["value"], r["kind"], r["lang"] or ""))

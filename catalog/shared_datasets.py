@@ -29,12 +29,16 @@ SINGLE_VALUED = (
 )
 
 #: single-valued statements about the given datasets in other sources' graphs
-#: (`{datasets}`, `{props}`: IRIs in angle brackets; `{own}`: the committing source's graphs, comma-separated)
+#: (`{datasets}`: IRIs in angle brackets; `{props}`, `{own}`: IRIs in angle brackets, comma-separated).
+#: The properties are a FILTER, not a second VALUES block: rdflib's evaluator joins two VALUES tables with
+#: the graph pattern as nested loops (6.4 s against 0.2 s for 40 datasets in 8 sources; 65 % of harvesting
+#: the sample consortium into the memory store), and Oxigraph is faster with the FILTER too.
 ELSEWHERE = (
     sparql_prefixes("dcat", "dct", "hdcat")
-    + """SELECT ?ds ?g ?p ?o WHERE {{ VALUES ?ds {{ {datasets} }} VALUES ?p {{ {props} }}
+    + """SELECT ?ds ?g ?p ?o WHERE {{ VALUES ?ds {{ {datasets} }}
     GRAPH ?g {{ ?ds a dcat:Dataset ; ?p ?o }}
-    FILTER(?g NOT IN ({own}) && (STRSTARTS(STR(?g), "{sources}") || STRSTARTS(STR(?g), "{hidden}"))) }}"""
+    FILTER(?p IN ({props}) && ?g NOT IN ({own})
+           && (STRSTARTS(STR(?g), "{sources}") || STRSTARTS(STR(?g), "{hidden}"))) }}"""
 )
 
 
@@ -77,7 +81,7 @@ def conflicts(store, base: str, graph, own_graphs, source: str, qname) -> list[s
         return []
     q = ELSEWHERE.format(
         datasets=" ".join(f"<{ds}>" for ds in mine),
-        props=" ".join(f"<{p}>" for p in SINGLE_VALUED),
+        props=", ".join(f"<{p}>" for p in SINGLE_VALUED),
         own=", ".join(f"<{g}>" for g in own_graphs),
         sources=f"{base.rstrip('/')}/graph/source/",
         hidden=consortium_graph_prefix(base),

@@ -32,7 +32,19 @@ def starter(name: str) -> dict:
 
 @pytest.fixture
 def deployment(tmp_path, store_url):
-    """A fresh catalogue with the starters, the hand-written standard datasets, a steward and their token."""
+    """A fresh catalogue with the starters, the hand-written standard datasets, a steward and their token,
+    on every store kind (the store-conformance suite)."""
+    yield from _deployment(tmp_path, store_url)
+
+
+@pytest.fixture
+def page_deployment(tmp_path):
+    """`deployment` on the embedded store alone, for tests of the forms and pages: what they check is the
+    web layer's, the same on every store, and the store suite runs the definitions API on each."""
+    yield from _deployment(tmp_path, f"oxigraph:{tmp_path / 'store'}")
+
+
+def _deployment(tmp_path, store_url):
     settings = Settings(store_url=store_url, data_dir=tmp_path)
     cat = Catalog(settings)
     cat.definitions.ensure_starters()
@@ -382,7 +394,8 @@ def test_conformance_on_pages_and_as_a_search_facet(client, sample_catalog, samp
     assert 'id="conformance"' in d and "suggested" in d and "fev1_fvc_ratio" in d
 
 
-def test_the_form_puts_each_message_beside_its_field(deployment):
+def test_the_form_puts_each_message_beside_its_field(page_deployment):
+    deployment = page_deployment
     c = sign_in(deployment, "sam")
     token = csrf_token(c.get("/definitions/new").get_data(as_text=True))
     form = {
@@ -423,7 +436,8 @@ def test_the_form_puts_each_message_beside_its_field(deployment):
     assert anon.post("/definitions/cardiovascular-core/1.0.0/deprecate").status_code in (302, 400)
 
 
-def test_the_form_says_what_to_fix_in_korean_in_the_korean_interface(deployment):
+def test_the_form_says_what_to_fix_in_korean_in_the_korean_interface(page_deployment):
+    deployment = page_deployment
     c = sign_in(deployment, "sam")
     token = csrf_token(c.get("/definitions/new?lang=ko").get_data(as_text=True))
     form = {
@@ -476,7 +490,8 @@ def test_cli_imports_exports_and_publishes(tmp_path):
     assert r.returncode != 0 and "version" in (r.stdout + r.stderr)
 
 
-def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(deployment):
+def test_steward_goes_from_a_blank_form_to_a_published_definition_in_chromium(page_deployment):
+    deployment = page_deployment
     from tests.browser import Browser, chromium_path
 
     require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")

@@ -203,6 +203,7 @@ def test_a_bulk_write_waits_out_an_index_that_refuses_writes_for_a_while(cluster
 BULK_DOCUMENTS = 20_000
 
 
+@pytest.mark.timeout(480)  # a fifth written (up to 240 s on a loaded machine), then the failover (200 s)
 def test_a_bulk_write_survives_a_node_stopping_half_way(cluster, tmp_path):
     """A rebuild of 20 000 documents; when a fifth is in, the node holding most primaries of the new
     index is stopped. The writer's retries carry on over the two left; every document arrives."""
@@ -240,8 +241,8 @@ def test_a_bulk_write_survives_a_node_stopping_half_way(cluster, tmp_path):
         stopped = int(victim.rsplit("-", 1)[1])
         control(f"/nodes/{stopped}/stop", "POST")
         stopped_at = time.perf_counter() - started
-        writer.join(timeout=300)
-        assert not writer.is_alive(), "the bulk write did not finish in 300 s"
+        writer.join(timeout=200)
+        assert not writer.is_alive(), "the bulk write did not finish in 200 s after the node stopped"
         assert "error" not in result, result.get("error")
         print(
             f"\nnode-{stopped} stopped at {count} documents ({stopped_at:.1f} s); "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import ConfigError, PluginUnavailable, StoreError
@@ -180,15 +182,26 @@ def test_query_results_never_outlive_their_thread(tmp_path):
     assert not [e for e in errors if "unsendable" in e], errors[:3]
 
 
-def test_records_cut_from_a_graph_copy_equal_records_read_from_the_store(tmp_path):
+def unordered(value):
+    """`value` with every list sorted (by its JSON text), so that two records differing only in the order
+    of their lists compare equal."""
+    if isinstance(value, dict):
+        return {k: unordered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((unordered(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return value
+
+
+def test_records_cut_from_a_graph_copy_equal_records_read_from_the_store(store_url, tmp_path):
     """Datasets.records (whole passes: one in-memory copy per graph) gives exactly what record() gives
-    reading the store triple by triple, on the embedded Oxigraph store."""
+    reading the store: triple by triple on the local stores, one neighbourhood query a graph on Fuseki
+    (SparqlStore.record_source)."""
     from hdcat.catalog import Catalog, Settings
     from hdcat.harvesters.runner import harvest_source
 
     from tests.conftest import ROOT, source
 
-    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=str(tmp_path / "var")))
+    cat = Catalog(Settings(store_url=store_url, data_dir=str(tmp_path / "var")))
     try:
         for path in sorted((ROOT / "harvesters/samples/consortium").rglob("*.ttl")):
             harvest_source(cat, source(path, name=path.parent.name + "-" + path.stem.replace(".", "-")))
@@ -198,7 +211,11 @@ def test_records_cut_from_a_graph_copy_equal_records_read_from_the_store(tmp_pat
         from_copies = list(cat.datasets.records(rows))
         cat.datasets.forget()
         one_by_one = [cat.datasets.record(ds, g) for ds, g in rows]
-        assert from_copies == one_by_one
+        # the same records; lists (themes, properties) come in the order the store gives triples in, which
+        # rdflib's memory store and a server do not keep between a whole-graph read and a lookup
+        assert [unordered(r) for r in from_copies] == [unordered(r) for r in one_by_one]
+        if store_url.startswith("oxigraph:"):
+            assert from_copies == one_by_one  # Oxigraph gives triples in one order: the lists agree too
     finally:
         cat.close()
 

@@ -57,6 +57,7 @@ def installed(wheel, tmp_path_factory) -> Path:
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            "--no-compile",  # byte-compiling every dependency is slow and tests nothing here
             str(wheel),
         ],
         check=True,

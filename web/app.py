@@ -100,13 +100,20 @@ def create_app(
 
 
 def _harvest_service(app: Flask):
-    """The app's harvest queue; what follows each run (audit, metrics, search) is web.operations'."""
+    """The app's harvest queue: its own threads, or with `[service] queue` jobs for `hdcat worker`s; what
+    follows each run (audit, metrics, search) is web.operations'."""
     from pathlib import Path
 
     from hdcat.web import operations
     from hdcat.web.harvest_service import HarvestService
 
     cat = app.extensions["hdcat"]
+    if cat.settings.service.queue:
+        # harvests are jobs on a PostgreSQL queue; `hdcat worker` processes run them and what follows them
+        from hdcat.web.harvest_queue import QueuedHarvests
+
+        app.extensions["hdcat.harvests"] = QueuedHarvests(cat.settings)
+        return
 
     def after(job):
         run = job.run
@@ -137,6 +144,57 @@ def _follow_other_writers(app: Flask) -> None:
     request first asks the store (one small query) whether anyone wrote since, and if so the answers this
     process keeps (records, listings, lineage) are dropped. The embedded stores have one writer: no query."""
 
+    catch_up = _SearchCatchUp(app)
+
     @app.before_request
     def _follow():
-        app.extensions["hdcat"].follow_other_writers()
+        if app.extensions["hdcat"].follow_other_writers():
+            catch_up.another_process_wrote()
+
+
+class _SearchCatchUp:
+    """With harvest workers ([service] queue) and the embedded search index, the workers cannot reach this
+    process's index: when another process wrote to the graph, it is rebuilt here, in the background, one
+    rebuild at a time (a write during a rebuild is followed by one more). With Elasticsearch or OpenSearch
+    the workers update the shared index themselves, and nothing happens here."""
+
+    def __init__(self, app: Flask):
+        import threading
+
+        self.app = app
+        self._lock = threading.Lock()
+        self._pending = False
+        self._running = False
+
+    def another_process_wrote(self) -> None:
+        import threading
+
+        settings = self.app.extensions["hdcat"].settings
+        if (
+            not settings.service.queue
+            or settings.search_url
+            or self.app.extensions.get("hdcat.search") is None
+        ):
+            return
+        with self._lock:
+            self._pending = True
+            if self._running:
+                return
+            self._running = True
+        threading.Thread(target=self._rebuild, name="hdcat-search-catch-up", daemon=True).start()
+
+    def _rebuild(self) -> None:
+        from hdcat.web import operations
+
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._running = False
+                    return
+                self._pending = False
+            try:
+                operations.sync_search(self.app.extensions["hdcat.search"], [], force=True)
+            except Exception:  # marked stale inside; the next write or start repairs it
+                self.app.logger.exception(
+                    "search index not brought up to date after other processes' harvests"
+                )

@@ -1,6 +1,6 @@
 """The `hdcat` command line (click): one group assembled from the command modules in web/commands/.
 
-Each module owns one group of commands (harvesting, people, audit, definitions, serving); this file
+Each module owns one group of commands (harvesting, people, audit, definitions, serving, workers); this file
 only names them, so a new command is added in its module and listed here once.
 """
 
@@ -10,7 +10,7 @@ import sys
 
 import click
 from hdcat.catalog import HdcatError
-from hdcat.web.commands import audit, definitions, harvesting, people, serving
+from hdcat.web.commands import audit, definitions, harvesting, people, serving, workers
 from hdcat.web.commands.common import Context, bundled_config, console, resolve_config
 
 __all__ = ["main", "run", "bundled_config", "resolve_config"]
@@ -34,6 +34,7 @@ def main(ctx, config):
 for command in (
     serving.demo,
     serving.serve,
+    workers.worker,
     harvesting.harvest,
     harvesting.export,
     harvesting.sources,

@@ -81,12 +81,15 @@ def changed(runs: Iterable[HarvestRun]) -> bool:
     return any(r.outcome is Outcome.CHANGED for r in runs)
 
 
-def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = None) -> bool:
+def sync_search(
+    search, runs: Iterable[HarvestRun], reindex: Callable | None = None, force: bool = False
+) -> bool:
     """Bring the search index in step with the graph after `runs`; True when it changed.
 
     Only the datasets the runs' commits touched are re-indexed (Search.update); a full rebuild happens
     when that is not possible (the index is stale, a run's changes are unknown, the counts disagree).
-    `reindex` lets the CLI show a progress bar for a rebuild; the server rebuilds quietly. An unreachable
+    `reindex` lets the CLI show a progress bar for a rebuild; the server rebuilds quietly. `force` rebuilds
+    whatever the runs say (other processes harvested, and only the graph knows what). An unreachable
     engine raises SearchUnavailable and marks the index stale, so the next sync repairs it."""
     from hdcat.search.backends import SearchUnavailable
     from hdcat.search.service import mark_stale
@@ -94,6 +97,9 @@ def sync_search(search, runs: Iterable[HarvestRun], reindex: Callable | None = N
     runs = list(runs)
     with _SYNC_LOCK:
         try:
+            if force:
+                search.reindex()
+                return True
             if not search.needs_sync(runs):
                 return False
             if search.update(runs) is None:

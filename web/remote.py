@@ -34,7 +34,7 @@ def _request_body(source: SourceConfig, configured: bool, incremental: bool) -> 
     }
 
 
-def _seconds(run: dict) -> float:
+def run_seconds(run: dict) -> float:
     try:
         start = datetime.fromisoformat(run["started"])
         end = datetime.fromisoformat(run["ended"]) if run.get("ended") else start
@@ -96,7 +96,7 @@ def harvest_through(
                     warnings = run.get("warnings") or []
                     finished[run_id] = {
                         **run,
-                        "seconds": _seconds(run),
+                        "seconds": run_seconds(run),
                         "warnings": warnings if isinstance(warnings, int) else len(warnings),
                     }
                     progress.advance(task)

@@ -38,6 +38,11 @@ class CatalogStore:
         """Every triple of one named graph, as rdflib terms, for passes that read a whole graph at once."""
         return iter(self.graph(name))
 
+    def record_source(self, name: URIRef, dataset: URIRef):
+        """What a dataset's record is read from in graph `name`: the graph itself, looked up pattern by
+        pattern (cheap in a local store). A store whose every lookup is a request overrides it."""
+        return self.graph(name)
+
     # -- writes ---------------------------------------------------------------
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Make named graph `name` hold exactly `graph`'s triples, all at once."""

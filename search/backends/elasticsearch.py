@@ -37,6 +37,11 @@ TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
 TRANSIENT_STATUSES = {429, 500, 502, 503, 504, "N/A"}
 #: rounds of resending refused items, each after a longer pause (1, 2, 4, 8, 16 s)
 BULK_ROUNDS = 6
+#: seconds one bulk request of BULK_CHUNK items may take before it is abandoned and sent to the next node.
+#: A chunk normally takes well under a second; a request caught by a node that stops (or a master election)
+#: can hang until the socket times out, so this bound, not the engine, decides how long a failover takes.
+BULK_REQUEST_SECONDS = 30
+BULK_CHUNK = 500
 
 
 def _transient(error: dict) -> bool:
@@ -211,12 +216,12 @@ class ElasticsearchBackend(SearchBackend):
                 lambda pending=pending: helpers.bulk(
                     self.es,
                     pending,
-                    chunk_size=500,
+                    chunk_size=BULK_CHUNK,
                     raise_on_error=False,
                     raise_on_exception=False,
                     max_retries=3,
                     initial_backoff=1,
-                    request_timeout=120,
+                    request_timeout=BULK_REQUEST_SECONDS,
                 )
             )
             written += ok

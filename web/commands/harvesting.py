@@ -232,6 +232,17 @@ def harvest(obj: Context, sources, hospital, workers, full, options):
         if any(r.get("status") in ("failed", "interrupted", "unknown") for r in runs):
             sys.exit(1)
         return
+    if settings.service.queue:  # harvests are jobs for `hdcat worker` processes: queue them, follow them
+        from hdcat.web.harvest_queue import enqueue_and_wait
+        from hdcat.web.remote import run_seconds
+
+        runs = enqueue_and_wait(settings, chosen, actor(), incremental=not full, console=console)
+        print_summary(
+            [{**r, "warnings": len(r.get("warnings") or []), "seconds": run_seconds(r)} for r in runs]
+        )
+        if any(r.get("status") in ("failed", "interrupted", "unknown") for r in runs):
+            sys.exit(1)
+        return
     catalog = obj.catalog(settings)
     try:
         runs = run_harvest(catalog, chosen, workers=workers, incremental=not full)

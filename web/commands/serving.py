@@ -21,6 +21,7 @@ BENCHES = {
     "load": "load_bench.py",
     "pipeline": "pipeline_bench.py",
     "pages": "page_bench.py",
+    "workers": "worker_bench.py",
 }
 
 
@@ -83,6 +84,11 @@ def serve(obj: Context, host, port, threads):
     """Serve the site, the JSON API and linked data; harvest each source by its schedule meanwhile."""
     settings = obj.settings()
     _refuse_second_server(settings)
+    if settings.service.queue:  # a wrong queue or an embedded store is said before anything starts
+        from hdcat.web.harvest_queue import prepare_queue, require_shared_store
+
+        require_shared_store(settings)
+        prepare_queue(settings.service.queue)
     catalog = obj.catalog(settings)
     try:
         _serve(catalog, host, port, threads=threads)
