@@ -65,13 +65,7 @@ def harvest_source(
         if before_commit:
             before_commit()
         if graph is None:
-            run = catalog.graphs.commit_unchanged(run)
-            if run.after_commit is not None:
-                try:
-                    run.after_commit(str(run.iri(catalog.base)))
-                except OSError as exc:
-                    log.warning("could not keep the record state of %s: %s", run.source, exc)
-            return run
+            return _after_commit(catalog, catalog.graphs.commit_unchanged(run))
     except Interrupted as exc:
         run.finish(Outcome.INTERRUPTED, exc.message)
     except HdcatError as exc:
@@ -96,16 +90,11 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
     """Commit, and if the store cannot be written (a full disk, a broken store) say so on the run instead of
     raising: the other sources go on, and the last good data of this one stays (nothing half-written)."""
     try:
-        run = catalog.commit_harvest(run, graph)
-        if run.after_commit is not None and run.outcome in (Outcome.CHANGED, Outcome.UNCHANGED):
-            try:
-                run.after_commit(str(run.iri(catalog.base)))
-            except OSError as exc:  # the next harvest imports the source whole
-                log.warning("could not keep the record state of %s: %s", run.source, exc)
-        return run
+        return _after_commit(catalog, catalog.commit_harvest(run, graph))
     except PartialMismatch:  # harvest_source imports the source whole instead
         raise
     except Exception as exc:  # OSError, StoreError, pyoxigraph's own
+        run.after_commit = None  # nothing to keep: the next harvest reads what the store still holds
         run.finish(
             Outcome.FAILED,
             f"could not save the harvest of {run.source} in the store: "
@@ -118,6 +107,18 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
         except Exception:  # the store refuses every write: the run is still returned and shown
             log.error("the failed run of %s could not be recorded either", run.source)
         return run
+
+
+def _after_commit(catalog: Catalog, run: HarvestRun) -> HarvestRun:
+    """What the harvester keeps for its next harvest once the commit stands (dcat_records' record state);
+    dropped from the run afterwards, since it holds the whole parsed source."""
+    keep, run.after_commit = run.after_commit, None
+    if keep is not None and run.outcome in (Outcome.CHANGED, Outcome.UNCHANGED):
+        try:
+            keep(str(run.iri(catalog.base)))
+        except OSError as exc:  # the next harvest imports the source whole
+            log.warning("could not keep the record state of %s: %s", run.source, exc)
+    return run
 
 
 def harvest_all(

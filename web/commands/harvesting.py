@@ -120,7 +120,8 @@ def audit_runs(catalog, runs) -> None:
 
 def print_summary(runs: list[dict]) -> None:
     """The summary table after a harvest, whether it ran here or in the server."""
-    numbers = ("found", "added", "changed", "removed", "skipped", "warnings", "seconds")
+    # imported: records that went through the import stage (a re-harvest imports only the changed ones)
+    numbers = ("found", "imported", "added", "changed", "removed", "skipped", "warnings", "seconds")
     table = Table(title="Harvest summary")
     for col in ("source", "hospital", "status", *numbers):
         table.add_column(col, justify="right" if col in numbers else "left")
@@ -130,7 +131,7 @@ def print_summary(runs: list[dict]) -> None:
             r.get("source", "?"),
             r.get("hospital", "?"),
             r.get("status") or "?",
-            *(str(r.get(k, "")) for k in numbers[:-1]),
+            *("" if r.get(k) is None else str(r.get(k)) for k in numbers[:-1]),
             f"{r.get('seconds', 0):.1f}",
             style=style,
         )
