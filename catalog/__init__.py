@@ -95,8 +95,14 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "Registry": ("registry", "Registry"),
     "store_registry": ("registry", "stores"),
     # resources.py
+    "GraphCopy": ("resources", "GraphCopy"),
+    "OXIGRAPH_TERMS": ("resources", "OXIGRAPH"),
     "closure": ("resources", "closure"),
     "dataset_closure": ("resources", "dataset_closure"),
+    # source_graphs.py
+    "PartialHarvest": ("source_graphs", "PartialHarvest"),
+    "PartialMismatch": ("source_graphs", "PartialMismatch"),
+    "closure_hash": ("source_graphs", "closure_hash"),
     # runs.py
     "HarvestRun": ("runs", "HarvestRun"),
     "Outcome": ("runs", "Outcome"),
@@ -128,6 +134,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "copy_store": ("migrate", "copy_store"),
     # stores.py
     "open_store": ("stores", "open_store"),
+    "oxigraph_to_rdflib": ("stores.lexical_forms", "to_rdflib"),
     # visibility.py
     "visibility_of": ("visibility", "visibility_of"),
 }

@@ -9,7 +9,7 @@ dataset never scores it.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Iterator
 
 from hdcat.catalog.config import Settings
@@ -56,6 +56,7 @@ ALL_OF_LISTING = (
 )
 #: every (dataset, graph, short id) of the visible graphs, for whole-catalogue work (reindex, conformance):
 #: paging with OFFSET would sort the catalogue once a page, N² over a pass
+_Row = namedtuple("_Row", "ds g id")
 ALL_DATASETS = (
     P
     + """SELECT ?ds ?g ?id WHERE {{ GRAPH ?g {{
@@ -230,16 +231,39 @@ class Datasets:
         """[(dataset IRI, its graphs, its short id)] of every dataset (of one source), each once, in short-id
         order: how a pass over many ids finds them (one query, or two for one source, not one lookup an
         id). A dataset of the source that other sources publish too comes with all its graphs."""
-        everything = self._grouped(
-            self.store.query(ALL_DATASETS.format(where=self._where(None, None, None, members)))
-        )
+        # as text (select_text): no rdflib term per row for the thousands of rows a source has
+        rows = self.store.select_text(ALL_DATASETS.format(where=self._where(None, None, None, members)))
+        everything = self._grouped(_Row(URIRef(ds), URIRef(g), local) for ds, g, local in rows)
         if source:
             q = ALL_DATASETS.format(where=self._where(None, None, source, members))
-            wanted = {row.ds for row in self.store.query(q)}
+            wanted = {URIRef(row[0]) for row in self.store.select_text(q)}
             everything = {ds: v for ds, v in everything.items() if ds in wanted}
         return [
             (ds, graphs, local_id)
             for ds, (graphs, local_id) in sorted(everything.items(), key=lambda kv: (kv[1][1], str(kv[0])))
+        ]
+
+    def source_ids(self, source: str, members: bool = True) -> dict:
+        """Dataset → its short id, of one source's datasets (one query, read as text)."""
+        q = ALL_DATASETS.format(where=self._where(None, None, source, members))
+        return {URIRef(ds): local for ds, _, local in self.store.select_text(q)}
+
+    def rows_for(self, datasets, members: bool = True) -> list[tuple]:
+        """`rows_with_ids` of the given datasets alone, with every graph that publishes them: what a
+        rescoring of a few datasets needs, without a query over the whole catalogue."""
+        if not datasets:
+            return []
+        where = (
+            self._where(None, None, None, members)
+            + "\nVALUES ?ds { "
+            + " ".join(f"<{d}>" for d in datasets)
+            + " }"
+        )
+        rows = self.store.select_text(ALL_DATASETS.format(where=where))
+        found = self._grouped(_Row(URIRef(ds), URIRef(g), local) for ds, g, local in rows)
+        return [
+            (ds, graphs, local_id)
+            for ds, (graphs, local_id) in sorted(found.items(), key=lambda kv: (kv[1][1], str(kv[0])))
         ]
 
     # ---- one dataset ----
@@ -282,12 +306,18 @@ class Datasets:
         ds, graphs = self.locate(local_id, members)
         return self.record(ds, graphs)
 
-    def records(self, rows, with_conformance: bool = True, copy_graphs: bool = True) -> Iterator[dict]:
+    #: up to this many rows, `records` reads each record from the store rather than copying whole graphs
+    FEW_ROWS = 200
+
+    def records(self, rows, with_conformance: bool = True, copy_graphs: bool | None = None) -> Iterator[dict]:
         """The records of many (dataset, graphs) rows, for whole passes (reindex): each graph is read from
         the store once into memory and every record is cut from that copy, instead of a store lookup a
         triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md). With
         `copy_graphs` False (a few rows of a large graph: a re-harvest's changes) they are read from the
-        store instead."""
+        store instead; None (the default) decides by the number of rows (FEW_ROWS)."""
+        if copy_graphs is None:
+            rows = list(rows)
+            copy_graphs = len(rows) > self.FEW_ROWS
         if not copy_graphs:
             for ds, graphs in rows:
                 yield self.record(ds, _as_graphs(graphs), with_conformance)

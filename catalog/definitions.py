@@ -534,7 +534,9 @@ class Definitions:
         if (iri, RDF.type, DCT.Standard) not in g:
             return None
         local = Graph()
-        for t in g.triples((None, None, None)):
+        for t in self.store.graph_triples(
+            g.identifier
+        ):  # straight from the engine, not through rdflib's view
             local.add(t)
         return from_graph(local, iri)
 

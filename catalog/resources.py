@@ -11,11 +11,44 @@ conformance are part of how the dataset is reached); the datasets it serves are 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pyoxigraph as ox
 from hdcat.ontology import DCAT, bind_prefixes
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
-_STOP_TYPES = {DCAT.Dataset, DCAT.Catalog}
+
+@dataclass(frozen=True)
+class Terms:
+    """The few terms `closure` compares, in one library's classes: the same walk runs over rdflib terms (the
+    store's reads) and over Oxigraph's (a harvest cutting a freshly parsed page into records, where making
+    rdflib terms would cost more than the rest of the cut)."""
+
+    type: object
+    access_service: object
+    serves_dataset: object
+    stop_types: frozenset
+    blank: type
+    named: type
+
+    def text(self, term) -> str:
+        """N-Triples form, blank nodes as `_:` (labels differ between reads of the same data)."""
+        if isinstance(term, self.blank):
+            return "_:"
+        return term.n3() if self is RDFLIB else str(term)
+
+
+RDFLIB = Terms(
+    RDF.type, DCAT.accessService, DCAT.servesDataset, frozenset({DCAT.Dataset, DCAT.Catalog}), BNode, URIRef
+)
+OXIGRAPH = Terms(
+    *(ox.NamedNode(str(t)) for t in (RDF.type, DCAT.accessService, DCAT.servesDataset)),
+    frozenset(ox.NamedNode(str(t)) for t in (DCAT.Dataset, DCAT.Catalog)),
+    ox.BlankNode,
+    ox.NamedNode,
+)
+_STOP_TYPES = RDFLIB.stop_types
 
 
 def describe(dataset, iri: URIRef, graph_name=None, max_nodes: int = 5000) -> Graph:
@@ -41,33 +74,47 @@ def dataset_closure_in(dataset, iri, graph_names, max_nodes: int = 5000) -> list
     return out
 
 
-def dataset_closure(ctx, iri, max_nodes: int = 5000) -> list:
+def dataset_closure(ctx, iri, max_nodes: int = 5000, terms: Terms = RDFLIB) -> list:
     """`closure` of a dataset and of every data service in the same graph that names it with
     dcat:servesDataset (the link may run only from the service to the dataset)."""
-    out = closure(ctx, iri, max_nodes)
-    linked = {o for _, p, o in out if p == DCAT.accessService}
-    for service in sorted(set(ctx.subjects(DCAT.servesDataset, iri)) - linked, key=str):
-        out += closure(ctx, service, max_nodes)
+    out = closure(ctx, iri, max_nodes, terms)
+    linked = {o for _, p, o in out if p == terms.access_service}
+    for service in sorted(set(ctx.subjects(terms.serves_dataset, iri)) - linked, key=str):
+        out += closure(ctx, service, max_nodes, terms)
     return out
 
 
-def closure(ctx, iri, max_nodes: int = 5000) -> list:
-    """The triples `describe` returns, as a list (cheaper when no Graph is needed)."""
+def closure(ctx, iri, max_nodes: int = 5000, terms: Terms = RDFLIB) -> list:
+    """The triples `describe` returns, as a list (cheaper when no Graph is needed). `terms`: the library
+    `ctx`'s terms come from."""
     out = []
     todo = [iri]
     seen = {iri}
+    kinds = (terms.blank, terms.named)
     while todo and len(seen) < max_nodes:
         node = todo.pop()
         for s, p, o in ctx.triples((node, None, None)):
             out.append((s, p, o))
-            if o in seen or p == RDF.type or not isinstance(o, (BNode, URIRef)):
+            if o in seen or p == terms.type or not isinstance(o, kinds):
                 continue
-            if isinstance(o, URIRef) and (o, None, None) not in ctx:
+            if isinstance(o, terms.named) and (o, None, None) not in ctx:
                 continue
-            if any((o, RDF.type, t) in ctx for t in _STOP_TYPES):  # another dataset, even a blank one
+            if any((o, terms.type, t) in ctx for t in terms.stop_types):  # another dataset, even a blank one
                 continue
             seen.add(o)
             todo.append(o)
+    return out
+
+
+def subject_tree(ctx, subject) -> list:
+    """The statements about `subject` and the blank-node trees below it: what goes when a subject is
+    described anew."""
+    out, todo = [], [subject]
+    while todo:
+        for triple in ctx.triples((todo.pop(), None, None)):
+            out.append(triple)
+            if isinstance(triple[2], BNode):
+                todo.append(triple[2])
     return out
 
 

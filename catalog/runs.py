@@ -59,6 +59,11 @@ class HarvestRun:
     #: short ids of the datasets the commit added, changed or removed (before and after), so derived data
     #: (the search index) can follow only them; not stored with the run, None when not known
     touched: set[str] | None = None
+    #: how many dataset records went through the import stage (a re-harvest imports only those that
+    #: changed: harvesters/dcat_records.py); None when the harvester does not count them; not stored
+    imported: int | None = None
+    #: what the harvester does once the commit stands (keeps what its next harvest needs); not stored
+    after_commit: object = field(default=None, repr=False, compare=False)
 
     def skip(self, record: str, reason: str) -> None:
         self.skipped.append(SkippedRecord(record, reason))

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import dataclass, field
 
 from hdcat.catalog.config import Settings
-from hdcat.catalog.graph_diff import write_graphs
+from hdcat.catalog.errors import HdcatError
+from hdcat.catalog.graph_diff import diff, write_graphs
 from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
-from hdcat.catalog.resources import GraphCopy, dataset_closure
+from hdcat.catalog.resources import RDFLIB, GraphCopy, Terms, dataset_closure, subject_tree
 from hdcat.catalog.run_log import RunLog
 from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.shared_datasets import conflicts
 from hdcat.catalog.visibility import CONSORTIUM, PUBLIC, consortium_datasets, split
 from hdcat.ontology import DCAT, DCT, EU_ACCESS, HDCAT, PROV, bind_prefixes, sparql_prefixes
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, XSD
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
@@ -36,7 +38,7 @@ UNRESTRICTED_DATASET_IN = (
 #: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated)
 PREVIOUS_RECORDS = (
     P
-    + """SELECT ?ds ?hash ?issued ?modified ?run ?local WHERE {{ GRAPH ?g {{
+    + """SELECT ?g ?ds ?hash ?issued ?modified ?run ?local WHERE {{ GRAPH ?g {{
     ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
          dct:modified ?modified ; prov:wasGeneratedBy ?run
     OPTIONAL {{ ?ds hdcat:localId ?local }} }} VALUES ?g {{ {graphs} }} }}"""
@@ -49,21 +51,47 @@ LOCAL_IDS_ELSEWHERE = (
 )
 
 
-def dataset_hash(graph, iri: URIRef, written: dict | None = None) -> str:
+def dataset_hash(graph, iri, written: dict | None = None, terms: Terms = RDFLIB) -> str:
     """A content hash of one dataset's description that ignores blank-node labels. `graph`: an rdflib Graph
     or (far cheaper for a whole source) a resources.GraphCopy of it; `written`: term → its N-Triples form,
-    shared across the datasets of one commit (themes, agents and predicates repeat on every one)."""
+    shared across the datasets of one commit (themes, agents and predicates repeat on every one). `terms`:
+    resources.OXIGRAPH when the graph holds Oxigraph's terms (a harvest's raw records)."""
+    return closure_hash(dataset_closure(graph, iri, terms=terms), written, terms)
+
+
+def closure_hash(triples, written: dict | None = None, terms: Terms = RDFLIB) -> str:
+    """`dataset_hash` of triples already cut out (see resources.dataset_closure)."""
     written = {} if written is None else written
     lines = []
-    for triple in dataset_closure(graph, iri):
+    for triple in triples:
         parts = []
         for t in triple:
             text = written.get(t)
             if text is None:
-                text = written[t] = "_:" if isinstance(t, BNode) else t.n3()
+                text = written[t] = terms.text(t)
             parts.append(text)
         lines.append(" ".join(parts))
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class PartialHarvest:
+    """What a re-harvest that imported only the records that changed brings to its commit (see
+    harvesters/dcat_records.py): `graph`, the imported statements of the new and changed records and of the
+    source's catalogues; `unchanged`, the datasets whose stored statements stay as they are; `kept`, every
+    node an unchanged record reaches (a node no longer reached by a changed record may still be theirs).
+    Whatever else the changed and removed datasets held in the store goes."""
+
+    graph: Graph
+    unchanged: set = field(default_factory=set)
+    kept: set = field(default_factory=set)
+    #: called with the run once the commit stands (the harvester keeps what it needs for the next one)
+    on_commit: object = None
+
+
+class PartialMismatch(HdcatError):
+    """The store no longer holds what a partial re-harvest assumed (another writer changed the source):
+    the source must be imported whole."""
 
 
 class SourceGraphs:
@@ -126,7 +154,9 @@ class SourceGraphs:
         with self.writes:
             return self._commit(run, graph)
 
-    def _commit(self, run: HarvestRun, graph: Graph | None) -> HarvestRun:
+    def _commit(self, run: HarvestRun, graph) -> HarvestRun:
+        partial = graph if isinstance(graph, PartialHarvest) else None
+        graph = partial.graph if partial else graph
         if graph is None or (run.outcome and run.outcome.failed):
             if not (run.outcome and run.outcome.failed):
                 run.finish(Outcome.FAILED, run.error or "harvest produced no graph")
@@ -134,6 +164,8 @@ class SourceGraphs:
             return run
         name, hidden_name = self.graphs_of(run.source)
         previous = self._previous_records(name, hidden_name)
+        if partial and any(ds not in previous for ds in partial.unchanged):
+            raise PartialMismatch(f"the store no longer holds every unchanged dataset of {run.source}")
         self._dedupe_local_ids(graph, name, hidden_name)
         # one pass over the harvested triples into dicts: every lookup below (hashes, conflicts, the
         # public/consortium split) is a dict lookup, not an rdflib store call
@@ -147,6 +179,9 @@ class SourceGraphs:
             for ds in dict.fromkeys(index.subjects(RDF.type, DCAT.Dataset))
             if isinstance(ds, URIRef)
         }
+        fresh = dict(current)  # the datasets this commit writes
+        for ds in partial.unchanged if partial else ():
+            current[ds] = previous[ds]["hash"]
         added = [ds for ds in current if ds not in previous]
         changed = [ds for ds in current if ds in previous and previous[ds]["hash"] != current[ds]]
         removed = [ds for ds in previous if ds not in current]
@@ -163,19 +198,51 @@ class SourceGraphs:
             run.finish(Outcome.UNCHANGED)
             self.runs.record(run)
             return run
-        self._add_records(run, index, current, previous, name)
+        self._add_records(run, index, fresh, previous, name)
         config = self.settings.source(run.source)
-        public, hidden = split(index, consortium_datasets(index, config.visibility if config else PUBLIC))
+        secret = consortium_datasets(index, config.visibility if config else PUBLIC)
+        if partial:  # links to unchanged consortium-only datasets go with them, as a whole import puts them
+            secret |= {ds for ds in partial.unchanged if previous[ds]["graph"] == str(hidden_name)}
+        public, hidden = split(index, secret)
         run.finish(Outcome.CHANGED)
         # the source's graphs and its run record in one transaction: never one without the other
         writes = {name: public, hidden_name: hidden}
         add = {self.runs.graph_iri: run.to_graph(self.base, name)}
-        if previous:  # only what changed is written; unchanged datasets' statements stay as stored
+        if partial:
+            gone = [ds for ds in previous if ds not in fresh and ds not in partial.unchanged]
+            locals_ = {previous[ds]["local"] for ds in gone + list(fresh) if ds in previous}
+            locals_ |= {str(index.value(ds, HDCAT.localId)) for ds in fresh}
+            records = {record_iri(self.base, run.source, local) for local in locals_ if local}
+            self._patch_part(run, writes, add, list(fresh) + gone + list(records), partial.kept)
+        elif previous:  # only what changed is written; unchanged datasets' statements stay as stored
             write_graphs(self.store, writes, add=add)
         else:
             self.store.replace_graphs(writes, add=add)
         self.runs.forget()  # the run went in with the graphs, not through runs.record
         return run
+
+    def _patch_part(self, run: HarvestRun, writes: dict, add: dict, datasets: list, kept: set) -> None:
+        """Write a partial re-harvest: the stored statements of every subject its graph describes, of the
+        datasets it wrote or that are gone and of their catalogue records (and what those reached that no
+        unchanged record reaches) give way to `writes`, in one transaction."""
+        views = {name: self.store.read_view(name) for name in writes}
+        subjects = {s for triples in writes.values() for s, _, _ in triples if isinstance(s, URIRef)}
+        for ds in datasets:
+            subjects.add(ds)
+            for view in views.values():
+                subjects |= {
+                    s for s, _, _ in dataset_closure(view, ds) if isinstance(s, URIRef) and s not in kept
+                }
+        diffs, forms = {}, {}
+        for name, triples in writes.items():
+            g = views[name]
+            old = [t for s in subjects for t in subject_tree(g, s)]
+            d = diff(old, triples)
+            if d is None:
+                raise PartialMismatch(f"the stored graph of {run.source} cannot be patched record by record")
+            diffs[name] = d
+            forms[name] = self.store.lexical_forms_without(name, {str(s) for s in subjects}, triples)
+        self.store.patch_graphs(writes, diffs, add=add, forms=forms)
 
     def _add_records(
         self, run: HarvestRun, graph: GraphCopy, current: dict, previous: dict, name: URIRef
@@ -191,22 +258,28 @@ class SourceGraphs:
             graph.add((rec, RDF.type, DCAT.CatalogRecord))
             graph.add((rec, FOAF.primaryTopic, ds))
             graph.add((rec, HDCAT.contentHash, Literal(digest)))
-            graph.add((rec, DCT.issued, old["issued"] if old else now))
-            graph.add((rec, DCT.modified, old["modified"] if unchanged else now))
-            graph.add((rec, PROV.wasGeneratedBy, old["run"] if unchanged else run_node))
+            # the dates come back in the form the store keeps them, as a SPARQL read gives them
+            graph.add((rec, DCT.issued, Literal(old["issued"], datatype=XSD.dateTime) if old else now))
+            graph.add(
+                (rec, DCT.modified, Literal(old["modified"], datatype=XSD.dateTime) if unchanged else now)
+            )
+            graph.add((rec, PROV.wasGeneratedBy, URIRef(old["run"]) if unchanged else run_node))
             graph.add((rec, HDCAT.source, URIRef(name)))
 
     def _previous_records(self, *names: URIRef) -> dict:
+        """Dataset → its catalogue record, read as text (a source's thousands of rows need no rdflib term
+        each; `_add_records` makes the few it writes again)."""
         q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
         return {
-            row.ds: {
-                "hash": str(row.hash),
-                "issued": row.issued,
-                "modified": row.modified,
-                "run": row.run,
-                "local": str(row.local) if row.local is not None else None,
+            URIRef(ds): {
+                "hash": digest,
+                "issued": issued,
+                "modified": modified,
+                "run": run,
+                "local": local,
+                "graph": g,
             }
-            for row in self.store.query(q)
+            for g, ds, digest, issued, modified, run, local in self.store.select_text(q)
         }
 
     def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from hdcat.harvesters.base import Harvester, RunContext
+from collections import deque
+
+from hdcat.catalog import HarvestRun
+from hdcat.harvesters.base import Harvester, RunContext, _digest
+from hdcat.harvesters.dcat_records import RawSource, RecordImport, State, next_pages, parse_page
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.rdf_parse import parse_rdf
 from hdcat.ontology import HYDRA
@@ -30,6 +34,62 @@ class DcatHarvester(Harvester):
 
     def fetch(self, job: str, ctx: RunContext) -> Fetched:
         return self.fetcher.get(job, accept=ACCEPT, policy=self.policy)
+
+    #: set by the runner: where the per-source record state lives, the store's last good run of the source,
+    #: and whether the store can take a partial commit
+    state_dir = None
+    last_run = ""
+    partial_ok = False
+
+    def harvest(self, run: HarvestRun, on_page=None, previous_pages=None):
+        """Pages the engine's parser reads (Turtle, N-Triples, RDF/XML) are cut into records in Oxigraph's
+        terms and imported record by record when the last harvest allows it (harvesters/dcat_records.py);
+        a page it does not read sends the whole source the rdflib way, as before."""
+        ctx = self.new_context(run)
+        if previous_pages and self.unchanged(previous_pages, ctx):
+            if self.state_dir is not None:  # the record state now belongs to this run
+                run.after_commit = lambda iri: State.retag(
+                    self.state_dir, self.source.name, self.last_run, iri
+                )
+            return None
+        queue = deque(self.gather(ctx))
+        seen: set[str] = set()
+        pages, triples = [], []
+        while queue:
+            job = queue.popleft()
+            if job in seen:
+                continue
+            if len(seen) >= self.max_jobs:
+                run.warn(f"stopped after {self.max_jobs} pages; the rest of the source was not read")
+                break
+            seen.add(job)
+            fetched = ctx.prefetched.pop(job, None) or self.fetch(job, ctx)
+            pages.append((job, fetched))
+            parsed = parse_page(fetched.content, fetched.location, fetched.media_type)
+            if parsed is None:  # the rdflib way for the whole source, from the pages read so far
+                return self._rdflib_way(run, dict(pages), on_page)
+            triples += parsed
+            queue.extend(m for m in next_pages(parsed) if m not in seen)
+            run.pages.append((job, _digest(fetched.content)))
+            if on_page:
+                on_page(job)
+        run.content_hash = _digest("".join(d for _, d in run.pages).encode())
+        return RecordImport(self, run, RawSource(triples), self.state_dir, self.last_run).run_import()
+
+    def _rdflib_way(self, run: HarvestRun, fetched: dict, on_page):
+        run.pages = []
+        original = self.new_context
+
+        def with_pages(run):
+            ctx = original(run)
+            ctx.prefetched.update(fetched)
+            return ctx
+
+        self.new_context = with_pages
+        try:
+            return super().harvest(run, on_page=on_page, previous_pages=None)
+        finally:
+            del self.new_context
 
     def parse(self, fetched: Fetched, ctx: RunContext, into: Graph) -> list[str]:
         parse_rdf(fetched.content, fetched.location, fetched.media_type, into=into)

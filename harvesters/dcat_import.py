@@ -127,10 +127,17 @@ def import_dcat(
     threshold: int = 10,
     max_literal: int = 100_000,
     complete=None,
+    local_ids: dict | None = None,
+    shape_lines: list | None = None,
 ) -> Graph:
     """The source's new graph: kept datasets (with hdcat:localId, hdcat:hospital) and their catalogues.
     `complete(graph)`, if given, adds what a harvester writes once records have their IRIs and local ids
-    (before the shapes are checked, so the run reports only what is still missing)."""
+    (before the shapes are checked, so the run reports only what is still missing).
+
+    For a harvest that imports some records of a source alone (harvesters/dcat_records.py): `local_ids`
+    (dataset node → its short id) gives the ids a whole-source import would make, since collisions are
+    resolved across every record; `shape_lines`, when given, receives the record shapes' results instead of
+    the run (the caller reports them with the other records', see `report_shapes`)."""
     drop_oversized(raw, run, max_literal)
     drop_malformed(raw, run)
     out = bind_prefixes(Graph())
@@ -146,7 +153,9 @@ def import_dcat(
             run.skip(_label(raw, node), reason)
             continue
         local_id = f"{hospital}-{slug_for(raw, node)}"
-        if used_ids[local_id]:
+        if local_ids is not None:
+            local_id = local_ids[node]
+        elif used_ids[local_id]:
             local_id = (
                 f"{local_id}-{short_hash(str(node) if isinstance(node, URIRef) else _stable(triples), 6)}"
             )
@@ -178,7 +187,10 @@ def import_dcat(
             out.add((kept.get(s, s), p, kept.get(o, o)))
     if complete is not None:
         complete(out)
-    _check_shapes(out, run)
+    if shape_lines is None:
+        _check_shapes(out, run)
+    else:
+        shape_lines += _shape_lines(out)
     return out
 
 
@@ -214,9 +226,18 @@ def shape_results(graph: Graph) -> list[tuple[str, str, str]]:
     ]
 
 
+def _shape_lines(graph: Graph) -> list[str]:
+    return [f"{focus}: {message} ({level})" for focus, message, level in shape_results(graph)]
+
+
 def _check_shapes(graph: Graph, run: HarvestRun) -> None:
     """Report SHACL results as warnings on the run; they never drop a record."""
-    results = sorted(f"{focus}: {message} ({level})" for focus, message, level in shape_results(graph))
+    report_shapes(_shape_lines(graph), run)
+
+
+def report_shapes(lines, run: HarvestRun) -> None:
+    """Shape results (each once, sorted) as the run's warnings, at most MAX_WARNINGS of them."""
+    results = sorted(set(lines))
     for line in results[:MAX_WARNINGS]:
         run.warn(line)
     if len(results) > MAX_WARNINGS:

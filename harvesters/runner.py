@@ -5,8 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
-from hdcat.catalog import Catalog, HarvestRun, HdcatError, Interrupted, Outcome, SourceConfig
+from hdcat.catalog import (
+    Catalog,
+    HarvestRun,
+    HdcatError,
+    Interrupted,
+    Outcome,
+    PartialHarvest,
+    PartialMismatch,
+    SourceConfig,
+)
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
 
@@ -46,11 +57,15 @@ def harvest_source(
         harvester.max_literal_chars = catalog.settings.max_literal_chars
         harvester.validate_config()
         previous = catalog.graphs.last_good_pages(source.name) if incremental else None
+        last = catalog.runs.last_good(source.name) if incremental else None
+        harvester.state_dir = Path(catalog.settings.data_dir)
+        harvester.last_run = last["iri"] if last and previous else ""
+        harvester.partial_ok = incremental and getattr(catalog.store, "patches_in_place", False)
         graph = harvester.harvest(run, on_page=on_page, previous_pages=previous)
         if before_commit:
             before_commit()
         if graph is None:
-            return catalog.graphs.commit_unchanged(run)
+            return _after_commit(catalog, catalog.graphs.commit_unchanged(run))
     except Interrupted as exc:
         run.finish(Outcome.INTERRUPTED, exc.message)
     except HdcatError as exc:
@@ -60,6 +75,14 @@ def harvest_source(
     finally:
         if own_fetcher:
             fetcher.close()
+    if isinstance(graph, PartialHarvest):
+        try:
+            return _commit(catalog, run, graph)
+        except PartialMismatch as exc:  # the store moved under the last harvest's record: import it whole
+            log.warning("%s; importing %s whole", exc.message, source.name)
+            fresh = replace(new_run(source), id=run.id, started=run.started)
+            again = None if own_fetcher else fetcher  # one of our own was closed above
+            return harvest_source(catalog, source, again, on_page, False, fresh, before_commit)
     return _commit(catalog, run, graph)
 
 
@@ -67,8 +90,11 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
     """Commit, and if the store cannot be written (a full disk, a broken store) say so on the run instead of
     raising: the other sources go on, and the last good data of this one stays (nothing half-written)."""
     try:
-        return catalog.commit_harvest(run, graph)
+        return _after_commit(catalog, catalog.commit_harvest(run, graph))
+    except PartialMismatch:  # harvest_source imports the source whole instead
+        raise
     except Exception as exc:  # OSError, StoreError, pyoxigraph's own
+        run.after_commit = None  # nothing to keep: the next harvest reads what the store still holds
         run.finish(
             Outcome.FAILED,
             f"could not save the harvest of {run.source} in the store: "
@@ -81,6 +107,18 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
         except Exception:  # the store refuses every write: the run is still returned and shown
             log.error("the failed run of %s could not be recorded either", run.source)
         return run
+
+
+def _after_commit(catalog: Catalog, run: HarvestRun) -> HarvestRun:
+    """What the harvester keeps for its next harvest once the commit stands (dcat_records' record state);
+    dropped from the run afterwards, since it holds the whole parsed source."""
+    keep, run.after_commit = run.after_commit, None
+    if keep is not None and run.outcome in (Outcome.CHANGED, Outcome.UNCHANGED):
+        try:
+            keep(str(run.iri(catalog.base)))
+        except OSError as exc:  # the next harvest imports the source whole
+            log.warning("could not keep the record state of %s: %s", run.source, exc)
+    return run
 
 
 def harvest_all(

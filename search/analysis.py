@@ -64,6 +64,15 @@ def _get_kiwi():
     return _kiwi
 
 
+def load_in_background() -> None:
+    """Start loading the model in a thread of its own, for a command that will analyse text after other
+    work (a harvest that found changes parses, imports and commits before it indexes; a reindex reads every
+    record first): the loading is native code that runs beside that work, and the first analysis waits for
+    it instead of starting it. Not a daemon thread: the process ends after the load, never inside it."""
+    if _kiwi is None:
+        threading.Thread(target=_get_kiwi, name="kiwi-load").start()
+
+
 @lru_cache(maxsize=65536)
 def _latin(word: str) -> str | None:
     if _CODE.match(word):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 
 import pyoxigraph as ox
+import pytest
+from hdcat.catalog import NotFound
 from hdcat.catalog.config import Settings
 from hdcat.catalog.graph_diff import diff
 from hdcat.catalog.runs import Outcome
@@ -26,9 +28,9 @@ HEAD = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl
 """
 
 
-def dataset(i: int, title: str = "", size: str = "1.50", columns=("a", "b", "c")) -> str:
+def dataset(i: int, title: str = "", size: str = "1.50", columns=("a", "b", "c"), extra: str = "") -> str:
     cols = " ".join(f'[ a csvw:Column ; csvw:name "{c}" ]' for c in columns)
-    return f"""<http://h.example/ds/{i}> a dcat:Dataset ; dct:title "{title or f"Dataset {i}"}"@en ;
+    return f"""<http://h.example/ds/{i}> a dcat:Dataset ; dct:title "{title or f"Dataset {i}"}"@en ; {extra}
     dct:description "About dataset {i}"@en ; dct:publisher <http://h.example/org> ;
     dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "2020-01-0{1 + i % 9}"^^xsd:date ] ;
     dcat:contactPoint [ a vcard:Organization ; vcard:fn "Team {i}"@en ] ;
@@ -39,9 +41,10 @@ def dataset(i: int, title: str = "", size: str = "1.50", columns=("a", "b", "c")
 """
 
 
-def catalogue(n: int, **changes) -> str:
-    body = "".join(dataset(i, **changes.get(f"ds{i}", {})) for i in range(n))
-    return HEAD.replace("{datasets}", ", ".join(f"<http://h.example/ds/{i}>" for i in range(n))) + body
+def catalogue(n: int, gone=(), **changes) -> str:
+    kept = [i for i in range(n) if i not in gone]
+    body = "".join(dataset(i, **changes.get(f"ds{i}", {})) for i in kept)
+    return HEAD.replace("{datasets}", ", ".join(f"<http://h.example/ds/{i}>" for i in kept)) + body
 
 
 def temporal_labels(cat: Catalog) -> dict:
@@ -64,10 +67,10 @@ class Spy:
                 self.replaced.append(sorted(map(str, graphs)))
             return replace(graphs, add)
 
-        def patch_graphs(graphs, diffs, add=None):
+        def patch_graphs(graphs, diffs, add=None, forms=None):
             if any("/source/" in str(g) for g in graphs):
                 self.patches.append({str(k): d for k, d in diffs.items()})
-            return patch(graphs, diffs, add)
+            return patch(graphs, diffs, add, forms=forms)
 
         store.replace_graphs, store.patch_graphs = replace_graphs, patch_graphs
 
@@ -93,6 +96,7 @@ def test_a_one_percent_change_writes_only_the_changed_datasets(tmp_path):
         )
         again = harvest_source(cat, source(f))
         assert (again.outcome, again.changed, again.added, again.removed) == (Outcome.CHANGED, 3, 0, 0)
+        assert (first.imported, again.imported) == (100, 3)  # the 97 unchanged records were not imported
         assert spy.replaced == [] and len(spy.patches) == 1
         public = spy.patches[0][str(cat.graphs.public_graph("src"))]
         assert 0 < public.writes < total // 20, (public.writes, total)
@@ -177,3 +181,159 @@ def test_shared_blank_nodes_are_not_diffed_but_replaced_whole():
     assert not diff(one, other)  # the same tree under new labels: nothing to write
     changed = diff(one, [(s, p, BNode("z")), (BNode("z"), q, Literal("w"))])
     assert changed.removed_trees == [one] and len(changed.added) == 2
+
+
+RESTRICTED = "dct:accessRights <http://publications.europa.eu/resource/authority/access-right/RESTRICTED> ;"
+
+
+def same_as_a_fresh_harvest(cat: Catalog, text: str, tmp_path, threshold: int | None = None):
+    """Harvest `text` into a new store and compare both of the source's graphs (catalogue records aside:
+    their dates differ) and the run's warnings and skipped records with `cat`'s last run of it."""
+    folder = tmp_path / f"fresh-{len(list(tmp_path.glob('fresh-*')))}"
+    folder.mkdir()
+    (folder / "c.ttl").write_text(text)
+    more = {} if threshold is None else {"suppression_threshold": threshold}
+    fresh = Catalog(Settings(store_url=f"oxigraph:{folder / 'store'}", data_dir=folder, **more))
+    try:
+        theirs_run = harvest_source(fresh, source(folder / "c.ttl"))
+        for name in cat.graphs.graphs_of("src"):
+            ours, theirs = Graph(), Graph()
+            ours += [t for t in cat.store.graph_triples(name) if "/record/" not in str(t[0])]
+            theirs += [t for t in fresh.store.graph_triples(name) if "/record/" not in str(t[0])]
+            assert len(ours) == len(theirs) and isomorphic(ours, theirs), name
+        return theirs_run
+    finally:
+        fresh.close()
+
+
+def test_changed_new_and_removed_records_arrive_and_go_as_in_a_fresh_harvest(tmp_path):
+    f = tmp_path / "c.ttl"
+    f.write_text(catalogue(40, ds6={"extra": RESTRICTED}, ds9={"extra": RESTRICTED}))
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        harvest_source(cat, source(f))
+        # ds2 changes its title, ds6 (consortium-only) its columns, ds5 and ds9 (consortium-only) go
+        text = catalogue(
+            41,
+            gone=(5, 9),
+            ds2={"title": "Dataset 2, revised"},
+            ds6={"extra": RESTRICTED, "columns": ("x",)},
+        )
+        f.write_text(text)
+        again = harvest_source(cat, source(f))
+        assert (again.outcome, again.added, again.changed, again.removed) == (Outcome.CHANGED, 1, 2, 2)
+        assert again.imported == 3
+        assert cat.datasets.get("hanbit-2")["title"] == "Dataset 2, revised"
+        assert cat.datasets.get("hanbit-40") is not None
+        with pytest.raises(NotFound):
+            cat.datasets.get("hanbit-5")
+        fresh = same_as_a_fresh_harvest(cat, text, tmp_path)
+        assert set(again.warnings) == set(fresh.warnings)
+    finally:
+        cat.close()
+
+
+def test_an_unchanged_source_writes_nothing_even_when_its_file_changed(tmp_path):
+    f = tmp_path / "c.ttl"
+    f.write_text(catalogue(20))
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        harvest_source(cat, source(f))
+        spy = Spy(cat.store)
+        assert harvest_source(cat, source(f)).outcome is Outcome.UNCHANGED  # the same bytes: not even parsed
+        f.write_text("# the same records, written again\n" + catalogue(20))
+        again = harvest_source(cat, source(f))
+        assert (again.outcome, again.imported) == (Outcome.UNCHANGED, 0)
+        assert spy.patches == [] and spy.replaced == []
+    finally:
+        cat.close()
+
+
+def test_unchanged_records_keep_their_warnings_and_skips(tmp_path):
+    f = tmp_path / "c.ttl"
+    bad = {"extra": 'dct:issued "2021-02-30"^^xsd:date ;'}  # dropped with a warning naming the dataset
+    untitled = '<http://h.example/ds/99> a dcat:Dataset ; dct:description "No title"@en .\n'
+    f.write_text(catalogue(30, ds4=bad) + untitled)
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        first = harvest_source(cat, source(f))
+        assert any("ds/4" in w and "2021-02-30" in w for w in first.warnings)
+        text = catalogue(30, ds4=bad, ds11={"title": "Eleven"}) + untitled
+        f.write_text(text)
+        again = harvest_source(cat, source(f))
+        assert again.imported == 1
+        assert set(again.warnings) == set(first.warnings)
+        assert (
+            [s.record for s in again.skipped]
+            == [s.record for s in first.skipped]
+            == ["http://h.example/ds/99"]
+        )
+        fresh = same_as_a_fresh_harvest(cat, text, tmp_path)
+        assert set(again.warnings) == set(fresh.warnings)
+    finally:
+        cat.close()
+
+
+def test_a_settings_change_imports_every_record_again(tmp_path):
+    f = tmp_path / "c.ttl"
+    counts = lambda n: {"extra": f"<http://healthdataportal.eu/ns/health#numberOfUniqueIndividuals> {n} ;"}  # noqa: E731
+    f.write_text(catalogue(20, ds1=counts(15)))
+    first = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    harvest_source(first, source(f))
+    first.close()
+    # ds1's 15 people now fall below the threshold
+    cat = Catalog(
+        Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path, suppression_threshold=20)
+    )
+    try:
+        text = catalogue(20, ds1=counts(15), ds3={"title": "Three"})
+        f.write_text(text)
+        again = harvest_source(cat, source(f))
+        assert again.imported == 20
+        assert any("suppressed" in w for w in again.warnings)
+        same_as_a_fresh_harvest(cat, text, tmp_path, threshold=20)
+    finally:
+        cat.close()
+
+
+def test_a_record_state_from_another_run_is_not_trusted(tmp_path):
+    """Another process harvested the source since (its last good run is not the one the state belongs to):
+    the next harvest imports every record."""
+    f = tmp_path / "c.ttl"
+    f.write_text(catalogue(20))
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        harvest_source(cat, source(f))
+        state = next((tmp_path / "harvest-state").glob("*.json"))
+        kept = state.read_text()
+        f.write_text(catalogue(20, ds1={"title": "One"}))
+        assert harvest_source(cat, source(f)).imported == 1
+        state.write_text(kept)  # the state of the run before: stale
+        text = catalogue(20, ds1={"title": "One"}, ds2={"title": "Two"})
+        f.write_text(text)
+        assert harvest_source(cat, source(f)).imported == 20
+        same_as_a_fresh_harvest(cat, text, tmp_path)
+    finally:
+        cat.close()
+
+
+def test_a_store_changed_under_the_record_state_gets_the_source_imported_whole(tmp_path):
+    """Someone removed a dataset's statements from the store since the last harvest: the partial commit
+    notices that an unchanged record is missing and the source is imported whole instead."""
+    f = tmp_path / "c.ttl"
+    f.write_text(catalogue(20))
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        harvest_source(cat, source(f))
+        cat.store.native.update(
+            "DELETE WHERE { GRAPH ?g { ?rec <http://xmlns.com/foaf/0.1/primaryTopic> "
+            "<http://h.example/ds/8> ; ?p ?o } }"
+        )
+        text = catalogue(20, ds1={"title": "One"})
+        f.write_text(text)
+        again = harvest_source(cat, source(f))
+        assert again.outcome is Outcome.CHANGED and again.imported == 20
+        same_as_a_fresh_harvest(cat, text, tmp_path)
+        assert harvest_source(cat, source(f)).outcome is Outcome.UNCHANGED
+    finally:
+        cat.close()

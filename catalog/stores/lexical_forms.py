@@ -127,6 +127,16 @@ def record(triples: Iterable) -> str | None:
     return json.dumps(sorted(rows), ensure_ascii=False) if rows else None
 
 
+def rewritten(values: Iterable[str], subjects: set, triples: Iterable) -> str | None:
+    """The record of a graph whose `subjects` (their IRIs as text) were described anew by `triples`, from
+    what was recorded (`values`): a partial re-harvest writes the record of the statements it changed,
+    not of the whole graph."""
+    rows = [row for value in values for row in json.loads(value) if row[0] not in subjects]
+    new = record(triples)
+    rows += json.loads(new) if new else []
+    return json.dumps(rows, ensure_ascii=False) if rows else None
+
+
 def insert(graph_name: URIRef, value: str) -> str:
     """A SPARQL Update part that records `value` (from `record`) for `graph_name`."""
     return f"INSERT DATA {{ <{graph_name}> <{PREDICATE}> {Literal(value).n3()} }}"
@@ -144,17 +154,25 @@ def forget(graph_name: URIRef) -> str:
     return f"DELETE WHERE {{ <{graph_name}> <{PREDICATE}> ?forms }}"
 
 
+#: datatypes whose canonical form in Oxigraph rdflib reads unchanged (a date with a time zone, a dateTime, a
+#: float or a double it reads in a form of its own)
+_AS_STORED = frozenset(_XSD + t for t in ("integer", "decimal", "boolean", "string", "duration"))
+
+
 class Restorer:
     """The recorded originals of one graph: `restore(s, p, o)` is the literal the source wrote."""
 
     def __init__(self, values: Iterable[str]):
+        # plain text, not rdflib terms: a graph's record is read again after every write, and only the few
+        # literals a read meets need their originals made
         self._originals: dict = defaultdict(list)
         for value in values:
             for s, p, stored, stored_type, lexical, datatype in json.loads(value):
-                key = (s, p, Literal(stored, datatype=URIRef(stored_type)))
-                original = Literal(lexical, datatype=URIRef(datatype))
-                if original not in self._originals[key]:
-                    self._originals[key].append(original)
+                if stored_type not in _AS_STORED:  # rdflib reads it in a form of its own: key by that form
+                    stored = str(Literal(stored, datatype=URIRef(stored_type)))
+                found = self._originals[(s, p, stored, stored_type)]
+                if (lexical, datatype) not in found:
+                    found.append((lexical, datatype))
 
     def __bool__(self) -> bool:
         return bool(self._originals)
@@ -163,9 +181,12 @@ class Restorer:
         """Every original `o` stood for (usually one; several when Oxigraph merged equal values)."""
         if not self._originals or not isinstance(o, Literal) or o.datatype is None:
             return [o]
-        if isinstance(s, URIRef):
-            return self._originals.get((str(s), str(p), o)) or [o]
-        return self._originals.get(("_", str(p), o), [o])[:1]  # see the module's note on blank nodes
+        named = isinstance(s, URIRef)
+        found = self._originals.get((str(s) if named else "_", str(p), str(o), str(o.datatype)))
+        if not found:
+            return [o]
+        originals = [Literal(lexical, datatype=URIRef(datatype)) for lexical, datatype in found]
+        return originals if named else originals[:1]  # see the module's note on blank nodes
 
 
 def load(native: ox.Store, graph_name) -> Restorer:

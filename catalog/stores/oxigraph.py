@@ -133,11 +133,33 @@ class OxigraphStore(CatalogStore):
             parts += [lexical_forms.insert(name, value) for name, value in forms if value]
             self.native.update(" ;\n".join(parts))
 
-    def patch_graphs(self, graphs: dict, diffs: dict, add: dict | None = None) -> None:
+    #: patch_graphs writes a difference alone, so a partial re-harvest may hand it part of a graph
+    patches_in_place = True
+
+    def record_source(self, name, dataset) -> _NativeGraph:
+        """A record is read straight from Oxigraph (`read_view`), not through rdflib's store."""
+        return self.read_view(name)
+
+    def read_view(self, name) -> _NativeGraph:
+        """One graph, for the subject lookups `resources.closure` makes, straight from Oxigraph (no rdflib
+        store between): what a partial re-harvest reads of the records it rewrites."""
+        return _NativeGraph(self.native, name, self.restorer(name))
+
+    def lexical_forms_without(self, name, subjects: set, triples) -> str | None:
+        """The record of lexical forms `name` gets when `subjects` are described anew by `triples`."""
+        values = self.native.quads_for_pattern(
+            ox.NamedNode(str(name)), ox.NamedNode(str(lexical_forms.PREDICATE)), None, ox.DefaultGraph()
+        )
+        return lexical_forms.rewritten((q.object.value for q in values), subjects, triples)
+
+    def patch_graphs(
+        self, graphs: dict, diffs: dict, add: dict | None = None, forms: dict | None = None
+    ) -> None:
         """Write only what differs (`diffs`, see catalog.graph_diff) and `add`, in one SPARQL Update: the
         unchanged statements stay as they are, so a re-harvest in which 1 % of the datasets changed writes
         about 1 % of the source. Each graph's record of lexical forms is written anew from its full new
-        content (`graphs`) in the same transaction."""
+        content (`graphs`) in the same transaction, or is `forms[name]` when given (a partial re-harvest,
+        whose `graphs` hold the rewritten part alone)."""
         to_ox = lexical_forms.ToOx()
         parts = []
         for name, d in diffs.items():
@@ -166,7 +188,8 @@ class OxigraphStore(CatalogStore):
         for name, triples in graphs.items():
             if diffs[name]:
                 parts.append(lexical_forms.forget(name))
-                if value := lexical_forms.record(triples):
+                value = forms[name] if forms is not None else lexical_forms.record(triples)
+                if value:
                     parts.append(lexical_forms.insert(name, value))
         if not parts:
             return
@@ -266,6 +289,47 @@ def _as_stored(triples: list) -> list:
     """Triples with each literal in the form Oxigraph stores it (lexical_forms), as a DELETE must name it."""
     forms = lexical_forms.stored_forms(o for _, _, o in triples)
     return [(s, p, forms.get(o, o)) for s, p, o in triples] if forms else triples
+
+
+class _NativeGraph:
+    """A read-only graph view answering triple patterns from Oxigraph, each distinct term converted once,
+    literals given back as they were written (lexical_forms)."""
+
+    def __init__(self, native: ox.Store, name, restorer):
+        self._native, self._graph, self._forms = native, ox.NamedNode(str(name)), restorer
+        self._terms: dict = {}
+
+    def _rdflib(self, node):
+        found = self._terms.get(node)
+        if found is None:
+            found = self._terms[node] = lexical_forms.to_rdflib(node)
+        return found
+
+    @staticmethod
+    def _ox(term):
+        if term is None:
+            return None
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))  # a label this store gave: the same node
+        if isinstance(term, URIRef):
+            return ox.NamedNode(str(term))
+        raise NotImplementedError("the view answers patterns of IRIs and blank nodes")
+
+    def triples(self, pattern):
+        s, p, o = pattern
+        for quad in self._native.quads_for_pattern(self._ox(s), self._ox(p), self._ox(o), self._graph):
+            qs, qp, qo = self._rdflib(quad.subject), self._rdflib(quad.predicate), self._rdflib(quad.object)
+            for original in self._forms.restore(qs, qp, qo) if self._forms else (qo,):
+                yield qs, qp, original
+
+    def __contains__(self, pattern) -> bool:
+        return next(self.triples(pattern), None) is not None
+
+    def subjects(self, predicate, obj):
+        return (s for s, _, _ in self.triples((None, predicate, obj)))
+
+    def value(self, subject, predicate):
+        return next((o for _, _, o in self.triples((subject, predicate, None))), None)
 
 
 class _LexicalStore(OxrdflibStore):

@@ -120,7 +120,8 @@ def audit_runs(catalog, runs) -> None:
 
 def print_summary(runs: list[dict]) -> None:
     """The summary table after a harvest, whether it ran here or in the server."""
-    numbers = ("found", "added", "changed", "removed", "skipped", "warnings", "seconds")
+    # imported: records that went through the import stage (a re-harvest imports only the changed ones)
+    numbers = ("found", "imported", "added", "changed", "removed", "skipped", "warnings", "seconds")
     table = Table(title="Harvest summary")
     for col in ("source", "hospital", "status", *numbers):
         table.add_column(col, justify="right" if col in numbers else "left")
@@ -130,7 +131,7 @@ def print_summary(runs: list[dict]) -> None:
             r.get("source", "?"),
             r.get("hospital", "?"),
             r.get("status") or "?",
-            *(str(r.get(k, "")) for k in numbers[:-1]),
+            *("" if r.get(k) is None else str(r.get(k)) for k in numbers[:-1]),
             f"{r.get('seconds', 0):.1f}",
             style=style,
         )
@@ -147,6 +148,16 @@ def run_harvest(
     catalog, sources: list[SourceConfig], workers: int = 4, incremental: bool = True
 ) -> list[HarvestRun]:
     from hdcat.harvesters.runner import harvest_all
+    from hdcat.search.analysis import load_in_background
+
+    warming: list = []
+
+    def on_page(job) -> None:
+        # a page is parsed only when a source changed, so the index will be updated: the analyser's model
+        # loads beside the parse, import and commit instead of after them (issue 16)
+        if not warming:
+            warming.append(job)
+            load_in_background()
 
     progress = progress_bar("sources")
     with progress:
@@ -156,6 +167,7 @@ def run_harvest(
             sources,
             on_start=lambda s: progress.update(task, description=f"harvesting {s.name}"),
             on_done=lambda r: progress.advance(task),
+            on_page=on_page,
             workers=workers,
             incremental=incremental,
         )
@@ -343,7 +355,10 @@ def migrate(source, target, replace):
 @click.pass_obj
 def reindex(obj: Context):
     """Rebuild the search index from the graph (a new index, then an atomic switch)."""
+    from hdcat.search.analysis import load_in_background
+
     catalog = obj.catalog(obj.settings())
+    load_in_background()  # beside reading every record
     try:
         reindex_with_progress(open_search(catalog))
     finally:
