@@ -143,27 +143,43 @@ class Harvester:
         if previous_pages and self.unchanged(previous_pages, ctx):
             return None
         raw = bind_prefixes(Graph())
-        queue = deque(self.gather(ctx))
-        seen: set[str] = set()
         hashes = []
-        while queue:
-            job = queue.popleft()
-            if job in seen:
-                continue
-            if len(seen) >= self.max_jobs:
-                run.warn(f"stopped after {self.max_jobs} pages; the rest of the source was not read")
-                break
-            seen.add(job)
-            fetched = ctx.prefetched.pop(job, None) or self.fetch(job, ctx)
+        pages = PageQueue(self, ctx, run)
+        for job, fetched in pages:
             hashes.append(_digest(fetched.content))
             run.pages.append((job, hashes[-1]))
             ctx.job = job
-            more = self.parse(fetched, ctx, raw)
-            queue.extend(m for m in more if m not in seen)
+            pages.add(self.parse(fetched, ctx, raw))
             if on_page:
                 on_page(job)
         run.content_hash = _digest("".join(hashes).encode())
         return self.import_(raw, ctx)
+
+
+class PageQueue:
+    """The pages of one harvest, in order: what `gather` gives, then what each page links to (`add`); each
+    page once, fetched unless a check before the harvest already did, and at most `max_jobs` of them (a
+    source that pages forever stops with a warning on the run)."""
+
+    def __init__(self, harvester: Harvester, ctx: RunContext, run: HarvestRun):
+        self.harvester, self.ctx, self.run = harvester, ctx, run
+        self.queue = deque(harvester.gather(ctx))
+        self.seen: set[str] = set()
+
+    def __iter__(self):
+        limit = self.harvester.max_jobs
+        while self.queue:
+            job = self.queue.popleft()
+            if job in self.seen:
+                continue
+            if len(self.seen) >= limit:
+                self.run.warn(f"stopped after {limit} pages; the rest of the source was not read")
+                return
+            self.seen.add(job)
+            yield job, self.ctx.prefetched.pop(job, None) or self.harvester.fetch(job, self.ctx)
+
+    def add(self, more) -> None:
+        self.queue.extend(m for m in more if m not in self.seen)
 
 
 def _digest(data: bytes) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import deque
-
 from hdcat.catalog import HarvestRun
-from hdcat.harvesters.base import Harvester, RunContext, _digest
+from hdcat.harvesters.base import Harvester, PageQueue, RunContext, _digest
 from hdcat.harvesters.dcat_records import RawSource, RecordImport, State, next_pages, parse_page
 from hdcat.harvesters.fetch import Fetched
 from hdcat.harvesters.rdf_parse import parse_rdf
@@ -52,24 +50,15 @@ class DcatHarvester(Harvester):
                     self.state_dir, self.source.name, self.last_run, iri
                 )
             return None
-        queue = deque(self.gather(ctx))
-        seen: set[str] = set()
         pages, triples = [], []
-        while queue:
-            job = queue.popleft()
-            if job in seen:
-                continue
-            if len(seen) >= self.max_jobs:
-                run.warn(f"stopped after {self.max_jobs} pages; the rest of the source was not read")
-                break
-            seen.add(job)
-            fetched = ctx.prefetched.pop(job, None) or self.fetch(job, ctx)
+        walk = PageQueue(self, ctx, run)
+        for job, fetched in walk:
             pages.append((job, fetched))
             parsed = parse_page(fetched.content, fetched.location, fetched.media_type)
             if parsed is None:  # the rdflib way for the whole source, from the pages read so far
                 return self._rdflib_way(run, dict(pages), on_page)
             triples += parsed
-            queue.extend(m for m in next_pages(parsed) if m not in seen)
+            walk.add(next_pages(parsed))
             run.pages.append((job, _digest(fetched.content)))
             if on_page:
                 on_page(job)

@@ -6,9 +6,11 @@ fail in CI when it is missing, and skip only on a developer's machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -254,6 +256,36 @@ class LiveServer:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class LocalHospital:
+    """A hospital's web server on 127.0.0.1 for tests: `answer(path)` gives (media type, body) for each GET
+    and may wait (on `release`, set by `close`); a harvester that goes away mid-answer is no error."""
+
+    def __init__(self, answer):
+        self.release = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                media_type, body = answer(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", media_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -14,15 +14,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import fresh_store_url, require_service
+from tests.conftest import LocalHospital, fresh_store_url, require_service
 from tests.test_service import SAMPLES, Server, _env, hdcat, wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -37,44 +35,25 @@ CATALOGUES = (
 TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples"}
 
 
-class HospitalServers:
+class HospitalServers(LocalHospital):
     """The sample catalogues over HTTP, each answer `delay` seconds late; the first request for `hold`
     waits until `release` (or 60 s), later ones answer at once."""
 
     def __init__(self, delay: float = 1.0, hold: str | None = None):
-        self.release = threading.Event()
         self.requests: list[str] = []
-        outer = self
+        self.delay, self.hold = delay, hold
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                name = self.path.strip("/")
-                first = name not in outer.requests
-                outer.requests.append(name)
-                if name == hold and first:
-                    outer.release.wait(60)
-                else:
-                    time.sleep(delay)
-                path = SAMPLES / next(f for s, _, f in CATALOGUES if s == name)
-                body = path.read_bytes()
-                self.send_response(200)
-                self.send_header("Content-Type", TYPES[path.suffix])
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # its worker was killed
-                    self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _answer(self, path: str) -> tuple[str, bytes]:
+        name = path.strip("/")
+        first = name not in self.requests
+        self.requests.append(name)
+        if name == self.hold and first:
+            self.release.wait(60)
+        else:
+            time.sleep(self.delay)
+        file = SAMPLES / next(f for s, _, f in CATALOGUES if s == name)
+        return TYPES[file.suffix], file.read_bytes()
 
 
 @pytest.fixture

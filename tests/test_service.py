@@ -7,7 +7,6 @@ it as another process, as an operator would.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -15,16 +14,14 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, LocalHospital
 
 SAMPLES = ROOT / "harvesters" / "samples" / "consortium"
 pytestmark = pytest.mark.timeout(300)
@@ -337,44 +334,21 @@ def test_a_source_is_harvested_on_its_cron_schedule(tmp_path):
         assert s.stop() == 0, s.output()
 
 
-class SlowCatalogue:
+class SlowCatalogue(LocalHospital):
     """A hospital server whose second page hangs until released: a harvest that is still running."""
 
     def __init__(self):
-        self.release = threading.Event()
         self.hits = 0
-        outer = self
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.hits += 1
-                if self.path == "/page-2.ttl":
-                    outer.release.wait(30)  # bounded: the test never waits longer than this
-                    body = ZEBRAFISH.encode()
-                else:
-                    body = (SAMPLES / "balgeun" / "catalog.ttl").read_bytes() + (
-                        f"\n<{outer.url}/page-1.ttl> <http://www.w3.org/ns/hydra/core#next> "
-                        f"<{outer.url}/page-2.ttl> .\n"
-                    ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/turtle")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                # the harvester may have gone away with its stopped server
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _answer(self, path: str) -> tuple[str, bytes]:
+        self.hits += 1
+        if path == "/page-2.ttl":
+            self.release.wait(30)  # bounded: the test never waits longer than this
+            return "text/turtle", ZEBRAFISH.encode()
+        return "text/turtle", (SAMPLES / "balgeun" / "catalog.ttl").read_bytes() + (
+            f"\n<{self.url}/page-1.ttl> <http://www.w3.org/ns/hydra/core#next> <{self.url}/page-2.ttl> .\n"
+        ).encode()
 
 
 def test_sigterm_during_a_harvest_records_it_interrupted_and_the_next_start_resumes(tmp_path):

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from hdcat.catalog import ConfigError, HarvestRun, HdcatError, NotFound, Outcome, SourceConfig
+from hdcat.web.harvest_service import job_dict
 
 log = logging.getLogger("hdcat.harvests")
 
@@ -159,28 +160,8 @@ class QueuedJob:
         )
 
     def as_dict(self) -> dict:
-        r = self.run
-        return {
-            "id": r.id,
-            "source": r.source,
-            "hospital": r.hospital,
-            "kind": r.kind,
-            "location": r.location,
-            "status": self.state,
-            "state": self.state,
-            "requested_by": self.requested_by,
-            "queued": self.queued_at.isoformat(),
-            "started": None,
-            "ended": None,
-            "pages": 0,
-            "found": 0,
-            "added": 0,
-            "changed": 0,
-            "removed": 0,
-            "skipped": 0,
-            "warnings": 0,
-            "error": None,
-        }
+        """Nothing has run in this process: the run is as queued (no pages, no counts)."""
+        return job_dict(self.run, self.state, self.requested_by, self.queued_at, self.state, started=False)
 
 
 class QueuedHarvests:

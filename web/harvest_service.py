@@ -124,29 +124,34 @@ class HarvestJob:
             self.state = COMMITTING
 
     def as_dict(self) -> dict:
-        r = self.run
-        status = r.outcome.value if (self.state == DONE and r.outcome) else self.state
-        return {
-            "id": r.id,
-            "source": r.source,
-            "hospital": r.hospital,
-            "kind": r.kind,
-            "location": r.location,
-            "status": status,
-            "state": self.state,
-            "requested_by": self.requested_by,
-            "queued": self.queued_at.isoformat(),
-            "started": r.started.isoformat() if self.state != QUEUED else None,
-            "ended": r.ended.isoformat() if r.ended else None,
-            "pages": len(r.pages),
-            "found": r.found,
-            "added": r.added,
-            "changed": r.changed,
-            "removed": r.removed,
-            "skipped": len(r.skipped),
-            "warnings": len(r.warnings),
-            "error": r.error,
-        }
+        status = self.run.outcome.value if (self.state == DONE and self.run.outcome) else self.state
+        return job_dict(self.run, self.state, self.requested_by, self.queued_at, status, self.state != QUEUED)
+
+
+def job_dict(run, state: str, requested_by: str, queued_at, status: str, started: bool) -> dict:
+    """A harvest job as the API and the harvests page show it, with the run's progress so far; the same
+    shape whether the job runs in this process or waits on the queue (web/harvest_queue.py)."""
+    return {
+        "id": run.id,
+        "source": run.source,
+        "hospital": run.hospital,
+        "kind": run.kind,
+        "location": run.location,
+        "status": status,
+        "state": state,
+        "requested_by": requested_by,
+        "queued": queued_at.isoformat(),
+        "started": run.started.isoformat() if started else None,
+        "ended": run.ended.isoformat() if run.ended else None,
+        "pages": len(run.pages),
+        "found": run.found,
+        "added": run.added,
+        "changed": run.changed,
+        "removed": run.removed,
+        "skipped": len(run.skipped),
+        "warnings": len(run.warnings),
+        "error": run.error,
+    }
 
 
 class HarvestService:
