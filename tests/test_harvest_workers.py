@@ -400,6 +400,12 @@ def test_workers_keep_a_shared_search_index_up_to_date(tmp_path, queue_url):
         search = Search(catalog)
         try:
             total = catalog.datasets.count(members=True)
+            # `hdcat harvest` returns once the runs are in the store; each worker updates the index right
+            # after its commit, so the last one may still be writing (as in the server: "in search seconds
+            # later")
+            deadline = time.monotonic() + 60
+            while search.count() != total and time.monotonic() < deadline:
+                time.sleep(0.5)
             assert total > 0 and search.count() == total
             for _, hospital, _ in CATALOGUES:  # every source's datasets are found
                 assert search.search({"hospital": hospital}, members=True)["total"] > 0, hospital
