@@ -169,13 +169,19 @@ class Datasets:
         return len(order), rows
 
     def _order(self, hospital, disease_area, source, members) -> list:
-        """Every dataset of a listing in page order, from one query, kept until the next commit."""
-        q = ALL_OF_LISTING.format(where=self._where(hospital, disease_area, source, members))
+        """Every dataset of a listing in page order, kept until the next commit. The whole catalogue's order
+        is the map of every visible dataset sorted by short id (no second query); a filtered listing is one
+        query, read as text (an rdflib term a row was half its time at 10,000 datasets)."""
+
+        def compute() -> list:
+            if not (hospital or disease_area or source):
+                everything = self._graph_map(members)
+                return sorted(everything, key=lambda ds: (everything[ds][1], str(ds)))
+            q = ALL_OF_LISTING.format(where=self._where(hospital, disease_area, source, members))
+            return [URIRef(row[0]) for row in self.store.select_text(q)]
+
         return self._kept(
-            self._orders,
-            (hospital, disease_area, source, bool(members)),
-            lambda: [row.ds for row in self.store.query(q)],
-            self.ORDERS_KEPT,
+            self._orders, (hospital, disease_area, source, bool(members)), compute, self.ORDERS_KEPT
         )
 
     def _kept(self, cache: OrderedDict, key, compute, limit: int | None = None):
@@ -208,7 +214,11 @@ class Datasets:
         """dataset → (its visible graphs in source order, its short id), of every dataset the reader may see:
         one query over the catalogue, kept until the next commit (like the listing orders)."""
         q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
-        return self._kept(self._maps, bool(members), lambda: self._grouped(self.store.query(q)))
+        return self._kept(
+            self._maps,
+            bool(members),
+            lambda: self._grouped(_Row(URIRef(ds), URIRef(g), i) for ds, g, i in self.store.select_text(q)),
+        )
 
     def _grouped(self, rows) -> dict:
         """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id)."""
