@@ -359,23 +359,23 @@ class HarvestWorker:
                 )
 
     def harvest(self, run_id: str, source: SourceConfig, requested_by: str, incremental: bool) -> dict:
-        """One job: harvest and commit `source` as run `run_id`, unless the store already holds that run."""
-        with self._source_lock(source.name):
+        """One job: harvest and commit `source` as run `run_id`, unless the store already holds that run.
+
+        The job holds a PostgreSQL advisory lock on its source throughout. A job is put back when its
+        worker's heartbeat stops; a worker that was only slow to beat is still harvesting. The one that
+        takes the job waits until that harvest ends, then finds its run in the store and does nothing."""
+        with self._advisory_lock(f"hdcat-harvest:{source.name}", "another worker is harvesting this source"):
             return self._harvest(run_id, source, requested_by, incremental)
 
     @contextlib.contextmanager
-    def _source_lock(self, name: str):
-        """A PostgreSQL advisory lock on the source for the whole job, held by this process's connection.
-
-        A job is put back when its worker's heartbeat stops; a worker that was only slow to beat is still
-        harvesting. The one that takes the job waits here until that harvest ends, then finds its run in
-        the store and does nothing. A killed worker's connection closes, and PostgreSQL frees its lock."""
+    def _advisory_lock(self, key: str, waiting: str):
+        """A PostgreSQL advisory lock held by this process's connection for the block; a killed worker's
+        connection closes, and PostgreSQL frees its lock at once."""
         import psycopg
 
         with psycopg.connect(self.settings.service.queue, autocommit=True, connect_timeout=10) as conn:
-            key = f"hdcat-harvest:{name}"
             if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
-                log.info("another worker is harvesting this source: waiting", extra={"source": name})
+                log.info(f"{waiting}: waiting", extra={"lock": key})
                 conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             try:
                 yield
@@ -429,7 +429,12 @@ class HarvestWorker:
                 operations.changed([run]) or run.outcome is not Outcome.FAILED and self.search.stale
             ):
                 try:
-                    operations.sync_search(self.search, [run])
+                    # one index writer across all workers: a rebuild reads the graph and swaps the alias,
+                    # so an update another worker wrote to the old index meanwhile would be lost (a shared
+                    # index missed 6 of 128 datasets in CI); after the lock, this worker sees their commits
+                    with self._advisory_lock("hdcat-search-index", "another worker is updating the index"):
+                        self.catalog.follow_other_writers()
+                        operations.sync_search(self.search, [run])
                 except Exception:  # marked stale inside; the next sync repairs it
                     log.exception("search index not updated after the harvest of %s", run.source)
 
