@@ -224,6 +224,31 @@ class AccessRequests:
         )
         return [r for r in map(_record, rows) if decides(who, r["hospital"])]
 
+    def timeline(self, who: Principal, limit: int = 50) -> list[dict]:
+        """What happened to the requests `who` asked or decides on, newest first: each submission and each
+        later step, with the status it left the request in (for the person's feed)."""
+        requests = {r["id"]: r for r in (*self.mine(who), *self.inbox(who))}
+        events = [
+            {"request": r, "seq": 0, "kind": "submit", "author": r["requester"], "at": r["created"]}
+            for r in requests.values()
+        ]
+        ids = list(requests)
+        for start in range(0, len(ids), 500):  # SQLite's bound on parameters a statement
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT seq, request, author, kind, at FROM access_message "
+                f"WHERE request IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            events += [
+                {"request": requests[rid], "seq": seq, "kind": kind, "author": author, "at": at}
+                for seq, rid, author, kind, at in rows
+            ]
+        for event in events:
+            event["status"] = "submitted" if event["kind"] == "submit" else STEPS[event["kind"]][2]
+        events.sort(key=lambda e: (e["at"], e["seq"]), reverse=True)
+        return events[:limit]
+
 
 def decides(who: Principal, hospital: str) -> bool:
     """Stewards of the dataset's hospital and admins decide; a researcher of that hospital does not."""

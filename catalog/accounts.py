@@ -385,6 +385,29 @@ class Accounts:
             token_id=row[0],
         )
 
+    # ---- private feed addresses ---------------------------------------------------------------
+    def feed_key(self, name: str, server_key: str | bytes) -> str | None:
+        """The key in a person's private feed addresses (None for an unknown or disabled user).
+
+        A feed reader cannot sign in, so the address itself is the credential (as GitLab's feed token).
+        It is derived, not stored: an HMAC under the server's secret of the name and the password hash,
+        so a new password retires every address given out before and there is nothing to leak from the
+        database."""
+        row = self._db.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None or row[1]:
+            return None
+        key = server_key.encode() if isinstance(server_key, str) else server_key
+        message = f"hdcat-feed\x00{name}\x00{row[0] or ''}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()[:40]
+
+    def feed_principal(self, name: str, key: str, server_key: str | bytes) -> Principal | None:
+        """Who a feed address with `name` and `key` reads as, or None when the key is not (or no longer)
+        theirs. Read-only by construction: the feeds are the only views that accept it."""
+        expected = self.feed_key(name, server_key)
+        if expected is None or not hmac.compare_digest(expected.encode(), (key or "").encode()):
+            return None
+        return self.principal(name)
+
     # ---- audit trail ------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: dict, origin: str = "local") -> int:
         # one writer at a time across processes too: BEGIN IMMEDIATE takes the write lock before the chain's

@@ -176,3 +176,20 @@ def test_an_auditor_is_refused_and_anonymous_visitors_are_sent_to_sign_in(app, p
     )
     assert refused.status_code == 403 and "auditor" in refused.get_data(as_text=True)
     assert not re.search(r'id="request-access"', aud.get(f"/datasets/{local_id}").get_data(as_text=True))
+
+
+def test_the_timeline_lists_each_step_newest_first_for_those_who_take_part(store):
+    first = store.submit(ANA, DATASET, GOOD)
+    store.step(first["id"], SAM, "question", "Which years?")
+    store.step(first["id"], ANA, "answer", "2019-2023")
+    store.step(first["id"], SAM, "approve", "Fine")
+    other = store.submit(Principal("bo", "researcher", hospitals=frozenset({"hanbit"})), DATASET, GOOD)
+    steps = [(e["request"]["id"], e["kind"], e["status"]) for e in store.timeline(ANA)]
+    assert steps == [
+        (first["id"], "approve", "approved"),
+        (first["id"], "answer", "submitted"),
+        (first["id"], "question", "questioned"),
+        (first["id"], "submit", "submitted"),
+    ]
+    assert {e["request"]["id"] for e in store.timeline(SAM)} == {first["id"], other["id"]}
+    assert store.timeline(SOL) == [] and len(store.timeline(SAM, limit=2)) == 2

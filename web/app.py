@@ -61,6 +61,7 @@ def create_app(
     auth.init_app(app, settings)
     filters.init_app(app)
     i18n.init_app(app)
+    feeds.init_app(app)
     for blueprint in (
         pages.bp,
         api.bp,

@@ -76,8 +76,40 @@ def principal() -> Principal | None:
         who = _bearer() if _machine_facing() else None
         if who is None and current_user.is_authenticated:
             who = current_user.principal
+        if who is None and is_feed_request():
+            who = _feed_reader()
         g.principal = who
     return g.principal
+
+
+#: the query parameters of a private feed address (web.feeds.feed_address writes them)
+FEED_CREDENTIALS = ("user", "key")
+
+
+def is_feed_request() -> bool:
+    return request.path.endswith("/feed.atom")
+
+
+def _feed_reader() -> Principal | None:
+    """A feed reader cannot sign in: a feed address may carry its owner's name and feed key instead. Only
+    the feeds accept it, and they only read."""
+    name, key = (request.args.get(k) for k in FEED_CREDENTIALS)
+    if not name and not key:
+        return None
+    who = accounts().feed_principal(name or "", key or "", current_app.secret_key)
+    if who is None:
+        raise Forbidden(
+            "this feed address is not valid (a new password retires the old ones): "
+            "copy it again from the page you follow while signed in"
+        )
+    return who
+
+
+def feed_key() -> str | None:
+    """The signed-in person's feed key, for the addresses the site shows them."""
+    if not current_user.is_authenticated:
+        return None
+    return accounts().feed_key(current_user.principal.user, current_app.secret_key)
 
 
 def is_member() -> bool:

@@ -48,6 +48,7 @@ def _render(status: int, body: dict, stock_text: bool = False):
         return body, status
     return render_template(
         "error.html",
+        error_page=True,
         status=status,
         heading=error_messages.title(status),
         message=message,

@@ -1,17 +1,25 @@
 """Atom feeds, so people follow the catalogue in a feed reader instead of coming back to look: a search
 (new and changed datasets that match it), a hospital (its datasets), a dataset (when it appeared and last
-changed) and a definition (its versions). Written with feedgen; every feed shows what its reader may see.
+changed), a definition (its versions) and a person's access requests (each step). Written with feedgen;
+every feed shows what its reader may see.
+
+Each page that has a feed announces it (`<link rel="alternate">` and a visible link, from `PAGE_FEEDS`).
+A feed reader cannot sign in, so the address the site shows a signed-in person carries their name and
+feed key (web.auth): it reads as them, and only the feeds accept it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
-from hdcat.catalog import NotFound
+from flask_babel import gettext as _
+from hdcat.catalog import NotFound, Unauthorized
 from hdcat.ontology import hospitals
-from hdcat.web.auth import audit_restricted_read, is_member
+from hdcat.web.auth import FEED_CREDENTIALS, audit_restricted_read, feed_key, is_member, principal
 from hdcat.web.context import catalog
+from hdcat.web.i18n import lang, word
 
 bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml"
@@ -43,7 +51,7 @@ def _feed(feed_id: str, title: str, link: str):
     fg.author({"name": "hdcat"})
     fg.link(href=link, rel="alternate")
     fg.link(href=request.url, rel="self")
-    fg.language("ko")
+    fg.language(lang())
     return fg
 
 
@@ -91,15 +99,13 @@ def search_feed():
     from hdcat.search.query import FACETS
     from hdcat.web.search_views import search_service
 
-    args = {k: request.args.getlist(k) if k in FACETS else request.args[k] for k in request.args}
+    asked = {k: v for k, v in request.args.items() if k not in FEED_CREDENTIALS}
+    args = {k: request.args.getlist(k) if k in FACETS else v for k, v in asked.items() if k != "lang"}
     args.update(sort="modified", size=ENTRIES, page=1)
     result = search_service().search(args, members=is_member())
     q = request.args.get("q", "")
-    fg = _feed(
-        url_for("search.page", _external=True, **request.args),
-        f"hdcat: {q or 'all datasets'}",
-        url_for("search.page", _external=True, **request.args),
-    )
+    link = url_for("search.page", _external=True, **asked)
+    fg = _feed(link, f"hdcat: {q or _('all datasets')}", link)
     return _answer(fg, [_dataset_entry(r) for r in _records([h["id"] for h in result["hits"]])])
 
 
@@ -128,7 +134,7 @@ def dataset_feed(local_id: str):
         entries.append(
             {
                 "id": f"{record['iri']}#first-seen",
-                "title": f"New in the catalogue: {record.get('title')}",
+                "title": _("New in the catalogue: %(title)s", title=record.get("title") or local_id),
                 "link": link,
                 "updated": _when(harvest["first_seen"]),
             }
@@ -137,10 +143,10 @@ def dataset_feed(local_id: str):
         entries.append(
             {
                 "id": f"{record['iri']}#changed-{harvest['last_changed']}",
-                "title": f"Changed: {record.get('title')}",
+                "title": _("Changed: %(title)s", title=record.get("title") or local_id),
                 "link": link,
                 "updated": _when(harvest["last_changed"]),
-                "summary": f"harvest run {harvest.get('run_id') or ''}".strip(),
+                "summary": _("harvest run %(run)s", run=harvest.get("run_id") or ""),
             }
         )
     return _answer(fg, entries)
@@ -153,7 +159,7 @@ def definition_feed(def_id: str):
     if not versions:
         raise NotFound(f"no definition {def_id!r}")
     link = url_for("definitions.latest", def_id=def_id, _external=True)
-    fg = _feed(link, f"hdcat: definition {def_id}", link)
+    fg = _feed(link, _("hdcat: definition %(id)s", id=def_id), link)
     return _answer(
         fg,
         [
@@ -166,3 +172,72 @@ def definition_feed(def_id: str):
             for v in versions
         ],
     )
+
+
+@bp.get("/access-requests/feed.atom")
+def access_feed():
+    """Each step of the access requests a person asked or decides on. The messages themselves stay on the
+    request's page, behind sign-in: a feed is copied into readers and their caches, so an entry says who
+    took which step and where the request stands, not what they wrote."""
+    from hdcat.web.access_requests import requests_store
+
+    who = principal()
+    if who is None:
+        raise Unauthorized("sign in, or use the private feed address shown on your access requests page")
+    link = url_for("access.index", _external=True)
+    # ids are names, not addresses: the same in either language (Atom ids never change)
+    fg = _feed(
+        f"urn:hdcat:access-requests:{who.user}", _("hdcat: access requests of %(user)s", user=who.user), link
+    )
+    entries = []
+    for event in requests_store().timeline(who, limit=ENTRIES):
+        r = event["request"]
+        entries.append(
+            {
+                "id": f"urn:hdcat:access-request:{r['id']}:{event['seq']}",
+                "title": _(
+                    "%(step)s by %(who)s: %(dataset)s",
+                    step=word(event["kind"]),
+                    who=event["author"],
+                    dataset=r["dataset_title"],
+                ),
+                "link": url_for("access.show", request_id=r["id"], _external=True),
+                "updated": _when(event["at"]),
+                "summary": _("Request %(id)s is %(status)s.", id=r["id"], status=word(event["status"])),
+            }
+        )
+    return _answer(fg, entries)
+
+
+def _args_of_page(*skip: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.args.items(multi=True) if k not in skip]
+
+
+#: the pages that have a feed, and its address from the page's own request: a new feed is its route plus
+#: one entry here (the layout announces whatever this gives)
+PAGE_FEEDS = {
+    "search.page": lambda view: (url_for("feeds.search_feed"), _args_of_page("page", *FEED_CREDENTIALS)),
+    "pages.hospital": lambda view: (url_for("feeds.hospital_feed", hospital_id=view["hospital_id"]), []),
+    "pages.dataset": lambda view: (url_for("feeds.dataset_feed", local_id=view["local_id"]), []),
+    "definitions.page": lambda view: (url_for("feeds.definition_feed", def_id=view["def_id"]), []),
+    "access.index": lambda view: (url_for("feeds.access_feed"), []),
+}
+
+
+def feed_address() -> dict | None:
+    """The feed of the page being shown, as an address for this reader: for a signed-in person it
+    carries their name and feed key, so a feed reader sees what they see. None when the page has none."""
+    build = PAGE_FEEDS.get(request.endpoint or "")
+    if build is None:
+        return None
+    path, args = build(request.view_args or {})
+    if not any(k == "lang" for k, _v in args):  # the feed in the language the page was read in
+        args = [*args, ("lang", lang())]
+    key = feed_key()
+    if key:
+        args = [*args, ("user", principal().user), ("key", key)]
+    return {"href": path + ("?" + urlencode(args) if args else ""), "private": bool(key)}
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(feed_address=feed_address)
