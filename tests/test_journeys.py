@@ -1,6 +1,7 @@
 """The site's journeys walked in headless Chromium, on a desktop and a phone width, as people use them:
 a researcher searches, narrows by period, opens a dataset, cites it and asks for access; the hospital's
-steward approves from the inbox; an auditor reads the lineage and finds the decision on the trail.
+steward approves from the inbox; an auditor reads the lineage and finds the decision on the trail. The
+desktop walk is in English and the phone walk in Korean, so both languages go through every step.
 
 Screenshots go to a temporary folder; with HDCAT_SCREENSHOTS=1 they replace docs/screenshots/, which
 the README shows (regenerate them with `HDCAT_SCREENSHOTS=1 scripts/test tests/test_journeys.py`).
@@ -15,7 +16,10 @@ import pytest
 
 from tests.conftest import PASSWORD, ROOT, require_service
 
-WIDTHS = {"desktop": 1366, "phone": 390}
+#: device → (window width, interface language)
+DEVICES = {"desktop": (1366, "en"), "phone": (390, "ko")}
+#: the hospital's name in a citation, per language
+HANBIT = {"en": "Hanbit", "ko": "한빛"}
 
 
 @pytest.fixture
@@ -24,21 +28,29 @@ def shots(tmp_path):
     return folder
 
 
-def _browser(width: int):
+def _browser(width: int, url: str, lang: str):
+    """A browser whose interface language is chosen once (?lang= sets the cookie the site keeps)."""
     from tests.browser import Browser, chromium_path
 
     require_service(chromium_path() is not None, "Chromium (scripts/services start browser)")
-    return Browser(width, 900)
+    browser = Browser(width, 900)
+    browser.open(f"{url}/?lang={lang}")
+    return browser
 
 
-@pytest.mark.parametrize("device", WIDTHS)
+def _in_language(b, lang: str) -> None:
+    assert b.find("html").get_attribute("lang") == lang, b.url
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_researcher_steward_and_auditor_journeys(app, people, live_server, shots, device):
-    width = WIDTHS[device]
+    width, lang = DEVICES[device]
     url = live_server.url
     app.extensions["hdcat.limiter"].reset()
-    with _browser(width) as b:
+    with _browser(width, url, lang) as b:
         b.sign_in(url, "ana", PASSWORD)
         b.open(f"{url}/search?q=heart+failure&hospital=hanbit")
+        _in_language(b, lang)
         everything = int(b.find(".summary strong").text.replace(",", ""))
         assert everything > 0
         b.shot(shots / f"{device}-1-search.png")
@@ -53,7 +65,8 @@ def test_researcher_steward_and_auditor_journeys(app, people, live_server, shots
         title.click()
         assert "/datasets/" in b.url
         citation = b.find("#citation").text
-        assert "[Data set]" in citation and "Hanbit" in citation
+        assert "[Data set]" in citation and HANBIT[lang] in citation
+        _in_language(b, lang)
         b.shot(shots / f"{device}-3-dataset.png")
         b.find("#request-access").click()
         b.fill(
@@ -64,22 +77,23 @@ def test_researcher_steward_and_auditor_journeys(app, people, live_server, shots
                 "period": "2019-2023",
             }
         ).submit("#submit-request")
-        assert b.find("#status").text == "submitted"
+        assert "submitted" in b.find("#status").get_attribute("class").split()
         request_id = b.url.rsplit("/", 1)[-1]
         b.shot(shots / f"{device}-4-access-request.png")
 
     app.extensions["hdcat.limiter"].reset()
-    with _browser(width) as b:
+    with _browser(width, url, lang) as b:
         b.sign_in(url, "sam", PASSWORD)
         b.open(f"{url}/access-requests")
         b.find(f"#inbox a[href$='{request_id}']").click()
         b.find("#body-approve").send_keys("The IRB approval covers the period and the purpose.")
         b.submit("#step-approve button")
-        assert b.find("#status").text == "approved"
+        assert "approved" in b.find("#status").get_attribute("class").split()
+        _in_language(b, lang)
         b.shot(shots / f"{device}-5-steward-approves.png")
 
     app.extensions["hdcat.limiter"].reset()
-    with _browser(width) as b:
+    with _browser(width, url, lang) as b:
         b.sign_in(url, "aud", PASSWORD)
         b.open(f"{url}/search?has_lineage=yes")
         b.find("ol.hits a.title").click()
@@ -90,4 +104,5 @@ def test_researcher_steward_and_auditor_journeys(app, people, live_server, shots
         b.fill({"actor": "sam", "action": "access.approve"}).submit("#audit-filter button")
         rows = b.find("#audit-entries").text
         assert request_id in rows and re.search(r"UTC", rows)
+        _in_language(b, lang)
         b.shot(shots / f"{device}-7-audit.png")
