@@ -241,12 +241,9 @@ class Datasets:
         """[(dataset IRI, its graphs, its short id)] of every dataset (of one source), each once, in short-id
         order: how a pass over many ids finds them (one query, or two for one source, not one lookup an
         id). A dataset of the source that other sources publish too comes with all its graphs."""
-        # as text (select_text): no rdflib term per row for the thousands of rows a source has
-        rows = self.store.select_text(ALL_DATASETS.format(where=self._where(None, None, None, members)))
-        everything = self._grouped(_Row(URIRef(ds), URIRef(g), local) for ds, g, local in rows)
+        everything = self._graph_map(members)  # kept until the next commit: a pass reads it once
         if source:
-            q = ALL_DATASETS.format(where=self._where(None, None, source, members))
-            wanted = {URIRef(row[0]) for row in self.store.select_text(q)}
+            wanted = self.source_ids(source, members)
             everything = {ds: v for ds, v in everything.items() if ds in wanted}
         return [
             (ds, graphs, local_id)
@@ -357,7 +354,7 @@ class Datasets:
         graphs = _as_graphs(graphs)
 
         def build() -> dict:
-            sources = [(name, ctx[name] if ctx else self.store.record_source(name, ds)) for name in graphs]
+            sources = [(name, ctx[name] if ctx else self.store.read_view(name, about=ds)) for name in graphs]
             g = RecordView([t for _, src in sources for t in dataset_closure(src, ds)])
             base = dataset_record(g, ds, self.settings.suppression_threshold)
             base["sources"] = [self._harvest_info(ds, name, src) for name, src in sources]

@@ -195,7 +195,7 @@ def unordered(value):
 def test_records_cut_from_a_graph_copy_equal_records_read_from_the_store(store_url, tmp_path):
     """Datasets.records (whole passes: one in-memory copy per graph) gives exactly what record() gives
     reading the store: triple by triple on the local stores, one neighbourhood query a graph on Fuseki
-    (SparqlStore.record_source)."""
+    (SparqlStore.read_view with `about`)."""
     from hdcat.catalog import Catalog, Settings
     from hdcat.harvesters.runner import harvest_source
 

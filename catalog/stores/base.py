@@ -38,11 +38,6 @@ class CatalogStore:
         """Every triple of one named graph, as rdflib terms, for passes that read a whole graph at once."""
         return iter(self.graph(name))
 
-    def record_source(self, name: URIRef, dataset: URIRef):
-        """What a dataset's record is read from in graph `name`: the graph itself, looked up pattern by
-        pattern (cheap in a local store). A store whose every lookup is a request overrides it."""
-        return self.graph(name)
-
     # -- writes ---------------------------------------------------------------
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Make named graph `name` hold exactly `graph`'s triples, all at once."""
@@ -95,8 +90,11 @@ class CatalogStore:
             key=str,
         )
 
-    def read_view(self, name: URIRef):
-        """One graph for `resources.closure`'s lookups; stores with a faster way than rdflib override it."""
+    def read_view(self, name: URIRef, about: URIRef | None = None):
+        """Graph `name` for the subject lookups `resources.closure` makes (a record, a measurement): here
+        the graph itself, looked up pattern by pattern, cheap in a local store. `about` names the dataset
+        the caller reads around, so a store whose every lookup is a request can fetch that neighbourhood
+        at once; stores with a faster way than rdflib override it."""
         return self.graph(name)
 
     def graph(self, name: URIRef) -> Graph:

@@ -136,13 +136,10 @@ class OxigraphStore(CatalogStore):
     #: patch_graphs writes a difference alone, so a partial re-harvest may hand it part of a graph
     patches_in_place = True
 
-    def record_source(self, name, dataset) -> _NativeGraph:
-        """A record is read straight from Oxigraph (`read_view`), not through rdflib's store."""
-        return self.read_view(name)
-
-    def read_view(self, name) -> _NativeGraph:
+    def read_view(self, name, about=None) -> _NativeGraph:
         """One graph, for the subject lookups `resources.closure` makes, straight from Oxigraph (no rdflib
-        store between): what a partial re-harvest reads of the records it rewrites."""
+        store between): records, and what a partial re-harvest reads of the records it rewrites. Every
+        lookup is local, so `about` is not needed."""
         return _NativeGraph(self.native, name, self.restorer(name))
 
     def lexical_forms_without(self, name, subjects: set, triples) -> str | None:

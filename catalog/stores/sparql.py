@@ -46,7 +46,7 @@ from rdflib.store import Store
 
 #: blank nodes are stored under this prefix (RDF 1.1 skolem IRIs; .invalid never resolves)
 GENID = "https://hdcat.invalid/.well-known/genid/"
-#: a dataset's neighbourhood in one graph (SparqlStore.record_source): `(<any>|!<any>)*` is a path of any
+#: a dataset's neighbourhood in one graph (SparqlStore.read_view): `(<any>|!<any>)*` is a path of any
 #: predicates, so the answer holds every statement `closure` can reach, and the few that point at the dataset
 #: (its catalogue record, the data services that serve it)
 RECORD_NEIGHBOURHOOD = (
@@ -256,14 +256,17 @@ class SparqlStore(CatalogStore):
         _, rows = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
         yield from self._restored(name, rows)
 
-    def record_source(self, name: URIRef, dataset: URIRef):
-        """Everything a record of `dataset` reads in graph `name`, fetched in one request into memory: what
-        is reachable from the dataset (its blank nodes, distributions, columns, publisher), the catalogue
-        record about it and the data services that serve it with what they reach. Read pattern by pattern
-        it was one request a lookup, 584 ms a record against 29 ms embedded (bench/scale_bench.py)."""
+    def read_view(self, name: URIRef, about: URIRef | None = None):
+        """With `about`, everything a record of that dataset reads in graph `name`, fetched in one request
+        into memory: what is reachable from the dataset (its blank nodes, distributions, columns,
+        publisher), the catalogue record about it and the data services that serve it with what they
+        reach. Read pattern by pattern it was one request a lookup, 584 ms a record against 29 ms embedded
+        (bench/scale_bench.py). Without it, the graph itself."""
         from hdcat.catalog.resources import GraphCopy
 
-        _, rows = self._select(RECORD_NEIGHBOURHOOD.format(graph=name, ds=to_server(dataset)))
+        if about is None:
+            return super().read_view(name)
+        _, rows = self._select(RECORD_NEIGHBOURHOOD.format(graph=name, ds=to_server(about)))
         return GraphCopy(self._restored(name, rows))
 
     def _restored(self, name, rows) -> Iterable[tuple]:
