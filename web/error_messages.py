@@ -132,7 +132,56 @@ MESSAGES: list[tuple[re.Pattern, object]] = [
         re.compile(r"parameter '(?P<field>\w+)': .*"),
         _l("The parameter %(field)s is not right."),
     ),
+    # marshmallow's own messages (the schemas' fields and validators say these when no message is given)
+    (re.compile(r"Missing data for required field\."), _l("This field is required.")),
+    (re.compile(r"Field may not be null\."), _l("This field may not be empty.")),
+    (re.compile(r"Unknown field\."), _l("This field is not one the form knows.")),
+    (re.compile(r"Invalid (?:input )?(?:type|value|input)\."), _l("This value cannot be used here.")),
+    (re.compile(r"Not a valid (?P<kind>[\w -]+)\."), _l("Not a valid %(kind)s.")),
+    (
+        re.compile(r"Length must be between (?P<low>\d+) and (?P<high>\d+)\."),
+        _l("Use %(low)s to %(high)s characters (or items)."),
+    ),
+    (re.compile(r"Length must be (?P<n>\d+)\."), _l("Use exactly %(n)s characters (or items).")),
+    (
+        re.compile(r"Shorter than minimum length (?P<n>\d+)\."),
+        _l("Use at least %(n)s characters (or items)."),
+    ),
+    (re.compile(r"Longer than maximum length (?P<n>\d+)\."), _l("Use at most %(n)s characters (or items).")),
+    (re.compile(r"Must be one of: (?P<choices>.*)\."), _l("Use one of: %(choices)s.")),
+    (
+        re.compile(
+            r"Must be greater than or equal to (?P<low>\S+) and less than or equal to (?P<high>\S+)\."
+        ),
+        _l("Use a number from %(low)s to %(high)s."),
+    ),
+    (re.compile(r"Must be greater than or equal to (?P<low>\S+)\."), _l("Use a number of %(low)s or more.")),
+    (re.compile(r"Must be less than or equal to (?P<high>\S+)\."), _l("Use a number of %(high)s or less.")),
+    (re.compile(r"Must be greater than (?P<low>\S+)\."), _l("Use a number above %(low)s.")),
+    (re.compile(r"Must be less than (?P<high>\S+)\."), _l("Use a number below %(high)s.")),
+    (re.compile(r"String does not match expected pattern\."), _l("This is not in the expected form.")),
+    (re.compile(r"Number too large\."), _l("The number is too large.")),
+    (
+        re.compile(r"Special numeric values \(nan or infinity\) are not permitted\."),
+        _l("Use a finite number."),
+    ),
 ]
+
+#: the kinds of value marshmallow names in "Not a valid …", for people
+KINDS = {
+    "string": _l("text"),
+    "integer": _l("whole number"),
+    "number": _l("number"),
+    "boolean": _l("yes or no"),
+    "list": _l("list"),
+    "tuple": _l("list"),
+    "mapping type": _l("group of fields"),
+    "date": _l("date"),
+    "datetime": _l("date and time"),
+    "URL": _l("address (URL)"),
+    "UUID": _l("UUID"),
+    "email address": _l("e-mail address"),
+}
 
 #: field names people read in the translations above
 FIELD_NAMES = {
@@ -166,6 +215,10 @@ def translated(message) -> str | None:
                 values["field"] = str(FIELD_NAMES[values["field"]])
             if "status" in values:
                 values["status"] = word(values["status"])
+            if "kind" in values:
+                if values["kind"] not in KINDS:
+                    continue  # a kind not named for people: the message as written, marked English
+                values["kind"] = str(KINDS[values["kind"]])
             return str(translation) % values
     return None
 
