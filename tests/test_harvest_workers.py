@@ -318,10 +318,36 @@ def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_ru
         listed = s.get("/api/v1/datasets").json()["total"]
         assert listed > 0
         wait_for(lambda: s.get("/api/v1/search").json().get("total") == listed, timeout=120, every=1)
+
+        # the worker kept its own trail (its own state file); the server's trail gets those runs too
+        def server_trail() -> dict:
+            s.get("/healthz")  # the server looks when it serves
+            return _harvest_entries(tmp_path / "var" / "state.sqlite")
+
+        runs = {r["id"]: r["source"] for r in _runs(store, tmp_path)}
+        trail = wait_for(lambda: (lambda t: t if set(t) >= set(runs) else None)(server_trail()), timeout=60)
+        for run_id, source in runs.items():
+            entry = trail[run_id]
+            assert entry["target"] == source and entry["origin"] == "worker", entry
+            assert entry["detail"]["harvested_by"] == "another process" and entry["detail"]["recorded_late"]
+        assert set(_harvest_entries(tmp_path / "worker" / "var" / "state.sqlite")) == set(runs)
+        time.sleep(2 * 5)  # two more looks: nothing is recorded twice
+        s.get("/healthz")
+        assert len(_harvest_entries(tmp_path / "var" / "state.sqlite", every=True)) == len(runs)
     finally:
         if s is not None:
             assert s.stop() == 0, s.output()
         servers.close()
+
+
+def _harvest_entries(state: Path, every: bool = False):
+    """The `harvest.run` entries of a state file's audit trail, by run id (or all of them, as a list)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(state, timeout=30)) as db:
+        rows = db.execute("SELECT target, detail, origin FROM audit WHERE action = 'harvest.run'").fetchall()
+    entries = [{"target": t, "detail": json.loads(d), "origin": o} for t, d, o in rows]
+    return entries if every else {e["detail"]["run"]: e for e in entries}
 
 
 def _said(r: subprocess.CompletedProcess) -> str:

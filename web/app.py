@@ -146,11 +146,71 @@ def _follow_other_writers(app: Flask) -> None:
     process keeps (records, listings, lineage) are dropped. The embedded stores have one writer: no query."""
 
     catch_up = _SearchCatchUp(app)
+    audit_catch_up = _AuditCatchUp(app)
 
     @app.before_request
     def _follow():
         if app.extensions["hdcat"].follow_other_writers():
             catch_up.another_process_wrote()
+            audit_catch_up.another_process_wrote()
+        audit_catch_up.look_again_if_due()
+
+
+class _AuditCatchUp:
+    """With harvest workers ([service] queue), a worker writes its runs' audit entries into its own state
+    file, which on another machine is not this server's: the server's trail would miss those harvests.
+    When another process wrote to the graph, the runs in the store without an entry here get one (marked
+    recorded late, harvested by another process), in the background, at most every LOOK_EVERY seconds,
+    and only once a run has ended SETTLED seconds ago (a worker sharing this state file writes its own
+    entry just after its commit; the two never both write one)."""
+
+    LOOK_EVERY = 5.0
+    SETTLED = 3.0
+
+    def __init__(self, app: Flask):
+        import threading
+
+        self.app = app
+        self._lock = threading.Lock()
+        self._pending = False
+        self._running = False
+        self._last = 0.0
+
+    def another_process_wrote(self) -> None:
+        if self.app.extensions["hdcat"].settings.service.queue:
+            with self._lock:
+                self._pending = True
+
+    def look_again_if_due(self) -> None:
+        import threading
+        import time
+
+        with self._lock:
+            if not self._pending or self._running or time.monotonic() - self._last < self.LOOK_EVERY:
+                return
+            self._running, self._pending, self._last = True, False, time.monotonic()
+        threading.Thread(target=self._record, name="hdcat-audit-catch-up", daemon=True).start()
+
+    def _record(self) -> None:
+        from hdcat.web import operations
+
+        try:
+            with self.app.app_context():
+                from hdcat.web.auth import accounts
+
+                waiting = operations.reconcile_harvest_audit(
+                    self.app.extensions["hdcat"],
+                    accounts(),
+                    limit=500,
+                    settled=self.SETTLED,
+                    by_another_process=True,
+                )
+        except Exception:  # the next write or look repairs it; the runs are in the store meanwhile
+            self.app.logger.exception("harvest runs of other processes not recorded on the audit trail")
+            waiting = 1
+        with self._lock:
+            self._running = False
+            self._pending = self._pending or waiting > 0
 
 
 class _SearchCatchUp:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 
 from hdcat.catalog import HarvestRun, Outcome
 
@@ -58,23 +59,32 @@ def after_harvest(catalog, accounts, runs: list[HarvestRun], actor: str, reconci
     checkpoint_audit(catalog, accounts)
 
 
-def reconcile_harvest_audit(catalog, accounts, limit: int = 5000) -> int:
-    """Runs committed to the store without their audit entry (the process was killed between the two
-    writes, which live in different files) get it now, marked as recorded late. Returns how many."""
+def reconcile_harvest_audit(
+    catalog, accounts, limit: int = 5000, settled: float = 0.0, by_another_process: bool = False
+) -> int:
+    """Runs committed to the store without their audit entry get it now, marked as recorded late: the
+    process was killed between the two writes, which live in different files, or (`by_another_process`)
+    a harvest worker ran it and keeps its own trail. `settled`: only runs that ended at least that many
+    seconds ago, since a worker that shares this state file writes its own entry just after its commit.
+    Returns how many runs still lack one (younger than `settled`)."""
     audited = accounts.audited_runs()
     missing = [r for r in catalog.runs.list(limit=limit) if r["id"] not in audited]
-    for r in reversed(missing):  # oldest first, as they happened
-        _audit_run(
-            accounts,
-            "hdcat",
-            r["source"],
-            {
-                **{k: r[k] for k in ("status", "found", "added", "changed", "removed", "skipped")},
-                "run": r["id"],
-                "recorded_late": True,
-            },
-        )
-    return len(missing)
+    cutoff = datetime.now(UTC) - timedelta(seconds=settled)
+    ready = [r for r in missing if not settled or _ended_before(r, cutoff)]
+    for r in reversed(ready):  # oldest first, as they happened
+        detail = {k: r[k] for k in ("status", "found", "added", "changed", "removed", "skipped")}
+        detail.update(run=r["id"], recorded_late=True)
+        if by_another_process:
+            detail["harvested_by"] = "another process"
+        _audit_run(accounts, "hdcat", r["source"], detail, origin="worker" if by_another_process else "local")
+    return len(missing) - len(ready)
+
+
+def _ended_before(run: dict, cutoff: datetime) -> bool:
+    if not run.get("ended"):
+        return False  # still running (or its process died): it ends, or is recorded at a later look
+    ended = datetime.fromisoformat(run["ended"].replace("Z", "+00:00"))
+    return (ended if ended.tzinfo else ended.replace(tzinfo=UTC)) <= cutoff
 
 
 def changed(runs: Iterable[HarvestRun]) -> bool:
