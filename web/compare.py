@@ -73,7 +73,9 @@ def carry_ticks():
     Only the query string comes from the request: the path stays the page's own."""
     if request.endpoint not in KEEPING or GO not in request.args:
         return None
-    pairs = [(k, v) for k, v in parse_qsl(request.args[GO]) if k not in (KEEP, GO, "d")]
+    pairs = [
+        (k, v) for k, v in parse_qsl(request.args[GO], keep_blank_values=True) if k not in (KEEP, GO, "d")
+    ]
     pairs += [(KEEP, i) for i in _ids(request.args.getlist("d"))[:CARRIED]]
     return redirect(f"{request.path}?{urlencode(pairs)}" if pairs else request.path, code=303)
 
