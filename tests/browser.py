@@ -60,7 +60,7 @@ class Browser:
     exactly that width, which honours the page's viewport meta tag and widens to fit content that
     overflows, as a phone's browser does), since a headless window cannot be that narrow."""
 
-    def __init__(self, width: int = 1280, height: int = 1000):
+    def __init__(self, width: int = 1280, height: int = 1000, script: bool = True):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -68,6 +68,10 @@ class Browser:
         options.binary_location = chromium_path()
         for flag in FLAGS + [f"--window-size={width},{height}"]:
             options.add_argument(flag.replace("--headless", "--headless=new"))
+        if not script:  # a reader with JavaScript off: the pages' own scripts do not run (Selenium's do)
+            options.add_experimental_option(
+                "prefs", {"profile.managed_default_content_settings.javascript": 2}
+            )
         driver = os.environ.get("HDCAT_CHROMEDRIVER") or shutil.which("chromedriver")
         self.driver = webdriver.Chrome(options=options, service=Service(executable_path=driver))
         self.driver.set_page_load_timeout(30)

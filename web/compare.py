@@ -8,7 +8,9 @@ threshold and the reader's audit entry are the same as there; nothing new is ask
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, redirect, render_template, request, url_for
 from hdcat.catalog import DatasetSchema, Invalid
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_read, is_member
@@ -39,10 +41,54 @@ SHOWN = (
 FEWEST, MOST = 2, 4
 
 
+#: the parameter a list page (/search, /datasets, a hospital's page) carries the ids ticked for comparison
+#: in, so they stay ticked across its pages, sorts, filters and new queries (every link and form of the
+#: page passes it on)
+KEEP = "compare"
+#: a compare form's own page buttons name where to go (a query string of the same page) in this parameter;
+#: the ticked boxes come along as `d` and become ?compare= (see carry_ticks): no script needed
+GO = "go"
+#: the pages whose compare form keeps ticks this way
+KEEPING = ("search.page", "pages.datasets", "pages.hospital")
+#: how many ticked ids a page carries at most: more than MOST, so a fifth tick is kept and shown with a
+#: note to untick one (the reader chooses which), yet a hand-made URL cannot make the page list hundreds
+CARRIED = 12
+
+
+def _ids(values: list[str]) -> list[str]:
+    """Blanks and repeats dropped, the order kept."""
+    return list(dict.fromkeys(x.strip() for x in values if x.strip()))
+
+
+def kept_ids() -> list[str]:
+    """The ids ticked for comparison that this list page carries (?compare=), in the order ticked."""
+    return _ids(request.args.getlist(KEEP))[:CARRIED]
+
+
+@bp.before_app_request
+def carry_ticks():
+    """A list page's compare form sent by one of its page buttons (`go`): answer with the page the button
+    names, its ticked boxes carried as ?compare=. A checkbox is only sent with a form, so this is how a tick
+    survives turning the page without script; the redirect leaves a plain URL that links and bookmarks keep.
+    Only the query string comes from the request: the path stays the page's own."""
+    if request.endpoint not in KEEPING or GO not in request.args:
+        return None
+    pairs = [
+        (k, v) for k, v in parse_qsl(request.args[GO], keep_blank_values=True) if k not in (KEEP, GO, "d")
+    ]
+    pairs += [(KEEP, i) for i in _ids(request.args.getlist("d"))[:CARRIED]]
+    return redirect(f"{request.path}?{urlencode(pairs)}" if pairs else request.path, code=303)
+
+
+@bp.app_context_processor
+def compare_globals() -> dict:
+    return {"compare_kept": kept_ids, "compare_most": MOST, "compare_keep": KEEP}
+
+
 def compared_ids() -> list[str]:
     """The `d` parameters, in the order given, blanks and repeats dropped; a 400 naming the problem when
     there are not two to four."""
-    ids = list(dict.fromkeys(x.strip() for x in request.args.getlist("d") if x.strip()))
+    ids = _ids(request.args.getlist("d"))
     if not FEWEST <= len(ids) <= MOST:
         raise Invalid(
             f"compare takes {FEWEST} to {MOST} different datasets (parameter 'd'); got {len(ids)}",

@@ -12,6 +12,7 @@ from hdcat.search.period import PERIOD_PATTERN
 from hdcat.search.query import FACETS, MAX_FILTER_VALUE, MAX_PAGE, MAX_Q, MAX_SIZE, SORTS
 from hdcat.web.apidoc import documented
 from hdcat.web.auth import audit_restricted_list, is_member
+from hdcat.web.compare import KEEP
 from hdcat.web.context import catalog
 from hdcat.web.i18n import facet_text
 from marshmallow import Schema, fields, validate
@@ -128,7 +129,9 @@ def search_service():
 def _args() -> dict:
     args = {}
     for key in request.args:
-        if key == "lang":  # the page language (web.i18n), not a search parameter
+        # the page language (web.i18n) and the ids ticked for comparison (web.compare) are the page's, not
+        # search parameters
+        if key in ("lang", KEEP):
             continue
         values = request.args.getlist(key)
         args[key] = values if key in FACETS else values[-1]
@@ -205,7 +208,7 @@ def page():
         toggle=_toggle_url,
         page_url=_page_url,
         last=max(1, -(-result["total"] // result["size"])),
-        export_url=lambda fmt: url_for("search.export", format=fmt, **_without(args, "page", "size")),
+        export_url=lambda fmt: url_for("search.export", format=fmt, **_without(args, "page", "size", KEEP)),
     )
 
 
