@@ -90,7 +90,7 @@ def _announced(page_html: str) -> str | None:
 def test_pages_announce_their_feed_and_the_address_answers(app, client):
     _total, rows = app.extensions["hdcat"].datasets.page(1, 1, hospital="hanbit")
     pages = {
-        "/search?q=heart+failure&hospital=hanbit&hospital=gaon&page=2": "/search/feed.atom?",
+        "/search?q=heart+failure&hospital=hanbit&hospital=gaon&page=2&compare=x": "/search/feed.atom?",
         "/hospitals/hanbit": "/hospitals/hanbit/feed.atom",
         f"/datasets/{rows[0]['id']}": f"/datasets/{rows[0]['id']}/feed.atom",
         "/definitions/cardiovascular-core/1.0.0": "/definitions/cardiovascular-core/feed.atom",
@@ -103,6 +103,7 @@ def test_pages_announce_their_feed_and_the_address_answers(app, client):
         _feed(client, address)
     search = _announced(client.get("/search?q=heart+failure&hospital=hanbit&hospital=gaon&page=2").text)
     assert "hospital=hanbit&hospital=gaon" in search and "page=" not in search  # every filter, no page
+    assert "compare=" not in _announced(client.get("/search?q=echo&compare=x&compare=y").text)
     # no feed where a page has none, nor on an error page of a page that has one
     assert _announced(client.get("/").get_data(as_text=True)) is None
     assert _announced(client.get("/datasets/no-such-dataset").get_data(as_text=True)) is None

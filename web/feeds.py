@@ -18,10 +18,15 @@ from flask_babel import gettext as _
 from hdcat.catalog import NotFound, Unauthorized
 from hdcat.ontology import hospitals
 from hdcat.web.auth import FEED_CREDENTIALS, audit_restricted_read, feed_key, is_member, principal
+from hdcat.web.compare import GO as COMPARE_GO
+from hdcat.web.compare import KEEP as COMPARE_KEEP
 from hdcat.web.context import catalog
 from hdcat.web.i18n import lang, word
 
 bp = Blueprint("feeds", __name__)
+#: a search page's parameters that are not the search: its page, the ids ticked for comparison (and the
+#: compare form's page buttons), and a private address's credentials
+NOT_SEARCH = ("page", COMPARE_KEEP, COMPARE_GO, *FEED_CREDENTIALS)
 ATOM = "application/atom+xml"
 ENTRIES = 50
 #: when nothing says when a thing happened, the feed still needs a time: the start of the epoch
@@ -99,7 +104,7 @@ def search_feed():
     from hdcat.search.query import FACETS
     from hdcat.web.search_views import search_service
 
-    asked = {k: v for k, v in request.args.items() if k not in FEED_CREDENTIALS}
+    asked = {k: v for k, v in request.args.items() if k not in NOT_SEARCH}
     args = {k: request.args.getlist(k) if k in FACETS else v for k, v in asked.items() if k != "lang"}
     args.update(sort="modified", size=ENTRIES, page=1)
     result = search_service().search(args, members=is_member())
@@ -216,7 +221,7 @@ def _args_of_page(*skip: str) -> list[tuple[str, str]]:
 #: the pages that have a feed, and its address from the page's own request: a new feed is its route plus
 #: one entry here (the layout announces whatever this gives)
 PAGE_FEEDS = {
-    "search.page": lambda view: (url_for("feeds.search_feed"), _args_of_page("page", *FEED_CREDENTIALS)),
+    "search.page": lambda view: (url_for("feeds.search_feed"), _args_of_page(*NOT_SEARCH)),
     "pages.hospital": lambda view: (url_for("feeds.hospital_feed", hospital_id=view["hospital_id"]), []),
     "pages.dataset": lambda view: (url_for("feeds.dataset_feed", local_id=view["local_id"]), []),
     "definitions.page": lambda view: (url_for("feeds.definition_feed", def_id=view["def_id"]), []),
