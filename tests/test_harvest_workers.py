@@ -273,6 +273,45 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_other_and_finished_sources_sta
                 assert w.stop() == 0, w.output()
 
 
+def test_a_worker_stopped_past_its_grace_interrupts_the_harvest_and_the_job_runs_again(
+    tmp_path, queue_url, hospitals
+):
+    store = fresh_store_url("fuseki", tmp_path)
+    workers = []
+    try:
+        write_config(tmp_path, hospitals.url, service="scheduler = false\nshutdown_grace = 1")
+        env = _env(tmp_path, HDCAT_STORE=store, HDCAT_QUEUE_URL=queue_url)
+        first = _workers(tmp_path, env, n=1)[0]
+        workers.append(first)
+        harvest = _enqueue(tmp_path, env, "dasom-dcat")
+        wait_for(lambda: "dasom-dcat" in hospitals.requests, timeout=120)  # its hospital holds the page
+        first.proc.send_signal(signal.SIGTERM)
+        time.sleep(3)  # past its shutdown_grace (1 s): procrastinate asks the running job to stop
+        hospitals.release.set()  # the page arrives; the harvest stops there, before anything is written
+        assert first.proc.wait(60) == 0, first.output()
+        stopped = _runs(store, tmp_path)
+        assert [(r["source"], r["status"]) for r in stopped] == [("dasom-dcat", "interrupted")], stopped
+        assert "went back on the queue" in stopped[0]["error"]
+
+        second = Worker(tmp_path / "worker-1", env)  # the same worker started again takes the job back
+        workers.append(second)
+        _, err = harvest.communicate(timeout=180)
+        assert harvest.returncode == 0, err + second.output()
+        said = " ".join(err.split())
+        assert "dasom-dcat" in said and "changed" in said  # `hdcat harvest` reports the run that finished
+        runs = _runs(store, tmp_path)
+        assert sorted(r["status"] for r in runs) == ["changed", "interrupted"], runs
+        resumed = next(r for r in runs if r["status"] == "changed")
+        assert resumed["id"] != stopped[0]["id"]  # a run of its own; the interrupted one stays on record
+        assert [e.get("resumes") for e in second.events("harvest started")] == [stopped[0]["id"]]
+        assert not first.events("harvest job put back")  # a stopping worker never takes its own job for lost
+        assert hospitals.requests.count("dasom-dcat") == 2
+    finally:
+        for w in workers:
+            if w.proc.poll() is None:
+                assert w.stop() == 0, w.output()
+
+
 def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_runs_it(tmp_path, queue_url):
     store = fresh_store_url("fuseki", tmp_path)
     servers = HospitalServers(delay=0, hold="dasom-dcat")

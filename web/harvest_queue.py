@@ -9,7 +9,10 @@ What the queue guarantees is procrastinate's: a job is taken by one worker (a ro
 source's jobs never run at once (`lock`), a source is never waiting twice (`queueing_lock`), and a finished
 job is not run again. A worker killed mid-job stops sending heartbeats; the other workers put its job back
 (`_retry_stalled`) and the one that takes it first checks the store: a run already recorded there (the
-worker died after its commit) is not harvested a second time.
+worker died after its commit) is not harvested a second time. A worker asked to stop (SIGTERM) lets its
+harvests run for `shutdown_grace` seconds, then interrupts them at their next page, before anything is
+written: the run is recorded as interrupted and the job goes back on the queue (procrastinate's retry), so
+another worker, or this one started again, harvests the source anew under a new run id.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from hdcat.catalog import ConfigError, HarvestRun, HdcatError, NotFound, Outcome, SourceConfig
+from hdcat.catalog import ConfigError, HarvestRun, HdcatError, Interrupted, NotFound, Outcome, SourceConfig
 from hdcat.web.harvest_service import job_dict
 
 log = logging.getLogger("hdcat.harvests")
@@ -266,6 +270,8 @@ class HarvestWorker:
         self.stalled_after = stalled_after
         self.name = f"hdcat-worker-{socket.gethostname()}-{os.getpid()}"
         self._after_lock = threading.Lock()
+        #: ids of the jobs this process runs: never "stalled" to it, even once a stop has ended its heartbeats
+        self.running: set[int] = set()
         self.catalog = None
         self.search = None
         self.fetcher = None
@@ -348,6 +354,8 @@ class HarvestWorker:
                 log.warning("could not look for stalled harvest jobs", exc_info=True)
                 continue
             for job in stalled:
+                if job.id in self.running:  # ours, still running (a stop cancels heartbeats first)
+                    continue
                 try:
                     await app.job_manager.retry_job(job)
                 except Exception:  # another worker put it back first
@@ -358,14 +366,23 @@ class HarvestWorker:
                     extra={"source": job.lock, "run": job.task_kwargs.get("run_id"), "job": job.id},
                 )
 
-    def harvest(self, run_id: str, source: SourceConfig, requested_by: str, incremental: bool) -> dict:
+    def harvest(
+        self,
+        run_id: str,
+        source: SourceConfig,
+        requested_by: str,
+        incremental: bool,
+        should_abort: Callable[[], bool] = lambda: False,
+    ) -> dict:
         """One job: harvest and commit `source` as run `run_id`, unless the store already holds that run.
 
         The job holds a PostgreSQL advisory lock on its source throughout. A job is put back when its
         worker's heartbeat stops; a worker that was only slow to beat is still harvesting. The one that
-        takes the job waits until that harvest ends, then finds its run in the store and does nothing."""
+        takes the job waits until that harvest ends, then finds its run in the store and does nothing.
+        `should_abort` turns true when this worker stops past its grace: the harvest is interrupted at its
+        next page and the job raised back to procrastinate, which puts it on the queue again."""
         with self._advisory_lock(f"hdcat-harvest:{source.name}", "another worker is harvesting this source"):
-            return self._harvest(run_id, source, requested_by, incremental)
+            return self._harvest(run_id, source, requested_by, incremental, should_abort)
 
     @contextlib.contextmanager
     def _advisory_lock(self, key: str, waiting: str):
@@ -382,21 +399,42 @@ class HarvestWorker:
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
-    def _harvest(self, run_id: str, source: SourceConfig, requested_by: str, incremental: bool) -> dict:
+    def _harvest(self, run_id: str, source: SourceConfig, requested_by: str, incremental: bool, should_abort):
         from hdcat.harvesters.runner import harvest_source, new_run
+        from procrastinate.exceptions import JobAborted
 
         self.catalog.follow_other_writers()
         try:
             done = self.catalog.runs.get(run_id)
         except NotFound:
             done = None
-        if done is not None:
+        run = new_run(source)
+        if done is not None and done["status"] != Outcome.INTERRUPTED.value:
             log.info("harvest already recorded: not run again", extra={"source": source.name, "run": run_id})
             return {"run": run_id, "status": done["status"], "again": False}
-        log.info("harvest started", extra={"source": source.name, "run": run_id, "worker": self.name})
-        run = new_run(source)
-        run.id = run_id
-        run = harvest_source(self.catalog, source, self.fetcher, incremental=incremental, run=run)
+        if done is None:
+            run.id = run_id  # else a stopped worker's run, interrupted and recorded: this one resumes it
+        log.info(
+            "harvest started",
+            extra={"source": source.name, "run": run.id, "worker": self.name, "resumes": done and run_id},
+        )
+
+        def stop_if_asked(*_) -> None:
+            if should_abort():
+                raise Interrupted(
+                    f"the worker {self.name} stopped during this harvest; the source keeps its last good "
+                    "data and the job went back on the queue"
+                )
+
+        run = harvest_source(
+            self.catalog,
+            source,
+            self.fetcher,
+            incremental=incremental,
+            run=run,
+            on_page=stop_if_asked,
+            before_commit=stop_if_asked,
+        )
         log.info(
             "harvest finished",
             extra={
@@ -408,7 +446,9 @@ class HarvestWorker:
             },
         )
         self._after(run, requested_by)
-        return {"run": run_id, "status": run.outcome.value if run.outcome else None}
+        if run.outcome is Outcome.INTERRUPTED and should_abort():
+            raise JobAborted(f"harvest of {source.name} interrupted: the worker stopped")  # retried
+        return {"run": run.id, "status": run.outcome.value if run.outcome else None}
 
     def _after(self, run: HarvestRun, requested_by: str) -> None:
         """The audit entry, conformance and search, as after a harvest inside the server; one at a time in
@@ -450,7 +490,11 @@ def _warm_up() -> None:
 def _harvest_task(context, run_id: str, source: dict, requested_by: str, incremental: bool = True, **_):
     """procrastinate's task: runs in a worker thread, hands the job to this process's HarvestWorker."""
     worker: HarvestWorker = context.additional_context["hdcat"]
-    return worker.harvest(run_id, _source_from(source), requested_by, incremental)
+    worker.running.add(context.job.id)
+    try:
+        return worker.harvest(run_id, _source_from(source), requested_by, incremental, context.should_abort)
+    finally:
+        worker.running.discard(context.job.id)
 
 
 def enqueue_and_wait(settings, sources: list[SourceConfig], requested_by: str, incremental: bool, console):
@@ -477,7 +521,16 @@ def enqueue_and_wait(settings, sources: list[SourceConfig], requested_by: str, i
                 run = catalog.runs.get(run_id)
             except NotFound:
                 run = {"id": run_id, "status": "unknown", "error": "the job ended without a recorded run"}
-            found.append(run)
+            found.append(_resumed(catalog, run))
         return found
     finally:
         catalog.close()
+
+
+def _resumed(catalog, run: dict) -> dict:
+    """A run a stopping worker interrupted was harvested again by its job under a new id (the job went back
+    on the queue): what the person who asked wants to see is that later run."""
+    if run.get("status") != Outcome.INTERRUPTED.value:
+        return run
+    later = [r for r in catalog.runs.list(source=run["source"], limit=20) if r["started"] > run["started"]]
+    return later[-1] if later else run  # newest first: the earliest run after the interrupted one
