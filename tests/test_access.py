@@ -227,8 +227,11 @@ def test_sparql_time_limit_stops_a_runaway_query(app, monkeypatch):
     r = c.get("/sparql", query_string={"query": runaway})
     took = time.perf_counter() - started
     assert r.status_code == 400 and "1.5 s limit" in r.get_json()["message"] and took < 6
-    # the server is free again at once: the runaway child was killed, not left running
-    assert c.get("/sparql", query_string={"query": "ASK {}"}).get_json()["boolean"] is True
+    # the server is free again at once: the runaway child was killed, not left running (the next query
+    # gets the usual limit: on a loaded machine even ASK {} can take 1.5 s to start its child)
+    monkeypatch.setitem(app.config, "SPARQL_TIME_LIMIT", 30)
+    answer = c.get("/sparql", query_string={"query": "ASK {}"}).get_json()
+    assert answer.get("boolean") is True, answer
 
 
 def test_sign_in_sign_out_and_what_it_records(app, people):
