@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import orjson
+import pyoxigraph as ox
 from hdcat.catalog import lineage_snapshot
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
@@ -34,6 +35,7 @@ from hdcat.catalog.openlineage import (
     RDF_JSON,
     Described,
     canonical_json,
+    date_time,
     event_key,
     map_event,
     node_id,
@@ -42,9 +44,12 @@ from hdcat.catalog.openlineage import (
 from hdcat.catalog.resources import closure
 from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixes
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 
 log = logging.getLogger("hdcat.lineage")
+_TYPE, _LINEAGE_EVENT = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(HDCAT.LineageEvent))
+_EVENT_KEY, _EVENT = ox.NamedNode(str(HDCAT.eventKey)), ox.NamedNode(str(HDCAT.event))
+_GENERATED_AT, _JSON = ox.NamedNode(str(PROV.generatedAtTime)), ox.NamedNode(str(RDF_JSON))
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
 #: at most this many events in one batch (OpenLineage clients send a few hundred at a time)
 MAX_BATCH = 5000
@@ -328,13 +333,14 @@ class Lineage:
         return results
 
     def _event_record(self, key: str, text: str) -> list[tuple]:
-        """The event itself, verbatim as canonical JSON (`text`), with its key and when hdcat stored it."""
-        node = URIRef(f"{self.base}/id/lineage/event/{key}")
+        """The event itself, verbatim as canonical JSON (`text`), with its key and when hdcat stored it
+        (in Oxigraph's terms, as openlineage.map_event makes the rest)."""
+        node = ox.NamedNode(f"{self.base}/id/lineage/event/{key}")
         return [
-            (node, RDF.type, HDCAT.LineageEvent),
-            (node, HDCAT.eventKey, Literal(key)),
-            (node, HDCAT.event, Literal(text, datatype=RDF_JSON)),
-            (node, PROV.generatedAtTime, Literal(self._stamp().isoformat(), datatype=XSD.dateTime)),
+            (node, _TYPE, _LINEAGE_EVENT),
+            (node, _EVENT_KEY, ox.Literal(key)),
+            (node, _EVENT, ox.Literal(text, datatype=_JSON)),
+            (node, _GENERATED_AT, date_time(self._stamp().isoformat())),
         ]
 
     def _stamp(self) -> datetime:

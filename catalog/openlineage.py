@@ -20,10 +20,11 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.openlineage_facets import check_facets, is_uri
 from hdcat.ontology import DCT, HDCAT, PROV
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
@@ -180,19 +181,16 @@ def node_id(kind: str, namespace: str, name: str) -> str:
 
 @dataclass
 class LineageIris:
+    """The IRIs of lineage's runs and columns, as Oxigraph terms (see `Triples`)."""
+
     base: str
 
-    def dataset(self, ns: str, name: str) -> URIRef:
-        return URIRef(f"{self.base}/id/lineage/dataset/{quote(ns, safe='')}/{quote(name, safe='')}")
+    def run(self, run_id: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base}/id/lineage/run/{run_id.lower()}")
 
-    def job(self, ns: str, name: str) -> URIRef:
-        return URIRef(f"{self.base}/id/lineage/job/{quote(ns, safe='')}/{quote(name, safe='')}")
-
-    def run(self, run_id: str) -> URIRef:
-        return URIRef(f"{self.base}/id/lineage/run/{run_id.lower()}")
-
-    def field(self, ns: str, name: str, field_name: str) -> URIRef:
-        return URIRef(f"{self.dataset(ns, name)}/field/{quote(field_name, safe='')}")
+    def field(self, ns: str, name: str, field_name: str) -> ox.NamedNode:
+        dataset = f"{self.base}/id/lineage/dataset/{_quoted(ns)}/{quote(name, safe='')}"
+        return ox.NamedNode(f"{dataset}/field/{quote(field_name, safe='')}")
 
 
 def canonical_json(event) -> str:
@@ -210,8 +208,11 @@ def event_key(event: dict, text: str | None = None) -> str:
 
 
 class Triples(list):
-    """An event's PROV-O as a plain list of rdflib triples: the store serialises them straight to
-    N-Triples, so the per-triple cost of an rdflib Graph (its indexes, then a copy) is not paid."""
+    """An event's PROV-O as a plain list of triples of Oxigraph terms (pyoxigraph's NamedNode, Literal,
+    BlankNode): the embedded store writes them as they are, in one `Store.extend`, where making rdflib
+    terms, N-Quads text from them and Oxigraph parsing it again was a third of a write; the other
+    stores convert them (catalog.stores.lexical_forms.as_rdflib). No rdflib Graph either: its indexes,
+    then a copy, were a per-triple cost of their own."""
 
     def add(self, triple: tuple) -> None:
         self.append(triple)
@@ -226,16 +227,31 @@ class Mapped:
     column_nodes: dict[str, dict] = field(default_factory=dict)  # datasetField id → Marquez's data
 
 
-# the terms written per dataset, job and column, looked up once (rdflib resolves a Namespace attribute anew
-# on each use)
-_GENERATED_BY, _DERIVED_FROM, _USED = PROV.wasGeneratedBy, PROV.wasDerivedFrom, PROV.used
-_FACETS, _DESCRIPTION, _HAS_FIELD = HDCAT.facets, DCT.description, HDCAT.hasField
-_TYPE, _ENTITY = RDF.type, PROV.Entity
-_IDENTIFIER, _LABEL, _IN_NAMESPACE, _PLAN = DCT.identifier, RDFS.label, HDCAT.lineageNamespace, PROV.Plan
+def _ox(iri: URIRef) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
 
 
-def _json_literal(value) -> Literal:
-    return Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=RDF_JSON)
+# the terms written, made once as Oxigraph terms (rdflib also resolves a Namespace attribute anew on each use)
+_GENERATED_BY, _DERIVED_FROM, _USED = _ox(PROV.wasGeneratedBy), _ox(PROV.wasDerivedFrom), _ox(PROV.used)
+_FACETS, _DESCRIPTION, _HAS_FIELD = _ox(HDCAT.facets), _ox(DCT.description), _ox(HDCAT.hasField)
+_TYPE, _ENTITY = _ox(RDF.type), _ox(PROV.Entity)
+_IDENTIFIER, _LABEL = _ox(DCT.identifier), _ox(RDFS.label)
+_IN_NAMESPACE, _PLAN = _ox(HDCAT.lineageNamespace), _ox(PROV.Plan)
+_ACTIVITY, _ASSOCIATION, _SOFTWARE_AGENT = _ox(PROV.Activity), _ox(PROV.Association), _ox(PROV.SoftwareAgent)
+_QUALIFIED_ASSOCIATION, _HAD_PLAN = _ox(PROV.qualifiedAssociation), _ox(PROV.hadPlan)
+_ASSOCIATED_WITH, _EVENT_STATE = _ox(PROV.wasAssociatedWith), _ox(HDCAT.eventState)
+_STARTED, _ENDED, _OBSERVED = _ox(PROV.startedAtTime), _ox(PROV.endedAtTime), _ox(HDCAT.observedAtTime)
+_JSON, _DATE_TIME = _ox(RDF_JSON), _ox(XSD.dateTime)
+
+
+def _json_literal(value) -> ox.Literal:
+    return ox.Literal(json.dumps(value, ensure_ascii=False, sort_keys=True), datatype=_JSON)
+
+
+def date_time(value: str) -> ox.Literal:
+    """An xsd:dateTime literal in the lexical form rdflib gives it (it normalises `…00.000Z` to
+    `…00+00:00`), which is the form hdcat has always stored; Oxigraph would keep any form."""
+    return ox.Literal(str(Literal(value, datatype=XSD.dateTime)), datatype=_DATE_TIME)
 
 
 @lru_cache(maxsize=4096)
@@ -245,18 +261,20 @@ def _quoted(namespace: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
-def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, URIRef, tuple]:
-    """A dataset's or job's node id, IRI and the triples that describe it, made once: the same few
-    tables are read by thousands of jobs, and making their terms again was most of the mapping."""
+def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, ox.NamedNode, str, tuple]:
+    """A dataset's or job's node id, IRI (as a term and as text) and the triples that describe it, made
+    once: the same few tables are read by thousands of jobs, and making their terms again was most of
+    the mapping."""
     nid = node_id(kind, ns, name)
-    iri = URIRef(f"{base}/id/lineage/{kind}/{_quoted(ns)}/{quote(name, safe='')}")
+    text = f"{base}/id/lineage/{kind}/{_quoted(ns)}/{quote(name, safe='')}"
+    iri = ox.NamedNode(text)
     described = (
-        (iri, _IDENTIFIER, Literal(nid)),
-        (iri, _LABEL, Literal(name)),
-        (iri, _IN_NAMESPACE, Literal(ns)),
+        (iri, _IDENTIFIER, ox.Literal(nid)),
+        (iri, _LABEL, ox.Literal(name)),
+        (iri, _IN_NAMESPACE, ox.Literal(ns)),
     )
     types = ((iri, _TYPE, _PLAN), (iri, _TYPE, _ENTITY)) if kind == "job" else ((iri, _TYPE, _ENTITY),)
-    return nid, iri, types + described
+    return nid, iri, text, types + described
 
 
 class Described:
@@ -268,13 +286,13 @@ class Described:
 
     def __init__(self, stored: set | frozenset = frozenset()):
         self.stored = stored
-        self.new: set[URIRef] = set()
+        self.new: set[ox.NamedNode] = set()
 
     def __contains__(self, iri) -> bool:
         return iri in self.stored or iri in self.new
 
 
-def _describe(m: Mapped, iri: URIRef, described: tuple, known: Described | None) -> None:
+def _describe(m: Mapped, iri: ox.NamedNode, described: tuple, known: Described | None) -> None:
     if known is not None:
         if iri in known:
             return
@@ -284,9 +302,9 @@ def _describe(m: Mapped, iri: URIRef, described: tuple, known: Described | None)
 
 def _dataset_node(
     m: Mapped, iris: LineageIris, ds: dict, role: str, known: Described | None = None
-) -> tuple[str, URIRef]:
+) -> tuple[str, ox.NamedNode]:
     ns, name = ds["namespace"], ds["name"]
-    nid, iri, described = _entity(iris.base, "dataset", ns, name)
+    nid, iri, text, described = _entity(iris.base, "dataset", ns, name)
     g = m.graph
     facets = dict(ds.get("facets") or {})
     facets.update(ds.get("inputFacets") or {})
@@ -300,7 +318,7 @@ def _dataset_node(
         for f in (facets.get("schema") or {}).get("fields", [])
         if isinstance(f, dict)
     ]
-    m.nodes.setdefault(nid, {"type": "DATASET", "namespace": ns, "name": name, "iri": str(iri)})
+    m.nodes.setdefault(nid, {"type": "DATASET", "namespace": ns, "name": name, "iri": text})
     if fields:
         m.nodes[nid]["fields"] = fields
     owners = [o.get("name") for o in (facets.get("ownership") or {}).get("owners", []) if isinstance(o, dict)]
@@ -309,7 +327,7 @@ def _dataset_node(
     doc = (facets.get("documentation") or {}).get("description")
     if doc:
         if g is not None:
-            g.append((iri, _DESCRIPTION, Literal(doc)))
+            g.append((iri, _DESCRIPTION, ox.Literal(doc)))
         m.nodes[nid]["description"] = doc
     return nid, iri
 
@@ -365,12 +383,12 @@ def map_event(
         _dataset_node(m, iris, event["dataset"], "static", known)
         return m
     job = event["job"]
-    job_id, job_iri, described = _entity(base, "job", job["namespace"], job["name"])
+    job_id, job_iri, job_text, described = _entity(base, "job", job["namespace"], job["name"])
     if g is not None:
         _describe(m, job_iri, described, known)
         if job.get("facets"):
-            g.add((job_iri, HDCAT.facets, _json_literal(job["facets"])))
-    m.nodes[job_id] = {"type": "JOB", "namespace": job["namespace"], "name": job["name"], "iri": str(job_iri)}
+            g.add((job_iri, _FACETS, _json_literal(job["facets"])))
+    m.nodes[job_id] = {"type": "JOB", "namespace": job["namespace"], "name": job["name"], "iri": job_text}
     sql = ((job.get("facets") or {}).get("sql") or {}).get("query")
     if sql:
         m.nodes[job_id]["sql"] = sql
@@ -428,34 +446,35 @@ def map_event(
     return m
 
 
-def _run_triples(g: Triples, event: dict, run_iri: URIRef, job_iri: URIRef, state: str, key: str) -> None:
+def _run_triples(
+    g: Triples, event: dict, run_iri: ox.NamedNode, job_iri: ox.NamedNode, state: str, key: str
+) -> None:
     """The run as a prov:Activity following the job's plan, with its state, time and producer."""
     run = event["run"]
-    when = Literal(str(event.get("eventTime")), datatype=XSD.dateTime) if event.get("eventTime") else None
-    g.add((run_iri, RDF.type, PROV.Activity))
-    g.add((run_iri, DCT.identifier, Literal(f"run:{run['runId'].lower()}")))
-    assoc = BNode(f"assoc{key}")
-    g.add((run_iri, PROV.qualifiedAssociation, assoc))
-    g.add((assoc, RDF.type, PROV.Association))
-    g.add((assoc, PROV.hadPlan, job_iri))
-    g.add((run_iri, HDCAT.eventState, Literal(state)))
-    if when is not None:
-        g.add(
-            (
-                run_iri,
-                PROV.startedAtTime
-                if state == "START"
-                else PROV.endedAtTime
-                if state in ENDED
-                else HDCAT.observedAtTime,
-                when,
-            )
-        )
+    g.add((run_iri, _TYPE, _ACTIVITY))
+    g.add((run_iri, _IDENTIFIER, ox.Literal(f"run:{run['runId'].lower()}")))
+    assoc = ox.BlankNode(f"assoc{key}")
+    g.add((run_iri, _QUALIFIED_ASSOCIATION, assoc))
+    g.add((assoc, _TYPE, _ASSOCIATION))
+    g.add((assoc, _HAD_PLAN, job_iri))
+    g.add((run_iri, _EVENT_STATE, ox.Literal(state)))
+    if event.get("eventTime"):
+        when = date_time(str(event.get("eventTime")))
+        g.add((run_iri, _STARTED if state == "START" else _ENDED if state in ENDED else _OBSERVED, when))
     if event.get("producer"):
         producer = event["producer"]
-        agent = URIRef(producer) if re.match(r"^https?://\S+$", producer) else BNode()
-        g.add((run_iri, PROV.wasAssociatedWith, agent))
-        g.add((agent, RDF.type, PROV.SoftwareAgent))
-        g.add((agent, RDFS.label, Literal(producer)))
+        agent = _producer_node(producer) if re.match(r"^https?://\S+$", producer) else ox.BlankNode()
+        g.add((run_iri, _ASSOCIATED_WITH, agent))
+        g.add((agent, _TYPE, _SOFTWARE_AGENT))
+        g.add((agent, _LABEL, ox.Literal(producer)))
     if run.get("facets"):
-        g.add((run_iri, HDCAT.facets, _json_literal(run["facets"])))
+        g.add((run_iri, _FACETS, _json_literal(run["facets"])))
+
+
+def _producer_node(producer: str):
+    """The producer as an IRI, or a blank node (its label says what it is) where it is not a valid IRI
+    (`http://host/a b`): the event is accepted with a lenient note either way."""
+    try:
+        return ox.NamedNode(producer)
+    except ValueError:
+        return ox.BlankNode()

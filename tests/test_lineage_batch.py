@@ -19,7 +19,7 @@ from hdcat.catalog.marquez import MarquezView
 from hdcat.catalog.openlineage import canonical_json, event_key, map_event
 from hdcat.catalog.service import Catalog
 from hdcat.ontology import PROV
-from rdflib import Graph
+from rdflib import BNode, Graph
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import RDFS
 
@@ -501,3 +501,18 @@ def test_a_failed_write_leaves_its_datasets_to_be_described_by_the_next(tmp_path
         assert {"emr.visits", "staging.visits", "extract_visits"} <= labels
     finally:
         cat.close()
+
+
+@pytest.mark.stores
+def test_a_producer_that_is_not_a_valid_iri_is_stored_as_a_named_agent(store_kind, tmp_path):
+    """`http://…` that Oxigraph will not take as an IRI (braces, a bad %-escape) made the write fail
+    before; the event is stored, its producer a blank-node agent labelled with the text."""
+    e = {**ETL[0], "producer": "http://x/{y}|%zz"}
+
+    def send(lineage):
+        assert lineage.ingest(e)["status"] == "stored"
+
+    stored = _stored_lineage(store_kind, tmp_path / "odd", send)
+    agents = [s for s, o in stored.subject_objects(RDFS.label) if str(o) == e["producer"]]
+    assert len(agents) == 1 and isinstance(agents[0], BNode)
+    assert (None, PROV.wasAssociatedWith, agents[0]) in stored

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
+from hdcat.catalog.stores import lexical_forms
 from hdcat.ontology import bind_prefixes
 from rdflib import Dataset, Graph, URIRef
 
@@ -65,9 +66,10 @@ class CatalogStore:
         self.replace_graphs(graphs, add)
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
+        """Add triples to one graph; their terms may be rdflib's or Oxigraph's (a lineage write's)."""
         with self._write_lock:
             target = self.dataset.graph(name)
-            for triple in triples:
+            for triple in lexical_forms.as_rdflib(triples):
                 target.add(triple)
 
     def drop_graph(self, name: URIRef) -> None:

@@ -29,6 +29,7 @@ from rdflib import BNode, Literal, URIRef
 PREDICATE = HDCAT.lexicalForms
 _SCRATCH_P = ox.NamedNode("urn:hdcat:scratch")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_STRING_NODE = ox.NamedNode(_XSD + "string")
 
 
 def to_rdflib(node):
@@ -125,6 +126,41 @@ def record(triples: Iterable) -> str | None:
         if o in changed
     ]
     return json.dumps(sorted(rows), ensure_ascii=False) if rows else None
+
+
+_OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+
+
+def as_rdflib(triples: Iterable) -> list[tuple]:
+    """Triples as rdflib terms, whichever kind each term is: a lineage write makes its terms in
+    Oxigraph's own (catalog.openlineage), which stores other than Oxigraph take as rdflib's. Each
+    distinct term is converted once."""
+    terms: dict = {}
+
+    def term(t):
+        if not isinstance(t, _OX_TERMS):
+            return t
+        found = terms.get(t)
+        if found is None:
+            found = terms[t] = to_rdflib(t)
+        return found
+
+    return [(term(s), term(p), term(o)) for s, p, o in triples]
+
+
+def native_record(triples: list) -> str | None:
+    """`record` for triples of Oxigraph terms (or rdflib's, or both), the same JSON value: only the
+    literals with an XML Schema datatype can be rewritten, so only their triples are made rdflib
+    terms and checked (a lineage batch has two in a hundred)."""
+    typed = []
+    for triple in triples:
+        o = triple[2]
+        if type(o) is ox.Literal:
+            if o.datatype != _STRING_NODE and o.datatype.value.startswith(_XSD):
+                typed.append(triple)
+        elif isinstance(o, Literal) and o.datatype is not None and o.datatype.startswith(_XSD):
+            typed.append(triple)
+    return record(as_rdflib(typed)) if typed else None
 
 
 def rewritten(values: Iterable[str], subjects: set, triples: Iterable) -> str | None:

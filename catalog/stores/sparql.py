@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import orjson
 from hdcat.catalog.errors import ConfigError, StoreError
+from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
 from hdcat.catalog.stores.sparql_http import SparqlHttp
 from hdcat.ontology import HDCAT, bind_prefixes, plain, sparql_prefixes
@@ -329,8 +330,8 @@ class SparqlStore(CatalogStore):
 
     def add_to_graph(self, name: URIRef, triples: Iterable) -> None:
         """Add triples to one graph in one request, however many (a batch of lineage events is stored whole
-        or not at all)."""
-        parts = _inserts(name, list(dict.fromkeys(triples)))
+        or not at all). Terms may be rdflib's or Oxigraph's (a lineage write's)."""
+        parts = _inserts(name, lexical_forms.as_rdflib(dict.fromkeys(triples)))
         if parts:
             self._update(parts, [name])
 
