@@ -447,8 +447,9 @@ def test_json_logs_carry_request_ids(folder):
     assert {"time", "level", "message"} <= set(health)
 
 
-def test_a_second_server_on_the_same_catalogue_is_refused(server, folder):
-    r = hdcat(folder, "serve", "--port", str(_free_port()))
+def test_a_second_server_on_the_same_catalogue_is_refused(refusing):
+    server, _ = refusing
+    r = hdcat(server.folder, "serve", "--port", str(_free_port()))
     assert r.returncode != 0 and f"already serving this catalogue at {server.url}" in r.stderr
 
 
