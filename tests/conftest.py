@@ -58,6 +58,36 @@ def pytest_runtest_setup(item):
     pytest.skip("conformance tier: ../shared/external is missing")
 
 
+#: tests/test_wheel.py's wheel and clean venv, built and installed in the background from the session's start
+#: (tests/wheel_install.py says why); None when the session does not run those tests
+_WHEEL_INSTALL = None
+
+
+def pytest_collection_finish(session):
+    global _WHEEL_INSTALL
+    if session.config.option.collectonly or not any(i.path.name == "test_wheel.py" for i in session.items):
+        return
+    from tests.wheel_install import WheelInstall
+
+    _WHEEL_INSTALL = WheelInstall()
+
+
+def pytest_sessionfinish(session):
+    if _WHEEL_INSTALL is not None:
+        _WHEEL_INSTALL.close()
+
+
+@pytest.fixture(scope="session")
+def wheel_install():
+    """The wheel and the venv holding it alone: (wheel path, venv folder), waited for."""
+    global _WHEEL_INSTALL
+    if _WHEEL_INSTALL is None:  # asked for by a test the collection hook did not see
+        from tests.wheel_install import WheelInstall
+
+        _WHEEL_INSTALL = WheelInstall()
+    return _WHEEL_INSTALL.result()
+
+
 def pytest_terminal_summary(terminalreporter):
     if _CONFORMANCE_SKIPPED:
         terminalreporter.write_line(

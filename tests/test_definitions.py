@@ -7,19 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 
+import httpx
 import pytest
 from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import Settings, SourceConfig
 from hdcat.catalog.definitions import content, from_graph, load_definition, to_graph
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.service import Catalog
+from hdcat.catalog.stores.sparql import endpoints
 from hdcat.harvesters.runner import harvest_all
 from hdcat.ontology import DCT, DQV, PROV
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from tests.conftest import PASSWORD, ROOT, LiveServer, csrf_token, require_service, sign_in
+from tests.conftest import PASSWORD, ROOT, LiveServer, csrf_token, fresh_store_url, require_service, sign_in
 
 STANDARD = ROOT / "harvesters/samples/consortium/hanbit/standard-datasets.ttl"
 CARDIO = "https://hdcat.example.org/id/definition/cardiovascular-core/1.0.0"
@@ -30,11 +33,36 @@ def starter(name: str) -> dict:
     return json.loads((ROOT / "ontology" / "definitions" / f"{name}-core.json").read_text("utf-8"))
 
 
+@pytest.fixture(scope="module")
+def fuseki_deployment(tmp_path_factory):
+    """`_deployment` built once on Fuseki: its data folder (accounts, tokens, harvest state) and every quad
+    the server then held. Each test gets a copy of both, loaded into the emptied dataset in one request:
+    the same catalogue as a fresh harvest leaves, without harvesting it again (which took 4–10 s a test)."""
+    folder = tmp_path_factory.mktemp("fuseki-deployment")
+    url = fresh_store_url("fuseki", folder)
+    built = _deployment(folder, url)
+    app = next(built)
+    tokens = (app.sam, app.sol)
+    built.close()  # closes the catalogue
+    _, _, _, gsp = endpoints(url.removeprefix("sparql+"))
+    quads = httpx.get(gsp, headers={"Accept": "application/n-quads"}, timeout=120)
+    quads.raise_for_status()
+    assert b"hanbit-standard" in quads.content and b"cardiovascular-core" in quads.content
+    return folder, gsp, quads.content, tokens
+
+
 @pytest.fixture
-def deployment(tmp_path, store_url):
+def deployment(request, tmp_path, store_kind, store_url):
     """A fresh catalogue with the starters, the hand-written standard datasets, a steward and their token,
     on every store kind (the store-conformance suite)."""
-    yield from _deployment(tmp_path, store_url)
+    if store_kind != "fuseki":
+        yield from _deployment(tmp_path, store_url)
+        return
+    folder, gsp, quads, (sam, sol) = request.getfixturevalue("fuseki_deployment")
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    loaded = httpx.post(gsp, content=quads, headers={"Content-Type": "application/n-quads"}, timeout=120)
+    loaded.raise_for_status()
+    yield from _open_deployment(tmp_path, store_url, sam, sol)
 
 
 @pytest.fixture
@@ -59,8 +87,27 @@ def _deployment(tmp_path, store_url):
     app = create_app(catalog=cat, accounts=acc)
     _, app.sam = acc.issue_token("sam", ["definitions:write"])
     _, app.sol = acc.issue_token("sol", ["definitions:write"])
-    yield app
-    cat.close()
+    try:
+        yield app
+    finally:
+        acc.close()
+        cat.close()
+
+
+def _open_deployment(tmp_path, store_url, sam, sol):
+    """A deployment's app over a store and data folder that hold one already (see `fuseki_deployment`)."""
+    from hdcat.web.app import create_app
+
+    settings = Settings(store_url=store_url, data_dir=tmp_path)
+    cat = Catalog(settings)
+    acc = Accounts.for_settings(settings)
+    app = create_app(catalog=cat, accounts=acc)
+    app.sam, app.sol = sam, sol
+    try:
+        yield app
+    finally:
+        acc.close()
+        cat.close()
 
 
 def bearer(token):

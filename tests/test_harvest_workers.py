@@ -219,17 +219,23 @@ def test_two_workers_share_one_run_and_harvest_each_source_once(tmp_path, queue_
             assert name in err  # the summary table `hdcat harvest` printed (on stderr, as the CLI does)
 
         # what follows a harvest ran in the worker that did it: its audit trail names its runs
-        for w, did in zip(workers, started, strict=True):
-            trail = hdcat(
-                w.folder,
-                "audit",
-                "list",
-                "--size",
-                "50",
+        # (both at once: each is a process start-up of seconds)
+        trails = [
+            subprocess.Popen(
+                [sys.executable, "-c", "from hdcat.web.cli import run; run()", "--config"]
+                + [str(w.folder / "hdcat.toml"), "audit", "list", "--size", "50"],
+                cwd=w.folder,
                 env={**env, "HDCAT_DATA_DIR": str(w.folder / "var")},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
-            assert trail.returncode == 0, trail.stderr
-            assert all(name in trail.stdout for name in did), trail.stdout
+            for w in workers
+        ]
+        for trail, did in zip(trails, started, strict=True):
+            out, err = trail.communicate(timeout=240)
+            assert trail.returncode == 0, err
+            assert all(name in out for name in did), out
     finally:
         for w in workers:
             assert w.stop() == 0, w.output()
@@ -356,7 +362,7 @@ def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_ru
         # the server's own (embedded) search index, which workers cannot reach, is rebuilt by the server
         listed = s.get("/api/v1/datasets").json()["total"]
         assert listed > 0
-        wait_for(lambda: s.get("/api/v1/search").json().get("total") == listed, timeout=120, every=1)
+        wait_for(lambda: s.get("/api/v1/search").json().get("total") == listed, timeout=120, every=0.25)
 
         # the worker kept its own trail (its own state file); the server's trail gets those runs too
         def server_trail() -> dict:
@@ -370,7 +376,7 @@ def test_the_server_enqueues_on_its_schedule_and_shows_the_job_until_a_worker_ru
             assert entry["target"] == source and entry["origin"] == "worker", entry
             assert entry["detail"]["harvested_by"] == "another process" and entry["detail"]["recorded_late"]
         assert set(_harvest_entries(tmp_path / "worker" / "var" / "state.sqlite")) == set(runs)
-        time.sleep(2 * 5)  # two more looks: nothing is recorded twice
+        time.sleep(6)  # past the next look (every 5 s): nothing is recorded twice
         s.get("/healthz")
         assert len(_harvest_entries(tmp_path / "var" / "state.sqlite", every=True)) == len(runs)
     finally:
@@ -470,7 +476,7 @@ def test_workers_keep_a_shared_search_index_up_to_date(tmp_path, queue_url):
             # later")
             deadline = time.monotonic() + 60
             while search.count() != total and time.monotonic() < deadline:
-                time.sleep(0.5)
+                time.sleep(0.1)
             assert total > 0 and search.count() == total
             for _, hospital, _ in CATALOGUES:  # every source's datasets are found
                 assert search.search({"hospital": hospital}, members=True)["total"] > 0, hospital
@@ -483,11 +489,15 @@ def test_workers_keep_a_shared_search_index_up_to_date(tmp_path, queue_url):
         servers.close()
 
 
-def test_a_queue_gone_away_is_a_503_naming_it(tmp_path, queue_url):
+def test_a_queue_gone_away_is_a_503_naming_it(tmp_path, queue_url, monkeypatch):
     """The queue's database lost while the server runs: asking for or listing harvests says so."""
     import psycopg
     from hdcat.catalog.config import load_settings
+    from hdcat.web import harvest_queue
     from hdcat.web.harvest_queue import QueuedHarvests, QueueUnavailable
+
+    # each ask below waits this long for a connection before the 503 (10 s in service: 20 s of this test)
+    monkeypatch.setattr(harvest_queue, "POOL_TIMEOUT", 2.0)
 
     store = fresh_store_url("fuseki", tmp_path)
     write_config(tmp_path, "http://127.0.0.1:9")

@@ -11,16 +11,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
-import venv
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
-
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -32,39 +28,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-        check=True,
-        timeout=600,
-        cwd=out,
-    )
-    [built] = out.glob("hdcat-*.whl")
-    return built
+def wheel(wheel_install) -> Path:
+    """`pip wheel` of the clone (built in the background from the session's start: tests/wheel_install.py)."""
+    return wheel_install[0]
 
 
 @pytest.fixture(scope="module")
-def installed(wheel, tmp_path_factory) -> Path:
+def installed(wheel_install) -> Path:
     """A fresh venv holding the wheel and its declared dependencies, nothing else."""
-    home = tmp_path_factory.mktemp("venv")
-    venv.create(home, with_pip=True)
-    subprocess.run(
-        [
-            str(home / "bin/python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",  # byte-compiling every dependency is slow and tests nothing here
-            str(wheel),
-        ],
-        check=True,
-        timeout=800,
-        cwd=home,
-    )
-    return home
+    return wheel_install[1]
 
 
 def test_the_wheel_adds_one_top_level_package_with_its_data(wheel):

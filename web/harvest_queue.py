@@ -97,12 +97,18 @@ def prepare_queue(url: str) -> None:
         ) from None
 
 
+#: seconds a request for a queue connection waits before giving up (a database gone away is said, not
+#: waited on); tests that take the database away shorten it
+POOL_TIMEOUT = 10.0
+
+
 def _app(url: str, max_size: int = 4):
     import procrastinate
 
-    # timeout: a request for a connection gives up after 10 s (a database gone away is said, not waited on)
     return procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=max_size, timeout=10)
+        connector=procrastinate.PsycopgConnector(
+            conninfo=url, min_size=1, max_size=max_size, timeout=POOL_TIMEOUT
+        )
     )
 
 
