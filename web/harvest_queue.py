@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -37,6 +38,16 @@ log = logging.getLogger("hdcat.harvests")
 #: the task's name in procrastinate's tables, and the queue its jobs wait in
 TASK_NAME = "hdcat.harvest"
 QUEUE_NAME = "hdcat-harvests"
+#: the harvest jobs waiting or running, in one snapshot, with the columns procrastinate's own `list_jobs`
+#: query reads (so its `Job.from_row` builds them)
+ACTIVE_JOBS = """
+SELECT id, queue_name, task_name, priority, lock, queueing_lock, args, status, scheduled_at, attempts,
+       abort_requested, worker_id
+  FROM procrastinate_jobs
+ WHERE task_name = %(task_name)s AND status IN ('doing', 'todo')
+   AND (%(lock)s::varchar IS NULL OR lock = %(lock)s)
+ ORDER BY status = 'todo', id
+"""
 #: pg_advisory_lock key held while procrastinate's tables are created, so two starting processes never race
 _SCHEMA_LOCK = 0x68646361  # "hdca"
 _ACTIVE = ("todo", "doing")
@@ -222,11 +233,16 @@ class QueuedHarvests:
         return jobs
 
     def _active_of(self, source: str | None = None) -> list[QueuedJob]:
-        found = []
+        """Running jobs first, then waiting ones, each in the order asked for, read in one statement: two
+        reads (one per state) miss a job that a worker takes between them, and `hdcat harvest` would stop
+        following a run that is not over."""
+        from procrastinate.jobs import Job
+
         with _queue_errors(self.url):
-            for status in ("doing", "todo"):  # running first, then waiting, each in the order asked for
-                found += self.app.job_manager.list_jobs(task=TASK_NAME, status=status, lock=source)
-        return [QueuedJob.from_job(j) for j in found]
+            rows = self.app.connector.get_sync_connector().execute_query_all(
+                query=ACTIVE_JOBS, task_name=TASK_NAME, lock=source
+            )
+        return [QueuedJob.from_job(Job.from_row(row)) for row in rows]
 
     def active(self) -> list[QueuedJob]:
         return self._active_of()
@@ -258,6 +274,37 @@ class QueuedHarvests:
 
 
 # ---- the worker ------------------------------------------------------------------------------------
+class _StoppedBeforeWork(Exception):
+    """SIGTERM or SIGINT while the worker was still opening its connections."""
+
+
+class _StopSignals:
+    """SIGTERM and SIGINT outside procrastinate's own handling, which covers only its worker loop. Asked to
+    stop while it starts, the worker ends at once and cleanly; asked while it closes after its loop, it is
+    already stopping, and the signal is logged, not left to kill the process halfway through closing."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self):
+        self.working = False
+        self._previous: dict = {}
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():  # only it may set handlers
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum, frame) -> None:
+        if not self.working:
+            raise _StoppedBeforeWork()
+        log.info("stop asked again while the worker closes: it is already stopping")
+
+
 class HarvestWorker:
     """One `hdcat worker` process: `concurrency` harvests at a time, each in a thread of its own, into the
     shared store, each followed by what follows a harvest in the server (web/operations.py)."""
@@ -281,14 +328,23 @@ class HarvestWorker:
         self.catalog = None
         self.search = None
         self.fetcher = None
+        self._signals: _StopSignals | None = None
 
     def run(self, until_empty: bool = False) -> None:
         """Take jobs until SIGTERM/SIGINT (running harvests finish first), or with `until_empty` until the
         queue has none left."""
+        with _StopSignals() as signals:
+            try:
+                self._run(until_empty, signals)
+            except _StoppedBeforeWork:
+                log.info("worker stopped before it took any job", extra={"worker": self.name})
+
+    def _run(self, until_empty: bool, signals: _StopSignals) -> None:
         import procrastinate
         from hdcat.catalog import Catalog
         from hdcat.harvesters.fetch import Fetcher
 
+        self._signals = signals
         self.catalog = Catalog(self.settings)
         self.fetcher = Fetcher()
         self.search = self._open_search()
@@ -333,6 +389,7 @@ class HarvestWorker:
                     "store": masked(self.settings.store_url),
                 },
             )
+            self._signals.working = True  # from here procrastinate's handlers stop it gracefully
             try:
                 await app.run_worker_async(
                     queues=[QUEUE_NAME],
