@@ -70,6 +70,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "Invalid": ("errors", "Invalid"),
     "NotAcceptable": ("errors", "NotAcceptable"),
     "NotFound": ("errors", "NotFound"),
+    "StateUnavailable": ("errors", "StateUnavailable"),
     "StoreError": ("errors", "StoreError"),
     "Unauthorized": ("errors", "Unauthorized"),
     # extension_points.py
@@ -132,6 +133,9 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "MigrationError": ("migrate", "MigrationError"),
     "migrate_store": ("migrate", "migrate"),
     "copy_store": ("migrate", "copy_store"),
+    # state_copy.py, state_db.py
+    "copy_state": ("state_copy", "copy_state"),
+    "state_location": ("state_db", "state_location"),
     # stores.py
     "open_store": ("stores", "open_store"),
     "oxigraph_to_rdflib": ("stores.lexical_forms", "to_rdflib"),

@@ -3,8 +3,9 @@
 The catalogue holds metadata only, so granting access happens at the hospital; what hdcat keeps is the
 conversation that leads there (purpose, project, IRB approval, the columns and period wanted, the
 stewards' questions and the decision with its reason), so a researcher can follow where a request stands
-and an auditor can see who decided what. It lives beside the accounts and the audit trail in
-{data_dir}/state.sqlite, never in the RDF graph. Callers write each step to the audit trail.
+and an auditor can see who decided what. It lives beside the accounts and the audit trail in the state
+database ({data_dir}/state.sqlite, or PostgreSQL shared by every process), never in the RDF graph.
+Callers write each step to the audit trail.
 
 A request moves: submitted → (question ↔ answer) → approved | rejected, or withdrawn by its author while
 it is open. The EHDS data permit application and CKAN's ckanext-datarequests ask for the same things.
@@ -14,17 +15,17 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hdcat.catalog.accounts import Principal
 from hdcat.catalog.errors import Conflict, Forbidden, Invalid, NotFound
+from hdcat.catalog.state_db import StateDatabase, state_location
+from sqlalchemy import bindparam, text
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS access_request (
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS access_request (
     id TEXT PRIMARY KEY,
     dataset TEXT NOT NULL,
     dataset_title TEXT NOT NULL,
@@ -40,18 +41,18 @@ CREATE TABLE IF NOT EXISTS access_request (
     decided_by TEXT,
     created TEXT NOT NULL,
     updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS access_request_by_hospital ON access_request (hospital, status);
-CREATE INDEX IF NOT EXISTS access_request_by_requester ON access_request (requester);
-CREATE TABLE IF NOT EXISTS access_message (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+)""",
+    "CREATE INDEX IF NOT EXISTS access_request_by_hospital ON access_request (hospital, status)",
+    "CREATE INDEX IF NOT EXISTS access_request_by_requester ON access_request (requester)",
+    """CREATE TABLE IF NOT EXISTS access_message (
+    seq {serial_key},
     request TEXT NOT NULL REFERENCES access_request (id),
     author TEXT NOT NULL,
     kind TEXT NOT NULL,
     body TEXT NOT NULL,
     at TEXT NOT NULL
-);
-"""
+)""",
+)
 
 OPEN = ("submitted", "questioned")
 STATUSES = (*OPEN, "approved", "rejected", "withdrawn")
@@ -103,18 +104,21 @@ def _now() -> str:
 
 
 class AccessRequests:
-    def __init__(self, path: str | Path):
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.RLock()
+    def __init__(self, location: str | Path):
+        """`location`: the SQLite file's path, or a postgresql:// URL (catalog.state_db)."""
+        self._db = StateDatabase(location)
+        self._db.create(_TABLES)
 
     @classmethod
     def for_settings(cls, settings) -> AccessRequests:
-        return cls(Path(settings.data_dir) / "state.sqlite")
+        return cls(state_location(settings))
 
     def close(self) -> None:
         self._db.close()
+
+    def _rows(self, sql: str, **params) -> list:
+        with self._db.connect() as conn:
+            return conn.execute(text(sql), params).all()
 
     # ---- writes ------------------------------------------------------------------------------
     def submit(self, who: Principal, dataset: dict, application: Application) -> dict:
@@ -127,24 +131,29 @@ class AccessRequests:
         application.check()
         request_id = "ar-" + secrets.token_hex(6)
         at = _now()
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO access_request VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?)",
-                (
-                    request_id,
-                    dataset["id"],
-                    dataset.get("title") or dataset["id"],
-                    hospital,
-                    who.user,
-                    application.purpose.strip(),
-                    application.project.strip(),
-                    application.irb.strip(),
-                    json.dumps(list(application.columns), ensure_ascii=False),
-                    application.period.strip(),
-                    "submitted",
-                    at,
-                    at,
+        record = {
+            "id": request_id,
+            "dataset": dataset["id"],
+            "dataset_title": dataset.get("title") or dataset["id"],
+            "hospital": hospital,
+            "requester": who.user,
+            "purpose": application.purpose.strip(),
+            "project": application.project.strip(),
+            "irb": application.irb.strip(),
+            "columns": json.dumps(list(application.columns), ensure_ascii=False),
+            "period": application.period.strip(),
+            "status": "submitted",
+            "reason": None,
+            "decided_by": None,
+            "created": at,
+            "updated": at,
+        }
+        with self._db.connect() as conn:
+            conn.execute(
+                text(
+                    f"INSERT INTO access_request ({_COLUMNS}) VALUES ({', '.join(':' + f for f in _FIELDS)})"
                 ),
+                record,
             )
         return self.get(request_id, who)
 
@@ -159,8 +168,10 @@ class AccessRequests:
             raise Invalid(f"a {step} needs a text{reason}", field="body")
         if len(body) > LIMITS["body"]:
             raise Invalid(f"'body': at most {LIMITS['body']} characters", field="body")
-        with self._lock:
-            current = self.get(request_id, who)
+        # checked and written in one writing transaction: two stewards deciding at once, in two
+        # processes, cannot both find the request open
+        with self._db.writing() as conn:
+            current = self._get(conn, request_id, who)
             if not takes_part(who, current, actor):
                 if actor == "steward":
                     raise Forbidden(f"only stewards of {current['hospital']} decide on this request")
@@ -168,46 +179,56 @@ class AccessRequests:
             if current["status"] not in allowed_from:
                 raise Conflict(f"the request is {current['status']}: it cannot be {_PAST[step]} now")
             at = _now()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "INSERT INTO access_message (request, author, kind, body, at) VALUES (?,?,?,?,?)",
-                    (request_id, who.user, step, body, at),
-                )
-                decided = step in ("approve", "reject")
-                self._db.execute(
-                    "UPDATE access_request SET status = ?, updated = ?, reason = COALESCE(?, reason), "
-                    "decided_by = COALESCE(?, decided_by) WHERE id = ?",
-                    (to, at, body if decided else None, who.user if decided else None, request_id),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            conn.execute(
+                text(
+                    "INSERT INTO access_message (request, author, kind, body, at) "
+                    "VALUES (:request, :author, :kind, :body, :at)"
+                ),
+                {"request": request_id, "author": who.user, "kind": step, "body": body, "at": at},
+            )
+            decided = step in ("approve", "reject")
+            conn.execute(
+                text(
+                    "UPDATE access_request SET status = :status, updated = :at, reason = COALESCE(:reason, "
+                    "reason), decided_by = COALESCE(:decided_by, decided_by) WHERE id = :id"
+                ),
+                {
+                    "status": to,
+                    "at": at,
+                    "reason": body if decided else None,
+                    "decided_by": who.user if decided else None,
+                    "id": request_id,
+                },
+            )
         return self.get(request_id, who)
 
     # ---- reads -------------------------------------------------------------------------------
     def get(self, request_id: str, who: Principal) -> dict:
         """One request with its conversation, for its author and the stewards who decide on it (anyone
         else is told it does not exist, so ids do not leak who asked for what)."""
-        row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM access_request WHERE id = ?", (request_id,)
-        ).fetchone()
+        with self._db.connect() as conn:
+            return self._get(conn, request_id, who)
+
+    def _get(self, conn, request_id: str, who: Principal) -> dict:
+        row = conn.execute(
+            text(f"SELECT {_COLUMNS} FROM access_request WHERE id = :id"), {"id": request_id}
+        ).first()
         record = _record(row) if row else None
         if record is None or not (record["requester"] == who.user or decides(who, record["hospital"])):
             raise NotFound(f"no access request {request_id!r}")
         record["messages"] = [
             {"author": a, "kind": k, "body": b, "at": at}
-            for a, k, b, at in self._db.execute(
-                "SELECT author, kind, body, at FROM access_message WHERE request = ? ORDER BY seq",
-                (request_id,),
+            for a, k, b, at in conn.execute(
+                text("SELECT author, kind, body, at FROM access_message WHERE request = :id ORDER BY seq"),
+                {"id": request_id},
             )
         ]
         return record
 
     def mine(self, who: Principal) -> list[dict]:
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM access_request WHERE requester = ? ORDER BY updated DESC", (who.user,)
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM access_request WHERE requester = :user ORDER BY updated DESC",
+            user=who.user,
         )
         return [_record(r) for r in rows]
 
@@ -217,10 +238,11 @@ class AccessRequests:
             raise Invalid(f"status {status!r}: use one of {', '.join(STATUSES)}", field="status")
         if who.role not in DECIDER_ROLES:
             return []
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM access_request WHERE (? IS NULL OR status = ?) "
-            "ORDER BY status NOT IN ('submitted', 'questioned'), updated DESC",
-            (status, status),
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM access_request "
+            + ("WHERE status = :status " if status is not None else "")
+            + "ORDER BY status NOT IN ('submitted', 'questioned'), updated DESC",
+            status=status,
         )
         return [r for r in map(_record, rows) if decides(who, r["hospital"])]
 
@@ -233,17 +255,16 @@ class AccessRequests:
             for r in requests.values()
         ]
         ids = list(requests)
-        for start in range(0, len(ids), 500):  # SQLite's bound on parameters a statement
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT seq, request, author, kind, at FROM access_message "
-                f"WHERE request IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            events += [
-                {"request": requests[rid], "seq": seq, "kind": kind, "author": author, "at": at}
-                for seq, rid, author, kind, at in rows
-            ]
+        in_ids = text(
+            "SELECT seq, request, author, kind, at FROM access_message WHERE request IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self._db.connect() as conn:
+            for start in range(0, len(ids), 500):  # SQLite's bound on parameters a statement
+                rows = conn.execute(in_ids, {"ids": ids[start : start + 500]})
+                events += [
+                    {"request": requests[rid], "seq": seq, "kind": kind, "author": author, "at": at}
+                    for seq, rid, author, kind, at in rows
+                ]
         for event in events:
             event["status"] = "submitted" if event["kind"] == "submit" else STEPS[event["kind"]][2]
         events.sort(key=lambda e: (e["at"], e["seq"]), reverse=True)

@@ -1,4 +1,5 @@
-"""Users, API tokens and the audit trail, kept in a small SQLite file beside the store.
+"""Users, API tokens and the audit trail, kept in the state database: a small SQLite file beside the
+store, or PostgreSQL shared by every process of a deployment (catalog.state_db).
 
 Secrets never go into the RDF graph (it is exported and queried). Passwords are hashed with
 Argon2id (argon2-cffi, the OWASP-recommended scheme; salted, parameters kept in the hash); API tokens are
@@ -14,8 +15,6 @@ import hmac
 import json
 import os
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
+from hdcat.catalog.state_db import StateDatabase, state_location
+from sqlalchemy import Connection, text
 
 ROLES = ("researcher", "steward", "auditor", "admin")
 SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write", "access:write")
@@ -50,25 +51,26 @@ TOKEN_PREFIX = "hdcat_"
 LAST_USED_EVERY = timedelta(minutes=1)
 GENESIS = "0" * 64
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
+#: the tables (catalog.state_db fills in `{serial_key}`); `user` is quoted, as PostgreSQL reserves the word
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS users (
   name TEXT PRIMARY KEY, role TEXT NOT NULL, hospitals TEXT NOT NULL, password_hash TEXT,
-  disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (
-  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), secret_hash TEXT NOT NULL UNIQUE,
+  disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY, "user" TEXT NOT NULL REFERENCES users(name), secret_hash TEXT NOT NULL UNIQUE,
   scopes TEXT NOT NULL, hospitals TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL,
-  revoked TEXT, last_used TEXT);
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  revoked TEXT, last_used TEXT)""",
+    """CREATE TABLE IF NOT EXISTS audit (
+  seq {serial_key}, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
   target TEXT NOT NULL, detail TEXT NOT NULL, origin TEXT NOT NULL, prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), started TEXT NOT NULL, ended TEXT);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-"""
+  hash TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, "user" TEXT NOT NULL REFERENCES users(name), started TEXT NOT NULL, ended TEXT)""",
+    # the runs already recorded are looked up before each harvest's entry (Accounts.audit_run)
+    "CREATE INDEX IF NOT EXISTS audit_by_action ON audit (action)",
+)
+#: `LIMIT` for "every row": both databases take a number there, neither the same "no limit"
+_NO_LIMIT = 2**62
 
 
 @dataclass(frozen=True)
@@ -80,21 +82,27 @@ class AuditFilter:
     since: date | None = None  # first day, inclusive (UTC)
     until: date | None = None  # last day, inclusive (UTC)
 
-    def sql(self) -> tuple[str, tuple]:
-        clauses, params = [], []
+    def sql(self) -> tuple[str, dict]:
+        """(the WHERE clause, its named parameters)."""
+        params = {}
         if self.actor:
-            clauses.append("actor = ?")
-            params.append(self.actor)
+            params["actor"] = self.actor
         if self.action:
-            clauses.append("action = ?")
-            params.append(self.action)
+            params["action"] = self.action
         if self.since:  # times are stored as ISO 8601 in UTC, so they order as text
-            clauses.append("at >= ?")
-            params.append(self.since.isoformat())
+            params["since"] = self.since.isoformat()
         if self.until:
-            clauses.append("at < ?")
-            params.append((self.until + timedelta(days=1)).isoformat())
-        return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+            params["until"] = (self.until + timedelta(days=1)).isoformat()
+        clauses = [_FILTERS[name] for name in params]
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+_FILTERS = {
+    "actor": "actor = :actor",
+    "action": "action = :action",
+    "since": "at >= :since",
+    "until": "at < :until",
+}
 
 
 def _now() -> datetime:
@@ -155,22 +163,34 @@ def checkpoint_signature(seq: int, head: str, key: bytes | None) -> str | None:
 
 
 class Accounts:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.RLock()
+    """Users, tokens, site sessions and the audit trail, in the deployment's state database (a SQLite
+    file, or PostgreSQL shared by every process: catalog.state_db)."""
+
+    def __init__(self, location: str | Path):
+        """`location`: the SQLite file's path, or a postgresql:// URL."""
+        self._db = StateDatabase(location)
+        self._db.create(_TABLES, append_only=("audit",))
 
     @classmethod
     def for_settings(cls, settings) -> Accounts:
-        """The accounts file of a deployment: {data_dir}/state.sqlite."""
-        return cls(Path(settings.data_dir) / "state.sqlite")
+        """The accounts of a deployment: `[service] state`, else {data_dir}/state.sqlite."""
+        return cls(state_location(settings))
 
     def close(self) -> None:
         self._db.close()
+
+    def _one(self, sql: str, **params):
+        with self._db.connect() as conn:
+            return conn.execute(text(sql), params).first()
+
+    def _all(self, sql: str, **params) -> list:
+        with self._db.connect() as conn:
+            return conn.execute(text(sql), params).all()
+
+    def _run(self, sql: str, **params) -> None:
+        """One statement on its own (it needs no transaction around it)."""
+        with self._db.connect() as conn:
+            conn.execute(text(sql), params)
 
     # ---- users ------------------------------------------------------------------------------
     def add_user(
@@ -186,26 +206,30 @@ class Accounts:
             raise Invalid("user name: 1–64 letters, digits, '.', '-' or '_'", field="name")
         if password is not None and len(password) < 12:
             raise Invalid("password: at least 12 characters", field="password")
-        with self._lock:
-            if self._db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        password_hash = generate_password_hash(password) if password else None
+        with self._db.writing() as conn:
+            if conn.execute(text("SELECT 1 FROM users WHERE name = :name"), {"name": name}).first():
                 raise Conflict(f"user {name!r} exists already")
-            self._db.execute(
-                "INSERT INTO users VALUES (?, ?, ?, ?, 0, ?)",
-                (
-                    name,
-                    role,
-                    json.dumps(sorted(hospitals)),
-                    generate_password_hash(password) if password else None,
-                    _now().isoformat(),
+            conn.execute(
+                text(
+                    "INSERT INTO users (name, role, hospitals, password_hash, disabled, created) "
+                    "VALUES (:name, :role, :hospitals, :password_hash, 0, :created)"
                 ),
+                {
+                    "name": name,
+                    "role": role,
+                    "hospitals": json.dumps(sorted(hospitals)),
+                    "password_hash": password_hash,
+                    "created": _now().isoformat(),
+                },
             )
-            self.audit(actor, "user.add", name, {"role": role, "hospitals": sorted(hospitals)})
+            _append(conn, actor, "user.add", name, {"role": role, "hospitals": sorted(hospitals)})
         return self.user(name)
 
     def user(self, name: str) -> dict:
-        row = self._db.execute(
-            "SELECT name, role, hospitals, disabled, created FROM users WHERE name = ?", (name,)
-        ).fetchone()
+        row = self._one(
+            "SELECT name, role, hospitals, disabled, created FROM users WHERE name = :name", name=name
+        )
         if row is None:
             raise NotFound(f"no user {name!r}")
         return {
@@ -217,18 +241,18 @@ class Accounts:
         }
 
     def users(self) -> list[dict]:
-        return [self.user(r[0]) for r in self._db.execute("SELECT name FROM users ORDER BY name")]
+        return [self.user(r[0]) for r in self._all("SELECT name FROM users ORDER BY name")]
 
     def disable_user(self, name: str, actor: str = "cli") -> None:
         self.user(name)
-        with self._lock:
-            self._db.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
-            self.audit(actor, "user.disable", name, {})
+        with self._db.writing() as conn:
+            conn.execute(text("UPDATE users SET disabled = 1 WHERE name = :name"), {"name": name})
+            _append(conn, actor, "user.disable", name, {})
 
     def check_password(self, name: str, password: str) -> bool:
         """Constant work whether or not the name exists: an unknown name is checked against a dummy hash,
         so the time a sign-in takes does not tell who has an account."""
-        row = self._db.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
+        row = self._one("SELECT password_hash, disabled FROM users WHERE name = :name", name=name)
         stored = row[0] if row and row[0] else _dummy_hash()
         matches = check_password_hash(stored, password)
         return bool(row and row[0] and not row[1] and matches)
@@ -240,37 +264,45 @@ class Accounts:
     def start_session(self, name: str) -> str:
         """A server-side session id for a sign-in; the cookie carries it, sign-out ends it for good."""
         sid = secrets.token_urlsafe(24)
-        self._db.execute(
-            "INSERT INTO sessions (id, user, started) VALUES (?, ?, ?)", (sid, name, _now().isoformat())
+        self._run(
+            'INSERT INTO sessions (id, "user", started) VALUES (:sid, :name, :started)',
+            sid=sid,
+            name=name,
+            started=_now().isoformat(),
         )
         return sid
 
     def session_active(self, name: str, sid: str) -> bool:
-        row = self._db.execute(
-            "SELECT started, ended FROM sessions WHERE id = ? AND user = ?", (sid, name)
-        ).fetchone()
+        row = self._one(
+            'SELECT started, ended FROM sessions WHERE id = :sid AND "user" = :name', sid=sid, name=name
+        )
         if row is None or row[1] is not None:
             return False
         return datetime.fromisoformat(row[0]) > _now() - timedelta(hours=self.SESSION_HOURS)
 
     def end_session(self, sid: str) -> None:
-        self._db.execute(
-            "UPDATE sessions SET ended = ? WHERE id = ? AND ended IS NULL", (_now().isoformat(), sid)
+        self._run(
+            "UPDATE sessions SET ended = :now WHERE id = :sid AND ended IS NULL",
+            now=_now().isoformat(),
+            sid=sid,
         )
 
     def set_password(self, name: str, password: str, actor: str = "cli") -> None:
         if len(password) < 12:
             raise Invalid("password: at least 12 characters", field="password")
         self.user(name)
-        with self._lock:
-            self._db.execute(
-                "UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name)
+        password_hash = generate_password_hash(password)
+        with self._db.writing() as conn:
+            conn.execute(
+                text("UPDATE users SET password_hash = :hash WHERE name = :name"),
+                {"hash": password_hash, "name": name},
             )
             # a new password ends every session signed in with the old one
-            self._db.execute(
-                "UPDATE sessions SET ended = ? WHERE user = ? AND ended IS NULL", (_now().isoformat(), name)
+            conn.execute(
+                text('UPDATE sessions SET ended = :now WHERE "user" = :name AND ended IS NULL'),
+                {"now": _now().isoformat(), "name": name},
             )
-            self.audit(actor, "user.password", name, {})
+            _append(conn, actor, "user.password", name, {})
 
     def principal(self, name: str) -> Principal | None:
         """A signed-in user as a principal (no token scopes), or None if unknown or disabled."""
@@ -319,34 +351,43 @@ class Accounts:
         token_id = secrets.token_hex(6)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = _now()
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                (
-                    token_id,
-                    user,
-                    _hash(secret),
-                    json.dumps(sorted(scopes)),
-                    json.dumps(hospitals),
-                    now.isoformat(),
-                    (now + timedelta(days=days)).isoformat(),
+        with self._db.writing() as conn:
+            conn.execute(
+                text(
+                    'INSERT INTO tokens (id, "user", secret_hash, scopes, hospitals, created, expires) '
+                    "VALUES (:id, :user, :secret_hash, :scopes, :hospitals, :created, :expires)"
                 ),
+                {
+                    "id": token_id,
+                    "user": user,
+                    "secret_hash": _hash(secret),
+                    "scopes": json.dumps(sorted(scopes)),
+                    "hospitals": json.dumps(hospitals),
+                    "created": now.isoformat(),
+                    "expires": (now + timedelta(days=days)).isoformat(),
+                },
             )
-            self.audit(actor, "token.issue", token_id, {"user": user, "scopes": sorted(scopes), "days": days})
+            _append(
+                conn, actor, "token.issue", token_id, {"user": user, "scopes": sorted(scopes), "days": days}
+            )
         return token_id, secret
 
     def revoke_token(self, token_id: str, actor: str = "cli") -> None:
-        with self._lock:
-            if not self._db.execute("SELECT 1 FROM tokens WHERE id = ?", (token_id,)).fetchone():
+        with self._db.writing() as conn:
+            if not conn.execute(text("SELECT 1 FROM tokens WHERE id = :id"), {"id": token_id}).first():
                 raise NotFound(f"no token {token_id!r}")
-            self._db.execute("UPDATE tokens SET revoked = ? WHERE id = ?", (_now().isoformat(), token_id))
-            self.audit(actor, "token.revoke", token_id, {})
+            conn.execute(
+                text("UPDATE tokens SET revoked = :now WHERE id = :id"),
+                {"now": _now().isoformat(), "id": token_id},
+            )
+            _append(conn, actor, "token.revoke", token_id, {})
 
     def tokens(self, user: str | None = None) -> list[dict]:
-        rows = self._db.execute(
-            "SELECT id, user, scopes, hospitals, created, expires, revoked, last_used "
-            "FROM tokens WHERE ? IS NULL OR user = ? ORDER BY created",
-            (user, user),
+        rows = self._all(
+            'SELECT id, "user", scopes, hospitals, created, expires, revoked, last_used FROM tokens '
+            + ('WHERE "user" = :user ' if user is not None else "")
+            + "ORDER BY created",
+            user=user,
         )
         return [
             {
@@ -367,16 +408,16 @@ class Accounts:
         disabled."""
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
             return None
-        row = self._db.execute(
-            "SELECT t.id, t.user, t.scopes, t.hospitals, t.expires, t.revoked, u.role, u.disabled, "
-            "t.last_used FROM tokens t JOIN users u ON u.name = t.user WHERE t.secret_hash = ?",
-            (_hash(secret),),
-        ).fetchone()
+        row = self._one(
+            'SELECT t.id, t."user", t.scopes, t.hospitals, t.expires, t.revoked, u.role, u.disabled, '
+            't.last_used FROM tokens t JOIN users u ON u.name = t."user" WHERE t.secret_hash = :secret_hash',
+            secret_hash=_hash(secret),
+        )
         now = _now()
         if row is None or row[5] or row[7] or datetime.fromisoformat(row[4]) < now:
             return None
         if row[8] is None or datetime.fromisoformat(row[8]) < now - LAST_USED_EVERY:
-            self._db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (now.isoformat(), row[0]))
+            self._run("UPDATE tokens SET last_used = :now WHERE id = :id", now=now.isoformat(), id=row[0])
         return Principal(
             user=row[1],
             role=row[6],
@@ -393,7 +434,7 @@ class Accounts:
         It is derived, not stored: an HMAC under the server's secret of the name and the password hash,
         so a new password retires every address given out before and there is nothing to leak from the
         database."""
-        row = self._db.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
+        row = self._one("SELECT password_hash, disabled FROM users WHERE name = :name", name=name)
         if row is None or row[1]:
             return None
         key = server_key.encode() if isinstance(server_key, str) else server_key
@@ -410,43 +451,38 @@ class Accounts:
 
     # ---- audit trail ------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: dict, origin: str = "local") -> int:
-        # one writer at a time across processes too: BEGIN IMMEDIATE takes the write lock before the chain's
-        # head is read, so two processes can never both append to the same head (a fork)
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                last = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-                prev = last[0] if last else GENESIS
-                at = _now().isoformat()
-                text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-                digest = entry_hash(prev, at, actor, action, target, text, origin, audit_key())
-                cur = self._db.execute(
-                    "INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, "
-                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (at, actor, action, target, text, origin, prev, digest),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            return cur.lastrowid
+        """Append an entry; returns its seq. One writer at a time across processes (see `_append`)."""
+        with self._db.writing() as conn:
+            return _append(conn, actor, action, target, detail, origin)
+
+    def audit_run(self, actor: str, source: str, detail: dict, origin: str = "local") -> int | None:
+        """A `harvest.run` entry for the run `detail["run"]`, unless the trail has one already (then None).
+        The look and the append are one writing transaction: processes sharing the trail (a worker writing
+        its entry, a server recording the same run late) record each run once."""
+        with self._db.writing() as conn:
+            if _run_recorded(conn, detail["run"]):
+                return None
+            return _append(conn, actor, "harvest.run", source, detail, origin)
 
     def audited_runs(self) -> set[str]:
         """Ids of the harvest runs the trail records (`harvest.run` entries)."""
         return {
             json.loads(d).get("run")
-            for (d,) in self._db.execute("SELECT detail FROM audit WHERE action = 'harvest.run'")
+            for (d,) in self._all("SELECT detail FROM audit WHERE action = 'harvest.run'")
         } - {None}
 
     def audit_entries(
         self, limit: int = 100, offset: int = 0, where: AuditFilter | None = None
     ) -> list[dict]:
-        """Newest first; `where` narrows to one person, one action and a span of days (UTC)."""
+        """Newest first (`limit` -1: all); `where` narrows to one person, one action and a span of days
+        (UTC)."""
         sql, params = (where or AuditFilter()).sql()
-        rows = self._db.execute(
+        rows = self._all(
             "SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
-            f"{sql} ORDER BY seq DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            f"{sql} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
+            **params,
+            limit=limit if limit >= 0 else _NO_LIMIT,
+            offset=offset,
         )
         return [
             {
@@ -465,7 +501,7 @@ class Accounts:
     def audit_choices(self) -> dict[str, list[str]]:
         """Who and what the trail holds, for the filter's lists."""
         return {
-            column: [v for (v,) in self._db.execute(f"SELECT DISTINCT {column} FROM audit ORDER BY {column}")]
+            column: [v for (v,) in self._all(f"SELECT DISTINCT {column} FROM audit ORDER BY {column}")]
             for column in ("actor", "action")
         }
 
@@ -517,7 +553,7 @@ class Accounts:
 
     def head(self) -> tuple[int, str]:
         """(last entry's seq, its hash): what a checkpoint anchors outside this file."""
-        row = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        row = self._one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def verify_audit(self, checkpoints=()) -> tuple[bool, int, str | None]:
@@ -526,7 +562,7 @@ class Accounts:
         a cut tail, a trail emptied or re-chained after an edit, and (with HDCAT_AUDIT_KEY) forged entries."""
         key = audit_key()
         prev, count, hashes, seen_keyed = GENESIS, 0, {}, False
-        for seq, at, actor, action, target, detail, origin, prev_hash, digest in self._db.execute(
+        for seq, at, actor, action, target, detail, origin, prev_hash, digest in self._all(
             "SELECT seq, at, actor, action, target, detail, origin, prev_hash, hash FROM audit ORDER BY seq"
         ):
             count += 1
@@ -597,6 +633,44 @@ def check_password_hash(stored: str, password: str) -> bool:
         return _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _append(
+    conn: Connection, actor: str, action: str, target: str, detail: dict, origin: str = "local"
+) -> int:
+    """Chain an entry to the trail's head, inside `conn`'s writing transaction (StateDatabase.writing):
+    it shuts out every other writer, in every process, before the head is read, so two writers can never
+    both append to the same head (a fork). Returns the entry's seq."""
+    last = conn.execute(text("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")).first()
+    prev = last[0] if last else GENESIS
+    at = _now().isoformat()
+    body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    digest = entry_hash(prev, at, actor, action, target, body, origin, audit_key())
+    return conn.execute(
+        text(
+            "INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
+            "VALUES (:at, :actor, :action, :target, :detail, :origin, :prev, :hash) RETURNING seq"
+        ),
+        {
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "detail": body,
+            "origin": origin,
+            "prev": prev,
+            "hash": digest,
+        },
+    ).scalar_one()
+
+
+def _run_recorded(conn: Connection, run_id: str) -> bool:
+    # details are JSON with sorted keys ('"run": "…"'); LIKE narrows, the parsed detail decides
+    rows = conn.execute(
+        text("SELECT detail FROM audit WHERE action = 'harvest.run' AND detail LIKE :pattern"),
+        {"pattern": f'%"run": {json.dumps(run_id)}%'},
+    )
+    return any(json.loads(d).get("run") == run_id for (d,) in rows)
 
 
 def _hash(secret: str) -> str:

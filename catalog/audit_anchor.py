@@ -1,9 +1,9 @@
-"""Checkpoints of the audit trail, kept in the RDF store: the anchor outside the trail's SQLite file.
+"""Checkpoints of the audit trail, kept in the RDF store: the anchor outside the trail's own database.
 
-Whoever can write state.sqlite could cut the trail's tail, empty it, or edit an entry and recompute
-every hash after it; the chain alone would still verify. A checkpoint (how many entries, the head's
-hash, optionally signed with HDCAT_AUDIT_KEY) written to another store and to the log is what such
-a rewrite cannot match.
+Whoever can write the state database (state.sqlite, or the shared PostgreSQL) could cut the trail's tail,
+empty it, or edit an entry and recompute every hash after it; the chain alone would still verify. A
+checkpoint (how many entries, the head's hash, optionally signed with HDCAT_AUDIT_KEY) written to another
+store and to the log is what such a rewrite cannot match.
 """
 
 from __future__ import annotations

@@ -93,6 +93,10 @@ class ServiceConfig:
     #: a PostgreSQL URL: harvests become jobs on this queue, taken by `hdcat worker` processes; empty: the
     #: server harvests in its own threads
     queue: str = ""
+    #: a PostgreSQL URL: accounts, tokens, sessions, access requests and the audit trail live there, shared
+    #: by every `hdcat serve` and `hdcat worker` that names it; empty: {data_dir}/state.sqlite, this
+    #: process's own
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,10 @@ class _ServiceSchema(Schema):
     proxy_hops = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
     shutdown_grace = fields.Float(load_default=20.0, validate=validate.Range(min=0, max=3600))
     queue = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(postgres(ql)?://.*)?$", error="a postgresql://… URL, or empty"),
+    )
+    state = fields.String(
         load_default="",
         validate=validate.Regexp(r"^(postgres(ql)?://.*)?$", error="a postgresql://… URL, or empty"),
     )
@@ -274,6 +282,10 @@ def load_settings(config_path: str | os.PathLike | None = None, env: dict | None
         if not env["HDCAT_QUEUE_URL"].startswith(("postgresql://", "postgres://")):
             raise ConfigError("HDCAT_QUEUE_URL: a postgresql://user@host:port/database URL")
         service = replace(service, queue=env["HDCAT_QUEUE_URL"])
+    if env.get("HDCAT_STATE_URL"):
+        if not env["HDCAT_STATE_URL"].startswith(("postgresql://", "postgres://")):
+            raise ConfigError("HDCAT_STATE_URL: a postgresql://user@host:port/database URL")
+        service = replace(service, state=env["HDCAT_STATE_URL"])
     return Settings(
         service=service,
         search=_search_config(data["search"], env, config_path),

@@ -77,6 +77,14 @@ class StoreError(HdcatError):
     code = "store_unavailable"
 
 
+class StateUnavailable(HdcatError):
+    """The database of accounts, access requests and the audit trail cannot be reached or used; the
+    message names it (never its password)."""
+
+    status = 503
+    code = "state_unavailable"
+
+
 class PluginUnavailable(HdcatError):
     """A registered plugin could not be imported; the message says what to install."""
 

@@ -142,6 +142,64 @@ def fresh_store_url(kind: str, folder: Path) -> str:
     return url
 
 
+def postgres_url() -> str:
+    """The test PostgreSQL (`scripts/services start postgres` prints HDCAT_TEST_POSTGRES_URL)."""
+    url = os.environ.get("HDCAT_TEST_POSTGRES_URL", "")
+    require_service(bool(url), "PostgreSQL (HDCAT_TEST_POSTGRES_URL; scripts/services start postgres)")
+    return url
+
+
+@contextlib.contextmanager
+def fresh_database(prefix: str):
+    """A PostgreSQL database of its own (its URL), dropped afterwards, as tests/test_harvest_workers.py's
+    queue_url."""
+    import uuid
+
+    import psycopg
+
+    base = postgres_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+#: where accounts, the audit trail and access requests live: the data folder's SQLite file, or PostgreSQL
+#: shared by every process ([service] state). Tests asking for `state_location` run on both.
+STATE_KINDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def _state_tests_database():
+    """One database for the session's state tests; each test gets a schema of its own in it (a schema is
+    made in milliseconds, a database in a good part of a second)."""
+    with fresh_database("hdcat_state_tests") as url:
+        yield url
+
+
+@pytest.fixture(params=STATE_KINDS)
+def state_location(request, tmp_path):
+    """A fresh, empty state: a new state.sqlite, or a new PostgreSQL schema (its URL names it)."""
+    if request.param == "sqlite":
+        yield tmp_path / "state.sqlite"
+        return
+    import uuid
+
+    import psycopg
+
+    database = request.getfixturevalue("_state_tests_database")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{database}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture
 def store_kind(request) -> str:
     return getattr(request, "param", "memory")

@@ -22,8 +22,9 @@ GOOD = Application(purpose="Heart failure outcomes", project="HF-2027", irb="HB-
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = AccessRequests(tmp_path / "state.sqlite")
+def store(state_location):
+    """On each kind of state database (a SQLite file, PostgreSQL)."""
+    s = AccessRequests(state_location)
     yield s
     s.close()
 

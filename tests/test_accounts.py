@@ -1,11 +1,13 @@
-"""Tokens, scopes and the tamper-evident audit trail."""
+"""Tokens, scopes and the tamper-evident audit trail, on each kind of state database (a SQLite file,
+PostgreSQL)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy
 from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Conflict, Invalid
@@ -26,10 +28,36 @@ APPLE = {
 
 
 @pytest.fixture
-def acc(tmp_path):
-    a = Accounts(tmp_path / "state.sqlite")
+def acc(state_location):
+    a = Accounts(state_location)
     yield a
     a.close()
+
+
+def raw_sql(location, statement: str, **params) -> None:
+    """What someone with write access to the state database can run, beside hdcat."""
+    from hdcat.catalog.state_db import StateDatabase
+
+    db = StateDatabase(location)
+    try:
+        with db.connect() as conn:
+            conn.execute(sqlalchemy.text(statement), params)
+    finally:
+        db.close()
+
+
+def stored_text(location) -> str:
+    """Everything the state holds, as text: the file's bytes, or every row of the tables with secrets."""
+    if isinstance(location, Path):
+        return location.read_bytes().decode("utf-8", errors="replace")
+    from hdcat.catalog.state_db import StateDatabase
+
+    db = StateDatabase(location)
+    try:
+        with db.connect() as conn:
+            return repr([conn.exec_driver_sql(f"SELECT * FROM {t}").all() for t in ("tokens", "audit")])
+    finally:
+        db.close()
 
 
 @pytest.fixture
@@ -72,11 +100,11 @@ def test_lineage_writes_need_a_token_with_the_scope(app, acc):
     )
 
 
-def test_tokens_are_stored_hashed_and_scoped(acc, tmp_path):
+def test_tokens_are_stored_hashed_and_scoped(acc, state_location):
     acc.add_user("s1", "steward", ["hanbit"])
     token_id, secret = acc.issue_token("s1", ["lineage:write"])
-    raw = (tmp_path / "state.sqlite").read_bytes()
-    assert secret.encode() not in raw
+    raw = stored_text(state_location)
+    assert token_id in raw and secret not in raw and secret[len("hdcat_") :] not in raw
     with pytest.raises(Invalid, match="scope"):
         acc.issue_token("s1", ["everything"])
     with pytest.raises(Invalid, match="may not act for"):
@@ -87,7 +115,7 @@ def test_tokens_are_stored_hashed_and_scoped(acc, tmp_path):
     assert principal.user == "s1" and principal.hospitals == {"hanbit"} and principal.token_id == token_id
 
 
-def test_a_tokens_last_use_is_written_at_most_once_a_minute(acc, tmp_path):
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(acc, state_location):
     """Every authentication used to write `last_used` (a disk sync a request); now a minute apart at most."""
     acc.add_user("s1", "steward", ["hanbit"])
     token_id, secret = acc.issue_token("s1", ["lineage:write"])
@@ -102,12 +130,19 @@ def test_a_tokens_last_use_is_written_at_most_once_a_minute(acc, tmp_path):
     acc.authenticate(secret)
     assert last_used() == first  # within the minute: not written again
     earlier = (datetime.fromisoformat(first) - timedelta(minutes=2)).isoformat()
-    acc._db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (earlier, token_id))
+    raw_sql(state_location, "UPDATE tokens SET last_used = :at WHERE id = :id", at=earlier, id=token_id)
     acc.authenticate(secret)
     assert datetime.fromisoformat(last_used()) > datetime.fromisoformat(earlier) + timedelta(minutes=1)
 
 
-def test_audit_chain_detects_edits_and_deletions(app, acc, tmp_path):
+#: the append-only guards, as each database names them (catalog.state_db)
+GUARDS = {
+    "sqlite": ("DROP TRIGGER audit_no_update",),
+    "postgresql": ("DROP TRIGGER audit_no_change ON audit",),
+}
+
+
+def test_audit_chain_detects_edits_and_deletions(app, acc, state_location):
     acc.add_user("etl", "steward", ["hanbit"])
     _, writer = acc.issue_token("etl", ["lineage:write"])
     app.test_client().post("/api/v1/lineage", json=APPLE, headers={"Authorization": f"Bearer {writer}"})
@@ -118,16 +153,18 @@ def test_audit_chain_detects_edits_and_deletions(app, acc, tmp_path):
     assert body["intact"] and {"user.add", "token.issue", "lineage.event"} <= set(actions)
     assert actions[0] == "audit.read"  # the auditor's read is itself recorded
     assert acc.verify_audit()[0]
-    db = sqlite3.connect(str(tmp_path / "state.sqlite"))
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        db.execute("UPDATE audit SET actor = 'someone else' WHERE seq = 1")
-    # someone with file access drops the guard and edits an entry: the chain shows it
-    db.execute("DROP TRIGGER audit_no_update")
-    db.execute("UPDATE audit SET actor = 'someone else' WHERE seq = 2")
-    db.commit()
+    changes = ["UPDATE audit SET actor = 'someone else' WHERE seq = 1", "DELETE FROM audit WHERE seq = 1"]
+    if not isinstance(state_location, Path):
+        changes.append("TRUNCATE audit")  # PostgreSQL's way to empty a table without deleting rows
+    for change in changes:
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"):
+            raw_sql(state_location, change)
+    # someone with write access drops the guard and edits an entry: the chain shows it
+    for statement in GUARDS["sqlite" if isinstance(state_location, Path) else "postgresql"]:
+        raw_sql(state_location, statement)
+    raw_sql(state_location, "UPDATE audit SET actor = 'someone else' WHERE seq = 2")
     intact, _, problem = acc.verify_audit()
     assert not intact and "entry 2 was changed" in problem
-    db.close()
 
 
 def test_audit_export_csv_and_prov(app, acc):

@@ -1,16 +1,18 @@
 """The audit trail cannot be cut, emptied, re-chained or forged without `hdcat audit verify` saying so,
-and writers in several processes never fork it."""
+and writers in several processes never fork it: on each kind of state database (a SQLite file,
+PostgreSQL), with `state_location`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import multiprocessing
-import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import sqlalchemy
 from hdcat.catalog.accounts import GENESIS, Accounts
 from hdcat.catalog.audit_anchor import checkpoints, write_checkpoint
 from hdcat.catalog.config import Settings
@@ -18,14 +20,14 @@ from hdcat.catalog.service import Catalog
 
 
 @pytest.fixture
-def trail(tmp_path):
+def trail(tmp_path, state_location):
     """A trail of 20 entries anchored by a checkpoint, in a real store on disk."""
     cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
-    acc = Accounts(tmp_path / "state.sqlite")
+    acc = Accounts(state_location)
     for i in range(20):
         acc.audit("sam", "definition.publish", f"d{i}", {"i": i})
     assert write_checkpoint(cat.store, cat.base, acc) == acc.head()
-    yield cat, acc, tmp_path / "state.sqlite"
+    yield cat, acc, state_location
     acc.close()
     cat.close()
 
@@ -34,30 +36,53 @@ def verify(cat, acc):
     return acc.verify_audit(checkpoints(cat.store, cat.base))
 
 
-def tamper(path, *statements):
-    """What someone with write access to state.sqlite can do: drop the append-only triggers and rewrite."""
-    db = sqlite3.connect(path)
-    db.execute("DROP TRIGGER IF EXISTS audit_no_update")
-    db.execute("DROP TRIGGER IF EXISTS audit_no_delete")
-    for s in statements:
-        db.execute(*s) if isinstance(s, tuple) else db.execute(s)
-    db.commit()
-    db.close()
+#: dropping the append-only guards, as each database names them (catalog.state_db)
+UNGUARD = {
+    "sqlite": ("DROP TRIGGER IF EXISTS audit_no_update", "DROP TRIGGER IF EXISTS audit_no_delete"),
+    "postgresql": (
+        "DROP TRIGGER IF EXISTS audit_no_change ON audit",
+        "DROP TRIGGER IF EXISTS audit_no_truncate ON audit",
+    ),
+}
 
 
-def rechain(path):
+def tamper(location, *statements):
+    """What someone with write access to the state database can do: drop the append-only triggers and
+    rewrite (statements: SQL, or (SQL, named parameters))."""
+    from hdcat.catalog.state_db import StateDatabase
+
+    db = StateDatabase(location)
+    try:
+        with db.writing() as conn:
+            for s in UNGUARD["sqlite" if isinstance(location, Path) else "postgresql"]:
+                conn.exec_driver_sql(s)
+            for s in statements:
+                sql, params = s if isinstance(s, tuple) else (s, {})
+                conn.execute(sqlalchemy.text(sql), params)
+    finally:
+        db.close()
+
+
+def rechain(location):
     """Recompute every hash after an edit, as an attacker without a key would."""
-    db = sqlite3.connect(path)
-    prev = GENESIS
-    for seq, at, actor, action, target, detail, origin in db.execute(
-        "SELECT seq, at, actor, action, target, detail, origin FROM audit ORDER BY seq"
-    ).fetchall():
-        body = json.dumps([prev, at, actor, action, target, detail, origin], ensure_ascii=False)
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
-        prev = digest
-    db.commit()
-    db.close()
+    from hdcat.catalog.state_db import StateDatabase
+
+    db = StateDatabase(location)
+    try:
+        with db.writing() as conn:
+            prev = GENESIS
+            for seq, at, actor, action, target, detail, origin in conn.exec_driver_sql(
+                "SELECT seq, at, actor, action, target, detail, origin FROM audit ORDER BY seq"
+            ).all():
+                body = json.dumps([prev, at, actor, action, target, detail, origin], ensure_ascii=False)
+                digest = hashlib.sha256(body.encode()).hexdigest()
+                conn.execute(
+                    sqlalchemy.text("UPDATE audit SET prev_hash = :prev, hash = :hash WHERE seq = :seq"),
+                    {"prev": prev, "hash": digest, "seq": seq},
+                )
+                prev = digest
+    finally:
+        db.close()
 
 
 def test_an_untouched_trail_verifies(trail):
@@ -89,21 +114,21 @@ def test_an_edit_re_chained_is_found(trail):
     assert not intact and "entry 20 is not the entry the checkpoint saw" in problem
 
 
-def test_a_forged_entry_fails_with_a_key(tmp_path, monkeypatch):
+def test_a_forged_entry_fails_with_a_key(state_location, monkeypatch):
     monkeypatch.setenv("HDCAT_AUDIT_KEY", "k" * 32)
-    acc = Accounts(tmp_path / "state.sqlite")
+    acc = Accounts(state_location)
     for i in range(5):
         acc.audit("sam", "x", str(i), {})
     assert acc.verify_audit() == (True, 5, None)
     seq, head = acc.head()
     forged = hashlib.sha256(b"anything").hexdigest()
     tamper(
-        tmp_path / "state.sqlite",
+        state_location,
         (
             "INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
             "VALUES ('2026-12-01T00:00:00+00:00', 'adm', 'user.add', 'mallory', '{}', "
-            "'local', ?, ?)",
-            (head, forged),
+            "'local', :head, :forged)",
+            {"head": head, "forged": forged},
         ),
     )
     intact, _, problem = acc.verify_audit()
@@ -114,26 +139,40 @@ def test_a_forged_entry_fails_with_a_key(tmp_path, monkeypatch):
     acc.close()
 
 
-def _writer(path, name, count):
-    acc = Accounts(path)
+def _writer(location, name, count):
+    acc = Accounts(location)
     for i in range(count):
         acc.audit(name, "x", str(i), {})
     acc.close()
 
 
-def test_writers_in_three_processes_never_fork_the_chain(tmp_path):
-    path = tmp_path / "state.sqlite"
-    Accounts(path).close()
+def test_writers_in_three_processes_never_fork_the_chain(state_location):
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(path, f"p{i}", 60)) for i in range(3)]
+    # each process makes the tables too, at the same time (PostgreSQL: one after the other, under a lock)
+    procs = [ctx.Process(target=_writer, args=(state_location, f"p{i}", 60)) for i in range(3)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    acc = Accounts(path)
+    acc = Accounts(state_location)
     assert acc.verify_audit() == (True, 180, None)
+    assert {e["actor"] for e in acc.audit_entries(-1)} == {"p0", "p1", "p2"}
     acc.close()
+
+
+def test_a_run_is_recorded_once_whoever_records_it(state_location):
+    """A worker writes its run's entry, a server sharing the trail records the same run late: one entry."""
+    worker, server = Accounts(state_location), Accounts(state_location)  # as two processes
+    try:
+        assert worker.audit_run("sam", "balgeun", {"run": "run-1", "status": "changed"}) is not None
+        late = {"run": "run-1", "status": "changed", "recorded_late": True}
+        assert server.audit_run("hdcat", "balgeun", late) is None
+        assert server.audit_run("hdcat", "balgeun", {**late, "run": "run-10"}) is not None  # not a prefix
+        assert server.audited_runs() == {"run-1", "run-10"} and len(server.audit_entries(-1)) == 2
+    finally:
+        worker.close()
+        server.close()
 
 
 def test_the_command_line_verifies_against_the_checkpoints(tmp_path):

@@ -157,15 +157,18 @@ def _follow_other_writers(app: Flask) -> None:
 
 
 class _AuditCatchUp:
-    """With harvest workers ([service] queue), a worker writes its runs' audit entries into its own state
-    file, which on another machine is not this server's: the server's trail would miss those harvests.
-    When another process wrote to the graph, the runs in the store without an entry here get one (marked
-    recorded late, harvested by another process), in the background, at most every LOOK_EVERY seconds,
-    and only once a run has ended SETTLED seconds ago (a worker sharing this state file writes its own
-    entry just after its commit; the two never both write one)."""
+    """With harvest workers ([service] queue), a worker writes its runs' audit entries into its own state:
+    a state file on another machine is not this server's, and the server's trail would miss those
+    harvests. When another process wrote to the graph, the runs in the store without an entry here get one
+    (marked recorded late, harvested by another process), in the background, at most every LOOK_EVERY
+    seconds, and only once a run has ended SETTLED seconds ago. With one shared state ([service] state)
+    the worker's own entry is on this trail already, and only a worker killed before writing it leaves a
+    run to record: the wait is SETTLED_SHARED, so the worker's entry (naming who asked) comes first.
+    Either way a run is recorded once: Accounts.audit_run looks and appends in one transaction."""
 
     LOOK_EVERY = 5.0
     SETTLED = 3.0
+    SETTLED_SHARED = 60.0
 
     def __init__(self, app: Flask):
         import threading
@@ -198,11 +201,12 @@ class _AuditCatchUp:
             with self.app.app_context():
                 from hdcat.web.auth import accounts
 
+                settings = self.app.extensions["hdcat"].settings
                 waiting = operations.reconcile_harvest_audit(
                     self.app.extensions["hdcat"],
                     accounts(),
                     limit=500,
-                    settled=self.SETTLED,
+                    settled=self.SETTLED_SHARED if settings.service.state else self.SETTLED,
                     by_another_process=True,
                 )
         except Exception:  # the next write or look repairs it; the runs are in the store meanwhile

@@ -10,7 +10,7 @@ import sys
 
 import click
 from hdcat.catalog import HdcatError
-from hdcat.web.commands import audit, definitions, harvesting, people, serving, workers
+from hdcat.web.commands import audit, definitions, harvesting, people, serving, state, workers
 from hdcat.web.commands.common import Context, bundled_config, console, resolve_config
 
 __all__ = ["main", "run", "bundled_config", "resolve_config"]
@@ -44,6 +44,7 @@ for command in (
     people.users,
     people.tokens,
     audit.audit,
+    state.state,
     definitions.definitions,
     serving.bench,
 ):

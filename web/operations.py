@@ -18,8 +18,9 @@ _SYNC_LOCK = threading.Lock()
 
 
 def _audit_run(accounts, actor: str, source: str, detail: dict, origin: str = "local") -> None:
-    """One `harvest.run` entry; `detail` holds the run id, status and counts (the trail's shape for runs)."""
-    accounts.audit(actor, "harvest.run", source, detail, origin=origin)
+    """One `harvest.run` entry; `detail` holds the run id, status and counts (the trail's shape for runs).
+    A run the trail records already (another process sharing it wrote the entry) is not recorded again."""
+    accounts.audit_run(actor, source, detail, origin=origin)
 
 
 def audit_harvests(accounts, runs: Iterable[HarvestRun], actor: str, origin: str = "local") -> None:
@@ -63,10 +64,11 @@ def reconcile_harvest_audit(
     catalog, accounts, limit: int = 5000, settled: float = 0.0, by_another_process: bool = False
 ) -> int:
     """Runs committed to the store without their audit entry get it now, marked as recorded late: the
-    process was killed between the two writes, which live in different files, or (`by_another_process`)
-    a harvest worker ran it and keeps its own trail. `settled`: only runs that ended at least that many
-    seconds ago, since a worker that shares this state file writes its own entry just after its commit.
-    Returns how many runs still lack one (younger than `settled`)."""
+    process was killed between the two writes, which go to different databases (the store, the state), or
+    (`by_another_process`) a harvest worker ran it and keeps its own trail. `settled`: only runs that ended
+    at least that many seconds ago, since a worker that shares this state writes its own entry just after
+    its commit (and if both write, Accounts.audit_run keeps the first). Returns how many runs still lack
+    one (younger than `settled`)."""
     audited = accounts.audited_runs()
     missing = [r for r in catalog.runs.list(limit=limit) if r["id"] not in audited]
     cutoff = datetime.now(UTC) - timedelta(seconds=settled)

@@ -75,6 +75,15 @@ def reindex_with_progress(search) -> int:
     return count
 
 
+def prepare_state(settings) -> None:
+    """Reach the state database (`[service] state`, else the data folder's file) and create its tables
+    before a long-running process starts, so a wrong URL is said at once, not at the first sign-in."""
+    from hdcat.catalog import AccessRequests, Accounts
+
+    for part in (Accounts, AccessRequests):
+        part.for_settings(settings).close()
+
+
 @contextmanager
 def open_accounts(obj: Context):
     """The deployment's accounts file, open for one command."""

@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 import click
-from hdcat.web.commands.common import Context, bundled_config, console, open_search, reindex_with_progress
+from hdcat.web.commands.common import (
+    Context,
+    bundled_config,
+    console,
+    open_search,
+    prepare_state,
+    reindex_with_progress,
+)
 from hdcat.web.commands.harvesting import run_harvest, sync_search
 
 #: the benchmarks in the repository's bench/ folder, by the name `hdcat bench NAME` takes
@@ -89,6 +96,7 @@ def serve(obj: Context, host, port, threads):
 
         require_shared_store(settings)
         prepare_queue(settings.service.queue)
+    prepare_state(settings)
     catalog = obj.catalog(settings)
     try:
         _serve(catalog, host, port, threads=threads)
@@ -137,7 +145,7 @@ def demo_accounts(settings) -> None:
     """One account per role for trying the demo, with a fresh random password printed once."""
     from hdcat.catalog import Accounts
 
-    acc = Accounts(Path(settings.data_dir) / "state.sqlite")
+    acc = Accounts.for_settings(settings)
     try:
         if acc.users():
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from hdcat.web.commands.common import Context, console
+from hdcat.web.commands.common import Context, console, prepare_state
 
 
 @click.command()
@@ -44,6 +44,7 @@ def worker(obj: Context, concurrency, until_empty, heartbeat, stalled_after):
     runner = HarvestWorker(
         settings, concurrency=concurrency, heartbeat=heartbeat, stalled_after=stalled_after
     )
+    prepare_state(settings)  # with [service] state, the trail its runs' entries go to is the shared one
     logs.configure()
     import logging
 
