@@ -48,8 +48,9 @@ def raw_sql(location, statement: str, **params) -> None:
 
 def stored_text(location) -> str:
     """Everything the state holds, as text: the file's bytes, or every row of the tables with secrets."""
-    if isinstance(location, Path):
-        return location.read_bytes().decode("utf-8", errors="replace")
+    if isinstance(location, Path):  # the file and its write-ahead log, where recent writes are
+        files = [location, location.with_name(location.name + "-wal")]
+        return "".join(f.read_bytes().decode("utf-8", errors="replace") for f in files if f.exists())
     from hdcat.catalog.state_db import StateDatabase
 
     db = StateDatabase(location)

@@ -106,7 +106,7 @@ def test_an_emptied_trail_is_found(trail):
 
 def test_an_edit_re_chained_is_found(trail):
     cat, acc, path = trail
-    tamper(path, ("UPDATE audit SET actor = 'someone-else' WHERE seq = 7",))
+    tamper(path, "UPDATE audit SET actor = 'someone-else' WHERE seq = 7")
     assert not verify(cat, acc)[0]  # the chain alone catches the edit…
     rechain(path)
     assert acc.verify_audit() == (True, 20, None)  # …and misses it once re-chained, without the anchor

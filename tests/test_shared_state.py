@@ -20,7 +20,7 @@ from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import load_settings
 from hdcat.catalog.errors import ConfigError
 
-from tests.conftest import csrf_token, fresh_database
+from tests.conftest import csrf_token, fresh_database, postgres_url
 from tests.test_service import Server, _env, write_config
 
 pytestmark = pytest.mark.timeout(300)
@@ -185,3 +185,25 @@ def test_a_single_servers_state_is_copied_into_postgresql_with_its_chain(tmp_pat
         copied_requests.close()
     again = hdcat(tmp_path, env, "state", "copy", "--to", state_url)
     assert again.returncode == 2 and "already holds users" in " ".join(again.stderr.split())
+
+
+def test_a_state_database_gone_away_is_a_503_naming_it(tmp_path, state_url):
+    import psycopg
+    from hdcat.catalog.config import Settings
+    from hdcat.catalog.service import Catalog
+    from hdcat.web.app import create_app
+
+    acc = Accounts(state_url)
+    acc.add_user("aud", "auditor")
+    _, secret = acc.issue_token("aud", ["audit:read"])
+    app = create_app(catalog=Catalog(Settings(store_url="memory:", data_dir=tmp_path)), accounts=acc)
+    client = app.test_client()
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/audit", headers=bearer).status_code == 200
+    name = state_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    r = client.get("/api/v1/audit", headers=bearer)
+    assert r.status_code == 503 and r.get_json()["error"] == "state_unavailable", r.get_data(as_text=True)
+    assert f"the state database at {state_url}" in r.get_json()["message"]
+    acc.close()
