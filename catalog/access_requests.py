@@ -21,8 +21,8 @@ from pathlib import Path
 
 from hdcat.catalog.accounts import Principal
 from hdcat.catalog.errors import Conflict, Forbidden, Invalid, NotFound
-from hdcat.catalog.state_db import StateDatabase, state_location
-from sqlalchemy import bindparam, text
+from hdcat.catalog.state_db import StateDatabase, sql, state_location
+from sqlalchemy import bindparam
 
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS access_request (
@@ -116,9 +116,9 @@ class AccessRequests:
     def close(self) -> None:
         self._db.close()
 
-    def _rows(self, sql: str, **params) -> list:
+    def _rows(self, statement: str, **params) -> list:
         with self._db.connect() as conn:
-            return conn.execute(text(sql), params).all()
+            return conn.execute(sql(statement), params).all()
 
     # ---- writes ------------------------------------------------------------------------------
     def submit(self, who: Principal, dataset: dict, application: Application) -> dict:
@@ -150,7 +150,7 @@ class AccessRequests:
         }
         with self._db.connect() as conn:
             conn.execute(
-                text(
+                sql(
                     f"INSERT INTO access_request ({_COLUMNS}) VALUES ({', '.join(':' + f for f in _FIELDS)})"
                 ),
                 record,
@@ -180,7 +180,7 @@ class AccessRequests:
                 raise Conflict(f"the request is {current['status']}: it cannot be {_PAST[step]} now")
             at = _now()
             conn.execute(
-                text(
+                sql(
                     "INSERT INTO access_message (request, author, kind, body, at) "
                     "VALUES (:request, :author, :kind, :body, :at)"
                 ),
@@ -188,7 +188,7 @@ class AccessRequests:
             )
             decided = step in ("approve", "reject")
             conn.execute(
-                text(
+                sql(
                     "UPDATE access_request SET status = :status, updated = :at, reason = COALESCE(:reason, "
                     "reason), decided_by = COALESCE(:decided_by, decided_by) WHERE id = :id"
                 ),
@@ -211,7 +211,7 @@ class AccessRequests:
 
     def _get(self, conn, request_id: str, who: Principal) -> dict:
         row = conn.execute(
-            text(f"SELECT {_COLUMNS} FROM access_request WHERE id = :id"), {"id": request_id}
+            sql(f"SELECT {_COLUMNS} FROM access_request WHERE id = :id"), {"id": request_id}
         ).first()
         record = _record(row) if row else None
         if record is None or not (record["requester"] == who.user or decides(who, record["hospital"])):
@@ -219,7 +219,7 @@ class AccessRequests:
         record["messages"] = [
             {"author": a, "kind": k, "body": b, "at": at}
             for a, k, b, at in conn.execute(
-                text("SELECT author, kind, body, at FROM access_message WHERE request = :id ORDER BY seq"),
+                sql("SELECT author, kind, body, at FROM access_message WHERE request = :id ORDER BY seq"),
                 {"id": request_id},
             )
         ]
@@ -255,7 +255,7 @@ class AccessRequests:
             for r in requests.values()
         ]
         ids = list(requests)
-        in_ids = text(
+        in_ids = sql(
             "SELECT seq, request, author, kind, at FROM access_message WHERE request IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
         with self._db.connect() as conn:

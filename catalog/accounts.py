@@ -22,8 +22,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
-from hdcat.catalog.state_db import StateDatabase, state_location
-from sqlalchemy import Connection, text
+from hdcat.catalog.state_db import StateDatabase, sql, state_location
+from sqlalchemy import Connection
 
 ROLES = ("researcher", "steward", "auditor", "admin")
 SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write", "access:write")
@@ -179,18 +179,18 @@ class Accounts:
     def close(self) -> None:
         self._db.close()
 
-    def _one(self, sql: str, **params):
+    def _one(self, statement: str, **params):
         with self._db.connect() as conn:
-            return conn.execute(text(sql), params).first()
+            return conn.execute(sql(statement), params).first()
 
-    def _all(self, sql: str, **params) -> list:
+    def _all(self, statement: str, **params) -> list:
         with self._db.connect() as conn:
-            return conn.execute(text(sql), params).all()
+            return conn.execute(sql(statement), params).all()
 
-    def _run(self, sql: str, **params) -> None:
+    def _run(self, statement: str, **params) -> None:
         """One statement on its own (it needs no transaction around it)."""
         with self._db.connect() as conn:
-            conn.execute(text(sql), params)
+            conn.execute(sql(statement), params)
 
     # ---- users ------------------------------------------------------------------------------
     def add_user(
@@ -208,10 +208,10 @@ class Accounts:
             raise Invalid("password: at least 12 characters", field="password")
         password_hash = generate_password_hash(password) if password else None
         with self._db.writing() as conn:
-            if conn.execute(text("SELECT 1 FROM users WHERE name = :name"), {"name": name}).first():
+            if conn.execute(sql("SELECT 1 FROM users WHERE name = :name"), {"name": name}).first():
                 raise Conflict(f"user {name!r} exists already")
             conn.execute(
-                text(
+                sql(
                     "INSERT INTO users (name, role, hospitals, password_hash, disabled, created) "
                     "VALUES (:name, :role, :hospitals, :password_hash, 0, :created)"
                 ),
@@ -246,7 +246,7 @@ class Accounts:
     def disable_user(self, name: str, actor: str = "cli") -> None:
         self.user(name)
         with self._db.writing() as conn:
-            conn.execute(text("UPDATE users SET disabled = 1 WHERE name = :name"), {"name": name})
+            conn.execute(sql("UPDATE users SET disabled = 1 WHERE name = :name"), {"name": name})
             _append(conn, actor, "user.disable", name, {})
 
     def check_password(self, name: str, password: str) -> bool:
@@ -294,12 +294,12 @@ class Accounts:
         password_hash = generate_password_hash(password)
         with self._db.writing() as conn:
             conn.execute(
-                text("UPDATE users SET password_hash = :hash WHERE name = :name"),
+                sql("UPDATE users SET password_hash = :hash WHERE name = :name"),
                 {"hash": password_hash, "name": name},
             )
             # a new password ends every session signed in with the old one
             conn.execute(
-                text('UPDATE sessions SET ended = :now WHERE "user" = :name AND ended IS NULL'),
+                sql('UPDATE sessions SET ended = :now WHERE "user" = :name AND ended IS NULL'),
                 {"now": _now().isoformat(), "name": name},
             )
             _append(conn, actor, "user.password", name, {})
@@ -353,7 +353,7 @@ class Accounts:
         now = _now()
         with self._db.writing() as conn:
             conn.execute(
-                text(
+                sql(
                     'INSERT INTO tokens (id, "user", secret_hash, scopes, hospitals, created, expires) '
                     "VALUES (:id, :user, :secret_hash, :scopes, :hospitals, :created, :expires)"
                 ),
@@ -374,10 +374,10 @@ class Accounts:
 
     def revoke_token(self, token_id: str, actor: str = "cli") -> None:
         with self._db.writing() as conn:
-            if not conn.execute(text("SELECT 1 FROM tokens WHERE id = :id"), {"id": token_id}).first():
+            if not conn.execute(sql("SELECT 1 FROM tokens WHERE id = :id"), {"id": token_id}).first():
                 raise NotFound(f"no token {token_id!r}")
             conn.execute(
-                text("UPDATE tokens SET revoked = :now WHERE id = :id"),
+                sql("UPDATE tokens SET revoked = :now WHERE id = :id"),
                 {"now": _now().isoformat(), "id": token_id},
             )
             _append(conn, actor, "token.revoke", token_id, {})
@@ -476,10 +476,10 @@ class Accounts:
     ) -> list[dict]:
         """Newest first (`limit` -1: all); `where` narrows to one person, one action and a span of days
         (UTC)."""
-        sql, params = (where or AuditFilter()).sql()
+        where_clause, params = (where or AuditFilter()).sql()
         rows = self._all(
             "SELECT seq, at, actor, action, target, detail, origin, hash FROM audit "
-            f"{sql} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
+            f"{where_clause} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
             **params,
             limit=limit if limit >= 0 else _NO_LIMIT,
             offset=offset,
@@ -641,13 +641,13 @@ def _append(
     """Chain an entry to the trail's head, inside `conn`'s writing transaction (StateDatabase.writing):
     it shuts out every other writer, in every process, before the head is read, so two writers can never
     both append to the same head (a fork). Returns the entry's seq."""
-    last = conn.execute(text("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")).first()
+    last = conn.execute(sql("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")).first()
     prev = last[0] if last else GENESIS
     at = _now().isoformat()
     body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
     digest = entry_hash(prev, at, actor, action, target, body, origin, audit_key())
     return conn.execute(
-        text(
+        sql(
             "INSERT INTO audit (at, actor, action, target, detail, origin, prev_hash, hash) "
             "VALUES (:at, :actor, :action, :target, :detail, :origin, :prev, :hash) RETURNING seq"
         ),
@@ -667,7 +667,7 @@ def _append(
 def _run_recorded(conn: Connection, run_id: str) -> bool:
     # details are JSON with sorted keys ('"run": "…"'); LIKE narrows, the parsed detail decides
     rows = conn.execute(
-        text("SELECT detail FROM audit WHERE action = 'harvest.run' AND detail LIKE :pattern"),
+        sql("SELECT detail FROM audit WHERE action = 'harvest.run' AND detail LIKE :pattern"),
         {"pattern": f'%"run": {json.dumps(run_id)}%'},
     )
     return any(json.loads(d).get("run") == run_id for (d,) in rows)
