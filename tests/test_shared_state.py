@@ -207,3 +207,54 @@ def test_a_state_database_gone_away_is_a_503_naming_it(tmp_path, state_url):
     assert r.status_code == 503 and r.get_json()["error"] == "state_unavailable", r.get_data(as_text=True)
     assert f"the state database at {state_url}" in r.get_json()["message"]
     acc.close()
+
+
+def test_a_workers_run_is_on_the_shared_trail_once_naming_who_asked(tmp_path, state_url):
+    """`hdcat harvest` enqueues, an `hdcat worker` in a data folder of its own runs the job: with one state
+    the worker's entry is on the trail everyone reads, and a server looking for runs other processes
+    left unrecorded (web/app.py's _AuditCatchUp) finds none to add."""
+    import shutil
+
+    from hdcat.catalog.config import Settings
+    from hdcat.catalog.service import Catalog
+    from hdcat.web import operations
+
+    from tests.conftest import ROOT, fresh_store_url
+    from tests.test_harvest_workers import Worker, _enqueue, _runs
+
+    store = fresh_store_url("fuseki", tmp_path)
+    shutil.copy(ROOT / "harvesters/samples/consortium/balgeun/catalog.ttl", tmp_path / "balgeun.ttl")
+    write_config(
+        tmp_path,
+        '[[sources]]\nname = "balgeun-dcat"\nhospital = "balgeun"\nkind = "dcat"\nlocation = "balgeun.ttl"\n'
+        'schedule = "manual"\n',
+    )
+    with fresh_database("hdcat_queue") as queue_url:
+        env = _env(tmp_path, HDCAT_STORE=store, HDCAT_QUEUE_URL=queue_url, HDCAT_STATE_URL=state_url)
+        asking = _enqueue(tmp_path, env, "balgeun-dcat")
+        (tmp_path / "worker").mkdir()
+        shutil.copy(tmp_path / "hdcat.toml", tmp_path / "worker" / "hdcat.toml")
+        shutil.copy(tmp_path / "balgeun.ttl", tmp_path / "worker" / "balgeun.ttl")
+        worker = Worker(tmp_path / "worker", env, "--until-empty")
+        try:
+            _, err = asking.communicate(timeout=180)
+            assert asking.returncode == 0, err
+            assert worker.proc.wait(120) == 0, worker.output()
+        finally:
+            worker.stop()
+            if asking.poll() is None:
+                asking.kill()
+    (run,) = _runs(store, tmp_path)
+    acc = Accounts(state_url)
+    catalog = Catalog(Settings(store_url=store, data_dir=tmp_path / "server"))
+    try:
+        entries = [e for e in acc.audit_entries(-1) if e["action"] == "harvest.run"]
+        assert [e["detail"]["run"] for e in entries] == [run["id"]]
+        assert entries[0]["actor"].startswith("cli:") and "recorded_late" not in entries[0]["detail"]
+        # what the server does when it sees another process wrote to the graph: nothing left to record
+        assert operations.reconcile_harvest_audit(catalog, acc, by_another_process=True) == 0
+        assert [e for e in acc.audit_entries(-1) if e["action"] == "harvest.run"] == entries
+        assert acc.verify_audit()[0]
+    finally:
+        catalog.close()
+        acc.close()
