@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
@@ -97,6 +98,12 @@ def serve(obj: Context, host, port, threads):
         require_shared_store(settings)
         prepare_queue(settings.service.queue)
     prepare_state(settings)
+    if settings.service.state and not os.environ.get("HDCAT_SECRET_KEY"):
+        console.print(
+            "[yellow]the state is shared ([service] state) but HDCAT_SECRET_KEY is not set: this process "
+            f"signs sessions with its own key ({settings.data_dir}/secret_key), so a sign-in here is not "
+            "one on the other site processes; give them all the same HDCAT_SECRET_KEY[/yellow]"
+        )
     catalog = obj.catalog(settings)
     try:
         _serve(catalog, host, port, threads=threads)
