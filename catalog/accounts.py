@@ -179,6 +179,11 @@ class Accounts:
     def close(self) -> None:
         self._db.close()
 
+    def ping(self) -> str:
+        """The state database's kind ("sqlite", "postgresql") once it answers; StateUnavailable if not."""
+        self._one("SELECT 1")
+        return self._db.dialect.name
+
     def _one(self, statement: str, **params):
         with self._db.connect() as conn:
             return conn.execute(sql(statement), params).first()

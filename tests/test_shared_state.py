@@ -70,6 +70,7 @@ def test_two_site_processes_share_users_tokens_sessions_and_one_audit_trail(tmp_
     with ThreadPoolExecutor(2) as pool:
         a, b = pool.map(Server, folders, envs)
     try:
+        assert a.get("/readyz").json()["state"] == {"ok": True, "kind": "postgresql"}
         r = hdcat(folders[0], envs[0], "users", "add", "sam", "--role", "steward", "--hospital", "hanbit",
                   "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
         assert r.returncode == 0, r.stderr
@@ -206,6 +207,9 @@ def test_a_state_database_gone_away_is_a_503_naming_it(tmp_path, state_url):
     r = client.get("/api/v1/audit", headers=bearer)
     assert r.status_code == 503 and r.get_json()["error"] == "state_unavailable", r.get_data(as_text=True)
     assert f"the state database at {state_url}" in r.get_json()["message"]
+    state = client.get("/readyz").get_json()["state"]
+    assert state["ok"] is False and "the state database at" in state["error"]
+    assert client.get("/datasets").status_code == 200  # public pages do without it
     acc.close()
 
 

@@ -35,6 +35,17 @@ def _search_check() -> dict:
         return {"ok": False, "engine": search.backend.name, "error": exc.message}
 
 
+def _state_check() -> dict:
+    """Reported, never a reason to be unready: public pages and the API's reads do without accounts, and a
+    shared state database that is down is down for every site process alike."""
+    from hdcat.web.auth import accounts
+
+    try:
+        return {"ok": True, "kind": accounts().ping()}
+    except HdcatError as exc:
+        return {"ok": False, "error": exc.message}
+
+
 def _sources() -> list[dict]:
     """The last run of each configured source, and how old it is."""
     now = datetime.now(UTC)
@@ -76,6 +87,7 @@ def readyz():
         "status": "ready" if ready else "not_ready",
         "store": store,
         "search": search,
+        "state": _state_check(),
         "sources": _sources() if store["ok"] else [],
     }
     return body, (200 if ready else 503)
