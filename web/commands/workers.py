@@ -35,6 +35,7 @@ from hdcat.web.commands.common import Context, console, prepare_state
 @click.pass_obj
 def worker(obj: Context, concurrency, until_empty, heartbeat, stalled_after):
     """Run harvest jobs from the queue (needs [service] queue and the graph on a SPARQL server)."""
+    from hdcat.catalog import state_location
     from hdcat.web import logs
     from hdcat.web.harvest_queue import HarvestWorker, masked
 
@@ -55,6 +56,6 @@ def worker(obj: Context, concurrency, until_empty, heartbeat, stalled_after):
     console.print(
         f"[bold green]hdcat worker[/bold green] taking harvest jobs from {masked(settings.service.queue)} "
         f"into {masked(settings.store_url)} ({concurrency} at a time; Ctrl+C or SIGTERM stops after "
-        "running jobs)"
+        f"running jobs); audit entries to {masked(str(state_location(settings)))}"
     )
     runner.run(until_empty=until_empty)
