@@ -253,3 +253,48 @@ def test_the_trail_is_filtered_by_person_action_and_days(app, acc, monkeypatch):
         and "<dt>note</dt><dd>first</dd>" in html
     )
     assert 'href="/audit?page=2' not in html or "actor=sam" in html
+
+
+#: the accounts' tables as hdcat wrote them before the state could live in PostgreSQL (sqlite3's own
+#: script, `user` unquoted): a deployment's existing state.sqlite
+SCHEMA_BEFORE = """
+CREATE TABLE users (
+  name TEXT PRIMARY KEY, role TEXT NOT NULL, hospitals TEXT NOT NULL, password_hash TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL);
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), secret_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL, hospitals TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL,
+  revoked TEXT, last_used TEXT);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, detail TEXT NOT NULL, origin TEXT NOT NULL, prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), started TEXT NOT NULL, ended TEXT);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"""
+
+
+def test_a_state_file_from_before_keeps_working_with_the_same_tables(tmp_path):
+    import contextlib
+    import sqlite3
+
+    path = tmp_path / "state.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(SCHEMA_BEFORE)
+        db.execute("INSERT INTO users VALUES ('old', 'steward', '[\"hanbit\"]', NULL, 0, '2026-01-01')")
+        db.commit()
+    acc = Accounts(path)
+    try:
+        _, secret = acc.issue_token("old", ["lineage:write"])
+        assert acc.authenticate(secret).user == "old" and acc.verify_audit() == (True, 1, None)
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"):
+            raw_sql(path, "DELETE FROM audit")
+    finally:
+        acc.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"users", "tokens", "audit", "sessions", "sqlite_sequence"}
