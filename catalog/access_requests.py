@@ -150,9 +150,7 @@ class AccessRequests:
         }
         with self._db.connect() as conn:
             conn.execute(
-                sql(
-                    f"INSERT INTO access_request ({_COLUMNS}) VALUES ({', '.join(':' + f for f in _FIELDS)})"
-                ),
+                sql(f"INSERT INTO access_request ({_COLUMNS}) VALUES ({_PLACES})"),
                 record,
             )
         return self.get(request_id, who)
@@ -292,7 +290,8 @@ def next_steps(who: Principal, record: dict) -> list[str]:
 
 _PAST = {"question": "questioned", "answer": "answered", "approve": "approved", "reject": "rejected"}
 _PAST["withdraw"] = "withdrawn"
-_FIELDS = (
+#: a request's columns, in the order its table has them (catalog/state_copy.py copies them too)
+REQUEST_FIELDS = (
     "id",
     "dataset",
     "dataset_title",
@@ -309,10 +308,11 @@ _FIELDS = (
     "created",
     "updated",
 )
-_COLUMNS = ", ".join(_FIELDS)
+_COLUMNS = ", ".join(REQUEST_FIELDS)
+_PLACES = ", ".join(f":{f}" for f in REQUEST_FIELDS)
 
 
 def _record(row) -> dict:
-    record = dict(zip(_FIELDS, row, strict=True))
+    record = dict(zip(REQUEST_FIELDS, row, strict=True))
     record["columns"] = json.loads(record["columns"])
     return record

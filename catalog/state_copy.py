@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hdcat.catalog.access_requests import AccessRequests
+from hdcat.catalog.access_requests import REQUEST_FIELDS, AccessRequests
 from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.errors import Conflict, HdcatError
 from hdcat.catalog.state_db import StateDatabase
@@ -32,23 +32,7 @@ TABLES = {
     ),
     "sessions": ("id", "user", "started", "ended"),
     "audit": ("seq", "at", "actor", "action", "target", "detail", "origin", "prev_hash", "hash"),
-    "access_request": (
-        "id",
-        "dataset",
-        "dataset_title",
-        "hospital",
-        "requester",
-        "purpose",
-        "project",
-        "irb",
-        "columns",
-        "period",
-        "status",
-        "reason",
-        "decided_by",
-        "created",
-        "updated",
-    ),
+    "access_request": REQUEST_FIELDS,
     "access_message": ("seq", "request", "author", "kind", "body", "at"),
 }
 #: tables whose `seq` the database counts: it goes on from the copied rows' last
