@@ -22,7 +22,6 @@ from pathlib import Path
 from hdcat.catalog.accounts import Principal
 from hdcat.catalog.errors import Conflict, Forbidden, Invalid, NotFound
 from hdcat.catalog.state_db import StateDatabase, sql, state_location
-from sqlalchemy import bindparam
 
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS access_request (
@@ -252,6 +251,8 @@ class AccessRequests:
             {"request": r, "seq": 0, "kind": "submit", "author": r["requester"], "at": r["created"]}
             for r in requests.values()
         ]
+        from sqlalchemy import bindparam
+
         ids = list(requests)
         in_ids = sql(
             "SELECT seq, request, author, kind, at FROM access_message WHERE request IN :ids"

@@ -18,12 +18,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
 from hdcat.catalog.state_db import StateDatabase, sql, state_location
-from sqlalchemy import Connection
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 ROLES = ("researcher", "steward", "auditor", "admin")
 SCOPES = ("lineage:write", "audit:read", "harvest:run", "definitions:write", "access:write")

@@ -16,9 +16,12 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hdcat.catalog.errors import StateUnavailable
-from sqlalchemy import Connection, TextClause, create_engine, event, exc, text
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a state is opened: every `hdcat` command would pay 0.3 s
+    from sqlalchemy import Connection, TextClause
 
 #: the PostgreSQL advisory lock every writer of the state takes ("hdst"): appends to the audit chain, steps
 #: of an access request and creating the tables happen one at a time across every process
@@ -29,7 +32,15 @@ _WRITE_LOCK = 0x68647374
 def sql(statement: str) -> TextClause:
     """A statement with :named parameters, parsed once: text() parses at every call, and an audit entry or
     a token's check is a few statements on every request."""
+    from sqlalchemy import text
+
     return text(statement)
+
+
+def _exc():
+    from sqlalchemy import exc
+
+    return exc
 
 
 def masked(url: str) -> str:
@@ -55,6 +66,8 @@ class _Sqlite:
     remedy = "check the data folder's disk and permissions"
 
     def engine(self, location: str | Path):
+        from sqlalchemy import create_engine, event
+
         path = Path(location)
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
@@ -95,6 +108,8 @@ class _Postgres:
     remedy = "start PostgreSQL there or correct [service] state / HDCAT_STATE_URL"
 
     def engine(self, location: str | Path):
+        from sqlalchemy import create_engine
+
         url = re.sub(r"^(postgresql|postgres)(\+psycopg)?://", "postgresql+psycopg://", str(location))
         return create_engine(
             url,
@@ -165,7 +180,7 @@ class StateDatabase:
         try:
             with self._engine.connect() as conn:
                 yield conn
-        except (exc.OperationalError, exc.InterfaceError) as error:
+        except (_exc().OperationalError, _exc().InterfaceError) as error:
             reason = " ".join(str(error.orig or error).split())[:300]
             raise StateUnavailable(
                 f"the state database at {self.label} cannot be used ({reason}); {self.dialect.remedy}"
