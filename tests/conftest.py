@@ -43,7 +43,6 @@ def _external() -> Path | None:
 #: they fail. Everything else runs on the clone alone, on the project's own fixtures.
 HAVE_EXTERNAL = _external() is not None
 EXTERNAL = _external() or ROOT.parent / "shared" / "external"
-_CONFORMANCE_SKIPPED = []
 
 
 def pytest_runtest_setup(item):
@@ -54,27 +53,37 @@ def pytest_runtest_setup(item):
             "the conformance tier is required in CI, but ../shared/external is missing "
             "(set HDCAT_EXTERNAL to its path)"
         )
-    _CONFORMANCE_SKIPPED.append(item.nodeid)
     pytest.skip("conformance tier: ../shared/external is missing")
 
 
 #: tests/test_wheel.py's wheel and clean venv, built and installed in the background from the session's start
 #: (tests/wheel_install.py says why); None when the session does not run those tests
 _WHEEL_INSTALL = None
+#: set in a parallel worker's process by pytest-xdist (gw0, gw1, …); absent in a plain run and in the controller
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _start_wheel_install():
+    from tests.wheel_install import WheelInstall, shared_folder
+
+    # parallel workers share one build; their controller is their parent process
+    return WheelInstall(shared_folder(os.getppid()) if XDIST_WORKER else None)
 
 
 def pytest_collection_finish(session):
     global _WHEEL_INSTALL
     if session.config.option.collectonly or not any(i.path.name == "test_wheel.py" for i in session.items):
         return
-    from tests.wheel_install import WheelInstall
-
-    _WHEEL_INSTALL = WheelInstall()
+    _WHEEL_INSTALL = _start_wheel_install()
 
 
 def pytest_sessionfinish(session):
     if _WHEEL_INSTALL is not None:
         _WHEEL_INSTALL.close()
+    if not XDIST_WORKER and session.config.pluginmanager.hasplugin("dsession"):  # the controller of workers
+        from tests.wheel_install import shared_folder
+
+        shutil.rmtree(shared_folder(os.getpid()), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -82,16 +91,20 @@ def wheel_install():
     """The wheel and the venv holding it alone: (wheel path, venv folder), waited for."""
     global _WHEEL_INSTALL
     if _WHEEL_INSTALL is None:  # asked for by a test the collection hook did not see
-        from tests.wheel_install import WheelInstall
-
-        _WHEEL_INSTALL = WheelInstall()
+        _WHEEL_INSTALL = _start_wheel_install()
     return _WHEEL_INSTALL.result()
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _CONFORMANCE_SKIPPED:
+    # counted from the reports, which reach the controller from parallel workers too
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if "conformance tier" in str(getattr(r, "longrepr", ""))
+    ]
+    if skipped:
         terminalreporter.write_line(
-            f"conformance tier: {len(_CONFORMANCE_SKIPPED)} "
+            f"conformance tier: {len(skipped)} "
             "tests skipped because ../shared/external (the real "
             "public example files) is not beside this clone; set HDCAT_EXTERNAL to run them"
         )
@@ -119,10 +132,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("store_kind", STORE_KINDS if marked or direct else ("memory",))
 
 
+#: Fuseki datasets beside /hdcat that scripts/services makes for parallel test workers (pytest-xdist)
+FUSEKI_WORKER_DATASETS = 3
+
+
 def fuseki_url() -> str:
+    """The test Fuseki's dataset for this test process: /hdcat, or /hdcat-N for parallel worker gwN, so
+    that workers emptying their store never empty another's."""
     url = os.environ.get("HDCAT_TEST_FUSEKI_URL", "")
     require_service(bool(url), "Apache Jena Fuseki (HDCAT_TEST_FUSEKI_URL; scripts/services start fuseki)")
-    return url
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if worker == 0:
+        return url
+    if worker > FUSEKI_WORKER_DATASETS:
+        pytest.fail(f"scripts/services gives Fuseki datasets to {FUSEKI_WORKER_DATASETS + 1} test workers, not more")
+    return f"{url.rstrip('/')}-{worker}"
 
 
 def fresh_store_url(kind: str, folder: Path) -> str:

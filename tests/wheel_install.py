@@ -6,6 +6,10 @@ in that needs the tests that run meanwhile, nor they it, so when the session hol
 the build and install start as the session starts (tests/conftest.py) and the wheel's tests wait for them
 to finish: the same wheel, the same clean venv, the same pip, only no longer on the critical path. Any
 failure is raised, with pip's own output, in the wheel's tests.
+
+With parallel test workers (pytest-xdist) every worker collects every test, so each would build its own;
+instead the first to make the run's shared folder builds there, and a worker that gets the wheel's tests
+waits for its `done` file. The controller removes that folder when the run ends (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import venv
 from pathlib import Path
 
@@ -25,22 +30,34 @@ DEADLINE = 900
 
 
 class WheelInstall:
-    """`pip wheel` of the clone, then a venv without pip into which the outer pip installs that wheel."""
+    """`pip wheel` of the clone, then a venv without pip into which the outer pip installs that wheel.
 
-    def __init__(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="hdcat-wheel-test-"))
-        self.wheel: Path | None = None
+    `folder` is this test process's own (made here, removed by `close`) or one shared by the run's parallel
+    workers (`shared_folder`), where only the worker that made it builds."""
+
+    def __init__(self, folder: Path | None = None):
+        self.shared = folder is not None
+        self.building = True
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="hdcat-wheel-test-"))
+        else:
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                self.building = False  # another worker builds it
+        self.folder = folder
         self.home = self.folder / "venv"
         self.error: str | None = None
         self._thread = threading.Thread(target=self._run, name="wheel-install", daemon=True)
-        self._thread.start()
+        if self.building:
+            self._thread.start()
 
     def _run(self) -> None:
         try:
             out = self.folder / "dist"
             out.mkdir()
             self._pip("wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT), cwd=out, timeout=600)
-            [self.wheel] = out.glob("hdcat-*.whl")
+            [wheel] = out.glob("hdcat-*.whl")
             # no pip inside: the test's pip installs into it (`pip --python`), so the venv holds the wheel
             # and its declared dependencies and nothing else (no ensurepip run, which took seconds)
             venv.create(self.home, with_pip=False)
@@ -50,12 +67,13 @@ class WheelInstall:
                 "install",
                 "--quiet",
                 "--no-compile",  # byte-compiling every dependency is slow and tests nothing here
-                str(self.wheel),
+                str(wheel),
                 cwd=self.home,
                 timeout=800,
             )
         except Exception as exc:  # reported by `result`, in the test that needs the venv
             self.error = f"{type(exc).__name__}: {exc}"
+        (self.folder / "done").write_text(self.error or "")
 
     @staticmethod
     def _pip(*args: str, cwd: Path, timeout: float) -> None:
@@ -73,12 +91,23 @@ class WheelInstall:
 
     def result(self) -> tuple[Path, Path]:
         """(the wheel, the venv's folder) once both are ready; AssertionError with pip's output if not."""
-        self._thread.join(DEADLINE)
-        assert not self._thread.is_alive(), f"building and installing the wheel took over {DEADLINE} s"
-        assert self.error is None, self.error
-        assert self.wheel is not None
-        return self.wheel, self.home
+        done = self.folder / "done"
+        deadline = time.monotonic() + DEADLINE
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert done.exists(), f"building and installing the wheel took over {DEADLINE} s"
+        error = done.read_text()
+        assert not error, error
+        [wheel] = (self.folder / "dist").glob("hdcat-*.whl")
+        return wheel, self.home
 
     def close(self) -> None:
-        self._thread.join(DEADLINE)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.building:
+            self._thread.join(DEADLINE)
+        if not self.shared:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def shared_folder(run: int) -> Path:
+    """The folder the parallel workers of run `run` (the controller's process id) build the wheel in."""
+    return Path(tempfile.gettempdir()) / f"hdcat-wheel-test-run-{run}"
