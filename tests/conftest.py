@@ -59,7 +59,7 @@ def pytest_runtest_setup(item):
 #: tests/test_wheel.py's wheel and clean venv, built and installed in the background from the session's start
 #: (tests/wheel_install.py says why); None when the session does not run those tests
 _WHEEL_INSTALL = None
-#: set in a parallel worker's process by pytest-xdist (gw0, gw1, …); absent in a plain run and in the controller
+#: set in a parallel worker's process by pytest-xdist (gw0, gw1, …); unset in a plain run and the controller
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
 
@@ -145,7 +145,7 @@ def fuseki_url() -> str:
     if worker == 0:
         return url
     if worker > FUSEKI_WORKER_DATASETS:
-        pytest.fail(f"scripts/services gives Fuseki datasets to {FUSEKI_WORKER_DATASETS + 1} test workers, not more")
+        pytest.fail(f"scripts/services has Fuseki datasets for {FUSEKI_WORKER_DATASETS + 1} workers only")
     return f"{url.rstrip('/')}-{worker}"
 
 
