@@ -125,6 +125,8 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "Unsupported": ("shacl_core", "Unsupported"),
     "compile_shapes": ("shacl_core", "compile_shapes"),
     "validate_shapes": ("shacl_core", "validate"),
+    # rate_counters.py
+    "RateCounters": ("rate_counters", "RateCounters"),
     # sparql.py
     "TIME_LIMIT": ("sparql", "TIME_LIMIT"),
     "evaluate": ("sparql", "evaluate"),

@@ -17,11 +17,10 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from hdcat.catalog.accounts import Principal
 from hdcat.catalog.errors import Conflict, Forbidden, Invalid, NotFound
-from hdcat.catalog.state_db import StateDatabase, sql, state_location
+from hdcat.catalog.state_db import StatePart, sql
 
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS access_request (
@@ -102,18 +101,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class AccessRequests:
-    def __init__(self, location: str | Path):
-        """`location`: the SQLite file's path, or a postgresql:// URL (catalog.state_db)."""
-        self._db = StateDatabase(location)
-        self._db.create(_TABLES)
-
-    @classmethod
-    def for_settings(cls, settings) -> AccessRequests:
-        return cls(state_location(settings))
-
-    def close(self) -> None:
-        self._db.close()
+class AccessRequests(StatePart):
+    TABLES = _TABLES
 
     def _rows(self, statement: str, **params) -> list:
         with self._db.connect() as conn:

@@ -17,13 +17,12 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
-from hdcat.catalog.state_db import StateDatabase, sql, state_location
+from hdcat.catalog.state_db import StatePart, sql
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -165,22 +164,12 @@ def checkpoint_signature(seq: int, head: str, key: bytes | None) -> str | None:
     return hmac.new(key, f"{seq}:{head}".encode(), hashlib.sha256).hexdigest()
 
 
-class Accounts:
+class Accounts(StatePart):
     """Users, tokens, site sessions and the audit trail, in the deployment's state database (a SQLite
     file, or PostgreSQL shared by every process: catalog.state_db)."""
 
-    def __init__(self, location: str | Path):
-        """`location`: the SQLite file's path, or a postgresql:// URL."""
-        self._db = StateDatabase(location)
-        self._db.create(_TABLES, append_only=("audit",))
-
-    @classmethod
-    def for_settings(cls, settings) -> Accounts:
-        """The accounts of a deployment: `[service] state`, else {data_dir}/state.sqlite."""
-        return cls(state_location(settings))
-
-    def close(self) -> None:
-        self._db.close()
+    TABLES = _TABLES
+    APPEND_ONLY = ("audit",)
 
     def ping(self) -> str:
         """The state database's kind ("sqlite", "postgresql") once it answers; StateUnavailable if not."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,12 +154,43 @@ class _Postgres:
 
 class StateDatabase:
     """A pool of connections to the state, each in autocommit: a read or a one-statement write needs no
-    transaction; several statements that must happen together, alone, go in `writing()`."""
+    transaction; several statements that must happen together, alone, go in `writing()`.
+
+    The parts of the state (accounts, access requests, attempt counters) take theirs with `shared`: one
+    pool a process for each location, so a site process holds a server's connections once, not once a
+    part."""
+
+    _shared: dict[str, list] = {}  # location → [database, how many parts hold it]
+    _shared_lock = threading.Lock()
 
     def __init__(self, location: str | Path):
         self.location = location
         self.dialect = _Postgres() if is_server_url(location) else _Sqlite()
         self._engine = self.dialect.engine(location)
+
+    @classmethod
+    def shared(cls, location: str | Path) -> StateDatabase:
+        """This process's database for `location`, opened by the first part to ask; give it back with
+        `release`."""
+        key = str(location)
+        with cls._shared_lock:
+            entry = cls._shared.get(key)
+            if entry is None:
+                entry = cls._shared[key] = [cls(location), 0]
+            entry[1] += 1
+            return entry[0]
+
+    def release(self) -> None:
+        """A part is done with its shared database; the last one closes it."""
+        with self._shared_lock:
+            entry = self._shared.get(str(self.location))
+            if entry is None or entry[0] is not self:
+                return
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            del self._shared[str(self.location)]
+        self.close()
 
     @property
     def label(self) -> str:
@@ -201,3 +233,32 @@ class StateDatabase:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+class StatePart:
+    """One part of the state (accounts, access requests, attempt counters): its own tables, created when
+    missing, in this process's shared pool for the location."""
+
+    #: CREATE TABLE IF NOT EXISTS statements (see StateDatabase.create) and the append-only tables among them
+    TABLES: tuple[str, ...] = ()
+    APPEND_ONLY: tuple[str, ...] = ()
+
+    def __init__(self, location: str | Path):
+        """`location`: the SQLite file's path, or a postgresql:// URL."""
+        self._db = StateDatabase.shared(location)
+        self._closed = False
+        try:
+            self._db.create(self.TABLES, append_only=self.APPEND_ONLY)
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def for_settings(cls, settings):
+        """The part of a deployment's state: `[service] state`, else {data_dir}/state.sqlite."""
+        return cls(state_location(settings))
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._db.release()

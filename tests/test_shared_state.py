@@ -111,6 +111,16 @@ def test_two_site_processes_share_users_tokens_sessions_and_one_audit_trail(tmp_
             signed_out = browser.post(b.url + "/signout", data={"csrf_token": csrf_token(page.text)})
             assert signed_out.status_code == 302
         assert httpx.get(a.url + "/account", cookies=before).status_code == 302  # to the sign-in page
+        # sign-in attempts are counted by both processes together (10 a minute from one address): one was
+        # made above; five wrong ones on A and four on B reach the limit, and both refuse the next
+        with httpx.Client(timeout=30) as guesser:
+            token = csrf_token(guesser.get(a.url + "/signin").text)
+            wrong = {"name": "sam", "password": "wrong horse", "csrf_token": token}
+            codes = [guesser.post(site.url + "/signin", data=wrong).status_code for site in [a] * 5 + [b] * 4]
+            assert 429 not in codes, codes
+            for site in (b, a):
+                refused = guesser.post(site.url + "/signin", data=wrong)
+                assert refused.status_code == 429 and "Retry-After" in refused.headers, refused.text[:300]
         # …and refused by B
         refused = b.post("/api/v1/lineage", json=lineage_event("load_b"), headers=bearer)
         assert refused.status_code == 401, refused.text

@@ -1,7 +1,10 @@
 """Rate limits on the doors people and scripts try to force: sign-in and token issue.
 
-Flask-Limiter counts per client address, in memory (one process; behind several workers,
-point RATELIMIT_STORAGE_URI at Redis). Over the limit answers 429 with Retry-After.
+Flask-Limiter counts per client address. One process alone counts in memory; processes sharing a state
+in PostgreSQL ([service] state) count in it (catalog.RateCounters, through `StateStorage`, a storage
+registered with the `limits` library), so N processes behind one address allow the same attempts as one.
+RATELIMIT_STORAGE_URI in the Flask config (e.g. Redis) overrides both. Over the limit answers 429 with
+Retry-After.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from flask import current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from hdcat.catalog import bounded_json
+from hdcat.catalog import RateCounters, StateUnavailable, bounded_json
+from limits.storage import Storage
 
 #: endpoint → limit on its POSTs
 LIMITS = {
@@ -22,9 +26,15 @@ LIMITS = {
 
 
 def init_app(app) -> Limiter:
-    """One limiter per app, so every app (and every test's app) counts on its own."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.extensions["hdcat.limit_scope"] = uuid.uuid4().hex
+    """One limiter per app, so every app (and every test's app) counts on its own; with a shared state,
+    every process counts together."""
+    if "RATELIMIT_STORAGE_URI" not in app.config and app.extensions["hdcat"].settings.service.state:
+        app.config["RATELIMIT_STORAGE_URI"] = f"{StateStorage.STORAGE_SCHEME[0]}://"
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"counters": lambda: _counters(app)}
+        app.extensions["hdcat.limit_scope"] = "shared"
+    else:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+        app.extensions["hdcat.limit_scope"] = uuid.uuid4().hex
     limiter = Limiter(_client_key, app=app, headers_enabled=True)
     for endpoint, rule in LIMITS.items():
         app.view_functions[endpoint] = limiter.limit(
@@ -35,8 +45,57 @@ def init_app(app) -> Limiter:
 
 
 def _client_key() -> str:
-    """The client's address, within this app: memory storage is shared by the whole process."""
+    """The client's address, within this app (memory storage is shared by the whole process), or within
+    the shared state."""
     return f"{current_app.extensions['hdcat.limit_scope']}|{get_remote_address()}"
+
+
+def _counters(app) -> RateCounters:
+    """The app's counters in its shared state, opened on first use (as web.context.state_part does)."""
+    counters = app.extensions.get("hdcat.rate_counters")
+    if counters is None:
+        counters = app.extensions["hdcat.rate_counters"] = RateCounters.for_settings(
+            app.extensions["hdcat"].settings
+        )
+    return counters
+
+
+class StateStorage(Storage):
+    """The `limits` library's storage interface over catalog.RateCounters (fixed windows only, which is
+    Flask-Limiter's default strategy). `counters` opens them: at the first attempt, not at start, so a
+    state database that is down fails a sign-in with the state's own 503, not the site's start."""
+
+    STORAGE_SCHEME = ["hdcat-state"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, counters=None, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._open = counters
+
+    @property
+    def base_exceptions(self):
+        return StateUnavailable
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self._open().hit(key, expiry, amount)
+
+    def get(self, key: str) -> int:
+        return self._open().count(key)
+
+    def get_expiry(self, key: str) -> float:
+        return self._open().ends(key)
+
+    def check(self) -> bool:
+        try:
+            self._open().ping()
+        except StateUnavailable:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self._open().forget()
+
+    def clear(self, key: str) -> None:
+        self._open().forget(key)
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
