@@ -14,6 +14,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
+from tests.conftest import csrf_token
+
 WEB = Path(__file__).resolve().parents[1] / "web"
 PO = WEB / "translations/ko/LC_MESSAGES/messages.po"
 MO = WEB / "translations/ko/LC_MESSAGES/messages.mo"
@@ -229,3 +231,31 @@ def test_the_api_keeps_its_codes_and_answers_messages_and_facet_labels_in_the_as
         next(b for b in default["hospital"] if b["value"] == "hanbit")["label"]
         == "Hanbit University Hospital"
     )
+
+
+def test_the_limit_and_state_messages_are_said_in_korean(app, client):
+    """A sign-in refused by the rate limit, and a state database that cannot be reached, in the Korean
+    interface: translated, with what the English names (the limit, the database) kept."""
+    from hdcat.catalog import StateUnavailable
+    from hdcat.web.error_messages import for_people
+
+    app.extensions["hdcat.limiter"].reset()
+    try:
+        token = csrf_token(client.get("/signin?lang=ko").get_data(as_text=True))
+        form = {"name": "nobody", "password": "wrong", "csrf_token": token}
+        codes = [client.post("/signin?lang=ko", data=form).status_code for _ in range(11)]
+        assert codes[-1] == 429 and 429 not in codes[:10], codes
+        page = client.post("/signin?lang=ko", data=form)
+        assert page.status_code == 429
+        text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text(" ")
+        assert "시도가 너무 많습니다(10 per minute" in text, text[:2000]
+    finally:
+        app.extensions["hdcat.limiter"].reset()
+    error = StateUnavailable(
+        "the state database at postgresql://hdcat:***@db:5432/hdcat cannot be used (connection refused); "
+        "start PostgreSQL there or correct [service] state / HDCAT_STATE_URL"
+    )
+    with app.test_request_context("/?lang=ko"):
+        said, in_korean = for_people(str(error), 503)
+    assert in_korean, said
+    assert said.startswith("계정과 감사 기록 데이터베이스(postgresql://hdcat:***@db:5432/hdcat)"), said

@@ -94,6 +94,17 @@ MESSAGES: list[tuple[re.Pattern, object]] = [
         re.compile(r"only stewards of (?P<hospital>\S+) decide on this request"),
         _l("Only stewards of %(hospital)s decide on this request."),
     ),
+    (
+        re.compile(r"the state database at (?P<where>\S+) cannot be used.*"),
+        _l(
+            "The database of accounts and the audit trail (%(where)s) cannot be reached just now; "
+            "try again in a little while."
+        ),
+    ),
+    (
+        re.compile(r"too many attempts \((?P<rule>[^)]*)\); wait and try again"),
+        _l("Too many attempts (%(rule)s); wait and try again."),
+    ),
     # the definition form's field messages (catalog.definitions' schema)
     (re.compile(r"give a title in English or Korean"), _l("Give a title in English or Korean.")),
     (
