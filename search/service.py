@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hdcat.catalog import Catalog
+from hdcat.search.analysis import flush_terms, use_terms_file
 from hdcat.search.backends import SearchUnavailable, open_backend
 from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
@@ -20,6 +21,12 @@ from hdcat.search.suggest import Suggester, contribution
 
 def _stale_file(settings) -> Path:
     return Path(settings.data_dir) / "search" / "STALE"
+
+
+def terms_file(settings) -> Path:
+    """Where the Korean words analysed so far are kept (search.analysis.KoreanTerms): beside the index, for
+    every engine, since the analysis is hdcat's own."""
+    return Path(settings.data_dir) / "search" / "korean-terms.sqlite"
 
 
 def mark_stale(settings, reason: str) -> None:
@@ -35,6 +42,7 @@ class Search:
         settings = catalog.settings
         self.folder = Path(settings.data_dir) / "search"
         self.folder.mkdir(parents=True, exist_ok=True)
+        use_terms_file(terms_file(settings))
         self.backend = backend or open_backend(settings.search_url, settings.data_dir, settings.search)
         # two suggesters: words from consortium-only titles must not reach anonymous autocomplete
         self.suggester = Suggester.load(self.folder / "suggest.json")
@@ -62,6 +70,7 @@ class Search:
         """Rebuild from the graph. If the engine is down the graph still holds everything: the index
         is marked stale (a file beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it."""
         docs = list(self.documents(on_document=on_document))
+        flush_terms()
         try:
             count = self.backend.rebuild(docs)
         except SearchUnavailable as exc:
@@ -89,6 +98,7 @@ class Search:
             if local_id in touched
         ]
         docs = list(self._documents(rows))
+        flush_terms()
         try:
             written = self.backend.update(docs, delete_ids=touched)
         except SearchUnavailable as exc:

@@ -149,6 +149,7 @@ def run_harvest(
 ) -> list[HarvestRun]:
     from hdcat.harvesters.runner import harvest_all
     from hdcat.search.analysis import load_in_background
+    from hdcat.search.service import terms_file
 
     warming: list = []
 
@@ -157,7 +158,7 @@ def run_harvest(
         # loads beside the parse, import and commit instead of after them (issue 16)
         if not warming:
             warming.append(job)
-            load_in_background()
+            load_in_background(terms_file(catalog.settings))
 
     progress = progress_bar("sources")
     with progress:
@@ -356,9 +357,10 @@ def migrate(source, target, replace):
 def reindex(obj: Context):
     """Rebuild the search index from the graph (a new index, then an atomic switch)."""
     from hdcat.search.analysis import load_in_background
+    from hdcat.search.service import terms_file
 
     catalog = obj.catalog(obj.settings())
-    load_in_background()  # beside reading every record
+    load_in_background(terms_file(catalog.settings))  # beside reading every record
     try:
         reindex_with_progress(open_search(catalog))
     finally:
