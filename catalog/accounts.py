@@ -171,11 +171,6 @@ class Accounts(StatePart):
     TABLES = _TABLES
     APPEND_ONLY = ("audit",)
 
-    def ping(self) -> str:
-        """The state database's kind ("sqlite", "postgresql") once it answers; StateUnavailable if not."""
-        self._one("SELECT 1")
-        return self._db.dialect.name
-
     def _one(self, statement: str, **params):
         with self._db.connect() as conn:
             return conn.execute(sql(statement), params).first()

@@ -79,7 +79,3 @@ class RateCounters(StatePart):
             if key is None:
                 return conn.execute(sql("DELETE FROM rate_counter")).rowcount
             return conn.execute(sql("DELETE FROM rate_counter WHERE key = :key"), {"key": key}).rowcount
-
-    def ping(self) -> None:
-        with self._db.connect() as conn:
-            conn.execute(sql("SELECT 1"))

@@ -258,6 +258,12 @@ class StatePart:
         """The part of a deployment's state: `[service] state`, else {data_dir}/state.sqlite."""
         return cls(state_location(settings))
 
+    def ping(self) -> str:
+        """The state database's kind ("sqlite", "postgresql") once it answers; StateUnavailable if not."""
+        with self._db.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return self._db.dialect.name
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True

@@ -11,12 +11,14 @@ def catalog() -> Catalog:
     return current_app.extensions["hdcat"]
 
 
-def state_part(name: str, open_part):
-    """One object per app over the deployment's state file (accounts, access requests), opened on first use
-    with `open_part(settings)` and kept in app.extensions[name] (tests hand their own in there)."""
-    part = current_app.extensions.get(name)
+def state_part(name: str, open_part, app=None):
+    """One object per app over the deployment's state file (accounts, access requests, attempt counters),
+    opened on first use with `open_part(settings)` and kept in app.extensions[name] (tests hand their own in
+    there). `app` for a caller outside a request (the rate limiter's storage); else the current one."""
+    app = app or current_app
+    part = app.extensions.get(name)
     if part is None:
-        part = current_app.extensions[name] = open_part(current_app.extensions["hdcat"].settings)
+        part = app.extensions[name] = open_part(app.extensions["hdcat"].settings)
     return part
 
 

@@ -16,6 +16,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from hdcat.catalog import RateCounters, StateUnavailable, bounded_json
+from hdcat.web.context import state_part
 from limits.storage import Storage
 
 #: endpoint → limit on its POSTs
@@ -30,7 +31,9 @@ def init_app(app) -> Limiter:
     every process counts together."""
     if "RATELIMIT_STORAGE_URI" not in app.config and app.extensions["hdcat"].settings.service.state:
         app.config["RATELIMIT_STORAGE_URI"] = f"{StateStorage.STORAGE_SCHEME[0]}://"
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"counters": lambda: _counters(app)}
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "counters": lambda: state_part("hdcat.rate_counters", RateCounters.for_settings, app)
+        }
         app.extensions["hdcat.limit_scope"] = "shared"
     else:
         app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
@@ -48,16 +51,6 @@ def _client_key() -> str:
     """The client's address, within this app (memory storage is shared by the whole process), or within
     the shared state."""
     return f"{current_app.extensions['hdcat.limit_scope']}|{get_remote_address()}"
-
-
-def _counters(app) -> RateCounters:
-    """The app's counters in its shared state, opened on first use (as web.context.state_part does)."""
-    counters = app.extensions.get("hdcat.rate_counters")
-    if counters is None:
-        counters = app.extensions["hdcat.rate_counters"] = RateCounters.for_settings(
-            app.extensions["hdcat"].settings
-        )
-    return counters
 
 
 class StateStorage(Storage):
