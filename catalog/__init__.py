@@ -141,6 +141,9 @@ _SURFACE: dict[str, tuple[str, str]] = {
     # stores.py
     "open_store": ("stores", "open_store"),
     "oxigraph_to_rdflib": ("stores.lexical_forms", "to_rdflib"),
+    # turns.py
+    "my_turn": ("turns", "my_turn"),
+    "waiting_turn": ("turns", "waiting"),
     # visibility.py
     "visibility_of": ("visibility", "visibility_of"),
 }

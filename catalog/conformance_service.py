@@ -150,7 +150,9 @@ class Conformance:
             present = set(ids)
             found = self.datasets.rows_for({ds for ds, local in ids.items() if local in only}, members=True)
         rows = [(ds, g) for ds, g, local_id in found if only is None or local_id in only]
-        results = self._score(self._published(), rows)
+        # a fair share of the source (a first harvest touches all of it): one copy of its graph is cheaper
+        # than a store read a record
+        results = self._score(self._published(), rows, copy_graphs=len(rows) * 4 >= len(present) or None)
         graph = source_graph_iri(self.base, source)
         scored = {ds for ds, _ in rows}
 
@@ -214,14 +216,18 @@ class Conformance:
             if v["status"] == "published"
         ]
 
-    def _score(self, defs: list[dict], rows) -> list[dict]:
-        """Results worth keeping (declared, or a suggestion) of `rows` (dataset IRI, graph) against `defs`."""
+    def _score(self, defs: list[dict], rows, copy_graphs: bool | None = None) -> list[dict]:
+        """Results worth keeping (declared, or a suggestion) of `rows` (dataset IRI, graph) against `defs`.
+        `copy_graphs`: see Datasets.records (True when the rows are whole graphs' datasets)."""
         if not defs:
             return []
         results = []
         rows = sorted(rows, key=lambda row: str(row[1][0]))  # by graph: records() reads each graph once
-        # a few datasets (a re-harvest's changes) are read from the store; many from one copy of each graph
-        records = self.datasets.records(rows, with_conformance=False, copy_graphs=len(rows) > 200)
+        # a few datasets (a re-harvest's changes) are read from the store; a whole source, or many, from one
+        # copy of each graph
+        if copy_graphs is None:
+            copy_graphs = len(rows) > 200
+        records = self.datasets.records(rows, with_conformance=False, copy_graphs=copy_graphs)
         for (ds, g), record in zip(rows, records, strict=True):
             for d in defs:
                 r = assess(d, record)

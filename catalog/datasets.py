@@ -121,10 +121,18 @@ class Datasets:
         self._local_ids: OrderedDict = OrderedDict()  # short id → its datasets' IRIs, until a commit
         self._maps: OrderedDict = OrderedDict()  # members? → dataset → (graphs, short id), until a commit
 
-    def forget(self) -> None:
-        """After a commit: cached records and catalogue ids may describe the old graph."""
+    def forget(self, graphs=None) -> None:
+        """After a commit: cached records and catalogue ids may describe the old graph. `graphs`: the named
+        graphs the commit wrote, when known. A record is made from its own graphs alone, so only the records
+        read from those go; the others stay (a harvest of eight sources then builds each record once, not
+        once for its conformance and again for the index after a later source's commit)."""
         with self._lock:
-            self._records.clear()
+            if graphs is None:
+                self._records.clear()
+            else:
+                written = {str(g) for g in graphs}
+                for key in [k for k in self._records if written.intersection(map(str, k[1]))]:
+                    del self._records[key]
             self._epoch += 1
             self._catalogue_ids = None
             self._stats.clear()

@@ -91,7 +91,7 @@ class Catalog:
         with self._writes:
             run = self.graphs.commit_harvest(run, graph)
             if run.outcome is Outcome.CHANGED:
-                self.datasets.forget()
+                self.datasets.forget(graphs=self.graphs.graphs_of(run.source))
                 self.lineage.forget()  # derivations may have changed: rebuilt from the graph on next use
         if run.outcome is Outcome.CHANGED:
             try:

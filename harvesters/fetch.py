@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from hdcat.catalog import waiting_turn
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.policy import FetchPolicy
 
@@ -108,7 +109,8 @@ class Fetcher:
         if scheme == "file":
             return self._file(location)
         if scheme in ("http", "https"):
-            return self._url(location, accept, policy)
+            with waiting_turn():  # other sources' harvests run their Python meanwhile (catalog/turns.py)
+                return self._url(location, accept, policy)
         raise FetchError(f"{location}: unsupported scheme {scheme!r}; use a file path or an http(s) URL")
 
     def _file(self, location: str) -> Fetched:

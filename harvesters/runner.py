@@ -17,6 +17,7 @@ from hdcat.catalog import (
     PartialHarvest,
     PartialMismatch,
     SourceConfig,
+    my_turn,
 )
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
 from hdcat.harvesters.registry import harvesters
@@ -135,12 +136,13 @@ def harvest_all(
     fetcher = Fetcher()
 
     def one(source):
-        if on_start:
-            on_start(source)
-        run = harvest_source(catalog, source, fetcher, on_page, incremental)
-        if on_done:
-            on_done(run)
-        return run
+        with my_turn():  # the sources' Python runs one at a time; their downloads overlap (catalog/turns.py)
+            if on_start:
+                on_start(source)
+            run = harvest_source(catalog, source, fetcher, on_page, incremental)
+            if on_done:
+                on_done(run)
+            return run
 
     try:
         if workers <= 1 or len(sources) <= 1:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import snowballstemmer
+from hdcat.catalog import my_turn
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _CODE = re.compile(r"^[A-Za-z]\d{2}(?:\.\d{1,4})?$")
@@ -168,7 +169,14 @@ def load_in_background(terms_file: Path | None = None) -> None:
         return
     if terms_file is not None and terms_file.exists() and use_terms_file(terms_file).known():
         return
-    threading.Thread(target=_get_kiwi, name="kiwi-load").start()
+    threading.Thread(target=_load_on_its_turn, name="kiwi-load").start()
+
+
+def _load_on_its_turn() -> None:
+    """The load takes its turn with the harvest's threads (catalog/turns.py): it runs while they wait for
+    downloads, and never beside their parsing, which it would slow down more than it gains."""
+    with my_turn():
+        _get_kiwi()
 
 
 @lru_cache(maxsize=65536)

@@ -18,10 +18,12 @@ import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
+from hdcat.catalog.stores.oxigraph_reads import query_result, select_values
 from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
-from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
+from oxrdflib._converter import from_ox_graph_name, to_ox, to_ox_quad_pattern
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
 
 
 class OxigraphStore(CatalogStore):
@@ -90,11 +92,7 @@ class OxigraphStore(CatalogStore):
         """Straight from Oxigraph's engine, without making rdflib terms (a fifth of a millisecond a row
         through rdflib). Values are as Oxigraph holds them: for a literal it rewrites (a number, a date)
         its canonical form, not the original lexical_forms restores; read plain text with it."""
-        solutions = self.native.query(sparql)
-        names = [v.value for v in solutions.variables]
-        return [
-            tuple(None if (term := row[name]) is None else term.value for name in names) for row in solutions
-        ]
+        return select_values(self.native, sparql)
 
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         self.replace_graphs({name: graph})
@@ -349,6 +347,20 @@ class _LexicalStore(OxrdflibStore):
     def __init__(self, native: ox.Store, restorer):
         super().__init__(store=native)
         self._restorer = restorer
+
+    def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803 - rdflib's names
+        """oxrdflib's query, with a SELECT's rows read in one call (oxigraph_reads): its row iterator
+        waits for the interpreter lock on every row when another thread is busy."""
+        if isinstance(query, str) and not kwargs:
+            answer = self._inner.query(
+                query,
+                use_default_graph_as_union=queryGraph == "__UNION__",
+                default_graph=(to_ox(queryGraph) if isinstance(queryGraph, Node) else None),
+                prefixes=dict(self._namespace_for_prefix, **initNs),
+                substitutions={ox.Variable(k): to_ox(v) for k, v in initBindings.items()},
+            )
+            return query_result(answer)
+        return super().query(query, initNs, initBindings, queryGraph, **kwargs)
 
     def triples(self, triple_pattern, context=None):
         s, p, o = triple_pattern
