@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hdcat.catalog import HarvestRun, HdcatError, Interrupted, Outcome, SourceConfig
+from hdcat.catalog import HarvestRun, HdcatError, Interrupted, Outcome, SourceConfig, my_turn
 from hdcat.harvesters.fetch import Fetcher
 from hdcat.harvesters.runner import harvest_source, new_run
 
@@ -260,15 +260,16 @@ class HarvestService:
             job.run.started = datetime.now(UTC)
         log.info("harvest started", extra={"source": job.source.name, "run": job.id})
         try:
-            harvest_source(
-                self.catalog,
-                job.source,
-                self._fetcher,
-                on_page=job.checkpoint,
-                incremental=job.incremental,
-                run=job.run,
-                before_commit=job.before_commit,
-            )
+            with my_turn():  # the harvests' Python runs one at a time; downloads overlap (catalog/turns.py)
+                harvest_source(
+                    self.catalog,
+                    job.source,
+                    self._fetcher,
+                    on_page=job.checkpoint,
+                    incremental=job.incremental,
+                    run=job.run,
+                    before_commit=job.before_commit,
+                )
         except Exception:  # harvest_source records its own failures; this is a bug in recording them
             log.exception("harvest of %s could not be recorded", job.source.name)
             if job.run.outcome is None:
