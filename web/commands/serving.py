@@ -30,6 +30,7 @@ BENCHES = {
     "pipeline": "pipeline_bench.py",
     "pages": "page_bench.py",
     "workers": "worker_bench.py",
+    "turns": "turns_bench.py",
 }
 
 
