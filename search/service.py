@@ -17,6 +17,7 @@ from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
 from hdcat.search.query import SearchRequest, build_request
 from hdcat.search.suggest import Suggester, contribution
+from hdcat.search.synonyms import groups as synonym_groups
 
 
 def _stale_file(settings) -> Path:
@@ -70,6 +71,7 @@ class Search:
         """Rebuild from the graph. If the engine is down the graph still holds everything: the index
         is marked stale (a file beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it."""
         docs = list(self.documents(on_document=on_document))
+        _analyse_query_vocabulary()
         flush_terms()
         try:
             count = self.backend.rebuild(docs)
@@ -98,6 +100,7 @@ class Search:
             if local_id in touched
         ]
         docs = list(self._documents(rows))
+        _analyse_query_vocabulary()
         flush_terms()
         try:
             written = self.backend.update(docs, delete_ids=touched)
@@ -191,3 +194,12 @@ class Search:
 def _changed(runs) -> list:
     """The harvest runs whose commit changed the catalogue."""
     return [r for r in runs if getattr(r, "outcome", None) and r.outcome.value == "changed"]
+
+
+def _analyse_query_vocabulary() -> None:
+    """Analyse the synonym groups' labels (the code lists' Korean and English names) while indexing, so
+    their words are in the file of analysed words (analysis.KoreanTerms) before any query needs them: the
+    first search of a new server expanded its synonyms through kiwipiepy, loading the model in a request
+    (4.4 s, and every search arriving meanwhile waited: the p95 of search under load was 2-4 s,
+    bench/results/load.md). Kept once a process; free when the words are known."""
+    synonym_groups()

@@ -7,6 +7,7 @@ is a set of analysed phrases; a query phrase in a group matches any of them.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from hdcat.ontology import DISEASE_AREA, codelists_graph, conditions_graph
@@ -14,9 +15,19 @@ from hdcat.search.analysis import analyze
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
+#: the groups are made once a process, by the first search; the searches that arrive meanwhile wait for it
+#: instead of each making them too (16 at once under the interpreter lock took 2.4 s each: the p99 of search
+#: in bench/results/load.md)
+_making = threading.RLock()
+
+
+def groups() -> tuple[frozenset, ...]:
+    with _making:
+        return _groups()
+
 
 @lru_cache(maxsize=1)
-def groups() -> tuple[frozenset, ...]:
+def _groups() -> tuple[frozenset, ...]:
     out = []
     for graph, only in ((conditions_graph(), None), (codelists_graph(), str(DISEASE_AREA))):
         for concept in graph.subjects(RDF.type, SKOS.Concept):
@@ -34,9 +45,14 @@ def groups() -> tuple[frozenset, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
 def _index() -> dict[tuple, set]:
     """phrase → every phrase it is synonymous with (itself included)."""
+    with _making:
+        return _made_index()
+
+
+@lru_cache(maxsize=1)
+def _made_index() -> dict[tuple, set]:
     index: dict[tuple, set] = {}
     for group in groups():
         for phrase in group:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from hdcat.catalog import DatasetSummarySchema, Invalid
@@ -116,13 +117,20 @@ class SuggestionsSchema(Schema):
     suggestions = fields.List(fields.String())
 
 
+_opening = threading.Lock()
+
+
 def search_service():
-    """The app's Search, created on first use (the Korean analyser loads once per process)."""
+    """The app's Search, created on first use (the Korean analyser loads once per process); the requests
+    that arrive while it opens wait for it rather than each opening one."""
     service = current_app.extensions.get("hdcat.search")
     if service is None:
-        from hdcat.search.service import Search
+        with _opening:
+            service = current_app.extensions.get("hdcat.search")
+            if service is None:
+                from hdcat.search.service import Search
 
-        service = current_app.extensions["hdcat.search"] = Search(catalog())
+                service = current_app.extensions["hdcat.search"] = Search(catalog())
     return service
 
 
