@@ -31,6 +31,7 @@ BENCHES = {
     "pages": "page_bench.py",
     "workers": "worker_bench.py",
     "turns": "turns_bench.py",
+    "state": "state_bench.py",
 }
 
 
