@@ -268,17 +268,20 @@ def sample_servers():
 
 @pytest.fixture(scope="session")
 def sample_settings(tmp_path_factory, sample_servers) -> Settings:
+    """The bundled sample consortium's settings, with the embedded store (as `hdcat demo` keeps it) in a
+    folder of this run: its harvest takes 12 s there against 19 s in rdflib's memory store."""
+    data = tmp_path_factory.mktemp("data")
     return sample_servers.resolve(
         load_settings(
             bundled_config(),
-            env={"HDCAT_STORE": "memory:", "HDCAT_DATA_DIR": str(tmp_path_factory.mktemp("data"))},
+            env={"HDCAT_STORE": f"oxigraph:{data / 'store'}", "HDCAT_DATA_DIR": str(data)},
         )
     )
 
 
 @pytest.fixture(scope="session")
 def sample_catalog(sample_settings):
-    """The bundled sample consortium, harvested once into a memory store."""
+    """The bundled sample consortium, harvested once into the embedded store."""
     cat = Catalog(sample_settings)
     cat.definitions.ensure_starters()
     runs = harvest_all(cat, sample_settings.sources)

@@ -222,7 +222,12 @@ def test_sparql_time_limit_stops_a_runaway_query(app, monkeypatch):
     # in the run on a loaded machine
     monkeypatch.setitem(app.config, "SPARQL_TIME_LIMIT", 1.5)
     c = app.test_client()
-    runaway = 'SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STR(?c) = "no such value") }'
+    # the filter needs all three patterns, so no engine can push it into one of them (Oxigraph does with a
+    # filter on ?c alone, and answers at once)
+    runaway = (
+        "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+        'FILTER(CONCAT(STR(?c), STR(?f), STR(?i)) = "no such value") }'
+    )
     started = time.perf_counter()
     r = c.get("/sparql", query_string={"query": runaway})
     took = time.perf_counter() - started
