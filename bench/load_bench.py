@@ -126,22 +126,38 @@ def workload(url: str):
     return pick
 
 
+def run_event(job: str, source_table: str = "emr.visits", when: str = "2026-11-01T00:00:00Z") -> dict:
+    """A hanbit ETL run's COMPLETE event (a new run each time): `source_table` into cdm.visit_occurrence."""
+    return {
+        "eventType": "COMPLETE",
+        "eventTime": when,
+        "producer": "https://hanbit.example/etl",
+        "run": {"runId": str(uuid.uuid4())},
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "job": {"namespace": "hanbit-etl", "name": job},
+        "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": source_table}],
+        "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}],
+    }
+
+
+def run_for(threads: list[threading.Thread], seconds: float, stop: threading.Event) -> None:
+    """Start the client threads, let them run `seconds`, then stop them and wait for each."""
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(90)
+
+
 def post_events(url: str, token: str, stop: threading.Event, out: dict) -> None:
     """OpenLineage posts alongside the reads: a hanbit ETL emitting an event every 50 ms."""
     with httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as http:
         i = 0
         while not stop.is_set():
             i += 1
-            event = {
-                "eventType": "COMPLETE",
-                "eventTime": f"2026-11-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
-                "producer": "https://hanbit.example/etl",
-                "run": {"runId": str(uuid.uuid4())},
-                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-                "job": {"namespace": "hanbit-etl", "name": f"load_{i % 7}"},
-                "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": f"emr.t{i % 11}"}],
-                "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}],
-            }
+            when = f"2026-11-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z"
+            event = run_event(f"load_{i % 7}", f"emr.t{i % 11}", when)
             started = time.perf_counter()
             try:
                 status = http.post("/api/v1/lineage", json=event).status_code
@@ -171,18 +187,9 @@ def run_level(url: str, token: str, clients: int, seconds: float, only_health: b
                     results.setdefault(kind, []).append((time.perf_counter() - started, status))
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    poster = None
     if not only_health:
-        poster = threading.Thread(target=post_events, args=(url, token, stop, results), daemon=True)
-        poster.start()
-    for t in threads:
-        t.start()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join(90)
-    if poster:
-        poster.join(90)
+        threads.append(threading.Thread(target=post_events, args=(url, token, stop, results), daemon=True))
+    run_for(threads, seconds, stop)
     return {
         kind: {
             "n": len(v),

@@ -43,7 +43,7 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from load_bench import free_port, pct  # noqa: E402
+from load_bench import free_port, pct, run_event, run_for  # noqa: E402
 
 HDCAT = [sys.executable, "-c", "from hdcat.web.cli import run; run()"]
 PASSWORD = "correct horse battery staple"
@@ -99,19 +99,6 @@ class Site:
         self.log.close()
 
 
-def event(job: str) -> dict:
-    return {
-        "eventType": "COMPLETE",
-        "eventTime": "2026-11-02T03:00:00Z",
-        "producer": "https://hanbit.example/etl",
-        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-        "run": {"runId": str(uuid.uuid4())},
-        "job": {"namespace": "hanbit-etl", "name": job},
-        "inputs": [{"namespace": "postgres://hanbit-db:5432", "name": "emr.visits"}],
-        "outputs": [{"namespace": "postgres://hanbit-db:5432", "name": "cdm.visit_occurrence"}],
-    }
-
-
 def load(urls: list[str], secret: str, clients: int, seconds: float) -> dict:
     results: dict[str, list] = {}
     lock = threading.Lock()
@@ -126,7 +113,7 @@ def load(urls: list[str], secret: str, clients: int, seconds: float) -> dict:
                 started = time.perf_counter()
                 try:
                     if kind == "lineage post":
-                        status = http.post("/api/v1/lineage", json=event(f"job_{i}")).status_code
+                        status = http.post("/api/v1/lineage", json=run_event(f"job_{i}")).status_code
                     else:
                         status = http.get("/api/v1/datasets", params={"size": 5}).status_code
                 except httpx.HTTPError:
@@ -134,13 +121,7 @@ def load(urls: list[str], secret: str, clients: int, seconds: float) -> dict:
                 with lock:
                     results.setdefault(kind, []).append((time.perf_counter() - started, status))
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join(90)
+    run_for([threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)], seconds, stop)
     return results
 
 
