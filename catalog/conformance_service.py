@@ -223,10 +223,8 @@ class Conformance:
             return []
         results = []
         rows = sorted(rows, key=lambda row: str(row[1][0]))  # by graph: records() reads each graph once
-        # a few datasets (a re-harvest's changes) are read from the store; a whole source, or many, from one
-        # copy of each graph
-        if copy_graphs is None:
-            copy_graphs = len(rows) > 200
+        # a few datasets (a re-harvest's changes) are read from the store; a whole source, or many (None:
+        # Datasets.records decides by their number), from one copy of each graph
         records = self.datasets.records(rows, with_conformance=False, copy_graphs=copy_graphs)
         for (ds, g), record in zip(rows, records, strict=True):
             for d in defs:

@@ -20,14 +20,19 @@ from hdcat.search.suggest import Suggester, contribution
 from hdcat.search.synonyms import groups as synonym_groups
 
 
+def search_folder(settings) -> Path:
+    """The data folder's search/: the embedded index, the suggesters, the STALE mark, the analysed words."""
+    return Path(settings.data_dir) / "search"
+
+
 def _stale_file(settings) -> Path:
-    return Path(settings.data_dir) / "search" / "STALE"
+    return search_folder(settings) / "STALE"
 
 
 def terms_file(settings) -> Path:
     """Where the Korean words analysed so far are kept (search.analysis.KoreanTerms): beside the index, for
     every engine, since the analysis is hdcat's own."""
-    return Path(settings.data_dir) / "search" / "korean-terms.sqlite"
+    return search_folder(settings) / "korean-terms.sqlite"
 
 
 def mark_stale(settings, reason: str) -> None:
@@ -41,7 +46,7 @@ class Search:
     def __init__(self, catalog: Catalog, backend=None):
         self.catalog = catalog
         settings = catalog.settings
-        self.folder = Path(settings.data_dir) / "search"
+        self.folder = search_folder(settings)
         self.folder.mkdir(parents=True, exist_ok=True)
         use_terms_file(terms_file(settings))
         self.backend = backend or open_backend(settings.search_url, settings.data_dir, settings.search)
@@ -71,8 +76,7 @@ class Search:
         """Rebuild from the graph. If the engine is down the graph still holds everything: the index
         is marked stale (a file beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it."""
         docs = list(self.documents(on_document=on_document))
-        _analyse_query_vocabulary()
-        flush_terms()
+        _keep_analysed_words()
         try:
             count = self.backend.rebuild(docs)
         except SearchUnavailable as exc:
@@ -100,8 +104,7 @@ class Search:
             if local_id in touched
         ]
         docs = list(self._documents(rows))
-        _analyse_query_vocabulary()
-        flush_terms()
+        _keep_analysed_words()
         try:
             written = self.backend.update(docs, delete_ids=touched)
         except SearchUnavailable as exc:
@@ -196,10 +199,12 @@ def _changed(runs) -> list:
     return [r for r in runs if getattr(r, "outcome", None) and r.outcome.value == "changed"]
 
 
-def _analyse_query_vocabulary() -> None:
-    """Analyse the synonym groups' labels (the code lists' Korean and English names) while indexing, so
-    their words are in the file of analysed words (analysis.KoreanTerms) before any query needs them: the
-    first search of a new server expanded its synonyms through kiwipiepy, loading the model in a request
-    (4.4 s, and every search arriving meanwhile waited: the p95 of search under load was 2-4 s,
-    bench/results/load.md). Kept once a process; free when the words are known."""
+def _keep_analysed_words() -> None:
+    """Before an index write: analyse the synonym groups' labels (the code lists' Korean and English names)
+    too, then write every word analysed to the file of analysed words (analysis.KoreanTerms), so they are
+    known before any query needs them. The first search of a new server expanded its synonyms through
+    kiwipiepy, loading the model in a request (4.4 s, and every search arriving meanwhile waited: the p95
+    of search under load was 2-4 s, bench/results/load.md). The groups are made once a process; free when
+    the words are known."""
     synonym_groups()
+    flush_terms()

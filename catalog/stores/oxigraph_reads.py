@@ -20,7 +20,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 def select_values(store: ox.Store, sparql: str) -> list[tuple[str | None, ...]]:
     """A SELECT's rows as the plain text of each value (None where unbound), in projection order: what
     `term.value` gives for each solution, read from one SPARQL JSON answer."""
-    answer = orjson.loads(store.query(sparql).serialize(format=ox.QueryResultsFormat.JSON))
+    answer = _json(store.query(sparql))
     names = answer["head"]["vars"]
     return [
         tuple(None if (v := row.get(name)) is None else v["value"] for name in names)
@@ -44,8 +44,13 @@ def query_result(answer) -> Result:
     return _select_result(answer)
 
 
+def _json(solutions: ox.QuerySolutions) -> dict:
+    """The SELECT's SPARQL JSON answer, serialised by Oxigraph in one call."""
+    return orjson.loads(solutions.serialize(format=ox.QueryResultsFormat.JSON))
+
+
 def _select_result(solutions: ox.QuerySolutions) -> Result:
-    answer = orjson.loads(solutions.serialize(format=ox.QueryResultsFormat.JSON))
+    answer = _json(solutions)
     out = Result("SELECT")
     out.vars = [Variable(name) for name in answer["head"]["vars"]]
     out.bindings = [
