@@ -21,7 +21,7 @@ from typing import ClassVar
 from hdcat.catalog import ConfigError, HarvestRun, SourceConfig
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.policy import FetchPolicy
-from hdcat.ontology import bind_prefixes
+from hdcat.ontology import scratch_graph
 from marshmallow import Schema, ValidationError
 from rdflib import Graph
 
@@ -142,7 +142,7 @@ class Harvester:
         ctx = self.new_context(run)
         if previous_pages and self.unchanged(previous_pages, ctx):
             return None
-        raw = bind_prefixes(Graph())
+        raw = scratch_graph()
         hashes = []
         pages = PageQueue(self, ctx, run)
         for job, fetched in pages:

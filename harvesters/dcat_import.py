@@ -32,9 +32,9 @@ from hdcat.ontology import (
     DCT,
     HDCAT,
     HYDRA,
-    bind_prefixes,
     hospital_iri,
     literal_problem,
+    scratch_graph,
     shapes_graph,
 )
 from pyshacl import validate as shacl_validate
@@ -140,7 +140,7 @@ def import_dcat(
     the run (the caller reports them with the other records', see `report_shapes`)."""
     drop_oversized(raw, run, max_literal)
     drop_malformed(raw, run)
-    out = bind_prefixes(Graph())
+    out = scratch_graph()
     for series in set(raw.subjects(RDF.type, DCAT.DatasetSeries)):
         raw.add((series, RDF.type, DCAT.Dataset))  # DCAT 3: every series is a dataset
     datasets = sorted(set(raw.subjects(RDF.type, DCAT.Dataset)), key=lambda n: (isinstance(n, BNode), str(n)))

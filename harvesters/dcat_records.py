@@ -44,7 +44,7 @@ from hdcat.catalog import (
 )
 from hdcat.harvesters.dcat_import import import_dcat, report_shapes
 from hdcat.harvesters.rdf_parse import guess_format
-from hdcat.ontology import DCAT, HDCAT, HYDRA, bind_prefixes
+from hdcat.ontology import DCAT, HDCAT, HYDRA, scratch_graph
 from rdflib import Graph, Literal
 
 log = logging.getLogger("hdcat.harvest")
@@ -231,7 +231,7 @@ class RecordImport:
         self.terms = Terms()
 
     def _import(self, triples: list, **kwargs) -> Graph:
-        graph = bind_prefixes(Graph())
+        graph = scratch_graph()
         graph.addN((s, p, o, graph) for s, p, o in self.terms.triples(triples))
         h = self.h
         return import_dcat(
@@ -272,6 +272,7 @@ class RecordImport:
         self.accepted = {ds for ds in raw.datasets if (self.terms(ds), HDCAT.localId, None) in graph}
         self.ids = {ds: str(graph.value(self.terms(ds), HDCAT.localId)) for ds in self.accepted}
         self.run.after_commit = self.remember
+        self._let_go()
         return graph
 
     def _partial(self, state: State) -> PartialHarvest | None:
@@ -291,7 +292,7 @@ class RecordImport:
         ids = local_ids(self.h.source.hospital, raw.datasets, accepted)
         if any(records[ds.value].get("local") != ids.get(ds) for ds in unchanged):
             return None  # a changed record took or gave up a short id an unchanged one collided with
-        graph = bind_prefixes(Graph())
+        graph = scratch_graph()
         for ds, out in outs.items():
             if ds in ids:
                 out.set((self.terms(ds), HDCAT.localId, Literal(ids[ds])))
@@ -317,28 +318,38 @@ class RecordImport:
         self.accepted, self.ids = accepted, ids
         run.after_commit = self.remember
         reached = {node for node, who in raw.owners().items() if any(ds not in outs for ds in who)}
-        return PartialHarvest(
+        part = PartialHarvest(
             graph,
             unchanged={self.terms(ds) for ds in unchanged if ds in accepted},
             kept={self.terms(n) for n in reached},
         )
+        self._let_go()
+        return part
+
+    def _let_go(self) -> None:
+        """Keep of the parsed pages only what `remember` needs once the commit stands (the nodes each record
+        reaches first, the datasets, their hashes), so that they are freed before the commit makes its own
+        copy of the source: a first harvest held both at once at its peak."""
+        raw = self.raw
+        heads: dict = {}
+        for ds, triples in raw.records.items():
+            for s, _, _ in triples:
+                heads.setdefault(str(self.terms(s)), set()).add(ds.value)
+        self.heads, self.datasets, self.hashes = heads, raw.datasets, raw.hashes
+        self.raw = self.terms = None
 
     def remember(self, run_iri: str) -> None:
         """Keep, for the next harvest, each record's hash, short id, and the warnings that name a node it
         reaches first (the warnings of the catalogues are made again by every import)."""
         if self.state_dir is None:
             return
-        raw, run = self.raw, self.run
-        heads: dict = {}
-        for ds, triples in raw.records.items():
-            for s, _, _ in triples:
-                heads.setdefault(str(self.terms(s)), set()).add(ds.value)
+        run, heads = self.run, self.heads
         shapes_seen = set(self.lines)
         state = State(self.fingerprint, run=run_iri)
         skipped = {item.record: item.reason for item in run.skipped}
-        for ds in raw.datasets:
+        for ds in self.datasets:
             state.records[ds.value] = {
-                "hash": raw.hashes[ds.value],
+                "hash": self.hashes[ds.value],
                 "local": self.ids.get(ds),
                 "accepted": ds in self.accepted,
                 "skipped": skipped.get(ds.value),

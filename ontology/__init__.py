@@ -53,5 +53,6 @@ from hdcat.ontology.namespaces import (  # noqa: F401
     VCARD,
     XSD,
     bind_prefixes,
+    scratch_graph,
     sparql_prefixes,
 )

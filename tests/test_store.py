@@ -149,6 +149,25 @@ def test_a_sources_graph_and_its_run_record_are_one_transaction(tmp_path):
         store.close()
 
 
+def test_a_first_write_that_oxigraph_refuses_leaves_nothing(tmp_path):
+    """A source's first write is one `Store.extend` that makes its quads as it reads them: a term Oxigraph
+    refuses, even after hundreds of good ones, still leaves neither the graph nor the run record."""
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    try:
+        data, runs = URIRef("http://t.example/graph/source/a"), URIRef("http://t.example/graph/runs")
+        good, broken = Graph(), Graph()
+        for i in range(500):
+            good.add((URIRef(f"http://t.example/ds/{i}"), DCTERMS.title, Literal(i)))
+        broken.add((URIRef("http://t.example/run/1"), DCTERMS.type, URIRef("http://t.example/a b")))
+        with pytest.raises(StoreError, match="does not look like a valid URI"):
+            store.replace_graphs({data: good}, add={runs: broken})
+        assert len(store.graph(data)) == 0 and len(store.graph(runs)) == 0
+        store.replace_graphs({data: good})
+        assert len(store.graph(data)) == 500
+    finally:
+        store.close()
+
+
 def test_query_results_never_outlive_their_thread(tmp_path):
     """pyoxigraph's result iterators may only be dropped by the thread that made them. Half-read answers
     caught in reference cycles, collected later on the main thread, used to raise "PyQuerySolutions is

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
@@ -73,15 +73,20 @@ class ToOx:
             if isinstance(term, Literal):
                 return to_ox_literal(term)
         except ValueError as exc:
+            shown = f"<{term}>" if isinstance(term, URIRef) else term.n3()  # rdflib's n3() refuses such IRIs
             raise StoreError(
-                f"cannot store {term.n3() if hasattr(term, 'n3') else term!r}: it does not look like a "
-                f"valid URI or literal to Oxigraph ({exc}); nothing was written"
+                f"cannot store {shown}: it does not look like a valid URI or literal to Oxigraph ({exc}); "
+                "nothing was written"
             ) from None
         raise StoreError(f"cannot store {term!r}: not an RDF term; nothing was written")
 
     def quads(self, triples: Iterable, graph_name) -> list:
+        return list(self.each_quad(triples, graph_name))
+
+    def each_quad(self, triples: Iterable, graph_name) -> Iterator:
+        """The quads one at a time, for a write that reads them as it goes (`Store.extend`)."""
         g = ox.NamedNode(str(graph_name))
-        return [ox.Quad(self(s), self(p), self(o), g) for s, p, o in triples]
+        return (ox.Quad(self(s), self(p), self(o), g) for s, p, o in triples)
 
 
 def stored_forms(literals: Iterable[Literal]) -> dict:
