@@ -141,6 +141,8 @@ _SURFACE: dict[str, tuple[str, str]] = {
     # stores.py
     "open_store": ("stores", "open_store"),
     "oxigraph_to_rdflib": ("stores.lexical_forms", "to_rdflib"),
+    # memory.py
+    "give_back_memory": ("memory", "give_back"),
     # turns.py
     "my_turn": ("turns", "my_turn"),
     "waiting_turn": ("turns", "waiting"),

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from hdcat.catalog.definitions import coding_system_iri
 from hdcat.catalog.iris import short_hash
-from hdcat.ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes
+from hdcat.ontology import CSVW, DCAT, DCT, DQV, HDCAT, HEALTH, PROV, bind_prefixes, shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
@@ -282,14 +282,12 @@ def shapes(definition: dict) -> Graph:
 def validate_declared(definition: dict, data: Graph, shape_graph: Graph, dataset) -> tuple[bool, list[str]]:
     """SHACL on one dataset. The downloadable shapes target every subject of dct:conformsTo; here the
     dataset alone is the focus node (a distribution may claim a standard of its own)."""
-    import pyshacl
-
     shapes_for_one = Graph()
     shapes_for_one += shape_graph
     shape = URIRef(f"{definition['iri']}/shape")
     shapes_for_one.remove((shape, SH.targetSubjectsOf, DCT.conformsTo))
     shapes_for_one.add((shape, SH.targetNode, URIRef(dataset)))
-    conforms, results, _ = pyshacl.validate(
+    conforms, results, _ = shacl_validate(
         data, shacl_graph=shapes_for_one, advanced=False, inference="none", allow_warnings=True
     )
     messages = sorted({str(m) for m in results.objects(None, SH.resultMessage)})

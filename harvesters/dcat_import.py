@@ -35,9 +35,9 @@ from hdcat.ontology import (
     hospital_iri,
     literal_problem,
     scratch_graph,
+    shacl_validate,
     shapes_graph,
 )
-from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 

@@ -17,6 +17,7 @@ from hdcat.catalog import (
     PartialHarvest,
     PartialMismatch,
     SourceConfig,
+    give_back_memory,
     my_turn,
 )
 from hdcat.harvesters.fetch import Fetcher, mask_secrets
@@ -91,7 +92,12 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
     """Commit, and if the store cannot be written (a full disk, a broken store) say so on the run instead of
     raising: the other sources go on, and the last good data of this one stays (nothing half-written)."""
     try:
-        return _after_commit(catalog, catalog.commit_harvest(run, graph))
+        run = _after_commit(catalog, catalog.commit_harvest(run, graph))
+        # what the commit wrote leaves the store's write buffers, and the source's parsed and imported
+        # triples, garbage now, go back to the system: what follows does not pile on them
+        catalog.store.flush()
+        give_back_memory()
+        return run
     except PartialMismatch:  # harvest_source imports the source whole instead
         raise
     except Exception as exc:  # OSError, StoreError, pyoxigraph's own

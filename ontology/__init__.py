@@ -5,7 +5,7 @@ namespace is still provisional) is changed in one place.
 """
 
 from hdcat.ontology import writers  # noqa: F401 - replaces rdflib's Turtle and JSON-LD writers
-from hdcat.ontology.lexical import CHECKS, literal_problem, plain  # noqa: F401
+from hdcat.ontology.lexical import CHECKS, literal_problem, plain, shacl_validate  # noqa: F401
 from hdcat.ontology.loaders import (  # noqa: F401
     UnknownContext,
     codelists_graph,

@@ -34,10 +34,12 @@ from rdflib.namespace import RDF, XSD
 rdflib.NORMALIZE_LITERALS = False
 
 
-def _keep_through_pyshacl() -> None:
+def keep_through_pyshacl() -> None:
     """pyshacl turns normalisation off while it validates and then *on* (pyshacl/monkey's
     rdflib_bool_unpatch sets `NORMALIZE_LITERALS = True`), so after the first SHACL check every literal
-    read was rewritten again. Its undo step is wrapped to leave the setting as hdcat needs it."""
+    read was rewritten again. Its undo step is wrapped to leave the setting as hdcat needs it. Done on
+    first use (`shacl_validate`), not at import: importing pyshacl costs every command 0.2 s, and most
+    never validate with it."""
     import pyshacl.entrypoints as entrypoints
 
     undo = entrypoints.rdflib_bool_unpatch
@@ -52,7 +54,13 @@ def _keep_through_pyshacl() -> None:
     entrypoints.rdflib_bool_unpatch = rdflib_bool_unpatch
 
 
-_keep_through_pyshacl()
+def shacl_validate(*args, **kwargs):
+    """pyshacl's `validate`, leaving literals as they came (see `keep_through_pyshacl`): every SHACL check
+    hdcat runs with pyshacl goes through here."""
+    import pyshacl
+
+    keep_through_pyshacl()
+    return pyshacl.validate(*args, **kwargs)
 
 
 def plain(term):

@@ -17,12 +17,16 @@ import pytest
 from hdcat.catalog.config import Settings, SourceConfig, load_settings
 from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_all
+from hdcat.ontology.lexical import keep_through_pyshacl
 from hdcat.web.app import create_app
 from hdcat.web.cli import bundled_config
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
+# tests call pyshacl directly to hold hdcat's own checks to it; hdcat patches pyshacl on its first SHACL
+# check, so patch it now, before any test's direct call can turn literal normalisation back on
+keep_through_pyshacl()
 
 
 def _external() -> Path | None:

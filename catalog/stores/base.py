@@ -121,5 +121,8 @@ class CatalogStore:
             merged.add((s, p, o))
         merged.serialize(destination=out, format=fmt)
 
+    def flush(self) -> None:
+        """Write out what the store buffers in memory. A no-op for stores that buffer nothing."""
+
     def close(self) -> None:
         self.dataset.close()

@@ -277,15 +277,20 @@ class OxigraphStore(CatalogStore):
             return
         super().dump(out, fmt)
 
+    def flush(self) -> None:
+        """RocksDB keeps what a transaction wrote in its write buffers, about 1 KB a quad, until they fill
+        or are flushed: after a source's first harvest that was as much memory as the harvest itself
+        (150,000 quads: 181 → 33 MiB resident after a flush of 1.1 s, which closing the store did anyway)."""
+        if self.read_only:
+            return
+        try:
+            self.native.flush()
+        except OSError as exc:  # a full disk: what was committed is in the write-ahead log already
+            logging.getLogger("hdcat.store").error("could not flush the store at %s: %s", self.location, exc)
+
     def close(self) -> None:
         native = self.native
-        if not self.read_only:
-            try:
-                native.flush()
-            except OSError as exc:  # a full disk: what was committed is in the write-ahead log already
-                logging.getLogger("hdcat.store").error(
-                    "could not flush the store at %s: %s", self.location, exc
-                )
+        self.flush()
         self.dataset.close()
         del native
 

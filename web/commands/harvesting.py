@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from hdcat.catalog import HarvestRun, Settings, SourceConfig
+from hdcat.catalog import HarvestRun, Outcome, Settings, SourceConfig
 from hdcat.web.commands.common import (
     Context,
     actor,
@@ -152,23 +152,24 @@ def run_harvest(
     from hdcat.search.service import terms_file
 
     warming: list = []
+    progress = progress_bar("sources")
 
-    def on_page(job) -> None:
-        # a page is parsed only when a source changed, so the index will be updated: the analyser's model
-        # loads beside the parse, import and commit instead of after them (issue 16)
-        if not warming:
-            warming.append(job)
+    def on_done(run: HarvestRun) -> None:
+        progress.advance(task)
+        # a source that changed will be indexed: the analyser's model (about 500 MiB) loads once its commit
+        # has let go of the source's parsed and imported triples, not beside them, where it made a large
+        # harvest's peak memory the sum of both; other sources still downloading run beside the load
+        if run.outcome is Outcome.CHANGED and not warming:
+            warming.append(run)
             load_in_background(terms_file(catalog.settings))
 
-    progress = progress_bar("sources")
     with progress:
         task = progress.add_task("harvesting", total=len(sources))
         runs = harvest_all(
             catalog,
             sources,
             on_start=lambda s: progress.update(task, description=f"harvesting {s.name}"),
-            on_done=lambda r: progress.advance(task),
-            on_page=on_page,
+            on_done=on_done,
             workers=workers,
             incremental=incremental,
         )

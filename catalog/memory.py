@@ -1,0 +1,30 @@
+"""Hand the memory a harvest freed back to the operating system.
+
+A source's harvest holds its parsed pages, its imported graph and the commit's copy of it at once. Once the
+commit stands they are garbage, some of it in reference cycles (rdflib's graphs), and CPython frees what
+it collects into its own pools and glibc's, which keep the pages. Whatever the process does next (the
+analyser's model, about 500 MiB; indexing; the next source) then grows the resident set on top of them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): collecting is all there is to do
+        return None
+
+
+def give_back() -> None:
+    """Collect what is unreachable and return free heap pages to the system: after a source's commit, so
+    that a large harvest's peak is not the sum of its import and what follows it."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
