@@ -43,25 +43,38 @@ class Registry:
             if self._scanned:
                 return
             for ep in entry_points(group=self.group):
-                if ep.name in self._loaded:
-                    continue
-                try:
-                    obj = ep.load()
-                except Exception as exc:  # a broken plugin must not break the others
-                    self._failed[ep.name] = f"{type(exc).__name__}: {exc}"
-                    continue
-                key = getattr(obj, self.point.key, None)
-                if key != ep.name:
-                    self._failed[ep.name] = (
-                        f"its {self.point.key} is {key!r}, not the entry-point name {ep.name!r}; "
-                        "the two must match"
-                    )
-                    continue
-                self._loaded[ep.name] = obj
+                if ep.name not in self._loaded:
+                    self._load(ep)
             self._scanned = True
 
+    def _load_one(self, name: str) -> None:
+        """Import only the plugin asked for: a command that opens one store and harvests one kind of
+        source need not import every other store's and harvester's module (a tenth of a second)."""
+        with _SCAN_LOCK:
+            if name in self._loaded or name in self._failed:
+                return
+            for ep in entry_points(group=self.group, name=name):
+                self._load(ep)
+
+    def _load(self, ep) -> None:
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not break the others
+            self._failed[ep.name] = f"{type(exc).__name__}: {exc}"
+            return
+        key = getattr(obj, self.point.key, None)
+        if key != ep.name:
+            self._failed[ep.name] = (
+                f"its {self.point.key} is {key!r}, not the entry-point name {ep.name!r}; the two must match"
+            )
+            return
+        self._loaded[ep.name] = obj
+
     def get(self, name: str):
-        self._scan()
+        if not self._scanned:
+            self._load_one(name)
+            if name not in self._loaded and name not in self._failed:
+                self._scan()  # for the list of what is available
         if name in self._loaded:
             return self._loaded[name]
         if name in self._failed:

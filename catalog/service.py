@@ -18,7 +18,6 @@ never recompute anything.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 
@@ -32,7 +31,7 @@ from hdcat.catalog.run_log import RunLog
 from hdcat.catalog.runs import HarvestRun, Outcome
 from hdcat.catalog.source_graphs import SourceGraphs
 from hdcat.catalog.stores import CatalogStore, open_store
-from hdcat.ontology import HDCAT, vocabulary_graph
+from hdcat.ontology import HDCAT, vocabulary_digest, vocabulary_graph
 from rdflib import Graph, Literal, URIRef
 
 log = logging.getLogger("hdcat.catalog")
@@ -73,13 +72,12 @@ class Catalog:
 
     def _ensure_reference(self) -> None:
         """Load code lists and hospitals into their own graph when missing or outdated."""
-        vocab = vocabulary_graph()
-        digest = hashlib.sha256(vocab.serialize(format="nt", encoding="utf-8")).hexdigest()[:32]
+        digest = vocabulary_digest()
         name = reference_graph_iri(self.base)
         if (name, HDCAT.contentHash, Literal(digest)) in self.store.graph(name):
             return
         g = Graph()
-        for t in vocab:
+        for t in vocabulary_graph():
             g.add(t)
         g.add((name, HDCAT.contentHash, Literal(digest)))
         self.store.replace_graph(name, g)

@@ -19,6 +19,7 @@ from hdcat.ontology.loaders import (  # noqa: F401
     resolve_contexts,
     shapes_graph,
     starter_definitions,
+    vocabulary_digest,
     vocabulary_graph,
 )
 from hdcat.ontology.namespaces import (  # noqa: F401

@@ -380,3 +380,27 @@ def test_a_refused_update_leaves_the_graphs_as_they_were(tmp_path):
         assert store.generation() == before
     finally:
         store.close()
+
+
+def test_a_catalogue_opened_again_does_not_parse_its_vocabulary(tmp_path):
+    """The reference graph (terms, code lists, hospitals) is written once; a later process tells that the
+    stored copy is current from a digest of the files, without parsing their Turtle (a tenth of a second at
+    every command's start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from hdcat.catalog.config import Settings\n"
+        "from hdcat.catalog.service import Catalog\n"
+        "from hdcat.catalog.iris import reference_graph_iri\n"
+        "from hdcat.ontology import loaders\n"
+        f"cat = Catalog(Settings(store_url='oxigraph:{tmp_path / 'store'}', data_dir='{tmp_path}'))\n"
+        "reference = cat.store.graph(reference_graph_iri(cat.base))\n"
+        "print(loaders.vocabulary_graph.cache_info().misses, len(reference))\n"
+        "cat.close()\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    (parsed, held), (parsed_again, held_again) = (map(int, r.stdout.split()) for r in runs)
+    assert (parsed, parsed_again) == (1, 0)
+    assert held == held_again > 100
