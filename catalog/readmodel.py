@@ -97,17 +97,27 @@ class Labeller:
 
     def __init__(self):
         self.vocab = codelists_graph() + hospitals_graph()
+        self._known: dict = {}  # (iri, lang) → what the code lists say: every record names the same few
 
     def concept(self, iri, data: Graph | None = None, lang="en") -> dict:
-        label = label_of(self.vocab, iri, lang)
+        known = self._known.get((iri, lang))
+        if known is None:
+            if len(self._known) > 50_000:  # IRIs the code lists do not know can be many: stay bounded
+                self._known.clear()
+            notation = self.vocab.value(iri, SKOS.notation)
+            known = self._known[(iri, lang)] = (
+                label_of(self.vocab, iri, lang),
+                label_of(self.vocab, iri, "ko"),
+                str(notation) if notation is not None else None,
+            )
+        label, label_ko, notation = known
         if label is None and data is not None:
             label = label_of(data, iri, lang)
-        notation = self.vocab.value(iri, SKOS.notation)
         return {
             "iri": str(iri),
             "label": label or last_segment(str(iri)),
-            "label_ko": label_of(self.vocab, iri, "ko"),
-            "notation": str(notation) if notation is not None else None,
+            "label_ko": label_ko,
+            "notation": notation,
         }
 
 
