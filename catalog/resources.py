@@ -91,15 +91,20 @@ def closure(ctx, iri, max_nodes: int = 5000, terms: Terms = RDFLIB) -> list:
     todo = [iri]
     seen = {iri}
     kinds = (terms.blank, terms.named)
+    read: dict = {}  # node → its triples: one lookup a node answers the three questions asked of it
     while todo and len(seen) < max_nodes:
         node = todo.pop()
-        for s, p, o in ctx.triples((node, None, None)):
+        triples = read.pop(node, None)
+        for s, p, o in ctx.triples((node, None, None)) if triples is None else triples:
             out.append((s, p, o))
             if o in seen or p == terms.type or not isinstance(o, kinds):
                 continue
-            if isinstance(o, terms.named) and (o, None, None) not in ctx:
+            below = read.get(o)
+            if below is None:
+                below = read[o] = list(ctx.triples((o, None, None)))
+            if isinstance(o, terms.named) and not below:  # an IRI the graph does not describe
                 continue
-            if any((o, terms.type, t) in ctx for t in terms.stop_types):  # another dataset, even a blank one
+            if any(p2 == terms.type and t in terms.stop_types for _, p2, t in below):  # another dataset
                 continue
             seen.add(o)
             todo.append(o)
