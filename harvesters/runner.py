@@ -93,11 +93,6 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
     raising: the other sources go on, and the last good data of this one stays (nothing half-written)."""
     try:
         run = _after_commit(catalog, catalog.commit_harvest(run, graph))
-        # what the commit wrote leaves the store's write buffers, and the source's parsed and imported
-        # triples, garbage now, go back to the system: what follows does not pile on them
-        catalog.store.flush()
-        give_back_memory()
-        return run
     except PartialMismatch:  # harvest_source imports the source whole instead
         raise
     except Exception as exc:  # OSError, StoreError, pyoxigraph's own
@@ -114,6 +109,12 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
         except Exception:  # the store refuses every write: the run is still returned and shown
             log.error("the failed run of %s could not be recorded either", run.source)
         return run
+    # outside the commit's error handling, which would call a saved harvest unsaved: what the commit wrote
+    # leaves the store's write buffers, and the source's parsed and imported triples, garbage now, go back
+    # to the system, so that what follows does not pile on them
+    catalog.store.flush()
+    give_back_memory()
+    return run
 
 
 def _after_commit(catalog: Catalog, run: HarvestRun) -> HarvestRun:
