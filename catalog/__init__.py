@@ -104,6 +104,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "PartialHarvest": ("source_graphs", "PartialHarvest"),
     "PartialMismatch": ("source_graphs", "PartialMismatch"),
     "closure_hash": ("source_graphs", "closure_hash"),
+    "for_commit": ("source_graphs", "for_commit"),
     # runs.py
     "HarvestRun": ("runs", "HarvestRun"),
     "Outcome": ("runs", "Outcome"),

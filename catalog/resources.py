@@ -170,6 +170,25 @@ class GraphCopy:
     def objects(self, subject=None, predicate=None):
         return (o for _, _, o in self.triples((subject, predicate, None)))
 
+    def subject_objects(self, predicate):
+        return ((s, o) for (p, o), found in self._by_po.items() if p == predicate for s in found)
+
+    def set(self, triple) -> None:
+        """rdflib's Graph.set: `triple` takes the place of every statement with its subject and predicate
+        (a harvest's commit gives a dataset another short id)."""
+        s, p, _ = triple
+        kept = []
+        for old in self._by_subject.get(s, ()):
+            if old[1] != p:
+                kept.append(old)
+                continue
+            found = self._by_po[(p, old[2])]
+            found.remove(s)
+            if not found:
+                del self._by_po[(p, old[2])]
+        self._by_subject[s] = kept
+        self.add(triple)
+
 
 class RecordView(GraphCopy):
     """One dataset's triples (its closure) with the read API the read model uses (value, objects,

@@ -89,6 +89,18 @@ class PartialHarvest:
     on_commit: object = None
 
 
+def for_commit(graph):
+    """A harvest's graph as the dicts its commit reads (resources.GraphCopy), made in one pass. The runner
+    makes it before the commit and lets go of the rdflib graph: a large first harvest held both, and
+    the store's write beside them, at its peak."""
+    if graph is None or isinstance(graph, GraphCopy):
+        return graph
+    if isinstance(graph, PartialHarvest):
+        graph.graph = for_commit(graph.graph)
+        return graph
+    return GraphCopy(graph)
+
+
 class PartialMismatch(HdcatError):
     """The store no longer holds what a partial re-harvest assumed (another writer changed the source):
     the source must be imported whole."""
@@ -167,9 +179,9 @@ class SourceGraphs:
         if partial and any(ds not in previous for ds in partial.unchanged):
             raise PartialMismatch(f"the store no longer holds every unchanged dataset of {run.source}")
         self._dedupe_local_ids(graph, name, hidden_name)
-        # one pass over the harvested triples into dicts: every lookup below (hashes, conflicts, the
+        # the harvested triples as dicts (for_commit): every lookup below (hashes, conflicts, the
         # public/consortium split) is a dict lookup, not an rdflib store call
-        index = GraphCopy(graph)
+        index = for_commit(graph)
         qname = bind_prefixes(Graph()).namespace_manager.normalizeUri
         for line in conflicts(self.store, self.base, index, (name, hidden_name), run.source, qname):
             run.warn(line)  # a dataset other sources publish too, described differently there

@@ -14,9 +14,9 @@ from hdcat.catalog import (
     HdcatError,
     Interrupted,
     Outcome,
-    PartialHarvest,
     PartialMismatch,
     SourceConfig,
+    for_commit,
     give_back_memory,
     my_turn,
 )
@@ -77,15 +77,26 @@ def harvest_source(
     finally:
         if own_fetcher:
             fetcher.close()
-    if isinstance(graph, PartialHarvest):
-        try:
-            return _commit(catalog, run, graph)
-        except PartialMismatch as exc:  # the store moved under the last harvest's record: import it whole
-            log.warning("%s; importing %s whole", exc.message, source.name)
-            fresh = replace(new_run(source), id=run.id, started=run.started)
-            again = None if own_fetcher else fetcher  # one of our own was closed above
-            return harvest_source(catalog, source, again, on_page, False, fresh, before_commit)
-    return _commit(catalog, run, graph)
+    harvester = None  # it may hold the parsed pages
+    # the commit reads the harvest as dicts: made here, where the rdflib graph can go before the store write,
+    # with the import's garbage (rdflib's graphs sit in reference cycles): at a large first harvest's peak
+    # the parsed pages, the imported graph and its copy were all held beside the write
+    graph = for_commit(graph)
+    give_back_memory()
+    try:
+        run = _commit(catalog, run, graph)
+    except PartialMismatch as exc:  # the store moved under the last harvest's record: import it whole
+        log.warning("%s; importing %s whole", exc.message, source.name)
+        graph = None
+        fresh = replace(new_run(source), id=run.id, started=run.started)
+        again = None if own_fetcher else fetcher  # one of our own was closed above
+        return harvest_source(catalog, source, again, on_page, False, fresh, before_commit)
+    # the source's parsed and imported triples go back to the system now, not at the next full collection
+    # (rdflib's graphs sit in reference cycles): what follows (the index, the analyser's model) must not
+    # pile on them. Here, where the last reference to them goes, not in _commit, whose caller still holds it
+    graph = None
+    give_back_memory()
+    return run
 
 
 def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
@@ -110,10 +121,8 @@ def _commit(catalog: Catalog, run: HarvestRun, graph) -> HarvestRun:
             log.error("the failed run of %s could not be recorded either", run.source)
         return run
     # outside the commit's error handling, which would call a saved harvest unsaved: what the commit wrote
-    # leaves the store's write buffers, and the source's parsed and imported triples, garbage now, go back
-    # to the system, so that what follows does not pile on them
+    # leaves the store's write buffers
     catalog.store.flush()
-    give_back_memory()
     return run
 
 

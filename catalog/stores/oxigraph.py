@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
+from hdcat.catalog.stores.oxigraph_loads import Hidden, drop_in_parts, mark, recover, unmark
 from hdcat.catalog.stores.oxigraph_reads import query_result, select_values
 from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
@@ -63,7 +64,14 @@ class OxigraphStore(CatalogStore):
 
     def _open(self, native: ox.Store) -> None:
         self._forms: dict = {}  # graph name → its lexical_forms.Restorer, until a write changes the graph
-        self.dataset = bind_prefixes(Dataset(store=_LexicalStore(native, self.restorer), default_union=True))
+        self._hidden = Hidden()  # graphs being loaded in bulk (oxigraph_loads)
+        if self.read_only:  # what the writing process is loading as this one opens stays out of sight
+            self._hidden.add(recover(native, remove=False))
+        else:
+            recover(native)
+        self.dataset = bind_prefixes(
+            Dataset(store=_LexicalStore(native, self.restorer, self._hidden), default_union=True)
+        )
         self._write_lock = threading.RLock()
 
     def restorer(self, graph_name) -> lexical_forms.Restorer:
@@ -93,7 +101,7 @@ class OxigraphStore(CatalogStore):
         """Straight from Oxigraph's engine, without making rdflib terms (a fifth of a millisecond a row
         through rdflib). Values are as Oxigraph holds them: for a literal it rewrites (a number, a date)
         its canonical form, not the original lexical_forms restores; read plain text with it."""
-        return select_values(self.native, sparql)
+        return select_values(self.native, sparql, **self._hidden.query_args(self.native, union=False))
 
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         self.replace_graphs({name: graph})
@@ -109,21 +117,13 @@ class OxigraphStore(CatalogStore):
         the new arrive, which only a SPARQL Update gives: one `DROP … ; INSERT DATA …` whose text Oxigraph
         writes from its own terms."""
         to_ox = lexical_forms.ToOx()
-        writes = [(name, list(triples)) for name, triples in graphs.items()]
-        writes += [(name, list(triples)) for name, triples in (add or {}).items()]
+        writes = [(name, _listed(triples)) for name, triples in graphs.items()]
+        writes += [(name, _listed(triples)) for name, triples in (add or {}).items()]
         forms = [(name, lexical_forms.record(triples)) for name, triples in writes if triples]
         with self._write_lock:
             self._forms.clear()
             if not any(self._holds(name) for name in graphs):
-                # extend makes the quads as it reads them (a list of them first cost about 450 bytes a
-                # quad at a harvest's peak); it reads them all before it writes, so a term Oxigraph
-                # refuses still stops the write before anything is stored (tests/test_store.py)
-                self.native.extend(
-                    chain(
-                        chain.from_iterable(to_ox.each_quad(triples, name) for name, triples in writes),
-                        (lexical_forms.quad(name, value) for name, value in forms if value),
-                    )
-                )
+                self._load_hidden(to_ox, writes[: len(graphs)], writes[len(graphs) :], forms)
                 return
             quads = [to_ox.quads(triples, name) for name, triples in writes]  # refuses bad terms first
             parts = []
@@ -135,6 +135,33 @@ class OxigraphStore(CatalogStore):
                     parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
             parts += [lexical_forms.insert(name, value) for name, value in forms if value]
             self.native.update(" ;\n".join(parts))
+
+    def _load_hidden(self, to_ox, graphs: list, add: list, forms: list) -> None:
+        """A first write: the graphs bulk-loaded out of sight, then shown with the run record (`add`) and
+        their lexical forms in one small transaction (catalog/stores/oxigraph_loads.py). A term Oxigraph
+        refuses, in `add` or in a graph, or any other failure, leaves nothing behind."""
+        shown = [
+            f"INSERT DATA {{ GRAPH <{name}> {{\n{_nt_ox(to_ox.quads(triples, name))} .\n}} }}"
+            for name, triples in add
+            if triples
+        ]  # made first: a term refused here stops the write before anything is stored
+        names = [name for name, _ in graphs]
+        self._hidden.add(names)
+        try:
+            self.native.extend([mark(name) for name in names])
+            self.native.bulk_extend(
+                chain.from_iterable(to_ox.each_quad(triples, name) for name, triples in graphs)
+            )
+            shown += [unmark(name) for name in names]
+            shown += [lexical_forms.insert(name, value) for name, value in forms if value]
+            self.native.update(" ;\n".join(shown))
+        except BaseException:
+            for name in names:
+                drop_in_parts(self.native, name)
+                self.native.update(unmark(name))
+            raise
+        finally:
+            self._hidden.discard(names)
 
     #: patch_graphs writes a difference alone, so a partial re-harvest may hand it part of a graph
     patches_in_place = True
@@ -258,7 +285,12 @@ class OxigraphStore(CatalogStore):
 
     def graph_names(self) -> list[URIRef]:
         return sorted(
-            (URIRef(g.value) for g in self.native.named_graphs() if isinstance(g, ox.NamedNode)), key=str
+            (
+                URIRef(g.value)
+                for g in self.native.named_graphs()
+                if isinstance(g, ox.NamedNode) and g not in self._hidden
+            ),
+            key=str,
         )
 
     def __len__(self) -> int:
@@ -296,6 +328,15 @@ class OxigraphStore(CatalogStore):
 
 
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+
+
+def _listed(triples) -> list:
+    """The triples as a list, without a second copy when they are one already (a harvest's are)."""
+    return triples if isinstance(triples, list) else list(triples)
+
+
+def _nt_ox(quads) -> str:
+    return " .\n".join(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads)
 
 
 def _nt(to_ox, triples) -> str:
@@ -355,20 +396,23 @@ class _LexicalStore(OxrdflibStore):
     recorded originals (lexical_forms) for the ones Oxigraph rewrote, simple literals without xsd:string.
     A pattern that names a literal is looked up by the form Oxigraph stored it in."""
 
-    def __init__(self, native: ox.Store, restorer):
+    def __init__(self, native: ox.Store, restorer, hidden: Hidden):
         super().__init__(store=native)
-        self._restorer = restorer
+        self._restorer, self._hidden = restorer, hidden
 
     def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803 - rdflib's names
         """oxrdflib's query, with a SELECT's rows read in one call (oxigraph_reads): its row iterator
         waits for the interpreter lock on every row when another thread is busy."""
         if isinstance(query, str) and not kwargs:
+            union = queryGraph == "__UNION__"
+            dataset = self._hidden.query_args(self._inner, union)  # graphs being loaded stay out of sight
+            if not union and isinstance(queryGraph, Node):
+                dataset["default_graph"] = to_ox(queryGraph)
             answer = self._inner.query(
                 query,
-                use_default_graph_as_union=queryGraph == "__UNION__",
-                default_graph=(to_ox(queryGraph) if isinstance(queryGraph, Node) else None),
                 prefixes=dict(self._namespace_for_prefix, **initNs),
                 substitutions={ox.Variable(k): to_ox(v) for k, v in initBindings.items()},
+                **dataset,
             )
             return query_result(answer)
         return super().query(query, initNs, initBindings, queryGraph, **kwargs)
@@ -385,6 +429,8 @@ class _LexicalStore(OxrdflibStore):
         for quad in quads:
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 continue  # hdcat's bookkeeping (lexical_forms), not data
+            if self._hidden and quad.graph_name.value in self._hidden:
+                continue  # being loaded: not there yet for readers
             qs, qp, qo = (lexical_forms.to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object))
             graph = from_ox_graph_name(quad.graph_name, self)
             for original in self._restorer(graph.identifier).restore(qs, qp, qo):

@@ -17,10 +17,11 @@ from rdflib.query import Result
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def select_values(store: ox.Store, sparql: str) -> list[tuple[str | None, ...]]:
+def select_values(store: ox.Store, sparql: str, **dataset) -> list[tuple[str | None, ...]]:
     """A SELECT's rows as the plain text of each value (None where unbound), in projection order: what
-    `term.value` gives for each solution, read from one SPARQL JSON answer."""
-    answer = _json(store.query(sparql))
+    `term.value` gives for each solution, read from one SPARQL JSON answer. `dataset`: the graphs the query
+    reads, as `Store.query` takes them."""
+    answer = _json(store.query(sparql, **dataset))
     names = answer["head"]["vars"]
     return [
         tuple(None if (v := row.get(name)) is None else v["value"] for name in names)

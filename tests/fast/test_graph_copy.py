@@ -27,3 +27,26 @@ def test_closures_match_the_graph(path):
         )
         assert copy.value(s, p) in set(graph.objects(s, p))
     assert ((datasets[0], FOAF.name, None) in copy) == ((datasets[0], FOAF.name, None) in graph)
+
+
+def test_set_and_subject_objects_match_rdflib():
+    """A commit gives datasets their short ids on the copy (SourceGraphs._dedupe_local_ids) as it did on
+    the rdflib graph: `set` replaces every value of the predicate, and the lookups follow."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS
+
+    graph = Graph().parse(SAMPLES[0])
+    copy = GraphCopy(iter(graph))
+    pairs = sorted(graph.subject_objects(DCTERMS.identifier))
+    assert pairs and sorted(copy.subject_objects(DCTERMS.identifier)) == pairs
+    ds, old = pairs[0]
+    extra = URIRef("http://t.example/ds")
+    for g in (graph, copy):
+        g.add((ds, DCTERMS.identifier, Literal("second")))
+        g.set((ds, DCTERMS.identifier, Literal("renamed")))
+        g.set((extra, DCTERMS.identifier, Literal("new")))
+    assert sorted(copy.subject_objects(DCTERMS.identifier)) == sorted(graph.subject_objects(DCTERMS.identifier))
+    assert sorted(copy) == sorted(graph)
+    assert (None, DCTERMS.identifier, old) not in copy and set(
+        copy.subjects(DCTERMS.identifier, Literal("renamed"))
+    ) == {ds}

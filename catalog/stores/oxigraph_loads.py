@@ -1,0 +1,103 @@
+"""A source's first write in bulk, out of readers' sight until it is whole.
+
+An Oxigraph transaction holds everything it writes in memory until it commits: about 2 KB a quad, so
+a first harvest of 20,000 datasets (1.5 million quads) held 2.9 GB for its write alone, and 100,000
+datasets would need some 14 GB. Its bulk loader writes files as it reads, in bounded memory and three
+to four times faster, but it is not a transaction. So a graph being bulk-loaded is *hidden*: it is
+marked in the store's default graph (`<graph> hdcat:loading true`) and in the process, every read
+that is not by graph name leaves it out (`Hidden.query_args`), and it appears in one small transaction
+that removes the mark with the run record. Readers see no source, then the whole source. A load that
+fails is removed in parts; one cut short by a crash is found by its mark when the store opens again
+and removed then (`recover`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pyoxigraph as ox
+from hdcat.ontology import HDCAT
+
+LOADING = ox.NamedNode(str(HDCAT.loading))
+_TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+#: quads removed a transaction when a hidden graph goes (a transaction holds what it deletes in memory too)
+DROP_BATCH = 50_000
+
+log = logging.getLogger("hdcat.store")
+
+
+def mark(name) -> ox.Quad:
+    return ox.Quad(ox.NamedNode(str(name)), LOADING, _TRUE, ox.DefaultGraph())
+
+
+def unmark(name) -> str:
+    """A SPARQL Update part that takes the mark away (in the transaction that shows the graph)."""
+    return f"DELETE DATA {{ <{name}> <{LOADING.value}> {_TRUE} }}"
+
+
+class Hidden:
+    """The graphs of one store that are being loaded, and what a read passes Oxigraph to leave them out."""
+
+    def __init__(self):  # holds no store: closing the store must let go of its lock
+        self._names: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __contains__(self, name) -> bool:
+        if not self._names:
+            return False
+        return (name.value if isinstance(name, ox.NamedNode) else str(name)) in self._names
+
+    def __bool__(self) -> bool:
+        return bool(self._names)
+
+    def add(self, names) -> None:
+        with self._lock:
+            self._names |= {str(n) for n in names}
+
+    def discard(self, names) -> None:
+        with self._lock:
+            self._names -= {str(n) for n in names}
+
+    def query_args(self, native: ox.Store, union: bool) -> dict:
+        """Arguments of `Store.query` that leave the hidden graphs out: none at all while nothing is loading
+        (the usual case costs nothing); else the visible named graphs, and with `union` the union of them
+        and the default graph as the query's default graph, which is what `use_default_graph_as_union`
+        reads."""
+        if not self._names:
+            return {"use_default_graph_as_union": True} if union else {}
+        hidden = set(self._names)
+        visible = [
+            g for g in native.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in hidden)
+        ]
+        args: dict = {"named_graphs": visible}
+        if union:
+            args["default_graph"] = [ox.DefaultGraph(), *visible]
+        return args
+
+
+def drop_in_parts(native: ox.Store, name) -> None:
+    """Remove a graph a batch of quads at a time: it is hidden, so no reader minds that it goes in parts,
+    and one transaction for all of it would hold it all in memory again. (A DELETE bound by its WHERE:
+    DELETE DATA may not name the graph's blank nodes.)"""
+    graph = ox.NamedNode(str(name))
+    remove = (
+        f"DELETE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} WHERE {{ "
+        f"{{ SELECT ?s ?p ?o WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} LIMIT {DROP_BATCH} }} }}"
+    )
+    while next(iter(native.quads_for_pattern(None, None, None, graph)), None) is not None:
+        native.update(remove)
+    native.update(f"DROP SILENT GRAPH <{graph.value}>")  # empty now; Oxigraph would still list its name
+
+
+def recover(native: ox.Store, remove: bool = True) -> list[str]:
+    """The graphs still marked as loading. A writer opening the store removes them: a load cut short by a
+    crash left them, and they were never shown. A reader beside a running writer only leaves them out."""
+    left = [q.subject.value for q in native.quads_for_pattern(None, LOADING, None, ox.DefaultGraph())]
+    if not remove:
+        return left
+    for name in left:
+        log.warning("removing %s: its first write was cut short (a crash or a kill) and never shown", name)
+        drop_in_parts(native, name)
+        native.update(unmark(name))
+    return left
