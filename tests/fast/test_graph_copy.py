@@ -35,18 +35,18 @@ def test_set_and_subject_objects_match_rdflib():
     from rdflib import Literal, URIRef
     from rdflib.namespace import DCTERMS
 
+    ident = DCTERMS.identifier
     graph = Graph().parse(SAMPLES[0])
     copy = GraphCopy(iter(graph))
-    pairs = sorted(graph.subject_objects(DCTERMS.identifier))
-    assert pairs and sorted(copy.subject_objects(DCTERMS.identifier)) == pairs
+    pairs = sorted(graph.subject_objects(ident))
+    assert pairs and sorted(copy.subject_objects(ident)) == pairs
     ds, old = pairs[0]
     extra = URIRef("http://t.example/ds")
     for g in (graph, copy):
-        g.add((ds, DCTERMS.identifier, Literal("second")))
-        g.set((ds, DCTERMS.identifier, Literal("renamed")))
-        g.set((extra, DCTERMS.identifier, Literal("new")))
-    assert sorted(copy.subject_objects(DCTERMS.identifier)) == sorted(graph.subject_objects(DCTERMS.identifier))
+        g.add((ds, ident, Literal("second")))
+        g.set((ds, ident, Literal("renamed")))
+        g.set((extra, ident, Literal("new")))
+    assert sorted(copy.subject_objects(ident)) == sorted(graph.subject_objects(ident))
     assert sorted(copy) == sorted(graph)
-    assert (None, DCTERMS.identifier, old) not in copy and set(
-        copy.subjects(DCTERMS.identifier, Literal("renamed"))
-    ) == {ds}
+    assert (None, ident, old) not in copy
+    assert set(copy.subjects(ident, Literal("renamed"))) == {ds}
