@@ -63,7 +63,9 @@ class DcatHarvester(Harvester):
             if on_page:
                 on_page(job)
         run.content_hash = _digest("".join(d for _, d in run.pages).encode())
-        return RecordImport(self, run, RawSource(triples), self.state_dir, self.last_run).run_import()
+        records = RecordImport(self, run, RawSource(triples), self.state_dir, self.last_run)
+        pages = triples = walk = None  # the import lets go of the parsed pages: nothing else may hold them
+        return records.run_import()
 
     def _rdflib_way(self, run: HarvestRun, fetched: dict, on_page):
         run.pages = []
