@@ -102,6 +102,31 @@ def test_a_load_that_fails_part_way_leaves_nothing(tmp_path):
         store.close()
 
 
+def test_a_load_whose_removal_fails_stays_hidden_until_the_next_write(tmp_path, monkeypatch):
+    """A broken disk may refuse the removal too: the part-loaded graph then stays out of sight (never shown
+    half), the write's own error is what the caller hears, and the source's next write replaces it whole."""
+    import hdcat.catalog.stores.oxigraph as oxigraph_store
+
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    try:
+        bad = _graph("a", 50)
+        bad.add((URIRef("http://t.example/a/1"), DCTERMS.type, URIRef("http://t.example/a b")))
+
+        def refused(native, name):
+            raise OSError("No space left on device")
+
+        monkeypatch.setattr(oxigraph_store, "drop_in_parts", refused)
+        with pytest.raises(StoreError, match="does not look like a valid URI"):
+            store.replace_graphs({SOURCE: bad})
+        monkeypatch.undo()
+        assert SOURCE in store._hidden and _seen(store)["pattern"] == 0
+        store.replace_graphs({SOURCE: _graph("a", 5)})  # the transactional path: the old part goes too
+        assert SOURCE not in store._hidden and _seen(store)["pattern"] == 5
+        assert not list(store.native.quads_for_pattern(None, LOADING, None, None))
+    finally:
+        store.close()
+
+
 def _cut_short(path) -> None:
     """What a crash during a first write leaves: a marked graph, part-loaded, beside a whole one."""
     native = ox.Store(str(path))

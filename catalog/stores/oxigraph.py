@@ -27,6 +27,8 @@ from oxrdflib._converter import from_ox_graph_name, to_ox, to_ox_quad_pattern
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
+log = logging.getLogger("hdcat.store")
+
 
 class OxigraphStore(CatalogStore):
     scheme = "oxigraph"
@@ -127,14 +129,15 @@ class OxigraphStore(CatalogStore):
                 return
             quads = [to_ox.quads(triples, name) for name, triples in writes]  # refuses bad terms first
             parts = []
-            for name in graphs:
-                parts += [f"DROP SILENT GRAPH <{name}>", lexical_forms.forget(name)]
+            for name in graphs:  # a graph a failed first write left hidden goes too
+                parts += [f"DROP SILENT GRAPH <{name}>", lexical_forms.forget(name), unmark(name)]
             for (name, _), part in zip(writes, quads, strict=True):
                 if part:
                     body = " .\n".join(str(ox.Triple(q.subject, q.predicate, q.object)) for q in part)
                     parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
             parts += [lexical_forms.insert(name, value) for name, value in forms if value]
             self.native.update(" ;\n".join(parts))
+            self._hidden.discard(graphs)
 
     def _load_hidden(self, to_ox, graphs: list, add: list, forms: list) -> None:
         """A first write: the graphs bulk-loaded out of sight, then shown with the run record (`add`) and
@@ -156,12 +159,22 @@ class OxigraphStore(CatalogStore):
             shown += [lexical_forms.insert(name, value) for name, value in forms if value]
             self.native.update(" ;\n".join(shown))
         except BaseException:
+            if self._remove_loaded(names):
+                self._hidden.discard(names)
+            raise
+        self._hidden.discard(names)
+
+    def _remove_loaded(self, names: list) -> bool:
+        """Remove what a failed first write loaded; False when that fails too (a broken disk): the graphs
+        then stay marked and hidden until the next write of the source or the next open removes them."""
+        try:
             for name in names:
                 drop_in_parts(self.native, name)
                 self.native.update(unmark(name))
-            raise
-        finally:
-            self._hidden.discard(names)
+        except Exception as exc:
+            log.error("could not remove the part-loaded graphs %s yet: %s", [str(n) for n in names], exc)
+            return False
+        return True
 
     #: patch_graphs writes a difference alone, so a partial re-harvest may hand it part of a graph
     patches_in_place = True
@@ -281,7 +294,10 @@ class OxigraphStore(CatalogStore):
     def drop_graph(self, name: URIRef) -> None:
         with self._write_lock:
             self._forms.pop(name, None)
-            self.native.update(f"DROP SILENT GRAPH <{name}> ;\n{lexical_forms.forget(name)}")
+            self.native.update(
+                f"DROP SILENT GRAPH <{name}> ;\n{lexical_forms.forget(name)} ;\n{unmark(name)}"
+            )
+            self._hidden.discard([name])
 
     def graph_names(self) -> list[URIRef]:
         return sorted(
@@ -318,7 +334,7 @@ class OxigraphStore(CatalogStore):
         try:
             self.native.flush()
         except OSError as exc:  # a full disk: what was committed is in the write-ahead log already
-            logging.getLogger("hdcat.store").error("could not flush the store at %s: %s", self.location, exc)
+            log.error("could not flush the store at %s: %s", self.location, exc)
 
     def close(self) -> None:
         native = self.native
