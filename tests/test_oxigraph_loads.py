@@ -1,4 +1,4 @@
-"""A source's first write into the embedded store: bulk-loaded out of readers' sight, shown whole in one
+"""A source's first write into the embedded store: written in parts out of readers' sight, shown whole in one
 step, and never left half-written (catalog/stores/oxigraph_loads.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import logging
 import pyoxigraph as ox
 import pytest
 from hdcat.catalog.errors import StoreError
-from hdcat.catalog.stores import open_store
+from hdcat.catalog.stores import open_store, oxigraph_loads
 from hdcat.catalog.stores.oxigraph import OxigraphStore
 from hdcat.catalog.stores.oxigraph_loads import LOADING, mark
 from rdflib import BNode, Graph, Literal, URIRef
@@ -45,7 +45,9 @@ def _seen(store) -> dict:
     }
 
 
-def test_a_first_write_is_shown_whole_with_its_run_record(tmp_path):
+def test_a_first_write_is_shown_whole_with_its_run_record(tmp_path, monkeypatch):
+    monkeypatch.setattr(oxigraph_loads, "LOAD_BATCH", 100)  # nine parts, two flushes between them
+    monkeypatch.setattr(oxigraph_loads, "FLUSH_EVERY", 400)
     store = open_store(f"oxigraph:{tmp_path / 'store'}")
     try:
         run = Graph()
@@ -70,7 +72,7 @@ def test_readers_do_not_see_a_graph_while_it_loads(tmp_path):
         both = _seen(store)
         assert both["union titles"] == 25 and both["text rows"] == 25 and both["pattern"] == 25
         assert both["graphs queried"] == both["graph names"] == [str(SOURCE), str(OTHER)]
-        store._hidden.add([SOURCE])  # as _load_hidden holds it while the bulk loader runs
+        store._hidden.add([SOURCE])  # as _load_hidden holds it while the parts go in
         during = _seen(store)
         assert during == {
             "union titles": 5,
@@ -85,9 +87,10 @@ def test_readers_do_not_see_a_graph_while_it_loads(tmp_path):
         store.close()
 
 
-def test_a_load_that_fails_part_way_leaves_nothing(tmp_path):
-    """A term Oxigraph refuses after hundreds of good triples, in the graph itself: the bulk loader may have
-    written part of it already, and all of it goes, with its mark."""
+def test_a_load_that_fails_part_way_leaves_nothing(tmp_path, monkeypatch):
+    """A term Oxigraph refuses after hundreds of good triples, in the graph itself: parts of it are written
+    already, and all of it goes, with its mark."""
+    monkeypatch.setattr(oxigraph_loads, "LOAD_BATCH", 100)
     store = open_store(f"oxigraph:{tmp_path / 'store'}")
     try:
         bad = _graph("a", 400)

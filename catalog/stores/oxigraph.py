@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
-from hdcat.catalog.stores.oxigraph_loads import Hidden, drop_in_parts, mark, recover, unmark
+from hdcat.catalog.stores.oxigraph_loads import Hidden, drop_in_parts, mark, recover, unmark, write_in_parts
 from hdcat.catalog.stores.oxigraph_reads import query_result, select_values
 from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
@@ -66,7 +66,7 @@ class OxigraphStore(CatalogStore):
 
     def _open(self, native: ox.Store) -> None:
         self._forms: dict = {}  # graph name → its lexical_forms.Restorer, until a write changes the graph
-        self._hidden = Hidden()  # graphs being loaded in bulk (oxigraph_loads)
+        self._hidden = Hidden()  # graphs a first write is filling, out of sight (oxigraph_loads)
         if self.read_only:  # what the writing process is loading as this one opens stays out of sight
             self._hidden.add(recover(native, remove=False))
         else:
@@ -140,7 +140,7 @@ class OxigraphStore(CatalogStore):
             self._hidden.discard(graphs)
 
     def _load_hidden(self, to_ox, graphs: list, add: list, forms: list) -> None:
-        """A first write: the graphs bulk-loaded out of sight, then shown with the run record (`add`) and
+        """A first write: the graphs written in parts out of sight, then shown with the run record (`add`) and
         their lexical forms in one small transaction (catalog/stores/oxigraph_loads.py). A term Oxigraph
         refuses, in `add` or in a graph, or any other failure, leaves nothing behind."""
         shown = [
@@ -152,8 +152,8 @@ class OxigraphStore(CatalogStore):
         self._hidden.add(names)
         try:
             self.native.extend([mark(name) for name in names])
-            self.native.bulk_extend(
-                chain.from_iterable(to_ox.each_quad(triples, name) for name, triples in graphs)
+            write_in_parts(
+                self.native, chain.from_iterable(to_ox.each_quad(triples, name) for name, triples in graphs)
             )
             shown += [unmark(name) for name in names]
             shown += [lexical_forms.insert(name, value) for name, value in forms if value]
