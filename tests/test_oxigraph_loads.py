@@ -118,7 +118,7 @@ def test_a_load_whose_removal_fails_stays_hidden_until_the_next_write(tmp_path, 
         def refused(native, name):
             raise OSError("No space left on device")
 
-        monkeypatch.setattr(oxigraph_store, "drop_in_parts", refused)
+        monkeypatch.setattr(oxigraph_store, "remove_loaded", refused)
         with pytest.raises(StoreError, match="does not look like a valid URI"):
             store.replace_graphs({SOURCE: bad})
         monkeypatch.undo()

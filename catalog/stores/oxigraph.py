@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
-from hdcat.catalog.stores.oxigraph_loads import Hidden, drop_in_parts, mark, recover, unmark, write_in_parts
+from hdcat.catalog.stores.oxigraph_loads import Hidden, mark, recover, remove_loaded, unmark, write_in_parts
 from hdcat.catalog.stores.oxigraph_reads import query_result, select_values
 from hdcat.ontology import bind_prefixes
 from oxrdflib import OxigraphStore as OxrdflibStore
@@ -110,14 +110,14 @@ class OxigraphStore(CatalogStore):
 
     def replace_graphs(self, graphs: dict, add: dict | None = None) -> None:
         """Replace each named graph in `graphs` (name → triples: an rdflib Graph or any iterable) and add the
-        triples in `add` (a harvest's run record), all in one transaction: readers see all the old graphs or
-        all the new, and the run record with them or not at all.
+        triples in `add` (a harvest's run record), all at once: readers see all the old graphs or all the
+        new, and the run record with them or not at all.
 
         Terms are converted to Oxigraph's once each (no rdflib serialisation, no SPARQL text to parse) and,
-        when none of the graphs holds anything yet (a source's first harvest), written with one native
-        `Store.extend`, which is one transaction. Otherwise old graphs must go in the same transaction as
-        the new arrive, which only a SPARQL Update gives: one `DROP … ; INSERT DATA …` whose text Oxigraph
-        writes from its own terms."""
+        when none of the graphs holds anything yet (a source's first harvest), written in parts out of
+        readers' sight and shown in one small transaction (`_load_hidden`). Otherwise old graphs must go in
+        the same transaction as the new arrive, which only a SPARQL Update gives: one `DROP … ; INSERT
+        DATA …` whose text Oxigraph writes from its own terms."""
         to_ox = lexical_forms.ToOx()
         writes = [(name, _listed(triples)) for name, triples in graphs.items()]
         writes += [(name, _listed(triples)) for name, triples in (add or {}).items()]
@@ -133,8 +133,7 @@ class OxigraphStore(CatalogStore):
                 parts += [f"DROP SILENT GRAPH <{name}>", lexical_forms.forget(name), unmark(name)]
             for (name, _), part in zip(writes, quads, strict=True):
                 if part:
-                    body = " .\n".join(str(ox.Triple(q.subject, q.predicate, q.object)) for q in part)
-                    parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
+                    parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{_nt_ox(part)} .\n}} }}")
             parts += [lexical_forms.insert(name, value) for name, value in forms if value]
             self.native.update(" ;\n".join(parts))
             self._hidden.discard(graphs)
@@ -169,8 +168,7 @@ class OxigraphStore(CatalogStore):
         then stay marked and hidden until the next write of the source or the next open removes them."""
         try:
             for name in names:
-                drop_in_parts(self.native, name)
-                self.native.update(unmark(name))
+                remove_loaded(self.native, name)
         except Exception as exc:
             log.error("could not remove the part-loaded graphs %s yet: %s", [str(n) for n in names], exc)
             return False
@@ -352,6 +350,7 @@ def _listed(triples) -> list:
 
 
 def _nt_ox(quads) -> str:
+    """Quads as the body of a SPARQL INSERT DATA for their graph, written by Oxigraph."""
     return " .\n".join(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads)
 
 

@@ -87,10 +87,7 @@ class Hidden:
         reads."""
         if not self._names:
             return {"use_default_graph_as_union": True} if union else {}
-        hidden = set(self._names)
-        visible = [
-            g for g in native.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in hidden)
-        ]
+        visible = [g for g in native.named_graphs() if g not in self]
         args: dict = {"named_graphs": visible}
         if union:
             args["default_graph"] = [ox.DefaultGraph(), *visible]
@@ -111,6 +108,12 @@ def drop_in_parts(native: ox.Store, name) -> None:
     native.update(f"DROP SILENT GRAPH <{graph.value}>")  # empty now; Oxigraph would still list its name
 
 
+def remove_loaded(native: ox.Store, name) -> None:
+    """A hidden graph and its mark gone: what a failed or cut-short first write left."""
+    drop_in_parts(native, name)
+    native.update(unmark(name))
+
+
 def recover(native: ox.Store, remove: bool = True) -> list[str]:
     """The graphs still marked as loading. A writer opening the store removes them: a load cut short by a
     crash left them, and they were never shown. A reader beside a running writer only leaves them out."""
@@ -119,6 +122,5 @@ def recover(native: ox.Store, remove: bool = True) -> list[str]:
         return left
     for name in left:
         log.warning("removing %s: its first write was cut short (a crash or a kill) and never shown", name)
-        drop_in_parts(native, name)
-        native.update(unmark(name))
+        remove_loaded(native, name)
     return left
