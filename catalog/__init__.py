@@ -144,6 +144,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "oxigraph_to_rdflib": ("stores.lexical_forms", "to_rdflib"),
     # memory.py
     "give_back_memory": ("memory", "give_back"),
+    "objects_held_still": ("memory", "objects_held_still"),
     # turns.py
     "my_turn": ("turns", "my_turn"),
     "waiting_turn": ("turns", "waiting"),

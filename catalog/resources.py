@@ -173,6 +173,24 @@ class GraphCopy:
     def subject_objects(self, predicate):
         return ((s, o) for (p, o), found in self._by_po.items() if p == predicate for s in found)
 
+    def merge(self, triples) -> None:
+        """Add the statements not held yet (a node several records reach comes with each of them); `triples`
+        holds each statement once. Only subjects held before are compared (rdflib's Literal equality is
+        slow, and most subjects are new)."""
+        by_subject: dict = {}
+        for triple in triples:
+            by_subject.setdefault(triple[0], []).append(triple)
+        for s, new in by_subject.items():
+            held = self._by_subject.get(s)
+            if held:
+                held = set(held)
+                new = [t for t in new if t not in held]
+            for triple in new:
+                self.add(triple)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._by_subject.values()))
+
     def set(self, triple) -> None:
         """rdflib's Graph.set: `triple` takes the place of every statement with its subject and predicate
         (a harvest's commit gives a dataset another short id)."""

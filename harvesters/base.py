@@ -135,7 +135,8 @@ class Harvester:
         return True
 
     def harvest(self, run: HarvestRun, on_page=None, previous_pages=None) -> Graph | None:
-        """All stages in order; returns the source's new graph, or None when nothing changed.
+        """All stages in order; returns the source's new graph (an rdflib Graph, or what the commit reads:
+        a catalog.GraphCopy, a catalog.PartialHarvest), or None when nothing changed.
 
         Every call starts from a new context, so a second harvest of this instance starts from nothing.
         """

@@ -38,6 +38,7 @@ from hdcat.catalog import (
     closure_hash,
     dataset_closure,
     last_segment,
+    objects_held_still,
     oxigraph_to_rdflib,
     short_hash,
     slugify,
@@ -53,6 +54,9 @@ log = logging.getLogger("hdcat.harvest")
 MAPPING = 1
 #: above this share of changed records a whole import is cheaper than one import per record
 MAX_CHANGED_SHARE = 0.25
+#: records imported together: one rdflib graph of a whole large source and its import beside it were a first
+#: harvest's peak memory; a thousand at a time costs no more time than all at once
+RECORDS_AT_ONCE = 1_000
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}
 _DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
 T = OXIGRAPH_TERMS
@@ -63,6 +67,7 @@ _TYPE, _DATASET, _SERIES, _CATALOG = (
     ox.NamedNode(str(DCAT.Catalog)),
 )
 _DCAT_DATASET = ox.NamedNode(str(DCAT.dataset))
+_LOCAL_ID = HDCAT.localId  # an rdflib Namespace attribute is a slow lookup, and this one is read per triple
 _NEXT = {ox.NamedNode(str(HYDRA.next)), ox.NamedNode(str(HYDRA.nextPage))}
 
 
@@ -264,13 +269,14 @@ class RecordImport:
         return state
 
     def run_import(self):
-        """The commit's input: a Graph (whole import) or a catalog.PartialHarvest. Sets `run.after_commit`
-        to keep what the next harvest needs once the commit stands."""
+        """The commit's input: a GraphCopy or Graph (whole import) or a catalog.PartialHarvest. Sets
+        `run.after_commit` to keep what the next harvest needs once the commit stands."""
         state = self.previous()
         raw = self.raw
-        part = self._partial(state) if state is not None and raw.cut_apart() else None
-        if part is not None:
-            return part
+        if raw.cut_apart():
+            with objects_held_still():
+                part = self._partial(state) if state is not None else None
+                return part if part is not None else self._whole_in_parts()
         self.lines = []
         source = self._as_rdflib(raw.triples)
         named = {ds: self.terms(ds) for ds in raw.datasets}
@@ -287,6 +293,52 @@ class RecordImport:
         self.run.after_commit = self.remember
         return graph
 
+    def _records(self, datasets: list, into: GraphCopy, lines: list) -> set:
+        """Import these records, RECORDS_AT_ONCE at a time, into `into` without their short ids (a whole
+        import resolves collisions over every record: `local_ids`); the datasets accepted."""
+        raw, terms = self.raw, self.terms
+        accepted = set()
+        for start in range(0, len(datasets), RECORDS_AT_ONCE):
+            part = datasets[start : start + RECORDS_AT_ONCE]
+            triples = [t for ds in part for t in raw.records[ds]]
+            out = self._import(triples, local_ids={terms(ds): "" for ds in part}, shape_lines=lines)
+            accepted |= {ds for ds in part if (terms(ds), _LOCAL_ID, None) in out}
+            into.merge(t for t in out if t[1] != _LOCAL_ID)
+        return accepted
+
+    def _with_catalogs(self, into: GraphCopy, imported: set, accepted: set, ids: dict, lines: list) -> None:
+        """The short ids of the datasets imported and accepted, and the catalogues: their own description
+        again, and their links to every accepted dataset."""
+        raw, terms = self.raw, self.terms
+        into.merge((terms(ds), _LOCAL_ID, Literal(ids[ds])) for ds in imported)
+        dropped = {terms(ds) for ds in raw.datasets if ds not in accepted}
+        catalogs = self._import(raw.catalog_triples, shape_lines=lines)
+        into.merge(t for t in catalogs if t[2] not in dropped)
+        into.merge(
+            (terms(c), DCAT.dataset, terms(o))
+            for c in raw.catalogs
+            for _, _, o in raw.index.triples((c, _DCAT_DATASET, None))
+            if o in accepted
+        )
+
+    def _whole_in_parts(self) -> GraphCopy:
+        """A whole import of a source whose records can be cut apart, a thousand records at a time: the
+        same graph and warnings as `import_dcat` over the whole source (tests/test_partial_writes.py), without
+        an rdflib graph of the whole source and one of its import beside it (a large first harvest's peak)."""
+        raw, run = self.raw, self.run
+        self.lines = lines = []
+        graph = GraphCopy()
+        accepted = self._records(raw.datasets, graph, lines)
+        ids = local_ids(self.h.source.hospital, raw.datasets, accepted)
+        self._with_catalogs(graph, accepted, accepted, ids, lines)
+        run.warnings = list(dict.fromkeys(run.warnings))
+        report_shapes(lines, run)
+        run.imported = len(raw.datasets)
+        self.accepted, self.ids = accepted, ids
+        run.after_commit = self.remember
+        self._let_go()
+        return graph
+
     def _partial(self, state: State) -> PartialHarvest | None:
         raw, run = self.raw, self.run
         records = state.records
@@ -295,28 +347,13 @@ class RecordImport:
             return None
         unchanged = [ds for ds in raw.datasets if ds.value in records and ds not in changed]
         self.lines = lines = []
-        outs = {
-            ds: self._import(raw.records[ds], local_ids={self.terms(ds): ""}, shape_lines=lines)
-            for ds in changed
-        }
-        accepted = {ds for ds in unchanged if records[ds.value]["accepted"]}
-        accepted |= {ds for ds, out in outs.items() if (self.terms(ds), HDCAT.localId, None) in out}
+        graph = GraphCopy()
+        fresh = self._records(changed, graph, lines)
+        accepted = fresh | {ds for ds in unchanged if records[ds.value]["accepted"]}
         ids = local_ids(self.h.source.hospital, raw.datasets, accepted)
         if any(records[ds.value].get("local") != ids.get(ds) for ds in unchanged):
             return None  # a changed record took or gave up a short id an unchanged one collided with
-        graph = scratch_graph()
-        for ds, out in outs.items():
-            if ds in ids:
-                out.set((self.terms(ds), HDCAT.localId, Literal(ids[ds])))
-            graph.addN((s, p, o, graph) for s, p, o in out)
-        # the catalogues: their own description again, and their links to the accepted datasets
-        dropped = {self.terms(ds) for ds in raw.datasets if ds not in accepted}
-        catalogs = self._import(raw.catalog_triples, shape_lines=lines)
-        graph.addN((s, p, o, graph) for s, p, o in catalogs if o not in dropped)
-        for c in raw.catalogs:
-            for _, _, o in raw.index.triples((c, _DCAT_DATASET, None)):
-                if o in accepted:
-                    graph.add((self.terms(c), DCAT.dataset, self.terms(o)))
+        self._with_catalogs(graph, fresh, accepted, ids, lines)
         # the run says what a whole import would: the unchanged records' earlier warnings with the new ones
         for ds in unchanged:
             for line in records[ds.value].get("warnings", []):
@@ -326,10 +363,11 @@ class RecordImport:
             lines += state.shapes.get(ds.value, [])
         run.warnings = list(dict.fromkeys(run.warnings))
         report_shapes(lines, run)
-        run.imported = len(outs)
+        run.imported = len(changed)
         self.accepted, self.ids = accepted, ids
         run.after_commit = self.remember
-        reached = {node for node, who in raw.owners().items() if any(ds not in outs for ds in who)}
+        changed_set = set(changed)
+        reached = {node for node, who in raw.owners().items() if any(ds not in changed_set for ds in who)}
         part = PartialHarvest(
             graph,
             unchanged={self.terms(ds) for ds in unchanged if ds in accepted},

@@ -477,7 +477,10 @@ def test_workers_keep_a_shared_search_index_up_to_date(tmp_path, queue_url):
             deadline = time.monotonic() + 60
             while search.count() != total and time.monotonic() < deadline:
                 time.sleep(0.1)
-            assert total > 0 and search.count() == total
+            # the workers' logs say why if not (an update that failed marks the index stale, see _after)
+            assert total > 0 and search.count() == total, (
+                f"{search.count()} of {total} datasets indexed\n" + "".join(w.output() for w in workers)
+            )
             for _, hospital, _ in CATALOGUES:  # every source's datasets are found
                 assert search.search({"hospital": hospital}, members=True)["total"] > 0, hospital
         finally:

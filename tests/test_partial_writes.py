@@ -337,3 +337,88 @@ def test_a_store_changed_under_the_record_state_gets_the_source_imported_whole(t
         assert harvest_source(cat, source(f)).outcome is Outcome.UNCHANGED
     finally:
         cat.close()
+
+
+def _harvest_graphs(text_or_file, tmp_path, monkeypatch, *, whole: bool) -> tuple:
+    """Harvest one file into a new store, either the way a first harvest goes (records imported a few at a
+    time) or through one import of the whole source; the source's graphs (catalogue records aside) and
+    the run, with how many times the import stage ran."""
+    from hdcat.harvesters import dcat_records
+
+    folder = tmp_path / ("whole" if whole else "in-parts")
+    folder.mkdir()
+    if isinstance(text_or_file, str):
+        file = folder / "c.ttl"
+        file.write_text(text_or_file)
+    else:
+        file = text_or_file
+    with monkeypatch.context() as m:
+        calls = []
+        real = dcat_records.import_dcat
+        m.setattr(dcat_records, "import_dcat", lambda *a, **k: calls.append(1) or real(*a, **k))
+        m.setattr(dcat_records, "RECORDS_AT_ONCE", 3)
+        if whole:
+            m.setattr(dcat_records.RawSource, "cut_apart", lambda self: False)
+        cat = Catalog(Settings(store_url=f"oxigraph:{folder / 'store'}", data_dir=folder))
+        try:
+            run = harvest_source(cat, source(file))
+            graphs = {}
+            for name in cat.graphs.graphs_of("src"):
+                graphs[str(name)] = g = Graph()
+                g += [t for t in cat.store.graph_triples(name) if "/record/" not in str(t[0])]
+            return graphs, run, len(calls)
+        finally:
+            cat.close()
+
+
+def _same_import(text_or_file, tmp_path, monkeypatch) -> tuple:
+    ours, run, calls = _harvest_graphs(text_or_file, tmp_path, monkeypatch, whole=False)
+    theirs, whole_run, whole_calls = _harvest_graphs(text_or_file, tmp_path, monkeypatch, whole=True)
+    assert run.outcome is whole_run.outcome, (run.message, whole_run.message)
+    assert ours.keys() == theirs.keys()
+    for name, graph in ours.items():
+        assert len(graph) == len(theirs[name]) and canonical(graph) == canonical(theirs[name]), name
+    assert sorted(run.warnings) == sorted(whole_run.warnings)
+    assert [(s.record, s.reason) for s in run.skipped] == [(s.record, s.reason) for s in whole_run.skipped]
+    return run, calls, whole_calls
+
+
+def test_a_first_harvest_in_parts_gives_what_an_import_of_the_whole_source_gives(tmp_path, monkeypatch):
+    """A first harvest imports a source's records a thousand at a time (three here), not the whole source
+    as one rdflib graph: the same statements, short ids (collisions resolved over the whole source),
+    privacy rules, warnings and skipped records."""
+    counts = lambda n: {"extra": f"<http://healthdataportal.eu/ns/health#numberOfUniqueIndividuals> {n} ;"}  # noqa: E731
+    text = (
+        catalogue(
+            20,
+            ds3={"extra": 'dct:issued "2021-02-30"^^xsd:date ;'},
+            ds6={"extra": RESTRICTED},
+            ds8=counts(3),
+            ds9=counts(300),
+        )
+        + '<http://h.example/ds/99> a dcat:Dataset ; dct:description "No title"@en .\n'
+        # the same last segment as ds/7 and ds/12: short ids that collide take a suffix, in sorted order
+        + '<http://other.example/7> a dcat:Dataset ; dct:title "Seven elsewhere"@en .\n'
+        + '<http://else.example/x/12> a dcat:Dataset ; dct:title "Twelve elsewhere"@en .\n'
+    )
+    run, calls, whole_calls = _same_import(text, tmp_path, monkeypatch)
+    assert run.outcome is Outcome.CHANGED and run.imported == 23
+    assert calls >= 8 and whole_calls == 1  # 23 records three at a time, and the catalogue
+    assert any("2021-02-30" in w for w in run.warnings)
+    assert [s.record for s in run.skipped] == ["http://h.example/ds/99"]
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dcat-ap-3.0.1/example-bee-population.ttl",
+        "dcat-ap-3.0.1/example-bee-population-dataset-series.ttl",
+        "healthdcat-ap/ckanext-dcat_dataset_health_no_blank.ttl",
+    ],
+)
+def test_real_files_import_in_parts_as_whole(name, tmp_path, monkeypatch):
+    from tests.conftest import EXTERNAL
+
+    run, calls, whole_calls = _same_import(EXTERNAL / name, tmp_path, monkeypatch)
+    assert run.imported >= 1 and (calls, whole_calls) == (2, 1)  # its records, then its catalogue
