@@ -145,10 +145,16 @@ class Conformance:
         if only is None:
             found = self.datasets.rows_with_ids(source=source, members=True)
             present = {ds for ds, _, _ in found}
-        else:  # a few datasets: their rows alone, not the whole catalogue's
+        else:
             ids = self.datasets.source_ids(source, members=True)
             present = set(ids)
-            found = self.datasets.rows_for({ds for ds, local in ids.items() if local in only}, members=True)
+            wanted = {ds for ds, local in ids.items() if local in only}
+            if len(wanted) * 4 >= len(present):  # a fair share (a first harvest's): the source's rows
+                # from the map of every dataset kept until the next commit; the VALUES query below grew
+                # faster than its size (1 s at 5,000 datasets, 15.6 s at 20,000)
+                found = self.datasets.rows_with_ids(source=source, members=True)
+            else:  # a few datasets: their rows alone, not the whole catalogue's
+                found = self.datasets.rows_for(wanted, members=True)
         rows = [(ds, g) for ds, g, local_id in found if only is None or local_id in only]
         # a fair share of the source (a first harvest touches all of it): one copy of its graph is cheaper
         # than a store read a record

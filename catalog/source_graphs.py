@@ -51,16 +51,11 @@ LOCAL_IDS_ELSEWHERE = (
 )
 
 
-def dataset_hash(graph, iri, written: dict | None = None, terms: Terms = RDFLIB) -> str:
-    """A content hash of one dataset's description that ignores blank-node labels. `graph`: an rdflib Graph
-    or (far cheaper for a whole source) a resources.GraphCopy of it; `written`: term → its N-Triples form,
-    shared across the datasets of one commit (themes, agents and predicates repeat on every one). `terms`:
-    resources.OXIGRAPH when the graph holds Oxigraph's terms (a harvest's raw records)."""
-    return closure_hash(dataset_closure(graph, iri, terms=terms), written, terms)
-
-
 def closure_hash(triples, written: dict | None = None, terms: Terms = RDFLIB) -> str:
-    """`dataset_hash` of triples already cut out (see resources.dataset_closure)."""
+    """A content hash of one dataset's description (its triples cut out by resources.dataset_closure) that
+    ignores blank-node labels. `written`: term → its N-Triples form, shared across the datasets of one
+    commit (themes, agents and predicates repeat on every one). `terms`: resources.OXIGRAPH when the
+    triples hold Oxigraph's terms (a harvest's raw records)."""
     written = {} if written is None else written
     lines = []
     for triple in triples:
@@ -186,11 +181,13 @@ class SourceGraphs:
         for line in conflicts(self.store, self.base, index, (name, hidden_name), run.source, qname):
             run.warn(line)  # a dataset other sources publish too, described differently there
         written: dict = {}
-        current = {
-            ds: dataset_hash(index, ds, written)
+        # each dataset's record cut once, for its hash and for the public/consortium split
+        closures = {
+            ds: dataset_closure(index, ds)
             for ds in dict.fromkeys(index.subjects(RDF.type, DCAT.Dataset))
             if isinstance(ds, URIRef)
         }
+        current = {ds: closure_hash(triples, written) for ds, triples in closures.items()}
         fresh = dict(current)  # the datasets this commit writes
         for ds in partial.unchanged if partial else ():
             current[ds] = previous[ds]["hash"]
@@ -215,7 +212,8 @@ class SourceGraphs:
         secret = consortium_datasets(index, config.visibility if config else PUBLIC)
         if partial:  # links to unchanged consortium-only datasets go with them, as a whole import puts them
             secret |= {ds for ds in partial.unchanged if previous[ds]["graph"] == str(hidden_name)}
-        public, hidden = split(index, secret)
+        public, hidden = split(index, secret, closures)
+        closures = None
         run.finish(Outcome.CHANGED)
         # the source's graphs and its run record in one transaction: never one without the other
         writes = {name: public, hidden_name: hidden}

@@ -51,13 +51,14 @@ def consortium_datasets(graph, source_visibility: str = PUBLIC) -> set[URIRef]:
     return {ds for ds in datasets if any((ds, DCT.accessRights, r) in graph for r in CONSORTIUM_ACCESS)}
 
 
-def split(graph, hidden: set[URIRef]) -> tuple[list, list]:
+def split(graph, hidden: set[URIRef], closures: dict | None = None) -> tuple[list, list]:
     """(public, consortium) triples: a node goes with the hidden datasets only if nothing public reaches it,
     so a publisher shared with a public dataset keeps its name in public, and a triple pointing at a
     hidden dataset (a catalogue's dcat:dataset, another dataset's derivation) goes with it.
 
     `graph` is best a resources.GraphCopy (dict lookups: one pass, no rdflib store per triple; an rdflib
-    Graph works too). Lists of triples come back, not Graphs: the store writes them as they are."""
+    Graph works too). Lists of triples come back, not Graphs: the store writes them as they are.
+    `closures` (dataset → resources.dataset_closure of it), when the caller cut them already."""
     if not hidden:
         return list(graph), []
     owners: dict = defaultdict(set)
@@ -66,7 +67,8 @@ def split(graph, hidden: set[URIRef]) -> tuple[list, list]:
     for root in roots:
         topic = graph.value(root, FOAF.primaryTopic)
         owner = topic if topic is not None else root
-        for s, _, _ in dataset_closure(graph, root):  # with the data services that serve it
+        cut = closures.get(root) if closures else None
+        for s, _, _ in dataset_closure(graph, root) if cut is None else cut:  # with the services serving it
             owners[s].add(owner)
     for catalog in graph.subjects(RDF.type, DCAT.Catalog):  # what a catalogue itself reaches stays public
         for s, _, _ in closure(graph, catalog):
