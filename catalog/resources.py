@@ -124,20 +124,36 @@ def subject_tree(ctx, subject) -> list:
 
 
 class GraphCopy:
-    """One named graph held in memory as plain dicts, read-only: the lookups `closure` and a record's
-    catalogue-record lookups make, without a store call or an rdflib Memory store per triple. For whole
-    passes over a graph (Datasets.records)."""
+    """One named graph held in memory as plain dicts: the lookups `closure` and a record's catalogue-record
+    lookups make, without a store call or an rdflib Memory store per triple. For whole passes over a graph
+    (Datasets.records) and a harvest's commit.
+
+    Statements are kept by subject. Lookups by predicate and object are indexed per predicate, when one is
+    first asked for: a pass asks for two or three (rdf:type, foaf:primaryTopic, dcat:servesDataset), and an
+    index of every predicate and object was a large harvest's biggest structure (a key per distinct pair)."""
 
     def __init__(self, triples=()):
         self._by_subject: dict = {}
-        self._by_po: dict = {}
+        self._by_p: dict = {}  # predicate → {object → [subjects]}, for the predicates asked for so far
         for triple in triples:
             self.add(triple)
 
     def add(self, triple) -> None:
         s, p, o = triple
         self._by_subject.setdefault(s, []).append(triple)
-        self._by_po.setdefault((p, o), []).append(s)
+        found = self._by_p.get(p)
+        if found is not None:
+            found.setdefault(o, []).append(s)
+
+    def _objects_of(self, predicate) -> dict:
+        found = self._by_p.get(predicate)
+        if found is None:
+            found = self._by_p[predicate] = {}
+            for triples in self._by_subject.values():
+                for s, p, o in triples:
+                    if p == predicate:
+                        found.setdefault(o, []).append(s)
+        return found
 
     def __iter__(self):
         for triples in self._by_subject.values():
@@ -154,15 +170,14 @@ class GraphCopy:
     def __contains__(self, pattern) -> bool:
         s, p, o = pattern
         if s is None and p is not None and o is not None:
-            return (p, o) in self._by_po
+            return o in self._objects_of(p)
         return next(self.triples(pattern), None) is not None
 
     def subjects(self, predicate, obj):
+        found = self._objects_of(predicate)
         if obj is None:  # every subject with `predicate`, once each
-            return iter(
-                dict.fromkeys(s for (p, _), found in self._by_po.items() if p == predicate for s in found)
-            )
-        return iter(self._by_po.get((predicate, obj), ()))
+            return iter(dict.fromkeys(s for subjects in found.values() for s in subjects))
+        return iter(found.get(obj, ()))
 
     def value(self, subject, predicate):
         return next((o for _, _, o in self.triples((subject, predicate, None))), None)
@@ -171,7 +186,7 @@ class GraphCopy:
         return (o for _, _, o in self.triples((subject, predicate, None)))
 
     def subject_objects(self, predicate):
-        return ((s, o) for (p, o), found in self._by_po.items() if p == predicate for s in found)
+        return ((s, o) for o, found in self._objects_of(predicate).items() for s in found)
 
     def merge(self, triples) -> None:
         """Add the statements not held yet (a node several records reach comes with each of them); `triples`
@@ -196,14 +211,16 @@ class GraphCopy:
         (a harvest's commit gives a dataset another short id)."""
         s, p, _ = triple
         kept = []
+        index = self._by_p.get(p)
         for old in self._by_subject.get(s, ()):
             if old[1] != p:
                 kept.append(old)
                 continue
-            found = self._by_po[(p, old[2])]
-            found.remove(s)
-            if not found:
-                del self._by_po[(p, old[2])]
+            if index is not None:
+                found = index[old[2]]
+                found.remove(s)
+                if not found:
+                    del index[old[2]]
         self._by_subject[s] = kept
         self.add(triple)
 

@@ -283,6 +283,7 @@ def test_a_listing_is_sorted_once_per_commit_and_pages_are_slices_of_it(tmp_path
         )
         f.write_text(head + body)
         harvest_source(cat, source(f))
+        cat.datasets.forget()  # the harvest's conformance pass read the map a page is cut from
         queries = []
         store = cat.datasets.store
         real_query, real_text = store.query, store.select_text
