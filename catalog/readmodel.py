@@ -8,6 +8,7 @@ suppression threshold never leave this module as numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hdcat.catalog.iris import last_segment
 from hdcat.ontology import (
@@ -308,15 +309,23 @@ def dataset_record(graph: Graph, iri: URIRef, threshold: int) -> dict:
     }
 
 
+@lru_cache(maxsize=4096)
+def _qname(namespaces, predicate) -> str:
+    """rdflib's normalizeUri, once per predicate: every record of a page asks it of the same predicates,
+    and it splits the IRI each time."""
+    return namespaces.normalizeUri(predicate)
+
+
 def property_rows(graph: Graph, iri) -> list[dict]:
     """Every property of the dataset as (predicate, value) rows: the page's 'all properties' table."""
     rows = []
+    namespaces = graph.namespace_manager
     for p, o in graph.predicate_objects(iri):
-        qname = graph.namespace_manager.normalizeUri(p)
+        qname = _qname(namespaces, p)
         if isinstance(o, BNode):
             inner = "; ".join(
                 sorted(
-                    f"{graph.namespace_manager.normalizeUri(p2)} {o2}"
+                    f"{_qname(namespaces, p2)} {o2}"
                     for p2, o2 in graph.predicate_objects(o)
                     if not isinstance(o2, BNode)
                 )

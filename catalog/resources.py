@@ -123,6 +123,9 @@ def subject_tree(ctx, subject) -> list:
     return out
 
 
+_same_text = str.__eq__  # predicates are IRIs: the same text is the same predicate
+
+
 class GraphCopy:
     """One named graph held in memory as plain dicts: the lookups `closure` and a record's catalogue-record
     lookups make, without a store call or an rdflib Memory store per triple. For whole passes over a graph
@@ -163,7 +166,14 @@ class GraphCopy:
         s, p, o = pattern
         if s is None:
             raise NotImplementedError("GraphCopy answers subject lookups only")
-        for triple in self._by_subject.get(s, ()):
+        held = self._by_subject.get(s, ())
+        if o is None and isinstance(p, str):  # an rdflib predicate: compared as text, not by rdflib's
+            # Python-level __eq__ (a record's values are read by predicate: most of a page's comparisons)
+            for triple in held:
+                if _same_text(triple[1], p):
+                    yield triple
+            return
+        for triple in held:
             if (p is None or triple[1] == p) and (o is None or triple[2] == o):
                 yield triple
 

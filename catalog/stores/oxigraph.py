@@ -67,6 +67,7 @@ class OxigraphStore(CatalogStore):
     def _open(self, native: ox.Store) -> None:
         self._forms: dict = {}  # graph name → its lexical_forms.Restorer, until a write changes the graph
         self._hidden = Hidden()  # graphs a first write is filling, out of sight (oxigraph_loads)
+        self._view_terms = ViewTerms()  # shared by read views: see ViewTerms
         if self.read_only:  # what the writing process is loading as this one opens stays out of sight
             self._hidden.add(recover(native, remove=False))
         else:
@@ -181,7 +182,7 @@ class OxigraphStore(CatalogStore):
         """One graph, for the subject lookups `resources.closure` makes, straight from Oxigraph (no rdflib
         store between): records, and what a partial re-harvest reads of the records it rewrites. Every
         lookup is local, so `about` is not needed."""
-        return _NativeGraph(self.native, name, self.restorer(name))
+        return _NativeGraph(self.native, name, self.restorer(name), self._view_terms)
 
     def lexical_forms_without(self, name, subjects: set, triples) -> str | None:
         """The record of lexical forms `name` gets when `subjects` are described anew by `triples`."""
@@ -365,19 +366,29 @@ def _as_stored(triples: list) -> list:
     return [(s, p, forms.get(o, o)) for s, p, o in triples] if forms else triples
 
 
+class ViewTerms(dict):
+    """Oxigraph terms → rdflib terms, shared by the store's read views: a page of records reads the same
+    predicates, types, code-list concepts and agents on every record, and a view lives for one record. A
+    term's conversion depends on the term alone, so sharing is safe; it starts again empty past MAX."""
+
+    MAX = 200_000
+
+    def convert(self, node):
+        found = self.get(node)
+        if found is None:
+            if len(self) >= self.MAX:
+                self.clear()
+            found = self[node] = lexical_forms.to_rdflib(node)
+        return found
+
+
 class _NativeGraph:
     """A read-only graph view answering triple patterns from Oxigraph, each distinct term converted once,
     literals given back as they were written (lexical_forms)."""
 
-    def __init__(self, native: ox.Store, name, restorer):
+    def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms | None = None):
         self._native, self._graph, self._forms = native, ox.NamedNode(str(name)), restorer
-        self._terms: dict = {}
-
-    def _rdflib(self, node):
-        found = self._terms.get(node)
-        if found is None:
-            found = self._terms[node] = lexical_forms.to_rdflib(node)
-        return found
+        self._rdflib = (ViewTerms() if terms is None else terms).convert
 
     @staticmethod
     def _ox(term):
