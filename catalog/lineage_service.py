@@ -82,6 +82,20 @@ DERIVATIONS = (
 )
 
 
+class _OnFirstUse:
+    """The catalogue's ids (`Datasets.catalogue_ids`), read when a lineage dataset is first matched against
+    them: a catalogue without lineage events never reads them. A new process's first search update read
+    them to build an empty index: a third of a 1 %-changed re-harvest's index update at 5,000 datasets."""
+
+    def __init__(self, read: Callable[[], dict]):
+        self._read, self._ids = read, None
+
+    def get(self, key, default=None):
+        if self._ids is None:
+            self._ids = self._read()
+        return self._ids.get(key, default)
+
+
 class Lineage:
     """Stores lineage events and keeps the index. `catalogue_ids()` maps (hospital, lower-case name) to a
     catalogue dataset's id (catalog.datasets.Datasets.catalogue_ids)."""
@@ -305,7 +319,7 @@ class Lineage:
             return results
         index = self.index
         with self._lock:
-            ids = self.catalogue_ids()
+            ids = _OnFirstUse(self.catalogue_ids)
             known = Described(self._described)
             triples, new, seen = [], [], set()
             for i, event, key, text in checked:
@@ -372,7 +386,7 @@ class Lineage:
         """Catalogue matches and harvested derivations as the catalogue is now (after a harvest, or on a
         snapshot read back), without touching what the events made."""
         self._annotations_stale = False
-        ids = self.catalogue_ids()
+        ids = _OnFirstUse(self.catalogue_ids)
         graph.reannotate(lambda data: self._annotate_node(data, ids))
         self._add_derivations(graph)
 
@@ -438,7 +452,7 @@ class Lineage:
 
     def _replay(self, graph: LineageGraph, keys: list[str]) -> None:
         """Apply stored events (by key) on top of a snapshot, in stored order."""
-        ids = self.catalogue_ids()
+        ids = _OnFirstUse(self.catalogue_ids)
         for start in range(0, len(keys), 500):
             chunk = " ".join(Literal(k).n3() for k in keys[start : start + 500])
             query = EVENTS_BY_KEY.format(graph=self.graph_iri, keys=chunk)
@@ -453,7 +467,7 @@ class Lineage:
         """The index from the stored events (one query; the index's part of each event only), then the
         harvested derivations."""
         graph = LineageGraph()
-        ids = self.catalogue_ids()
+        ids = _OnFirstUse(self.catalogue_ids)
         keys, stored = set(), []
         for key, content_key, event in self._keyed_events(as_of):
             keys.add(content_key)
