@@ -384,7 +384,7 @@ class RecordImport:
         heads: dict = {}
         for ds, triples in raw.records.items():
             for s, _, _ in triples:
-                heads.setdefault(str(self.terms(s)), set()).add(ds.value)
+                heads.setdefault(s.value, set()).add(ds.value)  # the text str() of its rdflib term gives
         self.heads, self.datasets, self.hashes = heads, raw.datasets, raw.hashes
         self.raw = self.terms = None
 

@@ -402,9 +402,16 @@ class _NativeGraph:
 
     def triples(self, pattern):
         s, p, o = pattern
-        for quad in self._native.quads_for_pattern(self._ox(s), self._ox(p), self._ox(o), self._graph):
+        quads = self._native.quads_for_pattern(self._ox(s), self._ox(p), self._ox(o), self._graph)
+        rdflib = self._rdflib
+        if not self._forms:  # nothing rewritten in this graph: one list, no generator resumed per triple
+            return iter([(rdflib(q.subject), rdflib(q.predicate), rdflib(q.object)) for q in quads])
+        return self._restored(quads)
+
+    def _restored(self, quads):
+        for quad in quads:
             qs, qp, qo = self._rdflib(quad.subject), self._rdflib(quad.predicate), self._rdflib(quad.object)
-            for original in self._forms.restore(qs, qp, qo) if self._forms else (qo,):
+            for original in self._forms.restore(qs, qp, qo):
                 yield qs, qp, original
 
     def __contains__(self, pattern) -> bool:
