@@ -50,11 +50,11 @@ class DcatHarvester(Harvester):
                     self.state_dir, self.source.name, self.last_run, iri
                 )
             return None
-        pages, triples = [], []
+        pages, triples, terms = [], [], {}
         walk = PageQueue(self, ctx, run)
         for job, fetched in walk:
             pages.append((job, fetched))
-            parsed = parse_page(fetched.content, fetched.location, fetched.media_type)
+            parsed = parse_page(fetched.content, fetched.location, fetched.media_type, terms)
             if parsed is None:  # the rdflib way for the whole source, from the pages read so far
                 return self._rdflib_way(run, dict(pages), on_page)
             triples += parsed
@@ -64,7 +64,8 @@ class DcatHarvester(Harvester):
                 on_page(job)
         run.content_hash = _digest("".join(d for _, d in run.pages).encode())
         records = RecordImport(self, run, RawSource(triples), self.state_dir, self.last_run)
-        pages = triples = walk = None  # the import lets go of the parsed pages: nothing else may hold them
+        # the import lets go of the parsed pages: nothing else may hold them
+        pages = triples = walk = terms = None
         return records.run_import()
 
     def _rdflib_way(self, run: HarvestRun, fetched: dict, on_page):

@@ -71,16 +71,21 @@ _LOCAL_ID = HDCAT.localId  # an rdflib Namespace attribute is a slow lookup, and
 _NEXT = {ox.NamedNode(str(HYDRA.next)), ox.NamedNode(str(HYDRA.nextPage))}
 
 
-def parse_page(content: bytes, location: str, media_type: str | None) -> list | None:
+def parse_page(
+    content: bytes, location: str, media_type: str | None, terms: dict | None = None
+) -> list | None:
     """One page's triples in Oxigraph's terms, or None when the engine's parser is not the one for it
     (JSON-LD, with hdcat's copies of remote contexts; RDF/XML declaring entities; a syntax error, which the
-    rdflib path reports with its message)."""
+    rdflib path reports with its message). `terms`, shared by a source's pages, makes each distinct term one
+    object: the parser gives a new one for every occurrence, and a source's predicates, types, code-list
+    concepts and agents occur on every record (the parsed source was a large first harvest's biggest part)."""
     fmt = guess_format(location, media_type, content)
     if fmt not in _OX_FORMATS or (fmt == "xml" and _DECLARES_ENTITIES.search(content[:1_000_000])):
         return None
+    one = (lambda t: t) if terms is None else (lambda t: terms.setdefault(t, t))
     try:
         return [
-            (q.subject, q.predicate, q.object)
+            (one(q.subject), one(q.predicate), one(q.object))
             for q in ox.parse(content, format=_OX_FORMATS[fmt], base_iri=location)
         ]
     except (SyntaxError, ValueError):
