@@ -15,8 +15,6 @@ of a catalogue; getting the data is a separate, governed request.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from hdcat.catalog.iris import consortium_graph_prefix
 from hdcat.catalog.resources import closure, dataset_closure
 from hdcat.ontology import DCAT, DCT, EU_ACCESS
@@ -61,19 +59,21 @@ def split(graph, hidden: set[URIRef], closures: dict | None = None) -> tuple[lis
     `closures` (dataset → resources.dataset_closure of it), when the caller cut them already."""
     if not hidden:
         return list(graph), []
-    owners: dict = defaultdict(set)
+    # a node is secret when every owner that reaches it is hidden: reached by a hidden one and by no other
+    # (two sets, not the set of owners of every node, which was a large commit's biggest structure)
+    by_hidden, by_others = set(), set()
     roots = list(graph.subjects(RDF.type, DCAT.Dataset))
     roots += list(graph.subjects(FOAF.primaryTopic, None))
     for root in roots:
         topic = graph.value(root, FOAF.primaryTopic)
         owner = topic if topic is not None else root
         cut = closures.get(root) if closures else None
-        for s, _, _ in dataset_closure(graph, root) if cut is None else cut:  # with the services serving it
-            owners[s].add(owner)
+        reached = by_hidden if owner in hidden else by_others
+        reached.update(s for s, _, _ in (dataset_closure(graph, root) if cut is None else cut))
     for catalog in graph.subjects(RDF.type, DCAT.Catalog):  # what a catalogue itself reaches stays public
-        for s, _, _ in closure(graph, catalog):
-            owners[s].add(catalog)
-    secret = {node for node, who in owners.items() if who and who <= hidden} | set(hidden)
+        by_others.update(s for s, _, _ in closure(graph, catalog))
+    secret = (by_hidden - by_others) | set(hidden)
+    by_hidden = by_others = None
     public, consortium = [], []
     for s, p, o in graph:
         (consortium if s in secret or o in hidden else public).append((s, p, o))

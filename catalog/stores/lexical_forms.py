@@ -50,14 +50,18 @@ def to_ox_literal(term: Literal) -> ox.Literal:
 
 
 class ToOx:
-    """rdflib terms → Oxigraph terms for one write, each distinct term converted once (predicates, types,
-    themes and agents repeat on every dataset). Each blank node gets a fresh Oxigraph label for this write,
-    as SPARQL `INSERT DATA` gives it, so two writes never share a blank node by accident."""
+    """rdflib terms → Oxigraph terms for one write, each distinct IRI and blank node converted once
+    (predicates, types, themes and agents repeat on every dataset). Each blank node gets a fresh Oxigraph
+    label for this write, as SPARQL `INSERT DATA` gives it, so two writes never share a blank node by
+    accident. Literals are converted each time: most occur once, and keeping them all was a large first
+    write's biggest structure after the harvest itself."""
 
     def __init__(self):
         self._terms: dict = {}
 
     def __call__(self, term):
+        if isinstance(term, Literal):
+            return self._convert(term)
         found = self._terms.get(term)
         if found is None:
             found = self._terms[term] = self._convert(term)
