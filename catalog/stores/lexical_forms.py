@@ -53,8 +53,8 @@ class ToOx:
     """rdflib terms → Oxigraph terms for one write, each distinct IRI and blank node converted once
     (predicates, types, themes and agents repeat on every dataset). Each blank node gets a fresh Oxigraph
     label for this write, as SPARQL `INSERT DATA` gives it, so two writes never share a blank node by
-    accident. Literals are converted each time: most occur once, and keeping them all was a large first
-    write's biggest structure after the harvest itself."""
+    accident. Literals are converted each time: most occur once, so keeping each one's Oxigraph term for a
+    large first write held another copy of them for little gain."""
 
     def __init__(self):
         self._terms: dict = {}
