@@ -330,19 +330,25 @@ class RecordImport:
         """A whole import of a source whose records can be cut apart, a thousand records at a time: the
         same graph and warnings as `import_dcat` over the whole source (tests/test_partial_writes.py), without
         an rdflib graph of the whole source and one of its import beside it (a large first harvest's peak)."""
-        raw, run = self.raw, self.run
+        raw = self.raw
         self.lines = lines = []
         graph = GraphCopy()
         accepted = self._records(raw.datasets, graph, lines)
         ids = local_ids(self.h.source.hospital, raw.datasets, accepted)
         self._with_catalogs(graph, accepted, accepted, ids, lines)
-        run.warnings = list(dict.fromkeys(run.warnings))
-        report_shapes(lines, run)
-        run.imported = len(raw.datasets)
-        self.accepted, self.ids = accepted, ids
-        run.after_commit = self.remember
+        self._reported(lines, len(raw.datasets), accepted, ids)
         self._let_go()
         return graph
+
+    def _reported(self, lines: list, imported: int, accepted: set, ids: dict) -> None:
+        """The run says what one import of the whole source would (each warning once, the shape results
+        sorted), and keeps for `remember` what the next harvest needs once the commit stands."""
+        run = self.run
+        run.warnings = list(dict.fromkeys(run.warnings))
+        report_shapes(lines, run)
+        run.imported = imported
+        self.accepted, self.ids = accepted, ids
+        run.after_commit = self.remember
 
     def _partial(self, state: State) -> PartialHarvest | None:
         raw, run = self.raw, self.run
@@ -366,11 +372,7 @@ class RecordImport:
             if records[ds.value].get("skipped"):
                 run.skip(ds.value, records[ds.value]["skipped"])
             lines += state.shapes.get(ds.value, [])
-        run.warnings = list(dict.fromkeys(run.warnings))
-        report_shapes(lines, run)
-        run.imported = len(changed)
-        self.accepted, self.ids = accepted, ids
-        run.after_commit = self.remember
+        self._reported(lines, len(changed), accepted, ids)
         changed_set = set(changed)
         reached = {node for node, who in raw.owners().items() if any(ds not in changed_set for ds in who)}
         part = PartialHarvest(

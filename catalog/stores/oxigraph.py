@@ -386,9 +386,9 @@ class _NativeGraph:
     """A read-only graph view answering triple patterns from Oxigraph, each distinct term converted once,
     literals given back as they were written (lexical_forms)."""
 
-    def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms | None = None):
+    def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms):
         self._native, self._graph, self._forms = native, ox.NamedNode(str(name)), restorer
-        self._rdflib = (ViewTerms() if terms is None else terms).convert
+        self._rdflib = terms.convert
 
     @staticmethod
     def _ox(term):
