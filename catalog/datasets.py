@@ -24,7 +24,7 @@ from hdcat.catalog.iris import (
 )
 from hdcat.catalog.range_types import state_range_types
 from hdcat.catalog.readmodel import dataset_record, suppress
-from hdcat.catalog.resources import GraphCopy, RecordView, dataset_closure, describe
+from hdcat.catalog.resources import GraphCopy, RecordView, RememberingUndescribed, dataset_closure, describe
 from hdcat.catalog.shared_datasets import source_of, source_order
 from hdcat.catalog.visibility import visibility_of, visible_graphs_filter
 from hdcat.ontology import (
@@ -120,6 +120,8 @@ class Datasets:
         self._holdings: OrderedDict = OrderedDict()
         self._local_ids: OrderedDict = OrderedDict()  # short id → its datasets' IRIs, until a commit
         self._maps: OrderedDict = OrderedDict()  # members? → dataset → (graphs, short id), until a commit
+        #: graph name → the IRIs a record read found it holds nothing on, until a commit writes that graph
+        self._undescribed: dict = {}
 
     def forget(self, graphs=None) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph. `graphs`: the named
@@ -129,10 +131,12 @@ class Datasets:
         with self._lock:
             if graphs is None:
                 self._records.clear()
+                self._undescribed = {}
             else:
                 written = {str(g) for g in graphs}
                 for key in [k for k in self._records if written.intersection(map(str, k[1]))]:
                     del self._records[key]
+                self._undescribed = {g: known for g, known in self._undescribed.items() if g not in written}
             self._epoch += 1
             self._catalogue_ids = None
             self._stats.clear()
@@ -362,7 +366,7 @@ class Datasets:
         graphs = _as_graphs(graphs)
 
         def build() -> dict:
-            sources = [(name, ctx[name] if ctx else self.store.read_view(name, about=ds)) for name in graphs]
+            sources = [(name, ctx[name] if ctx else self._view(name, ds)) for name in graphs]
             g = RecordView([t for _, src in sources for t in dataset_closure(src, ds)])
             base = dataset_record(g, ds, self.settings.suppression_threshold)
             base["sources"] = [self._harvest_info(ds, name, src) for name, src in sources]
@@ -373,6 +377,14 @@ class Datasets:
 
         base = self._kept(self._records, (str(ds), graphs), build, self.RECORD_CACHE_SIZE)
         return {**base, "conformance": self.conformance_of(str(ds)) if with_conformance else []}
+
+    def _view(self, name, ds):
+        """The store's read view of one graph for one record, remembering what the graph does not describe
+        (RememberingUndescribed): a set taken before a commit is replaced, not cleared, by `forget`, so a
+        read that overlaps a commit cannot leave a stale entry behind."""
+        with self._lock:
+            empty = self._undescribed.setdefault(str(name), set())
+        return RememberingUndescribed(self.store.read_view(name, about=ds), empty)
 
     def _harvest_info(self, ds, graph_name, src) -> dict:
         """One source of a dataset: its name, who may see it there, and its catalogue record there (first

@@ -95,8 +95,9 @@ def closure(ctx, iri, max_nodes: int = 5000, terms: Terms = RDFLIB) -> list:
     while todo and len(seen) < max_nodes:
         node = todo.pop()
         triples = read.pop(node, None)
-        for s, p, o in ctx.triples((node, None, None)) if triples is None else triples:
-            out.append((s, p, o))
+        for triple in ctx.triples((node, None, None)) if triples is None else triples:
+            out.append(triple)  # the graph's own tuple: a copy of each was a large harvest's half gigabyte
+            _, p, o = triple
             if o in seen or p == terms.type or not isinstance(o, kinds):
                 continue
             below = read.get(o)
@@ -121,6 +122,35 @@ def subject_tree(ctx, subject) -> list:
             if isinstance(triple[2], BNode):
                 todo.append(triple[2])
     return out
+
+
+class RememberingUndescribed:
+    """A graph view (a store's read view) that remembers the IRIs it was asked about and holds nothing on:
+    a record's closure looks up every IRI it points at (themes, publishers, code-list concepts) to see
+    whether the graph describes it, and the same few hundred come back empty on every record of a page.
+    `empty` is shared by the views of one graph for as long as that graph is unchanged (the caller drops it
+    when the graph is written: catalog.datasets forgets it with its records)."""
+
+    MAX = 50_000
+
+    def __init__(self, view, empty: set):
+        self._view, self._empty = view, empty
+
+    def triples(self, pattern):
+        s, p, o = pattern
+        if p is not None or o is not None or not isinstance(s, URIRef):
+            return self._view.triples(pattern)
+        if s in self._empty:
+            return iter(())
+        found = list(self._view.triples(pattern))
+        if not found:
+            if len(self._empty) >= self.MAX:  # landing pages and the like are each one record's: start again
+                self._empty.clear()
+            self._empty.add(s)
+        return iter(found)
+
+    def __getattr__(self, name):  # subjects, value: asked once a record, not worth remembering
+        return getattr(self._view, name)
 
 
 _same_text = str.__eq__  # predicates are IRIs: the same text is the same predicate

@@ -188,6 +188,7 @@ class SourceGraphs:
             if isinstance(ds, URIRef)
         }
         current = {ds: closure_hash(triples, written) for ds, triples in closures.items()}
+        written = None  # every distinct term's text: not to be held through the write
         fresh = dict(current)  # the datasets this commit writes
         for ds in partial.unchanged if partial else ():
             current[ds] = previous[ds]["hash"]

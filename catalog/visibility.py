@@ -75,6 +75,6 @@ def split(graph, hidden: set[URIRef], closures: dict | None = None) -> tuple[lis
     secret = (by_hidden - by_others) | set(hidden)
     by_hidden = by_others = None
     public, consortium = [], []
-    for s, p, o in graph:
-        (consortium if s in secret or o in hidden else public).append((s, p, o))
+    for triple in graph:  # the graph's own tuples: a new one each was half a gigabyte at 100,000 datasets
+        (consortium if triple[0] in secret or triple[2] in hidden else public).append(triple)
     return public, consortium

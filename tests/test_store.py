@@ -405,3 +405,53 @@ def test_a_catalogue_opened_again_does_not_parse_its_vocabulary(tmp_path):
     (parsed, held), (parsed_again, held_again) = (map(int, r.stdout.split()) for r in runs)
     assert (parsed, parsed_again) == (1, 0)
     assert held == held_again > 100
+
+
+def test_record_reads_remember_what_a_graph_does_not_describe_until_a_commit_writes_it(tmp_path):
+    """A record's closure looks up every IRI it points at; the IRIs a graph holds nothing on (themes,
+    publishers) are looked up once, not once a record, and looked up again once a commit wrote the graph."""
+    from hdcat.catalog import Catalog, Settings, dataset_closure
+    from hdcat.harvesters.runner import harvest_source
+
+    from tests.conftest import source
+
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=str(tmp_path / "var")))
+    try:
+        f = tmp_path / "c.ttl"
+        head = (
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+            "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        )
+        body = "".join(
+            f'<http://h.example/d{i}> a dcat:Dataset ; dct:title "D{i}"@en ;\n'
+            "  dcat:theme <http://h.example/t> .\n"
+            for i in range(3)
+        )
+        f.write_text(head + body)
+        harvest_source(cat, source(f))
+        cat.datasets.forget()
+        theme = URIRef("http://h.example/t")
+        asked = []
+        real_view = cat.store.read_view
+
+        def counting_view(name, about=None):
+            view = real_view(name, about=about)
+            real_triples = view.triples
+            view.triples = lambda pattern: asked.append(pattern[0]) or real_triples(pattern)
+            return view
+
+        cat.store.read_view = counting_view
+        (graph,) = {g for _, g in cat.datasets.all_rows(members=True)}
+        for i in range(3):
+            ds = URIRef(f"http://h.example/d{i}")
+            assert dataset_closure(cat.datasets._view(graph[0], ds), ds)
+        assert asked.count(theme) == 1  # the second and third records did not ask the store again
+        f.write_text(head + body + '<http://h.example/t> skos:prefLabel "Theme"@en .\n')
+        harvest_source(cat, source(f))  # the commit wrote the graph: what it did not describe may be there
+        ds = URIRef("http://h.example/d0")
+        triples = dataset_closure(cat.datasets._view(graph[0], ds), ds)
+        label = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+        assert (theme, label, Literal("Theme", lang="en")) in triples
+    finally:
+        cat.store.__dict__.pop("read_view", None)
+        cat.close()
