@@ -266,7 +266,8 @@ def summarise(
         )
         + (
             f" Put into Fuseki by one Graph Store POST of the embedded store's N-Quads dump "
-            f"({fus['gsp_floor_s']:.1f} s; {fus['quads']:,} quads there; not migrated: above --migrate-max)."
+            f"({fus['gsp_floor_s']:.1f} s; Fuseki then counted {fus['quads']:,} quads, the default graph's "
+            "bookkeeping aside; not migrated: above --migrate-max)."
             if fus and fus["migrate_s"] is None
             else ""
         ),
