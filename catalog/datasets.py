@@ -24,7 +24,7 @@ from hdcat.catalog.iris import (
 )
 from hdcat.catalog.range_types import state_range_types
 from hdcat.catalog.readmodel import dataset_record, suppress
-from hdcat.catalog.resources import GraphCopy, RecordView, RememberingUndescribed, dataset_closure, describe
+from hdcat.catalog.resources import RecordView, RememberingUndescribed, dataset_closure, describe
 from hdcat.catalog.shared_datasets import source_of, source_order
 from hdcat.catalog.visibility import visibility_of, visible_graphs_filter
 from hdcat.ontology import (
@@ -334,12 +334,16 @@ class Datasets:
         triple (the store's per-call overhead was most of a reindex: bench/results/pipeline.md). With
         `copy_graphs` False (a few rows of a large graph: a re-harvest's changes) they are read from the
         store instead; None (the default) decides by the number of rows (FEW_ROWS)."""
+        rows = list(rows)
         if copy_graphs is None:
-            rows = list(rows)
             copy_graphs = len(rows) > self.FEW_ROWS
+        # a pass over more records than the cache holds keeps none of them: the next pass (the index after
+        # conformance) goes in the same order, so each would be gone before it was asked for again, and the
+        # cache's 20,000 records were a large harvest's index step's peak memory
+        keep = len(rows) <= self.RECORD_CACHE_SIZE
         if not copy_graphs:
             for ds, graphs in rows:
-                yield self.record(ds, _as_graphs(graphs), with_conformance)
+                yield self.record(ds, _as_graphs(graphs), with_conformance, keep=keep)
             return
         copies: OrderedDict = OrderedDict()
         for ds, graphs in rows:
@@ -349,20 +353,21 @@ class Datasets:
                 continue
             for name in graphs:
                 if name not in copies:
-                    copies[name] = GraphCopy(self.store.graph_triples(name))
+                    copies[name] = self.store.graph_copy(name)
                 copies.move_to_end(name)
             while len(copies) > max(len(graphs), self.GRAPH_COPIES):  # rows come grouped by graph in practice
                 copies.popitem(last=False)
-            yield self.record(ds, graphs, with_conformance, ctx={name: copies[name] for name in graphs})
+            ctx = {name: copies[name] for name in graphs}
+            yield self.record(ds, graphs, with_conformance, ctx=ctx, keep=keep)
 
     #: graphs `records` holds in memory at once: the current one and those of datasets shared with it
     GRAPH_COPIES = 3
 
-    def record(self, ds, graphs, with_conformance: bool = True, ctx=None) -> dict:
+    def record(self, ds, graphs, with_conformance: bool = True, ctx=None, keep: bool = True) -> dict:
         """A dataset's read-model record, from every graph in `graphs` (the first one's values first, see
         catalog.shared_datasets). Built from the graphs once, then served from memory until a harvest
         commits: lists and pages stop costing per-row SPARQL. `ctx`: graph name → an in-memory copy of
-        it to read instead of the store (see `records`)."""
+        it to read instead of the store (see `records`); `keep` False: built (or found) but not kept."""
         graphs = _as_graphs(graphs)
 
         def build() -> dict:
@@ -375,7 +380,13 @@ class Datasets:
             base["visibility"] = visibility_of(self.base, graphs)
             return base
 
-        base = self._kept(self._records, (str(ds), graphs), build, self.RECORD_CACHE_SIZE)
+        key = (str(ds), graphs)
+        if keep:
+            base = self._kept(self._records, key, build, self.RECORD_CACHE_SIZE)
+        else:
+            with self._lock:
+                base = self._records.get(key)
+            base = build() if base is None else base
         return {**base, "conformance": self.conformance_of(str(ds)) if with_conformance else []}
 
     def _view(self, name, ds):

@@ -455,3 +455,40 @@ def test_record_reads_remember_what_a_graph_does_not_describe_until_a_commit_wri
     finally:
         cat.store.__dict__.pop("read_view", None)
         cat.close()
+
+
+def test_a_pass_over_more_records_than_the_cache_holds_keeps_none_and_a_copy_answers_as_the_store(tmp_path):
+    """A whole pass keeps its records only when they all fit the cache (a larger pass's next pass would find
+    none of them: the same order evicts each first); the embedded store's copy of a graph, held in
+    Oxigraph's terms, answers every lookup a record makes as the store's own read view does."""
+    from hdcat.catalog import Catalog, Settings
+    from hdcat.harvesters.runner import harvest_source
+    from rdflib.namespace import DCAT, FOAF, RDF
+
+    from tests.conftest import ROOT, source
+
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=str(tmp_path / "var")))
+    try:
+        path = ROOT / "harvesters/samples/consortium/hanbit/catalog-page-1.ttl"
+        harvest_source(cat, source(path, name="hanbit"))
+        rows = sorted(cat.datasets.all_rows(members=True), key=lambda r: str(r[1]))
+        assert len(rows) > 5
+        for size, kept in ((len(rows) - 1, 0), (len(rows), len(rows))):
+            cat.datasets.forget()
+            cat.datasets.RECORD_CACHE_SIZE = size
+            records = list(cat.datasets.records(rows, copy_graphs=True))
+            assert len(records) == len(rows) and len(cat.datasets._records) == kept
+        name = rows[0][1][0]
+        copy, view = cat.store.graph_copy(name), cat.store.read_view(name)
+        subjects = {s for s, _, _ in view.triples((None, RDF.type, None))}
+        objects = [o for s in list(subjects) for _, _, o in view.triples((s, None, None))]
+        subjects |= {o for o in objects if not isinstance(o, Literal)}
+        patterns = [(s, None, None) for s in subjects]
+        patterns += [(None, RDF.type, DCAT.Dataset), (None, FOAF.primaryTopic, None), (None, RDF.type, None)]
+        patterns += [(ds, RDF.type, None) for ds, _ in rows]
+        for pattern in patterns:
+            assert sorted(copy.triples(pattern)) == sorted(view.triples(pattern)), pattern
+        objects = [o for s in subjects for _, _, o in copy.triples((s, None, None))]
+        assert any(isinstance(o, Literal) and o.datatype for o in objects)  # typed ones, restored as written
+    finally:
+        cat.close()

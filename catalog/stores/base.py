@@ -39,6 +39,14 @@ class CatalogStore:
         """Every triple of one named graph, as rdflib terms, for passes that read a whole graph at once."""
         return iter(self.graph(name))
 
+    def graph_copy(self, name: URIRef):
+        """One named graph held in memory for a whole pass over its records (Datasets.records): the subject
+        and predicate lookups `resources.closure` and a record's catalogue-record make, in rdflib's terms,
+        without a store call each. A resources.GraphCopy here; a store may hold it more compactly."""
+        from hdcat.catalog.resources import GraphCopy
+
+        return GraphCopy(self.graph_triples(name))
+
     # -- writes ---------------------------------------------------------------
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Make named graph `name` hold exactly `graph`'s triples, all at once."""

@@ -184,6 +184,10 @@ class OxigraphStore(CatalogStore):
         lookup is local, so `about` is not needed."""
         return _NativeGraph(self.native, name, self.restorer(name), self._view_terms)
 
+    def graph_copy(self, name) -> _NativeCopy:
+        """The graph in memory in Oxigraph's own terms, answering in rdflib's (`_NativeCopy`)."""
+        return _NativeCopy(self.native, name, self.restorer(name), self._view_terms)
+
     def lexical_forms_without(self, name, subjects: set, triples) -> str | None:
         """The record of lexical forms `name` gets when `subjects` are described anew by `triples`."""
         values = self.native.quads_for_pattern(
@@ -422,6 +426,38 @@ class _NativeGraph:
 
     def value(self, subject, predicate):
         return next((o for _, _, o in self.triples((subject, predicate, None))), None)
+
+
+class _NativeCopy(_NativeGraph):
+    """One graph copied into memory in Oxigraph's terms, each distinct term one object, answering the
+    lookups of `_NativeGraph` in rdflib's terms: a whole pass over a source's records (the index after a
+    harvest) held the copy in rdflib's terms, twice the memory (402 against 209 MiB for the million
+    statements of 20,000 datasets) and slower to make."""
+
+    def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms):
+        from hdcat.catalog.resources import GraphCopy
+
+        super().__init__(native, name, restorer, terms)
+        one: dict = {}
+        same = one.setdefault
+        quads = native.quads_for_pattern(None, None, None, self._graph)
+        self._copy = GraphCopy((same(s, s), same(p, p), same(o, o)) for s, p, o, _ in quads)
+
+    def triples(self, pattern):
+        s, p, o = pattern
+        if s is None:  # by predicate (dcat:servesDataset, foaf:primaryTopic): the copy's index of it
+            p = self._ox(p)
+            if o is None:
+                found = [(a, p, b) for a, b in self._copy.subject_objects(p)]
+            else:
+                o = self._ox(o)
+                found = [(a, p, o) for a in self._copy.subjects(p, o)]
+        else:
+            found = list(self._copy.triples((self._ox(s), self._ox(p), self._ox(o))))
+        rdflib = self._rdflib
+        if not self._forms:
+            return iter([(rdflib(a), rdflib(b), rdflib(c)) for a, b, c in found])
+        return self._restored(ox.Triple(a, b, c) for a, b, c in found)
 
 
 class _LexicalStore(OxrdflibStore):
