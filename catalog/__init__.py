@@ -100,6 +100,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "OXIGRAPH_TERMS": ("resources", "OXIGRAPH"),
     "closure": ("resources", "closure"),
     "dataset_closure": ("resources", "dataset_closure"),
+    "one_object_per_term": ("resources", "one_object_per_term"),
     # source_graphs.py
     "PartialHarvest": ("source_graphs", "PartialHarvest"),
     "PartialMismatch": ("source_graphs", "PartialMismatch"),

@@ -196,10 +196,10 @@ class Datasets:
             self._orders, (hospital, disease_area, source, bool(members)), compute, self.ORDERS_KEPT
         )
 
-    def _kept(self, cache: OrderedDict, key, compute, limit: int | None = None):
+    def _kept(self, cache: OrderedDict, key, compute, limit: int | None = None, keep: bool = True):
         """`cache[key]`, computed on first use and kept until the next commit (forget() empties the caches
         and moves the epoch on): what was computed while a commit came in is returned but not kept, and
-        the least recently used entries go beyond `limit`."""
+        the least recently used entries go beyond `limit`. `keep` False: found or computed, not kept."""
         with self._lock:
             found, epoch = cache.get(key), self._epoch
             if found is not None:
@@ -207,7 +207,7 @@ class Datasets:
                 return found
         found = compute()
         with self._lock:
-            if self._epoch == epoch:  # no commit came in between: the value is current
+            if keep and self._epoch == epoch:  # no commit came in between: the value is current
                 cache[key] = found
                 while limit is not None and len(cache) > limit:
                     cache.popitem(last=False)
@@ -380,13 +380,7 @@ class Datasets:
             base["visibility"] = visibility_of(self.base, graphs)
             return base
 
-        key = (str(ds), graphs)
-        if keep:
-            base = self._kept(self._records, key, build, self.RECORD_CACHE_SIZE)
-        else:
-            with self._lock:
-                base = self._records.get(key)
-            base = build() if base is None else base
+        base = self._kept(self._records, (str(ds), graphs), build, self.RECORD_CACHE_SIZE, keep)
         return {**base, "conformance": self.conformance_of(str(ds)) if with_conformance else []}
 
     def _view(self, name, ds):

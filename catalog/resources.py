@@ -124,6 +124,14 @@ def subject_tree(ctx, subject) -> list:
     return out
 
 
+def one_object_per_term(quads, terms: dict):
+    """(subject, predicate, object) of Oxigraph quads, a parser's or a store's, each distinct term one object
+    (`terms`, shared by whatever is read together): both give a new Python object for every occurrence, and
+    a source's predicates, types, code-list concepts and agents occur on every record."""
+    same = terms.setdefault
+    return ((same(s, s), same(p, p), same(o, o)) for s, p, o, _ in quads)
+
+
 class RememberingUndescribed:
     """A graph view (a store's read view) that remembers the IRIs it was asked about and holds nothing on:
     a record's closure looks up every IRI it points at (themes, publishers, code-list concepts) to see

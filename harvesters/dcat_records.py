@@ -39,6 +39,7 @@ from hdcat.catalog import (
     dataset_closure,
     last_segment,
     objects_held_still,
+    one_object_per_term,
     oxigraph_to_rdflib,
     short_hash,
     slugify,
@@ -82,12 +83,9 @@ def parse_page(
     fmt = guess_format(location, media_type, content)
     if fmt not in _OX_FORMATS or (fmt == "xml" and _DECLARES_ENTITIES.search(content[:1_000_000])):
         return None
-    one = (lambda t: t) if terms is None else (lambda t: terms.setdefault(t, t))
     try:
-        return [
-            (one(q.subject), one(q.predicate), one(q.object))
-            for q in ox.parse(content, format=_OX_FORMATS[fmt], base_iri=location)
-        ]
+        quads = ox.parse(content, format=_OX_FORMATS[fmt], base_iri=location)
+        return list(one_object_per_term(quads, {} if terms is None else terms))
     except (SyntaxError, ValueError):
         return None
 

@@ -407,14 +407,18 @@ class _NativeGraph:
     def triples(self, pattern):
         s, p, o = pattern
         quads = self._native.quads_for_pattern(self._ox(s), self._ox(p), self._ox(o), self._graph)
+        return self._answer((qs, qp, qo) for qs, qp, qo, _ in quads)
+
+    def _answer(self, found):
+        """Triples in Oxigraph's terms given back in rdflib's, rewritten literals restored."""
         rdflib = self._rdflib
         if not self._forms:  # nothing rewritten in this graph: one list, no generator resumed per triple
-            return iter([(rdflib(q.subject), rdflib(q.predicate), rdflib(q.object)) for q in quads])
-        return self._restored(quads)
+            return iter([(rdflib(s), rdflib(p), rdflib(o)) for s, p, o in found])
+        return self._restored(found)
 
-    def _restored(self, quads):
-        for quad in quads:
-            qs, qp, qo = self._rdflib(quad.subject), self._rdflib(quad.predicate), self._rdflib(quad.object)
+    def _restored(self, found):
+        for s, p, o in found:
+            qs, qp, qo = self._rdflib(s), self._rdflib(p), self._rdflib(o)
             for original in self._forms.restore(qs, qp, qo):
                 yield qs, qp, original
 
@@ -435,13 +439,11 @@ class _NativeCopy(_NativeGraph):
     statements of 20,000 datasets) and slower to make."""
 
     def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms):
-        from hdcat.catalog.resources import GraphCopy
+        from hdcat.catalog.resources import GraphCopy, one_object_per_term
 
         super().__init__(native, name, restorer, terms)
-        one: dict = {}
-        same = one.setdefault
         quads = native.quads_for_pattern(None, None, None, self._graph)
-        self._copy = GraphCopy((same(s, s), same(p, p), same(o, o)) for s, p, o, _ in quads)
+        self._copy = GraphCopy(one_object_per_term(quads, {}))
 
     def triples(self, pattern):
         s, p, o = pattern
@@ -454,10 +456,7 @@ class _NativeCopy(_NativeGraph):
                 found = [(a, p, o) for a in self._copy.subjects(p, o)]
         else:
             found = list(self._copy.triples((self._ox(s), self._ox(p), self._ox(o))))
-        rdflib = self._rdflib
-        if not self._forms:
-            return iter([(rdflib(a), rdflib(b), rdflib(c)) for a, b, c in found])
-        return self._restored(ox.Triple(a, b, c) for a, b, c in found)
+        return self._answer(found)
 
 
 class _LexicalStore(OxrdflibStore):
