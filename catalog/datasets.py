@@ -38,7 +38,7 @@ from hdcat.ontology import (
     hospitals,
     sparql_prefixes,
 )
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF
 
 P = sparql_prefixes("dcat", "dct", "hdcat", "foaf", "prov")
@@ -69,6 +69,10 @@ WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
 #: every (short id, dataset) of every graph, read once a commit: finding a dataset by its short id with
 #: FILTER(STR(?id) = …) scanned every short id of the catalogue on every dataset page and lineage title
 ALL_LOCAL_IDS = P + """SELECT DISTINCT ?id ?ds WHERE { GRAPH ?g { ?ds hdcat:localId ?id } }"""
+#: the datasets that have any of the given short ids (`{ids}`: quoted literals), in any graph
+DATASETS_WITH_IDS = (
+    P + """SELECT DISTINCT ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} VALUES ?id {{ {ids} }} }}"""
+)
 DATASETS_BY_HOSPITAL_AND_AREA = (
     P
     + """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
@@ -162,6 +166,18 @@ class Datasets:
 
     def count(self, hospital=None, disease_area=None, source=None, members=False) -> int:
         return len(self._order(hospital, disease_area, source, members))
+
+    def total(self, members=False) -> int:
+        """`count()` of the whole catalogue without reading its map: the number alone, counted by the engine,
+        unless the map is at hand (a re-harvest's index update checks the total once and reads nothing else
+        of the catalogue)."""
+        with self._lock:
+            everything = self._maps.get(bool(members))
+        if everything is not None:
+            return len(everything)
+        q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
+        q = q.replace("SELECT ?ds ?g ?id", "SELECT (COUNT(DISTINCT ?ds) AS ?n)", 1)
+        return int(self.store.select_text(q)[0][0])
 
     def page(
         self, page=1, size=20, hospital=None, disease_area=None, source=None, members=False
@@ -261,6 +277,22 @@ class Datasets:
             (ds, graphs, local_id)
             for ds, (graphs, local_id) in sorted(everything.items(), key=lambda kv: (kv[1][1], str(kv[0])))
         ]
+
+    #: above this many short ids, `rows_with_local_ids` reads the catalogue's map instead of naming them
+    IDS_NAMED = 2_000
+
+    def rows_with_local_ids(self, local_ids, members=True) -> list[tuple]:
+        """`rows_with_ids` of the datasets whose short id is among `local_ids`: two queries that name them
+        instead of the map of the whole catalogue (a 1 %-changed re-harvest's index update read 5,000 rows
+        to find 50)."""
+        local_ids = set(local_ids)
+        if len(local_ids) > self.IDS_NAMED:
+            return [row for row in self.rows_with_ids(members=members) if row[2] in local_ids]
+        if not local_ids:
+            return []
+        ids = " ".join(Literal(i).n3() for i in sorted(local_ids))
+        found = [URIRef(ds) for (ds,) in self.store.select_text(DATASETS_WITH_IDS.format(ids=ids))]
+        return [row for row in self.rows_for(found, members) if row[2] in local_ids]
 
     def source_ids(self, source: str, members: bool = True) -> dict:
         """Dataset → its short id, of one source's datasets (one query, read as text)."""

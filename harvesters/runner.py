@@ -14,6 +14,7 @@ from hdcat.catalog import (
     HdcatError,
     Interrupted,
     Outcome,
+    PartialHarvest,
     PartialMismatch,
     SourceConfig,
     for_commit,
@@ -82,7 +83,8 @@ def harvest_source(
     # with the import's garbage (rdflib's graphs sit in reference cycles): at a large first harvest's peak
     # the parsed pages, the imported graph and its copy were all held beside the write
     graph = for_commit(graph)
-    give_back_memory()
+    whole = not isinstance(graph, PartialHarvest)  # a partial import's few graphs need no full collection
+    give_back_memory(collect=whole)
     try:
         run = _commit(catalog, run, graph)
     except PartialMismatch as exc:  # the store moved under the last harvest's record: import it whole
@@ -95,7 +97,7 @@ def harvest_source(
     # (rdflib's graphs sit in reference cycles): what follows (the index, the analyser's model) must not
     # pile on them. Here, where the last reference to them goes, not in _commit, whose caller still holds it
     graph = None
-    give_back_memory()
+    give_back_memory(collect=whole)
     return run
 
 

@@ -106,11 +106,7 @@ class Search:
             return None
         touched = set().union(*(r.touched for r in changed)) if changed else set()
         # the removed ones are not among the rows: they are only deleted from the index
-        rows = [
-            (ds, g)
-            for ds, g, local_id in self.catalog.datasets.rows_with_ids(members=True)
-            if local_id in touched
-        ]
+        rows = [(ds, g) for ds, g, _ in self.catalog.datasets.rows_with_local_ids(touched, members=True)]
         docs = list(self._documents(rows))
         _keep_analysed_words()
         try:
@@ -122,7 +118,7 @@ class Search:
             parts.pop(local_id, None)
         parts.update({doc["id"]: contribution(doc) for doc in docs})
         self._save_suggesters(parts)
-        if self.count() != self.catalog.datasets.count(members=True):
+        if self.count() != self.catalog.datasets.total(members=True):
             return None  # something else moved meanwhile: the caller rebuilds
         return written
 
@@ -143,7 +139,7 @@ class Search:
     def needs_sync(self, runs) -> bool:
         """After these harvest runs: did something change, did an earlier update fail, or does the
         index hold another number of datasets than the graph?"""
-        return bool(_changed(runs)) or self.stale or self.count() != self.catalog.datasets.count(members=True)
+        return bool(_changed(runs)) or self.stale or self.count() != self.catalog.datasets.total(members=True)
 
     def sync(self, runs) -> int:
         """Bring the index in step after harvests; 0 when it already was."""

@@ -94,3 +94,28 @@ def test_a_run_with_unknown_changes_rebuilds(engine, tmp_path):
     rebuilt = []
     operations.sync_search(search, [run], reindex=lambda s: rebuilt.append(s.reindex()))
     assert rebuilt == [1]
+
+
+@pytest.mark.stores
+def test_the_rows_an_update_names_are_the_catalogues_rows_with_those_ids(catalog, tmp_path):
+    """Search.update finds the touched datasets by naming their short ids, not by reading the map of the
+    whole catalogue: the same rows, graphs and ids as the map gives, for members and for the public, and a
+    dataset two sources publish comes with both graphs; the total the update checks is the listing's count
+    whether the map was read or not."""
+    one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
+    one.write_text(HEAD + _dataset("a", "Albatross") + _dataset("s", "Shared") + _dataset("r", "Rail", True))
+    two.write_text(HEAD + _dataset("s", "Shared") + _dataset("t", "Tern"))
+    harvest_source(catalog, source(one, name="one"))
+    harvest_source(catalog, source(two, name="two", hospital="dasol"))
+    datasets = catalog.datasets
+    for members in (True, False):
+        assert datasets.total(members) == len(datasets.rows_with_ids(members=members))  # counted, no map
+        everything = datasets.rows_with_ids(members=members)
+        assert datasets.total(members) == datasets.count(members=members) == len(everything)
+        ids = {row[2] for row in everything}
+        for wanted in ({"hanbit-a"}, {"hanbit-s", "hanbit-r", "nowhere"}, ids, set()):
+            named = datasets.rows_with_local_ids(wanted, members=members)
+            assert named == [row for row in everything if row[2] in wanted]
+    shared = datasets.rows_with_local_ids({"hanbit-s"})
+    assert len(shared) == 1 and len(shared[0][1]) == 2  # both sources' graphs
+    assert datasets.rows_with_local_ids({"hanbit-r"}, members=False) == []  # consortium-only

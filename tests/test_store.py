@@ -492,3 +492,63 @@ def test_a_pass_over_more_records_than_the_cache_holds_keeps_none_and_a_copy_ans
         assert any(isinstance(o, Literal) and o.datatype for o in objects)  # typed ones, restored as written
     finally:
         cat.close()
+
+
+def test_lexical_forms_are_kept_by_subject_and_a_record_in_the_earlier_layout_is_moved_once(tmp_path):
+    """Each subject's originals are their own record in the default graph, so a partial write reads and
+    writes only the records of what it rewrites; a store written before (one record of every subject a
+    write) still reads back as written, and its first partial write moves the untouched subjects' rows
+    to the subject layout."""
+    import pyoxigraph as ox
+    from hdcat.catalog.graph_diff import diff
+    from hdcat.catalog.stores import lexical_forms
+    from rdflib.namespace import XSD
+
+    a, b, n = URIRef("http://x/a"), URIRef("http://x/b"), URIRef("http://p/n")
+    name = URIRef("http://g/forms")
+    old = [(a, n, Literal("1.50", datatype=XSD.decimal)), (b, n, Literal("07", datatype=XSD.int))]
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    try:
+        store.replace_graph(name, old)
+        native, default = store.native, ox.DefaultGraph()
+        keyed = {
+            q.subject.value
+            for q in native.quads_for_pattern(None, lexical_forms.predicate(name), None, default)
+        }
+        assert keyed == {str(a), str(b)}
+        # as a store written before this layout holds it: one value for the whole graph
+        rows = [json.loads(v)[0] for v in lexical_forms.records(old).values()]
+        native.update(
+            f"{lexical_forms.forget(name)} ;\n"
+            f"INSERT DATA {{ <{name}> <{lexical_forms.PREDICATE}> {Literal(json.dumps(rows)).n3()} }}"
+        )
+        del native  # held, it would keep the store open
+    finally:
+        store.close()
+
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    try:
+        assert sorted(str(o) for _, _, o in store.graph_triples(name)) == ["07", "1.50"]
+        new = [(a, n, Literal("2.50", datatype=XSD.decimal))]
+        subjects = {str(a)}
+        forms = {name: store.lexical_forms_without(name, subjects, new)}
+        assert forms[name].legacy and set(forms[name].insert) == {str(a), str(b)}
+        store.patch_graphs({name: new}, {name: diff(old[:1], new)}, forms=forms)
+        native = store.native
+        legacy = list(native.quads_for_pattern(ox.NamedNode(str(name)), None, None, ox.DefaultGraph()))
+        assert legacy == []  # moved: every row is now under its subject
+        del native
+        view = store.read_view(name)
+        assert [str(o) for _, _, o in view.triples((a, n, None))] == ["2.50"]
+        ((_, _, kept),) = view.triples((b, n, None))
+        assert str(kept) == "07" and kept.datatype == XSD.int
+        # a later partial write reads and writes the record of the subject it rewrites alone
+        newer = [(a, n, Literal("3.50", datatype=XSD.decimal))]
+        patch = store.lexical_forms_without(name, subjects, newer)
+        assert not patch.legacy and patch.forget == subjects and set(patch.insert) == subjects
+        store.patch_graphs({name: newer}, {name: diff(new, newer)}, forms={name: patch})
+        assert sorted(str(o) for _, _, o in store.graph_triples(name)) == ["07", "3.50"]
+        store.drop_graph(name)  # and nothing is left of either record
+        assert not list(store.native.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    finally:
+        store.close()

@@ -77,14 +77,17 @@ class OxigraphStore(CatalogStore):
         )
         self._write_lock = threading.RLock()
 
-    def restorer(self, graph_name) -> lexical_forms.Restorer:
-        """The originals of `graph_name`'s rewritten literals (kept until a write; read afresh when read-only,
-        since another process writes)."""
+    def restorer(self, graph_name, whole: bool = False) -> lexical_forms.StoredRestorer:
+        """The originals of `graph_name`'s rewritten literals, each subject's read on first use (kept until a
+        write; read afresh when read-only, since another process writes). `whole`: read every subject's now,
+        for a pass over the whole graph."""
         found = None if self.read_only else self._forms.get(graph_name)
         if found is None:
-            found = lexical_forms.load(self.native, graph_name)
+            found = lexical_forms.load(self.native, graph_name, whole)
             if not self.read_only:
                 self._forms[graph_name] = found
+        elif whole:
+            found.read_whole()
         return found
 
     @property
@@ -122,7 +125,7 @@ class OxigraphStore(CatalogStore):
         to_ox = lexical_forms.ToOx()
         writes = [(name, _listed(triples)) for name, triples in graphs.items()]
         writes += [(name, _listed(triples)) for name, triples in (add or {}).items()]
-        forms = [(name, lexical_forms.record(triples)) for name, triples in writes if triples]
+        forms = [(name, lexical_forms.records(triples)) for name, triples in writes if triples]
         with self._write_lock:
             self._forms.clear()
             if not any(self._holds(name) for name in graphs):
@@ -135,7 +138,7 @@ class OxigraphStore(CatalogStore):
             for (name, _), part in zip(writes, quads, strict=True):
                 if part:
                     parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{_nt_ox(part)} .\n}} }}")
-            parts += [lexical_forms.insert(name, value) for name, value in forms if value]
+            parts += [lexical_forms.insert(name, values) for name, values in forms if values]
             self.native.update(" ;\n".join(parts))
             self._hidden.discard(graphs)
 
@@ -156,7 +159,7 @@ class OxigraphStore(CatalogStore):
                 self.native, chain.from_iterable(to_ox.each_quad(triples, name) for name, triples in graphs)
             )
             shown += [unmark(name) for name in names]
-            shown += [lexical_forms.insert(name, value) for name, value in forms if value]
+            shown += [lexical_forms.insert(name, values) for name, values in forms if values]
             self.native.update(" ;\n".join(shown))
         except BaseException:
             if self._remove_loaded(names):
@@ -186,23 +189,21 @@ class OxigraphStore(CatalogStore):
 
     def graph_copy(self, name) -> _NativeCopy:
         """The graph in memory in Oxigraph's own terms, answering in rdflib's (`_NativeCopy`)."""
-        return _NativeCopy(self.native, name, self.restorer(name), self._view_terms)
+        return _NativeCopy(self.native, name, self.restorer(name, whole=True), self._view_terms)
 
-    def lexical_forms_without(self, name, subjects: set, triples) -> str | None:
-        """The record of lexical forms `name` gets when `subjects` are described anew by `triples`."""
-        values = self.native.quads_for_pattern(
-            ox.NamedNode(str(name)), ox.NamedNode(str(lexical_forms.PREDICATE)), None, ox.DefaultGraph()
-        )
-        return lexical_forms.rewritten((q.object.value for q in values), subjects, triples)
+    def lexical_forms_without(self, name, subjects: set, triples) -> lexical_forms.Patch:
+        """How the records of lexical forms of `name` change when `subjects` are described anew by `triples`:
+        theirs alone are read and written (lexical_forms.patch)."""
+        return lexical_forms.patch(self.native, name, subjects, triples)
 
     def patch_graphs(
         self, graphs: dict, diffs: dict, add: dict | None = None, forms: dict | None = None
     ) -> None:
         """Write only what differs (`diffs`, see catalog.graph_diff) and `add`, in one SPARQL Update: the
         unchanged statements stay as they are, so a re-harvest in which 1 % of the datasets changed writes
-        about 1 % of the source. Each graph's record of lexical forms is written anew from its full new
-        content (`graphs`) in the same transaction, or is `forms[name]` when given (a partial re-harvest,
-        whose `graphs` hold the rewritten part alone)."""
+        about 1 % of the source. Each graph's records of lexical forms are written anew from its full new
+        content (`graphs`) in the same transaction, or changed by `forms[name]` when given (a
+        lexical_forms.Patch: a partial re-harvest, whose `graphs` hold the rewritten part alone)."""
         to_ox = lexical_forms.ToOx()
         parts = []
         for name, d in diffs.items():
@@ -226,14 +227,17 @@ class OxigraphStore(CatalogStore):
             triples = list(triples)
             if triples:
                 parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{_nt(to_ox, triples)} .\n}} }}")
-                if value := lexical_forms.record(triples):
-                    parts.append(lexical_forms.insert(name, value))
+                if recorded := lexical_forms.insert(name, lexical_forms.records(triples)):
+                    parts.append(recorded)
         for name, triples in graphs.items():
-            if diffs[name]:
+            if not diffs[name]:
+                continue
+            if forms is not None:
+                parts += forms[name].parts(name)
+            else:
                 parts.append(lexical_forms.forget(name))
-                value = forms[name] if forms is not None else lexical_forms.record(triples)
-                if value:
-                    parts.append(lexical_forms.insert(name, value))
+                if recorded := lexical_forms.insert(name, lexical_forms.records(triples)):
+                    parts.append(recorded)
         if not parts:
             return
         with self._write_lock:
@@ -245,10 +249,7 @@ class OxigraphStore(CatalogStore):
         node = ox.NamedNode(str(name))
         if next(iter(self.native.quads_for_pattern(None, None, None, node)), None) is not None:
             return True
-        found = self.native.quads_for_pattern(
-            node, ox.NamedNode(str(lexical_forms.PREDICATE)), None, ox.DefaultGraph()
-        )
-        return next(iter(found), None) is not None
+        return lexical_forms.holds(self.native, name)
 
     def graph_triples(self, name: URIRef) -> Iterable[tuple]:
         """Straight from Oxigraph with each distinct term converted once (predicates, types, themes and
@@ -261,7 +262,7 @@ class OxigraphStore(CatalogStore):
                 found = terms[node] = lexical_forms.to_rdflib(node)
             return found
 
-        forms = self.restorer(name)
+        forms = self.restorer(name, whole=True)
         for quad in self.native.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
             s, p, o = term(quad.subject), term(quad.predicate), term(quad.object)
             for original in forms.restore(s, p, o) if forms else (o,):
@@ -287,9 +288,7 @@ class OxigraphStore(CatalogStore):
                 return t if isinstance(t, _OX_TERMS) else to_ox(t)
 
             quads = [ox.Quad(term(s), term(p), term(o), g) for s, p, o in rows]  # refuses bad terms first
-        forms = lexical_forms.native_record(rows)
-        if forms:  # into the default graph, as lexical_forms.insert writes it
-            quads.append(lexical_forms.quad(name, forms))
+        quads += lexical_forms.quads(name, lexical_forms.native_records(rows))  # as `insert` writes them
         with self._write_lock:
             self._forms.pop(name, None)
             self.native.extend(quads)
@@ -342,6 +341,7 @@ class OxigraphStore(CatalogStore):
     def close(self) -> None:
         native = self.native
         self.flush()
+        self._forms.clear()  # a restorer reads the store as it goes: held, it would keep the store open
         self.dataset.close()
         del native
 
