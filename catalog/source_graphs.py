@@ -43,6 +43,22 @@ PREVIOUS_RECORDS = (
          dct:modified ?modified ; prov:wasGeneratedBy ?run
     OPTIONAL {{ ?ds hdcat:localId ?local }} }} VALUES ?g {{ {graphs} }} }}"""
 )
+#: PREVIOUS_RECORDS of named datasets: one branch a dataset (`{branches}`, RECORD_OF joined by UNION), which
+#: Oxigraph answers by index lookups; VALUES ?ds would be joined after reading every record (143 ms for 50 of
+#: 5,000), and a query of more than some fifty branches takes longer to plan than to answer
+PREVIOUS_RECORDS_OF = (
+    P
+    + """SELECT ?g ?ds ?hash ?issued ?modified ?run ?local WHERE {{ VALUES ?g {{ {graphs} }}
+    GRAPH ?g {{ {branches} }} }}"""
+)
+RECORD_OF = """{{ BIND(<{ds}> AS ?ds) ?rec foaf:primaryTopic <{ds}> ; hdcat:contentHash ?hash ;
+    dct:issued ?issued ; dct:modified ?modified ; prov:wasGeneratedBy ?run
+    OPTIONAL {{ <{ds}> hdcat:localId ?local }} }}"""
+#: the graph of each dataset with a catalogue record in the given graphs: what a partial commit needs of
+#: the datasets it leaves as they are
+RECORD_GRAPHS = (
+    P + """SELECT ?g ?ds WHERE {{ GRAPH ?g {{ ?rec foaf:primaryTopic ?ds }} VALUES ?g {{ {graphs} }} }}"""
+)
 #: short ids used by datasets outside the given graphs (`{graphs}`: IRIs in angle brackets, comma-separated)
 LOCAL_IDS_ELSEWHERE = (
     P
@@ -170,9 +186,22 @@ class SourceGraphs:
             self.runs.record(run)
             return run
         name, hidden_name = self.graphs_of(run.source)
-        previous = self._previous_records(name, hidden_name)
+        # a partial commit reads the records of the datasets it rewrites or removes, and only the graph of
+        # the others (a 1 %-changed re-harvest of 5,000 datasets read all 5,000 records: a quarter second)
+        previous = (
+            self._record_graphs(name, hidden_name) if partial else self._previous_records(name, hidden_name)
+        )
         if partial and any(ds not in previous for ds in partial.unchanged):
             raise PartialMismatch(f"the store no longer holds every unchanged dataset of {run.source}")
+        if partial:
+            previous.update(
+                self._previous_records(
+                    name,
+                    hidden_name,
+                    only=[ds for ds in previous if ds not in partial.unchanged],
+                    among=len(previous),
+                )
+            )
         self._dedupe_local_ids(graph, name, hidden_name)
         # the harvested triples as dicts (for_commit): every lookup below (hashes, conflicts, the
         # public/consortium split) is a dict lookup, not an rdflib store call
@@ -277,10 +306,29 @@ class SourceGraphs:
             graph.add((rec, PROV.wasGeneratedBy, URIRef(old["run"]) if unchanged else run_node))
             graph.add((rec, HDCAT.source, URIRef(name)))
 
-    def _previous_records(self, *names: URIRef) -> dict:
+    def _record_graphs(self, *names: URIRef) -> dict:
+        """Dataset → {"graph", "hash": None}: where each dataset's catalogue record is, and no more; the hash
+        of a dataset a partial commit leaves as it is is its own (`current` takes it from here)."""
+        q = RECORD_GRAPHS.format(graphs=" ".join(f"<{n}>" for n in names))
+        return {URIRef(ds): {"graph": g, "hash": None} for g, ds in self.store.select_text(q)}
+
+    #: `_previous_records` names the datasets it reads, this many a query, while they are fewer than a
+    #: sixth of the source's (then one query over every record is cheaper: 0.05 ms a record, 0.3 named)
+    NAMED_AT_ONCE, NAMED_SHARE = 50, 1 / 6
+
+    def _previous_records(self, *names: URIRef, only: list | None = None, among: int = 0) -> dict:
         """Dataset → its catalogue record, read as text (a source's thousands of rows need no rdflib term
-        each; `_add_records` makes the few it writes again)."""
-        q = PREVIOUS_RECORDS.format(graphs=" ".join(f"<{n}>" for n in names))
+        each; `_add_records` makes the few it writes again). `only`: of these datasets alone, of `among`."""
+        graphs = " ".join(f"<{n}>" for n in names)
+        if only is None or len(only) > self.NAMED_SHARE * among:
+            rows = self.store.select_text(PREVIOUS_RECORDS.format(graphs=graphs))
+        else:
+            rows = []
+            for start in range(0, len(only), self.NAMED_AT_ONCE):
+                part = only[start : start + self.NAMED_AT_ONCE]
+                branches = " UNION ".join(RECORD_OF.format(ds=ds) for ds in part)
+                rows += self.store.select_text(PREVIOUS_RECORDS_OF.format(graphs=graphs, branches=branches))
+        wanted = None if only is None else set(only)
         return {
             URIRef(ds): {
                 "hash": digest,
@@ -290,7 +338,8 @@ class SourceGraphs:
                 "local": local,
                 "graph": g,
             }
-            for g, ds, digest, issued, modified, run, local in self.store.select_text(q)
+            for g, ds, digest, issued, modified, run, local in rows
+            if wanted is None or URIRef(ds) in wanted
         }
 
     def _dedupe_local_ids(self, graph: Graph, *names: URIRef) -> None:
