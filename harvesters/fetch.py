@@ -11,12 +11,15 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from hdcat.catalog import waiting_turn
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.policy import FetchPolicy
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = "hdcat-harvester/0.1 (+https://w3id.org/hdcat)"
 _RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -87,6 +90,8 @@ class Fetcher:
         self._client: httpx.Client | None = None
 
     def _http(self) -> httpx.Client:
+        import httpx  # here: a harvest of files (and every command that never fetches) does without it
+
         if self._client is None:
             self._client = httpx.Client(
                 timeout=self.timeout,
@@ -153,12 +158,16 @@ class Fetcher:
 
     def error_body(self, url: str, accept: str, limit: int = 256 * 1024) -> bytes | None:
         """The body of an error answer (servers explain 4xx/5xx in it), read with the same bounds."""
+        import httpx
+
         try:
             return self._read(url, accept, limit=limit, errors=True)[1]
         except (httpx.HTTPError, FetchError):
             return None
 
     def _url(self, url: str, accept: str, policy: FetchPolicy | None = None) -> Fetched:
+        import httpx
+
         last_error = ""
         hops = 0
         attempt = 0

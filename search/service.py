@@ -50,12 +50,28 @@ class Search:
         self.folder.mkdir(parents=True, exist_ok=True)
         use_terms_file(terms_file(settings))
         self.backend = backend or open_backend(settings.search_url, settings.data_dir, settings.search)
-        # two suggesters: words from consortium-only titles must not reach anonymous autocomplete
-        self.suggester = Suggester.load(self.folder / "suggest.json")
-        self.public_suggester = Suggester.load(self.folder / "suggest-public.json")
+        # two suggesters: words from consortium-only titles must not reach anonymous autocomplete; read when
+        # first asked (a harvest's index update makes them anew without reading them)
+        self._suggesters: dict = {}
 
     def close(self) -> None:
         self.backend.close()
+
+    @property
+    def suggester(self) -> Suggester:
+        """Autocomplete and 'did you mean' for members: every dataset's words."""
+        return self._suggester_kept("suggest.json")
+
+    @property
+    def public_suggester(self) -> Suggester:
+        """The same from public datasets' words alone, for everyone else."""
+        return self._suggester_kept("suggest-public.json")
+
+    def _suggester_kept(self, filename: str) -> Suggester:
+        found = self._suggesters.get(filename)
+        if found is None:
+            found = self._suggesters[filename] = Suggester.load(self.folder / filename)
+        return found
 
     # ---- documents ------------------------------------------------------------------
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
@@ -127,10 +143,11 @@ class Search:
         tmp = self.folder / "suggest-parts.tmp"
         tmp.write_text(json.dumps(parts, ensure_ascii=False))
         tmp.replace(self.folder / "suggest-parts.json")
-        self.suggester = Suggester.from_contributions(parts.values())
-        self.suggester.save(self.folder / "suggest.json")
-        self.public_suggester = Suggester.from_contributions(p for p in parts.values() if p["public"])
-        self.public_suggester.save(self.folder / "suggest-public.json")
+        everyone = Suggester.from_contributions(parts.values())
+        everyone.save(self.folder / "suggest.json")
+        public = Suggester.from_contributions(p for p in parts.values() if p["public"])
+        public.save(self.folder / "suggest-public.json")
+        self._suggesters = {"suggest.json": everyone, "suggest-public.json": public}
 
     def _load_suggester_parts(self) -> dict | None:
         path = self.folder / "suggest-parts.json"

@@ -18,8 +18,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 log = logging.getLogger("hdcat.server")
 SERVER_FILE = "server.json"
 
@@ -55,6 +53,8 @@ def running_server(data_dir) -> RunningServer | None:
         return None
     if server.pid == os.getpid() or not _alive(server.pid):
         return None  # a file left by a killed server (its pid may since be ours, or another process's)
+    import httpx  # here: most commands find no server file and never ask
+
     try:  # a live pid is not proof: the server must answer at its address
         if httpx.get(server.url + "/healthz", timeout=3).status_code != 200:
             return None
