@@ -47,7 +47,7 @@ from hdcat.catalog import (
 from hdcat.harvesters.dcat_import import import_dcat, report_shapes
 from hdcat.harvesters.rdf_parse import guess_format
 from hdcat.ontology import DCAT, HDCAT, HYDRA, scratch_graph
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 
 log = logging.getLogger("hdcat.harvest")
 
@@ -130,11 +130,13 @@ class RawSource:
         self.catalog_triples = [t for c in self.catalogs for t in closure(self.index, c, terms=T)]
 
     def owners(self) -> dict:
-        """Node → the datasets whose records reach it."""
-        found: dict = {}
-        for ds, triples in self.records.items():
-            for s, _, _ in triples:
-                found.setdefault(s, set()).add(ds)
+        """Node → the datasets whose records reach it (made once: the cut and a partial import both ask)."""
+        found = self.__dict__.get("_owners")
+        if found is None:
+            found = self._owners = {}
+            for ds, triples in self.records.items():
+                for s, _, _ in triples:
+                    found.setdefault(s, set()).add(ds)
         return found
 
     def cut_apart(self) -> bool:
@@ -144,6 +146,21 @@ class RawSource:
             return False
         shared_ok = {s for s, _, _ in self.catalog_triples}
         return all(len(who) == 1 or node in shared_ok for node, who in self.owners().items())
+
+
+class ReachedByUnchanged:
+    """`iri in kept`: does a record that did not change reach this IRI (an rdflib term)? What a partial commit
+    asks of the few subjects it rewrites; the set of every node the unchanged records reach, made as rdflib
+    terms, was most of the source converted for a handful of questions."""
+
+    def __init__(self, owners: dict, changed: set):
+        self._owners, self._changed = owners, changed
+
+    def __contains__(self, node) -> bool:
+        if not isinstance(node, URIRef):  # a stored blank node's label is not the parser's
+            return False
+        who = self._owners.get(ox.NamedNode(str(node)), ())
+        return any(ds not in self._changed for ds in who)
 
 
 @dataclass
@@ -371,34 +388,40 @@ class RecordImport:
                 run.skip(ds.value, records[ds.value]["skipped"])
             lines += state.shapes.get(ds.value, [])
         self._reported(lines, len(changed), accepted, ids)
-        changed_set = set(changed)
-        reached = {node for node, who in raw.owners().items() if any(ds not in changed_set for ds in who)}
         part = PartialHarvest(
             graph,
             unchanged={self.terms(ds) for ds in unchanged if ds in accepted},
-            kept={self.terms(n) for n in reached},
+            kept=ReachedByUnchanged(raw.owners(), set(changed)),
         )
         self._let_go()
         return part
 
     def _let_go(self) -> None:
         """Keep of the parsed pages only what `remember` needs once the commit stands (the nodes each record
-        reaches first, the datasets, their hashes), so that they are freed before the commit makes its own
-        copy of the source: a first harvest held both at once at its peak."""
+        reaches, the datasets, their hashes), so that they are freed before the commit makes its own copy of
+        the source: a first harvest held both at once at its peak."""
         raw = self.raw
-        heads: dict = {}
-        for ds, triples in raw.records.items():
-            for s, _, _ in triples:
-                heads.setdefault(s.value, set()).add(ds.value)  # the text str() of its rdflib term gives
-        self.heads, self.datasets, self.hashes = heads, raw.datasets, raw.hashes
+        self.owners, self.datasets, self.hashes = raw.owners(), raw.datasets, raw.hashes
         self.raw = self.terms = None
+
+    def _reaching(self, text: str) -> set:
+        """The datasets (their IRIs as text) whose records reach the node a warning names: by the text
+        str() of its rdflib term gives, an IRI or a blank node's label."""
+        for kind in (ox.NamedNode, ox.BlankNode):
+            try:
+                who = self.owners.get(kind(text))
+            except ValueError:  # not an IRI, or not a blank node label
+                continue
+            if who:
+                return {ds.value for ds in who}
+        return set()
 
     def remember(self, run_iri: str) -> None:
         """Keep, for the next harvest, each record's hash, short id, and the warnings that name a node it
         reaches first (the warnings of the catalogues are made again by every import)."""
         if self.state_dir is None:
             return
-        run, heads = self.run, self.heads
+        run = self.run
         shapes_seen = set(self.lines)
         state = State(self.fingerprint, run=run_iri)
         skipped = {item.record: item.reason for item in run.skipped}
@@ -413,9 +436,9 @@ class RecordImport:
         for line in run.warnings:
             if line in shapes_seen or line.startswith("… and "):
                 continue
-            for ds in heads.get(line.split(": ", 1)[0], ()):
+            for ds in self._reaching(line.split(": ", 1)[0]):
                 state.records[ds]["warnings"].append(line)
         for line in shapes_seen:
-            for ds in heads.get(line.split(": ", 1)[0], ()):
+            for ds in self._reaching(line.split(": ", 1)[0]):
                 state.shapes.setdefault(ds, []).append(line)
         state.save(self.state_dir, self.h.source.name)
