@@ -145,6 +145,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "oxigraph_to_rdflib": ("stores.lexical_forms", "to_rdflib"),
     # memory.py
     "give_back_memory": ("memory", "give_back"),
+    "collector_paused": ("memory", "collector_paused"),
     "objects_held_still": ("memory", "objects_held_still"),
     # turns.py
     "my_turn": ("turns", "my_turn"),

@@ -36,6 +36,26 @@ def give_back(collect: bool = True) -> None:
 
 
 @contextmanager
+def collector_paused():
+    """No cyclic collection during the block: for work that makes millions of objects and no garbage (a
+    source's pages parsed into tuples of Oxigraph terms, cut into records). The collector's full passes,
+    triggered as the parsed source grows by a quarter, walked all of it each time: seven passes, half a
+    second of a 3.3 s re-harvest of 5,000 datasets. Reference counting still frees what the block drops;
+    cycles made in it (none are expected) wait for the next full pass. What the block made then goes to the
+    oldest generation without a pass over it (freeze, then unfreeze): left young, the next collections of
+    the young generations walked all of it instead."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def objects_held_still():
     """The objects made before the block are left out of the collector's passes during it. A harvest's
     import keeps the parsed source (millions of objects, none of them garbage) while it makes and drops an

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hdcat.catalog import HarvestRun
+from hdcat.catalog import HarvestRun, collector_paused
 from hdcat.harvesters.base import Harvester, PageQueue, RunContext, _digest
 from hdcat.harvesters.dcat_records import RawSource, RecordImport, State, next_pages, parse_page
 from hdcat.harvesters.fetch import Fetched
@@ -50,23 +50,35 @@ class DcatHarvester(Harvester):
                     self.state_dir, self.source.name, self.last_run, iri
                 )
             return None
-        pages, triples, terms = [], [], {}
+        pages: list = []
+        # the parsed source is millions of objects and no garbage: the collector's passes over it as it grew
+        # were a sixth of a re-harvest (catalog.memory.collector_paused)
+        with collector_paused():
+            raw = self._read_pages(run, ctx, pages, on_page)
+        if raw is None:  # the rdflib way for the whole source, from the pages read so far
+            return self._rdflib_way(run, dict(pages), on_page)
+        records = RecordImport(self, run, raw, self.state_dir, self.last_run)
+        # the import lets go of the parsed pages: nothing else may hold them
+        pages = raw = None
+        return records.run_import()
+
+    def _read_pages(self, run: HarvestRun, ctx: RunContext, pages: list, on_page) -> RawSource | None:
+        """Every page in Oxigraph's terms, cut into records; None at the first page the engine's parser does
+        not read (`pages` then holds those fetched so far)."""
+        triples, terms = [], {}
         walk = PageQueue(self, ctx, run)
         for job, fetched in walk:
             pages.append((job, fetched))
             parsed = parse_page(fetched.content, fetched.location, fetched.media_type, terms)
-            if parsed is None:  # the rdflib way for the whole source, from the pages read so far
-                return self._rdflib_way(run, dict(pages), on_page)
+            if parsed is None:
+                return None
             triples += parsed
             walk.add(next_pages(parsed))
             run.pages.append((job, _digest(fetched.content)))
             if on_page:
                 on_page(job)
         run.content_hash = _digest("".join(d for _, d in run.pages).encode())
-        records = RecordImport(self, run, RawSource(triples), self.state_dir, self.last_run)
-        # the import lets go of the parsed pages: nothing else may hold them
-        pages = triples = walk = terms = None
-        return records.run_import()
+        return RawSource(triples)
 
     def _rdflib_way(self, run: HarvestRun, fetched: dict, on_page):
         run.pages = []

@@ -128,6 +128,7 @@ class RawSource:
         written: dict = {}
         self.hashes = {ds.value: closure_hash(triples, written, T) for ds, triples in self.records.items()}
         self.catalog_triples = [t for c in self.catalogs for t in closure(self.index, c, terms=T)]
+        self.owners()  # made here, where the reader holds the collector back (harvesters/dcat.py)
 
     def owners(self) -> dict:
         """Node → the datasets whose records reach it (made once: the cut and a partial import both ask)."""
@@ -135,8 +136,12 @@ class RawSource:
         if found is None:
             found = self._owners = {}
             for ds, triples in self.records.items():
-                for s, _, _ in triples:
-                    found.setdefault(s, set()).add(ds)
+                for s in {t[0] for t in triples}:
+                    who = found.get(s)
+                    if who is None:
+                        found[s] = {ds}
+                    else:
+                        who.add(ds)
         return found
 
     def cut_apart(self) -> bool:

@@ -35,3 +35,30 @@ def test_a_harvests_garbage_goes_back_to_the_system():
     assert grown - before > 150  # MiB: the cycles took room
     assert kept - before > 150  # unreachable but not yet collected: still resident
     assert after - before < 50, (before, grown, kept, after)  # collected and handed back
+
+
+PAUSED = """
+import gc
+from hdcat.catalog import collector_paused
+
+passes = []
+gc.callbacks.append(lambda phase, info: phase == "start" and passes.append(info["generation"]))
+with collector_paused():  # as a source's pages are parsed: many objects, none of them garbage
+    parsed = [(i, str(i), (i,)) for i in range(600_000)]
+during = list(passes)
+young = gc.get_count()[0]
+gc.collect(0); gc.collect(1)
+tracked_young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+print(len(during), young, tracked_young, gc.isenabled())
+"""
+
+
+def test_a_parse_held_back_from_the_collector_is_never_walked_and_leaves_no_young_objects():
+    """collector_paused: no pass runs while the parsed source grows (each full pass walked all of it), and
+    what was made goes to the oldest generation without a walk, so the next young collections do not walk
+    it either."""
+    done = subprocess.run([sys.executable, "-c", PAUSED], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    during, young, tracked_young, enabled = done.stdout.split()
+    assert int(during) == 0 and enabled == "True"
+    assert int(young) < 1_000 and int(tracked_young) < 10_000, done.stdout
