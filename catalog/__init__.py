@@ -146,6 +146,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     # memory.py
     "give_back_memory": ("memory", "give_back"),
     "collector_paused": ("memory", "collector_paused"),
+    "hold_still_so_far": ("memory", "hold_still_so_far"),
     "objects_held_still": ("memory", "objects_held_still"),
     # turns.py
     "my_turn": ("turns", "my_turn"),

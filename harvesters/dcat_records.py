@@ -37,6 +37,7 @@ from hdcat.catalog import (
     closure,
     closure_hash,
     dataset_closure,
+    hold_still_so_far,
     last_segment,
     objects_held_still,
     one_object_per_term,
@@ -299,7 +300,7 @@ class RecordImport:
         state = self.previous()
         raw = self.raw
         if raw.cut_apart():
-            with objects_held_still():
+            with objects_held_still(collect_in_parts=True):  # _records says when a part is done
                 part = self._partial(state) if state is not None else None
                 return part if part is not None else self._whole_in_parts()
         self.lines = []
@@ -329,6 +330,8 @@ class RecordImport:
             out = self._import(triples, local_ids={terms(ds): "" for ds in part}, shape_lines=lines)
             accepted |= {ds for ds in part if (terms(ds), _LOCAL_ID, None) in out}
             into.merge(t for t in out if t[1] != _LOCAL_ID)
+            out = None
+            hold_still_so_far()  # this part's graphs collected, its result out of the later passes
         return accepted
 
     def _with_catalogs(self, into: GraphCopy, imported: set, accepted: set, ids: dict, lines: list) -> None:

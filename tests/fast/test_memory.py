@@ -62,3 +62,38 @@ def test_a_parse_held_back_from_the_collector_is_never_walked_and_leaves_no_youn
     during, young, tracked_young, enabled = done.stdout.split()
     assert int(during) == 0 and enabled == "True"
     assert int(young) < 1_000 and int(tracked_young) < 10_000, done.stdout
+
+
+IN_PARTS = """
+import gc, weakref
+from hdcat.catalog import hold_still_so_far, objects_held_still
+
+class Graph:  # an rdflib graph's cycle: freed only by the collector
+    def __init__(self):
+        self.me = self
+
+passes, freed, kept = [], [], []
+gc.callbacks.append(lambda phase, info: phase == "start" and passes.append(info["generation"]))
+with objects_held_still(collect_in_parts=True):
+    for part in range(3):
+        graph = Graph()
+        weakref.finalize(graph, freed.append, part)
+        kept += [[part, i] for i in range(200_000)]  # the part's result, kept (lists: always tracked)
+        graph = None
+        automatic = len(passes)
+        hold_still_so_far()
+        print(part, automatic, len(freed), gc.get_freeze_count() >= len(kept))
+        passes.clear()
+print(gc.isenabled(), gc.get_freeze_count())
+"""
+
+
+def test_an_import_in_parts_is_collected_when_a_part_is_done_and_its_result_left_alone():
+    """objects_held_still(collect_in_parts=True): no automatic pass during a part (each walked the part so
+    far, dozens of times a part); at a part's end its garbage cycles are collected and what it keeps is left
+    out of later passes (frozen); afterwards the collector is back, nothing left frozen."""
+    done = subprocess.run([sys.executable, "-c", IN_PARTS], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    *parts, last = done.stdout.strip().splitlines()
+    assert parts == [f"{p} 0 {p + 1} True" for p in range(3)], parts
+    assert last == "True 0"
