@@ -164,3 +164,29 @@ def test_a_load_cut_short_by_a_crash_is_removed_when_the_store_opens(tmp_path, c
         assert store.graph_names() == [OTHER]
     finally:
         store.close()
+
+
+def test_a_load_that_fails_after_its_lexical_forms_went_in_leaves_none_of_them(tmp_path, monkeypatch):
+    """A hidden graph's lexical forms are loaded in parts with it (not in the showing transaction, where
+    they were a large first harvest's peak): a failure after they went in removes them with the graph."""
+    import hdcat.catalog.stores.oxigraph as oxigraph_store
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    try:
+        graph = _graph("a", 50)
+        graph.add((URIRef("http://t.example/a/1"), DCTERMS.extent, Literal("1.50", datatype=XSD.decimal)))
+
+        def refused(name):
+            raise OSError("No space left on device")
+
+        monkeypatch.setattr(oxigraph_store, "unmark", refused)  # after the parts, before the showing
+        with pytest.raises(OSError):
+            store.replace_graphs({SOURCE: graph})
+        assert len(store) == 0, "neither the graph, nor its lexical forms, nor a mark is left"
+        monkeypatch.undo()
+        store.replace_graphs({SOURCE: graph})
+        assert {str(o) for o in store.graph(SOURCE).objects(None, DCTERMS.extent)} == {"1.50"}
+    finally:
+        store.close()

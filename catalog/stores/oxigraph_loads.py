@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 import pyoxigraph as ox
+from hdcat.catalog.stores import lexical_forms
 from hdcat.ontology import HDCAT
 
 LOADING = ox.NamedNode(str(HDCAT.loading))
@@ -111,8 +112,16 @@ def drop_in_parts(native: ox.Store, name) -> None:
 
 
 def remove_loaded(native: ox.Store, name) -> None:
-    """A hidden graph and its mark gone: what a failed or cut-short first write left."""
+    """A hidden graph, its lexical forms (loaded with it) and its mark gone: what a failed or cut-short
+    first write left."""
     drop_in_parts(native, name)
+    forms = lexical_forms.predicate(name)
+    remove = (
+        f"DELETE {{ ?s <{forms.value}> ?f }} WHERE {{ "
+        f"{{ SELECT ?s ?f WHERE {{ ?s <{forms.value}> ?f }} LIMIT {DROP_BATCH} }} }}"
+    )
+    while next(iter(native.quads_for_pattern(None, forms, None, ox.DefaultGraph())), None) is not None:
+        native.update(remove)
     native.update(unmark(name))
 
 
