@@ -119,3 +119,31 @@ def test_the_rows_an_update_names_are_the_catalogues_rows_with_those_ids(catalog
     shared = datasets.rows_with_local_ids({"hanbit-s"})
     assert len(shared) == 1 and len(shared[0][1]) == 2  # both sources' graphs
     assert datasets.rows_with_local_ids({"hanbit-r"}, members=False) == []  # consortium-only
+
+
+def test_an_update_of_a_small_share_reads_its_records_from_the_store_not_a_copy_of_the_graph(tmp_path):
+    """A re-harvest that changed 210 of 900 datasets re-indexes them from store reads: copying the source's
+    graph costs its size (1,000 changed records of 100,000 datasets: 81 s to copy, about 3 s to read)."""
+    catalog = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    search = Search(catalog)
+    try:
+        f = tmp_path / "c.ttl"
+        f.write_text(HEAD + "".join(_dataset(f"d{i}", f"Dataset {i}") for i in range(900)))
+        first = harvest_source(catalog, source(f))
+        assert operations.sync_search(search, [first]) is True and search.count() == 900
+        f.write_text(
+            HEAD
+            + "".join(_dataset(f"d{i}", f"Dataset {i}" + (" revised" if i < 210 else "")) for i in range(900))
+        )
+        again = harvest_source(catalog, source(f))
+        assert len(again.touched) == 210
+
+        def copied(name):
+            raise AssertionError(f"the whole graph {name} was copied for 210 of 900 records")
+
+        catalog.store.graph_copy = copied
+        assert operations.sync_search(search, [again]) is True
+        assert search.search({"q": "revised"}, members=True)["total"] == 210 and search.count() == 900
+    finally:
+        search.close()
+        catalog.close()
