@@ -28,6 +28,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
@@ -141,14 +142,15 @@ def stored_forms(literals: Iterable[Literal]) -> dict:
 def records(triples: Iterable) -> dict:
     """Subject key (its IRI, or BLANK_KEY) → the JSON value that lets reads restore that subject's rewritten
     literals among `triples`; empty when none is rewritten."""
+    return {key: json.dumps(rows, ensure_ascii=False) for key, rows in _grouped(_rows(triples)).items()}
+
+
+def _grouped(rows: Iterable) -> defaultdict:
+    """Rows by their subject key: the subject's IRI, or BLANK_KEY for every blank node."""
     grouped: dict = defaultdict(list)
-    for row in _rows(triples):
-        grouped[_key(row[0])].append(row)
-    return {key: json.dumps(rows, ensure_ascii=False) for key, rows in grouped.items()}
-
-
-def _key(subject: str) -> str:
-    return BLANK_KEY if subject == "_" else subject
+    for row in rows:
+        grouped[BLANK_KEY if row[0] == "_" else row[0]].append(row)
+    return grouped
 
 
 def _rows(triples: Iterable) -> list:
@@ -222,10 +224,13 @@ def insert(graph_name, values: dict) -> str | None:
 
 def forget(graph_name) -> str:
     """A SPARQL Update part that drops everything recorded for `graph_name`, in either layout."""
-    return (
-        f"DELETE WHERE {{ <{graph_name}> <{PREDICATE}> ?forms }} ;\n"
-        f"DELETE WHERE {{ ?subject <{predicate(graph_name).value}> ?forms }}"
-    )
+    by_subject = f"DELETE WHERE {{ ?subject <{predicate(graph_name).value}> ?forms }}"
+    return f"{_forget_legacy(graph_name)} ;\n{by_subject}"
+
+
+def _forget_legacy(graph_name) -> str:
+    """A SPARQL Update part that drops the record of `graph_name` in the earlier layout."""
+    return f"DELETE WHERE {{ <{graph_name}> <{PREDICATE}> ?forms }}"
 
 
 def forget_keys(graph_name, keys) -> str | None:
@@ -249,7 +254,7 @@ class Patch:
     def parts(self, graph_name) -> list[str]:
         found = [forget_keys(graph_name, self.forget), insert(graph_name, self.insert)]
         if self.legacy:
-            found.insert(0, f"DELETE WHERE {{ <{graph_name}> <{PREDICATE}> ?forms }}")
+            found.insert(0, _forget_legacy(graph_name))
         return [part for part in found if part]
 
 
@@ -257,15 +262,10 @@ def patch(native: ox.Store, graph_name, subjects: set, triples: Iterable) -> Pat
     """The records' change when `subjects` (their IRIs as text) of `graph_name` are described anew by
     `triples`: only theirs are read and written, and the blank-node key's rows are merged; a record in the
     earlier layout is moved to the subject layout here, once."""
-    grouped: dict = defaultdict(list)
-    for row in _rows(triples):
-        grouped[_key(row[0])].append(row)
-    forget = set(subjects)
     legacy = [q.object.value for q in native.quads_for_pattern(_node(graph_name), _LEGACY, None, _DEFAULT)]
-    for value in legacy:
-        for row in json.loads(value):
-            if row[0] not in subjects:
-                grouped[_key(row[0])].append(row)
+    kept = (row for value in legacy for row in json.loads(value) if row[0] not in subjects)
+    grouped = _grouped(chain(_rows(triples), kept))
+    forget = set(subjects)
     if BLANK_KEY in grouped:  # one key for every blank node: the rows stored under it stay, once each
         forget.add(BLANK_KEY)
         grouped[BLANK_KEY] += [

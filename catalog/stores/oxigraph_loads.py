@@ -99,16 +99,19 @@ class Hidden:
 
 def drop_in_parts(native: ox.Store, name) -> None:
     """Remove a graph a batch of quads at a time: it is hidden, so no reader minds that it goes in parts,
-    and one transaction for all of it would hold it all in memory again. (A DELETE bound by its WHERE:
-    DELETE DATA may not name the graph's blank nodes.)"""
+    and one transaction for all of it would hold it all in memory again."""
     graph = ox.NamedNode(str(name))
-    remove = (
-        f"DELETE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} WHERE {{ "
-        f"{{ SELECT ?s ?p ?o WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} LIMIT {DROP_BATCH} }} }}"
-    )
-    while next(iter(native.quads_for_pattern(None, None, None, graph)), None) is not None:
-        native.update(remove)
+    _delete_in_parts(native, f"GRAPH <{graph.value}> {{ ?s ?p ?o }}", (None, None, None, graph))
     native.update(f"DROP SILENT GRAPH <{graph.value}>")  # empty now; Oxigraph would still list its name
+
+
+def _delete_in_parts(native: ox.Store, pattern: str, quads: tuple) -> None:
+    """Delete what the SPARQL `pattern` matches, DROP_BATCH statements a transaction, while the store still
+    holds `quads` (the same pattern for `quads_for_pattern`). A DELETE bound by its WHERE: DELETE DATA may not
+    name blank nodes."""
+    remove = f"DELETE {{ {pattern} }} WHERE {{ {{ SELECT * WHERE {{ {pattern} }} LIMIT {DROP_BATCH} }} }}"
+    while next(iter(native.quads_for_pattern(*quads)), None) is not None:
+        native.update(remove)
 
 
 def remove_loaded(native: ox.Store, name) -> None:
@@ -116,12 +119,7 @@ def remove_loaded(native: ox.Store, name) -> None:
     first write left."""
     drop_in_parts(native, name)
     forms = lexical_forms.predicate(name)
-    remove = (
-        f"DELETE {{ ?s <{forms.value}> ?f }} WHERE {{ "
-        f"{{ SELECT ?s ?f WHERE {{ ?s <{forms.value}> ?f }} LIMIT {DROP_BATCH} }} }}"
-    )
-    while next(iter(native.quads_for_pattern(None, forms, None, ox.DefaultGraph())), None) is not None:
-        native.update(remove)
+    _delete_in_parts(native, f"?s <{forms.value}> ?f", (None, forms, None, ox.DefaultGraph()))
     native.update(unmark(name))
 
 
