@@ -12,6 +12,7 @@ so in a warning, so a steward can settle it at the source.
 from __future__ import annotations
 
 from hdcat.catalog.iris import consortium_graph_prefix
+from hdcat.catalog.values_blocks import in_parts
 from hdcat.ontology import DCAT, DCT, HDCAT, sparql_prefixes
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF
@@ -79,19 +80,20 @@ def conflicts(store, base: str, graph, own_graphs, source: str, qname) -> list[s
                     mine.setdefault(ds, {}).setdefault(_key(prop, value), set()).add(value)
     if not mine:
         return []
-    q = ELSEWHERE.format(
-        datasets=" ".join(f"<{ds}>" for ds in mine),
-        props=", ".join(f"<{p}>" for p in SINGLE_VALUED),
-        own=", ".join(f"<{g}>" for g in own_graphs),
-        sources=f"{base.rstrip('/')}/graph/source/",
-        hidden=consortium_graph_prefix(base),
-    )
     theirs: dict = {}
-    for row in store.query(q):
-        if isinstance(row.o, BNode):
-            continue
-        value = row.o
-        theirs.setdefault((row.ds, source_of(row.g)), {}).setdefault(_key(row.p, value), set()).add(value)
+    for named in in_parts(f"<{ds}>" for ds in mine):
+        q = ELSEWHERE.format(
+            datasets=named,
+            props=", ".join(f"<{p}>" for p in SINGLE_VALUED),
+            own=", ".join(f"<{g}>" for g in own_graphs),
+            sources=f"{base.rstrip('/')}/graph/source/",
+            hidden=consortium_graph_prefix(base),
+        )
+        for row in store.query(q):
+            if isinstance(row.o, BNode):
+                continue
+            value = row.o
+            theirs.setdefault((row.ds, source_of(row.g)), {}).setdefault(_key(row.p, value), set()).add(value)
     out = []
     for (ds, other), values in sorted(theirs.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         first = min(source, other)
