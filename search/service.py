@@ -17,6 +17,7 @@ from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
 from hdcat.search.query import SearchRequest, build_request
 from hdcat.search.suggest import Suggester, contribution
+from hdcat.search.suggester_shares import SuggesterShares
 from hdcat.search.synonyms import groups as synonym_groups
 
 
@@ -50,28 +51,40 @@ class Search:
         self.folder.mkdir(parents=True, exist_ok=True)
         use_terms_file(terms_file(settings))
         self.backend = backend or open_backend(settings.search_url, settings.data_dir, settings.search)
-        # two suggesters: words from consortium-only titles must not reach anonymous autocomplete; read when
-        # first asked (a harvest's index update makes them anew without reading them)
+        # two suggesters: words from consortium-only titles must not reach anonymous autocomplete; built
+        # when first asked, and again when the shares have moved on since (a harvest, here or elsewhere)
         self._suggesters: dict = {}
+        self._shares: SuggesterShares | None = None
 
     def close(self) -> None:
         self.backend.close()
+        if self._shares is not None:
+            self._shares.close()
+
+    @property
+    def shares(self) -> SuggesterShares:
+        """Every dataset's share of the suggesters (opened on first use; the older JSON files, if any, are
+        taken in once)."""
+        if self._shares is None:
+            self._shares = SuggesterShares(self.folder / "suggest.sqlite")
+            _take_older_shares(self.folder, self._shares)
+        return self._shares
 
     @property
     def suggester(self) -> Suggester:
         """Autocomplete and 'did you mean' for members: every dataset's words."""
-        return self._suggester_kept("suggest.json")
+        return self._suggester_kept(public=False)
 
     @property
     def public_suggester(self) -> Suggester:
         """The same from public datasets' words alone, for everyone else."""
-        return self._suggester_kept("suggest-public.json")
+        return self._suggester_kept(public=True)
 
-    def _suggester_kept(self, filename: str) -> Suggester:
-        found = self._suggesters.get(filename)
-        if found is None:
-            found = self._suggesters[filename] = Suggester.load(self.folder / filename)
-        return found
+    def _suggester_kept(self, public: bool) -> Suggester:
+        found = self._suggesters.get(public)
+        if found is None or found[0] != self.shares.generation:
+            found = self._suggesters[public] = self.shares.suggester(public)
+        return found[1]
 
     # ---- documents ------------------------------------------------------------------
     def documents(self, source: str | None = None, on_document: Callable[[], None] | None = None):
@@ -108,7 +121,7 @@ class Search:
         except SearchUnavailable as exc:
             mark_stale(self.catalog.settings, exc.message)
             raise
-        self._save_suggesters(parts)
+        self.shares.replace_all(parts)
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 
@@ -119,8 +132,7 @@ class Search:
         changed = _changed(runs)
         if self.stale or any(r.touched is None for r in changed) or not self.backend.capabilities.updates:
             return None
-        parts = self._load_suggester_parts()
-        if parts is None:
+        if not self.shares.filled:
             return None
         touched = set().union(*(r.touched for r in changed)) if changed else set()
         # the removed ones are not among the rows: they are only deleted from the index
@@ -135,28 +147,10 @@ class Search:
         except SearchUnavailable as exc:
             mark_stale(self.catalog.settings, exc.message)
             raise
-        for local_id in touched:
-            parts.pop(local_id, None)
-        parts.update({doc["id"]: contribution(doc) for doc in docs})
-        self._save_suggesters(parts)
+        self.shares.update(touched, {doc["id"]: contribution(doc) for doc in docs})
         if self.count() != self.catalog.datasets.total(members=True):
             return None  # something else moved meanwhile: the caller rebuilds
         return written
-
-    def _save_suggesters(self, parts: dict) -> None:
-        """Two suggesters: words from consortium-only datasets must never reach anonymous autocomplete."""
-        tmp = self.folder / "suggest-parts.tmp"
-        tmp.write_text(json.dumps(parts, ensure_ascii=False))
-        tmp.replace(self.folder / "suggest-parts.json")
-        everyone = Suggester.from_contributions(parts.values())
-        everyone.save(self.folder / "suggest.json")
-        public = Suggester.from_contributions(p for p in parts.values() if p["public"])
-        public.save(self.folder / "suggest-public.json")
-        self._suggesters = {"suggest.json": everyone, "suggest-public.json": public}
-
-    def _load_suggester_parts(self) -> dict | None:
-        path = self.folder / "suggest-parts.json"
-        return json.loads(path.read_text("utf-8")) if path.exists() else None
 
     def needs_sync(self, runs) -> bool:
         """After these harvest runs: did something change, did an earlier update fail, or does the
@@ -218,6 +212,18 @@ class Search:
     # ---- labels ---------------------------------------------------------------------
     def label(self, facet: str, value: str) -> str:
         return facet_label(facet, value)
+
+
+def _take_older_shares(folder: Path, shares: SuggesterShares) -> None:
+    """An index made before the shares were kept in SQLite kept them as one JSON file (suggest-parts.json,
+    beside the two suggesters built from it): taken in once, then removed, so an update can follow it
+    without a rebuild."""
+    older = folder / "suggest-parts.json"
+    if shares.filled or not older.exists():
+        return
+    shares.replace_all(json.loads(older.read_text("utf-8")))
+    for name in ("suggest-parts.json", "suggest.json", "suggest-public.json"):
+        (folder / name).unlink(missing_ok=True)
 
 
 def _changed(runs) -> list:

@@ -1,6 +1,6 @@
 """Autocomplete and 'did you mean', from the words of titles, keywords and concept names.
 
-Kept beside the index (suggest.json) and rebuilt with it, so it is the same
+Kept beside the index (search.suggester_shares) and updated with it, so it is the same
 whichever engine answers the searches.
 """
 
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import json
 import re
-from pathlib import Path
 
 from hdcat.ontology import conditions_graph
 from hdcat.search.analysis import analyze
@@ -35,12 +33,10 @@ class Suggester:
         )
 
     @classmethod
-    def from_contributions(cls, contributions) -> Suggester:
-        """From each dataset's share (`contribution`), plus the condition names every catalogue knows."""
-        phrases, terms = [], set()
-        for part in contributions:
-            phrases += part["phrases"]
-            terms.update(part["terms"])
+    def with_conditions(cls, phrases, terms) -> Suggester:
+        """These phrases and words (search.suggester_shares adds them up from every dataset's share), plus
+        the condition names every catalogue knows."""
+        phrases = list(phrases)
         graph = conditions_graph()
         for predicate in (SKOS.prefLabel, SKOS.altLabel):
             phrases += [str(o) for o in graph.objects(None, predicate) if isinstance(o, Literal)]
@@ -85,22 +81,10 @@ class Suggester:
             words.append(word)
         return " ".join(words) if changed else None
 
-    def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"phrases": self.phrases, "terms": sorted(self.terms)}, ensure_ascii=False))
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> Suggester:
-        if not path.exists():
-            return cls()
-        data = json.loads(path.read_text("utf-8"))
-        return cls(data["phrases"], set(data["terms"]))
-
 
 def contribution(doc: dict) -> dict:
-    """One search document's share of the suggesters: kept per dataset (suggest-parts.json) so that an
-    update after a harvest replaces only the changed datasets' shares and rebuilds from the rest."""
+    """One search document's share of the suggesters: kept per dataset (search.suggester_shares) so that
+    an update after a harvest replaces only the changed datasets' shares."""
     summary = doc["summary"]
     phrases = [t for t in summary.get("titles", {}).values() if t] + list(summary.get("keywords", []))
     terms = set()

@@ -158,3 +158,46 @@ def test_an_update_of_a_small_share_reads_its_records_from_the_store_not_a_copy_
     finally:
         search.close()
         catalog.close()
+
+
+def test_an_index_whose_suggester_shares_are_in_the_older_json_file_takes_them_in_and_updates(tmp_path):
+    """An index made before the shares moved to SQLite kept them as suggest-parts.json, beside the two
+    suggesters built from it: the next Search takes them in once, removes the files, and the next harvest's
+    update follows it without a rebuild."""
+    import json
+    import sqlite3
+
+    catalog = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    f = tmp_path / "c.ttl"
+    f.write_text(HEAD + _dataset("a", "Albatross cohort") + _dataset("b", "Bittern registry"))
+    search = Search(catalog)
+    assert operations.sync_search(search, [harvest_source(catalog, source(f))]) is True
+    db = sqlite3.connect(search.folder / "suggest.sqlite")
+    older = {
+        local_id: {"public": bool(public), "phrases": json.loads(phrases), "terms": json.loads(terms)}
+        for local_id, public, phrases, terms in db.execute("SELECT * FROM shares")
+    }
+    db.close()
+    search.close()
+    assert set(older) == {"hanbit-a", "hanbit-b"}
+    for name in ("suggest.sqlite", "suggest.sqlite-wal", "suggest.sqlite-shm"):
+        (search.folder / name).unlink(missing_ok=True)
+    (search.folder / "suggest-parts.json").write_text(json.dumps(older))
+    (search.folder / "suggest.json").write_text("{}")
+
+    search = Search(catalog)
+    try:
+        assert search.complete("Bitte", 10, members=False) == ["Bittern registry"]
+        assert not (search.folder / "suggest-parts.json").exists()
+        assert not (search.folder / "suggest.json").exists()
+        f.write_text(HEAD + _dataset("a", "Albatross cohort") + _dataset("c", "Cormorant study"))
+
+        def no_rebuild(_search):
+            raise AssertionError("a full rebuild was not needed")
+
+        again = harvest_source(catalog, source(f))
+        assert operations.sync_search(search, [again], reindex=no_rebuild) is True
+        assert search.complete("Cormo", 10) == ["Cormorant study"] and search.complete("Bitte", 10) == []
+    finally:
+        search.close()
+        catalog.close()
