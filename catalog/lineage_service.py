@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from hdcat.catalog import lineage_snapshot
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
-from hdcat.catalog.iris import lineage_graph_iri
+from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_iri
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
 from hdcat.catalog.openlineage import (
@@ -72,13 +72,16 @@ EVENTS_BY_KEY = (
     + """SELECT ?key ?json WHERE {{ VALUES ?key {{ {keys} }} GRAPH <{graph}> {{
     ?e hdcat:eventKey ?key ; hdcat:event ?json ; prov:generatedAtTime ?time }} }} ORDER BY ?time"""
 )
-#: derivations between catalogue datasets, as harvests describe them. Catalogue datasets first: the
-#: lineage graph holds a prov:wasDerivedFrom for every output and input of every event, and Oxigraph
-#: starting from those took seconds per 25,000 edges to find the few between catalogue datasets
+#: derivations between catalogue datasets, as harvests describe them, in the harvested graphs (`{graphs}`:
+#: IRIs in angle brackets). The graphs are named first, and Oxigraph joins in the order written: from every
+#: prov:wasDerivedFrom it read the lineage graph's, one for every output and input of every event (seconds
+#: per 25,000 edges), and from every short id it read the whole catalogue (1.9 s at 100,000 datasets with no
+#: derivation among them, on every process's first search update)
 DERIVATIONS = (
     P
-    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE { GRAPH ?g { ?d hdcat:localId ?did ; hdcat:hospital ?dh ;
-    prov:wasDerivedFrom ?s } GRAPH ?g2 { ?s hdcat:localId ?sid ; hdcat:hospital ?sh } }"""
+    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE {{ VALUES ?g {{ {graphs} }}
+    GRAPH ?g {{ ?d prov:wasDerivedFrom ?s ; hdcat:localId ?did ; hdcat:hospital ?dh }}
+    GRAPH ?g2 {{ ?s hdcat:localId ?sid ; hdcat:hospital ?sh }} }}"""
 )
 
 
@@ -391,7 +394,11 @@ class Lineage:
         self._add_derivations(graph)
 
     def _add_derivations(self, graph: LineageGraph) -> None:
-        for row in self.store.query(DERIVATIONS):
+        harvested = (str(source_graph_iri(self.base, "")), consortium_graph_prefix(self.base))
+        graphs = [f"<{g}>" for g in self.store.graph_names() if str(g).startswith(harvested)]
+        if not graphs:
+            return
+        for row in self.store.query(DERIVATIONS.format(graphs=" ".join(graphs))):
             src = node_id("dataset", str(row.sh).rsplit("/", 1)[-1], str(row.sid))
             dst = node_id("dataset", str(row.dh).rsplit("/", 1)[-1], str(row.did))
             graph.add_derivation(
