@@ -58,12 +58,12 @@ ALL_OF_LISTING = (
 #: every (dataset, graph, short id) of the visible graphs, for whole-catalogue work (reindex, conformance):
 #: paging with OFFSET would sort the catalogue once a page, N² over a pass
 _Row = namedtuple("_Row", "ds g id")
-ALL_DATASETS = (
-    P
-    + """SELECT ?ds ?g ?id WHERE {{ GRAPH ?g {{
+_EVERY_DATASET = """WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
-)
+ALL_DATASETS = P + "SELECT ?ds ?g ?id " + _EVERY_DATASET
+#: how many datasets ALL_DATASETS gives
+COUNT_DATASETS = P + "SELECT (COUNT(DISTINCT ?ds) AS ?n) " + _EVERY_DATASET
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
@@ -114,11 +114,19 @@ class Datasets:
     #: read-model records kept between requests; a commit clears them (see forget)
     RECORD_CACHE_SIZE = 20_000
 
-    def __init__(self, store, settings: Settings, conformance_of: Callable[[str], list] | None = None):
+    def __init__(
+        self,
+        store,
+        settings: Settings,
+        conformance_of: Callable[[str], list] | None = None,
+        conformance_of_many: Callable[[list], dict] | None = None,
+    ):
         self.store = store
         self.settings = settings
         self.base = settings.base_iri
         self.conformance_of = conformance_of or (lambda dataset: [])
+        #: dataset IRIs → {IRI: measurements}: what a pass over many records reads at once
+        self.conformance_of_many = conformance_of_many or (lambda datasets: {})
         self._records: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
@@ -182,8 +190,7 @@ class Datasets:
             everything = self._maps.get(bool(members))
         if everything is not None:
             return len(everything)
-        q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
-        q = q.replace("SELECT ?ds ?g ?id", "SELECT (COUNT(DISTINCT ?ds) AS ?n)", 1)
+        q = COUNT_DATASETS.format(where=visible_graphs_filter(self.base, members))
         return int(self.store.select_text(q)[0][0])
 
     def page(
@@ -385,19 +392,27 @@ class Datasets:
         rows = list(rows)
         if copy_graphs is None:
             copy_graphs = len(rows) > self.FEW_ROWS
+        # every record's measurements read at once: two store lookups a record were two requests a record to
+        # a SPARQL server
+        scores = self.conformance_of_many([ds for ds, _ in rows]) if with_conformance and rows else {}
+
+        def record(ds, graphs, **kwargs) -> dict:
+            found = self.record(ds, graphs, with_conformance=False, **kwargs)
+            return {**found, "conformance": scores.get(str(ds), [])} if with_conformance else found
+
         # a pass over more records than the cache holds keeps none of them: the next pass (the index after
         # conformance) goes in the same order, so each would be gone before it was asked for again, and the
         # cache's 20,000 records were a large harvest's index step's peak memory
         keep = len(rows) <= self.RECORD_CACHE_SIZE
         if not copy_graphs:
             for ds, graphs in rows:
-                yield self.record(ds, _as_graphs(graphs), with_conformance, keep=keep)
+                yield record(ds, _as_graphs(graphs), keep=keep)
             return
         copies: OrderedDict = OrderedDict()
         for ds, graphs in rows:
             graphs = _as_graphs(graphs)
             if (str(ds), graphs) in self._records:  # cached: no copy needed
-                yield self.record(ds, graphs, with_conformance)
+                yield record(ds, graphs)
                 continue
             for name in graphs:
                 if name not in copies:
@@ -406,7 +421,7 @@ class Datasets:
             while len(copies) > max(len(graphs), self.GRAPH_COPIES):  # rows come grouped by graph in practice
                 copies.popitem(last=False)
             ctx = {name: copies[name] for name in graphs}
-            yield self.record(ds, graphs, with_conformance, ctx=ctx, keep=keep)
+            yield record(ds, graphs, ctx=ctx, keep=keep)
 
     #: graphs `records` holds in memory at once: the current one and those of datasets shared with it
     GRAPH_COPIES = 3

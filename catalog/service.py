@@ -48,7 +48,10 @@ class Catalog:
         self.runs = RunLog(self.store, self.base, writes)
         self.graphs = SourceGraphs(self.store, settings, self.runs, writes)
         self.datasets = Datasets(
-            self.store, settings, conformance_of=lambda iri: self.conformance.of(dataset=iri)
+            self.store,
+            settings,
+            conformance_of=lambda iri: self.conformance.of(dataset=iri),
+            conformance_of_many=lambda iris: self.conformance.of_datasets(iris),
         )
         self.lineage = Lineage(self.store, settings, catalogue_ids=self.datasets.catalogue_ids)
         self.definitions = Definitions(self.store, self.base, on_change=self._definition_changed)

@@ -16,18 +16,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 from hdcat.search.suggest import Suggester
 
+#: (the counts are WITHOUT ROWID tables, one b-tree by their key; the shares, a kilobyte or two each, are not)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shares (id TEXT PRIMARY KEY, public INTEGER NOT NULL, phrases TEXT NOT NULL,
                                    terms TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS phrases (phrase TEXT PRIMARY KEY, everyone INTEGER NOT NULL,
-                                    public INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, everyone INTEGER NOT NULL, public INTEGER NOT NULL);
+                                    public INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, everyone INTEGER NOT NULL, public INTEGER NOT NULL)
+                                 WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 _NEXT_GENERATION = (
@@ -93,6 +96,8 @@ class SuggesterShares:
             db.executemany("INSERT INTO phrases VALUES (?, ?, ?)", ((k, *n) for k, n in phrases.items()))
             db.executemany("INSERT INTO terms VALUES (?, ?, ?)", ((k, *n) for k, n in terms.items()))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('filled', 1)")
+        with self._lock:  # the whole file went through the log: fold it in now, not at some reader's close
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def update(self, gone: Iterable[str], shares: dict[str, dict]) -> None:
         """The datasets in `gone` (touched by a harvest) lose their shares; those in `shares` (written to
@@ -146,16 +151,20 @@ def _row(local_id: str, share: dict) -> tuple:
 
 def _counts(shares: Iterable[dict], sign: int) -> tuple[dict, dict]:
     """phrase → (datasets, public datasets) and term → the same, each dataset counted once per phrase or
-    term, times `sign`."""
-    phrases: dict = {}
-    terms: dict = {}
+    term, times `sign` (counted in C by Counter: a rebuild counts every word of every dataset)."""
+    phrases, public_phrases, terms, public_terms = Counter(), Counter(), Counter(), Counter()
     for share in shares:
-        public = sign if share["public"] else 0
-        for into, items in ((phrases, share["phrases"]), (terms, share["terms"])):
-            for item in set(items):
-                everyone, public_ = into.get(item, (0, 0))
-                into[item] = (everyone + sign, public_ + public)
-    return phrases, terms
+        mine, words = set(share["phrases"]), set(share["terms"])
+        phrases.update(mine)
+        terms.update(words)
+        if share["public"]:
+            public_phrases.update(mine)
+            public_terms.update(words)
+    return _paired(phrases, public_phrases, sign), _paired(terms, public_terms, sign)
+
+
+def _paired(everyone: Counter, public: Counter, sign: int) -> dict:
+    return {key: (n * sign, public.get(key, 0) * sign) for key, n in everyone.items()}
 
 
 def _sum(a: dict, b: dict) -> dict:

@@ -735,6 +735,30 @@ def test_a_re_harvest_scores_only_the_datasets_it_touched(tmp_path, monkeypatch,
     cat.close()
 
 
+@pytest.mark.stores
+def test_a_pass_over_many_records_reads_their_measurements_at_once_and_each_gets_its_own(
+    catalog, monkeypatch
+):
+    """Datasets.records (the index's pass) gives every record the measurements one record's read gives it,
+    read for all of them by a few queries: two store lookups a record were two requests a record to a
+    SPARQL server, most of a reindex on Fuseki. Named 1 a query, the answers are the same."""
+    from hdcat.catalog import values_blocks
+    from hdcat.harvesters.runner import harvest_source
+
+    catalog.definitions.ensure_starters()
+    config = SourceConfig(name="standard", hospital="hanbit", kind="dcat", location=str(STANDARD))
+    assert harvest_source(catalog, config).outcome.value == "changed"
+    rows = catalog.datasets.all_rows(members=True)
+    one_by_one = {str(ds): catalog.datasets.record(ds, graphs)["conformance"] for ds, graphs in rows}
+    assert any(one_by_one.values()) and any(m["declared"] for ms in one_by_one.values() for m in ms)
+    asked = []
+    catalog.datasets.conformance_of = lambda iri: asked.append(iri) or []
+    for at_once in (values_blocks.VALUES_AT_ONCE, 1):
+        monkeypatch.setattr(values_blocks, "VALUES_AT_ONCE", at_once)
+        at_once_records = {r["iri"]: r["conformance"] for r in catalog.datasets.records(rows)}
+        assert at_once_records == one_by_one and not asked
+
+
 def _confirm_token(c, def_id: str, version: str, action: str) -> str:
     page = c.get(f"/definitions/{def_id}/{version}/confirm/{action}")
     assert page.status_code == 200, page.get_data(as_text=True)[:500]

@@ -501,6 +501,7 @@ class _LexicalStore(OxrdflibStore):
             quads = self._inner.quads_for_pattern(*to_ox_quad_pattern((s, p, o), context))
         except (TypeError, ValueError):
             return
+        restorers: dict = {}  # one a graph for this read (a read-only store makes a new one each time)
         for quad in quads:
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 continue  # hdcat's bookkeeping (lexical_forms), not data
@@ -508,6 +509,9 @@ class _LexicalStore(OxrdflibStore):
                 continue  # being loaded: not there yet for readers
             qs, qp, qo = (lexical_forms.to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object))
             graph = from_ox_graph_name(quad.graph_name, self)
-            for original in self._restorer(graph.identifier).restore(qs, qp, qo):
+            restorer = restorers.get(graph.identifier)
+            if restorer is None:
+                restorer = restorers[graph.identifier] = self._restorer(graph.identifier)
+            for original in restorer.restore(qs, qp, qo):
                 if wanted is None or (original == wanted and str(original) == str(wanted)):
                     yield (qs, qp, original), iter((graph,))
