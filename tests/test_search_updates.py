@@ -235,6 +235,7 @@ def test_an_embedded_index_of_another_schema_is_set_aside_and_rebuilt_and_docume
     search = Search(catalog)
     try:
         assert search.count() == 0 and (folder / "CURRENT").read_text() != "index-older"
+        assert not (folder / "index-older").exists()  # unreadable here, and derived: removed
         assert operations.sync_search(search, [run]) is True and search.count() == 2
         assert _ids(search, "bittern") == {"hanbit-b"}
         hit = search.search({"q": "bittern"}, members=True)["hits"][0]

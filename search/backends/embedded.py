@@ -77,10 +77,12 @@ class EmbeddedBackend(SearchBackend):
             return tantivy.Index(self.schema, path=str(self.folder / name), reuse=True)
         except ValueError:
             # written by another hdcat version (another schema): start empty; the index holds 0 documents,
-            # so the next sync, `hdcat serve` or `hdcat reindex` rebuilds it from the graph
-            name = self._new_folder()
+            # so the next sync, `hdcat serve` or `hdcat reindex` rebuilds it from the graph. The old folder
+            # goes: nothing here can read it, and it is derived data (374 MB at 100,000 datasets)
+            older, name = name, self._new_folder()
             index = tantivy.Index(self.schema, path=str(self.folder / name))
             self._point_to(name)
+            shutil.rmtree(self.folder / older, ignore_errors=True)
             return index
 
     def _new_folder(self) -> str:
