@@ -29,9 +29,9 @@ from hdcat.catalog.definitions import Definitions
 from hdcat.catalog.graph_diff import diff, write_graphs
 from hdcat.catalog.iris import (
     conformance_graph_iri,
-    consortium_graph_iri,
     hidden_conformance_graph_iri,
     source_graph_iri,
+    source_graphs,
 )
 from hdcat.catalog.resources import GraphCopy, describe, subject_tree
 from hdcat.catalog.values_blocks import in_parts
@@ -84,11 +84,7 @@ class Conformance:
         """DQV measurements (declared and suggested) as last computed; without `members`, those about
         consortium-only datasets are left out."""
         graphs = [self.graph_iri] + ([self.hidden_graph_iri] if members else [])
-        found = [m for g in graphs for m in read_measurements(self.store, g, dataset, definition)]
-        found.sort(key=lambda r: (-r["score"], r["dataset"]))
-        for m in found:
-            m["definition_id"], m["definition_version"] = m["definition"].rsplit("/", 2)[-2:]
-        return found
+        return _shown([m for g in graphs for m in read_measurements(self.store, g, dataset, definition)])
 
     def of_datasets(self, datasets, members: bool = True) -> dict[str, list[dict]]:
         """`of(dataset=…)` for many datasets at once (dataset IRI → its measurements), for whole passes over
@@ -99,11 +95,7 @@ class Conformance:
         for g in graphs:
             for dataset, measurements in measurements_by_dataset(self.store, g, datasets).items():
                 found.setdefault(dataset, []).extend(measurements)
-        for measurements in found.values():
-            measurements.sort(key=lambda r: (-r["score"], r["dataset"]))
-            for m in measurements:
-                m["definition_id"], m["definition_version"] = m["definition"].rsplit("/", 2)[-2:]
-        return found
+        return {dataset: _shown(measurements) for dataset, measurements in found.items()}
 
     def computed(self) -> bool:
         """Has this store ever had its conformance computed? (The metric is written with every result set.)"""
@@ -199,7 +191,7 @@ class Conformance:
     def _named_rows(self, source: str, only: set[str]) -> list[tuple]:
         """`rows_with_ids` of the source's datasets whose short id is in `only`, found by naming the ids (a
         few datasets: their rows alone, not the whole catalogue's)."""
-        graphs = {source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)}
+        graphs = set(source_graphs(self.base, source))
         return [row for row in self.datasets.rows_with_local_ids(only, members=True) if graphs & set(row[1])]
 
     def _rescore_few(self, source: str, only: set[str]) -> int:
@@ -221,7 +213,7 @@ class Conformance:
             self.graph_iri: [r for r in results if r["visibility"] == PUBLIC],
             self.hidden_graph_iri: [r for r in results if r["visibility"] != PUBLIC],
         }
-        source_graph, hidden = source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)
+        source_graph, hidden = source_graphs(self.base, source)
         writes, diffs, forms = {}, {}, {}
         for name, kept in fresh.items():
             gone = {
@@ -313,3 +305,11 @@ class Conformance:
             graphs[name] = out
         # only the measurements that changed are written (a 1 %-changed harvest rescoring 1 % of a source)
         write_graphs(self.store, graphs)
+
+
+def _shown(measurements: list[dict]) -> list[dict]:
+    """Measurements as `of` gives them: best score first, each with its definition's id and version."""
+    measurements.sort(key=lambda r: (-r["score"], r["dataset"]))
+    for m in measurements:
+        m["definition_id"], m["definition_version"] = m["definition"].rsplit("/", 2)[-2:]
+    return measurements

@@ -16,10 +16,9 @@ from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import NotFound
 from hdcat.catalog.holdings import tally
 from hdcat.catalog.iris import (
-    consortium_graph_iri,
     reference_graph_iri,
     safe_iri,
-    source_graph_iri,
+    source_graphs,
     valid_local_id,
 )
 from hdcat.catalog.range_types import state_range_types
@@ -172,7 +171,7 @@ class Datasets:
         if disease_area:
             clauses.append(WHERE_DISEASE_AREA.format(theme=DISEASE_AREA[disease_area]))
         if source:
-            graphs = self._source_graphs(source)
+            graphs = source_graphs(self.base, source)
             clauses.append(WHERE_GRAPH_IN.format(graphs=", ".join(f"<{n}>" for n in graphs)))
         return "\n".join(clauses)
 
@@ -319,11 +318,8 @@ class Datasets:
     def source_size(self, source: str) -> int:
         """How many datasets `source` publishes, public or not, counted by the engine (0.02 s at 100,000
         datasets, against 4.8 s to read their short ids)."""
-        graphs = " ".join(f"<{g}>" for g in self._source_graphs(source))
+        graphs = " ".join(f"<{g}>" for g in source_graphs(self.base, source))
         return int(self.store.select_text(SOURCE_SIZE.format(graphs=graphs))[0][0])
-
-    def _source_graphs(self, source: str) -> tuple:
-        return source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)
 
     def rows_for(self, datasets, members: bool = True) -> list[tuple]:
         """`rows_with_ids` of the given datasets alone, with every graph that publishes them: what a

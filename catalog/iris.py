@@ -55,6 +55,15 @@ def consortium_graph_prefix(base: str) -> str:
     return f"{base.rstrip('/')}/graph/consortium/"
 
 
+def source_graph_prefix(base: str) -> str:
+    return f"{base.rstrip('/')}/graph/source/"
+
+
+def source_graphs(base: str, source: str) -> tuple[URIRef, URIRef]:
+    """(public, consortium-only) graphs of one source; see catalog.visibility."""
+    return source_graph_iri(base, source), consortium_graph_iri(base, source)
+
+
 def runs_graph_iri(base: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/graph/harvest-runs")
 

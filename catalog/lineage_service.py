@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from hdcat.catalog import lineage_snapshot
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
-from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_iri
+from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_prefix
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
 from hdcat.catalog.openlineage import (
@@ -394,7 +394,7 @@ class Lineage:
         self._add_derivations(graph)
 
     def _add_derivations(self, graph: LineageGraph) -> None:
-        harvested = (str(source_graph_iri(self.base, "")), consortium_graph_prefix(self.base))
+        harvested = (source_graph_prefix(self.base), consortium_graph_prefix(self.base))
         graphs = [f"<{g}>" for g in self.store.graph_names() if str(g).startswith(harvested)]
         if not graphs:
             return

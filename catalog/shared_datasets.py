@@ -11,7 +11,7 @@ so in a warning, so a steward can settle it at the source.
 
 from __future__ import annotations
 
-from hdcat.catalog.iris import consortium_graph_prefix
+from hdcat.catalog.iris import consortium_graph_prefix, source_graph_prefix
 from hdcat.catalog.values_blocks import in_parts
 from hdcat.ontology import DCAT, DCT, HDCAT, sparql_prefixes
 from rdflib import BNode, Literal, URIRef
@@ -81,15 +81,14 @@ def conflicts(store, base: str, graph, own_graphs, source: str, qname) -> list[s
     if not mine:
         return []
     theirs: dict = {}
+    shared = {
+        "props": ", ".join(f"<{p}>" for p in SINGLE_VALUED),
+        "own": ", ".join(f"<{g}>" for g in own_graphs),
+        "sources": source_graph_prefix(base),
+        "hidden": consortium_graph_prefix(base),
+    }
     for named in in_parts(f"<{ds}>" for ds in mine):
-        q = ELSEWHERE.format(
-            datasets=named,
-            props=", ".join(f"<{p}>" for p in SINGLE_VALUED),
-            own=", ".join(f"<{g}>" for g in own_graphs),
-            sources=f"{base.rstrip('/')}/graph/source/",
-            hidden=consortium_graph_prefix(base),
-        )
-        for row in store.query(q):
+        for row in store.query(ELSEWHERE.format(datasets=named, **shared)):
             if isinstance(row.o, BNode):
                 continue
             value = row.o

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import HdcatError
 from hdcat.catalog.graph_diff import diff, write_graphs
-from hdcat.catalog.iris import consortium_graph_iri, record_iri, runs_graph_iri, short_hash, source_graph_iri
+from hdcat.catalog.iris import (
+    record_iri,
+    runs_graph_iri,
+    short_hash,
+    source_graph_iri,
+    source_graphs,
+)
 from hdcat.catalog.resources import RDFLIB, GraphCopy, Terms, dataset_closure, subject_tree
 from hdcat.catalog.run_log import RunLog
 from hdcat.catalog.runs import HarvestRun, Outcome
@@ -133,7 +139,7 @@ class SourceGraphs:
 
     def graphs_of(self, source: str) -> tuple[URIRef, URIRef]:
         """(public, consortium-only) graphs of one source; see catalog.visibility."""
-        return source_graph_iri(self.base, source), consortium_graph_iri(self.base, source)
+        return source_graphs(self.base, source)
 
     def split_is_current(self, source: str) -> bool:
         """Does the stored public/consortium split still follow the source's `visibility` setting?
