@@ -10,10 +10,13 @@ outputs, and straight from dataset to dataset for derivations harvested from DCA
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from hdcat.catalog.errors import Invalid, NotFound
 from hdcat.catalog.openlineage import Mapped
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_DEPTH = 20
 DIRECTIONS = ("upstream", "downstream", "both")
@@ -21,6 +24,8 @@ DIRECTIONS = ("upstream", "downstream", "both")
 
 class LineageGraph:
     def __init__(self):
+        import networkx as nx  # here, not at the top: every command imports this module, few build the index
+
         self.graph = nx.DiGraph()
         self.columns = nx.DiGraph()
         self.by_catalog: dict[str, str] = {}  # catalogue dataset id → lineage node id
@@ -254,6 +259,8 @@ def path_ids(
     graph: nx.DiGraph, source: str, target: str, cutoff: int = 10, limit: int = 20
 ) -> list[list[str]]:
     """Directed paths from source to target (either direction tried), shortest first."""
+    import networkx as nx
+
     for a, b in ((source, target), (target, source)):
         if a in graph and b in graph and nx.has_path(graph, a, b):
             paths = []

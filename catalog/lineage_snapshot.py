@@ -21,10 +21,13 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from hdcat.catalog.errors import HdcatError
 from hdcat.catalog.lineage import LineageGraph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FORMAT = 1
 MAGIC = b"hdcat lineage index snapshot\n"
@@ -127,6 +130,8 @@ def _digraph_state(g: nx.DiGraph) -> dict:
 
 
 def _digraph(state: dict) -> nx.DiGraph:
+    import networkx as nx  # loaded with the index, not with every command
+
     g = nx.DiGraph()
     g.graph.update(state["graph"])
     g._node = state["node"]
