@@ -273,3 +273,63 @@ def test_access_service_of_a_real_dcat_ap_file_is_kept(tmp_path):
     assert services[0]["endpoint_urls"] == ["http://publications.europa.eu/webapi/rdf/sparql"]
     assert services[0]["endpoint_descriptions"] == ["SPARQL url description"]
     cat.close()
+
+
+@pytest.mark.stores
+@pytest.mark.parametrize("at_once", [None, 1])
+def test_a_commit_finds_short_ids_held_elsewhere_by_naming_its_own(
+    tmp_path, store_kind, at_once, monkeypatch
+):
+    """A dataset another source publishes keeps the short id it has there; another dataset whose short id
+    another source's dataset holds takes a suffix. The commit finds both by naming its own datasets and ids
+    (VALUES blocks), not by reading every short id of the catalogue: with 1,000,000 datasets in many
+    sources, the commit of any source read a million rows (bench/results/scale.md)."""
+    from hdcat.catalog import values_blocks
+
+    from tests.conftest import fresh_store_url
+
+    if at_once:
+        monkeypatch.setattr(values_blocks, "VALUES_AT_ONCE", at_once)
+    files = {
+        "own": OWN,  # hanbit: own-1..3, shared-1..3
+        "unrelated": PREFIXES + "".join(_dataset(f"far-{i}", f"Far {i}") for i in range(4)),
+        "portal": PREFIXES + _dataset("shared-1", "Shared one") + _dataset("portal-9", "Portal nine"),
+        # the same hospital, another namespace: `own-2` mints the short id hanbit-own-2 again
+        "mirror": PREFIXES
+        + _dataset("own-1", "Own one")
+        + _dataset("own-2", "Own two, elsewhere").replace(EX, "http://mirror.example.kr/dataset/"),
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name}.ttl").write_text(text)
+    cat = Catalog(Settings(store_url=fresh_store_url(store_kind, tmp_path), data_dir=str(tmp_path / "data")))
+    try:
+        harvest_source(cat, source(tmp_path / "own.ttl", name="a-own", hospital="hanbit"))
+        harvest_source(cat, source(tmp_path / "unrelated.ttl", name="c-unrelated", hospital="gaon"))
+        sent: list[str] = []
+        real = cat.store.select_text
+
+        def select_text(sparql):
+            sent.append(sparql)
+            return real(sparql)
+
+        monkeypatch.setattr(cat.store, "select_text", select_text)
+        runs = [
+            harvest_source(cat, source(tmp_path / "portal.ttl", name="b-portal", hospital="haneul")),
+            harvest_source(cat, source(tmp_path / "mirror.ttl", name="d-mirror", hospital="hanbit")),
+        ]
+        assert all(r.outcome is Outcome.CHANGED for r in runs), [r.error for r in runs]
+        asked = [q for q in sent if "hdcat:localId ?id }" in q and "NOT IN" in q]  # LOCAL_IDS_ELSEWHERE
+        # each commit names its two datasets and two ids: one block, or one a term
+        assert len(asked) == (4 if at_once is None else 8), asked
+        assert all("VALUES ?ds" in q or "VALUES ?id" in q for q in asked)
+        assert not any("far-" in q for q in asked)  # nothing of the unrelated source was named
+        ids = {str(iri): local for iri, (_graphs, local) in cat.datasets._graph_map(True).items()}
+        assert ids[EX + "shared-1"] == "hanbit-shared-1"  # the portal kept the id the dataset had
+        assert ids[EX + "portal-9"] == "haneul-portal-9"
+        assert ids[EX + "own-1"] == "hanbit-own-1"  # the mirror publishes the same dataset: same id
+        suffixed = ids["http://mirror.example.kr/dataset/own-2"]
+        assert suffixed.startswith("hanbit-own-2-") and len(suffixed) == len("hanbit-own-2-") + 6
+        assert ids[EX + "own-2"] == "hanbit-own-2"
+        assert cat.datasets.get(suffixed)["title"] == "Own two, elsewhere"
+    finally:
+        cat.close()
