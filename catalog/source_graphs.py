@@ -45,10 +45,10 @@ UNRESTRICTED_DATASET_IN = (
 #: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated)
 PREVIOUS_RECORDS = (
     P
-    + """SELECT ?g ?ds ?hash ?issued ?modified ?run ?local WHERE {{ GRAPH ?g {{
+    + """SELECT ?g ?ds ?hash ?issued ?modified ?run ?local WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{
     ?rec foaf:primaryTopic ?ds ; hdcat:contentHash ?hash ; dct:issued ?issued ;
-         dct:modified ?modified ; prov:wasGeneratedBy ?run
-    OPTIONAL {{ ?ds hdcat:localId ?local }} }} VALUES ?g {{ {graphs} }} }}"""
+         dct:modified ?modified ; prov:wasGeneratedBy ?run }}
+    OPTIONAL {{ GRAPH ?g {{ ?ds hdcat:localId ?local }} }} }}"""
 )
 #: PREVIOUS_RECORDS of named datasets: one branch a dataset (`{branches}`, RECORD_OF joined by UNION), which
 #: Oxigraph answers by index lookups; VALUES ?ds would be joined after reading every record (143 ms for 50 of
