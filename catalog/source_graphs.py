@@ -42,7 +42,9 @@ UNRESTRICTED_DATASET_IN = (
     + """ASK {{ GRAPH <{graph}> {{ ?d a dcat:Dataset
     FILTER NOT EXISTS {{ ?d dct:accessRights <{restricted}> }} }} }}"""
 )
-#: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated)
+#: the catalogue records of the given graphs (`{graphs}`: IRIs in angle brackets, space-separated). The graphs
+#: come first and the short id is an OPTIONAL of its own: with the OPTIONAL inside `GRAPH ?g`, Oxigraph read
+#: every record of every graph before keeping the source's (55 s at 1,000,000 datasets, 2 ms now)
 PREVIOUS_RECORDS = (
     P
     + """SELECT ?g ?ds ?hash ?issued ?modified ?run ?local WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{
