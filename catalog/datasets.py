@@ -61,8 +61,13 @@ _EVERY_DATASET = """WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 ALL_DATASETS = P + "SELECT ?ds ?g ?id " + _EVERY_DATASET
-#: how many datasets ALL_DATASETS gives
-COUNT_DATASETS = P + "SELECT (COUNT(DISTINCT ?ds) AS ?n) " + _EVERY_DATASET
+#: how many datasets ALL_DATASETS gives (`{where}`: the visibility filter). The import stage writes a short id
+#: only beside hdcat:hospital on a dcat:Dataset (harvesters/dcat_import.py), so the short ids alone count
+#: them: one range of one index, where the three patterns joined looked each dataset up at random (63 s
+#: against 0.8 s at 1,000,000 datasets, a store larger than the page cache)
+COUNT_DATASETS = (
+    P + "SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} {where} }}"
+)
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
@@ -103,6 +108,12 @@ CATALOGUE_IDS = (
     P
     + """SELECT ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
     OPTIONAL { ?ds dct:identifier ?ident } } }"""
+)
+#: the same of some datasets (`{ids}`: their short ids as literals)
+CATALOGUE_IDS_OF = (
+    P
+    + """SELECT ?id ?h ?ident WHERE {{ VALUES ?id {{ {ids} }}
+    GRAPH ?g {{ ?ds hdcat:localId ?id ; hdcat:hospital ?h . OPTIONAL {{ ?ds dct:identifier ?ident }} }} }}"""
 )
 
 
@@ -578,17 +589,34 @@ class Datasets:
             return cached
         with self._lock:
             epoch = self._epoch
-        ids = {}
-        for row in self.store.query(CATALOGUE_IDS):
-            h = str(row.h).rsplit("/", 1)[-1]
-            ids[(h, str(row.id).lower())] = str(row.id)
-            ids[(h, str(row.id).removeprefix(h + "-").lower())] = str(row.id)
-            if row.ident:
-                ids[(h, str(row.ident).lower())] = str(row.id)
+        ids = _match_keys(self.store.select_text(CATALOGUE_IDS))
         with self._lock:
             if epoch == self._epoch:
                 self._catalogue_ids = ids
         return ids
+
+    def catalogue_ids_of(self, local_ids) -> dict:
+        """`catalogue_ids` of these datasets alone (named in VALUES blocks): what a search update asks of
+        lineage for the datasets it re-indexes, where the whole catalogue's took a minute at 1,000,000."""
+        rows = [
+            row
+            for ids in in_parts(Literal(i).n3() for i in sorted(local_ids))
+            for row in self.store.select_text(CATALOGUE_IDS_OF.format(ids=ids))
+        ]
+        return _match_keys(rows)
+
+
+def _match_keys(rows) -> dict:
+    """(hospital, key) → short id from (short id, hospital IRI, identifier or None) rows: the short id, the
+    short id without its hospital's prefix and the publisher's identifier, each in lower case."""
+    ids = {}
+    for local, hospital, ident in rows:
+        h = hospital.rsplit("/", 1)[-1]
+        ids[(h, local.lower())] = local
+        ids[(h, local.removeprefix(h + "-").lower())] = local
+        if ident:
+            ids[(h, ident.lower())] = local
+    return ids
 
 
 def _as_graphs(graphs) -> tuple:

@@ -36,12 +36,14 @@ from hdcat.catalog.openlineage import (
     Described,
     canonical_json,
     date_time,
+    entity_prefix,
     event_key,
     map_event,
     node_id,
     validate_event,
 )
 from hdcat.catalog.resources import closure
+from hdcat.catalog.values_blocks import in_parts
 from hdcat.ontology import HDCAT, PROV, bind_prefixes, hospitals, sparql_prefixes
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -83,6 +85,24 @@ DERIVATIONS = (
     GRAPH ?g {{ ?d prov:wasDerivedFrom ?s ; hdcat:localId ?did ; hdcat:hospital ?dh }}
     GRAPH ?g2 {{ ?s hdcat:localId ?sid ; hdcat:hospital ?sh }} }}"""
 )
+#: which of some catalogue datasets (`{ids}`: short ids as literals) a harvested derivation names, as the
+#: derived dataset or as its source: the DERIVATIONS rows that would give them a lineage node, found from
+#: their short ids (`{harvested}`: a filter keeping ?g to the harvested graphs, as DERIVATIONS does)
+DERIVED_AMONG = (
+    P
+    + """SELECT DISTINCT ?id WHERE {{ VALUES ?id {{ {ids} }}
+    {{ GRAPH ?g {{ ?d hdcat:localId ?id ; prov:wasDerivedFrom ?s ; hdcat:hospital ?dh }}
+      GRAPH ?g2 {{ ?s hdcat:localId ?sid ; hdcat:hospital ?sh }} {harvested} }}
+    UNION
+    {{ GRAPH ?g2 {{ ?s hdcat:localId ?id ; hdcat:hospital ?sh }}
+      GRAPH ?g {{ ?d prov:wasDerivedFrom ?s ; hdcat:localId ?did ; hdcat:hospital ?dh }} {harvested} }} }}"""
+)
+#: the namespace and name of every dataset the stored events describe (openlineage._entity)
+EVENT_DATASETS = (
+    sparql_prefixes("hdcat", "rdfs")
+    + """SELECT ?ns ?name WHERE {{ GRAPH <{graph}> {{ ?e hdcat:lineageNamespace ?ns ; rdfs:label ?name }}
+    FILTER(STRSTARTS(STR(?e), "{datasets}")) }}"""
+)
 
 
 class _OnFirstUse:
@@ -103,12 +123,20 @@ class Lineage:
     """Stores lineage events and keeps the index. `catalogue_ids()` maps (hospital, lower-case name) to a
     catalogue dataset's id (catalog.datasets.Datasets.catalogue_ids)."""
 
-    def __init__(self, store, settings: Settings, catalogue_ids: Callable[[], dict]):
+    def __init__(
+        self,
+        store,
+        settings: Settings,
+        catalogue_ids: Callable[[], dict],
+        catalogue_ids_of: Callable[[set], dict] | None = None,
+    ):
         self.store = store
         self._settings = settings
         self.base = settings.base_iri
         self.graph_iri = lineage_graph_iri(self.base)
         self.catalogue_ids = catalogue_ids
+        #: `catalogue_ids` of some datasets alone (Datasets.catalogue_ids_of), for `catalog_ids_among`
+        self.catalogue_ids_of = catalogue_ids_of or (lambda ids: catalogue_ids())
         self._index: LineageGraph | None = None
         self._annotations_stale = False
         self._marquez: MarquezView | None = None
@@ -238,6 +266,59 @@ class Lineage:
         """Catalogue datasets that appear in lineage: harvested derivations and matched OpenLineage
         datasets."""
         return set(self.index.by_catalog)
+
+    def catalog_ids_among(self, local_ids) -> set[str]:
+        """Which of these catalogue datasets appear in lineage: `catalog_ids()` of a few, for a search update.
+
+        From the index when this process holds it up to date. Otherwise from the store without building it:
+        its annotations after a commit read every short id and every harvested derivation (a minute each at
+        1,000,000 datasets), and a harvest's index update waited for that to flag a few dozen documents.
+        These datasets' derivations are named by their short ids; the events' datasets (namespace, name)
+        come from the index as it stands, or from the lineage graph alone, and are matched against these
+        datasets' keys as `_annotate_node` matches them against the catalogue's. Where another dataset
+        shares a key with one of these (a short id equal to another's identifier), the index gives the
+        event's node to one of the two, this answer to both."""
+        wanted = set(local_ids)
+        index = self._index
+        if not wanted:
+            return set()
+        if index is not None and not self._annotations_stale:
+            return wanted & index.by_catalog.keys()
+        derived = set()
+        harvested = (
+            f'FILTER(STRSTARTS(STR(?g), "{source_graph_prefix(self.base)}") '
+            f'|| STRSTARTS(STR(?g), "{consortium_graph_prefix(self.base)}"))'
+        )
+        for ids in in_parts(Literal(i).n3() for i in sorted(wanted)):
+            derived |= {
+                i for (i,) in self.store.select_text(DERIVED_AMONG.format(ids=ids, harvested=harvested))
+            }
+        keys = self.catalogue_ids_of(wanted - derived)
+        if not keys:
+            return derived
+        matched = set()
+        for ns, name in self._event_datasets(index):
+            hospital = self.hospital_of({"namespace": ns})
+            if hospital:
+                node = {"type": "DATASET", "namespace": ns, "name": name}
+                self._annotate_node(node, keys)
+                if node.get("catalogId") in wanted:
+                    matched.add(node["catalogId"])
+        return derived | matched
+
+    def _event_datasets(self, index: LineageGraph | None):
+        """(namespace, name) of the datasets events describe: the index's event nodes, else the stored."""
+        if index is None:
+            query = EVENT_DATASETS.format(graph=self.graph_iri, datasets=entity_prefix(self.base, "dataset"))
+            yield from self.store.select_text(query)
+            return
+        with index._lock:
+            nodes = [
+                (data.get("namespace", ""), data.get("name", ""))
+                for nid, data in index.graph.nodes(data=True)
+                if data.get("type") == "DATASET" and nid not in index.derived_nodes
+            ]
+        yield from nodes
 
     def node_for(self, local_id: str) -> str | None:
         return self.index.by_catalog.get(local_id)

@@ -189,7 +189,7 @@ class LineageIris:
         return ox.NamedNode(f"{self.base}/id/lineage/run/{run_id.lower()}")
 
     def field(self, ns: str, name: str, field_name: str) -> ox.NamedNode:
-        dataset = f"{self.base}/id/lineage/dataset/{_quoted(ns)}/{quote(name, safe='')}"
+        dataset = f"{entity_prefix(self.base, 'dataset')}{_quoted(ns)}/{quote(name, safe='')}"
         return ox.NamedNode(f"{dataset}/field/{quote(field_name, safe='')}")
 
 
@@ -261,12 +261,17 @@ def _quoted(namespace: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
+def entity_prefix(base: str, kind: str) -> str:
+    """What the IRI of every lineage dataset or job (`kind`) starts with."""
+    return f"{base}/id/lineage/{kind}/"
+
+
 def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, ox.NamedNode, str, tuple]:
     """A dataset's or job's node id, IRI (as a term and as text) and the triples that describe it, made
     once: the same few tables are read by thousands of jobs, and making their terms again was most of
     the mapping."""
     nid = node_id(kind, ns, name)
-    text = f"{base}/id/lineage/{kind}/{_quoted(ns)}/{quote(name, safe='')}"
+    text = f"{entity_prefix(base, kind)}{_quoted(ns)}/{quote(name, safe='')}"
     iri = ox.NamedNode(text)
     described = (
         (iri, _IDENTIFIER, ox.Literal(nid)),

@@ -53,7 +53,12 @@ class Catalog:
             conformance_of=lambda iri: self.conformance.of(dataset=iri),
             conformance_of_many=lambda iris: self.conformance.of_datasets(iris),
         )
-        self.lineage = Lineage(self.store, settings, catalogue_ids=self.datasets.catalogue_ids)
+        self.lineage = Lineage(
+            self.store,
+            settings,
+            catalogue_ids=self.datasets.catalogue_ids,
+            catalogue_ids_of=self.datasets.catalogue_ids_of,
+        )
         self.definitions = Definitions(self.store, self.base, on_change=self._definition_changed)
         self.conformance = Conformance(self.store, self.base, self.definitions, self.datasets)
 
