@@ -141,6 +141,9 @@ class Datasets:
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
         self._catalogue_ids: dict | None = None
+        #: the catalogue ids as last read and the short ids commits touched since, to patch them on next use
+        self._ids_base: dict | None = None
+        self._ids_touched: set[str] = set()
         self._stats: OrderedDict = OrderedDict()  # the home page's figures, by `members`, until a commit
         #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
@@ -152,12 +155,19 @@ class Datasets:
         #: graph name → the IRIs a record read found it holds nothing on, until a commit writes that graph
         self._undescribed: dict = {}
 
-    def forget(self, graphs=None) -> None:
+    def forget(self, graphs=None, touched=None) -> None:
         """After a commit: cached records and catalogue ids may describe the old graph. `graphs`: the named
         graphs the commit wrote, when known. A record is made from its own graphs alone, so only the records
         read from those go; the others stay (a harvest of eight sources then builds each record once, not
-        once for its conformance and again for the index after a later source's commit)."""
+        once for its conformance and again for the index after a later source's commit). `touched`: the
+        short ids the commit added, changed or removed, when known: the catalogue ids are then read again
+        for those alone (`catalogue_ids`)."""
         with self._lock:
+            kept = self._catalogue_ids if self._catalogue_ids is not None else self._ids_base
+            if touched is None or kept is None:
+                self._ids_base, self._ids_touched = None, set()
+            else:
+                self._ids_base, self._ids_touched = kept, self._ids_touched | set(touched)
             if graphs is None:
                 self._records.clear()
                 self._undescribed = {}
@@ -588,11 +598,16 @@ class Datasets:
         if cached is not None:
             return cached
         with self._lock:
-            epoch = self._epoch
-        ids = _match_keys(self.store.select_text(CATALOGUE_IDS))
+            epoch, base, touched = self._epoch, self._ids_base, self._ids_touched
+        if base is None:
+            ids = _match_keys(self.store.select_text(CATALOGUE_IDS))
+        else:  # a commit said what it touched: their keys go and are read again (the whole read: 58 s at 1M)
+            ids = {key: local for key, local in base.items() if local not in touched}
+            ids.update(self.catalogue_ids_of(touched))
         with self._lock:
             if epoch == self._epoch:
                 self._catalogue_ids = ids
+                self._ids_base, self._ids_touched = None, set()
         return ids
 
     def catalogue_ids_of(self, local_ids) -> dict:

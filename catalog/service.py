@@ -97,8 +97,9 @@ class Catalog:
         with self._writes:
             run = self.graphs.commit_harvest(run, graph)
             if run.outcome is Outcome.CHANGED:
-                self.datasets.forget(graphs=self.graphs.graphs_of(run.source))
-                self.lineage.forget()  # derivations may have changed: rebuilt from the graph on next use
+                self.datasets.forget(graphs=self.graphs.graphs_of(run.source), touched=run.touched)
+                # derivations and matches may have changed: redone on next use, for the touched datasets
+                self.lineage.forget(touched=run.touched)
         if run.outcome is Outcome.CHANGED:
             try:
                 self.conformance.source_changed(run.source, run.touched)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from hdcat.catalog import Catalog, Settings
-from hdcat.catalog.lineage_service import Lineage
+from hdcat.catalog.datasets import CATALOGUE_IDS
+from hdcat.catalog.lineage_service import DERIVATIONS, Lineage
 from hdcat.harvesters.runner import harvest_source
 from hdcat.search.service import Search
 from hdcat.web import operations
@@ -115,4 +116,50 @@ def test_a_harvests_search_update_flags_lineage_without_building_the_index(tmp_p
     rebuilt = {h["id"] for h in search.search({"has_lineage": "yes", "size": 50}, members=True)["hits"]}
     assert rebuilt == flagged
     search.close()
+    catalog.close()
+
+
+@pytest.mark.stores
+def test_after_a_commit_only_the_touched_datasets_derivations_and_ids_are_read_again(
+    store_url, tmp_path, monkeypatch
+):
+    """The index annotated again after a commit is what a new process builds from the whole catalogue, and
+    the annotation read the derivations and catalogue ids of the touched datasets alone."""
+    settings = Settings(store_url=store_url, data_dir=tmp_path / "var", lineage_namespaces=((DB, "hanbit"),))
+    catalog = Catalog(settings)
+    one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
+    one.write_text(SOURCE)
+    two.write_text(HEAD + _dataset("x", "; prov:wasDerivedFrom <http://h.example/e> "))  # across sources
+    harvest_source(catalog, source(one, name="one"))
+    harvest_source(catalog, source(two, name="two", hospital="gaon"))
+    catalog.lineage.ingest_many(EVENTS)
+    assert set(catalog.lineage.index.by_catalog) == {
+        "hanbit-a",
+        "hanbit-b",
+        "hanbit-c",
+        "hanbit-d",
+        "hanbit-e",
+        "gaon-x",
+    }
+
+    asked = []
+    select_text = catalog.store.select_text
+    monkeypatch.setattr(catalog.store, "select_text", lambda q: asked.append(q) or select_text(q))
+    # d goes, c is now derived from e, g comes (an event names it); gaon's x still derives from e
+    one.write_text(
+        SOURCE.replace(_dataset("d"), "").replace("<http://h.example/d>", "<http://h.example/e>")
+        + _dataset("g")
+    )
+    run = harvest_source(catalog, source(one, name="one"))
+    assert run.touched == {"hanbit-c", "hanbit-d", "hanbit-g"}
+    index = catalog.lineage.index
+    assert set(index.by_catalog) == {"hanbit-a", "hanbit-b", "hanbit-c", "hanbit-e", "hanbit-g", "gaon-x"}
+    every_derivation = DERIVATIONS.format(graphs="").split("VALUES ?g")[0] + "VALUES ?g"
+    whole_reads = [q for q in asked if q.startswith(every_derivation) or q == CATALOGUE_IDS]
+    assert asked and not whole_reads, whole_reads
+    monkeypatch.undo()
+    assert index.same_as(_fresh_lineage(catalog).index)
+    patched = catalog.datasets.catalogue_ids()
+    catalog.datasets.forget()  # says nothing of what changed: read whole
+    assert catalog.datasets.catalogue_ids() == patched
     catalog.close()

@@ -256,9 +256,14 @@ def test_the_short_ids_alone_count_the_datasets_of_every_harvester_kind(sample_c
 
     kinds = {s.kind for s in sample_catalog.settings.sources}
     assert {"dcat", "ckan", "csv", "sql", "omop", "fhir"} <= kinds
-    stray = P + """SELECT ?x ?g WHERE { GRAPH ?g { ?x hdcat:localId ?id }
+    stray = (
+        P
+        + """SELECT ?x ?g WHERE { GRAPH ?g { ?x hdcat:localId ?id }
         FILTER NOT EXISTS { GRAPH ?g { ?x a dcat:Dataset ; hdcat:hospital ?h } } }"""
+    )
     assert sample_catalog.store.select_text(stray) == []
     datasets = sample_catalog.datasets
     for members in (True, False):
-        assert datasets.total(members) == len({row[0] for row in datasets.rows_with_ids(members=members)}) > 50
+        assert (
+            datasets.total(members) == len({row[0] for row in datasets.rows_with_ids(members=members)}) > 50
+        )
