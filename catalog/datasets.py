@@ -21,6 +21,7 @@ from hdcat.catalog.iris import (
     source_graphs,
     valid_local_id,
 )
+from hdcat.catalog.patched import Patched
 from hdcat.catalog.range_types import state_range_types
 from hdcat.catalog.readmodel import dataset_record, suppress
 from hdcat.catalog.resources import RecordView, RememberingUndescribed, dataset_closure, describe
@@ -140,10 +141,7 @@ class Datasets:
         self._records: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
-        self._catalogue_ids: dict | None = None
-        #: the catalogue ids as last read and the short ids commits touched since, to patch them on next use
-        self._ids_base: dict | None = None
-        self._ids_touched: set[str] = set()
+        self._catalogue_ids: Patched[dict] = Patched()  # see catalogue_ids
         self._stats: OrderedDict = OrderedDict()  # the home page's figures, by `members`, until a commit
         #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
@@ -151,7 +149,8 @@ class Datasets:
         #: the charts' figures (catalog.holdings) by (hospital, members), until a commit
         self._holdings: OrderedDict = OrderedDict()
         self._local_ids: OrderedDict = OrderedDict()  # short id → its datasets' IRIs, until a commit
-        self._maps: OrderedDict = OrderedDict()  # members? → dataset → (graphs, short id), until a commit
+        #: members? → dataset → (graphs, short id): see _graph_map
+        self._maps: dict[bool, Patched[dict]] = {True: Patched(), False: Patched()}
         #: graph name → the IRIs a record read found it holds nothing on, until a commit writes that graph
         self._undescribed: dict = {}
 
@@ -162,12 +161,9 @@ class Datasets:
         once for its conformance and again for the index after a later source's commit). `touched`: the
         short ids the commit added, changed or removed, when known: the catalogue ids are then read again
         for those alone (`catalogue_ids`)."""
+        for kept in (self._catalogue_ids, *self._maps.values()):
+            kept.forget(touched)
         with self._lock:
-            kept = self._catalogue_ids if self._catalogue_ids is not None else self._ids_base
-            if touched is None or kept is None:
-                self._ids_base, self._ids_touched = None, set()
-            else:
-                self._ids_base, self._ids_touched = kept, self._ids_touched | set(touched)
             if graphs is None:
                 self._records.clear()
                 self._undescribed = {}
@@ -177,12 +173,10 @@ class Datasets:
                     del self._records[key]
                 self._undescribed = {g: known for g, known in self._undescribed.items() if g not in written}
             self._epoch += 1
-            self._catalogue_ids = None
             self._stats.clear()
             self._orders.clear()
             self._holdings.clear()
             self._local_ids.clear()
-            self._maps.clear()
 
     # ---- lists ----
     def _where(self, hospital=None, disease_area=None, source=None, members=False) -> str:
@@ -206,8 +200,7 @@ class Datasets:
         """`count()` of the whole catalogue without reading its map: the number alone, counted by the engine,
         unless the map is at hand (a re-harvest's index update checks the total once and reads nothing else
         of the catalogue)."""
-        with self._lock:
-            everything = self._maps.get(bool(members))
+        everything = self._maps[bool(members)].current()
         if everything is not None:
             return len(everything)
         q = COUNT_DATASETS.format(where=visible_graphs_filter(self.base, members))
@@ -276,11 +269,21 @@ class Datasets:
         """dataset → (its visible graphs in source order, its short id), of every dataset the reader may see:
         one query over the catalogue, kept until the next commit (like the listing orders)."""
         q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
-        return self._kept(
-            self._maps,
-            bool(members),
-            lambda: self._grouped(_Row(URIRef(ds), URIRef(g), i) for ds, g, i in self.store.select_text(q)),
-        )
+
+        def read_whole() -> dict:
+            return self._grouped(_Row(URIRef(ds), URIRef(g), i) for ds, g, i in self.store.select_text(q))
+
+        def patch(everything: dict, touched: set[str]) -> dict:
+            """The datasets with a touched short id read again with every graph that publishes them."""
+            rows = self.rows_for(self._datasets_with_ids(touched), members)
+            fresh = {ds: (graphs, local) for ds, graphs, local in rows}
+            kept = {
+                ds: found for ds, found in everything.items() if found[1] not in touched and ds not in fresh
+            }
+            kept.update(fresh)
+            return kept
+
+        return self._maps[bool(members)].get(read_whole, patch)
 
     def _grouped(self, rows) -> dict:
         """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id)."""
@@ -322,14 +325,17 @@ class Datasets:
         local_ids = set(local_ids)
         if len(local_ids) > self.IDS_NAMED:
             return [row for row in self.rows_with_ids(members=members) if row[2] in local_ids]
-        if not local_ids:
-            return []
-        found = [
+        return [
+            row for row in self.rows_for(self._datasets_with_ids(local_ids), members) if row[2] in local_ids
+        ]
+
+    def _datasets_with_ids(self, local_ids) -> list[URIRef]:
+        """The datasets that have any of these short ids, in any graph (VALUES blocks)."""
+        return [
             URIRef(ds)
             for ids in in_parts(Literal(i).n3() for i in sorted(local_ids))
             for (ds,) in self.store.select_text(DATASETS_WITH_IDS.format(ids=ids))
         ]
-        return [row for row in self.rows_for(found, members) if row[2] in local_ids]
 
     def source_ids(self, source: str, members: bool = True) -> dict:
         """Dataset → its short id, of one source's datasets (one query, read as text)."""
@@ -594,21 +600,13 @@ class Datasets:
     def catalogue_ids(self) -> dict:
         """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching lineage; read
         once and kept until a harvest commits (an event used to rescan the whole catalogue)."""
-        cached = self._catalogue_ids
-        if cached is not None:
-            return cached
-        with self._lock:
-            epoch, base, touched = self._epoch, self._ids_base, self._ids_touched
-        if base is None:
-            ids = _match_keys(self.store.select_text(CATALOGUE_IDS))
-        else:  # a commit said what it touched: their keys go and are read again (the whole read: 58 s at 1M)
-            ids = {key: local for key, local in base.items() if local not in touched}
-            ids.update(self.catalogue_ids_of(touched))
-        with self._lock:
-            if epoch == self._epoch:
-                self._catalogue_ids = ids
-                self._ids_base, self._ids_touched = None, set()
-        return ids
+
+        def patch(ids: dict, touched: set[str]) -> dict:
+            kept = {key: local for key, local in ids.items() if local not in touched}
+            kept.update(self.catalogue_ids_of(touched))
+            return kept
+
+        return self._catalogue_ids.get(lambda: _match_keys(self.store.select_text(CATALOGUE_IDS)), patch)
 
     def catalogue_ids_of(self, local_ids) -> dict:
         """`catalogue_ids` of these datasets alone (named in VALUES blocks): what a search update asks of

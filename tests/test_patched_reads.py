@@ -1,0 +1,71 @@
+"""Whole-catalogue reads kept across commits (catalog/patched.py): the map of every dataset and the keys
+lineage matches by are patched with what a commit touched, and give what a whole read gives."""
+
+from __future__ import annotations
+
+import pytest
+from hdcat.catalog import Catalog, Settings
+from hdcat.catalog.datasets import ALL_DATASETS, CATALOGUE_IDS
+from hdcat.harvesters.runner import harvest_source
+from rdflib import URIRef
+
+from tests.conftest import source
+from tests.test_shared_datasets import EX, OWN, PORTAL, _dataset
+
+HIDDEN = "dct:accessRights <http://publications.europa.eu/resource/authority/access-right/RESTRICTED>"
+
+
+def _reads(catalog) -> dict:
+    return {
+        "maps": {members: dict(catalog.datasets._graph_map(members)) for members in (True, False)},
+        "listing": {
+            members: catalog.datasets.page_rows(1, 100, members=members) for members in (True, False)
+        },
+        "ids": catalog.datasets.catalogue_ids(),
+        "total": {members: catalog.datasets.total(members) for members in (True, False)},
+    }
+
+
+@pytest.mark.stores
+def test_commits_that_say_what_they_touched_patch_the_whole_catalogue_reads(store_url, tmp_path, monkeypatch):
+    catalog = Catalog(Settings(store_url=store_url, data_dir=tmp_path / "var"))
+    own, portal = tmp_path / "own.ttl", tmp_path / "portal.ttl"
+    own.write_text(OWN)
+    portal.write_text(PORTAL)
+    harvest_source(catalog, source(own, name="own"))
+    harvest_source(catalog, source(portal, name="portal", hospital="gaon"))
+    _reads(catalog)  # read whole once
+
+    asked = []
+    select_text = catalog.store.select_text
+    monkeypatch.setattr(catalog.store, "select_text", lambda q: asked.append(q) or select_text(q))
+    # own-2 goes, own-3 becomes consortium-only, shared-3 (the portal publishes it too) changes, own-4 comes
+    own.write_text(
+        OWN.replace(_dataset("own-2", "Own two"), "")
+        .replace(
+            _dataset("own-3", "Own three"),
+            _dataset("own-3", "Own three", extra=f"; {HIDDEN} "),
+        )
+        .replace('"Shared three"', '"Shared three, revised"')
+        + _dataset("own-4", "Own four", extra='; dct:identifier "OWN-FOUR" ')
+    )
+    run = harvest_source(catalog, source(own, name="own"))
+    assert run.touched and len(run.touched) == 4
+    patched = _reads(catalog)
+    whole = [
+        q
+        for q in asked
+        if q in (CATALOGUE_IDS,) or q.startswith(ALL_DATASETS.split("{where}")[0]) and "VALUES ?ds" not in q
+    ]
+    assert not whole, whole  # the commit's datasets were named, not the catalogue read
+    monkeypatch.undo()
+
+    catalog.datasets.forget()  # says nothing of what changed: every read is whole again
+    assert _reads(catalog) == patched
+    maps = patched["maps"]
+    ids = {found[1] for found in maps[True].values()}
+    assert "hanbit-own-2" not in ids and "hanbit-own-4" in ids
+    assert len(maps[True]) == len(maps[False]) + 1  # own-3 is for members only now
+    assert len(maps[True][URIRef(f"{EX}shared-3")][0]) == 2  # both sources' graphs
+    assert patched["ids"][("hanbit", "own-four")] == "hanbit-own-4"
+    catalog.close()
