@@ -107,22 +107,27 @@ class Search:
     def reindex(self, on_document: Callable[[], None] | None = None) -> int:
         """Rebuild from the graph. If the engine is down the graph still holds everything: the index
         is marked stale (a file beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it."""
-        parts: dict = {}
+        shares = self.shares.rebuilding()
 
         def documents():
             # streamed into the engine: the whole catalogue's documents at once were a large harvest's
-            # peak memory (a quarter of it at 5,000 datasets); each leaves only its share of the suggesters
+            # peak memory (a quarter of it at 5,000 datasets); each leaves only its share of the suggesters,
+            # staged on disk as the pass goes (held in memory, they were gigabytes at 1,000,000 datasets)
             for doc in self.documents(on_document=on_document):
-                parts[doc["id"]] = contribution(doc)
+                shares.add(doc["id"], contribution(doc))
                 yield doc
             _keep_analysed_words()  # before the engine commits what it was given
 
         try:
             count = self.backend.rebuild(documents())
         except SearchUnavailable as exc:
+            shares.abandon()
             mark_stale(self.catalog.settings, exc.message)
             raise
-        self.shares.replace_all(parts)
+        except BaseException:
+            shares.abandon()
+            raise
+        shares.finish()
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 

@@ -267,3 +267,32 @@ def test_the_short_ids_alone_count_the_datasets_of_every_harvester_kind(sample_c
         assert (
             datasets.total(members) == len({row[0] for row in datasets.rows_with_ids(members=members)}) > 50
         )
+
+
+def test_a_reindex_the_engine_refuses_midway_keeps_the_suggesters_it_had(tmp_path, monkeypatch):
+    from hdcat.search.backends import SearchUnavailable
+
+    catalog = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    search = Search(catalog)
+    f = tmp_path / "c.ttl"
+    f.write_text(HEAD + _dataset("a", "Albatross cohort") + _dataset("b", "Bittern registry"))
+    harvest_source(catalog, source(f))
+    search.reindex()
+    generation = search.shares.generation
+    f.write_text(HEAD + _dataset("a", "Avocet cohort") + _dataset("b", "Bittern registry"))
+    harvest_source(catalog, source(f))
+
+    def refuse_midway(documents):
+        next(iter(documents))  # the first document's share is staged
+        raise SearchUnavailable("the engine went away")
+
+    monkeypatch.setattr(search.backend, "rebuild", refuse_midway)
+    with pytest.raises(SearchUnavailable):
+        search.reindex()
+    assert search.shares.generation == generation and search.stale
+    assert search.complete("Albat", 10, members=True) and not search.complete("Avoc", 10, members=True)
+    monkeypatch.undo()
+    search.reindex()
+    assert search.complete("Avoc", 10, members=True) and not search.complete("Albat", 10, members=True)
+    search.close()
+    catalog.close()

@@ -73,3 +73,31 @@ def test_a_write_that_fails_changes_nothing_and_another_process_sees_a_write_by_
     shares.update({"a"}, {})
     assert elsewhere.generation == seen + 1
     assert elsewhere.suggester(public=True)[1].complete("Albat") == []
+
+
+def test_a_rebuild_stages_its_shares_as_it_goes_and_one_that_fails_leaves_the_old(tmp_path, monkeypatch):
+    from hdcat.search import suggester_shares
+
+    monkeypatch.setattr(suggester_shares, "_STAGED_AT_ONCE", 1)  # every share written as it comes
+    shares = SuggesterShares(tmp_path / "s.sqlite")
+    shares.replace_all(FIRST)
+    before, generation = _kept(shares), shares.generation
+
+    failed = shares.rebuilding()
+    failed.add("z", _share(["Zebra finch"], ["zebra", "finch"]))
+    assert failed._rows == []  # on disk already, not held
+    failed.abandon()  # the engine refused the pass
+    assert _kept(shares) == before and shares.generation == generation
+    elsewhere = SuggesterShares(tmp_path / "s.sqlite")
+    assert elsewhere.suggester(public=True)[1].complete("Zebr") == []
+
+    staged = shares.rebuilding()
+    for local_id, share in FIRST.items():
+        staged.add(local_id, share)
+    staged.add("z", _share(["Zebra finch"], ["zebra", "finch"]))
+    assert _kept(shares) == before  # nothing shows until the pass is done
+    staged.finish()
+    whole = SuggesterShares(tmp_path / "whole.sqlite")
+    whole.replace_all({**FIRST, "z": _share(["Zebra finch"], ["zebra", "finch"])})
+    assert _kept(shares) == _kept(whole) and shares.generation == generation + 1
+    assert elsewhere.suggester(public=True)[1].complete("Zebr") == ["Zebra finch"]
