@@ -260,12 +260,12 @@ def _quoted(namespace: str) -> str:
     return quote(namespace, safe="")
 
 
-@lru_cache(maxsize=50_000)
 def entity_prefix(base: str, kind: str) -> str:
     """What the IRI of every lineage dataset or job (`kind`) starts with."""
     return f"{base}/id/lineage/{kind}/"
 
 
+@lru_cache(maxsize=50_000)
 def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, ox.NamedNode, str, tuple]:
     """A dataset's or job's node id, IRI (as a term and as text) and the triples that describe it, made
     once: the same few tables are read by thousands of jobs, and making their terms again was most of

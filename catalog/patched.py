@@ -27,31 +27,37 @@ class Patched(Generic[T]):
         self._value: T | None = None
         self._touched: set[str] = set()
         self._epoch = 0  # moved by a commit that did not say what it touched
+        self._patching = False  # the kept value is being read again or patched: not current
 
     def forget(self, touched=None) -> None:
         with self._lock:
             if touched is None:
                 self._value, self._touched = None, set()
                 self._epoch += 1
-            else:
+            elif self._value is not None or self._patching:  # nothing kept: the next read is whole anyway
                 self._touched |= set(touched)
 
     def current(self) -> T | None:
         """The value if it is kept and no commit since waits to be patched in; else None."""
         with self._lock:
-            return None if self._touched else self._value
+            return None if self._touched or self._patching else self._value
 
     def get(self, read_whole: Callable[[], T], patch: Callable[[T, set[str]], T]) -> T:
         with self._computing:
             with self._lock:
                 value, touched, epoch = self._value, self._touched, self._epoch
-                self._touched = set()
-            if value is None:
-                value = read_whole()
-            elif touched:
-                value = patch(value, touched)
-            else:
-                return value
+                if value is not None and not touched:
+                    return value
+                self._touched, self._patching = set(), True
+            try:
+                value = read_whole() if value is None else patch(value, touched)
+            except BaseException:
+                with self._lock:  # still to be patched in by the next caller
+                    self._touched |= touched
+                raise
+            finally:
+                with self._lock:
+                    self._patching = False
             with self._lock:
                 if epoch == self._epoch:  # commits meanwhile left what they touched for next time
                     self._value = value

@@ -241,11 +241,12 @@ class SourceGraphs:
         run.touched = {previous[ds]["local"] for ds in changed + removed if previous[ds]["local"]} | {
             str(index.value(ds, HDCAT.localId)) for ds in added + changed if index.value(ds, HDCAT.localId)
         }
-        if not run.touched:
-            run.touched = (
-                None  # committed anyway (a visibility change re-splits every dataset): follow it all
-            )
-        if not added and not changed and not removed and previous and self.split_is_current(run.source):
+        split_is_current = not previous or self.split_is_current(run.source)
+        if not run.touched or not split_is_current:
+            # a visibility change re-splits every dataset, changed or not: what follows the commit (the
+            # search index, the kept maps and lineage) must follow it all
+            run.touched = None
+        if not added and not changed and not removed and previous and split_is_current:
             run.finish(Outcome.UNCHANGED)
             self.runs.record(run)
             return run

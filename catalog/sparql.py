@@ -13,6 +13,7 @@ graphs as the default and named graphs, so no GRAPH clause reaches a restricted 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -167,6 +168,9 @@ def _fork_and_wait(fn, time_limit: float):
         read_end, pid = _fork(fn)
         try:
             chunks = _read_answer(read_end, pid, deadline, time_limit, stuck_before)
+        except BaseException:
+            _kill(pid)  # an error of ours must not leave a child (perhaps stuck on a lock) to wait for
+            raise
         finally:
             os.close(read_end)
             os.waitpid(pid, 0)
@@ -182,6 +186,11 @@ def _fork_and_wait(fn, time_limit: float):
     if status != "ok":
         raise Invalid(value, field="query")
     return value
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _fork(fn) -> tuple[int, int]:

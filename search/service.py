@@ -127,7 +127,10 @@ class Search:
         except BaseException:
             shares.abandon()
             raise
-        shares.finish()
+        try:
+            shares.finish()
+        finally:
+            shares.abandon()  # the staging table goes whether the shares went in or not
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 

@@ -91,9 +91,12 @@ class SuggesterShares:
     def replace_all(self, shares: dict[str, dict]) -> None:
         """Every dataset's share (a rebuild of the index): what was kept before goes."""
         rebuild = self.rebuilding()
-        for local_id, share in shares.items():
-            rebuild.add(local_id, share)
-        rebuild.finish()
+        try:
+            for local_id, share in shares.items():
+                rebuild.add(local_id, share)
+            rebuild.finish()
+        finally:
+            rebuild.abandon()
 
     def rebuilding(self) -> SharesRebuild:
         """Every dataset's share, given as a rebuild's pass goes (`add`) and put in place at its end."""
@@ -190,7 +193,7 @@ class SharesRebuild:
             self._shares._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def abandon(self) -> None:
-        """The staged shares go; what was kept before stays."""
+        """The staged shares go (after `finish`, or instead of it: what was kept before then stays)."""
         self._rows = []
         with self._shares._lock:
             self._shares._db.execute("DROP TABLE IF EXISTS temp.staged_shares")

@@ -69,3 +69,27 @@ def test_commits_that_say_what_they_touched_patch_the_whole_catalogue_reads(stor
     assert len(maps[True][URIRef(f"{EX}shared-3")][0]) == 2  # both sources' graphs
     assert patched["ids"][("hanbit", "own-four")] == "hanbit-own-4"
     catalog.close()
+
+
+@pytest.mark.stores
+def test_a_source_turned_consortium_only_moves_every_dataset_out_of_the_kept_public_map(store_url, tmp_path):
+    """A visibility change re-splits every dataset of the source, changed or not: the commit says it does
+    not know what it touched, so the kept reads are read whole (they kept the old split before)."""
+    from dataclasses import replace
+
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    config = source(own, name="own")
+    settings = Settings(store_url=store_url, data_dir=tmp_path / "var", sources=(config,))
+    catalog = Catalog(settings)
+    harvest_source(catalog, config)
+    assert catalog.datasets.total(False) == 6 == len(catalog.datasets._graph_map(False))
+    hidden = replace(config, visibility="consortium")
+    catalog.settings = replace(settings, sources=(hidden,))
+    own.write_text(OWN.replace('"Own one"', '"Own one, revised"'))  # one dataset changes, six move
+    run = harvest_source(catalog, hidden)
+    assert run.touched is None
+    assert catalog.datasets._graph_map(False) == {} and catalog.datasets.total(False) == 0
+    assert catalog.datasets.page_rows(1, 20, members=False)[0] == 0
+    assert len(catalog.datasets._graph_map(True)) == 6
+    catalog.close()
