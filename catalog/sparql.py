@@ -230,7 +230,7 @@ def _read_answer(
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            os.kill(pid, signal.SIGKILL)
+            _kill(pid)
             if stuck_before or idle.waiting:
                 raise _store_busy()
             raise Invalid(
@@ -240,7 +240,7 @@ def _read_answer(
             )
         if not select.select([read_end], [], [], min(left, STUCK_LOOK))[0]:
             if not chunks and idle.stuck():
-                os.kill(pid, signal.SIGKILL)
+                _kill(pid)
                 return None
             continue
         chunk = os.read(read_end, 1 << 20)

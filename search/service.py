@@ -107,9 +107,8 @@ class Search:
     def reindex(self, on_document: Callable[[], None] | None = None) -> int:
         """Rebuild from the graph. If the engine is down the graph still holds everything: the index
         is marked stale (a file beside it) and the next sync, `hdcat serve` or `hdcat reindex` rebuilds it."""
-        shares = self.shares.rebuilding()
 
-        def documents():
+        def documents(shares):
             # streamed into the engine: the whole catalogue's documents at once were a large harvest's
             # peak memory (a quarter of it at 5,000 datasets); each leaves only its share of the suggesters,
             # staged on disk as the pass goes (held in memory, they were gigabytes at 1,000,000 datasets)
@@ -118,19 +117,13 @@ class Search:
                 yield doc
             _keep_analysed_words()  # before the engine commits what it was given
 
-        try:
-            count = self.backend.rebuild(documents())
-        except SearchUnavailable as exc:
-            shares.abandon()
-            mark_stale(self.catalog.settings, exc.message)
-            raise
-        except BaseException:
-            shares.abandon()
-            raise
-        try:
+        with self.shares.rebuilding() as shares:  # a pass that fails leaves the shares kept before
+            try:
+                count = self.backend.rebuild(documents(shares))
+            except SearchUnavailable as exc:
+                mark_stale(self.catalog.settings, exc.message)
+                raise
             shares.finish()
-        finally:
-            shares.abandon()  # the staging table goes whether the shares went in or not
         _stale_file(self.catalog.settings).unlink(missing_ok=True)
         return count
 

@@ -90,16 +90,14 @@ class SuggesterShares:
     # ---- writes ----
     def replace_all(self, shares: dict[str, dict]) -> None:
         """Every dataset's share (a rebuild of the index): what was kept before goes."""
-        rebuild = self.rebuilding()
-        try:
+        with self.rebuilding() as rebuild:
             for local_id, share in shares.items():
                 rebuild.add(local_id, share)
             rebuild.finish()
-        finally:
-            rebuild.abandon()
 
     def rebuilding(self) -> SharesRebuild:
-        """Every dataset's share, given as a rebuild's pass goes (`add`) and put in place at its end."""
+        """Every dataset's share, given as a rebuild's pass goes (`add`) and put in place at its end
+        (`finish`); used as a context, whose end drops the staged shares whatever happened."""
         return SharesRebuild(self)
 
     def update(self, gone: Iterable[str], shares: dict[str, dict]) -> None:
@@ -186,11 +184,15 @@ class SharesRebuild:
             db.executemany("INSERT INTO phrases VALUES (?, ?, ?)", ((k, *n) for k, n in phrases.items()))
             db.executemany("INSERT INTO terms VALUES (?, ?, ?)", ((k, *n) for k, n in terms.items()))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('filled', 1)")
-        self.abandon()
-        with (
-            self._shares._lock
-        ):  # the whole file went through the log: fold it in now, not at a reader's close
+        # the whole file went through the log: fold it in now, not at a reader's close
+        with self._shares._lock:
             self._shares._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def __enter__(self) -> SharesRebuild:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.abandon()
 
     def abandon(self) -> None:
         """The staged shares go (after `finish`, or instead of it: what was kept before then stays)."""
@@ -222,12 +224,8 @@ class _Counts:
     dataset)."""
 
     def __init__(self):
-        self.phrases, self.public_phrases, self.terms, self.public_terms = (
-            Counter(),
-            Counter(),
-            Counter(),
-            Counter(),
-        )
+        self.phrases, self.public_phrases = Counter(), Counter()
+        self.terms, self.public_terms = Counter(), Counter()
 
     def add(self, share: dict) -> None:
         mine, words = set(share["phrases"]), set(share["terms"])
