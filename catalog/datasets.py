@@ -12,15 +12,18 @@ import threading
 from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Iterator
 
+from hdcat.catalog import map_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import NotFound
 from hdcat.catalog.holdings import tally
 from hdcat.catalog.iris import (
+    consortium_graph_prefix,
     reference_graph_iri,
     safe_iri,
     source_graphs,
     valid_local_id,
 )
+from hdcat.catalog.memory import collector_paused
 from hdcat.catalog.patched import Patched
 from hdcat.catalog.range_types import state_range_types
 from hdcat.catalog.readmodel import dataset_record, suppress
@@ -62,6 +65,12 @@ _EVERY_DATASET = """WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 ALL_DATASETS = P + "SELECT ?ds ?g ?id " + _EVERY_DATASET
+#: ALL_DATASETS of the given graphs (`{graphs}`: IRIs in angle brackets), named first so each is one range
+DATASETS_OF_GRAPHS = (
+    P
+    + """SELECT ?ds ?g ?id WHERE {{ VALUES ?g {{ {graphs} }}
+    GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }} }}"""
+)
 #: how many datasets ALL_DATASETS gives (`{where}`: the visibility filter). The import stage writes a short id
 #: only beside hdcat:hospital on a dcat:Dataset (harvesters/dcat_import.py), so the short ids alone count
 #: them: one range of one index, where the three patterns joined looked each dataset up at random (63 s
@@ -72,9 +81,6 @@ COUNT_DATASETS = (
 WHERE_HOSPITAL = "FILTER(?h = <{hospital}>)"
 WHERE_DISEASE_AREA = "GRAPH ?g {{ ?ds dcat:theme <{theme}> }}"
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
-#: every (short id, dataset) of every graph, read once a commit: finding a dataset by its short id with
-#: FILTER(STR(?id) = …) scanned every short id of the catalogue on every dataset page and lineage title
-ALL_LOCAL_IDS = P + """SELECT DISTINCT ?id ?ds WHERE { GRAPH ?g { ?ds hdcat:localId ?id } }"""
 #: the datasets that have any of the given short ids (`{ids}`: quoted literals), in any graph
 DATASETS_WITH_IDS = (
     P + """SELECT DISTINCT ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} VALUES ?id {{ {ids} }} }}"""
@@ -262,6 +268,9 @@ class Datasets:
         query once the map is read (it was one query a page, and one per dataset looked up)."""
         if not datasets:
             return {}
+        everything = self._maps[bool(members)].current()
+        if everything is None and len(datasets) <= self.FEW_ROWS:  # not at hand: these alone, not the map
+            return {ds: (graphs, local) for ds, graphs, local in self.rows_for(datasets, members)}
         everything = self._graph_map(members)
         return {ds: everything[ds] for ds in datasets if ds in everything}
 
@@ -271,7 +280,21 @@ class Datasets:
         q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
 
         def read_whole() -> dict:
-            return self._grouped(_Row(URIRef(ds), URIRef(g), i) for ds, g, i in self.store.select_text(q))
+            with collector_paused():  # a million datasets are millions of objects and no garbage
+                return from_rows()
+
+        def from_rows() -> dict:
+            path = snapshot_file.path_beside(self.store, self.settings.data_dir, map_snapshot.FILENAME)
+            if path is None:
+                return self._grouped(_Row(URIRef(ds), URIRef(g), i) for ds, g, i in self.store.select_text(q))
+            hidden = consortium_graph_prefix(self.base)
+            return self._grouped(
+                _Row(URIRef(ds), g, local)
+                for name, rows in self._rows_by_graph(path).items()
+                if members or not name.startswith(hidden)
+                for g in (URIRef(name),)
+                for ds, local in zip(rows[::2], rows[1::2], strict=True)
+            )
 
         def patch(everything: dict, touched: set[str]) -> dict:
             """The datasets with a touched short id read again with every graph that publishes them."""
@@ -285,18 +308,52 @@ class Datasets:
 
         return self._maps[bool(members)].get(read_whole, patch)
 
+    #: the share of the catalogue's datasets to read again above which `_rows_by_graph` reads every graph
+    READ_WHOLE_ABOVE = 0.5
+
+    def _rows_by_graph(self, path) -> dict[str, list[str]]:
+        """graph → its (dataset, short id) rows, flat, of every graph holding a dataset: kept in the snapshot
+        at `path` for the graphs no commit changed since (catalog.map_snapshot), read for the others, and the
+        snapshot written again when any was read. Graphs holding most datasets to read: one query for all."""
+        marks = map_snapshot.graph_marks(self.store, self.base)  # before the rows: see map_snapshot.write
+        rows = map_snapshot.read(path, self.base, marks)
+        todo = [g for g in marks if g not in rows]
+        if not todo:
+            return rows
+        if sum(marks[g][0] for g in todo) > self.READ_WHOLE_ABOVE * sum(count for count, _ in marks.values()):
+            read = self.store.select_text(ALL_DATASETS.format(where=""))
+        else:
+            parts = in_parts(f"<{g}>" for g in todo)
+            queries = (DATASETS_OF_GRAPHS.format(graphs=part) for part in parts)
+            read = [row for q in queries for row in self.store.select_text(q)]
+        fresh: dict = defaultdict(list)
+        for ds, g, local in read:
+            fresh[g] += (ds, local)
+        rows.update(fresh)
+        map_snapshot.write(path, self.base, marks, rows)
+        return rows
+
     def _grouped(self, rows) -> dict:
-        """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id)."""
-        found: dict = defaultdict(lambda: ([], []))
-        for row in rows:
-            graphs, ids = found[row.ds]
-            if row.g not in graphs:
-                graphs.append(row.g)
-            ids.append(str(row.id))
-        return {
-            ds: (tuple(sorted(graphs, key=lambda g: source_order(self.base, g))), min(ids))
-            for ds, (graphs, ids) in found.items()
-        }
+        """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id). One tuple a
+        dataset: nearly every dataset has one row, and a list or two each was most of a million-dataset map's
+        making."""
+        found: dict = {}
+        several = []
+        for ds, g, local in rows:
+            entry = found.get(ds)
+            if entry is None:
+                found[ds] = ((g,), str(local))
+                continue
+            graphs, least = entry
+            if g not in graphs:
+                graphs += (g,)
+                if len(graphs) == 2:
+                    several.append(ds)
+            found[ds] = (graphs, min(least, str(local)))
+        for ds in several:
+            graphs, least = found[ds]
+            found[ds] = (tuple(sorted(graphs, key=lambda g: source_order(self.base, g))), least)
+        return found
 
     def all_rows(self, source=None, members=True) -> list[tuple]:
         """[(dataset IRI, its graphs)] of every dataset (of one source), in short-id order."""
@@ -368,26 +425,22 @@ class Datasets:
         """(IRI, graphs) of a dataset; a hidden one is NotFound, so its existence does not leak either."""
         if not valid_local_id(local_id):
             raise NotFound(f"no dataset with id {local_id!r}")
-        candidates = self._ids().get(local_id, ())
+        candidates = self._datasets_of_id(local_id)
         found = self._graphs_of(candidates, members)  # only the graphs this reader may see
         ds = next((ds for ds in candidates if ds in found), None)
         if ds is None:
             raise NotFound(f"no dataset with id {local_id!r}")
         return ds, found[ds][0]
 
-    def _ids(self) -> dict:
-        """short id → the IRIs of the datasets that carry it (in any graph), from one query, kept until the
-        next commit; who may see which is decided by the caller from the graphs."""
+    #: short ids whose datasets `locate` keeps until the next commit
+    IDS_KEPT = 10_000
 
-        def read() -> dict:
-            out: dict = defaultdict(list)
-            for row in self.store.query(ALL_LOCAL_IDS):
-                out[str(row.id)].append(row.ds)
-            for iris in out.values():
-                iris.sort(key=str)
-            return dict(out)
-
-        return self._kept(self._local_ids, "all", read)
+    def _datasets_of_id(self, local_id: str) -> list:
+        """The IRIs of the datasets that carry this short id (in any graph), from one look-up kept until the
+        next commit; who may see which is decided by the caller from the graphs. (Every short id of the
+        catalogue was read for the first dataset page: 58 s with a cold cache at 1,000,000 datasets.)"""
+        found = lambda: sorted(self._datasets_with_ids([local_id]), key=str)  # noqa: E731
+        return self._kept(self._local_ids, local_id, found, self.IDS_KEPT)
 
     def locate_iri(self, iri: str, members: bool = False):
         """(short id, graphs) of a dataset IRI, or NotFound."""

@@ -25,7 +25,7 @@ from functools import cache
 
 import orjson
 import pyoxigraph as ox
-from hdcat.catalog import lineage_snapshot
+from hdcat.catalog import lineage_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_prefix
@@ -172,9 +172,7 @@ class Lineage:
     def snapshot_path(self):
         """Where the index is kept between runs, or None for a store that does not outlive the process
         (or one opened read-only beside a server, which owns the snapshot)."""
-        if not self.store.capabilities.persistent or getattr(self.store, "read_only", False):
-            return None
-        return lineage_snapshot.path_in(self.settings.data_dir)
+        return snapshot_file.path_beside(self.store, self.settings.data_dir, lineage_snapshot.FILENAME)
 
     @property
     def marquez(self) -> MarquezView:

@@ -445,3 +445,9 @@ def copy_external(rel: str, dest: Path) -> Path:
     shutil.copy(EXTERNAL / rel, target)
     target.chmod(0o644)
     return target
+
+
+def query_start(template: str, field: str) -> str:
+    """The text every query made from `template` starts with: what comes before `{field}`, its doubled
+    braces made single as str.format makes them (a prefix with `{{` in it matches no query)."""
+    return template.split("{" + field + "}")[0].format()

@@ -1,0 +1,202 @@
+"""The map of every dataset kept on disk (catalog/map_snapshot.py): a new process reads back the graphs no
+commit changed since the snapshot and reads only the others from the store; the map is always what a read
+of the whole store gives."""
+
+from __future__ import annotations
+
+import pytest
+from hdcat.catalog import Catalog, Settings, map_snapshot
+from hdcat.catalog.datasets import ALL_DATASETS, DATASETS_OF_GRAPHS, _Row
+from hdcat.catalog.iris import consortium_graph_iri, source_graph_iri
+from hdcat.catalog.visibility import visible_graphs_filter
+from hdcat.harvesters.runner import harvest_source
+from hdcat.ontology import DCAT, HDCAT, hospital_iri
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+
+from tests.conftest import fresh_store_url, query_start, source
+from tests.test_patched_reads import HIDDEN
+from tests.test_shared_datasets import EX, OWN, PORTAL, _dataset
+
+PERSISTENT = ("oxigraph", "fuseki")
+
+
+def _truth(catalog, members: bool) -> dict:
+    """The map as one query over the whole store gives it."""
+    q = ALL_DATASETS.format(where=visible_graphs_filter(catalog.settings.base_iri, members))
+    rows = (_Row(URIRef(ds), URIRef(g), i) for ds, g, i in catalog.store.select_text(q))
+    return catalog.datasets._grouped(rows)
+
+
+def _maps(catalog) -> dict:
+    return {members: dict(catalog.datasets._graph_map(members)) for members in (True, False)}
+
+
+def _watched(catalog, monkeypatch) -> list[str]:
+    asked: list[str] = []
+    select_text = catalog.store.select_text
+    monkeypatch.setattr(catalog.store, "select_text", lambda q: asked.append(q) or select_text(q))
+    return asked
+
+
+def _row_reads(asked) -> list[str]:
+    """The queries that read datasets' rows: the whole catalogue's, or some graphs'."""
+    whole = query_start(ALL_DATASETS, "where")
+    some = query_start(DATASETS_OF_GRAPHS, "graphs")
+    return [q for q in asked if q.startswith(whole) or q.startswith(some)]
+
+
+@pytest.fixture(params=PERSISTENT)
+def settings(request, tmp_path) -> Settings:
+    return Settings(store_url=fresh_store_url(request.param, tmp_path), data_dir=tmp_path / "var")
+
+
+def test_a_new_process_reads_again_only_the_graphs_committed_since_its_snapshot(
+    settings, tmp_path, monkeypatch
+):
+    own, portal = tmp_path / "own.ttl", tmp_path / "portal.ttl"
+    own.write_text(OWN)
+    portal.write_text(PORTAL)
+    first = Catalog(settings)
+    harvest_source(first, source(own, name="own"))
+    harvest_source(first, source(portal, name="portal", hospital="gaon"))
+    assert _maps(first) == {m: _truth(first, m) for m in (True, False)}
+    path = settings.data_dir / map_snapshot.FILENAME
+    assert path.exists()
+    first.close()
+
+    before = path.read_bytes()
+    # another process commits `own` and the snapshot is left as it was (put back: this harvest's conformance
+    # pass reads the map and writes it again, a worker on another machine would not):
+    # own-2 goes, own-3 becomes consortium-only, own-4 comes, and the portal's shared-3 is untouched
+    own.write_text(
+        OWN.replace(_dataset("own-2", "Own two"), "").replace(
+            _dataset("own-3", "Own three"), _dataset("own-3", "Own three", extra=f"; {HIDDEN} ")
+        )
+        + _dataset("own-4", "Own four")
+    )
+    worker = Catalog(settings)
+    assert harvest_source(worker, source(own, name="own")).touched
+    worker.close()
+    path.write_bytes(before)
+
+    restarted = Catalog(settings)
+    # `own` holds most of this small catalogue, which would be read whole: say it is a small share
+    monkeypatch.setattr(restarted.datasets, "READ_WHOLE_ABOVE", 0.99)
+    asked = _watched(restarted, monkeypatch)
+    maps = _maps(restarted)
+    monkeypatch.undo()
+    assert maps == {m: _truth(restarted, m) for m in (True, False)}
+    ids = {found[1] for found in maps[True].values()}
+    assert "hanbit-own-2" not in ids and "hanbit-own-4" in ids
+    assert len(maps[True]) == len(maps[False]) + 1  # own-3 is for members only
+    assert len(maps[True][URIRef(f"{EX}shared-3")][0]) == 2  # the portal's graph came from the snapshot
+    reads = _row_reads(asked)
+    assert reads and all(q.startswith(query_start(DATASETS_OF_GRAPHS, "graphs")) for q in reads), reads
+    named = " ".join(reads)
+    base = settings.base_iri
+    assert f"<{source_graph_iri(base, 'own')}>" in named and f"<{consortium_graph_iri(base, 'own')}>" in named
+    assert str(source_graph_iri(base, "portal")) not in named
+    restarted.close()
+
+    again = Catalog(settings)  # nothing committed since: every row comes from the snapshot
+    asked = _watched(again, monkeypatch)
+    assert _maps(again) == maps
+    assert _row_reads(asked) == []
+    again.close()
+
+
+def test_a_graph_written_without_a_run_is_read_again_when_its_count_changes(settings, tmp_path):
+    """The benches grow catalogues by writing source graphs straight into the store, with no harvest run:
+    the graph's count of short ids still moves its mark."""
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    first = Catalog(settings)
+    harvest_source(first, source(own, name="own"))
+    _maps(first)
+    graph = source_graph_iri(settings.base_iri, "own")
+    extra = URIRef(f"{EX}written-by-hand")
+    triples = [
+        *first.store.dataset.graph(graph),
+        (extra, RDF.type, DCAT.Dataset),
+        (extra, HDCAT.localId, Literal("hanbit-by-hand")),
+        (extra, HDCAT.hospital, hospital_iri("hanbit")),
+    ]
+    first.store.replace_graphs({graph: triples})
+    first.close()
+
+    restarted = Catalog(settings)
+    maps = _maps(restarted)
+    assert maps[False][extra][1] == "hanbit-by-hand"
+    assert maps == {m: _truth(restarted, m) for m in (True, False)}
+    restarted.close()
+
+
+def test_a_commit_that_keeps_a_graphs_count_is_caught_by_its_run(settings, tmp_path):
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    first = Catalog(settings)
+    harvest_source(first, source(own, name="own"))
+    _maps(first)
+    path = settings.data_dir / map_snapshot.FILENAME
+    before = path.read_bytes()
+    own.write_text(OWN.replace(_dataset("own-2", "Own two"), "") + _dataset("own-5", "Own five"))
+    harvest_source(first, source(own, name="own"))
+    first.close()
+    path.write_bytes(before)  # as a worker elsewhere would leave it
+
+    restarted = Catalog(settings)
+    ids = {found[1] for found in _maps(restarted)[True].values()}
+    assert "hanbit-own-5" in ids and "hanbit-own-2" not in ids
+    restarted.close()
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda raw: raw[:-10],  # cut short
+        lambda raw: raw.replace(b"hanbit-own-1", b"hanbit-own-9"),  # altered: its checksum no longer holds
+        lambda raw: raw.replace(b'"format": 1', b'"format": 99'),
+        lambda raw: b"not a snapshot at all",
+    ],
+    ids=["truncated", "altered", "other-format", "not-a-snapshot"],
+)
+def test_a_snapshot_that_cannot_stand_for_the_store_is_set_aside_and_written_again(settings, tmp_path, spoil):
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    first = Catalog(settings)
+    harvest_source(first, source(own, name="own"))
+    expected = _maps(first)
+    first.close()
+    path = settings.data_dir / map_snapshot.FILENAME
+    path.write_bytes(spoil(path.read_bytes()))
+
+    restarted = Catalog(settings)
+    assert _maps(restarted) == expected
+    restarted.close()
+    marks = map_snapshot.graph_marks(Catalog(settings).store, settings.base_iri)
+    assert map_snapshot.read(path, settings.base_iri, marks).keys() == marks.keys()  # whole again
+
+
+def test_a_snapshot_of_another_base_iri_is_not_used(settings, tmp_path):
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    first = Catalog(settings)
+    harvest_source(first, source(own, name="own"))
+    _maps(first)
+    path = settings.data_dir / map_snapshot.FILENAME
+    marks = map_snapshot.graph_marks(first.store, settings.base_iri)
+    first.close()
+    assert map_snapshot.read(path, settings.base_iri, marks)
+    assert map_snapshot.read(path, "https://elsewhere.example.org", marks) == {}
+
+
+def test_a_store_that_does_not_outlive_the_process_keeps_no_snapshot(tmp_path):
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    settings = Settings(store_url="memory:", data_dir=tmp_path / "var")
+    catalog = Catalog(settings)
+    harvest_source(catalog, source(own, name="own"))
+    assert _maps(catalog) == {m: _truth(catalog, m) for m in (True, False)}
+    assert not (settings.data_dir / map_snapshot.FILENAME).exists()
+    catalog.close()
