@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from hdcat.catalog import map_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
@@ -147,7 +148,7 @@ class Datasets:
         self._records: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
-        self._catalogue_ids: Patched[dict] = Patched()  # see catalogue_ids
+        self._catalogue_ids: Patched[MatchKeys] = Patched()  # see catalogue_ids
         self._stats: OrderedDict = OrderedDict()  # the home page's figures, by `members`, until a commit
         #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
@@ -654,35 +655,71 @@ class Datasets:
         """(hospital, identifier or name, lower-case) → the catalogue dataset's id, for matching lineage; read
         once and kept until a harvest commits (an event used to rescan the whole catalogue)."""
 
-        def patch(ids: dict, touched: set[str]) -> dict:
-            kept = {key: local for key, local in ids.items() if local not in touched}
-            kept.update(self.catalogue_ids_of(touched))
+        def patch(keys: MatchKeys, touched: set[str]) -> MatchKeys:
+            """The touched datasets' keys taken out and read again; a key an untouched dataset holds too goes
+            back to it (before, such a key was lost until the next whole read)."""
+            ids = {key: local for key, local in keys.ids.items() if local not in touched}
+            shared: dict = {}
+            for key, holders in keys.shared.items():
+                left = holders - touched
+                if left:
+                    ids[key] = min(left)
+                if len(left) > 1:
+                    shared[key] = left
+            kept = MatchKeys(ids, shared)
+            for local, hospital, ident in self._catalogue_id_rows(touched):
+                kept.hold(local, hospital, ident)
             return kept
 
-        return self._catalogue_ids.get(lambda: _match_keys(self.store.select_text(CATALOGUE_IDS)), patch)
+        def read_whole() -> MatchKeys:
+            return _match_keys(self.store.select_text(CATALOGUE_IDS))
+
+        return self._catalogue_ids.get(read_whole, patch).ids
 
     def catalogue_ids_of(self, local_ids) -> dict:
         """`catalogue_ids` of these datasets alone (named in VALUES blocks): what a search update asks of
         lineage for the datasets it re-indexes, where the whole catalogue's took a minute at 1,000,000."""
-        rows = [
+        return _match_keys(self._catalogue_id_rows(local_ids)).ids
+
+    def _catalogue_id_rows(self, local_ids) -> list:
+        return [
             row
             for ids in in_parts(Literal(i).n3() for i in sorted(local_ids))
             for row in self.store.select_text(CATALOGUE_IDS_OF.format(ids=ids))
         ]
-        return _match_keys(rows)
 
 
-def _match_keys(rows) -> dict:
-    """(hospital, key) → short id from (short id, hospital IRI, identifier or None) rows: the short id, the
-    short id without its hospital's prefix and the publisher's identifier, each in lower case."""
-    ids = {}
-    for local, hospital, ident in rows:
+class MatchKeys(NamedTuple):
+    """The keys lineage events are matched to catalogue datasets by. `ids`: (hospital, key) → short id, the
+    smallest of the datasets that hold the key, so a whole read and a patched one agree whatever order the
+    store gives rows in; `shared`: every holder of a key more than one dataset holds, so that a commit that
+    takes the key from one of them gives it back to the others."""
+
+    ids: dict
+    shared: dict
+
+    def hold(self, local: str, hospital: str, ident: str | None) -> None:
+        """A dataset's keys (short id, short id without its hospital's prefix, the publisher's identifier,
+        each in lower case) from its (short id, hospital IRI, identifier or None) row."""
         h = hospital.rsplit("/", 1)[-1]
-        ids[(h, local.lower())] = local
-        ids[(h, local.removeprefix(h + "-").lower())] = local
+        keys = [(h, local.lower()), (h, local.removeprefix(h + "-").lower())]
         if ident:
-            ids[(h, ident.lower())] = local
-    return ids
+            keys.append((h, ident.lower()))
+        for key in keys:
+            found = self.ids.get(key)
+            if found is None:
+                self.ids[key] = local
+            elif found != local:
+                holders = self.shared.setdefault(key, {found})
+                holders.add(local)
+                self.ids[key] = min(holders)
+
+
+def _match_keys(rows) -> MatchKeys:
+    keys = MatchKeys({}, {})
+    for local, hospital, ident in rows:
+        keys.hold(local, hospital, ident)
+    return keys
 
 
 def _as_graphs(graphs) -> tuple:

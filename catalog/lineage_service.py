@@ -278,7 +278,7 @@ class Lineage:
         come from the index as it stands, or from the lineage graph alone, and are matched against these
         datasets' keys as `_annotate_node` matches them against the catalogue's. Where another dataset
         shares a key with one of these (a short id equal to another's identifier), the index gives the
-        event's node to one of the two, this answer to both."""
+        event's node to the smaller short id (catalog.datasets.MatchKeys), this answer to both."""
         wanted = set(local_ids)
         index = self._index
         if not wanted:

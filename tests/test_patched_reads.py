@@ -10,7 +10,7 @@ from hdcat.harvesters.runner import harvest_source
 from rdflib import URIRef
 
 from tests.conftest import query_start, source
-from tests.test_shared_datasets import EX, OWN, PORTAL, _dataset
+from tests.test_shared_datasets import EX, OWN, PORTAL, PREFIXES, _dataset
 
 HIDDEN = "dct:accessRights <http://publications.europa.eu/resource/authority/access-right/RESTRICTED>"
 
@@ -94,4 +94,36 @@ def test_a_source_turned_consortium_only_moves_every_dataset_out_of_the_kept_pub
     assert catalog.datasets._graph_map(False) == {} and catalog.datasets.total(False) == 0
     assert catalog.datasets.page_rows(1, 20, members=False)[0] == 0
     assert len(catalog.datasets._graph_map(True)) == 6
+    catalog.close()
+
+
+@pytest.mark.stores
+def test_a_match_key_a_commit_takes_from_one_dataset_goes_to_the_other_that_holds_it(store_url, tmp_path):
+    """Two datasets give the same identifier: the key lineage events are matched by goes to the smaller short
+    id whatever order the store gives rows in, and when a commit takes it from that one, the patched keys
+    give it to the other, as a whole read does (it was dropped until the next whole read before)."""
+    registry = '; dct:identifier "REGISTRY-7" '
+    own = tmp_path / "own.ttl"
+    own.write_text(
+        PREFIXES
+        + _dataset("own-1", "Own one", extra=registry)
+        + _dataset("own-2", "Own two", extra=registry)
+        + _dataset("own-3", "Own three")
+    )
+    catalog = Catalog(Settings(store_url=store_url, data_dir=tmp_path / "var"))
+    harvest_source(catalog, source(own, name="own"))
+    key = ("hanbit", "registry-7")
+    assert catalog.datasets.catalogue_ids()[key] == "hanbit-own-1"
+    own.write_text(
+        PREFIXES
+        + _dataset("own-1", "Own one")
+        + _dataset("own-2", "Own two", extra=registry)
+        + _dataset("own-3", "Own three")
+    )
+    run = harvest_source(catalog, source(own, name="own"))
+    assert run.touched == {"hanbit-own-1"}
+    patched = catalog.datasets.catalogue_ids()
+    assert patched[key] == "hanbit-own-2"
+    catalog.datasets.forget()
+    assert catalog.datasets.catalogue_ids() == patched
     catalog.close()
