@@ -13,9 +13,9 @@ from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from hdcat.catalog import map_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import NotFound
+from hdcat.catalog.graph_rows import CATALOGUE_KEYS, DATASET_MAP, READ_WHOLE_ABOVE
 from hdcat.catalog.holdings import tally
 from hdcat.catalog.iris import (
     consortium_graph_prefix,
@@ -66,10 +66,12 @@ _EVERY_DATASET = """WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 ALL_DATASETS = P + "SELECT ?ds ?g ?id " + _EVERY_DATASET
-#: ALL_DATASETS of the given graphs (`{graphs}`: IRIs in angle brackets), named first so each is one range
+#: ALL_DATASETS of every graph, the graph first, unfiltered: the map of every dataset reads each graph's rows
+EVERY_DATASET_BY_GRAPH = P + "SELECT ?g ?ds ?id " + _EVERY_DATASET.format(where="")
+#: the same of the given graphs (`{graphs}`: IRIs in angle brackets), named first so each is one range
 DATASETS_OF_GRAPHS = (
     P
-    + """SELECT ?ds ?g ?id WHERE {{ VALUES ?g {{ {graphs} }}
+    + """SELECT ?g ?ds ?id WHERE {{ VALUES ?g {{ {graphs} }}
     GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }} }}"""
 )
 #: how many datasets ALL_DATASETS gives (`{where}`: the visibility filter). The import stage writes a short id
@@ -111,11 +113,18 @@ HOSPITALS_OF = (
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {visible} }}"""
 )
-#: every dataset's short id, hospital and own identifier, for matching lineage datasets to the catalogue
+#: every dataset's short id, hospital and own identifier, for matching lineage datasets to the catalogue, by
+#: graph (catalog.graph_rows keeps them per graph)
 CATALOGUE_IDS = (
     P
-    + """SELECT ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
+    + """SELECT ?g ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
     OPTIONAL { ?ds dct:identifier ?ident } } }"""
+)
+#: the same of the given graphs (`{graphs}`: IRIs in angle brackets)
+CATALOGUE_IDS_OF_GRAPHS = (
+    P
+    + """SELECT ?g ?id ?h ?ident WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{
+    ?ds hdcat:localId ?id ; hdcat:hospital ?h . OPTIONAL {{ ?ds dct:identifier ?ident }} }} }}"""
 )
 #: the same of some datasets (`{ids}`: their short ids as literals)
 CATALOGUE_IDS_OF = (
@@ -278,24 +287,20 @@ class Datasets:
     def _graph_map(self, members: bool) -> dict:
         """dataset → (its visible graphs in source order, its short id), of every dataset the reader may see:
         one query over the catalogue, kept until the next commit (like the listing orders)."""
-        q = ALL_DATASETS.format(where=visible_graphs_filter(self.base, members))
 
         def read_whole() -> dict:
             with collector_paused():  # a million datasets are millions of objects and no garbage
-                return from_rows()
-
-        def from_rows() -> dict:
-            path = snapshot_file.path_beside(self.store, self.settings.data_dir, map_snapshot.FILENAME)
-            if path is None:
-                return self._grouped(_Row(URIRef(ds), URIRef(g), i) for ds, g, i in self.store.select_text(q))
-            hidden = consortium_graph_prefix(self.base)
-            return self._grouped(
-                _Row(URIRef(ds), g, local)
-                for name, rows in self._rows_by_graph(path).items()
-                if members or not name.startswith(hidden)
-                for g in (URIRef(name),)
-                for ds, local in zip(rows[::2], rows[1::2], strict=True)
-            )
+                hidden = consortium_graph_prefix(self.base)
+                by_graph = DATASET_MAP.kept(
+                    self.store, self.base, self.settings.data_dir, self._map_rows, self.READ_WHOLE_ABOVE
+                )
+                return self._grouped(
+                    _Row(URIRef(ds), g, local)
+                    for name, rows in by_graph.items()
+                    if members or not name.startswith(hidden)
+                    for g in (URIRef(name),)
+                    for ds, local in rows
+                )
 
         def patch(everything: dict, touched: set[str]) -> dict:
             """The datasets with a touched short id read again with every graph that publishes them."""
@@ -309,30 +314,15 @@ class Datasets:
 
         return self._maps[bool(members)].get(read_whole, patch)
 
-    #: the share of the catalogue's datasets to read again above which `_rows_by_graph` reads every graph
-    READ_WHOLE_ABOVE = 0.5
+    #: the share of the catalogue's datasets to read again above which the map and keys are read whole
+    READ_WHOLE_ABOVE = READ_WHOLE_ABOVE
 
-    def _rows_by_graph(self, path) -> dict[str, list[str]]:
-        """graph → its (dataset, short id) rows, flat, of every graph holding a dataset: kept in the snapshot
-        at `path` for the graphs no commit changed since (catalog.map_snapshot), read for the others, and the
-        snapshot written again when any was read. Graphs holding most datasets to read: one query for all."""
-        marks = map_snapshot.graph_marks(self.store, self.base)  # before the rows: see map_snapshot.write
-        rows = map_snapshot.read(path, self.base, marks)
-        todo = [g for g in marks if g not in rows]
-        if not todo:
-            return rows
-        if sum(marks[g][0] for g in todo) > self.READ_WHOLE_ABOVE * sum(count for count, _ in marks.values()):
-            read = self.store.select_text(ALL_DATASETS.format(where=""))
-        else:
-            parts = in_parts(f"<{g}>" for g in todo)
-            queries = (DATASETS_OF_GRAPHS.format(graphs=part) for part in parts)
-            read = [row for q in queries for row in self.store.select_text(q)]
-        fresh: dict = defaultdict(list)
-        for ds, g, local in read:
-            fresh[g] += (ds, local)
-        rows.update(fresh)
-        map_snapshot.write(path, self.base, marks, rows)
-        return rows
+    def _map_rows(self, graphs: list[str] | None) -> list[tuple]:
+        """(graph, dataset, short id) of the given graphs, or of every graph (None): what the map of every
+        dataset is made of (kept per graph on disk: catalog.graph_rows)."""
+        if graphs is None:
+            return self.store.select_text(EVERY_DATASET_BY_GRAPH)
+        return self._in_graphs(DATASETS_OF_GRAPHS, graphs)
 
     def _grouped(self, rows) -> dict:
         """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id). One tuple a
@@ -672,7 +662,11 @@ class Datasets:
             return kept
 
         def read_whole() -> MatchKeys:
-            return _match_keys(self.store.select_text(CATALOGUE_IDS))
+            with collector_paused():
+                by_graph = CATALOGUE_KEYS.kept(
+                    self.store, self.base, self.settings.data_dir, self._catalogue_rows, self.READ_WHOLE_ABOVE
+                )
+                return _match_keys(row for rows in by_graph.values() for row in rows)
 
         return self._catalogue_ids.get(read_whole, patch).ids
 
@@ -680,6 +674,17 @@ class Datasets:
         """`catalogue_ids` of these datasets alone (named in VALUES blocks): what a search update asks of
         lineage for the datasets it re-indexes, where the whole catalogue's took a minute at 1,000,000."""
         return _match_keys(self._catalogue_id_rows(local_ids)).ids
+
+    def _catalogue_rows(self, graphs: list[str] | None) -> list[tuple]:
+        """(graph, short id, hospital, identifier or None) of the given graphs, or of every graph (None)."""
+        if graphs is None:
+            return self.store.select_text(CATALOGUE_IDS)
+        return self._in_graphs(CATALOGUE_IDS_OF_GRAPHS, graphs)
+
+    def _in_graphs(self, template: str, graphs) -> list[tuple]:
+        """`template`'s rows for the given graphs, named in VALUES blocks (`{graphs}`)."""
+        queries = (template.format(graphs=part) for part in in_parts(f"<{g}>" for g in graphs))
+        return [row for q in queries for row in self.store.select_text(q)]
 
     def _catalogue_id_rows(self, local_ids) -> list:
         return [

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from hdcat.catalog import lineage_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
+from hdcat.catalog.graph_rows import DERIVATIONS_KEPT, READ_WHOLE_ABOVE, graph_marks
 from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_prefix
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
@@ -82,9 +83,16 @@ EVENTS_BY_KEY = (
 #: derivation among them, on every process's first search update)
 DERIVATIONS = (
     P
-    + """SELECT ?d ?did ?s ?sid ?dh ?sh WHERE {{ VALUES ?g {{ {graphs} }}
+    + """SELECT ?g ?d ?did ?s ?sid ?dh ?sh ?g2 WHERE {{ VALUES ?g {{ {graphs} }}
     GRAPH ?g {{ ?d prov:wasDerivedFrom ?s ; hdcat:localId ?did ; hdcat:hospital ?dh }}
     GRAPH ?g2 {{ ?s hdcat:localId ?sid ; hdcat:hospital ?sh }} }}"""
+)
+#: the DERIVATIONS rows of the derivations stated in some graphs (`{side}` g) or from the datasets of some
+#: graphs (`{side}` g2), `{graphs}` IRIs in angle brackets, with the patterns and filter of DERIVATIONS_NAMING
+DERIVATIONS_IN_GRAPHS = (
+    P
+    + """SELECT ?g ?d ?did ?s ?sid ?dh ?sh ?g2 WHERE {{ VALUES ?{side} {{ {graphs} }} {patterns}
+    {harvested} }}"""
 )
 #: the DERIVATIONS rows that name some catalogue datasets (`{ids}`: short ids as literals) on one side
 #: (`{side}`: did, the derived dataset, or sid, its source), found from their short ids; `{harvested}` keeps
@@ -481,11 +489,7 @@ class Lineage:
         is part of the derived dataset's record, and the source's short id and hospital are its own."""
 
         def read_whole() -> set[tuple]:
-            harvested = (source_graph_prefix(self.base), consortium_graph_prefix(self.base))
-            graphs = [f"<{g}>" for g in self.store.graph_names() if str(g).startswith(harvested)]
-            if not graphs:
-                return set()
-            return {tuple(row) for row in self.store.select_text(DERIVATIONS.format(graphs=" ".join(graphs)))}
+            return {row[:6] for rows in self._derivations_by_graph().values() for row in rows}
 
         def patch(rows: set[tuple], touched: set[str]) -> set[tuple]:
             kept = {row for row in rows if row[1] not in touched and row[3] not in touched}
@@ -495,15 +499,58 @@ class Lineage:
 
     def _derivations_naming(self, local_ids) -> set[tuple]:
         """The DERIVATIONS rows in which any of these short ids is the derived dataset or its source."""
-        harvested = (
-            f'FILTER(STRSTARTS(STR(?g), "{source_graph_prefix(self.base)}") '
-            f'|| STRSTARTS(STR(?g), "{consortium_graph_prefix(self.base)}"))'
-        )
         rows = set()
         for ids in in_parts(Literal(i).n3() for i in sorted(local_ids)):
             for side, patterns in (("did", _DERIVED_SIDE), ("sid", _SOURCE_SIDE)):
-                query = DERIVATIONS_NAMING.format(side=side, ids=ids, patterns=patterns, harvested=harvested)
+                query = DERIVATIONS_NAMING.format(
+                    side=side, ids=ids, patterns=patterns, harvested=self._harvested_filter()
+                )
                 rows |= {tuple(row) for row in self.store.select_text(query)}
+        return rows
+
+    def _harvested(self) -> tuple[str, str]:
+        """The prefixes of the graphs harvests write (a source's public and consortium-only graphs): the
+        derivations lineage shows are the ones harvests describe there."""
+        return source_graph_prefix(self.base), consortium_graph_prefix(self.base)
+
+    def _harvested_filter(self) -> str:
+        return "FILTER(" + " || ".join(f'STRSTARTS(STR(?g), "{p}")' for p in self._harvested()) + ")"
+
+    #: the share of the catalogue's datasets in changed graphs above which every derivation is read again
+    READ_WHOLE_ABOVE = READ_WHOLE_ABOVE
+
+    def _derivations_by_graph(self) -> dict[str, list[tuple]]:
+        """Every DERIVATIONS row (with the graph of its source dataset last), by the graph that states it:
+        kept on disk per graph (catalog.graph_rows). A row is taken from the snapshot when neither its graph
+        nor its source's graph changed since; the derivations stated in the graphs that changed and those
+        from datasets in them are read again (every one, when those graphs hold most datasets)."""
+        path = DERIVATIONS_KEPT.path(self.store, self.settings.data_dir)
+        marks = graph_marks(self.store, self.base) if path else {}
+        kept = DERIVATIONS_KEPT.read(path, self.base, marks) if path else {}
+        changed = [g for g in marks if g not in kept]
+        unchanged = set(marks) - set(changed)
+        rows: dict = {g: [] for g in marks}
+        for g, found in kept.items():
+            rows[g] = [row for row in found if row[6] in unchanged]
+        if path and not changed:
+            return rows
+        whole = self.READ_WHOLE_ABOVE * sum(n for n, _ in marks.values())
+        if not path or sum(marks[g][0] for g in changed) > whole:
+            rows = {g: [] for g in marks}
+            harvested = [f"<{g}>" for g in self.store.graph_names() if str(g).startswith(self._harvested())]
+            read = self.store.select_text(DERIVATIONS.format(graphs=" ".join(harvested))) if harvested else []
+        else:
+            read = set()
+            for part in in_parts(f"<{g}>" for g in changed):
+                for side, patterns in (("g", _DERIVED_SIDE), ("g2", _SOURCE_SIDE)):
+                    query = DERIVATIONS_IN_GRAPHS.format(
+                        side=side, graphs=part, patterns=patterns, harvested=self._harvested_filter()
+                    )
+                    read |= {tuple(row) for row in self.store.select_text(query)}
+        for g, *row in read:
+            rows.setdefault(g, []).append(tuple(row))
+        if path:
+            DERIVATIONS_KEPT.write(path, self.base, marks, rows)
         return rows
 
     def _events(self, as_of: datetime | None = None, query: str | None = None):

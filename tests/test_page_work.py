@@ -68,7 +68,7 @@ def test_finding_a_dataset_by_its_short_id_does_not_scan_every_short_id(tmp_path
             assert len(cat.datasets.page_rows(page, 4)[1]) == 4
         sent = len(counted.sent)
         assert sent == 24 + 2  # the unknown id's look-up, and the listing's map, read once for three pages
-        assert counted.count("SELECT ?ds ?g ?id") - counted.count("VALUES ?ds") == 1
+        assert counted.count("SELECT ?g ?ds ?id") == 1
         for local_id in ids:
             assert cat.datasets.locate(local_id)[0] is not None
         assert len(counted.sent) == sent  # ids kept, graphs from the map

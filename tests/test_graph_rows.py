@@ -1,12 +1,14 @@
-"""The map of every dataset kept on disk (catalog/map_snapshot.py): a new process reads back the graphs no
-commit changed since the snapshot and reads only the others from the store; the map is always what a read
-of the whole store gives."""
+"""Rows of every graph kept on disk (catalog/graph_rows.py): the map of every dataset, the keys lineage
+matches by and every harvested derivation. A new process reads back the graphs no commit changed since the
+snapshot and reads only the others from the store; what it gets is always what a read of the whole store
+gives."""
 
 from __future__ import annotations
 
 import pytest
-from hdcat.catalog import Catalog, Settings, map_snapshot
-from hdcat.catalog.datasets import ALL_DATASETS, DATASETS_OF_GRAPHS, _Row
+from hdcat.catalog import Catalog, Settings
+from hdcat.catalog.datasets import ALL_DATASETS, DATASETS_OF_GRAPHS, EVERY_DATASET_BY_GRAPH, _Row
+from hdcat.catalog.graph_rows import DATASET_MAP, graph_marks
 from hdcat.catalog.iris import consortium_graph_iri, source_graph_iri
 from hdcat.catalog.visibility import visible_graphs_filter
 from hdcat.harvesters.runner import harvest_source
@@ -41,9 +43,8 @@ def _watched(catalog, monkeypatch) -> list[str]:
 
 def _row_reads(asked) -> list[str]:
     """The queries that read datasets' rows: the whole catalogue's, or some graphs'."""
-    whole = query_start(ALL_DATASETS, "where")
     some = query_start(DATASETS_OF_GRAPHS, "graphs")
-    return [q for q in asked if q.startswith(whole) or q.startswith(some)]
+    return [q for q in asked if q == EVERY_DATASET_BY_GRAPH or q.startswith(some)]
 
 
 @pytest.fixture(params=PERSISTENT)
@@ -61,7 +62,7 @@ def test_a_new_process_reads_again_only_the_graphs_committed_since_its_snapshot(
     harvest_source(first, source(own, name="own"))
     harvest_source(first, source(portal, name="portal", hospital="gaon"))
     assert _maps(first) == {m: _truth(first, m) for m in (True, False)}
-    path = settings.data_dir / map_snapshot.FILENAME
+    path = settings.data_dir / DATASET_MAP.filename
     assert path.exists()
     first.close()
 
@@ -138,7 +139,7 @@ def test_a_commit_that_keeps_a_graphs_count_is_caught_by_its_run(settings, tmp_p
     first = Catalog(settings)
     harvest_source(first, source(own, name="own"))
     _maps(first)
-    path = settings.data_dir / map_snapshot.FILENAME
+    path = settings.data_dir / DATASET_MAP.filename
     before = path.read_bytes()
     own.write_text(OWN.replace(_dataset("own-2", "Own two"), "") + _dataset("own-5", "Own five"))
     harvest_source(first, source(own, name="own"))
@@ -168,14 +169,14 @@ def test_a_snapshot_that_cannot_stand_for_the_store_is_set_aside_and_written_aga
     harvest_source(first, source(own, name="own"))
     expected = _maps(first)
     first.close()
-    path = settings.data_dir / map_snapshot.FILENAME
+    path = settings.data_dir / DATASET_MAP.filename
     path.write_bytes(spoil(path.read_bytes()))
 
     restarted = Catalog(settings)
     assert _maps(restarted) == expected
     restarted.close()
-    marks = map_snapshot.graph_marks(Catalog(settings).store, settings.base_iri)
-    assert map_snapshot.read(path, settings.base_iri, marks).keys() == marks.keys()  # whole again
+    marks = graph_marks(Catalog(settings).store, settings.base_iri)
+    assert DATASET_MAP.read(path, settings.base_iri, marks).keys() == marks.keys()  # whole again
 
 
 def test_a_snapshot_of_another_base_iri_is_not_used(settings, tmp_path):
@@ -184,11 +185,11 @@ def test_a_snapshot_of_another_base_iri_is_not_used(settings, tmp_path):
     first = Catalog(settings)
     harvest_source(first, source(own, name="own"))
     _maps(first)
-    path = settings.data_dir / map_snapshot.FILENAME
-    marks = map_snapshot.graph_marks(first.store, settings.base_iri)
+    path = settings.data_dir / DATASET_MAP.filename
+    marks = graph_marks(first.store, settings.base_iri)
     first.close()
-    assert map_snapshot.read(path, settings.base_iri, marks)
-    assert map_snapshot.read(path, "https://elsewhere.example.org", marks) == {}
+    assert DATASET_MAP.read(path, settings.base_iri, marks)
+    assert DATASET_MAP.read(path, "https://elsewhere.example.org", marks) == {}
 
 
 def test_a_store_that_does_not_outlive_the_process_keeps_no_snapshot(tmp_path):
@@ -198,5 +199,80 @@ def test_a_store_that_does_not_outlive_the_process_keeps_no_snapshot(tmp_path):
     catalog = Catalog(settings)
     harvest_source(catalog, source(own, name="own"))
     assert _maps(catalog) == {m: _truth(catalog, m) for m in (True, False)}
-    assert not (settings.data_dir / map_snapshot.FILENAME).exists()
+    assert not (settings.data_dir / DATASET_MAP.filename).exists()
     catalog.close()
+
+
+def test_a_restarted_lineage_reads_keys_and_derivations_again_only_for_the_graphs_committed_since(
+    settings, tmp_path, monkeypatch
+):
+    """The lineage index of a new process: its catalogue matches and harvested derivations come from the
+    snapshots for the graphs no commit changed, and from the store for the others, including a derivation
+    an unchanged graph states from a dataset of a changed one."""
+    from dataclasses import replace
+
+    from hdcat.catalog.datasets import CATALOGUE_IDS
+    from hdcat.catalog.graph_rows import CATALOGUE_KEYS, DERIVATIONS_KEPT
+    from hdcat.catalog.lineage_service import DERIVATIONS
+
+    from tests.test_lineage_events import DB
+    from tests.test_lineage_matches import EVENTS, HEAD, SOURCE
+    from tests.test_lineage_matches import _dataset as dataset
+
+    settings = replace(settings, lineage_namespaces=((DB, "hanbit"),))
+    one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
+    one.write_text(SOURCE)
+    # derivations across sources, stated in a graph the commit below leaves as it was: x's source goes, y's
+    # stays, z's comes
+    two.write_text(
+        HEAD
+        + dataset("x", "; prov:wasDerivedFrom <http://h.example/d> ")
+        + dataset("y", "; prov:wasDerivedFrom <http://h.example/e> ")
+        + dataset("z", "; prov:wasDerivedFrom <http://h.example/g> ")
+    )
+    first = Catalog(settings)
+    harvest_source(first, source(one, name="one"))
+    harvest_source(first, source(two, name="two", hospital="gaon"))
+    first.lineage.ingest_many(EVENTS)
+    assert {"gaon-x", "gaon-y"} <= set(first.lineage.index.by_catalog)
+    assert "gaon-z" not in first.lineage.index.by_catalog
+    first.close()
+    kept = [settings.data_dir / kind.filename for kind in (CATALOGUE_KEYS, DERIVATIONS_KEPT)]
+    before = [path.read_bytes() for path in kept]
+
+    # another process commits `one`: d goes, c is now derived from e, g comes (an event names it), and e
+    # gets the identifier "EMR.A", a key "a" holds too
+    one.write_text(
+        SOURCE.replace(dataset("d"), "")
+        .replace("<http://h.example/d>", "<http://h.example/e>")
+        .replace(dataset("e"), dataset("e", '; dct:identifier "EMR.A" '))
+        + dataset("g")
+    )
+    worker = Catalog(settings)
+    assert harvest_source(worker, source(one, name="one")).touched
+    worker.close()
+    for path, content in zip(kept, before, strict=True):
+        path.write_bytes(content)
+
+    restarted = Catalog(settings)
+    for reader in (restarted.datasets, restarted.lineage):  # `one` is most of this small catalogue
+        monkeypatch.setattr(reader, "READ_WHOLE_ABOVE", 0.99)
+    asked = _watched(restarted, monkeypatch)
+    index = restarted.lineage.index
+    monkeypatch.undo()
+    every_derivation = query_start(DERIVATIONS, "graphs")  # some graphs' derivations filter on their names
+    whole = [
+        q for q in asked if q == CATALOGUE_IDS or q.startswith(every_derivation) and "STRSTARTS" not in q
+    ]
+    assert not whole, whole
+    named = " ".join(q for q in asked if "VALUES ?g" in q)
+    assert str(source_graph_iri(settings.base_iri, "one")) in named
+    assert str(source_graph_iri(settings.base_iri, "two")) not in named
+    restarted.close()
+
+    elsewhere = Catalog(replace(settings, data_dir=tmp_path / "elsewhere"))  # no snapshot: read whole
+    truth = elsewhere.lineage.index
+    assert index.by_catalog == truth.by_catalog and index.same_as(truth)
+    assert {"hanbit-c", "hanbit-e", "hanbit-g", "gaon-y", "gaon-z"} <= set(index.by_catalog)
+    assert "hanbit-d" not in index.by_catalog and "gaon-x" not in index.by_catalog
+    elsewhere.close()
