@@ -47,6 +47,17 @@ def _row_reads(asked) -> list[str]:
     return [q for q in asked if q == EVERY_DATASET_BY_GRAPH or q.startswith(some)]
 
 
+def _own_harvested(settings, tmp_path):
+    """A catalogue with the `own` source harvested and its maps read (so its map snapshot is written), and
+    the source's file."""
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    catalog = Catalog(settings)
+    harvest_source(catalog, source(own, name="own"))
+    _maps(catalog)
+    return catalog, own
+
+
 @pytest.fixture(params=PERSISTENT)
 def settings(request, tmp_path) -> Settings:
     return Settings(store_url=fresh_store_url(request.param, tmp_path), data_dir=tmp_path / "var")
@@ -110,11 +121,7 @@ def test_a_new_process_reads_again_only_the_graphs_committed_since_its_snapshot(
 def test_a_graph_written_without_a_run_is_read_again_when_its_count_changes(settings, tmp_path):
     """The benches grow catalogues by writing source graphs straight into the store, with no harvest run:
     the graph's count of short ids still moves its mark."""
-    own = tmp_path / "own.ttl"
-    own.write_text(OWN)
-    first = Catalog(settings)
-    harvest_source(first, source(own, name="own"))
-    _maps(first)
+    first, _ = _own_harvested(settings, tmp_path)
     graph = source_graph_iri(settings.base_iri, "own")
     extra = URIRef(f"{EX}written-by-hand")
     triples = [
@@ -134,11 +141,7 @@ def test_a_graph_written_without_a_run_is_read_again_when_its_count_changes(sett
 
 
 def test_a_commit_that_keeps_a_graphs_count_is_caught_by_its_run(settings, tmp_path):
-    own = tmp_path / "own.ttl"
-    own.write_text(OWN)
-    first = Catalog(settings)
-    harvest_source(first, source(own, name="own"))
-    _maps(first)
+    first, own = _own_harvested(settings, tmp_path)
     path = settings.data_dir / DATASET_MAP.filename
     before = path.read_bytes()
     own.write_text(OWN.replace(_dataset("own-2", "Own two"), "") + _dataset("own-5", "Own five"))
@@ -163,10 +166,7 @@ def test_a_commit_that_keeps_a_graphs_count_is_caught_by_its_run(settings, tmp_p
     ids=["truncated", "altered", "other-format", "not-a-snapshot"],
 )
 def test_a_snapshot_that_cannot_stand_for_the_store_is_set_aside_and_written_again(settings, tmp_path, spoil):
-    own = tmp_path / "own.ttl"
-    own.write_text(OWN)
-    first = Catalog(settings)
-    harvest_source(first, source(own, name="own"))
+    first, _ = _own_harvested(settings, tmp_path)
     expected = _maps(first)
     first.close()
     path = settings.data_dir / DATASET_MAP.filename
@@ -174,17 +174,13 @@ def test_a_snapshot_that_cannot_stand_for_the_store_is_set_aside_and_written_aga
 
     restarted = Catalog(settings)
     assert _maps(restarted) == expected
+    marks = graph_marks(restarted.store, settings.base_iri)
     restarted.close()
-    marks = graph_marks(Catalog(settings).store, settings.base_iri)
     assert DATASET_MAP.read(path, settings.base_iri, marks).keys() == marks.keys()  # whole again
 
 
 def test_a_snapshot_of_another_base_iri_is_not_used(settings, tmp_path):
-    own = tmp_path / "own.ttl"
-    own.write_text(OWN)
-    first = Catalog(settings)
-    harvest_source(first, source(own, name="own"))
-    _maps(first)
+    first, _ = _own_harvested(settings, tmp_path)
     path = settings.data_dir / DATASET_MAP.filename
     marks = graph_marks(first.store, settings.base_iri)
     first.close()
