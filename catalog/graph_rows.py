@@ -8,7 +8,7 @@ decodes a million IRIs and short ids at random places in a store larger than the
 tells cheaply is each graph's *mark*:
 - how many short ids the graph holds (one grouped count over one index: 1.2 s cold at 1,000,000 datasets,
   as it decodes only the graph names), and
-- the newest harvest run that changed the graph's source (the run log is small).
+- the harvest runs that changed the graph's source (a digest of their ids; the run log is small).
 
 A harvest writes a source's graphs and its run in one transaction (catalog.source_graphs), and a run that
 changed nothing writes no graph, so a graph whose mark is what a snapshot holds holds what the snapshot says.
@@ -20,7 +20,9 @@ changes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -44,26 +46,28 @@ SHORT_IDS_PER_GRAPH = (
 #: every run that changed its source's graphs
 CHANGING_RUNS = (
     P
-    + """SELECT ?source ?id ?started WHERE {{ GRAPH <{runs}> {{
-    ?run hdcat:source ?source ; hdcat:status "changed" ; dct:identifier ?id ;
-         prov:startedAtTime ?started }} }}"""
+    + """SELECT ?source ?id WHERE {{ GRAPH <{runs}> {{
+    ?run hdcat:source ?source ; hdcat:status "changed" ; dct:identifier ?id }} }}"""
 )
 
 
 def graph_marks(store, base: str) -> dict[str, tuple[int, str]]:
-    """graph name → its mark (how many short ids it holds, the newest run that changed its source), for every
-    graph that holds a dataset: what a snapshot's rows are checked by. Read it before the rows it will stand
-    for: rows newer than their mark are only read again needlessly, rows older would be taken as current."""
-    newest: dict[str, tuple[str, str]] = {}
-    for source, run_id, started in store.select_text(CHANGING_RUNS.format(runs=runs_graph_iri(base))):
-        if (started, run_id) > newest.get(source, ("", "")):
-            newest[source] = (started, run_id)
+    """graph name → its mark (how many short ids it holds, a digest of the ids of the runs that changed its
+    source), for every graph that holds a dataset: what a snapshot's rows are checked by. Every commit that
+    changes a source adds one run of a new id, so the digest moves with it whatever the runs' start times
+    say (a worker whose clock is behind, or a long harvest overtaken by a short one, commits a run that
+    started before the newest). Read it before the rows it will stand for: rows newer than their mark are
+    only read again needlessly, rows older would be taken as current."""
+    runs: dict[str, list[str]] = defaultdict(list)
+    for source, run_id in store.select_text(CHANGING_RUNS.format(runs=runs_graph_iri(base))):
+        runs[source].append(run_id)
+    digests = {s: hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:24] for s, ids in runs.items()}
     hidden, public = consortium_graph_prefix(base), source_graph_prefix(base)
     marks = {}
     for graph, count in store.select_text(SHORT_IDS_PER_GRAPH):
         # a run names its source's public graph
         source = public + graph[len(hidden) :] if graph.startswith(hidden) else graph
-        marks[graph] = (int(count), newest.get(source, ("", ""))[1])
+        marks[graph] = (int(count), digests.get(source, ""))
     return marks
 
 
@@ -81,8 +85,10 @@ class GraphRows:
         """graph → its rows, for the graphs of the snapshot whose mark is the one given; nothing when there is
         no usable snapshot (logged when there was one)."""
         try:
-            _, state = snapshot_file.read(path, self.magic, f"{self.what} snapshot", FORMAT, base)
+            header, state = snapshot_file.read(path, self.magic, f"{self.what} snapshot", FORMAT, base)
             w = self.width
+            if header.get("width") != w:
+                raise UnusableSnapshot(f"{path} holds rows of {header.get('width')!r} values, not {w}")
             return {
                 g: list(zip(*(flat[i::w] for i in range(w)), strict=True))
                 for g, (mark, flat) in state.items()
@@ -92,7 +98,7 @@ class GraphRows:
             if path.exists():
                 log.warning("%s; the %s is read from the store", exc.message, self.what)
             return {}
-        except (AttributeError, TypeError, ValueError) as exc:  # not the shape this format has
+        except Exception as exc:  # noqa: BLE001 - a body of another shape is a cache to make again, not a crash
             log.warning("%s cannot be read back (%s); the %s is read from the store", path, exc, self.what)
             return {}
 
@@ -102,7 +108,7 @@ class GraphRows:
         state = {
             g: (marks[g], [text for row in found for text in row]) for g, found in rows.items() if g in marks
         }
-        header = {"format": FORMAT, "base": base, "graphs": len(state)}
+        header = {"format": FORMAT, "base": base, "graphs": len(state), "width": self.width}
         try:
             snapshot_file.write(path, self.magic, header, state)
         except OSError as exc:

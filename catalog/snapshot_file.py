@@ -15,6 +15,8 @@ import io
 import json
 import os
 import pickle
+import threading
+import time
 from pathlib import Path
 
 from hdcat.catalog.errors import HdcatError
@@ -36,10 +38,12 @@ def path_beside(store, data_dir, filename: str) -> Path | None:
 
 def write(path: Path, magic: bytes, header: dict, state) -> int:
     """Write `state` under `header` (which gains the body's checksum) atomically; returns its bytes."""
+    _remove_stale_writes(path)
     body = pickle.dumps(state, protocol=5)
     head = json.dumps({**header, "sha256": hashlib.sha256(body).hexdigest()}).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two processes may write the same snapshot
+    # two processes, or two threads of one, may write the same snapshot at once
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as out:
             out.write(magic + head + b"\n")
@@ -78,8 +82,24 @@ def read(path: Path, magic: bytes, what: str, fmt: int, base: str) -> tuple[dict
         raise UnusableSnapshot(f"{path} is damaged (its content does not match its checksum)")
     try:
         return header, _PlainUnpickler(io.BytesIO(body)).load()
-    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the body holds, it is a cache to make again
         raise UnusableSnapshot(f"{path} cannot be read back: {exc}") from None
+
+
+#: a temporary file older than this was left by a process killed while it wrote (a write takes seconds)
+STALE_WRITE_SECONDS = 3600
+
+
+def _remove_stale_writes(path: Path) -> None:
+    """Remove what writers killed mid-way left beside `path`: each process and thread writes its own
+    temporary file, which no later writer reuses, and a million datasets' map is 160 MiB."""
+    now = time.time()
+    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_WRITE_SECONDS:
+                tmp.unlink()
+        except OSError:  # another process removed or renamed it meanwhile
+            continue
 
 
 class _PlainUnpickler(pickle.Unpickler):

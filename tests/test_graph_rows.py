@@ -155,6 +155,32 @@ def test_a_commit_that_keeps_a_graphs_count_is_caught_by_its_run(settings, tmp_p
     restarted.close()
 
 
+def test_a_commit_by_a_run_that_started_before_the_newest_still_moves_the_mark(settings, tmp_path):
+    """A worker whose clock is behind (or a long harvest overtaken by a short one) commits a run that started
+    before the source's newest: the mark follows the set of runs, not the latest start."""
+    from datetime import timedelta
+
+    from hdcat.harvesters.runner import new_run
+
+    first, own = _own_harvested(settings, tmp_path)
+    path = settings.data_dir / DATASET_MAP.filename
+    before = path.read_bytes()
+    marks = graph_marks(first.store, settings.base_iri)
+    own.write_text(OWN.replace(_dataset("own-2", "Own two"), "") + _dataset("own-5", "Own five"))
+    config = source(own, name="own")
+    run = new_run(config)
+    run.started -= timedelta(minutes=10)
+    assert harvest_source(first, config, run=run).touched
+    assert graph_marks(first.store, settings.base_iri) != marks
+    first.close()
+    path.write_bytes(before)
+
+    restarted = Catalog(settings)
+    ids = {found[1] for found in _maps(restarted)[True].values()}
+    assert "hanbit-own-5" in ids and "hanbit-own-2" not in ids
+    restarted.close()
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
