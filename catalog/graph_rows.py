@@ -145,6 +145,8 @@ class GraphRows:
 
 #: the map of every dataset: (dataset, short id) of each graph
 DATASET_MAP = GraphRows("dataset map", "dataset-map.snapshot", 2)
+#: each dataset's hospital and disease areas, for the home page's figures: (dataset, hospital, theme or None)
+DATASET_AREAS_KEPT = GraphRows("dataset areas", "dataset-areas.snapshot", 3)
 #: the keys lineage events are matched by: (short id, hospital, identifier or None) of each graph
 CATALOGUE_KEYS = GraphRows("catalogue keys", "catalogue-keys.snapshot", 3)
 #: every harvested derivation, by the graph that states it: (derived dataset, its short id, source, its short

@@ -298,3 +298,77 @@ def test_a_restarted_lineage_reads_keys_and_derivations_again_only_for_the_graph
     assert {"hanbit-c", "hanbit-e", "hanbit-g", "gaon-y", "gaon-z"} <= set(index.by_catalog)
     assert "hanbit-d" not in index.by_catalog and "gaon-x" not in index.by_catalog
     elsewhere.close()
+
+
+#: the home page's figures as the two aggregate queries gave them before they were counted from rows per graph
+_BY_HOSPITAL_AND_AREA = """SELECT ?h ?theme (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
+    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h .
+    OPTIONAL {{ ?ds dcat:theme ?theme FILTER(STRSTARTS(STR(?theme), "{areas}")) }} }} {visible} }}
+    GROUP BY ?h ?theme"""
+_BY_HOSPITAL = """SELECT ?h (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{
+    ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h }} {visible} }} GROUP BY ?h"""
+
+
+def _stats_truth(catalog, members: bool) -> tuple[dict, dict]:
+    """(datasets by hospital, suppressed counts by hospital and area) as the aggregate queries give them."""
+    from hdcat.catalog.datasets import P
+    from hdcat.catalog.readmodel import suppress
+    from hdcat.ontology import DISEASE_AREA
+
+    visible = visible_graphs_filter(catalog.settings.base_iri, members)
+    short = lambda iri: iri.rsplit("/", 1)[-1]  # noqa: E731
+    matrix: dict = {}
+    by_area = P + _BY_HOSPITAL_AND_AREA.format(areas=DISEASE_AREA, visible=visible)
+    for h, theme, n in catalog.store.select_text(by_area):
+        matrix.setdefault(short(h), {})[short(theme) if theme else "unclassified"] = suppress(int(n), 1)
+    by_hospital = P + _BY_HOSPITAL.format(visible=visible)
+    return {short(h): int(n) for h, n in catalog.store.select_text(by_hospital)}, matrix
+
+
+def _stats(catalog, members: bool) -> tuple[dict, dict]:
+    figures = catalog.datasets._count_stats(members)["hospitals"]
+    hospitals = {h["id"]: h["datasets"] for h in figures if h["datasets"]}
+    return hospitals, {h["id"]: h["areas"] for h in figures if h["areas"]}
+
+
+def test_the_home_pages_figures_come_from_rows_per_graph_and_equal_the_aggregate_queries(
+    settings, tmp_path, monkeypatch
+):
+    """Datasets by hospital and by hospital and disease area, each dataset once however many sources publish
+    it: counted from each graph's rows, a restarted process reads again only the graphs committed since."""
+    from hdcat.catalog.datasets import DATASET_AREAS, DATASET_AREAS_OF_GRAPHS
+    from hdcat.catalog.graph_rows import DATASET_AREAS_KEPT
+
+    cancer = "; dcat:theme <https://w3id.org/hdcat/code/disease-area/cancer> "
+    own, portal = tmp_path / "own.ttl", tmp_path / "portal.ttl"
+    own.write_text(OWN.replace('"Own one"@en', f'"Own one"@en {cancer}'))
+    portal.write_text(PORTAL)
+    first = Catalog(settings)
+    harvest_source(first, source(own, name="own"))
+    harvest_source(first, source(portal, name="portal", hospital="gaon"))
+    for members in (True, False):
+        assert _stats(first, members) == _stats_truth(first, members)
+    assert _stats_truth(first, True)[0]["hanbit"] == 6
+    path = settings.data_dir / DATASET_AREAS_KEPT.filename
+    before = path.read_bytes()
+    own.write_text(
+        OWN.replace(_dataset("own-2", "Own two"), _dataset("own-2", "Own two", extra=f"{cancer}; {HIDDEN} "))
+        + _dataset("own-4", "Own four", extra=cancer)
+    )
+    assert harvest_source(first, source(own, name="own")).touched
+    first.close()
+    path.write_bytes(before)  # as a worker elsewhere would leave it
+
+    restarted = Catalog(settings)
+    monkeypatch.setattr(restarted.datasets, "READ_WHOLE_ABOVE", 0.99)
+    asked = _watched(restarted, monkeypatch)
+    figures = {members: _stats(restarted, members) for members in (True, False)}
+    monkeypatch.undo()
+    assert DATASET_AREAS not in asked
+    named = " ".join(q for q in asked if q.startswith(query_start(DATASET_AREAS_OF_GRAPHS, "graphs")))
+    assert str(source_graph_iri(settings.base_iri, "own")) in named
+    assert str(source_graph_iri(settings.base_iri, "portal")) not in named
+    for members in (True, False):
+        assert figures[members] == _stats_truth(restarted, members)
+    assert figures[True][0]["hanbit"] == 7 and figures[False][0]["hanbit"] == 6
+    restarted.close()

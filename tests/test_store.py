@@ -296,7 +296,7 @@ def test_a_listing_is_sorted_once_per_commit_and_pages_are_slices_of_it(tmp_path
         # one read of the catalogue for the three pages and their counts: the datasets with their graphs and
         # short ids, sorted in Python (a filtered listing is one sorting query instead)
         # (the memory store's select_text goes through its query: the same text may be seen twice)
-        assert len(set(queries)) == 1 and "SELECT ?ds ?g ?id" in queries[0] and "GROUP BY" not in queries[0]
+        assert len(set(queries)) == 1 and "SELECT ?g ?ds ?id" in queries[0] and "GROUP BY" not in queries[0]
         store.query, store.select_text = real_query, real_text
         cat.datasets.forget()
         total, rows = cat.datasets.page_rows(1, 10, hospital="hanbit", members=True)
