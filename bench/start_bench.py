@@ -1,6 +1,7 @@
 """A serving process's first reads after a start, on a catalogue already built (`bench/scale_bench.py
 --keep`, or any embedded store): the first listing page, the members' first page, and a dataset page found by
-its short id, and the lineage index (its catalogue matches and harvested derivations), each in a new
+its short id, the lineage index (its catalogue matches and harvested derivations) and the home page's
+figures (datasets by hospital and disease area), each in a new
 process, with the snapshots of rows per graph removed (every dataset read from the store) and then with the
 snapshots the first process wrote (catalog/graph_rows.py).
 
@@ -50,6 +51,10 @@ def child(store: str, data: str, local_id: str | None) -> None:
     index = cat.lineage.index  # its catalogue matches and harvested derivations
     out["lineage_index_s"] = time.perf_counter() - t
     out["matched"] = len(index.by_catalog)
+    t = time.perf_counter()
+    figures = cat.datasets.stats(members=False)  # the home page's
+    out["home_figures_s"] = time.perf_counter() - t
+    out["by_hospital"] = {h["id"]: h["datasets"] for h in figures["hospitals"]}
     import resource
 
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -87,9 +92,10 @@ def main() -> None:
     args = ap.parse_args()
     data = Path(args.data or tempfile.mkdtemp(prefix="hdcat-start-"))
     from hdcat.catalog import lineage_snapshot
-    from hdcat.catalog.graph_rows import CATALOGUE_KEYS, DATASET_MAP, DERIVATIONS_KEPT
+    from hdcat.catalog.graph_rows import CATALOGUE_KEYS, DATASET_AREAS_KEPT, DATASET_MAP, DERIVATIONS_KEPT
 
-    snapshots = [data / kind.filename for kind in (DATASET_MAP, CATALOGUE_KEYS, DERIVATIONS_KEPT)]
+    kinds = (DATASET_MAP, CATALOGUE_KEYS, DERIVATIONS_KEPT, DATASET_AREAS_KEPT)
+    snapshots = [data / kind.filename for kind in kinds]
     local_id = args.local_id
     rows = []
     for r in range(args.rounds):
@@ -98,21 +104,22 @@ def main() -> None:
         whole = run(args.store, str(data), local_id, args.cold)
         (data / lineage_snapshot.FILENAME).unlink(missing_ok=True)
         kept = run(args.store, str(data), local_id, args.cold)
-        for same in ("total", "first", "matched"):
+        for same in ("total", "first", "matched", "by_hospital"):
             assert whole[same] == kept[same], (whole, kept)
         rows.append((r + 1, whole, kept))
         print(f"round {r + 1}: whole {whole}\n         snapshot {kept}", flush=True)
     print(
         "\n| round | first listing page, whole / from the snapshot | members' first page "
-        "| a dataset found by short id, no map at hand | lineage index | peak MiB |"
+        "| a dataset found by short id, no map at hand | lineage index | home page's figures | peak MiB |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r, whole, kept in rows:
         print(
             f"| {r} | {whole['first_page_s']:.1f} s / **{kept['first_page_s']:.1f} s** "
             f"| {whole['members_page_s']:.1f} s / {kept['members_page_s']:.1f} s "
             f"| {whole['dataset_lookup_s'] * 1000:.0f} ms / {kept['dataset_lookup_s'] * 1000:.0f} ms "
             f"| {whole['lineage_index_s']:.1f} s / **{kept['lineage_index_s']:.1f} s** "
+            f"| {whole['home_figures_s']:.1f} s / **{kept['home_figures_s']:.1f} s** "
             f"| {whole['peak_mib']:.0f} / {kept['peak_mib']:.0f} |"
         )
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 2**20:.0f} MiB" for p in snapshots if p.exists())
