@@ -373,3 +373,19 @@ def test_the_home_pages_figures_come_from_rows_per_graph_and_equal_the_aggregate
         assert figures[members] == _stats_truth(restarted, members)
     assert figures[True][0]["hanbit"] == 7 and figures[False][0]["hanbit"] == 6
     restarted.close()
+
+
+def test_a_starting_server_reads_the_home_pages_figures_and_both_maps_before_the_first_visitor(
+    settings, tmp_path
+):
+    from hdcat.web.server import _warm
+
+    first, _ = _own_harvested(settings, tmp_path)
+    first.close()
+    restarted = Catalog(settings)
+    assert restarted.datasets._maps[False].current() is None and not restarted.datasets._stats
+    _warm(restarted)
+    assert restarted.datasets._maps[True].current() and restarted.datasets._maps[False].current()
+    assert False in restarted.datasets._stats  # the public home page's figures
+    assert restarted.datasets.stats(members=False)["total"] == len(restarted.datasets._maps[False].current())
+    restarted.close()
