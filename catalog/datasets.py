@@ -16,7 +16,7 @@ from typing import NamedTuple
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import NotFound
 from hdcat.catalog.graph_rows import CATALOGUE_KEYS, DATASET_AREAS_KEPT, DATASET_MAP, READ_WHOLE_ABOVE
-from hdcat.catalog.holdings import tally
+from hdcat.catalog.holdings import Tally, tally
 from hdcat.catalog.iris import (
     consortium_graph_prefix,
     reference_graph_iri,
@@ -640,6 +640,34 @@ class Datasets:
             return tally(self.records(rows, with_conformance=False))
 
         return self._kept(self._holdings, (hospital, bool(members)), compute, self.HOLDINGS_KEPT)
+
+    def holdings_by_hospital(self, members: bool = False) -> tuple[dict, dict[str, dict]]:
+        """`holdings()` of the whole catalogue and of every hospital, from one pass over the records: a
+        dataset counts in each hospital whose listing shows it (a hospital in any visible graph of it)."""
+
+        def compute() -> tuple[dict, dict]:
+            order = self._order(None, None, None, members)
+            graphs = self._graphs_of(order, members)
+            listed: dict = defaultdict(set)
+            hidden = consortium_graph_prefix(self.base)
+            by_graph = DATASET_AREAS_KEPT.kept(
+                self.store, self.base, self.settings.data_dir, self._area_rows, self.READ_WHOLE_ABOVE
+            )
+            for name, rows in by_graph.items():
+                if members or not name.startswith(hidden):
+                    for ds, h, _ in rows:
+                        listed[ds].add(h.rsplit("/", 1)[-1])
+            by_graph = None
+            whole, each = Tally(), {h["id"]: Tally() for h in hospitals()}
+            rows = [(ds, graphs[ds][0]) for ds in order if ds in graphs]
+            for record in self.records(rows, with_conformance=False):
+                whole.add(record)
+                for h in listed.get(record["iri"], ()):
+                    if h in each:
+                        each[h].add(record)
+            return whole.figures(), {h: counted.figures() for h, counted in each.items()}
+
+        return self._kept(self._holdings, ("every hospital", bool(members)), compute, self.HOLDINGS_KEPT)
 
     def hospitals_of(self, datasets, members: bool = False) -> dict[str, list[str]]:
         """dataset IRI → the ids of its hospitals, for the given datasets the reader may see (others are left

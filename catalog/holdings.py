@@ -36,33 +36,48 @@ def years_covered(start: str | None, end: str | None) -> list[int]:
     return list(range(first_year, min(last_year, first_year + LONGEST_PERIOD) + 1))
 
 
+class Tally:
+    """The figures of a listing counted a record at a time: one pass over the records can count the whole
+    catalogue and every hospital's listing at once (the home page counted each again, and at 100,000
+    datasets every hospital's pass built its records again: 122 s beside the whole catalogue's 102 s)."""
+
+    def __init__(self):
+        self.total = 0
+        self.hospitals: Counter = Counter()
+        self.areas: Counter = Counter()
+        self.once: Counter = Counter()
+        self.types: Counter = Counter()
+        self.years: Counter = Counter()
+        self.no_period = 0
+
+    def add(self, r: dict) -> None:
+        self.total += 1
+        self.hospitals[(r.get("hospital") or {}).get("id") or "external"] += 1
+        found = sorted({_notation(a) for a in r.get("disease_areas", [])})
+        self.areas.update(found or [UNCLASSIFIED])
+        self.once[found[0] if len(found) == 1 else SEVERAL if found else UNCLASSIFIED] += 1
+        self.types.update(sorted({_notation(t) for t in r.get("data_types", [])}) or [UNKNOWN])
+        covered = years_covered(r.get("temporal_start"), r.get("temporal_end"))
+        self.years.update(covered)
+        self.no_period += not covered
+
+    def figures(self) -> dict:
+        return {
+            "total": self.total,
+            "hospitals": dict(self.hospitals.most_common()),
+            "disease_areas": dict(self.areas.most_common()),
+            "disease_areas_once": dict(self.once.most_common()),
+            "data_types": dict(self.types.most_common()),
+            "years": dict(sorted(self.years.items())),
+            "no_period": self.no_period,
+        }
+
+
 def tally(records: Iterable[dict]) -> dict:
     """The figures of a listing from its records: the total, datasets by hospital, by disease area (a dataset
     in each of its areas), by disease area once (each dataset in one column: its area, SEVERAL or
     UNCLASSIFIED), by data type, by year covered, and how many state no period."""
-    total = 0
-    hospitals: Counter = Counter()
-    areas: Counter = Counter()
-    once: Counter = Counter()
-    types: Counter = Counter()
-    years: Counter = Counter()
-    no_period = 0
+    counted = Tally()
     for r in records:
-        total += 1
-        hospitals[(r.get("hospital") or {}).get("id") or "external"] += 1
-        found = sorted({_notation(a) for a in r.get("disease_areas", [])})
-        areas.update(found or [UNCLASSIFIED])
-        once[found[0] if len(found) == 1 else SEVERAL if found else UNCLASSIFIED] += 1
-        types.update(sorted({_notation(t) for t in r.get("data_types", [])}) or [UNKNOWN])
-        covered = years_covered(r.get("temporal_start"), r.get("temporal_end"))
-        years.update(covered)
-        no_period += not covered
-    return {
-        "total": total,
-        "hospitals": dict(hospitals.most_common()),
-        "disease_areas": dict(areas.most_common()),
-        "disease_areas_once": dict(once.most_common()),
-        "data_types": dict(types.most_common()),
-        "years": dict(sorted(years.items())),
-        "no_period": no_period,
-    }
+        counted.add(r)
+    return counted.figures()

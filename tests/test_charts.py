@@ -219,3 +219,17 @@ def test_holdings_are_kept_until_a_commit_changes_the_catalogue(tmp_path):
         assert cat.datasets.holdings("gaon", members=True)["total"] == 0
     finally:
         cat.close()
+
+
+@pytest.mark.parametrize("members", [False, True])
+def test_the_home_pages_one_pass_counts_what_each_listings_holdings_count(sample_catalog, members):
+    """The home page counts the whole catalogue and every hospital in one pass over the records; each must
+    equal the holdings of that listing counted alone (a dataset two hospitals' sources publish counts in
+    both hospitals, as both listings show it)."""
+    datasets = sample_catalog.datasets
+    whole, per_hospital = datasets.holdings_by_hospital(members=members)
+    assert whole == datasets.holdings(members=members)
+    assert set(per_hospital) == {h["id"] for h in hospitals()}
+    for h in hospitals():
+        assert per_hospital[h["id"]] == datasets.holdings(h["id"], members=members), h["id"]
+    assert sum(f["total"] for f in per_hospital.values()) >= whole["total"] > 0

@@ -46,8 +46,7 @@ HOME_AREAS = ("cancer", "cardiovascular", "respiratory", "ophthalmology", "other
 def home():
     members = is_member()
     datasets = catalog().datasets
-    per_hospital = {h["id"]: datasets.holdings(h["id"], members=members) for h in hospitals()}
-    whole = datasets.holdings(members=members)
+    whole, per_hospital = datasets.holdings_by_hospital(members=members)
     # an area of the code list not among the usual ones gets its own column too, or its row would not add up
     more = sorted(set(whole["disease_areas_once"]) - {*HOME_AREAS, SEVERAL, UNCLASSIFIED})
     return render_template(
