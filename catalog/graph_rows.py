@@ -121,22 +121,31 @@ class GraphRows:
         data_dir,
         read: Callable[[list[str] | None], Iterable[tuple]],
         whole_above: float = READ_WHOLE_ABOVE,
+        holds: Callable[[tuple, set], bool] | None = None,
     ) -> dict[str, list[tuple]]:
         """graph → its rows, of every graph holding a dataset: from the snapshot for the graphs whose mark
         is unchanged, from `read(graphs)` for the others (`read(None)`: every graph's, when those hold more
         than `whole_above` of the catalogue's datasets). `read` gives rows whose first text is the graph's
         name; the snapshot is written again when any graph was read. A store that does not outlive the
-        process keeps none: everything is read."""
+        process keeps none: everything is read.
+
+        Rows that also depend on other graphs (a derivation names its source's graph) say so with
+        `holds(row, unchanged graphs)`: a kept row that does not hold is dropped, and `read(graphs)` then
+        gives, beside the rows of those graphs, the rows of unchanged graphs that depend on them, which are
+        added to what those graphs kept."""
         path = self.path(store, data_dir)
         marks = graph_marks(store, base) if path else {}
         rows = self.read(path, base, marks) if path else {}
         todo = [g for g in marks if g not in rows]
+        if holds is not None and todo:
+            unchanged = set(rows)
+            rows = {g: [row for row in found if holds(row, unchanged)] for g, found in rows.items()}
         if path and not todo:
             return rows
         whole = not path or sum(marks[g][0] for g in todo) > whole_above * sum(n for n, _ in marks.values())
         fresh: dict = {g: [] for g in (marks if whole else todo)}  # a graph with no rows is known too
         for row in read(None if whole else todo):
-            fresh.setdefault(row[0], []).append(row[1:])
+            (fresh if row[0] in fresh else rows).setdefault(row[0], []).append(row[1:])
         rows.update(fresh)
         if path:
             self.write(path, base, marks, rows)

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from hdcat.catalog import lineage_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
-from hdcat.catalog.graph_rows import DERIVATIONS_KEPT, READ_WHOLE_ABOVE, graph_marks
+from hdcat.catalog.graph_rows import DERIVATIONS_KEPT, READ_WHOLE_ABOVE
 from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_prefix
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
@@ -524,34 +524,29 @@ class Lineage:
         kept on disk per graph (catalog.graph_rows). A row is taken from the snapshot when neither its graph
         nor its source's graph changed since; the derivations stated in the graphs that changed and those
         from datasets in them are read again (every one, when those graphs hold most datasets)."""
-        path = DERIVATIONS_KEPT.path(self.store, self.settings.data_dir)
-        marks = graph_marks(self.store, self.base) if path else {}
-        kept = DERIVATIONS_KEPT.read(path, self.base, marks) if path else {}
-        changed = [g for g in marks if g not in kept]
-        unchanged = set(marks) - set(changed)
-        rows: dict = {g: [] for g in marks}
-        for g, found in kept.items():
-            rows[g] = [row for row in found if row[6] in unchanged]
-        if path and not changed:
-            return rows
-        whole = self.READ_WHOLE_ABOVE * sum(n for n, _ in marks.values())
-        if not path or sum(marks[g][0] for g in changed) > whole:
-            rows = {g: [] for g in marks}
+        return DERIVATIONS_KEPT.kept(
+            self.store,
+            self.base,
+            self.settings.data_dir,
+            self._derivation_rows,
+            self.READ_WHOLE_ABOVE,
+            holds=lambda row, unchanged: row[6] in unchanged,
+        )
+
+    def _derivation_rows(self, graphs: list[str] | None):
+        """DERIVATIONS rows of every harvested graph (None), or those stated in the given graphs and those
+        from datasets in them."""
+        if graphs is None:
             harvested = [f"<{g}>" for g in self.store.graph_names() if str(g).startswith(self._harvested())]
-            read = self.store.select_text(DERIVATIONS.format(graphs=" ".join(harvested))) if harvested else []
-        else:
-            read = set()
-            for part in in_parts(f"<{g}>" for g in changed):
-                for side, patterns in (("g", _DERIVED_SIDE), ("g2", _SOURCE_SIDE)):
-                    query = DERIVATIONS_IN_GRAPHS.format(
-                        side=side, graphs=part, patterns=patterns, harvested=self._harvested_filter()
-                    )
-                    read |= {tuple(row) for row in self.store.select_text(query)}
-        for g, *row in read:
-            rows.setdefault(g, []).append(tuple(row))
-        if path:
-            DERIVATIONS_KEPT.write(path, self.base, marks, rows)
-        return rows
+            return self.store.select_text(DERIVATIONS.format(graphs=" ".join(harvested))) if harvested else []
+        read = set()
+        for part in in_parts(f"<{g}>" for g in graphs):
+            for side, patterns in (("g", _DERIVED_SIDE), ("g2", _SOURCE_SIDE)):
+                query = DERIVATIONS_IN_GRAPHS.format(
+                    side=side, graphs=part, patterns=patterns, harvested=self._harvested_filter()
+                )
+                read |= {tuple(row) for row in self.store.select_text(query)}
+        return read
 
     def _events(self, as_of: datetime | None = None, query: str | None = None):
         """(stored key, event) of the stored events, oldest first."""
