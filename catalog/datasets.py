@@ -294,14 +294,9 @@ class Datasets:
 
         def read_whole() -> dict:
             with collector_paused():  # a million datasets are millions of objects and no garbage
-                hidden = consortium_graph_prefix(self.base)
-                by_graph = DATASET_MAP.kept(
-                    self.store, self.base, self.settings.data_dir, self._map_rows, self.READ_WHOLE_ABOVE
-                )
                 return self._grouped(
                     _Row(URIRef(ds), g, local)
-                    for name, rows in by_graph.items()
-                    if members or not name.startswith(hidden)
+                    for name, rows in self._visible_rows(DATASET_MAP, self._map_rows, members)
                     for g in (URIRef(name),)
                     for ds, local in rows
                 )
@@ -320,6 +315,13 @@ class Datasets:
 
     #: the share of the catalogue's datasets to read again above which the map and keys are read whole
     READ_WHOLE_ABOVE = READ_WHOLE_ABOVE
+
+    def _visible_rows(self, kind, read, members: bool) -> list[tuple[str, list]]:
+        """(graph, its rows) of one kind of rows kept per graph (catalog.graph_rows), for the graphs the
+        reader may see."""
+        hidden = consortium_graph_prefix(self.base)
+        by_graph = kind.kept(self.store, self.base, self.settings.data_dir, read, self.READ_WHOLE_ABOVE)
+        return [(name, rows) for name, rows in by_graph.items() if members or not name.startswith(hidden)]
 
     def _map_rows(self, graphs: list[str] | None) -> list[tuple]:
         """(graph, dataset, short id) of the given graphs, or of every graph (None): what the map of every
@@ -590,18 +592,12 @@ class Datasets:
     def _count_stats(self, members: bool) -> dict:
         """Datasets by hospital and by hospital and disease area, each dataset once however many graphs
         publish it, counted from each visible graph's rows (kept on disk per graph)."""
-        hidden = consortium_graph_prefix(self.base)
         in_area, of_hospital = set(), set()
         with collector_paused():
-            by_graph = DATASET_AREAS_KEPT.kept(
-                self.store, self.base, self.settings.data_dir, self._area_rows, self.READ_WHOLE_ABOVE
-            )
-            for name, rows in by_graph.items():
-                if members or not name.startswith(hidden):
-                    for ds, h, theme in rows:
-                        in_area.add((h, theme, ds))
-                        of_hospital.add((h, ds))
-            by_graph = None
+            for _, rows in self._visible_rows(DATASET_AREAS_KEPT, self._area_rows, members):
+                for ds, h, theme in rows:
+                    in_area.add((h, theme, ds))
+                    of_hospital.add((h, ds))
         by_area: Counter = Counter()
         matrix: dict = defaultdict(Counter)
         for (h, theme), n in Counter((h, theme) for h, theme, _ in in_area).items():
@@ -649,15 +645,9 @@ class Datasets:
             order = self._order(None, None, None, members)
             graphs = self._graphs_of(order, members)
             listed: dict = defaultdict(set)
-            hidden = consortium_graph_prefix(self.base)
-            by_graph = DATASET_AREAS_KEPT.kept(
-                self.store, self.base, self.settings.data_dir, self._area_rows, self.READ_WHOLE_ABOVE
-            )
-            for name, rows in by_graph.items():
-                if members or not name.startswith(hidden):
-                    for ds, h, _ in rows:
-                        listed[ds].add(h.rsplit("/", 1)[-1])
-            by_graph = None
+            for _, rows in self._visible_rows(DATASET_AREAS_KEPT, self._area_rows, members):
+                for ds, h, _ in rows:
+                    listed[ds].add(h.rsplit("/", 1)[-1])
             whole, each = Tally(), {h["id"]: Tally() for h in hospitals()}
             rows = [(ds, graphs[ds][0]) for ds in order if ds in graphs]
             for record in self.records(rows, with_conformance=False):
@@ -704,10 +694,8 @@ class Datasets:
 
         def read_whole() -> MatchKeys:
             with collector_paused():
-                by_graph = CATALOGUE_KEYS.kept(
-                    self.store, self.base, self.settings.data_dir, self._catalogue_rows, self.READ_WHOLE_ABOVE
-                )
-                return _match_keys(row for rows in by_graph.values() for row in rows)
+                every = self._visible_rows(CATALOGUE_KEYS, self._catalogue_rows, members=True)
+                return _match_keys(row for _, rows in every for row in rows)
 
         return self._catalogue_ids.get(read_whole, patch).ids
 
