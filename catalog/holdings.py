@@ -1,16 +1,15 @@
-"""Holdings: how many datasets a listing holds by disease area, data type and the years they cover.
+"""Holdings: the rules by which a dataset counts under a disease area and in the years it covers.
 
-The home and hospital pages chart these figures. They are counted from the read-model records (the
-same records pages and the search index are built from), so a chart says what the listing and the
-search facets say: a dataset in two disease areas counts in both areas, one with none is
-"unclassified", one with no stated period is counted apart from the years. For the home page's table,
-whose rows must add up, `by_area_once` puts every dataset in exactly one column.
+The home and hospital pages chart datasets by disease area, data type and year covered. The search
+engine counts them (search.Search.holdings: its facets, over every dataset at once), and the facets read a
+record's years with `years_covered` here, so a chart says what the search page says when its bar is
+followed: a dataset in two disease areas counts in both, one with none is "unclassified", one with no
+stated period is counted apart from the years. The home page's table, whose rows must add up, puts every
+dataset in exactly one column (`with_area`); its figures come from the catalogue's rows per graph
+(catalog.Datasets.stats).
 """
 
 from __future__ import annotations
-
-from collections import Counter
-from collections.abc import Iterable
 
 #: the column of datasets without any disease area / data type / stated period
 UNCLASSIFIED = "unclassified"
@@ -19,10 +18,6 @@ UNKNOWN = "unknown"
 SEVERAL = "several"
 #: a period longer than this is taken as a typo and cut to this many years after its start
 LONGEST_PERIOD = 100
-
-
-def _notation(concept: dict) -> str:
-    return concept.get("notation") or concept["iri"].rstrip("/#").rsplit("/", 1)[-1]
 
 
 def years_covered(start: str | None, end: str | None) -> list[int]:
@@ -36,48 +31,8 @@ def years_covered(start: str | None, end: str | None) -> list[int]:
     return list(range(first_year, min(last_year, first_year + LONGEST_PERIOD) + 1))
 
 
-class Tally:
-    """The figures of a listing counted a record at a time: one pass over the records can count the whole
-    catalogue and every hospital's listing at once (the home page counted each again, and at 100,000
-    datasets every hospital's pass built its records again: 122 s beside the whole catalogue's 102 s)."""
-
-    def __init__(self):
-        self.total = 0
-        self.hospitals: Counter = Counter()
-        self.areas: Counter = Counter()
-        self.once: Counter = Counter()
-        self.types: Counter = Counter()
-        self.years: Counter = Counter()
-        self.no_period = 0
-
-    def add(self, r: dict) -> None:
-        self.total += 1
-        self.hospitals[(r.get("hospital") or {}).get("id") or "external"] += 1
-        found = sorted({_notation(a) for a in r.get("disease_areas", [])})
-        self.areas.update(found or [UNCLASSIFIED])
-        self.once[found[0] if len(found) == 1 else SEVERAL if found else UNCLASSIFIED] += 1
-        self.types.update(sorted({_notation(t) for t in r.get("data_types", [])}) or [UNKNOWN])
-        covered = years_covered(r.get("temporal_start"), r.get("temporal_end"))
-        self.years.update(covered)
-        self.no_period += not covered
-
-    def figures(self) -> dict:
-        return {
-            "total": self.total,
-            "hospitals": dict(self.hospitals.most_common()),
-            "disease_areas": dict(self.areas.most_common()),
-            "disease_areas_once": dict(self.once.most_common()),
-            "data_types": dict(self.types.most_common()),
-            "years": dict(sorted(self.years.items())),
-            "no_period": self.no_period,
-        }
-
-
-def tally(records: Iterable[dict]) -> dict:
-    """The figures of a listing from its records: the total, datasets by hospital, by disease area (a dataset
-    in each of its areas), by disease area once (each dataset in one column: its area, SEVERAL or
-    UNCLASSIFIED), by data type, by year covered, and how many state no period."""
-    counted = Tally()
-    for r in records:
-        counted.add(r)
-    return counted.figures()
+def with_area(column: str | None, area: str) -> str:
+    """The home table's column of a dataset once one more of its disease areas (a notation) is known, from
+    the column of those known before (None: none yet): its one area, or SEVERAL. A dataset with none is in
+    UNCLASSIFIED. So a row adds up to its total."""
+    return area if column is None or column == area else SEVERAL

@@ -36,6 +36,8 @@ MAX_SIZE = 100
 MAX_PAGE = 10_000
 #: the longest facet value a filter takes
 MAX_FILTER_VALUE = 200
+#: every value of a facet, for the charts: the engines count at most this many
+ALL_FACET_VALUES = 10_000
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
 #: an ICD-10 subcategory as analysed ("i21.0"): documents also carry its category, so the query falls
 #: back to it ("I21.0" finds a dataset coded I21 when none is coded I21.0 exactly)
@@ -70,6 +72,9 @@ class SearchRequest:
     period: Period | None = None
     #: the query as words, without the years taken as the period (what removing the period leaves)
     words: str = ""
+    #: how many values of each facet are counted: the search page shows the first FACET_VALUES, the charts
+    #: ask for every value (a catalogue's years covered are more than a page of them)
+    facet_size: int = 100
 
     @property
     def offset(self) -> int:

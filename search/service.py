@@ -15,7 +15,7 @@ from hdcat.search.analysis import flush_terms, use_terms_file
 from hdcat.search.backends import SearchUnavailable, open_backend
 from hdcat.search.documents import to_document
 from hdcat.search.facets import label as facet_label
-from hdcat.search.query import SearchRequest, build_request
+from hdcat.search.query import ALL_FACET_VALUES, SearchRequest, build_request
 from hdcat.search.suggest import Suggester, contribution
 from hdcat.search.suggester_shares import SuggesterShares
 from hdcat.search.synonyms import groups as synonym_groups
@@ -183,9 +183,7 @@ class Search:
     def run(self, request: SearchRequest, members: bool = False) -> dict:
         """Every word first; when that finds nothing, any word (said as `relaxed`); when it finds less
         than a page, the first page is topped up with any-word hits marked `partial`."""
-        if not members:  # applied in the engine, so hits, totals and facet counts all leave them out
-            request.filters["visibility"] = ["public"]
-        result = self.backend.search(request)
+        result = self.backend.search(_for_reader(request, members))
         several = len(request.must) > 1
         if result.total == 0 and several:
             result = self.backend.search(request, any_word=True)
@@ -209,6 +207,10 @@ class Search:
         body["took_ms"] = round(result.took_ms, 2)
         return body
 
+    def holdings(self, members: bool = False, hospital: str | None = None) -> dict:
+        """The charts' figures, counted by this engine (`holdings`)."""
+        return holdings(self.backend, members, hospital)
+
     def complete(self, prefix: str, limit: int = 10, members: bool = False) -> list[str]:
         return self._suggester(members).complete(prefix, limit)
 
@@ -230,6 +232,35 @@ def _take_older_shares(folder: Path, shares: SuggesterShares) -> None:
     shares.replace_all(json.loads(older.read_text("utf-8")))
     for name in ("suggest-parts.json", "suggest.json", "suggest-public.json"):
         (folder / name).unlink(missing_ok=True)
+
+
+def holdings(backend, members: bool = False, hospital: str | None = None) -> dict:
+    """The charts' figures: datasets by hospital, disease area, data type and year covered, of the whole
+    catalogue or of one hospital, as the search page counts them where a chart's bar leads. One request of
+    facet counts, every value of each: counting them from the records took a pass over every record after
+    each commit (103 s at 100,000 datasets, about twenty minutes at 1,000,000)."""
+    request = SearchRequest(size=0, facet_size=ALL_FACET_VALUES)
+    if hospital:
+        request.filters["hospital"] = [hospital]
+    result = backend.search(_for_reader(request, members))
+    counted = {name: {b["value"]: b["count"] for b in buckets} for name, buckets in result.facets.items()}
+    years = counted.get("years_covered", {})
+    return {
+        "total": result.total,
+        "hospitals": counted.get("hospital", {}),
+        "disease_areas": counted.get("disease_area", {}),
+        "data_types": counted.get("data_type", {}),
+        "years": {int(y): n for y, n in years.items() if y.isdigit()},
+        "no_period": years.get("unknown", 0),
+    }
+
+
+def _for_reader(request: SearchRequest, members: bool) -> SearchRequest:
+    """Consortium-only datasets left out for readers who are not members, in the engine, so hits, totals
+    and facet counts all leave them out."""
+    if not members:
+        request.filters["visibility"] = ["public"]
+    return request
 
 
 def _changed(runs) -> list:

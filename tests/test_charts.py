@@ -189,13 +189,18 @@ def test_conformance_overview_is_linked_from_the_nav_and_the_definitions(client)
         assert 'href="/conformance' in client.get(path).get_data(as_text=True), path
 
 
-def test_holdings_are_kept_until_a_commit_changes_the_catalogue(tmp_path):
+def test_the_charts_follow_the_index_after_a_commit_and_count_more_than_a_pages_facet_values(tmp_path):
+    """The charts are the search engine's counts: a harvest's index update moves them. A period of a century
+    is 101 years, more than the search page's 100 values of a facet, and the chart counts every one."""
     from hdcat.catalog import Catalog, Settings
     from hdcat.harvesters.runner import harvest_source
+    from hdcat.search.service import Search
+    from hdcat.web.app import create_app
 
     from tests.conftest import source
 
     cat = Catalog(Settings(store_url="memory:", data_dir=str(tmp_path / "var")))
+    search = Search(cat)
     try:
         f = tmp_path / "c.ttl"
         head = (
@@ -204,32 +209,43 @@ def test_holdings_are_kept_until_a_commit_changes_the_catalogue(tmp_path):
         )
         a = (
             '<http://h.example/a> a dcat:Dataset ; dct:title "A"@en ; dct:temporal [ a dct:PeriodOfTime ;\n'
-            '  dcat:startDate "2019-01-01"^^xsd:date ; dcat:endDate "2020-12-31"^^xsd:date ] .\n'
+            '  dcat:startDate "1900-01-01"^^xsd:date ; dcat:endDate "2099-12-31"^^xsd:date ] .\n'
         )
         f.write_text(head + a)
         harvest_source(cat, source(f))
-        first = cat.datasets.holdings("hanbit", members=True)
-        assert first["total"] == 1 and first["years"] == {2019: 1, 2020: 1}
-        assert first["disease_areas_once"] == {"unclassified": 1}
-        assert cat.datasets.holdings("hanbit", members=True) is first  # kept: counted once
+        search.reindex()
+        client = create_app(catalog=cat, search=search).test_client()
+        html = client.get("/hospitals/hanbit?lang=en").get_data(as_text=True)
+        years = {y: n for y, n in _chart(html, "chart-years").items() if n}
+        assert years == {str(y): 1 for y in range(1900, 2001)}  # cut a century after its start
+        assert _chart(html, "chart-disease-areas") == {"unclassified": 1}
         f.write_text(head + a + '<http://h.example/b> a dcat:Dataset ; dct:title "B"@en .\n')
-        harvest_source(cat, source(f))
-        second = cat.datasets.holdings("hanbit", members=True)
-        assert second["total"] == 2 and second["no_period"] == 1 and second["years"] == {2019: 1, 2020: 1}
-        assert cat.datasets.holdings("gaon", members=True)["total"] == 0
+        assert search.update([harvest_source(cat, source(f))]) == 1
+        html = client.get("/?lang=en").get_data(as_text=True)
+        assert _chart(html, "chart-disease-areas") == {"unclassified": 2}
+        assert _chart(html, "chart-hospitals")["hanbit"] == 2
+        note = BeautifulSoup(html, "html.parser").find("figure", id="chart-years").find(class_="chart-note")
+        assert re.search(r"(?<!\d)1 state none", note.get_text()), note.get_text()
+        footer = BeautifulSoup(html, "html.parser").select_one("table#holdings tfoot")
+        assert footer.find("td", attrs={"data-area": "unclassified"}).get_text(strip=True) == "2"
     finally:
+        search.close()
         cat.close()
 
 
-@pytest.mark.parametrize("members", [False, True])
-def test_the_home_pages_one_pass_counts_what_each_listings_holdings_count(sample_catalog, members):
-    """The home page counts the whole catalogue and every hospital in one pass over the records; each must
-    equal the holdings of that listing counted alone (a dataset two hospitals' sources publish counts in
-    both hospitals, as both listings show it)."""
-    datasets = sample_catalog.datasets
-    whole, per_hospital = datasets.holdings_by_hospital(members=members)
-    assert whole == datasets.holdings(members=members)
-    assert set(per_hospital) == {h["id"] for h in hospitals()}
-    for h in hospitals():
-        assert per_hospital[h["id"]] == datasets.holdings(h["id"], members=members), h["id"]
-    assert sum(f["total"] for f in per_hospital.values()) >= whole["total"] > 0
+@pytest.mark.parametrize("path", ["/", "/hospitals/hanbit"])
+def test_a_page_is_served_when_the_engine_cannot_count_its_charts(client, sample_search, monkeypatch, path):
+    """The charts are the search engine's; when it cannot be reached the page says so and keeps what the
+    catalogue gives it (the home table, the hospital's listing)."""
+    from hdcat.search.backends import SearchUnavailable
+
+    def unreachable(request, any_word=False):
+        raise SearchUnavailable("Elasticsearch at http://127.0.0.1:9: connection refused")
+
+    monkeypatch.setattr(sample_search.backend, "search", unreachable)
+    response = client.get(path, query_string={"lang": "en"})
+    assert response.status_code == 200
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "cannot be reached" in page.find(class_="charts-missing").get_text()
+    assert not page.select("figure.chart") and "127.0.0.1" not in response.get_data(as_text=True)
+    assert page.select("table#holdings tbody tr") if path == "/" else page.select("a[href^='/datasets/']")

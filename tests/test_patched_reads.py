@@ -127,3 +127,88 @@ def test_a_match_key_a_commit_takes_from_one_dataset_goes_to_the_other_that_hold
     catalog.datasets.forget()
     assert catalog.datasets.catalogue_ids() == patched
     catalog.close()
+
+
+#: the listing of a hospital, disease area or source as a query over the catalogue, as it was read before
+#: filtered listings came from the rows per graph: the datasets a visible graph states with them
+FILTERED = """PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX hdcat: <https://w3id.org/hdcat/ns#>
+SELECT DISTINCT ?ds WHERE {{ GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
+{where} }}"""
+
+
+def _filtered(catalog, hospital, area, source, members) -> set[str]:
+    from hdcat.catalog.iris import source_graphs
+    from hdcat.catalog.visibility import visible_graphs_filter
+    from hdcat.ontology import DISEASE_AREA, hospital_iri
+
+    where = [visible_graphs_filter(catalog.settings.base_iri, members)]
+    if hospital:
+        where.append(f"FILTER(?h = <{hospital_iri(hospital)}>)")
+    if area:
+        where.append(f"GRAPH ?g {{ ?ds dcat:theme <{DISEASE_AREA[area]}> }}")
+    if source:
+        graphs = ", ".join(f"<{g}>" for g in source_graphs(catalog.settings.base_iri, source))
+        where.append(f"FILTER(?g IN ({graphs}))")
+    return {row[0] for row in catalog.store.select_text(FILTERED.format(where="\n".join(where)))}
+
+
+@pytest.mark.stores
+def test_a_filtered_listing_is_the_whole_listing_kept_to_what_a_visible_graph_states(store_url, tmp_path):
+    """A listing by hospital, disease area or source holds the datasets a graph the reader may see states
+    with them (the query above), in the whole listing's order, before and after a commit that moves a
+    dataset out of an area, hides one and adds one; a dataset two hospitals publish is in both listings."""
+    from hdcat.ontology import DISEASE_AREA
+
+    def theme(area: str) -> str:
+        return f"; dcat:theme <{DISEASE_AREA[area]}> "
+
+    catalog = Catalog(Settings(store_url=store_url, data_dir=tmp_path / "var"))
+    own, portal = tmp_path / "own.ttl", tmp_path / "portal.ttl"
+    own.write_text(
+        OWN.replace(
+            _dataset("own-1", "Own one"), _dataset("own-1", "Own one", extra=theme("cancer"))
+        ).replace(
+            _dataset("own-2", "Own two"), _dataset("own-2", "Own two", extra=theme("cancer") + theme("other"))
+        )
+    )
+    portal.write_text(PORTAL.replace('"portal-only"@en ', f'"portal-only"@en {theme("cancer")}'))
+    harvest_source(catalog, source(own, name="own"))
+    harvest_source(catalog, source(portal, name="portal", hospital="gaon"))
+
+    def check() -> dict:
+        seen = {}
+        for members in (True, False):
+            whole = [ds for ds, _ in catalog.datasets.page_rows(1, 100, members=members)[1]]
+            for hospital in (None, "hanbit", "gaon"):
+                for area in (None, "cancer", "other"):
+                    for src in (None, "own", "portal"):
+                        if not (hospital or area or src):
+                            continue
+                        total, rows = catalog.datasets.page_rows(
+                            1, 100, hospital=hospital, disease_area=area, source=src, members=members
+                        )
+                        listed = [ds for ds, _ in rows]
+                        assert total == len(listed)
+                        assert set(map(str, listed)) == _filtered(catalog, hospital, area, src, members)
+                        assert listed == [ds for ds in whole if ds in set(listed)]  # the whole order
+                        seen[(members, hospital, area, src)] = {str(ds) for ds in listed}
+        return seen
+
+    before = check()
+    shared = f"{EX}shared-3"
+    assert shared in before[(True, "hanbit", None, None)] and shared in before[(True, "gaon", "cancer", None)]
+    assert shared not in before[(True, "hanbit", "cancer", None)]  # the theme is the portal's graph's
+    assert before[(True, None, "cancer", "own")] == {f"{EX}own-1", f"{EX}own-2"}
+    own.write_text(
+        OWN.replace(_dataset("own-2", "Own two"), "").replace(
+            _dataset("own-3", "Own three"), _dataset("own-3", "Own three", extra=f"; {HIDDEN} ")
+        )
+        + _dataset("own-4", "Own four", extra=theme("other"))
+    )
+    harvest_source(catalog, source(own, name="own"))
+    after = check()
+    assert after[(True, None, "cancer", "own")] == set() and after[(True, None, "other", None)] == {
+        f"{EX}own-4"
+    }
+    assert f"{EX}own-3" in after[(True, "hanbit", None, None)] - after[(False, "hanbit", None, None)]
+    catalog.close()

@@ -23,7 +23,7 @@ from hdcat.web.auth import (
     principal,
     require_permission,
 )
-from hdcat.web.charts import holdings_charts
+from hdcat.web.charts import page_charts
 from hdcat.web.citation import EXPORTS
 from hdcat.web.conneg import negotiate
 from hdcat.web.context import catalog, harvest_queue, query_args
@@ -45,17 +45,19 @@ HOME_AREAS = ("cancer", "cardiovascular", "respiratory", "ophthalmology", "other
 @bp.get("/")
 def home():
     members = is_member()
-    datasets = catalog().datasets
-    whole, per_hospital = datasets.holdings_by_hospital(members=members)
+    stats = catalog().datasets.stats(members=members)
+    once = stats["disease_areas_once"]
     # an area of the code list not among the usual ones gets its own column too, or its row would not add up
-    more = sorted(set(whole["disease_areas_once"]) - {*HOME_AREAS, SEVERAL, UNCLASSIFIED})
+    more = sorted(set(once) - {*HOME_AREAS, SEVERAL, UNCLASSIFIED})
+    charts, charts_missing = page_charts(
+        members, by_hospital={h["id"]: h["datasets"] for h in stats["hospitals"]}
+    )
     return render_template(
         "home.html",
-        stats=datasets.stats(members=members),
+        stats=stats,
         areas=HOME_AREAS + tuple(more),
-        per_hospital=per_hospital,
-        whole=whole,
-        charts=holdings_charts(whole, by_hospital={h: f["total"] for h, f in per_hospital.items()}),
+        charts=charts,
+        charts_missing=charts_missing,
         runs=[run_for_reader(r) for r in catalog().runs.list(limit=8)],
     )
 
@@ -133,11 +135,11 @@ def hospital(hospital_id: str):
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
     runs = [run_for_reader(r) for r in catalog().runs.list(limit=200) if r["hospital"] == hospital_id][:10]
+    charts, charts_missing = page_charts(is_member(), hospital=hospital_id)
     return render_template(
         "hospital.html",
-        charts=holdings_charts(
-            catalog().datasets.holdings(hospital_id, members=is_member()), hospital=hospital_id
-        ),
+        charts=charts,
+        charts_missing=charts_missing,
         h=record,
         hits=hits,
         total=total,

@@ -320,7 +320,7 @@ class ElasticsearchBackend(SearchBackend):
             sort = [{"modified": {"order": "desc", "missing": "_last"}}]
         elif request.sort == "title":
             sort = [{"title_sort": {"order": "asc"}}]
-        aggs = {name: {"terms": {"field": name, "size": 100}} for name in FACETS}
+        aggs = {name: {"terms": {"field": name, "size": request.facet_size}} for name in FACETS}
 
         def run(relaxed: bool):
             body = {

@@ -196,12 +196,15 @@ class EmbeddedBackend(SearchBackend):
             kwargs = {"order_by_field": "modified", "order": tantivy.Order.Desc}
         elif request.sort == "title":
             kwargs = {"order_by_field": "title_sort", "order": tantivy.Order.Asc}
-        result = searcher.search(query, limit=request.size, offset=request.offset, count=True, **kwargs)
+        # tantivy refuses a limit of 0 (a count alone, as the charts ask): one hit is asked for and dropped
+        result = searcher.search(
+            query, limit=max(request.size, 1), offset=request.offset, count=True, **kwargs
+        )
         hits = []
-        for score, address in result.hits:
+        for score, address in result.hits[: request.size]:
             doc = json.loads(searcher.doc(address)["doc"][0])
             hits.append(hit_from_document(doc, request, score if not kwargs else None))
-        aggs = {name: {"terms": {"field": name, "size": 100}} for name in FACETS}
+        aggs = {name: {"terms": {"field": name, "size": request.facet_size}} for name in FACETS}
         raw = searcher.aggregate(query, aggs) if result.count else {}
         facets = {
             name: [

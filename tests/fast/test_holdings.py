@@ -1,9 +1,9 @@
-"""The charts' figures from records (catalog.holdings) agree with the search facets a record gets, and the
-chart geometry (web.charts) draws each number to scale inside its viewBox."""
+"""The years a record covers (catalog.holdings) are those its search facet gives, a dataset has one column of
+the home table, and the chart geometry (web.charts) draws each number to scale inside its viewBox."""
 
 from __future__ import annotations
 
-from hdcat.catalog.holdings import SEVERAL, UNCLASSIFIED, tally, years_covered
+from hdcat.catalog.holdings import SEVERAL, UNCLASSIFIED, with_area, years_covered
 from hdcat.search.facets import facet_values
 
 
@@ -38,21 +38,16 @@ def test_years_covered_reads_periods_as_the_search_facet_does():
     assert years_covered(None, "2021") == [] and len(years_covered("1900", "2099")) == 101
 
 
-def test_tally_counts_what_the_facets_count_and_a_row_once():
-    figures = tally(RECORDS)
-    assert figures["total"] == 5
-    assert figures["hospitals"] == {"hanbit": 2, "gaon": 2, "external": 1}
-    for name, key in (("disease_area", "disease_areas"), ("data_type", "data_types")):
-        expected: dict = {}
-        for r in RECORDS:
-            for v in facet_values(r)[name]:
-                expected[v] = expected.get(v, 0) + 1
-        assert figures[key] == expected, name
-    assert figures["disease_areas"]["cancer"] == 3  # b counts in cancer and respiratory
-    assert figures["disease_areas_once"] == {"cancer": 2, SEVERAL: 1, UNCLASSIFIED: 1, "other": 1}
-    assert sum(figures["disease_areas_once"].values()) == figures["total"]
-    assert figures["no_period"] == 1 and figures["years"][2020] == 2 and figures["years"][2022] == 1
-    assert figures["years"][1950] == 1 and 2001 not in figures["years"]  # d: a century from 1900, then cut
+def test_a_dataset_is_in_one_column_of_the_home_table():
+    def column(areas):
+        found = None
+        for area in areas:
+            found = with_area(found, area)
+        return found or UNCLASSIFIED
+
+    assert column(["cancer"]) == "cancer" and column(["cancer", "cancer"]) == "cancer"
+    assert column(["cancer", "respiratory"]) == SEVERAL and column([]) == UNCLASSIFIED
+    assert column(["cancer", "respiratory", "cancer"]) == SEVERAL
 
 
 def test_bars_are_drawn_to_scale_inside_the_chart(tmp_path):
