@@ -56,12 +56,12 @@ _EVERY_DATASET = """WHERE {{ GRAPH ?g {{
     ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }}
     {where} }}"""
 ALL_DATASETS = P + "SELECT ?ds ?g ?id " + _EVERY_DATASET
-#: ALL_DATASETS of every graph, the graph first, unfiltered: the map of every dataset reads each graph's rows
-EVERY_DATASET_BY_GRAPH = P + "SELECT ?g ?ds ?id " + _EVERY_DATASET.format(where="")
-#: the same of the given graphs (`{graphs}`: IRIs in angle brackets), named first so each is one range
-DATASETS_OF_GRAPHS = (
+#: ALL_DATASETS by graph, the graph first, unfiltered: the map of every dataset reads each graph's rows. Like
+#: every kind of rows kept per graph (catalog.graph_rows), `{graphs}` is a VALUES block of graphs, named first
+#: so each is one range, or nothing for every graph (Datasets._graph_rows)
+DATASETS_BY_GRAPH = (
     P
-    + """SELECT ?g ?ds ?id WHERE {{ VALUES ?g {{ {graphs} }}
+    + """SELECT ?g ?ds ?id WHERE {{ {graphs}
     GRAPH ?g {{ ?ds a dcat:Dataset ; hdcat:localId ?id ; hdcat:hospital ?h . }} }}"""
 )
 #: how many datasets ALL_DATASETS gives (`{where}`: the visibility filter). The import stage writes a short id
@@ -106,16 +106,10 @@ HOSPITALS_OF = (
     {visible} }}"""
 )
 #: every dataset's short id, hospital and own identifier, for matching lineage datasets to the catalogue, by
-#: graph (catalog.graph_rows keeps them per graph)
+#: graph (catalog.graph_rows keeps them per graph; `{graphs}` as in DATASETS_BY_GRAPH)
 CATALOGUE_IDS = (
     P
-    + """SELECT ?g ?id ?h ?ident WHERE { GRAPH ?g { ?ds hdcat:localId ?id ; hdcat:hospital ?h .
-    OPTIONAL { ?ds dct:identifier ?ident } } }"""
-)
-#: the same of the given graphs (`{graphs}`: IRIs in angle brackets)
-CATALOGUE_IDS_OF_GRAPHS = (
-    P
-    + """SELECT ?g ?id ?h ?ident WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{
+    + """SELECT ?g ?id ?h ?ident WHERE {{ {graphs} GRAPH ?g {{
     ?ds hdcat:localId ?id ; hdcat:hospital ?h . OPTIONAL {{ ?ds dct:identifier ?ident }} }} }}"""
 )
 #: the same of some datasets (`{ids}`: their short ids as literals)
@@ -243,10 +237,10 @@ class Datasets:
     def _held(self, hospital, disease_area, source, members) -> set[str]:
         """The datasets a filtered listing holds: stated in a graph the reader may see (of the source's, with
         a source) with that hospital and that disease area, from the rows per graph the home page's figures
-        are counted from (kept on disk, read again for the graphs a commit changed): 2.5-2.6 s at 1,000,000
+        are counted from (kept on disk, read again for the graphs a commit changed): 2.5-3.3 s at 1,000,000
         datasets, where the query that found and sorted a listing took 70 s for a hospital of 21 datasets
-        (a disease area alone was found at once through the store's index of themes; a hospital's listing
-        read and sorted the catalogue)."""
+        and 332 s for one of 999,999 (a disease area alone was found at once through the store's index of
+        themes; a hospital's listing read and sorted the catalogue)."""
         hospital = str(hospital_iri(hospital)) if hospital else None
         theme = str(DISEASE_AREA[disease_area]) if disease_area else None
         graphs = {str(g) for g in source_graphs(self.base, source)} if source else None
@@ -327,9 +321,7 @@ class Datasets:
     def _map_rows(self, graphs: list[str] | None) -> list[tuple]:
         """(graph, dataset, short id) of the given graphs, or of every graph (None): what the map of every
         dataset is made of (kept per graph on disk: catalog.graph_rows)."""
-        if graphs is None:
-            return self.store.select_text(EVERY_DATASET_BY_GRAPH)
-        return self._in_graphs(DATASETS_OF_GRAPHS, graphs)
+        return self._graph_rows(DATASETS_BY_GRAPH, graphs)
 
     def _grouped(self, rows) -> dict:
         """(dataset, graph, id) rows → dataset → (graphs in source order, the smallest short id). One tuple a
@@ -674,12 +666,8 @@ class Datasets:
     def _area_rows(self, graphs: list[str] | None) -> list[tuple]:
         """(graph, dataset, hospital, disease-area theme or None) of the given graphs, or of every graph: a
         row a theme, or one with none, as OPTIONAL would give them."""
-        if graphs is None:
-            held = self.store.select_text(DATASET_HOSPITALS.format(graphs=""))
-            themed = self.store.select_text(DATASET_AREAS.format(graphs=""))
-        else:
-            held = self._in_graphs(DATASET_HOSPITALS.replace("{graphs}", "VALUES ?g {{ {graphs} }}"), graphs)
-            themed = self._in_graphs(DATASET_AREAS.replace("{graphs}", "VALUES ?g {{ {graphs} }}"), graphs)
+        held = self._graph_rows(DATASET_HOSPITALS, graphs)
+        themed = self._graph_rows(DATASET_AREAS, graphs)
         themes: dict = defaultdict(list)
         for g, ds, theme in themed:
             themes[(g, ds)].append(theme)
@@ -687,14 +675,15 @@ class Datasets:
 
     def _catalogue_rows(self, graphs: list[str] | None) -> list[tuple]:
         """(graph, short id, hospital, identifier or None) of the given graphs, or of every graph (None)."""
-        if graphs is None:
-            return self.store.select_text(CATALOGUE_IDS)
-        return self._in_graphs(CATALOGUE_IDS_OF_GRAPHS, graphs)
+        return self._graph_rows(CATALOGUE_IDS, graphs)
 
-    def _in_graphs(self, template: str, graphs) -> list[tuple]:
-        """`template`'s rows for the given graphs, named in VALUES blocks (`{graphs}`)."""
-        queries = (template.format(graphs=part) for part in in_parts(f"<{g}>" for g in graphs))
-        return [row for q in queries for row in self.store.select_text(q)]
+    def _graph_rows(self, template: str, graphs: list[str] | None) -> list[tuple]:
+        """`template`'s rows of every graph (None: `{graphs}` left empty) or of the given graphs, named in
+        VALUES blocks there."""
+        if graphs is None:
+            return self.store.select_text(template.format(graphs=""))
+        blocks = (f"VALUES ?g {{ {part} }}" for part in in_parts(f"<{g}>" for g in graphs))
+        return [row for block in blocks for row in self.store.select_text(template.format(graphs=block))]
 
     def _catalogue_id_rows(self, local_ids) -> list:
         return [
