@@ -220,8 +220,15 @@ def test_the_charts_follow_the_index_after_a_commit_and_count_more_than_a_pages_
         assert years == {str(y): 1 for y in range(1900, 2001)}  # cut a century after its start
         assert _chart(html, "chart-disease-areas") == {"unclassified": 1}
         f.write_text(head + a + '<http://h.example/b> a dcat:Dataset ; dct:title "B"@en .\n')
-        assert search.update([harvest_source(cat, source(f))]) == 1
+        run = harvest_source(cat, source(f))
+        behind = BeautifulSoup(client.get("/?lang=en").get_data(as_text=True), "html.parser")
+        assert (
+            "holds 1 of these 2 datasets" in behind.find(class_="charts-note").get_text()
+        )  # not updated yet
+        assert _chart(str(behind), "chart-disease-areas") == {"unclassified": 1}
+        assert search.update([run]) == 1
         html = client.get("/?lang=en").get_data(as_text=True)
+        assert BeautifulSoup(html, "html.parser").find(class_="charts-note") is None
         assert _chart(html, "chart-disease-areas") == {"unclassified": 2}
         assert _chart(html, "chart-hospitals")["hanbit"] == 2
         note = BeautifulSoup(html, "html.parser").find("figure", id="chart-years").find(class_="chart-note")
@@ -246,6 +253,6 @@ def test_a_page_is_served_when_the_engine_cannot_count_its_charts(client, sample
     response = client.get(path, query_string={"lang": "en"})
     assert response.status_code == 200
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    assert "cannot be reached" in page.find(class_="charts-missing").get_text()
+    assert "cannot be reached" in page.find(class_="charts-note").get_text()
     assert not page.select("figure.chart") and "127.0.0.1" not in response.get_data(as_text=True)
     assert page.select("table#holdings tbody tr") if path == "/" else page.select("a[href^='/datasets/']")

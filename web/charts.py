@@ -216,13 +216,24 @@ def holdings_charts(
 
 
 def page_charts(
-    members: bool, hospital: str | None = None, by_hospital: dict | None = None
+    members: bool, hospital: str | None = None, by_hospital: dict | None = None, total: int | None = None
 ) -> tuple[list[Chart], str | None]:
-    """A page's charts (`holdings_charts`) from the search engine's counts, or none and why: when the engine
-    cannot be reached the page is still served, since its table and listing come from the catalogue."""
+    """A page's charts (`holdings_charts`) from the search engine's counts, and what the reader should know
+    of them: when the engine cannot be reached the page is still served without them, since its table and
+    listing come from the catalogue; when the index holds another number of datasets than the catalogue
+    (`total`, the page's own figure), it is behind a harvest (an update under way, or a rebuild after a
+    failed one) and the page says so rather than show two totals that disagree without a word."""
     try:
         figures = search_service().holdings(members=members, hospital=hospital)
     except SearchUnavailable as exc:
         log.warning("charts left out: %s", exc.message)
         return [], _("The charts are counted by the search engine, which cannot be reached just now.")
-    return holdings_charts(figures, hospital, by_hospital), None
+    note = None
+    if total is not None and figures["total"] != total:
+        note = _(
+            "The charts are counted by the search engine, whose index holds %(indexed)s of these %(total)s "
+            "datasets just now: it is being brought up to date.",
+            indexed=f"{figures['total']:,}",
+            total=f"{total:,}",
+        )
+    return holdings_charts(figures, hospital, by_hospital), note

@@ -49,15 +49,15 @@ def home():
     once = stats["disease_areas_once"]
     # an area of the code list not among the usual ones gets its own column too, or its row would not add up
     more = sorted(set(once) - {*HOME_AREAS, SEVERAL, UNCLASSIFIED})
-    charts, charts_missing = page_charts(
-        members, by_hospital={h["id"]: h["datasets"] for h in stats["hospitals"]}
+    charts, charts_note = page_charts(
+        members, by_hospital={h["id"]: h["datasets"] for h in stats["hospitals"]}, total=stats["total"]
     )
     return render_template(
         "home.html",
         stats=stats,
         areas=HOME_AREAS + tuple(more),
         charts=charts,
-        charts_missing=charts_missing,
+        charts_note=charts_note,
         runs=[run_for_reader(r) for r in catalog().runs.list(limit=8)],
     )
 
@@ -135,11 +135,11 @@ def hospital(hospital_id: str):
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
     runs = [run_for_reader(r) for r in catalog().runs.list(limit=200) if r["hospital"] == hospital_id][:10]
-    charts, charts_missing = page_charts(is_member(), hospital=hospital_id)
+    charts, charts_note = page_charts(is_member(), hospital=hospital_id)
     return render_template(
         "hospital.html",
         charts=charts,
-        charts_missing=charts_missing,
+        charts_note=charts_note,
         h=record,
         hits=hits,
         total=total,
