@@ -611,8 +611,10 @@ class Datasets:
                 }
             )
         return {
-            # not the sum by hospital: a dataset two hospitals' sources publish is one dataset
-            "total": self.count(members=members),
+            # not the sum by hospital: a dataset two hospitals' sources publish is one dataset. Each one is in
+            # one column once: the listing's total (the same pattern as its map), without reading the map (8 s
+            # of a new process's first home page at 1,000,000 datasets)
+            "total": sum(whole_once.values()),
             "hospitals": rows,
             "disease_areas": dict(by_area.most_common()),
             "disease_areas_once": dict(whole_once.most_common()),
