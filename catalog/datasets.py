@@ -72,6 +72,9 @@ COUNT_DATASETS = (
     P + "SELECT (COUNT(DISTINCT ?ds) AS ?n) WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} {where} }}"
 )
 WHERE_GRAPH_IN = "FILTER(?g IN ({graphs}))"
+#: whether any graph states a theme (`{theme}`: an IRI), and whether any of some graphs holds anything
+THEME_HELD = P + "SELECT ?g WHERE {{ GRAPH ?g {{ ?ds dcat:theme <{theme}> }} }} LIMIT 1"
+GRAPH_HELD = P + "SELECT ?g WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT 1"
 #: the datasets that have any of the given short ids (`{ids}`: quoted literals), in any graph
 DATASETS_WITH_IDS = (
     P + """SELECT DISTINCT ?ds WHERE {{ GRAPH ?g {{ ?ds hdcat:localId ?id }} VALUES ?id {{ {ids} }} }}"""
@@ -230,9 +233,21 @@ class Datasets:
             held = self._held(hospital, disease_area, source, members)
             return [ds for ds in self._order(None, None, None, members) if str(ds) in held]
 
-        return self._kept(
-            self._orders, (hospital, disease_area, source, bool(members)), compute, self.ORDERS_KEPT
-        )
+        key = (hospital, disease_area, source, bool(members))
+        if key not in self._orders and not self._named_in_store(disease_area, source):
+            return []  # nothing to read and nothing to keep: an unknown value must not push out real listings
+        return self._kept(self._orders, key, compute, self.ORDERS_KEPT)
+
+    def _named_in_store(self, disease_area, source) -> bool:
+        """Whether some graph holds the disease area as a theme and the source has a graph: one look-up in
+        an index each, so a listing by a value nothing holds is empty at once (it would cost a pass over the
+        rows per graph, seconds at 1,000,000 datasets, and a place among the kept listings)."""
+        if disease_area and not self.store.select_text(THEME_HELD.format(theme=DISEASE_AREA[disease_area])):
+            return False
+        if source:
+            graphs = " ".join(f"<{g}>" for g in source_graphs(self.base, source))
+            return bool(self.store.select_text(GRAPH_HELD.format(graphs=graphs)))
+        return True
 
     def _held(self, hospital, disease_area, source, members) -> set[str]:
         """The datasets a filtered listing holds: stated in a graph the reader may see (of the source's, with
@@ -578,7 +593,9 @@ class Datasets:
 
     def stats(self, members: bool = False) -> dict:
         """Figures for the home page: datasets per hospital and disease area, suppressed sums. Counted once
-        per commit (forget() drops them), not on every request: two aggregate queries over the catalogue."""
+        per commit (forget() drops them), not on every request: from the rows per graph (`_count_stats`).
+        The table of the home page puts each dataset in one column (`disease_areas_once`, each hospital's
+        `areas_once`)."""
         cached = self._kept(self._stats, members, lambda: self._count_stats(members))
         return {**cached, "threshold": self.settings.suppression_threshold}
 

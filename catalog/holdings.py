@@ -11,9 +11,8 @@ dataset in exactly one column (`with_area`); its figures come from the catalogue
 
 from __future__ import annotations
 
-#: the column of datasets without any disease area / data type / stated period
+#: the column of datasets without any disease area
 UNCLASSIFIED = "unclassified"
-UNKNOWN = "unknown"
 #: the column of datasets in two or more disease areas, in the table whose rows add up
 SEVERAL = "several"
 #: a period longer than this is taken as a typo and cut to this many years after its start

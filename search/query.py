@@ -72,9 +72,11 @@ class SearchRequest:
     period: Period | None = None
     #: the query as words, without the years taken as the period (what removing the period leaves)
     words: str = ""
-    #: how many values of each facet are counted: the search page shows the first FACET_VALUES, the charts
-    #: ask for every value (a catalogue's years covered are more than a page of them)
+    #: how many values of each facet are counted: the search page shows the first 100, the charts ask for
+    #: every value (a catalogue's years covered can be more than that)
     facet_size: int = 100
+    #: the facets counted: the search page's every one, the charts' three
+    facet_names: tuple[str, ...] = FACETS
 
     @property
     def offset(self) -> int:

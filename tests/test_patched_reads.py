@@ -153,7 +153,9 @@ def _filtered(catalog, hospital, area, source, members) -> set[str]:
 
 
 @pytest.mark.stores
-def test_a_filtered_listing_is_the_whole_listing_kept_to_what_a_visible_graph_states(store_url, tmp_path):
+def test_a_filtered_listing_is_the_whole_listing_kept_to_what_a_visible_graph_states(
+    store_url, tmp_path, monkeypatch
+):
     """A listing by hospital, disease area or source holds the datasets a graph the reader may see states
     with them (the query above), in the whole listing's order, before and after a commit that moves a
     dataset out of an area, hides one and adds one; a dataset two hospitals publish is in both listings."""
@@ -211,4 +213,14 @@ def test_a_filtered_listing_is_the_whole_listing_kept_to_what_a_visible_graph_st
         f"{EX}own-4"
     }
     assert f"{EX}own-3" in after[(True, "hanbit", None, None)] - after[(False, "hanbit", None, None)]
+    # a disease area no graph states, a source with no graph: empty at once, no rows read, nothing kept
+    from hdcat.catalog.datasets import DATASET_AREAS
+
+    kept, asked = len(catalog.datasets._orders), []
+    select_text = catalog.store.select_text
+    monkeypatch.setattr(catalog.store, "select_text", lambda q: asked.append(q) or select_text(q))
+    assert catalog.datasets.page_rows(1, 10, disease_area="respiratory", members=True)[0] == 0
+    assert catalog.datasets.page_rows(1, 10, hospital="gaon", source="nowhere", members=True)[0] == 0
+    assert len(catalog.datasets._orders) == kept and len(asked) == 2
+    assert not any(q.startswith(query_start(DATASET_AREAS, "graphs")) for q in asked)
     catalog.close()

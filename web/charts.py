@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from hdcat.catalog import UNCLASSIFIED
 from hdcat.ontology import hospitals
 from hdcat.search.backends import SearchUnavailable
+from hdcat.web.context import catalog
 from hdcat.web.i18n import facet_label, plain
 from hdcat.web.search_views import search_service
 
@@ -216,24 +217,31 @@ def holdings_charts(
 
 
 def page_charts(
-    members: bool, hospital: str | None = None, by_hospital: dict | None = None, total: int | None = None
+    members: bool, hospital: str | None = None, by_hospital: dict | None = None
 ) -> tuple[list[Chart], str | None]:
     """A page's charts (`holdings_charts`) from the search engine's counts, and what the reader should know
-    of them: when the engine cannot be reached the page is still served without them, since its table and
-    listing come from the catalogue; when the index holds another number of datasets than the catalogue
-    (`total`, the page's own figure), it is behind a harvest (an update under way, or a rebuild after a
-    failed one) and the page says so rather than show two totals that disagree without a word."""
+    of them. When the engine cannot answer, the page is still served without them: its table and listing
+    come from the catalogue, and the charts are a view of the index. When the index is behind the catalogue
+    (another number of datasets in it, or an update that failed and waits for a rebuild), the page says so
+    rather than show figures that disagree without a word; judged on every dataset, not the reader's, so a
+    dataset the public sees through one source and the search engine keeps for members (its document
+    holds the other source's statements too) does not make it look behind for good."""
+    search = search_service()
     try:
-        figures = search_service().holdings(members=members, hospital=hospital)
+        figures = search.holdings(members=members, hospital=hospital)
+        behind = search.stale or search.count() != catalog().datasets.total(members=True)
     except SearchUnavailable as exc:
         log.warning("charts left out: %s", exc.message)
         return [], _("The charts are counted by the search engine, which cannot be reached just now.")
-    note = None
-    if total is not None and figures["total"] != total:
-        note = _(
-            "The charts are counted by the search engine, whose index holds %(indexed)s of these %(total)s "
-            "datasets just now: it is being brought up to date.",
-            indexed=f"{figures['total']:,}",
-            total=f"{total:,}",
+    except Exception:  # the charts are a view of the index: a page is served without them, never a 500
+        log.exception("charts left out")
+        return [], _("The charts are counted by the search engine, which cannot be reached just now.")
+    note = (
+        _(
+            "The charts are counted by the search engine, whose index is being brought up to date after a "
+            "change to the catalogue: until it is, they may not agree with its listings."
         )
+        if behind
+        else None
+    )
     return holdings_charts(figures, hospital, by_hospital), note

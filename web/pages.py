@@ -50,7 +50,7 @@ def home():
     # an area of the code list not among the usual ones gets its own column too, or its row would not add up
     more = sorted(set(once) - {*HOME_AREAS, SEVERAL, UNCLASSIFIED})
     charts, charts_note = page_charts(
-        members, by_hospital={h["id"]: h["datasets"] for h in stats["hospitals"]}, total=stats["total"]
+        members, by_hospital={h["id"]: h["datasets"] for h in stats["hospitals"]}
     )
     return render_template(
         "home.html",

@@ -320,7 +320,7 @@ class ElasticsearchBackend(SearchBackend):
             sort = [{"modified": {"order": "desc", "missing": "_last"}}]
         elif request.sort == "title":
             sort = [{"title_sort": {"order": "asc"}}]
-        aggs = {name: {"terms": {"field": name, "size": request.facet_size}} for name in FACETS}
+        aggs = {name: {"terms": {"field": name, "size": request.facet_size}} for name in request.facet_names}
 
         def run(relaxed: bool):
             body = {
@@ -345,7 +345,7 @@ class ElasticsearchBackend(SearchBackend):
                 {"value": b["key"], "count": int(b["doc_count"])}
                 for b in response["aggregations"][name]["buckets"]
             ]
-            for name in FACETS
+            for name in request.facet_names
         }
         return SearchResult(
             total=response["hits"]["total"]["value"],

@@ -204,14 +204,14 @@ class EmbeddedBackend(SearchBackend):
         for score, address in result.hits[: request.size]:
             doc = json.loads(searcher.doc(address)["doc"][0])
             hits.append(hit_from_document(doc, request, score if not kwargs else None))
-        aggs = {name: {"terms": {"field": name, "size": request.facet_size}} for name in FACETS}
+        aggs = {name: {"terms": {"field": name, "size": request.facet_size}} for name in request.facet_names}
         raw = searcher.aggregate(query, aggs) if result.count else {}
         facets = {
             name: [
                 {"value": b["key"], "count": int(b["doc_count"])}
                 for b in raw.get(name, {}).get("buckets", [])
             ]
-            for name in FACETS
+            for name in request.facet_names
         }
         return SearchResult(
             total=result.count,
