@@ -16,19 +16,17 @@ masked or not) and a dictionary file's URL gives the column list, not the data.
 
 from __future__ import annotations
 
+from hdcat.catalog.config import web_address
 from hdcat.ontology import DCAT, HDCAT
-from marshmallow import fields
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 
 def access_url_option():
     """The `access_url` source option: an http(s) URL, or absent."""
-    return fields.Url(
+    return web_address(
         load_default=None,
         allow_none=True,
-        schemes={"http", "https"},
-        require_tld=False,
         metadata={"description": "the hospital's data-access page, given as every table's dcat:accessURL"},
     )
 

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from hdcat.catalog import ConfigError, SourceConfig
+from hdcat.catalog.config import web_address
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.fhir.state import FhirRun
@@ -38,7 +39,7 @@ class FhirOptions(Schema):
     max_pages = fields.Integer(load_default=10_000, validate=validate.Range(min=1, max=1_000_000))
     #: the server's public base URL, when hdcat reaches it at another address (a proxy, a tunnel):
     #: dataset IRIs and access URLs use it, so they stay the same whatever address was harvested
-    canonical_base = fields.Url(load_default=None, allow_none=True, require_tld=False)
+    canonical_base = web_address(load_default=None, allow_none=True)
 
 
 def server_base(source: SourceConfig) -> str:
