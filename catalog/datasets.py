@@ -148,6 +148,7 @@ class Datasets:
         self._epoch = 0  # bumped by every commit: a value read before it is not cached after it
         self._catalogue_ids: Patched[MatchKeys] = Patched()  # see catalogue_ids
         self._stats: OrderedDict = OrderedDict()  # the home page's figures, by `members`, until a commit
+        self._totals: OrderedDict = OrderedDict()  # `total()` by `members`, until a commit
         #: each listing's datasets in page order, by its filters, until a commit: a page is then a slice,
         #: not a sort of the whole catalogue (ORDER BY … OFFSET sorted it again for every page)
         self._orders: OrderedDict = OrderedDict()
@@ -177,6 +178,7 @@ class Datasets:
                 self._undescribed = {g: known for g, known in self._undescribed.items() if g not in written}
             self._epoch += 1
             self._stats.clear()
+            self._totals.clear()
             self._orders.clear()
             self._local_ids.clear()
 
@@ -197,12 +199,17 @@ class Datasets:
     def total(self, members=False) -> int:
         """`count()` of the whole catalogue without reading its map: the number alone, counted by the engine,
         unless the map is at hand (a re-harvest's index update checks the total once and reads nothing else
-        of the catalogue)."""
+        of the catalogue). The number is kept until a commit: the home and hospital pages ask for it on every
+        view (is the search index behind?), and the count is most of a second at 1,000,000 datasets."""
         everything = self._maps[bool(members)].current()
         if everything is not None:
             return len(everything)
-        q = COUNT_DATASETS.format(where=visible_graphs_filter(self.base, members))
-        return int(self.store.select_text(q)[0][0])
+
+        def count() -> int:
+            q = COUNT_DATASETS.format(where=visible_graphs_filter(self.base, members))
+            return int(self.store.select_text(q)[0][0])
+
+        return self._kept(self._totals, bool(members), count)
 
     def page(
         self, page=1, size=20, hospital=None, disease_area=None, source=None, members=False

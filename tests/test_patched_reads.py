@@ -224,3 +224,25 @@ def test_a_filtered_listing_is_the_whole_listing_kept_to_what_a_visible_graph_st
     assert len(catalog.datasets._orders) == kept and len(asked) == 2
     assert not any(q.startswith(query_start(DATASET_AREAS, "graphs")) for q in asked)
     catalog.close()
+
+
+def test_the_total_is_counted_once_a_commit_when_the_map_is_not_at_hand(tmp_path, monkeypatch):
+    """The home and hospital pages ask for the catalogue's total on every view (is the search index behind?):
+    without the map at hand it is one count, kept until the next commit changes it."""
+    from hdcat.catalog.datasets import COUNT_DATASETS
+
+    catalog = Catalog(Settings(store_url="memory:", data_dir=tmp_path / "var"))
+    own = tmp_path / "own.ttl"
+    own.write_text(OWN)
+    harvest_source(catalog, source(own, name="own"))
+    catalog.datasets.forget()  # no map at hand
+    asked = []
+    select_text = catalog.store.select_text
+    monkeypatch.setattr(catalog.store, "select_text", lambda q: asked.append(q) or select_text(q))
+    counts = lambda: [q for q in asked if q.startswith(query_start(COUNT_DATASETS, "where"))]  # noqa: E731
+    assert [catalog.datasets.total(True) for _ in range(3)] == [6, 6, 6] and len(counts()) == 1
+    own.write_text(OWN + _dataset("own-9", "Own nine"))
+    harvest_source(catalog, source(own, name="own"))
+    catalog.datasets.forget()
+    assert catalog.datasets.total(True) == 7 and catalog.datasets.total(True) == 7 and len(counts()) == 2
+    catalog.close()
