@@ -42,6 +42,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "cron_fields": ("config", "cron_fields"),
     "cron_trigger_args": ("config", "cron_trigger_args"),
     "load_settings": ("config", "load_settings"),
+    "web_address": ("config", "web_address"),
     # conformance.py
     "definition_shapes": ("conformance", "shapes"),
     # conformance_by_hospital.py

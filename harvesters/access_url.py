@@ -16,7 +16,7 @@ masked or not) and a dictionary file's URL gives the column list, not the data.
 
 from __future__ import annotations
 
-from hdcat.catalog.config import web_address
+from hdcat.catalog import web_address
 from hdcat.ontology import DCAT, HDCAT
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF

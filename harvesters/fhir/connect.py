@@ -11,8 +11,7 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from hdcat.catalog import ConfigError, SourceConfig
-from hdcat.catalog.config import web_address
+from hdcat.catalog import ConfigError, SourceConfig, web_address
 from hdcat.harvesters.errors import FetchError
 from hdcat.harvesters.fetch import Fetched, Fetcher
 from hdcat.harvesters.fhir.state import FhirRun
