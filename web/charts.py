@@ -226,15 +226,15 @@ def page_charts(
     rather than show figures that disagree without a word; judged on every dataset, not the reader's, so a
     dataset the public sees through one source and the search engine keeps for members (its document
     holds the other source's statements too) does not make it look behind for good."""
-    search = search_service()
     try:
+        search = search_service()  # opening it asks the engine too
         figures = search.holdings(members=members, hospital=hospital)
         behind = search.stale or search.count() != catalog().datasets.total(members=True)
-    except SearchUnavailable as exc:
-        log.warning("charts left out: %s", exc.message)
-        return [], _("The charts are counted by the search engine, which cannot be reached just now.")
-    except Exception:  # the charts are a view of the index: a page is served without them, never a 500
-        log.exception("charts left out")
+    except Exception as exc:  # the charts are a view of the index: a page is served without them, never a 500
+        if isinstance(exc, SearchUnavailable):
+            log.warning("charts left out: %s", exc.message)
+        else:
+            log.exception("charts left out")
         return [], _("The charts are counted by the search engine, which cannot be reached just now.")
     note = (
         _(
