@@ -621,7 +621,6 @@ class Datasets:
             h, area = h.rsplit("/", 1)[-1], theme.rsplit("/", 1)[-1] if theme else "unclassified"
             matrix[h][area] += n
             by_area[area] += n
-        by_hospital = Counter(h.rsplit("/", 1)[-1] for h, _ in of_hospital)
         whole_once, once_by_hospital = _areas_once(in_area, of_hospital)
         in_area = of_hospital = None
         rows = []
@@ -629,7 +628,8 @@ class Datasets:
             rows.append(
                 {
                     **h,
-                    "datasets": by_hospital.get(h["id"], 0),
+                    # each of a hospital's datasets is in one column of its row
+                    "datasets": sum(once_by_hospital.get(h["id"], {}).values()),
                     "areas": {a: suppress(n, 1) for a, n in matrix.get(h["id"], {}).items()},
                     "areas_once": dict(once_by_hospital.get(h["id"], {})),
                 }

@@ -63,6 +63,11 @@ def _listing(client, **filters) -> list[dict]:
         page += 1
 
 
+def _notations(concepts: list[dict]) -> set[str]:
+    """A listed dataset's concepts as the facets name them: their notation, or their IRI's last segment."""
+    return {c["notation"] or c["iri"].rsplit("/", 1)[-1] for c in concepts}
+
+
 #: (facet, the listing's field, the value of a dataset that has none)
 WHAT_A_CHART_COUNTS = (
     ("disease_area", "disease_areas", "unclassified"),
@@ -79,7 +84,7 @@ def _listing_counts(client, **filters) -> dict[str, dict[str, int]]:
             ("disease_area", "disease_areas", "unclassified"),
             ("data_type", "data_types", "unknown"),
         ):
-            counted[name].update({c["notation"] or c["iri"].rsplit("/", 1)[-1] for c in d[key]} or {missing})
+            counted[name].update(_notations(d[key]) or {missing})
     return {name: dict(c) for name, c in counted.items()}
 
 
@@ -151,7 +156,7 @@ def test_the_home_tables_rows_add_up(readers, who):
         listing = _listing(client, **({} if hospital == "all" else {"hospital": hospital}))
         expected = Counter()
         for d in listing:
-            areas = {a["notation"] or a["iri"].rsplit("/", 1)[-1] for a in d["disease_areas"]}
+            areas = _notations(d["disease_areas"])
             expected[areas.pop() if len(areas) == 1 else "several" if areas else "unclassified"] += 1
         assert total == len(listing)
         assert {k: v for k, v in counts.items() if v} == dict(expected), hospital
