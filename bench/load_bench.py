@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-HDCAT = [sys.executable, "-c", "from hdcat.web.cli import run; run()"]
+HDCAT = [sys.executable, "-c", "from hdcat.web.console_script import run; run()"]
 
 
 def free_port() -> int:

@@ -545,7 +545,7 @@ def measure(cmd: list[str], env: dict, cwd: Path, timeout: float, log: Path) -> 
 
 
 def hdcat_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args]
+    return [sys.executable, "-c", "from hdcat.web.console_script import run; run()", *args]
 
 
 def worker_cmd(*args: str) -> list[str]:

@@ -45,7 +45,7 @@ sys.path.insert(0, str(BENCH))
 
 from load_bench import free_port, pct, run_event, run_for  # noqa: E402
 
-HDCAT = [sys.executable, "-c", "from hdcat.web.cli import run; run()"]
+HDCAT = [sys.executable, "-c", "from hdcat.web.console_script import run; run()"]
 PASSWORD = "correct horse battery staple"
 
 

@@ -144,7 +144,7 @@ def in_process_driver(config: str) -> None:
 
 
 def hdcat(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args]
+    return [sys.executable, "-c", "from hdcat.web.console_script import run; run()", *args]
 
 
 def new_queue(base: str) -> str:

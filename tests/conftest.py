@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +25,8 @@ from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
+#: `hdcat` as the installed console script runs it (its quick exit armed), in this interpreter
+HDCAT = [sys.executable, "-c", "from hdcat.web.console_script import run; run()"]
 # tests call pyshacl directly to hold hdcat's own checks to it; hdcat patches pyshacl on its first SHACL
 # check, so patch it now, before any test's direct call can turn literal normalisation back on
 keep_through_pyshacl()

@@ -8,7 +8,6 @@ import hashlib
 import json
 import multiprocessing
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,8 @@ from hdcat.catalog.accounts import GENESIS, Accounts
 from hdcat.catalog.audit_anchor import checkpoints, write_checkpoint
 from hdcat.catalog.config import Settings
 from hdcat.catalog.service import Catalog
+
+from tests.conftest import HDCAT
 
 
 @pytest.fixture
@@ -180,7 +181,7 @@ def test_the_command_line_verifies_against_the_checkpoints(tmp_path):
 
     def hdcat(*args):
         return subprocess.run(
-            [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+            [*HDCAT, *args],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -221,9 +222,7 @@ def test_a_run_committed_without_its_audit_entry_gets_it_at_the_next_start(tmp_p
     )
     r = subprocess.run(
         [
-            sys.executable,
-            "-c",
-            "from hdcat.web.cli import run; run()",
+            *HDCAT,
             "harvest",
             "dcat:z.ttl",
             "--hospital",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset
 
-from tests.conftest import EXTERNAL, ROOT
+from tests.conftest import EXTERNAL, HDCAT, ROOT
 
 
 def hdcat(*args, cwd, env=None, check=False):
@@ -19,7 +18,7 @@ def hdcat(*args, cwd, env=None, check=False):
     full_env.pop("HDCAT_SEARCH_URL", None)  # the CLI tests use the embedded engine unless they say
     full_env.update(env or {})
     result = subprocess.run(
-        [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+        [*HDCAT, *args],
         cwd=cwd,
         env={**full_env, "COLUMNS": "200"},
         capture_output=True,

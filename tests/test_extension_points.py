@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from hdcat.catalog.extension_points import EXTENSION_POINTS
 from hdcat.catalog.registry import Registry, stores
 from hdcat.harvesters.registry import harvesters
 from hdcat.search.backends import backends
+
+from tests.conftest import HDCAT
 
 
 def test_every_extension_point_has_a_registry_and_keys_match():
@@ -69,7 +70,7 @@ def _hdcat_beside(plugins, *args) -> subprocess.CompletedProcess:
     env.pop("HDCAT_CONFIG", None)
     env.pop("HDCAT_SEARCH_URL", None)
     return subprocess.run(
-        [sys.executable, "-c", "from hdcat.web.cli import run; run()", *args],
+        [*HDCAT, *args],
         env=env,
         cwd=plugins,
         capture_output=True,

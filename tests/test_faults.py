@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, require_service
+from tests.conftest import HDCAT, ROOT, require_service
 
 SAMPLES = ROOT / "harvesters" / "samples" / "consortium"
 
@@ -49,9 +48,7 @@ def test_a_full_disk_fails_the_sources_clearly_and_keeps_the_last_good_data(tmp_
     def hdcat(*args):
         return subprocess.run(
             [
-                sys.executable,
-                "-c",
-                "from hdcat.web.cli import run; run()",
+                *HDCAT,
                 "--config",
                 str(tmp_path / "hdcat.toml"),
                 *args,

@@ -13,14 +13,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import LocalHospital, fresh_store_url, require_service
+from tests.conftest import HDCAT, LocalHospital, fresh_store_url, require_service
 from tests.test_service import SAMPLES, Server, _env, hdcat, wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -97,9 +96,7 @@ class Worker:
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-c",
-                    "from hdcat.web.cli import run; run()",
+                    *HDCAT,
                     "--config",
                     str(folder / "hdcat.toml"),
                     "worker",
@@ -178,9 +175,7 @@ def _enqueue(tmp_path, env, *sources: str) -> subprocess.Popen:
     waits; beside a server, the server enqueues."""
     return subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            "from hdcat.web.cli import run; run()",
+            *HDCAT,
             "--config",
             str(tmp_path / "hdcat.toml"),
         ]
@@ -222,8 +217,7 @@ def test_two_workers_share_one_run_and_harvest_each_source_once(tmp_path, queue_
         # (both at once: each is a process start-up of seconds)
         trails = [
             subprocess.Popen(
-                [sys.executable, "-c", "from hdcat.web.cli import run; run()", "--config"]
-                + [str(w.folder / "hdcat.toml"), "audit", "list", "--size", "50"],
+                [*HDCAT, "--config"] + [str(w.folder / "hdcat.toml"), "audit", "list", "--size", "50"],
                 cwd=w.folder,
                 env={**env, "HDCAT_DATA_DIR": str(w.folder / "var")},
                 stdout=subprocess.PIPE,

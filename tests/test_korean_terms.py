@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import HDCAT
+
 SAMPLES = Path(__file__).resolve().parents[1] / "harvesters" / "samples" / "consortium"
 SAMPLE = SAMPLES / "haneul" / "catalog.ttl"
 TEXTS = ["폐암 환자의 코호트", "심부전으로 입원한 환자", "당뇨망막병증 OCT 영상", "급성골수성백혈병 registry"]
@@ -86,8 +88,7 @@ def test_a_new_servers_first_searches_need_no_model(tmp_path):
     env.pop("HDCAT_STORE", None)
     env.pop("HDCAT_SEARCH_URL", None)
     harvest = subprocess.run(
-        [sys.executable, "-c", "from hdcat.web.cli import run; run()", "harvest", f"dcat:{SAMPLE}"]
-        + ["--hospital", "haneul"],
+        [*HDCAT, "harvest", f"dcat:{SAMPLE}"] + ["--hospital", "haneul"],
         capture_output=True,
         text=True,
         timeout=300,

@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import UTC
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, LocalHospital
+from tests.conftest import HDCAT, ROOT, LocalHospital
 
 SAMPLES = ROOT / "harvesters" / "samples" / "consortium"
 pytestmark = pytest.mark.timeout(300)
@@ -48,9 +47,7 @@ def _env(folder: Path, **extra) -> dict:
 def hdcat(folder: Path, *args, env=None, timeout=240) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            sys.executable,
-            "-c",
-            "from hdcat.web.cli import run; run()",
+            *HDCAT,
             "--config",
             str(folder / "hdcat.toml"),
             *args,
@@ -85,9 +82,7 @@ class Server:
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-c",
-                    "from hdcat.web.cli import run; run()",
+                    *HDCAT,
                     "--config",
                     str(folder / "hdcat.toml"),
                     "serve",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +19,7 @@ from hdcat.catalog.accounts import Accounts
 from hdcat.catalog.config import load_settings
 from hdcat.catalog.errors import ConfigError
 
-from tests.conftest import csrf_token, fresh_database, postgres_url
+from tests.conftest import HDCAT, csrf_token, fresh_database, postgres_url
 from tests.test_service import Server, _env, write_config
 
 pytestmark = pytest.mark.timeout(300)
@@ -35,8 +34,7 @@ def state_url():
 
 def hdcat(folder, env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "from hdcat.web.cli import run; run()", "--config", str(folder / "hdcat.toml")]
-        + list(args),
+        [*HDCAT, "--config", str(folder / "hdcat.toml")] + list(args),
         cwd=folder,
         env=env,
         input=stdin,
