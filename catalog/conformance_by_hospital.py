@@ -9,6 +9,7 @@ an anonymous reader's overview leaves out consortium-only datasets.
 
 from __future__ import annotations
 
+from hdcat.catalog.iris import iri_tail
 from hdcat.ontology import hospitals, sparql_prefixes
 from marshmallow import Schema, fields
 
@@ -95,7 +96,7 @@ def _titles(catalog, iris: list[str]) -> dict:
         if row.title is not None:
             title[row.title.language or "en"] = str(row.title)
         if row.theme is not None and area is None:
-            found[str(row.d)] = (title, str(row.theme).rsplit("/", 1)[-1])
+            found[str(row.d)] = (title, iri_tail(row.theme))
     return found
 
 

@@ -30,6 +30,7 @@ from hdcat.catalog.graph_diff import diff, write_graphs
 from hdcat.catalog.iris import (
     conformance_graph_iri,
     hidden_conformance_graph_iri,
+    iri_tail,
     source_graph_iri,
     source_graphs,
 )
@@ -276,7 +277,7 @@ class Conformance:
                     r["missing"] = sorted(m.split(" ")[0] for m in messages if m.endswith("element missing"))
                     r["wrong"] = sorted(m for m in messages if not m.endswith("element missing"))
                 if declared or r["score"] >= SUGGEST_AT:
-                    source_name = str(g[0]).rsplit("/", 1)[-1]  # the first of the sources that publish it
+                    source_name = iri_tail(g[0])  # the first of the sources that publish it
                     results.append(
                         dict(
                             r,

@@ -19,6 +19,7 @@ from hdcat.catalog.graph_rows import CATALOGUE_KEYS, DATASET_AREAS_KEPT, DATASET
 from hdcat.catalog.holdings import UNCLASSIFIED, with_area
 from hdcat.catalog.iris import (
     consortium_graph_prefix,
+    iri_tail,
     reference_graph_iri,
     safe_iri,
     source_graphs,
@@ -553,10 +554,10 @@ class Datasets:
             "source": source_of(graph_name),
             "graph": str(graph_name),
             "visibility": visibility_of(self.base, graph_name),
-            "hospital": str(hospital).rsplit("/", 1)[-1] if hospital is not None else None,
+            "hospital": iri_tail(hospital) if hospital is not None else None,
             "local_id": str(local_id) if local_id is not None else None,
             "run": str(run) if run is not None else None,
-            "run_id": str(run).rsplit("/", 1)[-1] if run is not None else None,
+            "run_id": iri_tail(run) if run is not None else None,
             "first_seen": str(src.value(rec, DCT.issued)) if run is not None else None,
             "last_changed": str(src.value(rec, DCT.modified)) if run is not None else None,
         }
@@ -618,7 +619,7 @@ class Datasets:
         by_area: Counter = Counter()
         matrix: dict = defaultdict(Counter)
         for (h, theme), n in Counter((h, theme) for h, theme, _ in in_area).items():
-            h, area = h.rsplit("/", 1)[-1], theme.rsplit("/", 1)[-1] if theme else "unclassified"
+            h, area = iri_tail(h), iri_tail(theme) if theme else "unclassified"
             matrix[h][area] += n
             by_area[area] += n
         whole_once, once_by_hospital = _areas_once(in_area, of_hospital)
@@ -654,7 +655,7 @@ class Datasets:
         for named in in_parts(f"<{ds}>" for ds in dict.fromkeys(wanted)):
             q = HOSPITALS_OF.format(datasets=named, visible=visible_graphs_filter(self.base, members))
             for ds, h in self.store.select_text(q):
-                found[ds].append(h.rsplit("/", 1)[-1])
+                found[ds].append(iri_tail(h))
         return {ds: sorted(hs) for ds, hs in found.items()}
 
     def catalogue_ids(self) -> dict:
@@ -731,7 +732,7 @@ class MatchKeys(NamedTuple):
     def hold(self, local: str, hospital: str, ident: str | None) -> None:
         """A dataset's keys (short id, short id without its hospital's prefix, the publisher's identifier,
         each in lower case) from its (short id, hospital IRI, identifier or None) row."""
-        h = hospital.rsplit("/", 1)[-1]
+        h = iri_tail(hospital)
         keys = [(h, local.lower()), (h, local.removeprefix(h + "-").lower())]
         if ident:
             keys.append((h, ident.lower()))
@@ -768,14 +769,14 @@ def _areas_once(in_area, of_hospital) -> tuple[Counter, dict[str, Counter]]:
     column: dict = {}
     for _, theme, ds in in_area:
         if theme:
-            area = tails.get(theme) or tails.setdefault(theme, theme.rsplit("/", 1)[-1])
+            area = tails.get(theme) or tails.setdefault(theme, iri_tail(theme))
             column[ds] = with_area(column.get(ds), area)
     by_hospital: dict = defaultdict(Counter)
     whole: Counter = Counter()
     counted = set()
     for h, ds in of_hospital:
         area = column.get(ds, UNCLASSIFIED)
-        by_hospital[h.rsplit("/", 1)[-1]][area] += 1
+        by_hospital[iri_tail(h)][area] += 1
         if ds not in counted:
             counted.add(ds)
             whole[area] += 1

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hdcat.catalog.errors import Conflict, Invalid, NotFound
-from hdcat.catalog.iris import short_hash
+from hdcat.catalog.iris import iri_tail, short_hash
 from hdcat.catalog.schemas import bounded_json
 from hdcat.ontology import (
     ADMS,
@@ -334,7 +334,7 @@ def from_graph(g: Graph, iri: URIRef) -> dict:
                         _read_code(g, v)
                         for v in sorted(
                             g.objects(node, HDCAT.permittedValue),
-                            key=lambda v: int(str(v).rsplit("/", 1)[-1]),
+                            key=lambda v: int(iri_tail(v)),
                         )
                     ],
                     "required": bool(
@@ -353,9 +353,9 @@ def from_graph(g: Graph, iri: URIRef) -> dict:
         "status": STATUS_OF.get(g.value(iri, ADMS.status), "draft"),
         "title": _read_texts(g, iri, DCT.title),
         "description": _read_texts(g, iri, DCT.description),
-        "disease_area": str(theme).rsplit("/", 1)[-1] if theme is not None else "other",
+        "disease_area": iri_tail(theme) if theme is not None else "other",
         "keywords": sorted(str(k) for k in g.objects(iri, DCAT.keyword)),
-        "hospital": str(publisher).rsplit("/", 1)[-1] if publisher is not None else None,
+        "hospital": iri_tail(publisher) if publisher is not None else None,
         "created": _opt(g.value(iri, DCT.created)),
         "modified": _opt(g.value(iri, DCT.modified)),
         "issued": _opt(g.value(iri, DCT.issued)),
@@ -368,7 +368,7 @@ def from_graph(g: Graph, iri: URIRef) -> dict:
 def _notation(concept) -> str | None:
     if concept is None:
         return None
-    tail = str(concept).rsplit("/", 1)[-1]
+    tail = iri_tail(concept)
     return next((n for n in CODING_SYSTEMS if n.lower().replace(" ", "-") == tail), tail)
 
 

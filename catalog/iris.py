@@ -27,6 +27,13 @@ def short_hash(text: str, length: int = 10) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
 
 
+def iri_tail(iri) -> str:
+    """The last path segment of an IRI hdcat minted (a hospital, a disease area, a run, a source's graph):
+    no parsing, unlike `last_segment`, as listings and the home page's figures ask it once a row, a
+    million times at 1,000,000 datasets."""
+    return str(iri).rsplit("/", 1)[-1]
+
+
 def last_segment(iri: str) -> str:
     """The most specific part of an IRI: fragment, else last path segment, else host."""
     parts = urlsplit(iri)

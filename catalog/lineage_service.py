@@ -29,7 +29,7 @@ from hdcat.catalog import lineage_snapshot, snapshot_file
 from hdcat.catalog.config import Settings
 from hdcat.catalog.errors import Invalid
 from hdcat.catalog.graph_rows import DERIVATIONS_KEPT, READ_WHOLE_ABOVE
-from hdcat.catalog.iris import consortium_graph_prefix, lineage_graph_iri, source_graph_prefix
+from hdcat.catalog.iris import consortium_graph_prefix, iri_tail, lineage_graph_iri, source_graph_prefix
 from hdcat.catalog.lineage import LineageGraph
 from hdcat.catalog.marquez import MarquezView
 from hdcat.catalog.openlineage import (
@@ -477,8 +477,8 @@ class Lineage:
 
     def _add_derivations(self, graph: LineageGraph) -> None:
         for d, did, src, sid, dh, sh in self._harvested_derivations():
-            src_node = node_id("dataset", sh.rsplit("/", 1)[-1], sid)
-            dst_node = node_id("dataset", dh.rsplit("/", 1)[-1], did)
+            src_node = node_id("dataset", iri_tail(sh), sid)
+            dst_node = node_id("dataset", iri_tail(dh), did)
             graph.add_derivation(
                 src_node, dst_node, _catalogue_node(src_node, sid, src), _catalogue_node(dst_node, did, d)
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from hdcat.catalog.errors import NotFound
-from hdcat.catalog.iris import runs_graph_iri, source_graph_iri
+from hdcat.catalog.iris import iri_tail, runs_graph_iri, source_graph_iri
 from hdcat.catalog.runs import HarvestRun
 from hdcat.ontology import HDCAT, sparql_prefixes
 from rdflib import URIRef
@@ -129,7 +129,7 @@ class RunLog:
                 "source": str(row.source),
                 "kind": str(row.kind),
                 "location": str(row.location),
-                "hospital": str(row.hospital).rsplit("/", 1)[-1],
+                "hospital": iri_tail(row.hospital),
                 "started": str(row.started),
                 "ended": str(row.ended) if row.ended else None,
                 "status": str(row.status) if row.status else None,

@@ -11,7 +11,7 @@ so in a warning, so a steward can settle it at the source.
 
 from __future__ import annotations
 
-from hdcat.catalog.iris import consortium_graph_prefix, source_graph_prefix
+from hdcat.catalog.iris import consortium_graph_prefix, iri_tail, source_graph_prefix
 from hdcat.catalog.values_blocks import in_parts
 from hdcat.ontology import DCAT, DCT, HDCAT, sparql_prefixes
 from rdflib import BNode, Literal, URIRef
@@ -45,7 +45,7 @@ ELSEWHERE = (
 
 def source_of(graph_name) -> str:
     """The source a graph belongs to: `…/graph/source/{name}` and `…/graph/consortium/{name}` are `name`'s."""
-    return str(graph_name).rsplit("/", 1)[-1]
+    return iri_tail(graph_name)
 
 
 def source_order(base: str, graph_name) -> tuple:
