@@ -478,6 +478,10 @@ def run_worker(argv: list[str]) -> None:
     elif name in ("tantivy", "tantivy_kiwi"):
         n, changed = int(rest[0]), frozenset(json.loads(rest[1]))
         seconds = worker_tantivy(n, changed, rest[2], kiwi=name == "tantivy_kiwi")
+    elif name == "bulk_load_kiwi":  # both engines' share of a first harvest, one after the other
+        folder, store_dir, n, index_dir = rest
+        seconds = worker_bulk_load(folder, store_dir)
+        seconds += worker_tantivy(int(n), frozenset(), index_dir, kiwi=True)
     elif name == "sparql":
         seconds = worker_sparql(*rest)
     elif name == "setup":
@@ -616,6 +620,16 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
         "pyoxigraph bulk_load",
         prepare=fresh(oxi),
     )
+    # the command also analyses and indexes every dataset's text: the engines' own time for both
+    shutil.rmtree(oxi, ignore_errors=True)
+    rows[-1]["floor2"] = measure(
+        worker_cmd("bulk_load_kiwi", str(source), oxi, str(n), str(base / "floor-first-index")),
+        env,
+        base,
+        timeout,
+        logs / "bulk-load-kiwi.log",
+    )
+    rows[-1]["floor2_label"] = "pyoxigraph bulk_load, then kiwipiepy on the text and tantivy"
     if first.ok:
         step(
             "re-harvest, unchanged",
@@ -740,6 +754,11 @@ def shares(all_rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def times(ratio: float) -> str:
+    """A ratio to its floor: one decimal below 10, where the goals (≤ 3×) are."""
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
+
+
 def table(all_rows: list[dict], sizes: list[int]) -> str:
     lines = [
         "| work | N | seconds | peak MiB | floor | floor seconds | floor peak MiB | ratio |",
@@ -751,7 +770,7 @@ def table(all_rows: list[dict], sizes: list[int]) -> str:
             seconds = fmt_seconds(s, inner=True)
             lines.append(f"| {r['work']} | {r['n']:,} | {seconds} | {s.peak_mib:.0f} | – | – | – | – |")
             continue
-        ratio = f"{s.seconds / f.inner:.0f}×" if s.ok and f is not None and f.ok and f.inner else "–"
+        ratio = times(s.seconds / f.inner) if s.ok and f is not None and f.ok and f.inner else "–"
         lines.append(
             f"| {r['work']} | {r['n']:,} | {fmt_seconds(s)} | {s.peak_mib:.0f} | "
             f"{r.get('floor_label', '–')} | "
@@ -761,9 +780,10 @@ def table(all_rows: list[dict], sizes: list[int]) -> str:
         )
         f2 = r.get("floor2")
         if f2 is not None:
-            ratio = f"{s.seconds / f2.inner:.0f}×" if s.ok and f2.ok and f2.inner else "–"
+            ratio = times(s.seconds / f2.inner) if s.ok and f2.ok and f2.inner else "–"
             lines.append(
-                f"| ″ (second floor) | {r['n']:,} | | | kiwipiepy on the text, then tantivy | "
+                f"| ″ (second floor) | {r['n']:,} | | | "
+                f"{r.get('floor2_label', 'kiwipiepy on the text, then tantivy')} | "
                 f"{fmt_seconds(f2, inner=True)} | {f2.peak_mib:.0f} | {ratio} |"
             )
     text = "\n".join(lines) + shares(all_rows)
