@@ -114,25 +114,64 @@ def test_it_is_not_armed_behind_another_exit_handler(tmp_path):
     assert (tmp_path / "teardown-ran").exists()
 
 
-def test_the_console_script_arms_it_and_keeps_each_commands_status_and_output(tmp_path):
-    """What the installed `hdcat` runs, against the command line run without it."""
+#: a probe loaded at every start (sitecustomize): its object's __del__ runs in a teardown, and only there
+PROBE = """
+import os
+class Noted:
+    def __del__(self, _open=open, _os=os):
+        _open(_os.environ["PROBE_OUT"], "w").close()
+kept = Noted()
+"""
 
+
+def test_the_installed_hdcat_skips_the_teardown_and_keeps_each_commands_status_and_output(tmp_path):
+    """The `hdcat` script beside this interpreter (what a user runs), against the command line run without
+    the quick exit: the same status and output, and only the script skips the teardown."""
+    installed = Path(sys.executable).parent / "hdcat"
+    assert installed.exists(), f"{installed}: the test command installs hdcat into this environment"
+    assert "hdcat.web.console_script" in installed.read_text()
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(PROBE)
     clean = {name: value for name, value in os.environ.items() if not name.startswith("HDCAT_")}
+    env = {**clean, "HDCAT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200", "PYTHONPATH": str(probe)}
 
-    def run(entry, *args):
-        return subprocess.run(
-            [sys.executable, "-c", f"from hdcat.web.{entry} import run; run()", *args],
+    def run(command, *args, marker):
+        marker.unlink(missing_ok=True)
+        result = subprocess.run(
+            [*command, *args],
             cwd=tmp_path,
             capture_output=True,
             text=True,
             timeout=120,
-            env={**clean, "HDCAT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200"},
+            env={**env, "PROBE_OUT": str(marker)},
         )
+        return result, marker.exists()
 
+    as_hdcat = "import sys; sys.argv[0] = 'hdcat'; from hdcat.web.cli import run; run()"  # click names it
+    usual_command = [sys.executable, "-c", as_hdcat]
     for args, status in ((("--version",), 0), (("sources",), 0), (("no-such-command",), 2), (("--help",), 0)):
-        quick, usual = run("console_script", *args), run("cli", *args)
+        quick, quick_teardown = run([str(installed)], *args, marker=tmp_path / "quick")
+        usual, usual_teardown = run(usual_command, *args, marker=tmp_path / "usual")
         assert quick.returncode == usual.returncode == status, quick.stderr
         assert quick.stdout == usual.stdout and quick.stderr == usual.stderr
-    assert "hanbit-dcat" in run("console_script", "sources").stdout
-    script = (ROOT / "pyproject.toml").read_text()
-    assert 'hdcat = "hdcat.web.console_script:run"' in script
+        assert usual_teardown and not quick_teardown, args  # the probe works, and the script skipped it
+    assert "hanbit-dcat" in run([str(installed)], "sources", marker=tmp_path / "quick")[0].stdout
+
+
+def test_a_write_that_fails_at_the_end_ends_the_usual_way(tmp_path):
+    """The last of a command's output can fail only when it is flushed at the end (a full disk): that
+    end then reports it and exits with 120, as Python does, rather than 0 with the output cut short."""
+    code = """
+        import sys
+        from hdcat.web import quick_exit
+        quick_exit.arm()
+        print("x" * 100)  # block-buffered: written at the end
+        quick_exit.finish(0)
+    """
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        command = [sys.executable, "-c", textwrap.dedent(code)]
+        result = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, env=env)
+    assert result.returncode == 120, result.stderr
+    assert "No space left on device" in result.stderr

@@ -280,6 +280,7 @@ def export(obj: Context, fmt, output):
     try:
         if output == "-":
             catalog.store.dump(sys.stdout.buffer, rdflib_name)
+            sys.stdout.buffer.flush()  # a full disk or a closed pipe is the command's error, not the exit's
         else:
             with open(output, "wb") as fh:
                 catalog.store.dump(fh, rdflib_name)
