@@ -46,8 +46,7 @@ def _seen(store) -> dict:
 
 
 def test_a_first_write_is_shown_whole_with_its_run_record(tmp_path, monkeypatch):
-    monkeypatch.setattr(oxigraph_loads, "LOAD_BATCH", 100)  # nine parts, two flushes between them
-    monkeypatch.setattr(oxigraph_loads, "FLUSH_EVERY", 400)
+    monkeypatch.setattr(oxigraph_loads, "LOAD_BATCH", 100)  # nine parts, each by the bulk loader
     store = open_store(f"oxigraph:{tmp_path / 'store'}")
     try:
         run = Graph()

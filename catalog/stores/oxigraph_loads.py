@@ -2,18 +2,20 @@
 
 An Oxigraph transaction holds everything it writes in memory until it commits: about 2 KB a quad, so
 a first harvest of 20,000 datasets (1.5 million quads) held 1.3 GiB more for its write alone, and
-100,000 datasets would need some 14 GB. So a first write goes in transactions of `LOAD_BATCH` quads,
-with the store's write buffers flushed every `FLUSH_EVERY`, and the graphs it fills are *hidden* until
-the last part is in: marked in the store's default graph (`<graph> hdcat:loading true`) and in the
-process, every read that is not by graph name leaves them out (`Hidden.query_args`), and they appear in
-one small transaction that removes the mark with the run record. Readers see no source, then the whole
-source. A load that fails is removed in parts; one cut short by a crash is found by its mark when the
-store opens again and removed then (`recover`).
+100,000 datasets would need some 14 GB. So a first write goes in parts of `LOAD_BATCH` quads, and the
+graphs it fills are *hidden* until the last part is in: marked in the store's default graph (`<graph>
+hdcat:loading true`) and in the process, every read that is not by graph name leaves them out
+(`Hidden.query_args`), and they appear in one small transaction that removes the mark with the run
+record. Readers see no source, then the whole source. A load that fails is removed in parts; one cut short
+by a crash is found by its mark when the store opens again and removed then (`recover`).
 
-Oxigraph's bulk loader was measured for this too (README, "A first write in parts, out of sight"): it
-wrote the same quads three to four times faster, but subject lookups on what it wrote were 35-50 %
-slower afterwards, on every page, conformance pass and re-harvest that reads the source, and
-`Store.optimize()` did not rewrite its files.
+Since the graphs are out of sight until shown, a part needs no transaction of its own: each is written by
+Oxigraph's bulk loader (`Store.bulk_extend`, files written beside the store and added to it), 2.8 times
+faster than a transaction in bench/bulk_write_bench.py, with no slower lookups afterwards (README, "A first
+write in parts, out of sight"; on 2026-12-03 they had measured 35-50 % slower, which no longer holds). The
+bulk loader is not atomic and its results "might get weird" if data is deleted while it runs: every write
+to the store holds the store's write lock, which the first write holds from its mark to its showing, and
+only one process opens an embedded store for writing.
 """
 
 from __future__ import annotations
@@ -29,26 +31,19 @@ from hdcat.ontology import HDCAT
 
 LOADING = ox.NamedNode(str(HDCAT.loading))
 _TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
-#: quads written a transaction in a first write, and removed a transaction when a hidden graph goes (a
-#: transaction holds what it writes or deletes in memory until it commits)
+#: quads handed to the bulk loader at once in a first write (it holds a part in memory while it sorts it into
+#: files), and removed a transaction when a hidden graph goes (a transaction holds what it deletes in
+#: memory until it commits)
 LOAD_BATCH = DROP_BATCH = 50_000
-#: quads written between two flushes of the store's write buffers (about 1 KB a quad until flushed): a first
-#: harvest of 20,000 datasets peaked at 1,653 MiB flushing every 500,000 and at 1,343 every 100,000, and its
-#: write was no slower
-FLUSH_EVERY = 100_000
 
 log = logging.getLogger("hdcat.store")
 
 
 def write_in_parts(native: ox.Store, quads: Iterator) -> None:
-    """`quads` in transactions of LOAD_BATCH, the write buffers flushed every FLUSH_EVERY."""
-    unflushed = 0
+    """`quads` in parts of LOAD_BATCH, each by the bulk loader (the caller holds the store's write lock and
+    keeps the graphs hidden until they are whole)."""
     while part := list(islice(quads, LOAD_BATCH)):
-        native.extend(part)
-        unflushed += len(part)
-        if unflushed >= FLUSH_EVERY:
-            native.flush()
-            unflushed = 0
+        native.bulk_extend(part)
 
 
 def mark(name) -> ox.Quad:
