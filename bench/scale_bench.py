@@ -33,7 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from copies import copy_source  # noqa: E402  (bench/copies.py, a sibling)
+import fuseki_bulk  # noqa: E402  (bench/fuseki_bulk.py, a sibling)
+import pyoxigraph as ox  # noqa: E402
+from copies import copy_source, renamed, source_quads  # noqa: E402  (bench/copies.py, a sibling)
 from hdcat.catalog.config import Settings, SourceConfig  # noqa: E402
 from hdcat.catalog.migrate import migrate  # noqa: E402
 from hdcat.catalog.service import Catalog  # noqa: E402
@@ -92,9 +94,14 @@ def fuseki_rss() -> int | None:
 
 
 # ---- filling the stores ---------------------------------------------------------------------------
-def fill_embedded(folder: Path, n: int, dump: bool = True) -> dict:
+def fuseki_heap() -> str:
+    return os.environ.get("HDCAT_FUSEKI_HEAP", "4g")
+
+
+def fill_embedded(folder: Path, n: int, dump: bool | str = True) -> dict:
     """Harvest the real source once, copy it up to about n datasets; (datasets, seconds). `dump`: also write
-    the catalogue as N-Quads for Fuseki (about 25 GB at 1,000,000 datasets, so only when Fuseki is measured).
+    the catalogue as N-Quads for Fuseki (about 25 GB at 1,000,000 datasets, so only when Fuseki is measured),
+    or with "tdbloader" load it into a TDB2 database of its own by Jena's bulk loader (bench/fuseki_bulk.py).
     Also times the harvest of a second real source into the empty store, the baseline of the same harvest
     into the full one (`measure`)."""
     cat = Catalog(Settings(store_url=f"oxigraph:{folder / 'store'}", data_dir=folder / "var-fill"))
@@ -110,13 +117,32 @@ def fill_embedded(folder: Path, n: int, dump: bool = True) -> dict:
         finally:
             empty.close()
         graph = next(g for g in cat.store.graph_names() if "/graph/source/" in str(g))
-        per_copy = copy_source(cat, graph, 0)
+        quads_one, per_copy = source_quads(cat.store.native, graph)
         copies = max(0, n // per_copy - 1)
+        nq = folder / "catalogue.nq"
+        loaded = {}
+        if dump == "tdbloader":  # the copies go to Jena's loader only: the embedded store keeps one source
+            quads = len(cat.store) + copies * len(quads_one)
+
+            def write(out) -> None:
+                cat.store.dump(out, "nquads")
+                for k in range(copies):
+                    ox.serialize(renamed(quads_one, graph, k), out, ox.RdfFormat.N_QUADS)
+
+            log(f"{quads:,} quads: writing them into Jena's bulk loader")
+            loaded = fuseki_bulk.load_offline(write, folder / "tdb2", heap=fuseki_heap(), log=log)
+            return {
+                **loaded,
+                "datasets": (copies + 1) * per_copy,
+                "quads": quads,
+                "harvest_one_s": harvested,
+                "second_into_empty_s": into_empty,
+                "copy_s": 0.0,
+            }
         t = time.perf_counter()
         copy_source(cat, graph, copies)
         copied = time.perf_counter() - t
         quads = len(cat.store)
-        nq = folder / "catalogue.nq"
         if dump:
             with nq.open("wb") as out:
                 cat.store.dump(out, "nquads")
@@ -283,19 +309,32 @@ def summarise(
         f"### {fill['datasets']:,} datasets ({fill['quads']:,} quads)",
         "",
         f"Filled by harvesting one real source ({fill['harvest_one_s']:.1f} s) and copying it "
-        f"({fill['copy_s']:.1f} s, pyoxigraph bulk writes)."
+        + (
+            "under new IRIs straight into Jena's loader (the embedded store holds the one source only, so "
+            "only Fuseki is measured)."
+            if "load_s" in fill
+            else f"({fill['copy_s']:.1f} s, pyoxigraph bulk writes)."
+        )
         + (
             f" Moved to Fuseki by `hdcat migrate` in {fus['migrate_s']:.1f} s (every graph counted on both "
             f"sides) against {fus['gsp_floor_s']:.1f} s for one Graph Store POST of the same N-Quads "
             f"({fus['migrate_s'] / fus['gsp_floor_s']:.1f}×)."
-            if fus and fus["migrate_s"] is not None
+            if fus and fus.get("migrate_s") is not None
             else ""
         )
         + (
             f" Put into Fuseki by one Graph Store POST of the embedded store's N-Quads dump "
             f"({fus['gsp_floor_s']:.1f} s; Fuseki then counted {fus['quads']:,} quads, the default graph's "
             "bookkeeping aside; not migrated: above --migrate-max)."
-            if fus and fus["migrate_s"] is None
+            if fus and fus.get("migrate_s", 0) is None
+            else ""
+        )
+        + (
+            f" Put into Fuseki by Jena's offline bulk loader (`tdb2.tdbloader --loader=parallel`, "
+            f"the N-Quads read through a pipe): {fill['load_s']:.1f} s, "
+            f"{fill['quads'] / fill['load_s']:,.0f} quads a second; Fuseki then counted "
+            f"{fus['quads']:,} quads."
+            if fus and "load_s" in fill
             else ""
         ),
         "",
@@ -368,6 +407,14 @@ def main() -> None:
         default=20000,
         help="fill Fuseki with `hdcat migrate` up to this size; above it with one Graph Store POST alone",
     )
+    ap.add_argument(
+        "--fuseki-load",
+        choices=["post", "tdbloader"],
+        default="post",
+        help="post: into the running Fuseki of --fuseki; tdbloader: Jena's offline bulk loader into a "
+        "database of its own, then a Fuseki of its own on it (no --fuseki needed; for 1,000,000 datasets)",
+    )
+    ap.add_argument("--stores", default="embedded,fuseki", help="which stores to measure")
     ap.add_argument("--out")
     args = ap.parse_args()
     from lineage_bench import generate  # bench/lineage_bench.py
@@ -378,25 +425,38 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             log(f"N={n}: filling the embedded store")
-            fuseki_too = bool(args.fuseki) and n <= args.fuseki_max
-            fill = fill_embedded(folder, n, dump=fuseki_too)
+            bulk = args.fuseki_load == "tdbloader"
+            fuseki_too = (bulk or bool(args.fuseki)) and n <= args.fuseki_max
+            fill = fill_embedded(folder, n, dump=("tdbloader" if bulk else True) if fuseki_too else False)
             fus = None
-            if fuseki_too:
+            server = None
+            fuseki_url = args.fuseki
+            if fuseki_too and bulk:
+                log(f"N={n}: loaded in {fill['load_s']:.0f} s; starting a Fuseki on it")
+                fuseki_url, server = fuseki_bulk.serve(folder / "tdb2", heap=fuseki_heap())
+                store = open_store(fuseki_url)
+                fus = {"quads": len(store)}
+                store.close()
+            elif fuseki_too:
                 log(f"N={n}: {fill['quads']:,} quads; moving them to Fuseki")
                 fus = fill_fuseki(folder, args.fuseki, fill["nquads"], n <= args.migrate_max)
             lineage = generate(args.events * 2, args.events, args.events * 20, 42)
             stores = [("embedded", f"oxigraph:{folder / 'store'}")] + (
-                [("fuseki", args.fuseki)] if fus else []
+                [("fuseki", fuseki_url)] if fus else []
             )
+            stores = [s for s in stores if s[0] in args.stores.split(",")]
             results = []
             for kind, url in stores:
                 log(f"N={n}: measuring {kind}")
                 results.append(in_child(kind, url, folder, args, lineage["events"], lineage["dataset_ids"]))
             disk = {"embedded": du(folder / "store")}
             if fus:
-                disk["fuseki"] = du(fuseki_dir())
+                disk["fuseki"] = du(folder / "tdb2") if server else du(fuseki_dir())
+            jvm = (fuseki_bulk.rss(server) if server else fuseki_rss()) if fus else None
+            if server:
+                fuseki_bulk.stop(server)
             log(f"N={n}: {json.dumps({'fill': fill, 'results': results, 'disk': disk}, default=str)}")
-            lines += summarise(n, fill, fus, results, disk, fuseki_rss() if fus else None)
+            lines += summarise(n, fill, fus, results, disk, jvm)
             (folder / "catalogue.nq").unlink(missing_ok=True)
     head = [
         "# Scale: the catalogue on the embedded store and on Fuseki",
