@@ -84,6 +84,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "years_covered": ("holdings", "years_covered"),
     # iris.py
     "dataset_iri": ("iris", "dataset_iri"),
+    "iri_tail": ("iris", "iri_tail"),
     "last_segment": ("iris", "last_segment"),
     "short_hash": ("iris", "short_hash"),
     "slugify": ("iris", "slugify"),

@@ -23,6 +23,7 @@ from hdcat.catalog import (
     HdcatError,
     Invalid,
     NotFound,
+    iri_tail,
     to_csv,
     to_json_schema,
 )
@@ -336,7 +337,7 @@ def page(def_id: str, version: str):
     record = defs.get(def_id, version, drafts=members)
     others = defs.all_of(def_id, drafts=members)
     compare_to = request.args.get("compare") or (
-        record["revision_of"].rsplit("/", 1)[-1] if record["revision_of"] else None
+        iri_tail(record["revision_of"]) if record["revision_of"] else None
     )
     change = None
     if compare_to and compare_to != version:
@@ -376,7 +377,7 @@ def declared_versions(record: dict) -> list[dict]:
         except NotFound:
             continue
         if found["status"] == "deprecated":
-            newer = found["replaced_by"].rsplit("/", 1)[-1] if found["replaced_by"] else None
+            newer = iri_tail(found["replaced_by"]) if found["replaced_by"] else None
             out.append({"id": def_id, "version": version, "title": found["title"], "replaced_by": newer})
     return out
 

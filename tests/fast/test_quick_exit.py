@@ -12,6 +12,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: a probe loaded at every start (sitecustomize): its object's __del__ runs in a teardown (which clears
+#: `open` and `os` first, hence the defaults), and only there
+PROBE = """
+import os
+class Noted:
+    def __del__(self, _open=open, _os=os):
+        _open(_os.environ["PROBE_OUT"], "w").close()
+kept = Noted()
+"""
+
+
+def probed(tmp_path: Path) -> dict:
+    """This environment with the probe loaded at start; it leaves `teardown-ran` in tmp_path (PROBE_OUT)."""
+    probe = tmp_path / "probe"
+    probe.mkdir(exist_ok=True)
+    (probe / "sitecustomize.py").write_text(PROBE)
+    return {**os.environ, "PYTHONPATH": str(probe), "PROBE_OUT": str(tmp_path / "teardown-ran")}
+
+
 def python(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
@@ -19,6 +38,7 @@ def python(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=60,
+        env=probed(tmp_path),
     )
 
 
@@ -29,11 +49,6 @@ LEFT_BEHIND = """
     print("armed", quick_exit.arm())
     import atexit, logging, threading, time
 
-    class Noted:
-        def __del__(self, _open=open):  # runs in a teardown (which clears `open` first), and only there
-            _open("teardown-ran", "w").close()
-
-    kept = Noted()
     left_open = open("left-open.txt", "w")  # buffered, never closed
     left_open.write("x" * 5000)
     logging.basicConfig(filename="log.txt", level=logging.INFO)
@@ -80,12 +95,6 @@ def test_an_uncaught_error_ends_the_usual_way(tmp_path):
     code = """
         from hdcat.web import quick_exit
         quick_exit.arm()
-
-        class Noted:
-            def __del__(self, _open=open):
-                _open("teardown-ran", "w").close()
-
-        kept = Noted()
         raise RuntimeError("broken")
     """
     result = python(code, tmp_path)
@@ -100,12 +109,6 @@ def test_it_is_not_armed_behind_another_exit_handler(tmp_path):
         import logging
         from hdcat.web import quick_exit
         print("armed", quick_exit.arm())
-
-        class Noted:
-            def __del__(self, _open=open):
-                _open("teardown-ran", "w").close()
-
-        kept = Noted()
         quick_exit.finish(0)
     """
     result = python(code, tmp_path)
@@ -114,27 +117,14 @@ def test_it_is_not_armed_behind_another_exit_handler(tmp_path):
     assert (tmp_path / "teardown-ran").exists()
 
 
-#: a probe loaded at every start (sitecustomize): its object's __del__ runs in a teardown, and only there
-PROBE = """
-import os
-class Noted:
-    def __del__(self, _open=open, _os=os):
-        _open(_os.environ["PROBE_OUT"], "w").close()
-kept = Noted()
-"""
-
-
 def test_the_installed_hdcat_skips_the_teardown_and_keeps_each_commands_status_and_output(tmp_path):
     """The `hdcat` script beside this interpreter (what a user runs), against the command line run without
     the quick exit: the same status and output, and only the script skips the teardown."""
     installed = Path(sys.executable).parent / "hdcat"
     assert installed.exists(), f"{installed}: the test command installs hdcat into this environment"
     assert "hdcat.web.console_script" in installed.read_text()
-    probe = tmp_path / "probe"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(PROBE)
-    clean = {name: value for name, value in os.environ.items() if not name.startswith("HDCAT_")}
-    env = {**clean, "HDCAT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200", "PYTHONPATH": str(probe)}
+    clean = {name: value for name, value in probed(tmp_path).items() if not name.startswith("HDCAT_")}
+    env = {**clean, "HDCAT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200"}
 
     def run(command, *args, marker):
         marker.unlink(missing_ok=True)
