@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import as_installed  # bench/as_installed.py, a sibling
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -75,6 +77,7 @@ def run(store: str, data: str, local_id: str | None, cold: bool) -> dict:
         capture_output=True,
         text=True,
         check=True,
+        env=as_installed.env(),
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
