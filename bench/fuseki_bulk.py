@@ -128,9 +128,10 @@ def serve(db: Path, heap: str = "4g", timeout: float = 600) -> tuple[str, subpro
         time.sleep(1)
 
 
-def rss(proc: subprocess.Popen) -> int | None:
+def rss(pid: int | str) -> int | None:
+    """A process's resident memory now, in bytes (None once it is gone)."""
     try:
-        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     except OSError:

@@ -84,13 +84,9 @@ def fuseki_dir() -> Path:
 def fuseki_rss() -> int | None:
     """The Fuseki JVM's resident memory now (scripts/services keeps its pid)."""
     try:
-        pid = (fuseki_dir() / "pid").read_text().strip()
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+        return fuseki_bulk.rss((fuseki_dir() / "pid").read_text().strip())
     except OSError:
         return None
-    return None
 
 
 # ---- filling the stores ---------------------------------------------------------------------------
@@ -452,7 +448,7 @@ def main() -> None:
             disk = {"embedded": du(folder / "store")}
             if fus:
                 disk["fuseki"] = du(folder / "tdb2") if server else du(fuseki_dir())
-            jvm = (fuseki_bulk.rss(server) if server else fuseki_rss()) if fus else None
+            jvm = (fuseki_bulk.rss(server.pid) if server else fuseki_rss()) if fus else None
             if server:
                 fuseki_bulk.stop(server)
             log(f"N={n}: {json.dumps({'fill': fill, 'results': results, 'disk': disk}, default=str)}")
