@@ -343,6 +343,54 @@ def test_typed_literals_and_blank_nodes_come_back_as_written(store_url):
         store.close()
 
 
+def test_a_server_graph_read_whole_is_its_rows_with_or_without_pyoxigraph(tmp_path, monkeypatch):
+    """A SPARQL server's graph is read whole as N-Triples parsed by pyoxigraph (catalog/stores/sparql.py,
+    `graph_triples`); when pyoxigraph refuses a term the server took, the SELECT rows in JSON are read
+    instead. Both give what was written: typed literals in their written forms, a language tag, a blank
+    node followed to its statements."""
+    import pyoxigraph as ox
+    from rdflib import BNode
+    from rdflib.namespace import XSD
+
+    from tests.conftest import fresh_store_url
+
+    store = open_store(fresh_store_url("fuseki", tmp_path))
+    try:
+        g, x, n, node = Graph(), URIRef("http://x/a"), URIRef("http://p/n"), BNode()
+        written = [
+            Literal("1.50", datatype=XSD.decimal),
+            Literal("07", datatype=XSD.int),
+            Literal("폐암", lang="ko"),
+        ]
+        for lit in written:
+            g.add((x, n, lit))
+        g.add((x, DCTERMS.publisher, node))
+        g.add((node, DCTERMS.title, Literal("제목")))
+        name = URIRef("http://g/whole")
+        store.replace_graph(name, g)
+
+        def as_written(triples):
+            out = set()
+            for s, p, o in triples:
+                out.add((None if isinstance(s, BNode) else s, p, None if isinstance(o, BNode) else o))
+            return out
+
+        parsed = list(store.graph_triples(name))
+        assert as_written(parsed) == as_written(g) and len(parsed) == len(g)
+        (bnode,) = [o for s, p, o in parsed if p == DCTERMS.publisher]
+        assert [(s, o) for s, p, o in parsed if p == DCTERMS.title] == [(bnode, Literal("제목"))]
+
+        def refuse(*args, **kwargs):
+            raise SyntaxError("a term pyoxigraph will not take")
+
+        monkeypatch.setattr(ox, "parse", refuse)
+        rows = list(store.graph_triples(name))
+        assert as_written(rows) == as_written(parsed) and len(rows) == len(parsed)
+        assert {str(o) for _, p, o in rows if p == n} == {"1.50", "07", "폐암"}
+    finally:
+        store.close()
+
+
 def test_a_sparql_server_that_is_down_is_named_in_a_clear_error():
     import socket
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import orjson
+import pyoxigraph as ox
 from hdcat.catalog.errors import ConfigError, StoreError
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
@@ -254,8 +255,32 @@ class SparqlStore(CatalogStore):
         return found
 
     def graph_triples(self, name: URIRef) -> Iterable[tuple]:
-        _, rows = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-        yield from self._restored(name, rows)
+        """The graph as one CONSTRUCT answered in N-Triples, parsed by pyoxigraph, each distinct term made an
+        rdflib term once: as SELECT rows in JSON (a dict a value, a new rdflib term a value) a source graph
+        of 3,000 statements took 54-74 ms to read from Fuseki, of which the request and the JSON 32 ms, and
+        a whole pass over the catalogue (the reindex) reads every graph so."""
+        body = self.http.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}", "application/n-triples"
+        )
+        try:
+            parsed = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError:  # a term the server took and pyoxigraph will not: its JSON rows, as before
+            _, rows = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+            yield from self._restored(name, rows)
+            return
+        forms = self.restorer(name)
+        made: dict = {}
+
+        def term(t):
+            found = made.get(t)
+            if found is None:
+                found = made[t] = _from_server_term(lexical_forms.to_rdflib(t))
+            return found
+
+        for triple in parsed:
+            s, p, o = term(triple.subject), term(triple.predicate), term(triple.object)
+            for original in forms.restore(triple.subject.value, p, o) if forms else (o,):
+                yield s, p, original
 
     def read_view(self, name: URIRef, about: URIRef | None = None):
         """With `about`, everything a record of that dataset reads in graph `name`, fetched in one request
