@@ -102,19 +102,20 @@ def serve(db: Path, heap: str = "4g", timeout: float = 600) -> tuple[str, subpro
     config = db.parent / f"{db.name}-fuseki.ttl"
     config.write_text(CONFIG.replace("{location}", str(db)))
     port = _free_port()
-    log = (db.parent / f"{db.name}-fuseki.log").open("w")
-    proc = _java(
-        heap,
-        "org.apache.jena.fuseki.main.cmds.FusekiMainCmd",
-        "--localhost",
-        "--port",
-        str(port),
-        "--ping",
-        "--config",
-        str(config),
-        stdout=log,
-        stderr=log,
-    )
+    log = db.parent / f"{db.name}-fuseki.log"
+    with log.open("w") as out:  # the child keeps its own copy of the file
+        proc = _java(
+            heap,
+            "org.apache.jena.fuseki.main.cmds.FusekiMainCmd",
+            "--localhost",
+            "--port",
+            str(port),
+            "--ping",
+            "--config",
+            str(config),
+            stdout=out,
+            stderr=out,
+        )
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -124,7 +125,7 @@ def serve(db: Path, heap: str = "4g", timeout: float = 600) -> tuple[str, subpro
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"Fuseki on {db} did not come up; see {log.name}")
+            raise RuntimeError(f"Fuseki on {db} did not come up; see {log}")
         time.sleep(1)
 
 
