@@ -309,26 +309,38 @@ def test_a_listing_is_sorted_once_per_commit_and_pages_are_slices_of_it(tmp_path
         cat.close()
 
 
+X, N = URIRef("http://x/a"), URIRef("http://p/n")
+
+
+def described(values: list, title) -> Graph:
+    """<X> N each of `values`, and a publisher, a blank node, with `title`: literals a server may keep by
+    value and a blank node to follow."""
+    from rdflib import BNode
+
+    g, publisher = Graph(), BNode()
+    for value in values:
+        g.add((X, N, value))
+    g.add((X, DCTERMS.publisher, publisher))
+    g.add((publisher, DCTERMS.title, title))
+    return g
+
+
 def test_typed_literals_and_blank_nodes_come_back_as_written(store_url):
     """Servers that keep values natively (Fuseki's TDB2) give canonical forms back and merge equal
     values; blank-node labels mean nothing between two requests. Every store gives back what was written,
     and a blank node read from it can be followed."""
-    from rdflib import BNode
     from rdflib.namespace import XSD
 
     store = open_store(store_url)
     try:
-        g, x, n, node = Graph(), URIRef("http://x/a"), URIRef("http://p/n"), BNode()
+        x, n = X, N
         written = [
             Literal("1.50", datatype=XSD.decimal),
             Literal("2024-01-02T03:04:05.500-00:00", datatype=XSD.dateTime),
             Literal("7", datatype=XSD.nonNegativeInteger),
             Literal("폐암", lang="ko"),
         ]
-        for lit in written:
-            g.add((x, n, lit))
-        g.add((x, DCTERMS.publisher, node))
-        g.add((node, DCTERMS.title, Literal("0.10", datatype=XSD.decimal)))
+        g = described(written, Literal("0.10", datatype=XSD.decimal))
         name = URIRef("http://g/lexical")
         store.replace_graph(name, g)
         view = store.graph(name)
@@ -356,16 +368,13 @@ def test_a_server_graph_read_whole_is_its_rows_with_or_without_pyoxigraph(tmp_pa
 
     store = open_store(fresh_store_url("fuseki", tmp_path))
     try:
-        g, x, n, node = Graph(), URIRef("http://x/a"), URIRef("http://p/n"), BNode()
+        n = N
         written = [
             Literal("1.50", datatype=XSD.decimal),
             Literal("07", datatype=XSD.int),
             Literal("폐암", lang="ko"),
         ]
-        for lit in written:
-            g.add((x, n, lit))
-        g.add((x, DCTERMS.publisher, node))
-        g.add((node, DCTERMS.title, Literal("제목")))
+        g = described(written, Literal("제목"))
         name = URIRef("http://g/whole")
         store.replace_graph(name, g)
 
