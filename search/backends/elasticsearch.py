@@ -16,6 +16,7 @@ one conformance suite checks both. Every client error becomes SearchUnavailable.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from hdcat.search.backends.base import (
 from hdcat.search.query import FACETS, FIELD_GROUPS, INTERNAL_FILTERS, Clause, SearchRequest
 
 ALIAS = "hdcat-datasets"
+log = logging.getLogger("hdcat.search")
 TEXT_FIELDS = ("t_title", "t_keywords", "t_text", "t_columns", "t_codes")
 
 
@@ -42,6 +44,8 @@ BULK_ROUNDS = 6
 #: can hang until the socket times out, so this bound, not the engine, decides how long a failover takes.
 BULK_REQUEST_SECONDS = 30
 BULK_CHUNK = 500
+#: seconds a new index waits for its replicas to start before a rebuild writes to it
+REPLICAS_SECONDS = 30
 
 
 def _transient(error: dict) -> bool:
@@ -190,7 +194,28 @@ class ElasticsearchBackend(SearchBackend):
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 100000:05d}"
         settings = {"number_of_shards": self.shards, "number_of_replicas": self.replicas}
         self._call(lambda: self._create_index(name, settings))
+        if self.replicas:
+            self._await_copies(name)
         return name
+
+    def _await_copies(self, name: str) -> None:
+        """Every replica of a new index started before the first write. A replica still being copied when its
+        primary's node stops cannot take the primary's place, so that shard's writes wait for the lost node
+        (CI saw a rebuild stall past 200 s so); an empty index's replicas start within moments. If they do not
+        within REPLICAS_SECONDS (fewer nodes than copies asked for), the write goes ahead on the primaries."""
+        health = self._call(
+            lambda: self.es.cluster.health(
+                index=name, wait_for_status="green", timeout=f"{REPLICAS_SECONDS}s", ignore=[408]
+            )
+        )
+        if health.get("status") != "green":
+            log.warning(
+                "%s: the replicas of %s are not all started after %s s (%s); writing on the primaries",
+                self.engine,
+                name,
+                REPLICAS_SECONDS,
+                health.get("status"),
+            )
 
     def _create_and_point(self) -> None:
         name = self._new_index()
