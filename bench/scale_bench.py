@@ -116,40 +116,26 @@ def fill_embedded(folder: Path, n: int, dump: bool | str = True) -> dict:
         quads_one, per_copy = source_quads(cat.store.native, graph)
         copies = max(0, n // per_copy - 1)
         nq = folder / "catalogue.nq"
-        loaded = {}
+        filled: dict = {"datasets": (copies + 1) * per_copy, "harvest_one_s": harvested}
         if dump == "tdbloader":  # the copies go to Jena's loader only: the embedded store keeps one source
-            quads = len(cat.store) + copies * len(quads_one)
+            filled["quads"] = len(cat.store) + copies * len(quads_one)
 
             def write(out) -> None:
                 cat.store.dump(out, "nquads")
                 for k in range(copies):
                     ox.serialize(renamed(quads_one, graph, k), out, ox.RdfFormat.N_QUADS)
 
-            log(f"{quads:,} quads: writing them into Jena's bulk loader")
-            loaded = fuseki_bulk.load_offline(write, folder / "tdb2", heap=fuseki_heap(), log=log)
-            return {
-                **loaded,
-                "datasets": (copies + 1) * per_copy,
-                "quads": quads,
-                "harvest_one_s": harvested,
-                "second_into_empty_s": into_empty,
-                "copy_s": 0.0,
-            }
-        t = time.perf_counter()
-        copy_source(cat, graph, copies)
-        copied = time.perf_counter() - t
-        quads = len(cat.store)
-        if dump:
-            with nq.open("wb") as out:
-                cat.store.dump(out, "nquads")
-        return {
-            "datasets": (copies + 1) * per_copy,
-            "quads": quads,
-            "harvest_one_s": harvested,
-            "second_into_empty_s": into_empty,
-            "copy_s": copied,
-            "nquads": str(nq),
-        }
+            log(f"{filled['quads']:,} quads: writing them into Jena's bulk loader")
+            filled |= fuseki_bulk.load_offline(write, folder / "tdb2", heap=fuseki_heap(), log=log)
+            filled["copy_s"] = 0.0
+        else:
+            t = time.perf_counter()
+            copy_source(cat, graph, copies)
+            filled |= {"copy_s": time.perf_counter() - t, "quads": len(cat.store), "nquads": str(nq)}
+            if dump:
+                with nq.open("wb") as out:
+                    cat.store.dump(out, "nquads")
+        return filled | {"second_into_empty_s": into_empty}
     finally:
         cat.close()
 
@@ -315,14 +301,14 @@ def summarise(
             f" Moved to Fuseki by `hdcat migrate` in {fus['migrate_s']:.1f} s (every graph counted on both "
             f"sides) against {fus['gsp_floor_s']:.1f} s for one Graph Store POST of the same N-Quads "
             f"({fus['migrate_s'] / fus['gsp_floor_s']:.1f}×)."
-            if fus and fus.get("migrate_s") is not None
+            if fus and "gsp_floor_s" in fus and fus["migrate_s"] is not None
             else ""
         )
         + (
             f" Put into Fuseki by one Graph Store POST of the embedded store's N-Quads dump "
             f"({fus['gsp_floor_s']:.1f} s; Fuseki then counted {fus['quads']:,} quads, the default graph's "
             "bookkeeping aside; not migrated: above --migrate-max)."
-            if fus and fus.get("migrate_s", 0) is None
+            if fus and "gsp_floor_s" in fus and fus["migrate_s"] is None
             else ""
         )
         + (

@@ -368,7 +368,6 @@ def test_a_server_graph_read_whole_is_its_rows_with_or_without_pyoxigraph(tmp_pa
 
     store = open_store(fresh_store_url("fuseki", tmp_path))
     try:
-        n = N
         written = [
             Literal("1.50", datatype=XSD.decimal),
             Literal("07", datatype=XSD.int),
@@ -395,7 +394,7 @@ def test_a_server_graph_read_whole_is_its_rows_with_or_without_pyoxigraph(tmp_pa
         monkeypatch.setattr(ox, "parse", refuse)
         rows = list(store.graph_triples(name))
         assert as_written(rows) == as_written(parsed) and len(rows) == len(parsed)
-        assert {str(o) for _, p, o in rows if p == n} == {"1.50", "07", "폐암"}
+        assert {str(o) for _, p, o in rows if p == N} == {"1.50", "07", "폐암"}
     finally:
         store.close()
 

@@ -268,7 +268,6 @@ class SparqlStore(CatalogStore):
             _, rows = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
             yield from self._restored(name, rows)
             return
-        forms = self.restorer(name)
         made: dict = {}
 
         def term(t):
@@ -277,10 +276,9 @@ class SparqlStore(CatalogStore):
                 found = made[t] = _from_server_term(lexical_forms.to_rdflib(t))
             return found
 
-        for triple in parsed:
-            s, p, o = term(triple.subject), term(triple.predicate), term(triple.object)
-            for original in forms.restore(triple.subject.value, p, o) if forms else (o,):
-                yield s, p, original
+        yield from self._with_originals(
+            name, ((t.subject.value, term(t.subject), term(t.predicate), term(t.object)) for t in parsed)
+        )
 
     def read_view(self, name: URIRef, about: URIRef | None = None):
         """With `about`, everything a record of that dataset reads in graph `name`, fetched in one request
@@ -296,10 +294,17 @@ class SparqlStore(CatalogStore):
         return GraphCopy(self._restored(name, rows))
 
     def _restored(self, name, rows) -> Iterable[tuple]:
+        """SELECT ?s ?p ?o rows in JSON as triples, with their literals' written forms."""
+        return self._with_originals(
+            name,
+            ((r["s"]["value"], from_json(r["s"]), from_json(r["p"]), from_json(r["o"])) for r in rows),
+        )
+
+    def _with_originals(self, name, statements) -> Iterable[tuple]:
+        """(subject as the server keeps it, s, p, o) of graph `name` as triples, each object the literal(s)
+        it was written as (`restorer`)."""
         forms = self.restorer(name)
-        for row in rows:
-            s_server = row["s"]["value"]
-            s, p, o = from_json(row["s"]), from_json(row["p"]), from_json(row["o"])
+        for s_server, s, p, o in statements:
             for original in forms.restore(s_server, p, o) if forms else (o,):
                 yield s, p, original
 
