@@ -98,6 +98,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "Registry": ("registry", "Registry"),
     "store_registry": ("registry", "stores"),
     # resources.py
+    "Converted": ("resources", "Converted"),
     "GraphCopy": ("resources", "GraphCopy"),
     "OXIGRAPH_TERMS": ("resources", "OXIGRAPH"),
     "closure": ("resources", "closure"),
@@ -107,6 +108,7 @@ _SURFACE: dict[str, tuple[str, str]] = {
     "PartialHarvest": ("source_graphs", "PartialHarvest"),
     "PartialMismatch": ("source_graphs", "PartialMismatch"),
     "closure_hash": ("source_graphs", "closure_hash"),
+    "closure_texts": ("source_graphs", "texts"),
     "for_commit": ("source_graphs", "for_commit"),
     # runs.py
     "HarvestRun": ("runs", "HarvestRun"),

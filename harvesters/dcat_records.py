@@ -31,11 +31,13 @@ from pathlib import Path
 import pyoxigraph as ox
 from hdcat.catalog import (
     OXIGRAPH_TERMS,
+    Converted,
     GraphCopy,
     HarvestRun,
     PartialHarvest,
     closure,
     closure_hash,
+    closure_texts,
     dataset_closure,
     hold_still_so_far,
     last_segment,
@@ -95,20 +97,17 @@ def next_pages(triples: list) -> list[str]:
     return sorted({o.value for _, p, o in triples if p in _NEXT and isinstance(o, ox.NamedNode)})
 
 
-class Terms:
+class Terms(Converted):
     """Oxigraph terms → rdflib terms, each distinct term once."""
 
-    def __init__(self):
-        self._done: dict = {}
+    __slots__ = ()
+    __call__ = Converted.__getitem__
 
-    def __call__(self, term):
-        found = self._done.get(term)
-        if found is None:
-            found = self._done[term] = oxigraph_to_rdflib(term)
-        return found
+    def __init__(self):
+        super().__init__(oxigraph_to_rdflib)
 
     def triples(self, triples) -> list:
-        return [(self(s), self(p), self(o)) for s, p, o in triples]
+        return [(self[s], self[p], self[o]) for s, p, o in triples]
 
 
 class RawSource:
@@ -126,8 +125,8 @@ class RawSource:
         )
         self.catalogs = list(dict.fromkeys(self.index.subjects(_TYPE, _CATALOG)))
         self.records = {ds: dataset_closure(self.index, ds, terms=T) for ds in self.datasets}
-        written: dict = {}
-        self.hashes = {ds.value: closure_hash(triples, written, T) for ds, triples in self.records.items()}
+        written = closure_texts(T)
+        self.hashes = {ds.value: closure_hash(triples, written) for ds, triples in self.records.items()}
         self.catalog_triples = [t for c in self.catalogs for t in closure(self.index, c, terms=T)]
         self.owners()  # made here, where the reader holds the collector back (harvesters/dcat.py)
 

@@ -17,6 +17,7 @@ from typing import IO
 
 import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
+from hdcat.catalog.resources import Converted
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
 from hdcat.catalog.stores.oxigraph_loads import Hidden, mark, recover, remove_loaded, unmark, write_in_parts
@@ -67,7 +68,7 @@ class OxigraphStore(CatalogStore):
     def _open(self, native: ox.Store) -> None:
         self._forms: dict = {}  # graph name → its lexical_forms.Restorer, until a write changes the graph
         self._hidden = Hidden()  # graphs a first write is filling, out of sight (oxigraph_loads)
-        self._view_terms = ViewTerms()  # shared by read views: see ViewTerms
+        self._view_terms = view_terms()  # shared by read views: see view_terms
         if self.read_only:  # what the writing process is loading as this one opens stays out of sight
             self._hidden.add(recover(native, remove=False))
         else:
@@ -261,14 +262,7 @@ class OxigraphStore(CatalogStore):
     def graph_triples(self, name: URIRef) -> Iterable[tuple]:
         """Straight from Oxigraph with each distinct term converted once (predicates, types, themes and
         agents repeat on every dataset): a third of the cost of reading the graph through rdflib."""
-        terms: dict = {}
-
-        def term(node):
-            found = terms.get(node)
-            if found is None:
-                found = terms[node] = lexical_forms.to_rdflib(node)
-            return found
-
+        term = Converted(lexical_forms.to_rdflib).__getitem__
         forms = self.restorer(name, whole=True)
         for quad in self.native.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
             s, p, o = term(quad.subject), term(quad.predicate), term(quad.object)
@@ -377,29 +371,20 @@ def _as_stored(triples: list) -> list:
     return [(s, p, forms.get(o, o)) for s, p, o in triples] if forms else triples
 
 
-class ViewTerms(dict):
+def view_terms() -> Converted:
     """Oxigraph terms → rdflib terms, shared by the store's read views: a page of records reads the same
     predicates, types, code-list concepts and agents on every record, and a view lives for one record. A
-    term's conversion depends on the term alone, so sharing is safe; it starts again empty past MAX."""
-
-    MAX = 200_000
-
-    def convert(self, node):
-        found = self.get(node)
-        if found is None:
-            if len(self) >= self.MAX:
-                self.clear()
-            found = self[node] = lexical_forms.to_rdflib(node)
-        return found
+    term's conversion depends on the term alone, so sharing is safe; it starts again empty past 200,000."""
+    return Converted(lexical_forms.to_rdflib, limit=200_000)
 
 
 class _NativeGraph:
     """A read-only graph view answering triple patterns from Oxigraph, each distinct term converted once,
     literals given back as they were written (lexical_forms)."""
 
-    def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms):
+    def __init__(self, native: ox.Store, name, restorer, terms: Converted):
         self._native, self._graph, self._forms = native, ox.NamedNode(str(name)), restorer
-        self._rdflib = terms.convert
+        self._rdflib = terms.__getitem__
 
     @staticmethod
     def _ox(term):
@@ -445,7 +430,7 @@ class _NativeCopy(_NativeGraph):
     harvest) held the copy in rdflib's terms, twice the memory (402 against 209 MiB for the million
     statements of 20,000 datasets) and slower to make."""
 
-    def __init__(self, native: ox.Store, name, restorer, terms: ViewTerms):
+    def __init__(self, native: ox.Store, name, restorer, terms: Converted):
         from hdcat.catalog.resources import GraphCopy, one_object_per_term
 
         super().__init__(native, name, restorer, terms)

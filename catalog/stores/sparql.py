@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import orjson
 import pyoxigraph as ox
 from hdcat.catalog.errors import ConfigError, StoreError
+from hdcat.catalog.resources import Converted
 from hdcat.catalog.stores import lexical_forms
 from hdcat.catalog.stores.base import Capabilities, CatalogStore
 from hdcat.catalog.stores.sparql_http import SparqlHttp
@@ -268,14 +269,7 @@ class SparqlStore(CatalogStore):
             _, rows = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
             yield from self._restored(name, rows)
             return
-        made: dict = {}
-
-        def term(t):
-            found = made.get(t)
-            if found is None:
-                found = made[t] = _from_server_term(lexical_forms.to_rdflib(t))
-            return found
-
+        term = Converted(lambda t: _from_server_term(lexical_forms.to_rdflib(t))).__getitem__
         yield from self._with_originals(
             name, ((t.subject.value, term(t.subject), term(t.predicate), term(t.object)) for t in parsed)
         )
