@@ -34,7 +34,7 @@ from hdcat.catalog.iris import (
     source_graph_iri,
     source_graphs,
 )
-from hdcat.catalog.resources import GraphCopy, describe, subject_tree
+from hdcat.catalog.resources import GraphCopy, dataset_closure, subject_tree
 from hdcat.catalog.values_blocks import in_parts
 from hdcat.catalog.visibility import PUBLIC
 from hdcat.ontology import DQV, HDCAT, sparql_prefixes
@@ -269,7 +269,7 @@ class Conformance:
                 self.assessed += 1
                 declared = d["iri"] in record["conforms_to"]
                 if declared:
-                    data = describe(self.store.dataset, ds, g)
+                    data = self._description(ds, g)
                     # a declared claim is judged by the definition's SHACL shapes alone (check_declared gives
                     # pyshacl's verdict on them, computed directly: tests/test_conformance_check.py)
                     r["conforms"], messages = check_declared(d, data, ds)
@@ -289,6 +289,15 @@ class Conformance:
                         )
                     )
         return results
+
+    def _description(self, ds, graphs) -> GraphCopy:
+        """What `check_declared` reads of a declared dataset: its closure in each of its graphs, through the
+        store's read views (Oxigraph's terms converted once; one request a graph on a SPARQL server), held
+        as a GraphCopy. An rdflib Graph built through the store's rdflib Dataset cost a first harvest of
+        1,000 datasets about 6 % of its main thread."""
+        names = (graphs,) if isinstance(graphs, (str, URIRef)) else graphs
+        triples = (t for name in names for t in dataset_closure(self.store.read_view(name, about=ds), ds))
+        return GraphCopy(dict.fromkeys(triples))
 
     def _write(self, results: list[dict], drop) -> None:
         """Both result graphs in one transaction: the old measurements `drop(graph, node)` selects give way
