@@ -295,8 +295,7 @@ class Conformance:
         store's read views (Oxigraph's terms converted once; one request a graph on a SPARQL server), held
         as a GraphCopy. An rdflib Graph built through the store's rdflib Dataset cost a first harvest of
         1,000 datasets about 6 % of its main thread."""
-        names = (graphs,) if isinstance(graphs, (str, URIRef)) else graphs
-        triples = (t for name in names for t in dataset_closure(self.store.read_view(name, about=ds), ds))
+        triples = (t for name in graphs for t in dataset_closure(self.store.read_view(name, about=ds), ds))
         return GraphCopy(dict.fromkeys(triples))
 
     def _write(self, results: list[dict], drop) -> None:
