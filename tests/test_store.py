@@ -333,7 +333,6 @@ def test_typed_literals_and_blank_nodes_come_back_as_written(store_url):
 
     store = open_store(store_url)
     try:
-        x, n = X, N
         written = [
             Literal("1.50", datatype=XSD.decimal),
             Literal("2024-01-02T03:04:05.500-00:00", datatype=XSD.dateTime),
@@ -344,12 +343,12 @@ def test_typed_literals_and_blank_nodes_come_back_as_written(store_url):
         name = URIRef("http://g/lexical")
         store.replace_graph(name, g)
         view = store.graph(name)
-        assert {(str(o), o.datatype) for o in view.objects(x, n)} == {(str(o), o.datatype) for o in written}
-        (publisher,) = list(view.objects(x, DCTERMS.publisher))
+        assert {(str(o), o.datatype) for o in view.objects(X, N)} == {(str(o), o.datatype) for o in written}
+        (publisher,) = list(view.objects(X, DCTERMS.publisher))
         assert [str(o) for o in view.objects(publisher, DCTERMS.title)] == ["0.10"]
-        assert (x, n, Literal("1.50", datatype=XSD.decimal)) in view
-        assert {(str(s), str(p), str(o)) for s, p, o in store.graph_triples(name) if p == n} == {
-            (str(x), str(n), str(o)) for o in written
+        assert (X, N, Literal("1.50", datatype=XSD.decimal)) in view
+        assert {(str(s), str(p), str(o)) for s, p, o in store.graph_triples(name) if p == N} == {
+            (str(X), str(N), str(o)) for o in written
         }
     finally:
         store.close()
