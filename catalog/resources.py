@@ -148,7 +148,9 @@ def one_object_per_term(quads, terms: dict):
     (`terms`, shared by whatever is read together): both give a new Python object for every occurrence, and
     a source's predicates, types, code-list concepts and agents occur on every record."""
     same = terms.setdefault
-    return ((same(s, s), same(p, p), same(o, o)) for s, p, o, _ in quads)
+    for quad in quads:  # by attribute: unpacked, a quad also makes its graph name's object
+        s, p, o = quad.subject, quad.predicate, quad.object
+        yield same(s, s), same(p, p), same(o, o)
 
 
 class RememberingUndescribed:

@@ -82,7 +82,7 @@ class Catalog:
         """Load code lists and hospitals into their own graph when missing or outdated."""
         digest = vocabulary_digest()
         name = reference_graph_iri(self.base)
-        if (name, HDCAT.contentHash, Literal(digest)) in self.store.graph(name):
+        if self.store.read_view(name).value(name, HDCAT.contentHash) == Literal(digest):
             return
         g = Graph()
         for t in vocabulary_graph():

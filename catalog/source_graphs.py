@@ -162,7 +162,7 @@ class SourceGraphs:
         good = self.runs.last_good(source)
         if good is None or not self.split_is_current(source):
             return []
-        g = self.store.graph(runs_graph_iri(self.base))
+        g = self.store.read_view(runs_graph_iri(self.base))
         pages = [
             (
                 int(g.value(p, HDCAT.order)),

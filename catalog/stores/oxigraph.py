@@ -8,6 +8,7 @@ transaction, so a crash mid-write leaves the previous graph whole.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterable
@@ -23,10 +24,7 @@ from hdcat.catalog.stores.base import Capabilities, CatalogStore
 from hdcat.catalog.stores.oxigraph_loads import Hidden, mark, recover, remove_loaded, unmark, write_in_parts
 from hdcat.catalog.stores.oxigraph_reads import query_result, select_values
 from hdcat.ontology import bind_prefixes
-from oxrdflib import OxigraphStore as OxrdflibStore
-from oxrdflib._converter import from_ox_graph_name, to_ox, to_ox_quad_pattern
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import BNode, Dataset, Graph, URIRef
 
 log = logging.getLogger("hdcat.store")
 
@@ -73,9 +71,7 @@ class OxigraphStore(CatalogStore):
             self._hidden.add(recover(native, remove=False))
         else:
             recover(native)
-        self.dataset = bind_prefixes(
-            Dataset(store=_LexicalStore(native, self.restorer, self._hidden), default_union=True)
-        )
+        self._native = native
         self._write_lock = threading.RLock()
 
     def restorer(self, graph_name, whole: bool = False) -> lexical_forms.StoredRestorer:
@@ -93,12 +89,26 @@ class OxigraphStore(CatalogStore):
 
     @property
     def native(self) -> ox.Store:
-        return self.dataset.store._inner
+        return self._native
+
+    @functools.cached_property
+    def dataset(self) -> Dataset:
+        """The rdflib view of the store (oxrdflib), made on first use: oxrdflib brings rdflib's SPARQL engine
+        with it, 0.07 s of imports that a command reading and writing through `native` never needs."""
+        from hdcat.catalog.stores.oxigraph_rdflib import LexicalStore
+
+        store = LexicalStore(self._native, self.restorer, self._hidden)
+        return bind_prefixes(Dataset(store=store, default_union=True))
 
     def query(self, sparql: str, **kwargs):
-        """SPARQL through rdflib, with SELECT answers read to the end here. pyoxigraph's result iterators may
-        only be dropped by the thread that made them; a half-read one left to the garbage collector was
-        dropped on whichever thread collected it ("PyQuerySolutions is unsendable" under load)."""
+        """SPARQL answered by Oxigraph, as an rdflib result read to the end here, over the union of the
+        graphs and with the prefixes the rdflib view binds: what `self.dataset.query` answers, without
+        making the view. Read to the end because pyoxigraph's result iterators may only be dropped by the
+        thread that made them ("PyQuerySolutions is unsendable" under load). rdflib's own arguments
+        (`initBindings`, `initNs`) go through the view."""
+        if not kwargs:
+            args = self._hidden.query_args(self._native, union=True)  # graphs being loaded stay out of sight
+            return query_result(self._native.query(sparql, prefixes=view_prefixes(), **args))
         result = self.dataset.query(sparql, **kwargs)
         if result.type == "SELECT":
             result.bindings  # noqa: B018 - materialises the rows and releases the native iterator now
@@ -340,14 +350,21 @@ class OxigraphStore(CatalogStore):
             log.error("could not flush the store at %s: %s", self.location, exc)
 
     def close(self) -> None:
-        native = self.native
         self.flush()
         self._forms.clear()  # a restorer reads the store as it goes: held, it would keep the store open
-        self.dataset.close()
-        del native
+        view = self.__dict__.pop("dataset", None)
+        if view is not None:
+            view.close()
+        del self._native  # the last reference to the native store: RocksDB lets go of its lock
 
 
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+
+
+@functools.cache
+def view_prefixes() -> dict[str, str]:
+    """The prefixes a query may use undeclared: rdflib's and hdcat's, as the rdflib view binds them."""
+    return {prefix: str(ns) for prefix, ns in bind_prefixes(Dataset()).namespaces()}
 
 
 def _listed(triples) -> list:
@@ -420,6 +437,9 @@ class _NativeGraph:
     def subjects(self, predicate, obj):
         return (s for s, _, _ in self.triples((None, predicate, obj)))
 
+    def objects(self, subject, predicate):
+        return (o for _, _, o in self.triples((subject, predicate, None)))
+
     def value(self, subject, predicate):
         return next((o for _, _, o in self.triples((subject, predicate, None))), None)
 
@@ -449,54 +469,3 @@ class _NativeCopy(_NativeGraph):
         else:
             found = list(self._copy.triples((self._ox(s), self._ox(p), self._ox(o))))
         return self._answer(found)
-
-
-class _LexicalStore(OxrdflibStore):
-    """oxrdflib's rdflib store over Oxigraph, whose reads give literals back as they were written: the
-    recorded originals (lexical_forms) for the ones Oxigraph rewrote, simple literals without xsd:string.
-    A pattern that names a literal is looked up by the form Oxigraph stored it in."""
-
-    def __init__(self, native: ox.Store, restorer, hidden: Hidden):
-        super().__init__(store=native)
-        self._restorer, self._hidden = restorer, hidden
-
-    def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803 - rdflib's names
-        """oxrdflib's query, with a SELECT's rows read in one call (oxigraph_reads): its row iterator
-        waits for the interpreter lock on every row when another thread is busy."""
-        if isinstance(query, str) and not kwargs:
-            union = queryGraph == "__UNION__"
-            dataset = self._hidden.query_args(self._inner, union)  # graphs being loaded stay out of sight
-            if not union and isinstance(queryGraph, Node):
-                dataset["default_graph"] = to_ox(queryGraph)
-            answer = self._inner.query(
-                query,
-                prefixes=dict(self._namespace_for_prefix, **initNs),
-                substitutions={ox.Variable(k): to_ox(v) for k, v in initBindings.items()},
-                **dataset,
-            )
-            return query_result(answer)
-        return super().query(query, initNs, initBindings, queryGraph, **kwargs)
-
-    def triples(self, triple_pattern, context=None):
-        s, p, o = triple_pattern
-        wanted = o if isinstance(o, Literal) else None
-        if wanted is not None:
-            o = lexical_forms.stored_forms([wanted]).get(wanted, wanted)
-        try:
-            quads = self._inner.quads_for_pattern(*to_ox_quad_pattern((s, p, o), context))
-        except (TypeError, ValueError):
-            return
-        restorers: dict = {}  # one a graph for this read (a read-only store makes a new one each time)
-        for quad in quads:
-            if isinstance(quad.graph_name, ox.DefaultGraph):
-                continue  # hdcat's bookkeeping (lexical_forms), not data
-            if self._hidden and quad.graph_name.value in self._hidden:
-                continue  # being loaded: not there yet for readers
-            qs, qp, qo = (lexical_forms.to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object))
-            graph = from_ox_graph_name(quad.graph_name, self)
-            restorer = restorers.get(graph.identifier)
-            if restorer is None:
-                restorer = restorers[graph.identifier] = self._restorer(graph.identifier)
-            for original in restorer.restore(qs, qp, qo):
-                if wanted is None or (original == wanted and str(original) == str(wanted)):
-                    yield (qs, qp, original), iter((graph,))
