@@ -117,7 +117,7 @@ def closure(ctx, iri, max_nodes: int = 5000, terms: Terms = RDFLIB) -> list:
         for triple in ctx.triples((node, None, None)) if triples is None else triples:
             out.append(triple)  # the graph's own tuple: a copy of each was a large harvest's half gigabyte
             _, p, o = triple
-            if o in seen or p == terms.type or not isinstance(o, kinds):
+            if not isinstance(o, kinds) or p == terms.type or o in seen:  # a literal asks no more
                 continue
             below = read.get(o)
             if below is None:
@@ -226,6 +226,12 @@ class GraphCopy:
         if s is None:
             raise NotImplementedError("GraphCopy answers subject lookups only")
         held = self._by_subject.get(s, ())
+        if p is None and o is None:  # a node's statements, as closures read them: the list itself
+            return iter(held)
+        return self._matching(held, p, o)
+
+    @staticmethod
+    def _matching(held, p, o):
         if o is None and isinstance(p, str):  # an rdflib predicate: compared as text, not by rdflib's
             # Python-level __eq__ (a record's values are read by predicate: most of a page's comparisons)
             for triple in held:

@@ -27,8 +27,9 @@ import calendar
 import re
 from collections.abc import Callable
 
+import pyoxigraph as ox
 import rdflib
-from rdflib import Literal
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 rdflib.NORMALIZE_LITERALS = False
@@ -68,6 +69,18 @@ def plain(term):
     if isinstance(term, Literal) and term.datatype == XSD.string:
         return Literal(str(term))
     return term
+
+
+def from_oxigraph(node):
+    """An Oxigraph term as an rdflib term, its lexical form as written; a simple literal without its
+    implicit xsd:string."""
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if node.language:
+        return Literal(node.value, lang=node.language)
+    return plain(Literal(node.value, datatype=URIRef(node.datatype.value)))
 
 
 # ---- XML Schema 1.1 lexical spaces (https://www.w3.org/TR/xmlschema11-2/) ------------------------------

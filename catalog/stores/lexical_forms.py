@@ -32,7 +32,8 @@ from itertools import chain
 
 import pyoxigraph as ox
 from hdcat.catalog.errors import StoreError
-from hdcat.ontology import HDCAT, plain
+from hdcat.ontology import HDCAT
+from hdcat.ontology.lexical import from_oxigraph as to_rdflib
 from rdflib import BNode, Literal, URIRef
 
 #: the layout of stores written before: `<graph> hdcat:lexicalForms "rows of every subject"`, a value a write
@@ -51,17 +52,6 @@ def predicate(graph_name) -> ox.NamedNode:
 _SCRATCH_P = ox.NamedNode("urn:hdcat:scratch")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _STRING_NODE = ox.NamedNode(_XSD + "string")
-
-
-def to_rdflib(node):
-    """An Oxigraph term as an rdflib term; a simple literal without its implicit xsd:string."""
-    if isinstance(node, ox.NamedNode):
-        return URIRef(node.value)
-    if isinstance(node, ox.BlankNode):
-        return BNode(node.value)
-    if node.language:
-        return Literal(node.value, lang=node.language)
-    return plain(Literal(node.value, datatype=URIRef(node.datatype.value)))
 
 
 def to_ox_literal(term: Literal) -> ox.Literal:
