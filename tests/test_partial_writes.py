@@ -4,6 +4,9 @@ Counted in statements written and in blank nodes left alone, not in seconds."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pyoxigraph as ox
@@ -16,7 +19,7 @@ from hdcat.catalog.service import Catalog
 from hdcat.harvesters.runner import harvest_source
 from rdflib import BNode, Graph, Literal, URIRef
 
-from tests.conftest import source
+from tests.conftest import HDCAT, source
 from tests.graphs import canonical
 
 HEAD = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
@@ -428,3 +431,35 @@ def test_real_files_import_in_parts_as_whole(name, tmp_path, monkeypatch):
 
     run, calls, whole_calls = _same_import(EXTERNAL / name, tmp_path, monkeypatch)
     assert run.imported >= 1 and (calls, whole_calls) == (2, 1)  # its records, then its catalogue
+
+
+def test_a_harvest_command_never_makes_the_embedded_stores_rdflib_view(tmp_path):
+    """The embedded store's rdflib view goes through oxrdflib, whose import brings rdflib's SPARQL engine
+    (0.07 s, a fifteenth of a re-harvest of 1,000 datasets as a command): a first harvest and a re-harvest,
+    with their conformance and search index, read and write through Oxigraph itself and never import it."""
+    f = tmp_path / "c.ttl"
+    f.write_text(catalogue(20))
+    unset = ("HDCAT_CONFIG", "HDCAT_SEARCH_URL", "HDCAT_STORE")  # the embedded store and search engine
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(HDCAT_DATA_DIR=str(tmp_path / "var"), COLUMNS="200")
+
+    def harvest() -> set[str]:
+        """The modules the command imported (Python's -X importtime lists each on stderr)."""
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", *HDCAT[1:], "harvest", f"dcat:{f}", "--hospital", "hanbit"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        lines = result.stderr.splitlines()
+        return {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
+
+    first = harvest()
+    f.write_text(catalogue(20, ds3={"title": "Dataset 3, revised"}))
+    again = harvest()
+    needed = {"rdflib", "pyoxigraph", "hdcat.catalog.conformance_service", "hdcat.search.service"}
+    assert needed <= first & again  # what the command does, seen in the list
+    assert not {"oxrdflib", "rdflib.plugins.sparql"} & (first | again)
