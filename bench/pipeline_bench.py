@@ -29,7 +29,10 @@ Beside each, its floor in the same run and the same kind of process:
 hdcat steps are timed from outside (process wall time, including interpreter start and imports; the
 `startup` row is that cost alone); floors are timed inside their process around the work only. Peak memory
 is the process's maximum resident set (wait4 rusage). A step that runs longer than --timeout is killed and
-reported as "timed out".
+reported as "timed out". The harvest steps (first, unchanged, 1 % changed, and the serving process's) run
+--repeats times each (default 3), each run from the same data and alternating with its floor; the table
+gives the median run and lists every run's seconds, since a single run on this shared machine moved a share
+by a point either way.
 
     python bench/pipeline_bench.py --sizes 1000 --out bench/results/pipeline.md
     python bench/pipeline_bench.py --sizes 1000,5000 --out bench/results/pipeline.md
@@ -550,6 +553,14 @@ def measure(cmd: list[str], env: dict, cwd: Path, timeout: float, log: Path) -> 
     return Step(seconds, usage.ru_maxrss / 1024, proc.returncode, inner, killed.is_set(), text[-3000:])
 
 
+def median(steps: list[Step], key) -> Step:
+    """The median run (the lower of the middle two for an even count); a failed run if any failed."""
+    failed = [s for s in steps if not s.ok]
+    if failed:
+        return failed[0]
+    return sorted(steps, key=key)[(len(steps) - 1) // 2]
+
+
 def hdcat_cmd(*args: str) -> list[str]:
     return [sys.executable, "-c", "from hdcat.web.console_script import run; run()", *args]
 
@@ -561,7 +572,7 @@ def worker_cmd(*args: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
+def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1) -> list[dict]:
     base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-{n}-"))
     source, data = base / "source", base / "data"
     generate(source, n)
@@ -585,20 +596,31 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
     logs = base / "logs"
     logs.mkdir()
 
-    def step(label, cmd, floor_cmd=None, floor_label=None, prepare=None):
-        if prepare:
-            prepare()
-        print(f"[{n}] {label} …", flush=True)
-        s = measure(cmd, env, base, timeout, logs / f"{len(rows):02d}.log")
-        row = {"work": label, "n": n, "step": s}
-        if not s.ok:
-            what = "timed out" if s.timed_out else f"failed (exit {s.rc})"
-            print(f"[{n}] {label}: {what}\n{s.tail}", flush=True)
-        if floor_cmd:
-            f = measure(floor_cmd, env, base, timeout, logs / f"{len(rows):02d}-floor.log")
-            row["floor"], row["floor_label"] = f, floor_label
-            if not f.ok:
-                print(f"[{n}] floor of {label} failed:\n{f.tail}", flush=True)
+    def step(label, cmd, floor_cmd=None, floor_label=None, prepare=None, restore=None):
+        """One row: the step run once, or `repeats` times with `restore()` putting the data back between
+        runs (hdcat and its floor alternated), its median run kept and every run's seconds listed."""
+        runs, floors = [], []
+        for i in range(repeats if restore else 1):
+            if i:
+                restore()
+            if prepare:
+                prepare()
+            print(f"[{n}] {label} …", flush=True)
+            s = measure(cmd, env, base, timeout, logs / f"{len(rows):02d}-{i}.log")
+            runs.append(s)
+            if not s.ok:
+                what = "timed out" if s.timed_out else f"failed (exit {s.rc})"
+                print(f"[{n}] {label}: {what}\n{s.tail}", flush=True)
+                break
+            if floor_cmd:
+                f = measure(floor_cmd, env, base, timeout, logs / f"{len(rows):02d}-{i}-floor.log")
+                floors.append(f)
+                if not f.ok:
+                    print(f"[{n}] floor of {label} failed:\n{f.tail}", flush=True)
+        s = median(runs, lambda r: r.seconds)
+        row = {"work": label, "n": n, "step": s, "runs": [r.seconds for r in runs]}
+        if floor_cmd and floors:
+            row["floor"], row["floor_label"] = median(floors, lambda r: r.inner or 0.0), floor_label
         rows.append(row)
         print(
             f"[{n}] {label}: {s.seconds:.2f} s, {s.peak_mib:.0f} MiB"
@@ -610,10 +632,27 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
     def fresh(path):
         return lambda: shutil.rmtree(path, ignore_errors=True)
 
+    def set_up():
+        """An empty catalogue with the starter definitions published, as `hdcat demo` leaves it."""
+        shutil.rmtree(data, ignore_errors=True)
+        s = measure(worker_cmd("setup", str(config)), env, base, timeout, logs / "setup.log")
+        if not s.ok:
+            raise SystemExit(f"setup failed:\n{s.tail}")
+
+    def as_now(path):
+        """A function that puts `path` back as it is now (for a step run again)."""
+        kept = base / f"{path.name}-kept"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(path, kept)
+
+        def restore():
+            shutil.rmtree(path, ignore_errors=True)
+            shutil.copytree(kept, path)
+
+        return restore
+
     step("startup (python + import hdcat.web.cli)", worker_cmd("startup"))
-    s = measure(worker_cmd("setup", str(config)), env, base, timeout, logs / "setup.log")
-    if not s.ok:
-        raise SystemExit(f"setup failed:\n{s.tail}")
+    set_up()
     oxi = str(base / "floor-store")
     first = step(
         "first harvest (`hdcat harvest`: parse, import, store, conformance, index)",
@@ -621,6 +660,7 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
         worker_cmd("bulk_load", str(source), oxi),
         "pyoxigraph bulk_load",
         prepare=fresh(oxi),
+        restore=set_up,
     )
     # the command also analyses and indexes every dataset's text: the engines' own time for both
     shutil.rmtree(oxi, ignore_errors=True)
@@ -639,6 +679,7 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
             worker_cmd("bulk_load", str(source), oxi),
             "pyoxigraph bulk_load",
             prepare=fresh(oxi),
+            restore=as_now(data),
         )
         changed = changed_indices(n)
         generate(source, n, changed=changed)
@@ -650,6 +691,7 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
             worker_cmd("bulk_load", str(source), oxi),
             "pyoxigraph bulk_load",
             prepare=fresh(oxi),
+            restore=as_now(data),
         )
         cj = json.dumps(sorted(changed))
         tan = str(base / "floor-tantivy")
@@ -681,15 +723,22 @@ def bench_size(n: int, timeout: float, keep: bool) -> list[dict]:
         serving_config = base / "hdcat-serving.toml"
         serving_config.write_text(config.read_text("utf-8").replace(f'"{data}"', f'"{serving}"'), "utf-8")
         label = f"re-harvest, 1 % changed, in a serving process ({len(changed)} titles; inside the process)"
-        print(f"[{n}] {label} …", flush=True)
-        s = measure(
-            worker_cmd("reharvest_serving", str(serving_config)),
-            dict(env, HDCAT_DATA_DIR=str(serving)),
-            base,
-            timeout,
-            logs / "serving.log",
-        )
-        rows.append({"work": label, "n": n, "step": s, "inner_only": True})
+        restore, served = as_now(serving), []
+        for i in range(repeats):
+            if i:
+                restore()
+            print(f"[{n}] {label} …", flush=True)
+            served.append(
+                measure(
+                    worker_cmd("reharvest_serving", str(serving_config)),
+                    dict(env, HDCAT_DATA_DIR=str(serving)),
+                    base,
+                    timeout,
+                    logs / f"serving-{i}.log",
+                )
+            )
+        s = median(served, lambda r: r.inner or 0.0)
+        rows.append({"work": label, "n": n, "step": s, "inner_only": True, "runs": [r.inner for r in served]})
         print(f"[{n}] {label}: {s.inner or float('nan'):.2f} s inside, {s.peak_mib:.0f} MiB", flush=True)
     if keep:
         print(f"[{n}] kept {base}")
@@ -753,6 +802,13 @@ def shares(all_rows: list[dict]) -> str:
             else "–"
         )
         out.append(f"| {n:,} | {a} | {c} | {b} |")
+    repeated = [r for r in all_rows if len(r.get("runs") or ()) > 1]
+    if repeated:
+        out += ["", "Each run of the repeated steps (seconds, in order; the table gives the median):", ""]
+        out += [
+            f"- {r['work'].split(' (')[0]}, {r['n']:,}: " + " / ".join(f"{x:.2f}" for x in r["runs"] if x)
+            for r in repeated
+        ]
     return "\n".join(out)
 
 
@@ -874,6 +930,13 @@ def main():
         "--keep", action="store_true", help="keep the temporary folders (catalogues, data, logs)"
     )
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of the harvest steps (first, unchanged, 1 %% changed, serving), each from the same data, "
+        "hdcat and its floor alternated; the median is reported (default 3: this machine is noisy)",
+    )
+    parser.add_argument(
         "--generate", metavar="FOLDER", help="only write the catalogue of the first size there"
     )
     parser.add_argument(
@@ -894,14 +957,15 @@ def main():
     all_rows = []
     started = time.time()
     for n in sizes:
-        all_rows += bench_size(n, args.timeout, args.keep)
+        all_rows += bench_size(n, args.timeout, args.keep, max(1, args.repeats))
     text = table(all_rows, sizes)
     print(text)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(
             "# Pipeline: harvest, re-harvest, reindex, conformance against their floors\n\n"
-            f"Generated by `bench/pipeline_bench.py --sizes {args.sizes}` on {time.strftime('%Y-%m-%d')} "
+            f"Generated by `bench/pipeline_bench.py --sizes {args.sizes} --repeats {args.repeats}` "
+            f"on {time.strftime('%Y-%m-%d')} "
             f"({os.cpu_count()} cores shared with other work, "
             f"so noisy; {time.time() - started:.0f} s in all). "
             "Synthetic HealthDCAT-AP Turtle, 1,000 datasets a page chained by hydra:next, embedded search. "
