@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from hdcat.ontology import DCAT, bind_prefixes
+from hdcat.ontology.lexical import Converted  # noqa: F401 - catalog's modules and its surface take it here
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -37,25 +38,6 @@ class Terms:
         if isinstance(term, self.blank):
             return "_:"
         return term.n3() if self is RDFLIB else str(term)
-
-
-class Converted(dict):
-    """term → what `convert` makes of it, made on the first look-up (`converted[term]`) and then found by
-    dict's own look-up, with no Python call: a graph's predicates, types, code-list concepts and agents occur
-    on every record, and converting each occurrence (to rdflib terms, to N-Triples text) was a large part of
-    reading or hashing a page. Past `limit` entries it starts again empty (a long-lived cache)."""
-
-    __slots__ = ("convert", "limit")
-
-    def __init__(self, convert, limit: int | None = None):
-        super().__init__()
-        self.convert, self.limit = convert, limit
-
-    def __missing__(self, term):
-        if self.limit is not None and len(self) >= self.limit:
-            self.clear()
-        found = self[term] = self.convert(term)
-        return found
 
 
 RDFLIB = Terms(

@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 
 import pyoxigraph as ox
-from hdcat.ontology.lexical import from_oxigraph
+from hdcat.ontology.lexical import Converted, from_oxigraph
 from hdcat.ontology.namespaces import DCT, HDCAT, HOSPITAL, bind_prefixes
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, SKOS
@@ -21,14 +21,7 @@ def _parse(*names: str) -> Graph:
     own took about twice as long (conditions.ttl 8.2 against 5.2 ms, file-types.ttl 77 against 39 ms), and a
     command that harvests reads four of these files."""
     graph = bind_prefixes(Graph())
-    terms: dict = {}
-
-    def term(node):
-        found = terms.get(node)
-        if found is None:
-            found = terms[node] = from_oxigraph(node)
-        return found
-
+    term = Converted(from_oxigraph).__getitem__
     for name in names:
         quads = ox.parse(
             _DATA.joinpath(name).read_bytes(), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True
