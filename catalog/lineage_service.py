@@ -153,7 +153,8 @@ class Lineage:
         self._stored_keys: list[str] = []  # hdcat:eventKey of the events in the index, in stored order
         self._unsaved = 0  # events in the index that the snapshot on disk lacks
         self._last_stamp: datetime | None = None
-        #: datasets and jobs this process has written the description of (openlineage.Described)
+        #: what this process has written of the triples events repeat: datasets and jobs described,
+        #: derivations made (openlineage.Described)
         self._described: set = set()
         #: how the index was last made: "snapshot", "snapshot+N" (N events replayed on top) or "rdf"
         self.loaded_from: str | None = None

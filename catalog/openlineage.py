@@ -283,26 +283,53 @@ def _entity(base: str, kind: str, ns: str, name: str) -> tuple[str, ox.NamedNode
 
 
 class Described:
-    """The datasets and jobs whose description (types, identifier, label, namespace: the same triples
-    every time, `_entity`) is stored already, so an event names them without writing those again. A
-    table read by thousands of jobs was described thousands of times, and the store pays for a quad
-    it holds already about as much as for a new one. `stored` is what the store holds; `new` what the
-    events being mapped describe, which joins `stored` once they are written."""
+    """What is stored already of the triples that events repeat, so an event names it without writing it
+    again: the description of a dataset or job (types, identifier, label, namespace: the same triples
+    every time, `_entity`), by its IRI, and the derivations an event's inputs and outputs make (dataset-
+    and column-level prov:wasDerivedFrom, the columns' types and hasField), by `derivations_key`. A table
+    read by thousands of jobs was described thousands of times, a job run every night wrote its
+    derivations every night (half of such a run's quads), and the store pays for a quad it holds already
+    about as much as for a new one. `stored` is what the store holds; `new` what the events being mapped
+    write, which joins `stored` once they are written."""
 
     def __init__(self, stored: set | frozenset = frozenset()):
         self.stored = stored
-        self.new: set[ox.NamedNode] = set()
+        self.new: set = set()
 
-    def __contains__(self, iri) -> bool:
-        return iri in self.stored or iri in self.new
+    def __contains__(self, key) -> bool:
+        return key in self.stored or key in self.new
+
+    def first(self, key) -> bool:
+        """Whether `key`'s triples are to be written: not stored, and not written by an event before in
+        this write (then they are, by this one)."""
+        if key in self:
+            return False
+        self.new.add(key)
+        return True
+
+
+def derivations_key(event: dict) -> bytes:
+    """A digest of what an event's derivations are made of: its inputs, its outputs and their columns'
+    inputs. Two events with the same key make the same derivation triples (their facets, runs and times
+    may differ), so the second writes none of them. Facets are left out on purpose: a nightly run's
+    output statistics change every night, its derivations do not."""
+    parts = {repr(("in", d["namespace"], d["name"])) for d in event.get("inputs") or []}
+    for d in event.get("outputs") or []:
+        ns, name = d["namespace"], d["name"]
+        parts.add(repr(("out", ns, name)))
+        columns = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
+        for out_field, spec in columns.items():
+            parts.add(repr(("field", ns, name, out_field)))
+            parts.update(
+                repr(("column", ns, name, out_field, src["namespace"], src["name"], src["field"]))
+                for src in (spec or {}).get("inputFields", [])
+            )
+    return hashlib.blake2b("\n".join(sorted(parts)).encode(), digest_size=16).digest()
 
 
 def _describe(m: Mapped, iri: ox.NamedNode, described: tuple, known: Described | None) -> None:
-    if known is not None:
-        if iri in known:
-            return
-        known.new.add(iri)
-    m.graph += described
+    if known is None or known.first(iri):
+        m.graph += described
 
 
 def _dataset_node(
@@ -379,7 +406,7 @@ def map_event(
     """PROV-O triples and lineage edges of one validated event. With `rdf=False` only the index's part
     (nodes, edges, columns): rebuilding the index from stored events needs no triples, and making
     them was nine tenths of the rebuild. With `known`, datasets and jobs it holds are not described
-    again (the graph stored is the same; the write is smaller)."""
+    again, nor derivations it holds made again (the graph stored is the same; the write is smaller)."""
     iris = LineageIris(base)
     m = Mapped(graph=Triples() if rdf else None)
     g = m.graph
@@ -411,12 +438,13 @@ def map_event(
         }
     inputs = [_dataset_node(m, iris, d, "input", known) for d in event.get("inputs") or []]
     outputs = []
+    derive = g is not None and (known is None or known.first(derivations_key(event)))
     for d in event.get("outputs") or []:
         nid, iri = _dataset_node(m, iris, d, "output", known)
         outputs.append((nid, iri))
-        if g is not None:
-            if run_iri is not None:
-                g.append((iri, _GENERATED_BY, run_iri))
+        if g is not None and run_iri is not None:
+            g.append((iri, _GENERATED_BY, run_iri))
+        if derive:
             g += [(iri, _DERIVED_FROM, in_iri) for _, in_iri in inputs]
         column = ((d.get("facets") or {}).get("columnLineage") or {}).get("fields") or {}
         types = {
@@ -426,12 +454,12 @@ def map_event(
         }
         for out_field, spec in column.items():
             _column_node(m, d["namespace"], d["name"], out_field, spec or {}, types.get(out_field))
-            out_iri = iris.field(d["namespace"], d["name"], out_field) if g is not None else None
-            if g is not None:
+            out_iri = iris.field(d["namespace"], d["name"], out_field) if derive else None
+            if derive:
                 g.append((out_iri, _TYPE, _ENTITY))
                 g.append((iri, _HAS_FIELD, out_iri))
             for src in (spec or {}).get("inputFields", []):
-                if g is not None:
+                if derive:
                     src_iri = iris.field(src["namespace"], src["name"], src["field"])
                     g.append((src_iri, _TYPE, _ENTITY))
                     g.append((out_iri, _DERIVED_FROM, src_iri))

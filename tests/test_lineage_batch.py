@@ -47,6 +47,14 @@ def job_event(name: str, inputs: list[str], outputs: list[str], at: str) -> dict
     }
 
 
+def rerun(event: dict, at: str, run: str | None = None) -> dict:
+    """`event` again for another run of its job: the same inputs and outputs, facets included."""
+    again = json.loads(json.dumps(event))
+    again["eventTime"] = at
+    again["run"]["runId"] = run or str(uuid.uuid5(uuid.NAMESPACE_URL, event["job"]["name"] + at))
+    return again
+
+
 def dataset_event(name: str, at: str) -> dict:
     return {
         "eventTime": at,
@@ -456,11 +464,20 @@ def _stored_lineage(kind: str, folder, send) -> Graph:
 
 @pytest.mark.stores
 def test_batches_store_the_graph_that_events_one_by_one_and_each_events_own_prov_make(store_kind, tmp_path):
-    """Datasets and jobs are described once, by the first event that names them: a later event, in its
-    own batch or the same one, leaves their description out of its write. The stored graph must still
-    be the one every event's full PROV-O gives."""
+    """Datasets and jobs are described once, by the first event that names them, and a job's derivations
+    once, by the first of its runs that makes them: a later event, in its own batch or the same one,
+    leaves them out of its write. The stored graph must still be the one every event's full PROV-O
+    gives."""
     events = pipeline() + [job_event("refresh_cohort", ["cdm.visit_occurrence"], [], "2026-11-02T00:00:00Z")]
     events.append(dataset_event("mart.lung_cancer_cohort", "2026-11-03T00:00:00Z"))
+    events.insert(1, rerun(events[0], "2026-10-02T01:00:00Z"))  # the next night, in the same batch
+    start, complete = events[-5], events[-4]  # the cohort's run told start to finish, column lineage included
+    assert (
+        complete["outputs"][0]["facets"]["columnLineage"]
+        and start["run"]["runId"] == complete["run"]["runId"]
+    )
+    again = str(uuid.UUID(int=9))
+    events += [rerun(start, "2026-12-02T03:00:00Z", again), rerun(complete, "2026-12-02T03:02:00Z", again)]
     half = len(events) // 2
 
     def one_by_one(lineage):
@@ -485,6 +502,36 @@ def test_batches_store_the_graph_that_events_one_by_one_and_each_events_own_prov
     assert len(one) > 100
     for other in (batched, full):
         assert canonical(one) == canonical(other), sorted(canonical(one) ^ canonical(other))[:5]
+
+
+def test_a_jobs_next_run_writes_its_run_and_not_the_derivations_again(tmp_path):
+    """A nightly job's derivations are the same every night: the first run writes them, the next writes
+    only its own run (what it used and generated, its state and times). A run that reads another input
+    or gains column lineage makes derivations of its own, and writes them."""
+    from pyoxigraph import NamedNode
+
+    cat = Catalog(Settings(store_url=f"oxigraph:{tmp_path / 'store'}", data_dir=tmp_path))
+    try:
+        writes = []
+        real = cat.store.add_to_graph
+        cat.store.add_to_graph = lambda name, triples: writes.append(list(triples)) or real(name, triples)
+        first = pipeline()[-2]  # the cohort's COMPLETE, with column lineage
+        derived_from = NamedNode(str(PROV.wasDerivedFrom))
+        nightly = [rerun(first, f"2026-12-0{d}T03:02:00Z", str(uuid.UUID(int=100 + d))) for d in (2, 3)]
+        wider = rerun(first, "2026-12-04T03:02:00Z", str(uuid.UUID(int=200)))
+        wider["inputs"].append({"namespace": DB, "name": "cdm.visit_occurrence"})
+        for e in [first, *nightly, wider]:
+            assert cat.lineage.ingest(e)["status"] == "stored"
+        made = [[t for t in w if t[1] == derived_from] for w in writes]
+        assert len(made[0]) == 2  # the cohort from its input, its person_id column from the input's
+        assert made[1] == made[2] == []
+        assert len(made[3]) == 3  # the new input's derivation, and the two before with it
+        used = NamedNode(str(PROV.used))
+        assert all(sum(t[1] == used for t in w) >= 1 for w in writes)  # every run's own PROV-O is written
+        stored = cat.store.graph(cat.lineage.graph_iri)
+        assert len({run for run, _, _ in stored.triples((None, PROV.used, None))}) == 4
+    finally:
+        cat.close()
 
 
 def test_a_failed_write_leaves_its_datasets_to_be_described_by_the_next(tmp_path, monkeypatch):
