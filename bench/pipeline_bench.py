@@ -12,6 +12,8 @@ paged by `hydra:next` at 1,000 datasets a page. It then runs, in a fresh data fo
   command does after every harvest that changed something),
 * the same harvest again, unchanged,
 * again after 1 % of the datasets changed their English title,
+* with `--history RUNS`, the same 1 % change to a copy of the catalogue given RUNS earlier runs of its source
+  (in the run log and on the audit trail), as a deployment's months leave it,
 * the same 1 % change in a process that already serves (`hdcat serve`'s scheduler: modules imported, the
   catalogue, search index and lineage index open), timed inside it from the harvest to the index update,
 * `hdcat reindex`,
@@ -408,6 +410,41 @@ def worker_setup(config: str) -> float:
     return 0.0
 
 
+def worker_history(config: str, n: str) -> float:
+    """Give the catalogue `n` runs of history before the bench's own: a source harvested hourly over the
+    past months, each run in the run log and on the audit trail, as a deployment's log grows."""
+    from datetime import UTC, datetime, timedelta
+
+    from hdcat.catalog import Accounts
+    from hdcat.catalog.config import load_settings
+    from hdcat.catalog.iris import source_graph_iri
+    from hdcat.catalog.runs import HarvestRun, Outcome
+    from hdcat.catalog.service import Catalog
+
+    settings = load_settings(config)
+    source = settings.sources[0]
+    catalog, accounts = Catalog(settings), Accounts.for_settings(settings)
+    try:
+        start = datetime.now(UTC) - timedelta(hours=int(n) + 24)
+        triples, runs = [], []
+        for i in range(int(n)):
+            run = HarvestRun(source.name, source.hospital, source.kind, source.location)
+            run.started = start + timedelta(hours=i)
+            run.finish(Outcome.UNCHANGED)
+            run.ended, run.found = run.started + timedelta(seconds=30), 1000
+            runs.append(run)
+            triples += run.to_graph(catalog.base, source_graph_iri(catalog.base, source.name))
+        catalog.store.add_to_graph(catalog.runs.graph_iri, triples)
+        for run in runs:
+            accounts.audit_run(
+                "hdcat", run.source, {"run": run.id, "status": "unchanged", "found": run.found}
+            )
+    finally:
+        accounts.close()
+        catalog.close()
+    return 0.0
+
+
 def worker_conformance(config: str) -> float:
     from hdcat.catalog.config import load_settings
     from hdcat.catalog.service import Catalog
@@ -493,6 +530,8 @@ def run_worker(argv: list[str]) -> None:
         seconds = worker_setup(*rest)
     elif name == "conformance":
         seconds = worker_conformance(*rest)
+    elif name == "history":
+        seconds = worker_history(*rest)
     elif name == "conformance_changed":
         seconds = worker_conformance_changed(*rest)
     elif name == "reharvest_serving":
@@ -572,7 +611,7 @@ def worker_cmd(*args: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1) -> list[dict]:
+def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1, history: int = 0) -> list[dict]:
     base = Path(tempfile.mkdtemp(prefix=f"hdcat-pipeline-{n}-"))
     source, data = base / "source", base / "data"
     generate(source, n)
@@ -596,9 +635,10 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1) -> list[dic
     logs = base / "logs"
     logs.mkdir()
 
-    def step(label, cmd, floor_cmd=None, floor_label=None, prepare=None, restore=None):
+    def step(label, cmd, floor_cmd=None, floor_label=None, prepare=None, restore=None, environ=None):
         """One row: the step run once, or `repeats` times with `restore()` putting the data back between
-        runs (hdcat and its floor alternated), its median run kept and every run's seconds listed."""
+        runs (hdcat and its floor alternated), its median run kept and every run's seconds listed.
+        `environ`: hdcat's environment, when not the bench's."""
         runs, floors = [], []
         for i in range(repeats if restore else 1):
             if i:
@@ -606,7 +646,7 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1) -> list[dic
             if prepare:
                 prepare()
             print(f"[{n}] {label} …", flush=True)
-            s = measure(cmd, env, base, timeout, logs / f"{len(rows):02d}-{i}.log")
+            s = measure(cmd, environ or env, base, timeout, logs / f"{len(rows):02d}-{i}.log")
             runs.append(s)
             if not s.ok:
                 what = "timed out" if s.timed_out else f"failed (exit {s.rc})"
@@ -693,6 +733,28 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1) -> list[dic
             prepare=fresh(oxi),
             restore=as_now(data),
         )
+        if history:  # the same re-harvest of a catalogue whose run log a deployment's months have filled
+            aged = base / "data-history"
+            shutil.copytree(serving, aged)
+            aged_config = base / "hdcat-history.toml"
+            aged_config.write_text(config.read_text("utf-8").replace(f'"{data}"', f'"{aged}"'), "utf-8")
+            aged_env = dict(env, HDCAT_DATA_DIR=str(aged))
+            made = measure(
+                worker_cmd("history", str(aged_config), str(history)),
+                aged_env,
+                base,
+                timeout,
+                logs / "history.log",
+            )
+            if not made.ok:
+                raise SystemExit(f"history failed:\n{made.tail}")
+            step(
+                f"re-harvest with {history:,} earlier runs in the run log, 1 % changed "
+                f"({len(changed)} titles)",
+                hdcat_cmd("--config", str(aged_config), "harvest"),
+                restore=as_now(aged),
+                environ=aged_env,
+            )
         cj = json.dumps(sorted(changed))
         tan = str(base / "floor-tantivy")
         step(
@@ -783,8 +845,9 @@ def shares(all_rows: list[dict]) -> str:
         "",
         "| N | 1 %-changed re-harvest / first harvest "
         "| the same in a serving process (inside it) / first harvest "
-        "| conformance after the 1 % change / full recompute (inside the process) |",
-        "|---:|---:|---:|---:|",
+        "| conformance after the 1 % change / full recompute (inside the process) "
+        "| 1 %-changed re-harvest with earlier runs in the log / first harvest |",
+        "|---:|---:|---:|---:|---:|",
     ]
     for n in dict.fromkeys(r["n"] for r in all_rows):
         first, again = find(n, "first harvest"), find(n, "re-harvest, 1 % changed (")
@@ -801,7 +864,11 @@ def shares(all_rows: list[dict]) -> str:
             if part and whole and part.ok and whole.ok and part.inner and whole.inner
             else "–"
         )
-        out.append(f"| {n:,} | {a} | {c} | {b} |")
+        aged = next(
+            (r["step"] for r in all_rows if r["n"] == n and "earlier runs in the run log" in r["work"]), None
+        )
+        d = f"{aged.seconds / first.seconds:.1%}" if first and aged and first.ok and aged.ok else "–"
+        out.append(f"| {n:,} | {a} | {c} | {b} | {d} |")
     repeated = [r for r in all_rows if len(r.get("runs") or ()) > 1]
     if repeated:
         out += ["", "Each run of the repeated steps (seconds, in order; the table gives the median):", ""]
@@ -937,6 +1004,14 @@ def main():
         "hdcat and its floor alternated; the median is reported (default 3: this machine is noisy)",
     )
     parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="also time the 1 %%-changed re-harvest of a catalogue given RUNS earlier runs of its source "
+        "(run log and audit trail), as a deployment's months leave it (default 0: not run)",
+    )
+    parser.add_argument(
         "--generate", metavar="FOLDER", help="only write the catalogue of the first size there"
     )
     parser.add_argument(
@@ -957,7 +1032,7 @@ def main():
     all_rows = []
     started = time.time()
     for n in sizes:
-        all_rows += bench_size(n, args.timeout, args.keep, max(1, args.repeats))
+        all_rows += bench_size(n, args.timeout, args.keep, max(1, args.repeats), args.history)
     text = table(all_rows, sizes)
     print(text)
     if args.out:

@@ -97,6 +97,8 @@ class HarvestRun:
         g.add((source_iri, DCT.identifier, Literal(self.source)))
         g.add((source_iri, HDCAT.sourceKind, Literal(self.kind)))
         g.add((source_iri, HDCAT.location, Literal(self.location)))
+        g.add((node, HDCAT.sourceKind, Literal(self.kind)))  # the source's as this run read it: a source's
+        g.add((node, HDCAT.location, Literal(self.location)))  # location can change, its runs' stay
         g.add((node, PROV.used, source_iri))
         g.add((node, HDCAT.hospital, hospital_iri(self.hospital)))
         g.add((node, PROV.startedAtTime, Literal(self.started.isoformat(), datatype=XSD.dateTime)))

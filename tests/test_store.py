@@ -60,6 +60,41 @@ def test_failing_harvest_keeps_the_last_good_graph(store_url, tmp_path):
     cat.close()
 
 
+def test_a_source_that_moved_lists_each_run_once_with_the_location_it_read(store_url, tmp_path):
+    """A source's runs name the source, and the source keeps every location it was read from: when a
+    hospital moved its catalogue, each run was listed once for each location. Each run is listed once,
+    with the location it read (a run stored before runs kept their own is given one of its source's)."""
+    from hdcat.catalog.iris import source_graph_iri
+    from hdcat.catalog.runs import HarvestRun
+
+    cat = Catalog(Settings(store_url=store_url))
+    try:
+        old_home = copy_external("healthdcat-ap/ckanext-dcat_dataset_health.ttl", tmp_path)
+        new_home = tmp_path / "moved" / old_home.name
+        new_home.parent.mkdir()
+        new_home.write_text(old_home.read_text())
+        before = harvest_source(cat, source(old_home, name="h"))
+        after = harvest_source(cat, source(new_home, name="h"))
+        # a run as stored before runs named their own location: only its source does
+        earlier = HarvestRun(source="h", hospital="hanbit", kind="dcat", location="https://old.example/x")
+        earlier.finish(Outcome.UNCHANGED)
+        graph = earlier.to_graph(cat.base, source_graph_iri(cat.base, "h"))
+        graph.remove((earlier.iri(cat.base), None, Literal("https://old.example/x")))
+        graph.remove((earlier.iri(cat.base), None, Literal("dcat")))
+        cat.store.add_to_graph(cat.runs.graph_iri, graph)
+        cat.runs.forget()
+        runs = cat.runs.list(source="h")
+        assert [r["id"] for r in runs] == [earlier.id, after.id, before.id]
+        assert [r["location"] for r in runs[1:]] == [str(new_home), str(old_home)]
+        assert runs[0]["location"] in {str(old_home), str(new_home), "https://old.example/x"}
+        assert cat.runs.get(before.id)["location"] == str(old_home)
+        assert [r["id"] for r in cat.runs.list(source="h", limit=2)] == [earlier.id, after.id]
+        assert cat.runs.recent_ids(2) == [earlier.id, after.id]
+        assert [r["id"] for r in cat.runs.by_ids([before.id, "nosuchrun", after.id])] == [before.id, after.id]
+    finally:
+        cat.close()
+
+
 def test_unchanged_changed_and_removed_are_counted(catalog, tmp_path):
     f = tmp_path / "c.ttl"
     head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"

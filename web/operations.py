@@ -70,7 +70,8 @@ def reconcile_harvest_audit(
     its commit (and if both write, Accounts.audit_run keeps the first). Returns how many runs still lack
     one (younger than `settled`)."""
     audited = accounts.audited_runs()
-    missing = [r for r in catalog.runs.list(limit=limit) if r["id"] not in audited]
+    # the ids first, the details of only those the trail lacks (most often none), newest first
+    missing = catalog.runs.by_ids([i for i in catalog.runs.recent_ids(limit) if i not in audited])
     cutoff = datetime.now(UTC) - timedelta(seconds=settled)
     ready = [r for r in missing if not settled or _ended_before(r, cutoff)]
     for r in reversed(ready):  # oldest first, as they happened
