@@ -39,28 +39,34 @@ ORDER BY DESC(?started) LIMIT {limit}"""
 #: 250 ms for 20 of 3,000). The kind and location a run read are its own (hdcat:sourceKind, hdcat:location
 #: on the run); runs stored before it kept them only on their source, which holds every location the
 #: source ever had: such a run is given one of them.
+#: what a run may lack: (subject, property, variable) read where present
+_OPTIONAL = (
+    ("run", "hdcat:sourceKind", "ran"),
+    ("run", "hdcat:location", "read"),
+    ("src", "hdcat:sourceKind", "kind"),
+    ("src", "hdcat:location", "location"),
+    ("run", "prov:endedAtTime", "ended"),
+    ("run", "hdcat:status", "status"),
+    ("run", "hdcat:recordsFound", "found"),
+    ("run", "hdcat:recordsAdded", "added"),
+    ("run", "hdcat:recordsChanged", "changed"),
+    ("run", "hdcat:recordsRemoved", "removed"),
+    ("run", "hdcat:recordsSkipped", "skipped"),
+    ("run", "hdcat:error", "error"),
+    ("run", "hdcat:contentHash", "hash"),
+)
 RUN_DETAILS = (
     _P
-    + """SELECT ?run ?id ?source ?kind ?location ?ran ?read ?hospital ?started ?ended ?status ?found ?added
-  ?changed ?removed ?skipped ?error ?hash
+    + "SELECT ?run ?id ?source ?hospital ?started "
+    + " ".join(f"?{var}" for _, _, var in _OPTIONAL)
+    + """
 WHERE {{ GRAPH <{graph}> {{ {named}
   ?run dct:identifier ?id ; a hdcat:HarvestRun ; hdcat:source ?src ; prov:startedAtTime ?started ;
        hdcat:hospital ?hospital .
   ?src dct:identifier ?source .
-  OPTIONAL {{ ?run hdcat:sourceKind ?ran }}
-  OPTIONAL {{ ?run hdcat:location ?read }}
-  OPTIONAL {{ ?src hdcat:sourceKind ?kind }}
-  OPTIONAL {{ ?src hdcat:location ?location }}
-  OPTIONAL {{ ?run prov:endedAtTime ?ended }}
-  OPTIONAL {{ ?run hdcat:status ?status }}
-  OPTIONAL {{ ?run hdcat:recordsFound ?found }}
-  OPTIONAL {{ ?run hdcat:recordsAdded ?added }}
-  OPTIONAL {{ ?run hdcat:recordsChanged ?changed }}
-  OPTIONAL {{ ?run hdcat:recordsRemoved ?removed }}
-  OPTIONAL {{ ?run hdcat:recordsSkipped ?skipped }}
-  OPTIONAL {{ ?run hdcat:error ?error }}
-  OPTIONAL {{ ?run hdcat:contentHash ?hash }}
-}} }}"""
+"""
+    + "\n".join(f"  OPTIONAL {{{{ ?{subject} {prop} ?{var} }}}}" for subject, prop, var in _OPTIONAL)
+    + "\n}} }}"
 )
 #: runs whose details are read in one query (a VALUES block)
 DETAILS_AT_ONCE = 500
