@@ -34,11 +34,6 @@ RECENT_IDS = (
     + """SELECT ?id WHERE {{ GRAPH <{graph}> {{ ?run prov:startedAtTime ?started ; dct:identifier ?id }} }}
 ORDER BY DESC(?started) LIMIT {limit}"""
 )
-#: what a list shows of the named runs (`{named}`: `?run` IRIs or `?id` literals in a VALUES block, inside
-#: the GRAPH block, where Oxigraph starts from them: outside it, it joined them after reading every run,
-#: 250 ms for 20 of 3,000). The kind and location a run read are its own (hdcat:sourceKind, hdcat:location
-#: on the run); runs stored before it kept them only on their source, which holds every location the
-#: source ever had: such a run is given one of them.
 #: what a run may lack: (subject, property, variable) read where present
 _OPTIONAL = (
     ("run", "hdcat:sourceKind", "ran"),
@@ -55,6 +50,11 @@ _OPTIONAL = (
     ("run", "hdcat:error", "error"),
     ("run", "hdcat:contentHash", "hash"),
 )
+#: what a list shows of the named runs (`{named}`: `?run` IRIs or `?id` literals in a VALUES block, inside
+#: the GRAPH block, where Oxigraph starts from them: outside it, it joined them after reading every run,
+#: 250 ms for 20 of 3,000). The kind and location a run read are its own (hdcat:sourceKind, hdcat:location
+#: on the run); runs stored before it kept them only on their source, which holds every location the
+#: source ever had: such a run is given one of them.
 RUN_DETAILS = (
     _P
     + "SELECT ?run ?id ?source ?hospital ?started "
