@@ -124,6 +124,11 @@ class RunLog:
                     self._lists[key] = found
         return [dict(r) for r in found]  # callers add to what they get (run_for_reader)
 
+    def latest(self, sources) -> dict[str, dict]:
+        """Each named source's newest run (sources never harvested left out): one query a source, where
+        the newest few hundred runs of all sources missed a weekly source behind hourly ones."""
+        return {name: runs[0] for name in sources if (runs := self.list(source=name, limit=1))}
+
     def recent_ids(self, limit: int) -> list[str]:
         """The ids of the newest `limit` runs, newest first."""
         query = RECENT_IDS.format(graph=self.graph_iri, limit=int(limit))

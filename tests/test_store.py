@@ -642,3 +642,41 @@ def test_lexical_forms_are_kept_by_subject_and_a_record_in_the_earlier_layout_is
         assert not list(store.native.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     finally:
         store.close()
+
+
+def test_a_weekly_source_behind_many_runs_of_another_is_not_taken_for_never_harvested(store_url, tmp_path):
+    """The scheduler queues at start the sources whose schedule fell due since their last run. It read the
+    newest thousand runs of all sources: with frequent sources beside it, a weekly source's last run fell
+    outside them, it was taken for never harvested and harvested again at every start. Each source's
+    newest run is read on its own now."""
+    from datetime import UTC, datetime, timedelta
+
+    from hdcat.catalog.config import SourceConfig
+    from hdcat.catalog.iris import source_graph_iri
+    from hdcat.catalog.runs import HarvestRun
+    from hdcat.web.scheduler import Scheduler
+
+    often = SourceConfig("often", "hanbit", "dcat", "https://hanbit.example/x", schedule="*/5 * * * *")
+    weekly = SourceConfig("weekly", "hanbit", "dcat", "https://hanbit.example/y", schedule="0 3 * * 1")
+    cat = Catalog(Settings(store_url=store_url, data_dir=tmp_path, sources=(often, weekly)))
+    try:
+        now = datetime(2026, 12, 6, 11, 32, tzinfo=UTC)  # a Sunday; the weekly ran on Monday after 03:00
+
+        def run(source, before):
+            return HarvestRun(source.name, "hanbit", "dcat", source.location, started=now - before)
+
+        runs = [run(weekly, timedelta(days=6, hours=8))]
+        runs += [run(often, timedelta(minutes=5 * n + 1)) for n in range(1200)]  # the last 100 hours
+        triples = []
+        for run in runs:
+            run.finish(Outcome.UNCHANGED)
+            triples += run.to_graph(cat.base, source_graph_iri(cat.base, run.source))
+        cat.store.add_to_graph(cat.runs.graph_iri, triples)
+        cat.runs.forget()
+        assert "weekly" not in {r["source"] for r in cat.runs.list(limit=1000)}  # what it read before
+        scheduler = Scheduler(cat, harvests=None)
+        assert scheduler.overdue(now) == []
+        assert scheduler.overdue(now + timedelta(days=1, hours=16)) == ["often", "weekly"]
+        assert cat.runs.latest(["weekly", "often", "never"]).keys() == {"weekly", "often"}
+    finally:
+        cat.close()

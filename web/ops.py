@@ -49,10 +49,7 @@ def _state_check() -> dict:
 def _sources() -> list[dict]:
     """The last run of each configured source, and how old it is."""
     now = datetime.now(UTC)
-    runs = catalog().runs.list(limit=500)
-    latest: dict[str, dict] = {}
-    for r in runs:
-        latest.setdefault(r["source"], r)
+    latest = catalog().runs.latest(s.name for s in catalog().settings.sources)
     out = []
     harvests = current_app.extensions.get("hdcat.harvests")
     for s in catalog().settings.sources:

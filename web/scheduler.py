@@ -61,9 +61,7 @@ class Scheduler:
     def overdue(self, now: datetime | None = None) -> list[str]:
         """Sources whose schedule fell due since their last harvest (or that were never harvested)."""
         now = now or datetime.now(UTC)
-        last = {}
-        for run in self.catalog.runs.list(limit=1000):
-            last.setdefault(run["source"], run)
+        last = self.catalog.runs.latest(self.jobs)
         due = []
         for name, trigger in self.jobs.items():
             run = last.get(name)
