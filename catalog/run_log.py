@@ -12,7 +12,7 @@ import threading
 from hdcat.catalog.errors import NotFound
 from hdcat.catalog.iris import iri_tail, runs_graph_iri, source_graph_iri
 from hdcat.catalog.runs import HarvestRun
-from hdcat.ontology import HDCAT, sparql_prefixes
+from hdcat.ontology import HDCAT, hospital_iri, sparql_prefixes
 from rdflib import URIRef
 
 _P = sparql_prefixes("hdcat", "prov", "dct")
@@ -21,13 +21,14 @@ _P = sparql_prefixes("hdcat", "prov", "dct")
 #: runs in the log, and every harvest asked it (the source's last good run, the audit trail's reconciling): a
 #: 1 %-changed re-harvest of 1,000 datasets took twice as long with that history as without. One pattern
 #: sorted is 1-6 ms there; each pattern joined to it cost some 5 µs a run. `{source}`: empty, or
-#: SOURCE_RUNS for one source's runs.
+#: SOURCE_RUNS for one source's runs, HOSPITAL_RUNS for one hospital's.
 RUN_PAGE = (
     _P
     + """SELECT ?run WHERE {{ GRAPH <{graph}> {{ ?run {source}prov:startedAtTime ?started }} }}
 ORDER BY DESC(?started) LIMIT {limit} OFFSET {offset}"""
 )
 SOURCE_RUNS = "hdcat:source <{source}> ; "  # a run names its source by the source's graph (runs.to_graph)
+HOSPITAL_RUNS = "hdcat:hospital <{hospital}> ; "
 #: the ids of the newest runs, newest first: what the audit trail is reconciled against needs no more
 RECENT_IDS = (
     _P
@@ -103,15 +104,18 @@ class RunLog:
             )
             self.forget()
 
-    def list(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
-        """Runs newest first, of one source or all."""
-        key = (source, int(limit), int(offset))
+    def list(
+        self, source: str | None = None, limit: int = 50, offset: int = 0, hospital: str | None = None
+    ) -> list[dict]:
+        """Runs newest first: of one source, of one hospital's sources, or all."""
+        key = (source, int(limit), int(offset), hospital)
         with self._lock:
             found, epoch = self._lists.get(key), self._epoch
         if found is None:
             query = RUN_PAGE.format(
                 graph=self.graph_iri,
-                source=SOURCE_RUNS.format(source=source_graph_iri(self.base, source)) if source else "",
+                source=(SOURCE_RUNS.format(source=source_graph_iri(self.base, source)) if source else "")
+                + (HOSPITAL_RUNS.format(hospital=hospital_iri(hospital)) if hospital else ""),
                 limit=int(limit),
                 offset=int(offset),
             )

@@ -648,7 +648,7 @@ def test_a_weekly_source_behind_many_runs_of_another_is_not_taken_for_never_harv
     """The scheduler queues at start the sources whose schedule fell due since their last run. It read the
     newest thousand runs of all sources: with frequent sources beside it, a weekly source's last run fell
     outside them, it was taken for never harvested and harvested again at every start. Each source's
-    newest run is read on its own now."""
+    newest run is read on its own now, and a hospital's page asks for its own runs."""
     from datetime import UTC, datetime, timedelta
 
     from hdcat.catalog.config import SourceConfig
@@ -657,13 +657,13 @@ def test_a_weekly_source_behind_many_runs_of_another_is_not_taken_for_never_harv
     from hdcat.web.scheduler import Scheduler
 
     often = SourceConfig("often", "hanbit", "dcat", "https://hanbit.example/x", schedule="*/5 * * * *")
-    weekly = SourceConfig("weekly", "hanbit", "dcat", "https://hanbit.example/y", schedule="0 3 * * 1")
+    weekly = SourceConfig("weekly", "balgeun", "dcat", "https://balgeun.example/y", schedule="0 3 * * 1")
     cat = Catalog(Settings(store_url=store_url, data_dir=tmp_path, sources=(often, weekly)))
     try:
         now = datetime(2026, 12, 6, 11, 32, tzinfo=UTC)  # a Sunday; the weekly ran on Monday after 03:00
 
         def run(source, before):
-            return HarvestRun(source.name, "hanbit", "dcat", source.location, started=now - before)
+            return HarvestRun(source.name, source.hospital, "dcat", source.location, started=now - before)
 
         runs = [run(weekly, timedelta(days=6, hours=8))]
         runs += [run(often, timedelta(minutes=5 * n + 1)) for n in range(1200)]  # the last 100 hours
@@ -678,5 +678,8 @@ def test_a_weekly_source_behind_many_runs_of_another_is_not_taken_for_never_harv
         assert scheduler.overdue(now) == []
         assert scheduler.overdue(now + timedelta(days=1, hours=16)) == ["often", "weekly"]
         assert cat.runs.latest(["weekly", "often", "never"]).keys() == {"weekly", "often"}
+        # and the hospital's page lists its runs, not those of the newest 200 that are its
+        assert [r["source"] for r in cat.runs.list(limit=10, hospital="balgeun")] == ["weekly"]
+        assert len(cat.runs.list(limit=10, hospital="hanbit")) == 10
     finally:
         cat.close()

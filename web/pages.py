@@ -134,7 +134,7 @@ def hospital(hospital_id: str):
     )
     audit_restricted_list(hits)
     last = max(1, -(-total // args["size"]))
-    runs = [run_for_reader(r) for r in catalog().runs.list(limit=200) if r["hospital"] == hospital_id][:10]
+    runs = [run_for_reader(r) for r in catalog().runs.list(limit=10, hospital=hospital_id)]
     charts, charts_note = page_charts(is_member(), hospital=hospital_id)
     return render_template(
         "hospital.html",
