@@ -412,10 +412,11 @@ def worker_setup(config: str) -> float:
 
 def worker_history(config: str, n: str) -> float:
     """Give the catalogue `n` runs of history before the bench's own: a source harvested hourly over the
-    past months, each run in the run log and on the audit trail, as a deployment's log grows."""
+    past months, each run in the run log, on the audit trail and anchored by a checkpoint, as a
+    deployment's log grows."""
     from datetime import UTC, datetime, timedelta
 
-    from hdcat.catalog import Accounts
+    from hdcat.catalog import Accounts, write_checkpoint
     from hdcat.catalog.config import load_settings
     from hdcat.catalog.iris import source_graph_iri
     from hdcat.catalog.runs import HarvestRun, Outcome
@@ -435,10 +436,11 @@ def worker_history(config: str, n: str) -> float:
             runs.append(run)
             triples += run.to_graph(catalog.base, source_graph_iri(catalog.base, source.name))
         catalog.store.add_to_graph(catalog.runs.graph_iri, triples)
-        for run in runs:
+        for run in runs:  # each with its audit entry and the checkpoint that followed it
             accounts.audit_run(
                 "hdcat", run.source, {"run": run.id, "status": "unchanged", "found": run.found}
             )
+            write_checkpoint(catalog.store, catalog.base, accounts)
     finally:
         accounts.close()
         catalog.close()

@@ -28,6 +28,7 @@ def trail(tmp_path, state_location):
     for i in range(20):
         acc.audit("sam", "definition.publish", f"d{i}", {"i": i})
     assert write_checkpoint(cat.store, cat.base, acc) == acc.head()
+    assert write_checkpoint(cat.store, cat.base, acc) is None  # that head is anchored already
     yield cat, acc, state_location
     acc.close()
     cat.close()
