@@ -296,3 +296,48 @@ def test_a_reindex_the_engine_refuses_midway_keeps_the_suggesters_it_had(tmp_pat
     assert search.complete("Avoc", 10, members=True) and not search.complete("Albat", 10, members=True)
     search.close()
     catalog.close()
+
+
+@pytest.mark.parametrize(
+    "variable, service",
+    [
+        ("HDCAT_SEARCH_URL", "Elasticsearch (scripts/services start elasticsearch)"),
+        ("HDCAT_TEST_OPENSEARCH_URL", "OpenSearch (scripts/services start opensearch)"),
+    ],
+)
+def test_processes_opening_an_empty_cluster_at_once_share_one_index(variable, service, tmp_path):
+    """Harvest workers started together open the same empty alias at once: each made an index and aliased
+    it (an alias over several indices takes no writes), or, named from the clock within one millisecond,
+    all but one were refused and ran without search. Now they all alias the one first index."""
+    import threading
+    import uuid
+
+    from hdcat.search.backends import open_backend
+
+    url = os.environ.get(variable)
+    require_service(bool(url), f"{service}: {variable}")
+    alias = f"hdcat-test-first-{uuid.uuid4().hex[:8]}"
+    together = threading.Barrier(4)
+    opened, failed = [], []
+
+    def open_one():
+        together.wait(timeout=30)
+        try:
+            opened.append(open_backend(url.rstrip("/") + f"/{alias}", tmp_path))
+        except Exception as exc:  # noqa: BLE001 - the test reports what any opening raised
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert not failed and len(opened) == 4, failed
+        assert list(opened[0].es.indices.get_alias(name=alias)) == [f"{alias}-first"]
+        opened[1].update([{"id": "one", "t_title": "through one process", "summary": {"id": "one"}}])
+        opened[2].update([{"id": "two", "t_title": "through another", "summary": {"id": "two"}}])
+        assert opened[3].count() == 2
+    finally:
+        for backend in opened[:1]:
+            backend.es.indices.delete(index=f"{alias}-*", ignore=[404])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterable
 
 from hdcat.search.backends.base import (
@@ -147,7 +148,7 @@ class ElasticsearchBackend(SearchBackend):
             )
         )
         if not self._call(lambda: self.es.indices.exists_alias(name=self.alias)):
-            self._create_and_point()
+            self._first_index()
 
     def _client(self, hosts: list[str]):
         """A request that fails on one node (connection lost, timeout, 502/503/504) is retried on the next."""
@@ -191,12 +192,37 @@ class ElasticsearchBackend(SearchBackend):
             ) from None
 
     def _new_index(self) -> str:
-        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 100000:05d}"
-        settings = {"number_of_shards": self.shards, "number_of_replicas": self.replicas}
-        self._call(lambda: self._create_index(name, settings))
+        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        self._call(lambda: self._create_index(name, self._settings()))
         if self.replicas:
             self._await_copies(name)
         return name
+
+    def _settings(self) -> dict:
+        return {"number_of_shards": self.shards, "number_of_replicas": self.replicas}
+
+    def _first_index(self) -> None:
+        """The alias's first index, under the one name every process gives it: harvest workers started
+        together open an empty cluster at once, and each made an index of its own and aliased it (two
+        indices behind one alias take no writes), or, named from the clock within the same millisecond,
+        all but one were refused and ran without search. Whoever creates it first, all alias the same."""
+        name = f"{self.alias}-first"
+
+        def create() -> None:
+            try:
+                self._create_index(name, self._settings())
+            except self._client_error() as exc:
+                if exc.args[1:2] != ("resource_already_exists_exception",):  # (status, error type, info)
+                    raise
+
+        self._call(create)
+        if self.replicas:
+            self._await_copies(name)
+        self._call(
+            lambda: self.es.indices.update_aliases(
+                body={"actions": [{"add": {"index": name, "alias": self.alias}}]}
+            )
+        )
 
     def _await_copies(self, name: str) -> None:
         """Every replica of a new index started before the first write. A replica still being copied when its
@@ -216,14 +242,6 @@ class ElasticsearchBackend(SearchBackend):
                 REPLICAS_SECONDS,
                 health.get("status"),
             )
-
-    def _create_and_point(self) -> None:
-        name = self._new_index()
-        self._call(
-            lambda: self.es.indices.update_aliases(
-                body={"actions": [{"add": {"index": name, "alias": self.alias}}]}
-            )
-        )
 
     def _actions(self, documents, index):
         for doc in documents:
