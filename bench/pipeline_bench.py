@@ -681,6 +681,12 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1, history: in
         if not s.ok:
             raise SystemExit(f"setup failed:\n{s.tail}")
 
+    def catalogue_at(path, name):
+        """The bench's config and environment for a catalogue kept at `path` instead of `data`."""
+        other = base / f"hdcat-{name}.toml"
+        other.write_text(config.read_text("utf-8").replace(f'"{data}"', f'"{path}"'), "utf-8")
+        return other, dict(env, HDCAT_DATA_DIR=str(path))
+
     def as_now(path):
         """A function that puts `path` back as it is now (for a step run again)."""
         kept = base / f"{path.name}-kept"
@@ -738,9 +744,7 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1, history: in
         if history:  # the same re-harvest of a catalogue whose run log a deployment's months have filled
             aged = base / "data-history"
             shutil.copytree(serving, aged)
-            aged_config = base / "hdcat-history.toml"
-            aged_config.write_text(config.read_text("utf-8").replace(f'"{data}"', f'"{aged}"'), "utf-8")
-            aged_env = dict(env, HDCAT_DATA_DIR=str(aged))
+            aged_config, aged_env = catalogue_at(aged, "history")
             made = measure(
                 worker_cmd("history", str(aged_config), str(history)),
                 aged_env,
@@ -784,8 +788,7 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1, history: in
             "one SPARQL SELECT (pyoxigraph)",
         )
         # the bulk-loaded store of the changed files is what the SELECT reads; same data as hdcat's
-        serving_config = base / "hdcat-serving.toml"
-        serving_config.write_text(config.read_text("utf-8").replace(f'"{data}"', f'"{serving}"'), "utf-8")
+        serving_config, serving_env = catalogue_at(serving, "serving")
         label = f"re-harvest, 1 % changed, in a serving process ({len(changed)} titles; inside the process)"
         restore, served = as_now(serving), []
         for i in range(repeats):
@@ -795,7 +798,7 @@ def bench_size(n: int, timeout: float, keep: bool, repeats: int = 1, history: in
             served.append(
                 measure(
                     worker_cmd("reharvest_serving", str(serving_config)),
-                    dict(env, HDCAT_DATA_DIR=str(serving)),
+                    serving_env,
                     base,
                     timeout,
                     logs / f"serving-{i}.log",
@@ -833,6 +836,11 @@ def slope(points: list[tuple[int, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else None
 
 
+def _share(step: Step | None, whole: Step | None) -> str:
+    """`step`'s seconds as a share of `whole`'s, or – when either is missing or failed."""
+    return f"{step.seconds / whole.seconds:.1%}" if step and whole and step.ok and whole.ok else "–"
+
+
 def shares(all_rows: list[dict]) -> str:
     """Issue 16's two goals: a 1 %-changed re-harvest ≤ 10 % of a first harvest (process wall times), and
     conformance after a 1 % change ≤ 5 % of a full recompute (times inside their processes)."""
@@ -860,16 +868,13 @@ def shares(all_rows: list[dict]) -> str:
             else "–"
         )
         part, whole = find(n, "conformance after"), find(n, "conformance recompute")
-        a = f"{again.seconds / first.seconds:.1%}" if first and again and first.ok and again.ok else "–"
+        a = _share(again, first)
         b = (
             f"{part.inner / whole.inner:.1%}"
             if part and whole and part.ok and whole.ok and part.inner and whole.inner
             else "–"
         )
-        aged = next(
-            (r["step"] for r in all_rows if r["n"] == n and "earlier runs in the run log" in r["work"]), None
-        )
-        d = f"{aged.seconds / first.seconds:.1%}" if first and aged and first.ok and aged.ok else "–"
+        d = _share(find(n, "re-harvest with "), first)
         out.append(f"| {n:,} | {a} | {c} | {b} | {d} |")
     repeated = [r for r in all_rows if len(r.get("runs") or ()) > 1]
     if repeated:
